@@ -7,7 +7,10 @@ lazily, so ``ownersvote tally`` never needs a configured database.
 """
 from __future__ import annotations
 
+import functools
+import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -55,6 +58,230 @@ def _make_test_bundle():
     from crypto.testbundle import main as bundle_main
 
     return bundle_main
+
+
+def _app():
+    from webapp import create_app
+
+    return create_app()
+
+
+def with_app(func):
+    """Run the command inside an application context, committing once at the end."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        app = _app()
+        with app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the database (OWNERSVOTE_DATABASE_URL) to the newest schema."""
+    from webapp.config import database_url, instance_path
+    from webapp.core.migrate import upgrade
+
+    url = database_url()
+    if url.startswith("sqlite:///"):
+        instance_path().mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    click.echo(f"database ready: {_redact(url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def estate() -> None:
+    """Estates (小区)."""
+
+
+@estate.command("create")
+@click.option("--slug", required=True, help="Short name used in addresses, e.g. lvyuan")
+@click.option("--name", required=True, help="The estate's name, e.g. 绿苑小区")
+@with_app
+def estate_create(slug: str, name: str) -> None:
+    from webapp.core.db import db
+    from webapp.estates.operations import EstateError, create_estate
+
+    try:
+        created = create_estate(slug, name, actor="cli")
+    except EstateError as exc:
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"estate {created.slug} created: {created.name}")
+
+
+def _load_estate(slug: str):
+    from webapp.estates.operations import get_estate
+
+    found = get_estate(slug)
+    if found is None:
+        _fail(f"error: no estate with slug {slug!r} / 没有标识为 {slug} 的小区", 2)
+    return found
+
+
+@main.command("import-registry")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and show the changes without applying them.")
+@with_app
+def import_registry(slug: str, file: Path, dry_run: bool) -> None:
+    """Import the registry FILE (CSV or XLSX) into the estate SLUG, all or nothing."""
+    from webapp.core.db import db
+    from webapp.registry.importing import import_file, validate_file
+    from webapp.registry.operations import diff_registry
+    from webapp.registry.parsing import RegistryFileError
+    from webapp.registry.plan import RegistryRejected
+
+    target = _load_estate(slug)
+    data = file.read_bytes()
+    try:
+        if dry_run:
+            plan = validate_file(data, file.name)
+            diff = diff_registry(target, plan)
+        else:
+            diff = import_file(target, data, file.name, actor="cli")
+            plan = None
+    except RegistryFileError as exc:
+        db.session.rollback()
+        _fail(f"rejected: {exc.en} / {exc.zh}\nnothing was changed / 未做任何修改")
+    except RegistryRejected as exc:
+        db.session.rollback()
+        lines = [f"rejected: {len(exc.problems)} problem(s); nothing was changed / 文件有 {len(exc.problems)} 处问题，未做任何修改"]
+        for problem in exc.problems:
+            where = f"row {problem.row}" if problem.row else "file"
+            column = f" [{problem.column}]" if problem.column else ""
+            lines.append(f"  {where}{column}: {problem.en} / {problem.zh}")
+        for zh, en in exc.warnings:
+            lines.append(f"  warning: {en} / {zh}")
+        _fail("\n".join(lines))
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    summary = diff.summary()
+    verb = "would change" if dry_run else "applied"
+    click.echo(
+        f"{verb}: {summary['added_units']} units added, {summary['changed_units']} changed, {summary['removed_units']} removed; "
+        f"{summary['added_owners']} owners added, {summary['changed_owners']} changed, {summary['removed_owners']} removed"
+    )
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: totals and every member.")
+@with_app
+def members(slug: str, as_json: bool) -> None:
+    """The voting members of estate SLUG, with total area and headcount."""
+    from webapp.registry.counting import format_area
+    from webapp.registry.operations import estate_roster
+
+    roster, owners = estate_roster(_load_estate(slug))
+    if as_json:
+        doc = {
+            "total_area": format_area(roster.total_area_centi),
+            "total_heads": roster.total_heads,
+            "members": [
+                {"id": m.id, "kind": m.kind, "units": list(m.units), "area": format_area(m.area_centi), "heads": m.heads}
+                for m in roster.members
+            ],
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    for m in roster.members:
+        name = owners[m.id].display_name if m.id in owners else "开发建设单位 developer"
+        click.echo(f"{m.id:<14} {m.kind:<12} {format_area(m.area_centi):>12} {m.heads:>3}  {name}  {', '.join(m.units)}")
+    click.echo(f"total area 总面积 {format_area(roster.total_area_centi)} m², total heads 总人数 {roster.total_heads}")
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts."""
+
+
+@staff.command("create")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Platform administrator.")
+@with_app
+def staff_create(username: str, display_name: str, password: str, admin: bool) -> None:
+    from webapp.auth.operations import StaffError, create_staff
+    from webapp.core.db import db
+
+    try:
+        user = create_staff(username, display_name, password, admin=admin, actor="cli")
+    except StaffError as exc:
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"account {user.username} created")
+
+
+@staff.command("grant")
+@click.argument("username")
+@click.argument("slug")
+@click.argument("role", type=click.Choice(["organiser", "supervisor"]))
+@with_app
+def staff_grant(username: str, slug: str, role: str) -> None:
+    from webapp.auth.models import Role
+    from webapp.auth.operations import StaffError, assign_role, find_staff
+    from webapp.core.db import db
+
+    user = find_staff(username)
+    if user is None:
+        _fail(f"error: no account {username}", 2)
+    try:
+        assign_role(user, _load_estate(slug), Role(role), actor="cli")
+    except StaffError as exc:
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"{user.username} is now {role} of {slug}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with the development server (production: gunicorn, see README)."""
+    app = _app()
+    click.echo(f"OwnersVote at http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Create the demo data and exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
+    from webapp.config import Settings, database_url
+    from webapp.core.migrate import upgrade
+    from webapp.demo import DEMO_LOGINS, ensure_demo
+
+    if Settings.from_env().production:
+        _fail("error: the demo never runs in production mode")
+    upgrade(database_url())
+    app = _app()
+    with app.app_context():
+        created = ensure_demo()
+    click.echo("demo estate 演示小区: " + ("created" if created else "already there, left as it was"))
+    for username, password, role in DEMO_LOGINS:
+        click.echo(f"  {role:<16} login: {username:<12} password: {password}")
+    if not no_serve:
+        click.echo(f"OwnersVote at http://{host}:{port}/  (Ctrl+C to stop)")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

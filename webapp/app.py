@@ -1,0 +1,48 @@
+"""The application factory (Flask tutorial style)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.config import Settings
+from webapp.core.db import db
+from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
+from webapp.core.i18n import is_chinese
+from webapp.core.security import install_security_headers
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = Settings.from_env()
+    app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
+    app.config.update(settings.flask_config())
+    if config:
+        app.config.update(config)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    install_security_headers(app)
+    app.jinja_env.globals["is_chinese"] = is_chinese
+
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.core.routes import bp as core_bp
+    from webapp.estates.routes import bp as estates_bp
+    from webapp.registry.routes import bp as registry_bp
+
+    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp):
+        app.register_blueprint(blueprint)
+
+    from webapp.core import errors
+
+    errors.install(app)
+    return app
+
+
+def _instance_path():
+    from webapp.config import instance_path
+
+    return instance_path()

@@ -1,0 +1,50 @@
+"""Writing to the audit log.  Every privileged operation calls :func:`record` in the same
+transaction as the change it describes, so the two commit or roll back together."""
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from webapp.audit.chain import GENESIS, event_hash, verify_chain
+from webapp.audit.models import AuditEvent
+from webapp.core.db import db, utcnow
+
+PLATFORM_CHAIN = 0
+
+
+def _lock_chain(chain: int) -> None:
+    # Serialise appends to one chain on PostgreSQL; SQLite already has a single writer.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + chain})
+
+
+def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, **details) -> AuditEvent:
+    chain = estate_id if estate_id is not None else PLATFORM_CHAIN
+    _lock_chain(chain)
+    last = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
+    object_type = type(obj).__name__ if obj is not None else None
+    object_id = str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None
+    at = utcnow()
+    event = AuditEvent(
+        chain=chain, seq=seq, at=at, actor_id=getattr(actor, "id", None), actor=actor_label, action=action,
+        object_type=object_type, object_id=object_id, details=details, prev_hash=prev,
+    )
+    event.hash = event_hash(
+        chain=chain, seq=seq, at=at, actor=actor_label, action=action,
+        object_type=object_type, object_id=object_id, details=details, prev_hash=prev,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def chain_events(estate_id: int | None) -> list[AuditEvent]:
+    chain = estate_id if estate_id is not None else PLATFORM_CHAIN
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)))
+
+
+def check_chain(estate_id: int | None):
+    return verify_chain(chain_events(estate_id))

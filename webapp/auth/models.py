@@ -1,0 +1,57 @@
+"""Staff accounts: platform admins, and organisers or supervisors of an estate."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.db import UTCDateTime, db, utcnow
+
+
+class Role(enum.Enum):
+    organiser = "organiser"
+    supervisor = "supervisor"
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roles: Mapped[list["EstateRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def role_in(self, estate_id: int) -> Role | None:
+        return next((r.role for r in self.roles if r.estate_id == estate_id), None)
+
+
+class EstateRole(db.Model):
+    """One role per user and estate: separation of duties (SPEC 1) means an organiser of an
+    estate can never also be its supervisor, so the database allows only one row."""
+
+    __tablename__ = "estate_roles"
+    __table_args__ = (UniqueConstraint("user_id", "estate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e])
+    )
+
+    user: Mapped[StaffUser] = relationship(back_populates="roles")

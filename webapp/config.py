@@ -1,0 +1,115 @@
+"""Configuration from ``OWNERSVOTE_*`` environment variables.
+
+Local runs get a SQLite file and generated secrets under ``instance/``; production mode
+(``OWNERSVOTE_ENV=production``) refuses to start unless every secret is set explicitly, because a
+generated or default key there would silently make sessions and personal-data hashes unsafe.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "OWNERSVOTE_"
+INSECURE_VALUES = {"", "dev", "change-me", "changeme", "secret", "default"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get(PREFIX + "INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{instance_path() / 'ownersvote.sqlite3'}"
+
+
+def _local_secret(name: str) -> str:
+    """A secret kept in ``instance/NAME`` and generated on first use (development only)."""
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        # O_EXCL so that two processes starting at once cannot write different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url() -> str:
+    return os.environ.get(PREFIX + "DATABASE_URL") or default_database_url()
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    database_url: str = field(default_factory=database_url)
+    secret_key: str = ""
+    pii_hmac_key: str = ""
+    redis_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+    base_url: str | None = None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ.get(PREFIX + "ENV", "development")
+        settings = cls(
+            env=env,
+            database_url=database_url(),
+            secret_key=os.environ.get(PREFIX + "SECRET_KEY", ""),
+            pii_hmac_key=os.environ.get(PREFIX + "PII_HMAC_KEY", ""),
+            redis_url=os.environ.get(PREFIX + "REDIS_URL") or None,
+            timezone=os.environ.get(PREFIX + "TIMEZONE", "Asia/Shanghai"),
+            base_url=os.environ.get(PREFIX + "BASE_URL") or None,
+        )
+        if env == "production":
+            missing = [
+                PREFIX + name
+                for name, value in (("SECRET_KEY", settings.secret_key), ("PII_HMAC_KEY", settings.pii_hmac_key))
+                if value.strip().lower() in INSECURE_VALUES or len(value) < 32
+            ]
+            if missing:
+                raise ConfigError(
+                    "production mode needs strong secrets (at least 32 characters): set " + ", ".join(missing)
+                )
+            if PREFIX + "DATABASE_URL" not in os.environ:
+                raise ConfigError("production mode needs OWNERSVOTE_DATABASE_URL")
+        else:
+            settings.secret_key = settings.secret_key or _local_secret("secret_key")
+            settings.pii_hmac_key = settings.pii_hmac_key or _local_secret("pii_hmac_key")
+        return settings
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict:
+        engine_options: dict = {"pool_pre_ping": True}
+        return {
+            "SECRET_KEY": self.secret_key,
+            "OWNERSVOTE_PII_HMAC_KEY": self.pii_hmac_key,
+            "OWNERSVOTE_TIMEZONE": self.timezone,
+            "OWNERSVOTE_REDIS_URL": self.redis_url,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "SESSION_COOKIE_SECURE": self.production,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "PREFERRED_URL_SCHEME": "https" if self.production else "http",
+            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "BABEL_DEFAULT_LOCALE": "zh_CN",
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "WTF_CSRF_TIME_LIMIT": None,
+        }

@@ -1,0 +1,67 @@
+"""Who may see what: every estate-scoped view loads its estate through here.
+
+An estate the caller has no role in answers 404, not 403, so that staff of one estate cannot
+even learn which other estates exist.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.auth.models import Role, StaffUser
+from webapp.core.db import db
+from webapp.core.extensions import login_manager
+from webapp.estates.models import Estate
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    kind, _, raw = user_id.partition(":")
+    if kind == "staff" and raw.isdigit():
+        return db.session.get(StaffUser, int(raw))
+    return None
+
+
+def is_staff() -> bool:
+    return current_user.is_authenticated and isinstance(current_user._get_current_object(), StaffUser)
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not (is_staff() and current_user.is_platform_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def estate_view(*roles: Role, admin: bool = True):
+    """Load ``slug`` into ``g.estate`` (and the view's ``estate`` argument) for staff holding
+    one of ``roles`` in it, or for platform admins when ``admin`` is true."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(slug: str, *args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not is_staff():
+                abort(404)
+            estate = db.session.scalar(select(Estate).where(Estate.slug == slug))
+            if estate is None:
+                abort(404)
+            role = current_user.role_in(estate.id)
+            allowed = (admin and current_user.is_platform_admin) or (role is not None and role in roles)
+            if not allowed:
+                abort(404)
+            g.estate, g.role = estate, role
+            return view(estate, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from flask_babel import get_locale
+
+
+def is_chinese() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def pick(obj) -> str:
+    """The message of an error that carries both languages (``zh`` and ``en``), in the reader's."""
+    return obj.zh if is_chinese() else obj.en

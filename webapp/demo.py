@@ -1,0 +1,32 @@
+"""The demo estate: created once, left alone on later runs."""
+from __future__ import annotations
+
+from webapp.auth.models import Role
+from webapp.auth.operations import assign_role, create_staff, find_staff
+from webapp.core.db import db
+from webapp.estates.operations import create_estate, get_estate
+from webapp.registry.demo import demo_csv
+from webapp.registry.importing import import_file
+
+DEMO_SLUG = "demo"
+# Fixed, published passwords: the demo refuses to run in production mode.
+DEMO_LOGINS = [
+    ("admin", "demo-admin-pass", "platform admin"),
+    ("organiser", "demo-organiser-pass", "organiser"),
+    ("supervisor", "demo-supervisor-pass", "supervisor"),
+    ("supervisor2", "demo-supervisor2-pass", "supervisor"),
+]
+
+
+def ensure_demo() -> bool:
+    """True when this call created the demo estate."""
+    if get_estate(DEMO_SLUG) is not None:
+        return False
+    estate = create_estate(DEMO_SLUG, "绿苑小区（演示）", actor="demo")
+    for username, password, role in DEMO_LOGINS:
+        user = find_staff(username) or create_staff(username, username.capitalize(), password, admin=role == "platform admin", actor="demo")
+        if role != "platform admin":
+            assign_role(user, estate, Role(role), actor="demo")
+    import_file(estate, demo_csv(), "demo-registry.csv", actor="demo")
+    db.session.commit()
+    return True

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from webapp.audit.operations import record
+from webapp.core.db import db
+from webapp.estates.models import Estate
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class EstateError(ValueError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def get_estate(slug: str) -> Estate | None:
+    return db.session.scalar(select(Estate).where(Estate.slug == slug))
+
+
+def create_estate(slug: str, name: str, *, actor=None, timezone: str = "Asia/Shanghai") -> Estate:
+    slug = slug.strip().lower()
+    if not _SLUG_RE.match(slug):
+        raise EstateError("标识只能包含小写字母、数字和连字符（2–63 个字符）", "slug must be 2-63 lowercase letters, digits or hyphens")
+    if not name.strip():
+        raise EstateError("请填写小区名称", "name is required")
+    if get_estate(slug):
+        raise EstateError(f"标识 {slug} 已被使用", f"slug {slug} is already taken")
+    estate = Estate(slug=slug, name=name.strip(), timezone=timezone, roll_signatures_required=1)
+    db.session.add(estate)
+    db.session.flush()
+    record("estate.create", actor=actor, estate_id=estate.id, obj=estate, slug=slug, name=estate.name)
+    return estate
