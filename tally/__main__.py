@@ -1,0 +1,6 @@
+"""``python -m tally INPUT.json [--format json|text]``."""
+import sys
+
+from .cli import main
+
+sys.exit(main(prog="python -m tally"))

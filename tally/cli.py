@@ -1,0 +1,129 @@
+"""``ownersvote tally INPUT.json [--format json|text]`` (also ``python -m tally``).
+
+Exit status: 0 with the result on stdout; 2 with a message on stderr and nothing on stdout when
+the input cannot be read or is not a valid tally document.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+from . import compute, load_document, result_to_document
+from .model import TallyInputError
+from .text import render_text
+
+EXIT_INVALID = 2
+
+
+class _DocumentError(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    # json keeps the last of repeated keys silently; on a ballot that would pick one of two
+    # contradictory marks, so a repeated key is an error.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DocumentError(f'the key "{key}" appears twice in one object')
+            seen.add(key)
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise _DocumentError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: no repeated keys, no NaN/Infinity; non-integer numbers become Decimal (never
+    float) so that a numeric area is refused with its exact spelling."""
+    return json.loads(
+        text,
+        object_pairs_hook=_no_duplicate_keys,
+        parse_float=Decimal,
+        parse_constant=_no_constant,
+    )
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+    else:
+        name = path
+        with open(path, "rb") as f:
+            data = f.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _DocumentError(f"{name}: not UTF-8 text (byte {e.start})") from None
+
+
+def _write(text: str) -> None:
+    out = sys.stdout
+    if hasattr(out, "buffer"):
+        out.flush()
+        out.buffer.write(text.encode("utf-8"))
+        out.buffer.flush()
+    else:  # pragma: no cover - a text-only stdout, e.g. some embedders
+        out.write(text)
+
+
+def main(argv: list[str] | None = None, prog: str = "ownersvote tally") -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=(
+            "Tally an owners' assembly (业主大会) under Civil Code Art. 278: quorum of 2/3 of area and heads, "
+            "approval among participants by category. The input format is described in docs/tally-format.md."
+        ),
+        epilog="Exit status: 0 on success; 2 if the input cannot be read or is not a valid tally document.",
+    )
+    parser.add_argument("input", metavar="INPUT.json", help='the tally document, or "-" for standard input')
+    parser.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json (default): the output document; text: a bilingual table per item",
+    )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has already printed usage and the error
+        return int(e.code or 0) if not isinstance(e.code, str) else EXIT_INVALID
+
+    def fail(message: str) -> int:
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return EXIT_INVALID
+
+    try:
+        text = _read(args.input)
+    except OSError as e:
+        return fail(f"cannot read {args.input}: {e.strerror or e}")
+    except _DocumentError as e:
+        return fail(str(e))
+    try:
+        doc = parse_json(text)
+    except json.JSONDecodeError as e:
+        return fail(f"{args.input}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
+    except _DocumentError as e:
+        return fail(f"{args.input}: invalid JSON: {e}")
+    except RecursionError:
+        return fail(f"{args.input}: invalid JSON: nested too deeply")
+    try:
+        result = compute(load_document(doc))
+    except TallyInputError as e:
+        return fail(f"invalid tally document: {e}")
+
+    if args.format == "text":
+        out = render_text(result)
+    else:
+        out = json.dumps(result_to_document(result), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    try:
+        _write(out)
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        return 0
+    return 0

@@ -1,0 +1,233 @@
+"""Civil Code Art. 278, applied item by item in exact integer arithmetic."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from .explain import explain
+from .model import Item, TallyInput
+from .results import (
+    Check,
+    ElectionResult,
+    ItemResult,
+    OptionTally,
+    Reason,
+    ResolutionResult,
+    SelectionResult,
+    TallyResult,
+    Weight,
+)
+
+_MISSING = object()
+_RESOLUTION_MARKS = ("agree", "disagree", "abstain")
+_PENDING = Reason("", "")
+
+
+def compute(inp: TallyInput) -> TallyResult:
+    """Decide every item of ``inp``.  Pure: the same input always gives an equal result."""
+    total_area = sum(m.area for m in inp.members)
+    total_heads = sum(m.heads for m in inp.members)
+    totals = Weight(total_area, total_heads)
+    # Every submitted ballot takes part in every item (SPEC §3): participation is the same
+    # for all items, but it is still reported and tested per item.
+    rows = [(inp.member(b.member), b.choices) for b in inp.ballots]
+    participation = Weight(sum(m.area for m, _ in rows), sum(m.heads for m, _ in rows))
+    results = []
+    for item in inp.items:
+        if item.kind == "resolution":
+            result: ItemResult = _resolution(item, inp, rows, totals, participation)
+        elif item.kind == "election":
+            result = _election(item, inp, rows, totals, participation)
+        else:
+            result = _selection(item, inp, rows, totals, participation)
+        results.append(dataclasses.replace(result, reason=explain(result)))
+    return TallyResult(totals, len(rows), tuple(results))
+
+
+def _common(item: Item, inp: TallyInput, totals: Weight, participation: Weight) -> dict:
+    quorum_rule, quorum_own = inp.rules.quorum(item.category)
+    approval_rule, approval_own = inp.rules.approval(item.category)
+    return dict(
+        item_id=item.id,
+        kind=item.kind,
+        category=item.category,
+        title=item.title,
+        totals=totals,
+        participation=participation,
+        quorum=Check.of(quorum_rule, quorum_own, participation, totals),
+        approval_rule=approval_rule,
+        approval_estate_rule=approval_own,
+        reason=_PENDING,
+    )
+
+
+def _resolution(item, inp, rows, totals, participation) -> ResolutionResult:
+    area = dict.fromkeys(("agree", "disagree", "abstain", "invalid"), 0)
+    heads = dict(area)
+    iid = item.id
+    for member, choices in rows:
+        mark = choices.get(iid, "abstain")
+        # A str subclass or any other value that is not exactly one of the three marks spoils.
+        key = mark if type(mark) is str and mark in _RESOLUTION_MARKS else "invalid"
+        area[key] += member.area
+        heads[key] += member.heads
+    w = {k: Weight(area[k], heads[k]) for k in area}
+    common = _common(item, inp, totals, participation)
+    approval = Check.of(common["approval_rule"], common["approval_estate_rule"], w["agree"], participation)
+    return ResolutionResult(
+        **common,
+        agree=w["agree"],
+        disagree=w["disagree"],
+        abstain=w["abstain"],
+        invalid=w["invalid"],
+        approval=approval,
+        passed=common["quorum"].met and approval.met,
+    )
+
+
+def _count_marks(item: Item, rows, limit: int):
+    """Votes per option, abstentions and spoiled items for an election or selection."""
+    optset = frozenset(item.options)
+    o_area = dict.fromkeys(item.options, 0)
+    o_heads = dict.fromkeys(item.options, 0)
+    ab_area = ab_heads = inv_area = inv_heads = 0
+    iid = item.id
+    for member, choices in rows:
+        mark = choices.get(iid, _MISSING)
+        if mark is _MISSING:
+            ab_area += member.area
+            ab_heads += member.heads
+            continue
+        if type(mark) not in (list, tuple) or len(mark) > limit or not all(
+            type(x) is str and x in optset for x in mark
+        ) or len(set(mark)) != len(mark):
+            inv_area += member.area
+            inv_heads += member.heads
+            continue
+        if not mark:
+            ab_area += member.area
+            ab_heads += member.heads
+            continue
+        for option in mark:
+            o_area[option] += member.area
+            o_heads[option] += member.heads
+    votes = {o: Weight(o_area[o], o_heads[o]) for o in item.options}
+    return votes, Weight(ab_area, ab_heads), Weight(inv_area, inv_heads)
+
+
+def _rank_groups(tallies: Sequence[OptionTally]) -> list[list[str]]:
+    """Groups of fully tied options (same heads and area), best first (heads, then area).
+
+    Within a group the agenda's option order is kept, only so that output is deterministic; it
+    never decides anything.
+    """
+    groups: list[list[str]] = []
+    last = None
+    ordered = sorted(enumerate(tallies), key=lambda it: (-it[1].votes.heads, -it[1].votes.area, it[0]))
+    for _, t in ordered:
+        key = (t.votes.heads, t.votes.area)
+        if key != last:
+            groups.append([])
+            last = key
+        groups[-1].append(t.option)
+    return groups
+
+
+def _fill(groups: list[list[str]], places: int) -> tuple[list[str], list[str] | None, int, int]:
+    """Give ``places`` to ranked groups without ever breaking a full tie.
+
+    Returns (chosen, tie, tied_places, groups_used): a group that does not fit in the places
+    left becomes ``tie`` for those ``tied_places``, and filling stops there.
+    """
+    chosen: list[str] = []
+    for used, group in enumerate(groups):
+        left = places - len(chosen)
+        if left <= 0:
+            return chosen, None, 0, used
+        if len(group) > left:
+            return chosen, list(group), left, used + 1
+        chosen.extend(group)
+    return chosen, None, 0, len(groups)
+
+
+def _election(item, inp, rows, totals, participation) -> ElectionResult:
+    seats = item.seats
+    votes, abstain, invalid = _count_marks(item, rows, seats)
+    common = _common(item, inp, totals, participation)
+    rule, own = common["approval_rule"], common["approval_estate_rule"]
+    quorum_met = common["quorum"].met
+    candidates = tuple(OptionTally(o, votes[o], Check.of(rule, own, votes[o], participation)) for o in item.options)
+    # Without a quorum the item decides nothing, so nobody is eligible for a seat.
+    eligible = [t for t in candidates if quorum_met and t.reached]
+    groups = _rank_groups(eligible)
+    elected, tie, tied_seats, used = _fill(groups, seats)
+    wanted = inp.rules.alternates
+    # Alternates follow the seats in the same order.  When the last seats are tied, the
+    # candidates who lose the re-vote rank above everyone below the tie, so they take the first
+    # alternate places; those places are reported as pending rather than guessed, and only the
+    # places whose holder is already certain are filled from the candidates below the tie.
+    pending = min(wanted, len(tie) - tied_seats) if tie else 0
+    alternates, alt_tie, _, _ = _fill(groups[used:], wanted - pending)
+    return ElectionResult(
+        **common,
+        abstain=abstain,
+        invalid=invalid,
+        seats=seats,
+        candidates=candidates,
+        eligible=tuple(o for g in groups for o in g),
+        elected=tuple(elected),
+        tie=tuple(tie) if tie else None,
+        tied_seats=tied_seats,
+        unfilled=seats - len(elected),
+        alternates_wanted=wanted,
+        alternates=tuple(alternates),
+        alternates_pending=pending,
+        alternates_tie=tuple(alt_tie) if alt_tie else None,
+        passed=quorum_met and len(elected) == seats,
+    )
+
+
+def _selection(item, inp, rows, totals, participation) -> SelectionResult:
+    votes, abstain, invalid = _count_marks(item, rows, 1)
+    common = _common(item, inp, totals, participation)
+    rule, own = common["approval_rule"], common["approval_estate_rule"]
+    options = tuple(OptionTally(o, votes[o], Check.of(rule, own, votes[o], participation)) for o in item.options)
+    reached = [t.option for t in options if t.reached]
+    # Marks are exclusive, so the options' areas add up to at most the participating area; the
+    # statute's floor (more than 1/2), which no estate rule may undercut, lets at most one reach.
+    assert len(reached) <= 1, reached
+    winner = reached[0] if reached and common["quorum"].met else None
+    closest, closest_tie = (None, None) if winner else _closest(options, participation)
+    return SelectionResult(
+        **common,
+        abstain=abstain,
+        invalid=invalid,
+        options=options,
+        winner=winner,
+        closest=closest,
+        closest_tie=closest_tie,
+        passed=winner is not None,
+    )
+
+
+def _closest(options: Sequence[OptionTally], participation: Weight) -> tuple[str | None, tuple[str, ...] | None]:
+    """The option nearest to the threshold: the largest smaller-of-two shares among participants.
+
+    The same share is required of area and of heads, so the binding one is the smaller:
+    min(area/P_area, heads/P_heads), compared exactly as min(area*P_heads, heads*P_area) since
+    both denominators are common to all options.  Ties go to more heads, then more area; a full
+    tie after that names nobody.  An option with no votes at all is never "closest".
+    """
+    pa, ph = participation.area, participation.heads
+    if pa <= 0 or ph <= 0:
+        return None, None
+    keyed = [
+        ((min(t.votes.area * ph, t.votes.heads * pa), t.votes.heads, t.votes.area), t.option)
+        for t in options
+        if t.votes.heads or t.votes.area
+    ]
+    if not keyed:
+        return None, None
+    best = max(k for k, _ in keyed)
+    top = tuple(o for k, o in keyed if k == best)
+    return (top[0], None) if len(top) == 1 else (None, top)
