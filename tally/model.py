@@ -150,12 +150,16 @@ class Rules:
                 raise TallyInputError(where, "category must be 1 to 9")
             if rule.quorum is not None and not rule.quorum.at_least_as_strict_as(STATUTE_QUORUM):
                 raise TallyInputError(
-                    f"{where}.quorum", f"looser than the statute ({STATUTE_QUORUM}, Civil Code Art. 278 ¶2)"
+                    f"{where}.quorum",
+                    f"looser than the statute ({STATUTE_QUORUM}); an estate's rules may only be stricter "
+                    f"than Civil Code Art. 278 ¶2",
                 )
             statute = STATUTE_APPROVAL[category]
             if rule.approval is not None and not rule.approval.at_least_as_strict_as(statute):
                 raise TallyInputError(
-                    f"{where}.approval", f"looser than the statute ({statute}, Civil Code Art. 278 ¶2)"
+                    f"{where}.approval",
+                    f"looser than the statute ({statute}); an estate's rules may only be stricter "
+                    f"than Civil Code Art. 278 ¶2",
                 )
             frozen[category] = rule
         object.__setattr__(self, "thresholds", MappingProxyType(frozen))
