@@ -47,9 +47,25 @@ def uscc_check_char(first17: str) -> str:
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def org_code_check_char(first8: str) -> str:
+    """GB 11714 check character of the 9-character organisation code inside a USCC."""
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, _ORG_WEIGHTS))
+    remainder = 11 - total % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
 def is_uscc(number: str) -> bool:
-    """Unified social credit code of an organisation (统一社会信用代码)."""
-    return bool(_USCC_RE.match(number)) and uscc_check_char(number[:17]) == number[17]
+    """Unified social credit code of an organisation (统一社会信用代码): its own check character
+    and that of the organisation code in positions 9-17, which together keep a mistyped
+    resident ID from passing as a credit code by chance."""
+    return (
+        bool(_USCC_RE.match(number))
+        and uscc_check_char(number[:17]) == number[17]
+        and org_code_check_char(number[8:16]) == number[16]
+    )
 
 
 def classify_id(number: str) -> str | None:

@@ -1,0 +1,101 @@
+"""Staff login, roles per estate and the walls between estates."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_registry.test_import import GOOD
+from webapp.registry.importing import import_file
+
+
+@pytest.fixture
+def two_estates(make_estate, make_staff, db_session):
+    a, b = make_estate("estate-a", "甲小区"), make_estate("estate-b", "乙小区")
+    import_file(a, GOOD, "a.csv", actor="test")
+    db_session.commit()
+    make_staff("org-a", estate=a, role="organiser")
+    make_staff("sup-a", estate=a, role="supervisor")
+    make_staff("org-b", estate=b, role="organiser")
+    make_staff("root", admin=True)
+    return a, b
+
+
+def test_login_with_a_wrong_password_is_refused(client, post, two_estates):
+    response = post("/login", {"username": "org-a", "password": "wrong password!"})
+    assert response.status_code == 200
+    assert "错误" in response.get_data(as_text=True)
+
+
+def test_an_organiser_sees_the_members_of_their_estate(client, login, two_estates):
+    login("org-a")
+    page = client.get("/e/estate-a/members").get_data(as_text=True)
+    assert "张三" in page and "1-101" in page
+
+
+@pytest.mark.parametrize("path", ["/e/estate-a/", "/e/estate-a/members", "/e/estate-a/registry/import", "/e/estate-a/staff"])
+def test_staff_of_estate_b_reach_nothing_of_estate_a(client, login, two_estates, path):
+    login("org-b")
+    assert client.get(path).status_code == 404
+
+
+def test_an_unknown_estate_and_a_foreign_one_look_the_same(client, login, two_estates):
+    login("org-b")
+    assert client.get("/e/estate-a/").status_code == client.get("/e/nowhere/").status_code == 404
+
+
+def test_organisers_and_supervisors_cannot_import_or_grant_roles(client, login, post, two_estates):
+    login("sup-a")
+    assert client.get("/e/estate-a/registry/import").status_code == 404
+    assert post("/e/estate-a/staff", {"username": "org-b", "role": "supervisor"}).status_code == 404
+    assert client.get("/admin/estates").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, two_estates):
+    response = client.get("/e/estate-a/members")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_platform_admin_can_create_an_estate(client, login, post, two_estates, db_session):
+    login("root")
+    response = post("/admin/estates", {"slug": "new-estate", "name": "新小区"})
+    assert response.status_code == 302
+    assert client.get("/e/new-estate/").status_code == 200
+
+
+def test_an_organiser_cannot_also_be_made_supervisor_of_the_same_estate(client, login, post, two_estates):
+    login("root")
+    response = post("/e/estate-a/staff", {"username": "org-a", "role": "supervisor"}, follow_redirects=True)
+    assert "不能兼任" in response.get_data(as_text=True)
+
+
+def test_a_form_without_the_csrf_token_is_refused(client, two_estates):
+    response = client.post("/login", data={"username": "org-a", "password": "correct horse battery"})
+    assert response.status_code == 400
+
+
+def test_pages_carry_a_strict_content_security_policy_and_no_inline_script(client, login, two_estates):
+    login("org-a")
+    response = client.get("/e/estate-a/members")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.get_data(as_text=True)
+    assert " style=" not in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited_per_username(client, post, two_estates):
+    codes = [post("/login", {"username": "org-a", "password": f"guess number {i}"}).status_code for i in range(12)]
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429
+
+
+def test_members_are_searchable_by_unit_and_paginated(client, login, two_estates):
+    login("org-a")
+    page = client.get("/e/estate-a/members?q=S-1").get_data(as_text=True)
+    assert "明远商贸有限公司" in page and "张三" not in page
+
+
+def test_english_is_one_tap_away(client, post, two_estates):
+    response = post("/lang", {"lang": "en", "next": "/login"})
+    assert response.status_code == 302
+    assert "Staff login" in client.get("/login").get_data(as_text=True)
