@@ -256,7 +256,8 @@ class Item:
         # and a by-election (补选) follows, which is what happens when too few candidates pass
         # vetting.
         if not _is_int(self.seats) or self.seats < 1:
-            raise TallyInputError("seats", f"an election needs a positive integer number of seats, not {self.seats!r}")
+            got = "it is missing" if self.seats is None else f"not {self.seats!r}"
+            raise TallyInputError("seats", f"an election needs a positive integer number of seats; {got}")
 
 
 @dataclass(frozen=True, slots=True)
