@@ -1,0 +1,222 @@
+"""Ballots and log entries.
+
+An **online ballot** is the canonical JSON (RFC 8785) of::
+
+    {"type": "ownersvote-ballot", "v": 1, "assembly": ID, "roll_root": HEX,
+     "member": MEMBER_ID, "choices": {ITEM_ID: CHOICE, …}, "nonce": B64URL}
+
+signed on the owner's device over exactly those bytes, with a voting key of that member on the
+frozen roll (P-256 raw ``r‖s``, or Ed25519).  A CHOICE is ``"agree"``, ``"disagree"``,
+``"abstain"`` (resolutions) or a list of option ids (elections, selections; empty = abstain);
+a missing item is an abstention.  ``nonce`` is 16 random bytes, so that two owners with the
+same choices never produce the same bytes, and the roll root binds the ballot to one roll.
+
+A **paper ballot** (纸质表决票), entered by organisers, is the same object with
+``"type": "ownersvote-paper-ballot"`` and one more member::
+
+    "paper": {"scan_sha256": HEX, "entered_by": [OPERATOR_A, OPERATOR_B]}
+
+— the SHA-256 of the scanned sheet and the two different operators whose independent entries
+matched (double entry).  It is signed by the server's log key: the owner has no device key in
+this path, so the signature attests what the platform recorded, and the scan hash lets
+supervisors match it against the archived paper.
+
+A **log entry** (one Merkle leaf) is::
+
+    {"kind": "online" | "paper", "ballot": "<the ballot's canonical JSON, as a string>",
+     "kid": KEY_ID, "sig": B64URL}
+
+and the leaf data is the canonical JSON of that object.  Keeping the signed bytes as a string
+means the verifier checks the signature over the very bytes the device signed, and checks
+they are canonical, instead of trusting a re-serialisation.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Sequence
+
+from .canonical import canonical_json, parse_canonical
+from .encoding import b64url_decode, b64url_encode, hex_decode
+from .errors import CanonicalJSONError, EncodingError, FormatError, SignatureInvalid
+from .keys import Signer, jwk_thumbprint, verify
+from .merkle import leaf_hash
+
+BALLOT_TYPE = "ownersvote-ballot"
+PAPER_BALLOT_TYPE = "ownersvote-paper-ballot"
+RESOLUTION_CHOICES = ("agree", "disagree", "abstain")
+ONLINE, PAPER = "online", "paper"
+_ENTRY_MEMBERS = {"kind", "ballot", "kid", "sig"}
+_BALLOT_MEMBERS = {"type", "v", "assembly", "roll_root", "member", "choices", "nonce"}
+NONCE_BYTES = 16
+
+
+def new_nonce() -> str:
+    return b64url_encode(os.urandom(NONCE_BYTES))
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def validate_ballot(ballot: Any) -> None:
+    """Raise :class:`FormatError` unless ``ballot`` has the documented shape (not its meaning)."""
+    if not isinstance(ballot, Mapping):
+        raise FormatError("a ballot is a JSON object")
+    kind = ballot.get("type")
+    expected = _BALLOT_MEMBERS | ({"paper"} if kind == PAPER_BALLOT_TYPE else set())
+    if kind not in (BALLOT_TYPE, PAPER_BALLOT_TYPE) or ballot.get("v") != 1:
+        raise FormatError("not a version-1 OwnersVote ballot")
+    if set(ballot) != expected:
+        missing, extra = expected - set(ballot), set(ballot) - expected
+        raise FormatError(f"ballot members: missing {sorted(missing)}, unexpected {sorted(extra)}")
+    for name in ("assembly", "member"):
+        if not _nonempty_str(ballot[name]):
+            raise FormatError(f"ballot {name} must be a non-empty string")
+    try:
+        hex_decode(ballot["roll_root"], what="ballot roll_root")
+        b64url_decode(ballot["nonce"], NONCE_BYTES, "ballot nonce")
+    except EncodingError as exc:
+        raise FormatError(str(exc)) from exc
+    choices = ballot["choices"]
+    if not isinstance(choices, Mapping):
+        raise FormatError("ballot choices must be an object")
+    for item, choice in choices.items():
+        if isinstance(choice, str):
+            if choice not in RESOLUTION_CHOICES:
+                raise FormatError(f"choice for {item!r} must be agree, disagree or abstain, not {choice!r}")
+        elif isinstance(choice, list):
+            if not all(_nonempty_str(o) for o in choice):
+                raise FormatError(f"choice for {item!r} must be a list of option ids")
+        else:
+            raise FormatError(f"choice for {item!r} must be a string or a list of option ids")
+    if kind == PAPER_BALLOT_TYPE:
+        paper = ballot["paper"]
+        if not isinstance(paper, Mapping) or set(paper) != {"scan_sha256", "entered_by"}:
+            raise FormatError("paper ballot: paper must be {scan_sha256, entered_by}")
+        try:
+            hex_decode(paper["scan_sha256"], what="paper scan_sha256")
+        except EncodingError as exc:
+            raise FormatError(str(exc)) from exc
+        ops = paper["entered_by"]
+        if not (isinstance(ops, list) and len(ops) == 2 and all(_nonempty_str(o) for o in ops)):
+            raise FormatError("paper ballot: entered_by must name the two operators of the double entry")
+        if ops[0] == ops[1]:
+            raise FormatError("paper ballot: the double entry was made twice by the same operator")
+
+
+def make_ballot(assembly: str, roll_root: str, member: str, choices: Mapping[str, Any],
+                nonce: str | None = None) -> dict:
+    ballot = {"type": BALLOT_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root,
+              "member": member, "choices": dict(choices), "nonce": nonce or new_nonce()}
+    validate_ballot(ballot)
+    return ballot
+
+
+def make_paper_ballot(assembly: str, roll_root: str, member: str, choices: Mapping[str, Any],
+                      scan_sha256: str, entered_by: Sequence[str], nonce: str | None = None) -> dict:
+    ballot = {"type": PAPER_BALLOT_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root,
+              "member": member, "choices": dict(choices), "nonce": nonce or new_nonce(),
+              "paper": {"scan_sha256": scan_sha256, "entered_by": list(entered_by)}}
+    validate_ballot(ballot)
+    return ballot
+
+
+def ballot_bytes(ballot: Mapping[str, Any]) -> bytes:
+    """The canonical bytes a device (or, for paper, the server) signs."""
+    validate_ballot(ballot)
+    return canonical_json(ballot)
+
+
+def parse_ballot(data: str | bytes) -> dict:
+    """Parse signed ballot text: it must be canonical JSON of a well-formed ballot."""
+    try:
+        ballot = parse_canonical(data)
+    except CanonicalJSONError as exc:
+        raise FormatError(f"ballot is not canonical JSON: {exc}") from exc
+    validate_ballot(ballot)
+    return ballot
+
+
+def sign_ballot(signer: Signer, ballot: Mapping[str, Any]) -> dict:
+    """Sign a ballot and wrap it as a log entry (online, or paper when ``ballot`` is a paper ballot)."""
+    data = ballot_bytes(ballot)
+    kind = PAPER if ballot["type"] == PAPER_BALLOT_TYPE else ONLINE
+    return {"kind": kind, "ballot": data.decode("utf-8"), "kid": signer.kid, "sig": signer.sign_b64(data)}
+
+
+def validate_entry(entry: Any) -> None:
+    if not isinstance(entry, Mapping):
+        raise FormatError("a log entry is a JSON object")
+    if set(entry) != _ENTRY_MEMBERS:
+        raise FormatError(f"log entry members must be {sorted(_ENTRY_MEMBERS)}")
+    if entry["kind"] not in (ONLINE, PAPER):
+        raise FormatError(f"log entry kind must be online or paper, not {entry['kind']!r}")
+    for name in ("ballot", "kid", "sig"):
+        if not isinstance(entry[name], str):
+            raise FormatError(f"log entry {name} must be a string")
+
+
+def entry_leaf_data(entry: Mapping[str, Any]) -> bytes:
+    """The Merkle leaf data of a log entry: canonical JSON of {kind, ballot, kid, sig}."""
+    validate_entry(entry)
+    return canonical_json({k: entry[k] for k in _ENTRY_MEMBERS})
+
+
+def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
+    return leaf_hash(entry_leaf_data(entry))
+
+
+def verify_entry(entry: Mapping[str, Any], jwk: Mapping[str, Any]) -> dict:
+    """Check a log entry's form and its signature by ``jwk``; return the parsed ballot.
+
+    ``jwk`` is the member's voting key from the roll for an online entry, the server's log key
+    for a paper entry: deciding which key is acceptable is the caller's job (the server checks
+    the roll, the verifier checks the bundle).  Raises :class:`FormatError` or
+    :class:`SignatureInvalid`.
+    """
+    validate_entry(entry)
+    ballot = parse_ballot(entry["ballot"])
+    expected = PAPER_BALLOT_TYPE if entry["kind"] == PAPER else BALLOT_TYPE
+    if ballot["type"] != expected:
+        raise FormatError(f"a {entry['kind']} log entry must hold a {expected}")
+    if entry["kid"] != jwk_thumbprint(jwk):
+        raise SignatureInvalid("log entry kid does not name the key it is checked against")
+    verify(jwk, entry["ballot"].encode("utf-8"), entry["sig"])
+    return ballot
+
+
+def choice_problems(choices: Mapping[str, Any], items: Sequence[Mapping[str, Any]], strict: bool = True) -> list[str]:
+    """What is wrong with ``choices`` against the agenda ``items`` (tally input format).
+
+    Unknown items are always wrong.  With ``strict`` (online ballots: the server must refuse
+    them), so are unknown or repeated options and more marks than allowed; a paper ballot may
+    legitimately be spoiled on an item (废票) and is then checked with ``strict=False``.
+    """
+    problems = []
+    by_id = {item.get("id"): item for item in items}
+    for item_id, choice in choices.items():
+        item = by_id.get(item_id)
+        if item is None:
+            problems.append(f"choice for unknown item {item_id!r}")
+            continue
+        kind = item.get("kind")
+        if kind == "resolution":
+            if not isinstance(choice, str) and strict:
+                problems.append(f"item {item_id!r} is a resolution: agree, disagree or abstain")
+            continue
+        if not isinstance(choice, list):
+            if strict:
+                problems.append(f"item {item_id!r} takes a list of options")
+            continue
+        if not strict:
+            continue
+        options = set(item.get("options") or ())
+        allowed = item.get("seats", 1) if kind == "election" else 1
+        unknown = [o for o in choice if o not in options]
+        if unknown:
+            problems.append(f"item {item_id!r}: unknown option(s) {unknown}")
+        if len(set(choice)) != len(choice):
+            problems.append(f"item {item_id!r}: an option is marked twice")
+        if len(choice) > allowed:
+            problems.append(f"item {item_id!r}: {len(choice)} marks, at most {allowed} allowed")
+    return problems

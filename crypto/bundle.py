@@ -1,0 +1,92 @@
+"""The audit bundle: one versioned JSON document holding everything needed to check a result.
+
+See docs/bundle-format.md for the normative description.  This module holds the constants,
+the strict loader, and the helpers that both the producers (the web app, ``make-test-bundle``)
+and the verifier use, so that they cannot drift apart.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .canonical import loads
+from .errors import CanonicalJSONError, FormatError
+
+FORMAT = "ownersvote-bundle"
+VERSION = 1
+TOP_LEVEL = ("format", "version", "synthetic", "created_at", "estate", "assembly", "tally_input",
+             "supervisors", "roll", "log", "tally", "certification")
+
+
+def load_bundle(source: str | Path | bytes) -> dict:
+    """Read a bundle file (or bytes) with the strict JSON parser: no duplicate keys, no floats."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        bundle = loads(data)
+    except CanonicalJSONError as exc:
+        raise FormatError(f"bundle is not acceptable JSON: {exc}") from exc
+    check_header(bundle)
+    return bundle
+
+
+def check_header(bundle: Any) -> None:
+    if not isinstance(bundle, dict):
+        raise FormatError("a bundle is a JSON object")
+    if bundle.get("format") != FORMAT:
+        raise FormatError(f"not an OwnersVote audit bundle (format is {bundle.get('format')!r}, expected {FORMAT!r})")
+    if bundle.get("version") != VERSION:
+        raise FormatError(f"bundle version {bundle.get('version')!r} is not supported (this verifier reads version {VERSION})")
+    missing = [k for k in TOP_LEVEL if k not in bundle]
+    if missing:
+        raise FormatError(f"bundle lacks {', '.join(missing)}")
+
+
+def supervisor_record(jwk: Mapping[str, Any], name: str) -> dict:
+    from .keys import jwk_thumbprint, public_jwk
+
+    normal = public_jwk(jwk)
+    return {"kid": jwk_thumbprint(normal), "jwk": normal, "name": name}
+
+
+def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[bytes]) -> dict:
+    """A tree head as the bundle stores it: the signed head and its proof against the final head."""
+    return {"sth": dict(sth), "consistency_to_final": [h.hex() for h in consistency_to_final]}
+
+
+def make_bundle(*, estate: Mapping[str, str], assembly: Mapping[str, Any], tally_input: Mapping[str, Any],
+                supervisors: Iterable[Mapping[str, Any]], roll: Mapping[str, Any], log: Mapping[str, Any],
+                tally: Mapping[str, Any], certification: Mapping[str, Any], created_at: str,
+                synthetic: bool = False) -> dict:
+    """Put the parts together in the documented order (producers fill each part; see the docs)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "synthetic": synthetic,
+        "created_at": created_at,
+        "estate": dict(estate),
+        "assembly": dict(assembly),
+        "tally_input": dict(tally_input),
+        "supervisors": [dict(s) for s in supervisors],
+        "roll": dict(roll),
+        "log": dict(log),
+        "tally": dict(tally),
+        "certification": dict(certification),
+    }
+
+
+def tally_document(bundle: Mapping[str, Any], counted: Iterable[tuple[str, Mapping[str, Any]]]) -> dict:
+    """The tally engine's input, rebuilt from primary evidence only.
+
+    Members come from the frozen roll (member id, area, heads), items and rules from the
+    bundle's ``tally_input``, ballots from ``counted``: (member id, choices) of the ballots the
+    verifier itself decided to count.  No stored tally input is trusted.
+    """
+    tally_input = bundle["tally_input"]
+    doc: dict[str, Any] = {
+        "members": [{"id": e["member"], "area": e["area"], "heads": e["heads"]} for e in bundle["roll"]["entries"]],
+        "items": tally_input["items"],
+        "ballots": [{"member": m, "choices": dict(c)} for m, c in counted],
+    }
+    if "rules" in tally_input:
+        doc["rules"] = tally_input["rules"]
+    return doc

@@ -1,0 +1,133 @@
+"""Canonical JSON (RFC 8785, JCS) through the ``rfc8785`` library, with a strict parser.
+
+What is signed or hashed in OwnersVote is always ``canonical_json(value)``: UTF-8, object
+members sorted by their UTF-16 code units, no insignificant whitespace, numbers in their
+shortest form.  This wrapper narrows RFC 8785 to what the protocol needs and rejects what it
+cannot carry unambiguously:
+
+* floats (areas travel as decimal strings, counts as integers: a float in a ballot or a roll is
+  a bug, and binary floating point is how tallies go wrong), unless a caller opts in;
+* integers outside ±(2**53 − 1), which I-JSON (RFC 7493) parsers cannot represent exactly;
+* NaN and the infinities; lone surrogates (not encodable as UTF-8);
+* when parsing text: duplicate member names (different parsers keep different duplicates, the
+  classic way to make a signed document say two things), invalid UTF-8 and a byte-order mark.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+from .errors import CanonicalJSONError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _check(value: Any, allow_floats: bool, path: str = "$") -> None:
+    # An explicit walk (rather than trusting rfc8785 alone) so that the error names where the
+    # offending value is and so that floats are refused even where JCS could print them.
+    if value is None or value is True or value is False:
+        return
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalJSONError(f"{path}: string is not valid Unicode (lone surrogate)") from exc
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise CanonicalJSONError(f"{path}: integer {value} is outside the I-JSON safe range")
+        return
+    if isinstance(value, float):
+        if not allow_floats:
+            raise CanonicalJSONError(f"{path}: floating-point numbers are not allowed here")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CanonicalJSONError(f"{path}: NaN and infinities are not JSON")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalJSONError(f"{path}: object member names must be strings")
+            _check(key, allow_floats, path)
+            _check(item, allow_floats, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check(item, allow_floats, f"{path}[{i}]")
+        return
+    raise CanonicalJSONError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_json(value: Any, *, allow_floats: bool = False) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of ``value``."""
+    _check(value, allow_floats)
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:  # pragma: no cover - _check catches these first
+        raise CanonicalJSONError(str(exc)) from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise CanonicalJSONError(f"duplicate member name {key!r}")
+            seen.add(key)
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise CanonicalJSONError(f"{name} is not JSON")
+
+
+def _no_float(text: str) -> Any:
+    raise CanonicalJSONError(f"floating-point number {text} is not allowed here")
+
+
+def loads(data: bytes | str, *, allow_floats: bool = False) -> Any:
+    """Parse JSON text strictly (see the module docstring); bytes must be UTF-8 without a BOM."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+        if data.startswith(b"\xef\xbb\xbf"):
+            raise CanonicalJSONError("JSON text must not start with a byte-order mark")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CanonicalJSONError(f"JSON text is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    elif isinstance(data, str):
+        text = data
+        if text.startswith("\ufeff"):
+            raise CanonicalJSONError("JSON text must not start with a byte-order mark")
+    else:
+        raise CanonicalJSONError(f"cannot parse {type(data).__name__} as JSON")
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=float if allow_floats else _no_float,
+        )
+    except CanonicalJSONError:
+        raise
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CanonicalJSONError(f"not JSON: {exc}") from exc
+    _check(value, allow_floats)
+    return value
+
+
+def parse_canonical(data: bytes | str) -> Any:
+    """Parse text that must already be in canonical form (a signed ballot, for instance).
+
+    Signing the canonical bytes is only meaningful if every party reads the same value from
+    them; requiring the received bytes to *be* canonical rules out whitespace, escapes and key
+    orders that some other parser might read differently.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    value = loads(raw)
+    if canonical_json(value) != raw:
+        raise CanonicalJSONError("JSON text is not in RFC 8785 canonical form")
+    return value
+

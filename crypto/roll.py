@@ -1,0 +1,217 @@
+"""The frozen electoral roll, supervisors' signatures, and tally certifications.
+
+Shared by the server and (ported to JavaScript) by supervisors' browsers, so both sides compute
+the same bytes.
+
+**Roll entry** (one Merkle leaf of the roll; leaf data = canonical JSON of the entry)::
+
+    {"member": "M-…", "area": "89.50", "heads": 1,
+     "keys": [{"use": "vote", "jwk": {PUBLIC JWK, required members only}}, …]}
+
+``area`` is a decimal string with exactly two decimals (hundredths of m², never a float);
+``keys`` is sorted by key id (RFC 7638 thumbprint) and may be empty (an owner who has not
+registered a device can still vote on paper).  Entries are sorted by ``member`` (code-point
+order) with no duplicates, so the root is a function of the roll's content alone.
+
+**Roll payload** — what supervisors sign::
+
+    {"type": "ownersvote-roll", "v": 1, "estate": ESTATE_ID, "roll": ROLL_ID,
+     "root": HEX, "size": N, "area": "TOTAL.00", "heads": TOTAL_HEADS, "frozen_at": MS}
+
+**Certification payload** — what supervisors sign after re-verifying the tally::
+
+    {"type": "ownersvote-certification", "v": 1, "assembly": ASSEMBLY_ID, "roll_root": HEX,
+     "log_size": N, "log_root": HEX, "tally_sha256": HEX}
+
+where ``log_size``/``log_root`` are the final signed tree head's and ``tally_sha256`` is the
+SHA-256 of the canonical JSON of the tally output document.
+
+A supervisor signature is ``{"kid": KID, "sig": B64URL}`` over the canonical JSON of the payload.
+A payload is accepted when at least ``required`` *distinct* trusted keys signed it validly;
+a signature that does not verify is reported even when the threshold is met otherwise.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+from .canonical import canonical_json
+from .encoding import hex_decode
+from .errors import EncodingError, FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
+from .keys import Signer, jwk_thumbprint, public_jwk, verify
+from .merkle import leaf_hash, root_of
+
+ROLL_TYPE = "ownersvote-roll"
+CERTIFICATION_TYPE = "ownersvote-certification"
+VOTE = "vote"
+_AREA = re.compile(r"(0|[1-9][0-9]*)\.[0-9]{2}")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def format_area(hundredths: int) -> str:
+    """Hundredths of m² → ``"89.50"`` (the one spelling rolls use)."""
+    if not isinstance(hundredths, int) or isinstance(hundredths, bool) or hundredths < 0:
+        raise FormatError("area must be a non-negative integer number of hundredths of m²")
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def parse_area(text: Any) -> int:
+    """``"89.50"`` → 8950; exactly two decimals, no sign, no leading zeros."""
+    if not isinstance(text, str) or not _AREA.fullmatch(text):
+        raise FormatError(f"area {text!r} must be a decimal string with exactly two decimals, like \"89.50\"")
+    whole, cents = text.split(".")
+    return int(whole) * 100 + int(cents)
+
+
+def pseudonymous_member_id(secret: bytes, estate_id: str, roll_id: str, member_ref: str) -> str:
+    """A stable pseudonym for a voting member on one roll: ``M-`` + 16 Crockford characters.
+
+    Keyed (HMAC-SHA-256 with a server secret) so that nobody without the secret can test a
+    guess of which unit is behind a pseudonym; scoped by roll so pseudonyms do not link rolls.
+    """
+    mac = hmac.new(secret, "\x00".join((estate_id, roll_id, member_ref)).encode("utf-8"), hashlib.sha256).digest()
+    bits = int.from_bytes(mac[:10], "big")
+    return "M-" + "".join(_CROCKFORD[(bits >> (5 * (15 - i))) & 31] for i in range(16))
+
+
+def roll_entry(member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = ()) -> dict:
+    """Build a normalised roll entry (area as hundredths or as a string; keys as JWKs)."""
+    keys = sorted((public_jwk(k) for k in voting_keys), key=jwk_thumbprint)
+    entry = {"member": member, "area": area if isinstance(area, str) else format_area(area), "heads": heads,
+             "keys": [{"use": VOTE, "jwk": k} for k in keys]}
+    validate_roll_entry(entry)
+    return entry
+
+
+def validate_roll_entry(entry: Any) -> None:
+    """Raise :class:`FormatError` unless ``entry`` is a well-formed, normalised roll entry."""
+    if not isinstance(entry, Mapping) or set(entry) != {"member", "area", "heads", "keys"}:
+        raise FormatError("a roll entry is {member, area, heads, keys}")
+    member = entry["member"]
+    if not isinstance(member, str) or not member:
+        raise FormatError("roll entry member must be a non-empty string")
+    parse_area(entry["area"])
+    heads = entry["heads"]
+    if not isinstance(heads, int) or isinstance(heads, bool) or heads < 0:
+        raise FormatError(f"roll entry {member}: heads must be a non-negative integer")
+    keys = entry["keys"]
+    if not isinstance(keys, list):
+        raise FormatError(f"roll entry {member}: keys must be a list")
+    kids = []
+    for k in keys:
+        if not isinstance(k, Mapping) or set(k) != {"use", "jwk"} or not isinstance(k["use"], str):
+            raise FormatError(f"roll entry {member}: a key is {{use, jwk}}")
+        try:
+            normal = public_jwk(k["jwk"])
+        except KeyFormatError as exc:
+            raise FormatError(f"roll entry {member}: {exc}") from exc
+        if normal != k["jwk"]:
+            raise FormatError(f"roll entry {member}: JWKs on the roll carry only their required members")
+        kids.append(jwk_thumbprint(normal))
+    if kids != sorted(kids) or len(set(kids)) != len(kids):
+        raise FormatError(f"roll entry {member}: keys must be sorted by key id, without repeats")
+
+
+def roll_leaf_data(entry: Mapping[str, Any]) -> bytes:
+    return canonical_json(entry)
+
+
+def roll_leaf_hash(entry: Mapping[str, Any]) -> bytes:
+    return leaf_hash(roll_leaf_data(entry))
+
+
+def check_roll_order(entries: Sequence[Mapping[str, Any]]) -> None:
+    """Entries sorted by member id, no member twice."""
+    previous = None
+    for entry in entries:
+        member = entry.get("member") if isinstance(entry, Mapping) else None
+        if not isinstance(member, str):
+            raise FormatError("roll entry without a member id")
+        if previous is not None and member <= previous:
+            what = "appears twice" if member == previous else "is out of order"
+            raise FormatError(f"roll member {member} {what} (entries are sorted by member id)")
+        previous = member
+
+
+def roll_root(entries: Sequence[Mapping[str, Any]]) -> bytes:
+    """Validate every entry and the order; return the RFC 6962 root over the roll's leaves."""
+    check_roll_order(entries)
+    for entry in entries:
+        validate_roll_entry(entry)
+    return root_of([roll_leaf_hash(e) for e in entries])
+
+
+def roll_totals(entries: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
+    return format_area(sum(parse_area(e["area"]) for e in entries)), sum(e["heads"] for e in entries)
+
+
+def roll_payload(estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int) -> dict:
+    return {"type": ROLL_TYPE, "v": 1, "estate": estate, "roll": roll,
+            "root": root if isinstance(root, str) else root.hex(), "size": size, "area": area,
+            "heads": heads, "frozen_at": frozen_at}
+
+
+def tally_digest(tally_output: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of a tally output document."""
+    return hashlib.sha256(canonical_json(tally_output)).hexdigest()
+
+
+def certification_payload(assembly: str, roll_root_hex: str, log_size: int, log_root: bytes | str,
+                          tally_sha256: str) -> dict:
+    return {"type": CERTIFICATION_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root_hex,
+            "log_size": log_size, "log_root": log_root if isinstance(log_root, str) else log_root.hex(),
+            "tally_sha256": tally_sha256}
+
+
+def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict:
+    """A supervisor's signature over a roll or certification payload."""
+    return {"kid": signer.kid, "sig": signer.sign_b64(canonical_json(payload))}
+
+
+def check_signatures(payload: Mapping[str, Any], signatures: Any,
+                     trusted: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+    """(key ids that validly signed, problems) — every signature is checked, none skipped."""
+    if not isinstance(signatures, list):
+        return [], ["signatures must be a list"]
+    message = canonical_json(payload)
+    valid: list[str] = []
+    problems: list[str] = []
+    for n, sig in enumerate(signatures):
+        if not isinstance(sig, Mapping) or set(sig) != {"kid", "sig"}:
+            problems.append(f"signature #{n + 1} is not {{kid, sig}}")
+            continue
+        kid = sig["kid"]
+        jwk = trusted.get(kid) if isinstance(kid, str) else None
+        if jwk is None:
+            problems.append(f"signature #{n + 1} is by key {kid!r}, which is not a listed supervisor key")
+            continue
+        if kid in valid:
+            problems.append(f"signature #{n + 1}: key {kid} signed twice (counted once)")
+            continue
+        try:
+            verify(jwk, message, sig["sig"] if isinstance(sig["sig"], str) else b"")
+        except (SignatureInvalid, KeyFormatError) as exc:
+            problems.append(f"signature #{n + 1} by {kid} does not verify ({exc})")
+            continue
+        valid.append(kid)
+    return valid, problems
+
+
+def verify_threshold(payload: Mapping[str, Any], signatures: Any, trusted: Mapping[str, Mapping[str, Any]],
+                     required: int) -> list[str]:
+    """Raise unless at least ``required`` distinct trusted keys signed and no signature is bad."""
+    valid, problems = check_signatures(payload, signatures, trusted)
+    if problems:
+        raise SignatureInvalid("; ".join(problems))
+    if len(valid) < required:
+        raise ThresholdNotMet(f"{len(valid)} valid signature(s), {required} required")
+    return valid
+
+
+def parse_root(text: Any, what: str = "root") -> bytes:
+    try:
+        return hex_decode(text, what=what)
+    except EncodingError as exc:
+        raise FormatError(str(exc)) from exc

@@ -1,0 +1,365 @@
+"""``ownersvote make-test-bundle``: a synthetic but fully valid audit bundle.
+
+Real keys (P-256 "browser" keys and Ed25519 keys, derived from the seed so that a seed gives
+the same bundle byte for byte), real signatures, a real Merkle log with checkpoints and
+consistency proofs, a real tally by the tally engine and real certifications.  The bundle says
+``"synthetic": true`` and the estate and assembly names say so too.
+
+Signing 100,000 ballots is the slow part; it runs in a process pool over both cores.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import bundle as bundle_mod
+from .ballot import make_ballot, make_paper_ballot, sign_ballot, entry_leaf_hash
+from .canonical import canonical_json
+from .keys import Signer, ed25519_from_seed, p256_from_seed
+from .merkle import MerkleLog
+from .roll import (
+    certification_payload,
+    format_area,
+    pseudonymous_member_id,
+    roll_entry,
+    roll_leaf_hash,
+    roll_payload,
+    roll_totals,
+    sign_payload,
+    tally_digest,
+)
+from .treehead import make_receipt, sign_tree_head
+
+PARALLEL_THRESHOLD = 3000
+CHUNK = 2000
+# 2025-03-01 09:00 Asia/Shanghai: a fixed clock, so that a seed fixes the whole bundle.
+BASE_MS = 1740790800000
+
+
+def _derive(seed: int, *parts: Any) -> bytes:
+    return hashlib.sha256(("ownersvote-test\x00" + "\x00".join(str(p) for p in (seed, *parts))).encode()).digest()
+
+
+def _key(seed: int, spec: tuple[str, str]) -> Signer:
+    alg, label = spec
+    material = _derive(seed, "key", label)
+    return ed25519_from_seed(material) if alg == "Ed25519" else p256_from_seed(material)
+
+
+def server_signer(seed: int) -> Signer:
+    return ed25519_from_seed(_derive(seed, "server"))
+
+
+def supervisor_signers(seed: int) -> list[Signer]:
+    # Two supervisors sign in their browsers (P-256), one with an Ed25519 tool.
+    return [p256_from_seed(_derive(seed, "supervisor", 0)), p256_from_seed(_derive(seed, "supervisor", 1)),
+            ed25519_from_seed(_derive(seed, "supervisor", 2))]
+
+
+@dataclass
+class MemberPlan:
+    ref: str
+    member: str
+    area: int
+    heads: int
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (algorithm, label) → derived key
+
+
+# --- work done in the pool (module-level functions: picklable) -------------------------------
+
+
+def _roll_chunk(seed: int, plans: Sequence[MemberPlan]) -> list[tuple[dict, bytes]]:
+    out = []
+    for p in plans:
+        entry = roll_entry(p.member, p.area, p.heads, [_key(seed, spec).jwk for spec in p.keys])
+        out.append((entry, roll_leaf_hash(entry)))
+    return out
+
+
+def _sign_chunk(seed: int, jobs: Sequence[tuple[tuple[str, str] | None, dict]]) -> list[tuple[dict, bytes]]:
+    server = server_signer(seed)
+    cache: dict[tuple[str, str], Signer] = {}
+    out = []
+    for spec, ballot in jobs:
+        if spec is None:
+            signer = server  # paper ballot: the server attests the double entry
+        else:
+            signer = cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
+        entry = sign_ballot(signer, ballot)
+        out.append((entry, entry_leaf_hash(entry)))
+    return out
+
+
+def _run(pool: ProcessPoolExecutor | None, fn, seed: int, work: list) -> list:
+    if pool is None:
+        return fn(seed, work)
+    chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+    out: list = []
+    for part in pool.map(fn, [seed] * len(chunks), chunks):
+        out.extend(part)
+    return out
+
+
+# --- the agenda ----------------------------------------------------------------------------
+
+_RESOLUTIONS = [
+    (1, "修改业主大会议事规则 / Amend the rules of procedure"),
+    (5, "使用维修资金更换 3 号楼电梯 / Use the maintenance fund to replace the lifts of building 3"),
+    (6, "续筹维修资金 / Raise the maintenance fund"),
+    (8, "将 5 号楼架空层改作活动室 / Turn the open ground floor of building 5 into a club room"),
+    (2, "修订管理规约 / Amend the management statute"),
+    (9, "增设电动自行车充电桩 / Install e-bike chargers"),
+    (7, "改建小区南门 / Rebuild the south gate"),
+]
+
+
+def make_items(k: int) -> list[dict]:
+    items: list[dict] = []
+    r = 0
+    for i in range(k):
+        qid = f"q{i + 1}"
+        if i == 1:
+            items.append({"id": qid, "category": 3, "kind": "election", "seats": 3,
+                          "options": [f"{qid}-c{j}" for j in range(1, 6)],
+                          "title": "选举业主委员会委员 / Elect the owners' committee"})
+        elif i == 2:
+            items.append({"id": qid, "category": 4, "kind": "selection",
+                          "options": [f"{qid}-f{j}" for j in range(1, 4)],
+                          "title": "选聘物业服务企业 / Select the property-service firm"})
+        else:
+            category, title = _RESOLUTIONS[r % len(_RESOLUTIONS)]
+            r += 1
+            items.append({"id": qid, "category": category, "kind": "resolution", "title": title})
+    return items
+
+
+def _choices(rng: random.Random, items: list[dict], bias: dict[str, float]) -> dict:
+    out: dict[str, Any] = {}
+    for item in items:
+        x = rng.random()
+        if item["kind"] == "resolution":
+            if x < 0.03:
+                continue  # left unmarked: an abstention
+            p = bias[item["id"]]
+            out[item["id"]] = "agree" if x < p else ("disagree" if x < p + (1 - p) * 0.7 else "abstain")
+        elif item["kind"] == "election":
+            # Candidates c1..c3 are popular, c4 and c5 less so.
+            weights = [0.9, 0.8, 0.7, 0.35, 0.2]
+            marked = [o for o, w in zip(item["options"], weights) if rng.random() < w]
+            out[item["id"]] = marked[: item["seats"]]
+        else:
+            out[item["id"]] = [] if x < 0.05 else [rng.choices(item["options"], weights=[6, 3, 1])[0]]
+    return out
+
+
+def _tally_items(items: list[dict]) -> list[dict]:
+    # The tally engine's item format has no titles; the bundle keeps them for people.
+    return [{k: v for k, v in item.items() if k != "title"} for item in items]
+
+
+# --- the generator -------------------------------------------------------------------------
+
+
+@dataclass
+class Generated:
+    bundle: dict
+    receipts: list[dict]
+    server: Signer
+    supervisors: list[Signer]
+    seed: int
+    key_specs: dict[str, list[tuple[str, str]]]  # member → specs (re-derive with member_signer)
+
+    def member_signer(self, member: str, n: int = 0) -> Signer:
+        return _key(self.seed, self.key_specs[member][n])
+
+
+def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool = False, receipts: int = 0,
+             jobs: int | None = None, turnout: float = 0.88) -> Generated:
+    if members < 1 or items < 1:
+        raise ValueError("a test bundle needs at least one member and one item")
+    rng = random.Random(seed)
+    estate_id, roll_id, assembly_id = f"test-estate-{seed}", f"roll-{seed}", f"test-assembly-{seed}"
+    agenda = make_items(items)
+    bias = {it["id"]: rng.uniform(0.55, 0.92) for it in agenda}
+
+    # Members: one developer holding the unsold units (large area, one head, no device key),
+    # the others owners with 45–160 m², most with a browser key, a few with two.
+    plans: list[MemberPlan] = []
+    secret = _derive(seed, "pseudonyms")
+    for i in range(members):
+        ref = f"unit-{i}"
+        member = pseudonymous_member_id(secret, estate_id, roll_id, ref)
+        if i == 0 and members > 1:
+            plan = MemberPlan(ref, member, rng.randint(max(1, members // 10) * 4000, max(1, members // 10) * 9000), 1)
+        else:
+            plan = MemberPlan(ref, member, rng.randint(4500, 16000), 1)
+            x = rng.random()
+            if x < 0.92:
+                plan.keys.append(("Ed25519" if rng.random() < 0.15 else "P-256", f"{ref}/0"))
+            if x < 0.04:
+                plan.keys.append(("P-256", f"{ref}/1"))
+        plans.append(plan)
+
+    jobs = jobs or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(jobs) if members >= PARALLEL_THRESHOLD and jobs > 1 else None
+    try:
+        rolled = _run(pool, _roll_chunk, seed, plans)
+        order = sorted(range(members), key=lambda i: plans[i].member)
+        entries = [rolled[i][0] for i in order]
+        from .merkle import root_of
+
+        root = root_of([rolled[i][1] for i in order]).hex()
+
+        # Ballots, in the order they reach the log.
+        voters = [p for p in plans if rng.random() < turnout] or plans[:1]
+        rng.shuffle(voters)
+        jobs_list: list[tuple[tuple[str, str] | None, dict]] = []
+        casts: list[tuple[MemberPlan, dict]] = []
+        for p in voters:
+            choices = _choices(rng, agenda, bias)
+            nonce = _b64(rng.randbytes(16))
+            if not p.keys or rng.random() < 0.04:
+                scan = hashlib.sha256(f"scan of the paper ballot of {p.ref}".encode()).hexdigest()
+                ballot = make_paper_ballot(assembly_id, root, p.member, choices, scan,
+                                           ["organiser-1", "organiser-2"], nonce)
+                jobs_list.append((None, ballot))
+            else:
+                ballot = make_ballot(assembly_id, root, p.member, choices, nonce)
+                jobs_list.append((p.keys[rng.randrange(len(p.keys))], ballot))
+            casts.append((p, ballot))
+        if replace_allowed:
+            # A few owners change their mind before the close: every version is logged, the last counts.
+            online = [(p, b) for p, b in casts if b["type"] == "ownersvote-ballot"]
+            for p, _ in rng.sample(online, k=min(len(online), max(1, len(online) // 30))):
+                ballot = make_ballot(assembly_id, root, p.member, _choices(rng, agenda, bias), _b64(rng.randbytes(16)))
+                jobs_list.append((p.keys[0], ballot))
+        signed = _run(pool, _sign_chunk, seed, jobs_list)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+    server = server_signer(seed)
+    supervisors = supervisor_signers(seed)
+    log_id = assembly_id
+    n = len(signed)
+    step = 97_000  # ~1.6 minutes between ballots in a 100k-ballot assembly spread over days
+    times = [BASE_MS + 3_600_000 + i * (step if n < 5000 else 4_000) for i in range(n)]
+    log = MerkleLog()
+    log_entries = []
+    for i, (entry, leaf) in enumerate(signed):
+        log.append_leaf_hash(leaf)
+        log_entries.append({"index": i, **entry})
+    close_ms = (times[-1] if times else BASE_MS) + 3_600_000
+    checkpoints = sorted({max(1, (n * k) // 8) for k in range(1, 8)} - {n}) if n > 1 else []
+    tree_heads = []
+    for size in checkpoints:
+        sth = sign_tree_head(server, log_id, size, log.root(size), times[size - 1] + 1)
+        tree_heads.append(bundle_mod.tree_head_record(sth, log.consistency_proof(size, n)))
+    final = sign_tree_head(server, log_id, n, log.root(), close_ms)
+    tree_heads.append(bundle_mod.tree_head_record(final, []))
+
+    receipt_docs = []
+    if receipts and n:
+        for i in sorted({(n - 1) * j // max(1, receipts - 1) for j in range(receipts)}):
+            sth = sign_tree_head(server, log_id, i + 1, log.root(i + 1), times[i] + 1)
+            receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, i + 1)))
+
+    # Count as the verifier will: one ballot per member, the last if replacing is allowed.
+    counted: dict[str, dict] = {}
+    for entry, _ in signed:
+        ballot = json.loads(entry["ballot"])
+        if replace_allowed or ballot["member"] not in counted:
+            counted[ballot["member"]] = ballot["choices"]
+    import tally as tally_engine
+
+    area, heads = roll_totals(entries)
+    frozen_at = BASE_MS - 86_400_000 * 16
+    skeleton = {"roll": {"entries": entries}, "tally_input": {"rules": {"alternates": 1}, "items": _tally_items(agenda)}}
+    tally_doc = tally_engine.tally_document(bundle_mod.tally_document(skeleton, counted.items()))
+    rpayload = roll_payload(estate_id, roll_id, root, len(entries), area, heads, frozen_at)
+    cpayload = certification_payload(assembly_id, root, n, log.root(), tally_digest(tally_doc))
+    created = datetime.fromtimestamp((close_ms + 7_200_000) / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bundle = bundle_mod.make_bundle(
+        synthetic=True,
+        created_at=created,
+        estate={"id": estate_id, "name": f"测试小区 {seed}（合成数据）/ Test estate {seed} (synthetic)"},
+        assembly={"id": assembly_id, "name": f"第 {seed} 次业主大会（合成测试数据）/ Owners' assembly {seed} (synthetic test data)",
+                  "replace_allowed": replace_allowed,
+                  "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
+                                   "Area and headcount per SPC interpretation Art. 8 and 9 (the default)",
+                  "voting_opens": BASE_MS, "voting_closes": close_ms,
+                  "items": [{"id": it["id"], "title": it["title"]} for it in agenda]},
+        tally_input=skeleton["tally_input"],
+        supervisors=[bundle_mod.supervisor_record(s.jwk, name) for s, name in
+                     zip(supervisors, ["居委会 监督员 A / Residents' committee supervisor A",
+                                       "居委会 监督员 B / Residents' committee supervisor B",
+                                       "街道 监督员 C / Sub-district supervisor C"])],
+        roll={"id": roll_id, "frozen_at": frozen_at, "root": root, "size": len(entries), "area": area,
+              "heads": heads, "required_signatures": 2,
+              "signatures": [sign_payload(s, rpayload) for s in supervisors[:2]], "entries": entries},
+        log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads,
+             "entries": log_entries},
+        tally=tally_doc,
+        certification={"tally_sha256": cpayload["tally_sha256"], "required_signatures": 2,
+                       "signatures": [sign_payload(s, cpayload) for s in supervisors]},
+    )
+    return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans})
+
+
+def _b64(data: bytes) -> str:
+    from .encoding import b64url_encode
+
+    return b64url_encode(data)
+
+
+def write_json(path: str | Path, doc: Any) -> None:
+    """Write a bundle or receipt: UTF-8 JSON, Chinese kept readable, one line per log entry."""
+    Path(path).write_bytes(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Build a synthetic, fully valid audit bundle for tests and benchmarks.")
+    parser.add_argument("--members", type=int, required=True, help="voting members on the roll")
+    parser.add_argument("--items", type=int, required=True, help="agenda items (q2 is an election, q3 a firm selection)")
+    parser.add_argument("--out", required=True, help="bundle file to write")
+    parser.add_argument("--seed", type=int, default=1, help="same seed, same bundle (default 1)")
+    parser.add_argument("--replace-allowed", action="store_true", help="the assembly lets owners replace their ballot")
+    parser.add_argument("--receipts", type=int, default=0, metavar="N", help="also write N voters' receipts")
+    parser.add_argument("--receipts-dir", default=None, help="where to write receipts (default: beside the bundle)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    args = parser.parse_args(argv)
+    if args.members < 1 or args.items < 1:
+        parser.error("--members and --items must be at least 1")
+    started = time.perf_counter()
+    gen = generate(args.members, args.items, args.seed, replace_allowed=args.replace_allowed,
+                   receipts=args.receipts, jobs=args.jobs)
+    write_json(args.out, gen.bundle)
+    written = []
+    if gen.receipts:
+        folder = Path(args.receipts_dir) if args.receipts_dir else Path(args.out).resolve().parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for r in gen.receipts:
+            path = folder / f"{Path(args.out).stem}.receipt-{r['index']}.json"
+            write_json(path, r)
+            written.append(str(path))
+    entries = gen.bundle["log"]["entries"]
+    print(f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items, "
+          f"{len(entries)} log entries ({sum(e['kind'] == 'paper' for e in entries)} paper), "
+          f"in {time.perf_counter() - started:.1f} s")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Signed tree heads, receipts and tracking codes.
+
+A **signed tree head** (STH) is a JSON object::
+
+    {"type": "ownersvote-sth", "v": 1, "log": LOG_ID, "size": N, "root": HEX,
+     "timestamp": MILLISECONDS_SINCE_EPOCH, "kid": SERVER_KID, "sig": B64URL}
+
+signed by the server's Ed25519 key over the canonical JSON of every member except ``kid`` and
+``sig`` (the same rule for every signed object in OwnersVote: the signature covers the payload;
+``kid`` only says which key to try, and the verifier checks it is the key it expects).
+
+A **receipt** is what a voter keeps::
+
+    {"type": "ownersvote-receipt", "v": 1, "log": LOG_ID, "index": I, "leaf_hash": HEX,
+     "code": "ABCD-EFGH-JKLM", "sth": {STH}, "inclusion": [HEX, …]}
+
+``code`` is the tracking code: Crockford base32 of the leaf hash's first 60 bits, grouped by
+four; short enough to read over the phone, long enough never to repeat within an assembly.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .canonical import canonical_json
+from .encoding import hex_decode
+from .errors import EncodingError, FormatError, SignatureInvalid
+from .keys import Signer, jwk_thumbprint, verify
+from .merkle import verify_inclusion
+
+STH_TYPE = "ownersvote-sth"
+RECEIPT_TYPE = "ownersvote-receipt"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_READ = {c: i for i, c in enumerate(_CROCKFORD)}
+_CROCKFORD_READ.update({"O": 0, "I": 1, "L": 1})
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def signed_payload(obj: Mapping[str, Any]) -> bytes:
+    """The bytes a signed object's signature covers: canonical JSON without ``kid`` and ``sig``."""
+    return canonical_json({k: v for k, v in obj.items() if k not in ("kid", "sig")})
+
+
+def sign_object(signer: Signer, payload: Mapping[str, Any]) -> dict:
+    """``payload`` plus ``kid`` and ``sig`` (see :func:`signed_payload`)."""
+    if "kid" in payload or "sig" in payload:
+        raise FormatError("a payload to sign must not already carry kid or sig")
+    return {**payload, "kid": signer.kid, "sig": signer.sign_b64(signed_payload(payload))}
+
+
+def verify_object(obj: Mapping[str, Any], jwk: Mapping[str, Any]) -> None:
+    """Raise :class:`SignatureInvalid` unless ``obj`` is signed by ``jwk`` (and says so in ``kid``)."""
+    if obj.get("kid") != jwk_thumbprint(jwk):
+        raise SignatureInvalid(f"signed by key {obj.get('kid')!r}, not the expected key {jwk_thumbprint(jwk)}")
+    sig = obj.get("sig")
+    if not isinstance(sig, str):
+        raise SignatureInvalid("signature is missing")
+    verify(jwk, signed_payload(obj), sig)
+
+
+# --- tree heads ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    log: str
+    size: int
+    root: bytes
+    timestamp: int
+    kid: str
+    sig: str
+
+    def to_json(self) -> dict:
+        return {"type": STH_TYPE, "v": 1, "log": self.log, "size": self.size, "root": self.root.hex(),
+                "timestamp": self.timestamp, "kid": self.kid, "sig": self.sig}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def parse_tree_head(obj: Any) -> TreeHead:
+    """Check an STH's shape (not its signature) and return it typed."""
+    if not isinstance(obj, Mapping):
+        raise FormatError("a signed tree head is a JSON object")
+    expected = {"type", "v", "log", "size", "root", "timestamp", "kid", "sig"}
+    extra = set(obj) - expected
+    missing = expected - set(obj)
+    if extra or missing:
+        raise FormatError(f"signed tree head members: missing {sorted(missing)}, unexpected {sorted(extra)}")
+    if obj["type"] != STH_TYPE or obj["v"] != 1:
+        raise FormatError(f"not a version-1 {STH_TYPE}")
+    if not isinstance(obj["log"], str) or not _is_int(obj["size"]) or obj["size"] < 0:
+        raise FormatError("signed tree head: log must be a string and size a non-negative integer")
+    if not _is_int(obj["timestamp"]) or obj["timestamp"] < 0:
+        raise FormatError("signed tree head: timestamp must be milliseconds since the epoch")
+    if not isinstance(obj["kid"], str) or not isinstance(obj["sig"], str):
+        raise FormatError("signed tree head: kid and sig must be strings")
+    try:
+        root = hex_decode(obj["root"], what="tree head root")
+    except EncodingError as exc:
+        raise FormatError(str(exc)) from exc
+    return TreeHead(obj["log"], obj["size"], root, obj["timestamp"], obj["kid"], obj["sig"])
+
+
+def sign_tree_head(signer: Signer, log_id: str, size: int, root: bytes, timestamp: int | None = None) -> dict:
+    payload = {"type": STH_TYPE, "v": 1, "log": log_id, "size": size, "root": root.hex(),
+               "timestamp": now_ms() if timestamp is None else timestamp}
+    return sign_object(signer, payload)
+
+
+def verify_tree_head(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None = None) -> TreeHead:
+    """Check shape, log id and the server's signature; return the typed tree head."""
+    sth = parse_tree_head(obj)
+    if log_id is not None and sth.log != log_id:
+        raise FormatError(f"tree head is for log {sth.log!r}, not {log_id!r}")
+    verify_object(obj, server_jwk)
+    return sth
+
+
+# --- tracking codes --------------------------------------------------------------------------
+
+
+def tracking_code(leaf: bytes) -> str:
+    """``ABCD-EFGH-JKLM``: Crockford base32 of the first 60 bits of the leaf hash."""
+    if len(leaf) != 32:
+        raise FormatError("a leaf hash is 32 bytes")
+    bits = int.from_bytes(leaf[:8], "big") >> 4
+    chars = "".join(_CROCKFORD[(bits >> (5 * (11 - i))) & 31] for i in range(12))
+    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+
+
+def normalize_tracking_code(text: str) -> str:
+    """Read a code as a person typed it: any case, O for 0, I/L for 1, spaces and dashes anywhere."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -")
+    if len(cleaned) != 12 or any(ch not in _CROCKFORD_READ for ch in cleaned):
+        raise FormatError("a tracking code is 12 letters and digits, like ABCD-EFGH-JKLM")
+    canon = "".join(_CROCKFORD[_CROCKFORD_READ[ch]] for ch in cleaned)
+    return f"{canon[0:4]}-{canon[4:8]}-{canon[8:12]}"
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    log: str
+    index: int
+    leaf_hash: bytes
+    code: str
+    sth: TreeHead
+    inclusion: tuple[bytes, ...]
+
+
+def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict:
+    """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``."""
+    head = parse_tree_head(sth)
+    return {"type": RECEIPT_TYPE, "v": 1, "log": head.log, "index": index, "leaf_hash": leaf.hex(),
+            "code": tracking_code(leaf), "sth": dict(sth), "inclusion": [h.hex() for h in inclusion]}
+
+
+def parse_receipt(obj: Any) -> Receipt:
+    if not isinstance(obj, Mapping):
+        raise FormatError("a receipt is a JSON object")
+    if obj.get("type") != RECEIPT_TYPE or obj.get("v") != 1:
+        raise FormatError(f"not a version-1 {RECEIPT_TYPE}")
+    expected = {"type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"}
+    if set(obj) != expected:
+        raise FormatError(f"receipt members must be {sorted(expected)}")
+    if not isinstance(obj["log"], str) or not _is_int(obj["index"]) or obj["index"] < 0:
+        raise FormatError("receipt: log must be a string and index a non-negative integer")
+    if not isinstance(obj["inclusion"], list):
+        raise FormatError("receipt: inclusion must be a list of hashes")
+    try:
+        leaf = hex_decode(obj["leaf_hash"], what="receipt leaf_hash")
+        proof = tuple(hex_decode(x, what="inclusion proof element") for x in obj["inclusion"])
+    except EncodingError as exc:
+        raise FormatError(str(exc)) from exc
+    if not isinstance(obj["code"], str):
+        raise FormatError("receipt: code must be a string")
+    return Receipt(obj["log"], obj["index"], leaf, obj["code"], parse_tree_head(obj["sth"]), proof)
+
+
+def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None = None) -> Receipt:
+    """Check a receipt on its own: tracking code, tree-head signature, inclusion proof.
+
+    Raises :class:`FormatError`, :class:`SignatureInvalid` or :class:`ProofInvalid`.  Whether
+    the tree head is consistent with a later one is a separate check (the verifier makes it
+    against the whole log).
+    """
+    receipt = parse_receipt(obj)
+    if receipt.log != receipt.sth.log:
+        raise FormatError("receipt names a different log than its tree head")
+    if log_id is not None and receipt.log != log_id:
+        raise FormatError(f"receipt is for log {receipt.log!r}, not {log_id!r}")
+    if normalize_tracking_code(receipt.code) != tracking_code(receipt.leaf_hash):
+        raise FormatError("receipt tracking code does not match its leaf hash")
+    verify_tree_head(obj["sth"], server_jwk, receipt.log)
+    verify_inclusion(receipt.index, receipt.sth.size, receipt.leaf_hash, list(receipt.inclusion), receipt.sth.root)
+    return receipt

@@ -1,0 +1,252 @@
+"""The Merkle log against RFC 6962 / Certificate Transparency vectors and an independent implementation."""
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crypto.errors import ProofInvalid, TreeError
+from crypto.merkle import (
+    EMPTY_ROOT,
+    MemoryNodeStore,
+    MerkleLog,
+    TreeState,
+    append,
+    leaf_hash,
+    node_hash,
+    root_from_inclusion_proof,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+
+h = bytes.fromhex
+
+# The classic Certificate Transparency test tree (google/certificate-transparency merkle tests,
+# reused by trillian and transparency-dev/merkle proof/verify_test.go).
+CT_LEAVES = [h(x) for x in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+                             "606162636465666768696a6b6c6d6e6f"]]
+CT_ROOTS = [h(x) for x in [
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # size 0
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]]
+# (leaf index, 0-based; tree size; audit path)
+CT_INCLUSION = [
+    (0, 1, []),
+    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
+    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+]
+CT_CONSISTENCY = [
+    (1, 1, []),
+    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+]
+
+
+@pytest.fixture(scope="module")
+def ct_log() -> MerkleLog:
+    log = MerkleLog()
+    for data in CT_LEAVES:
+        log.append(data)
+    return log
+
+
+def test_hashing_primitives():
+    assert EMPTY_ROOT == CT_ROOTS[0]
+    assert leaf_hash(b"") == CT_ROOTS[1]
+    assert node_hash(leaf_hash(b""), leaf_hash(b"\x00")) == CT_ROOTS[2]
+
+
+def test_roots_match_rfc6962_vectors(ct_log):
+    state = TreeState()
+    assert state.root() == CT_ROOTS[0]
+    for n, data in enumerate(CT_LEAVES, start=1):
+        state, _ = append(state, leaf_hash(data))
+        assert state.root() == CT_ROOTS[n], n
+        assert ct_log.root(n) == CT_ROOTS[n], n  # from stored nodes, historical sizes
+        assert root_of([leaf_hash(d) for d in CT_LEAVES[:n]]) == CT_ROOTS[n]
+
+
+@pytest.mark.parametrize("index,size,path", CT_INCLUSION)
+def test_inclusion_vectors(ct_log, index, size, path):
+    proof = [h(x) for x in path]
+    assert ct_log.inclusion_proof(index, size) == proof
+    verify_inclusion(index, size, leaf_hash(CT_LEAVES[index]), proof, CT_ROOTS[size])
+
+
+@pytest.mark.parametrize("old,new,path", CT_CONSISTENCY)
+def test_consistency_vectors(ct_log, old, new, path):
+    proof = [h(x) for x in path]
+    assert ct_log.consistency_proof(old, new) == proof
+    verify_consistency(old, new, CT_ROOTS[old], CT_ROOTS[new], proof)
+
+
+def _corrupt_inclusion(index, size, leaf, proof, root):
+    """The corruptions transparency-dev/merkle applies to every known-good inclusion proof."""
+    some = h("abacaba000000000000000000000000000000000000000000060061e00123456")
+    probes = [
+        (index - 1, size, leaf, proof, root), (index + 1, size, leaf, proof, root),
+        (index ^ 2, size, leaf, proof, root), (index, size * 2, leaf, proof, root),
+        (index, size // 2, leaf, proof, root), (index, size, leaf_hash(b"WrongLeaf"), proof, root),
+        (index, size, leaf, proof, EMPTY_ROOT), (index, size, leaf, proof, some),
+        (index, size, leaf, proof + [root], root), (index, size, leaf, [root] + proof, root),
+    ]
+    for i in range(len(proof)):
+        bad = list(proof)
+        bad[i] = bytes([bad[i][0] ^ 8]) + bad[i][1:]
+        probes.append((index, size, leaf, bad, root))
+    if proof:
+        probes.append((index, size, leaf, proof[:-1], root))
+    if len(proof) > 1:
+        probes.append((index, size, leaf, [proof[0], some] + proof[1:], root))
+    return probes
+
+
+@pytest.mark.parametrize("index,size,path", CT_INCLUSION[1:])
+def test_corrupted_inclusion_proofs_fail(index, size, path):
+    proof = [h(x) for x in path]
+    for probe in _corrupt_inclusion(index, size, leaf_hash(CT_LEAVES[index]), proof, CT_ROOTS[size]):
+        with pytest.raises(ProofInvalid):
+            verify_inclusion(*probe[:3], probe[3], probe[4])
+
+
+@pytest.mark.parametrize("old,new,path", CT_CONSISTENCY[1:])
+def test_corrupted_consistency_proofs_fail(old, new, path):
+    proof = [h(x) for x in path]
+    r1, r2 = CT_ROOTS[old], CT_ROOTS[new]
+    probes = [
+        (old - 1, new, r1, r2, proof), (old + 1, new, r1, r2, proof), (old ^ 2, new, r1, r2, proof),
+        (old, new * 2, r1, r2, proof), (old, new // 2, r1, r2, proof),
+        (old, new, leaf_hash(b"x"), r2, proof), (old, new, r1, leaf_hash(b"x"), proof),
+        (old, new, r2, r1, proof), (old, new, r1, r2, []),
+        (old, new, r1, r2, proof + [r1]), (old, new, r1, r2, proof + [r2]),
+        (old, new, r1, r2, [r1] + proof), (old, new, r1, r2, [r2] + proof),
+        (old, new, r1, r2, [proof[0]] + proof), (old, new, r1, r2, proof[:-1]),
+    ]
+    for i in range(len(proof)):
+        bad = list(proof)
+        bad[i] = bytes([bad[i][0] ^ 16]) + bad[i][1:]
+        probes.append((old, new, r1, r2, bad))
+    for p in probes:
+        if p[0] < 0 or p[1] < p[0]:
+            continue
+        with pytest.raises(ProofInvalid):
+            verify_consistency(*p)
+
+
+def test_trivial_consistency_cases():
+    r = leaf_hash(b"x")
+    verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
+    verify_consistency(0, 5, EMPTY_ROOT, r, [])
+    verify_consistency(3, 3, r, r, [])
+    for args in [(3, 3, r, EMPTY_ROOT, []), (3, 3, r, r, [r]), (2, 1, r, r, []), (1, 2, r, r, [])]:
+        with pytest.raises(ProofInvalid):
+            verify_consistency(*args)
+
+
+def test_every_proof_in_every_small_tree_round_trips():
+    log = MerkleLog()
+    leaves = [leaf_hash(bytes([i, i * 7 % 256])) for i in range(70)]
+    log.extend_leaf_hashes(leaves)
+    for size in range(1, 71):
+        root = root_of(leaves[:size])
+        assert log.root(size) == root
+        for i in range(size):
+            verify_inclusion(i, size, leaves[i], log.inclusion_proof(i, size), root)
+        for old in range(0, size + 1):
+            verify_consistency(old, size, root_of(leaves[:old]), root, log.consistency_proof(old, size))
+
+
+def test_append_stores_o_log_n_nodes_and_proofs_read_o_log_n():
+    store = MemoryNodeStore()
+    log = MerkleLog(store)
+    for i in range(5000):
+        before = store.writes
+        log.append(i.to_bytes(4, "big"))
+        assert store.writes - before <= 1 + 13  # 1 leaf + at most log2(5000) merges
+    assert store.writes < 2 * 5000
+    store.reads = 0
+    log.inclusion_proof(1234)
+    assert store.reads <= 2 * 13
+    store.reads = 0
+    log.consistency_proof(777)
+    assert store.reads <= 2 * 13
+
+
+def test_tree_state_serialises():
+    state = TreeState()
+    for i in range(11):
+        state, _ = append(state, leaf_hash(bytes([i])))
+    assert TreeState.from_bytes(state.to_bytes()) == state
+    assert TreeState.from_json(state.to_json()) == state
+    assert len(state.to_bytes()) == 8 + 3 * 32  # 11 = 0b1011
+    with pytest.raises(TreeError):
+        TreeState.from_bytes(state.to_bytes()[:-1])
+    with pytest.raises(TreeError):
+        TreeState(3, (leaf_hash(b""),))
+
+
+def test_requests_out_of_range():
+    log = MerkleLog()
+    log.append(b"a")
+    with pytest.raises(TreeError):
+        log.inclusion_proof(1)
+    with pytest.raises(TreeError):
+        log.consistency_proof(2)
+    with pytest.raises(ProofInvalid):
+        root_from_inclusion_proof(1, 1, leaf_hash(b"a"), [])
+
+
+pymerkle = pytest.importorskip("pymerkle", reason="the independent implementation (pymerkle) is a test extra")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=12), min_size=1, max_size=40), st.data())
+def test_agrees_with_pymerkle(entries, data):
+    """pymerkle (an independent RFC 9162 implementation on PyPI) agrees on roots and proofs."""
+    theirs = pymerkle.InmemoryTree(algorithm="sha256")
+    ours = MerkleLog()
+    for e in entries:
+        theirs.append_entry(e)
+        ours.append(e)
+    n = len(entries)
+    for size in range(1, n + 1):
+        assert theirs.get_root(size) == ours.root(size)
+    size = data.draw(st.integers(1, n))
+    index = data.draw(st.integers(0, size - 1))
+    # pymerkle's path starts with the leaf itself, then the same audit path as RFC 6962.
+    their_path = [bytes.fromhex(x) if isinstance(x, str) else x
+                  for x in theirs.prove_inclusion(index + 1, size).serialize()["path"]]
+    assert their_path[1:] == ours.inclusion_proof(index, size)
+    assert their_path[0] == leaf_hash(entries[index])
+    old = data.draw(st.integers(1, size))
+    cons = theirs.prove_consistency(old, size)
+    pymerkle.verify_consistency(theirs.get_root(old), theirs.get_root(size), cons)
+    verify_consistency(old, size, ours.root(old), ours.root(size), ours.consistency_proof(old, size))
