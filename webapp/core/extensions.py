@@ -18,10 +18,10 @@ LOCALES = ("zh_CN", "en")
 
 
 def select_locale() -> str:
+    # Chinese unless the reader chose English with the switch: an elderly owner whose phone
+    # happens to be set to English should still get the Chinese pages the letter promised.
     chosen = request.cookies.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES, default="zh_CN") if request.accept_languages else "zh_CN"
+    return chosen if chosen in LOCALES else "zh_CN"
 
 
 babel = Babel()
