@@ -6,6 +6,7 @@ from flask import Flask
 from webapp.config import Settings
 from webapp.core.db import db
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
+from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
 from webapp.core.security import install_security_headers
 
@@ -28,13 +29,18 @@ def create_app(config: dict | None = None) -> Flask:
     install_security_headers(app)
     app.jinja_env.globals["is_chinese"] = is_chinese
 
+    import webapp.models  # noqa: F401  (every model known before the first query)
     from webapp.auth.routes import bp as auth_bp
     from webapp.core.routes import bp as core_bp
     from webapp.estates.routes import bp as estates_bp
+    from webapp.owners.routes import bp as owners_bp
+    from webapp.owners.staff_routes import bp as onboarding_bp
     from webapp.registry.routes import bp as registry_bp
+    from webapp.rolls.routes import bp as rolls_bp
 
-    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp):
+    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp):
         app.register_blueprint(blueprint)
+    token_logging.install()
 
     from webapp.core import errors
 

@@ -98,6 +98,7 @@ class Settings:
             "OWNERSVOTE_PII_HMAC_KEY": self.pii_hmac_key,
             "OWNERSVOTE_TIMEZONE": self.timezone,
             "OWNERSVOTE_REDIS_URL": self.redis_url,
+            "OWNERSVOTE_BASE_URL": self.base_url,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             "SESSION_COOKIE_SECURE": self.production,

@@ -3,8 +3,10 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import EstateRole, StaffUser
 from webapp.core.db import db
 from webapp.estates.models import Estate
+from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
+from webapp.rolls.models import Roll, RollEntry, RollSignature
 
 metadata = db.metadata
 
-__all__ = ["AuditEvent", "Building", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]
+__all__ = ["AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]

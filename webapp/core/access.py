@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,13 +20,37 @@ from webapp.estates.models import Estate
 @login_manager.user_loader
 def load_user(user_id: str):
     kind, _, raw = user_id.partition(":")
-    if kind == "staff" and raw.isdigit():
+    if not raw.isdigit():
+        return None
+    if kind == "staff":
         return db.session.get(StaffUser, int(raw))
+    if kind == "owner":
+        from webapp.owners.models import Registration
+
+        return db.session.get(Registration, int(raw))
     return None
 
 
 def is_staff() -> bool:
     return current_user.is_authenticated and isinstance(current_user._get_current_object(), StaffUser)
+
+
+def is_owner() -> bool:
+    from webapp.owners.models import Registration
+
+    return current_user.is_authenticated and isinstance(current_user._get_current_object(), Registration)
+
+
+def owner_required(view):
+    """Owners signed in on their device; anyone else goes to the device sign-in page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_owner():
+            return redirect(url_for("owners.signin"))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def admin_required(view):

@@ -118,6 +118,7 @@ class Unit(db.Model):
 
     building: Mapped[Building] = relationship(back_populates="units")
     owner: Mapped[Owner | None] = relationship(back_populates="units")
+    estate = relationship("Estate")
 
     @property
     def label(self) -> str:

@@ -1,0 +1,96 @@
+"""Fixtures for owners' onboarding: an estate with a registry, its staff, and letters."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from crypto.keys import generate_ed25519, generate_p256
+from tests.test_registry.test_import import GOOD
+from webapp.owners import operations as ops
+from webapp.registry.importing import import_file
+from webapp.registry.models import Unit
+
+ZHANG_TAIL = "31002X"  # 11010519491231002X, 张三, sole owner of 1-101 and 2-201
+LI_TAIL = "010014"  # 440524188001010014, 李四, first-listed co-owner of 1-102
+WANG_TAIL = "074477"  # 110101199003074477, 王五, second co-owner of 1-102
+
+
+@pytest.fixture
+def estate(make_estate, db_session):
+    estate = make_estate()
+    import_file(estate, GOOD, "registry.csv", actor="test")
+    db_session.commit()
+    return estate
+
+
+@pytest.fixture
+def staff(estate, make_staff):
+    return {
+        "organiser": make_staff("organiser", estate=estate, role="organiser"),
+        "supervisor": make_staff("supervisor", estate=estate, role="supervisor"),
+        "supervisor2": make_staff("supervisor2", estate=estate, role="supervisor"),
+    }
+
+
+@pytest.fixture
+def letter(estate, staff, db_session, app):
+    """Issue a letter for a unit label; returns (token, code)."""
+
+    def issue(label: str = "1-101"):
+        unit = next(u for u in db_session.scalars(select(Unit).where(Unit.estate_id == estate.id)) if u.label == label)
+        issued = ops.issue_letters(estate, [unit], actor=staff["organiser"], pii_key=app.config["OWNERSVOTE_PII_HMAC_KEY"])
+        db_session.commit()
+        return issued[0].token, issued[0].code
+
+    return issue
+
+
+class Device:
+    """A phone's browser as the server sees it: a key pair and the signing of challenges."""
+
+    def __init__(self, client, signer=None):
+        self.client = client
+        self.signer = signer or generate_p256()
+
+    def csrf(self) -> str:
+        page = self.client.get("/signin").get_data(as_text=True)
+        return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def prove(self, purpose: str) -> str:
+        challenge = self.client.get(f"/device/challenge?purpose={purpose}").get_json()
+        return self.signer.sign_b64(challenge["message"].encode())
+
+    def register(self):
+        signature = self.prove("register")
+        return self.client.post("/join/device", json={"jwk": self.signer.jwk, "signature": signature, "label": "test phone"}, headers={"X-CSRFToken": self.csrf()})
+
+    def signin(self):
+        signature = self.prove("signin")
+        return self.client.post("/signin", json={"kid": self.signer.kid, "signature": signature}, headers={"X-CSRFToken": self.csrf()})
+
+
+@pytest.fixture
+def device(client):
+    return Device(client)
+
+
+@pytest.fixture
+def onboard(client, post, letter, device):
+    """Scan a letter, answer the identity check, register the device: the whole owner path."""
+
+    def run(label: str = "1-101", name: str = "张三", tail: str = ZHANG_TAIL):
+        token, _code = letter(label)
+        client.get(f"/r/{token}")
+        post("/join", {"id-name": name, "id-id_tail": tail})
+        response = device.register()
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return token
+
+    return run
+
+
+@pytest.fixture
+def staff_signer(client):
+    return generate_ed25519()

@@ -1,0 +1,108 @@
+"""QR invitation letters, owners' registrations and the device keys of owners and staff."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.db import UTCDateTime, db, utcnow
+
+
+class Invitation(db.Model):
+    """One QR letter for one unit.  The 256-bit token and the short typed code are stored only as
+    hashes; a letter is single use, expires, and re-issuing one voids the previous letter."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("state IN ('active', 'used', 'void')", name="state_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(8), default="active")
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    # Wrong identity answers given with this letter; past the limit the letter is locked.
+    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit = relationship("Unit")
+
+
+class Registration(UserMixin, db.Model):
+    """An owner (or a co-owner) who came in through a letter: the logged-in identity of owners.
+
+    ``member_ref`` names the voting member it speaks for (``owner:<id>`` or ``developer``) once
+    approved; only the member's voting representative gets ``can_vote``.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        CheckConstraint("state IN ('approved', 'pending', 'rejected', 'superseded')", name="state_valid"),
+        CheckConstraint("NOT can_vote OR state = 'approved'", name="vote_only_when_approved"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("owner_holders.id", ondelete="SET NULL"), index=True)
+    member_ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    entered_name: Mapped[str] = mapped_column(String(200))
+    tail_matched: Mapped[bool] = mapped_column(default=False)
+    phone_verified: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    can_vote: Mapped[bool] = mapped_column(default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+    owner = relationship("Owner")
+    holder = relationship("OwnerHolder")
+    estate = relationship("Estate")
+    keys: Mapped[list["DeviceKey"]] = relationship(back_populates="registration", order_by="DeviceKey.created_at")
+
+    def get_id(self) -> str:
+        return f"owner:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        # A pending or rejected owner may still sign in to read the supervisors' answer.
+        return self.state != "superseded"
+
+
+class DeviceKey(db.Model):
+    """A public key made by a browser (never the private key), for an owner or a staff member.
+
+    ``pending`` keys belong to registrations waiting for a supervisor; only ``active`` keys sign
+    in, go on a roll, or sign anything."""
+
+    __tablename__ = "device_keys"
+    __table_args__ = (
+        CheckConstraint("(registration_id IS NULL) <> (staff_user_id IS NULL)", name="one_holder"),
+        CheckConstraint("state IN ('active', 'pending', 'revoked')", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    jwk: Mapped[dict] = mapped_column(JSON)
+    alg: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+    registration: Mapped[Registration | None] = relationship(back_populates="keys")

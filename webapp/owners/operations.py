@@ -1,0 +1,294 @@
+"""Owner onboarding: issuing letters, using them, the identity check, registrations, device
+keys and the supervisors' decisions.  No request in sight: callers pass what they know."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crypto import keys as ckeys
+from crypto.errors import KeyFormatError
+from webapp.audit.operations import record
+from webapp.core.db import db, utcnow
+from webapp.estates.models import Estate
+from webapp.owners import tokens
+from webapp.owners.matching import HolderFacts, match_holder
+from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.registry.counting import DEVELOPER_MEMBER_ID
+from webapp.registry.models import Owner, OwnerHolder, OwnerKind, Unit, UnitStatus
+
+MAX_FAILED_CHECKS = 5
+
+
+class OnboardingError(ValueError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    invitation: Invitation
+    unit: Unit
+    token: str
+    code: str
+
+
+# ---------------------------------------------------------------- letters
+
+
+def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, reason: str | None = None, now: datetime | None = None) -> list[IssuedLetter]:
+    """A fresh letter for each unit; any letter still active for those units becomes void."""
+    now = now or utcnow()
+    expires = now + timedelta(days=estate.letter_valid_days)
+    unit_ids = [u.id for u in units]
+    if any(u.estate_id != estate.id for u in units):
+        raise OnboardingError("房屋不属于本小区", "a unit does not belong to this estate")
+    voided = list(
+        db.session.scalars(select(Invitation).where(Invitation.unit_id.in_(unit_ids), Invitation.state == "active"))
+    ) if unit_ids else []
+    for old in voided:
+        old.state, old.void_reason = "void", reason or "reissued"
+    issued = []
+    for unit in units:
+        token, code = tokens.new_token(), tokens.new_code()
+        invitation = Invitation(
+            estate_id=estate.id, unit_id=unit.id, token_hash=tokens.token_hash(token),
+            code_hash=tokens.code_hash(pii_key, code), issued_by_id=getattr(actor, "id", None),
+            issued_at=now, expires_at=expires, state="active",
+        )
+        db.session.add(invitation)
+        issued.append(IssuedLetter(invitation, unit, token, code))
+    db.session.flush()
+    if voided:
+        record("letter.void", actor=actor, estate_id=estate.id, count=len(voided), units=sorted({v.unit.label for v in voided}), reason=reason or "reissued")
+    record("letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason)
+    return issued
+
+
+def usable_invitation(invitation: Invitation | None, now: datetime | None = None) -> Invitation | None:
+    now = now or utcnow()
+    if invitation is None or invitation.state != "active" or invitation.expires_at <= now:
+        return None
+    if invitation.failed_checks >= MAX_FAILED_CHECKS:
+        return None
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The usable invitation behind a scanned token; None for unknown, used, void, expired or
+    locked letters alike, after the same work (one hash, one indexed lookup)."""
+    found = db.session.scalar(select(Invitation).where(Invitation.token_hash == tokens.token_hash(token)))
+    return usable_invitation(found)
+
+
+def invitation_by_code(code: str, pii_key: str) -> Invitation | None:
+    found = db.session.scalar(select(Invitation).where(Invitation.code_hash == tokens.code_hash(pii_key, code)))
+    return usable_invitation(found)
+
+
+# ---------------------------------------------------------------- registration
+
+
+def holders_of(unit: Unit) -> list[OwnerHolder]:
+    return list(unit.owner.holders) if unit.owner is not None else []
+
+
+def member_ref_for(owner: Owner | None) -> str | None:
+    """The voting member an owner of record speaks for: itself, if it holds a delivered unit."""
+    if owner is None:
+        return None
+    delivered = db.session.scalar(
+        select(Unit.id).where(Unit.owner_id == owner.id, Unit.status == UnitStatus.delivered).limit(1)
+    )
+    return f"owner:{owner.id}" if delivered is not None else None
+
+
+def check_identity(invitation: Invitation, name: str, id_tail: str, *, pii_key: str) -> OwnerHolder | None:
+    """Match the person against the unit's holders; count a failure against the letter."""
+    unit = invitation.unit
+    facts = [HolderFacts(h.id, h.name, h.id_tail_hash) for h in holders_of(unit)]
+    matched = match_holder(facts, name, id_tail, pii_key)
+    if matched is None:
+        invitation.failed_checks += 1
+        db.session.flush()
+        if invitation.failed_checks >= MAX_FAILED_CHECKS:
+            record("letter.locked", actor="owner", estate_id=invitation.estate_id, obj=invitation, unit=unit.label)
+        return None
+    return db.session.get(OwnerHolder, matched.holder_id)
+
+
+def needs_review(holder: OwnerHolder) -> bool:
+    """Organisations are always checked by a person: a company's name and code prove nothing
+    about who is holding the phone."""
+    return holder.owner.kind is OwnerKind.organisation
+
+
+def _supersede_earlier(registration: Registration, actor) -> None:
+    if registration.holder_id is None:
+        return
+    earlier = db.session.scalars(
+        select(Registration).where(
+            Registration.holder_id == registration.holder_id,
+            Registration.id != registration.id,
+            Registration.state == "approved",
+        )
+    )
+    for old in earlier:
+        old.state, old.can_vote = "superseded", False
+        for key in old.keys:
+            if key.state != "revoked":
+                key.state, key.revoked_at, key.revoked_reason = "revoked", utcnow(), "replaced by a new registration"
+        record("registration.superseded", actor=actor, estate_id=old.estate_id, obj=old, by=registration.id)
+
+
+def register_matched(invitation: Invitation, holder: OwnerHolder) -> Registration:
+    """The identity check matched: approve at once (or queue an organisation)."""
+    if needs_review(holder):
+        return register_for_review(invitation, holder.name, tail_matched=True, holder=holder, note=None)
+    owner = holder.owner
+    member = member_ref_for(owner)
+    registration = Registration(
+        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id,
+        owner_id=owner.id, holder_id=holder.id, member_ref=member, entered_name=holder.name,
+        tail_matched=True, state="approved", can_vote=bool(member and holder.is_representative),
+        decided_at=utcnow(), decision_reason="automatic identity check",
+    )
+    _use(invitation)
+    db.session.add(registration)
+    db.session.flush()
+    _supersede_earlier(registration, "owner")
+    record("registration.approved", actor="automatic check", estate_id=invitation.estate_id, obj=registration, unit=invitation.unit.label, can_vote=registration.can_vote)
+    return registration
+
+
+def register_for_review(invitation: Invitation, name: str, *, tail_matched: bool, holder: OwnerHolder | None = None, note: str | None) -> Registration:
+    registration = Registration(
+        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id,
+        owner_id=holder.owner_id if holder else None, holder_id=holder.id if holder else None,
+        entered_name=name.strip()[:200], tail_matched=tail_matched, note=(note or "").strip()[:2000] or None,
+        state="pending", can_vote=False,
+    )
+    _use(invitation)
+    db.session.add(registration)
+    db.session.flush()
+    record("registration.submitted", actor="owner", estate_id=invitation.estate_id, obj=registration, unit=invitation.unit.label)
+    return registration
+
+
+def _use(invitation: Invitation) -> None:
+    if usable_invitation(invitation) is None:
+        raise OnboardingError("这封告知书已不能使用", "this letter can no longer be used")
+    invitation.state, invitation.used_at = "used", utcnow()
+
+
+def pending_registrations(estate: Estate) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.estate_id == estate.id, Registration.state == "pending")
+            .options(selectinload(Registration.unit).selectinload(Unit.owner).selectinload(Owner.holders))
+            .order_by(Registration.created_at)
+        )
+    )
+
+
+def approve(registration: Registration, *, actor, holder_id: int | None, as_developer: bool, reason: str) -> Registration:
+    """A supervisor's approval: binds the registration to a holder of the unit's owner of record,
+    or (for a unit the developer still holds) to the developer's member."""
+    if registration.state != "pending":
+        raise OnboardingError("这条登记已处理过", "this registration was already decided")
+    if not reason.strip():
+        raise OnboardingError("请写明理由", "a written reason is required")
+    unit = registration.unit
+    if as_developer:
+        if unit.status is UnitStatus.delivered:
+            raise OnboardingError("已交付的房屋不属于开发建设单位", "a delivered unit is not the developer's")
+        registration.owner_id, registration.holder_id = None, None
+        registration.member_ref, registration.can_vote = DEVELOPER_MEMBER_ID, True
+    else:
+        holder = db.session.get(OwnerHolder, holder_id) if holder_id else None
+        if holder is None or unit.owner is None or holder.owner_id != unit.owner_id:
+            raise OnboardingError("请选择这套房屋的一位业主", "choose one of this unit's owners")
+        registration.owner_id, registration.holder_id = holder.owner_id, holder.id
+        registration.member_ref = member_ref_for(holder.owner)
+        registration.can_vote = bool(registration.member_ref and holder.is_representative)
+    registration.state = "approved"
+    registration.decided_by_id, registration.decided_at, registration.decision_reason = actor.id, utcnow(), reason.strip()
+    for key in registration.keys:
+        if key.state == "pending":
+            key.state = "active"
+    db.session.flush()
+    _supersede_earlier(registration, actor)
+    record("registration.approved", actor=actor, estate_id=registration.estate_id, obj=registration, reason=reason.strip(), can_vote=registration.can_vote)
+    return registration
+
+
+def reject(registration: Registration, *, actor, reason: str) -> Registration:
+    if registration.state != "pending":
+        raise OnboardingError("这条登记已处理过", "this registration was already decided")
+    if not reason.strip():
+        raise OnboardingError("请写明理由", "a written reason is required")
+    registration.state = "rejected"
+    registration.decided_by_id, registration.decided_at, registration.decision_reason = actor.id, utcnow(), reason.strip()
+    for key in registration.keys:
+        if key.state != "revoked":
+            key.state, key.revoked_at, key.revoked_reason = "revoked", utcnow(), "registration rejected"
+    db.session.flush()
+    record("registration.rejected", actor=actor, estate_id=registration.estate_id, obj=registration, reason=reason.strip())
+    return registration
+
+
+# ---------------------------------------------------------------- device keys
+
+
+def add_device_key(*, jwk: dict, label: str | None, registration: Registration | None = None, staff=None, estate_id: int | None = None) -> DeviceKey:
+    """Store a browser's public key after its proof of possession was verified."""
+    try:
+        public = ckeys.public_jwk(jwk)
+        kid = ckeys.jwk_thumbprint(public)
+    except KeyFormatError as exc:
+        raise OnboardingError("设备密钥格式不正确", f"malformed device key: {exc}") from exc
+    if db.session.scalar(select(DeviceKey.id).where(DeviceKey.kid == kid)) is not None:
+        raise OnboardingError("这个设备密钥已经登记过", "this device key is already registered")
+    alg = "Ed25519" if public.get("crv") == "Ed25519" else "ES256"
+    if registration is not None:
+        state = "active" if registration.state == "approved" else "pending"
+        key = DeviceKey(estate_id=registration.estate_id, registration=registration, kid=kid, jwk=public, alg=alg, label=label, state=state)
+    else:
+        key = DeviceKey(estate_id=estate_id, staff_user_id=staff.id, kid=kid, jwk=public, alg=alg, label=label, state="active")
+    db.session.add(key)
+    db.session.flush()
+    record("device_key.add", actor=staff or "owner", estate_id=key.estate_id, obj=key, kid=kid, state=key.state,
+           registration=registration.id if registration else None)
+    return key
+
+
+def revoke_key(key: DeviceKey, *, actor, reason: str) -> None:
+    if key.state == "revoked":
+        return
+    key.state, key.revoked_at, key.revoked_reason = "revoked", utcnow(), reason.strip() or "revoked"
+    db.session.flush()
+    record("device_key.revoke", actor=actor, estate_id=key.estate_id, obj=key, kid=key.kid, reason=key.revoked_reason)
+
+
+def active_key(kid: str) -> DeviceKey | None:
+    return db.session.scalar(select(DeviceKey).where(DeviceKey.kid == kid, DeviceKey.state == "active"))
+
+
+def voting_keys_by_member(estate: Estate) -> dict[str, list[dict]]:
+    """The active keys of every approved voting representative, by voting member."""
+    rows = db.session.execute(
+        select(Registration.member_ref, DeviceKey.jwk)
+        .join(DeviceKey, DeviceKey.registration_id == Registration.id)
+        .where(
+            Registration.estate_id == estate.id, Registration.state == "approved", Registration.can_vote.is_(True),
+            DeviceKey.state == "active",
+        )
+    )
+    found: dict[str, list[dict]] = {}
+    for member_ref, jwk in rows:
+        found.setdefault(member_ref, []).append(jwk)
+    return found

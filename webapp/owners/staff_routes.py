@@ -1,0 +1,213 @@
+"""Staff side of onboarding: printing letters, the supervisors' queue, revoking keys, and the
+staff's own device keys (for signing rolls and tallies in their browser)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from webapp.auth.models import Role
+from webapp.core import challenges
+from webapp.core.access import estate_view, is_staff
+from webapp.core.db import db
+from webapp.core.extensions import limiter
+from webapp.core.i18n import pick
+from webapp.estates.models import Estate
+from webapp.owners import operations as ops
+from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RevokeForm
+from webapp.owners.letters import Letter, render_letters
+from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.registry.models import Building, Unit
+
+bp = Blueprint("onboarding", __name__)
+
+
+def _origin() -> str:
+    return (current_app.config.get("OWNERSVOTE_BASE_URL") or request.host_url).rstrip("/")
+
+
+def _pdf(estate: Estate, issued: list[ops.IssuedLetter], filename: str) -> Response:
+    base = _origin()
+    local = estate.timezone
+    from zoneinfo import ZoneInfo
+
+    letters = [
+        Letter(
+            estate_name=estate.name, building=item.unit.building.name, unit=item.unit.number,
+            url=f"{base}/r/{item.token}", code=item.code, code_url=f"{base}/r",
+            expires_on=(item.invitation.expires_at.astimezone(ZoneInfo(local)) - timedelta(seconds=1)).date(),
+            help_text=estate.help_text or "物业服务中心或社区居委会",
+            organiser=estate.organiser_label or f"{estate.name}业主大会",
+        )
+        for item in issued
+    ]
+    response = Response(render_letters(letters), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # the PDF holds live tokens
+    return response
+
+
+def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]:
+    wanted = [part.strip() for part in labels.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+    units = db.session.scalars(select(Unit).join(Building).where(Unit.estate_id == estate.id).options(selectinload(Unit.building)))
+    by_label = {u.label: u for u in units}
+    return [by_label[w] for w in wanted if w in by_label], [w for w in wanted if w not in by_label]
+
+
+@bp.route("/e/<slug>/letters", methods=["GET", "POST"])
+@estate_view(Role.organiser, Role.supervisor)
+def letters(estate: Estate):
+    buildings = list(db.session.scalars(select(Building).where(Building.estate_id == estate.id).order_by(Building.name)))
+    form = IssueLettersForm()
+    form.building.choices = [("", _("— choose —"))] + [(str(b.id), b.name) for b in buildings]
+    reissue = ReissueForm(prefix="re")
+    if request.method == "POST" and form.submit_ok():
+        if current_user.role_in(estate.id) is not Role.organiser:
+            abort(403)  # organisers post letters; supervisors re-issue single ones with a reason
+        if form.units.data:
+            units, unknown = _units_by_label(estate, form.units.data)
+            if unknown:
+                flash(_("Unknown units: %(units)s", units=", ".join(unknown)), "error")
+                return redirect(url_for("onboarding.letters", slug=estate.slug))
+        elif form.building.data:
+            units = list(db.session.scalars(select(Unit).where(Unit.building_id == int(form.building.data), Unit.estate_id == estate.id).options(selectinload(Unit.building))))
+        else:
+            units = []
+        if not units:
+            flash(_("Choose a building or list the units."), "error")
+            return redirect(url_for("onboarding.letters", slug=estate.slug))
+        issued = ops.issue_letters(estate, sorted(units, key=lambda u: (u.building.name, u.number)), actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
+        response = _pdf(estate, issued, f"letters-{estate.slug}.pdf")
+        db.session.commit()
+        return response
+    counts = dict(db.session.execute(select(Invitation.state, func.count()).where(Invitation.estate_id == estate.id).group_by(Invitation.state)).all())
+    return render_template("owners/letters.html", estate=estate, form=form, reissue=reissue, counts=counts)
+
+
+@bp.post("/e/<slug>/letters/reissue")
+@estate_view(Role.supervisor, admin=False)
+def reissue_letter(estate: Estate):
+    form = ReissueForm(prefix="re")
+    if not form.validate_on_submit():
+        flash(_("Give the unit and a reason."), "error")
+        return redirect(url_for("onboarding.letters", slug=estate.slug))
+    units, unknown = _units_by_label(estate, form.unit.data)
+    if unknown or len(units) != 1:
+        flash(_("Unknown units: %(units)s", units=form.unit.data), "error")
+        return redirect(url_for("onboarding.letters", slug=estate.slug))
+    issued = ops.issue_letters(estate, units, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], reason=form.reason.data.strip())
+    response = _pdf(estate, issued, f"letter-{units[0].label}.pdf")
+    db.session.commit()
+    return response
+
+
+@bp.get("/e/<slug>/registrations")
+@estate_view(Role.supervisor, admin=False)
+def queue(estate: Estate):
+    pending = ops.pending_registrations(estate)
+    forms = {}
+    for registration in pending:
+        form = DecisionForm(prefix=f"r{registration.id}")
+        holders = registration.unit.owner.holders if registration.unit.owner else []
+        form.holder.choices = [("", _("— choose —"))] + [(str(h.id), f"{h.name} ({h.id_masked})") for h in holders]
+        if registration.holder_id:
+            form.holder.data = str(registration.holder_id)
+        forms[registration.id] = form
+    recent = list(
+        db.session.scalars(
+            select(Registration).where(Registration.estate_id == estate.id, Registration.state != "pending")
+            .order_by(Registration.decided_at.desc()).limit(30)
+        )
+    )
+    return render_template("owners/queue.html", estate=estate, pending=pending, forms=forms, recent=recent)
+
+
+def _registration(estate: Estate, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.estate_id != estate.id:
+        abort(404)
+    return registration
+
+
+@bp.post("/e/<slug>/registrations/<int:registration_id>/<any(approve,reject):decision>")
+@estate_view(Role.supervisor, admin=False)
+def decide(estate: Estate, registration_id: int, decision: str):
+    registration = _registration(estate, registration_id)
+    form = DecisionForm(prefix=f"r{registration.id}")
+    holders = registration.unit.owner.holders if registration.unit.owner else []
+    form.holder.choices = [("", "")] + [(str(h.id), h.name) for h in holders]
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+        return redirect(url_for("onboarding.queue", slug=estate.slug))
+    try:
+        if decision == "approve":
+            ops.approve(registration, actor=current_user, holder_id=int(form.holder.data) if form.holder.data else None, as_developer=form.as_developer.data, reason=form.reason.data)
+        else:
+            ops.reject(registration, actor=current_user, reason=form.reason.data)
+    except ops.OnboardingError as exc:
+        db.session.rollback()
+        flash(pick(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Decision recorded."), "success")
+    return redirect(url_for("onboarding.queue", slug=estate.slug))
+
+
+@bp.get("/e/<slug>/units/<int:unit_id>")
+@estate_view(Role.supervisor, admin=False)
+def unit_detail(estate: Estate, unit_id: int):
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.estate_id != estate.id:
+        abort(404)
+    registrations = list(db.session.scalars(select(Registration).where(Registration.unit_id == unit.id).order_by(Registration.created_at)))
+    invitations = list(db.session.scalars(select(Invitation).where(Invitation.unit_id == unit.id).order_by(Invitation.issued_at)))
+    return render_template("owners/unit.html", estate=estate, unit=unit, registrations=registrations, invitations=invitations, revoke=RevokeForm())
+
+
+@bp.post("/e/<slug>/keys/<int:key_id>/revoke")
+@estate_view(Role.supervisor, admin=False)
+def revoke(estate: Estate, key_id: int):
+    key = db.session.get(DeviceKey, key_id)
+    if key is None or key.estate_id != estate.id or key.registration is None:
+        abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+    else:
+        ops.revoke_key(key, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+        flash(_("Key revoked."), "success")
+    return redirect(url_for("onboarding.unit_detail", slug=estate.slug, unit_id=key.registration.unit_id))
+
+
+@bp.get("/staff/keys")
+@login_required
+def staff_keys():
+    if not is_staff():
+        abort(404)
+    keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id).order_by(DeviceKey.created_at)))
+    return render_template("owners/staff_keys.html", keys=keys)
+
+
+@bp.post("/staff/keys")
+@login_required
+@limiter.limit("10/minute")
+def staff_keys_submit():
+    if not is_staff():
+        abort(404)
+    data = request.get_json(silent=True) or {}
+    jwk, signature = data.get("jwk"), data.get("signature")
+    if not isinstance(jwk, dict) or not isinstance(signature, str):
+        abort(400)
+    try:
+        challenges.verify_proof("staff-key", jwk, signature, request.host_url.rstrip("/"))
+        ops.add_device_key(jwk=jwk, label=(data.get("label") or "")[:200] or None, staff=current_user)
+    except (challenges.ProofError, ops.OnboardingError) as exc:
+        db.session.rollback()
+        return jsonify({"error": pick(exc), "error_en": exc.en}), 400
+    db.session.commit()
+    return jsonify({"next": url_for("onboarding.staff_keys")})

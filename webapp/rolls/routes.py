@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.auth.models import Role
+from webapp.core.access import estate_view, is_owner, is_staff
+from webapp.core.db import db
+from webapp.core.extensions import limiter
+from webapp.core.forms import PageForm
+from webapp.core.i18n import pick
+from webapp.estates.models import Estate
+from webapp.estates.operations import get_estate
+from webapp.owners.models import DeviceKey
+from webapp.registry.counting import format_area
+from webapp.rolls.models import Roll
+from webapp.rolls.operations import RollError, add_signature, freeze_roll, roll_document
+
+bp = Blueprint("rolls", __name__)
+
+
+def _roll(estate: Estate, seq: int) -> Roll:
+    roll = db.session.scalar(select(Roll).where(Roll.estate_id == estate.id, Roll.seq == seq))
+    if roll is None:
+        abort(404)
+    return roll
+
+
+@bp.route("/e/<slug>/roll", methods=["GET", "POST"])
+@estate_view(Role.supervisor, Role.organiser)
+def manage(estate: Estate):
+    form = PageForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            roll = freeze_roll(estate, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
+        except RollError as exc:
+            db.session.rollback()
+            flash(pick(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Roll frozen. It now needs the supervisors' signatures."), "success")
+            return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
+    rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
+    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, format_area=format_area, role=current_user.role_in(estate.id))
+
+
+@bp.get("/e/<slug>/roll/<int:seq>/sign")
+@estate_view(Role.supervisor, admin=False)
+def sign(estate: Estate, seq: int):
+    roll = _roll(estate, seq)
+    keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
+    signed = any(s.staff_user_id == current_user.id for s in roll.signatures)
+    return render_template("rolls/sign.html", estate=estate, roll=roll, keys=keys, signed=signed, format_area=format_area)
+
+
+@bp.post("/e/<slug>/roll/<int:seq>/signatures")
+@estate_view(Role.supervisor, admin=False)
+@limiter.limit("20/minute")
+def add(estate: Estate, seq: int):
+    roll = _roll(estate, seq)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
+        abort(400)
+    try:
+        add_signature(roll, estate, actor=current_user, kid=data["kid"], sig=data["sig"])
+    except RollError as exc:
+        db.session.rollback()
+        return jsonify({"error": pick(exc), "error_en": exc.en}), 400
+    db.session.commit()
+    return jsonify({"next": url_for("rolls.public", slug=estate.slug, seq=roll.seq), "state": roll.state})
+
+
+def _public_estate(slug: str) -> Estate:
+    estate = get_estate(slug)
+    if estate is None:
+        abort(404)
+    return estate
+
+
+@bp.get("/p/<slug>/roll/<int:seq>")
+def public(slug: str, seq: int):
+    estate = _public_estate(slug)
+    roll = _roll(estate, seq)
+    mine = None
+    if is_owner() and current_user.estate_id == estate.id and current_user.member_ref:
+        mine = next((e for e in roll.entries if e.member_ref == current_user.member_ref), None)
+    show_refs = is_staff() and (current_user.is_platform_admin or current_user.role_in(estate.id) is Role.supervisor)
+    return render_template("rolls/public.html", estate=estate, roll=roll, mine=mine, show_refs=show_refs, format_area=format_area)
+
+
+@bp.get("/p/<slug>/roll/<int:seq>.json")
+def public_json(slug: str, seq: int):
+    estate = _public_estate(slug)
+    response = jsonify(roll_document(_roll(estate, seq), estate))
+    response.headers["Content-Disposition"] = f'inline; filename="roll-{estate.slug}-{seq}.json"'
+    return response

@@ -1,0 +1,104 @@
+/* Wires the device-key buttons of each page (no inline scripts: pages carry data- attributes). */
+(function () {
+  "use strict";
+
+  function $(selector) { return document.querySelector(selector); }
+
+  function say(box, text, kind) {
+    if (!box) { return; }
+    box.textContent = text;
+    box.className = "flash flash-" + (kind || "info");
+    box.hidden = false;
+  }
+
+  function supported() {
+    return !!(window.crypto && crypto.subtle && window.indexedDB && window.fetch);
+  }
+
+  function bindRegister(button) {
+    var box = $(button.getAttribute("data-status"));
+    button.addEventListener("click", function () {
+      if (!supported()) { say(box, button.getAttribute("data-msg-unsupported"), "error"); return; }
+      button.disabled = true;
+      say(box, button.getAttribute("data-msg-working"));
+      OwnersVote.register({
+        prefer: button.getAttribute("data-prefer") || "P-256",
+        slot: button.getAttribute("data-slot"),
+        challengeUrl: button.getAttribute("data-challenge"),
+        submitUrl: button.getAttribute("data-submit")
+      }).then(function (answer) {
+        say(box, button.getAttribute("data-msg-done"), "success");
+        window.location.assign(answer.next);
+      }, function (err) {
+        button.disabled = false;
+        say(box, (err && err.data && err.data.error) || button.getAttribute("data-msg-failed"), "error");
+      });
+    });
+  }
+
+  function bindSignin(button) {
+    var box = $(button.getAttribute("data-status"));
+    var go = function () {
+      if (!supported()) { say(box, button.getAttribute("data-msg-unsupported"), "error"); return; }
+      button.disabled = true;
+      say(box, button.getAttribute("data-msg-working"));
+      OwnersVote.signin({
+        slot: button.getAttribute("data-slot"),
+        challengeUrl: button.getAttribute("data-challenge"),
+        submitUrl: button.getAttribute("data-submit")
+      }).then(function (answer) {
+        window.location.assign(answer.next);
+      }, function (err) {
+        button.disabled = false;
+        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
+        say(box, text, "error");
+      });
+    };
+    button.addEventListener("click", go);
+    if (button.hasAttribute("data-auto")) { go(); }
+  }
+
+  function bindRollSign(button) {
+    var box = $(button.getAttribute("data-status"));
+    var check = $(button.getAttribute("data-check"));
+    var doc;
+    OwnersVote.getJson(button.getAttribute("data-roll")).then(function (d) {
+      doc = d;
+      return OwnersVote.merkleRoot(d.entries);
+    }).then(function (root) {
+      // Areas are compared in integer hundredths, as everywhere else: never as floats.
+      var centi = function (text) { var p = text.split("."); return parseInt(p[0], 10) * 100 + parseInt(p[1], 10); };
+      var heads = 0, area = 0;
+      doc.entries.forEach(function (e) { heads += e.heads; area += centi(e.area); });
+      var ok = root === doc.payload.root && root === doc.root && doc.entries.length === doc.payload.size &&
+        heads === doc.payload.heads && area === centi(doc.payload.area);
+      check.textContent = (ok ? button.getAttribute("data-msg-verified") : button.getAttribute("data-msg-mismatch")) + " " + root;
+      check.className = "flash " + (ok ? "flash-success" : "flash-error");
+      button.disabled = !ok;
+    }, function () {
+      say(box, button.getAttribute("data-msg-failed"), "error");
+    });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
+        if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+        return OwnersVote.sign(record, OwnersVote.canonical(doc.payload)).then(function (sig) {
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig });
+        });
+      }).then(function (answer) {
+        say(box, button.getAttribute("data-msg-done"), "success");
+        window.location.assign(answer.next);
+      }, function (err) {
+        button.disabled = false;
+        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
+        say(box, text, "error");
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=signin]"), bindSignin);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-roll]"), bindRollSign);
+  });
+})();
