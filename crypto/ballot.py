@@ -60,7 +60,7 @@ def _nonempty_str(value: Any) -> bool:
 
 def validate_ballot(ballot: Any) -> None:
     """Raise :class:`FormatError` unless ``ballot`` has the documented shape (not its meaning)."""
-    if not isinstance(ballot, Mapping):
+    if not isinstance(ballot, dict):
         raise FormatError("a ballot is a JSON object")
     kind = ballot.get("type")
     expected = _BALLOT_MEMBERS | ({"paper"} if kind == PAPER_BALLOT_TYPE else set())
@@ -78,7 +78,7 @@ def validate_ballot(ballot: Any) -> None:
     except EncodingError as exc:
         raise FormatError(str(exc)) from exc
     choices = ballot["choices"]
-    if not isinstance(choices, Mapping):
+    if not isinstance(choices, dict):
         raise FormatError("ballot choices must be an object")
     for item, choice in choices.items():
         if isinstance(choice, str):
@@ -91,7 +91,7 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError(f"choice for {item!r} must be a string or a list of option ids")
     if kind == PAPER_BALLOT_TYPE:
         paper = ballot["paper"]
-        if not isinstance(paper, Mapping) or set(paper) != {"scan_sha256", "entered_by"}:
+        if not isinstance(paper, dict) or set(paper) != {"scan_sha256", "entered_by"}:
             raise FormatError("paper ballot: paper must be {scan_sha256, entered_by}")
         try:
             hex_decode(paper["scan_sha256"], what="paper scan_sha256")
@@ -145,7 +145,7 @@ def sign_ballot(signer: Signer, ballot: Mapping[str, Any]) -> dict:
 
 
 def validate_entry(entry: Any) -> None:
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         raise FormatError("a log entry is a JSON object")
     if set(entry) != _ENTRY_MEMBERS:
         raise FormatError(f"log entry members must be {sorted(_ENTRY_MEMBERS)}")

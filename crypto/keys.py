@@ -46,7 +46,7 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     never change a key's identity.  (RSA is accepted here only so the RFC's own example can be
     checked; RSA keys cannot sign anything in OwnersVote.)
     """
-    if not isinstance(jwk, Mapping):
+    if not isinstance(jwk, dict):
         raise KeyFormatError("a JWK must be a JSON object")
     kty = jwk.get("kty")
     if kty not in _REQUIRED:
@@ -71,7 +71,7 @@ def public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:
     Raises :class:`KeyFormatError` for private keys, unsupported curves, wrong lengths and
     points not on the curve.
     """
-    if not isinstance(jwk, Mapping):
+    if not isinstance(jwk, dict):
         raise KeyFormatError("a JWK must be a JSON object")
     for name in _PRIVATE:
         if name in jwk:
@@ -105,9 +105,20 @@ def _load_public(items: tuple[tuple[str, str], ...]):
         raise KeyFormatError(f"JWK is not a valid {jwk['crv']} public key: {exc}") from exc
 
 
+_LOADED: dict[tuple, Any] = {}
+
+
 def load_public_key(jwk: Mapping[str, Any]):
-    """The ``cryptography`` public-key object for a JWK (validated; cached per key)."""
-    return _load_public(tuple(sorted(public_jwk(jwk).items())))
+    """The ``cryptography`` public-key object for a JWK (validated once, then cached per key)."""
+    if not isinstance(jwk, dict):
+        raise KeyFormatError("a JWK must be a JSON object")
+    ident = (jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y"))
+    key = _LOADED.get(ident)
+    if key is None or any(name in jwk for name in _PRIVATE):
+        key = _load_public(tuple(sorted(public_jwk(jwk).items())))
+        if len(_LOADED) < 1_000_000:  # a verifier holds at most a roll's worth of keys
+            _LOADED[ident] = key
+    return key
 
 
 def p1363_to_der(signature: bytes) -> bytes:

@@ -87,7 +87,7 @@ def roll_entry(member: str, area: str | int, heads: int, voting_keys: Iterable[M
 
 def validate_roll_entry(entry: Any) -> None:
     """Raise :class:`FormatError` unless ``entry`` is a well-formed, normalised roll entry."""
-    if not isinstance(entry, Mapping) or set(entry) != {"member", "area", "heads", "keys"}:
+    if not isinstance(entry, dict) or set(entry) != {"member", "area", "heads", "keys"}:
         raise FormatError("a roll entry is {member, area, heads, keys}")
     member = entry["member"]
     if not isinstance(member, str) or not member:
@@ -101,7 +101,7 @@ def validate_roll_entry(entry: Any) -> None:
         raise FormatError(f"roll entry {member}: keys must be a list")
     kids = []
     for k in keys:
-        if not isinstance(k, Mapping) or set(k) != {"use", "jwk"} or not isinstance(k["use"], str):
+        if not isinstance(k, dict) or set(k) != {"use", "jwk"} or not isinstance(k["use"], str):
             raise FormatError(f"roll entry {member}: a key is {{use, jwk}}")
         try:
             normal = public_jwk(k["jwk"])
@@ -126,7 +126,7 @@ def check_roll_order(entries: Sequence[Mapping[str, Any]]) -> None:
     """Entries sorted by member id, no member twice."""
     previous = None
     for entry in entries:
-        member = entry.get("member") if isinstance(entry, Mapping) else None
+        member = entry.get("member") if isinstance(entry, dict) else None
         if not isinstance(member, str):
             raise FormatError("roll entry without a member id")
         if previous is not None and member <= previous:
@@ -179,7 +179,7 @@ def check_signatures(payload: Mapping[str, Any], signatures: Any,
     valid: list[str] = []
     problems: list[str] = []
     for n, sig in enumerate(signatures):
-        if not isinstance(sig, Mapping) or set(sig) != {"kid", "sig"}:
+        if not isinstance(sig, dict) or set(sig) != {"kid", "sig"}:
             problems.append(f"signature #{n + 1} is not {{kid, sig}}")
             continue
         kid = sig["kid"]

@@ -85,7 +85,7 @@ def _is_int(v: Any) -> bool:
 
 def parse_tree_head(obj: Any) -> TreeHead:
     """Check an STH's shape (not its signature) and return it typed."""
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):
         raise FormatError("a signed tree head is a JSON object")
     expected = {"type", "v", "log", "size", "root", "timestamp", "kid", "sig"}
     extra = set(obj) - expected
@@ -164,7 +164,7 @@ def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: lis
 
 
 def parse_receipt(obj: Any) -> Receipt:
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):
         raise FormatError("a receipt is a JSON object")
     if obj.get("type") != RECEIPT_TYPE or obj.get("v") != 1:
         raise FormatError(f"not a version-1 {RECEIPT_TYPE}")

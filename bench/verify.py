@@ -1,0 +1,113 @@
+"""Benchmark: verifying an audit bundle vs a bare loop of its signature checks.
+
+    .venv/bin/python bench/verify.py [--ballots 100000] [--bundle FILE] [--jobs N]
+
+Builds (once, cached in bench/out/) a synthetic bundle with about ``--ballots`` log entries,
+then times
+
+* the **bare loop**: for every log entry, the public key built from its JWK and the signature
+  verified over the ballot bytes — one core, nothing else (the floor any verifier must pay);
+* the **verifier**: ``crypto.verify`` end to end, from reading the file to the last check
+  (roll, every ballot's form and signature, Merkle log, tree heads, receipts, the tally
+  recomputed, certifications), with its process pool over all cores.
+
+The issue's bar is verifier ≤ 1.5 × bare loop.  Figures go to docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
+
+from crypto.bundle import load_bundle  # noqa: E402
+from crypto.encoding import b64url_decode  # noqa: E402
+from crypto.keys import jwk_thumbprint, p1363_to_der  # noqa: E402
+from crypto.verify import verify_bundle  # noqa: E402
+
+
+def bare_loop(bundle: dict) -> tuple[float, int]:
+    """Time just the signature checks of the log, one core, keys built from their JWKs."""
+    keys = {}
+    for entry in bundle["roll"]["entries"]:
+        for k in entry["keys"]:
+            keys[jwk_thumbprint(k["jwk"])] = k["jwk"]
+    server = bundle["log"]["server_key"]
+    keys[server["kid"]] = server["jwk"]
+    work = [(keys[e["kid"]], e["ballot"].encode(), e["sig"]) for e in bundle["log"]["entries"]]
+    started = time.perf_counter()
+    for jwk, message, sig in work:
+        raw = b64url_decode(sig)
+        if jwk["kty"] == "OKP":
+            ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"])).verify(raw, message)
+        else:
+            point = b"\x04" + b64url_decode(jwk["x"]) + b64url_decode(jwk["y"])
+            key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            key.verify(p1363_to_der(raw), message, ec.ECDSA(hashes.SHA256()))
+    return time.perf_counter() - started, len(work)
+
+
+def full_verify(path: Path, jobs: int | None) -> tuple[float, dict]:
+    started = time.perf_counter()
+    bundle = load_bundle(path)
+    loaded = time.perf_counter() - started
+    report = verify_bundle(bundle, jobs=jobs)
+    elapsed = time.perf_counter() - started
+    if not report.ok:
+        raise SystemExit(f"the benchmark bundle does not verify: {report.failures[:3]}")
+    return elapsed, {"load": round(loaded, 3), **report.facts["timings"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", type=int, default=100_000)
+    parser.add_argument("--bundle", type=Path, default=None)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    path = args.bundle
+    if path is None:
+        # Turnout in synthetic bundles is ~88%: size the roll for the wanted number of ballots.
+        members = int(args.ballots / 0.8813)
+        path = ROOT / "bench" / "out" / f"bundle-{members}.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "crypto.testbundle", "--members", str(members), "--items", "10",
+                            "--out", str(path), "--seed", "7"], check=True, cwd=ROOT)
+            print(f"make-test-bundle --members {members} --items 10: {time.perf_counter() - started:.1f} s")
+    bundle = load_bundle(path)
+    print(f"bundle {path.name}: {len(bundle['roll']['entries'])} members, {len(bundle['log']['entries'])} log entries, "
+          f"{path.stat().st_size / 1e6:.0f} MB; {os.cpu_count()} cores")
+
+    bare = []
+    for _ in range(args.repeat):
+        t, n = bare_loop(bundle)
+        bare.append(t)
+    del bundle
+    b = statistics.median(bare)
+    print(f"bare signature loop (1 core): {b:.2f} s  ({b / n * 1e6:.0f} µs per signature)  runs {[round(x, 2) for x in bare]}")
+
+    runs = []
+    for _ in range(args.repeat):
+        t, phases = full_verify(path, args.jobs)
+        runs.append(t)
+        print(f"  verifier run: {t:.2f} s  phases {phases}")
+    v = statistics.median(runs)
+    print(f"verifier (load + every check, {args.jobs or os.cpu_count()} workers): {v:.2f} s")
+    print(f"ratio verifier / bare loop: {v / b:.2f}  (bar: 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,715 @@
+"""``ownersvote verify BUNDLE [--receipt R …]``: check an audit bundle offline, from scratch.
+
+Runs with only ``crypto``'s dependencies (``cryptography``, ``rfc8785``) and the pure ``tally``
+package: no Flask, no database, no network.  It recomputes and checks (SPEC §6):
+
+* the roll: every entry well formed, the Merkle root, the totals, the supervisors' signatures
+  (at least ``required_signatures`` distinct supervisor keys);
+* every log entry: canonical ballot bytes, the signature, that the signing key is a voting key
+  of the ballot's member on the roll (or, for paper ballots, the server's key with a double
+  entry and a scan hash), that the ballot names this assembly and this roll;
+* at most one counted ballot per member (the last one if the assembly allows replacing);
+* the Merkle root over the log against the final signed tree head; every tree head's
+  signature; that every earlier tree head matches the log's prefix and is consistent with the
+  final head (so a history rewritten behind a signed tree head shows);
+* every receipt given: its signature and inclusion proof, that its leaf is in the final log;
+* the tally, recomputed by the tally engine from the roll and the counted ballots alone and
+  compared number by number;
+* the certifications: supervisors' signatures over the tally digest and the final tree head.
+
+It names every failure it finds, exits 1 if there is any (2 if the bundle cannot be read at
+all), and prints a one-screen summary on success.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import bundle as bundle_mod
+from .ballot import BALLOT_TYPE, PAPER, PAPER_BALLOT_TYPE, ONLINE, choice_problems, parse_ballot, validate_entry
+from .canonical import canonical_json, canonical_json_of_checked, loads
+from .errors import CanonicalJSONError, CryptoError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
+from .keys import jwk_thumbprint, public_jwk, verify
+from .merkle import EMPTY_ROOT, MerkleLog, leaf_hash, verify_consistency, verify_inclusion
+from .roll import (
+    VOTE,
+    certification_payload,
+    check_roll_order,
+    check_signatures,
+    format_area,
+    parse_area,
+    roll_payload,
+    tally_digest,
+    validate_roll_entry,
+)
+from .treehead import tracking_code, verify_receipt, verify_tree_head
+
+# Check names, in the order the report lists them.
+CHECKS = {
+    "format": "bundle format",
+    "supervisors": "supervisor keys",
+    "roll": "roll entries and root",
+    "roll-signatures": "roll signatures",
+    "ballot-form": "ballot form (canonical, well formed)",
+    "ballot-signature": "ballot signatures",
+    "ballot-key": "ballot signed by a voting key of its member",
+    "ballot-binding": "ballot names this assembly and roll",
+    "ballot-choices": "ballot choices valid for the agenda",
+    "duplicate-ballot": "one counted ballot per member",
+    "tree-head": "signed tree heads",
+    "log-root": "Merkle root of the log vs the final tree head",
+    "history": "earlier tree heads match the log (no rewritten history)",
+    "consistency": "consistency proofs to the final tree head",
+    "receipt": "receipts",
+    "tally": "tally recomputed from the ballots",
+    "certification": "certifications of the tally",
+}
+
+PARALLEL_THRESHOLD = 4000  # below this, process start-up costs more than it saves
+CHUNK = 2500
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Report:
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, check: str, message: str) -> None:
+        self.failures.append((check, message))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def by_check(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for check, message in self.failures:
+            out.setdefault(check, []).append(message)
+        return dict(sorted(out.items(), key=lambda kv: list(CHECKS).index(kv[0]) if kv[0] in CHECKS else 99))
+
+
+# --- work done in worker processes ---------------------------------------------------------
+#
+# Entries are checked in a process pool (signature checks are independent and CPU-bound).  The
+# context — the roll, the log, the voting keys — reaches each worker once, through the pool
+# initializer (inherited for free where processes fork), and a task is only a range of roll
+# entries plus the log entries signed by those members, so that a worker loads each public
+# key once, for the roll check, and finds it cached for the ballot check.
+
+_CTX: dict[str, Any] = {}
+
+
+def _init_worker(ctx: dict[str, Any]) -> None:
+    global _CTX
+    _CTX = ctx
+    gc.disable()  # see verify_bundle; a worker lives only as long as one verification
+
+
+def _check_roll_entry(entry: Any) -> tuple[bytes | None, str | None]:
+    try:
+        validate_roll_entry(entry)
+        return leaf_hash(canonical_json_of_checked(entry)), None
+    except (FormatError, CryptoError) as exc:
+        try:
+            return leaf_hash(canonical_json(entry)), str(exc)
+        except CanonicalJSONError:
+            return None, str(exc)
+
+
+def _check_log_entry(i: int, raw: Any) -> tuple:
+    """(index, leaf hash | None, member | None, choices | None, roll_root | None, [(check, message)])."""
+    ctx = _CTX
+    problems: list[tuple[str, str]] = []
+    if not isinstance(raw, dict):
+        return i, None, None, None, None, [("ballot-form", "a log entry is a JSON object")]
+    if raw.get("index") != i:
+        problems.append(("format", f"log entry at position {i} says index {raw.get('index')!r}"))
+    entry = {k: v for k, v in raw.items() if k != "index"}
+    try:
+        validate_entry(entry)  # four strings: the fast canonical form is exact
+        leaf = leaf_hash(canonical_json_of_checked(entry))
+    except (FormatError, CanonicalJSONError) as exc:
+        problems.append(("ballot-form", str(exc)))
+        try:
+            leaf = leaf_hash(canonical_json(entry))
+        except CanonicalJSONError:
+            leaf = None
+        return i, leaf, None, None, None, problems
+    kind, kid = entry["kind"], entry["kid"]
+    jwk = owner = None
+    if kind == ONLINE:
+        if kid in ctx["voting"]:
+            owner, jwk = ctx["voting"][kid]
+        else:
+            problems.append(("ballot-key", f"signed with key {kid!r}, which is not a voting key on the roll"))
+    elif ctx["server_jwk"] is not None and kid == ctx["server_kid"]:
+        jwk = ctx["server_jwk"]
+    else:
+        problems.append(("ballot-key", f"paper ballot signed with key {kid!r}, not the server's log key"))
+    ballot = None
+    try:
+        ballot = parse_ballot(entry["ballot"])
+    except FormatError as exc:
+        problems.append(("ballot-form", str(exc)))
+    if jwk is not None:
+        try:
+            verify(jwk, entry["ballot"].encode("utf-8"), entry["sig"])
+        except (SignatureInvalid, KeyFormatError) as exc:
+            problems.append(("ballot-signature", f"signature by key {kid} does not verify ({exc})"))
+    if ballot is None:
+        return i, leaf, None, None, None, problems
+    expected = PAPER_BALLOT_TYPE if kind == PAPER else BALLOT_TYPE
+    if ballot["type"] != expected:
+        problems.append(("ballot-form", f"a {kind} entry holds a {ballot['type']}"))
+    member = ballot["member"]
+    if owner is not None and member != owner:
+        problems.append(("ballot-key", f"signed with a voting key of {owner}, but the ballot is for {member}"))
+    if ballot["assembly"] != ctx["assembly"]:
+        problems.append(("ballot-binding", f"ballot is for assembly {ballot['assembly']!r}, not {ctx['assembly']!r}"))
+    if member not in ctx["members"]:
+        problems.append(("ballot-key", f"ballot is for {member}, who is not on the roll"))
+    for p in choice_problems(ballot["choices"], ctx["items"], strict=ballot["type"] == BALLOT_TYPE):
+        problems.append(("ballot-choices", p))
+    return i, leaf, member, ballot["choices"], ballot["roll_root"], problems
+
+
+def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list, list]:
+    start, end, log_indices = task
+    roll, log = _CTX["roll_entries"], _CTX["log_entries"]
+    return ([_check_roll_entry(roll[n]) for n in range(start, end)],
+            [_check_log_entry(i, log[i]) for i in log_indices])
+
+
+def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None) -> tuple[list, list]:
+    """Check every roll and log entry, in a pool when there are enough of them."""
+    roll, log = ctx["roll_entries"], ctx["log_entries"]
+    jobs = jobs or os.cpu_count() or 1
+    if len(roll) + len(log) < PARALLEL_THRESHOLD or jobs < 2:
+        _init_worker(ctx)
+        try:
+            return _work((0, len(roll), range(len(log))))
+        finally:
+            _init_worker({})
+    # Group log entries with the roll chunk of the member whose key signed them.
+    n_chunks = max(1, -(-len(roll) // CHUNK))
+    groups: list[list[int]] = [[] for _ in range(n_chunks)]
+    voting = ctx["voting"]
+    for i, raw in enumerate(log):
+        kid = raw.get("kid") if isinstance(raw, dict) else None
+        owner = voting.get(kid) if isinstance(kid, str) else None
+        pos = member_index.get(owner[0]) if owner else None
+        groups[(pos // CHUNK) if pos is not None else i % n_chunks].append(i)
+    tasks = [(c * CHUNK, min(len(roll), (c + 1) * CHUNK), groups[c]) for c in range(n_chunks)]
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: the context is pickled once per worker
+        context = None
+    roll_results: list = []
+    log_results: list = [None] * len(log)
+    gc.freeze()  # forked workers then share the bundle's pages instead of copying them
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(ctx,)) as pool:
+            for rolled, logged in pool.map(_work, tasks):
+                roll_results.extend(rolled)
+                for result in logged:
+                    log_results[result[0]] = result
+    finally:
+        gc.unfreeze()
+    return roll_results, log_results
+
+
+# --- the verifier --------------------------------------------------------------------------
+
+
+def _ms(ms: Any) -> str:
+    if not isinstance(ms, int) or isinstance(ms, bool):
+        return str(ms)
+    return datetime.fromtimestamp(ms / 1000, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _diff(stored: Any, recomputed: Any, path: str, out: list[str]) -> None:
+    """Name every differing value (numbers, flags, texts) between two tally documents."""
+    if isinstance(stored, dict) and isinstance(recomputed, dict):
+        for key in sorted(set(stored) | set(recomputed)):
+            sub = f"{path}.{key}"
+            if key not in stored:
+                out.append(f"{sub}: missing from the bundle's tally (recomputed: {json.dumps(recomputed[key], ensure_ascii=False)[:80]})")
+            elif key not in recomputed:
+                out.append(f"{sub}: in the bundle's tally but not in the recomputed one")
+            else:
+                _diff(stored[key], recomputed[key], sub, out)
+    elif isinstance(stored, list) and isinstance(recomputed, list) and len(stored) == len(recomputed):
+        for i, (a, b) in enumerate(zip(stored, recomputed)):
+            _diff(a, b, f"{path}[{i}]", out)
+    elif stored != recomputed or type(stored) is not type(recomputed):
+        a = json.dumps(stored, ensure_ascii=False)
+        b = json.dumps(recomputed, ensure_ascii=False)
+        if len(a) > 60 or len(b) > 60:
+            out.append(f"{path}: the bundle's text differs from the recomputed text")
+        else:
+            out.append(f"{path}: bundle says {a}, recomputed {b}")
+
+
+def verify_bundle(bundle: Any, receipts: Sequence[tuple[str, Any]] = (), *, jobs: int | None = None,
+                  pin_server: str | None = None, pin_supervisors: Iterable[str] = ()) -> Report:
+    """Check everything; return a :class:`Report` listing every failure (never raises on bad input)."""
+    report = Report()
+    try:
+        bundle_mod.check_header(bundle)
+    except FormatError as exc:
+        report.fail("format", str(exc))
+        return report
+    # The bundle is millions of small objects without reference cycles: letting the cyclic
+    # garbage collector walk them again and again (and, in forked workers, touch every page of
+    # the inherited heap) costs more than all the signature checks.  Nothing here makes cycles.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _verify(bundle, receipts, report, jobs, pin_server, set(pin_supervisors))
+    except _Stop:
+        pass
+    finally:
+        if was_enabled:
+            gc.enable()
+    return report
+
+
+class _Stop(Exception):
+    """The bundle is too broken in structure to go on checking."""
+
+
+def _need(report: Report, ok: bool, message: str) -> None:
+    if not ok:
+        report.fail("format", message)
+        raise _Stop
+
+
+def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, jobs: int | None,
+            pin_server: str | None, pin_supervisors: set[str]) -> None:
+    facts = report.facts
+    timings = facts.setdefault("timings", {})
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 4)
+        clock[0] = now
+
+    estate, assembly, roll, log = bundle["estate"], bundle["assembly"], bundle["roll"], bundle["log"]
+    tally_input = bundle["tally_input"]
+    _need(report, isinstance(estate, dict) and isinstance(estate.get("id"), str), "estate must be {id, name}")
+    _need(report, isinstance(assembly, dict) and isinstance(assembly.get("id"), str), "assembly must have an id")
+    _need(report, isinstance(roll, dict) and isinstance(roll.get("entries"), list), "roll.entries must be a list")
+    _need(report, isinstance(log, dict) and isinstance(log.get("entries"), list), "log.entries must be a list")
+    _need(report, isinstance(log.get("tree_heads"), list) and log["tree_heads"], "log.tree_heads must list at least the final tree head")
+    _need(report, isinstance(tally_input, dict) and isinstance(tally_input.get("items"), list), "tally_input.items must be a list")
+    replace_allowed = assembly.get("replace_allowed")
+    if not isinstance(replace_allowed, bool):
+        report.fail("format", "assembly.replace_allowed must be true or false")
+        replace_allowed = False
+    assembly_id, log_id = assembly["id"], log.get("id")
+    facts.update(estate=estate, assembly=assembly, synthetic=bundle.get("synthetic") is True,
+                 replace_allowed=replace_allowed)
+    if bundle.get("synthetic") not in (True, False):
+        report.fail("format", "synthetic must be true or false")
+
+    # -- supervisors --------------------------------------------------------------------------
+    trusted: dict[str, dict] = {}
+    names: dict[str, str] = {}
+    supervisors = bundle["supervisors"]
+    if not isinstance(supervisors, list):
+        report.fail("supervisors", "supervisors must be a list")
+        supervisors = []
+    for n, sup in enumerate(supervisors):
+        try:
+            if not isinstance(sup, dict) or set(sup) != {"kid", "jwk", "name"}:
+                raise FormatError("must be {kid, jwk, name}")
+            jwk = public_jwk(sup["jwk"])
+            if jwk_thumbprint(jwk) != sup["kid"]:
+                raise FormatError(f"kid {sup['kid']} is not the thumbprint of its key ({jwk_thumbprint(jwk)})")
+        except (FormatError, KeyFormatError) as exc:
+            report.fail("supervisors", f"supervisor #{n + 1}: {exc}")
+            continue
+        if pin_supervisors and sup["kid"] not in pin_supervisors:
+            report.fail("supervisors", f"supervisor key {sup['kid']} ({sup['name']}) is not one of the keys given with --supervisor-key")
+            continue
+        trusted[sup["kid"]] = jwk
+        names[sup["kid"]] = str(sup["name"])
+    for kid in pin_supervisors - set(trusted):
+        report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
+
+    # -- server key -----------------------------------------------------------------------------
+    server_jwk = None
+    sk = log.get("server_key")
+    try:
+        if not isinstance(sk, dict) or set(sk) != {"kid", "jwk"}:
+            raise FormatError("log.server_key must be {kid, jwk}")
+        server_jwk = public_jwk(sk["jwk"])
+        if jwk_thumbprint(server_jwk) != sk["kid"]:
+            raise FormatError("log.server_key.kid is not the thumbprint of its key")
+        if server_jwk["kty"] != "OKP":
+            raise FormatError("the server's log key must be Ed25519")
+    except (FormatError, KeyFormatError) as exc:
+        report.fail("tree-head", f"server key: {exc}")
+        server_jwk = None
+    if server_jwk is not None and pin_server and jwk_thumbprint(server_jwk) != pin_server:
+        report.fail("tree-head", f"the bundle's server key {jwk_thumbprint(server_jwk)} is not the key given with --server-key ({pin_server})")
+        server_jwk = None
+    facts["server_kid"] = sk.get("kid") if isinstance(sk, dict) else None
+
+    entries = roll["entries"]
+    log_entries = log["entries"]
+    # Voting keys from the roll (cheap: thumbprints only); the workers check the keys themselves.
+    voting: dict[str, tuple[str, dict]] = {}
+    members: dict[str, int] = {}
+    for pos, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("member"), str):
+            continue
+        members.setdefault(entry["member"], pos)
+        for key in entry.get("keys") if isinstance(entry.get("keys"), list) else ():
+            try:
+                if key.get("use") != VOTE:
+                    continue
+                kid = jwk_thumbprint(key["jwk"])
+            except (AttributeError, KeyError, TypeError, KeyFormatError):
+                continue  # reported by the roll check
+            if kid in voting and voting[kid][0] != entry["member"]:
+                report.fail("roll", f"key {kid} is registered for two members ({voting[kid][0]} and {entry['member']})")
+            voting[kid] = (entry["member"], key["jwk"])
+    ctx = {"roll_entries": entries, "log_entries": log_entries, "voting": voting, "members": members,
+           "server_jwk": server_jwk, "server_kid": jwk_thumbprint(server_jwk) if server_jwk else None,
+           "assembly": assembly_id, "items": tally_input["items"]}
+    lap("prepare")
+    roll_results, log_results = _run_entries(ctx, members, jobs)
+    lap("entries")
+
+    # -- roll ---------------------------------------------------------------------------------
+    roll_ok = True
+    try:
+        check_roll_order(entries)
+    except FormatError as exc:
+        report.fail("roll", str(exc))
+        roll_ok = False
+    roll_log = MerkleLog()
+    for n, (leaf, problem) in enumerate(roll_results):
+        if problem:
+            member = entries[n].get("member") if isinstance(entries[n], dict) else None
+            report.fail("roll", f"roll entry #{n + 1} ({member}): {problem}")
+            roll_ok = False
+        roll_log.append_leaf_hash(leaf or leaf_hash(b""))
+    root = roll_log.root()
+    root_hex = root.hex()
+    if roll.get("root") != root_hex:
+        report.fail("roll", f"the roll's Merkle root over its {len(entries)} entries is {root_hex}, the bundle says {roll.get('root')!r}")
+    try:
+        area_total = format_area(sum(parse_area(e["area"]) for e in entries))
+        heads_total = sum(e["heads"] for e in entries)
+    except (FormatError, KeyError, TypeError):
+        area_total, heads_total = None, None
+    for name, value in (("size", len(entries)), ("area", area_total), ("heads", heads_total)):
+        if value is not None and roll.get(name) != value:
+            report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
+    payload = roll_payload(estate["id"], str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
+                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0)
+    required = roll.get("required_signatures")
+    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
+        report.fail("roll-signatures", f"roll.required_signatures must be a positive integer, not {required!r}")
+        required = 1
+    valid, problems = check_signatures(payload, roll.get("signatures"), trusted)
+    for p in problems:
+        report.fail("roll-signatures", f"roll {p}")
+    if len(valid) < required:
+        report.fail("roll-signatures", f"the roll has {len(valid)} valid supervisor signature(s), {required} required")
+    facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
+                 roll_signers=[names.get(k, k) for k in valid], roll_required=required)
+
+    # -- log entries ----------------------------------------------------------------------------
+    ballots_by_member: dict[str, list[int]] = {}
+    leaves: list[bytes] = []
+    first_index_of_leaf: dict[bytes, int] = {}
+    counts = {"online": 0, "paper": 0, "valid": 0}
+    for i, leaf, member, choices, ballot_root, problems in log_results:
+        if leaf is None:
+            leaf = leaf_hash(b"")  # unreadable entry: keeps positions; the root check will fail
+        elif leaf in first_index_of_leaf:
+            problems.append(("duplicate-ballot", f"repeats log entry {first_index_of_leaf[leaf]} byte for byte"))
+        else:
+            first_index_of_leaf[leaf] = i
+        leaves.append(leaf)
+        kind = log_entries[i].get("kind") if isinstance(log_entries[i], dict) else None
+        if kind in counts:
+            counts[kind] += 1
+        if ballot_root is not None and ballot_root != root_hex:
+            problems.append(("ballot-binding", f"ballot names roll root {ballot_root[:16]}…, not this roll's {root_hex[:16]}…"))
+        for check, message in problems:
+            who = f" ({member})" if member is not None else ""
+            report.fail(check, f"log entry {i}{who}: {message}")
+        if choices is not None and not problems:
+            counts["valid"] += 1
+            ballots_by_member.setdefault(member, []).append(i)
+    counted: list[tuple[str, dict]] = []
+    replaced = 0
+    for member, indices in ballots_by_member.items():
+        if len(indices) > 1:
+            if replace_allowed:
+                replaced += len(indices) - 1
+            else:
+                report.fail("duplicate-ballot", f"member {member} has {len(indices)} ballots in the log (entries "
+                                                f"{', '.join(map(str, indices))}) and this assembly does not allow replacing a ballot")
+        chosen = indices[-1] if replace_allowed else indices[0]
+        counted.append((chosen, member))
+    counted.sort()
+    counted_ballots = [(member, log_results[i][3]) for i, member in counted]
+    facts.update(log_size=len(log_entries), online=counts["online"], paper=counts["paper"],
+                 valid=counts["valid"], counted=len(counted_ballots), replaced=replaced)
+
+    lap("roll+ballots")
+    # -- the Merkle log and its tree heads ---------------------------------------------------------
+    tree = MerkleLog()
+    tree.extend_leaf_hashes(leaves)
+    n = tree.size
+    log_root = tree.root()
+    heads = []
+    for k, record in enumerate(log["tree_heads"]):
+        label = "final tree head" if k == len(log["tree_heads"]) - 1 else f"tree head #{k + 1}"
+        if not isinstance(record, dict) or set(record) != {"sth", "consistency_to_final"}:
+            report.fail("tree-head", f"{label}: must be {{sth, consistency_to_final}}")
+            heads.append(None)
+            continue
+        if server_jwk is None:
+            heads.append(None)
+            continue
+        try:
+            head = verify_tree_head(record["sth"], server_jwk, log_id)
+        except (FormatError, SignatureInvalid, KeyFormatError) as exc:
+            report.fail("tree-head", f"{label}: {exc}")
+            heads.append(None)
+            continue
+        heads.append(head)
+    final = heads[-1]
+    if final is not None:
+        if final.size != n or final.root != log_root:
+            report.fail("log-root", f"the Merkle root over the log's {n} entries is {log_root.hex()}; the final signed tree head "
+                                    f"says size {final.size}, root {final.root.hex()}")
+    previous = None
+    for k, (record, head) in enumerate(zip(log["tree_heads"][:-1], heads[:-1])):
+        if head is None:
+            continue
+        label = f"tree head #{k + 1} (size {head.size}, signed {_ms(head.timestamp)})"
+        if previous is not None and (head.size < previous.size or head.timestamp < previous.timestamp):
+            report.fail("tree-head", f"{label} goes back in size or time from the one before it")
+        previous = head
+        if head.size > n:
+            report.fail("history", f"{label} covers more entries than the log holds ({n}): entries were dropped")
+        elif tree.root(head.size) != head.root:
+            report.fail("history", f"{label} does not match the log's first {head.size} entries: "
+                                   "the log was rewritten behind a signed tree head")
+        if final is not None:
+            try:
+                proof = [bytes.fromhex(h) for h in record["consistency_to_final"]]
+                verify_consistency(head.size, final.size, head.root, final.root, proof)
+            except (ValueError, TypeError, ProofInvalid) as exc:
+                report.fail("consistency", f"{label} is not proven consistent with the final tree head: {exc}")
+        if final is not None and (head.size > final.size or head.timestamp > final.timestamp):
+            report.fail("tree-head", f"{label} comes after the final tree head")
+    facts.update(log_root=log_root.hex(), tree_heads=len(log["tree_heads"]),
+                 final_timestamp=final.timestamp if final else None)
+
+    # -- receipts -------------------------------------------------------------------------------
+    for name, receipt in receipts:
+        if server_jwk is None:
+            report.fail("receipt", f"{name}: cannot be checked without a valid server key")
+            continue
+        try:
+            r = verify_receipt(receipt, server_jwk, log_id)
+        except (FormatError, SignatureInvalid, ProofInvalid, KeyFormatError) as exc:
+            report.fail("receipt", f"{name}: {exc}")
+            continue
+        code = tracking_code(r.leaf_hash)
+        if r.index >= n or leaves[r.index] != r.leaf_hash:
+            report.fail("receipt", f"{name} (tracking code {code}): the ballot it acknowledges is not at entry {r.index} "
+                                   "of the final log (dropped or changed)")
+            continue
+        if r.sth.size > n or tree.root(r.sth.size) != r.sth.root:
+            report.fail("receipt", f"{name} (tracking code {code}): its tree head (size {r.sth.size}) does not match the "
+                                   "final log: history was rewritten after the receipt was issued")
+            continue
+        if final is not None:
+            try:
+                verify_inclusion(r.index, final.size, r.leaf_hash, tree.inclusion_proof(r.index, final.size), final.root)
+            except (ProofInvalid, CryptoError) as exc:
+                report.fail("receipt", f"{name} (tracking code {code}): not included in the final tree: {exc}")
+                continue
+        facts.setdefault("receipts", []).append(code)
+
+    lap("log+receipts")
+    # -- the tally, recomputed --------------------------------------------------------------------
+    stored_tally = bundle["tally"]
+    recomputed = None
+    if roll_ok:
+        try:
+            import tally as tally_engine
+
+            doc = bundle_mod.tally_document(bundle, counted_ballots)
+            recomputed = tally_engine.tally_document(doc)
+        except Exception as exc:  # the engine's TallyInputError, or anything a hostile bundle provokes
+            report.fail("tally", f"the tally cannot be recomputed from the bundle: {exc}")
+    else:
+        report.fail("tally", "the tally cannot be recomputed because the roll is malformed")
+    if recomputed is not None:
+        differences: list[str] = []
+        _diff(stored_tally, recomputed, "tally", differences)
+        for d in differences:
+            report.fail("tally", d)
+        facts["tally"] = recomputed
+
+    lap("tally")
+    # -- certifications -------------------------------------------------------------------------
+    cert = bundle["certification"]
+    if not isinstance(cert, dict):
+        report.fail("certification", "certification must be an object")
+    else:
+        try:
+            digest = tally_digest(stored_tally)
+        except CanonicalJSONError as exc:
+            digest = ""
+            report.fail("certification", f"the bundle's tally cannot be digested: {exc}")
+        if cert.get("tally_sha256") != digest:
+            report.fail("certification", f"certification.tally_sha256 is {cert.get('tally_sha256')!r}, the tally's digest is {digest}")
+        size = final.size if final else n
+        croot = final.root if final else log_root
+        payload = certification_payload(assembly_id, root_hex, size, croot, digest)
+        required = cert.get("required_signatures")
+        if not isinstance(required, int) or isinstance(required, bool) or required < 1:
+            report.fail("certification", f"certification.required_signatures must be a positive integer, not {required!r}")
+            required = 1
+        valid, problems = check_signatures(payload, cert.get("signatures"), trusted)
+        for p in problems:
+            report.fail("certification", f"tally certification {p}")
+        if len(valid) < required:
+            report.fail("certification", f"the tally has {len(valid)} valid certification(s), {required} required")
+        facts.update(certifiers=[names.get(k, k) for k in valid], cert_required=required, tally_sha256=digest)
+    lap("certification")
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def _item_line(item_id: str, result: Mapping[str, Any]) -> str:
+    kind = result.get("kind")
+    verdict = "PASSED 通过" if result.get("passed") else "FAILED 未通过"
+    extra = ""
+    if kind == "election":
+        extra = f"; elected {', '.join(result.get('elected') or []) or 'nobody'}"
+        if result.get("tie"):
+            extra += f"; tie {', '.join(result['tie'])}"
+    elif kind == "selection":
+        extra = f"; winner {result.get('winner') or 'none'}"
+    part = result.get("participation", {})
+    return f"    {item_id:<6} {kind or '?':<10} {verdict:<13} took part {part.get('area', '?')} m² / {part.get('heads', '?')} heads{extra}"
+
+
+def print_summary(report: Report, out=sys.stdout) -> None:
+    f = report.facts
+    w = out.write
+    banner = "  *** SYNTHETIC TEST DATA — not a real assembly ***\n" if f.get("synthetic") else ""
+    w(f"OwnersVote audit bundle: VERIFIED — every check passed\n{banner}")
+    w(f"  estate     {f['estate'].get('name', '')} [{f['estate']['id']}]\n")
+    w(f"  assembly   {f['assembly'].get('name', '')} [{f['assembly']['id']}]\n")
+    w(f"  roll       {f['roll_size']} members, {f['roll_area']} m², {f['roll_heads']} heads; root {f['roll_root'][:16]}…\n")
+    w(f"             signed by {len(f['roll_signers'])} supervisor(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
+    w(f"  log        {f['log_size']} ballots ({f['online']} online, {f['paper']} paper), every signature valid; "
+      f"{f['tree_heads']} signed tree heads consistent\n")
+    w(f"             final tree head: size {f['log_size']}, root {f['log_root'][:16]}…, signed {_ms(f['final_timestamp'])} (UTC+8)\n")
+    replaced = f" ({f['replaced']} replaced ballots not counted)" if f["replaced"] else ""
+    w(f"  counted    {f['counted']} ballots, one per member{replaced}; replacing {'allowed' if f['replace_allowed'] else 'not allowed'}\n")
+    if f.get("receipts"):
+        w(f"  receipts   {len(f['receipts'])} verified: {', '.join(f['receipts'][:6])}{' …' if len(f['receipts']) > 6 else ''}\n")
+    tally_doc = f.get("tally") or {}
+    totals = tally_doc.get("totals", {})
+    w(f"  tally      recomputed and identical to the bundle's (totals {totals.get('area')} m², {totals.get('heads')} heads)\n")
+    items = tally_doc.get("items", {})
+    for n, (item_id, result) in enumerate(items.items()):
+        if n == 10:
+            w(f"    … and {len(items) - 10} more items\n")
+            break
+        w(_item_line(item_id, result) + "\n")
+    w(f"  certified  by {len(f['certifiers'])} supervisor(s), {f['cert_required']} required: {'; '.join(f['certifiers'])}\n")
+    w(f"  tally digest {f['tally_sha256']}\n")
+    w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
+
+
+def print_failures(report: Report, limit: int, out=sys.stdout) -> None:
+    grouped = report.by_check()
+    total = len(report.failures)
+    out.write(f"OwnersVote audit bundle: FAILED — {total} problem(s) in {len(grouped)} check(s)\n")
+    for check, messages in grouped.items():
+        out.write(f"\n[{check}] {CHECKS.get(check, check)}: {len(messages)} problem(s)\n")
+        shown = messages if limit <= 0 else messages[:limit]
+        for m in shown:
+            out.write(f"  FAIL {m}\n")
+        if len(shown) < len(messages):
+            out.write(f"  … and {len(messages) - len(shown)} more '{check}' failures (use --all to list every one)\n")
+
+
+def _read_json(path: str) -> Any:
+    return loads(Path(path).read_bytes())
+
+
+def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Verify an OwnersVote audit bundle offline (docs/bundle-format.md).")
+    parser.add_argument("bundle", metavar="BUNDLE", help="the audit bundle (JSON)")
+    parser.add_argument("--receipt", action="append", default=[], metavar="R", help="a voter's receipt (JSON) to check; repeatable")
+    parser.add_argument("--server-key", metavar="KID", help="require the log to be signed by this key id (as the estate published it)")
+    parser.add_argument("--supervisor-key", action="append", default=[], metavar="KID",
+                        help="trust only these supervisor key ids; repeatable")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for signature checks (default: all cores)")
+    parser.add_argument("--all", action="store_true", help="list every failure (default: the first 20 of each kind)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    try:
+        bundle = bundle_mod.load_bundle(args.bundle)
+    except OSError as exc:
+        print(f"{prog}: cannot read {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except FormatError as exc:
+        print(f"{prog}: {args.bundle}: FAILED — {exc}", file=sys.stderr)
+        return 2
+    receipts: list[tuple[str, Any]] = []
+    report_pre: list[tuple[str, str]] = []
+    for path in args.receipt:
+        try:
+            receipts.append((path, _read_json(path)))
+        except (OSError, CanonicalJSONError) as exc:
+            report_pre.append(("receipt", f"{path}: cannot be read: {exc}"))
+    report = verify_bundle(bundle, receipts, jobs=args.jobs, pin_server=args.server_key,
+                           pin_supervisors=args.supervisor_key)
+    report.failures[:0] = report_pre
+    elapsed = time.perf_counter() - started
+    if args.json:
+        json.dump({"ok": report.ok, "failures": [{"check": c, "message": m} for c, m in report.failures],
+                   "seconds": round(elapsed, 3)}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif report.ok:
+        print_summary(report)
+        print(f"  checked in {elapsed:.1f} s")
+    else:
+        print_failures(report, 0 if args.all else 20)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
