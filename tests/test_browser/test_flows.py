@@ -1,0 +1,160 @@
+"""The flows people click, in a real Chromium: an owner from the printed letter to a registered
+phone, and supervisors signing a roll with keys their browsers made."""
+from __future__ import annotations
+
+import itertools
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crypto import roll as croll
+from tests.test_browser.conftest import PHONE
+from tests.test_owners.conftest import ZHANG_TAIL
+from tests.test_registry.test_import import GOOD
+
+pytestmark = pytest.mark.browser
+_slugs = itertools.count(1)
+
+
+@pytest.fixture
+def world(live):
+    """A fresh estate with the test registry and its staff, committed in the live database."""
+    from webapp.auth.models import Role
+    from webapp.auth.operations import assign_role, create_staff
+    from webapp.core.db import db
+    from webapp.estates.operations import create_estate
+    from webapp.registry.importing import import_file
+
+    n = next(_slugs)
+    with live.app_context():
+        estate = create_estate(f"estate{n}", f"绿苑{n}号小区", actor="test")
+        import_file(estate, GOOD, "registry.csv", actor="test")
+        users = {}
+        for role in ("organiser", "supervisor", "supervisor2"):
+            user = create_staff(f"{role}-{n}", role.title(), "correct horse battery", actor="test")
+            assign_role(user, estate, Role.organiser if role == "organiser" else Role.supervisor, actor="test")
+            users[role] = user.username
+        db.session.commit()
+        slug = estate.slug
+    return {"slug": slug, "users": users, "base": live.base}
+
+
+def new_page(browser, phone: bool = True):
+    context = browser.new_context(viewport=PHONE if phone else {"width": 1200, "height": 900}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text else None)
+    page.errors = errors
+    return context, page
+
+
+def staff_login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", "correct horse battery")
+    page.click("button.primary")
+
+
+def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> list[str]:
+    """An organiser prints the letter; the QR code in the PDF is decoded back to its address."""
+    import zxingcpp
+    from PIL import Image
+
+    context, page = new_page(browser, phone=False)
+    staff_login(page, world["base"], world["users"]["organiser"])
+    page.goto(f"{world['base']}/e/{world['slug']}/letters")
+    page.fill("#units", label)
+    with page.expect_download() as download:
+        page.click("button.primary")
+    pdf = tmp_path / "letters.pdf"
+    download.value.save_as(pdf)
+    context.close()
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    urls = []
+    for png in sorted(tmp_path.glob("page*.png")):
+        urls += [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
+    return urls
+
+
+def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, world, live, tmp_path, pdftools, shots):
+    from webapp.core.db import db
+    from webapp.owners.models import DeviceKey
+
+    urls = print_letter_urls(browser, world, tmp_path)
+    assert len(urls) == 1 and urls[0].startswith(world["base"] + "/r/")
+    context, page = new_page(browser)
+    page.goto(urls[0])
+    assert page.url == f"{world['base']}/join"  # the token left the address bar at once
+    shots(page, "1-identity")
+    page.fill("#id-name", "张三")
+    page.fill("#id-id_tail", ZHANG_TAIL)
+    page.click("form button.primary")
+    page.wait_for_url("**/join/device")
+    shots(page, "2-device")
+    page.click("[data-action=register-key]")
+    page.wait_for_url("**/me")
+    assert "189.75" in page.content()
+    shots(page, "3-my-page")
+    with live.app_context():
+        key = db.session.scalar(select(DeviceKey).where(DeviceKey.label.is_not(None)).order_by(DeviceKey.id.desc()))
+        assert key.alg == "ES256" and key.jwk["crv"] == "P-256" and key.state == "active"
+    # signing in again later, on the same phone, with the key kept in IndexedDB
+    page.click("nav form button.link")
+    page.goto(f"{world['base']}/signin")
+    shots(page, "4-sign-in")
+    page.click("[data-action=signin]")
+    page.wait_for_url("**/me")
+    # the letter was used: scanning it again gets the polite refusal
+    page.goto(urls[0])
+    assert "不能使用" in page.content()
+    assert page.errors == []
+    context.close()
+
+
+def test_a_wrong_answer_is_refused_in_the_browser(browser, world, tmp_path, pdftools):
+    urls = print_letter_urls(browser, world, tmp_path)
+    context, page = new_page(browser)
+    page.goto(urls[0])
+    page.fill("#id-name", "李四")
+    page.fill("#id-id_tail", "000000")
+    page.click("form button.primary")
+    assert "不一致" in page.content() and "4" in page.inner_text(".flash-error")
+    context.close()
+
+
+def test_supervisors_make_keys_freeze_and_sign_the_roll_in_their_browsers(browser, world, live):
+    from webapp.core.db import db
+    from webapp.estates.operations import get_estate
+
+    with live.app_context():
+        get_estate(world["slug"]).roll_signatures_required = 2
+        db.session.commit()
+    signed_kids = []
+    for n, who in enumerate(("supervisor", "supervisor2")):
+        context, page = new_page(browser, phone=False)
+        staff_login(page, world["base"], world["users"][who])
+        page.goto(f"{world['base']}/staff/keys")
+        with page.expect_navigation():
+            page.click("[data-action=register-key]")
+        assert page.locator("table code").count() == 1
+        if n == 0:
+            page.goto(f"{world['base']}/e/{world['slug']}/roll")
+            page.click("form button.primary")
+            page.wait_for_url("**/roll/1/sign")
+        else:
+            page.goto(f"{world['base']}/e/{world['slug']}/roll/1/sign")
+        page.wait_for_selector("#roll-check.flash-success")
+        page.click("[data-action=sign-roll]")
+        page.wait_for_url("**/p/**/roll/1")
+        assert page.errors == []
+        context.close()
+    context, page = new_page(browser)
+    doc = page.request.get(f"{world['base']}/p/{world['slug']}/roll/1.json").json()
+    context.close()
+    assert croll.roll_root(doc["entries"]).hex() == doc["root"]
+    kids = croll.verify_threshold(doc["payload"], doc["signatures"], doc["supervisor_keys"], 2)
+    algs = sorted(doc["supervisor_keys"][k]["crv"] for k in kids)
+    assert len(kids) == 2 and set(algs) <= {"Ed25519", "P-256"}

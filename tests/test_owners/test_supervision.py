@@ -1,0 +1,211 @@
+"""Supervisors: the review queue, revoking keys, staff keys, freezing and signing the roll."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from crypto import roll as croll
+from crypto.keys import generate_ed25519, generate_p256
+from tests.test_owners.conftest import ZHANG_TAIL, Device
+from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.rolls.models import Roll
+
+
+def staff_key(client, signer):
+    page = client.get("/staff/keys").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    challenge = client.get("/device/challenge?purpose=staff-key").get_json()
+    response = client.post("/staff/keys", json={"jwk": signer.jwk, "signature": signer.sign_b64(challenge["message"].encode())}, headers={"X-CSRFToken": csrf})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return csrf
+
+
+@pytest.fixture
+def pending(client, post, letter, device, db_session):
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "张叁", "id-id_tail": ZHANG_TAIL})
+    post("/join/review", {"rv-name": "张叁", "rv-note": "名字写法不同"})
+    device.register()
+    post("/logout")
+    return db_session.scalar(select(Registration))
+
+
+def test_a_supervisor_approves_a_queued_registration_with_a_reason(client, post, login, pending, staff, db_session, estate):
+    login("supervisor")
+    assert "张叁" in client.get(f"/e/{estate.slug}/registrations").get_data(as_text=True)
+    holder_id = pending.unit.owner.holders[0].id
+    post(f"/e/{estate.slug}/registrations/{pending.id}/approve", {f"r{pending.id}-holder": str(holder_id), f"r{pending.id}-reason": "核对房产证，为同一人"})
+    db_session.expire_all()
+    registration = db_session.get(Registration, pending.id)
+    assert registration.state == "approved" and registration.can_vote and registration.decision_reason == "核对房产证，为同一人"
+    assert registration.keys[0].state == "active"
+
+
+def test_a_rejection_needs_a_reason_and_the_owner_sees_it(client, post, login, pending, staff, db_session, estate, device):
+    login("supervisor")
+    post(f"/e/{estate.slug}/registrations/{pending.id}/reject", {f"r{pending.id}-reason": ""})
+    db_session.expire_all()
+    assert db_session.get(Registration, pending.id).state == "pending"
+    post(f"/e/{estate.slug}/registrations/{pending.id}/reject", {f"r{pending.id}-reason": "不是本房屋业主"})
+    post("/logout")
+    db_session.expire_all()
+    assert db_session.get(Registration, pending.id).state == "rejected"
+    assert db_session.scalar(select(DeviceKey)).state == "revoked"
+    # a revoked key no longer signs in
+    assert device.signin().status_code == 403
+
+
+def test_organisers_cannot_decide_registrations(client, post, login, pending, staff, estate, db_session):
+    login("organiser")
+    assert client.get(f"/e/{estate.slug}/registrations").status_code == 404
+    response = post(f"/e/{estate.slug}/registrations/{pending.id}/approve", {f"r{pending.id}-reason": "x"})
+    assert response.status_code == 404
+
+
+def test_a_supervisor_of_another_estate_sees_nothing_of_this_one(client, post, login, pending, make_estate, make_staff, estate):
+    other = make_estate("other", "别的小区")
+    make_staff("stranger", estate=other, role="supervisor")
+    login("stranger")
+    assert client.get(f"/e/{estate.slug}/registrations").status_code == 404
+    assert post(f"/e/{estate.slug}/registrations/{pending.id}/approve", {f"r{pending.id}-reason": "x"}).status_code == 404
+    assert post(f"/e/{estate.slug}/roll").status_code == 404
+
+
+def test_a_registration_cannot_be_decided_through_another_estates_address(client, post, login, pending, make_estate, make_staff, db_session):
+    other = make_estate("other", "别的小区")
+    make_staff("stranger", estate=other, role="supervisor")
+    login("stranger")
+    assert post(f"/e/other/registrations/{pending.id}/approve", {f"r{pending.id}-reason": "x"}).status_code == 404
+    db_session.expire_all()
+    assert db_session.get(Registration, pending.id).state == "pending"
+
+
+def test_a_supervisor_revokes_a_key_and_it_stops_signing_in(client, post, login, onboard, device, staff, estate, db_session):
+    onboard()
+    post("/logout")
+    login("supervisor")
+    key = db_session.scalar(select(DeviceKey))
+    post(f"/e/{estate.slug}/keys/{key.id}/revoke", {"reason": "手机丢失"})
+    post("/logout")
+    assert device.signin().status_code == 403
+
+
+def test_a_new_registration_after_a_lost_phone_revokes_the_old_key(client, post, onboard, letter, db_session):
+    onboard()
+    post("/logout")
+    old_key = db_session.scalar(select(DeviceKey))
+    token, _ = letter()  # re-issued letter
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
+    new_phone = Device(client)
+    assert new_phone.register().status_code == 200
+    db_session.expire_all()
+    states = {k.kid: k.state for k in db_session.scalars(select(DeviceKey))}
+    assert states[old_key.kid] == "revoked" and states[new_phone.signer.kid] == "active"
+    page = client.get("/me").get_data(as_text=True)
+    assert "已撤销" in page and "有效" in page
+
+
+def test_organisers_print_letters_for_a_building_as_one_pdf(client, post, login, staff, estate, db_session):
+    login("organiser")
+    page = client.get(f"/e/{estate.slug}/letters").get_data(as_text=True)
+    building = re.search(r'<option value="(\d+)">1</option>', page).group(1)
+    response = post(f"/e/{estate.slug}/letters", {"building": building})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert sorted(i.unit.label for i in db_session.scalars(select(Invitation))) == ["1-101", "1-102"]
+
+
+def test_supervisors_cannot_bulk_print_but_can_reissue_with_a_reason(client, post, login, staff, estate, db_session):
+    login("supervisor")
+    assert post(f"/e/{estate.slug}/letters", {"units": "1-101"}).status_code == 403
+    response = post(f"/e/{estate.slug}/letters/reissue", {"re-unit": "1-101", "re-reason": "业主手机丢失"})
+    assert response.mimetype == "application/pdf"
+    invitation = db_session.scalar(select(Invitation))
+    assert invitation.unit.label == "1-101"
+
+
+def freeze_and_sign(client, post, login, estate, signers):
+    login("supervisor")
+    staff_key(client, signers[0])
+    post(f"/e/{estate.slug}/roll")
+    return 1
+
+
+def test_the_frozen_roll_carries_voting_keys_and_verifies_with_two_supervisor_signatures(client, post, login, onboard, staff, estate, db_session):
+    onboard()  # 张三 registers a voting key
+    post("/logout")
+    estate.roll_signatures_required = 2
+    db_session.commit()
+    sup1, sup2 = generate_ed25519(), generate_p256()
+    login("supervisor")
+    csrf = staff_key(client, sup1)
+    post(f"/e/{estate.slug}/roll")
+    doc = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
+    assert doc["payload"]["heads"] == 4 and doc["payload"]["area"] == "549.75"
+    assert sum(len(e["keys"]) for e in doc["entries"]) == 1
+    signature = croll.sign_payload(sup1, doc["payload"])
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=signature, headers={"X-CSRFToken": csrf}).status_code == 200
+    assert db_session.scalar(select(Roll)).state == "signing"  # one of two
+    post("/logout")
+    login("supervisor2")
+    csrf = staff_key(client, sup2)
+    response = client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(sup2, doc["payload"]), headers={"X-CSRFToken": csrf})
+    assert response.get_json()["state"] == "certified"
+    doc = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
+    # what an independent checker does: recompute the root and check the signatures
+    assert croll.roll_root(doc["entries"]).hex() == doc["root"] == doc["payload"]["root"]
+    assert sorted(croll.verify_threshold(doc["payload"], doc["signatures"], doc["supervisor_keys"], 2)) == sorted([sup1.kid, sup2.kid])
+
+
+def test_a_supervisor_cannot_sign_twice_nor_with_someone_elses_key(client, post, login, staff, estate, db_session):
+    mine, foreign = generate_ed25519(), generate_ed25519()
+    login("supervisor")
+    csrf = staff_key(client, mine)
+    post(f"/e/{estate.slug}/roll")
+    payload = client.get(f"/p/{estate.slug}/roll/1.json").get_json()["payload"]
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(foreign, payload), headers={"X-CSRFToken": csrf}).status_code == 400
+    bad = dict(croll.sign_payload(mine, payload), sig=croll.sign_payload(mine, {**payload, "heads": 1})["sig"])
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=bad, headers={"X-CSRFToken": csrf}).status_code == 400
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(mine, payload), headers={"X-CSRFToken": csrf}).status_code == 200
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(mine, payload), headers={"X-CSRFToken": csrf}).status_code == 400
+
+
+def test_organisers_cannot_freeze_or_sign_a_roll(client, post, login, staff, estate, db_session):
+    login("organiser")
+    post(f"/e/{estate.slug}/roll")
+    assert db_session.scalar(select(Roll)) is None
+    assert client.get(f"/e/{estate.slug}/roll/1/sign").status_code == 404
+
+
+def test_the_public_roll_shows_pseudonyms_and_an_owner_sees_their_own_entry(client, post, login, onboard, device, staff, estate, db_session):
+    onboard()
+    post("/logout")
+    login("supervisor")
+    post(f"/e/{estate.slug}/roll")
+    post("/logout")
+    anonymous = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "张三" not in anonymous and "1-101" not in anonymous and "owner:" not in anonymous
+    assert len(re.findall(r"M-[0-9A-Z]{16}", anonymous)) >= 4
+    assert "您的条目是" not in anonymous
+    assert device.signin().status_code == 200
+    own = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "您的条目是" in own and "1 个表决密钥" in own
+    assert "您的条目是" in client.get("/me").get_data(as_text=True)
+
+
+def test_a_frozen_roll_is_not_changed_by_a_later_registry_import(client, post, login, staff, estate, db_session):
+    from tests.test_registry.test_import import csv_bytes, ZHANG
+    from webapp.registry.importing import import_file
+
+    login("supervisor")
+    post(f"/e/{estate.slug}/roll")
+    before = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
+    import_file(estate, csv_bytes(f"9,901,80,,张三,{ZHANG},,"), "new.csv", actor="test")
+    db_session.commit()
+    assert client.get(f"/p/{estate.slug}/roll/1.json").get_json() == before
