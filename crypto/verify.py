@@ -620,9 +620,9 @@ def _item_line(item_id: str, result: Mapping[str, Any]) -> str:
     return f"    {item_id:<6} {kind or '?':<10} {verdict:<13} took part {part.get('area', '?')} m² / {part.get('heads', '?')} heads{extra}"
 
 
-def print_summary(report: Report, out=sys.stdout) -> None:
+def print_summary(report: Report, out=None) -> None:
     f = report.facts
-    w = out.write
+    w = (out or sys.stdout).write
     banner = "  *** SYNTHETIC TEST DATA — not a real assembly ***\n" if f.get("synthetic") else ""
     w(f"OwnersVote audit bundle: VERIFIED — every check passed\n{banner}")
     w(f"  estate     {f['estate'].get('name', '')} [{f['estate']['id']}]\n")
@@ -650,7 +650,8 @@ def print_summary(report: Report, out=sys.stdout) -> None:
     w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
 
 
-def print_failures(report: Report, limit: int, out=sys.stdout) -> None:
+def print_failures(report: Report, limit: int, out=None) -> None:
+    out = out or sys.stdout
     grouped = report.by_check()
     total = len(report.failures)
     out.write(f"OwnersVote audit bundle: FAILED — {total} problem(s) in {len(grouped)} check(s)\n")
