@@ -25,7 +25,7 @@ class ReviewForm(FlaskForm):
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField(_l("Your mobile number in the registry"), validators=[DataRequired(), Regexp(r"^\s*(\+?86)?\s*1[3-9]\d{9}\s*$", message=_l("Enter an 11-digit mobile number."))], render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(_l("Your mobile number in the registry"), validators=[DataRequired(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))], render_kw={"autocomplete": "tel", "inputmode": "tel"})
 
 
 class SmsCodeForm(FlaskForm):

@@ -21,7 +21,7 @@ from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, S
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
 from webapp.owners.views import owner_page_context
-from webapp.registry.identity import keyed_hash, normalize_phone
+from webapp.registry.identity import is_mobile, keyed_hash, normalize_phone
 
 bp = Blueprint("owners", __name__)
 
@@ -152,8 +152,8 @@ def join_phone():
     phone_form, code_form = PhoneForm(prefix="ph"), SmsCodeForm(prefix="sc")
     state = session.get("join", {})
     if phone_form.submit_ok():
-        phone = normalize_phone(phone_form.phone.data.strip().removeprefix("+86").removeprefix("86") if len(phone_form.phone.data.strip()) > 11 else phone_form.phone.data.strip())
-        if holder.phone_hash and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone")):
+        phone = normalize_phone(phone_form.phone.data)
+        if is_mobile(phone) and holder.phone_hash and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone")):
             code = f"{secrets.randbelow(10**6):06d}"
             try:
                 current_app.extensions.setdefault("ownersvote_sms", backend_from_env()).send(phone, _("OwnersVote code: %(code)s (valid 10 minutes). Never tell anyone.", code=code))

@@ -1,0 +1,120 @@
+"""Estate options and special owners: SMS codes, organisations, the developer's units, Redis."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.test_owners.conftest import ZHANG_TAIL, Device
+from webapp.owners.models import Registration
+
+
+@pytest.fixture
+def sms_estate(estate, db_session):
+    estate.sms_required = True
+    db_session.commit()
+    return estate
+
+
+def sent_code(app) -> str:
+    backend = app.extensions["ownersvote_sms"]
+    return re.search(r"(\d{6})", backend.sent[-1][1]).group(1)
+
+
+def test_with_sms_on_the_code_goes_to_the_registry_number_and_completes_registration(client, post, letter, device, sms_estate, app, db_session):
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    response = post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
+    assert response.headers["Location"].endswith("/join/phone")
+    post("/join/phone", {"ph-phone": "138 1234 5678"})
+    assert app.extensions["ownersvote_sms"].sent[-1][0] == "13812345678"
+    post("/join/phone", {"sc-sms_code": sent_code(app)})
+    assert device.register().status_code == 200
+    registration = db_session.scalar(select(Registration))
+    assert registration.state == "approved" and registration.phone_verified
+
+
+def test_a_number_that_is_not_the_registrys_gets_no_code(client, post, letter, sms_estate, app):
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
+    before = len(app.extensions.get("ownersvote_sms").sent) if "ownersvote_sms" in app.extensions else 0
+    page = post("/join/phone", {"ph-phone": "13900000000"}, follow_redirects=True).get_data(as_text=True)
+    assert "不一致" in page
+    after = len(app.extensions["ownersvote_sms"].sent) if "ownersvote_sms" in app.extensions else 0
+    assert after == before
+
+
+def test_a_wrong_sms_code_does_not_register(client, post, letter, sms_estate, app, db_session):
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
+    post("/join/phone", {"ph-phone": "13812345678"})
+    wrong = "000000" if sent_code(app) != "000000" else "111111"
+    page = post("/join/phone", {"sc-sms_code": wrong}).get_data(as_text=True)
+    assert "错误" in page and db_session.scalar(select(Registration)) is None
+
+
+def test_an_organisation_goes_to_the_queue_even_when_its_details_match(client, post, letter, device, db_session):
+    token, _ = letter("S-1")
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "明远商贸有限公司", "id-id_tail": "0100Y43"[-6:]})
+    assert device.register().status_code == 200
+    registration = db_session.scalar(select(Registration))
+    assert registration.state == "pending" and registration.tail_matched
+
+
+def test_a_supervisor_can_approve_the_developers_representative_for_an_unsold_unit(client, post, letter, device, login, staff, estate, db_session):
+    token, _ = letter("3-301")
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "开发商代表", "id-id_tail": "123456"})
+    post("/join/review", {"rv-name": "开发商代表", "rv-note": "代表建设单位，持授权书"})
+    device.register()
+    post("/logout")
+    registration = db_session.scalar(select(Registration))
+    login("supervisor")
+    post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "核对了建设单位授权书"})
+    db_session.expire_all()
+    registration = db_session.get(Registration, registration.id)
+    assert registration.state == "approved" and registration.member_ref == "developer" and registration.can_vote
+
+
+def test_a_delivered_unit_cannot_be_approved_for_the_developer(client, post, letter, device, login, staff, estate, db_session):
+    token, _ = letter("1-101")
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "某人", "id-id_tail": "123456"})
+    post("/join/review", {"rv-name": "某人", "rv-note": "x"})
+    device.register()
+    post("/logout")
+    registration = db_session.scalar(select(Registration))
+    login("supervisor")
+    post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "试试"})
+    db_session.expire_all()
+    assert db_session.get(Registration, registration.id).state == "pending"
+
+
+REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.mark.redis
+def test_with_redis_the_scan_limit_holds_across_app_processes(database_url):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}): start redis-server or set OWNERSVOTE_TEST_REDIS_URL"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    from webapp import create_app
+
+    apps = [create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": REDIS_URL}) for _ in range(2)]
+    first, second = (a.test_client() for a in apps)
+    codes = [first.get("/r/" + "C" * 43).status_code for _ in range(30)]
+    assert codes == [303] * 30
+    assert second.get("/r/" + "C" * 43).status_code == 429
+    redis.Redis.from_url(REDIS_URL).flushdb()
