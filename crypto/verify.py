@@ -700,6 +700,14 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
                            pin_supervisors=args.supervisor_key)
     report.failures[:0] = report_pre
     elapsed = time.perf_counter() - started
+    try:
+        _print_report(report, args, elapsed)
+    except BrokenPipeError:  # `ownersvote verify B | head`: the verdict is still the exit code
+        sys.stderr.close()
+    return 0 if report.ok else 1
+
+
+def _print_report(report: Report, args: argparse.Namespace, elapsed: float) -> None:
     if args.json:
         json.dump({"ok": report.ok, "failures": [{"check": c, "message": m} for c, m in report.failures],
                    "seconds": round(elapsed, 3)}, sys.stdout, ensure_ascii=False, indent=2)
@@ -709,7 +717,6 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
         print(f"  checked in {elapsed:.1f} s")
     else:
         print_failures(report, 0 if args.all else 20)
-    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":
