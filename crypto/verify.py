@@ -324,30 +324,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     if bundle.get("synthetic") not in (True, False):
         report.fail("format", "synthetic must be true or false")
 
-    # -- supervisors --------------------------------------------------------------------------
-    trusted: dict[str, dict] = {}
-    names: dict[str, str] = {}
-    supervisors = bundle["supervisors"]
-    if not isinstance(supervisors, list):
-        report.fail("supervisors", "supervisors must be a list")
-        supervisors = []
-    for n, sup in enumerate(supervisors):
-        try:
-            if not isinstance(sup, dict) or set(sup) != {"kid", "jwk", "name"}:
-                raise FormatError("must be {kid, jwk, name}")
-            jwk = public_jwk(sup["jwk"])
-            if jwk_thumbprint(jwk) != sup["kid"]:
-                raise FormatError(f"kid {sup['kid']} is not the thumbprint of its key ({jwk_thumbprint(jwk)})")
-        except (FormatError, KeyFormatError) as exc:
-            report.fail("supervisors", f"supervisor #{n + 1}: {exc}")
-            continue
-        if pin_supervisors and sup["kid"] not in pin_supervisors:
-            report.fail("supervisors", f"supervisor key {sup['kid']} ({sup['name']}) is not one of the keys given with --supervisor-key")
-            continue
-        trusted[sup["kid"]] = jwk
-        names[sup["kid"]] = str(sup["name"])
-    for kid in pin_supervisors - set(trusted):
-        report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
+    trusted, names = _check_supervisors(bundle["supervisors"], pin_supervisors, report)
 
     # -- server key -----------------------------------------------------------------------------
     server_jwk = None
@@ -394,45 +371,8 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     roll_results, log_results = _run_entries(ctx, members, jobs)
     lap("entries")
 
-    # -- roll ---------------------------------------------------------------------------------
-    roll_ok = True
-    try:
-        check_roll_order(entries)
-    except FormatError as exc:
-        report.fail("roll", str(exc))
-        roll_ok = False
-    roll_log = MerkleLog()
-    for n, (leaf, problem) in enumerate(roll_results):
-        if problem:
-            member = entries[n].get("member") if isinstance(entries[n], dict) else None
-            report.fail("roll", f"roll entry #{n + 1} ({member}): {problem}")
-            roll_ok = False
-        roll_log.append_leaf_hash(leaf or leaf_hash(b""))
-    root = roll_log.root()
-    root_hex = root.hex()
-    if roll.get("root") != root_hex:
-        report.fail("roll", f"the roll's Merkle root over its {len(entries)} entries is {root_hex}, the bundle says {roll.get('root')!r}")
-    try:
-        area_total = format_area(sum(parse_area(e["area"]) for e in entries))
-        heads_total = sum(e["heads"] for e in entries)
-    except (FormatError, KeyError, TypeError):
-        area_total, heads_total = None, None
-    for name, value in (("size", len(entries)), ("area", area_total), ("heads", heads_total)):
-        if value is not None and roll.get(name) != value:
-            report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
-    payload = roll_payload(estate["id"], str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
-                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0)
-    required = roll.get("required_signatures")
-    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
-        report.fail("roll-signatures", f"roll.required_signatures must be a positive integer, not {required!r}")
-        required = 1
-    valid, problems = check_signatures(payload, roll.get("signatures"), trusted)
-    for p in problems:
-        report.fail("roll-signatures", f"roll {p}")
-    if len(valid) < required:
-        report.fail("roll-signatures", f"the roll has {len(valid)} valid supervisor signature(s), {required} required")
-    facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
-                 roll_signers=[names.get(k, k) for k in valid], roll_required=required)
+    roll_ok = _check_roll(estate["id"], roll, roll_results, trusted, names, report)
+    root_hex = facts["roll_root"]
 
     # -- log entries ----------------------------------------------------------------------------
     ballots_by_member: dict[str, list[int]] = {}
@@ -603,6 +543,118 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     lap("certification")
 
 
+def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Report) -> tuple[dict[str, dict], dict[str, str]]:
+    """The supervisor keys a document lists, each checked against its key id (and the pins)."""
+    trusted: dict[str, dict] = {}
+    names: dict[str, str] = {}
+    if not isinstance(supervisors, list):
+        report.fail("supervisors", "supervisors must be a list")
+        supervisors = []
+    for n, sup in enumerate(supervisors):
+        try:
+            if not isinstance(sup, dict) or set(sup) != {"kid", "jwk", "name"}:
+                raise FormatError("must be {kid, jwk, name}")
+            jwk = public_jwk(sup["jwk"])
+            if jwk_thumbprint(jwk) != sup["kid"]:
+                raise FormatError(f"kid {sup['kid']} is not the thumbprint of its key ({jwk_thumbprint(jwk)})")
+        except (FormatError, KeyFormatError) as exc:
+            report.fail("supervisors", f"supervisor #{n + 1}: {exc}")
+            continue
+        if pin_supervisors and sup["kid"] not in pin_supervisors:
+            report.fail("supervisors", f"supervisor key {sup['kid']} ({sup['name']}) is not one of the keys given with --supervisor-key")
+            continue
+        trusted[sup["kid"]] = jwk
+        names[sup["kid"]] = str(sup["name"])
+    for kid in pin_supervisors - set(trusted):
+        report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
+
+    return trusted, names
+
+
+def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict],
+                names: Mapping[str, str], report: Report) -> bool:
+    """Entries, order, root, totals and the supervisors' signatures of a frozen roll."""
+    facts = report.facts
+    entries = roll["entries"]
+    roll_ok = True
+    try:
+        check_roll_order(entries)
+    except FormatError as exc:
+        report.fail("roll", str(exc))
+        roll_ok = False
+    roll_log = MerkleLog()
+    for n, (leaf, problem) in enumerate(roll_results):
+        if problem:
+            member = entries[n].get("member") if isinstance(entries[n], dict) else None
+            report.fail("roll", f"roll entry #{n + 1} ({member}): {problem}")
+            roll_ok = False
+        roll_log.append_leaf_hash(leaf or leaf_hash(b""))
+    root = roll_log.root()
+    root_hex = root.hex()
+    if roll.get("root") != root_hex:
+        report.fail("roll", f"the roll's Merkle root over its {len(entries)} entries is {root_hex}, the bundle says {roll.get('root')!r}")
+    try:
+        area_total = format_area(sum(parse_area(e["area"]) for e in entries))
+        heads_total = sum(e["heads"] for e in entries)
+    except (FormatError, KeyError, TypeError):
+        area_total, heads_total = None, None
+    for name, value in (("size", len(entries)), ("area", area_total), ("heads", heads_total)):
+        if value is not None and roll.get(name) != value:
+            report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
+    payload = roll_payload(estate_id, str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
+                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0)
+    required = roll.get("required_signatures")
+    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
+        report.fail("roll-signatures", f"roll.required_signatures must be a positive integer, not {required!r}")
+        required = 1
+    valid, problems = check_signatures(payload, roll.get("signatures"), trusted)
+    for p in problems:
+        report.fail("roll-signatures", f"roll {p}")
+    if len(valid) < required:
+        report.fail("roll-signatures", f"the roll has {len(valid)} valid supervisor signature(s), {required} required")
+    facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
+                 roll_signers=[names.get(k, k) for k in valid], roll_required=required)
+
+    return roll_ok
+
+
+ROLL_FORMAT = "ownersvote-roll"
+
+
+def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report:
+    """Check a published roll on its own (``{"format": "ownersvote-roll", "version": 1, "estate",
+    "supervisors", "roll"}``, the bundle's own sections): entries, root, totals, signatures."""
+    report = Report()
+    try:
+        if not isinstance(document, dict) or document.get("format") != ROLL_FORMAT or document.get("version") != 1:
+            raise FormatError(f"not an OwnersVote roll (format {ROLL_FORMAT!r}, version 1)")
+        missing = [k for k in ("estate", "supervisors", "roll") if k not in document]
+        if missing:
+            raise FormatError(f"roll document lacks {', '.join(missing)}")
+        estate, roll = document["estate"], document["roll"]
+        if not isinstance(estate, dict) or not isinstance(estate.get("id"), str):
+            raise FormatError("estate must be {id, name}")
+        if not isinstance(roll, dict) or not isinstance(roll.get("entries"), list):
+            raise FormatError("roll.entries must be a list")
+    except FormatError as exc:
+        report.fail("format", str(exc))
+        return report
+    report.facts["estate"] = estate
+    trusted, names = _check_supervisors(document["supervisors"], set(pin_supervisors), report)
+    _check_roll(estate["id"], roll, [_check_roll_entry(e) for e in roll["entries"]], trusted, names, report)
+    return report
+
+
+def print_roll_summary(report: Report, out=None) -> None:
+    f = report.facts
+    w = (out or sys.stdout).write
+    w("OwnersVote electoral roll: VERIFIED — every check passed\n")
+    w(f"  estate     {f['estate'].get('name', '')} [{f['estate']['id']}]\n")
+    w(f"  roll       {f['roll_size']} members, {f['roll_area']} m², {f['roll_heads']} heads\n")
+    w(f"  root       {f['roll_root']}\n")
+    w(f"  signed by  {len(f['roll_signers'])} supervisor(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
+
+
 # --- command line --------------------------------------------------------------------------
 
 
@@ -682,7 +734,23 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
 
     started = time.perf_counter()
     try:
-        bundle = bundle_mod.load_bundle(args.bundle)
+        raw = Path(args.bundle).read_bytes()
+        document = loads(raw)
+    except OSError as exc:
+        print(f"{prog}: cannot read {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except CanonicalJSONError as exc:
+        print(f"{prog}: {args.bundle}: FAILED — not acceptable JSON: {exc}", file=sys.stderr)
+        return 2
+    if isinstance(document, dict) and document.get("format") == ROLL_FORMAT:
+        report = verify_roll(document, pin_supervisors=args.supervisor_key)
+        if args.json or not report.ok:
+            _print_report(report, args, time.perf_counter() - started)
+        else:
+            print_roll_summary(report)
+        return 0 if report.ok else 1
+    try:
+        bundle = bundle_mod.load_bundle(raw)
     except OSError as exc:
         print(f"{prog}: cannot read {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
         return 2

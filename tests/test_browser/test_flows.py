@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crypto import roll as croll
+from crypto.verify import verify_roll
 from tests.test_browser.conftest import PHONE
 from tests.test_owners.conftest import ZHANG_TAIL
 from tests.test_registry.test_import import GOOD
@@ -154,7 +154,8 @@ def test_supervisors_make_keys_freeze_and_sign_the_roll_in_their_browsers(browse
     context, page = new_page(browser)
     doc = page.request.get(f"{world['base']}/p/{world['slug']}/roll/1.json").json()
     context.close()
-    assert croll.roll_root(doc["entries"]).hex() == doc["root"]
-    kids = croll.verify_threshold(doc["payload"], doc["signatures"], doc["supervisor_keys"], 2)
-    algs = sorted(doc["supervisor_keys"][k]["crv"] for k in kids)
-    assert len(kids) == 2 and set(algs) <= {"Ed25519", "P-256"}
+    report = verify_roll(doc)
+    assert report.ok, report.failures
+    assert len(report.facts["roll_signers"]) == 2
+    algs = {s["jwk"]["crv"] for s in doc["supervisors"]}
+    assert algs <= {"Ed25519", "P-256"}

@@ -226,3 +226,16 @@ def test_reimport_keeps_the_rows_of_unchanged_units_and_owners(db_session, estat
     db_session.commit()
     assert db_session.scalar(select(Unit.id).where(Unit.number == "101")) == unit_id
     assert db_session.scalar(select(Owner.id).where(Owner.display_name == "张三")) == owner_id
+
+
+def test_reimport_with_co_owners_reordered_and_one_added_keeps_their_rows(db_session, estate):
+    import_file(estate, csv_bytes(f"1,101,80,,李四、王五,{LI}、{WANG},,"), "r.csv", actor="test")
+    db_session.commit()
+    li = db_session.scalar(select(OwnerHolder).where(OwnerHolder.name == "李四"))
+    import_file(estate, csv_bytes(f"1,101,80,,王五、李四,{WANG}、{LI},,"), "r.csv", actor="test")
+    db_session.commit()
+    db_session.expire_all()
+    owner = db_session.scalar(select(Owner))
+    assert [h.name for h in owner.holders] == ["王五", "李四"]
+    assert db_session.get(OwnerHolder, li.id).position == 1
+    assert [h.is_representative for h in owner.holders] == [False, True]  # the named representative stays

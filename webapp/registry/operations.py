@@ -109,6 +109,7 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str) -> Reg
     and owners that stay, in the caller's transaction."""
     diff = diff_registry(estate, plan)
     owners = _owners(estate)
+    reordered = False
     for key, owner_plan in plan.owners.items():
         owner = owners.get(key)
         if owner is None:
@@ -121,26 +122,34 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str) -> Reg
         representative = next((h.id_hash for h in owner.holders if h.is_representative), None)
         if representative is None:
             representative = owner_plan.holders[0].id_hash  # SPEC 2: co-owners name one; the first listed until they do
-        # Two passes so that reordering holders never collides with the (owner, position) key.
-        for holder in owner.holders:
-            holder.position = -holder.id
-        db.session.flush()
+        planned_order = [hp.id_hash for hp in owner_plan.holders]
+        if existing and [h.id_hash for h in owner.holders] != planned_order:
+            # Move the old rows out of the way first, so that reordering holders never collides
+            # with the (owner, position) key; flushed once for all owners below.
+            for holder in owner.holders:
+                holder.position = -holder.id
+            reordered = True
         for position, hp in enumerate(owner_plan.holders):
             holder = existing.get(hp.id_hash)
             if holder is None:
-                holder = OwnerHolder(id_hash=hp.id_hash)
+                # a provisional position clear of every final one; the real one is set below
+                holder = OwnerHolder(id_hash=hp.id_hash, position=-1_000_000 - position)
                 owner.holders.append(holder)
-            holder.position = position
             holder.name = hp.name
             holder.id_tail_hash = hp.id_tail_hash
             holder.id_masked = hp.id_masked
             holder.phone_hash = hp.phone_hash
             holder.phone_masked = hp.phone_masked
             holder.is_representative = hp.id_hash == representative
-        planned_ids = {hp.id_hash for hp in owner_plan.holders}
         for holder in list(owner.holders):
-            if holder.id_hash not in planned_ids:
+            if holder.id_hash not in planned_order:
                 owner.holders.remove(holder)
+    if reordered:
+        db.session.flush()
+    for key, owner_plan in plan.owners.items():
+        by_hash = {h.id_hash: h for h in owners[key].holders}
+        for position, hp in enumerate(owner_plan.holders):
+            by_hash[hp.id_hash].position = position
     db.session.flush()
 
     buildings = {b.name: b for b in db.session.scalars(select(Building).where(Building.estate_id == estate.id))}

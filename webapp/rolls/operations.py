@@ -100,18 +100,31 @@ def add_signature(roll: Roll, estate: Estate, *, actor: StaffUser, kid: str, sig
 
 
 def roll_document(roll: Roll, estate: Estate) -> dict:
-    """The public roll: pseudonymous entries, root, payload, signatures and signers' keys —
-    enough to check the root and the signatures offline with ``crypto.roll``."""
+    """The public roll, in the verifier's roll format (the audit bundle's ``estate``,
+    ``supervisors`` and ``roll`` sections): ``ownersvote verify`` checks it offline."""
+    from webapp.auth.models import StaffUser
+
+    payload = roll.payload
+    supervisors = []
+    for signature in roll.signatures:
+        user = db.session.get(StaffUser, signature.staff_user_id)
+        supervisors.append({"kid": signature.kid, "jwk": signature.jwk, "name": user.display_name if user else signature.kid})
     return {
         "format": "ownersvote-roll",
         "version": 1,
-        "estate": {"id": str(estate.id), "slug": estate.slug, "name": estate.name},
-        "payload": roll.payload,
-        "root": roll.root,
-        "required_signatures": roll.required_signatures,
-        "entries": [e.entry for e in roll.entries],
-        "signatures": [{"kid": s.kid, "sig": s.sig} for s in roll.signatures],
-        "supervisor_keys": {s.kid: s.jwk for s in roll.signatures},
+        "estate": {"id": payload["estate"], "name": estate.name, "slug": estate.slug},
+        "supervisors": supervisors,
+        "roll": {
+            "id": payload["roll"],
+            "frozen_at": payload["frozen_at"],
+            "root": roll.root,
+            "size": payload["size"],
+            "area": payload["area"],
+            "heads": payload["heads"],
+            "required_signatures": roll.required_signatures,
+            "signatures": [{"kid": s.kid, "sig": s.sig} for s in roll.signatures],
+            "entries": [e.entry for e in roll.entries],
+        },
     }
 
 

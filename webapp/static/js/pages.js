@@ -62,16 +62,20 @@
     var box = $(button.getAttribute("data-status"));
     var check = $(button.getAttribute("data-check"));
     var doc;
+    var payload;
     OwnersVote.getJson(button.getAttribute("data-roll")).then(function (d) {
       doc = d;
-      return OwnersVote.merkleRoot(d.entries);
+      return OwnersVote.merkleRoot(d.roll.entries);
     }).then(function (root) {
       // Areas are compared in integer hundredths, as everywhere else: never as floats.
       var centi = function (text) { var p = text.split("."); return parseInt(p[0], 10) * 100 + parseInt(p[1], 10); };
-      var heads = 0, area = 0;
-      doc.entries.forEach(function (e) { heads += e.heads; area += centi(e.area); });
-      var ok = root === doc.payload.root && root === doc.root && doc.entries.length === doc.payload.size &&
-        heads === doc.payload.heads && area === centi(doc.payload.area);
+      var format = function (c) { var r = String(c % 100); return Math.floor(c / 100) + "." + (r.length < 2 ? "0" + r : r); };
+      var roll = doc.roll, heads = 0, area = 0;
+      roll.entries.forEach(function (e) { heads += e.heads; area += centi(e.area); });
+      var ok = root === roll.root && roll.entries.length === roll.size && heads === roll.heads && format(area) === roll.area;
+      // The browser signs the payload it rebuilt from what it checked, never one handed to it.
+      payload = { type: "ownersvote-roll", v: 1, estate: doc.estate.id, roll: roll.id, root: root,
+                  size: roll.entries.length, area: format(area), heads: heads, frozen_at: roll.frozen_at };
       check.textContent = (ok ? button.getAttribute("data-msg-verified") : button.getAttribute("data-msg-mismatch")) + " " + root;
       check.className = "flash " + (ok ? "flash-success" : "flash-error");
       button.disabled = !ok;
@@ -82,7 +86,7 @@
       button.disabled = true;
       OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
         if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
-        return OwnersVote.sign(record, OwnersVote.canonical(doc.payload)).then(function (sig) {
+        return OwnersVote.sign(record, OwnersVote.canonical(payload)).then(function (sig) {
           return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig });
         });
       }).then(function (answer) {
