@@ -530,15 +530,8 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         size = final.size if final else n
         croot = final.root if final else log_root
         payload = certification_payload(assembly_id, root_hex, size, croot, digest)
-        required = cert.get("required_signatures")
-        if not isinstance(required, int) or isinstance(required, bool) or required < 1:
-            report.fail("certification", f"certification.required_signatures must be a positive integer, not {required!r}")
-            required = 1
-        valid, problems = check_signatures(payload, cert.get("signatures"), trusted)
-        for p in problems:
-            report.fail("certification", f"tally certification {p}")
-        if len(valid) < required:
-            report.fail("certification", f"the tally has {len(valid)} valid certification(s), {required} required")
+        valid, required = _check_threshold(report, "certification", "certification", cert, payload, trusted,
+                                           "tally certification", "the tally has {n} valid certification(s), {required} required")
         facts.update(certifiers=[names.get(k, k) for k in valid], cert_required=required, tally_sha256=digest)
     lap("certification")
 
@@ -569,6 +562,22 @@ def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Repo
         report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
 
     return trusted, names
+
+
+def _check_threshold(report: Report, check: str, section_name: str, section: Mapping[str, Any], payload: Mapping[str, Any],
+                     trusted: Mapping[str, dict], prefix: str, shortfall: str) -> tuple[list[str], int]:
+    """Every signature of a section checked, and at least ``required_signatures`` distinct
+    trusted keys among the valid ones (rolls and tally certifications alike)."""
+    required = section.get("required_signatures")
+    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
+        report.fail(check, f"{section_name}.required_signatures must be a positive integer, not {required!r}")
+        required = 1
+    valid, problems = check_signatures(payload, section.get("signatures"), trusted)
+    for problem in problems:
+        report.fail(check, f"{prefix} {problem}")
+    if len(valid) < required:
+        report.fail(check, shortfall.format(n=len(valid), required=required))
+    return valid, required
 
 
 def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict],
@@ -603,15 +612,8 @@ def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trust
             report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
     payload = roll_payload(estate_id, str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
                            roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0)
-    required = roll.get("required_signatures")
-    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
-        report.fail("roll-signatures", f"roll.required_signatures must be a positive integer, not {required!r}")
-        required = 1
-    valid, problems = check_signatures(payload, roll.get("signatures"), trusted)
-    for p in problems:
-        report.fail("roll-signatures", f"roll {p}")
-    if len(valid) < required:
-        report.fail("roll-signatures", f"the roll has {len(valid)} valid supervisor signature(s), {required} required")
+    valid, required = _check_threshold(report, "roll-signatures", "roll", roll, payload, trusted,
+                                       "roll", "the roll has {n} valid supervisor signature(s), {required} required")
     facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
                  roll_signers=[names.get(k, k) for k in valid], roll_required=required)
 

@@ -166,3 +166,13 @@ def test_an_owner_cannot_reach_staff_pages(client, onboard, estate):
 def test_the_scan_endpoint_is_rate_limited(client):
     codes = [client.get("/r/" + "B" * 43).status_code for _ in range(31)]
     assert codes[:30] == [303] * 30 and codes[30] == 429
+
+
+def test_a_device_post_without_the_csrf_header_is_refused(client, post, letter, device, db_session):
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
+    signature = device.prove("register")
+    response = client.post("/join/device", json={"jwk": device.signer.jwk, "signature": signature})
+    assert response.status_code == 400
+    assert db_session.scalar(select(DeviceKey)) is None

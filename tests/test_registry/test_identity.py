@@ -35,3 +35,7 @@ def test_keyed_hashes_differ_by_key_and_by_purpose():
 def test_masks_hide_the_tail_that_owners_prove_at_registration():
     assert identity.mask_id("11010519491231002X") == "1101" + "*" * 14
     assert identity.mask_phone("13812345678") == "138****5678"
+
+
+def test_a_resident_id_is_judged_by_its_check_digit_not_by_its_birth_date():
+    assert identity.classify_id("110105194913310021") == "person"

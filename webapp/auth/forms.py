@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,4 +21,4 @@ class StaffForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[("organiser", _l("Organiser")), ("supervisor", _l("Supervisor"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("organiser", _l("Organiser")), SelectChoice("supervisor", _l("Supervisor"))])

@@ -7,12 +7,11 @@ from webapp.auth.models import EstateRole, Role, StaffUser
 from webapp.auth.passwords import check_password, hash_password
 from webapp.core.db import db
 from webapp.estates.models import Estate
+from webapp.core.errors_base import UserError
 
 
-class StaffError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class StaffError(UserError):
+    pass
 
 
 def find_staff(username: str) -> StaffUser | None:

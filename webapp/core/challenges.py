@@ -14,15 +14,14 @@ from flask import session
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
+from webapp.core.errors_base import UserError
 
 TTL_SECONDS = 300
 PURPOSES = ("register", "signin", "staff-key")
 
 
-class ProofError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class ProofError(UserError):
+    pass
 
 
 def message(purpose: str, challenge: str, origin: str) -> str:

@@ -7,14 +7,13 @@ from sqlalchemy import select
 from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.estates.models import Estate
+from webapp.core.errors_base import UserError
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
-class EstateError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class EstateError(UserError):
+    pass
 
 
 def get_estate(slug: str) -> Estate | None:

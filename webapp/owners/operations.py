@@ -18,14 +18,13 @@ from webapp.owners.matching import HolderFacts, match_holder
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.registry.counting import DEVELOPER_MEMBER_ID
 from webapp.registry.models import Owner, OwnerHolder, OwnerKind, Unit, UnitStatus
+from webapp.core.errors_base import UserError
 
 MAX_FAILED_CHECKS = 5
 
 
-class OnboardingError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class OnboardingError(UserError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from webapp.core import challenges
 from webapp.core.access import is_owner, is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.extensions import limiter
-from webapp.core.i18n import pick
+from webapp.core.errors import json_error
 from webapp.owners import operations as ops
 from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, SmsCodeForm
 from webapp.owners.models import DeviceKey, Invitation, Registration
@@ -200,8 +200,21 @@ def challenge():
         abort(400)
 
 
-def _json_error(exc, status: int = 400):
-    return jsonify({"error": pick(exc), "error_en": exc.en}), status
+def register_posted_key(purpose: str, **holder):
+    """Verify the posted proof of possession and store the key for ``holder`` (a registration
+    or a staff member).  Returns an error response, or None when the key was added."""
+    data = request.get_json(silent=True) or {}
+    jwk, signature = data.get("jwk"), data.get("signature")
+    if not isinstance(jwk, dict) or not isinstance(signature, str):
+        abort(400)
+    try:
+        challenges.verify_proof(purpose, jwk, signature, origin())
+        ops.add_device_key(jwk=jwk, label=(data.get("label") or "")[:200] or None, **holder)
+    except (challenges.ProofError, ops.OnboardingError) as exc:
+        db.session.rollback()
+        return json_error(exc)
+    db.session.commit()
+    return None
 
 
 @bp.post("/join/device")
@@ -210,17 +223,9 @@ def join_device_submit():
     registration = db.session.get(Registration, session.get("join_registration", 0)) if session.get("join_registration") else None
     if registration is None:
         abort(403)
-    data = request.get_json(silent=True) or {}
-    jwk, signature = data.get("jwk"), data.get("signature")
-    if not isinstance(jwk, dict) or not isinstance(signature, str):
-        abort(400)
-    try:
-        challenges.verify_proof("register", jwk, signature, origin())
-        ops.add_device_key(jwk=jwk, label=(data.get("label") or "")[:200] or None, registration=registration)
-    except (challenges.ProofError, ops.OnboardingError) as exc:
-        db.session.rollback()
-        return _json_error(exc)
-    db.session.commit()
+    failed = register_posted_key("register", registration=registration)
+    if failed:
+        return failed
     session.pop("join_registration", None)
     login_user(registration)
     return jsonify({"next": url_for("owners.me")})
@@ -244,7 +249,7 @@ def signin_submit():
             raise challenges.ProofError("这个设备没有有效的密钥，请用告知书重新登记", "this device has no valid key: register again with a letter")
         challenges.verify_proof("signin", key.jwk, signature, origin())
     except challenges.ProofError as exc:
-        return _json_error(exc, 403)
+        return json_error(exc, 403)
     login_user(key.registration)
     return jsonify({"next": url_for("owners.me")})
 

@@ -8,10 +8,10 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import Role
-from webapp.core import challenges
 from webapp.core.access import estate_view, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
@@ -21,6 +21,7 @@ from webapp.owners import operations as ops
 from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RevokeForm
 from webapp.owners.letters import Letter, render_letters
 from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.owners.routes import register_posted_key
 from webapp.registry.models import Building, Unit
 
 bp = Blueprint("onboarding", __name__)
@@ -63,7 +64,7 @@ def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]
 def letters(estate: Estate):
     buildings = list(db.session.scalars(select(Building).where(Building.estate_id == estate.id).order_by(Building.name)))
     form = IssueLettersForm()
-    form.building.choices = [("", _("— choose —"))] + [(str(b.id), b.name) for b in buildings]
+    form.building.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(str(b.id), b.name) for b in buildings]
     reissue = ReissueForm(prefix="re")
     if request.method == "POST" and form.submit_ok():
         if current_user.role_in(estate.id) is not Role.organiser:
@@ -113,7 +114,7 @@ def queue(estate: Estate):
     for registration in pending:
         form = DecisionForm(prefix=f"r{registration.id}")
         holders = registration.unit.owner.holders if registration.unit.owner else []
-        form.holder.choices = [("", _("— choose —"))] + [(str(h.id), f"{h.name} ({h.id_masked})") for h in holders]
+        form.holder.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(str(h.id), f"{h.name} ({h.id_masked})") for h in holders]
         if registration.holder_id:
             form.holder.data = str(registration.holder_id)
         forms[registration.id] = form
@@ -139,7 +140,7 @@ def decide(estate: Estate, registration_id: int, decision: str):
     registration = _registration(estate, registration_id)
     form = DecisionForm(prefix=f"r{registration.id}")
     holders = registration.unit.owner.holders if registration.unit.owner else []
-    form.holder.choices = [("", "")] + [(str(h.id), h.name) for h in holders]
+    form.holder.choices = [SelectChoice("", "")] + [SelectChoice(str(h.id), h.name) for h in holders]
     if not form.validate_on_submit():
         flash(_("A written reason is required."), "error")
         return redirect(url_for("onboarding.queue", slug=estate.slug))
@@ -199,15 +200,7 @@ def staff_keys():
 def staff_keys_submit():
     if not is_staff():
         abort(404)
-    data = request.get_json(silent=True) or {}
-    jwk, signature = data.get("jwk"), data.get("signature")
-    if not isinstance(jwk, dict) or not isinstance(signature, str):
-        abort(400)
-    try:
-        challenges.verify_proof("staff-key", jwk, signature, request.host_url.rstrip("/"))
-        ops.add_device_key(jwk=jwk, label=(data.get("label") or "")[:200] or None, staff=current_user)
-    except (challenges.ProofError, ops.OnboardingError) as exc:
-        db.session.rollback()
-        return jsonify({"error": pick(exc), "error_en": exc.en}), 400
-    db.session.commit()
+    failed = register_posted_key("staff-key", staff=current_user._get_current_object())
+    if failed:
+        return failed
     return jsonify({"next": url_for("onboarding.staff_keys")})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
 from webapp.estates.models import Estate
 from webapp.registry.models import RegistryImport
 from webapp.registry.operations import RegistryDiff, apply_plan, diff_registry, registry_fingerprint
@@ -44,14 +45,14 @@ def stage_import(estate: Estate, data: bytes, filename: str, *, actor) -> tuple[
     return staged, Preview(plan, diff_registry(estate, plan))
 
 
-class StaleImport(ValueError):
-    zh = "预览之后名册已被修改，请重新上传文件。"
-    en = "The registry changed after this preview: upload the file again."
+class StaleImport(UserError):
+    def __init__(self):
+        super().__init__("预览之后名册已被修改，请重新上传文件。", "The registry changed after this preview: upload the file again.")
 
 
 def apply_staged(estate: Estate, staged: RegistryImport, *, actor) -> RegistryDiff:
     if staged.state != "pending" or staged.base_fingerprint != registry_fingerprint(estate):
-        raise StaleImport(StaleImport.en)
+        raise StaleImport()
     diff = apply_plan(estate, RegistryPlan.from_json(staged.plan), actor=actor, source=f"{staged.filename} sha256:{staged.file_sha256}")
     staged.state, staged.applied_at = "applied", utcnow()
     return diff

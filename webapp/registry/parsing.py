@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from webapp.core.errors_base import UserError
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "building": ("楼栋", "楼号", "楼栋号", "building"),
@@ -24,12 +25,8 @@ REQUIRED_COLUMNS = ("building", "unit", "area")
 _LOOKUP = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
-class RegistryFileError(ValueError):
+class RegistryFileError(UserError):
     """The file as a whole cannot be read; carries a message in both languages."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
 
 
 @dataclass

@@ -19,12 +19,11 @@ from webapp.owners.models import DeviceKey
 from webapp.owners.operations import voting_keys_by_member
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry, RollSignature
+from webapp.core.errors_base import UserError
 
 
-class RollError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class RollError(UserError):
+    pass
 
 
 def pseudonym_secret(pii_key: str) -> bytes:

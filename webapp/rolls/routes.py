@@ -10,6 +10,7 @@ from webapp.core.access import estate_view, is_owner, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
+from webapp.core.errors import json_error
 from webapp.core.i18n import pick
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
@@ -69,7 +70,7 @@ def add(estate: Estate, seq: int):
         add_signature(roll, estate, actor=current_user, kid=data["kid"], sig=data["sig"])
     except RollError as exc:
         db.session.rollback()
-        return jsonify({"error": pick(exc), "error_en": exc.en}), 400
+        return json_error(exc)
     db.session.commit()
     return jsonify({"next": url_for("rolls.public", slug=estate.slug, seq=roll.seq), "state": roll.state})
 
