@@ -159,3 +159,34 @@ def test_supervisors_make_keys_freeze_and_sign_the_roll_in_their_browsers(browse
     assert len(report.facts["roll_signers"]) == 2
     algs = {s["jwk"]["crv"] for s in doc["supervisors"]}
     assert algs <= {"Ed25519", "P-256"}
+
+
+def test_a_supervisor_approves_in_the_browser_what_the_automatic_check_could_not_match(browser, world, tmp_path, pdftools, shots):
+    urls = print_letter_urls(browser, world, tmp_path)
+    owner_context, owner = new_page(browser)
+    owner.goto(urls[0])
+    owner.fill("#id-name", "张叁")
+    owner.fill("#id-id_tail", ZHANG_TAIL)
+    owner.click("form button.primary")
+    owner.fill("#rv-note", "身份证上是张叁，房产证上是张三")
+    owner.click("form[action$='/join/review'] button")
+    owner.wait_for_url("**/join/device")
+    owner.click("[data-action=register-key]")
+    owner.wait_for_url("**/me")
+    assert "正在审核" in owner.content()
+
+    staff_context, supervisor = new_page(browser)
+    staff_login(supervisor, world["base"], world["users"]["supervisor"])
+    supervisor.goto(f"{world['base']}/e/{world['slug']}/registrations")
+    assert "身份证上是张叁" in supervisor.content()
+    shots(supervisor, "5-supervisor-queue")
+    supervisor.select_option("select[id$='-holder']", label=supervisor.locator("select[id$='-holder'] option").nth(1).inner_text())
+    supervisor.fill("input[id$='-reason']", "核对房产证和身份证，为同一人")
+    supervisor.click("form.decision button.primary")
+    assert "已记录审核结果" in supervisor.content()
+    staff_context.close()
+
+    owner.reload()
+    assert "您已登记，由您代表本户投票" in owner.content()
+    assert owner.errors == []
+    owner_context.close()

@@ -99,3 +99,23 @@ def test_english_is_one_tap_away(client, post, two_estates):
     response = post("/lang", {"lang": "en", "next": "/login"})
     assert response.status_code == 302
     assert "Staff login" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_platform_admin_sets_the_estates_rules_and_the_change_is_audited(client, login, post, two_estates, db_session):
+    from sqlalchemy import select
+
+    from webapp.audit.models import AuditEvent
+
+    a, _b = two_estates
+    login("root")
+    response = post("/e/estate-a/settings", {"name": "甲小区", "roll_signatures_required": "2", "letter_valid_days": "20", "sms_required": "y", "help_text": "物业 0571-1"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert (a.roll_signatures_required, a.letter_valid_days, a.sms_required, a.help_text) == (2, 20, True, "物业 0571-1")
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "estate.settings"))
+    assert event.details["changes"]["roll_signatures_required"] == {"from": 1, "to": 2}
+
+
+def test_organisers_and_supervisors_cannot_change_the_estates_rules(client, login, post, two_estates):
+    login("sup-a")
+    assert post("/e/estate-a/settings", {"name": "x", "roll_signatures_required": "1", "letter_valid_days": "30"}).status_code == 404

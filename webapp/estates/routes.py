@@ -11,9 +11,9 @@ from webapp.auth.operations import StaffError, assign_role, find_staff, revoke_r
 from webapp.core.access import admin_required, estate_view
 from webapp.core.db import db
 from webapp.core.i18n import pick
-from webapp.estates.forms import EstateForm
+from webapp.estates.forms import EstateForm, EstateSettingsForm
 from webapp.estates.models import Estate
-from webapp.estates.operations import EstateError, create_estate
+from webapp.estates.operations import SETTINGS, EstateError, create_estate, update_settings
 from webapp.registry.counting import format_area
 from webapp.registry.models import Building, Unit
 from webapp.registry.operations import estate_roster
@@ -99,6 +99,23 @@ def staff(estate: Estate):
         select(StaffUser, EstateRole.role).join(EstateRole).where(EstateRole.estate_id == estate.id).order_by(StaffUser.username)
     ).all()
     return render_template("estates/staff.html", estate=estate, form=form, grants=grants)
+
+
+@bp.route("/e/<slug>/settings", methods=["GET", "POST"])
+@estate_view()
+def settings(estate: Estate):
+    form = EstateSettingsForm(obj=estate)
+    if form.validate_on_submit():
+        try:
+            update_settings(estate, actor=current_user, **{name: getattr(form, name).data for name in SETTINGS})
+        except EstateError as exc:
+            db.session.rollback()
+            flash(pick(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("estates.settings", slug=estate.slug))
+    return render_template("estates/settings.html", estate=estate, form=form)
 
 
 @bp.post("/e/<slug>/staff/<int:user_id>/revoke")
