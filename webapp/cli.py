@@ -268,7 +268,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
     from webapp.config import Settings, database_url
     from webapp.core.migrate import upgrade
-    from webapp.demo import DEMO_LOGINS, ensure_demo
+    from webapp.demo import DEMO_LOGINS, ensure_demo, sample_owner
 
     if Settings.from_env().production:
         _fail("error: the demo never runs in production mode")
@@ -279,6 +279,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("demo estate 演示小区: " + ("created" if created else "already there, left as it was"))
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<16} login: {username:<12} password: {password}")
+    unit, name, tail = sample_owner()
+    click.echo(
+        f"to try the owner's path: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"
+        f"  open http://{host}:{port}/r, type the code printed on it, and confirm as {name} with ID ending {tail}"
+    )
     if not no_serve:
         click.echo(f"OwnersVote at http://{host}:{port}/  (Ctrl+C to stop)")
         app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -18,6 +18,20 @@ DEMO_LOGINS = [
 ]
 
 
+TRY_UNIT = ("2", "101")
+
+
+def sample_owner() -> tuple[str, str, str]:
+    """(unit, name, last six ID characters) of a real owner in the demo registry, so that a
+    visitor can walk the owner's path without knowing anyone's identity number."""
+    from webapp.registry.demo import demo_rows
+
+    for row in demo_rows():
+        if (row["楼栋"], row["房号"]) == TRY_UNIT and row["证件号"]:
+            return f"{row['楼栋']}-{row['房号']}", row["业主"].split("、")[0], row["证件号"].split("、")[0][-6:]
+    raise LookupError("the demo registry has no owner for the sample unit")
+
+
 def ensure_demo() -> bool:
     """True when this call created the demo estate."""
     if get_estate(DEMO_SLUG) is not None:

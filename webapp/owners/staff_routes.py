@@ -22,6 +22,7 @@ from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, Rev
 from webapp.owners.letters import Letter, render_letters
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.routes import register_posted_key
+from webapp.registry.counting import natural_key
 from webapp.registry.models import Building, Unit
 
 bp = Blueprint("onboarding", __name__)
@@ -62,7 +63,7 @@ def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]
 @bp.route("/e/<slug>/letters", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def letters(estate: Estate):
-    buildings = list(db.session.scalars(select(Building).where(Building.estate_id == estate.id).order_by(Building.name)))
+    buildings = sorted(db.session.scalars(select(Building).where(Building.estate_id == estate.id)), key=lambda b: natural_key(b.name))
     form = IssueLettersForm()
     form.building.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(str(b.id), b.name) for b in buildings]
     reissue = ReissueForm(prefix="re")
