@@ -28,3 +28,20 @@ def test_the_database_refuses_a_non_positive_area(db_session, make_estate):
     with pytest.raises(IntegrityError):
         db_session.flush()
     db_session.rollback()
+
+
+def test_every_revision_downgrades_and_upgrades_again(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from webapp.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    engine = create_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert "registrations" in inspect(engine).get_table_names()
+    engine.dispose()
