@@ -239,3 +239,13 @@ def test_reimport_with_co_owners_reordered_and_one_added_keeps_their_rows(db_ses
     assert [h.name for h in owner.holders] == ["王五", "李四"]
     assert db_session.get(OwnerHolder, li.id).position == 1
     assert [h.is_representative for h in owner.holders] == [False, True]  # the named representative stays
+
+
+def test_co_owners_separated_by_semicolons_in_every_row_do_not_confuse_the_csv_reader():
+    plan = plan_of(csv_bytes(f"1,101,80,,李四;王五,{LI};{WANG},,", f"1,102,80,,张三;某某,{ZHANG};{MOU},,"))
+    assert sorted(o.display_name for o in plan.owners.values()) == ["张三、某某", "李四、王五"]
+
+
+def test_a_tab_separated_export_is_read():
+    data = ("\t".join(HEADER.split(",")) + "\n" + f"1\t101\t89.5\t\t张三\t{ZHANG}\t\t\n").encode()
+    assert len(plan_of(data).units) == 1

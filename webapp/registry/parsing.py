@@ -60,11 +60,11 @@ def _decode(data: bytes) -> str:
 
 def _read_csv(data: bytes) -> list[list[str]]:
     text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    # The delimiter is read off the header row alone: ';' also separates co-owners inside cells,
+    # so a sniffer looking at the data rows could take it for the delimiter.
+    header = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=header.count)
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
