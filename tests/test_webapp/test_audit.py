@@ -47,3 +47,54 @@ def test_each_estate_has_its_own_chain(db_session, make_estate):
     db_session.commit()
     assert [e.seq for e in chain_events(b.id)] == [1]
     assert [e.seq for e in chain_events(a.id)] == [1, 2]
+
+
+def test_concurrent_writers_never_fork_the_chain(app, database_url, tmp_path):
+    """Separate connections and transactions, as separate requests have: the chain stays one."""
+    import threading
+
+    from sqlalchemy import create_engine, delete
+    from sqlalchemy.orm import Session
+
+    if database_url.startswith("sqlite"):
+        import pytest
+
+        pytest.skip("SQLite has a single writer; the chain lock matters on PostgreSQL")
+    from webapp.audit.chain import verify_chain
+    from webapp.core.db import db
+    from webapp.estates.models import Estate
+
+    engine = create_engine(database_url)
+    with Session(engine) as s:
+        estate = Estate(slug="concurrent", name="并发", roll_signatures_required=1)
+        s.add(estate)
+        s.commit()
+        estate_id = estate.id
+    errors = []
+
+    def writer(n: int) -> None:
+        # Each thread has its own application context, hence its own session and connection.
+        try:
+            with app.app_context():
+                for i in range(5):
+                    record(f"write.{n}.{i}", actor="t", estate_id=estate_id)
+                    db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.chain == estate_id).order_by(AuditEvent.seq)))
+        try:
+            assert errors == []
+            assert [e.seq for e in events] == list(range(1, 21))
+            assert verify_chain(events) == []
+        finally:
+            s.execute(delete(AuditEvent).where(AuditEvent.chain == estate_id))
+            s.execute(delete(Estate).where(Estate.id == estate_id))
+            s.commit()
+    engine.dispose()
