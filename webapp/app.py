@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["is_chinese"] = is_chinese
 
     import webapp.models  # noqa: F401  (every model known before the first query)
+    from webapp.audit.routes import bp as audit_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.core.routes import bp as core_bp
     from webapp.estates.routes import bp as estates_bp
@@ -38,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.registry.routes import bp as registry_bp
     from webapp.rolls.routes import bp as rolls_bp
 
-    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp):
+    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp):
         app.register_blueprint(blueprint)
     token_logging.install()
 

@@ -206,6 +206,21 @@ def members(slug: str, as_json: bool) -> None:
     click.echo(f"total area 总面积 {format_area(roster.total_area_centi)} m², total heads 总人数 {roster.total_heads}")
 
 
+@main.command("audit-check")
+@click.argument("slug")
+@with_app
+def audit_check(slug: str) -> None:
+    """Check that the estate's audit log is an unbroken hash chain (exit 1 if not)."""
+    from webapp.audit.operations import chain_events
+    from webapp.audit.chain import verify_chain
+
+    events = chain_events(_load_estate(slug).id)
+    problems = verify_chain(events)
+    if problems:
+        _fail("\n".join([f"audit chain BROKEN / 审计日志链已断裂: {len(problems)} problem(s)"] + [f"  #{p.seq}: {p.message}" for p in problems]))
+    click.echo(f"audit chain intact / 审计日志链完整: {len(events)} events, last hash {events[-1].hash if events else '-'}")
+
+
 @main.group()
 def staff() -> None:
     """Staff accounts."""

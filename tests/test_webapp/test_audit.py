@@ -98,3 +98,22 @@ def test_concurrent_writers_never_fork_the_chain(app, database_url, tmp_path):
             s.execute(delete(Estate).where(Estate.id == estate_id))
             s.commit()
     engine.dispose()
+
+
+def test_supervisors_see_the_audit_log_and_whether_its_chain_holds(client, login, make_estate, make_staff, db_session):
+    estate = make_estate()
+    make_staff("sup", estate=estate, role="supervisor")
+    make_staff("org", estate=estate, role="organiser")
+    login("sup")
+    page = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
+    assert "完整的哈希链" in page and "estate.create" in page
+    db_session.execute(update(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 1).values(action="estate.deleted"))
+    db_session.commit()
+    assert "日志链已断裂" in client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
+
+
+def test_organisers_cannot_read_the_audit_log(client, login, make_estate, make_staff):
+    estate = make_estate()
+    make_staff("org", estate=estate, role="organiser")
+    login("org")
+    assert client.get(f"/e/{estate.slug}/audit").status_code == 404

@@ -85,3 +85,22 @@ def test_production_mode_refuses_default_secrets(tmp_path):
     env = {**os.environ, "OWNERSVOTE_ENV": "production", "OWNERSVOTE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "OWNERSVOTE_SECRET_KEY": "dev"}
     result = subprocess.run([sys.executable, "-c", "from webapp import create_app; create_app()"], env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "OWNERSVOTE_SECRET_KEY" in result.stderr and "OWNERSVOTE_PII_HMAC_KEY" in result.stderr
+
+
+def test_audit_check_reports_an_intact_chain(run, tmp_path):
+    registry = tmp_path / "registry.csv"
+    registry.write_bytes(GOOD)
+    run("import-registry", "lvyuan", str(registry))
+    out = run("audit-check", "lvyuan").stdout
+    assert "intact" in out and "2 events" in out
+
+
+def test_audit_check_exits_non_zero_on_a_tampered_chain(run, tmp_path):
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "cli.sqlite3")
+    db.execute("UPDATE audit_events SET actor = 'someone' WHERE seq = 1")
+    db.commit()
+    db.close()
+    result = run("audit-check", "lvyuan", check=False)
+    assert result.returncode == 1 and "BROKEN" in result.stderr

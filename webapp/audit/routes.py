@@ -1,0 +1,34 @@
+"""The estate's audit log, for the people who answer for it: supervisors and platform admins."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from webapp.audit.models import AuditEvent
+from webapp.audit.operations import check_chain
+from webapp.auth.models import Role
+from webapp.core.access import estate_view
+from webapp.core.db import db
+from webapp.estates.models import Estate
+
+bp = Blueprint("audit", __name__)
+PAGE_SIZE = 100
+
+
+@bp.get("/e/<slug>/audit")
+@estate_view(Role.supervisor)
+def log(estate: Estate):
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.chain == estate.id)) or 0
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(page, pages)
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.chain == estate.id).order_by(AuditEvent.seq.desc())
+            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        )
+    )
+    return render_template("audit/log.html", estate=estate, events=events, problems=check_chain(estate.id), total=total, page=page, pages=pages)
