@@ -119,3 +119,18 @@ def test_a_platform_admin_sets_the_estates_rules_and_the_change_is_audited(clien
 def test_organisers_and_supervisors_cannot_change_the_estates_rules(client, login, post, two_estates):
     login("sup-a")
     assert post("/e/estate-a/settings", {"name": "x", "roll_signatures_required": "1", "letter_valid_days": "30"}).status_code == 404
+
+
+def test_the_member_list_pages_through_a_large_estate(client, login, make_estate, make_staff, db_session):
+    from webapp.registry.demo import demo_csv
+    from webapp.registry.importing import import_file
+
+    estate = make_estate("big", "大小区")
+    import_file(estate, demo_csv(), "demo.csv", actor="test")
+    db_session.commit()
+    make_staff("org-big", estate=estate, role="organiser")
+    login("org-big")
+    first = client.get("/e/big/members").get_data(as_text=True)
+    assert "第 1 页，共 23 页" in first and "/e/big/members?page=2" in first
+    last = client.get("/e/big/members?page=23").get_data(as_text=True)
+    assert "开发建设单位（未售及未交付房屋）" in last and "page=22" in last

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from webapp.audit.operations import record
 from webapp.auth.forms import LoginForm, StaffForm
 from webapp.auth.models import StaffUser
-from webapp.auth.operations import StaffError, authenticate, create_staff
+from webapp.auth.operations import authenticate, create_staff
 from webapp.core.access import admin_required
 from webapp.core.db import db
 from webapp.core.extensions import limiter
-from webapp.core.i18n import pick
+from webapp.core.views import run_operation
 
 bp = Blueprint("auth", __name__)
 
@@ -52,13 +52,10 @@ def logout():
 def staff():
     form = StaffForm()
     if form.validate_on_submit():
-        try:
-            user = create_staff(form.username.data, form.display_name.data, form.password.data, admin=form.platform_admin.data, actor=current_user)
-        except StaffError as exc:
-            db.session.rollback()
-            flash(pick(exc), "error")
-        else:
-            db.session.commit()
+        done, user = run_operation(
+            lambda: create_staff(form.username.data, form.display_name.data, form.password.data, admin=form.platform_admin.data, actor=current_user)
+        )
+        if done:
             flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for("auth.staff"))
     users = list(db.session.scalars(select(StaffUser).order_by(StaffUser.username)))

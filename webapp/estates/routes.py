@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 
 from webapp.auth.forms import RoleForm
 from webapp.auth.models import EstateRole, Role, StaffUser
-from webapp.auth.operations import StaffError, assign_role, find_staff, revoke_role
+from webapp.auth.operations import assign_role, find_staff, revoke_role
 from webapp.core.access import admin_required, estate_view
 from webapp.core.db import db
-from webapp.core.i18n import pick
+from webapp.core.views import run_operation
 from webapp.estates.forms import EstateForm, EstateSettingsForm
 from webapp.estates.models import Estate
-from webapp.estates.operations import SETTINGS, EstateError, create_estate, update_settings
+from webapp.estates.operations import SETTINGS, create_estate, update_settings
 from webapp.registry.counting import format_area
 from webapp.registry.models import Building, Unit
 from webapp.registry.operations import estate_roster
@@ -27,13 +27,8 @@ PAGE_SIZE = 50
 def admin_estates():
     form = EstateForm()
     if form.validate_on_submit():
-        try:
-            estate = create_estate(form.slug.data, form.name.data, actor=current_user)
-        except EstateError as exc:
-            db.session.rollback()
-            flash(pick(exc), "error")
-        else:
-            db.session.commit()
+        done, estate = run_operation(lambda: create_estate(form.slug.data, form.name.data, actor=current_user))
+        if done:
             return redirect(url_for("estates.dashboard", slug=estate.slug))
     estates = list(db.session.scalars(select(Estate).order_by(Estate.name)))
     return render_template("estates/admin_list.html", form=form, estates=estates)
@@ -86,14 +81,8 @@ def staff(estate: Estate):
         if user is None:
             flash(_("No account with that username."), "error")
         else:
-            try:
-                assign_role(user, estate, Role(form.role.data), actor=current_user)
-            except StaffError as exc:
-                db.session.rollback()
-                flash(pick(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Role granted."), "success")
+            done, _grant = run_operation(lambda: assign_role(user, estate, Role(form.role.data), actor=current_user), _("Role granted."))
+            if done:
                 return redirect(url_for("estates.staff", slug=estate.slug))
     grants = db.session.execute(
         select(StaffUser, EstateRole.role).join(EstateRole).where(EstateRole.estate_id == estate.id).order_by(StaffUser.username)
@@ -106,14 +95,9 @@ def staff(estate: Estate):
 def settings(estate: Estate):
     form = EstateSettingsForm(obj=estate)
     if form.validate_on_submit():
-        try:
-            update_settings(estate, actor=current_user, **{name: getattr(form, name).data for name in SETTINGS})
-        except EstateError as exc:
-            db.session.rollback()
-            flash(pick(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Settings saved."), "success")
+        values = {name: getattr(form, name).data for name in SETTINGS}
+        done, _changes = run_operation(lambda: update_settings(estate, actor=current_user, **values), _("Settings saved."))
+        if done:
             return redirect(url_for("estates.settings", slug=estate.slug))
     return render_template("estates/settings.html", estate=estate, form=form)
 

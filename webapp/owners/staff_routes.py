@@ -15,7 +15,7 @@ from webapp.auth.models import Role
 from webapp.core.access import estate_view, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
-from webapp.core.i18n import pick
+from webapp.core.views import run_operation
 from webapp.estates.models import Estate
 from webapp.owners import operations as ops
 from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RevokeForm
@@ -145,17 +145,11 @@ def decide(estate: Estate, registration_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_("A written reason is required."), "error")
         return redirect(url_for("onboarding.queue", slug=estate.slug))
-    try:
-        if decision == "approve":
-            ops.approve(registration, actor=current_user, holder_id=int(form.holder.data) if form.holder.data else None, as_developer=form.as_developer.data, reason=form.reason.data)
-        else:
-            ops.reject(registration, actor=current_user, reason=form.reason.data)
-    except ops.OnboardingError as exc:
-        db.session.rollback()
-        flash(pick(exc), "error")
+    if decision == "approve":
+        holder_id = int(form.holder.data) if form.holder.data else None
+        run_operation(lambda: ops.approve(registration, actor=current_user, holder_id=holder_id, as_developer=form.as_developer.data, reason=form.reason.data), _("Decision recorded."))
     else:
-        db.session.commit()
-        flash(_("Decision recorded."), "success")
+        run_operation(lambda: ops.reject(registration, actor=current_user, reason=form.reason.data), _("Decision recorded."))
     return redirect(url_for("onboarding.queue", slug=estate.slug))
 
 

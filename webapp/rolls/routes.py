@@ -11,7 +11,7 @@ from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
 from webapp.core.errors import json_error
-from webapp.core.i18n import pick
+from webapp.core.views import run_operation
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
 from webapp.owners.models import DeviceKey
@@ -36,14 +36,9 @@ def manage(estate: Estate):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            roll = freeze_roll(estate, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
-        except RollError as exc:
-            db.session.rollback()
-            flash(pick(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Roll frozen. It now needs the supervisors' signatures."), "success")
+        key = current_app.config["OWNERSVOTE_PII_HMAC_KEY"]
+        done, roll = run_operation(lambda: freeze_roll(estate, actor=current_user, pii_key=key), _("Roll frozen. It now needs the supervisors' signatures."))
+        if done:
             return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
     return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, format_area=format_area, role=current_user.role_in(estate.id))

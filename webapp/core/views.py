@@ -1,0 +1,25 @@
+"""What every form view does with a business operation: one commit per request, or none."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import flash
+
+from webapp.core.db import db
+from webapp.core.errors_base import UserError
+from webapp.core.i18n import pick
+
+
+def run_operation(operation: Callable[[], Any], success: str | None = None) -> tuple[bool, Any]:
+    """Run ``operation``; commit and flash ``success``, or roll everything back and show the
+    refusal in the reader's language.  Returns (done, what the operation returned)."""
+    try:
+        result = operation()
+    except UserError as exc:
+        db.session.rollback()
+        flash(pick(exc), "error")
+        return False, None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True, result
