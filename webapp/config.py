@@ -110,6 +110,8 @@ class Settings:
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # A moving window: a fixed one lets twice the limit through across a window's edge.
+            "RATELIMIT_STRATEGY": "moving-window",
             "BABEL_DEFAULT_LOCALE": "zh_CN",
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "WTF_CSRF_TIME_LIMIT": None,

@@ -242,3 +242,28 @@ def test_the_published_roll_passes_ownersvote_verify_and_a_tampered_one_fails(cl
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     failed = subprocess.run([sys.executable, "-m", "crypto.verify", str(tmp_path / "bad.json")], capture_output=True, text=True)
     assert failed.returncode == 1 and "Merkle root" in failed.stdout
+
+
+def test_a_supervisor_records_the_co_owners_choice_of_who_votes(client, post, login, onboard, staff, estate, db_session):
+    from tests.test_owners.conftest import LI_TAIL, WANG_TAIL
+
+    onboard("1-102", name="王五", tail=WANG_TAIL)  # not the representative: reads only
+    post("/logout")
+    wang = db_session.scalar(select(Registration))
+    assert not wang.can_vote
+    login("supervisor")
+    unit_page = client.get(f"/e/{estate.slug}/units/find?unit=1-102")
+    assert unit_page.status_code == 302
+    detail = client.get(unit_page.headers["Location"]).get_data(as_text=True)
+    assert "代表共有人投票" in detail
+    unit_id = int(re.search(r"/units/(\d+)", unit_page.headers["Location"]).group(1))
+    holder_id = wang.holder_id
+    post(f"/e/{estate.slug}/units/{unit_id}/representative", {"rep-holder": str(holder_id), "rep-reason": ""})
+    db_session.expire_all()
+    assert not db_session.get(Registration, wang.id).can_vote  # no reason, no change
+    post(f"/e/{estate.slug}/units/{unit_id}/representative", {"rep-holder": str(holder_id), "rep-reason": "共有人书面推举王五"})
+    db_session.expire_all()
+    assert db_session.get(Registration, wang.id).can_vote
+    post(f"/e/{estate.slug}/roll")
+    doc = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
+    assert sum(len(e["keys"]) for e in doc["roll"]["entries"]) == 1  # 王五's key is now a voting key

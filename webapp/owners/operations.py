@@ -240,6 +240,26 @@ def reject(registration: Registration, *, actor, reason: str) -> Registration:
     return registration
 
 
+def set_representative(owner: Owner, holder: OwnerHolder, *, actor, reason: str) -> None:
+    """Co-owners name the one of them who votes (SPEC 2); a supervisor records their choice.
+    Only that holder's approved registrations may vote from now on; a roll already frozen keeps
+    the keys it was frozen with."""
+    if holder.owner_id != owner.id:
+        raise OnboardingError("此人不是这位业主的共有人", "that person is not one of this owner's holders")
+    if not reason.strip():
+        raise OnboardingError("请写明理由", "a written reason is required")
+    previous = owner.representative
+    for h in owner.holders:
+        h.is_representative = h.id == holder.id
+    member = member_ref_for(owner)
+    registrations = db.session.scalars(select(Registration).where(Registration.owner_id == owner.id, Registration.state == "approved"))
+    for registration in registrations:
+        registration.can_vote = bool(member and registration.holder_id == holder.id)
+    db.session.flush()
+    record("owner.representative", actor=actor, estate_id=owner.estate_id, obj=owner,
+           previous=previous.name if previous else None, now=holder.name, reason=reason.strip())
+
+
 # ---------------------------------------------------------------- device keys
 
 

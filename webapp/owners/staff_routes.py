@@ -18,7 +18,7 @@ from webapp.core.extensions import limiter
 from webapp.core.views import run_operation
 from webapp.estates.models import Estate
 from webapp.owners import operations as ops
-from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RevokeForm
+from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RepresentativeForm, RevokeForm
 from webapp.owners.letters import Letter, render_letters
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.routes import register_posted_key
@@ -153,6 +153,16 @@ def decide(estate: Estate, registration_id: int, decision: str):
     return redirect(url_for("onboarding.queue", slug=estate.slug))
 
 
+@bp.get("/e/<slug>/units/find")
+@estate_view(Role.supervisor, admin=False)
+def find_unit(estate: Estate):
+    units, unknown = _units_by_label(estate, request.args.get("unit", ""))
+    if len(units) != 1:
+        flash(_("Unknown units: %(units)s", units=request.args.get("unit", "")), "error")
+        return redirect(url_for("onboarding.queue", slug=estate.slug))
+    return redirect(url_for("onboarding.unit_detail", slug=estate.slug, unit_id=units[0].id))
+
+
 @bp.get("/e/<slug>/units/<int:unit_id>")
 @estate_view(Role.supervisor, admin=False)
 def unit_detail(estate: Estate, unit_id: int):
@@ -161,7 +171,39 @@ def unit_detail(estate: Estate, unit_id: int):
         abort(404)
     registrations = list(db.session.scalars(select(Registration).where(Registration.unit_id == unit.id).order_by(Registration.created_at)))
     invitations = list(db.session.scalars(select(Invitation).where(Invitation.unit_id == unit.id).order_by(Invitation.issued_at)))
-    return render_template("owners/unit.html", estate=estate, unit=unit, registrations=registrations, invitations=invitations, revoke=RevokeForm())
+    return render_template(
+        "owners/unit.html", estate=estate, unit=unit, registrations=registrations, invitations=invitations,
+        revoke=RevokeForm(), representative=_representative_form(unit),
+    )
+
+
+def _representative_form(unit: Unit) -> RepresentativeForm | None:
+    if unit.owner is None or len(unit.owner.holders) < 2:
+        return None
+    form = RepresentativeForm(prefix="rep")
+    form.holder.choices = [SelectChoice(str(h.id), h.name) for h in unit.owner.holders]
+    if form.holder.data is None and unit.owner.representative:
+        form.holder.data = str(unit.owner.representative.id)
+    return form
+
+
+@bp.post("/e/<slug>/units/<int:unit_id>/representative")
+@estate_view(Role.supervisor, admin=False)
+def representative(estate: Estate, unit_id: int):
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.estate_id != estate.id:
+        abort(404)
+    form = _representative_form(unit)
+    if form is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+    else:
+        holder = next((h for h in unit.owner.holders if str(h.id) == form.holder.data), None)
+        if holder is None:
+            abort(400)
+        run_operation(lambda: ops.set_representative(unit.owner, holder, actor=current_user, reason=form.reason.data), _("Decision recorded."))
+    return redirect(url_for("onboarding.unit_detail", slug=estate.slug, unit_id=unit.id))
 
 
 @bp.post("/e/<slug>/keys/<int:key_id>/revoke")
