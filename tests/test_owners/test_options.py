@@ -99,7 +99,7 @@ REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 
 
 @pytest.mark.redis
-def test_with_redis_the_scan_limit_holds_across_app_processes(database_url):
+def test_with_redis_the_scan_limit_holds_across_app_processes(app, database_url):
     import redis
 
     try:
@@ -109,12 +109,18 @@ def test_with_redis_the_scan_limit_holds_across_app_processes(database_url):
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    import uuid
+
     from webapp import create_app
 
-    apps = [create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": REDIS_URL}) for _ in range(2)]
+    # Both "processes" share Redis and a key prefix of their own, so no other run can interfere.
+    prefix = f"ownersvote-test-{uuid.uuid4().hex}"
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    apps = [create_app(config) for _ in range(2)]
     first, second = (a.test_client() for a in apps)
     codes = [first.get("/r/" + "C" * 43).status_code for _ in range(30)]
     assert codes == [303] * 30
     assert second.get("/r/" + "C" * 43).status_code == 429
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
