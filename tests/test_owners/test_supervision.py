@@ -267,3 +267,26 @@ def test_a_supervisor_records_the_co_owners_choice_of_who_votes(client, post, lo
     post(f"/e/{estate.slug}/roll")
     doc = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
     assert sum(len(e["keys"]) for e in doc["roll"]["entries"]) == 1  # 王五's key is now a voting key
+
+
+def test_a_supervisor_revokes_their_own_signing_key_and_it_no_longer_signs(client, post, login, staff, estate, db_session):
+    signer = generate_ed25519()
+    login("supervisor")
+    csrf = staff_key(client, signer)
+    key = db_session.scalar(select(DeviceKey).where(DeviceKey.kid == signer.kid))
+    post(f"/staff/keys/{key.id}/revoke", {"reason": "换了电脑"})
+    db_session.expire_all()
+    assert db_session.get(DeviceKey, key.id).state == "revoked"
+    post(f"/e/{estate.slug}/roll")
+    payload = payload_of(client.get(f"/p/{estate.slug}/roll/1.json").get_json())
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(signer, payload), headers={"X-CSRFToken": csrf}).status_code == 400
+
+
+def test_nobody_revokes_another_staff_members_key(client, post, login, staff, db_session):
+    signer = generate_ed25519()
+    login("supervisor")
+    staff_key(client, signer)
+    post("/logout")
+    login("supervisor2")
+    key = db_session.scalar(select(DeviceKey).where(DeviceKey.kid == signer.kid))
+    assert post(f"/staff/keys/{key.id}/revoke", {"reason": "x"}).status_code == 404

@@ -228,7 +228,7 @@ def staff_keys():
     if not is_staff():
         abort(404)
     keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id).order_by(DeviceKey.created_at)))
-    return render_template("owners/staff_keys.html", keys=keys)
+    return render_template("owners/staff_keys.html", keys=keys, revoke=RevokeForm())
 
 
 @bp.post("/staff/keys")
@@ -241,3 +241,20 @@ def staff_keys_submit():
     if failed:
         return failed
     return jsonify({"next": url_for("onboarding.staff_keys")})
+
+
+@bp.post("/staff/keys/<int:key_id>/revoke")
+@login_required
+def staff_key_revoke(key_id: int):
+    """A staff member retires one of their own signing keys (a lost laptop, a new browser)."""
+    if not is_staff():
+        abort(404)
+    key = db.session.get(DeviceKey, key_id)
+    if key is None or key.staff_user_id != current_user.id:
+        abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+    else:
+        run_operation(lambda: ops.revoke_key(key, actor=current_user, reason=form.reason.data), _("Key revoked."))
+    return redirect(url_for("onboarding.staff_keys"))
