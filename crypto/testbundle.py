@@ -24,12 +24,10 @@ from typing import Any, Sequence
 
 from . import bundle as bundle_mod
 from .ballot import make_ballot, make_paper_ballot, sign_ballot, entry_leaf_hash
-from .canonical import canonical_json
 from .keys import Signer, ed25519_from_seed, p256_from_seed
 from .merkle import MerkleLog
 from .roll import (
     certification_payload,
-    format_area,
     pseudonymous_member_id,
     roll_entry,
     roll_leaf_hash,

@@ -40,7 +40,7 @@ from .ballot import BALLOT_TYPE, PAPER, PAPER_BALLOT_TYPE, ONLINE, choice_proble
 from .canonical import canonical_json, canonical_json_of_checked, loads
 from .errors import CanonicalJSONError, CryptoError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
-from .merkle import EMPTY_ROOT, MerkleLog, leaf_hash, verify_consistency, verify_inclusion
+from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
 from .roll import (
     VOTE,
     certification_payload,

@@ -132,7 +132,6 @@ def test_supervisors_make_keys_freeze_and_sign_the_roll_in_their_browsers(browse
     with live.app_context():
         get_estate(world["slug"]).roll_signatures_required = 2
         db.session.commit()
-    signed_kids = []
     for n, who in enumerate(("supervisor", "supervisor2")):
         context, page = new_page(browser, phone=False)
         staff_login(page, world["base"], world["users"][who])

@@ -1,8 +1,6 @@
 """The Merkle log against RFC 6962 / Certificate Transparency vectors and an independent implementation."""
 from __future__ import annotations
 
-import hashlib
-import random
 
 import pytest
 from hypothesis import given, settings

@@ -1,7 +1,6 @@
 """Supervisors: the review queue, revoking keys, staff keys, freezing and signing the roll."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -245,7 +244,7 @@ def test_the_published_roll_passes_ownersvote_verify_and_a_tampered_one_fails(cl
 
 
 def test_a_supervisor_records_the_co_owners_choice_of_who_votes(client, post, login, onboard, staff, estate, db_session):
-    from tests.test_owners.conftest import LI_TAIL, WANG_TAIL
+    from tests.test_owners.conftest import WANG_TAIL
 
     onboard("1-102", name="王五", tail=WANG_TAIL)  # not the representative: reads only
     post("/logout")

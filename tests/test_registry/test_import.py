@@ -138,7 +138,7 @@ def test_an_xlsx_registry_is_read_with_numeric_cells(db_session, estate):
         (f",101,89.5,,张三,{ZHANG},,", "building", "building is missing"),
         (f"1,,89.5,,张三,{ZHANG},,", "unit", "unit number is missing"),
         (f"1,101,89.5,,张三、张三,{ZHANG}、{ZHANG},,", "id_number", "appears twice"),
-        (f"1,101,89.5,,,,,未交付", "owner", "owner name is missing"),
+        ("1,101,89.5,,,,,未交付", "owner", "owner name is missing"),
     ],
 )
 def test_every_bad_row_is_rejected_with_its_reason(row, column, fragment):

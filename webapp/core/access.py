@@ -89,3 +89,12 @@ def estate_view(*roles: Role, admin: bool = True):
         return wrapper
 
     return decorator
+
+
+def in_estate(model, object_id: int, estate: Estate):
+    """The ``model`` row with this id if it belongs to ``estate``; 404 otherwise (the same answer
+    for a wrong estate as for no such row, so ids of other estates cannot be probed)."""
+    found = db.session.get(model, object_id)
+    if found is None or found.estate_id != estate.id:
+        abort(404)
+    return found

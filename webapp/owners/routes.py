@@ -12,7 +12,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from webapp.core import challenges
-from webapp.core.access import is_owner, is_staff, owner_required
+from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.errors import json_error

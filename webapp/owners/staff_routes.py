@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from webapp.auth.models import Role
-from webapp.core.access import estate_view, is_staff
+from webapp.core.access import estate_view, in_estate, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.views import run_operation
@@ -128,17 +128,10 @@ def queue(estate: Estate):
     return render_template("owners/queue.html", estate=estate, pending=pending, forms=forms, recent=recent)
 
 
-def _registration(estate: Estate, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.estate_id != estate.id:
-        abort(404)
-    return registration
-
-
 @bp.post("/e/<slug>/registrations/<int:registration_id>/<any(approve,reject):decision>")
 @estate_view(Role.supervisor, admin=False)
 def decide(estate: Estate, registration_id: int, decision: str):
-    registration = _registration(estate, registration_id)
+    registration = in_estate(Registration, registration_id, estate)
     form = DecisionForm(prefix=f"r{registration.id}")
     holders = registration.unit.owner.holders if registration.unit.owner else []
     form.holder.choices = [SelectChoice("", "")] + [SelectChoice(str(h.id), h.name) for h in holders]
@@ -166,9 +159,7 @@ def find_unit(estate: Estate):
 @bp.get("/e/<slug>/units/<int:unit_id>")
 @estate_view(Role.supervisor, admin=False)
 def unit_detail(estate: Estate, unit_id: int):
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or unit.estate_id != estate.id:
-        abort(404)
+    unit = in_estate(Unit, unit_id, estate)
     registrations = list(db.session.scalars(select(Registration).where(Registration.unit_id == unit.id).order_by(Registration.created_at)))
     invitations = list(db.session.scalars(select(Invitation).where(Invitation.unit_id == unit.id).order_by(Invitation.issued_at)))
     return render_template(
@@ -190,9 +181,7 @@ def _representative_form(unit: Unit) -> RepresentativeForm | None:
 @bp.post("/e/<slug>/units/<int:unit_id>/representative")
 @estate_view(Role.supervisor, admin=False)
 def representative(estate: Estate, unit_id: int):
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or unit.estate_id != estate.id:
-        abort(404)
+    unit = in_estate(Unit, unit_id, estate)
     form = _representative_form(unit)
     if form is None:
         abort(404)
@@ -209,8 +198,8 @@ def representative(estate: Estate, unit_id: int):
 @bp.post("/e/<slug>/keys/<int:key_id>/revoke")
 @estate_view(Role.supervisor, admin=False)
 def revoke(estate: Estate, key_id: int):
-    key = db.session.get(DeviceKey, key_id)
-    if key is None or key.estate_id != estate.id or key.registration is None:
+    key = in_estate(DeviceKey, key_id, estate)
+    if key.registration is None:
         abort(404)
     form = RevokeForm()
     if not form.validate_on_submit():

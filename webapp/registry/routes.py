@@ -3,9 +3,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from webapp.core.access import estate_view
+from webapp.core.access import estate_view, in_estate
 from webapp.core.db import db
 from webapp.core.i18n import pick
 from webapp.estates.models import Estate
@@ -41,17 +40,10 @@ def upload(estate: Estate):
     return render_template("registry/upload.html", estate=estate, form=form)
 
 
-def _staged(estate: Estate, import_id: int) -> RegistryImport:
-    staged = db.session.scalar(select(RegistryImport).where(RegistryImport.id == import_id, RegistryImport.estate_id == estate.id))
-    if staged is None:
-        abort(404)
-    return staged
-
-
 @bp.get("/import/<int:import_id>")
 @estate_view()
 def preview(estate: Estate, import_id: int):
-    staged = _staged(estate, import_id)
+    staged = in_estate(RegistryImport, import_id, estate)
     plan = RegistryPlan.from_json(staged.plan)
     diff = diff_registry(estate, plan)
     total = sum(u.area_centi for u in plan.units)
@@ -64,7 +56,7 @@ def preview(estate: Estate, import_id: int):
 @bp.post("/import/<int:import_id>/apply")
 @estate_view()
 def apply(estate: Estate, import_id: int):
-    staged = _staged(estate, import_id)
+    staged = in_estate(RegistryImport, import_id, estate)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -84,7 +76,7 @@ def apply(estate: Estate, import_id: int):
 @bp.post("/import/<int:import_id>/discard")
 @estate_view()
 def discard(estate: Estate, import_id: int):
-    staged = _staged(estate, import_id)
+    staged = in_estate(RegistryImport, import_id, estate)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if staged.state == "pending":
