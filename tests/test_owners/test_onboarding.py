@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.test_owners.conftest import LI_TAIL, WANG_TAIL, ZHANG_TAIL, Device
 from webapp.audit.models import AuditEvent
@@ -176,3 +176,54 @@ def test_a_device_post_without_the_csrf_header_is_refused(client, post, letter, 
     response = client.post("/join/device", json={"jwk": device.signer.jwk, "signature": signature})
     assert response.status_code == 400
     assert db_session.scalar(select(DeviceKey)) is None
+
+
+def test_one_letter_used_by_two_phones_at_once_registers_once(app, database_url):
+    """Separate transactions, as two simultaneous requests have (PostgreSQL row lock).  Uses
+    committed rows of its own, since the per-test transaction cannot be shared by threads."""
+    import threading
+
+    import pytest
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has a single writer; the row lock matters on PostgreSQL")
+    from tests.test_registry.test_import import GOOD
+    from webapp.core.db import db
+    from webapp.estates.models import Estate
+    from webapp.estates.operations import create_estate
+    from webapp.owners import operations as ops
+    from webapp.registry.importing import import_file
+    from webapp.registry.models import Unit
+
+    with app.app_context():
+        estate = create_estate("two-phones", "两部手机", actor="test")
+        import_file(estate, GOOD, "r.csv", actor="test")
+        unit = db.session.scalar(select(Unit).where(Unit.estate_id == estate.id, Unit.number == "101"))
+        ops.issue_letters(estate, [unit], actor="test", pii_key=app.config["OWNERSVOTE_PII_HMAC_KEY"])
+        db.session.commit()
+        estate_id, unit_id = estate.id, unit.id
+    results, barrier = [], threading.Barrier(2)
+
+    def phone() -> None:
+        with app.app_context():
+            unit = db.session.get(Unit, unit_id)
+            invitation = db.session.scalar(select(Invitation).where(Invitation.unit_id == unit_id, Invitation.state == "active"))
+            barrier.wait()
+            try:
+                ops.register_matched(invitation, unit.owner.holders[0])
+                db.session.commit()
+                results.append("registered")
+            except ops.OnboardingError:
+                db.session.rollback()
+                results.append("refused")
+
+    threads = [threading.Thread(target=phone) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        registrations = db.session.scalar(select(func.count(Registration.id)).where(Registration.estate_id == estate_id))
+        db.session.delete(db.session.get(Estate, estate_id))
+        db.session.commit()
+    assert sorted(results) == ["refused", "registered"] and registrations == 1

@@ -178,6 +178,10 @@ def register_for_review(invitation: Invitation, name: str, *, tail_matched: bool
 
 
 def _use(invitation: Invitation) -> None:
+    # Two phones using one letter at the same moment: the row lock makes the second wait and
+    # then see the letter used (SQLite has a single writer already).
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.refresh(invitation, with_for_update=True)
     if usable_invitation(invitation) is None:
         raise OnboardingError("这封告知书已不能使用", "this letter can no longer be used")
     invitation.state, invitation.used_at = "used", utcnow()
