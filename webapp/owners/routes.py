@@ -100,8 +100,7 @@ def join():
                 session["join"] = {"invitation": invitation.id, "holder": holder.id}
                 db.session.commit()
                 return redirect(url_for("owners.join_phone"))
-            registration = ops.register_matched(invitation, holder)
-            return _to_device(registration)
+            return _register(lambda: ops.register_matched(invitation, holder))
         db.session.commit()
         mismatch = True
         if ops.usable_invitation(invitation) is None:
@@ -121,7 +120,17 @@ def join_review():
     if not review.validate_on_submit():
         flash(_("Please fill in your name and a short explanation."), "error")
         return redirect(url_for("owners.join"))
-    registration = ops.register_for_review(invitation, review.name.data, tail_matched=False, note=review.note.data)
+    return _register(lambda: ops.register_for_review(invitation, review.name.data, tail_matched=False, note=review.note.data))
+
+
+def _register(make_registration):
+    """Create the registration and go on to the device step; a letter that was used meanwhile
+    (another phone, a second tab) gets the same polite page as any unusable letter."""
+    try:
+        registration = make_registration()
+    except ops.OnboardingError:
+        db.session.rollback()
+        return render_template("owners/letter_invalid.html"), 410
     return _to_device(registration)
 
 
@@ -171,9 +180,12 @@ def join_phone():
         session["join"] = state
         good = hmac.compare_digest(state["sms"], hashlib.sha256(code_form.sms_code.data.strip().encode()).hexdigest())
         if good and state.get("sms_exp", 0) >= time.time() and state["sms_tries"] <= SMS_ATTEMPTS:
-            registration = ops.register_matched(invitation, holder)
-            registration.phone_verified = True
-            return _to_device(registration)
+            def verified():
+                registration = ops.register_matched(invitation, holder)
+                registration.phone_verified = True
+                return registration
+
+            return _register(verified)
         flash(_("The code is wrong or has expired."), "error")
     return render_template("owners/phone.html", phone_form=phone_form, code_form=code_form, sent=bool(state.get("sms")), unit=invitation.unit)
 
