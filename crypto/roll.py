@@ -37,6 +37,8 @@ import hmac
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
+from tally import format_area as tally_format_area
+
 from .canonical import canonical_json
 from .encoding import hex_decode
 from .errors import EncodingError, FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
@@ -54,7 +56,7 @@ def format_area(hundredths: int) -> str:
     """Hundredths of m² → ``"89.50"`` (the one spelling rolls use)."""
     if not isinstance(hundredths, int) or isinstance(hundredths, bool) or hundredths < 0:
         raise FormatError("area must be a non-negative integer number of hundredths of m²")
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
+    return tally_format_area(hundredths)
 
 
 def parse_area(text: Any) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .document import load_document, parse_area, result_to_document
 from .engine import compute
+from .fmt import area as format_area
 from .model import (
     STATUTE_APPROVAL,
     STATUTE_QUORUM,
@@ -60,6 +61,7 @@ __all__ = [
     "Threshold",
     "Weight",
     "compute",
+    "format_area",
     "load_document",
     "parse_area",
     "result_to_document",

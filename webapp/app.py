@@ -8,6 +8,7 @@ from webapp.core.db import db
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
+from webapp.registry.counting import format_area
 from webapp.core.security import install_security_headers
 
 
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = None
     install_security_headers(app)
     app.jinja_env.globals["is_chinese"] = is_chinese
+    app.jinja_env.globals["format_area"] = format_area
 
     import webapp.models  # noqa: F401  (every model known before the first query)
     from webapp.audit.routes import bp as audit_bp

@@ -14,7 +14,6 @@ from webapp.core.views import run_operation
 from webapp.estates.forms import EstateForm, EstateSettingsForm
 from webapp.estates.models import Estate
 from webapp.estates.operations import SETTINGS, create_estate, update_settings
-from webapp.registry.counting import format_area
 from webapp.registry.models import Building, Unit
 from webapp.registry.operations import estate_roster
 
@@ -42,7 +41,7 @@ def dashboard(estate: Estate):
     building_count = db.session.scalar(select(func.count(Building.id)).where(Building.estate_id == estate.id))
     return render_template(
         "estates/dashboard.html", estate=estate, roster=roster, unit_count=unit_count,
-        building_count=building_count, format_area=format_area,
+        building_count=building_count,
     )
 
 
@@ -68,7 +67,7 @@ def members(estate: Estate):
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render_template(
         "estates/members.html", estate=estate, roster=roster, members=shown, owners=owners, query=query,
-        page=page, pages=pages, matched=len(rows), format_area=format_area,
+        page=page, pages=pages, matched=len(rows),
     )
 
 

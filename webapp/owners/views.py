@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from webapp.core.db import db
 from webapp.owners.models import DeviceKey, Registration
-from webapp.registry.counting import format_area
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry
@@ -41,5 +40,4 @@ def owner_page_context(registration: Registration) -> dict:
         "roster": roster,
         "roll": roll,
         "roll_entry": entry,
-        "format_area": format_area,
     }

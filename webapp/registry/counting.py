@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from tally import format_area  # noqa: F401  (the one spelling of an area, shared by every layer)
+
 DEVELOPER_MEMBER_ID = "developer"
 
 
@@ -89,16 +91,7 @@ def voting_members(units: Iterable[UnitRecord]) -> Roster:
                 heads=1,
             )
         )
-    members.sort(key=lambda m: (m.kind == "developer", _unit_key_from_label(m.units[0]), m.id))
+    members.sort(key=lambda m: (m.kind == "developer", natural_key(m.units[0]), m.id))
     return Roster(tuple(members))
 
 
-def _unit_key_from_label(label: str) -> tuple:
-    return natural_key(label)
-
-
-def format_area(centi: int) -> str:
-    """Hundredths of m² as a decimal string with two places, exactly."""
-    sign = "-" if centi < 0 else ""
-    centi = abs(centi)
-    return f"{sign}{centi // 100}.{centi % 100:02d}"

@@ -9,6 +9,7 @@ import io
 import random
 from datetime import date, timedelta
 
+from webapp.registry.counting import format_area
 from webapp.registry.identity import org_code_check_char, resident_check_digit, uscc_check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -48,7 +49,7 @@ def demo_rows(seed: int = 2026) -> list[dict[str, str]]:
     company = ("杭州明远商贸有限公司", uscc(rng), phone(rng))
     multi_buyers = [(_name(rng), resident_id(rng), phone(rng)) for _ in range(25)]
     for index, (building, number, area) in enumerate(units):
-        row = {"楼栋": building, "房号": number, "面积": f"{area // 100}.{area % 100:02d}", "面积依据": "登记", "业主": "", "证件号": "", "手机": "", "状态": "已交付"}
+        row = {"楼栋": building, "房号": number, "面积": format_area(area), "面积依据": "登记", "业主": "", "证件号": "", "手机": "", "状态": "已交付"}
         roll = rng.random()
         if int(building) == 12 and int(number) >= 2001:
             row["状态"], row["面积依据"] = "未售", "实测"

@@ -15,7 +15,6 @@ from webapp.core.views import run_operation
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
 from webapp.owners.models import DeviceKey
-from webapp.registry.counting import format_area
 from webapp.rolls.models import Roll
 from webapp.rolls.operations import RollError, add_signature, freeze_roll, roll_document
 
@@ -41,7 +40,7 @@ def manage(estate: Estate):
         if done:
             return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
-    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, format_area=format_area, role=current_user.role_in(estate.id))
+    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id))
 
 
 @bp.get("/e/<slug>/roll/<int:seq>/sign")
@@ -50,7 +49,7 @@ def sign(estate: Estate, seq: int):
     roll = _roll(estate, seq)
     keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
     signed = any(s.staff_user_id == current_user.id for s in roll.signatures)
-    return render_template("rolls/sign.html", estate=estate, roll=roll, keys=keys, signed=signed, format_area=format_area)
+    return render_template("rolls/sign.html", estate=estate, roll=roll, keys=keys, signed=signed)
 
 
 @bp.post("/e/<slug>/roll/<int:seq>/signatures")
@@ -85,7 +84,7 @@ def public(slug: str, seq: int):
     if is_owner() and current_user.estate_id == estate.id and current_user.member_ref:
         mine = next((e for e in roll.entries if e.member_ref == current_user.member_ref), None)
     show_refs = is_staff() and (current_user.is_platform_admin or current_user.role_in(estate.id) is Role.supervisor)
-    return render_template("rolls/public.html", estate=estate, roll=roll, mine=mine, show_refs=show_refs, format_area=format_area)
+    return render_template("rolls/public.html", estate=estate, roll=roll, mine=mine, show_refs=show_refs)
 
 
 @bp.get("/p/<slug>/roll/<int:seq>.json")
