@@ -92,5 +92,23 @@ def onboard(client, post, letter, device):
 
 
 @pytest.fixture
+def ask_review(client, post, letter, device, db_session):
+    """An owner whose details do not match asks the supervisors to check, registers the phone
+    and leaves; returns the pending registration."""
+    from webapp.owners.models import Registration
+
+    def run(label: str, name: str, tail: str, note: str):
+        token, _ = letter(label)
+        client.get(f"/r/{token}")
+        post("/join", {"id-name": name, "id-id_tail": tail})
+        post("/join/review", {"rv-name": name, "rv-note": note})
+        device.register()
+        post("/logout")
+        return db_session.scalar(select(Registration).order_by(Registration.id.desc()))
+
+    return run
+
+
+@pytest.fixture
 def staff_signer(client):
     return generate_ed25519()

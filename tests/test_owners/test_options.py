@@ -66,14 +66,8 @@ def test_an_organisation_goes_to_the_queue_even_when_its_details_match(client, p
     assert registration.state == "pending" and registration.tail_matched
 
 
-def test_a_supervisor_can_approve_the_developers_representative_for_an_unsold_unit(client, post, letter, device, login, staff, estate, db_session):
-    token, _ = letter("3-301")
-    client.get(f"/r/{token}")
-    post("/join", {"id-name": "开发商代表", "id-id_tail": "123456"})
-    post("/join/review", {"rv-name": "开发商代表", "rv-note": "代表建设单位，持授权书"})
-    device.register()
-    post("/logout")
-    registration = db_session.scalar(select(Registration))
+def test_a_supervisor_can_approve_the_developers_representative_for_an_unsold_unit(post, ask_review, login, staff, estate, db_session):
+    registration = ask_review("3-301", "开发商代表", "123456", "代表建设单位，持授权书")
     login("supervisor")
     post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "核对了建设单位授权书"})
     db_session.expire_all()
@@ -81,14 +75,8 @@ def test_a_supervisor_can_approve_the_developers_representative_for_an_unsold_un
     assert registration.state == "approved" and registration.member_ref == "developer" and registration.can_vote
 
 
-def test_a_delivered_unit_cannot_be_approved_for_the_developer(client, post, letter, device, login, staff, estate, db_session):
-    token, _ = letter("1-101")
-    client.get(f"/r/{token}")
-    post("/join", {"id-name": "某人", "id-id_tail": "123456"})
-    post("/join/review", {"rv-name": "某人", "rv-note": "x"})
-    device.register()
-    post("/logout")
-    registration = db_session.scalar(select(Registration))
+def test_a_delivered_unit_cannot_be_approved_for_the_developer(post, ask_review, login, staff, estate, db_session):
+    registration = ask_review("1-101", "某人", "123456", "x")
     login("supervisor")
     post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "试试"})
     db_session.expire_all()

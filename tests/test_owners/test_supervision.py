@@ -30,14 +30,8 @@ def staff_key(client, signer):
 
 
 @pytest.fixture
-def pending(client, post, letter, device, db_session):
-    token, _ = letter()
-    client.get(f"/r/{token}")
-    post("/join", {"id-name": "张叁", "id-id_tail": ZHANG_TAIL})
-    post("/join/review", {"rv-name": "张叁", "rv-note": "名字写法不同"})
-    device.register()
-    post("/logout")
-    return db_session.scalar(select(Registration))
+def pending(ask_review):
+    return ask_review("1-101", "张叁", ZHANG_TAIL, "名字写法不同")
 
 
 def test_a_supervisor_approves_a_queued_registration_with_a_reason(client, post, login, pending, staff, db_session, estate):
