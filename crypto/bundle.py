@@ -19,18 +19,23 @@ TOP_LEVEL = ("format", "version", "synthetic", "created_at", "estate", "assembly
              "supervisors", "roll", "log", "tally", "certification")
 
 
-def load_bundle(source: str | Path | bytes) -> dict:
-    """Read a bundle file (or bytes) with the strict JSON parser: no duplicate keys, no floats."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+def parse_document(data: bytes) -> Any:
+    """Parse a bundle's (or a published roll's) bytes with the strict JSON parser: no duplicate
+    keys, no floats."""
     was_enabled = gc.isenabled()
     gc.disable()  # millions of new objects, no cycles: the collector would only slow the parse
     try:
-        bundle = loads(data)
+        return loads(data)
     except CanonicalJSONError as exc:
         raise FormatError(f"bundle is not acceptable JSON: {exc}") from exc
     finally:
         if was_enabled:
             gc.enable()
+
+
+def load_bundle(source: str | Path | bytes) -> dict:
+    """Read a bundle file (or bytes) and check its header."""
+    bundle = parse_document(source if isinstance(source, bytes) else Path(source).read_bytes())
     check_header(bundle)
     return bundle
 

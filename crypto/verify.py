@@ -735,14 +735,14 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    # The file is read and parsed once, then checked as a published roll or as a bundle.
     try:
-        raw = Path(args.bundle).read_bytes()
-        document = loads(raw)
+        document = bundle_mod.parse_document(Path(args.bundle).read_bytes())
     except OSError as exc:
         print(f"{prog}: cannot read {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    except CanonicalJSONError as exc:
-        print(f"{prog}: {args.bundle}: FAILED — not acceptable JSON: {exc}", file=sys.stderr)
+    except FormatError as exc:
+        print(f"{prog}: {args.bundle}: FAILED — {exc}", file=sys.stderr)
         return 2
     if isinstance(document, dict) and document.get("format") == ROLL_FORMAT:
         report = verify_roll(document, pin_supervisors=args.supervisor_key)
@@ -752,13 +752,11 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
             print_roll_summary(report)
         return 0 if report.ok else 1
     try:
-        bundle = bundle_mod.load_bundle(raw)
-    except OSError as exc:
-        print(f"{prog}: cannot read {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        bundle_mod.check_header(document)
     except FormatError as exc:
         print(f"{prog}: {args.bundle}: FAILED — {exc}", file=sys.stderr)
         return 2
+    bundle = document
     receipts: list[tuple[str, Any]] = []
     report_pre: list[tuple[str, str]] = []
     for path in args.receipt:
