@@ -17,8 +17,6 @@ def owner_page_context(registration: Registration) -> dict:
     units = []
     if registration.owner_id is not None:
         units = list(db.session.scalars(select(Unit).where(Unit.owner_id == registration.owner_id)))
-    elif registration.member_ref == "developer" and member is not None:
-        units = []
     keys = list(
         db.session.scalars(
             select(DeviceKey)

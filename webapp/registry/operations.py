@@ -69,10 +69,16 @@ def _owner_changes(owner: Owner, plan: OwnerPlan) -> list[str]:
 
 
 def diff_registry(estate: Estate, plan: RegistryPlan) -> RegistryDiff:
+    return _diff(plan, _by_label(_units(estate)), _owners(estate))
+
+
+def _by_label(units: list[Unit]) -> dict[tuple[str, str], Unit]:
+    return {(u.building.name, u.number): u for u in units}
+
+
+def _diff(plan: RegistryPlan, current: dict[tuple[str, str], Unit], owners: dict[str, Owner]) -> RegistryDiff:
     diff = RegistryDiff()
-    current = {(u.building.name, u.number): u for u in _units(estate)}
     planned = {(u.building, u.number): u for u in plan.units}
-    owners = _owners(estate)
     for key, unit in planned.items():
         label = f"{key[0]}-{key[1]}"
         old = current.get(key)
@@ -107,8 +113,10 @@ def diff_registry(estate: Estate, plan: RegistryPlan) -> RegistryDiff:
 def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str) -> RegistryDiff:
     """Make the estate's registry equal to the plan, keeping the rows (and their ids) of units
     and owners that stay, in the caller's transaction."""
-    diff = diff_registry(estate, plan)
+    # The current registry is read once, for the diff and for the changes.
+    current = _by_label(_units(estate))
     owners = _owners(estate)
+    diff = _diff(plan, current, dict(owners))
     reordered = False
     for key, owner_plan in plan.owners.items():
         owner = owners.get(key)
@@ -153,7 +161,6 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str) -> Reg
     db.session.flush()
 
     buildings = {b.name: b for b in db.session.scalars(select(Building).where(Building.estate_id == estate.id))}
-    current = {(u.building.name, u.number): u for u in _units(estate)}
     planned_keys = set()
     for up in plan.units:
         building = buildings.get(up.building)
