@@ -9,12 +9,12 @@ from functools import wraps
 
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from webapp.auth.models import Role, StaffUser
 from webapp.core.db import db
 from webapp.core.extensions import login_manager
 from webapp.estates.models import Estate
+from webapp.estates.operations import get_estate
 
 
 @login_manager.user_loader
@@ -76,7 +76,7 @@ def estate_view(*roles: Role, admin: bool = True):
                 return login_manager.unauthorized()
             if not is_staff():
                 abort(404)
-            estate = db.session.scalar(select(Estate).where(Estate.slug == slug))
+            estate = get_estate(slug)
             if estate is None:
                 abort(404)
             role = current_user.role_in(estate.id)
