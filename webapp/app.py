@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask
 
 from webapp.config import Settings
-from webapp.core.db import db
+from webapp.core import sessions, timefmt
+from webapp.core.converters import RowId
+from webapp.core.db import db, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
@@ -20,7 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
 
+    app.url_map.converters["int"] = RowId  # before any route is added
     db.init_app(app)
+    sessions.install(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -30,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     install_security_headers(app)
     app.jinja_env.globals["is_chinese"] = is_chinese
     app.jinja_env.globals["format_area"] = format_area
+    app.jinja_env.globals["local"] = timefmt.local
+    app.jinja_env.globals["local_date"] = timefmt.local_date
+    app.jinja_env.globals["now"] = utcnow
 
     import webapp.models  # noqa: F401  (every model known before the first query)
     from webapp.audit.routes import bp as audit_bp

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 PREFIX = "OWNERSVOTE_"
@@ -101,8 +102,14 @@ class Settings:
             "OWNERSVOTE_BASE_URL": self.base_url,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            # __Host-: the browser sends it only over HTTPS, to this exact host, for every path,
+            # so neither a sibling subdomain nor plain HTTP can plant or read it.
+            "SESSION_COOKIE_NAME": "__Host-ownersvote" if self.production else "ownersvote_session",
             "SESSION_COOKIE_SECURE": self.production,
             "SESSION_COOKIE_HTTPONLY": True,
+            # Sessions end after 12 hours (staff sign in again each working day; owners sign in
+            # with their phone's key in a second).
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.production,
             "REMEMBER_COOKIE_HTTPONLY": True,

@@ -58,17 +58,19 @@ class Device:
         page = self.client.get("/signin").get_data(as_text=True)
         return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
-    def prove(self, purpose: str) -> str:
+    def prove(self, purpose: str) -> tuple[str, str]:
+        """(challenge, signature over its message), as the page's script makes them."""
         challenge = self.client.get(f"/device/challenge?purpose={purpose}").get_json()
-        return self.signer.sign_b64(challenge["message"].encode())
+        return challenge["challenge"], self.signer.sign_b64(challenge["message"].encode())
 
-    def register(self):
-        signature = self.prove("register")
-        return self.client.post("/join/device", json={"jwk": self.signer.jwk, "signature": signature, "label": "test phone"}, headers={"X-CSRFToken": self.csrf()})
+    def register(self, **extra):
+        challenge, signature = self.prove("register")
+        body = {"jwk": self.signer.jwk, "signature": signature, "label": "test phone", "challenge": challenge, **extra}
+        return self.client.post("/join/device", json=body, headers={"X-CSRFToken": self.csrf()})
 
     def signin(self):
-        signature = self.prove("signin")
-        return self.client.post("/signin", json={"kid": self.signer.kid, "signature": signature}, headers={"X-CSRFToken": self.csrf()})
+        challenge, signature = self.prove("signin")
+        return self.client.post("/signin", json={"kid": self.signer.kid, "signature": signature, "challenge": challenge}, headers={"X-CSRFToken": self.csrf()})
 
 
 @pytest.fixture

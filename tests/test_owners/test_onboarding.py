@@ -64,7 +64,7 @@ def test_a_signature_from_another_key_does_not_sign_in(client, onboard, device, 
     post("/logout")
     impostor = Device(client)
     challenge = client.get("/device/challenge?purpose=signin").get_json()
-    response = client.post("/signin", json={"kid": device.signer.kid, "signature": impostor.signer.sign_b64(challenge["message"].encode())}, headers={"X-CSRFToken": device.csrf()})
+    response = client.post("/signin", json={"kid": device.signer.kid, "signature": impostor.signer.sign_b64(challenge["message"].encode()), "challenge": challenge["challenge"]}, headers={"X-CSRFToken": device.csrf()})
     assert response.status_code == 403
 
 
@@ -74,9 +74,10 @@ def test_a_challenge_cannot_be_replayed(client, onboard, device, post):
     challenge = client.get("/device/challenge?purpose=signin").get_json()
     signature = device.signer.sign_b64(challenge["message"].encode())
     headers = {"X-CSRFToken": device.csrf()}
-    assert client.post("/signin", json={"kid": device.signer.kid, "signature": signature}, headers=headers).status_code == 200
+    body = {"kid": device.signer.kid, "signature": signature, "challenge": challenge["challenge"]}
+    assert client.post("/signin", json=body, headers=headers).status_code == 200
     post("/logout")
-    assert client.post("/signin", json={"kid": device.signer.kid, "signature": signature}, headers=headers).status_code == 403
+    assert client.post("/signin", json=body, headers={"X-CSRFToken": device.csrf()}).status_code == 403
 
 
 def test_a_co_owner_who_is_not_the_representative_registers_to_read_only(client, onboard, db_session):
@@ -172,8 +173,8 @@ def test_a_device_post_without_the_csrf_header_is_refused(client, post, letter, 
     token, _ = letter()
     client.get(f"/r/{token}")
     post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
-    signature = device.prove("register")
-    response = client.post("/join/device", json={"jwk": device.signer.jwk, "signature": signature})
+    challenge, signature = device.prove("register")
+    response = client.post("/join/device", json={"jwk": device.signer.jwk, "signature": signature, "challenge": challenge})
     assert response.status_code == 400
     assert db_session.scalar(select(DeviceKey)) is None
 

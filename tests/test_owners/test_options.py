@@ -30,7 +30,7 @@ def test_with_sms_on_the_code_goes_to_the_registry_number_and_completes_registra
     assert response.headers["Location"].endswith("/join/phone")
     post("/join/phone", {"ph-phone": "138 1234 5678"})
     assert app.extensions["ownersvote_sms"].sent[-1][0] == "13812345678"
-    post("/join/phone", {"sc-sms_code": sent_code(app)})
+    post("/join/code", {"sc-sms_code": sent_code(app)})
     assert device.register().status_code == 200
     registration = db_session.scalar(select(Registration))
     assert registration.state == "approved" and registration.phone_verified
@@ -53,8 +53,8 @@ def test_a_wrong_sms_code_does_not_register(client, post, letter, sms_estate, ap
     post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
     post("/join/phone", {"ph-phone": "13812345678"})
     wrong = "000000" if sent_code(app) != "000000" else "111111"
-    page = post("/join/phone", {"sc-sms_code": wrong}).get_data(as_text=True)
-    assert "错误" in page and db_session.scalar(select(Registration)) is None
+    page = post("/join/code", {"sc-sms_code": wrong}).get_data(as_text=True)
+    assert "验证码不正确，还可再试 4 次" in page and db_session.scalar(select(Registration)) is None
 
 
 def test_an_organisation_goes_to_the_queue_even_when_its_details_match(client, post, letter, device, db_session):

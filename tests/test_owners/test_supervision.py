@@ -24,7 +24,7 @@ def staff_key(client, signer):
     page = client.get("/staff/keys").get_data(as_text=True)
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     challenge = client.get("/device/challenge?purpose=staff-key").get_json()
-    response = client.post("/staff/keys", json={"jwk": signer.jwk, "signature": signer.sign_b64(challenge["message"].encode())}, headers={"X-CSRFToken": csrf})
+    response = client.post("/staff/keys", json={"jwk": signer.jwk, "signature": signer.sign_b64(challenge["message"].encode()), "challenge": challenge["challenge"]}, headers={"X-CSRFToken": csrf})
     assert response.status_code == 200, response.get_data(as_text=True)
     return csrf
 

@@ -1,6 +1,8 @@
 """Staff login, roles per estate and the walls between estates."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_registry.test_import import GOOD
@@ -83,10 +85,41 @@ def test_pages_carry_a_strict_content_security_policy_and_no_inline_script(clien
     assert " style=" not in response.get_data(as_text=True)
 
 
-def test_login_is_rate_limited_per_username(client, post, two_estates):
-    codes = [post("/login", {"username": "org-a", "password": f"guess number {i}"}).status_code for i in range(12)]
-    assert codes[:10] == [200] * 10
-    assert codes[10] == 429
+def _login_from(client, address: str, username: str, password: str):
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token}, environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_passwords_from_one_address_back_off_that_address_and_say_when_to_retry(client, two_estates):
+    codes = [_login_from(client, "203.0.113.7", "org-a", f"guess number {i}").status_code for i in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+    page = _login_from(client, "203.0.113.7", "org-a", "correct horse battery")
+    assert page.status_code == 429  # even the right password waits out the back-off from that address
+    assert "后再试" in page.get_data(as_text=True) and "秒" in page.get_data(as_text=True)
+
+
+def test_an_attacker_failing_on_purpose_cannot_lock_the_staff_member_out(client, two_estates):
+    for i in range(12):
+        _login_from(client, "203.0.113.7", "org-a", f"guess number {i}")
+    response = _login_from(client, "198.51.100.20", "org-a", "correct horse battery")
+    assert response.status_code == 302
+
+
+def test_the_back_off_doubles_with_each_further_failure(db_session, app):
+    from datetime import timedelta
+
+    from webapp.auth import throttle
+    from webapp.core.db import utcnow
+
+    now = utcnow()
+    waits = []
+    with app.test_request_context():
+        for _ in range(throttle.FREE_FAILURES + 3):
+            until = throttle.failed("org-a", "203.0.113.7", now=now)
+            waits.append(None if until is None else until - now)
+    assert waits[: throttle.FREE_FAILURES - 1] == [None] * (throttle.FREE_FAILURES - 1)
+    assert waits[-3:] == [timedelta(seconds=60), timedelta(seconds=120), timedelta(seconds=240)]
 
 
 def test_members_are_searchable_by_unit_and_paginated(client, login, two_estates):

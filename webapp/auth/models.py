@@ -55,3 +55,14 @@ class EstateRole(db.Model):
     )
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
+
+
+class LoginThrottle(db.Model):
+    """Wrong staff passwords per (account, address), for the back-off in ``auth.throttle``."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,11 +23,14 @@ def load_user(user_id: str):
     if not raw.isdigit():
         return None
     if kind == "staff":
-        return db.session.get(StaffUser, int(raw))
+        user = db.session.get(StaffUser, int(raw))
+        # A disabled account's sessions end at once: it no longer loads.
+        return user if user is not None and user.active else None
     if kind == "owner":
         from webapp.owners.models import Registration
 
-        return db.session.get(Registration, int(raw))
+        registration = db.session.get(Registration, int(raw))
+        return registration if registration is not None and registration.is_active else None
     return None
 
 

@@ -1,21 +1,66 @@
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+
+# What each refusal means and what to do next, in both languages.
+PAGES = {
+    400: ("请求无法处理", "The request could not be handled", "请返回上一页重试；如果一再出现，请联系物业或社区。", "Go back and try again; if it keeps happening, contact the property office or community office."),
+    403: ("无权访问", "Not allowed", "您的账号没有这个页面的权限。如需权限，请联系平台管理员。", "Your account may not open this page. Ask the platform administrator if you need access."),
+    404: ("页面不存在", "Page not found", "地址可能有误，或内容已不存在。请从首页重新进入。", "The address may be wrong or the page no longer exists. Start again from the home page."),
+    405: ("不能这样打开这个页面", "This page cannot be opened this way", "请从页面上的按钮或链接进入。", "Use the buttons and links on the pages."),
+    410: ("已失效", "No longer available", "请从首页重新开始。", "Start again from the home page."),
+    413: ("文件太大", "File too large", "请压缩或拆分文件后再上传（最大 20 MB）。", "Make the file smaller (at most 20 MB) and upload it again."),
+    429: ("操作太频繁，请稍后再试", "Too many attempts: please wait and try again", "为了安全，短时间内的尝试次数有限。", "For safety, the number of attempts in a short time is limited."),
+    500: ("系统出错了", "Something went wrong on our side", "您的操作没有被保存。请稍后再试；如果一再出现，请联系平台管理员。", "Nothing was saved. Please try again later; if it keeps happening, tell the platform administrator."),
+}
+
+
+def _retry_at():
+    """When a rate-limited caller may try again (the limit that refused it)."""
+    try:
+        from webapp.core.extensions import limiter
+
+        current = limiter.current_limit
+        return current.reset_at if current is not None else None
+    except Exception:  # outside a limited request there is nothing to say
+        return None
 
 
 def install(app: Flask) -> None:
-    def page(code: int, title_zh: str, title_en: str):
+    def page(code: int):
+        title_zh, title_en, next_zh, next_en = PAGES[code]
+
         def handler(error):
-            return render_template("error.html", code=code, title_zh=title_zh, title_en=title_en), code
+            from datetime import datetime, timezone
+
+            if code == 500:
+                from webapp.core.db import db
+
+                db.session.rollback()
+            retry = _retry_at() if code == 429 else None
+            retry_at = datetime.fromtimestamp(retry, timezone.utc) if retry else None
+            if request.accept_mimetypes.best == "application/json" or request.is_json:
+                from webapp.core.i18n import is_chinese
+
+                body = {"error": title_zh if is_chinese() else title_en, "error_en": title_en}
+                return jsonify(body), code
+            return render_template("error.html", code=code, title_zh=title_zh, title_en=title_en,
+                                   next_zh=next_zh, next_en=next_en, retry_at=retry_at), code
 
         return handler
 
-    app.register_error_handler(403, page(403, "无权访问", "Not allowed"))
-    app.register_error_handler(404, page(404, "页面不存在", "Page not found"))
-    app.register_error_handler(413, page(413, "文件太大", "File too large"))
-    app.register_error_handler(429, page(429, "操作太频繁，请稍后再试", "Too many attempts: please wait and try again"))
-    app.register_error_handler(CSRFError, page(400, "页面已过期，请返回刷新后重试", "The form expired: go back, reload and try again"))
+    for code in PAGES:
+        app.register_error_handler(code, page(code))
+
+    def csrf_expired(error):
+        return render_template(
+            "error.html", code=400, title_zh="页面已过期，请返回刷新后重试", title_en="The form expired: go back, reload and try again",
+            next_zh="为了安全，表单有有效期。请返回上一页，刷新后再提交。", next_en="Forms expire for safety. Go back, reload the page and submit again.",
+            retry_at=None,
+        ), 400
+
+    app.register_error_handler(CSRFError, csrf_expired)
 
 
 def json_error(exc, status: int = 400):

@@ -106,3 +106,22 @@ class DeviceKey(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
 
     registration: Mapped[Registration | None] = relationship(back_populates="keys")
+
+
+class SmsCode(db.Model):
+    """A six-digit code texted to the registry's number during registration.
+
+    Only a keyed hash of the code is kept, with its tries, on the server: nothing about it
+    travels in the cookie.  One row per sending; a new sending replaces the old code."""
+
+    __tablename__ = "sms_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("owner_holders.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="sent")  # sent | used | replaced | spent

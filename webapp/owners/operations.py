@@ -77,15 +77,47 @@ def usable_invitation(invitation: Invitation | None, now: datetime | None = None
 
 
 def invitation_by_token(token: str) -> Invitation | None:
-    """The usable invitation behind a scanned token; None for unknown, used, void, expired or
-    locked letters alike, after the same work (one hash, one indexed lookup)."""
-    found = db.session.scalar(select(Invitation).where(Invitation.token_hash == tokens.token_hash(token)))
-    return usable_invitation(found)
+    """The invitation behind a scanned token, whatever its state (None if unknown), after the
+    same work for every token (one hash, one indexed lookup)."""
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == tokens.token_hash(token)))
 
 
 def invitation_by_code(code: str, pii_key: str) -> Invitation | None:
-    found = db.session.scalar(select(Invitation).where(Invitation.code_hash == tokens.code_hash(pii_key, code)))
-    return usable_invitation(found)
+    return db.session.scalar(select(Invitation).where(Invitation.code_hash == tokens.code_hash(pii_key, code)))
+
+
+def letter_state(invitation: Invitation | None, now: datetime | None = None) -> str:
+    """Why a letter can or cannot be used: ``usable``, ``used``, ``void`` (replaced by a newer
+    letter), ``expired``, ``locked`` (too many wrong answers) or ``unknown``.  Told only to
+    whoever holds the letter's token or code."""
+    now = now or utcnow()
+    if invitation is None:
+        return "unknown"
+    if invitation.state == "used":
+        return "used"
+    if invitation.state == "void":
+        return "void"
+    if invitation.expires_at <= now:
+        return "expired"
+    if invitation.failed_checks >= MAX_FAILED_CHECKS:
+        return "locked"
+    return "usable"
+
+
+def awaiting_owner(invitation: Invitation | None) -> Registration | None:
+    """The registration a used letter still leads to: one the supervisors are deciding or have
+    decided, or one approved before its owner made a key.  The owner comes back with the same
+    letter to read the answer and, if approved, to make the key."""
+    if invitation is None or invitation.state != "used":
+        return None
+    registration = db.session.scalar(select(Registration).where(Registration.invitation_id == invitation.id))
+    if registration is None:
+        return None
+    if registration.state in ("pending", "rejected"):
+        return registration
+    if registration.state == "approved" and not any(k.state in ("active", "pending") for k in registration.keys):
+        return registration
+    return None
 
 
 # ---------------------------------------------------------------- registration
@@ -268,7 +300,10 @@ def set_representative(owner: Owner, holder: OwnerHolder, *, actor, reason: str)
 
 
 def add_device_key(*, jwk: dict, label: str | None, registration: Registration | None = None, staff=None, estate_id: int | None = None) -> DeviceKey:
-    """Store a browser's public key after its proof of possession was verified."""
+    """Store a browser's public key after its proof of possession was verified.  A registration
+    gets one key: a second phone means a new letter (which revokes the first key)."""
+    if registration is not None and any(k.state in ("active", "pending") for k in registration.keys):
+        raise OnboardingError("这次登记已经有设备密钥了；换手机请向监督员申请新的告知书", "this registration already has a device key: for another phone, ask the supervisors for a new letter")
     try:
         public = ckeys.public_jwk(jwk)
         kid = ckeys.jwk_thumbprint(public)

@@ -1,22 +1,19 @@
-"""The owner's path: scan the letter → confirm identity → make a device key → own page."""
+"""The owner's path: scan the letter → confirm identity → (SMS) → make a device key → own page."""
 from __future__ import annotations
-
-import hashlib
-import hmac
-import secrets
-import time
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
-from webapp.core import challenges
+from webapp.core import challenges, sessions
 from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
-from webapp.core.extensions import limiter
 from webapp.core.errors import json_error
+from webapp.core.extensions import limiter
+from webapp.core.i18n import pick
 from webapp.owners import operations as ops
+from webapp.owners import sms_codes
 from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, SmsCodeForm
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
@@ -24,9 +21,6 @@ from webapp.owners.views import owner_page_context
 from webapp.registry.identity import is_mobile, keyed_hash, normalize_phone
 
 bp = Blueprint("owners", __name__)
-
-SMS_TTL = 600
-SMS_ATTEMPTS = 5
 
 
 def _pii_key() -> str:
@@ -49,25 +43,37 @@ def _letter_key() -> str:
 
 def _joining() -> Invitation | None:
     state = session.get("join") or {}
-    invitation = db.session.get(Invitation, state.get("invitation", 0)) if state.get("invitation") else None
+    invitation = db.session.get(Invitation, state["invitation"]) if isinstance(state.get("invitation"), int) else None
     return ops.usable_invitation(invitation)
 
 
-def _start(invitation: Invitation | None) -> None:
-    session.pop("join", None)
-    session.pop("join_registration", None)
-    if invitation is not None:
+def _start(invitation: Invitation | None) -> str:
+    """Put the letter in the session; return where to go (its use, its answer, or why not)."""
+    for key in ("join", "join_registration", "join_status", "letter_state"):
+        session.pop(key, None)
+    state = ops.letter_state(invitation)
+    if state == "usable":
         session["join"] = {"invitation": invitation.id}
+        return url_for("owners.join")
+    waiting = ops.awaiting_owner(invitation)
+    if waiting is not None:
+        session["join_status"] = waiting.id
+        return url_for("owners.join_status")
+    session["letter_state"] = state
+    return url_for("owners.join")
+
+
+def _unusable(status: int = 200):
+    return render_template("owners/letter_invalid.html", state=session.get("letter_state", "unknown")), status
 
 
 @bp.get("/r/<token>")
 @limiter.limit("30/minute;300/hour")
 def scan(token: str):
-    # Unknown, used, void, expired and locked letters are answered alike: the same redirect
-    # after the same work, so the answer tells a guesser nothing.  The token leaves the address
-    # bar at once and never reaches a later page, a log line or a Referer.
-    _start(ops.invitation_by_token(token) if len(token) <= 64 else None)
-    return redirect(url_for("owners.join"), code=303)
+    # The token leaves the address bar at once and never reaches a later page, a log line or a
+    # Referer; every token costs the same work (one hash, one indexed lookup).
+    target = _start(ops.invitation_by_token(token) if len(token) <= 64 else None)
+    return redirect(target, code=303)
 
 
 @bp.route("/r", methods=["GET", "POST"])
@@ -77,10 +83,13 @@ def enter_code():
     if form.validate_on_submit():
         invitation = ops.invitation_by_code(form.code.data, _pii_key())
         if invitation is not None:
-            _start(invitation)
-            return redirect(url_for("owners.join"), code=303)
+            return redirect(_start(invitation), code=303)
         flash(_("This code cannot be used. Check it, or ask for a new letter."), "error")
     return render_template("owners/code.html", form=form)
+
+
+def _steps(invitation: Invitation) -> int:
+    return 3 if invitation.unit.estate.sms_required else 2
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -89,7 +98,7 @@ def enter_code():
 def join():
     invitation = _joining()
     if invitation is None:
-        return render_template("owners/letter_invalid.html"), 410 if request.method == "POST" else 200
+        return _unusable(410 if request.method == "POST" else 200)
     form = IdentityForm(prefix="id")
     review = ReviewForm(prefix="rv")
     mismatch = False
@@ -104,10 +113,12 @@ def join():
         db.session.commit()
         mismatch = True
         if ops.usable_invitation(invitation) is None:
-            return render_template("owners/letter_invalid.html", locked=True), 429
+            session["letter_state"] = "locked"
+            return _unusable(429)
         review.name.data = form.name.data
     left = ops.MAX_FAILED_CHECKS - invitation.failed_checks
-    return render_template("owners/join.html", invitation=invitation, unit=invitation.unit, form=form, review=review, mismatch=mismatch, attempts_left=left)
+    return render_template("owners/join.html", invitation=invitation, unit=invitation.unit, form=form, review=review,
+                           mismatch=mismatch, attempts_left=left, steps=_steps(invitation))
 
 
 @bp.post("/join/review")
@@ -115,12 +126,16 @@ def join():
 def join_review():
     invitation = _joining()
     if invitation is None:
-        return render_template("owners/letter_invalid.html"), 410
+        return _unusable(410)
     review = ReviewForm(prefix="rv")
     if not review.validate_on_submit():
         flash(_("Please fill in your name and a short explanation."), "error")
-        return redirect(url_for("owners.join"))
-    return _register(lambda: ops.register_for_review(invitation, review.name.data, tail_matched=False, note=review.note.data))
+        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("owners.join"))
+    holder_id = (session.get("join") or {}).get("holder")
+    _invitation, holder = _sms_holder() if holder_id else (None, None)
+    return _register(lambda: ops.register_for_review(
+        invitation, review.name.data, tail_matched=holder is not None, holder=holder, note=review.note.data,
+    ))
 
 
 def _register(make_registration):
@@ -130,14 +145,17 @@ def _register(make_registration):
         registration = make_registration()
     except ops.OnboardingError:
         db.session.rollback()
-        return render_template("owners/letter_invalid.html"), 410
+        session["letter_state"] = "used"
+        return _unusable(410)
+    db.session.commit()
     return _to_device(registration)
 
 
 def _to_device(registration: Registration):
-    db.session.commit()
-    session.pop("join", None)
+    for key in ("join", "join_status", "letter_state"):
+        session.pop(key, None)
     session["join_registration"] = registration.id
+    sessions.rotate()
     return redirect(url_for("owners.join_device"))
 
 
@@ -146,56 +164,121 @@ def _sms_holder():
 
     invitation = _joining()
     holder_id = (session.get("join") or {}).get("holder")
-    holder = db.session.get(OwnerHolder, holder_id) if holder_id else None
+    holder = db.session.get(OwnerHolder, holder_id) if isinstance(holder_id, int) else None
     if invitation is None or holder is None or invitation.unit.owner_id != holder.owner_id:
         return None, None
     return invitation, holder
 
 
+def _sms_backend():
+    return current_app.extensions.setdefault("ownersvote_sms", backend_from_env())
+
+
 @bp.route("/join/phone", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"], key_func=_client_key)
+@limiter.limit("6/hour", methods=["POST"], key_func=_letter_key)
 def join_phone():
+    """Step 2 (with the SMS check on): the number in the registry gets a code."""
     invitation, holder = _sms_holder()
     if invitation is None:
-        return render_template("owners/letter_invalid.html"), 410
-    phone_form, code_form = PhoneForm(prefix="ph"), SmsCodeForm(prefix="sc")
-    state = session.get("join", {})
+        return _unusable(410)
+    phone_form = PhoneForm(prefix="ph")
+    review = ReviewForm(prefix="rv", name=holder.name)
+    mismatch = False
     if phone_form.submit_ok():
         phone = normalize_phone(phone_form.phone.data)
+        import hmac
+
         if is_mobile(phone) and holder.phone_hash and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone")):
-            code = f"{secrets.randbelow(10**6):06d}"
-            try:
-                current_app.extensions.setdefault("ownersvote_sms", backend_from_env()).send(phone, _("OwnersVote code: %(code)s (valid 10 minutes). Never tell anyone.", code=code))
-            except SmsError:
-                flash(_("The text message could not be sent. Please try again later."), "error")
-            else:
-                state.update(sms=hashlib.sha256(code.encode()).hexdigest(), sms_exp=int(time.time()) + SMS_TTL, sms_tries=0)
-                session["join"] = state
+            return _send_code(invitation, holder, phone)
+        invitation.failed_checks += 1
+        db.session.commit()
+        mismatch = True
+        if ops.usable_invitation(invitation) is None:
+            session["letter_state"] = "locked"
+            return _unusable(429)
+    return render_template("owners/phone.html", phone_form=phone_form, review=review, mismatch=mismatch,
+                           unit=invitation.unit, holder=holder, steps=_steps(invitation))
+
+
+def _send_code(invitation: Invitation, holder, phone: str):
+    try:
+        sent = sms_codes.new_code(invitation, holder.id, phone, pii_key=_pii_key())
+        _sms_backend().send(phone, _("OwnersVote code: %(code)s (valid 10 minutes). Never tell anyone.", code=sent.code))
+    except sms_codes.SmsCodeError as exc:
+        db.session.rollback()
+        flash(pick(exc), "error")
+        return redirect(url_for("owners.join_code"))
+    except SmsError:
+        db.session.rollback()
+        flash(_("The text message could not be sent. Please try again later, or ask the supervisors to check instead."), "error")
+        return redirect(url_for("owners.join_phone"))
+    db.session.commit()
+    flash(_("A code was sent to %(phone)s.", phone=sent.record.phone_masked), "success")
+    return redirect(url_for("owners.join_code"))
+
+
+@bp.route("/join/code", methods=["GET", "POST"])
+@limiter.limit("20/hour", methods=["POST"], key_func=_client_key)
+def join_code():
+    """Still step 2: type the code, send it again, or ask the supervisors when none arrives."""
+    invitation, holder = _sms_holder()
+    if invitation is None:
+        return _unusable(410)
+    record = sms_codes.current(invitation)
+    if record is None:
+        return redirect(url_for("owners.join_phone"))
+    code_form = SmsCodeForm(prefix="sc")
+    review = ReviewForm(prefix="rv", name=holder.name)
+    if code_form.submit_ok():
+        try:
+            sms_codes.check(invitation, code_form.sms_code.data, pii_key=_pii_key())
+        except sms_codes.SmsCodeError as exc:
+            db.session.commit()  # the try is counted, on the server
+            flash(pick(exc), "error")
         else:
-            invitation.failed_checks += 1
-            db.session.commit()
-            flash(_("This number is not the one in the registry. If it changed, choose 'my details differ' on the previous page."), "error")
-    elif code_form.submit_ok() and state.get("sms"):
-        state["sms_tries"] = state.get("sms_tries", 0) + 1
-        session["join"] = state
-        good = hmac.compare_digest(state["sms"], hashlib.sha256(code_form.sms_code.data.strip().encode()).hexdigest())
-        if good and state.get("sms_exp", 0) >= time.time() and state["sms_tries"] <= SMS_ATTEMPTS:
             def verified():
                 registration = ops.register_matched(invitation, holder)
                 registration.phone_verified = True
                 return registration
 
             return _register(verified)
-        flash(_("The code is wrong or has expired."), "error")
-    return render_template("owners/phone.html", phone_form=phone_form, code_form=code_form, sent=bool(state.get("sms")), unit=invitation.unit)
+    return render_template(
+        "owners/code_sent.html", code_form=code_form, review=review, unit=invitation.unit, record=record,
+        resend_at=sms_codes.resend_at(record), steps=_steps(invitation),
+    )
+
+
+@bp.get("/join/status")
+def join_status():
+    """What became of a registration the owner left (sent to the supervisors, or approved
+    before a key was made): reached again with the same letter."""
+    registration = db.session.get(Registration, session["join_status"]) if isinstance(session.get("join_status"), int) else None
+    if registration is None:
+        return redirect(url_for("owners.enter_code"))
+    return render_template("owners/status.html", registration=registration)
+
+
+@bp.post("/join/status/continue")
+def join_status_continue():
+    registration = db.session.get(Registration, session["join_status"]) if isinstance(session.get("join_status"), int) else None
+    if registration is None or ops.awaiting_owner(db.session.get(Invitation, registration.invitation_id)) is None or registration.state != "approved":
+        abort(403)
+    return _to_device(registration)
+
+
+def _joining_registration() -> Registration | None:
+    found = session.get("join_registration")
+    return db.session.get(Registration, found) if isinstance(found, int) else None
 
 
 @bp.get("/join/device")
 def join_device():
-    registration = db.session.get(Registration, session.get("join_registration", 0)) if session.get("join_registration") else None
+    registration = _joining_registration()
     if registration is None:
         return redirect(url_for("owners.enter_code"))
-    return render_template("owners/device.html", registration=registration)
+    estate = registration.estate
+    return render_template("owners/device.html", registration=registration, steps=3 if estate.sms_required else 2)
 
 
 @bp.get("/device/challenge")
@@ -204,24 +287,31 @@ def challenge():
     purpose = request.args.get("purpose", "")
     if purpose == "register" and not session.get("join_registration"):
         abort(403)
-    if purpose == "staff-key" and not is_staff():
+    if purpose in ("staff-key", "certify") and not is_staff():
         abort(403)
     try:
-        return jsonify(challenges.issue(purpose, origin()))
+        issued = challenges.issue(purpose, origin())
     except challenges.ProofError:
         abort(400)
+    db.session.commit()
+    return jsonify(issued)
+
+
+def posted_json() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
 
 
 def register_posted_key(purpose: str, **holder):
     """Verify the posted proof of possession and store the key for ``holder`` (a registration
     or a staff member).  Returns an error response, or None when the key was added."""
-    data = request.get_json(silent=True) or {}
-    jwk, signature = data.get("jwk"), data.get("signature")
-    if not isinstance(jwk, dict) or not isinstance(signature, str):
-        abort(400)
+    data = posted_json()
+    jwk, signature, label = data.get("jwk"), data.get("signature"), data.get("label")
+    if not isinstance(jwk, dict) or not isinstance(signature, str) or not isinstance(label, (str, type(None))):
+        return json_error(challenges.ProofError("请求格式不正确", "malformed request: jwk (object), signature and label (text) expected"))
     try:
-        challenges.verify_proof(purpose, jwk, signature, origin())
-        ops.add_device_key(jwk=jwk, label=(data.get("label") or "")[:200] or None, **holder)
+        challenges.verify_proof(purpose, jwk, signature, origin(), data.get("challenge"))
+        ops.add_device_key(jwk=jwk, label=(label or "").strip()[:200] or None, **holder)
     except (challenges.ProofError, ops.OnboardingError) as exc:
         db.session.rollback()
         return json_error(exc)
@@ -232,14 +322,15 @@ def register_posted_key(purpose: str, **holder):
 @bp.post("/join/device")
 @limiter.limit("10/minute")
 def join_device_submit():
-    registration = db.session.get(Registration, session.get("join_registration", 0)) if session.get("join_registration") else None
+    registration = _joining_registration()
     if registration is None:
-        abort(403)
+        return json_error(challenges.ProofError("这一步已完成或已过期，请重新扫描告知书", "this step is over or expired: scan your letter again"), 403)
     failed = register_posted_key("register", registration=registration)
     if failed:
         return failed
     session.pop("join_registration", None)
     login_user(registration)
+    sessions.rotate()
     return jsonify({"next": url_for("owners.me")})
 
 
@@ -251,18 +342,21 @@ def signin():
 @bp.post("/signin")
 @limiter.limit("10/minute;100/hour")
 def signin_submit():
-    data = request.get_json(silent=True) or {}
+    data = posted_json()
     kid, signature = data.get("kid"), data.get("signature")
     if not isinstance(kid, str) or not isinstance(signature, str):
-        abort(400)
-    key = ops.active_key(kid)
+        return json_error(challenges.ProofError("请求格式不正确", "malformed request"), 400)
+    key = ops.active_key(kid[:100])
     try:
         if key is None or key.registration is None:
             raise challenges.ProofError("这个设备没有有效的密钥，请用告知书重新登记", "this device has no valid key: register again with a letter")
-        challenges.verify_proof("signin", key.jwk, signature, origin())
+        challenges.verify_proof("signin", key.jwk, signature, origin(), data.get("challenge"))
     except challenges.ProofError as exc:
+        db.session.rollback()
         return json_error(exc, 403)
+    db.session.commit()
     login_user(key.registration)
+    sessions.rotate()
     return jsonify({"next": url_for("owners.me")})
 
 

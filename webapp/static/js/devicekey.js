@@ -122,7 +122,7 @@
 
   /* Make a key, prove possession by signing the server's challenge, keep it only if accepted. */
   function register(opts) {
-    var made, record;
+    var made, record, challenge;
     return generate(opts.prefer).then(function (g) {
       made = g;
       return crypto.subtle.exportKey("jwk", g.pair.publicKey);
@@ -132,25 +132,27 @@
     }).then(function (kid) {
       record.kid = kid;
       return getJson(opts.challengeUrl);
-    }).then(function (challenge) {
-      return sign(record, challenge.message);
+    }).then(function (c) {
+      challenge = c.challenge;
+      return sign(record, c.message);
     }).then(function (signature) {
-      return postJson(opts.submitUrl, { jwk: record.jwk, signature: signature, label: label() });
+      return postJson(opts.submitUrl, { jwk: record.jwk, signature: signature, label: label(), challenge: challenge });
     }).then(function (answer) {
       return save(opts.slot, record).then(function () { return answer; });
     });
   }
 
   function signin(opts) {
-    var record;
+    var record, challenge;
     return load(opts.slot).then(function (r) {
       if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
       record = r;
       return getJson(opts.challengeUrl);
-    }).then(function (challenge) {
-      return sign(record, challenge.message);
+    }).then(function (c) {
+      challenge = c.challenge;
+      return sign(record, c.message);
     }).then(function (signature) {
-      return postJson(opts.submitUrl, { kid: record.kid, signature: signature });
+      return postJson(opts.submitUrl, { kid: record.kid, signature: signature, challenge: challenge });
     });
   }
 

@@ -1,0 +1,27 @@
+"""Times as people read them: in the estate's own time zone (Asia/Shanghai unless it says
+otherwise), never in UTC.  The database keeps UTC; pages convert at the last moment."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def zone(tz: object) -> ZoneInfo:
+    """A zone from a name or from anything with a ``timezone`` attribute (an estate)."""
+    name = getattr(tz, "timezone", tz) or DEFAULT_ZONE
+    try:
+        return ZoneInfo(str(name))
+    except Exception:  # an unknown zone name must not take a page down
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def local(value: datetime | None, tz: object = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(zone(tz)).strftime(fmt)
+
+
+def local_date(value: datetime | None, tz: object = None) -> str:
+    return local(value, tz, "%Y-%m-%d")
