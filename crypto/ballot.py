@@ -2,22 +2,27 @@
 
 An **online ballot** is the canonical JSON (RFC 8785) of::
 
-    {"type": "ownersvote-ballot", "v": 1, "assembly": ID, "roll_root": HEX,
+    {"type": "ownersvote-ballot", "v": 2, "assembly": ID, "notice": HEX, "roll_root": HEX,
      "member": MEMBER_ID, "choices": {ITEM_ID: CHOICE, …}, "nonce": B64URL}
 
-signed on the owner's device over exactly those bytes, with a voting key of that member on the
-frozen roll (P-256 raw ``r‖s``, or Ed25519).  A CHOICE is ``"agree"``, ``"disagree"``,
-``"abstain"`` (resolutions) or a list of option ids (elections, selections; empty = abstain);
-a missing item is an abstention.  ``nonce`` is 16 random bytes, so that two owners with the
-same choices never produce the same bytes, and the roll root binds the ballot to one roll.
+signed on the owner's device over exactly those bytes, with a key of that member on the frozen
+roll (the owner's voting key or an approved proxy's key; P-256 raw ``r‖s``, or Ed25519).
+``notice`` is the digest of the notice the owner read (crypto.notice): items, options, window and
+rules, so the owner signs the exact question answered.  A CHOICE is ``"agree"``,
+``"disagree"``, ``"abstain"`` (resolutions) or a list of option ids (elections, selections;
+empty = abstain); a missing item is an abstention.  ``nonce`` is 16 random bytes, so that two
+owners with the same choices never produce the same bytes, and the roll root binds the ballot to
+one roll.
 
 A **paper ballot** (纸质表决票), entered by organisers, is the same object with
 ``"type": "ownersvote-paper-ballot"`` and one more member::
 
-    "paper": {"scan_sha256": HEX, "entered_by": [OPERATOR_A, OPERATOR_B]}
+    "paper": {"scan_sha256": HEX, "serial": SHEET_SERIAL, "entered_by": [OPERATOR_A, OPERATOR_B],
+              "resolved_by": SUPERVISOR | null}
 
-— the SHA-256 of the scanned sheet and the two different operators whose independent entries
-matched (double entry).  It is signed by the server's log key: the owner has no device key in
+— the SHA-256 of the scanned sheet, the serial printed on it, the two different operators who
+entered it independently (double entry) and, when their entries differed, the supervisor who
+decided from the scan.  It is signed by the server's log key: the owner has no device key in
 this path, so the signature attests what the platform recorded, and the scan hash lets
 supervisors match it against the archived paper.
 
@@ -46,7 +51,9 @@ PAPER_BALLOT_TYPE = "ownersvote-paper-ballot"
 RESOLUTION_CHOICES = ("agree", "disagree", "abstain")
 ONLINE, PAPER = "online", "paper"
 _ENTRY_MEMBERS = {"kind", "ballot", "kid", "sig"}
-_BALLOT_MEMBERS = {"type", "v", "assembly", "roll_root", "member", "choices", "nonce"}
+_BALLOT_MEMBERS = {"type", "v", "assembly", "notice", "roll_root", "member", "choices", "nonce"}
+_PAPER_MEMBERS = {"scan_sha256", "serial", "entered_by", "resolved_by"}
+VERSION = 2
 NONCE_BYTES = 16
 
 
@@ -64,8 +71,8 @@ def validate_ballot(ballot: Any) -> None:
         raise FormatError("a ballot is a JSON object")
     kind = ballot.get("type")
     expected = _BALLOT_MEMBERS | ({"paper"} if kind == PAPER_BALLOT_TYPE else set())
-    if kind not in (BALLOT_TYPE, PAPER_BALLOT_TYPE) or ballot.get("v") != 1:
-        raise FormatError("not a version-1 OwnersVote ballot")
+    if kind not in (BALLOT_TYPE, PAPER_BALLOT_TYPE) or ballot.get("v") != VERSION:
+        raise FormatError(f"not a version-{VERSION} OwnersVote ballot")
     if set(ballot) != expected:
         missing, extra = expected - set(ballot), set(ballot) - expected
         raise FormatError(f"ballot members: missing {sorted(missing)}, unexpected {sorted(extra)}")
@@ -74,6 +81,7 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError(f"ballot {name} must be a non-empty string")
     try:
         hex_decode(ballot["roll_root"], what="ballot roll_root")
+        hex_decode(ballot["notice"], what="ballot notice digest")
         b64url_decode(ballot["nonce"], NONCE_BYTES, "ballot nonce")
     except EncodingError as exc:
         raise FormatError(str(exc)) from exc
@@ -91,8 +99,12 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError(f"choice for {item!r} must be a string or a list of option ids")
     if kind == PAPER_BALLOT_TYPE:
         paper = ballot["paper"]
-        if not isinstance(paper, dict) or set(paper) != {"scan_sha256", "entered_by"}:
-            raise FormatError("paper ballot: paper must be {scan_sha256, entered_by}")
+        if not isinstance(paper, dict) or set(paper) != _PAPER_MEMBERS:
+            raise FormatError(f"paper ballot: paper must be {sorted(_PAPER_MEMBERS)}")
+        if not _nonempty_str(paper["serial"]):
+            raise FormatError("paper ballot: serial must name the printed sheet")
+        if paper["resolved_by"] is not None and not _nonempty_str(paper["resolved_by"]):
+            raise FormatError("paper ballot: resolved_by names a supervisor, or is null")
         try:
             hex_decode(paper["scan_sha256"], what="paper scan_sha256")
         except EncodingError as exc:
@@ -104,19 +116,20 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError("paper ballot: the double entry was made twice by the same operator")
 
 
-def make_ballot(assembly: str, roll_root: str, member: str, choices: Mapping[str, Any],
+def make_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any],
                 nonce: str | None = None) -> dict:
-    ballot = {"type": BALLOT_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root,
+    ballot = {"type": BALLOT_TYPE, "v": VERSION, "assembly": assembly, "notice": notice, "roll_root": roll_root,
               "member": member, "choices": dict(choices), "nonce": nonce or new_nonce()}
     validate_ballot(ballot)
     return ballot
 
 
-def make_paper_ballot(assembly: str, roll_root: str, member: str, choices: Mapping[str, Any],
-                      scan_sha256: str, entered_by: Sequence[str], nonce: str | None = None) -> dict:
-    ballot = {"type": PAPER_BALLOT_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root,
+def make_paper_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any],
+                      scan_sha256: str, entered_by: Sequence[str], *, serial: str, resolved_by: str | None = None,
+                      nonce: str | None = None) -> dict:
+    ballot = {"type": PAPER_BALLOT_TYPE, "v": VERSION, "assembly": assembly, "notice": notice, "roll_root": roll_root,
               "member": member, "choices": dict(choices), "nonce": nonce or new_nonce(),
-              "paper": {"scan_sha256": scan_sha256, "entered_by": list(entered_by)}}
+              "paper": {"scan_sha256": scan_sha256, "serial": serial, "entered_by": list(entered_by), "resolved_by": resolved_by}}
     validate_ballot(ballot)
     return ballot
 

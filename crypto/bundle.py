@@ -14,8 +14,8 @@ from .canonical import loads
 from .errors import CanonicalJSONError, FormatError
 
 FORMAT = "ownersvote-bundle"
-VERSION = 1
-TOP_LEVEL = ("format", "version", "synthetic", "created_at", "estate", "assembly", "tally_input",
+VERSION = 2
+TOP_LEVEL = ("format", "version", "synthetic", "estate", "assembly", "notice", "tally_input",
              "supervisors", "roll", "log", "tally", "certification")
 
 
@@ -50,13 +50,20 @@ def check_header(bundle: Any) -> None:
     missing = [k for k in TOP_LEVEL if k not in bundle]
     if missing:
         raise FormatError(f"bundle lacks {', '.join(missing)}")
+    unknown = sorted(k for k in bundle if k not in TOP_LEVEL)
+    if unknown:
+        # Every member is bound by a signature or derived from one; an extra member is
+        # something nobody signed, so the bundle is refused rather than its member ignored.
+        raise FormatError(f"bundle has members no signature covers: {', '.join(unknown)}")
 
 
-def supervisor_record(jwk: Mapping[str, Any], name: str) -> dict:
+def supervisor_record(jwk: Mapping[str, Any]) -> dict:
+    """A supervisor key as the bundle lists it: key id and public key, no name (a name is not
+    something a signature in the bundle covers; the estate publishes who holds which key)."""
     from .keys import jwk_thumbprint, public_jwk
 
     normal = public_jwk(jwk)
-    return {"kid": jwk_thumbprint(normal), "jwk": normal, "name": name}
+    return {"kid": jwk_thumbprint(normal), "jwk": normal}
 
 
 def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[bytes]) -> dict:
@@ -64,19 +71,21 @@ def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[byte
     return {"sth": dict(sth), "consistency_to_final": [h.hex() for h in consistency_to_final]}
 
 
-def make_bundle(*, estate: Mapping[str, str], assembly: Mapping[str, Any], tally_input: Mapping[str, Any],
-                supervisors: Iterable[Mapping[str, Any]], roll: Mapping[str, Any], log: Mapping[str, Any],
-                tally: Mapping[str, Any], certification: Mapping[str, Any], created_at: str,
-                synthetic: bool = False) -> dict:
-    """Put the parts together in the documented order (producers fill each part; see the docs)."""
+def make_bundle(*, notice: Mapping[str, Any], supervisors: Iterable[Mapping[str, Any]], roll: Mapping[str, Any],
+                log: Mapping[str, Any], tally: Mapping[str, Any], certification: Mapping[str, Any]) -> dict:
+    """Put the parts together in the documented order.  ``estate``, ``assembly``,
+    ``tally_input`` and ``synthetic`` are derived from the signed notice (the verifier derives
+    them again and refuses a difference)."""
+    from .notice import assembly_summary, tally_input
+
     return {
         "format": FORMAT,
         "version": VERSION,
-        "synthetic": synthetic,
-        "created_at": created_at,
-        "estate": dict(estate),
-        "assembly": dict(assembly),
-        "tally_input": dict(tally_input),
+        "synthetic": notice["synthetic"],
+        "estate": dict(notice["estate"]),
+        "assembly": assembly_summary(notice),
+        "notice": dict(notice),
+        "tally_input": tally_input(notice),
         "supervisors": [dict(s) for s in supervisors],
         "roll": dict(roll),
         "log": dict(log),

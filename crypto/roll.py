@@ -6,25 +6,30 @@ the same bytes.
 **Roll entry** (one Merkle leaf of the roll; leaf data = canonical JSON of the entry)::
 
     {"member": "M-…", "area": "89.50", "heads": 1,
-     "keys": [{"use": "vote", "jwk": {PUBLIC JWK, required members only}}, …]}
+     "keys": [{"use": "vote" | "proxy", "jwk": {PUBLIC JWK, required members only}}, …]}
 
 ``area`` is a decimal string with exactly two decimals (hundredths of m², never a float);
 ``keys`` is sorted by key id (RFC 7638 thumbprint) and may be empty (an owner who has not
-registered a device can still vote on paper).  Entries are sorted by ``member`` (code-point
-order) with no duplicates, so the root is a function of the roll's content alone.
+registered a device can still vote on paper).  ``use`` says whose key it is: the member's own
+voting key, or the key of a proxy (委托代理人) a supervisor approved for this assembly; both may
+sign the member's one ballot.  Entries are sorted by ``member`` (code-point order) with no
+duplicates, so the root is a function of the roll's content alone.
 
 **Roll payload** — what supervisors sign::
 
-    {"type": "ownersvote-roll", "v": 1, "estate": ESTATE_ID, "roll": ROLL_ID,
-     "root": HEX, "size": N, "area": "TOTAL.00", "heads": TOTAL_HEADS, "frozen_at": MS}
+    {"type": "ownersvote-roll", "v": 2, "estate": ESTATE_ID, "roll": ROLL_ID,
+     "root": HEX, "size": N, "area": "TOTAL.00", "heads": TOTAL_HEADS, "frozen_at": MS,
+     "required_signatures": K}
 
 **Certification payload** — what supervisors sign after re-verifying the tally::
 
-    {"type": "ownersvote-certification", "v": 1, "assembly": ASSEMBLY_ID, "roll_root": HEX,
-     "log_size": N, "log_root": HEX, "tally_sha256": HEX}
+    {"type": "ownersvote-certification", "v": 2, "assembly": ASSEMBLY_ID, "notice": HEX,
+     "roll_root": HEX, "log_size": N, "log_root": HEX, "tally_sha256": HEX}
 
-where ``log_size``/``log_root`` are the final signed tree head's and ``tally_sha256`` is the
-SHA-256 of the canonical JSON of the tally output document.
+where ``notice`` is the notice digest (crypto.notice), ``log_size``/``log_root`` are the final
+signed tree head's and ``tally_sha256`` is the SHA-256 of the canonical JSON of the tally output
+document with every item's ``reason`` left out (the reasons are text generated from the numbers;
+``ownersvote verify`` regenerates and compares them).
 
 A supervisor signature is ``{"kid": KID, "sig": B64URL}`` over the canonical JSON of the payload.
 A payload is accepted when at least ``required`` *distinct* trusted keys signed it validly;
@@ -48,6 +53,10 @@ from .merkle import leaf_hash, root_of
 ROLL_TYPE = "ownersvote-roll"
 CERTIFICATION_TYPE = "ownersvote-certification"
 VOTE = "vote"
+PROXY = "proxy"
+KEY_USES = (VOTE, PROXY)
+ROLL_VERSION = 2
+CERTIFICATION_VERSION = 2
 _AREA = re.compile(r"(0|[1-9][0-9]*)\.[0-9]{2}")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -78,11 +87,13 @@ def pseudonymous_member_id(secret: bytes, estate_id: str, roll_id: str, member_r
     return "M-" + "".join(_CROCKFORD[(bits >> (5 * (15 - i))) & 31] for i in range(16))
 
 
-def roll_entry(member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = ()) -> dict:
+def roll_entry(member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = (),
+               proxy_keys: Iterable[Mapping[str, Any]] = ()) -> dict:
     """Build a normalised roll entry (area as hundredths or as a string; keys as JWKs)."""
-    keys = sorted((public_jwk(k) for k in voting_keys), key=jwk_thumbprint)
+    keys = [(VOTE, public_jwk(k)) for k in voting_keys] + [(PROXY, public_jwk(k)) for k in proxy_keys]
+    keys.sort(key=lambda pair: jwk_thumbprint(pair[1]))
     entry = {"member": member, "area": area if isinstance(area, str) else format_area(area), "heads": heads,
-             "keys": [{"use": VOTE, "jwk": k} for k in keys]}
+             "keys": [{"use": use, "jwk": k} for use, k in keys]}
     validate_roll_entry(entry)
     return entry
 
@@ -103,8 +114,8 @@ def validate_roll_entry(entry: Any) -> None:
         raise FormatError(f"roll entry {member}: keys must be a list")
     kids = []
     for k in keys:
-        if not isinstance(k, dict) or set(k) != {"use", "jwk"} or not isinstance(k["use"], str):
-            raise FormatError(f"roll entry {member}: a key is {{use, jwk}}")
+        if not isinstance(k, dict) or set(k) != {"use", "jwk"} or k["use"] not in KEY_USES:
+            raise FormatError(f"roll entry {member}: a key is {{use, jwk}} with use \"vote\" or \"proxy\"")
         try:
             normal = public_jwk(k["jwk"])
         except KeyFormatError as exc:
@@ -149,22 +160,32 @@ def roll_totals(entries: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
     return format_area(sum(parse_area(e["area"]) for e in entries)), sum(e["heads"] for e in entries)
 
 
-def roll_payload(estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int) -> dict:
-    return {"type": ROLL_TYPE, "v": 1, "estate": estate, "roll": roll,
+def roll_payload(estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int,
+                 required_signatures: int) -> dict:
+    return {"type": ROLL_TYPE, "v": ROLL_VERSION, "estate": estate, "roll": roll,
             "root": root if isinstance(root, str) else root.hex(), "size": size, "area": area,
-            "heads": heads, "frozen_at": frozen_at}
+            "heads": heads, "frozen_at": frozen_at, "required_signatures": required_signatures}
+
+
+def certified_tally(tally_output: Mapping[str, Any]) -> dict:
+    """The part of a tally document supervisors certify: everything but the items' reason texts."""
+    items = tally_output.get("items")
+    if not isinstance(items, dict):
+        return dict(tally_output)
+    return {**tally_output, "items": {k: ({f: v for f, v in item.items() if f != "reason"} if isinstance(item, dict) else item)
+                                      for k, item in items.items()}}
 
 
 def tally_digest(tally_output: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of a tally output document."""
-    return hashlib.sha256(canonical_json(tally_output)).hexdigest()
+    """SHA-256 (hex) of the canonical JSON of a tally output document without its reason texts."""
+    return hashlib.sha256(canonical_json(certified_tally(tally_output))).hexdigest()
 
 
-def certification_payload(assembly: str, roll_root_hex: str, log_size: int, log_root: bytes | str,
+def certification_payload(assembly: str, notice: str, roll_root_hex: str, log_size: int, log_root: bytes | str,
                           tally_sha256: str) -> dict:
-    return {"type": CERTIFICATION_TYPE, "v": 1, "assembly": assembly, "roll_root": roll_root_hex,
-            "log_size": log_size, "log_root": log_root if isinstance(log_root, str) else log_root.hex(),
-            "tally_sha256": tally_sha256}
+    return {"type": CERTIFICATION_TYPE, "v": CERTIFICATION_VERSION, "assembly": assembly, "notice": notice,
+            "roll_root": roll_root_hex, "log_size": log_size,
+            "log_root": log_root if isinstance(log_root, str) else log_root.hex(), "tally_sha256": tally_sha256}
 
 
 def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict:
@@ -180,6 +201,7 @@ def check_signatures(payload: Mapping[str, Any], signatures: Any,
     message = canonical_json(payload)
     valid: list[str] = []
     problems: list[str] = []
+    seen: set[str] = set()
     for n, sig in enumerate(signatures):
         if not isinstance(sig, dict) or set(sig) != {"kid", "sig"}:
             problems.append(f"signature #{n + 1} is not {{kid, sig}}")
@@ -189,9 +211,10 @@ def check_signatures(payload: Mapping[str, Any], signatures: Any,
         if jwk is None:
             problems.append(f"signature #{n + 1} is by key {kid!r}, which is not a listed supervisor key")
             continue
-        if kid in valid:
-            problems.append(f"signature #{n + 1}: key {kid} signed twice (counted once)")
+        if kid in valid or kid in seen:
+            problems.append(f"signature #{n + 1}: key {kid} signs more than once (each supervisor signs once)")
             continue
+        seen.add(kid)
         try:
             verify(jwk, message, sig["sig"] if isinstance(sig["sig"], str) else b"")
         except (SignatureInvalid, KeyFormatError) as exc:

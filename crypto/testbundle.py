@@ -18,7 +18,6 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,6 +25,7 @@ from . import bundle as bundle_mod
 from .ballot import make_ballot, make_paper_ballot, sign_ballot, entry_leaf_hash
 from .keys import Signer, ed25519_from_seed, p256_from_seed
 from .merkle import MerkleLog
+from .notice import notice_digest, sign_notice
 from .roll import (
     certification_payload,
     pseudonymous_member_id,
@@ -121,18 +121,29 @@ _RESOLUTIONS = [
 ]
 
 
+_CANDIDATES = ["王建国", "李秀英", "张伟", "刘芳", "陈静"]
+_FIRMS = [("杭州安居物业服务有限公司", "2.30"), ("浙江绿城物业服务集团有限公司", "2.80"), ("杭州明珠物业管理有限公司", "2.10")]
+
+
 def make_items(k: int) -> list[dict]:
+    """Agenda items in the tally's format (option ids only)."""
+    return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k)]
+
+
+def notice_items(k: int) -> list[dict]:
+    """Agenda items as the notice lists them (options with names)."""
     items: list[dict] = []
     r = 0
     for i in range(k):
         qid = f"q{i + 1}"
         if i == 1:
             items.append({"id": qid, "category": 3, "kind": "election", "seats": 3,
-                          "options": [f"{qid}-c{j}" for j in range(1, 6)],
+                          "options": [{"id": f"{qid}-c{j}", "name": f"{_CANDIDATES[j - 1]}（合成）",
+                                       "statement": "我承诺符合候选人条件。/ I meet the conditions."} for j in range(1, 6)],
                           "title": "选举业主委员会委员 / Elect the owners' committee"})
         elif i == 2:
             items.append({"id": qid, "category": 4, "kind": "selection",
-                          "options": [f"{qid}-f{j}" for j in range(1, 4)],
+                          "options": [{"id": f"{qid}-f{j}", "name": _FIRMS[j - 1][0], "fee": _FIRMS[j - 1][1]} for j in range(1, 4)],
                           "title": "选聘物业服务企业 / Select the property-service firm"})
         else:
             category, title = _RESOLUTIONS[r % len(_RESOLUTIONS)]
@@ -160,11 +171,6 @@ def _choices(rng: random.Random, items: list[dict], bias: dict[str, float]) -> d
     return out
 
 
-def _tally_items(items: list[dict]) -> list[dict]:
-    # The tally engine's item format has no titles; the bundle keeps them for people.
-    return [{k: v for k, v in item.items() if k != "title"} for item in items]
-
-
 # --- the generator -------------------------------------------------------------------------
 
 
@@ -188,6 +194,18 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
     rng = random.Random(seed)
     estate_id, roll_id, assembly_id = f"test-estate-{seed}", f"roll-{seed}", f"test-assembly-{seed}"
     agenda = make_items(items)
+    server = server_signer(seed)
+    notice = sign_notice(server, {
+        "estate": {"id": estate_id, "name": f"测试小区 {seed}（合成数据）/ Test estate {seed} (synthetic)"},
+        "assembly": assembly_id, "title": f"第 {seed} 次业主大会（合成测试数据）/ Owners' assembly {seed} (synthetic test data)",
+        "kind": "regular", "version": 1, "published_at": BASE_MS - 86_400_000 * 16, "opens": BASE_MS,
+        "closes": BASE_MS + 86_400_000 * 21, "replace_allowed": replace_allowed, "synthetic": True,
+        "rules": {"thresholds": {}, "alternates": 1, "required_signatures": 2,
+                  "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
+                                   "Area and headcount per SPC interpretation Art. 8 and 9 (the default)"},
+        "items": notice_items(items),
+    })
+    notice_sha = notice_digest(notice)
     bias = {it["id"]: rng.uniform(0.55, 0.92) for it in agenda}
 
     # Members: one developer holding the unsold units (large area, one head, no device key),
@@ -228,49 +246,53 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
             nonce = _b64(rng.randbytes(16))
             if not p.keys or rng.random() < 0.04:
                 scan = hashlib.sha256(f"scan of the paper ballot of {p.ref}".encode()).hexdigest()
-                ballot = make_paper_ballot(assembly_id, root, p.member, choices, scan,
-                                           ["organiser-1", "organiser-2"], nonce)
+                ballot = make_paper_ballot(assembly_id, notice_sha, root, p.member, choices, scan,
+                                           ["organiser-1", "organiser-2"], serial=f"S-{seed}-{len(casts) + 1:06d}", nonce=nonce)
                 jobs_list.append((None, ballot))
             else:
-                ballot = make_ballot(assembly_id, root, p.member, choices, nonce)
+                ballot = make_ballot(assembly_id, notice_sha, root, p.member, choices, nonce)
                 jobs_list.append((p.keys[rng.randrange(len(p.keys))], ballot))
             casts.append((p, ballot))
         if replace_allowed:
             # A few owners change their mind before the close: every version is logged, the last counts.
             online = [(p, b) for p, b in casts if b["type"] == "ownersvote-ballot"]
             for p, _ in rng.sample(online, k=min(len(online), max(1, len(online) // 30))):
-                ballot = make_ballot(assembly_id, root, p.member, _choices(rng, agenda, bias), _b64(rng.randbytes(16)))
+                ballot = make_ballot(assembly_id, notice_sha, root, p.member, _choices(rng, agenda, bias), _b64(rng.randbytes(16)))
                 jobs_list.append((p.keys[0], ballot))
         signed = _run(pool, _sign_chunk, seed, jobs_list)
     finally:
         if pool is not None:
             pool.shutdown()
 
-    server = server_signer(seed)
     supervisors = supervisor_signers(seed)
     log_id = assembly_id
     n = len(signed)
-    step = 97_000  # ~1.6 minutes between ballots in a 100k-ballot assembly spread over days
-    times = [BASE_MS + 3_600_000 + i * (step if n < 5000 else 4_000) for i in range(n)]
+    close_ms = notice["closes"]
+    span = close_ms - BASE_MS - 3_600_000
+    times = [BASE_MS + 3_600_000 + (i * span) // max(1, n) for i in range(n)]
     log = MerkleLog()
     log_entries = []
     for i, (entry, leaf) in enumerate(signed):
         log.append_leaf_hash(leaf)
         log_entries.append({"index": i, **entry})
-    close_ms = (times[-1] if times else BASE_MS) + 3_600_000
     checkpoints = sorted({max(1, (n * k) // 8) for k in range(1, 8)} - {n}) if n > 1 else []
     tree_heads = []
-    for size in checkpoints:
-        sth = sign_tree_head(server, log_id, size, log.root(size), times[size - 1] + 1)
+    audit = (1, hashlib.sha256(f"audit head of test estate {seed}".encode()).hexdigest())
+    for ordinal, size in enumerate(checkpoints):
+        sth = sign_tree_head(server, log_id, size, log.root(size), times[size - 1] + 1, n=ordinal, notice=notice_sha, audit=audit)
         tree_heads.append(bundle_mod.tree_head_record(sth, log.consistency_proof(size, n)))
-    final = sign_tree_head(server, log_id, n, log.root(), close_ms)
+    final = sign_tree_head(server, log_id, n, log.root(), close_ms, n=len(checkpoints), notice=notice_sha, audit=audit, final=True)
     tree_heads.append(bundle_mod.tree_head_record(final, []))
 
     receipt_docs = []
     if receipts and n:
+        # A receipt's tree head is the checkpoint that first covered its ballot (every head the
+        # server signed is in the bundle); ballots after the last checkpoint get the final head.
+        heads = [(size, ordinal) for ordinal, size in enumerate(checkpoints)] + [(n, len(checkpoints))]
         for i in sorted({(n - 1) * j // max(1, receipts - 1) for j in range(receipts)}):
-            sth = sign_tree_head(server, log_id, i + 1, log.root(i + 1), times[i] + 1)
-            receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, i + 1)))
+            size, ordinal = next((sz, o) for sz, o in heads if sz > i)
+            sth = tree_heads[ordinal]["sth"]
+            receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, size)))
 
     # Count as the verifier will: one ballot per member, the last if replacing is allowed.
     counted: dict[str, dict] = {}
@@ -279,31 +301,19 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
         if replace_allowed or ballot["member"] not in counted:
             counted[ballot["member"]] = ballot["choices"]
     import tally as tally_engine
+    from .notice import tally_input
 
-    area, heads = roll_totals(entries)
-    frozen_at = BASE_MS - 86_400_000 * 16
-    skeleton = {"roll": {"entries": entries}, "tally_input": {"rules": {"alternates": 1}, "items": _tally_items(agenda)}}
+    area, heads_total = roll_totals(entries)
+    frozen_at = BASE_MS - 86_400_000 * 2
+    skeleton = {"roll": {"entries": entries}, "tally_input": tally_input(notice)}
     tally_doc = tally_engine.tally_document(bundle_mod.tally_document(skeleton, counted.items()))
-    rpayload = roll_payload(estate_id, roll_id, root, len(entries), area, heads, frozen_at)
-    cpayload = certification_payload(assembly_id, root, n, log.root(), tally_digest(tally_doc))
-    created = datetime.fromtimestamp((close_ms + 7_200_000) / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rpayload = roll_payload(estate_id, roll_id, root, len(entries), area, heads_total, frozen_at, 2)
+    cpayload = certification_payload(assembly_id, notice_sha, root, n, log.root(), tally_digest(tally_doc))
     bundle = bundle_mod.make_bundle(
-        synthetic=True,
-        created_at=created,
-        estate={"id": estate_id, "name": f"测试小区 {seed}（合成数据）/ Test estate {seed} (synthetic)"},
-        assembly={"id": assembly_id, "name": f"第 {seed} 次业主大会（合成测试数据）/ Owners' assembly {seed} (synthetic test data)",
-                  "replace_allowed": replace_allowed,
-                  "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
-                                   "Area and headcount per SPC interpretation Art. 8 and 9 (the default)",
-                  "voting_opens": BASE_MS, "voting_closes": close_ms,
-                  "items": [{"id": it["id"], "title": it["title"]} for it in agenda]},
-        tally_input=skeleton["tally_input"],
-        supervisors=[bundle_mod.supervisor_record(s.jwk, name) for s, name in
-                     zip(supervisors, ["居委会 监督员 A / Residents' committee supervisor A",
-                                       "居委会 监督员 B / Residents' committee supervisor B",
-                                       "街道 监督员 C / Sub-district supervisor C"])],
+        notice=notice,
+        supervisors=[bundle_mod.supervisor_record(s.jwk) for s in supervisors],
         roll={"id": roll_id, "frozen_at": frozen_at, "root": root, "size": len(entries), "area": area,
-              "heads": heads, "required_signatures": 2,
+              "heads": heads_total, "required_signatures": 2,
               "signatures": [sign_payload(s, rpayload) for s in supervisors[:2]], "entries": entries},
         log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads,
              "entries": log_entries},

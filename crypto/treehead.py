@@ -2,8 +2,14 @@
 
 A **signed tree head** (STH) is a JSON object::
 
-    {"type": "ownersvote-sth", "v": 1, "log": LOG_ID, "size": N, "root": HEX,
-     "timestamp": MILLISECONDS_SINCE_EPOCH, "kid": SERVER_KID, "sig": B64URL}
+    {"type": "ownersvote-sth", "v": 2, "log": LOG_ID, "n": ORDINAL, "size": N, "root": HEX,
+     "timestamp": MILLISECONDS_SINCE_EPOCH, "notice": HEX, "audit": {"seq": S, "hash": HEX} | null,
+     "final": BOOL, "kid": SERVER_KID, "sig": B64URL}
+
+``n`` numbers the log's tree heads 0, 1, 2, … so that a dropped or repeated one shows;
+``notice`` is the digest of the assembly's notice (crypto.notice); ``audit`` is the head of the
+estate's audit chain when the head was signed (an anchor: deleting audit events after it shows);
+``final`` marks the one head signed at the close, which covers every ballot.
 
 signed by the server's Ed25519 key over the canonical JSON of every member except ``kid`` and
 ``sig`` (the same rule for every signed object in OwnersVote: the signature covers the payload;
@@ -11,7 +17,7 @@ signed by the server's Ed25519 key over the canonical JSON of every member excep
 
 A **receipt** is what a voter keeps::
 
-    {"type": "ownersvote-receipt", "v": 1, "log": LOG_ID, "index": I, "leaf_hash": HEX,
+    {"type": "ownersvote-receipt", "v": 2, "log": LOG_ID, "index": I, "leaf_hash": HEX,
      "code": "ABCD-EFGH-JKLM", "sth": {STH}, "inclusion": [HEX, …]}
 
 ``code`` is the tracking code: Crockford base32 of the leaf hash's first 60 bits, grouped by
@@ -31,6 +37,7 @@ from .merkle import verify_inclusion
 
 STH_TYPE = "ownersvote-sth"
 RECEIPT_TYPE = "ownersvote-receipt"
+RECEIPT_VERSION = 2
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_READ = {c: i for i, c in enumerate(_CROCKFORD)}
 _CROCKFORD_READ.update({"O": 0, "I": 1, "L": 1})
@@ -73,10 +80,20 @@ class TreeHead:
     timestamp: int
     kid: str
     sig: str
+    n: int = 0
+    notice: str = ""
+    audit: tuple[int, str] | None = None
+    final: bool = False
 
     def to_json(self) -> dict:
-        return {"type": STH_TYPE, "v": 1, "log": self.log, "size": self.size, "root": self.root.hex(),
-                "timestamp": self.timestamp, "kid": self.kid, "sig": self.sig}
+        return {"type": STH_TYPE, "v": STH_VERSION, "log": self.log, "n": self.n, "size": self.size, "root": self.root.hex(),
+                "timestamp": self.timestamp, "notice": self.notice,
+                "audit": None if self.audit is None else {"seq": self.audit[0], "hash": self.audit[1]},
+                "final": self.final, "kid": self.kid, "sig": self.sig}
+
+
+STH_VERSION = 2
+_STH_MEMBERS = {"type", "v", "log", "n", "size", "root", "timestamp", "notice", "audit", "final", "kid", "sig"}
 
 
 def _is_int(v: Any) -> bool:
@@ -87,29 +104,42 @@ def parse_tree_head(obj: Any) -> TreeHead:
     """Check an STH's shape (not its signature) and return it typed."""
     if not isinstance(obj, dict):
         raise FormatError("a signed tree head is a JSON object")
-    expected = {"type", "v", "log", "size", "root", "timestamp", "kid", "sig"}
-    extra = set(obj) - expected
-    missing = expected - set(obj)
+    extra = set(obj) - _STH_MEMBERS
+    missing = _STH_MEMBERS - set(obj)
     if extra or missing:
         raise FormatError(f"signed tree head members: missing {sorted(missing)}, unexpected {sorted(extra)}")
-    if obj["type"] != STH_TYPE or obj["v"] != 1:
-        raise FormatError(f"not a version-1 {STH_TYPE}")
+    if obj["type"] != STH_TYPE or obj["v"] != STH_VERSION:
+        raise FormatError(f"not a version-{STH_VERSION} {STH_TYPE}")
     if not isinstance(obj["log"], str) or not _is_int(obj["size"]) or obj["size"] < 0:
         raise FormatError("signed tree head: log must be a string and size a non-negative integer")
+    if not _is_int(obj["n"]) or obj["n"] < 0:
+        raise FormatError("signed tree head: n must be a non-negative integer")
     if not _is_int(obj["timestamp"]) or obj["timestamp"] < 0:
         raise FormatError("signed tree head: timestamp must be milliseconds since the epoch")
     if not isinstance(obj["kid"], str) or not isinstance(obj["sig"], str):
         raise FormatError("signed tree head: kid and sig must be strings")
+    if not isinstance(obj["final"], bool):
+        raise FormatError("signed tree head: final must be true or false")
+    audit = obj["audit"]
+    if audit is not None:
+        if not isinstance(audit, dict) or set(audit) != {"seq", "hash"} or not _is_int(audit["seq"]) or audit["seq"] < 0:
+            raise FormatError("signed tree head: audit must be {seq, hash} or null")
     try:
         root = hex_decode(obj["root"], what="tree head root")
+        hex_decode(obj["notice"], what="tree head notice digest")
+        if audit is not None:
+            hex_decode(audit["hash"], what="tree head audit hash")
     except EncodingError as exc:
         raise FormatError(str(exc)) from exc
-    return TreeHead(obj["log"], obj["size"], root, obj["timestamp"], obj["kid"], obj["sig"])
+    return TreeHead(obj["log"], obj["size"], root, obj["timestamp"], obj["kid"], obj["sig"], obj["n"], obj["notice"],
+                    None if audit is None else (audit["seq"], audit["hash"]), obj["final"])
 
 
-def sign_tree_head(signer: Signer, log_id: str, size: int, root: bytes, timestamp: int | None = None) -> dict:
-    payload = {"type": STH_TYPE, "v": 1, "log": log_id, "size": size, "root": root.hex(),
-               "timestamp": now_ms() if timestamp is None else timestamp}
+def sign_tree_head(signer: Signer, log_id: str, size: int, root: bytes, timestamp: int | None = None, *,
+                   n: int, notice: str, audit: tuple[int, str] | None = None, final: bool = False) -> dict:
+    payload = {"type": STH_TYPE, "v": STH_VERSION, "log": log_id, "n": n, "size": size, "root": root.hex(),
+               "timestamp": now_ms() if timestamp is None else timestamp, "notice": notice,
+               "audit": None if audit is None else {"seq": audit[0], "hash": audit[1]}, "final": final}
     return sign_object(signer, payload)
 
 
@@ -159,15 +189,15 @@ class Receipt:
 def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict:
     """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``."""
     head = parse_tree_head(sth)
-    return {"type": RECEIPT_TYPE, "v": 1, "log": head.log, "index": index, "leaf_hash": leaf.hex(),
+    return {"type": RECEIPT_TYPE, "v": RECEIPT_VERSION, "log": head.log, "index": index, "leaf_hash": leaf.hex(),
             "code": tracking_code(leaf), "sth": dict(sth), "inclusion": [h.hex() for h in inclusion]}
 
 
 def parse_receipt(obj: Any) -> Receipt:
     if not isinstance(obj, dict):
         raise FormatError("a receipt is a JSON object")
-    if obj.get("type") != RECEIPT_TYPE or obj.get("v") != 1:
-        raise FormatError(f"not a version-1 {RECEIPT_TYPE}")
+    if obj.get("type") != RECEIPT_TYPE or obj.get("v") != RECEIPT_VERSION:
+        raise FormatError(f"not a version-{RECEIPT_VERSION} {RECEIPT_TYPE}")
     expected = {"type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"}
     if set(obj) != expected:
         raise FormatError(f"receipt members must be {sorted(expected)}")

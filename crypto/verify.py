@@ -41,8 +41,10 @@ from .canonical import canonical_json, canonical_json_of_checked, loads
 from .errors import CanonicalJSONError, CryptoError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
 from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
+from .notice import assembly_summary, tally_input as notice_tally_input, verify_notice
 from .roll import (
-    VOTE,
+    KEY_USES,
+    PROXY,
     certification_payload,
     check_roll_order,
     check_signatures,
@@ -57,6 +59,7 @@ from .treehead import tracking_code, verify_receipt, verify_tree_head
 # Check names, in the order the report lists them.
 CHECKS = {
     "format": "bundle format",
+    "notice": "the signed notice (agenda, window, rules) and what the bundle derives from it",
     "supervisors": "supervisor keys",
     "roll": "roll entries and root",
     "roll-signatures": "roll signatures",
@@ -150,9 +153,9 @@ def _check_log_entry(i: int, raw: Any) -> tuple:
     jwk = owner = None
     if kind == ONLINE:
         if kid in ctx["voting"]:
-            owner, jwk = ctx["voting"][kid]
+            owner, jwk, _use = ctx["voting"][kid]
         else:
-            problems.append(("ballot-key", f"signed with key {kid!r}, which is not a voting key on the roll"))
+            problems.append(("ballot-key", f"signed with key {kid!r}, which is not a voting or proxy key on the roll"))
     elif ctx["server_jwk"] is not None and kid == ctx["server_kid"]:
         jwk = ctx["server_jwk"]
     else:
@@ -177,6 +180,8 @@ def _check_log_entry(i: int, raw: Any) -> tuple:
         problems.append(("ballot-key", f"signed with a voting key of {owner}, but the ballot is for {member}"))
     if ballot["assembly"] != ctx["assembly"]:
         problems.append(("ballot-binding", f"ballot is for assembly {ballot['assembly']!r}, not {ctx['assembly']!r}"))
+    if ballot["notice"] != ctx["notice"]:
+        problems.append(("ballot-binding", f"ballot answers notice {ballot['notice'][:16]}…, not this assembly's signed notice {str(ctx['notice'])[:16]}…"))
     if member not in ctx["members"]:
         problems.append(("ballot-key", f"ballot is for {member}, who is not on the roll"))
     for p in choice_problems(ballot["choices"], ctx["items"], strict=ballot["type"] == BALLOT_TYPE):
@@ -238,27 +243,31 @@ def _ms(ms: Any) -> str:
     return datetime.fromtimestamp(ms / 1000, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _diff(stored: Any, recomputed: Any, path: str, out: list[str]) -> None:
-    """Name every differing value (numbers, flags, texts) between two tally documents."""
+_TALLY_WORDS = {"says": "bundle says", "theirs": "recomputed", "ours": "the bundle's tally", "other": "the recomputed one"}
+_NOTICE_WORDS = {"says": "the bundle says", "theirs": "the signed notice says", "ours": "the bundle", "other": "the signed notice"}
+
+
+def _diff(stored: Any, recomputed: Any, path: str, out: list[str], words: Mapping[str, str] = _TALLY_WORDS) -> None:
+    """Name every differing value (numbers, flags, texts) between two documents."""
     if isinstance(stored, dict) and isinstance(recomputed, dict):
         for key in sorted(set(stored) | set(recomputed)):
             sub = f"{path}.{key}"
             if key not in stored:
-                out.append(f"{sub}: missing from the bundle's tally (recomputed: {json.dumps(recomputed[key], ensure_ascii=False)[:80]})")
+                out.append(f"{sub}: missing from {words['ours']} ({words['theirs']}: {json.dumps(recomputed[key], ensure_ascii=False)[:80]})")
             elif key not in recomputed:
-                out.append(f"{sub}: in the bundle's tally but not in the recomputed one")
+                out.append(f"{sub}: in {words['ours']} but not in {words['other']}")
             else:
-                _diff(stored[key], recomputed[key], sub, out)
+                _diff(stored[key], recomputed[key], sub, out, words)
     elif isinstance(stored, list) and isinstance(recomputed, list) and len(stored) == len(recomputed):
         for i, (a, b) in enumerate(zip(stored, recomputed)):
-            _diff(a, b, f"{path}[{i}]", out)
+            _diff(a, b, f"{path}[{i}]", out, words)
     elif stored != recomputed or type(stored) is not type(recomputed):
         a = json.dumps(stored, ensure_ascii=False)
         b = json.dumps(recomputed, ensure_ascii=False)
         if len(a) > 60 or len(b) > 60:
-            out.append(f"{path}: the bundle's text differs from the recomputed text")
+            out.append(f"{path}: {words['ours']} differs from {words['other']}")
         else:
-            out.append(f"{path}: bundle says {a}, recomputed {b}")
+            out.append(f"{path}: {words['says']} {a}, {words['theirs']} {b}")
 
 
 def verify_bundle(bundle: Any, receipts: Sequence[tuple[str, Any]] = (), *, jobs: int | None = None,
@@ -306,25 +315,15 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         timings[name] = round(now - clock[0], 4)
         clock[0] = now
 
-    estate, assembly, roll, log = bundle["estate"], bundle["assembly"], bundle["roll"], bundle["log"]
-    tally_input = bundle["tally_input"]
-    _need(report, isinstance(estate, dict) and isinstance(estate.get("id"), str), "estate must be {id, name}")
-    _need(report, isinstance(assembly, dict) and isinstance(assembly.get("id"), str), "assembly must have an id")
+    roll, log, notice = bundle["roll"], bundle["log"], bundle["notice"]
     _need(report, isinstance(roll, dict) and isinstance(roll.get("entries"), list), "roll.entries must be a list")
     _need(report, isinstance(log, dict) and isinstance(log.get("entries"), list), "log.entries must be a list")
     _need(report, isinstance(log.get("tree_heads"), list) and log["tree_heads"], "log.tree_heads must list at least the final tree head")
-    _need(report, isinstance(tally_input, dict) and isinstance(tally_input.get("items"), list), "tally_input.items must be a list")
-    replace_allowed = assembly.get("replace_allowed")
-    if not isinstance(replace_allowed, bool):
-        report.fail("format", "assembly.replace_allowed must be true or false")
-        replace_allowed = False
-    assembly_id, log_id = assembly["id"], log.get("id")
-    facts.update(estate=estate, assembly=assembly, synthetic=bundle.get("synthetic") is True,
-                 replace_allowed=replace_allowed)
-    if bundle.get("synthetic") not in (True, False):
-        report.fail("format", "synthetic must be true or false")
+    _members(report, "format", "log", log, {"id", "server_key", "entries", "tree_heads"})
+    _members(report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"})
+    log_id = log.get("id")
 
-    trusted, names = _check_supervisors(bundle["supervisors"], pin_supervisors, report)
+    trusted = _check_supervisors(bundle["supervisors"], pin_supervisors, report)
 
     # -- server key -----------------------------------------------------------------------------
     server_jwk = None
@@ -345,6 +344,30 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         server_jwk = None
     facts["server_kid"] = sk.get("kid") if isinstance(sk, dict) else None
 
+    # -- the notice: what was asked, under which rules; everything else is bound to its digest ---
+    try:
+        if server_jwk is None:
+            raise FormatError("cannot be checked without a valid server key")
+        notice_sha = verify_notice(notice, server_jwk)
+    except (FormatError, SignatureInvalid, KeyFormatError) as exc:
+        report.fail("notice", f"the notice: {exc}")
+        raise _Stop from None
+    facts.update(notice_sha256=notice_sha, estate=notice["estate"], assembly={"id": notice["assembly"], "name": notice["title"]},
+                 synthetic=notice["synthetic"], replace_allowed=notice["replace_allowed"], required=notice["rules"]["required_signatures"],
+                 opens=notice["opens"], closes=notice["closes"], counting_rule=notice["rules"]["counting_rule"])
+    derived = {"synthetic": notice["synthetic"], "estate": notice["estate"], "assembly": assembly_summary(notice),
+               "tally_input": notice_tally_input(notice)}
+    for section, expected in derived.items():
+        differences: list[str] = []
+        _diff(bundle[section], expected, section, differences, _NOTICE_WORDS)
+        for d in differences:
+            report.fail("notice", d)
+    if log_id != notice["assembly"]:
+        report.fail("notice", f"log.id is {log_id!r}, but the notice is for assembly {notice['assembly']!r}")
+    assembly_id = notice["assembly"]
+    replace_allowed = notice["replace_allowed"]
+    items = derived["tally_input"]["items"]
+
     entries = roll["entries"]
     log_entries = log["entries"]
     # Voting keys from the roll (cheap: thumbprints only); the workers check the keys themselves.
@@ -356,29 +379,29 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         members.setdefault(entry["member"], pos)
         for key in entry.get("keys") if isinstance(entry.get("keys"), list) else ():
             try:
-                if key.get("use") != VOTE:
+                if key.get("use") not in KEY_USES:
                     continue
                 kid = jwk_thumbprint(key["jwk"])
             except (AttributeError, KeyError, TypeError, KeyFormatError):
                 continue  # reported by the roll check
             if kid in voting and voting[kid][0] != entry["member"]:
                 report.fail("roll", f"key {kid} is registered for two members ({voting[kid][0]} and {entry['member']})")
-            voting[kid] = (entry["member"], key["jwk"])
+            voting[kid] = (entry["member"], key["jwk"], key["use"])
     ctx = {"roll_entries": entries, "log_entries": log_entries, "voting": voting, "members": members,
            "server_jwk": server_jwk, "server_kid": jwk_thumbprint(server_jwk) if server_jwk else None,
-           "assembly": assembly_id, "items": tally_input["items"]}
+           "assembly": assembly_id, "notice": notice_sha, "items": items}
     lap("prepare")
     roll_results, log_results = _run_entries(ctx, members, jobs)
     lap("entries")
 
-    roll_ok = _check_roll(estate["id"], roll, roll_results, trusted, names, report)
+    roll_ok = _check_roll(notice["estate"]["id"], roll, roll_results, trusted, report)
     root_hex = facts["roll_root"]
 
     # -- log entries ----------------------------------------------------------------------------
     ballots_by_member: dict[str, list[int]] = {}
     leaves: list[bytes] = []
     first_index_of_leaf: dict[bytes, int] = {}
-    counts = {"online": 0, "paper": 0, "valid": 0}
+    counts = {"online": 0, "paper": 0, "valid": 0, "proxy": 0}
     for i, leaf, member, choices, ballot_root, problems in log_results:
         if leaf is None:
             leaf = leaf_hash(b"")  # unreadable entry: keeps positions; the root check will fail
@@ -397,6 +420,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             report.fail(check, f"log entry {i}{who}: {message}")
         if choices is not None and not problems:
             counts["valid"] += 1
+            signer = voting.get(log_entries[i].get("kid"))
+            if kind == "online" and signer is not None and signer[2] == PROXY:
+                counts["proxy"] += 1
             ballots_by_member.setdefault(member, []).append(i)
     counted: list[tuple[str, dict]] = []
     replaced = 0
@@ -411,7 +437,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         counted.append((chosen, member))
     counted.sort()
     counted_ballots = [(member, log_results[i][3]) for i, member in counted]
-    facts.update(log_size=len(log_entries), online=counts["online"], paper=counts["paper"],
+    facts.update(log_size=len(log_entries), online=counts["online"], paper=counts["paper"], proxy=counts["proxy"],
                  valid=counts["valid"], counted=len(counted_ballots), replaced=replaced)
 
     lap("roll+ballots")
@@ -421,8 +447,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     n = tree.size
     log_root = tree.root()
     heads = []
-    for k, record in enumerate(log["tree_heads"]):
-        label = "final tree head" if k == len(log["tree_heads"]) - 1 else f"tree head #{k + 1}"
+    records = log["tree_heads"]
+    for k, record in enumerate(records):
+        label = f"tree head #{k}"
         if not isinstance(record, dict) or set(record) != {"sth", "consistency_to_final"}:
             report.fail("tree-head", f"{label}: must be {{sth, consistency_to_final}}")
             heads.append(None)
@@ -436,20 +463,38 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             report.fail("tree-head", f"{label}: {exc}")
             heads.append(None)
             continue
+        if head.notice != notice_sha:
+            report.fail("tree-head", f"{label} (no. {head.n}) is signed for notice {head.notice[:16]}…, not this assembly's {notice_sha[:16]}…")
         heads.append(head)
-    final = heads[-1]
+    # The chain of tree heads: numbered 0, 1, 2, … without a gap or a repeat, the final one last
+    # and only there, signed at or after the close.
+    for k, head in enumerate(heads):
+        if head is not None and head.n != k:
+            what = "repeats" if any(h is not None and h.n == head.n for h in heads[:k]) else "breaks the sequence"
+            report.fail("tree-head", f"tree head at position {k} is no. {head.n}: it {what} (a head was dropped, repeated or reordered)")
+    finals = [k for k, head in enumerate(heads) if head is not None and head.final]
+    final = heads[-1] if heads and heads[-1] is not None and heads[-1].final else None
+    if len(finals) != 1 or finals[0] != len(heads) - 1:
+        report.fail("tree-head", f"the log must end with exactly one final tree head; found {len(finals)} marked final"
+                                 + (f" at position(s) {', '.join(map(str, finals))}" if finals else ""))
     if final is not None:
+        if final.timestamp < notice["closes"]:
+            report.fail("tree-head", f"the final tree head was signed {_ms(final.timestamp)}, before voting closed ({_ms(notice['closes'])})")
         if final.size != n or final.root != log_root:
             report.fail("log-root", f"the Merkle root over the log's {n} entries is {log_root.hex()}; the final signed tree head "
                                     f"says size {final.size}, root {final.root.hex()}")
+        if isinstance(records[-1], dict) and records[-1].get("consistency_to_final") != []:
+            report.fail("consistency", "the final tree head's consistency_to_final must be empty")
     previous = None
-    for k, (record, head) in enumerate(zip(log["tree_heads"][:-1], heads[:-1])):
+    for k, (record, head) in enumerate(zip(records[:-1], heads[:-1])):
         if head is None:
             continue
-        label = f"tree head #{k + 1} (size {head.size}, signed {_ms(head.timestamp)})"
+        label = f"tree head no. {head.n} (size {head.size}, signed {_ms(head.timestamp)})"
         if previous is not None and (head.size < previous.size or head.timestamp < previous.timestamp):
             report.fail("tree-head", f"{label} goes back in size or time from the one before it")
         previous = head
+        if head.timestamp > notice["closes"] and not head.final:
+            report.fail("tree-head", f"{label} was signed after voting closed but is not the final head")
         if head.size > n:
             report.fail("history", f"{label} covers more entries than the log holds ({n}): entries were dropped")
         elif tree.root(head.size) != head.root:
@@ -463,7 +508,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
                 report.fail("consistency", f"{label} is not proven consistent with the final tree head: {exc}")
         if final is not None and (head.size > final.size or head.timestamp > final.timestamp):
             report.fail("tree-head", f"{label} comes after the final tree head")
-    facts.update(log_root=log_root.hex(), tree_heads=len(log["tree_heads"]),
+    facts.update(log_root=log_root.hex(), tree_heads=len(records),
                  final_timestamp=final.timestamp if final else None)
 
     # -- receipts -------------------------------------------------------------------------------
@@ -501,7 +546,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         try:
             import tally as tally_engine
 
-            doc = bundle_mod.tally_document(bundle, counted_ballots)
+            doc = bundle_mod.tally_document({"roll": roll, "tally_input": derived["tally_input"]}, counted_ballots)
             recomputed = tally_engine.tally_document(doc)
         except Exception as exc:  # the engine's TallyInputError, or anything a hostile bundle provokes
             report.fail("tally", f"the tally cannot be recomputed from the bundle: {exc}")
@@ -520,6 +565,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     if not isinstance(cert, dict):
         report.fail("certification", "certification must be an object")
     else:
+        _members(report, "certification", "certification", cert, {"tally_sha256", "required_signatures", "signatures"})
         try:
             digest = tally_digest(stored_tally)
         except CanonicalJSONError as exc:
@@ -527,41 +573,59 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             report.fail("certification", f"the bundle's tally cannot be digested: {exc}")
         if cert.get("tally_sha256") != digest:
             report.fail("certification", f"certification.tally_sha256 is {cert.get('tally_sha256')!r}, the tally's digest is {digest}")
+        signed_required = notice["rules"]["required_signatures"]
+        if cert.get("required_signatures") != signed_required:
+            report.fail("certification", f"certification.required_signatures is {cert.get('required_signatures')!r}, but the signed "
+                                         f"notice requires {signed_required} supervisor signature(s)")
         size = final.size if final else n
         croot = final.root if final else log_root
-        payload = certification_payload(assembly_id, root_hex, size, croot, digest)
-        valid, required = _check_threshold(report, "certification", "certification", cert, payload, trusted,
-                                           "tally certification", "the tally has {n} valid certification(s), {required} required")
-        facts.update(certifiers=[names.get(k, k) for k in valid], cert_required=required, tally_sha256=digest)
+        payload = certification_payload(assembly_id, notice_sha, root_hex, size, croot, digest)
+        valid, required = _check_threshold(report, "certification", "certification", {**cert, "required_signatures": signed_required},
+                                           payload, trusted, "tally certification",
+                                           "the tally has {n} valid certification(s), {required} required by the signed notice")
+        facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
     lap("certification")
 
 
-def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Report) -> tuple[dict[str, dict], dict[str, str]]:
+def _members(report: Report, check: str, name: str, section: Any, expected: set[str]) -> None:
+    """Name any member of a section that no signature covers (and any that is missing)."""
+    if not isinstance(section, dict):
+        return
+    extra, missing = sorted(set(section) - expected), sorted(expected - set(section))
+    if extra:
+        report.fail(check, f"{name} has members no signature covers: {', '.join(extra)}")
+    if missing:
+        report.fail(check, f"{name} lacks {', '.join(missing)}")
+
+
+def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Report) -> dict[str, dict]:
     """The supervisor keys a document lists, each checked against its key id (and the pins)."""
     trusted: dict[str, dict] = {}
-    names: dict[str, str] = {}
     if not isinstance(supervisors, list):
         report.fail("supervisors", "supervisors must be a list")
         supervisors = []
     for n, sup in enumerate(supervisors):
         try:
-            if not isinstance(sup, dict) or set(sup) != {"kid", "jwk", "name"}:
-                raise FormatError("must be {kid, jwk, name}")
+            if not isinstance(sup, dict) or set(sup) != {"kid", "jwk"}:
+                raise FormatError("must be {kid, jwk}")
             jwk = public_jwk(sup["jwk"])
+            if jwk != sup["jwk"]:
+                raise FormatError("the JWK must carry only its required members")
             if jwk_thumbprint(jwk) != sup["kid"]:
                 raise FormatError(f"kid {sup['kid']} is not the thumbprint of its key ({jwk_thumbprint(jwk)})")
         except (FormatError, KeyFormatError) as exc:
             report.fail("supervisors", f"supervisor #{n + 1}: {exc}")
             continue
+        if sup["kid"] in trusted:
+            report.fail("supervisors", f"supervisor #{n + 1}: key {sup['kid']} is listed twice")
+            continue
         if pin_supervisors and sup["kid"] not in pin_supervisors:
-            report.fail("supervisors", f"supervisor key {sup['kid']} ({sup['name']}) is not one of the keys given with --supervisor-key")
+            report.fail("supervisors", f"supervisor key {sup['kid']} is not one of the keys given with --supervisor-key")
             continue
         trusted[sup["kid"]] = jwk
-        names[sup["kid"]] = str(sup["name"])
     for kid in pin_supervisors - set(trusted):
         report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
-
-    return trusted, names
+    return trusted
 
 
 def _check_threshold(report: Report, check: str, section_name: str, section: Mapping[str, Any], payload: Mapping[str, Any],
@@ -581,7 +645,7 @@ def _check_threshold(report: Report, check: str, section_name: str, section: Map
 
 
 def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict],
-                names: Mapping[str, str], report: Report) -> bool:
+                report: Report) -> bool:
     """Entries, order, root, totals and the supervisors' signatures of a frozen roll."""
     facts = report.facts
     entries = roll["entries"]
@@ -610,40 +674,45 @@ def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trust
     for name, value in (("size", len(entries)), ("area", area_total), ("heads", heads_total)):
         if value is not None and roll.get(name) != value:
             report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
+    required = roll.get("required_signatures")
     payload = roll_payload(estate_id, str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
-                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0)
+                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0,
+                           required if isinstance(required, int) and not isinstance(required, bool) else 0)
     valid, required = _check_threshold(report, "roll-signatures", "roll", roll, payload, trusted,
                                        "roll", "the roll has {n} valid supervisor signature(s), {required} required")
     facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
-                 roll_signers=[names.get(k, k) for k in valid], roll_required=required)
+                 roll_signers=valid, roll_required=required)
 
     return roll_ok
 
 
 ROLL_FORMAT = "ownersvote-roll"
+ROLL_DOC_VERSION = 2
 
 
 def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report:
-    """Check a published roll on its own (``{"format": "ownersvote-roll", "version": 1, "estate",
+    """Check a published roll on its own (``{"format": "ownersvote-roll", "version": 2, "estate",
     "supervisors", "roll"}``, the bundle's own sections): entries, root, totals, signatures."""
     report = Report()
     try:
-        if not isinstance(document, dict) or document.get("format") != ROLL_FORMAT or document.get("version") != 1:
-            raise FormatError(f"not an OwnersVote roll (format {ROLL_FORMAT!r}, version 1)")
-        missing = [k for k in ("estate", "supervisors", "roll") if k not in document]
-        if missing:
-            raise FormatError(f"roll document lacks {', '.join(missing)}")
+        if not isinstance(document, dict) or document.get("format") != ROLL_FORMAT or document.get("version") != ROLL_DOC_VERSION:
+            raise FormatError(f"not an OwnersVote roll (format {ROLL_FORMAT!r}, version {ROLL_DOC_VERSION})")
+        expected = {"format", "version", "estate", "supervisors", "roll"}
+        if set(document) != expected:
+            raise FormatError(f"roll document members: missing {sorted(expected - set(document))}, "
+                              f"no signature covers {sorted(set(document) - expected)}")
         estate, roll = document["estate"], document["roll"]
-        if not isinstance(estate, dict) or not isinstance(estate.get("id"), str):
-            raise FormatError("estate must be {id, name}")
+        if not isinstance(estate, dict) or set(estate) != {"id"} or not isinstance(estate.get("id"), str):
+            raise FormatError("estate must be {id}")
         if not isinstance(roll, dict) or not isinstance(roll.get("entries"), list):
             raise FormatError("roll.entries must be a list")
     except FormatError as exc:
         report.fail("format", str(exc))
         return report
     report.facts["estate"] = estate
-    trusted, names = _check_supervisors(document["supervisors"], set(pin_supervisors), report)
-    _check_roll(estate["id"], roll, [_check_roll_entry(e) for e in roll["entries"]], trusted, names, report)
+    _members(report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"})
+    trusted = _check_supervisors(document["supervisors"], set(pin_supervisors), report)
+    _check_roll(estate["id"], roll, [_check_roll_entry(e) for e in roll["entries"]], trusted, report)
     return report
 
 
@@ -651,10 +720,10 @@ def print_roll_summary(report: Report, out=None) -> None:
     f = report.facts
     w = (out or sys.stdout).write
     w("OwnersVote electoral roll: VERIFIED — every check passed\n")
-    w(f"  estate     {f['estate'].get('name', '')} [{f['estate']['id']}]\n")
+    w(f"  estate     [{f['estate']['id']}]\n")
     w(f"  roll       {f['roll_size']} members, {f['roll_area']} m², {f['roll_heads']} heads\n")
     w(f"  root       {f['roll_root']}\n")
-    w(f"  signed by  {len(f['roll_signers'])} supervisor(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
+    w(f"  signed by  {len(f['roll_signers'])} supervisor key(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
 
 
 # --- command line --------------------------------------------------------------------------
@@ -681,9 +750,13 @@ def print_summary(report: Report, out=None) -> None:
     w(f"OwnersVote audit bundle: VERIFIED — every check passed\n{banner}")
     w(f"  estate     {f['estate'].get('name', '')} [{f['estate']['id']}]\n")
     w(f"  assembly   {f['assembly'].get('name', '')} [{f['assembly']['id']}]\n")
+    w(f"  notice     sha256 {f['notice_sha256']}; voting {_ms(f['opens'])} – {_ms(f['closes'])} (UTC+8)\n")
+    if f.get("counting_rule"):
+        w(f"  counting   {f['counting_rule'][:100]}\n")
     w(f"  roll       {f['roll_size']} members, {f['roll_area']} m², {f['roll_heads']} heads; root {f['roll_root'][:16]}…\n")
-    w(f"             signed by {len(f['roll_signers'])} supervisor(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
-    w(f"  log        {f['log_size']} ballots ({f['online']} online, {f['paper']} paper), every signature valid; "
+    w(f"             signed by {len(f['roll_signers'])} supervisor key(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
+    proxies = f", {f['proxy']} of them by proxies" if f.get("proxy") else ""
+    w(f"  log        {f['log_size']} ballots ({f['online']} online{proxies}, {f['paper']} paper), every signature valid; "
       f"{f['tree_heads']} signed tree heads consistent\n")
     w(f"             final tree head: size {f['log_size']}, root {f['log_root'][:16]}…, signed {_ms(f['final_timestamp'])} (UTC+8)\n")
     replaced = f" ({f['replaced']} replaced ballots not counted)" if f["replaced"] else ""
@@ -699,7 +772,7 @@ def print_summary(report: Report, out=None) -> None:
             w(f"    … and {len(items) - 10} more items\n")
             break
         w(_item_line(item_id, result) + "\n")
-    w(f"  certified  by {len(f['certifiers'])} supervisor(s), {f['cert_required']} required: {'; '.join(f['certifiers'])}\n")
+    w(f"  certified  by {len(f['certifiers'])} supervisor key(s), {f['cert_required']} required by the notice: {'; '.join(f['certifiers'])}\n")
     w(f"  tally digest {f['tally_sha256']}\n")
     w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
 

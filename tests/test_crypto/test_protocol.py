@@ -38,6 +38,7 @@ from crypto.treehead import (
 )
 
 ROOT = "ab" * 32
+NOTICE = "cd" * 32
 ITEMS = [{"id": "q1", "category": 2, "kind": "resolution"},
          {"id": "q2", "category": 3, "kind": "election", "seats": 2, "options": ["c1", "c2", "c3"]},
          {"id": "q3", "category": 4, "kind": "selection", "options": ["f1", "f2"]}]
@@ -45,7 +46,7 @@ ITEMS = [{"id": "q1", "category": 2, "kind": "resolution"},
 
 def test_ballot_is_canonical_and_signed_over_its_bytes():
     device = generate_p256()
-    ballot = make_ballot("asm-1", ROOT, "M-1", {"q1": "agree", "q2": ["c1"]})
+    ballot = make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree", "q2": ["c1"]})
     entry = sign_ballot(device, ballot)
     assert entry["kind"] == "online"
     assert parse_ballot(entry["ballot"]) == ballot
@@ -53,33 +54,44 @@ def test_ballot_is_canonical_and_signed_over_its_bytes():
     with pytest.raises(SignatureInvalid):
         verify_entry(entry, generate_p256().jwk)
     # Same choices, same bytes? Never: the nonce differs.
-    assert make_ballot("asm-1", ROOT, "M-1", {"q1": "agree"})["nonce"] != make_ballot("asm-1", ROOT, "M-1", {"q1": "agree"})["nonce"]
+    assert make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"] != make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"]
 
 
 def test_non_canonical_or_malformed_ballots_are_refused():
     device = generate_ed25519()
-    entry = sign_ballot(device, make_ballot("asm-1", ROOT, "M-1", {"q1": "agree"}))
+    entry = sign_ballot(device, make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"}))
     spaced = json.dumps(json.loads(entry["ballot"]))  # same value, different bytes
     with pytest.raises(FormatError, match="canonical"):
         parse_ballot(spaced)
     with pytest.raises(FormatError):
         parse_ballot('{"a":1}')
     with pytest.raises(FormatError):
-        make_ballot("asm-1", ROOT, "M-1", {"q1": "yes"})
+        make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "yes"})
     with pytest.raises(FormatError):
-        make_ballot("asm-1", "not-hex", "M-1", {})
+        make_ballot("asm-1", NOTICE, "not-hex", "M-1", {})
 
 
 def test_paper_ballot_needs_two_operators_and_a_scan_hash():
     server = generate_ed25519()
-    ballot = make_paper_ballot("asm-1", ROOT, "M-2", {"q1": "disagree"}, "cd" * 32, ["op-a", "op-b"])
+    ballot = make_paper_ballot("asm-1", NOTICE, ROOT, "M-2", {"q1": "disagree"}, "cd" * 32, ["op-a", "op-b"], serial="S-1")
     entry = sign_ballot(server, ballot)
     assert entry["kind"] == "paper"
     verify_entry(entry, server.jwk)
     with pytest.raises(FormatError, match="same operator"):
-        make_paper_ballot("asm-1", ROOT, "M-2", {}, "cd" * 32, ["op-a", "op-a"])
-    with pytest.raises(FormatError):
-        make_paper_ballot("asm-1", ROOT, "M-2", {}, "not a hash", ["op-a", "op-b"])
+        make_paper_ballot("asm-1", NOTICE, ROOT, "M-2", {}, "cd" * 32, ["op-a", "op-a"], serial="S-1")
+    with pytest.raises(FormatError, match="scan_sha256"):
+        make_paper_ballot("asm-1", NOTICE, ROOT, "M-2", {}, "not a hash", ["op-a", "op-b"], serial="S-1")
+    with pytest.raises(FormatError, match="serial"):
+        make_paper_ballot("asm-1", NOTICE, ROOT, "M-2", {}, "cd" * 32, ["op-a", "op-b"], serial="")
+    resolved = make_paper_ballot("asm-1", NOTICE, ROOT, "M-2", {}, "cd" * 32, ["op-a", "op-b"], serial="S-1", resolved_by="sup-1")
+    assert resolved["paper"]["resolved_by"] == "sup-1"
+
+
+def test_a_ballot_names_the_notice_it_answers():
+    with pytest.raises(FormatError, match="notice"):
+        make_ballot("asm-1", "not a digest", ROOT, "M-1", {})
+    ballot = make_ballot("asm-1", NOTICE, ROOT, "M-1", {})
+    assert ballot["notice"] == NOTICE and ballot["v"] == 2
 
 
 def test_choice_problems():
@@ -101,20 +113,33 @@ def test_roll_entries_root_and_supervisor_threshold():
     entries.sort(key=lambda e: e["member"])
     root = roll_root(entries)
     assert len(root) == 32
-    payload = roll_payload("estate", "roll-1", root, 2, "209.50", 2, 0)
+    payload = roll_payload("estate", "roll-1", root, 2, "209.50", 2, 0, 2)
+    assert payload["required_signatures"] == 2 and payload["v"] == 2
     sups = [generate_p256(), generate_ed25519(), generate_p256()]
     trusted = {s.kid: s.jwk for s in sups}
     sigs = [sign_payload(s, payload) for s in sups[:2]]
     assert sorted(verify_threshold(payload, sigs, trusted, 2)) == sorted(s.kid for s in sups[:2])
     with pytest.raises(ThresholdNotMet):
         verify_threshold(payload, sigs[:1], trusted, 2)
-    with pytest.raises(SignatureInvalid, match="twice"):
-        verify_threshold(payload, sigs[:1] + sigs[:1], trusted, 1)  # one supervisor twice is one signature
+    with pytest.raises(SignatureInvalid, match="more than once"):
+        verify_threshold(payload, sigs[:1] + sigs[:1], trusted, 1)  # one supervisor signs once
+    with pytest.raises(SignatureInvalid):
+        verify_threshold({**payload, "required_signatures": 1}, sigs, trusted, 1)  # the requirement is signed
     with pytest.raises(SignatureInvalid):
         verify_threshold({**payload, "heads": 3}, sigs, trusted, 1)
     with pytest.raises(SignatureInvalid):
         verify_threshold(payload, [sign_payload(generate_p256(), payload)], trusted, 1)
-    assert certification_payload("asm", root.hex(), 5, b"\0" * 32, "ff" * 32)["log_root"] == "00" * 32
+    cert = certification_payload("asm", NOTICE, root.hex(), 5, b"\0" * 32, "ff" * 32)
+    assert cert["log_root"] == "00" * 32 and cert["notice"] == NOTICE and cert["v"] == 2
+
+
+def test_a_proxy_key_sits_beside_the_voting_key_in_one_entry():
+    owner, proxy = generate_p256(), generate_p256()
+    entry = roll_entry("M-A", 8950, 1, [owner.jwk], [proxy.jwk])
+    uses = {k["use"] for k in entry["keys"]}
+    assert uses == {"vote", "proxy"}
+    with pytest.raises(FormatError, match="proxy"):
+        roll_root([{**entry, "keys": [{"use": "admin", "jwk": owner.jwk}]}])
 
 
 def test_areas_are_decimal_strings():
@@ -136,12 +161,16 @@ def test_pseudonyms_are_stable_keyed_and_scoped():
 def test_tree_heads_and_receipts():
     server = generate_ed25519()
     log = MerkleLog()
-    leaves = [entry_leaf_hash(sign_ballot(generate_p256(), make_ballot("asm", ROOT, f"M-{i}", {}))) for i in range(9)]
+    leaves = [entry_leaf_hash(sign_ballot(generate_p256(), make_ballot("asm", NOTICE, ROOT, f"M-{i}", {}))) for i in range(9)]
     log.extend_leaf_hashes(leaves)
-    sth = sign_tree_head(server, "asm", 9, log.root(), 1_700_000_000_000)
-    assert verify_tree_head(sth, server.jwk, "asm").size == 9
-    with pytest.raises(SignatureInvalid):
-        verify_tree_head({**sth, "size": 8}, server.jwk)
+    sth = sign_tree_head(server, "asm", 9, log.root(), 1_700_000_000_000, n=3, notice=NOTICE, audit=(12, "ee" * 32))
+    head = verify_tree_head(sth, server.jwk, "asm")
+    assert (head.size, head.n, head.notice, head.audit, head.final) == (9, 3, NOTICE, (12, "ee" * 32), False)
+    for change in ({"size": 8}, {"n": 2}, {"notice": "00" * 32}, {"audit": None}, {"final": True}):
+        with pytest.raises(SignatureInvalid):
+            verify_tree_head({**sth, **change}, server.jwk)
+    with pytest.raises(FormatError, match="unexpected"):
+        verify_tree_head({**sth, "extra": 1}, server.jwk)
     with pytest.raises(FormatError):
         verify_tree_head(sth, server.jwk, "another-log")
     with pytest.raises(SignatureInvalid):

@@ -13,6 +13,7 @@ import tally as tally_engine
 from crypto import bundle as bundle_mod
 from crypto.ballot import make_ballot, sign_ballot
 from crypto.merkle import MerkleLog, leaf_hash
+from crypto.notice import notice_digest
 from crypto.roll import certification_payload, sign_payload, tally_digest
 from crypto.canonical import canonical_json
 from crypto.testbundle import generate, main as make_test_bundle
@@ -56,15 +57,18 @@ def reseal(gen, bundle, keep_checkpoints=True):
     for e in bundle["log"]["entries"]:
         log.append_leaf_hash(leaf_hash(canonical_json({k: v for k, v in e.items() if k != "index"})))
     n = log.size
-    final = sign_tree_head(gen.server, bundle["log"]["id"], n, log.root(), bundle["log"]["tree_heads"][-1]["sth"]["timestamp"])
+    notice = notice_digest(bundle["notice"])
     heads = bundle["log"]["tree_heads"][:-1] if keep_checkpoints else []
+    old_final = bundle["log"]["tree_heads"][-1]["sth"]
+    final = sign_tree_head(gen.server, bundle["log"]["id"], n, log.root(), old_final["timestamp"], n=len(heads), notice=notice,
+                           audit=(old_final["audit"]["seq"], old_final["audit"]["hash"]), final=True)
     bundle["log"]["tree_heads"] = heads + [bundle_mod.tree_head_record(final, [])]
     counted = {}
     for e in bundle["log"]["entries"]:
         b = json.loads(e["ballot"])
         counted.setdefault(b["member"], b["choices"])
     bundle["tally"] = tally_engine.tally_document(bundle_mod.tally_document(bundle, counted.items()))
-    payload = certification_payload(bundle["assembly"]["id"], bundle["roll"]["root"], n, log.root(), tally_digest(bundle["tally"]))
+    payload = certification_payload(bundle["assembly"]["id"], notice, bundle["roll"]["root"], n, log.root(), tally_digest(bundle["tally"]))
     bundle["certification"]["tally_sha256"] = payload["tally_sha256"]
     bundle["certification"]["signatures"] = [sign_payload(s, payload) for s in gen.supervisors]
     return bundle
@@ -94,7 +98,7 @@ def test_make_test_bundle_cli_is_reproducible(tmp_path, capsys):
     assert make_test_bundle(["--members", "12", "--items", "3", "--out", str(b), "--seed", "3"]) == 0
     assert a.read_bytes() == b.read_bytes()
     doc = json.loads(a.read_text(encoding="utf-8"))
-    assert doc["synthetic"] is True and doc["format"] == "ownersvote-bundle" and doc["version"] == 1
+    assert doc["synthetic"] is True and doc["format"] == "ownersvote-bundle" and doc["version"] == 2
     assert verify_main([str(a)]) == 0
 
 
@@ -146,7 +150,7 @@ def test_second_ballot_for_a_member_when_replacing_is_not_allowed(gen):
     i = online_index(b)
     first = json.loads(b["log"]["entries"][i]["ballot"])
     signer = gen.member_signer(first["member"])
-    again = make_ballot(first["assembly"], first["roll_root"], first["member"], {"q1": "disagree"})
+    again = make_ballot(first["assembly"], first["notice"], first["roll_root"], first["member"], {"q1": "disagree"})
     b["log"]["entries"].append({"index": len(b["log"]["entries"]), **sign_ballot(signer, again)})
     reseal(gen, b)
     checks, report = failed_checks(b)
@@ -211,7 +215,7 @@ def test_history_rewritten_behind_a_signed_tree_head(tmp_path, gen, capsys):
     b = copy.deepcopy(gen.bundle)
     i = online_index(b)
     old = json.loads(b["log"]["entries"][i]["ballot"])
-    forged = make_ballot(old["assembly"], old["roll_root"], old["member"],
+    forged = make_ballot(old["assembly"], old["notice"], old["roll_root"], old["member"],
                          {**old["choices"], "q1": "disagree" if old["choices"].get("q1") == "agree" else "agree"})
     b["log"]["entries"][i] = {"index": i, **sign_ballot(gen.member_signer(old["member"]), forged)}
     reseal(gen, b)
@@ -232,7 +236,7 @@ def test_every_failure_is_named_not_only_the_first(gen):
 
 @pytest.mark.parametrize("mangle", [
     lambda b: b.update(format="something-else"),
-    lambda b: b.update(version=2),
+    lambda b: b.update(version=1),
     lambda b: b["roll"].update(entries="nope"),
     lambda b: b["log"]["entries"].append("not an entry"),
     lambda b: b["log"]["entries"][0].update(kind="telepathy"),
@@ -301,3 +305,155 @@ def test_verifier_runs_without_flask_or_the_web_app(tmp_path, gen):
     done = subprocess.run([sys.executable, "-m", "crypto.verify", str(bundle)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and "VERIFIED" in done.stdout
+
+
+# --- everything in the bundle is bound by a signature (or derived from a signed part) ---------
+
+
+def _leaf_paths(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaf_paths(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaf_paths(item, path + (i,))
+    else:
+        yield path
+
+
+def _changed(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "0" if value else "x"
+    return "x"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return generate(6, 4, seed=21, receipts=0)
+
+
+def test_changing_any_single_value_anywhere_in_the_bundle_fails_verification(tiny):
+    """Every leaf of the bundle, changed one at a time: the verifier names a failure for each."""
+    survivors = []
+    paths = list(_leaf_paths(tiny.bundle))
+    assert len(paths) > 300
+    for path in paths:
+        b = copy.deepcopy(tiny.bundle)
+        target = b
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = _changed(target[path[-1]])
+        if verify_bundle(b, jobs=1).ok:
+            survivors.append(path)
+    assert survivors == []
+
+
+def test_lowering_the_required_signatures_and_dropping_a_certification_fails_even_with_every_key_pinned(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    b["certification"]["required_signatures"] = 1
+    b["certification"]["signatures"] = b["certification"]["signatures"][:1]
+    report = verify_bundle(b, pin_supervisors=[s.kid for s in tiny.supervisors])
+    messages = [m for c, m in report.failures if c == "certification"]
+    assert any("signed notice requires 2" in m for m in messages)
+    assert any("1 valid certification(s), 2 required" in m for m in messages)
+
+
+@pytest.mark.parametrize("change, named", [
+    (lambda b: b["assembly"]["items"][0].update(title="改过的标题"), "assembly.items[0].title"),
+    (lambda b: b["estate"].update(name="别的小区"), "estate.name"),
+    (lambda b: b["assembly"].update(counting_rule="另一种计算方法"), "assembly.counting_rule"),
+    (lambda b: b["assembly"].update(voting_closes=b["assembly"]["voting_opens"] - 1), "assembly.voting_closes"),
+    (lambda b: b.update(synthetic=False), "synthetic"),
+    (lambda b: b["tally_input"]["rules"].update(alternates=0), "tally_input.rules.alternates"),
+])
+def test_what_people_read_must_be_what_the_notice_signed(tiny, change, named):
+    b = copy.deepcopy(tiny.bundle)
+    change(b)
+    report = verify_bundle(b)
+    assert any(c == "notice" and m.startswith(named) for c, m in report.failures), report.failures
+
+
+def test_changing_the_notice_itself_breaks_its_signature(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    b["notice"]["items"][0]["title"] = "改过的标题"
+    report = verify_bundle(b)
+    assert any(c == "notice" and "signature" in m.lower() or "verify" in m for c, m in report.failures)
+
+
+def test_an_extra_member_anywhere_is_refused(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    b["comment"] = "trust me"
+    assert not verify_bundle(b).ok
+    for section in ("log", "roll", "certification"):
+        b = copy.deepcopy(tiny.bundle)
+        b[section]["note"] = "unsigned"
+        report = verify_bundle(b)
+        assert any("no signature covers: note" in m for _, m in report.failures), (section, report.failures)
+
+
+def test_a_dropped_earlier_tree_head_shows_as_a_gap(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    del b["log"]["tree_heads"][1]
+    report = verify_bundle(b)
+    assert any(c == "tree-head" and "dropped, repeated or reordered" in m for c, m in report.failures)
+
+
+def test_a_duplicated_final_tree_head_is_refused(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    b["log"]["tree_heads"].append(copy.deepcopy(b["log"]["tree_heads"][-1]))
+    report = verify_bundle(b)
+    assert any(c == "tree-head" and "exactly one final tree head" in m for c, m in report.failures)
+
+
+def test_a_final_tree_head_signed_before_the_close_is_refused(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    old = b["log"]["tree_heads"][-1]["sth"]
+    early = sign_tree_head(tiny.server, old["log"], old["size"], bytes.fromhex(old["root"]), b["notice"]["closes"] - 1,
+                           n=old["n"], notice=old["notice"], audit=(old["audit"]["seq"], old["audit"]["hash"]), final=True)
+    b["log"]["tree_heads"][-1]["sth"] = early
+    report = verify_bundle(b)
+    assert any(c == "tree-head" and "before voting closed" in m for c, m in report.failures)
+
+
+def test_a_supervisor_listed_twice_or_signing_twice_is_named(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    b["supervisors"].append(copy.deepcopy(b["supervisors"][0]))
+    assert any("listed twice" in m for _, m in verify_bundle(b).failures)
+    b = copy.deepcopy(tiny.bundle)
+    b["certification"]["signatures"].append(copy.deepcopy(b["certification"]["signatures"][0]))
+    assert any("signs more than once" in m for _, m in verify_bundle(b).failures)
+
+
+def test_a_ballot_answering_another_notice_is_refused(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    i = online_index(b)
+    old = json.loads(b["log"]["entries"][i]["ballot"])
+    other = make_ballot(old["assembly"], "00" * 32, old["roll_root"], old["member"], old["choices"])
+    b["log"]["entries"][i] = {"index": i, **sign_ballot(tiny.member_signer(old["member"]), other)}
+    report = verify_bundle(b)
+    assert any(c == "ballot-binding" and "notice" in m for c, m in report.failures)
+
+
+def test_a_threshold_written_unreduced_cannot_be_signed_into_a_notice(tiny):
+    from crypto.errors import FormatError
+    from crypto.notice import sign_notice
+
+    payload = {k: v for k, v in tiny.bundle["notice"].items() if k not in ("kid", "sig", "type", "v")}
+    payload["rules"] = {**payload["rules"], "thresholds": {"6": {"approval": {"at_least": "8/10"}}}}
+    with pytest.raises(FormatError, match="lowest terms"):
+        sign_notice(tiny.server, payload)
+    payload["rules"]["thresholds"] = {"6": {"approval": {"at_least": "4/5"}}}
+    assert sign_notice(tiny.server, payload)["rules"]["thresholds"]["6"]["approval"]["at_least"] == "4/5"
+
+
+def test_the_certified_digest_leaves_out_the_reason_texts_which_the_verifier_regenerates(tiny):
+    b = copy.deepcopy(tiny.bundle)
+    item = next(iter(b["tally"]["items"]))
+    b["tally"]["items"][item]["reason"]["zh"] = "换了一种说法"
+    report = verify_bundle(b)
+    checks = {c for c, _ in report.failures}
+    assert checks == {"tally"}  # named by the recomputation; the supervisors' digest still holds

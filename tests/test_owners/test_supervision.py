@@ -17,7 +17,8 @@ from webapp.rolls.models import Roll
 def payload_of(doc: dict) -> dict:
     """The roll payload a supervisor's tool rebuilds from the published roll."""
     roll = doc["roll"]
-    return croll.roll_payload(doc["estate"]["id"], roll["id"], roll["root"], roll["size"], roll["area"], roll["heads"], roll["frozen_at"])
+    return croll.roll_payload(doc["estate"]["id"], roll["id"], roll["root"], roll["size"], roll["area"], roll["heads"], roll["frozen_at"],
+                              roll["required_signatures"])
 
 
 def staff_key(client, signer):
@@ -283,3 +284,63 @@ def test_nobody_revokes_another_staff_members_key(client, post, login, staff, db
     login("supervisor2")
     key = db_session.scalar(select(DeviceKey).where(DeviceKey.kid == signer.kid))
     assert post(f"/staff/keys/{key.id}/revoke", {"reason": "x"}).status_code == 404
+
+
+@pytest.fixture
+def certified_roll(client, post, login, staff, estate, db_session):
+    """A roll frozen and signed by the one supervisor the estate needs; signed out again."""
+    signer = generate_ed25519()
+    login("supervisor")
+    csrf = staff_key(client, signer)
+    post(f"/e/{estate.slug}/roll")
+    payload = payload_of(client.get(f"/p/{estate.slug}/roll/1.json").get_json())
+    assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(signer, payload), headers={"X-CSRFToken": csrf}).status_code == 200
+    post("/logout")
+    return db_session.scalar(select(Roll))
+
+
+def test_the_public_roll_is_confirmed_from_its_signed_bytes(client, estate, certified_roll):
+    page = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "已确认" in page and "篡改警报" not in page and "549.75" in page
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE roll_entries SET area_centi = area_centi + 10000 WHERE position = 0",
+    "UPDATE rolls SET total_area_centi = total_area_centi + 10000",
+])
+def test_edited_roll_columns_raise_a_tampering_alarm_and_the_signed_numbers_stay(client, estate, certified_roll, db_session, statement):
+    from sqlalchemy import text
+
+    db_session.execute(text(statement))
+    db_session.commit()
+    page = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "篡改警报" in page and "已确认" not in page
+    assert "549.75 平方米" in page and "649.75 平方米" not in page  # the signed total, never the edited column
+
+
+def test_an_edited_signed_entry_breaks_the_root_and_raises_the_alarm(client, estate, certified_roll, db_session):
+    from webapp.rolls.models import RollEntry
+
+    entry = db_session.scalar(select(RollEntry).order_by(RollEntry.position).limit(1))
+    entry.entry = {**entry.entry, "area": "999.99"}
+    db_session.commit()
+    page = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "篡改警报" in page and "默克尔根不符" in page and "已确认" not in page
+
+
+def test_the_public_roll_is_paged_and_an_owner_jumps_to_their_own_entry(client, post, login, make_estate, make_staff, db_session):
+    from webapp.registry.demo import demo_csv
+    from webapp.registry.importing import import_file
+
+    big = make_estate("big", "大小区")
+    import_file(big, demo_csv(), "demo.csv", actor="test")
+    make_staff("bigsup", estate=big, role="supervisor")
+    db_session.commit()
+    login("bigsup")
+    post(f"/e/{big.slug}/roll")
+    page = client.get(f"/p/{big.slug}/roll/1").get_data(as_text=True)
+    assert len(re.findall(r'<td class="mono"', page)) == 100 and "第 1 页" in page
+    assert "开发建设单位" in page or "-" in page  # supervisors see units behind the pseudonyms
+    post("/logout")
+    anonymous = client.get(f"/p/{big.slug}/roll/1?page=12").get_data(as_text=True)
+    assert "第 12 页" in anonymous and "owner:" not in anonymous

@@ -55,7 +55,8 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     entries = [row[2] for row in built]
     root = croll.roll_root(entries)
     area, heads = croll.roll_totals(entries)
-    payload = croll.roll_payload(str(estate.id), roll_label(estate, seq), root, len(entries), area, heads, int(now.timestamp() * 1000))
+    payload = croll.roll_payload(str(estate.id), roll_label(estate, seq), root, len(entries), area, heads, int(now.timestamp() * 1000),
+                                 estate.roll_signatures_required)
     roll = Roll(
         estate_id=estate.id, seq=seq, frozen_at=now, frozen_by_id=actor.id, root=root.hex(), size=len(entries),
         total_area_centi=roster.total_area_centi, total_heads=roster.total_heads,
@@ -99,28 +100,31 @@ def add_signature(roll: Roll, estate: Estate, *, actor: StaffUser, kid: str, sig
 
 
 def roll_document(roll: Roll, estate: Estate) -> dict:
-    """The public roll, in the verifier's roll format (the audit bundle's ``estate``,
-    ``supervisors`` and ``roll`` sections): ``ownersvote verify`` checks it offline."""
-    from webapp.auth.models import StaffUser
+    """The public roll, in the verifier's roll format (the audit bundle's ``supervisors`` and
+    ``roll`` sections): ``ownersvote verify`` checks it offline.  Only what a signature covers."""
+    from webapp.rolls.verification import supervisor_keys
 
     payload = roll.payload
-    supervisors = []
+    trusted = supervisor_keys(estate.id)
+    supervisors, seen = [], set()
     for signature in roll.signatures:
-        user = db.session.get(StaffUser, signature.staff_user_id)
-        supervisors.append({"kid": signature.kid, "jwk": signature.jwk, "name": user.display_name if user else signature.kid})
+        if signature.kid in seen:
+            continue
+        seen.add(signature.kid)
+        supervisors.append({"kid": signature.kid, "jwk": trusted.get(signature.kid, signature.jwk)})
     return {
         "format": "ownersvote-roll",
-        "version": 1,
-        "estate": {"id": payload["estate"], "name": estate.name, "slug": estate.slug},
+        "version": 2,
+        "estate": {"id": payload["estate"]},
         "supervisors": supervisors,
         "roll": {
             "id": payload["roll"],
             "frozen_at": payload["frozen_at"],
-            "root": roll.root,
+            "root": payload["root"],
             "size": payload["size"],
             "area": payload["area"],
             "heads": payload["heads"],
-            "required_signatures": roll.required_signatures,
+            "required_signatures": payload["required_signatures"],
             "signatures": [{"kid": s.kid, "sig": s.sig} for s in roll.signatures],
             "entries": [e.entry for e in roll.entries],
         },

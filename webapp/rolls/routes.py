@@ -76,15 +76,65 @@ def _public_estate(slug: str) -> Estate:
     return estate
 
 
+PAGE_SIZE = 100
+
+
 @bp.get("/p/<slug>/roll/<int:seq>")
 def public(slug: str, seq: int):
+    from webapp.rolls.verification import check_roll
+
     estate = _public_estate(slug)
     roll = _roll(estate, seq)
+    check = check_roll(roll)
+    position_of = {e["member"]: i for i, e in enumerate(check.entries)}
     mine = None
     if is_owner() and current_user.estate_id == estate.id and current_user.member_ref:
-        mine = next((e for e in roll.entries if e.member_ref == current_user.member_ref), None)
+        row = next((e for e in roll.entries if e.member_ref == current_user.member_ref), None)
+        mine = row.entry if row is not None else None
     show_refs = is_staff() and (current_user.is_platform_admin or current_user.role_in(estate.id) is Role.supervisor)
-    return render_template("rolls/public.html", estate=estate, roll=roll, mine=mine, show_refs=show_refs)
+    pages = max(1, -(-len(check.entries) // PAGE_SIZE))
+    if request.args.get("mine") and mine is not None:
+        page = position_of.get(mine["member"], 0) // PAGE_SIZE + 1
+    else:
+        page = request.args.get("page", "1")
+        page = min(pages, max(1, int(page))) if page.isdigit() and len(page) < 7 else 1
+    shown = check.entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    units = _units_by_member(roll, [e["member"] for e in shown]) if show_refs else {}
+    return render_template("rolls/public.html", estate=estate, roll=roll, check=check, shown=shown, mine=mine,
+                           show_refs=show_refs, units=units, page=page, pages=pages, signers=_signers(roll, check))
+
+
+def _units_by_member(roll: Roll, members: list[str]) -> dict[str, str]:
+    """Supervisors see which units stand behind each pseudonym (never the public)."""
+    from webapp.registry.counting import DEVELOPER_MEMBER_ID
+    from webapp.registry.models import Unit
+    from webapp.rolls.models import RollEntry
+
+    refs = dict(db.session.execute(select(RollEntry.member, RollEntry.member_ref).where(RollEntry.roll_id == roll.id, RollEntry.member.in_(members))).all())
+    owner_ids = {int(ref.split(":", 1)[1]) for ref in refs.values() if ref.startswith("owner:")}
+    labels: dict[int, list[str]] = {}
+    if owner_ids:
+        for unit in db.session.scalars(select(Unit).where(Unit.owner_id.in_(owner_ids))):
+            labels.setdefault(unit.owner_id, []).append(unit.label)
+    out = {}
+    for member, ref in refs.items():
+        if ref == DEVELOPER_MEMBER_ID:
+            out[member] = _("developer's unsold and undelivered units")
+        else:
+            found = sorted(labels.get(int(ref.split(":", 1)[1]), []))
+            out[member] = ", ".join(found[:4]) + (f" …(+{len(found) - 4})" if len(found) > 4 else "")
+    return out
+
+
+def _signers(roll: Roll, check) -> list[dict]:
+    from webapp.auth.models import StaffUser
+
+    out = []
+    for signature in roll.signatures:
+        user = db.session.get(StaffUser, signature.staff_user_id)
+        out.append({"name": user.display_name if user else "?", "kid": signature.kid, "at": signature.signed_at,
+                    "valid": signature.kid in check.signers})
+    return out
 
 
 @bp.get("/p/<slug>/roll/<int:seq>.json")

@@ -74,8 +74,9 @@
       roll.entries.forEach(function (e) { heads += e.heads; area += centi(e.area); });
       var ok = root === roll.root && roll.entries.length === roll.size && heads === roll.heads && format(area) === roll.area;
       // The browser signs the payload it rebuilt from what it checked, never one handed to it.
-      payload = { type: "ownersvote-roll", v: 1, estate: doc.estate.id, roll: roll.id, root: root,
-                  size: roll.entries.length, area: format(area), heads: heads, frozen_at: roll.frozen_at };
+      payload = { type: "ownersvote-roll", v: 2, estate: doc.estate.id, roll: roll.id, root: root,
+                  size: roll.entries.length, area: format(area), heads: heads, frozen_at: roll.frozen_at,
+                  required_signatures: roll.required_signatures };
       check.textContent = (ok ? button.getAttribute("data-msg-verified") : button.getAttribute("data-msg-mismatch")) + " " + root;
       check.className = "flash " + (ok ? "flash-success" : "flash-error");
       button.disabled = !ok;
