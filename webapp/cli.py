@@ -162,7 +162,7 @@ def import_registry(slug: str, file: Path, dry_run: bool) -> None:
         lines = [f"rejected: {len(exc.problems)} problem(s); nothing was changed / 文件有 {len(exc.problems)} 处问题，未做任何修改"]
         for problem in exc.problems:
             where = f"row {problem.row}" if problem.row else "file"
-            column = f" [{problem.column}]" if problem.column else ""
+            column = f" [{problem.header}]" if problem.header else ""
             lines.append(f"  {where}{column}: {problem.en} / {problem.zh}")
         for zh, en in exc.warnings:
             lines.append(f"  warning: {en} / {zh}")

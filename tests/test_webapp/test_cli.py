@@ -48,7 +48,8 @@ def test_a_rejected_import_exits_non_zero_with_the_full_report_and_changes_nothi
     bad.write_bytes(csv_bytes(f"1,101,0,,张三,{ZHANG},,", "1,102,80,,李四,123,,"))
     result = run("import-registry", "lvyuan", str(bad), check=False)
     assert result.returncode == 1
-    assert "row 2 [area]" in result.stderr and "row 3 [id_number]" in result.stderr and "nothing was changed" in result.stderr
+    assert "row 2 [面积]" in result.stderr and "row 3 [证件号]" in result.stderr and "nothing was changed" in result.stderr
+    assert "identity number '1*3'" in result.stderr and "证件号“1*3”无效" in result.stderr
     assert json.loads(run("members", "lvyuan", "--json").stdout)["total_heads"] == 4
 
 

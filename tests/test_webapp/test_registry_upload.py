@@ -47,8 +47,20 @@ def test_a_rejected_file_shows_every_bad_row_in_chinese(client, post, admin, db_
     response = upload(post, csv_bytes(f"1,101,0,,张三,{ZHANG},,", "1,102,80,,李四,123,,"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "面积“0”不是正数" in page and "证件号“123”无效" in page
+    assert "面积“0”不是正数" in page and "证件号“1*3”无效" in page
     assert db_session.scalar(select(func.count(RegistryImport.id))) == 0
+
+
+def test_the_report_names_the_file_s_own_headers_and_a_masked_identity_number(client, post, admin, db_session):
+    bad = "110105194912310021"  # a wrong check digit
+    data = csv_bytes(f"1,101,89.5,张三,{ZHANG}", f"1,102,80,李四,{bad}", header="楼栋,房号,面积,业主,证件号码")
+    page = upload(post, data).get_data(as_text=True)
+    row = re.search(r"<tr><td class=\"num\">3</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    assert row and row.group(1) == "证件号码" and "110105********0021" in row.group(2)
+    assert "id_number" not in page and bad not in page
+    post("/lang", {"lang": "en"})
+    page = upload(post, csv_bytes(f"1,101,89.5,张三,{bad}", header="building,unit,area,owner,id")).get_data(as_text=True)
+    assert "<td>id</td>" in page and "identity number &#39;110105********0021&#39;" in page
 
 
 def test_a_preview_cannot_be_applied_after_the_registry_changed(client, post, admin, db_session):
