@@ -53,6 +53,20 @@ def test_a_rejected_import_exits_non_zero_with_the_full_report_and_changes_nothi
     assert json.loads(run("members", "lvyuan", "--json").stdout)["total_heads"] == 4
 
 
+def test_an_import_removing_most_units_needs_confirm_removal(run, tmp_path):
+    from tests.test_registry.test_removal import registry_of
+
+    full, partial = tmp_path / "full.csv", tmp_path / "partial.csv"
+    full.write_bytes(registry_of(40))
+    partial.write_bytes(registry_of(3))
+    run("import-registry", "lvyuan", str(full))
+    assert "needs --confirm-removal 37" in run("import-registry", "lvyuan", str(partial), "--dry-run").stdout
+    refused = run("import-registry", "lvyuan", str(partial), check=False)
+    assert refused.returncode == 1 and "remove 37 of the 40 current units" in refused.stderr and "--confirm-removal 37" in refused.stderr
+    assert json.loads(run("members", "lvyuan", "--json").stdout)["total_heads"] == 40
+    assert "37 removed" in run("import-registry", "lvyuan", str(partial), "--confirm-removal", "37").stdout
+
+
 def test_an_unknown_estate_is_an_error(run, tmp_path):
     result = run("members", "nowhere", "--json", check=False)
     assert result.returncode == 2 and "no estate" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -110,13 +111,16 @@ def _diff(plan: RegistryPlan, current: dict[tuple[str, str], Unit], owners: dict
     return diff
 
 
-def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str) -> RegistryDiff:
+def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard: Callable[[RegistryDiff], None] | None = None) -> RegistryDiff:
     """Make the estate's registry equal to the plan, keeping the rows (and their ids) of units
-    and owners that stay, in the caller's transaction."""
+    and owners that stay, in the caller's transaction.  ``guard`` is shown the diff before
+    anything is written; it raises to refuse the change."""
     # The current registry is read once, for the diff and for the changes.
     current = _by_label(_units(estate))
     owners = _owners(estate)
     diff = _diff(plan, current, dict(owners))
+    if guard is not None:
+        guard(diff)
     reordered = False
     for key, owner_plan in plan.owners.items():
         owner = owners.get(key)
