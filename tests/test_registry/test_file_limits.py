@@ -73,7 +73,7 @@ def test_a_zip_bomb_workbook_is_refused_by_its_inflated_size_before_openpyxl_rea
     assert len(data) < 2 * 2**20
     start = time.perf_counter()
     error = refused(data)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
     assert "50.0 MB" in error.en and "50.0 MB" in error.zh and "not read" in error.en
 
 
@@ -148,7 +148,7 @@ def test_a_sheet_running_on_in_blank_rows_is_refused_once_past_the_row_limit(mon
     rows = _cells(2, ["1", "101", "89.5", "张三", ZHANG]) + b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     start = time.perf_counter()
     error = refused(workbook_with_sheet(rows, dimension="A1:E1048576"))
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
     assert "more than 1,000 rows (blank ones included)" in error.en and "1,000 行（含空行）" in error.zh
 
 

@@ -134,3 +134,12 @@ def test_the_lists_of_added_and_removed_units_say_how_many_more_there_are(client
     page = client.get(staged_path(upload(post, registry_of(75, first=41)))).get_data(as_text=True)
     assert "新增房屋：75" in page and "…及另外 45 套" in page  # 30 listed
     assert "移除房屋：40" in page and "…及另外 10 套" in page
+
+
+def test_an_xlsx_bomb_upload_is_refused_with_the_limit_in_chinese(client, post, admin, db_session):
+    from tests.test_registry.test_file_limits import workbook_with_sheet
+
+    response = upload(post, workbook_with_sheet(b"<row/>" * (3 * 2**20 // 6)), "registry.xlsx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "压缩了" in page and "上限 100 倍" in page and "不予读取" in page
+    assert db_session.scalar(select(func.count(RegistryImport.id))) == 0
