@@ -136,11 +136,15 @@ def _load_estate(slug: str):
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and show the changes without applying them.")
+@click.option(
+    "--confirm-removal", type=int, metavar="N",
+    help="Needed when the file removes more than 10% of the units (and at least 10): the number of units it removes.",
+)
 @with_app
-def import_registry(slug: str, file: Path, dry_run: bool) -> None:
+def import_registry(slug: str, file: Path, dry_run: bool, confirm_removal: int | None) -> None:
     """Import the registry FILE (CSV or XLSX) into the estate SLUG, all or nothing."""
     from webapp.core.db import db
-    from webapp.registry.importing import import_file, validate_file
+    from webapp.registry.importing import RemovalNotConfirmed, import_file, removal_of, validate_file
     from webapp.registry.operations import diff_registry
     from webapp.registry.parsing import RegistryFileError
     from webapp.registry.plan import RegistryRejected
@@ -151,9 +155,19 @@ def import_registry(slug: str, file: Path, dry_run: bool) -> None:
         if dry_run:
             plan = validate_file(data, file.name)
             diff = diff_registry(target, plan)
+            removal = removal_of(plan, diff)
+            if removal.needs_confirmation:
+                click.echo(
+                    f"warning: this file removes {removal.units} of the {removal.current_units} units ({removal.percent}%); "
+                    f"applying it needs --confirm-removal {removal.units} / 此文件将移除 {removal.current_units} 套房屋中的 "
+                    f"{removal.units} 套，导入时须加 --confirm-removal {removal.units}"
+                )
         else:
-            diff = import_file(target, data, file.name, actor="cli")
+            diff = import_file(target, data, file.name, actor="cli", confirm_removal=confirm_removal)
             plan = None
+    except RemovalNotConfirmed as exc:
+        db.session.rollback()
+        _fail(f"rejected: {exc.en} / {exc.zh}\nto confirm / 确认移除: --confirm-removal {exc.removal.units}")
     except RegistryFileError as exc:
         db.session.rollback()
         _fail(f"rejected: {exc.en} / {exc.zh}\nnothing was changed / 未做任何修改")
@@ -162,7 +176,7 @@ def import_registry(slug: str, file: Path, dry_run: bool) -> None:
         lines = [f"rejected: {len(exc.problems)} problem(s); nothing was changed / 文件有 {len(exc.problems)} 处问题，未做任何修改"]
         for problem in exc.problems:
             where = f"row {problem.row}" if problem.row else "file"
-            column = f" [{problem.column}]" if problem.column else ""
+            column = f" [{problem.header}]" if problem.header else ""
             lines.append(f"  {where}{column}: {problem.en} / {problem.zh}")
         for zh, en in exc.warnings:
             lines.append(f"  warning: {en} / {zh}")

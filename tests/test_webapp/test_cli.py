@@ -48,8 +48,23 @@ def test_a_rejected_import_exits_non_zero_with_the_full_report_and_changes_nothi
     bad.write_bytes(csv_bytes(f"1,101,0,,张三,{ZHANG},,", "1,102,80,,李四,123,,"))
     result = run("import-registry", "lvyuan", str(bad), check=False)
     assert result.returncode == 1
-    assert "row 2 [area]" in result.stderr and "row 3 [id_number]" in result.stderr and "nothing was changed" in result.stderr
+    assert "row 2 [面积]" in result.stderr and "row 3 [证件号]" in result.stderr and "nothing was changed" in result.stderr
+    assert "identity number '1*3'" in result.stderr and "证件号“1*3”无效" in result.stderr
     assert json.loads(run("members", "lvyuan", "--json").stdout)["total_heads"] == 4
+
+
+def test_an_import_removing_most_units_needs_confirm_removal(run, tmp_path):
+    from tests.test_registry.test_removal import registry_of
+
+    full, partial = tmp_path / "full.csv", tmp_path / "partial.csv"
+    full.write_bytes(registry_of(40))
+    partial.write_bytes(registry_of(3))
+    run("import-registry", "lvyuan", str(full))
+    assert "needs --confirm-removal 37" in run("import-registry", "lvyuan", str(partial), "--dry-run").stdout
+    refused = run("import-registry", "lvyuan", str(partial), check=False)
+    assert refused.returncode == 1 and "remove 37 of the 40 current units" in refused.stderr and "--confirm-removal 37" in refused.stderr
+    assert json.loads(run("members", "lvyuan", "--json").stdout)["total_heads"] == 40
+    assert "37 removed" in run("import-registry", "lvyuan", str(partial), "--confirm-removal", "37").stdout
 
 
 def test_an_unknown_estate_is_an_error(run, tmp_path):

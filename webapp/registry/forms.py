@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import StringField
 
 
 class UploadForm(FlaskForm):
@@ -14,3 +15,12 @@ class UploadForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     pass
+
+
+class ApplyForm(ConfirmForm):
+    # Typed only when the import removes many units (webapp.registry.importing.Removal).
+    removal_confirmation = StringField(_l("Number of units to be removed"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+    def typed_removal(self) -> int | None:
+        text = "".join((self.removal_confirmation.data or "").split()).replace(",", "").replace("，", "")
+        return int(text) if text.isdigit() else None

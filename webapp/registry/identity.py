@@ -99,3 +99,36 @@ def mask_id(number: str) -> str:
 
 def mask_phone(number: str) -> str:
     return number[:3] + "****" + number[-4:] if len(number) >= 8 else "*" * len(number)
+
+
+def mask_for_report(value: str, head: int, tail: int) -> str:
+    """Enough of a bad number for the person who uploaded the file to find it there, never all of
+    it: the first ``head`` and last ``tail`` characters with the middle masked.  A short value
+    shows fewer, so that at least a third of it (and at least one character) stays hidden.
+
+    Only for the import report, which goes to the staff member holding the file: stored masks
+    (``mask_id``) never show the tail, which owners prove at registration."""
+    hidden = max(1, -(-len(value) // 3))
+    while head + tail > len(value) - hidden:
+        if head > tail:
+            head -= 1
+        else:
+            tail -= 1
+    return value[:head] + "*" * (len(value) - head - tail) + (value[len(value) - tail:] if tail else "")
+
+
+_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def id_problem(number: str) -> tuple[str, str]:
+    """Why a normalised number is not a valid identity number, in Chinese and English."""
+    if _SCIENTIFIC_RE.match(number):
+        return (
+            "Excel 把它存成了数字，后几位已丢失；请把该列设为文本，重新填入证件号",
+            "Excel stored it as a number and lost its last digits; format the column as text and enter the numbers again",
+        )
+    if len(number) != 18:
+        return f"共 {len(number)} 位，应为 18 位", f"it has {len(number)} character{'' if len(number) == 1 else 's'} instead of 18"
+    if not (_RESIDENT_RE.match(number) or _USCC_RE.match(number)):
+        return "含有证件号中不会出现的字符", "it contains characters no identity number has"
+    return "校验位不符，可能有输错的字符", "its check character does not match, so a character is probably mistyped"

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from webapp.registry import identity
-from webapp.registry.parsing import RawTable
+from webapp.registry.parsing import COLUMNS, RawTable
 
 _AREA_RE = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
 _SPLIT_RE = re.compile(r"\s*[、;；]\s*")
@@ -30,10 +30,11 @@ BASIS_VALUES = {
 
 @dataclass(frozen=True)
 class RowProblem:
-    row: int
-    column: str | None
+    row: int  # as a spreadsheet shows it; 0 for the file as a whole
+    column: str | None  # our column name
     zh: str
     en: str
+    header: str | None = None  # the column's header exactly as written in the file
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def build_plan(table: RawTable, pii_key: str | bytes) -> RegistryPlan:
     names_by_id: dict[str, tuple[str, int]] = {}
 
     def bad(row: int, column: str | None, zh: str, en: str) -> None:
-        problems.append(RowProblem(row, column, zh, en))
+        header = table.headers.get(column, COLUMNS[column][0]) if column else None
+        problems.append(RowProblem(row, column, zh, en, header))
 
     for row, values in table.rows:
         building, number = values["building"].strip(), values["unit"].strip()
@@ -203,27 +205,33 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
     for index, (name, raw_id) in enumerate(zip(names, ids)):
         number = identity.normalize_id(raw_id)
         kind = identity.classify_id(number)
+        # Enough of a bad number to find it in the file (first 6, last 4), never all of it.
+        shown = identity.mask_for_report(number, 6, 4)
         if kind is None:
-            shown = raw_id if len(raw_id) <= 4 else raw_id[:4] + "…"
-            bad(row, "id_number", f"证件号“{shown}”无效（第 {index + 1} 个，须为18位身份证号或统一社会信用代码，校验位正确）", f"identity number '{shown}' (no. {index + 1}) is not a valid 18-character resident ID or unified social credit code")
+            why_zh, why_en = identity.id_problem(number)
+            bad(row, "id_number", f"证件号“{shown}”无效：{why_zh}（第 {index + 1} 个；须为 18 位居民身份证号或统一社会信用代码）", f"identity number '{shown}' (no. {index + 1}) is not a valid 18-character resident ID or unified social credit code: {why_en}")
             ok = False
             continue
         if number in seen_in_row:
-            bad(row, "id_number", "同一行中证件号重复", "the same identity number appears twice in the row")
+            bad(row, "id_number", f"同一行中证件号“{shown}”重复", f"identity number '{shown}' appears twice in the row")
             ok = False
             continue
         seen_in_row.add(number)
         id_hash = identity.keyed_hash(pii_key, number, purpose="id")
         earlier = names_by_id.get(id_hash)
         if earlier and earlier[0] != name:
-            bad(row, "owner", f"证件号 {identity.mask_id(number)} 在第 {earlier[1]} 行对应“{earlier[0]}”，此处为“{name}”", f"identity number {identity.mask_id(number)} belongs to '{earlier[0]}' in row {earlier[1]} but to '{name}' here")
+            bad(row, "owner", f"证件号 {shown} 在第 {earlier[1]} 行对应“{earlier[0]}”，此处为“{name}”", f"identity number {shown} belongs to '{earlier[0]}' in row {earlier[1]} but to '{name}' here")
             ok = False
         names_by_id.setdefault(id_hash, (name, row))
         phone_hash = phone_masked = None
         if phones and index < len(phones) and phones[index]:
             phone = identity.normalize_phone(phones[index])
             if not identity.is_mobile(phone):
-                bad(row, "phone", f"手机号“{identity.mask_phone(phone)}”无效", f"phone number '{identity.mask_phone(phone)}' is not a mainland mobile number")
+                shown_phone = identity.mask_for_report(phone, 3, 4)
+                if len(phone) == 11:
+                    bad(row, "phone", f"手机号“{shown_phone}”无效", f"phone number '{shown_phone}' is not a mainland mobile number")
+                else:
+                    bad(row, "phone", f"手机号“{shown_phone}”无效：共 {len(phone)} 位，应为 11 位", f"phone number '{shown_phone}' is not a mainland mobile number: it has {len(phone)} characters instead of 11")
                 ok = False
             else:
                 phone_hash = identity.keyed_hash(pii_key, phone, purpose="phone")

@@ -9,8 +9,8 @@ from webapp.core.db import db
 from webapp.core.i18n import pick
 from webapp.estates.models import Estate
 from webapp.registry.counting import format_area
-from webapp.registry.forms import ConfirmForm, UploadForm
-from webapp.registry.importing import StaleImport, apply_staged, stage_import
+from webapp.registry.forms import ApplyForm, ConfirmForm, UploadForm
+from webapp.registry.importing import RemovalNotConfirmed, StaleImport, apply_staged, removal_of, stage_import
 from webapp.registry.models import RegistryImport
 from webapp.registry.operations import diff_registry
 from webapp.registry.parsing import RegistryFileError
@@ -48,23 +48,31 @@ def preview(estate: Estate, import_id: int):
     diff = diff_registry(estate, plan)
     total = sum(u.area_centi for u in plan.units)
     return render_template(
-        "registry/preview.html", estate=estate, staged=staged, plan=plan, diff=diff, form=ConfirmForm(),
-        total_area=format_area(total),
+        "registry/preview.html", estate=estate, staged=staged, plan=plan, diff=diff, form=ApplyForm(),
+        total_area=format_area(total), removal=removal_of(plan, diff), shown=PREVIEW_LIST_LENGTH,
     )
+
+
+PREVIEW_LIST_LENGTH = 30  # unit labels listed per line of the preview; the rest are counted
 
 
 @bp.post("/import/<int:import_id>/apply")
 @estate_view()
 def apply(estate: Estate, import_id: int):
     staged = in_estate(RegistryImport, import_id, estate)
-    if not ConfirmForm().validate_on_submit():
+    form = ApplyForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        diff = apply_staged(estate, staged, actor=current_user)
+        diff = apply_staged(estate, staged, actor=current_user, confirm_removal=form.typed_removal())
     except StaleImport as exc:
         db.session.rollback()
         flash(pick(exc), "error")
         return redirect(url_for("registry.upload", slug=estate.slug))
+    except RemovalNotConfirmed as exc:
+        db.session.rollback()
+        flash(pick(exc), "error")
+        return redirect(url_for("registry.preview", slug=estate.slug, import_id=staged.id))
     db.session.commit()
     flash(
         _("Registry applied: %(a)d units added, %(c)d changed, %(r)d removed.", a=len(diff.added_units), c=len(diff.changed_units), r=len(diff.removed_units)),
