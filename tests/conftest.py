@@ -175,3 +175,25 @@ def login(post):
         return response
 
     return do
+
+
+@pytest.fixture
+def estate(make_estate, db_session):
+    """The small estate of tests/test_registry's GOOD registry: 张三 (1-101 and 2-201), 李四 and
+    王五 (co-owners of 1-102), the developer's 3-301 and 3-302, a company's shop S-1."""
+    from tests.test_registry.test_import import GOOD
+    from webapp.registry.importing import import_file
+
+    estate = make_estate()
+    import_file(estate, GOOD, "registry.csv", actor="test")
+    db_session.commit()
+    return estate
+
+
+@pytest.fixture
+def staff(estate, make_staff):
+    return {
+        "organiser": make_staff("organiser", estate=estate, role="organiser"),
+        "supervisor": make_staff("supervisor", estate=estate, role="supervisor"),
+        "supervisor2": make_staff("supervisor2", estate=estate, role="supervisor"),
+    }

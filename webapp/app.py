@@ -47,8 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.owners.staff_routes import bp as onboarding_bp
     from webapp.registry.routes import bp as registry_bp
     from webapp.rolls.routes import bp as rolls_bp
+    from webapp.assemblies.routes import bp as assemblies_bp
+    from webapp.candidates.routes import bp as candidates_bp
+    from webapp.voting.routes import bp as voting_bp
+    from webapp.proxies.routes import bp as proxies_bp
+    from webapp.results.routes import bp as results_bp
 
-    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
+                      candidates_bp, voting_bp, proxies_bp, results_bp):
         app.register_blueprint(blueprint)
     token_logging.install()
 

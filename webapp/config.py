@@ -97,6 +97,7 @@ class Settings:
         return {
             "SECRET_KEY": self.secret_key,
             "OWNERSVOTE_PII_HMAC_KEY": self.pii_hmac_key,
+            "OWNERSVOTE_ENV": self.env,
             "OWNERSVOTE_TIMEZONE": self.timezone,
             "OWNERSVOTE_REDIS_URL": self.redis_url,
             "OWNERSVOTE_BASE_URL": self.base_url,

@@ -8,8 +8,15 @@ from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport,
 from webapp.rolls.models import Roll, RollEntry, RollSignature
 from webapp.core.models import DeviceChallenge, ServerSession
 from webapp.auth.models import LoginThrottle
-from webapp.owners.models import SmsCode
+from webapp.owners.models import Notification, SmsCode
+from webapp.attachments.models import Attachment
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion
+from webapp.candidates.models import Candidate
+from webapp.voting.models import Ballot, BallotInspection, BallotLog, LogNode, PaperEntry, PaperSheet, TreeHead
+from webapp.proxies.models import Proxy
+from webapp.results.models import Certification, Objection, TallyRecord
 
 metadata = db.metadata
 
-__all__ = ["DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]
+__all__ = ["Certification", "Objection", "TallyRecord", "Notification", "AgendaItem", "Assembly", "Attachment", "Ballot", "BallotInspection", "BallotLog", "Bidder", "Candidate", "LogNode",
+           "NoticeVersion", "PaperEntry", "PaperSheet", "Proxy", "TreeHead", "DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]

@@ -7,31 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from crypto.keys import generate_ed25519, generate_p256
-from tests.test_registry.test_import import GOOD
 from webapp.owners import operations as ops
-from webapp.registry.importing import import_file
 from webapp.registry.models import Unit
 
 ZHANG_TAIL = "31002X"  # 11010519491231002X, 张三, sole owner of 1-101 and 2-201
 LI_TAIL = "010014"  # 440524188001010014, 李四, first-listed co-owner of 1-102
 WANG_TAIL = "074477"  # 110101199003074477, 王五, second co-owner of 1-102
-
-
-@pytest.fixture
-def estate(make_estate, db_session):
-    estate = make_estate()
-    import_file(estate, GOOD, "registry.csv", actor="test")
-    db_session.commit()
-    return estate
-
-
-@pytest.fixture
-def staff(estate, make_staff):
-    return {
-        "organiser": make_staff("organiser", estate=estate, role="organiser"),
-        "supervisor": make_staff("supervisor", estate=estate, role="supervisor"),
-        "supervisor2": make_staff("supervisor2", estate=estate, role="supervisor"),
-    }
 
 
 @pytest.fixture

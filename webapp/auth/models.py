@@ -24,6 +24,9 @@ class StaffUser(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    # Keyed hash of the staff member's identity number, when recorded: lets the app see that a
+    # supervisor is also an owner who voted (who may then certify only where the estate allows).
+    id_hash: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

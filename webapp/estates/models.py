@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text, false
+from sqlalchemy import JSON, CheckConstraint, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.core.db import UTCDateTime, db, utcnow
@@ -15,6 +15,8 @@ class Estate(db.Model):
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("roll_signatures_required >= 1", name="roll_signatures_positive"),
         CheckConstraint("letter_valid_days BETWEEN 1 AND 365", name="letter_validity_range"),
+        CheckConstraint("tally_signatures_required >= 1", name="tally_signatures_positive"),
+        CheckConstraint("notice_period_days >= 0", name="notice_period_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +32,24 @@ class Estate(db.Model):
     letter_valid_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     help_text: Mapped[str | None] = mapped_column(Text)
     organiser_label: Mapped[str | None] = mapped_column(String(200))
+    # The estate's rules of procedure (议事规则) as far as assemblies need them; an assembly takes
+    # a snapshot when its notice is first published.
+    # Stricter thresholds by category, in the tally's format ({"6": {"approval": {"at_least": "4/5"}}});
+    # never looser than Civil Code Art. 278 (refused when saved).
+    thresholds: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    alternates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tally_signatures_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    notice_period_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    candidate_publication_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    results_publication_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Candidates' eligibility conditions (local regulations; shown on the nomination form).
+    eligibility_rules: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # A policy target for the committee's composition (e.g. the share of party members, 50 %),
+    # shown to supervisors as information only.
+    party_target_percent: Mapped[int | None] = mapped_column(Integer)
+    turnout_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    voters_may_certify: Mapped[bool] = mapped_column(default=False, server_default=false())
+    proxy_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -30,6 +30,8 @@ class Invitation(db.Model):
     void_reason: Mapped[str | None] = mapped_column(Text)
     # Wrong identity answers given with this letter; past the limit the letter is locked.
     failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    # A proxy's own letter (for the person an owner authorised), rather than an owner's.
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("proxies.id", ondelete="CASCADE"), index=True)
 
     unit = relationship("Unit")
 
@@ -64,6 +66,12 @@ class Registration(UserMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A proxy's registration: votes for the owner's member in one assembly, never as an owner.
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("proxies.id", ondelete="CASCADE"), index=True)
+    # A mobile number the owner gave for notices (opt-in), encrypted with a key derived from the
+    # PII key; shown masked.  Never the registry's number, which exists only as a keyed hash.
+    notify_phone_enc: Mapped[str | None] = mapped_column(Text)
+    notify_phone_masked: Mapped[str | None] = mapped_column(String(16))
 
     unit = relationship("Unit")
     owner = relationship("Owner")
@@ -125,3 +133,20 @@ class SmsCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(10), default="sent")  # sent | used | replaced | spent
+
+
+class Notification(db.Model):
+    """Something an owner should see on their page (a notice published, a result, a decision)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -195,6 +195,22 @@ def register_matched(invitation: Invitation, holder: OwnerHolder) -> Registratio
     return registration
 
 
+def register_proxy(invitation: Invitation, proxy) -> Registration:
+    """An approved proxy's letter was used by the proxy (name and ID tail matched): the
+    registration votes for the owner's member in that one assembly, with its own key."""
+    registration = Registration(
+        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id, owner_id=None, holder_id=None,
+        member_ref=proxy.member_ref, entered_name=proxy.proxy_name, tail_matched=True, state="approved", can_vote=False,
+        decided_at=utcnow(), decision_reason="proxy identity check", proxy_id=proxy.id,
+    )
+    _use(invitation)
+    db.session.add(registration)
+    db.session.flush()
+    record("registration.proxy", actor="automatic check", estate_id=invitation.estate_id, obj=registration, proxy=proxy.id,
+           unit=invitation.unit.label)
+    return registration
+
+
 def register_for_review(invitation: Invitation, name: str, *, tail_matched: bool, holder: OwnerHolder | None = None, note: str | None) -> Registration:
     registration = Registration(
         estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id,

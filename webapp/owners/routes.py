@@ -102,7 +102,19 @@ def join():
     form = IdentityForm(prefix="id")
     review = ReviewForm(prefix="rv")
     mismatch = False
-    if form.submit_ok():
+    if form.submit_ok() and invitation.proxy_id is not None:
+        from webapp.proxies.operations import check_proxy_identity
+
+        proxy = check_proxy_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
+        if proxy is not None:
+            return _register(lambda: ops.register_proxy(invitation, proxy))
+        invitation.failed_checks += 1
+        db.session.commit()
+        mismatch = True
+        if ops.usable_invitation(invitation) is None:
+            session["letter_state"] = "locked"
+            return _unusable(429)
+    elif form.submit_ok():
         holder = ops.check_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
         if holder is not None:
             if invitation.unit.estate.sms_required:

@@ -34,9 +34,12 @@ def roll_label(estate: Estate, seq: int) -> str:
     return f"{estate.slug}/roll-{seq}"
 
 
-def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime | None = None) -> Roll:
+def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime | None = None, assembly=None) -> Roll:
     """Every voting member with area, heads, a pseudonym and its registered voting keys; the
-    Merkle root over them.  Frozen rows are never updated: a changed registry needs a new roll."""
+    Merkle root over them.  Frozen rows are never updated: a changed registry needs a new roll.
+
+    Frozen for an assembly, it also carries the keys of that assembly's approved proxies, and the
+    assembly votes on it."""
     if actor.role_in(estate.id) is not Role.supervisor:
         raise RollError("只有监督员可以冻结名册", "only a supervisor can freeze the roll")
     now = now or utcnow()
@@ -45,11 +48,25 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     if not roster.members:
         raise RollError("名册为空，请先导入房屋和业主", "the registry is empty: import it first")
     keys = voting_keys_by_member(estate)
+    proxies: dict[str, list[dict]] = {}
+    if assembly is not None:
+        from webapp.proxies.operations import proxy_keys_by_member
+
+        if assembly.estate_id != estate.id or assembly.state not in ("draft", "notice"):
+            raise RollError("只能为尚未开始投票的本小区会议冻结名册", "a roll can be frozen only for an assembly of this estate that has not started voting")
+        if assembly.roll_id is not None:
+            raise RollError("这次会议已有冻结的名册", "this assembly already has a frozen roll")
+        from sqlalchemy import select as _select
+        from webapp.proxies.models import Proxy
+
+        if db.session.scalar(_select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.state == "pending").limit(1)) is not None:
+            raise RollError("还有委托书等待审核：请先处理，再冻结名册", "letters of proxy are still waiting for a decision: decide them before freezing")
+        proxies = proxy_keys_by_member(assembly)
     secret = pseudonym_secret(pii_key)
     built = []
     for member in roster.members:
         pseudonym = croll.pseudonymous_member_id(secret, str(estate.id), str(seq), member.id)
-        entry = croll.roll_entry(pseudonym, member.area_centi, member.heads, keys.get(member.id, []))
+        entry = croll.roll_entry(pseudonym, member.area_centi, member.heads, keys.get(member.id, []), proxies.get(member.id, []))
         built.append((pseudonym, member, entry))
     built.sort(key=lambda row: row[0])
     entries = [row[2] for row in built]
@@ -68,8 +85,11 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     ]
     db.session.add(roll)
     db.session.flush()
+    if assembly is not None:
+        assembly.roll_id = roll.id
     record("roll.freeze", actor=actor, estate_id=estate.id, obj=roll, seq=seq, root=roll.root, size=roll.size,
-           keys=sum(len(e["keys"]) for e in entries))
+           keys=sum(len(e["keys"]) for e in entries), assembly=getattr(assembly, "id", None),
+           proxy_keys=sum(len(v) for v in proxies.values()))
     return roll
 
 

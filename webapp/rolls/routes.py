@@ -36,11 +36,23 @@ def manage(estate: Estate):
         if not form.validate_on_submit():
             abort(400)
         key = current_app.config["OWNERSVOTE_PII_HMAC_KEY"]
-        done, roll = run_operation(lambda: freeze_roll(estate, actor=current_user, pii_key=key), _("Roll frozen. It now needs the supervisors' signatures."))
+        from webapp.assemblies.models import Assembly
+
+        raw = request.form.get("assembly", "")
+        assembly = db.session.get(Assembly, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        if assembly is not None and assembly.estate_id != estate.id:
+            abort(404)
+        done, roll = run_operation(lambda: freeze_roll(estate, actor=current_user, pii_key=key, assembly=assembly),
+                                   _("Roll frozen. It now needs the supervisors' signatures."))
         if done:
             return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
-    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id))
+    from webapp.assemblies.models import Assembly
+
+    open_assemblies = list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state.in_(("draft", "notice")),
+                                                                     Assembly.roll_id.is_(None))))
+    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id),
+                           assemblies=open_assemblies)
 
 
 @bp.get("/e/<slug>/roll/<int:seq>/sign")

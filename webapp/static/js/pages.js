@@ -101,7 +101,36 @@
     });
   }
 
+  /* Sign a document the server prepared (a candidate's written commitment, …) with this
+   * phone's key: fetch {message, challenge}, sign the message, post {kid, signature, challenge}. */
+  function bindSignDocument(button) {
+    var box = $(button.getAttribute("data-status"));
+    button.addEventListener("click", function () {
+      if (!supported()) { say(box, button.getAttribute("data-msg-unsupported"), "error"); return; }
+      button.disabled = true;
+      say(box, button.getAttribute("data-msg-working"));
+      var record;
+      OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
+        if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+        record = r;
+        return OwnersVote.getJson(button.getAttribute("data-source"));
+      }).then(function (doc) {
+        return OwnersVote.sign(record, doc.message).then(function (signature) {
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, signature: signature, challenge: doc.challenge });
+        });
+      }).then(function (answer) {
+        say(box, button.getAttribute("data-msg-done"), "success");
+        window.location.assign(answer.next);
+      }, function (err) {
+        button.disabled = false;
+        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
+        say(box, text, "error");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-document]"), bindSignDocument);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=signin]"), bindSignin);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-roll]"), bindRollSign);

@@ -1,0 +1,169 @@
+"""An assembly's life, as explicit transitions: draft → notice → voting → closed (→ tallied →
+certified → published → archived, in webapp.results).  Each transition checks where it may
+happen, records its actor and time in the audit log, and can be neither skipped nor reversed.
+
+Voting opens at its time by the server's clock and closes at its time by the database's clock,
+with no manual step and no scheduler that might not run: ``advance`` makes every transition
+that is due, and every page and every ballot that touches an assembly calls it first.  A
+transition is a conditional update (``… WHERE state = 'notice'``), so of two requests that see
+it due at once exactly one makes it and records it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from crypto.notice import notice_digest, sign_notice
+from webapp.assemblies import rules as R
+from webapp.assemblies.models import Assembly, NoticeVersion
+from webapp.assemblies.notice import build_payload, changes
+from webapp.audit.operations import record
+from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
+from webapp.core.timefmt import local
+
+
+class LifecycleError(UserError):
+    pass
+
+
+ORDER = ("draft", "notice", "voting", "closed", "tallied", "certified", "published", "archived")
+STATE_LABELS = {
+    "draft": ("草稿", "draft"),
+    "notice": ("已发布公告", "notice published"),
+    "voting": ("投票中", "voting open"),
+    "closed": ("投票已结束", "voting closed"),
+    "tallied": ("已计票", "tallied"),
+    "certified": ("已核证", "certified"),
+    "published": ("结果公示中", "results published"),
+    "archived": ("已归档", "archived"),
+}
+
+
+def editable(assembly: Assembly) -> bool:
+    """The agenda can change only before voting opens; after a notice, a change needs a new one."""
+    return assembly.state in ("draft", "notice")
+
+
+def touch(assembly: Assembly) -> None:
+    """An edit of the working copy: once a notice is out, it makes the notice stale."""
+    if assembly.state == "notice":
+        assembly.notice_dirty = True
+
+
+def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
+    """Everything that stops this assembly's notice from being published now."""
+    estate = assembly.estate
+    problems: list[tuple[str, str]] = []
+    if assembly.state not in ("draft", "notice"):
+        return [("投票开始后不能再修改公告", "the notice cannot change once voting has opened")]
+    if assembly.state == "notice" and not assembly.notice_dirty:
+        problems.append(("公告没有改动，无需发布新版本", "nothing changed since the last version"))
+    if not assembly.items:
+        problems.append(("议程至少要有一个事项", "the agenda needs at least one item"))
+    problems += R.window_problems(assembly.opens_at, assembly.closes_at, now)
+    first = R.first_allowed_opening(now, estate.notice_period_days)
+    if assembly.opens_at < first:
+        problems.append((
+            f"公告须在投票开始前至少 {estate.notice_period_days} 天发布：现在发布，最早可于 {local(first, estate)} 开始投票，请推迟投票开始时间",
+            f"the notice must be out {estate.notice_period_days} days before voting opens: published now, voting may open "
+            f"at {local(first, estate)} at the earliest; move the opening",
+        ))
+    from webapp.candidates.operations import approved_ids, list_problems
+
+    for item in assembly.items:
+        if item.form == "election":
+            problem = R.seats_problem(item.seats, item.by_election)
+            if problem:
+                problems.append((f"“{item.title}”：{problem[0]}", f"'{item.title}': {problem[1]}"))
+            problems += list_problems(item, now)
+            if item.candidates_published and set(item.candidates_published) != set(approved_ids(item)):
+                problems.append((f"“{item.title}”：候选人名单在公示后有变化，请重新公示",
+                                 f"'{item.title}': the approved candidates changed after the list was published; publish it again"))
+        elif item.form == "selection" and len(item.bidders) < 2:
+            problems.append((f"“{item.title}”：选聘至少需要两家参选企业（只有一家时请改为表决事项）",
+                             f"'{item.title}': a selection needs at least two bidders (for one firm, put a resolution)"))
+    return problems
+
+
+def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = None) -> NoticeVersion:
+    """Publish the notice (or a new version of it): signed by the server, the period restarting."""
+    now = now or utcnow()
+    problems = notice_problems(assembly, now)
+    if problems:
+        raise LifecycleError("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
+    estate = assembly.estate
+    if assembly.rules_snapshot is None:
+        assembly.rules_snapshot = R.rules_snapshot(
+            thresholds=estate.thresholds or {}, alternates=estate.alternates,
+            required_signatures=estate.tally_signatures_required, counting_rule=estate.counting_rule,
+        )
+    version = assembly.notice_version + 1
+    payload = build_payload(assembly, version=version, published_at=now, rules=assembly.rules_snapshot)
+    document = sign_notice(signer, payload)
+    previous = assembly.current_notice
+    notice = NoticeVersion(
+        assembly_id=assembly.id, version=version, published_at=now, published_by_id=getattr(actor, "id", None),
+        document=document, sha256=notice_digest(document), changes=changes(previous.document if previous else None, document),
+    )
+    assembly.notices.append(notice)
+    assembly.notice_version = version
+    assembly.notice_dirty = False
+    first = assembly.state == "draft"
+    assembly.state = "notice"
+    db.session.flush()
+    record("assembly.notice", actor=actor, estate_id=assembly.estate_id, obj=assembly, version=version, sha256=notice.sha256,
+           opens=assembly.opens_at.isoformat(), closes=assembly.closes_at.isoformat(), first=first,
+           changes=[c["en"] for c in notice.changes])
+    return notice
+
+
+def _transition(assembly: Assembly, old: str, new: str, **values) -> bool:
+    done = db.session.execute(
+        update(Assembly).where(Assembly.id == assembly.id, Assembly.state == old).values(state=new, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        db.session.refresh(assembly)
+    return bool(done)
+
+
+def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
+    """Why voting cannot open when its time comes (nothing, if it can)."""
+    problems = []
+    if assembly.notice_dirty:
+        problems.append(("公告发布后有改动但未发布新版本：须发布新版本并重新公告", "the notice was changed after publication: a new version must be published"))
+    if assembly.roll is None:
+        problems.append(("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly"))
+    else:
+        from webapp.rolls.verification import check_roll
+
+        check = check_roll(assembly.roll)
+        if not check.certified:
+            problems.append(("选民名册尚未获得足够的监督员签名，或名册与签名不符", "the electoral roll is not fully signed, or does not match its signatures"))
+    return problems
+
+
+def advance(assembly: Assembly, now: datetime | None = None) -> bool:
+    """Make every transition that is due by the clock; True when one was made (caller commits)."""
+    now = now or utcnow()
+    changed = False
+    if assembly.state == "notice" and now >= assembly.opens_at and now < assembly.closes_at and not opening_blockers(assembly):
+        if _transition(assembly, "notice", "voting", opened_at=now):
+            from webapp.voting.log import open_log
+
+            open_log(assembly, now=now)
+            record("assembly.open", actor="clock", estate_id=assembly.estate_id, obj=assembly,
+                   due=assembly.opens_at.isoformat(), roll=assembly.roll.seq)
+            changed = True
+    if assembly.state == "voting":
+        from webapp.voting.log import close_if_due
+
+        changed = close_if_due(assembly) or changed
+    return changed
+
+
+def state_label(state: str, zh: bool) -> str:
+    label = STATE_LABELS.get(state, (state, state))
+    return label[0] if zh else label[1]

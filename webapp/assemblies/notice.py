@@ -1,0 +1,144 @@
+"""The notice document: built from the organisers' working copy, compared with the version before.
+
+``build_payload`` turns an assembly's rows into the notice of crypto.notice (what owners read,
+what their ballots will hash); ``changes`` says in plain words what a new version changed.
+Pure apart from reading the rows it is handed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core.db import db
+
+
+def ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def fee_text(fee_centi: int) -> str:
+    return f"{fee_centi // 100}.{fee_centi % 100:02d}"
+
+
+def _attachments(kind: str, owner_id: int) -> list[dict]:
+    from webapp.attachments.models import Attachment
+
+    rows = db.session.scalars(select(Attachment).where(Attachment.kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id))
+    return [{"name": a.filename, "sha256": a.sha256} for a in rows]
+
+
+def election_options(item) -> list[dict]:
+    """The published candidates of an election, in the list's published order."""
+    from webapp.candidates.models import Candidate
+
+    ids = list(item.candidates_published or [])
+    found = {c.id: c for c in db.session.scalars(select(Candidate).where(Candidate.id.in_(ids)))} if ids else {}
+    options = []
+    for cid in ids:
+        candidate = found.get(cid)
+        if candidate is None:
+            continue
+        option: dict[str, Any] = {"id": candidate.ballot_id, "name": f"{candidate.name}（{candidate.units}）"}
+        if candidate.statement:
+            option["statement"] = candidate.statement
+        files = _attachments("candidate", candidate.id)
+        if candidate.photo is not None:
+            files.insert(0, {"name": candidate.photo.filename, "sha256": candidate.photo.sha256})
+        if files:
+            option["attachments"] = files
+        options.append(option)
+    return options
+
+
+def selection_options(item) -> list[dict]:
+    options = []
+    for bidder in item.bidders:
+        option: dict[str, Any] = {"id": bidder.ballot_id, "name": bidder.name, "uscc": bidder.uscc, "fee": fee_text(bidder.fee_centi)}
+        if bidder.plan:
+            option["statement"] = bidder.plan
+        files = _attachments("bidder", bidder.id)
+        if files:
+            option["attachments"] = files
+        options.append(option)
+    return options
+
+
+def build_payload(assembly, *, version: int, published_at: datetime, rules: dict, synthetic: bool = False) -> dict:
+    """The notice as crypto.notice specifies it (without type, v, kid and sig)."""
+    estate = assembly.estate
+    items = []
+    for item in assembly.items:
+        entry: dict[str, Any] = {"id": item.ballot_id, "category": item.category, "kind": item.form, "title": item.title}
+        if item.text:
+            entry["text"] = item.text
+        files = _attachments("item", item.id)
+        if files:
+            entry["attachments"] = files
+        if item.form == "election":
+            entry["seats"] = item.seats
+            entry["options"] = election_options(item)
+        elif item.form == "selection":
+            entry["options"] = selection_options(item)
+        items.append(entry)
+    return {
+        "estate": {"id": str(estate.id), "name": estate.name},
+        "assembly": assembly.log_id,
+        "title": assembly.title,
+        "kind": assembly.kind,
+        "version": version,
+        "published_at": ms(published_at),
+        "opens": ms(assembly.opens_at),
+        "closes": ms(assembly.closes_at),
+        "replace_allowed": assembly.replace_allowed,
+        "synthetic": synthetic,
+        "rules": rules,
+        "items": items,
+    }
+
+
+def _by_id(items: list[dict]) -> dict[str, dict]:
+    return {item["id"]: item for item in items}
+
+
+def changes(before: dict | None, after: dict) -> list[dict]:
+    """What a new notice version changed from the one before, in both languages."""
+    if before is None:
+        return []
+    out: list[dict] = []
+
+    def note(zh: str, en: str) -> None:
+        out.append({"zh": zh, "en": en})
+
+    if (before["opens"], before["closes"]) != (after["opens"], after["closes"]):
+        note("投票时间改变", "the voting window changed")
+    for name, zh in (("title", "会议名称"), ("kind", "会议类型"), ("replace_allowed", "是否允许改票")):
+        if before.get(name) != after.get(name):
+            note(f"{zh}改变", f"the {name.replace('_', ' ')} changed")
+    old, new = _by_id(before["items"]), _by_id(after["items"])
+    for item_id, item in new.items():
+        if item_id not in old:
+            note(f"新增事项：{item['title']}", f"item added: {item['title']}")
+            continue
+        was = old[item_id]
+        for name, zh in (("title", "标题"), ("text", "说明"), ("category", "类别"), ("seats", "席位数")):
+            if was.get(name) != item.get(name):
+                note(f"事项“{item['title']}”的{zh}改变", f"item '{item['title']}': {name} changed")
+        if was.get("attachments", []) != item.get("attachments", []):
+            note(f"事项“{item['title']}”的附件改变", f"item '{item['title']}': attachments changed")
+        old_options, new_options = _by_id(was.get("options", [])), _by_id(item.get("options", []))
+        for option_id, option in new_options.items():
+            if option_id not in old_options:
+                note(f"事项“{item['title']}”新增：{option['name']}", f"item '{item['title']}': added {option['name']}")
+            elif old_options[option_id] != option:
+                note(f"事项“{item['title']}”中“{option['name']}”的内容改变", f"item '{item['title']}': {option['name']} changed")
+        for option_id, option in old_options.items():
+            if option_id not in new_options:
+                note(f"事项“{item['title']}”删除：{option['name']}", f"item '{item['title']}': removed {option['name']}")
+    for item_id, item in old.items():
+        if item_id not in new:
+            note(f"删除事项：{item['title']}", f"item removed: {item['title']}")
+    if [i["id"] for i in before["items"]] != [i["id"] for i in after["items"]] and set(old) == set(new):
+        note("事项顺序改变", "the order of the items changed")
+    return out

@@ -1,0 +1,254 @@
+"""Organisers' work on an assembly's agenda: create, edit, items, bidders, attachments.
+
+Every operation checks who may do it (an organiser of this estate), what state allows it, and
+the input; it writes its audit event in the caller's transaction, so a refusal leaves nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from webapp.assemblies import rules as R
+from webapp.assemblies.lifecycle import LifecycleError, editable, touch
+from webapp.assemblies.models import KINDS, AgendaItem, Assembly, Bidder
+from webapp.audit.operations import record
+from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
+from webapp.registry.identity import is_uscc, normalize_id
+
+
+class AssemblyError(UserError):
+    pass
+
+
+def require_organiser(actor, estate_id: int) -> None:
+    from webapp.auth.models import Role
+
+    role = actor.role_in(estate_id) if hasattr(actor, "role_in") else None
+    if role is not Role.organiser:
+        raise AssemblyError("只有本小区的组织者可以编辑会议和议程", "only an organiser of this estate can edit assemblies and agendas")
+
+
+def require_editable(assembly: Assembly) -> None:
+    if not editable(assembly):
+        raise LifecycleError("投票已经开始，议程不能再修改", "voting has started: the agenda can no longer change")
+
+
+def _check_window(opens: datetime, closes: datetime, nomination_deadline: datetime | None, now: datetime) -> None:
+    problems = R.window_problems(opens, closes, now)
+    if nomination_deadline is not None and nomination_deadline >= opens:
+        problems.append(("提名截止时间须早于投票开始时间", "nominations must close before voting opens"))
+    if problems:
+        raise AssemblyError("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+
+
+def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime, replace_allowed: bool = False,
+                    publication_days: int | None = None, nomination_deadline: datetime | None = None, description: str | None = None,
+                    now: datetime | None = None) -> Assembly:
+    require_organiser(actor, estate.id)
+    now = now or utcnow()
+    title = (title or "").strip()
+    if not title:
+        raise AssemblyError("请填写会议名称", "give the assembly a title")
+    if kind not in KINDS:
+        raise AssemblyError("会议类型须为首次、定期或临时", "the kind must be first, regular or extraordinary")
+    _check_window(opens_at, closes_at, nomination_deadline, now)
+    days = publication_days if publication_days is not None else estate.results_publication_days
+    if not 1 <= days <= 90:
+        raise AssemblyError("结果公示期须在 1 到 90 天之间", "the results' publication period must be 1 to 90 days")
+    assembly = Assembly(
+        estate_id=estate.id, title=title[:200], kind=kind, description=(description or "").strip() or None, opens_at=opens_at,
+        closes_at=closes_at, replace_allowed=replace_allowed, publication_days=days, nomination_deadline=nomination_deadline,
+        state="draft", created_by_id=actor.id, created_at=now, notice_version=0,
+    )
+    db.session.add(assembly)
+    db.session.flush()
+    record("assembly.create", actor=actor, estate_id=estate.id, obj=assembly, title=assembly.title, kind=kind,
+           opens=opens_at.isoformat(), closes=closes_at.isoformat(), replace_allowed=replace_allowed)
+    return assembly
+
+
+def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime,
+                    replace_allowed: bool, publication_days: int, nomination_deadline: datetime | None, description: str | None,
+                    now: datetime | None = None) -> dict:
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    now = now or utcnow()
+    if not (title or "").strip():
+        raise AssemblyError("请填写会议名称", "give the assembly a title")
+    if kind not in KINDS:
+        raise AssemblyError("会议类型须为首次、定期或临时", "the kind must be first, regular or extraordinary")
+    _check_window(opens_at, closes_at, nomination_deadline, now)
+    if not 1 <= publication_days <= 90:
+        raise AssemblyError("结果公示期须在 1 到 90 天之间", "the results' publication period must be 1 to 90 days")
+    new = {"title": title.strip()[:200], "kind": kind, "opens_at": opens_at, "closes_at": closes_at, "replace_allowed": replace_allowed,
+           "publication_days": publication_days, "nomination_deadline": nomination_deadline, "description": (description or "").strip() or None}
+    changed = {k: (getattr(assembly, k), v) for k, v in new.items() if getattr(assembly, k) != v}
+    for key, (_old, value) in changed.items():
+        setattr(assembly, key, value)
+    if changed:
+        touch(assembly)
+        db.session.flush()
+        record("assembly.edit", actor=actor, estate_id=assembly.estate_id, obj=assembly,
+               changes={k: {"from": str(a), "to": str(b)} for k, (a, b) in changed.items()})
+    return changed
+
+
+def add_item(assembly: Assembly, *, actor, form: str, category: int, title: str, text: str | None = None,
+             seats: int | None = None, by_election: bool = False) -> AgendaItem:
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    title = (title or "").strip()
+    if not title:
+        raise AssemblyError("请填写事项标题", "give the item a title")
+    if category not in R.CATEGORIES:
+        raise AssemblyError("事项类别须为《民法典》第二百七十八条第一款的第 1 至 9 项", "the category must be 1 to 9 of Civil Code Art. 278 ¶1")
+    if form == "election":
+        if category not in (3, 9):
+            raise AssemblyError("选举事项须属于第 3 类（业主委员会）或第 9 类", "an election belongs to category 3 (the committee) or 9")
+        problem = R.seats_problem(seats, by_election)
+        if problem:
+            raise AssemblyError(*problem)
+    elif form == "selection":
+        seats, by_election = None, False
+    elif form == "resolution":
+        seats, by_election = None, False
+    else:
+        raise AssemblyError("事项形式须为表决、选举或选聘", "the form must be resolution, election or selection")
+    position = (db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
+    item = AgendaItem(assembly_id=assembly.id, position=position, form=form, category=category, title=title[:300],
+                      text=(text or "").strip() or None, seats=seats, by_election=by_election)
+    assembly.items.append(item)
+    touch(assembly)
+    db.session.flush()
+    record("item.add", actor=actor, estate_id=assembly.estate_id, obj=item, assembly=assembly.id, form=form, category=category,
+           title=item.title, seats=seats)
+    return item
+
+
+def update_item(item: AgendaItem, *, actor, category: int, title: str, text: str | None, seats: int | None, by_election: bool) -> None:
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    if not (title or "").strip():
+        raise AssemblyError("请填写事项标题", "give the item a title")
+    if category not in R.CATEGORIES:
+        raise AssemblyError("事项类别须为第 1 至 9 项", "the category must be 1 to 9")
+    if item.form == "election":
+        if category not in (3, 9):
+            raise AssemblyError("选举事项须属于第 3 类或第 9 类", "an election belongs to category 3 or 9")
+        problem = R.seats_problem(seats, by_election)
+        if problem:
+            raise AssemblyError(*problem)
+    else:
+        seats, by_election = None, False
+    before = {"category": item.category, "title": item.title, "text": item.text, "seats": item.seats, "by_election": item.by_election}
+    item.category, item.title, item.text, item.seats, item.by_election = category, title.strip()[:300], (text or "").strip() or None, seats, by_election
+    after = {"category": item.category, "title": item.title, "text": item.text, "seats": item.seats, "by_election": item.by_election}
+    if before != after:
+        touch(assembly)
+        db.session.flush()
+        record("item.edit", actor=actor, estate_id=assembly.estate_id, obj=item,
+               changes={k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]})
+
+
+def remove_item(item: AgendaItem, *, actor) -> None:
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    from webapp.candidates.models import Candidate
+
+    if db.session.scalar(select(func.count(Candidate.id)).where(Candidate.item_id == item.id)):
+        raise AssemblyError("这个选举事项已有提名，不能删除", "this election already has nominations and cannot be removed")
+    record("item.remove", actor=actor, estate_id=assembly.estate_id, obj=item, title=item.title)
+    assembly.items.remove(item)
+    touch(assembly)
+    db.session.flush()
+
+
+def parse_fee(text: str) -> int:
+    """Yuan per m² per month, at most two decimals → fen; a clear refusal otherwise."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d{1,4})(?:\.(\d{1,2}))?\s*", text or "")
+    if not match:
+        raise AssemblyError("物业费请写成每平方米每月多少元，最多两位小数，例如 2.50", "write the fee as yuan per m² per month with at most two decimals, e.g. 2.50")
+    fen = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    if fen <= 0:
+        raise AssemblyError("物业费须大于零", "the fee must be more than zero")
+    return fen
+
+
+def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan: str | None) -> Bidder:
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    if item.form != "selection":
+        raise AssemblyError("只有选聘事项有参选企业", "only a selection has bidders")
+    name = (name or "").strip()
+    if not name:
+        raise AssemblyError("请填写企业名称", "give the firm's name")
+    code = normalize_id(uscc or "")
+    if not is_uscc(code):
+        raise AssemblyError(f"统一社会信用代码“{uscc}”无效（18 位，校验位须符合 GB 32100）",
+                            f"unified social credit code '{uscc}' is not valid (18 characters with the GB 32100 check character)")
+    if any(b.uscc == code for b in item.bidders):
+        raise AssemblyError("这家企业已经在参选名单中", "this firm is already a bidder")
+    bidder = Bidder(item_id=item.id, name=name[:200], uscc=code, fee_centi=parse_fee(fee), plan=(plan or "").strip() or None)
+    item.bidders.append(bidder)
+    touch(assembly)
+    db.session.flush()
+    record("bidder.add", actor=actor, estate_id=assembly.estate_id, obj=bidder, item=item.id, name=bidder.name, uscc=code,
+           fee_centi=bidder.fee_centi)
+    return bidder
+
+
+def remove_bidder(bidder: Bidder, item: AgendaItem, *, actor) -> None:
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    record("bidder.remove", actor=actor, estate_id=assembly.estate_id, obj=bidder, name=bidder.name)
+    item.bidders.remove(bidder)
+    touch(assembly)
+    db.session.flush()
+
+
+def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, filename: str, images_only: bool = False):
+    """Attach a checked file to an item, a candidate or a bidder of this assembly."""
+    from webapp.attachments.models import Attachment
+    from webapp.attachments.storage import check, store
+
+    checked = check(data, filename, images_only=images_only)
+    store(checked)
+    attachment = Attachment(
+        estate_id=assembly.estate_id, assembly_id=assembly.id, kind=kind, owner_id=owner_id, filename=checked.filename,
+        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+        uploaded_by=getattr(actor, "username", None) or str(actor),
+    )
+    db.session.add(attachment)
+    if kind in ("item", "candidate", "bidder", "photo"):
+        touch(assembly)
+    db.session.flush()
+    record("attachment.add", actor=actor if not isinstance(actor, str) else actor, estate_id=assembly.estate_id, obj=attachment,
+           kind=kind, owner=owner_id, filename=checked.filename, sha256=checked.sha256, size=checked.size)
+    return attachment
+
+
+def detach(attachment, assembly: Assembly, *, actor) -> None:
+    require_editable(assembly)
+    record("attachment.remove", actor=actor, estate_id=assembly.estate_id, obj=attachment, filename=attachment.filename, sha256=attachment.sha256)
+    db.session.delete(attachment)
+    touch(assembly)
+    db.session.flush()
+
+
+def set_roll(assembly: Assembly, roll, *, actor) -> None:
+    """Name the frozen roll this assembly votes on (supervisors freeze it for the assembly)."""
+    if assembly.state not in ("draft", "notice"):
+        raise LifecycleError("投票开始后不能更换名册", "the roll cannot change once voting has opened")
+    if roll.estate_id != assembly.estate_id:
+        raise AssemblyError("名册不属于本小区", "the roll is not this estate's")
+    assembly.roll_id = roll.id
+    db.session.flush()
+    record("assembly.roll", actor=actor, estate_id=assembly.estate_id, obj=assembly, roll=roll.seq, root=roll.root)

@@ -1,0 +1,371 @@
+"""Organisers draft assemblies and publish notices; everyone reads the notice."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.assemblies import lifecycle
+from webapp.assemblies import operations as ops
+from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder
+from webapp.assemblies.rules import ARTICLE_278_EN, ARTICLE_278_ZH, CATEGORIES, thresholds_for
+from webapp.assemblies.views import category_name, estate_assemblies, public_assemblies, rules_text, verified
+from webapp.auth.models import Role
+from webapp.core.access import estate_view, in_estate
+from webapp.core.db import db
+from webapp.core.forms import PageForm
+from webapp.core.i18n import is_chinese, pick
+from webapp.core.views import run_operation
+from webapp.estates.models import Estate
+from webapp.estates.operations import get_estate
+
+bp = Blueprint("assemblies", __name__)
+
+
+@bp.app_context_processor
+def _helpers():
+    from datetime import datetime, timezone
+
+    return {
+        "rules_text": rules_text, "category_name": category_name,
+        "state_label": lambda state: lifecycle.state_label(state, is_chinese()),
+        "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc),
+    }
+
+
+def load(estate: Estate, assembly_id: int) -> Assembly:
+    """The assembly of this estate (404 otherwise), with every transition that is due made."""
+    assembly = in_estate(Assembly, assembly_id, estate)
+    if lifecycle.advance(assembly):
+        db.session.commit()
+    return assembly
+
+
+def _item(assembly: Assembly, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.assembly_id != assembly.id:
+        abort(404)
+    return item
+
+
+def _is_organiser(estate: Estate) -> bool:
+    return current_user.role_in(estate.id) is Role.organiser
+
+
+@bp.route("/e/<slug>/assemblies", methods=["GET", "POST"])
+@estate_view(Role.organiser, Role.supervisor)
+def index(estate: Estate):
+    form = AssemblyForm(prefix="a")
+    if request.method == "GET":
+        form.publication_days.data = estate.results_publication_days
+    if form.submit_ok():
+        if not _is_organiser(estate):
+            abort(403)
+        done, assembly = run_operation(lambda: ops.create_assembly(
+            estate, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
+            opens_at=form.in_utc(form.opens_at.data, estate), closes_at=form.in_utc(form.closes_at.data, estate),
+            nomination_deadline=form.in_utc(form.nomination_deadline.data, estate), replace_allowed=form.replace_allowed.data,
+            publication_days=form.publication_days.data,
+        ), _("Assembly created. Now add its agenda items."))
+        if done:
+            return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+    return render_template("assemblies/index.html", estate=estate, assemblies=estate_assemblies(estate), form=form,
+                           organiser=_is_organiser(estate))
+
+
+@bp.route("/e/<slug>/assemblies/<int:assembly_id>", methods=["GET", "POST"])
+@estate_view(Role.organiser, Role.supervisor)
+def detail(estate: Estate, assembly_id: int):
+    assembly = load(estate, assembly_id)
+    form = AssemblyForm(prefix="a", obj=None)
+    item_form = ItemForm(prefix="i")
+    item_form.category.choices = category_choices(is_chinese())
+    if request.method == "GET":
+        from webapp.core.timefmt import zone
+
+        tz = zone(estate)
+        form.title.data, form.kind.data, form.description.data = assembly.title, assembly.kind, assembly.description
+        form.opens_at.data = assembly.opens_at.astimezone(tz).replace(tzinfo=None)
+        form.closes_at.data = assembly.closes_at.astimezone(tz).replace(tzinfo=None)
+        if assembly.nomination_deadline:
+            form.nomination_deadline.data = assembly.nomination_deadline.astimezone(tz).replace(tzinfo=None)
+        form.replace_allowed.data, form.publication_days.data = assembly.replace_allowed, assembly.publication_days
+    elif not _is_organiser(estate):
+        abort(403)
+    elif form.submit_ok():
+        run_operation(lambda: ops.update_assembly(
+            assembly, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
+            opens_at=form.in_utc(form.opens_at.data, estate), closes_at=form.in_utc(form.closes_at.data, estate),
+            nomination_deadline=form.in_utc(form.nomination_deadline.data, estate), replace_allowed=form.replace_allowed.data,
+            publication_days=form.publication_days.data,
+        ), _("Saved."))
+        return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+    elif item_form.submit_ok():
+        done, item = run_operation(lambda: ops.add_item(
+            assembly, actor=current_user, form=item_form.form.data, category=int(item_form.category.data), title=item_form.title.data,
+            text=item_form.text.data, seats=item_form.seats.data, by_election=item_form.by_election.data,
+        ), _("Item added."))
+        if done:
+            return redirect(url_for("assemblies.item", slug=estate.slug, assembly_id=assembly.id, item_id=item.id))
+    else:
+        for f in (form, item_form):
+            for field_errors in f.errors.values():
+                for error in field_errors:
+                    flash(str(error), "error")
+    from datetime import datetime, timezone as tz_utc
+
+    now = datetime.now(tz_utc.utc)
+    problems = lifecycle.notice_problems(assembly, now) if assembly.state in ("draft", "notice") else []
+    from webapp.rolls.models import Roll
+
+    rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
+    return render_template(
+        "assemblies/detail.html", estate=estate, assembly=assembly, form=form, item_form=item_form, problems=problems,
+        organiser=_is_organiser(estate), supervisor=current_user.role_in(estate.id) is Role.supervisor, rolls=rolls,
+        blockers=lifecycle.opening_blockers(assembly) if assembly.state == "notice" else [], action=PageForm(),
+        categories=CATEGORIES, article_zh=ARTICLE_278_ZH, article_en=ARTICLE_278_EN,
+    )
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/publish")
+@estate_view(Role.organiser, admin=False)
+def publish(estate: Estate, assembly_id: int):
+    from webapp.core.serverkey import signer
+
+    assembly = load(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user, signer=signer()))
+    if done:
+        flash(_("Notice version %(n)d published. Owners can read it now.", n=notice.version), "success")
+        from webapp.assemblies.notify import notify_owners
+
+        notify_owners(assembly, notice)
+    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/roll")
+@estate_view(Role.supervisor, admin=False)
+def choose_roll(estate: Estate, assembly_id: int):
+    from webapp.rolls.models import Roll
+
+    assembly = load(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("roll", "")
+    roll = db.session.get(Roll, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if roll is None or roll.estate_id != estate.id:
+        flash(_("Choose one of this estate's rolls."), "error")
+    else:
+        run_operation(lambda: ops.set_roll(assembly, roll, actor=current_user), _("This assembly now votes on roll no. %(seq)d.", seq=roll.seq))
+    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+@bp.route("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>", methods=["GET", "POST"])
+@estate_view(Role.organiser, Role.supervisor)
+def item(estate: Estate, assembly_id: int, item_id: int):
+    assembly = load(estate, assembly_id)
+    agenda_item = _item(assembly, item_id)
+    form = ItemForm(prefix="i")
+    form.category.choices = category_choices(is_chinese())
+    bidder_form = BidderForm(prefix="b")
+    if request.method == "GET":
+        form.form.data, form.category.data, form.title.data = agenda_item.form, str(agenda_item.category), agenda_item.title
+        form.text.data, form.seats.data, form.by_election.data = agenda_item.text, agenda_item.seats, agenda_item.by_election
+    elif not _is_organiser(estate):
+        abort(403)
+    elif form.submit_ok():
+        run_operation(lambda: ops.update_item(agenda_item, actor=current_user, category=int(form.category.data), title=form.title.data,
+                                              text=form.text.data, seats=form.seats.data, by_election=form.by_election.data), _("Saved."))
+        return redirect(request.path)
+    elif bidder_form.submit_ok():
+        run_operation(lambda: ops.add_bidder(agenda_item, actor=current_user, name=bidder_form.name.data, uscc=bidder_form.uscc.data,
+                                             fee=bidder_form.fee.data, plan=bidder_form.plan.data), _("Bidder added."))
+        return redirect(request.path)
+    elif "upload" in request.form:
+        _upload(assembly, agenda_item)
+        return redirect(request.path)
+    else:
+        for f in (form, bidder_form):
+            for field_errors in f.errors.values():
+                for error in field_errors:
+                    flash(str(error), "error")
+    from webapp.attachments.models import Attachment
+
+    files = {
+        ("item", agenda_item.id): list(db.session.scalars(select(Attachment).where(Attachment.kind == "item", Attachment.owner_id == agenda_item.id))),
+    }
+    for bidder in agenda_item.bidders:
+        files[("bidder", bidder.id)] = list(db.session.scalars(select(Attachment).where(Attachment.kind == "bidder", Attachment.owner_id == bidder.id)))
+    return render_template("assemblies/item.html", estate=estate, assembly=assembly, item=agenda_item, form=form, bidder_form=bidder_form,
+                           organiser=_is_organiser(estate), files=files, action=PageForm(),
+                           thresholds=thresholds_for(agenda_item.category, (assembly.rules_snapshot or {}).get("thresholds") or estate.thresholds))
+
+
+def _upload(assembly: Assembly, agenda_item: AgendaItem) -> None:
+    if not PageForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    owner_kind, owner_id = "item", agenda_item.id
+    bidder_id = request.form.get("bidder", "")
+    if bidder_id:
+        bidder = db.session.get(Bidder, int(bidder_id)) if bidder_id.isdigit() and len(bidder_id) < 10 else None
+        if bidder is None or bidder.item_id != agenda_item.id:
+            abort(404)
+        owner_kind, owner_id = "bidder", bidder.id
+    if upload is None or not upload.filename:
+        flash(_("Choose a file to attach."), "error")
+        return
+    ops.require_organiser(current_user, assembly.estate_id)
+    run_operation(lambda: (ops.require_editable(assembly), ops.attach(assembly, actor=current_user, kind=owner_kind, owner_id=owner_id,
+                                                                     data=upload.read(), filename=upload.filename))[1], _("File attached."))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/remove")
+@estate_view(Role.organiser, admin=False)
+def remove_item(estate: Estate, assembly_id: int, item_id: int):
+    assembly = load(estate, assembly_id)
+    agenda_item = _item(assembly, item_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    run_operation(lambda: ops.remove_item(agenda_item, actor=current_user), _("Item removed."))
+    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/bidders/<int:bidder_id>/remove")
+@estate_view(Role.organiser, admin=False)
+def remove_bidder(estate: Estate, assembly_id: int, item_id: int, bidder_id: int):
+    assembly = load(estate, assembly_id)
+    agenda_item = _item(assembly, item_id)
+    bidder = db.session.get(Bidder, bidder_id)
+    if bidder is None or bidder.item_id != agenda_item.id or not PageForm().validate_on_submit():
+        abort(404)
+    run_operation(lambda: ops.remove_bidder(bidder, agenda_item, actor=current_user), _("Bidder removed."))
+    return redirect(url_for("assemblies.item", slug=estate.slug, assembly_id=assembly.id, item_id=agenda_item.id))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/files/<int:file_id>/remove")
+@estate_view(Role.organiser, admin=False)
+def remove_file(estate: Estate, assembly_id: int, file_id: int):
+    from webapp.attachments.models import Attachment
+
+    assembly = load(estate, assembly_id)
+    attachment = db.session.get(Attachment, file_id)
+    if attachment is None or attachment.assembly_id != assembly.id or not PageForm().validate_on_submit():
+        abort(404)
+    run_operation(lambda: ops.detach(attachment, assembly, actor=current_user), _("File removed."))
+    return redirect(request.form.get("next") or url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+# ---------------------------------------------------------------- public
+
+
+def public_estate(slug: str) -> Estate:
+    estate = get_estate(slug)
+    if estate is None:
+        abort(404)
+    return estate
+
+
+def public_assembly(slug: str, assembly_id: int) -> tuple[Estate, Assembly]:
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    if assembly.current_notice is None:
+        abort(404)
+    return estate, assembly
+
+
+@bp.get("/p/<slug>/assemblies")
+def public_list(slug: str):
+    estate = public_estate(slug)
+    return render_template("assemblies/public_list.html", estate=estate, assemblies=public_assemblies(estate))
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>")
+def notice(slug: str, assembly_id: int):
+    estate, assembly = public_assembly(slug, assembly_id)
+    versions = [verified(v) for v in assembly.notices]
+    wanted = request.args.get("v", "")
+    shown = next((v for v in versions if str(v.version.version) == wanted), versions[-1])
+    return render_template("assemblies/notice.html", estate=estate, assembly=assembly, shown=shown, versions=versions,
+                           latest=versions[-1], files=_files_by_sha(assembly), article_zh=ARTICLE_278_ZH, article_en=ARTICLE_278_EN)
+
+
+def _files_by_sha(assembly: Assembly) -> dict[str, int]:
+    from webapp.attachments.models import Attachment
+
+    return {a.sha256: a.id for a in db.session.scalars(select(Attachment).where(Attachment.assembly_id == assembly.id))}
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/notice.json")
+def notice_json(slug: str, assembly_id: int):
+    estate, assembly = public_assembly(slug, assembly_id)
+    wanted = request.args.get("v", "")
+    version = next((v for v in assembly.notices if str(v.version) == wanted), assembly.current_notice)
+    response = jsonify(version.document)
+    response.headers["Content-Disposition"] = f'inline; filename="notice-{estate.slug}-{assembly.id}-v{version.version}.json"'
+    return response
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/notice.pdf")
+def notice_pdf(slug: str, assembly_id: int):
+    from webapp.assemblies.pdf import render_notice
+
+    estate, assembly = public_assembly(slug, assembly_id)
+    shown = verified(assembly.current_notice)
+    if not shown.intact:
+        abort(409)
+    page_url = url_for("assemblies.notice", slug=estate.slug, assembly_id=assembly.id, _external=True)
+    pdf = render_notice(shown.document, estate=estate, page_url=page_url, sha256=shown.version.sha256)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="notice-{estate.slug}-{assembly.id}-v{shown.version.version}.pdf"'
+    return response
+
+
+@bp.get("/files/<int:file_id>")
+def download(file_id: int):
+    from webapp.attachments.access import may_read
+    from webapp.attachments.models import Attachment
+    from webapp.attachments.storage import AttachmentError, read
+
+    attachment = db.session.get(Attachment, file_id)
+    if attachment is None or not may_read(attachment):
+        abort(404)
+    try:
+        data = read(attachment.sha256)
+    except (OSError, AttachmentError) as exc:
+        flash(pick(exc) if isinstance(exc, AttachmentError) else _("The file is missing from the store."), "error")
+        abort(410)
+    from urllib.parse import quote
+
+    response = Response(data, mimetype=attachment.content_type)
+    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
+    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in ".-_" else "_" for c in attachment.filename)
+    response.headers["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-SHA256"] = attachment.sha256
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------- public read API
+
+
+@bp.get("/api/v1/e/<slug>/assemblies")
+def api_list(slug: str):
+    estate = public_estate(slug)
+    return jsonify({"estate": {"slug": estate.slug, "name": estate.name}, "assemblies": [
+        {"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat(),
+         "url": url_for("assemblies.api_one", slug=estate.slug, assembly_id=a.id, _external=True)}
+        for a in public_assemblies(estate)
+    ]})
+
+
+@bp.get("/api/v1/e/<slug>/assemblies/<int:assembly_id>")
+def api_one(slug: str, assembly_id: int):
+    from webapp.assemblies.api import assembly_document
+
+    estate, assembly = public_assembly(slug, assembly_id)
+    return jsonify(assembly_document(estate, assembly, _files_by_sha(assembly)))

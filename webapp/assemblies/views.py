@@ -1,0 +1,62 @@
+"""What assembly pages show, gathered without a request: the verified notice, the rules in words."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from crypto.errors import CryptoError
+from crypto.notice import verify_notice
+from webapp.assemblies import lifecycle
+from webapp.assemblies.models import Assembly, NoticeVersion
+from webapp.assemblies.rules import CATEGORIES, thresholds_for
+from webapp.core.db import db
+
+
+@dataclass
+class VerifiedNotice:
+    version: NoticeVersion
+    document: dict
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verified(version: NoticeVersion) -> VerifiedNotice:
+    """A published notice, checked against the server's signature and its recorded digest before
+    any page shows it as published."""
+    from webapp.core.serverkey import signer
+
+    document = dict(version.document or {})
+    result = VerifiedNotice(version, document)
+    try:
+        digest = verify_notice(document, signer().jwk)
+    except (CryptoError, ValueError) as exc:
+        result.problems.append(("公告与服务器签名不符：内容被改动过", f"the notice does not match the server's signature: {exc}"))
+        return result
+    if digest != version.sha256:
+        result.problems.append(("公告摘要与记录不符", "the notice's digest differs from the one recorded"))
+    return result
+
+
+def rules_text(category: int, rules: dict | None, zh: bool) -> str:
+    return thresholds_for(category, (rules or {}).get("thresholds")).explain(zh)
+
+
+def category_name(number: int, zh: bool) -> str:
+    c = CATEGORIES[number]
+    return c.zh if zh else c.en
+
+
+def estate_assemblies(estate) -> list[Assembly]:
+    assemblies = list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.opens_at.desc())))
+    changed = any([lifecycle.advance(a) for a in assemblies])
+    if changed:
+        db.session.commit()
+    return assemblies
+
+
+def public_assemblies(estate) -> list[Assembly]:
+    return [a for a in estate_assemblies(estate) if a.state != "draft"]

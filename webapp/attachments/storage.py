@@ -1,0 +1,118 @@
+"""Checking and storing uploaded files.
+
+The type is read from the content, never trusted from the name or the browser: a file whose
+first bytes are not a PDF, PNG or JPEG is refused, and so is one whose name claims another
+type.  Files are stored once per content (content-addressed by SHA-256) under the instance
+folder, outside anything the web server serves directly.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from webapp.core.errors_base import UserError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+)
+
+
+class AttachmentError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    data: bytes
+    filename: str
+    content_type: str
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
+    for magic, content_type, extensions in _SIGNATURES:
+        if data.startswith(magic):
+            return content_type, extensions
+    return None
+
+
+def clean_name(filename: str) -> str:
+    """A display name: the last path part, printable characters only, at most 120 of them."""
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?').strip(" .")
+    return name[-120:] or "file"
+
+
+def check(data: bytes, filename: str, *, images_only: bool = False) -> CheckedFile:
+    """The file if it is what it says it is and within the limits; a bilingual refusal otherwise."""
+    if not data:
+        raise AttachmentError("文件是空的", "the file is empty")
+    limit = MAX_IMAGE_BYTES if images_only else MAX_BYTES
+    if len(data) > limit:
+        raise AttachmentError(f"文件太大（{len(data) // 1024} KB），最大 {limit // (1024 * 1024)} MB",
+                              f"the file is too large ({len(data) // 1024} KB); at most {limit // (1024 * 1024)} MB")
+    found = sniff(data)
+    allowed = "JPEG、PNG" if images_only else "PDF、JPEG、PNG"
+    if found is None or (images_only and not found[0].startswith("image/")):
+        raise AttachmentError(f"只接受 {allowed} 文件；这个文件的内容不是", f"only {allowed.replace('、', ', ')} files are accepted; this file's content is not one")
+    content_type, extensions = found
+    name = clean_name(filename)
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix and suffix not in extensions:
+        raise AttachmentError(f"文件名“{name}”与内容不符：内容是 {content_type}", f"the name '{name}' does not match the content, which is {content_type}")
+    if not suffix:
+        name += extensions[0]
+    return CheckedFile(data, name, content_type, hashlib.sha256(data).hexdigest())
+
+
+def root() -> Path:
+    configured = current_app.config.get("OWNERSVOTE_FILES_PATH")
+    if configured:
+        return Path(configured)
+    from webapp.config import instance_path
+
+    return instance_path() / "files"
+
+
+def path_for(sha256: str) -> Path:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError("not a SHA-256")
+    return root() / sha256[:2] / sha256
+
+
+def store(checked: CheckedFile) -> Path:
+    """Write the bytes once (content-addressed); an existing copy is kept as it is."""
+    target = path_for(checked.sha256)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.part")
+        temporary.write_bytes(checked.data)
+        os.replace(temporary, target)
+    return target
+
+
+def read(sha256: str) -> bytes:
+    data = path_for(sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise AttachmentError("存储的文件已损坏或被改动", "the stored file is damaged or was changed")
+    return data
+
+
+def store_bytes(data: bytes) -> str:
+    """Keep a file the app generated itself (an audit bundle, a job's result) by its SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    store(CheckedFile(data, "generated", "application/octet-stream", digest))
+    return digest

@@ -1,0 +1,1 @@
+"""Candidates for the owners' committee: nominations, written commitments, vetting, the list."""

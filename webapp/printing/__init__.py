@@ -1,0 +1,1 @@
+"""Printable A4 documents (notices, ballot sheets, result announcements) in Chinese."""

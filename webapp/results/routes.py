@@ -1,0 +1,188 @@
+"""Tally, certification, publication, objections, the public results page and the audit bundle."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.assemblies.routes import load, public_estate
+from webapp.assemblies.views import verified
+from webapp.auth.models import Role
+from webapp.core.access import estate_view, in_estate, is_owner, owner_required
+from webapp.core.db import db
+from webapp.core.errors import json_error
+from webapp.core.extensions import limiter
+from webapp.core.forms import PageForm
+from webapp.core.views import run_operation
+from webapp.estates.models import Estate
+from webapp.results import operations as ops
+from webapp.results.models import Certification, Objection
+from webapp.results.views import verified_result
+
+bp = Blueprint("results", __name__)
+
+DONE_STATES = ("tallied", "certified", "published", "archived")
+
+
+@bp.route("/e/<slug>/assemblies/<int:assembly_id>/results", methods=["GET"])
+@estate_view(Role.organiser, Role.supervisor)
+def manage(estate: Estate, assembly_id: int):
+    assembly = load(estate, assembly_id)
+    role = current_user.role_in(estate.id)
+    result = verified_result(assembly) if assembly.state in DONE_STATES else None
+    objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
+    mine = db.session.scalar(select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id))
+    return render_template("results/manage.html", estate=estate, assembly=assembly, result=result, objections=objections, form=PageForm(),
+                           organiser=role is Role.organiser, supervisor=role is Role.supervisor, mine=mine,
+                           notice=verified(assembly.current_notice).document if assembly.current_notice else None)
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/results/<any(tally,publish,archive):step>")
+@estate_view(Role.organiser, admin=False)
+def step(estate: Estate, assembly_id: int, step: str):
+    assembly = load(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    if step == "tally":
+        run_operation(lambda: ops.compute_tally(assembly, actor=current_user), _("Tally computed from the sealed log. The supervisors can now check and certify it."))
+    elif step == "publish":
+        done, _sha = run_operation(lambda: ops.publish(assembly, actor=current_user), _("Result published with its audit bundle."))
+        if done:
+            from webapp.owners.notifications import notify
+
+            notify(estate.id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
+                   url=url_for("results.public", slug=estate.slug, assembly_id=assembly.id), assembly_id=assembly.id)
+            db.session.commit()
+    else:
+        run_operation(lambda: ops.archive(assembly, actor=current_user), _("Assembly archived."))
+    return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
+
+
+@bp.get("/e/<slug>/assemblies/<int:assembly_id>/certify")
+@estate_view(Role.supervisor, admin=False)
+def certify_page(estate: Estate, assembly_id: int):
+    from webapp.owners.models import DeviceKey
+
+    assembly = load(estate, assembly_id)
+    if assembly.state not in DONE_STATES:
+        abort(404)
+    keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
+    mine = db.session.scalar(select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id))
+    return render_template("results/certify.html", estate=estate, assembly=assembly, keys=keys, mine=mine,
+                           voted=ops.voted_as_owner(assembly, current_user), result=verified_result(assembly))
+
+
+@bp.get("/e/<slug>/assemblies/<int:assembly_id>/bundle.json")
+@estate_view(Role.supervisor, Role.organiser)
+def staff_bundle(estate: Estate, assembly_id: int):
+    from webapp.results.bundle import build_bundle, bundle_bytes
+
+    assembly = load(estate, assembly_id)
+    if assembly.state not in DONE_STATES:
+        abort(404)
+    response = Response(bundle_bytes(build_bundle(assembly)), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="bundle-{estate.slug}-{assembly.id}-for-certification.json"'
+    return response
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/certifications")
+@estate_view(Role.supervisor, admin=False)
+@limiter.limit("20/minute")
+def certify(estate: Estate, assembly_id: int):
+    assembly = load(estate, assembly_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
+        return json_error(ops.ResultsError("请求格式不正确", "malformed request"))
+    try:
+        ops.certify(assembly, actor=current_user, kid=data["kid"], sig=data["sig"], declared_not_voted=data.get("declared_not_voted") is True)
+    except ops.ResultsError as exc:
+        db.session.rollback()
+        return json_error(exc)
+    db.session.commit()
+    return jsonify({"next": url_for("results.manage", slug=estate.slug, assembly_id=assembly.id), "state": assembly.state})
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/objections/<int:objection_id>/answer")
+@estate_view(Role.supervisor, admin=False)
+def answer(estate: Estate, assembly_id: int, objection_id: int):
+    assembly = load(estate, assembly_id)
+    objection = in_estate(Objection, objection_id, estate)
+    if objection.assembly_id != assembly.id or not PageForm().validate_on_submit():
+        abort(404)
+    run_operation(lambda: ops.answer_objection(objection, actor=current_user, text=request.form.get("answer", "")), _("Answer published."))
+    return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
+
+
+# ---------------------------------------------------------------- public
+
+
+def _published(slug: str, assembly_id: int):
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    if assembly.state not in DONE_STATES:
+        abort(404)
+    return estate, assembly
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/results")
+def public(slug: str, assembly_id: int):
+    estate, assembly = _published(slug, assembly_id)
+    result = verified_result(assembly)
+    objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
+    can_object = is_owner() and current_user.estate_id == estate.id and assembly.state == "published"
+    return render_template("results/public.html", estate=estate, assembly=assembly, result=result, objections=objections,
+                           notice=verified(assembly.current_notice).document, can_object=can_object, form=PageForm())
+
+
+@bp.post("/p/<slug>/a/<int:assembly_id>/objections")
+@owner_required
+@limiter.limit("5/hour")
+def object_(slug: str, assembly_id: int):
+    estate, assembly = _published(slug, assembly_id)
+    if current_user.estate_id != estate.id or not PageForm().validate_on_submit():
+        abort(404)
+
+    def file_it():
+        objection = ops.file_objection(assembly, current_user, text=request.form.get("text", ""))
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            from webapp.assemblies.operations import attach
+
+            attach(assembly, actor=f"owner:{current_user.id}", kind="objection", owner_id=objection.id, data=upload.read(), filename=upload.filename)
+        return objection
+
+    run_operation(file_it, _("Your objection is filed. The supervisors will answer it in writing on this page."))
+    return redirect(url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections")
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/bundle.json")
+def bundle(slug: str, assembly_id: int):
+    from webapp.attachments.storage import read
+    from webapp.results.operations import tally_of
+
+    estate, assembly = _published(slug, assembly_id)
+    record = tally_of(assembly)
+    if assembly.state not in ("published", "archived") or record is None or record.bundle_sha256 is None:
+        flash(_("The audit bundle is published together with the certified result."), "error")
+        abort(404)
+    response = Response(read(record.bundle_sha256), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="bundle-{estate.slug}-{assembly.id}.json"'
+    response.headers["X-Content-SHA256"] = record.bundle_sha256
+    return response
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/announcement.pdf")
+def announcement(slug: str, assembly_id: int):
+    from webapp.results.pdf import render_announcement
+
+    estate, assembly = _published(slug, assembly_id)
+    result = verified_result(assembly)
+    if not result.intact:
+        abort(409)
+    pdf = render_announcement(assembly, verified(assembly.current_notice).document, result,
+                              page_url=url_for("results.public", slug=estate.slug, assembly_id=assembly.id, _external=True),
+                              bundle_url=url_for("results.bundle", slug=estate.slug, assembly_id=assembly.id, _external=True))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="results-{estate.slug}-{assembly.id}.pdf"'
+    return response

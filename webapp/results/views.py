@@ -1,0 +1,70 @@
+"""A result as pages show it: from the signed bytes, after checking every signature over it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from crypto.canonical import canonical_json
+from crypto.errors import CryptoError
+from crypto.keys import verify
+from crypto.roll import tally_digest
+from crypto.treehead import verify_object
+from webapp.core.db import db
+from webapp.results.models import Certification
+from webapp.results.operations import payload, tally_of
+
+
+@dataclass
+class VerifiedResult:
+    document: dict | None
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    certifiers: list[tuple[str, str]] = field(default_factory=list)  # (name, kid)
+    required: int = 1
+    sha256: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.document is not None and not self.problems
+
+    @property
+    def certified(self) -> bool:
+        return self.intact and len(self.certifiers) >= self.required
+
+
+def verified_result(assembly) -> VerifiedResult:
+    from webapp.auth.models import StaffUser
+    from webapp.core.serverkey import signer
+    from webapp.rolls.verification import supervisor_keys
+
+    record = tally_of(assembly)
+    notice = assembly.current_notice.document
+    result = VerifiedResult(record.document if record else None, required=notice["rules"]["required_signatures"])
+    if record is None:
+        return result
+    bad = result.problems.append
+    digest = tally_digest(record.document)
+    result.sha256 = digest
+    if digest != record.sha256:
+        bad(("计票结果与其摘要不符：内容被改动过", "the tally does not match its digest: it was changed"))
+    try:
+        verify_object(record.statement, signer().jwk)
+        statement_ok = record.statement.get("tally_sha256") == digest and record.statement.get("notice") == assembly.current_notice.sha256
+    except (CryptoError, ValueError):
+        statement_ok = False
+    if not statement_ok:
+        bad(("服务器对计票结果的签名无效", "the server's signed statement of the tally does not verify"))
+    trusted = supervisor_keys(assembly.estate_id)
+    message = canonical_json({**payload(assembly), "tally_sha256": digest})
+    for c in db.session.scalars(select(Certification).where(Certification.assembly_id == assembly.id).order_by(Certification.signed_at)):
+        jwk = trusted.get(c.kid)
+        try:
+            if jwk is None:
+                raise ValueError("not a supervisor key of this estate")
+            verify(jwk, message, c.sig)
+        except (CryptoError, ValueError):
+            bad((f"监督员签名 {c.kid[:12]}… 无效", f"the supervisor signature {c.kid[:12]}… does not verify"))
+            continue
+        user = db.session.get(StaffUser, c.staff_user_id)
+        result.certifiers.append((user.display_name if user else "?", c.kid))
+    return result

@@ -1,0 +1,237 @@
+"""Accepting a ballot (SPEC section 5.3): only when the signature verifies against a key on the
+assembly's frozen roll for that member, the ballot names this assembly, this notice and this
+roll, the window is open by the database's clock in the same transaction as the insert, every
+choice is valid, and the member has no counted ballot yet (or the assembly allows replacing it).
+
+A ballot is acknowledged only after its row is committed, and its receipt only once it is under
+a signed tree head.  Concurrent submissions for one member meet at a unique constraint: exactly
+one is counted.  Resending the same signed ballot returns the same receipt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot
+from crypto.canonical import canonical_json
+from crypto.errors import CryptoError, FormatError
+from crypto.keys import jwk_thumbprint, verify
+from crypto.notice import tally_items
+from webapp.core.db import db
+from webapp.core.errors_base import UserError
+from webapp.core.timefmt import local
+from webapp.voting import log as ballot_log
+from webapp.voting.models import Ballot
+
+MAX_BALLOT_BYTES = 64 * 1024
+
+
+class BallotRefused(UserError):
+    """A ballot the server will not accept; nothing was written."""
+
+    def __init__(self, zh: str, en: str, status: int = 400):
+        super().__init__(zh, en)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot: Ballot
+    receipt: dict
+    repeated: bool  # the same signed ballot had already been accepted
+
+
+def _roll_keys(assembly, member: str) -> dict[str, tuple[dict, str]]:
+    """kid → (jwk, use) of every key the frozen roll lists for ``member``."""
+    from webapp.rolls.models import RollEntry
+
+    entry = db.session.scalar(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member == member))
+    if entry is None:
+        return {}
+    return {jwk_thumbprint(k["jwk"]): (k["jwk"], k["use"]) for k in entry["keys"]}
+
+
+def entry_json(kind: str, ballot_text: str, kid: str, sig: str) -> str:
+    return canonical_json({"kind": kind, "ballot": ballot_text, "kid": kid, "sig": sig}).decode("utf-8")
+
+
+def check_ballot(assembly, ballot_text: str, *, strict: bool = True) -> dict:
+    """Parse a signed ballot and check what it names and chooses (not its signature)."""
+    if not isinstance(ballot_text, str) or len(ballot_text.encode("utf-8")) > MAX_BALLOT_BYTES:
+        raise BallotRefused("选票格式不正确或过大", "the ballot is missing, malformed or too large")
+    try:
+        ballot = parse_ballot(ballot_text)
+    except FormatError as exc:
+        raise BallotRefused("选票不是规范格式（RFC 8785）或内容不完整", f"the ballot is not canonical or not well formed: {exc}") from exc
+    notice = assembly.current_notice
+    if ballot["assembly"] != assembly.log_id:
+        raise BallotRefused("这张选票属于另一次会议", f"this ballot is for assembly {ballot['assembly']}, not {assembly.log_id}")
+    if notice is None or ballot["notice"] != notice.sha256:
+        raise BallotRefused("这张选票回答的不是现行公告：请刷新页面后重新投票", "the ballot answers another version of the notice: reload the page and vote again")
+    if assembly.roll is None or ballot["roll_root"] != assembly.roll.root:
+        raise BallotRefused("这张选票针对的不是本次会议的选民名册", "the ballot names another electoral roll")
+    problems = choice_problems(ballot["choices"], tally_items(notice.document), strict=strict)
+    if problems:
+        raise BallotRefused("选票中有无效的选择：" + "；".join(problems), "invalid choices: " + "; ".join(problems))
+    return ballot
+
+
+def _window_open(assembly) -> None:
+    """Checked by the database's clock in the inserting transaction, under a shared lock on the
+    assembly row that the sealer must wait for."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT 1 FROM assemblies WHERE id = :id FOR SHARE"), {"id": assembly.id})
+    row = db.session.execute(text("SELECT state FROM assemblies WHERE id = :id"), {"id": assembly.id}).first()
+    now = ballot_log.db_now()
+    estate = assembly.estate
+    if now < assembly.opens_at:
+        raise BallotRefused(f"投票尚未开始，开始时间：{local(assembly.opens_at, estate)}", f"voting has not opened yet; it opens {local(assembly.opens_at, estate)}", 409)
+    if now >= assembly.closes_at or row is None or row.state != "voting":
+        raise BallotRefused(f"投票已于 {local(assembly.closes_at, estate)} 截止，这张选票没有被接收",
+                            f"voting closed at {local(assembly.closes_at, estate)}: this ballot was not accepted", 409)
+
+
+def _existing(assembly_id: int, member: str) -> list[Ballot]:
+    return list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly_id, Ballot.member == member).order_by(Ballot.id)))
+
+
+def _store(assembly, *, member: str, channel: str, signer: str, kid: str, entry: str, registration_id: int | None,
+           attempt: int = 0) -> tuple[Ballot, bool]:
+    """Insert the ballot (or find the identical one) and commit; the caller has checked it."""
+    leaf = ballot_log.leaf_hash_of(entry)
+    same = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == leaf))
+    if same is not None:
+        return same, True
+    _window_open(assembly)
+    earlier = _existing(assembly.id, member)
+    if earlier:
+        last = earlier[-1]
+        if not assembly.replace_allowed:
+            how = "纸质选票" if last.channel == PAPER else "网上投票"
+            raise BallotRefused(f"这个业主已经投过票（{how}），每位业主只计一张选票", f"this member has already voted ({last.channel}); one ballot per member", 409)
+        if last.channel != channel or channel == PAPER:
+            raise BallotRefused("网上投票和纸质选票只能选一种：先到者计入", "online and paper ballots exclude each other: the first one counts", 409)
+        if last.signer != signer:
+            raise BallotRefused("业主和受托人只能有一方投票", "an owner and their proxy cannot both vote: the first one counts", 409)
+    version = (max((b.version for b in earlier), default=0) + 1) if assembly.replace_allowed else 1
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(insert(Ballot).values(
+                assembly_id=assembly.id, member=member, version=version, channel=channel, signer=signer, kid=kid, entry=entry,
+                leaf_hash=leaf, registration_id=registration_id, received_at=ballot_log.db_now(),
+            ).returning(Ballot.id))
+            ballot_id = result.scalar_one()
+    except IntegrityError:
+        db.session.rollback()
+        same = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == leaf))
+        if same is not None:
+            return same, True
+        if assembly.replace_allowed and attempt < 3:
+            return _store(assembly, member=member, channel=channel, signer=signer, kid=kid, entry=entry,
+                          registration_id=registration_id, attempt=attempt + 1)
+        raise BallotRefused("这个业主已经投过票，每位业主只计一张选票", "this member has already voted; one ballot per member", 409) from None
+    db.session.commit()  # durable before anything is acknowledged
+    return db.session.get(Ballot, ballot_id), False
+
+
+def _sequence(assembly, ballot: Ballot) -> dict:
+    """Integrate (this ballot and any others waiting) and return its receipt."""
+    for _ in range(50):
+        db.session.refresh(ballot)
+        if ballot.leaf_index is not None:
+            break
+        ballot_log.integrate(assembly)
+        db.session.commit()
+    db.session.refresh(ballot)
+    if ballot.leaf_index is None:  # pragma: no cover - the lock always lets the next holder integrate
+        raise BallotRefused("选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
+                            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page", 503)
+    return ballot_log.receipt(ballot)
+
+
+def cast_online(assembly, payload: object, *, registration=None) -> Cast:
+    """An owner's (or a proxy's) signed ballot: {"ballot": canonical text, "kid": …, "sig": …}."""
+    if not isinstance(payload, dict) or set(payload) - {"ballot", "kid", "sig"} or not all(isinstance(payload.get(k), str) for k in ("ballot", "kid", "sig")):
+        raise BallotRefused("提交的内容格式不正确", "malformed submission: {ballot, kid, sig} (strings) expected")
+    if assembly.state != "voting":
+        _window_open(assembly)  # says why: not yet open, or closed
+    ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
+    ballot = check_ballot(assembly, ballot_text)
+    if ballot["type"] != BALLOT_TYPE:
+        raise BallotRefused("网上只接受业主设备签名的选票", "only ballots signed on a device are accepted online")
+    keys = _roll_keys(assembly, ballot["member"])
+    if kid not in keys:
+        raise BallotRefused("签名的密钥不在冻结名册上这位业主的名下：请用登记时的手机投票，或向组织者领取纸质选票",
+                            "the signing key is not on the frozen roll for this member: vote on your registered phone, or ask the organisers for a paper ballot", 403)
+    jwk, use = keys[kid]
+    from webapp.owners.models import DeviceKey
+
+    state = db.session.scalar(select(DeviceKey.state).where(DeviceKey.kid == kid))
+    if state == "revoked":
+        raise BallotRefused("这个密钥已被注销（例如手机丢失）：请向组织者领取纸质选票", "this key was revoked (e.g. a lost phone): ask the organisers for a paper ballot", 403)
+    try:
+        verify(jwk, ballot_text.encode("utf-8"), sig)
+    except (CryptoError, ValueError) as exc:
+        raise BallotRefused("选票签名无效", f"the ballot's signature does not verify: {exc}", 403) from exc
+    entry = entry_json(ONLINE, ballot_text, kid, sig)
+    stored, repeated = _store(assembly, member=ballot["member"], channel=ONLINE, signer="proxy" if use == "proxy" else "owner", kid=kid,
+                              entry=entry, registration_id=getattr(registration, "id", None))
+    if not repeated:
+        from webapp.audit.operations import record
+
+        record("ballot.accept", actor="owner" if use != "proxy" else "proxy", estate_id=assembly.estate_id, obj=stored,
+               assembly=assembly.id, channel=ONLINE, leaf_hash=stored.leaf_hash)
+        db.session.commit()
+    return Cast(stored, _sequence(assembly, stored), repeated)
+
+
+def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
+    """A paper ballot whose double entry matched (or a supervisor decided): signed by the server."""
+    from crypto.ballot import sign_ballot
+    from webapp.audit.operations import record
+    from webapp.core.serverkey import signer
+
+    text_ = canonical_json(ballot).decode("utf-8")
+    check_ballot(assembly, text_, strict=False)
+    server = signer()
+    entry = sign_ballot(server, ballot)
+    stored, repeated = _store(assembly, member=ballot["member"], channel=PAPER, signer="server", kid=server.kid,
+                              entry=entry_json(PAPER, entry["ballot"], entry["kid"], entry["sig"]), registration_id=None)
+    if not repeated:
+        record("ballot.accept", actor=actor, estate_id=assembly.estate_id, obj=stored, assembly=assembly.id, channel=PAPER,
+               leaf_hash=stored.leaf_hash, serial=ballot["paper"]["serial"])
+        db.session.commit()
+    return Cast(stored, _sequence(assembly, stored), repeated)
+
+
+def counted(assembly_id: int, *, replace_allowed: bool) -> dict[str, Ballot]:
+    """Member → the ballot that counts: the only one, or the last in log order."""
+    out: dict[str, Ballot] = {}
+    for ballot in db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly_id).order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id)):
+        if replace_allowed or ballot.member not in out:
+            out[ballot.member] = ballot
+    return out
+
+
+def voted_members(assembly_id: int) -> set[str]:
+    return set(db.session.scalars(select(Ballot.member).where(Ballot.assembly_id == assembly_id).distinct()))
+
+
+def ballot_choices(ballot: Ballot) -> dict:
+    return json.loads(json.loads(ballot.entry)["ballot"])["choices"]
+
+
+def entry_of(ballot: Ballot) -> dict:
+    return json.loads(ballot.entry)
+
+
+def count_ballots(assembly_id: int) -> int:
+    return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.assembly_id == assembly_id)) or 0
+
+
+def digest(text_: str) -> str:
+    return hashlib.sha256(text_.encode()).hexdigest()

@@ -1,0 +1,372 @@
+"""Voting pages: the owner's ballot, casting, receipts and their check, turnout, paper ballots."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from crypto.errors import FormatError
+from crypto.treehead import normalize_tracking_code
+from webapp.assemblies import lifecycle
+from webapp.assemblies.models import Assembly
+from webapp.assemblies.routes import load, public_estate
+from webapp.assemblies.views import verified
+from webapp.auth.models import Role
+from webapp.core.access import estate_view, is_owner, owner_required
+from webapp.core.db import db
+from webapp.core.extensions import csrf, limiter
+from webapp.core.forms import PageForm
+from webapp.core.i18n import pick
+from webapp.core.views import run_operation
+from webapp.estates.models import Estate
+from webapp.rolls.models import RollEntry
+from webapp.voting import log as ballot_log
+from webapp.voting import paper as paper_ops
+from webapp.voting.casting import BallotRefused, ballot_choices, cast_online, counted, entry_of
+from webapp.voting.models import Ballot, PaperEntry, PaperSheet
+from webapp.voting.turnout import member_for_unit, not_voted_by_building, units_by_member, voted_units
+from webapp.voting.turnout import turnout as compute_turnout
+
+bp = Blueprint("voting", __name__)
+
+
+@bp.app_context_processor
+def _helpers():
+    from crypto.treehead import tracking_code
+
+    return {"tracking_code_of": lambda leaf_hex: tracking_code(bytes.fromhex(leaf_hex))}
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code as an SVG data URI (the CSP allows data: images, never inline script)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# ---------------------------------------------------------------- the owner's ballot
+
+
+def voter_member(assembly: Assembly, registration) -> tuple[str | None, str, str | None]:
+    """(the member this registration votes for on the assembly's roll, as 'owner' or 'proxy',
+    or None with the reason in English as a key for the page)."""
+    if assembly.roll_id is None:
+        return None, "owner", "no-roll"
+    if registration.proxy_id is not None:
+        from webapp.proxies.models import Proxy
+
+        proxy = db.session.get(Proxy, registration.proxy_id)
+        if proxy is None or proxy.assembly_id != assembly.id or proxy.state != "approved":
+            return None, "proxy", "not-this-assembly"
+        ref, role = proxy.member_ref, "proxy"
+    else:
+        if not registration.can_vote or not registration.member_ref:
+            return None, "owner", "not-representative"
+        ref, role = registration.member_ref, "owner"
+    member = db.session.scalar(select(RollEntry.member).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member_ref == ref))
+    return (member, role, None) if member else (None, role, "not-on-roll")
+
+
+def _my_assembly(assembly_id: int) -> Assembly:
+    assembly = db.session.get(Assembly, assembly_id)
+    if assembly is None or assembly.estate_id != current_user.estate_id or assembly.current_notice is None:
+        abort(404)
+    if lifecycle.advance(assembly):
+        db.session.commit()
+    return assembly
+
+
+@bp.get("/me/a/<int:assembly_id>/ballot")
+@owner_required
+def ballot(assembly_id: int):
+    assembly = _my_assembly(assembly_id)
+    member, role, why = voter_member(assembly, current_user)
+    mine = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.member == member))) if member else []
+    notice = verified(assembly.current_notice)
+    return render_template("voting/ballot.html", assembly=assembly, estate=assembly.estate, member=member, role=role, why=why,
+                           notice=notice, mine=mine, roll_root=assembly.roll.root if assembly.roll else "")
+
+
+@bp.post("/api/v1/a/<int:assembly_id>/ballots")
+@csrf.exempt  # the body is a ballot signed by the voter's own key: no ambient authority to forge
+@limiter.limit(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
+def cast(assembly_id: int):
+    assembly = db.session.get(Assembly, assembly_id)
+    if assembly is None:
+        return jsonify({"error": "没有这次会议", "error_en": "no such assembly"}), 404
+    if lifecycle.advance(assembly):
+        db.session.commit()
+    if request.content_length and request.content_length > 128 * 1024:
+        return jsonify({"error": "提交的内容过大", "error_en": "the submission is too large"}), 413
+    payload = request.get_json(silent=True)
+    registration = current_user._get_current_object() if is_owner() else None
+    try:
+        done = cast_online(assembly, payload, registration=registration)
+    except BallotRefused as exc:
+        db.session.rollback()
+        return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
+    code = done.receipt["code"]
+    return jsonify({"receipt": done.receipt, "repeated": done.repeated,
+                    "next": url_for("voting.receipt", slug=assembly.estate.slug, assembly_id=assembly.id, code=code)}), 200 if done.repeated else 201
+
+
+# ---------------------------------------------------------------- receipts
+
+
+def _ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
+    try:
+        canon = normalize_tracking_code(code)
+    except FormatError:
+        return None
+    from crypto.treehead import _CROCKFORD_READ
+
+    bits = 0
+    for ch in canon.replace("-", ""):
+        bits = bits * 32 + _CROCKFORD_READ[ch]
+    prefix = f"{bits:015x}"  # the code is the leaf hash's first 60 bits: 15 hex digits
+    return db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash.startswith(prefix)).limit(1))
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>")
+def receipt(slug: str, assembly_id: int, code: str):
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    found = _ballot_by_code(assembly, code)
+    if found is None or found.leaf_index is None:
+        abort(404)
+    doc = ballot_log.receipt(found)
+    signer = "proxy" if found.signer == "proxy" else ("paper" if found.channel == "paper" else "owner")
+    from webapp.core.serverkey import signer as server_signer
+
+    mine = is_owner() and found.registration_id == current_user.id
+    check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
+    return render_template("voting/receipt.html", estate=estate, assembly=assembly, receipt=doc, ballot=found, signer=signer,
+                           server_jwk=json.dumps(server_signer().jwk), qr=qr_data_uri(check_url), check_url=check_url, mine=mine,
+                           choices=ballot_choices(found) if mine else None, notice=verified(assembly.current_notice).document)
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>.json")
+def receipt_json(slug: str, assembly_id: int, code: str):
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    found = _ballot_by_code(assembly, code)
+    if found is None or found.leaf_index is None:
+        abort(404)
+    response = jsonify(ballot_log.receipt(found))
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{estate.slug}-{assembly.id}-{found.leaf_index}.json"'
+    return response
+
+
+@bp.route("/p/<slug>/a/<int:assembly_id>/check", methods=["GET", "POST"])
+@limiter.limit("60/minute", methods=["POST"])
+def check(slug: str, assembly_id: int):
+    """Check a receipt: by its tracking code or its JSON, against the newest signed tree head."""
+    from webapp.voting.receipts import check_receipt
+
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    form = PageForm()
+    result = None
+    code = request.values.get("code", "").strip()
+    pasted = request.form.get("receipt", "").strip() if request.method == "POST" else ""
+    upload = request.files.get("file") if request.method == "POST" else None
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    if upload is not None and upload.filename:
+        pasted = upload.read(256 * 1024).decode("utf-8", "replace")
+    if pasted or code:
+        result = check_receipt(assembly, code=code or None, document=pasted or None)
+    return render_template("voting/check.html", estate=estate, assembly=assembly, form=form, result=result, code=code)
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/log/heads.json")
+def heads_json(slug: str, assembly_id: int):
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    return jsonify([h.document for h in ballot_log.heads(assembly.id)])
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/log/consistency.json")
+def consistency_json(slug: str, assembly_id: int):
+    """An RFC 6962 consistency proof between two tree sizes of the log (``?first=&second=``)."""
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    latest = ballot_log.latest_head(assembly.id)
+    try:
+        first = int(request.args.get("first", "0"))
+        second = int(request.args.get("second", str(latest.size if latest else 0)))
+    except ValueError:
+        abort(400)
+    sizes = {h.size for h in ballot_log.heads(assembly.id)}
+    if first not in sizes or second not in sizes or first > second:
+        return jsonify({"error": "两个大小都必须是已签名树头的大小，且前者不大于后者", "error_en": "both sizes must be signed tree heads' sizes, first ≤ second"}), 400
+    proof = ballot_log.consistency(assembly.id, first, second)
+    return jsonify({"first": first, "second": second, "proof": [h.hex() for h in proof]})
+
+
+# ---------------------------------------------------------------- turnout
+
+
+@bp.get("/e/<slug>/assemblies/<int:assembly_id>/turnout")
+@estate_view(Role.organiser, Role.supervisor)
+def turnout(estate: Estate, assembly_id: int):
+    assembly = load(estate, assembly_id)
+    if assembly.roll_id is None:
+        flash(_("There is no roll for this assembly yet, so no turnout."), "error")
+        return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+    role = current_user.role_in(estate.id)
+    return render_template("voting/turnout.html", estate=estate, assembly=assembly, t=compute_turnout(assembly),
+                           missing=not_voted_by_building(assembly) if role is Role.organiser else None,
+                           supervisor=role is Role.supervisor, form=PageForm())
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/turnout")
+def public_turnout(slug: str, assembly_id: int):
+    estate = public_estate(slug)
+    assembly = load(estate, assembly_id)
+    if assembly.roll_id is None or assembly.state in ("draft", "notice"):
+        abort(404)
+    units = voted_units(assembly)
+    per_page = 200
+    pages = max(1, -(-len(units) // per_page))
+    raw = request.args.get("page", "1")
+    page = min(pages, max(1, int(raw))) if raw.isdigit() and len(raw) < 6 else 1
+    show_numbers = estate.turnout_public or assembly.state not in ("voting",)
+    return render_template("voting/public_turnout.html", estate=estate, assembly=assembly, units=units[(page - 1) * per_page: page * per_page],
+                           count=len(units), page=page, pages=pages, t=compute_turnout(assembly) if show_numbers else None)
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/inspect")
+@estate_view(Role.supervisor, admin=False)
+def inspect(estate: Estate, assembly_id: int):
+    """A supervisor looks at one member's ballot: with a reason, and in the audit log."""
+    from webapp.audit.operations import record
+    from webapp.voting.models import BallotInspection
+
+    assembly = load(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    unit, reason = request.form.get("unit", "").strip(), request.form.get("reason", "").strip()
+    member = member_for_unit(assembly, unit) if unit else None
+    if not reason or member is None:
+        flash(_("Give a unit of this estate and a written reason."), "error")
+        return redirect(url_for("voting.turnout", slug=estate.slug, assembly_id=assembly.id))
+    found = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.member == member).order_by(Ballot.id)))
+    db.session.add(BallotInspection(assembly_id=assembly.id, member=member, staff_user_id=current_user.id, reason=reason[:1000]))
+    record("ballot.inspect", actor=current_user, estate_id=estate.id, obj=assembly, unit=unit, member=member, reason=reason[:1000],
+           ballots=len(found))
+    db.session.commit()
+    notice = verified(assembly.current_notice).document
+    return render_template("voting/inspect.html", estate=estate, assembly=assembly, unit=unit, member=member, reason=reason,
+                           ballots=[(b, entry_of(b), ballot_choices(b)) for b in found], notice=notice,
+                           counted={b.id for b in counted(assembly.id, replace_allowed=assembly.replace_allowed).values()})
+
+
+# ---------------------------------------------------------------- paper ballots
+
+
+def _marks_from_form(notice: dict) -> dict:
+    marks: dict = {}
+    for item in notice["items"]:
+        if item["kind"] == "resolution":
+            marks[item["id"]] = request.form.get(f"m-{item['id']}", "blank")
+        else:
+            marks[item["id"]] = request.form.getlist(f"m-{item['id']}")
+    return marks
+
+
+@bp.route("/e/<slug>/assemblies/<int:assembly_id>/paper", methods=["GET", "POST"])
+@estate_view(Role.organiser, Role.supervisor)
+def paper(estate: Estate, assembly_id: int):
+    assembly = load(estate, assembly_id)
+    role = current_user.role_in(estate.id)
+    notice = verified(assembly.current_notice).document if assembly.current_notice else None
+    form = PageForm()
+    if request.method == "POST":
+        if role is not Role.organiser or not form.validate_on_submit():
+            abort(403)
+        scan = request.files.get("scan")
+        serial = request.form.get("serial", "")
+
+        def enter():
+            from webapp.assemblies.operations import attach
+
+            sheet = paper_ops.sheet_by_serial(assembly, serial)
+            if scan is None or not scan.filename:
+                raise paper_ops.PaperError("请上传这张表决票的扫描件", "attach the scan of the sheet")
+            choices = paper_ops.choices_from_marks(notice["items"], _marks_from_form(notice))
+            attachment = attach(assembly, actor=current_user, kind="paper", owner_id=sheet.id, data=scan.read(), filename=scan.filename)
+            return paper_ops.enter(assembly, sheet, actor=current_user, choices=choices, scan_id=attachment.id, scan_sha256=attachment.sha256)
+
+        done, cast = run_operation(enter)
+        if done:
+            flash(_("Ballot counted: tracking code %(code)s.", code=cast.receipt["code"]) if cast else _("Entry saved. Another organiser must enter the same sheet independently."), "success")
+        return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+    sheets = list(db.session.scalars(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id).order_by(PaperSheet.id.desc()).limit(300)))
+    disputed = [s for s in sheets if s.state == "disputed"]
+    entries = {}
+    if role is Role.supervisor:
+        for sheet in disputed:
+            entries[sheet.id] = list(db.session.scalars(select(PaperEntry).where(PaperEntry.sheet_id == sheet.id).order_by(PaperEntry.id)))
+    return render_template("voting/paper.html", estate=estate, assembly=assembly, notice=notice, sheets=sheets, disputed=disputed,
+                           entries=entries, organiser=role is Role.organiser, supervisor=role is Role.supervisor, form=form)
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/paper/sheets")
+@estate_view(Role.organiser, admin=False)
+def print_sheets(estate: Estate, assembly_id: int):
+    """Ballot sheets for the members who asked (by unit) or for every member without a ballot."""
+    from webapp.voting.casting import voted_members
+    from webapp.voting.sheets import render_sheets
+
+    assembly = load(estate, assembly_id)
+    if not PageForm().validate_on_submit() or assembly.roll_id is None or assembly.state not in ("notice", "voting"):
+        flash(_("Sheets can be printed once the notice is out and the roll is set, until voting closes."), "error")
+        return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+    units = units_by_member(assembly)
+    wanted = [u.strip() for u in request.form.get("units", "").replace("，", ",").replace("、", ",").split(",") if u.strip()]
+    if wanted:
+        members = []
+        for label in wanted:
+            member = member_for_unit(assembly, label)
+            if member is None:
+                flash(_("Unknown units: %(units)s", units=label), "error")
+                return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+            members.append(member)
+    else:
+        voted = voted_members(assembly.id)
+        members = [m for m in units if m not in voted]
+    sheets = paper_ops.new_sheets(assembly, list(dict.fromkeys(members)), actor=current_user)
+    pdf = render_sheets(assembly, verified(assembly.current_notice).document, sheets, units)
+    db.session.commit()
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="ballot-sheets-{estate.slug}-{assembly.id}.pdf"'
+    return response
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/paper/<int:sheet_id>/resolve")
+@estate_view(Role.supervisor, admin=False)
+def resolve(estate: Estate, assembly_id: int, sheet_id: int):
+    assembly = load(estate, assembly_id)
+    sheet = db.session.get(PaperSheet, sheet_id)
+    if sheet is None or sheet.assembly_id != assembly.id or not PageForm().validate_on_submit():
+        abort(404)
+    notice = verified(assembly.current_notice).document
+    decision = request.form.get("decision", "count")
+
+    def decide():
+        choices = None if decision == "refuse" else paper_ops.choices_from_marks(notice["items"], _marks_from_form(notice))
+        return paper_ops.resolve(assembly, sheet, actor=current_user, choices=choices, reason=request.form.get("reason", ""))
+
+    run_operation(decide, _("Decision recorded."))
+    return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+
