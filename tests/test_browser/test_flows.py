@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crypto.verify import verify_roll
-from tests.test_browser.conftest import PHONE
+from tests.test_browser.net import new_page, staff_login
 from tests.test_owners.conftest import ZHANG_TAIL
 from tests.test_registry.test_import import GOOD
 
@@ -39,23 +39,6 @@ def world(live):
         db.session.commit()
         slug = estate.slug
     return {"slug": slug, "users": users, "base": live.base}
-
-
-def new_page(browser, phone: bool = True):
-    context = browser.new_context(viewport=PHONE if phone else {"width": 1200, "height": 900}, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text else None)
-    page.errors = errors
-    return context, page
-
-
-def staff_login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "correct horse battery")
-    page.click("button.primary")
 
 
 def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> list[str]:
