@@ -33,7 +33,8 @@ def world(live):
         import_file(estate, GOOD, "registry.csv", actor="test")
         users = {}
         for role in ("organiser", "supervisor", "supervisor2"):
-            user = create_staff(f"{role}-{n}", role.title(), "correct horse battery", actor="test")
+            name = {"organiser": "筹备组 林晓燕", "supervisor": "居委会 王敏", "supervisor2": "街道办 陈立新"}[role]
+            user = create_staff(f"{role}-{n}", name, "correct horse battery", actor="test")
             assign_role(user, estate, Role.organiser if role == "organiser" else Role.supervisor, actor="test")
             users[role] = user.username
         db.session.commit()
@@ -84,6 +85,7 @@ def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, wo
     with live.app_context():
         key = db.session.scalar(select(DeviceKey).where(DeviceKey.label.is_not(None)).order_by(DeviceKey.id.desc()))
         assert key.alg == "ES256" and key.jwk["crv"] == "P-256" and key.state == "active"
+        assert key.label.startswith("Mozilla/5.0 (")  # the whole user-agent string, for the device's name
     # signing in again later, on the same phone, with the key kept in IndexedDB
     page.click("nav form button.link")
     page.goto(f"{world['base']}/signin")

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
+from webapp.audit import labels
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import check_chain
-from webapp.auth.models import Role
+from webapp.auth.models import Role, StaffUser
 from webapp.core.access import estate_view
 from webapp.core.db import db
 from webapp.estates.models import Estate
@@ -31,4 +32,9 @@ def log(estate: Estate):
             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         )
     )
-    return render_template("audit/log.html", estate=estate, events=events, problems=check_chain(estate.id), total=total, page=page, pages=pages)
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    staff = {u.id: u for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))} if actor_ids else {}
+    return render_template(
+        "audit/log.html", estate=estate, events=events, problems=check_chain(estate.id), total=total, page=page, pages=pages,
+        staff=staff, labels=labels,
+    )
