@@ -3,7 +3,8 @@ loaded, for two things.
 
 - **It fits the screen.** The document is no wider than the viewport
   (``document.documentElement.scrollWidth <= window.innerWidth``) and no visible element's box
-  reaches past the right edge (or the left one): on a phone nothing may scroll sideways.
+  reaches past the right edge (or the left one): on a phone nothing may scroll sideways.  Nor
+  may text be squeezed into a column a character or two wide, or a placeholder be cut off.
 - **axe-core finds no WCAG 2.1 A or AA violation** (``axe-playwright-python``).
 
 Use :func:`new_page` to open pages: it returns the context and a :class:`CheckedPage`, a thin
@@ -27,12 +28,12 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # when you can; every entry is reported, and must be removed when its page is fixed.
 KNOWN_PROBLEMS: dict[tuple[str, str], str] = {}
 
-_OVERFLOW_JS = """
+_LAYOUT_JS = """
 () => {
   const vw = window.innerWidth;
   const found = [];
   const doc = document.documentElement.scrollWidth;
-  if (doc > vw) found.push(`the document is ${doc}px wide in a ${vw}px viewport`);
+  if (doc > vw) found.push(['overflow', `the document is ${doc}px wide in a ${vw}px viewport`]);
   const name = (el) => {
     let s = el.tagName.toLowerCase();
     if (el.id) s += '#' + el.id;
@@ -40,13 +41,56 @@ _OVERFLOW_JS = """
     const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
     return text ? `${s} "${text}"` : s;
   };
+  // Content clipped by an ancestor that itself fits (overflow hidden or clip, as in the
+  // visually-hidden pattern) cannot widen the page: it is not looked at.  Scroll containers
+  // (overflow auto or scroll) do not count as clipping: sideways scrolling is what we look for.
+  const clipped = new Map();
+  const isClipped = (el) => {
+    if (!el || el === document.body) return false;
+    if (clipped.has(el)) return clipped.get(el);
+    const style = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    const clips = ['hidden', 'clip'].includes(style.overflowX) || style.clipPath !== 'none' || style.clip !== 'auto';
+    const result = (clips && r.right <= vw + 0.5 && r.left >= -0.5) || isClipped(el.parentElement);
+    clipped.set(el, result);
+    return result;
+  };
+  let overflowing = 0;
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
+    if (isClipped(el.parentElement)) continue;
     const right = r.right + window.scrollX, left = r.left + window.scrollX;
-    if (right > vw + 0.5) found.push(`${name(el)} reaches ${Math.round(right)}px, past the right edge (${vw}px)`);
-    else if (left < -0.5) found.push(`${name(el)} starts at ${Math.round(left)}px, past the left edge`);
-    if (found.length > 15) break;
+    if (right > vw + 0.5 || left < -0.5) {
+      if (++overflowing <= 12) {
+        found.push(['overflow', right > vw + 0.5 ? `${name(el)} reaches ${Math.round(right)}px, past the right edge (${vw}px)`
+                                                : `${name(el)} starts at ${Math.round(left)}px, past the left edge`]);
+      }
+    }
+    // A placeholder wider than its box is cut off: the hint cannot be read.
+    if ((el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') && el.placeholder && !el.value) {
+      const style = getComputedStyle(el);
+      const ctx = (window.__netCanvas = window.__netCanvas || document.createElement('canvas')).getContext('2d');
+      ctx.font = style.font || `${style.fontSize} ${style.fontFamily}`;
+      const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const needs = ctx.measureText(el.placeholder).width;
+      if (el.tagName === 'INPUT' && needs > room + 1) {
+        found.push(['placeholder', `${name(el)}: its placeholder "${el.placeholder}" needs ${Math.round(needs)}px, the box has ${Math.round(room)}px`]);
+      }
+    }
+  }
+  // Text squeezed into a column so narrow that it stands one or two characters a line.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let squeezed = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    if (text.length < 4 || isClipped(node.parentElement)) continue;
+    range.selectNodeContents(node);
+    const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (lines.size >= 3 && lines.size * 2.5 >= text.length && ++squeezed <= 5) {
+      found.push(['squeezed', `${name(node.parentElement)}: "${text.slice(0, 30)}" stands on ${lines.size} lines, a character or two each`]);
+    }
   }
   return found;
 }
@@ -68,7 +112,7 @@ def _axe():
 
 def _problems(page) -> list[tuple[str, str]]:
     """(problem id, description) for everything wrong with the page as it is now."""
-    found = [("overflow", text) for text in page.evaluate(_OVERFLOW_JS)]
+    found = [(kind, text) for kind, text in page.evaluate(_LAYOUT_JS)]
     results = _axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
     for violation in results.response["violations"]:
         targets = ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:4])
