@@ -138,6 +138,7 @@ def test_the_platform_admins_pages_fit_a_phone(browser, big, shots, tmp_path):
     assert "1 到 9" in page.inner_text("main")
     shots(page, "staff-admin-settings", max_height=3 * 844)
     visit(page, big, f"/e/{slug}/audit")
+    no_raw(visit(page, big, "/admin/audit", "admin-platform-audit", shots))
     visit(page, big, f"/e/{slug}/registry/import", "admin-import", shots)
     registry = tmp_path / "绿苑小区-不动产登记簿导出-2026年12月.csv"
     registry.write_bytes(demo_csv(seed=2027))
@@ -171,7 +172,7 @@ def staff_pages(big) -> dict[str, list[str]]:
         "organiser": shared,
         "supervisor": shared + [f"/e/{slug}/registrations", f"/e/{slug}/units/{big['owner_unit']}", f"/e/{slug}/units/{big['co_unit']}",
                                 f"/e/{slug}/units/{big['pending_unit']}", f"/e/{slug}/audit", f"/e/{slug}/roll/1/sign"],
-        "admin": shared + ["/admin/estates", "/admin/staff", f"/admin/staff/{big['user_ids']['supervisor']}", f"/e/{slug}/audit",
+        "admin": shared + ["/admin/estates", "/admin/staff", "/admin/audit", f"/admin/staff/{big['user_ids']['supervisor']}", f"/e/{slug}/audit",
                            f"/e/{slug}/staff", f"/e/{slug}/settings", f"/e/{slug}/registry/import"],
     }
 

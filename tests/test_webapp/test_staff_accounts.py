@@ -201,3 +201,14 @@ def test_the_public_roll_names_supervisors_by_their_real_names(db_session, peopl
     add_signature(roll, estate, actor=supervisor, kid=key.kid, sig=signer.sign_b64(signing_message(roll)))
     db_session.commit()
     assert [s["name"] for s in roll_document(roll, estate)["supervisors"]] == ["居委会 王敏"]
+
+
+def test_account_changes_show_in_the_platform_audit_log_for_admins_only(client, login, post, people):
+    login("root")
+    post(f"/admin/staff/{people['supervisor'].id}/disable", {"disable-reason": "已调离本社区"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "平台审计日志" in page and "停用工作人员账号" in page and "已调离本社区" in page and "区住建局 周建国" in page
+    assert "staff.disable" not in page
+    post("/logout")
+    login("org")
+    assert client.get("/admin/audit").status_code == 403
