@@ -137,13 +137,19 @@ def make_estate(db_session):
     return make
 
 
+# Staff have real names (owners read them on the public roll), never their usernames.
+STAFF_NAMES = ["王敏", "陈立新", "林晓燕", "周建国", "赵丽华", "孙志强", "欧阳娜仁托娅", "司马建华"]
+
+
 @pytest.fixture
 def make_staff(db_session):
     from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
 
-    def make(username: str, *, estate=None, role: str | None = None, admin: bool = False, password: str = "correct horse battery"):
-        user = create_staff(username, username.title(), password, admin=admin, actor="test")
+    names = iter(STAFF_NAMES * 10)
+
+    def make(username: str, *, name: str | None = None, estate=None, role: str | None = None, admin: bool = False, password: str = "correct horse battery"):
+        user = create_staff(username, name or next(names), password, admin=admin, actor="test")
         if estate is not None and role is not None:
             assign_role(user, estate, Role(role), actor="test")
         db_session.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.audit import labels as audit_labels
 from webapp.config import Settings
 from webapp.core import sessions, timefmt
 from webapp.core.converters import RowId
@@ -12,6 +13,7 @@ from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
 from webapp.registry.counting import format_area
 from webapp.core.security import install_security_headers
+from webapp.owners.devices import device_name
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["format_area"] = format_area
     app.jinja_env.globals["local"] = timefmt.local
     app.jinja_env.globals["local_date"] = timefmt.local_date
+    app.jinja_env.globals["zone_label"] = timefmt.zone_label
+    app.jinja_env.globals["device_name"] = device_name
+    app.jinja_env.globals["said"] = audit_labels.word
     app.jinja_env.globals["now"] = utcnow
 
     import webapp.models  # noqa: F401  (every model known before the first query)

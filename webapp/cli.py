@@ -297,7 +297,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
     from webapp.config import Settings, database_url
     from webapp.core.migrate import upgrade
-    from webapp.demo import DEMO_LOGINS, ensure_demo, sample_owner
+    from webapp.demo import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, ensure_demo, sample_owner
 
     if Settings.from_env().production:
         _fail("error: the demo never runs in production mode")
@@ -305,9 +305,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     app = _app()
     with app.app_context():
         created = ensure_demo()
-    click.echo("demo estate 演示小区: " + ("created" if created else "already there, left as it was"))
+    click.echo(f"demo estate {DEMO_NAME} (/e/{DEMO_SLUG}/): " + ("created" if created else "already there, left as it was"))
     for username, password, role in DEMO_LOGINS:
-        click.echo(f"  {role:<16} login: {username:<12} password: {password}")
+        click.echo(f"  {role:<16} login: {username:<12} password: {password:<24} {DEMO_NAMES[username]}")
     unit, name, tail = sample_owner()
     click.echo(
         f"to try the owner's path: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"

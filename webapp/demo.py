@@ -9,6 +9,7 @@ from webapp.registry.demo import demo_csv
 from webapp.registry.importing import import_file
 
 DEMO_SLUG = "demo"
+DEMO_NAME = "绿苑小区（演示）"  # the one name of the demo estate: the pages and the command say it alike
 # Fixed, published passwords: the demo refuses to run in production mode.
 DEMO_LOGINS = [
     ("admin", "demo-admin-pass", "platform admin"),
@@ -16,6 +17,13 @@ DEMO_LOGINS = [
     ("supervisor", "demo-supervisor-pass", "supervisor"),
     ("supervisor2", "demo-supervisor2-pass", "supervisor"),
 ]
+# Real names, as owners read them on the public roll (never the usernames).
+DEMO_NAMES = {
+    "admin": "区住建局 周建国",
+    "organiser": "首次业主大会筹备组 林晓燕",
+    "supervisor": "绿苑社区居委会 王敏",
+    "supervisor2": "翠湖街道办事处 陈立新",
+}
 
 
 TRY_UNIT = ("2", "101")
@@ -36,9 +44,9 @@ def ensure_demo() -> bool:
     """True when this call created the demo estate."""
     if get_estate(DEMO_SLUG) is not None:
         return False
-    estate = create_estate(DEMO_SLUG, "绿苑小区（演示）", actor="demo")
+    estate = create_estate(DEMO_SLUG, DEMO_NAME, actor="demo")
     for username, password, role in DEMO_LOGINS:
-        user = find_staff(username) or create_staff(username, username.capitalize(), password, admin=role == "platform admin", actor="demo")
+        user = find_staff(username) or create_staff(username, DEMO_NAMES[username], password, admin=role == "platform admin", actor="demo")
         if role != "platform admin":
             assign_role(user, estate, Role(role), actor="demo")
     import_file(estate, demo_csv(), "demo-registry.csv", actor="demo")

@@ -1,7 +1,7 @@
 """Assemblies, candidates, attachments, ballot logs, paper ballots, proxies, notifications and results (issues 10 to 12)
 
 Revision ID: 71e59c31431f
-Revises: f28f9a6ddbd9
+Revises: ab62dbd99f8a
 Create Date: 2026-11-30 15:43:34.942219
 """
 from alembic import op
@@ -10,7 +10,7 @@ import webapp.core.db
 
 
 revision = '71e59c31431f'
-down_revision = 'f28f9a6ddbd9'
+down_revision = 'ab62dbd99f8a'
 branch_labels = None
 depends_on = None
 

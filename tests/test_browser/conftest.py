@@ -69,10 +69,15 @@ def shots():
     """Save a screenshot of a page when OWNERSVOTE_SCREENSHOTS names a folder."""
     folder = os.environ.get("OWNERSVOTE_SCREENSHOTS")
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, max_height: int | None = None) -> None:
+        """The whole page, or its first ``max_height`` pixels (a long list needs no 30 screens)."""
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            options = {"path": str(Path(folder) / f"{name}.png"), "full_page": True}
+            if max_height:
+                size = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+                options["clip"] = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], max_height)}
+            page.screenshot(**options)
 
     return take
 

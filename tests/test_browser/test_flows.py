@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crypto.verify import verify_roll
-from tests.test_browser.conftest import PHONE
+from tests.test_browser.net import new_page, staff_login
 from tests.test_owners.conftest import ZHANG_TAIL
 from tests.test_registry.test_import import GOOD
 
@@ -33,29 +33,13 @@ def world(live):
         import_file(estate, GOOD, "registry.csv", actor="test")
         users = {}
         for role in ("organiser", "supervisor", "supervisor2"):
-            user = create_staff(f"{role}-{n}", role.title(), "correct horse battery", actor="test")
+            name = {"organiser": "筹备组 林晓燕", "supervisor": "居委会 王敏", "supervisor2": "街道办 陈立新"}[role]
+            user = create_staff(f"{role}-{n}", name, "correct horse battery", actor="test")
             assign_role(user, estate, Role.organiser if role == "organiser" else Role.supervisor, actor="test")
             users[role] = user.username
         db.session.commit()
         slug = estate.slug
     return {"slug": slug, "users": users, "base": live.base}
-
-
-def new_page(browser, phone: bool = True):
-    context = browser.new_context(viewport=PHONE if phone else {"width": 1200, "height": 900}, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text else None)
-    page.errors = errors
-    return context, page
-
-
-def staff_login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "correct horse battery")
-    page.click("button.primary")
 
 
 def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> list[str]:
@@ -101,6 +85,7 @@ def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, wo
     with live.app_context():
         key = db.session.scalar(select(DeviceKey).where(DeviceKey.label.is_not(None)).order_by(DeviceKey.id.desc()))
         assert key.alg == "ES256" and key.jwk["crv"] == "P-256" and key.state == "active"
+        assert key.label.startswith("Mozilla/5.0 (")  # the whole user-agent string, for the device's name
     # signing in again later, on the same phone, with the key kept in IndexedDB
     page.click("nav form button.link")
     page.goto(f"{world['base']}/signin")

@@ -106,10 +106,11 @@ def test_supervisors_see_the_audit_log_and_whether_its_chain_holds(client, login
     make_staff("org", estate=estate, role="organiser")
     login("sup")
     page = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
-    assert "完整的哈希链" in page and "estate.create" in page
+    assert "完整的哈希链" in page and "创建小区" in page and "estate.create" not in page  # in words, not codes
     db_session.execute(update(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 1).values(action="estate.deleted"))
     db_session.commit()
-    assert "日志链已断裂" in client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
+    broken = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
+    assert "日志链已断裂" in broken and "第 1 条记录：记录写入后被改动过" in broken
 
 
 def test_organisers_cannot_read_the_audit_log(client, login, make_estate, make_staff):

@@ -84,6 +84,9 @@ def test_init_is_safe_to_run_twice(run):
 def test_the_demo_creates_a_realistic_estate_once(run):
     first = run("demo", "--no-serve")
     assert "created" in first.stdout and "admin" in first.stdout
+    # the command names the estate as its pages do, and the staff by their real names
+    assert "demo estate 绿苑小区（演示）" in first.stdout and "演示小区:" not in first.stdout
+    assert "绿苑社区居委会 王敏" in first.stdout
     second = run("demo", "--no-serve")
     assert "already there" in second.stdout
     doc = json.loads(run("members", "demo", "--json").stdout)

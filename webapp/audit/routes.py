@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
+from webapp.audit import labels
 from webapp.audit.models import AuditEvent
-from webapp.audit.operations import check_chain
-from webapp.auth.models import Role
-from webapp.core.access import estate_view
+from webapp.audit.operations import PLATFORM_CHAIN, check_chain
+from webapp.auth.models import Role, StaffUser
+from webapp.core.access import admin_required, estate_view
 from webapp.core.db import db
 from webapp.estates.models import Estate
 
@@ -18,7 +19,19 @@ PAGE_SIZE = 100
 @bp.get("/e/<slug>/audit")
 @estate_view(Role.supervisor)
 def log(estate: Estate):
-    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.chain == estate.id)) or 0
+    return _page(estate.id, estate=estate)
+
+
+@bp.get("/admin/audit")
+@admin_required
+def platform_log():
+    """The platform's own chain: staff accounts created, disabled, enabled, logins, staff keys."""
+    return _page(None, estate=None)
+
+
+def _page(estate_id: int | None, *, estate: Estate | None):
+    chain = estate_id if estate_id is not None else PLATFORM_CHAIN
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.chain == chain)) or 0
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
@@ -27,8 +40,13 @@ def log(estate: Estate):
     page = min(page, pages)
     events = list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.chain == estate.id).order_by(AuditEvent.seq.desc())
+            select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc())
             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         )
     )
-    return render_template("audit/log.html", estate=estate, events=events, problems=check_chain(estate.id), total=total, page=page, pages=pages)
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    staff = {u.id: u for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))} if actor_ids else {}
+    return render_template(
+        "audit/log.html", estate=estate, events=events, problems=check_chain(estate_id), total=total, page=page, pages=pages,
+        staff=staff, labels=labels,
+    )

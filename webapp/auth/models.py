@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
@@ -18,6 +18,8 @@ class Role(enum.Enum):
 
 class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_users"
+    # The name owners read on the public roll and in the audit log: a real name, never empty.
+    __table_args__ = (CheckConstraint("display_name <> ''", name="display_name_not_empty"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
@@ -29,11 +31,17 @@ class StaffUser(UserMixin, db.Model):
     id_hash: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised when the password changes: sessions signed in before it no longer load.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
 
     roles: Mapped[list["EstateRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def get_id(self) -> str:
-        return f"staff:{self.id}"
+        # The epoch is part of the id the session keeps, so that changing the password ends every
+        # other session of the account (the user loader compares it).
+        return f"staff:{self.id}:{self.session_epoch}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

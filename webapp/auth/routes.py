@@ -1,20 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from webapp.audit.operations import record
-from webapp.auth.forms import LoginForm, StaffForm
+from webapp.auth.forms import LoginForm, PasswordForm, ReasonForm, StaffForm
 from webapp.auth.models import StaffUser
 from webapp.auth import throttle
-from webapp.auth.operations import authenticate, create_staff
-from webapp.core.access import admin_required
+from webapp.auth.operations import authenticate, change_password, create_staff, disable_staff, enable_staff
+from webapp.core.access import admin_required, is_staff
 from webapp.core import sessions
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.views import run_operation
+from webapp.estates.models import Estate
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +44,8 @@ def login():
                 wait_until = throttle.failed(username, address)
                 db.session.commit()
                 flash(_("Wrong username or password."), "error")
+            elif not user.active:
+                flash(_("This account is disabled. Ask the platform administrator."), "error")
             else:
                 throttle.succeeded(username, address)
                 login_user(user)
@@ -74,5 +78,78 @@ def staff():
         if done:
             flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for("auth.staff"))
-    users = list(db.session.scalars(select(StaffUser).order_by(StaffUser.username)))
-    return render_template("auth/staff.html", form=form, users=users)
+    users = list(db.session.scalars(select(StaffUser).options(selectinload(StaffUser.roles)).order_by(StaffUser.username)))
+    return render_template("auth/staff.html", form=form, users=users, estates=_estates_of(users))
+
+
+def _estates_of(users) -> dict[int, Estate]:
+    ids = {r.estate_id for u in users for r in u.roles}
+    return {e.id: e for e in db.session.scalars(select(Estate).where(Estate.id.in_(ids)))} if ids else {}
+
+
+def _account(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/admin/staff/<int:user_id>")
+@admin_required
+def account(user_id: int):
+    from webapp.owners.operations import staff_keys
+
+    user = _account(user_id)
+    return render_template(
+        "auth/account.html", user=user, estates=_estates_of([user]), keys=staff_keys(user),
+        disable=ReasonForm(prefix="disable"), enable=ReasonForm(prefix="enable"), revoke_all=ReasonForm(prefix="revoke-all"),
+        revoke=ReasonForm(prefix="revoke"),
+    )
+
+
+@bp.post("/admin/staff/<int:user_id>/<any(disable,enable):change>")
+@admin_required
+def set_active(user_id: int, change: str):
+    user = _account(user_id)
+    form = ReasonForm(prefix=change)
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+    elif change == "disable":
+        run_operation(lambda: disable_staff(user, actor=current_user, reason=form.reason.data), _("Account %(name)s disabled: its sessions have ended.", name=user.username))
+    else:
+        run_operation(lambda: enable_staff(user, actor=current_user, reason=form.reason.data), _("Account %(name)s enabled again.", name=user.username))
+    return redirect(url_for("auth.account", user_id=user.id))
+
+
+@bp.post("/admin/staff/<int:user_id>/keys/revoke", defaults={"key_id": None})
+@bp.post("/admin/staff/<int:user_id>/keys/<int:key_id>/revoke")
+@admin_required
+def revoke_keys(user_id: int, key_id: int | None):
+    from webapp.owners.operations import revoke_staff_keys
+
+    user = _account(user_id)
+    form = ReasonForm(prefix="revoke" if key_id else "revoke-all")
+    if not form.validate_on_submit():
+        flash(_("A written reason is required."), "error")
+    else:
+        run_operation(lambda: revoke_staff_keys(user, actor=current_user, reason=form.reason.data, key_id=key_id), _("Key revoked."))
+    return redirect(url_for("auth.account", user_id=user.id))
+
+
+@bp.route("/staff/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/minute;30/hour", methods=["POST"])
+def password():
+    if not is_staff():
+        abort(404)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        done, _result = run_operation(lambda: change_password(user, form.current.data, form.new.data))
+        if done:
+            # The epoch changed: sign this session in again under it, with a new session id.
+            login_user(user)
+            sessions.rotate()
+            flash(_("Password changed. Your other sessions have ended."), "success")
+            return redirect(url_for("onboarding.staff_keys"))
+    return render_template("auth/password.html", form=form)

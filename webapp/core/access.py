@@ -20,12 +20,16 @@ from webapp.estates.operations import get_estate
 @login_manager.user_loader
 def load_user(user_id: str):
     kind, _, raw = user_id.partition(":")
+    if kind == "staff":
+        number, _, epoch = raw.partition(":")
+        if not (number.isdigit() and epoch.isdigit()):
+            return None
+        user = db.session.get(StaffUser, int(number))
+        # A disabled account's sessions end at once, and a changed password ends every session
+        # opened before it: neither loads any more.
+        return user if user is not None and user.active and user.session_epoch == int(epoch) else None
     if not raw.isdigit():
         return None
-    if kind == "staff":
-        user = db.session.get(StaffUser, int(raw))
-        # A disabled account's sessions end at once: it no longer loads.
-        return user if user is not None and user.active else None
     if kind == "owner":
         from webapp.owners.models import Registration
 

@@ -25,3 +25,15 @@ def local(value: datetime | None, tz: object = None, fmt: str = "%Y-%m-%d %H:%M"
 
 def local_date(value: datetime | None, tz: object = None) -> str:
     return local(value, tz, "%Y-%m-%d")
+
+
+# Zones that keep China Standard Time; people call it Beijing time whatever the zone's name.
+_CHINA = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+
+
+def zone_label(tz: object = None) -> str:
+    """How a page names the zone its times are in: "Beijing time" for China's, else the zone."""
+    from flask_babel import gettext as _
+
+    name = zone(tz).key
+    return _("Beijing time") if name in _CHINA else name

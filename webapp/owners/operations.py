@@ -348,6 +348,24 @@ def revoke_key(key: DeviceKey, *, actor, reason: str) -> None:
     record("device_key.revoke", actor=actor, estate_id=key.estate_id, obj=key, kid=key.kid, reason=key.revoked_reason)
 
 
+def staff_keys(user) -> list[DeviceKey]:
+    return list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == user.id).order_by(DeviceKey.created_at)))
+
+
+def revoke_staff_keys(user, *, actor, reason: str, key_id: int | None = None) -> list[DeviceKey]:
+    """A platform admin revokes a staff member's signing keys: the one named, or every key not
+    yet revoked.  A written reason is required; each key's revocation is audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OnboardingError("请写明撤销理由", "a written reason is required")
+    keys = [k for k in staff_keys(user) if k.state != "revoked" and (key_id is None or k.id == key_id)]
+    if key_id is not None and not keys:
+        raise OnboardingError("这个密钥不存在或已撤销", "no such key, or it is already revoked")
+    for key in keys:
+        revoke_key(key, actor=actor, reason=reason)
+    return keys
+
+
 def active_key(kid: str) -> DeviceKey | None:
     return db.session.scalar(select(DeviceKey).where(DeviceKey.kid == kid, DeviceKey.state == "active"))
 

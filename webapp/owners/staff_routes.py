@@ -164,7 +164,7 @@ def unit_detail(estate: Estate, unit_id: int):
     invitations = list(db.session.scalars(select(Invitation).where(Invitation.unit_id == unit.id).order_by(Invitation.issued_at)))
     return render_template(
         "owners/unit.html", estate=estate, unit=unit, registrations=registrations, invitations=invitations,
-        revoke=RevokeForm(), representative=_representative_form(unit),
+        letter_states={i.id: ops.letter_state(i) for i in invitations}, revoke=RevokeForm(), representative=_representative_form(unit),
     )
 
 

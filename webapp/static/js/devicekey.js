@@ -114,10 +114,9 @@
     });
   }
 
+  /* The whole user-agent string: the pages turn it into "Android 手机 · Chrome" (owners/devices.py). */
   function label() {
-    var ua = navigator.userAgent;
-    var m = ua.match(/\(([^)]+)\)/);
-    return (m ? m[1] : ua).slice(0, 120);
+    return navigator.userAgent.slice(0, 200);
   }
 
   /* Make a key, prove possession by signing the server's challenge, keep it only if accepted. */

@@ -1,0 +1,238 @@
+"""The audit log in words people read: action codes as plain Chinese or English, details as
+labelled values (yes/no, lists, changes from → to), never raw codes or JSON.
+
+The log itself keeps the codes (they are part of each event's hash); only the page translates.
+To label a new action, add one line to ``ACTIONS``; a new detail key, one line to ``DETAILS``.
+An action without a line still reads sensibly: its family's name (``FAMILIES``, by the part
+before the first dot) and the code, and a detail key without one shows as a readable phrase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# Every action recorded in webapp/ (tests/test_webapp/test_audit_labels.py checks that none is missing).
+ACTIONS = {
+    "estate.create": _l("Created the estate"),
+    "estate.settings": _l("Changed the estate's settings"),
+    "registry.import": _l("Imported the registry"),
+    "staff.create": _l("Created a staff account"),
+    "staff.login": _l("Logged in"),
+    "staff.disable": _l("Disabled a staff account"),
+    "staff.enable": _l("Enabled a staff account again"),
+    "staff.password": _l("Changed their password"),
+    "staff.role.grant": _l("Granted a role in this estate"),
+    "staff.role.revoke": _l("Removed a role in this estate"),
+    "letter.issue": _l("Printed QR letters"),
+    "letter.void": _l("Voided earlier QR letters"),
+    "letter.locked": _l("Locked a letter after too many wrong answers"),
+    "registration.submitted": _l("An owner asked the supervisors to check a registration"),
+    "registration.approved": _l("Approved a registration"),
+    "registration.rejected": _l("Rejected a registration"),
+    "registration.superseded": _l("A new registration replaced an earlier one"),
+    "owner.representative": _l("Recorded who votes for the co-owners"),
+    "device_key.add": _l("Registered a device key"),
+    "device_key.revoke": _l("Revoked a device key"),
+    "roll.freeze": _l("Froze the electoral roll"),
+    "roll.sign": _l("Signed the electoral roll"),
+}
+
+# Families of actions, for codes added later without a line in ACTIONS.
+FAMILIES = {
+    "estate": _l("Estate"),
+    "registry": _l("Registry"),
+    "staff": _l("Staff account"),
+    "letter": _l("QR letters"),
+    "registration": _l("Registration"),
+    "owner": _l("Owner"),
+    "device_key": _l("Device key"),
+    "roll": _l("Electoral roll"),
+    "assembly": _l("Assembly"),
+    "agenda": _l("Agenda"),
+    "candidate": _l("Candidates"),
+    "nomination": _l("Candidates"),
+    "proxy": _l("Proxies"),
+    "ballot": _l("Ballots"),
+    "paper": _l("Paper ballots"),
+    "tally": _l("Tally"),
+    "result": _l("Results"),
+    "objection": _l("Objections"),
+}
+
+# Detail keys, as the operations pass them to ``record``.
+DETAILS = {
+    "username": _l("Account"),
+    "platform_admin": _l("Platform administrator"),
+    "role": _l("Role"),
+    "count": _l("Number"),
+    "units": _l("Units"),
+    "unit": _l("Unit"),
+    "reason": _l("Reason"),
+    "by": _l("Replaced by registration no."),
+    "can_vote": _l("Votes for the household"),
+    "previous": _l("Until now"),
+    "now": _l("From now on"),
+    "kid": _l("Key"),
+    "state": _l("State"),
+    "registration": _l("Registration no."),
+    "slug": _l("Short name"),
+    "name": _l("Name"),
+    "source": _l("File"),
+    "added_units": _l("Units added"),
+    "removed_units": _l("Units removed"),
+    "changed_units": _l("Units changed"),
+    "added_owners": _l("Owners added"),
+    "removed_owners": _l("Owners removed"),
+    "changed_owners": _l("Owners changed"),
+    "seq": _l("Roll no."),
+    "root": _l("Merkle root"),
+    "size": _l("Members"),
+    "keys": _l("Voting keys"),
+    "signatures": _l("Signatures so far"),
+    "certified": _l("Roll now in force"),
+    # estate settings (inside "changes")
+    "roll_signatures_required": _l("Supervisor signatures needed"),
+    "sms_required": _l("Text message check"),
+    "letter_valid_days": _l("Days a letter stays valid"),
+    "organiser_label": _l("Who sends the letters"),
+    "help_text": _l("Where owners get help"),
+    "counting_rule": _l("Own counting rule"),
+}
+
+# Values the application itself stores in English (reasons, roles, states), in the reader's words.
+WORDS = {
+    "organiser": _l("Organiser"),
+    "supervisor": _l("Supervisor"),
+    "active": _l("Active"),
+    "pending": _l("Waiting for approval"),
+    "revoked": _l("Revoked"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "superseded": _l("Replaced by a newer registration"),
+    "used": _l("Used"),
+    "delivered": _l("delivered"),
+    "unsold": _l("unsold"),
+    "undelivered": _l("sold, not yet delivered"),
+    "void": _l("Voided"),
+    "reissued": _l("printed again"),
+    "replaced by a new registration": _l("replaced by a new registration"),
+    "registration rejected": _l("the registration was rejected"),
+    "automatic identity check": _l("Automatic identity check"),
+}
+
+# Who acted, when it was not a staff member.
+ACTORS = {
+    "owner": _l("The owner"),
+    "automatic check": _l("Automatic identity check"),
+    "system": _l("The system"),
+    "cli": _l("Command line (server)"),
+    "demo": _l("Demo data"),
+}
+
+HASH_KEYS = {"kid", "root"}
+OMIT_WHEN_EMPTY = {"reason", "registration"}
+LIST_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: str
+    code: bool = False  # a key id, a hash, a short name: shown in a monospace font
+
+
+def action_label(code: str) -> str:
+    known = ACTIONS.get(code)
+    if known is not None:
+        return str(known)
+    family = FAMILIES.get(code.split(".", 1)[0])
+    return _("%(family)s: %(code)s", family=family, code=code) if family else code
+
+
+def detail_label(key: str) -> str:
+    known = DETAILS.get(key)
+    return str(known) if known is not None else key.replace("_", " ").capitalize()
+
+
+def word(value: str | None) -> str:
+    """A value the application stored in English, in the reader's language; other text as it is."""
+    if value is None:
+        return ""
+    known = WORDS.get(value)
+    return str(known) if known is not None else value
+
+
+def value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (int, float)):
+        return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+    if isinstance(value, str):
+        return word(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "—"
+        shown = _(", ").join(value_text(v) for v in value[:LIST_SHOWN])
+        if len(value) > LIST_SHOWN:
+            return _("%(first)s … (%(n)d in all)", first=shown, n=len(value))
+        return shown
+    if isinstance(value, dict):
+        if set(value) == {"from", "to"}:
+            return _("%(old)s → %(new)s", old=value_text(value["from"]), new=value_text(value["to"]))
+        return _("; ").join(f"{detail_label(k)}: {value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def short_hash(value: str) -> str:
+    return value if len(value) <= 20 else f"{value[:16]}…"
+
+
+def details(event) -> list[Detail]:
+    """The event's details as labelled, readable values, in the order they were recorded."""
+    found: list[Detail] = []
+    for key, value in (event.details or {}).items():
+        if key == "changes" and isinstance(value, dict):
+            for field, change in value.items():
+                found.append(Detail(detail_label(field), value_text(change)))
+        elif key in HASH_KEYS and isinstance(value, str):
+            found.append(Detail(detail_label(key), short_hash(value), code=True))
+        elif key == "slug":
+            found.append(Detail(detail_label(key), str(value), code=True))
+        elif key in OMIT_WHEN_EMPTY and value in (None, ""):
+            continue
+        else:
+            found.append(Detail(detail_label(key), value_text(value)))
+    return found
+
+
+def actor_label(event, staff: dict | None = None) -> tuple[str, str | None]:
+    """(name, account) of who acted: a staff member's display name and username, or a word for
+    the owner, the automatic check or the system."""
+    user = (staff or {}).get(event.actor_id) if event.actor_id is not None else None
+    if user is not None:
+        return user.display_name, user.username
+    known = ACTORS.get(event.actor)
+    if known is not None:
+        return str(known), None
+    return event.actor, None
+
+
+_GAP = re.compile(r"sequence gap: expected (\d+), found (\d+)")
+
+
+def chain_problem(problem) -> str:
+    """A broken link of the hash chain, in the reader's language."""
+    gap = _GAP.fullmatch(problem.message)
+    if gap:
+        return _("events are missing: expected no. %(expected)s, found no. %(found)s", expected=gap.group(1), found=gap.group(2))
+    if problem.message == "previous-hash link broken":
+        return _("the link to the previous event is broken")
+    if problem.message == "event content does not match its hash":
+        return _("the event was changed after it was written")
+    return problem.message
