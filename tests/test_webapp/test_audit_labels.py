@@ -57,7 +57,7 @@ def test_an_action_added_later_reads_as_its_family_and_its_code(zh):
 def test_action_labels_speak_english_when_chosen(en):
     labels = en
     assert labels.action_label("roll.sign") == "Signed the electoral roll"
-    assert labels.action_label("tally.certify") == "Tally: tally.certify"
+    assert labels.action_label("tally.recount") == "Tally: tally.recount"
 
 
 class Event:
