@@ -1,5 +1,5 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
-from webapp.audit.models import AuditEvent
+from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.auth.models import EstateRole, StaffUser
 from webapp.core.db import db
 from webapp.estates.models import Estate
@@ -18,5 +18,5 @@ from webapp.results.models import Certification, Objection, TallyRecord
 
 metadata = db.metadata
 
-__all__ = ["Certification", "Objection", "TallyRecord", "Notification", "AgendaItem", "Assembly", "Attachment", "Ballot", "BallotInspection", "BallotLog", "Bidder", "Candidate", "LogNode",
+__all__ = ["AuditCheckpoint", "Certification", "Objection", "TallyRecord", "Notification", "AgendaItem", "Assembly", "Attachment", "Ballot", "BallotInspection", "BallotLog", "Bidder", "Candidate", "LogNode",
            "NoticeVersion", "PaperEntry", "PaperSheet", "Proxy", "TreeHead", "DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]

@@ -56,6 +56,10 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     assert report.ok, report.failures
     page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/results").get_data(as_text=True)
     assert "tag ok" in page
+    from webapp.audit.integrity import check_estate
+
+    report = check_estate(s.estate)
+    assert report.ok, report.findings
 
     s.sign_in("1-102")
     s.post(f"/p/{s.estate.slug}/a/{s.assembly_id}/objections", {"text": "第2号楼的选票统计有疑问"})
@@ -72,3 +76,23 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     s.as_staff("organiser")
     s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/archive")
     assert s.assembly.state == "archived"
+
+
+def test_a_ballot_edited_in_the_database_is_named_by_the_integrity_check(voting):
+    from sqlalchemy import select, text
+
+    from webapp.audit.integrity import check_estate
+    from webapp.voting.models import Ballot
+
+    s = voting
+    ids = s.item_ids()
+    s.sign_in("1-101")
+    assert s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))[0] == 201
+    ballot = s.db.scalar(select(Ballot))
+    s.db.execute(text("UPDATE ballots SET entry = replace(entry, 'agree', 'disagree') WHERE id = :id"), {"id": ballot.id})
+    s.db.commit()
+    report = check_estate(s.estate)
+    assert any(f.area == "log" and "does not hash to its leaf" in f.en for f in report.findings), report.findings
+    s.as_staff("supervisor")
+    page = s.client.get(f"/e/{s.estate.slug}/integrity").get_data(as_text=True)
+    assert "篡改警报" in page

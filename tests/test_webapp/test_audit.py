@@ -1,7 +1,7 @@
 """The hash-chained audit log of privileged actions."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import text, select, update
 
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import check_chain, chain_events, record
@@ -18,11 +18,21 @@ def test_privileged_actions_form_an_unbroken_chain(db_session, make_estate, make
     assert check_chain(estate.id) == []
 
 
+def bypass_append_only(db_session) -> None:
+    """What a database superuser could do: switch the append-only triggers off (PostgreSQL; this
+    test's transaction is rolled back, triggers and all).  SQLite has no triggers to bypass."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        db_session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+
+
 def test_editing_an_event_breaks_the_chain_at_that_event(db_session, make_estate):
     estate = make_estate()
     record("a", actor="t", estate_id=estate.id)
     record("b", actor="t", estate_id=estate.id)
     db_session.commit()
+    bypass_append_only(db_session)
     db_session.execute(update(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 2).values(actor="someone else"))
     db_session.expire_all()
     problems = check_chain(estate.id)
@@ -35,6 +45,7 @@ def test_deleting_an_event_shows_as_a_gap(db_session, make_estate):
         record(action, actor="t", estate_id=estate.id)
     db_session.commit()
     victim = db_session.scalar(select(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 2))
+    bypass_append_only(db_session)
     db_session.delete(victim)
     db_session.commit()
     messages = [p.message for p in check_chain(estate.id)]
@@ -94,6 +105,8 @@ def test_concurrent_writers_never_fork_the_chain(app, database_url, tmp_path):
             assert [e.seq for e in events] == list(range(1, 21))
             assert verify_chain(events) == []
         finally:
+            # Committed rows of this test's own: cleaned up as a superuser may, triggers off.
+            s.execute(text("SET LOCAL session_replication_role = replica"))
             s.execute(delete(AuditEvent).where(AuditEvent.chain == estate_id))
             s.execute(delete(Estate).where(Estate.id == estate_id))
             s.commit()
@@ -107,6 +120,7 @@ def test_supervisors_see_the_audit_log_and_whether_its_chain_holds(client, login
     login("sup")
     page = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
     assert "完整的哈希链" in page and "创建小区" in page and "estate.create" not in page  # in words, not codes
+    bypass_append_only(db_session)
     db_session.execute(update(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 1).values(action="estate.deleted"))
     db_session.commit()
     broken = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
@@ -118,3 +132,38 @@ def test_organisers_cannot_read_the_audit_log(client, login, make_estate, make_s
     make_staff("org", estate=estate, role="organiser")
     login("org")
     assert client.get(f"/e/{estate.slug}/audit").status_code == 404
+
+
+def test_postgresql_refuses_to_change_or_delete_audit_events(db_session, make_estate):
+    import pytest
+    from sqlalchemy import delete
+    from sqlalchemy.exc import DBAPIError
+
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's (SQLite relies on the signed anchors)")
+    estate = make_estate()
+    record("a", actor="t", estate_id=estate.id)
+    db_session.commit()
+    for statement in (update(AuditEvent).where(AuditEvent.chain == estate.id).values(actor="x"),
+                      delete(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq >= 1)):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with db_session.begin_nested():
+                db_session.execute(statement)
+
+
+def test_deleting_the_tail_is_named_by_the_signed_anchors(db_session, make_estate):
+    from webapp.audit.integrity import IntegrityReport, check_audit
+    from webapp.audit.models import AuditCheckpoint
+
+    estate = make_estate()
+    for n in range(25):  # a checkpoint is signed every 20 events
+        record(f"step.{n}", actor="t", estate_id=estate.id)
+    db_session.commit()
+    assert db_session.scalar(select(AuditCheckpoint.seq).where(AuditCheckpoint.chain == estate.id).order_by(AuditCheckpoint.seq.desc())) == 21
+    bypass_append_only(db_session)
+    db_session.execute(AuditEvent.__table__.delete().where(AuditEvent.chain == estate.id, AuditEvent.seq >= 8))
+    db_session.expire_all()
+    assert check_chain(estate.id) == []  # what is left is still a chain: the tail is simply gone
+    report = IntegrityReport()
+    check_audit(estate.id, report)
+    assert any("events #8–#21 are missing" in f.en for f in report.findings), report.findings

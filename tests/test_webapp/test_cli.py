@@ -121,3 +121,32 @@ def test_audit_check_exits_non_zero_on_a_tampered_chain(run, tmp_path):
     db.close()
     result = run("audit-check", "lvyuan", check=False)
     assert result.returncode == 1 and "BROKEN" in result.stderr
+
+
+def test_check_passes_on_an_untouched_estate_and_names_a_registry_edit_made_outside_the_app(run, tmp_path):
+    import sqlite3
+
+    registry = tmp_path / "registry.csv"
+    registry.write_bytes(GOOD)
+    run("import-registry", "lvyuan", str(registry))
+    assert "everything checked matches" in run("check", "lvyuan").stdout
+    db = sqlite3.connect(tmp_path / "cli.sqlite3")
+    db.execute("UPDATE units SET area_centi = area_centi + 1000 WHERE number = '101'")
+    db.commit()
+    db.close()
+    result = run("check", "lvyuan", check=False)
+    assert result.returncode == 1 and "[registry]" in result.stdout and "changed outside the app" in result.stdout
+
+
+def test_audit_check_names_the_events_deleted_after_a_signed_anchor(run, tmp_path):
+    import sqlite3
+
+    registry = tmp_path / "registry.csv"
+    registry.write_bytes(GOOD)
+    run("import-registry", "lvyuan", str(registry))  # event 2; event 1 (the estate) has a signed checkpoint
+    db = sqlite3.connect(tmp_path / "cli.sqlite3")
+    db.execute("DELETE FROM audit_events")
+    db.commit()
+    db.close()
+    result = run("audit-check", "lvyuan", check=False)
+    assert result.returncode == 1 and "events #1–#1 are missing" in result.stderr

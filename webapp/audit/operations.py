@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from webapp.audit.chain import GENESIS, event_hash, verify_chain
-from webapp.audit.models import AuditEvent
+from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.core.db import db, utcnow
 
 PLATFORM_CHAIN = 0
@@ -38,7 +38,34 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     )
     db.session.add(event)
     db.session.flush()
+    _checkpoint_if_due(event)
     return event
+
+
+CHECKPOINT_EVERY = 20
+CHECKPOINT_AFTER_SECONDS = 3600
+
+
+def _checkpoint_if_due(event: AuditEvent) -> None:
+    """Every 20 events, or the first event an hour after the last checkpoint, gets one."""
+    last = db.session.execute(
+        select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.chain == event.chain)
+        .order_by(AuditCheckpoint.seq.desc()).limit(1)
+    ).first()
+    if last is None or event.seq - last.seq >= CHECKPOINT_EVERY or (event.at - last.at).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
+        checkpoint(event.chain, event.seq, event.hash, event.at)
+
+
+def checkpoint(chain: int, seq: int, hash_: str, at) -> AuditCheckpoint:
+    from crypto.treehead import sign_object
+    from webapp.core.serverkey import signer
+
+    document = sign_object(signer(), {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": hash_,
+                                      "at": int(at.timestamp() * 1000)})
+    row = AuditCheckpoint(chain=chain, seq=seq, hash=hash_, at=at, document=document)
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def chain_events(estate_id: int | None) -> list[AuditEvent]:

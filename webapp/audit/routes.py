@@ -50,3 +50,12 @@ def _page(estate_id: int | None, *, estate: Estate | None):
         "audit/log.html", estate=estate, events=events, problems=check_chain(estate_id), total=total, page=page, pages=pages,
         staff=staff, labels=labels,
     )
+
+
+@bp.get("/e/<slug>/integrity")
+@estate_view(Role.supervisor)
+def integrity(estate: Estate):
+    """The same checks as ``ownersvote check``, for the people who answer for the estate."""
+    from webapp.audit.integrity import check_estate
+
+    return render_template("audit/integrity.html", estate=estate, report=check_estate(estate))

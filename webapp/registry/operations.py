@@ -300,7 +300,10 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
     _forget_stale_objects(
         {Unit: set(gone_units), Owner: {o.id for o in gone_owners}, OwnerHolder: set(gone_holders), Building: set(gone_buildings)}
     )
-    record("registry.import", actor=actor, estate_id=estate.id, obj=estate, source=source, **diff.summary())
+    # The fingerprint after the change: `ownersvote check` compares it with the registry it finds,
+    # so an edit made outside the app (a bare UPDATE of an area) shows.
+    record("registry.import", actor=actor, estate_id=estate.id, obj=estate, source=source, fingerprint=registry_fingerprint(estate),
+           **diff.summary())
     return diff
 
 

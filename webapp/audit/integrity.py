@@ -1,0 +1,215 @@
+"""``ownersvote check ESTATE`` and the supervisors' integrity page: re-verify everything the
+estate's results stand on, from what was signed, and say what differs.
+
+- the audit chain, and its anchors: server-signed checkpoints, tree heads and tally statements
+  each name a head of the chain (sequence, hash); an anchor naming an event that is gone or
+  different means events were deleted or rewritten after it;
+- the registry against the fingerprint recorded by its last import (an edit outside the app);
+- every frozen roll against its signatures, and against the registry it froze while the
+  registry has not been re-imported since;
+- every notice version against the server's signature;
+- every ballot log: leaves against their entries, the root from the stored nodes and from the
+  frontier against the newest tree head, every tree head's signature and consistency with the
+  next;
+- every tally against its digest, the server's statement and the supervisors' certifications.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from crypto.errors import CryptoError
+from crypto.merkle import TreeState, leaf_hash, verify_consistency
+from crypto.treehead import verify_object, verify_tree_head
+from webapp.audit.chain import verify_chain
+from webapp.audit.models import AuditCheckpoint
+from webapp.audit.operations import chain_events
+from webapp.core.db import db
+
+
+@dataclass
+class Finding:
+    area: str
+    zh: str
+    en: str
+
+
+@dataclass
+class IntegrityReport:
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) of what passed
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def bad(self, area: str, zh: str, en: str) -> None:
+        self.findings.append(Finding(area, zh, en))
+
+    def good(self, zh: str, en: str) -> None:
+        self.checked.append((zh, en))
+
+
+def anchors(estate_id: int) -> list[tuple[int, str, str, int]]:
+    """(seq, hash, where it comes from, signed at ms) of every signed anchor of the chain."""
+    from webapp.core.serverkey import signer
+    from webapp.results.models import TallyRecord
+    from webapp.assemblies.models import Assembly
+    from webapp.voting.models import TreeHead
+
+    server = signer().jwk
+    found = []
+    for cp in db.session.scalars(select(AuditCheckpoint).where(AuditCheckpoint.chain == estate_id)):
+        try:
+            verify_object(cp.document, server)
+        except (CryptoError, ValueError):
+            continue
+        found.append((cp.document["seq"], cp.document["hash"], "checkpoint", cp.document["at"]))
+    assembly_ids = list(db.session.scalars(select(Assembly.id).where(Assembly.estate_id == estate_id)))
+    if assembly_ids:
+        for head in db.session.scalars(select(TreeHead).where(TreeHead.assembly_id.in_(assembly_ids))):
+            audit = head.document.get("audit")
+            if audit:
+                try:
+                    verify_tree_head(head.document, server)
+                except (CryptoError, ValueError):
+                    continue
+                found.append((audit["seq"], audit["hash"], f"tree head {head.n} of assembly {head.assembly_id}", head.document["timestamp"]))
+        for tally in db.session.scalars(select(TallyRecord).where(TallyRecord.assembly_id.in_(assembly_ids))):
+            audit = tally.statement.get("audit")
+            if audit:
+                try:
+                    verify_object(tally.statement, server)
+                except (CryptoError, ValueError):
+                    continue
+                found.append((audit["seq"], audit["hash"], f"tally of assembly {tally.assembly_id}", tally.statement["computed_at"]))
+    return sorted(found)
+
+
+def check_audit(estate_id: int, report: IntegrityReport) -> None:
+    events = chain_events(estate_id)
+    for problem in verify_chain(events):
+        report.bad("audit", f"审计日志第 {problem.seq} 条：{problem.message}", f"audit event #{problem.seq}: {problem.message}")
+    by_seq = {e.seq: e.hash for e in events}
+    last = events[-1].seq if events else 0
+    marks = anchors(estate_id)
+    for seq, hash_, source, _at in marks:
+        if seq > last:
+            report.bad("audit", f"签名锚点（{source}）指向第 {seq} 条审计记录，但日志只到第 {last} 条：第 {last + 1}–{seq} 条被删除",
+                       f"a signed anchor ({source}) names audit event #{seq}, but the log ends at #{last}: events #{last + 1}–#{seq} are missing")
+        elif by_seq.get(seq) != hash_:
+            report.bad("audit", f"签名锚点（{source}）与第 {seq} 条审计记录不符", f"a signed anchor ({source}) does not match audit event #{seq}: it was changed or removed")
+    if report.ok:
+        newest = marks[-1][0] if marks else None
+        report.good(f"审计日志 {len(events)} 条记录构成完整的哈希链；最新锚点：第 {newest} 条" if newest else f"审计日志 {len(events)} 条记录构成完整的哈希链",
+                    f"the audit log's {len(events)} events form an unbroken chain" + (f"; newest signed anchor: #{newest}" if newest else ""))
+
+
+def check_registry(estate, report: IntegrityReport) -> None:
+    from webapp.registry.operations import registry_fingerprint
+
+    imports = [e for e in chain_events(estate.id) if e.action == "registry.import" and "fingerprint" in (e.details or {})]
+    if not imports:
+        return
+    recorded = imports[-1].details["fingerprint"]
+    if registry_fingerprint(estate) != recorded:
+        report.bad("registry", f"名册（房屋、面积、业主）自第 {imports[-1].seq} 条审计记录导入后在应用之外被改动",
+                   f"the registry (units, areas, owners) was changed outside the app after its import (audit event #{imports[-1].seq})")
+    else:
+        report.good("名册与最近一次导入时记录的指纹一致", "the registry matches the fingerprint recorded at its last import")
+
+
+def check_rolls(estate, report: IntegrityReport) -> None:
+    from webapp.registry.operations import estate_roster
+    from webapp.rolls.models import Roll, RollEntry
+    from webapp.rolls.verification import check_roll
+
+    events = chain_events(estate.id)
+    rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq)))
+    roster = None
+    for roll in rolls:
+        check = check_roll(roll)
+        for zh, en in check.problems:
+            report.bad("roll", f"名册第 {roll.seq} 号：{zh}", f"roll no. {roll.seq}: {en}")
+        frozen_seq = next((e.seq for e in events if e.action == "roll.freeze" and e.object_id == str(roll.id)), None)
+        reimported = any(e.action == "registry.import" and frozen_seq is not None and e.seq > frozen_seq for e in events)
+        if reimported:
+            continue  # the registry changed through the app since: the roll stays as frozen
+        roster = roster or {m.id: m for m in estate_roster(estate)[0].members}
+        for member_ref, area, heads in db.session.execute(select(RollEntry.member_ref, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == roll.id)):
+            now = roster.get(member_ref)
+            if now is None or now.area_centi != area or now.heads != heads:
+                report.bad("roll", f"名册第 {roll.seq} 号冻结后，成员 {member_ref} 在名册中的面积或人数被改动（未经导入）",
+                           f"roll no. {roll.seq}: member {member_ref}'s area or heads in the registry changed since the freeze, with no import")
+        if check.intact:
+            report.good(f"名册第 {roll.seq} 号与监督员签名一致", f"roll no. {roll.seq} matches its supervisors' signatures")
+
+
+def check_assemblies(estate, report: IntegrityReport) -> None:
+    from webapp.assemblies.models import Assembly
+    from webapp.assemblies.views import verified
+    from webapp.core.serverkey import signer
+    from webapp.voting import log as ballot_log
+    from webapp.voting.models import Ballot, BallotLog
+
+    server = signer().jwk
+    for assembly in db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.id)):
+        name = f"“{assembly.title}”"
+        for version in assembly.notices:
+            for zh, en in verified(version).problems:
+                report.bad("notice", f"{name} 公告第 {version.version} 版：{zh}", f"{assembly.title}, notice version {version.version}: {en}")
+        log = db.session.get(BallotLog, assembly.id)
+        if log is None:
+            continue
+        ballots = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index)))
+        state = TreeState()
+        from crypto.merkle import append
+
+        for position, ballot in enumerate(ballots):
+            if ballot.leaf_index != position:
+                report.bad("log", f"{name} 日志位置 {position} 缺失或重复", f"{assembly.title}: log position {position} is missing or repeated")
+                break
+            if leaf_hash(ballot.entry.encode("utf-8")).hex() != ballot.leaf_hash:
+                report.bad("log", f"{name} 日志第 {position} 项的内容与其哈希不符（被改动）", f"{assembly.title}: log entry {position} does not hash to its leaf (changed)")
+            state, _nodes = append(state, bytes.fromhex(ballot.leaf_hash))
+        frontier = TreeState.from_bytes(log.frontier)
+        if frontier.size != state.size or frontier.root() != state.root():
+            report.bad("log", f"{name} 日志状态行与选票重算的根不符", f"{assembly.title}: the log's frontier row differs from the root recomputed from its ballots")
+        heads = ballot_log.heads(assembly.id)
+        previous = None
+        for head in heads:
+            try:
+                verify_tree_head(head.document, server, assembly.log_id)
+            except (CryptoError, ValueError):
+                report.bad("log", f"{name} 第 {head.n} 号树头签名无效", f"{assembly.title}: tree head no. {head.n} does not verify")
+                continue
+            if head.size <= state.size and head.size and ballot_log.root(assembly.id, head.size).hex() != head.root:
+                report.bad("log", f"{name} 第 {head.n} 号树头与日志不符：历史被改写", f"{assembly.title}: tree head no. {head.n} does not match the log: history was rewritten")
+            if previous is not None and previous.size <= head.size:
+                try:
+                    verify_consistency(previous.size, head.size, bytes.fromhex(previous.root), bytes.fromhex(head.root),
+                                       ballot_log.consistency(assembly.id, previous.size, head.size))
+                except (CryptoError, ValueError):
+                    report.bad("log", f"{name} 第 {previous.n} 与 {head.n} 号树头不一致", f"{assembly.title}: tree heads {previous.n} and {head.n} are not consistent")
+            previous = head
+        if heads and heads[-1].size != state.size:
+            report.bad("log", f"{name} 最新树头的大小（{heads[-1].size}）与日志（{state.size}）不符", f"{assembly.title}: the newest tree head's size ({heads[-1].size}) differs from the log's ({state.size})")
+        if assembly.state in ("tallied", "certified", "published", "archived"):
+            from webapp.results.views import verified_result
+
+            for zh, en in verified_result(assembly).problems:
+                report.bad("tally", f"{name}：{zh}", f"{assembly.title}: {en}")
+        if not any(f.area in ("log", "tally", "notice") and assembly.title in f.en for f in report.findings):
+            report.good(f"{name} 的公告、投票日志（{state.size} 张选票、{len(heads)} 个树头）{'和计票结果' if assembly.state in ('tallied', 'certified', 'published', 'archived') else ''}均与签名一致",
+                        f"{assembly.title}: the notice, the ballot log ({state.size} ballots, {len(heads)} tree heads) and any tally match their signatures")
+
+
+def check_estate(estate) -> IntegrityReport:
+    report = IntegrityReport()
+    check_audit(estate.id, report)
+    check_registry(estate, report)
+    check_rolls(estate, report)
+    check_assemblies(estate, report)
+    return report
+
