@@ -57,9 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.voting.routes import bp as voting_bp
     from webapp.proxies.routes import bp as proxies_bp
     from webapp.results.routes import bp as results_bp
+    from webapp.demo_routes import bp as demo_bp
 
     for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
-                      candidates_bp, voting_bp, proxies_bp, results_bp):
+                      candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp):
         app.register_blueprint(blueprint)
     token_logging.install()
 

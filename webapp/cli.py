@@ -257,6 +257,54 @@ def check(slug: str) -> None:
     click.echo("everything checked matches what was signed / 所有检查均与签名一致")
 
 
+@main.command("assemblies")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_app
+def assemblies(slug: str, as_json: bool) -> None:
+    """The estate's assemblies: id, title, state and voting window."""
+    from webapp.assemblies.views import estate_assemblies
+
+    estate_row = _load_estate(slug)
+    rows = [{"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat()}
+            for a in estate_assemblies(estate_row)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from webapp.core.timefmt import local
+
+    for a, row in zip(estate_assemblies(estate_row), rows):
+        click.echo(f"{row['id']:>4}  {row['state']:<10} {local(a.opens_at, estate_row)} – {local(a.closes_at, estate_row)}  {row['title']}")
+    if not rows:
+        click.echo("no assemblies / 尚无会议")
+
+
+@main.command("export-bundle")
+@click.argument("slug")
+@click.argument("assembly_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@with_app
+def export_bundle(slug: str, assembly_id: int, out: Path) -> None:
+    """Write the public audit bundle of a published assembly (the same bytes as its download)."""
+    from webapp.assemblies.models import Assembly
+    from webapp.attachments.storage import read
+    from webapp.results.operations import tally_of
+
+    estate_row = _load_estate(slug)
+    from webapp.core.db import db
+
+    assembly = db.session.get(Assembly, assembly_id)
+    if assembly is None or assembly.estate_id != estate_row.id:
+        _fail(f"error: estate {slug} has no assembly {assembly_id} / 没有这个会议", 2)
+    record = tally_of(assembly)
+    if assembly.state not in ("published", "archived") or record is None or record.bundle_sha256 is None:
+        _fail(f"error: assembly {assembly_id} is {assembly.state}; its bundle is public once the certified result is published / "
+              "审计数据包在核证结果公示后才公开", 1)
+    data = read(record.bundle_sha256)
+    out.write_bytes(data)
+    click.echo(f"wrote {out}: {len(data)} bytes, sha256 {record.bundle_sha256}")
+
+
 @main.group()
 def staff() -> None:
     """Staff accounts."""
@@ -332,10 +380,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<16} login: {username:<12} password: {password:<24} {DEMO_NAMES[username]}")
     unit, name, tail = sample_owner()
     click.echo(
-        f"to try the owner's path: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"
+        f"to vote now as a demo owner (phone-sized browser): open http://{host}:{port}/demo/voters, pick an owner, vote;\n"
+        f"  the receipt is checked in your browser and the turnout at http://{host}:{port}/p/{DEMO_SLUG}/assemblies moves.\n"
+        f"to try the owner's registration: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"
         f"  open http://{host}:{port}/r, type the code printed on it, and confirm as {name} with ID ending {tail}"
     )
     if not no_serve:
+        app.config["OWNERSVOTE_DEMO"] = True
         click.echo(f"OwnersVote at http://{host}:{port}/  (Ctrl+C to stop)")
         app.run(host=host, port=port, debug=False, use_reloader=False)
 

@@ -14,6 +14,7 @@ DEMO_NAME = "绿苑小区（演示）"  # the one name of the demo estate: the p
 DEMO_LOGINS = [
     ("admin", "demo-admin-pass", "platform admin"),
     ("organiser", "demo-organiser-pass", "organiser"),
+    ("organiser2", "demo-organiser2-pass", "organiser"),
     ("supervisor", "demo-supervisor-pass", "supervisor"),
     ("supervisor2", "demo-supervisor2-pass", "supervisor"),
 ]
@@ -21,6 +22,7 @@ DEMO_LOGINS = [
 DEMO_NAMES = {
     "admin": "区住建局 周建国",
     "organiser": "首次业主大会筹备组 林晓燕",
+    "organiser2": "首次业主大会筹备组 赵德明",
     "supervisor": "绿苑社区居委会 王敏",
     "supervisor2": "翠湖街道办事处 陈立新",
 }
@@ -51,4 +53,22 @@ def ensure_demo() -> bool:
             assign_role(user, estate, Role(role), actor="demo")
     import_file(estate, demo_csv(), "demo-registry.csv", actor="demo")
     db.session.commit()
+    from flask import current_app
+
+    from webapp.config import instance_path
+    from webapp.demo_assemblies import build
+
+    staff = {username: find_staff(username) for username, _, role in DEMO_LOGINS if role != "platform admin"}
+    build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path())
+    db.session.commit()
     return True
+
+
+def demo_voters() -> list[dict]:
+    """The demo owners who have not voted yet in the open assembly, with their phones' keys."""
+    import json
+
+    from webapp.config import instance_path
+
+    path = instance_path() / "demo_voters.json"
+    return json.loads(path.read_text()) if path.exists() else []

@@ -145,18 +145,23 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
     return problems
 
 
-def advance(assembly: Assembly, now: datetime | None = None) -> bool:
-    """Make every transition that is due by the clock; True when one was made (caller commits)."""
+def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
+    """Open voting when its time has come by the server's clock, on a fully signed roll."""
     now = now or utcnow()
-    changed = False
-    if assembly.state == "notice" and now >= assembly.opens_at and now < assembly.closes_at and not opening_blockers(assembly):
+    if assembly.state == "notice" and assembly.opens_at <= now < assembly.closes_at and not opening_blockers(assembly):
         if _transition(assembly, "notice", "voting", opened_at=now):
             from webapp.voting.log import open_log
 
             open_log(assembly, now=now)
             record("assembly.open", actor="clock", estate_id=assembly.estate_id, obj=assembly,
                    due=assembly.opens_at.isoformat(), roll=assembly.roll.seq)
-            changed = True
+            return True
+    return False
+
+
+def advance(assembly: Assembly, now: datetime | None = None) -> bool:
+    """Make every transition that is due by the clock; True when one was made (caller commits)."""
+    changed = open_if_due(assembly, now)
     if assembly.state == "voting":
         from webapp.voting.log import close_if_due
 

@@ -101,9 +101,11 @@ def open_log(assembly, *, now: datetime | None = None) -> TreeHead:
     return head
 
 
-def integrate(assembly) -> TreeHead | None:
+def integrate(assembly, *, now: datetime | None = None) -> TreeHead | None:
     """Append every waiting ballot and sign one tree head for the batch (in the caller's
-    transaction, which should commit at once: it holds the log's lock)."""
+    transaction, which should commit at once: it holds the log's lock).  ``now`` dates the head
+    (loading ballots of an assembly held in the past, as the demo does); the server's clock
+    otherwise."""
     log = _lock(assembly.id)
     if log.sealed:
         return None
@@ -126,7 +128,7 @@ def integrate(assembly) -> TreeHead | None:
         indices,
     )
     log.frontier, log.size = state.to_bytes(), state.size
-    head = _sign(assembly, log, state, timestamp=max(ms(utcnow()), _last_timestamp(assembly.id)))
+    head = _sign(assembly, log, state, timestamp=max(ms(now or utcnow()), _last_timestamp(assembly.id)))
     db.session.flush()
     return head
 

@@ -173,7 +173,7 @@
   }
 
   window.OwnersVote = {
-    register: register, signin: signin, load: load, remove: remove, sign: sign,
+    register: register, signin: signin, load: load, save: save, remove: remove, sign: sign,
     canonical: canonical, merkleRoot: merkleRoot, postJson: postJson, getJson: getJson
   };
 })();

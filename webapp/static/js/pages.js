@@ -129,7 +129,30 @@
     });
   }
 
+  /* The demo only: import a demo owner's key into this browser, then sign in as usual. */
+  function bindDemoPhone(button) {
+    var box = $(button.getAttribute("data-status"));
+    button.addEventListener("click", function () {
+      if (!supported()) { say(box, button.getAttribute("data-msg-unsupported"), "error"); return; }
+      button.disabled = true;
+      say(box, button.getAttribute("data-msg-working"));
+      var jwk = JSON.parse(button.getAttribute("data-jwk"));
+      crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]).then(function (key) {
+        var pub = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+        return OwnersVote.save("owner", { privateKey: key, jwk: pub, alg: "ES256", kid: button.getAttribute("data-kid"), created: Date.now() });
+      }).then(function () {
+        return OwnersVote.signin({ slot: "owner", challengeUrl: button.getAttribute("data-challenge"), submitUrl: button.getAttribute("data-submit") });
+      }).then(function () {
+        window.location.assign(button.getAttribute("data-next"));
+      }, function () {
+        button.disabled = false;
+        say(box, button.getAttribute("data-msg-failed"), "error");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=demo-phone]"), bindDemoPhone);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-document]"), bindSignDocument);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=signin]"), bindSignin);
