@@ -75,6 +75,9 @@ def app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "ownersvote.test",
             "RATELIMIT_ENABLED": True,
+            # Jobs run to their end inside the request that queued them: a background thread
+            # could not share the test's rolled-back transaction (tests/test_jobs use the others).
+            "OWNERSVOTE_JOB_RUNNER": "inline",
         }
     )
     yield app
