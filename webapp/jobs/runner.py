@@ -265,6 +265,9 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     app = current_app._get_current_object()
     from webapp.jobs.operations import sweep_results
 
+    # A runner starts from a clean session (it does in workers and threads; inline, this ends the
+    # caller's read transaction, in which nothing of the job may sit: see JobContext._may_write).
+    db.session.commit()
     try:
         sweep_results(side_session, files_root(app))
     except Exception:  # tidying up must never stop a job
@@ -334,9 +337,9 @@ def _finish(ctx: JobContext, kind) -> str:
     return "done"
 
 
-def _fail(job_id: int, attempt: int, zh: str, en: str) -> None:
+def _fail(job_id: int, attempt: int, zh: str, en: str, expect: str = "running") -> None:
     try:
-        _update_job(job_id, attempt, state="failed", error_zh=zh, error_en=en, finished_at=utcnow())
+        _update_job(job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, finished_at=utcnow())
     except Exception:  # the reader marks it failed later, when its heartbeat is stale
         log.exception("job %s: could not store its failure", job_id)
 
@@ -348,19 +351,19 @@ def _fail(job_id: int, attempt: int, zh: str, en: str) -> None:
 def submit(job: Job) -> None:
     """Hand a committed, queued job to its runner."""
     app = current_app._get_current_object()
-    job_id, attempt = job.id, job.attempts
-    if job.runner == "inline":
-        # End the caller's (read) transaction first: the job commits on its own, and nothing of
-        # it may sit inside a transaction that the caller could still roll back.
-        db.session.commit()
+    job_id, attempt, mode = job.id, job.attempts, job.runner
+    # End the caller's read transaction (its changes are committed already): whatever the runner
+    # writes commits on its own and must never sit inside a transaction the caller rolls back.
+    db.session.commit()
+    if mode == "inline":
         with app.app_context():
             run_job(job_id, attempt)
-    elif job.runner == "thread":
+    elif mode == "thread":
         _pool().put((app, job_id, attempt))
-    elif job.runner == "rq":
-        _enqueue(app, job)
+    elif mode == "rq":
+        _enqueue(app, job_id, attempt)
     else:  # pragma: no cover
-        raise ValueError(job.runner)
+        raise ValueError(mode)
 
 
 _pool_lock = threading.Lock()
@@ -404,21 +407,26 @@ def rq_job_id(job_id: int, attempt: int) -> str:
     return f"ownersvote-{job_id}-{attempt}"
 
 
-def _enqueue(app: Flask, job: Job) -> None:
+def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
     from webapp.jobs.operations import queued_timeout
 
-    kind = get_kind(job.kind)
+    session = side_session()
+    try:
+        kind_name = session.scalar(select(Job.kind).where(Job.id == job_id))
+    finally:
+        session.close()
+    kind = get_kind(kind_name)
     timeout = kind.timeout if kind else timedelta(minutes=30)
     try:
         job_queue(app).enqueue_call(
-            "webapp.jobs.runner.run_from_queue", args=(job.id, job.attempts), job_id=rq_job_id(job.id, job.attempts),
+            "webapp.jobs.runner.run_from_queue", args=(job_id, attempt), job_id=rq_job_id(job_id, attempt),
             timeout=int(timeout.total_seconds()), ttl=int(queued_timeout(app).total_seconds()),
-            result_ttl=3600, failure_ttl=7 * 86400, description=f"{job.kind} #{job.id} attempt {job.attempts}",
+            result_ttl=3600, failure_ttl=7 * 86400, description=f"{kind_name} #{job_id} attempt {attempt}",
         )
     except Exception as exc:
-        log.exception("job %s could not be queued", job.id)
-        _fail(job.id, job.attempts, "任务队列暂时不可用（Redis），任务没有开始。请稍后重试。",
-              f"The job queue (Redis) is unavailable ({type(exc).__name__}); the job did not start. Retry later.")
+        log.exception("job %s could not be queued", job_id)
+        _fail(job_id, attempt, "任务队列暂时不可用（Redis），任务没有开始。请稍后重试。",
+              f"The job queue (Redis) is unavailable ({type(exc).__name__}); the job did not start. Retry later.", expect="queued")
 
 
 # --------------------------------------------------------------------------------------------
