@@ -7,8 +7,10 @@ Adding a kind is one function and one registration::
     @job_kind("registry.apply", title=_l("Apply a registry"), start={Role.organiser}, view={Role.organiser})
     def apply_registry(ctx: JobContext, params: dict) -> None:
         plan = ...                                   # read what the job needs
+        db.session.rollback()                        # end the reading transaction (SQLite: see below)
         ctx.progress(0, len(plan.units), "正在应用", "Applying")
-        ...                                          # change the database in db.session (not committed)
+        ctx.begin_writing()                          # then read what changes and change it,
+        ...                                          # in db.session, not committed
         ctx.save_result("report.csv", data, "text/csv")   # optional
 
 and, when the module is new, its name in :data:`KIND_MODULES` (so that web processes and workers
@@ -17,6 +19,11 @@ transaction of its own, and the runner commits the function's database changes t
 job's ``done`` state (or rolls them back if the function raises).  A
 :class:`~webapp.core.errors_base.UserError` becomes the job's bilingual error as it is; any other
 exception is logged and shown as an unexpected failure.
+
+On SQLite (the demo, tests, small sites) a transaction that has read cannot write once another
+connection has committed, and progress is written by another connection: so progress waits while
+the function's session holds a transaction, and ``ctx.begin_writing()`` opens the writing
+transaction with a write.  PostgreSQL has no such limits; the same code runs on both.
 """
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ class JobContext:
         self.kind = kind
         self.result: JobResult | None = None
         self._last_write = 0.0
-        self._last = (0, 0)
+        self.last_total = 0
         self._sqlite = _is_sqlite()
 
     # The database rows of the estate and the actor, in the function's own session.
@@ -173,6 +173,7 @@ class JobContext:
 
     def progress(self, done: int, total: int, zh: str | None = None, en: str | None = None, *, force: bool = False) -> None:
         done, total = max(0, int(done)), max(0, int(total))
+        self.last_total = total
         now = time.monotonic()
         if not force and now - self._last_write < PROGRESS_EVERY:
             return
@@ -189,6 +190,16 @@ class JobContext:
         self._last_write = now
         if not ok:
             raise JobLost(self.job_id)
+
+    def begin_writing(self) -> None:
+        """Call before reading what the function is about to change.  On SQLite this opens the
+        function's transaction with a write, so it holds the database's write lock from its
+        first read: otherwise any commit by another connection between that read and the first
+        write (a page saving its session, say) would make the write fail (a stale WAL snapshot).
+        Elsewhere row locks do the job and this does nothing (it must not lock the job's row,
+        which progress and heartbeats update from other connections)."""
+        if self._sqlite and not db.session().in_transaction():
+            db.session.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
 
     def beat(self) -> None:
         """A heartbeat without news (for long steps that report no progress)."""
@@ -318,21 +329,25 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
 
 
 def _finish(ctx: JobContext, kind) -> str:
-    """Commit the function's changes with the ``done`` state, if the job is still ours."""
-    job = db.session.execute(select(Job).where(Job.id == ctx.job_id).with_for_update().execution_options(populate_existing=True)).scalar_one()
-    if job.state != "running" or job.attempts != ctx.attempt:
+    """Commit the function's changes with the ``done`` state, if the job is still ours (one
+    conditional UPDATE: a job marked failed or retried meanwhile keeps nothing of this run)."""
+    now = utcnow()
+    total = max(ctx.last_total, 1)
+    values = {"state": "done", "finished_at": now, "heartbeat_at": now, "error_zh": None, "error_en": None,
+              "progress_done": total, "progress_total": total}
+    if ctx.result is not None:
+        values.update(
+            result_file=str(ctx.result.path.relative_to(files_root(ctx.app))), result_name=ctx.result.name,
+            result_mimetype=ctx.result.mimetype, result_size=ctx.result.size, result_sha256=ctx.result.sha256,
+            result_expires_at=now + kind.result_ttl if kind.result_ttl is not None else None,
+        )
+    result = db.session.execute(
+        update(Job).where(Job.id == ctx.job_id, Job.state == "running", Job.attempts == ctx.attempt).values(**values)
+    )
+    if result.rowcount != 1:
         db.session.rollback()
         ctx.discard_result()
         return "lost"
-    now = utcnow()
-    job.state, job.finished_at, job.heartbeat_at = "done", now, now
-    job.progress_done = job.progress_total = max(job.progress_total, job.progress_done, 1)
-    job.error_zh = job.error_en = None
-    if ctx.result is not None:
-        job.result_file = str(ctx.result.path.relative_to(files_root(ctx.app)))
-        job.result_name, job.result_mimetype = ctx.result.name, ctx.result.mimetype
-        job.result_size, job.result_sha256 = ctx.result.size, ctx.result.sha256
-        job.result_expires_at = now + kind.result_ttl if kind.result_ttl is not None else None
     db.session.commit()
     return "done"
 
