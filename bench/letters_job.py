@@ -102,6 +102,12 @@ def main() -> None:
     total_s = time.perf_counter() - clicked
     if worker is not None:
         worker.wait(timeout=600)
+        from redis import Redis
+
+        redis = Redis.from_url(args.redis_url)
+        for key in redis.scan_iter(f"*{queue_name}*"):  # leave nothing of the bench in Redis
+            redis.delete(key)
+        redis.srem("rq:queues", f"rq:queue:{queue_name}")
     if status["state"] != "done":
         sys.exit(f"job failed: {status['error']}")
     with app.app_context():

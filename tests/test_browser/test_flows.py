@@ -67,8 +67,10 @@ def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> l
     staff_login(page, world["base"], world["users"]["organiser"])
     page.goto(f"{world['base']}/e/{world['slug']}/letters")
     page.fill("#units", label)
+    page.click("button.primary")  # starts the letters job and goes to its page
+    page.wait_for_selector("a[data-job-download]", state="visible", timeout=60_000)
     with page.expect_download() as download:
-        page.click("button.primary")
+        page.click("a[data-job-download]")
     pdf = tmp_path / "letters.pdf"
     download.value.save_as(pdf)
     context.close()

@@ -76,11 +76,13 @@ def rq_app(worker_database, redis_url, instance_dir, tmp_path):
         "OWNERSVOTE_JOB_QUEUE": queue_name, "OWNERSVOTE_JOB_FILES": str(tmp_path / "jobs"),
     }
     yield app
-    from webapp.jobs.runner import job_queue
+    from redis import Redis
 
+    redis = Redis.from_url(redis_url)
+    for key in redis.scan_iter(f"*{queue_name}*"):  # the queue, its registries, its jobs and results
+        redis.delete(key)
+    redis.srem("rq:queues", f"rq:queue:{queue_name}")
     with app.app_context():
-        queue = job_queue(app)
-        queue.delete(delete_jobs=True)
         db.engine.dispose()
 
 

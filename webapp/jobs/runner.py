@@ -149,6 +149,7 @@ class JobContext:
         self.result: JobResult | None = None
         self._last_write = 0.0
         self.last_total = 0
+        self.summary: tuple[str, str] | None = None  # the message a done job shows
         self._sqlite = _is_sqlite()
 
     # The database rows of the estate and the actor, in the function's own session.
@@ -209,6 +210,10 @@ class JobContext:
         if not _update_job(self.job_id, self.attempt, heartbeat_at=utcnow()):
             raise JobLost(self.job_id)
         self._last_write = now
+
+    def done(self, zh: str, en: str) -> None:
+        """What the job's page says once it is done (stored with the ``done`` state)."""
+        self.summary = (zh, en)
 
     def save_result(self, name: str, data: bytes, mimetype: str = "application/octet-stream") -> None:
         """Store the result file (owner-only permissions, outside the web root)."""
@@ -333,8 +338,9 @@ def _finish(ctx: JobContext, kind) -> str:
     conditional UPDATE: a job marked failed or retried meanwhile keeps nothing of this run)."""
     now = utcnow()
     total = max(ctx.last_total, 1)
+    zh, en = ctx.summary or (None, None)
     values = {"state": "done", "finished_at": now, "heartbeat_at": now, "error_zh": None, "error_en": None,
-              "progress_done": total, "progress_total": total}
+              "progress_done": total, "progress_total": total, "message_zh": zh, "message_en": en}
     if ctx.result is not None:
         values.update(
             result_file=str(ctx.result.path.relative_to(files_root(ctx.app))), result_name=ctx.result.name,
@@ -418,8 +424,10 @@ def job_queue(app: Flask):
     return Queue(app.config.get("OWNERSVOTE_JOB_QUEUE") or "ownersvote", connection=_redis(app))
 
 
-def rq_job_id(job_id: int, attempt: int) -> str:
-    return f"ownersvote-{job_id}-{attempt}"
+def rq_job_id(queue_name: str, job_id: int, attempt: int) -> str:
+    """RQ's job ids are global in a Redis database: the queue's name keeps two deployments (or
+    test runs) sharing one apart."""
+    return f"{queue_name}-{job_id}-{attempt}"
 
 
 def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
@@ -433,8 +441,9 @@ def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
     kind = get_kind(kind_name)
     timeout = kind.timeout if kind else timedelta(minutes=30)
     try:
-        job_queue(app).enqueue_call(
-            "webapp.jobs.runner.run_from_queue", args=(job_id, attempt), job_id=rq_job_id(job_id, attempt),
+        queue = job_queue(app)
+        queue.enqueue_call(
+            "webapp.jobs.runner.run_from_queue", args=(job_id, attempt), job_id=rq_job_id(queue.name, job_id, attempt),
             timeout=int(timeout.total_seconds()), ttl=int(queued_timeout(app).total_seconds()),
             result_ttl=3600, failure_ttl=7 * 86400, description=f"{kind_name} #{job_id} attempt {attempt}",
         )
@@ -494,7 +503,9 @@ def schedule_sweep(app: Flask, after: timedelta) -> None:
         return
     if mode == "rq":
         try:
-            job_queue(app).enqueue_in(timedelta(seconds=delay), "webapp.jobs.runner.sweep_from_queue")
+            queue = job_queue(app)
+            queue.enqueue_in(timedelta(seconds=delay), "webapp.jobs.runner.sweep_from_queue",
+                             job_id=f"{queue.name}-sweep-{secrets.token_hex(6)}", result_ttl=600)
         except Exception:
             log.warning("could not schedule the removal of expired job results", exc_info=True)
         return

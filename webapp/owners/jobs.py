@@ -136,3 +136,4 @@ def print_letters(ctx: JobContext, params: dict) -> None:
         raise ops.OnboardingError("打印期间房屋清单发生了变化，请重新打印", "the registry changed while the letters were made: print them again")
     ops.issue_letters(estate, units, actor=ctx.actor, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], now=now,
                       secrets=secrets, job_id=ctx.job_id)
+    ctx.done(f"已生成 {n:,} 封告知书，共 {n:,} 页。", f"{n:,} letters made, one page each.")
