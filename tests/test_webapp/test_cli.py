@@ -103,3 +103,18 @@ def test_audit_check_exits_non_zero_on_a_tampered_chain(run, tmp_path):
     db.close()
     result = run("audit-check", "lvyuan", check=False)
     assert result.returncode == 1 and "BROKEN" in result.stderr
+
+
+@pytest.fixture
+def no_redis(monkeypatch):
+    monkeypatch.delenv("OWNERSVOTE_REDIS_URL", raising=False)
+
+
+def test_the_worker_without_redis_says_jobs_run_in_the_web_process(no_redis, run):
+    result = run("worker", "--burst", check=False)
+    assert result.returncode == 1
+    assert "OWNERSVOTE_REDIS_URL" in result.stderr and "web process" in result.stderr
+
+
+def test_jobs_sweep_deletes_nothing_when_nothing_expired(run):
+    assert "0 expired result file(s) deleted" in run("jobs", "sweep").stdout
