@@ -77,7 +77,13 @@ class Settings:
             job_queue=os.environ.get(PREFIX + "JOB_QUEUE") or "ownersvote",
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
         )
+        if settings.job_runner not in (None, "rq", "thread", "inline"):
+            raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
+        if settings.job_runner == "rq" and not settings.redis_url:
+            raise ConfigError("OWNERSVOTE_JOB_RUNNER=rq needs OWNERSVOTE_REDIS_URL")
         if env == "production":
+            if settings.job_runner == "inline":
+                raise ConfigError("OWNERSVOTE_JOB_RUNNER=inline is for tests: it runs jobs inside requests")
             missing = [
                 PREFIX + name
                 for name, value in (("SECRET_KEY", settings.secret_key), ("PII_HMAC_KEY", settings.pii_hmac_key))

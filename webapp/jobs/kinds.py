@@ -23,7 +23,9 @@ exception is logged and shown as an unexpected failure.
 On SQLite (the demo, tests, small sites) a transaction that has read cannot write once another
 connection has committed, and progress is written by another connection: so progress waits while
 the function's session holds a transaction, and ``ctx.begin_writing()`` opens the writing
-transaction with a write.  PostgreSQL has no such limits; the same code runs on both.
+transaction with a write.  There the heartbeat comes with progress (or ``ctx.beat()``), so a
+function reports something at least every minute; on PostgreSQL a thread beats on its own.  The
+same code runs on both.
 """
 from __future__ import annotations
 
