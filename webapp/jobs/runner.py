@@ -225,11 +225,15 @@ class JobContext:
         path = folder / f"job-{self.job_id}-{self.attempt}-{secrets.token_hex(8)}{suffix}"
         tmp = path.with_name(path.name + ".part")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         self.result = JobResult(path=path, name=name, mimetype=mimetype, size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
     def discard_result(self) -> None:
