@@ -119,6 +119,7 @@ def refresh(job: Job, app: Flask, now: datetime | None = None) -> bool:
         return False
     job.state, job.finished_at = "failed", now
     job.error_zh, job.error_en = reason
+    job.message_zh = job.message_en = None
     db.session.flush()
     return True
 

@@ -364,7 +364,8 @@ def _finish(ctx: JobContext, kind) -> str:
 
 def _fail(job_id: int, attempt: int, zh: str, en: str, expect: str = "running") -> None:
     try:
-        _update_job(job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, finished_at=utcnow())
+        _update_job(job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None,
+                    finished_at=utcnow())
     except Exception:  # the reader marks it failed later, when its heartbeat is stale
         log.exception("job %s: could not store its failure", job_id)
 

@@ -25,8 +25,8 @@
       if (s.state === "done") {
         bar.max = s.total || 100;
         bar.value = bar.max;
-      } else if (s.total > 0) {
-        bar.max = s.total;
+      } else if (s.total > 0 || s.state === "failed") {
+        bar.max = s.total || 100;
         bar.value = s.done;
       } else {
         bar.removeAttribute("value");   /* indeterminate until the job knows its size */
