@@ -353,3 +353,16 @@ def test_an_unknown_kind_is_refused_when_queued(db_session, two_estates):
     with pytest.raises(ops.JobError):
         ops.start_job(two_estates["a"], "no.such.kind", {}, actor="test", runner="inline")
     assert get_kind("letters") is not None
+
+
+def test_a_job_stopped_at_its_time_limit_says_so(db_session, two_estates, kinds):
+    from rq.timeouts import JobTimeoutException
+
+    def work(ctx, params):
+        raise JobTimeoutException("Task exceeded maximum timeout value (1800 seconds)")  # what RQ raises in the work horse
+
+    kinds("test.long", work, timeout=timedelta(minutes=30))
+    job = queue(db_session, two_estates["a"], "test.long", two_estates["org-a"])
+    assert run_job(job.id, 1) == "failed"
+    job = fresh(db_session, job)
+    assert "30 minutes allowed" in job.error_en and "30 分钟" in job.error_zh

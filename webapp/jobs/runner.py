@@ -324,9 +324,16 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
         _fail(job_id, attempt, exc.zh, exc.en)
         return "failed"
     except Exception as exc:
-        log.exception("job %s (%s) failed", job_id, row.kind)
+        from rq.timeouts import JobTimeoutException
+
         db.session.rollback()
         ctx.discard_result()
+        if isinstance(exc, JobTimeoutException):  # RQ stopped it at the kind's time limit
+            minutes = int(kind.timeout.total_seconds() // 60)
+            _fail(job_id, attempt, f"任务运行超过了允许的 {minutes} 分钟，已被停止。可以重试；如果一再超时，请联系技术人员。",
+                  f"The job ran longer than the {minutes} minutes allowed and was stopped. You can retry; if it keeps happening, tell the technicians.")
+            return "failed"
+        log.exception("job %s (%s) failed", job_id, row.kind)
         _fail(job_id, attempt, UNEXPECTED[0].format(name=type(exc).__name__), UNEXPECTED[1].format(name=type(exc).__name__))
         return "failed"
     finally:
