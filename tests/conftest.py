@@ -75,6 +75,9 @@ def app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "ownersvote.test",
             "RATELIMIT_ENABLED": True,
+            # Jobs run to their end inside the request that queued them: a background thread
+            # could not share the test's rolled-back transaction (tests/test_jobs use the others).
+            "OWNERSVOTE_JOB_RUNNER": "inline",
         }
     )
     yield app
@@ -85,12 +88,14 @@ def app(database_url):
 
 
 @pytest.fixture
-def db_session(app):
+def db_session(app, tmp_path):
     """The app's session, bound to a connection whose outer transaction is rolled back after the
-    test: the application's own commits become savepoints."""
+    test: the application's own commits become savepoints.  Job result files go to a folder of
+    the test's own (row ids repeat from one rolled-back test to the next)."""
     from webapp.core.db import db
     from webapp.core.extensions import limiter
 
+    app.config["OWNERSVOTE_JOB_FILES"] = str(tmp_path / "jobs")
     with app.app_context():
         engine = db.engine
         connection = engine.connect()

@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth.routes import bp as auth_bp
     from webapp.core.routes import bp as core_bp
     from webapp.estates.routes import bp as estates_bp
+    from webapp.jobs.kinds import load_kinds
+    from webapp.jobs.routes import bp as jobs_bp
+    from webapp.jobs.routes import can_see_jobs
     from webapp.owners.routes import bp as owners_bp
     from webapp.owners.staff_routes import bp as onboarding_bp
     from webapp.registry.routes import bp as registry_bp
@@ -60,8 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.demo_routes import bp as demo_bp
 
     for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
-                      candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp):
+                      candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp, jobs_bp):
         app.register_blueprint(blueprint)
+    load_kinds()  # every job kind known to web processes and workers alike
+    app.jinja_env.globals["can_see_jobs"] = can_see_jobs
     token_logging.install()
 
     from webapp.core import errors

@@ -350,6 +350,48 @@ def staff_grant(username: str, slug: str, role: str) -> None:
 
 
 @main.command()
+@click.option("--burst", is_flag=True, help="Run the jobs already queued, then exit.")
+@click.option("--queue", "queue_name", help="Queue name (default: OWNERSVOTE_JOB_QUEUE, else ownersvote).")
+def worker(burst: bool, queue_name: str | None) -> None:
+    """Run background jobs (letters, …) from the app's RQ queue; needs OWNERSVOTE_REDIS_URL."""
+    app = _app()
+    if not app.config.get("OWNERSVOTE_REDIS_URL"):
+        _fail("error: ownersvote worker needs OWNERSVOTE_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
+              "without Redis, jobs run in the web process and no worker is needed")
+    from rq import Worker
+
+    from webapp.jobs.runner import side_session, files_root, job_queue, set_worker_app
+    from webapp.jobs.operations import sweep_results
+
+    if queue_name:
+        app.config["OWNERSVOTE_JOB_QUEUE"] = queue_name
+    set_worker_app(app)  # the work horses forked for each job reuse it
+    with app.app_context():
+        sweep_results(side_session, files_root(app))
+    queue = job_queue(app)
+    click.echo(f"ownersvote worker: queue {queue.name} on {_redact(app.config['OWNERSVOTE_REDIS_URL'])}" + (" (burst)" if burst else ""))
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst, logging_level="INFO")
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs."""
+
+
+@jobs.command("sweep")
+@with_app
+def jobs_sweep() -> None:
+    """Delete job result files past their keeping time (the app also does it by itself)."""
+    from flask import current_app
+
+    from webapp.jobs.operations import sweep_results
+    from webapp.jobs.runner import side_session, files_root
+
+    removed = sweep_results(side_session, files_root(current_app))
+    click.echo(f"{removed} expired result file(s) deleted")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:

@@ -58,6 +58,9 @@ class Settings:
     redis_url: str | None = None
     timezone: str = "Asia/Shanghai"
     base_url: str | None = None
+    job_runner: str | None = None
+    job_queue: str = "ownersvote"
+    job_files: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -70,8 +73,17 @@ class Settings:
             redis_url=os.environ.get(PREFIX + "REDIS_URL") or None,
             timezone=os.environ.get(PREFIX + "TIMEZONE", "Asia/Shanghai"),
             base_url=os.environ.get(PREFIX + "BASE_URL") or None,
+            job_runner=os.environ.get(PREFIX + "JOB_RUNNER") or None,
+            job_queue=os.environ.get(PREFIX + "JOB_QUEUE") or "ownersvote",
+            job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
         )
+        if settings.job_runner not in (None, "rq", "thread", "inline"):
+            raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
+        if settings.job_runner == "rq" and not settings.redis_url:
+            raise ConfigError("OWNERSVOTE_JOB_RUNNER=rq needs OWNERSVOTE_REDIS_URL")
         if env == "production":
+            if settings.job_runner == "inline":
+                raise ConfigError("OWNERSVOTE_JOB_RUNNER=inline is for tests: it runs jobs inside requests")
             missing = [
                 PREFIX + name
                 for name, value in (("SECRET_KEY", settings.secret_key), ("PII_HMAC_KEY", settings.pii_hmac_key))
@@ -101,6 +113,10 @@ class Settings:
             "OWNERSVOTE_TIMEZONE": self.timezone,
             "OWNERSVOTE_REDIS_URL": self.redis_url,
             "OWNERSVOTE_BASE_URL": self.base_url,
+            # Background jobs: "rq" when Redis is configured, else "thread" (see webapp/jobs/runner.py).
+            "OWNERSVOTE_JOB_RUNNER": self.job_runner,
+            "OWNERSVOTE_JOB_QUEUE": self.job_queue,
+            "OWNERSVOTE_JOB_FILES": self.job_files,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             # __Host-: the browser sends it only over HTTPS, to this exact host, for every path,

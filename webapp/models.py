@@ -3,6 +3,7 @@ from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.auth.models import EstateRole, StaffUser
 from webapp.core.db import db
 from webapp.estates.models import Estate
+from webapp.jobs.models import Job
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
 from webapp.rolls.models import Roll, RollEntry, RollSignature
@@ -19,4 +20,4 @@ from webapp.results.models import Certification, Objection, TallyRecord
 metadata = db.metadata
 
 __all__ = ["AuditCheckpoint", "Certification", "Objection", "TallyRecord", "Notification", "AgendaItem", "Assembly", "Attachment", "Ballot", "BallotInspection", "BallotLog", "Bidder", "Candidate", "LogNode",
-           "NoticeVersion", "PaperEntry", "PaperSheet", "Proxy", "TreeHead", "DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]
+           "NoticeVersion", "PaperEntry", "PaperSheet", "Proxy", "TreeHead", "DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Job", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]

@@ -1,7 +1,7 @@
 """Assemblies, candidates, attachments, ballot logs, paper ballots, proxies, notifications and results (issues 10 to 12)
 
 Revision ID: 71e59c31431f
-Revises: ab62dbd99f8a
+Revises: c49e3399a239
 Create Date: 2026-11-30 15:43:34.942219
 """
 from alembic import op
@@ -10,7 +10,7 @@ import webapp.core.db
 
 
 revision = '71e59c31431f'
-down_revision = 'ab62dbd99f8a'
+down_revision = 'c49e3399a239'
 branch_labels = None
 depends_on = None
 

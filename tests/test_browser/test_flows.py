@@ -51,8 +51,10 @@ def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> l
     staff_login(page, world["base"], world["users"]["organiser"])
     page.goto(f"{world['base']}/e/{world['slug']}/letters")
     page.fill("#units", label)
+    page.click("button.primary")  # starts the letters job and goes to its page
+    page.wait_for_selector("a[data-job-download]", state="visible", timeout=60_000)
     with page.expect_download() as download:
-        page.click("button.primary")
+        page.click("a[data-job-download]")
     pdf = tmp_path / "letters.pdf"
     download.value.save_as(pdf)
     context.close()
@@ -111,11 +113,15 @@ def test_a_wrong_answer_is_refused_in_the_browser(browser, world, tmp_path, pdft
 
 
 def test_supervisors_make_keys_freeze_and_sign_the_roll_in_their_browsers(browser, world, live):
+    from sqlalchemy import update
+
     from webapp.core.db import db
-    from webapp.estates.operations import get_estate
+    from webapp.estates.models import Estate
 
     with live.app_context():
-        get_estate(world["slug"]).roll_signatures_required = 2
+        # One UPDATE, no read before it: on the live SQLite file a read-then-write transaction
+        # fails at once if the server commits in between (a stale WAL snapshot).
+        db.session.execute(update(Estate).where(Estate.slug == world["slug"]).values(roll_signatures_required=2))
         db.session.commit()
     for n, who in enumerate(("supervisor", "supervisor2")):
         context, page = new_page(browser, phone=False)

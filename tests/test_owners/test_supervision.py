@@ -116,6 +116,10 @@ def test_organisers_print_letters_for_a_building_as_one_pdf(client, post, login,
     page = client.get(f"/e/{estate.slug}/letters").get_data(as_text=True)
     building = re.search(r'<option value="(\d+)">1</option>', page).group(1)
     response = post(f"/e/{estate.slug}/letters", {"building": building})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    download = re.search(r'href="([^"]+/download)"', job_page).group(1)
+    response = client.get(download)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert response.headers["Cache-Control"] == "no-store"

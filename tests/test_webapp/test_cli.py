@@ -150,3 +150,18 @@ def test_audit_check_names_the_events_deleted_after_a_signed_anchor(run, tmp_pat
     db.close()
     result = run("audit-check", "lvyuan", check=False)
     assert result.returncode == 1 and "events #1–#1 are missing" in result.stderr
+
+
+@pytest.fixture
+def no_redis(monkeypatch):
+    monkeypatch.delenv("OWNERSVOTE_REDIS_URL", raising=False)
+
+
+def test_the_worker_without_redis_says_jobs_run_in_the_web_process(no_redis, run):
+    result = run("worker", "--burst", check=False)
+    assert result.returncode == 1
+    assert "OWNERSVOTE_REDIS_URL" in result.stderr and "web process" in result.stderr
+
+
+def test_jobs_sweep_deletes_nothing_when_nothing_expired(run):
+    assert "0 expired result file(s) deleted" in run("jobs", "sweep").stdout

@@ -34,7 +34,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_Q
@@ -44,7 +44,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["Letter", "render_letters", "TITLE", "font_info"]
+from webapp.registry.counting import natural_key
+
+__all__ = ["Letter", "render_letters", "TITLE", "font_info", "delivery_key"]
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,18 @@ def _split_to_width(s: str, font: str, size: float, width: float) -> list[str]:
     return lines + [line] if line else lines
 
 
+def delivery_key(building: str, unit: str) -> tuple:
+    """The order a courier walks: building by building (natural order), floor by floor, then
+    the flats of a floor.  Unit numbers carry the floor in their hundreds (101, 1001, 2504:
+    floor = number // 100), so ``1001`` comes after ``904`` and not after ``101``; numbers that
+    are not plain digits (``商铺2``) come after the flats, in natural order."""
+    u = unit.strip()
+    if u.isdigit():
+        number = int(u)
+        return (natural_key(building.strip()), 0, number // 100, number, u)
+    return (natural_key(building.strip()), 1, 0, 0, natural_key(u))
+
+
 def _date_zh(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -253,14 +267,37 @@ def _qr_matrix(data: str) -> list[list[bool]]:
 PARALLEL_QR_FROM = 100
 
 
-def _qr_matrices(urls: list[str]) -> list[list[list[bool]]]:
-    workers = min(os.cpu_count() or 1, 8)
-    if len(urls) < PARALLEL_QR_FROM or workers < 2:
-        return [_qr_matrix(u) for u in urls]
-    from concurrent.futures import ProcessPoolExecutor
+# A progress callback gets (stage, done, total); stages are "qr", "pages" and "save".
+Progress = Callable[[str, int, int], None]
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_qr_matrix, urls, chunksize=max(1, len(urls) // (workers * 4))))
+
+def _report_every(total: int) -> int:
+    return max(1, total // 200)
+
+
+def _qr_matrices(urls: list[str], progress: Progress | None = None) -> list[list[list[bool]]]:
+    workers = min(os.cpu_count() or 1, 8)
+    total = len(urls)
+    step = _report_every(total)
+    out: list[list[list[bool]]] = []
+    if total < PARALLEL_QR_FROM or workers < 2:
+        results = map(_qr_matrix, urls)
+        pool = None
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=workers)
+        # Small chunks, so that results (and progress) arrive steadily rather than in 8 lumps.
+        results = pool.map(_qr_matrix, urls, chunksize=max(1, min(50, total // (workers * 8))))
+    try:
+        for matrix in results:
+            out.append(matrix)
+            if progress is not None and (len(out) % step == 0 or len(out) == total):
+                progress("qr", len(out), total)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return out
 
 
 def _draw_qr(c: Canvas, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
@@ -423,8 +460,10 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
 _render_lock = threading.Lock()
 
 
-def render_letters(letters: Sequence[Letter]) -> bytes:
-    """One A4 page per letter, in the given order; PDF bytes."""
+def render_letters(letters: Sequence[Letter], progress: Progress | None = None) -> bytes:
+    """One A4 page per letter, in the given order; PDF bytes.  ``progress(stage, done, total)``
+    is called now and then: while the QR codes are made ("qr"), while the pages are drawn
+    ("pages"), and before and after the file is written out ("save", 0 or 1 of 1)."""
     letters = list(letters)
     if not letters:
         raise ValueError("render_letters needs at least one letter")
@@ -434,7 +473,9 @@ def render_letters(letters: Sequence[Letter]) -> bytes:
         if not lt.url:
             raise ValueError(f"letters[{i}] has no url")
     fonts = font_info()
-    matrices = _qr_matrices([lt.url for lt in letters])
+    matrices = _qr_matrices([lt.url for lt in letters], progress)
+    total = len(letters)
+    step = _report_every(total)
     buf = io.BytesIO()
     with _render_lock:
         c = Canvas(buf, pagesize=A4, pageCompression=1)
@@ -442,8 +483,14 @@ def render_letters(letters: Sequence[Letter]) -> bytes:
         c.setSubject(letters[0].estate_name)
         c.setAuthor(letters[0].organiser)
         c.setCreator("OwnersVote")
-        for lt, matrix in zip(letters, matrices):
+        for n, (lt, matrix) in enumerate(zip(letters, matrices), 1):
             _draw_letter(c, fonts, lt, matrix)
             c.showPage()
+            if progress is not None and (n % step == 0 or n == total):
+                progress("pages", n, total)
+        if progress is not None:
+            progress("save", 0, 1)
         c.save()
+        if progress is not None:
+            progress("save", 1, 1)
     return buf.getvalue()

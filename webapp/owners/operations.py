@@ -38,21 +38,34 @@ class IssuedLetter:
 # ---------------------------------------------------------------- letters
 
 
-def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, reason: str | None = None, now: datetime | None = None) -> list[IssuedLetter]:
-    """A fresh letter for each unit; any letter still active for those units becomes void."""
+def letter_secrets(count: int) -> list[tuple[str, str]]:
+    """(token, typed code) for ``count`` new letters: made before the PDF, stored as hashes by
+    :func:`issue_letters`."""
+    return [(tokens.new_token(), tokens.new_code()) for _ in range(count)]
+
+
+def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, reason: str | None = None, now: datetime | None = None,
+                  secrets: list[tuple[str, str]] | None = None, job_id: int | None = None) -> list[IssuedLetter]:
+    """A fresh letter for each unit; any letter still active for those units becomes void.
+
+    ``secrets`` are the letters' (token, code) pairs when they were made beforehand (a job draws
+    the PDF first and stores the letters at its end, so that a failed job changes nothing)."""
     now = now or utcnow()
     expires = now + timedelta(days=estate.letter_valid_days)
     unit_ids = [u.id for u in units]
     if any(u.estate_id != estate.id for u in units):
         raise OnboardingError("房屋不属于本小区", "a unit does not belong to this estate")
-    voided = list(
-        db.session.scalars(select(Invitation).where(Invitation.unit_id.in_(unit_ids), Invitation.state == "active"))
-    ) if unit_ids else []
+    if secrets is not None and len(secrets) != len(units):
+        raise ValueError("one (token, code) pair per unit")
+    voided = []
+    for start in range(0, len(unit_ids), 500):  # bounded IN lists, whatever the estate's size
+        chunk = unit_ids[start:start + 500]
+        voided += db.session.scalars(select(Invitation).where(Invitation.unit_id.in_(chunk), Invitation.state == "active"))
     for old in voided:
         old.state, old.void_reason = "void", reason or "reissued"
     issued = []
-    for unit in units:
-        token, code = tokens.new_token(), tokens.new_code()
+    for n, unit in enumerate(units):
+        token, code = secrets[n] if secrets is not None else (tokens.new_token(), tokens.new_code())
         invitation = Invitation(
             estate_id=estate.id, unit_id=unit.id, token_hash=tokens.token_hash(token),
             code_hash=tokens.code_hash(pii_key, code), issued_by_id=getattr(actor, "id", None),
@@ -63,7 +76,8 @@ def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, rea
     db.session.flush()
     if voided:
         record("letter.void", actor=actor, estate_id=estate.id, count=len(voided), units=sorted({v.unit.label for v in voided}), reason=reason or "reissued")
-    record("letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason)
+    extra = {"job": job_id} if job_id is not None else {}
+    record("letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason, **extra)
     return issued
 
 

@@ -17,6 +17,10 @@ from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.views import run_operation
 from webapp.estates.models import Estate
+from webapp.jobs.kinds import get_kind
+from webapp.jobs.operations import jobs_of, start_job
+from webapp.jobs.routes import status_doc
+from webapp.jobs.runner import runner_mode, submit
 from webapp.owners import operations as ops
 from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RepresentativeForm, RevokeForm
 from webapp.owners.letters import Letter, render_letters
@@ -60,34 +64,66 @@ def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]
     return [by_label[w] for w in wanted if w in by_label], [w for w in wanted if w not in by_label]
 
 
+def _letter_counts(estate: Estate) -> dict[str, int]:
+    counts = dict(db.session.execute(select(Invitation.state, func.count()).where(Invitation.estate_id == estate.id).group_by(Invitation.state)).all())
+    return {state: counts.get(state, 0) for state in ("active", "used", "void")}
+
+
 @bp.route("/e/<slug>/letters", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def letters(estate: Estate):
     buildings = sorted(db.session.scalars(select(Building).where(Building.estate_id == estate.id)), key=lambda b: natural_key(b.name))
+    unit_count = db.session.scalar(select(func.count(Unit.id)).where(Unit.estate_id == estate.id)) or 0
     form = IssueLettersForm()
-    form.building.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(str(b.id), b.name) for b in buildings]
+    form.building.choices = (
+        [SelectChoice("", _("— choose —")), SelectChoice("all", _("The whole estate (%(n)d units)", n=unit_count))]
+        + [SelectChoice(str(b.id), b.name) for b in buildings]
+    )
     reissue = ReissueForm(prefix="re")
     if request.method == "POST" and form.submit_ok():
         if current_user.role_in(estate.id) is not Role.organiser:
             abort(403)  # organisers post letters; supervisors re-issue single ones with a reason
+        params: dict = {"base_url": _origin()}
         if form.units.data:
             units, unknown = _units_by_label(estate, form.units.data)
             if unknown:
                 flash(_("Unknown units: %(units)s", units=", ".join(unknown)), "error")
                 return redirect(url_for("onboarding.letters", slug=estate.slug))
+            units = list({u.id: u for u in units}.values())
+            params.update(scope="units", unit_ids=[u.id for u in units], unit_labels=[u.label for u in units])
+            count = len(units)
+        elif form.building.data == "all":
+            params.update(scope="estate")
+            count = unit_count
         elif form.building.data:
-            units = list(db.session.scalars(select(Unit).where(Unit.building_id == int(form.building.data), Unit.estate_id == estate.id).options(selectinload(Unit.building))))
+            building = next((b for b in buildings if str(b.id) == form.building.data), None)
+            if building is None:
+                abort(404)
+            params.update(scope="building", building_id=building.id, building_name=building.name)
+            count = len(building.units)
         else:
-            units = []
-        if not units:
+            count = 0
+        if not count:
             flash(_("Choose a building or list the units."), "error")
             return redirect(url_for("onboarding.letters", slug=estate.slug))
-        issued = ops.issue_letters(estate, sorted(units, key=lambda u: (u.building.name, u.number)), actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
-        response = _pdf(estate, issued, f"letters-{estate.slug}.pdf")
-        db.session.commit()
-        return response
-    counts = dict(db.session.execute(select(Invitation.state, func.count()).where(Invitation.estate_id == estate.id).group_by(Invitation.state)).all())
-    return render_template("owners/letters.html", estate=estate, form=form, reissue=reissue, counts=counts)
+        done, job = run_operation(lambda: start_job(estate, "letters", params, actor=current_user, runner=runner_mode(current_app)))
+        if not done:
+            return redirect(url_for("onboarding.letters", slug=estate.slug))
+        submit(job)  # after the commit: the job's runner must see it
+        return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id), code=303)
+    recent = []
+    if current_user.role_in(estate.id) is Role.organiser:
+        recent, _total = jobs_of(estate, ["letters"], limit=3)
+    return render_template("owners/letters.html", estate=estate, form=form, reissue=reissue, counts=_letter_counts(estate),
+                           recent=[(job, status_doc(job, kind, estate), kind.label(job.params)) for job in recent for kind in [get_kind("letters")]])
+
+
+@bp.get("/e/<slug>/letters/counts")
+@estate_view(Role.organiser, Role.supervisor)
+def letter_counts(estate: Estate):
+    response = jsonify(_letter_counts(estate))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/e/<slug>/letters/reissue")

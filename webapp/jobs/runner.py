@@ -1,0 +1,536 @@
+"""Running jobs: on RQ workers when Redis is configured, else in the web process.
+
+Three runners, chosen per job when it is queued (``Job.runner``):
+
+``rq``
+    ``OWNERSVOTE_REDIS_URL`` is set: the job goes onto the app's RQ queue
+    (``OWNERSVOTE_JOB_QUEUE``) and an ``ownersvote worker`` process runs it, in a work horse
+    forked for the job, with RQ's job timeout taken from the kind.
+``thread``
+    No Redis: a small pool of background threads in the web process runs it, so the request that
+    queued it returns at once and nothing else needs to run (the demo, a single small server).
+``inline``
+    The job runs to its end before the request returns (``OWNERSVOTE_JOB_RUNNER=inline``): for
+    tests that need determinism.
+
+Whatever the runner, :func:`run_job` does the same: it claims the job (``queued`` → ``running``,
+one winner even if two runners race), calls the kind's function with a :class:`JobContext` in an
+application context, and then commits the function's database changes together with the
+``done`` state, or rolls them back and stores the bilingual error.  Progress and heartbeats are
+written in transactions of their own (a separate session), never in the function's and never in
+a request's.  A job that stops beating (its process died) is marked failed by the next reader
+(:func:`webapp.jobs.operations.refresh`).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import re
+import secrets
+import socket
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
+from webapp.jobs.kinds import get_kind
+from webapp.jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+RUNNERS = ("rq", "thread", "inline")
+THREADS = 2                      # background threads per web process (runner "thread")
+PROGRESS_EVERY = 0.5             # seconds between two progress writes of one job, at most
+
+
+class JobLost(Exception):
+    """The job is no longer this runner's: it was marked failed (no heartbeat) or retried."""
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def runner_mode(app: Flask) -> str:
+    mode = app.config.get("OWNERSVOTE_JOB_RUNNER") or ("rq" if app.config.get("OWNERSVOTE_REDIS_URL") else "thread")
+    if mode not in RUNNERS:
+        raise ValueError(f"OWNERSVOTE_JOB_RUNNER must be one of {', '.join(RUNNERS)}, not {mode!r}")
+    return mode
+
+
+def files_root(app: Flask | None = None) -> Path:
+    app = app or current_app
+    return Path(app.config.get("OWNERSVOTE_JOB_FILES") or Path(app.instance_path) / "jobs")
+
+
+def _seconds(app: Flask, key: str, default: float) -> float:
+    return float(app.config.get(key, default))
+
+
+def heartbeat_every(app: Flask) -> float:
+    return _seconds(app, "OWNERSVOTE_JOB_HEARTBEAT", 15)
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def safe_filename(name: str) -> str:
+    """A file name people can read that is safe in a path and a Content-Disposition header:
+    letters, digits (any script), ``.``, ``-`` and ``_``; anything else becomes ``-``."""
+    name = unicodedata.normalize("NFC", name)
+    cleaned = re.sub(r"[^\w.\-]+", "-", name, flags=re.UNICODE).strip(".-_ ")
+    cleaned = re.sub(r"-{2,}", "-", cleaned)
+    return (cleaned or "result")[:120]
+
+
+# --------------------------------------------------------------------------------------------
+# Side writes: the job's own record, in a session of its own
+
+
+def side_session():
+    return db.session.session_factory()
+
+
+def _update_job(job_id: int, attempt: int, *, expect: str = "running", **values) -> bool:
+    """UPDATE the job row if it is still in state ``expect`` at this attempt; commit at once."""
+    session = side_session()
+    try:
+        result = session.execute(
+            update(Job).where(Job.id == job_id, Job.attempts == attempt, Job.state == expect).values(**values)
+        )
+        session.commit()
+        return result.rowcount == 1
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The context a job function gets
+
+
+@dataclass
+class JobResult:
+    path: Path
+    name: str
+    mimetype: str
+    size: int
+    sha256: str
+
+
+class JobContext:
+    """What a job function may use: its ids and parameters, ``progress`` and ``save_result``.
+
+    ``progress`` writes at most every half second (the page polls every second) unless
+    ``force=True``, each write also being a heartbeat.  It raises :class:`JobLost` when the job
+    has been taken away from this runner, so a function stops working for nobody.
+    """
+
+    def __init__(self, app: Flask, job_id: int, attempt: int, estate_id: int, actor_id: int | None, kind: str):
+        self.app = app
+        self.job_id = job_id
+        self.attempt = attempt
+        self.estate_id = estate_id
+        self.actor_id = actor_id
+        self.kind = kind
+        self.result: JobResult | None = None
+        self._last_write = 0.0
+        self.last_total = 0
+        self.summary: tuple[str, str] | None = None  # the message a done job shows
+        self._sqlite = _is_sqlite()
+
+    # The database rows of the estate and the actor, in the function's own session.
+    @property
+    def estate(self):
+        from webapp.estates.models import Estate
+
+        return db.session.get(Estate, self.estate_id)
+
+    @property
+    def actor(self):
+        from webapp.auth.models import StaffUser
+
+        return db.session.get(StaffUser, self.actor_id) if self.actor_id else None
+
+    def _may_write(self) -> bool:
+        # On SQLite a transaction that has read cannot write any more once another connection
+        # has committed (WAL snapshot), so while the function's session holds a transaction its
+        # progress waits.  A function gets live progress by reading what it needs, ending that
+        # transaction (db.session.rollback()), doing the long part, and writing at the end.
+        return not (self._sqlite and db.session().in_transaction())
+
+    def progress(self, done: int, total: int, zh: str | None = None, en: str | None = None, *, force: bool = False) -> None:
+        done, total = max(0, int(done)), max(0, int(total))
+        self.last_total = total
+        now = time.monotonic()
+        if not force and now - self._last_write < PROGRESS_EVERY:
+            return
+        if not self._may_write():
+            return
+        values = {"progress_done": min(done, total) if total else done, "progress_total": total, "heartbeat_at": utcnow()}
+        if zh is not None or en is not None:
+            values.update(message_zh=zh, message_en=en)
+        try:
+            ok = _update_job(self.job_id, self.attempt, **values)
+        except OperationalError:  # a busy SQLite file: progress is best effort, try next time
+            log.warning("job %s: progress not written (database busy)", self.job_id)
+            return
+        self._last_write = now
+        if not ok:
+            raise JobLost(self.job_id)
+
+    def begin_writing(self) -> None:
+        """Call before reading what the function is about to change.  On SQLite this opens the
+        function's transaction with a write, so it holds the database's write lock from its
+        first read: otherwise any commit by another connection between that read and the first
+        write (a page saving its session, say) would make the write fail (a stale WAL snapshot).
+        Elsewhere row locks do the job and this does nothing (it must not lock the job's row,
+        which progress and heartbeats update from other connections)."""
+        if self._sqlite and not db.session().in_transaction():
+            db.session.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+
+    def beat(self) -> None:
+        """A heartbeat without news (for long steps that report no progress)."""
+        now = time.monotonic()
+        if now - self._last_write < PROGRESS_EVERY or not self._may_write():
+            return
+        if not _update_job(self.job_id, self.attempt, heartbeat_at=utcnow()):
+            raise JobLost(self.job_id)
+        self._last_write = now
+
+    def done(self, zh: str, en: str) -> None:
+        """What the job's page says once it is done (stored with the ``done`` state)."""
+        self.summary = (zh, en)
+
+    def save_result(self, name: str, data: bytes, mimetype: str = "application/octet-stream") -> None:
+        """Store the result file (owner-only permissions, outside the web root)."""
+        self.discard_result()
+        name = safe_filename(name)
+        folder = files_root(self.app) / str(self.estate_id)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        suffix = Path(name).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix or "") else ".bin"
+        path = folder / f"job-{self.job_id}-{self.attempt}-{secrets.token_hex(8)}{suffix}"
+        tmp = path.with_name(path.name + ".part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.result = JobResult(path=path, name=name, mimetype=mimetype, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    def discard_result(self) -> None:
+        if self.result is not None:
+            self.result.path.unlink(missing_ok=True)
+            self.result = None
+
+
+# --------------------------------------------------------------------------------------------
+# Heartbeats while a function runs (server databases only; see JobContext._may_write)
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, app: Flask, job_id: int, attempt: int, every: float):
+        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
+        self.app, self.job_id, self.attempt, self.every = app, job_id, attempt, every
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every):
+            try:
+                with self.app.app_context():
+                    if not _update_job(self.job_id, self.attempt, heartbeat_at=utcnow()):
+                        return
+            except Exception:  # a missed beat is not a failure; the next one may get through
+                log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+# --------------------------------------------------------------------------------------------
+# One run
+
+
+UNEXPECTED = (
+    "任务意外出错（{name}），没有保存任何结果。技术人员可以在日志中查到详情；可以重试。",
+    "The job failed unexpectedly ({name}) and saved nothing. The technicians can find the details in the log; you can retry.",
+)
+
+
+def _worker_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
+    """Run one attempt of a job in the current application context.  Returns what became of it:
+    ``done``, ``failed``, ``lost`` (taken away meanwhile) or ``skipped`` (not queued any more)."""
+    app = current_app._get_current_object()
+    from webapp.jobs.operations import sweep_results
+
+    # A runner starts from a clean session (it does in workers and threads; inline, this ends the
+    # caller's read transaction, in which nothing of the job may sit: see JobContext._may_write).
+    db.session.commit()
+    try:
+        sweep_results(side_session, files_root(app))
+    except Exception:  # tidying up must never stop a job
+        log.warning("sweeping expired job results failed", exc_info=True)
+
+    now = utcnow()
+    if not _update_job(job_id, attempt, expect="queued", state="running", started_at=now, heartbeat_at=now,
+                       worker=_worker_label(), progress_done=0, progress_total=0, message_zh=None, message_en=None):
+        return "skipped"
+    session = side_session()
+    try:
+        row = session.execute(select(Job.kind, Job.params, Job.estate_id, Job.actor_id).where(Job.id == job_id)).one()
+    finally:
+        session.close()
+    kind = get_kind(row.kind)
+    ctx = JobContext(app, job_id, attempt, row.estate_id, row.actor_id, row.kind)
+    if heartbeat is None:
+        heartbeat = runner_mode(app) != "inline"
+    beat = _Heartbeat(app, job_id, attempt, heartbeat_every(app)) if heartbeat and not ctx._sqlite else None
+    if beat:
+        beat.start()
+    try:
+        if kind is None:
+            raise UserError(f"未知的任务类型 {row.kind}", f"unknown job kind {row.kind}")
+        kind.run(ctx, dict(row.params or {}))
+        outcome = _finish(ctx, kind)
+    except JobLost:
+        db.session.rollback()
+        ctx.discard_result()
+        return "lost"
+    except UserError as exc:
+        db.session.rollback()
+        ctx.discard_result()
+        _fail(job_id, attempt, exc.zh, exc.en)
+        return "failed"
+    except Exception as exc:
+        from rq.timeouts import JobTimeoutException
+
+        db.session.rollback()
+        ctx.discard_result()
+        if isinstance(exc, JobTimeoutException):  # RQ stopped it at the kind's time limit
+            minutes = int(kind.timeout.total_seconds() // 60)
+            _fail(job_id, attempt, f"任务运行超过了允许的 {minutes} 分钟，已被停止。可以重试；如果一再超时，请联系技术人员。",
+                  f"The job ran longer than the {minutes} minutes allowed and was stopped. You can retry; if it keeps happening, tell the technicians.")
+            return "failed"
+        log.exception("job %s (%s) failed", job_id, row.kind)
+        _fail(job_id, attempt, UNEXPECTED[0].format(name=type(exc).__name__), UNEXPECTED[1].format(name=type(exc).__name__))
+        return "failed"
+    finally:
+        if beat:
+            beat.stop()
+    if outcome == "done" and ctx.result is not None and kind.result_ttl is not None:
+        schedule_sweep(app, kind.result_ttl)
+    return outcome
+
+
+def _finish(ctx: JobContext, kind) -> str:
+    """Commit the function's changes with the ``done`` state, if the job is still ours (one
+    conditional UPDATE: a job marked failed or retried meanwhile keeps nothing of this run)."""
+    now = utcnow()
+    total = max(ctx.last_total, 1)
+    zh, en = ctx.summary or (None, None)
+    values = {"state": "done", "finished_at": now, "heartbeat_at": now, "error_zh": None, "error_en": None,
+              "progress_done": total, "progress_total": total, "message_zh": zh, "message_en": en}
+    if ctx.result is not None:
+        values.update(
+            result_file=str(ctx.result.path.relative_to(files_root(ctx.app))), result_name=ctx.result.name,
+            result_mimetype=ctx.result.mimetype, result_size=ctx.result.size, result_sha256=ctx.result.sha256,
+            result_expires_at=now + kind.result_ttl if kind.result_ttl is not None else None,
+        )
+    result = db.session.execute(
+        update(Job).where(Job.id == ctx.job_id, Job.state == "running", Job.attempts == ctx.attempt).values(**values)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        ctx.discard_result()
+        return "lost"
+    db.session.commit()
+    return "done"
+
+
+def _fail(job_id: int, attempt: int, zh: str, en: str, expect: str = "running") -> None:
+    try:
+        _update_job(job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None,
+                    finished_at=utcnow())
+    except Exception:  # the reader marks it failed later, when its heartbeat is stale
+        log.exception("job %s: could not store its failure", job_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Handing a job to its runner (after the request that queued it has committed)
+
+
+def submit(job: Job) -> None:
+    """Hand a committed, queued job to its runner."""
+    app = current_app._get_current_object()
+    job_id, attempt, mode = job.id, job.attempts, job.runner
+    # End the caller's read transaction (its changes are committed already): whatever the runner
+    # writes commits on its own and must never sit inside a transaction the caller rolls back.
+    db.session.commit()
+    if mode == "inline":
+        with app.app_context():
+            run_job(job_id, attempt)
+    elif mode == "thread":
+        _pool().put((app, job_id, attempt))
+    elif mode == "rq":
+        _enqueue(app, job_id, attempt)
+    else:  # pragma: no cover
+        raise ValueError(mode)
+
+
+_pool_lock = threading.Lock()
+_pool_state: dict = {}
+
+
+def _pool() -> "queue.Queue":
+    """The process's queue of in-process jobs and its daemon threads (made again after a fork)."""
+    with _pool_lock:
+        if _pool_state.get("pid") != os.getpid():
+            tasks: queue.Queue = queue.Queue()
+            for n in range(THREADS):
+                threading.Thread(target=_pool_worker, args=(tasks,), name=f"ownersvote-job-{n}", daemon=True).start()
+            _pool_state.update(pid=os.getpid(), queue=tasks)
+        return _pool_state["queue"]
+
+
+def _pool_worker(tasks: "queue.Queue") -> None:
+    while True:
+        app, job_id, attempt = tasks.get()
+        try:
+            with app.app_context():
+                run_job(job_id, attempt)
+        except Exception:  # never let one job take a pool thread down
+            log.exception("in-process job %s crashed its runner", job_id)
+
+
+def _redis(app: Flask):
+    from redis import Redis
+
+    return Redis.from_url(app.config["OWNERSVOTE_REDIS_URL"])
+
+
+def job_queue(app: Flask):
+    from rq import Queue
+
+    return Queue(app.config.get("OWNERSVOTE_JOB_QUEUE") or "ownersvote", connection=_redis(app))
+
+
+def rq_job_id(queue_name: str, job_id: int, attempt: int) -> str:
+    """RQ's job ids are global in a Redis database: the queue's name keeps two deployments (or
+    test runs) sharing one apart."""
+    return f"{queue_name}-{job_id}-{attempt}"
+
+
+def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
+    from webapp.jobs.operations import queued_timeout
+
+    session = side_session()
+    try:
+        kind_name = session.scalar(select(Job.kind).where(Job.id == job_id))
+    finally:
+        session.close()
+    kind = get_kind(kind_name)
+    timeout = kind.timeout if kind else timedelta(minutes=30)
+    try:
+        queue = job_queue(app)
+        queue.enqueue_call(
+            "webapp.jobs.runner.run_from_queue", args=(job_id, attempt), job_id=rq_job_id(queue.name, job_id, attempt),
+            timeout=int(timeout.total_seconds()), ttl=int(queued_timeout(app).total_seconds()),
+            result_ttl=3600, failure_ttl=7 * 86400, description=f"{kind_name} #{job_id} attempt {attempt}",
+        )
+    except Exception as exc:
+        log.exception("job %s could not be queued", job_id)
+        _fail(job_id, attempt, "任务队列暂时不可用（Redis），任务没有开始。请稍后重试。",
+              f"The job queue (Redis) is unavailable ({type(exc).__name__}); the job did not start. Retry later.", expect="queued")
+
+
+# --------------------------------------------------------------------------------------------
+# The RQ side
+
+
+_worker_app: dict = {}
+
+
+def set_worker_app(app: Flask) -> None:
+    """The app an ``ownersvote worker`` built; its forked work horses reuse it."""
+    _worker_app.update(app=app, pid=os.getpid())
+
+
+def _app_for_worker() -> Flask:
+    app = _worker_app.get("app")
+    if app is None:
+        from webapp import create_app
+
+        app = create_app()
+        set_worker_app(app)
+    elif _worker_app.get("pid") != os.getpid():
+        # A forked work horse must not share the parent's database connections.
+        with app.app_context():
+            db.engine.dispose(close=False)
+        _worker_app["pid"] = os.getpid()
+    return app
+
+
+def run_from_queue(job_id: int, attempt: int) -> str:
+    """What an RQ worker calls (by name) for a queued job."""
+    app = _app_for_worker()
+    with app.app_context():
+        return run_job(job_id, attempt)
+
+
+def sweep_from_queue() -> int:
+    app = _app_for_worker()
+    with app.app_context():
+        from webapp.jobs.operations import sweep_results
+
+        return sweep_results(side_session, files_root(app))
+
+
+def schedule_sweep(app: Flask, after: timedelta) -> None:
+    """Remove expired result files when they expire, even if nobody opens a page then."""
+    delay = after.total_seconds() + 1
+    mode = runner_mode(app)
+    if mode == "inline":  # tests: pages and downloads sweep when they are opened
+        return
+    if mode == "rq":
+        try:
+            queue = job_queue(app)
+            queue.enqueue_in(timedelta(seconds=delay), "webapp.jobs.runner.sweep_from_queue",
+                             job_id=f"{queue.name}-sweep-{secrets.token_hex(6)}", result_ttl=600)
+        except Exception:
+            log.warning("could not schedule the removal of expired job results", exc_info=True)
+        return
+
+    def sweep() -> None:
+        from webapp.jobs.operations import sweep_results
+
+        try:
+            with app.app_context():
+                sweep_results(side_session, files_root(app))
+        except Exception:
+            log.warning("sweeping expired job results failed", exc_info=True)
+
+    timer = threading.Timer(delay, sweep)
+    timer.daemon = True
+    timer.start()
