@@ -24,7 +24,6 @@ from sqlalchemy import select
 from crypto.ballot import make_ballot, make_paper_ballot, sign_ballot
 from crypto.encoding import b64url_encode
 from crypto.keys import generate_ed25519, generate_p256
-from crypto.roll import sign_payload
 from webapp.core.db import db, utcnow
 
 DEMO_VOTERS = 6

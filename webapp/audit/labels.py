@@ -77,6 +77,9 @@ ACTIONS = {
     "tally.certify": _l("Certified the tally"),
     "objection.file": _l("An owner filed an objection"),
     "objection.answer": _l("Answered an objection"),
+    "job.start": _l("Started a background job"),
+    "job.retry": _l("Retried a background job"),
+    "job.download": _l("Downloaded a job's result"),
 }
 
 # Families of actions, for codes added later without a line in ACTIONS.
@@ -99,6 +102,7 @@ FAMILIES = {
     "tally": _l("Tally"),
     "result": _l("Results"),
     "objection": _l("Objections"),
+    "job": _l("Background jobs"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
