@@ -391,6 +391,7 @@
   function leafHash(data) { return sha256(concatBytes([LEAF, data])); }
   function nodeHash(l, r) { return sha256(concatBytes([NODE, l, r])); }
 
+  var BATCH = 512;
   async function inChunks(count, size, work, after) {
     for (var s = 0; s < count; s += size) {
       var batch = [];
@@ -777,13 +778,13 @@
     var winner = null;
     for (j = 0; j < opts.length; j++) { if (reached[opts[j]] && quorumMet) { winner = opts[j]; break; } }
     var closest = null, closestTie = null;
-    if (winner === null) {
+    // With no participating area or heads the shares are undefined: "an estate with no area or no
+    // heads decides nothing" (docs/tally-format.md), so no option is named closest.
+    if (winner === null && PA !== ZERO && PH !== ZERO) {
       // the smaller of the two shares of the participants, compared exactly
       var best = [], bestKey = null;
       var minShare = function (acc) {
         var x = {n: acc.area, d: PA}, y = {n: acc.heads, d: PH};
-        if (x.d === ZERO) { x = {n: ZERO, d: ONE}; }
-        if (y.d === ZERO) { y = {n: ZERO, d: ONE}; }
         return x.n * y.d <= y.n * x.d ? x : y;
       };
       var cmp = function (k1, k2) {   // >0 when k1 ranks higher
@@ -795,7 +796,7 @@
       };
       for (j = 0; j < opts.length; j++) {
         var oa = accs[opts[j]];
-        if (oa.n === 0) { continue; }
+        if (oa.area === ZERO && oa.heads === ZERO) { continue; }   // "an option with no votes is never closest"
         var key = {s: minShare(oa), h: oa.heads, a: oa.area};
         var c = bestKey === null ? 1 : cmp(key, bestKey);
         if (c > 0) { best = [opts[j]]; bestKey = key; } else if (c === 0) { best.push(opts[j]); }
@@ -1068,6 +1069,17 @@
     var entries = Array.isArray(roll.entries) ? roll.entries : [];
     if (!Array.isArray(roll.entries)) { R.fail(C, P + ".entries: not an array"); }
     var area = ZERO, heads = ZERO, prev = null, leaves = new Array(entries.length);
+    // key ids of every well-formed key, computed concurrently (WebCrypto is asynchronous)
+    var kidsOf = new Array(entries.length);
+    await inChunks(entries.length, BATCH, function (n) {
+      var e = entries[n];
+      if (!isObj(e) || !Array.isArray(e.keys)) { return null; }
+      kidsOf[n] = new Array(e.keys.length);
+      return Promise.all(e.keys.map(function (key, k) {
+        if (!isObj(key) || jwkProblem(key.jwk)) { return null; }
+        return thumbprint(key.jwk).then(function (kid) { kidsOf[n][k] = kid; });
+      }));
+    }, function (n) { return R.progress(n / 2, "roll"); });
     for (var i = 0; i < entries.length; i++) {
       var e = entries[i], p = P + ".entries[" + i + "]";
       var data;
@@ -1095,7 +1107,7 @@
           R.expect(C, key.use === "vote" || key.use === "proxy", kp + ".use: " + show(key.use) + " is not \"vote\" or \"proxy\"");
           var problem = jwkProblem(key.jwk);
           if (problem) { R.fail(C, kp + ".jwk: " + problem); continue; }
-          var kid = await thumbprint(key.jwk);
+          var kid = kidsOf[i][k];
           if (prevKid !== null && prevKid >= kid) {
             R.fail(C, kp + ": key " + kid + (prevKid === kid ? " is repeated" : " is out of order (keys are sorted by key id)"));
           }
@@ -1112,11 +1124,10 @@
         out.members[e.member] = {index: i, area: e.area, heads: e.heads, kids: kids};
         out.order.push(e.member);
       }
-      if (i % 256 === 255) { await R.progress(256, "roll"); }
     }
-    await R.progress(entries.length % 256, "roll");
+    await R.progress(entries.length / 2, "roll");
     var hashes = new Array(leaves.length);
-    await inChunks(leaves.length, 512, function (j) { return leafHash(leaves[j]).then(function (h) { hashes[j] = h; }); });
+    await inChunks(leaves.length, BATCH, function (j) { return leafHash(leaves[j]).then(function (h) { hashes[j] = h; }); });
     var root = bytesToHex(await merkleRoot(hashes));
     out.root = root; out.size = entries.length; out.area = formatArea(area); out.heads = Number(heads);
     R.expect(C, roll.root === root, P + ".root: is " + show(roll.root) + ", the entries give " + root);
@@ -1542,7 +1553,7 @@
     // 6. log entries
     var msgs = new Array(entries.length), valid = new Array(entries.length), leafHexes = new Array(entries.length), leafBytes = new Array(entries.length);
     await section(R, "ballot", async function () {
-      await inChunks(entries.length, 128, function (i) {
+      await inChunks(entries.length, BATCH, function (i) {
         var e = entries[i], data;
         try { data = utf8(canonical(isObj(e) ? without(e, ["index"]) : e)); } catch (err) { data = utf8(show(e)); }
         var h = leafHash(data).then(function (x) { leafBytes[i] = x; leafHexes[i] = bytesToHex(x); });
