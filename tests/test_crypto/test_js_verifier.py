@@ -138,6 +138,21 @@ def test_generated_bundles_pass_both_verifiers(config, valid_verdicts):
     assert js["ok"] and js["readable"], failures(js)
 
 
+def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path):
+    bundle = json.loads(valid_bundles["40-members-seed-2"][0].read_text(encoding="utf-8"))
+    document = {"format": "ownersvote-roll", "version": 2, "estate": {"id": bundle["estate"]["id"]},
+                "supervisors": bundle["supervisors"], "roll": bundle["roll"]}
+    good, bad = tmp_path / "roll.json", tmp_path / "roll-changed.json"
+    good.write_text(json.dumps(document), encoding="utf-8")
+    document["roll"]["entries"][3]["heads"] += 1
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    jobs = [{"path": str(good)}, {"path": str(bad)}]
+    (js_good, js_bad), (ref_good, ref_bad) = js_verify(node, jobs), reference_verify(jobs)
+    assert ref_good.returncode == 0 and js_good["ok"], failures(js_good)
+    assert ref_bad.returncode == 1 and not js_bad["ok"]
+    assert {f["check"] for f in js_bad["failures"]} == {"roll"}, failures(js_bad)
+
+
 # ------------------------------------------------------------------ tamperings
 
 def _ballot(bundle, i):
@@ -627,6 +642,28 @@ def test_the_cli_exit_codes(node, valid_bundles, tamper_verdicts, tmp_path):
     assert refused.returncode == 2 and "duplicate member name" in refused.stderr
     pinned = subprocess.run([node, str(CLI), str(path), "--server-key", "not-the-key"], capture_output=True, text=True, timeout=60)
     assert pinned.returncode == 1 and "[server_key]" in pinned.stdout
+
+
+def test_without_ed25519_in_webcrypto_the_verifier_says_so_and_never_passes(node, valid_bundles):
+    """Some phone browsers' WebCrypto lacks Ed25519 (the server's key): simulated here."""
+    script = """
+    const s = globalThis.crypto.subtle;
+    const isEd = (a) => (typeof a === "string" ? a : a && a.name) === "Ed25519";
+    for (const m of ["importKey", "verify"]) {
+      const original = s[m].bind(s);
+      s[m] = (...args) => args.some(isEd) ? Promise.reject(new DOMException("Unrecognized algorithm", "NotSupportedError")) : original(...args);
+    }
+    const V = require(process.argv[1]);
+    V.verifyBundle(require("fs").readFileSync(process.argv[2])).then((r) => console.log(JSON.stringify(r)));
+    """
+    result = subprocess.run([node, "-e", script, str(VERIFIER_JS), str(valid_bundles["6-members-4-items"][0])],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert not report["ok"] and report["facts"]["ed25519Supported"] is False
+    assert report["failures"][0]["check"] == "environment"
+    assert "cannot verify Ed25519" in report["failures"][0]["message"]
+    assert any("cannot verify Ed25519" in f["message"] for f in report["failures"] if f["check"] == "notice")
 
 
 def test_the_verifier_is_es5_syntax_apart_from_promises_and_async_functions():

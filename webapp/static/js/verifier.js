@@ -1599,8 +1599,13 @@
         chosen.push(ctx.replaceAllowed ? list[list.length - 1] : list[0]);
       }
       chosen.sort(function (x, y) { return x - y; });
-      for (var c = 0; c < chosen.length; c++) { counted.push({member: valid[chosen[c]].member, choices: valid[chosen[c]].choices}); }
+      var countedPaper = 0;
+      for (var c = 0; c < chosen.length; c++) {
+        counted.push({member: valid[chosen[c]].member, choices: valid[chosen[c]].choices});
+        if (entries[chosen[c]].kind === "paper") { countedPaper++; }
+      }
       R.facts.counted = counted.length;
+      R.facts.countedPaper = countedPaper;
       R.facts.replaceAllowed = ctx.replaceAllowed;
     });
 
@@ -1731,7 +1736,8 @@
   function summarize(report, limitPerCheck) {
     var f = report.facts, lines = [];
     if (!report.ok) {
-      lines.push("OwnersVote audit bundle: FAILED — " + report.failures.length + " failure(s)");
+      lines.push("OwnersVote " + (f.format === "ownersvote-roll" ? "published roll" : "audit bundle") + ": FAILED — " +
+        report.failures.length + " failure(s)");
       var counts = {};
       for (var i = 0; i < report.failures.length; i++) {
         var x = report.failures[i];
@@ -1766,7 +1772,8 @@
         f.log.treeHeads + " signed tree heads consistent");
     }
     if (f.finalHead) { lines.push("             final tree head: size " + f.finalHead.size + ", root " + f.finalHead.root.slice(0, 16) + "…, signed " + f.finalHead.time); }
-    lines.push("  counted    " + f.counted + " ballots, one per member; replacing " + (f.replaceAllowed ? "allowed (the last counts)" : "not allowed"));
+    lines.push("  counted    " + f.counted + " ballots (" + (f.counted - f.countedPaper) + " online, " + f.countedPaper +
+      " paper), one per member; replacing " + (f.replaceAllowed ? "allowed (the last counts)" : "not allowed"));
     if (f.tally) {
       lines.push("  tally      recomputed and identical to the bundle's (totals " + f.tally.totals.area + " m², " + f.tally.totals.heads + " heads)");
       for (var t = 0; t < f.tally.items.length; t++) {
