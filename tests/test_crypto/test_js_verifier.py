@@ -191,6 +191,24 @@ def _duplicate_ballot(b):
     entries.append(dict(entries[3], index=len(entries)))
 
 
+def _replaced(b):
+    """Log positions of the ballots of a member who replaced a ballot (replace-allowed bundles)."""
+    members = [json.loads(e["ballot"])["member"] for e in b["log"]["entries"]]
+    member = next(m for m in members if members.count(m) > 1)
+    return [i for i, m in enumerate(members) if m == member]
+
+
+def _drop_replaced_ballot(b):
+    _drop_ballot(_replaced(b)[0])(b)
+
+
+def _change_replacement_choice(b):
+    i = _replaced(b)[-1]
+    ballot = _ballot(b, i)
+    ballot["choices"]["q1"] = "disagree" if ballot["choices"].get("q1") == "agree" else "agree"
+    b["log"]["entries"][i]["ballot"] = canonical(ballot)
+
+
 def _change_roll_area(b):
     entry = b["roll"]["entries"][0]
     whole, frac = entry["area"].split(".")
@@ -317,6 +335,10 @@ TAMPERINGS = [
     ("receipt-code", None, _receipt(lambda r: r.update(code=("1" if r["code"][0] != "1" else "2") + r["code"][1:])), "receipt"),
     ("receipt-tree-head-size", None, _receipt(lambda r: r["sth"].update(size=r["sth"]["size"] + 1)), "receipt"),
     ("receipt-inclusion-proof", None, _receipt(lambda r: r.update(inclusion=r["inclusion"] + [r["leaf_hash"]])), "receipt"),
+    # on a bundle whose notice allows replacing a ballot
+    ("replace-allowed-duplicate-a-ballot", _duplicate_ballot, None, "counting", "replace"),
+    ("replace-allowed-drop-the-replaced-ballot", _drop_replaced_ballot, None, "tree_heads", "replace"),
+    ("replace-allowed-change-the-replacement", _change_replacement_choice, None, "ballot", "replace"),
 ]
 
 UNREADABLE = [
@@ -334,10 +356,13 @@ def tamper_verdicts(node, tmp_path_factory):
     path, receipt_paths = make_bundle(directory, "base", 40, 4, 2, receipts=2)
     text = path.read_text(encoding="utf-8")
     assert text.startswith('{"format":"ownersvote-bundle","version":2,')
-    receipts_text = [r.read_text(encoding="utf-8") for r in receipt_paths]
+    bases = {"plain": (text, [r.read_text(encoding="utf-8") for r in receipt_paths])}
+    path, receipt_paths = make_bundle(directory, "base-replace", 40, 4, 8, replace=True, receipts=1)
+    bases["replace"] = (path.read_text(encoding="utf-8"), [r.read_text(encoding="utf-8") for r in receipt_paths])
     jobs, ids = [], []
-    for name, bundle_change, receipt_change, _ in TAMPERINGS:
-        bundle = json.loads(text)
+    for name, bundle_change, receipt_change, _, *base in TAMPERINGS:
+        base_text, receipts_text = bases[base[0] if base else "plain"]
+        bundle = json.loads(base_text)
         receipts = list(receipts_text)
         if bundle_change:
             bundle_change(bundle)
@@ -360,7 +385,7 @@ def tamper_verdicts(node, tmp_path_factory):
     return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs))))
 
 
-@pytest.mark.parametrize("name,check", [(t[0], t[3]) for t in TAMPERINGS])
+@pytest.mark.parametrize("name,check", [t[:4:3] for t in TAMPERINGS])
 def test_a_tampering_fails_both_verifiers(name, check, tamper_verdicts):
     js, reference = tamper_verdicts[name]
     # 1: a check failed; the reference exits 2 (not a bundle) for a top-level member it does not know
