@@ -151,7 +151,55 @@
     });
   }
 
+  /* A supervisor's certification: the browser checks the whole bundle itself with the
+   * independent verifier (verifier.js), shows what it checked, and only then signs the
+   * certification payload *it* rebuilt, with the supervisor's own key. */
+  function bindCertify(button) {
+    var report = $(button.getAttribute("data-report")), summary = $(button.getAttribute("data-summary"));
+    var bar = $(button.getAttribute("data-progress")), box = $(button.getAttribute("data-status"));
+    var declare = button.getAttribute("data-declare") ? $(button.getAttribute("data-declare")) : null;
+    var payload = null;
+    if (!window.OwnersVoteVerifier || !supported()) { say(summary, button.getAttribute("data-msg-bad"), "error"); return; }
+    fetch(button.getAttribute("data-bundle"), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.arrayBuffer();
+    }).then(function (bytes) {
+      return OwnersVoteVerifier.verifyBundle(new Uint8Array(bytes), {
+        certifying: true,
+        onProgress: function (done, total) { if (bar) { bar.max = total; bar.value = done; } }
+      });
+    }).then(function (result) {
+      report.textContent = OwnersVoteVerifier.summarize(result, 10);
+      report.hidden = false;
+      if (result.ok && result.certificationPayloadCanonical) {
+        payload = result.certificationPayloadCanonical;
+        say(summary, button.getAttribute("data-msg-ok"), "success");
+        button.disabled = false;
+      } else {
+        say(summary, button.getAttribute("data-msg-bad"), "error");
+      }
+    }, function () { say(summary, button.getAttribute("data-msg-bad"), "error"); });
+    button.addEventListener("click", function () {
+      if (declare && !declare.checked) { say(box, button.getAttribute("data-msg-declare"), "error"); return; }
+      button.disabled = true;
+      OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
+        if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+        return OwnersVote.sign(record, payload).then(function (sig) {
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, declared_not_voted: declare ? declare.checked : false });
+        });
+      }).then(function (answer) {
+        say(box, button.getAttribute("data-msg-done"), "success");
+        window.location.assign(answer.next);
+      }, function (err) {
+        button.disabled = false;
+        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
+        say(box, text, "error");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=certify]"), bindCertify);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=demo-phone]"), bindDemoPhone);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-document]"), bindSignDocument);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);

@@ -1693,7 +1693,10 @@
       R.certificationPayload = payload;
       var bytes = utf8(canonical(payload));
       var required = isInt(ctx.requiredSignatures) && ctx.requiredSignatures >= 1 ? ctx.requiredSignatures : 1;
-      var signers = await checkSignatures(R, S, "certification", P + ".signatures", cert.signatures, supervisors, pinnedSup, bytes, required);
+      // A supervisor checking a tally before certifying it: the certifications made so far must
+      // verify, but the threshold is what the certifying is about to reach.
+      var signers = await checkSignatures(R, S, "certification", P + ".signatures", cert.signatures, supervisors, pinnedSup, bytes,
+        R.options && R.options.certifying ? null : required);
       R.facts.certification = {signers: signers, required: ctx.requiredSignatures};
     });
     await R.progress(R.total, "done");
