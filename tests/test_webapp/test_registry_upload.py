@@ -118,7 +118,7 @@ def test_a_large_removal_is_refused_without_the_typed_number_and_changes_nothing
 def test_a_large_removal_applies_once_the_number_of_removed_units_is_typed(client, post, forty_units, db_session):
     preview = staged_path(upload(post, registry_of(3)))
     response = post(preview + "/apply", {"removal_confirmation": " 37 "}, follow_redirects=True)
-    assert "名册已导入：新增 0 套，变更 0 套，移除 37 套" in response.get_data(as_text=True)
+    assert "名册已应用：新增 0 套，变更 0 套，移除 37 套" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count(Unit.id))) == 3
 
 

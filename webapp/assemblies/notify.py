@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import url_for
 
 from webapp.core.db import db
-from webapp.owners.notifications import notify, send_texts, sms_numbers
+from webapp.owners.notifications import notify, sms_numbers
 
 
 def notify_owners(assembly, notice) -> None:
@@ -19,4 +19,17 @@ def notify_owners(assembly, notice) -> None:
     numbers = sms_numbers(estate.id)
     if numbers:
         text = f"【{estate.name}】{zh}。请登录业主表决查看：{url_for('assemblies.notice', slug=estate.slug, assembly_id=assembly.id, _external=True)}"
-        send_texts(numbers, text)
+        from flask import current_app
+
+        from webapp.jobs.operations import start_job
+        from webapp.jobs.runner import runner_mode, submit
+
+        job = start_job(estate, "texts", {"text": text}, actor=_organiser(), runner=runner_mode(current_app))
+        db.session.commit()
+        submit(job)
+
+
+def _organiser():
+    from flask_login import current_user
+
+    return current_user._get_current_object()

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from webapp.jobs.runner import JobContext
 
 # Modules that register kinds; imported by the app factory and by ``ownersvote worker``.
-KIND_MODULES = ["webapp.owners.jobs"]
+KIND_MODULES = ["webapp.owners.jobs", "webapp.results.jobs", "webapp.voting.jobs", "webapp.registry.jobs"]
 
 JobFunction = Callable[["JobContext", dict], None]
 

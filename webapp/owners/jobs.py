@@ -137,3 +137,15 @@ def print_letters(ctx: JobContext, params: dict) -> None:
     ops.issue_letters(estate, units, actor=ctx.actor, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], now=now,
                       secrets=secrets, job_id=ctx.job_id)
     ctx.done(f"已生成 {n:,} 封告知书，共 {n:,} 页。", f"{n:,} letters made, one page each.")
+
+
+@job_kind("texts", title=_l("Text messages to owners"), start={Role.organiser}, view={Role.organiser}, timeout=timedelta(hours=2),
+          describe=lambda p: p.get("text", "")[:40])
+def texts(ctx: JobContext, params: dict) -> None:
+    """A text to every registered owner who gave a number for notices."""
+    from webapp.owners.notifications import send_texts, sms_numbers
+
+    numbers = sms_numbers(ctx.estate_id)
+    db.session.rollback()
+    sent, failed = send_texts(numbers, params["text"], progress=lambda d, t: ctx.progress(d, t, f"已发送 {d} / {t}", f"Sent {d} of {t}"))
+    ctx.done(f"短信已发送 {sent} 条，失败 {failed} 条", f"{sent} text(s) sent, {failed} failed")

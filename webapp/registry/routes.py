@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.access import estate_view, in_estate
@@ -10,7 +9,7 @@ from webapp.core.i18n import pick
 from webapp.estates.models import Estate
 from webapp.registry.counting import format_area
 from webapp.registry.forms import ApplyForm, ConfirmForm, UploadForm
-from webapp.registry.importing import RemovalNotConfirmed, StaleImport, apply_staged, removal_of, stage_import
+from webapp.registry.importing import RemovalNotConfirmed, StaleImport, removal_of, stage_import
 from webapp.registry.models import RegistryImport
 from webapp.registry.operations import diff_registry
 from webapp.registry.parsing import RegistryFileError
@@ -63,8 +62,20 @@ def apply(estate: Estate, import_id: int):
     form = ApplyForm()
     if not form.validate_on_submit():
         abort(400)
+    # Refused at once (not in the job) when it is stale or its removals are not confirmed.
+    from flask import current_app
+
+    from webapp.jobs.operations import start_job
+    from webapp.jobs.runner import runner_mode, submit
+    from webapp.registry.operations import registry_fingerprint
+
+    plan = RegistryPlan.from_json(staged.plan)
     try:
-        diff = apply_staged(estate, staged, actor=current_user, confirm_removal=form.typed_removal())
+        if staged.state != "pending" or staged.base_fingerprint != registry_fingerprint(estate):
+            raise StaleImport()
+        removal = removal_of(plan, diff_registry(estate, plan))
+        if removal.needs_confirmation and form.typed_removal() != removal.units:
+            raise RemovalNotConfirmed(removal, form.typed_removal())
     except StaleImport as exc:
         db.session.rollback()
         flash(pick(exc), "error")
@@ -73,12 +84,11 @@ def apply(estate: Estate, import_id: int):
         db.session.rollback()
         flash(pick(exc), "error")
         return redirect(url_for("registry.preview", slug=estate.slug, import_id=staged.id))
+    job = start_job(estate, "registry.apply", {"import_id": staged.id, "filename": staged.filename, "confirm_removal": form.typed_removal()},
+                    actor=current_user, runner=runner_mode(current_app))
     db.session.commit()
-    flash(
-        _("Registry applied: %(a)d units added, %(c)d changed, %(r)d removed.", a=len(diff.added_units), c=len(diff.changed_units), r=len(diff.removed_units)),
-        "success",
-    )
-    return redirect(url_for("estates.dashboard", slug=estate.slug))
+    submit(job)
+    return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
 
 
 @bp.post("/import/<int:import_id>/discard")

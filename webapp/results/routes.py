@@ -44,18 +44,27 @@ def step(estate: Estate, assembly_id: int, step: str):
     assembly = load(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
-    if step == "tally":
-        run_operation(lambda: ops.compute_tally(assembly, actor=current_user), _("Tally computed from the sealed log. The supervisors can now check and certify it."))
-    elif step == "publish":
-        done, _sha = run_operation(lambda: ops.publish(assembly, actor=current_user), _("Result published with its audit bundle."))
-        if done:
-            from webapp.owners.notifications import notify
+    if step in ("tally", "publish"):
+        # Refused at once when the state does not allow it; the work itself is a background job.
+        from flask import current_app
 
-            notify(estate.id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
-                   url=url_for("results.public", slug=estate.slug, assembly_id=assembly.id), assembly_id=assembly.id)
-            db.session.commit()
-    else:
-        run_operation(lambda: ops.archive(assembly, actor=current_user), _("Assembly archived."))
+        from webapp.jobs.operations import start_job
+        from webapp.jobs.runner import runner_mode, submit
+
+        needed = {"tally": "closed", "publish": "certified"}[step]
+        if assembly.state != needed:
+            error = ops.ResultsError("只有投票已截止并封存的会议才能计票", "only an assembly whose voting has closed and been sealed can be tallied") \
+                if step == "tally" else ops.ResultsError("结果尚未获得足够的监督员核证", "the result is not certified yet")
+            from webapp.core.i18n import pick
+
+            flash(pick(error), "error")
+            return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
+        job = start_job(estate, step, {"assembly_id": assembly.id, "title": assembly.title, "base_url": request.host_url},
+                        actor=current_user, runner=runner_mode(current_app))
+        db.session.commit()
+        submit(job)
+        return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
+    run_operation(lambda: ops.archive(assembly, actor=current_user), _("Assembly archived."))
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 

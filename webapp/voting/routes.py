@@ -5,7 +5,7 @@ import base64
 import io
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -326,7 +326,6 @@ def paper(estate: Estate, assembly_id: int):
 def print_sheets(estate: Estate, assembly_id: int):
     """Ballot sheets for the members who asked (by unit) or for every member without a ballot."""
     from webapp.voting.casting import voted_members
-    from webapp.voting.sheets import render_sheets
 
     assembly = load(estate, assembly_id)
     if not PageForm().validate_on_submit() or assembly.roll_id is None or assembly.state not in ("notice", "voting"):
@@ -345,12 +344,14 @@ def print_sheets(estate: Estate, assembly_id: int):
     else:
         voted = voted_members(assembly.id)
         members = [m for m in units if m not in voted]
-    sheets = paper_ops.new_sheets(assembly, list(dict.fromkeys(members)), actor=current_user)
-    pdf = render_sheets(assembly, verified(assembly.current_notice).document, sheets, units)
+    from webapp.jobs.operations import start_job
+    from webapp.jobs.runner import runner_mode, submit
+
+    job = start_job(estate, "ballot-sheets", {"assembly_id": assembly.id, "title": assembly.title, "members": list(dict.fromkeys(members))},
+                    actor=current_user, runner=runner_mode(current_app))
     db.session.commit()
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="ballot-sheets-{estate.slug}-{assembly.id}.pdf"'
-    return response
+    submit(job)
+    return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/paper/<int:sheet_id>/resolve")

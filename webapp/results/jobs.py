@@ -1,0 +1,63 @@
+"""Results work that can take a while, as background jobs: the tally of a closed assembly and the
+publication of a certified one (building and storing its audit bundle, telling owners)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.auth.models import Role
+from webapp.core.db import db
+from webapp.core.errors_base import UserError
+from webapp.jobs.kinds import job_kind
+from webapp.jobs.runner import JobContext
+
+
+def _assembly(ctx: JobContext, params: dict):
+    from webapp.assemblies.models import Assembly
+
+    assembly = db.session.get(Assembly, params.get("assembly_id"))
+    if assembly is None or assembly.estate_id != ctx.estate_id:
+        raise UserError("没有这次会议", "no such assembly")
+    return assembly
+
+
+def _describe(params: dict) -> str:
+    return params.get("title", "")
+
+
+@job_kind("tally", title=_l("Tally"), start={Role.organiser}, view={Role.organiser, Role.supervisor}, timeout=timedelta(minutes=20),
+          describe=_describe)
+def tally(ctx: JobContext, params: dict) -> None:
+    """Tally a closed assembly from its sealed log and frozen roll alone."""
+    from webapp.results.operations import compute_tally
+
+    ctx.progress(0, 2, "正在从封存的投票日志计票", "Tallying from the sealed ballot log", force=True)
+    ctx.begin_writing()
+    record = compute_tally(_assembly(ctx, params), actor=ctx.actor)
+    ctx.done(f"计票完成：{record.document.get('ballots', 0)} 张选票；摘要 {record.sha256[:16]}…",
+             f"Tallied {record.document.get('ballots', 0)} ballots; digest {record.sha256[:16]}…")
+
+
+@job_kind("publish", title=_l("Publish the result"), start={Role.organiser}, view={Role.organiser, Role.supervisor},
+          timeout=timedelta(minutes=30), describe=_describe)
+def publish(ctx: JobContext, params: dict) -> None:
+    """Publish a certified result: build and keep its audit bundle, tell registered owners."""
+    from flask import url_for
+
+    from webapp.owners.notifications import notify, send_texts, sms_numbers
+    from webapp.results.operations import publish as publish_result
+
+    ctx.progress(0, 3, "正在生成审计数据包", "Building the audit bundle", force=True)
+    ctx.begin_writing()
+    assembly = _assembly(ctx, params)
+    sha = publish_result(assembly, actor=ctx.actor)
+    base = params.get("base_url", "").rstrip("/")
+    path = url_for("results.public", slug=assembly.estate.slug, assembly_id=assembly.id) if not base else \
+        f"{base}/p/{assembly.estate.slug}/a/{assembly.id}/results"
+    notify(assembly.estate_id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
+           url=path, assembly_id=assembly.id)
+    numbers = sms_numbers(assembly.estate_id)
+    sent, failed = send_texts(numbers, f"【{assembly.estate.name}】表决结果已公示：{assembly.title}。请查看：{path}") if numbers else (0, 0)
+    ctx.done(f"结果已公示，审计数据包摘要 {sha[:16]}…；已通知业主，短信 {sent} 条（失败 {failed} 条）",
+             f"Result published; bundle digest {sha[:16]}…; owners told, {sent} text(s) sent ({failed} failed)")
