@@ -62,9 +62,9 @@ def test_a_rejection_needs_a_reason_and_the_owner_sees_it(client, post, login, p
 
 def test_organisers_cannot_decide_registrations(client, post, login, pending, staff, estate, db_session):
     login("organiser")
-    assert client.get(f"/e/{estate.slug}/registrations").status_code == 404
+    assert client.get(f"/e/{estate.slug}/registrations").status_code == 403
     response = post(f"/e/{estate.slug}/registrations/{pending.id}/approve", {f"r{pending.id}-reason": "x"})
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_a_supervisor_of_another_estate_sees_nothing_of_this_one(client, post, login, pending, make_estate, make_staff, estate):
@@ -187,7 +187,7 @@ def test_organisers_cannot_freeze_or_sign_a_roll(client, post, login, staff, est
     login("organiser")
     post(f"/e/{estate.slug}/roll")
     assert db_session.scalar(select(Roll)) is None
-    assert client.get(f"/e/{estate.slug}/roll/1/sign").status_code == 404
+    assert client.get(f"/e/{estate.slug}/roll/1/sign").status_code == 403
 
 
 def test_the_public_roll_shows_pseudonyms_and_an_owner_sees_their_own_entry(client, post, login, onboard, device, staff, estate, db_session):

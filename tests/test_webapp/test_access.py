@@ -46,8 +46,8 @@ def test_an_unknown_estate_and_a_foreign_one_look_the_same(client, login, two_es
 
 def test_organisers_and_supervisors_cannot_import_or_grant_roles(client, login, post, two_estates):
     login("sup-a")
-    assert client.get("/e/estate-a/registry/import").status_code == 404
-    assert post("/e/estate-a/staff", {"username": "org-b", "role": "supervisor"}).status_code == 404
+    assert client.get("/e/estate-a/registry/import").status_code == 403
+    assert post("/e/estate-a/staff", {"username": "org-b", "role": "supervisor"}).status_code == 403
     assert client.get("/admin/estates").status_code == 403
 
 
@@ -151,7 +151,7 @@ def test_a_platform_admin_sets_the_estates_rules_and_the_change_is_audited(clien
 
 def test_organisers_and_supervisors_cannot_change_the_estates_rules(client, login, post, two_estates):
     login("sup-a")
-    assert post("/e/estate-a/settings", {"name": "x", "roll_signatures_required": "1", "letter_valid_days": "30"}).status_code == 404
+    assert post("/e/estate-a/settings", {"name": "x", "roll_signatures_required": "1", "letter_valid_days": "30"}).status_code == 403
 
 
 def test_the_member_list_pages_through_a_large_estate(client, login, make_estate, make_staff, db_session):
@@ -167,3 +167,10 @@ def test_the_member_list_pages_through_a_large_estate(client, login, make_estate
     assert "第 1 页，共 23 页" in first and "/e/big/members?page=2" in first
     last = client.get("/e/big/members?page=23").get_data(as_text=True)
     assert "开发建设单位（未售及未交付房屋）" in last and "page=22" in last
+
+
+def test_staff_refused_a_page_of_their_own_estate_are_told_why_and_what_to_do(client, login, two_estates):
+    login("sup-a")
+    response = client.get("/e/estate-a/registry/import")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "没有这个页面的权限" in page and "平台管理员" in page

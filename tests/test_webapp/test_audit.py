@@ -131,7 +131,7 @@ def test_organisers_cannot_read_the_audit_log(client, login, make_estate, make_s
     estate = make_estate()
     make_staff("org", estate=estate, role="organiser")
     login("org")
-    assert client.get(f"/e/{estate.slug}/audit").status_code == 404
+    assert client.get(f"/e/{estate.slug}/audit").status_code == 403
 
 
 def test_postgresql_refuses_to_change_or_delete_audit_events(db_session, make_estate):

@@ -89,7 +89,9 @@ def estate_view(*roles: Role, admin: bool = True):
             role = current_user.role_in(estate.id)
             allowed = (admin and current_user.is_platform_admin) or (role is not None and role in roles)
             if not allowed:
-                abort(404)
+                # Staff of this estate know it exists: tell them the page is not for their role
+                # (with the way forward on the 403 page); others learn nothing about the estate.
+                abort(403 if role is not None else 404)
             g.estate, g.role = estate, role
             return view(estate, *args, **kwargs)
 

@@ -20,6 +20,17 @@ def get_estate(slug: str) -> Estate | None:
     return db.session.scalar(select(Estate).where(Estate.slug == slug))
 
 
+# A new estate starts from the national conditions for committee members (业主大会和业主委员会
+# 指导规则 Art. 31); its rules of procedure may add local ones in the settings.
+DEFAULT_ELIGIBILITY = (
+    {"zh": "本物业管理区域内的业主，具有完全民事行为能力", "en": "An owner in this estate with full civil capacity"},
+    {"zh": "遵守国家有关法律、法规", "en": "Abides by the law"},
+    {"zh": "遵守业主大会议事规则、管理规约，模范履行业主义务", "en": "Abides by the assembly's rules and the estate covenant and fulfils an owner's duties"},
+    {"zh": "热心公益事业，责任心强，公正廉洁", "en": "Committed to the common good, responsible, fair and honest"},
+    {"zh": "具有一定的组织能力和必要的工作时间", "en": "Able to organise and has the time the work needs"},
+)
+
+
 def create_estate(slug: str, name: str, *, actor=None, timezone: str = "Asia/Shanghai") -> Estate:
     slug = slug.strip().lower()
     if not _SLUG_RE.match(slug):
@@ -28,14 +39,29 @@ def create_estate(slug: str, name: str, *, actor=None, timezone: str = "Asia/Sha
         raise EstateError("请填写小区名称", "name is required")
     if get_estate(slug):
         raise EstateError(f"标识 {slug} 已被使用", f"slug {slug} is already taken")
-    estate = Estate(slug=slug, name=name.strip(), timezone=timezone, roll_signatures_required=1)
+    estate = Estate(slug=slug, name=name.strip(), timezone=timezone, roll_signatures_required=1,
+                    eligibility_rules=[dict(rule) for rule in DEFAULT_ELIGIBILITY])
     db.session.add(estate)
     db.session.flush()
     record("estate.create", actor=actor, estate_id=estate.id, obj=estate, slug=slug, name=estate.name)
     return estate
 
 
-SETTINGS = ("name", "roll_signatures_required", "sms_required", "letter_valid_days", "organiser_label", "help_text", "counting_rule")
+SETTINGS = ("name", "roll_signatures_required", "sms_required", "letter_valid_days", "organiser_label", "help_text", "counting_rule",
+            "thresholds", "alternates", "tally_signatures_required", "notice_period_days", "candidate_publication_days",
+            "results_publication_days", "eligibility_rules", "party_target_percent", "turnout_public", "voters_may_certify", "proxy_cap")
+# (lowest, highest) for the numbers among them, with how to say the field's name.
+RANGES = {
+    "roll_signatures_required": (1, 9, "所需签名数", "signatures required"),
+    "tally_signatures_required": (1, 9, "核证计票所需签名数", "signatures a tally needs"),
+    "letter_valid_days": (1, 365, "告知书有效天数", "letter validity (days)"),
+    "alternates": (0, 11, "候补委员人数", "alternates"),
+    "notice_period_days": (0, 90, "公告期天数", "notice period (days)"),
+    "candidate_publication_days": (1, 60, "候选人公示天数", "candidates' publication (days)"),
+    "results_publication_days": (1, 90, "结果公示天数", "results' publication (days)"),
+    "party_target_percent": (0, 100, "党员比例目标", "party-membership target (%)"),
+    "proxy_cap": (1, 20, "每人可代理的业主数", "owners one proxy may represent"),
+}
 
 
 def update_settings(estate: Estate, *, actor, **values) -> dict:
@@ -47,10 +73,16 @@ def update_settings(estate: Estate, *, actor, **values) -> dict:
         new = values[field]
         if isinstance(new, str):
             new = new.strip() or (None if field != "name" else new)
-        if field == "roll_signatures_required" and not (isinstance(new, int) and 1 <= new <= 9):
-            raise EstateError("所需签名数须在 1 到 9 之间", "signatures required must be between 1 and 9")
-        if field == "letter_valid_days" and not (isinstance(new, int) and 1 <= new <= 365):
-            raise EstateError("告知书有效天数须在 1 到 365 之间", "letter validity must be 1 to 365 days")
+        if field in RANGES and not (new is None and field == "party_target_percent"):
+            low, high, zh, en = RANGES[field]
+            if not (isinstance(new, int) and not isinstance(new, bool) and low <= new <= high):
+                raise EstateError(f"{zh}须在 {low} 到 {high} 之间", f"{en} must be between {low} and {high}")
+        if field == "thresholds":
+            from webapp.assemblies.rules import check_estate_thresholds
+
+            new = check_estate_thresholds(new or {}, values.get("alternates", estate.alternates) or 0)
+        if field == "eligibility_rules":
+            new = _eligibility(new or [], estate.eligibility_rules or [])
         old = getattr(estate, field)
         if old != new:
             changes[field] = {"from": old, "to": new}
@@ -59,3 +91,23 @@ def update_settings(estate: Estate, *, actor, **values) -> dict:
         db.session.flush()
         record("estate.settings", actor=actor, estate_id=estate.id, obj=estate, changes=changes)
     return changes
+
+
+def _eligibility(lines: list, existing: list) -> list[dict]:
+    """Rules as typed (one language) matched to the bilingual rules already kept, so that saving
+    the form in English does not overwrite the Chinese text of an unchanged rule."""
+    known = {}
+    for rule in existing:
+        for text in (rule.get("zh"), rule.get("en")):
+            if text:
+                known[text.strip()] = rule
+    out = []
+    for line in lines:
+        if isinstance(line, dict):
+            if (line.get("zh") or "").strip():
+                out.append(line)
+            continue
+        text = str(line).strip()
+        if text:
+            out.append(dict(known.get(text) or {"zh": text, "en": text}))
+    return out

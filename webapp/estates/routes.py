@@ -92,13 +92,35 @@ def staff(estate: Estate):
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
 @estate_view()
 def settings(estate: Estate):
+    from webapp.core.i18n import is_chinese
+    from webapp.estates import rules_text
+    from webapp.estates.forms import EstateRulesForm
+
     form = EstateSettingsForm(obj=estate)
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in SETTINGS}
+    rules = EstateRulesForm(prefix="r", obj=estate)
+    if request.method == "GET":
+        rules.thresholds_text.data = rules_text.show(estate.thresholds, is_chinese())
+        rules.eligibility_text.data = "\n".join(r.get("zh" if is_chinese() else "en", "") for r in (estate.eligibility_rules or []))
+    if rules.is_submitted() and "r-alternates" in request.form:
+        if rules.validate():
+            def save():
+                values = {name: getattr(rules, name).data for name in ("alternates", "tally_signatures_required", "notice_period_days",
+                                                                       "candidate_publication_days", "results_publication_days",
+                                                                       "party_target_percent", "proxy_cap", "turnout_public", "voters_may_certify")}
+                values["thresholds"] = rules_text.parse(rules.thresholds_text.data)
+                values["eligibility_rules"] = [line.strip() for line in (rules.eligibility_text.data or "").splitlines() if line.strip()]
+                return update_settings(estate, actor=current_user, **values)
+
+            done, _changes = run_operation(save, _("Rules saved. Assemblies whose notice is already out keep the rules they were announced with."))
+            if done:
+                return redirect(url_for("estates.settings", slug=estate.slug))
+    elif form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in ("name", "roll_signatures_required", "sms_required", "letter_valid_days",
+                                                               "organiser_label", "help_text", "counting_rule")}
         done, _changes = run_operation(lambda: update_settings(estate, actor=current_user, **values), _("Settings saved."))
         if done:
             return redirect(url_for("estates.settings", slug=estate.slug))
-    return render_template("estates/settings.html", estate=estate, form=form)
+    return render_template("estates/settings.html", estate=estate, form=form, rules=rules)
 
 
 @bp.post("/e/<slug>/staff/<int:user_id>/revoke")
