@@ -17,8 +17,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot
-from crypto.canonical import canonical_json
-from crypto.errors import CryptoError, FormatError
+from crypto.canonical import canonical_json, parse_canonical
+from crypto.errors import CanonicalJSONError, CryptoError, FormatError
 from crypto.keys import jwk_thumbprint, verify
 from crypto.notice import tally_items
 from webapp.core.db import db
@@ -64,9 +64,13 @@ def check_ballot(assembly, ballot_text: str, *, strict: bool = True) -> dict:
     if not isinstance(ballot_text, str) or len(ballot_text.encode("utf-8")) > MAX_BALLOT_BYTES:
         raise BallotRefused("选票格式不正确或过大", "the ballot is missing, malformed or too large")
     try:
+        parse_canonical(ballot_text)
+    except CanonicalJSONError as exc:
+        raise BallotRefused("选票不是规范格式（RFC 8785）：请用本系统的投票页面投票", f"the ballot is not canonical JSON (RFC 8785): {exc}") from exc
+    try:
         ballot = parse_ballot(ballot_text)
     except FormatError as exc:
-        raise BallotRefused("选票不是规范格式（RFC 8785）或内容不完整", f"the ballot is not canonical or not well formed: {exc}") from exc
+        raise BallotRefused(f"选票内容不完整或有无效的选择：{exc}", f"the ballot is not well formed or has an invalid choice: {exc}") from exc
     notice = assembly.current_notice
     if ballot["assembly"] != assembly.log_id:
         raise BallotRefused("这张选票属于另一次会议", f"this ballot is for assembly {ballot['assembly']}, not {assembly.log_id}")

@@ -17,7 +17,7 @@ from webapp.assemblies.models import Assembly
 from webapp.assemblies.routes import load, public_estate
 from webapp.assemblies.views import verified
 from webapp.auth.models import Role
-from webapp.core.access import estate_view, is_owner, owner_required
+from webapp.core.access import estate_view, is_owner, is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
@@ -100,6 +100,11 @@ def ballot(assembly_id: int):
 @csrf.exempt  # the body is a ballot signed by the voter's own key: no ambient authority to forge
 @limiter.limit(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
 def cast(assembly_id: int):
+    if is_staff():
+        # Staff accounts hold no place on a roll; a supervisor or admin who is also an owner votes
+        # from their own phone as that owner, never through the staff session.
+        return jsonify({"error": "工作人员账号不能投票：如果您也是业主，请退出工作人员账号，用登记时的手机以业主身份投票",
+                        "error_en": "staff accounts cannot cast ballots: if you are also an owner, sign out and vote on your registered phone as that owner"}), 403
     assembly = db.session.get(Assembly, assembly_id)
     if assembly is None:
         return jsonify({"error": "没有这次会议", "error_en": "no such assembly"}), 404
