@@ -8,8 +8,8 @@ What it starts (docs/deployment.md describes the same layout on several machines
 - a fresh PostgreSQL database on the server at ``--pg-url`` (default: OWNERSVOTE_TEST_PG_URL, else
   postgresql+psycopg://postgres@127.0.0.1:5432/test), migrated with ``ownersvote init``, with a
   small estate, its registry and an organiser made with the ``ownersvote`` commands;
-- two gunicorn processes (``webapp:create_app()``, ``--workers`` each) on two loopback ports, in
-  production mode (``OWNERSVOTE_ENV=production``, generated secrets, ``OWNERSVOTE_PROXY_HOPS=1``);
+- two gunicorn processes (``webapp:create_app()`` with tools/deploy/gunicorn.conf.py, ``--workers``
+  each; log files and address set on the command line) on two loopback ports, in production mode (``OWNERSVOTE_ENV=production``, generated secrets, ``OWNERSVOTE_PROXY_HOPS=1``);
 - one ``ownersvote worker`` (RQ) on a queue of its own in Redis at ``--redis-url`` (default:
   OWNERSVOTE_TEST_REDIS_URL, else redis://127.0.0.1:6379/15), sharing the file folders.
 
@@ -55,8 +55,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "ownersvote.example"  # what the proxy says the public host is (X-Forwarded-Host)
 SLUG = "smoke"
 PASSWORD = "smoke-organiser-" + secrets.token_hex(8)
-# docs/deployment.md's access-log format: the client address the proxy forwarded, no cookies.
-ACCESS_LOG_FORMAT = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 COOKIE = "__Host-ownersvote"
 SESSION_PREFIX = "ownersvote:session:"
 
@@ -424,9 +422,10 @@ def main(argv: list[str] | None = None) -> int:
         bases = []
         for name in ("web-a", "web-b"):
             port = free_port()
-            processes.start(name, [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+            processes.start(name, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "tools" / "deploy" / "gunicorn.conf.py"),
+                                   "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
                                    "--access-logfile", str(logs / f"{name}.access.log"), "--error-logfile", str(logs / f"{name}.error.log"),
-                                   "--access-logformat", ACCESS_LOG_FORMAT, "--graceful-timeout", "10", "webapp:create_app()"], env)
+                                   "--graceful-timeout", "10", "webapp:create_app()"], env)
             bases.append(f"http://127.0.0.1:{port}")
         processes.start("worker", [sys.executable, "-m", "webapp.cli", "worker"], env)
         for base in bases:
