@@ -155,7 +155,7 @@ def backup(new_database, secrets_env, tmp_path_factory):
 
 def restore_files(backup: dict, into: Path) -> Path:
     with tarfile.open(backup["folder"] / "files.tar.gz") as tar:
-        tar.extractall(into, filter="data")
+        tar.extractall(into, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))  # Python < 3.11.4 has no filters
     return into / "files"
 
 
