@@ -24,6 +24,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
 
+    hops = int(app.config.get("OWNERSVOTE_PROXY_HOPS") or 0)
+    if hops:
+        # Behind a reverse proxy every request comes from the proxy's address: without this, one
+        # rate limit would hold for all the estate's owners at once.  Only as many hops as are
+        # really there are believed, so a client cannot choose its own address with a header.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = RowId  # before any route is added
     db.init_app(app)
     sessions.install(app)

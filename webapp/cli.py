@@ -244,7 +244,8 @@ def audit_check(slug: str) -> None:
 @with_app
 def check(slug: str) -> None:
     """Re-verify everything the estate's results stand on (audit chain and anchors, registry,
-    rolls, notices, ballot logs and tree heads, tallies); print what differs, exit 1 if anything."""
+    rolls, notices, ballot logs and tree heads, tallies, the files in the file store); print what
+    differs, exit 1 if anything."""
     from webapp.audit.integrity import check_estate
 
     report = check_estate(_load_estate(slug))
@@ -347,6 +348,32 @@ def staff_grant(username: str, slug: str, role: str) -> None:
         _fail(f"error: {exc.en} / {exc.zh}")
     db.session.commit()
     click.echo(f"{user.username} is now {role} of {slug}")
+
+
+@main.command("server-key")
+@click.option("--generate", is_flag=True, help="Print a new secret for OWNERSVOTE_SERVER_KEY (and its key id) instead.")
+def server_key(generate: bool) -> None:
+    """Print the server signing key's id (kid) and public key, as notices and bundles name it and
+    as verifiers pin it (ownersvote verify --server-key KID); never the secret itself."""
+    import base64
+    import secrets
+
+    import os
+
+    from crypto.keys import ed25519_from_seed
+    from webapp.core.serverkey import ServerKeyError, load_seed
+
+    if generate:
+        seed = secrets.token_bytes(32)
+        click.echo(f"OWNERSVOTE_SERVER_KEY={base64.urlsafe_b64encode(seed).decode()}")
+        click.echo(f"# key id (publish it; keep the line above secret and backed up): {ed25519_from_seed(seed).kid}", err=True)
+        return
+    try:
+        key = ed25519_from_seed(load_seed(os.environ.get("OWNERSVOTE_ENV") == "production"))
+    except (ServerKeyError, ValueError) as exc:
+        _fail(f"error: {exc}")
+    click.echo(f"kid {key.kid}")
+    click.echo(f"jwk {json.dumps(key.jwk, sort_keys=True)}")
 
 
 @main.command()

@@ -45,6 +45,16 @@ def _local_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def _proxy_hops(text: str) -> int:
+    try:
+        hops = int(text.strip() or "0")
+    except ValueError:
+        hops = -1
+    if not 0 <= hops <= 5:
+        raise ConfigError("OWNERSVOTE_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
+    return hops
+
+
 def database_url() -> str:
     return os.environ.get(PREFIX + "DATABASE_URL") or default_database_url()
 
@@ -61,6 +71,8 @@ class Settings:
     job_runner: str | None = None
     job_queue: str = "ownersvote"
     job_files: str | None = None
+    files_path: str | None = None
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -76,6 +88,8 @@ class Settings:
             job_runner=os.environ.get(PREFIX + "JOB_RUNNER") or None,
             job_queue=os.environ.get(PREFIX + "JOB_QUEUE") or "ownersvote",
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
+            files_path=os.environ.get(PREFIX + "FILES_PATH") or None,
+            proxy_hops=_proxy_hops(os.environ.get(PREFIX + "PROXY_HOPS", "0")),
         )
         if settings.job_runner not in (None, "rq", "thread", "inline"):
             raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
@@ -95,6 +109,14 @@ class Settings:
                 )
             if PREFIX + "DATABASE_URL" not in os.environ:
                 raise ConfigError("production mode needs OWNERSVOTE_DATABASE_URL")
+            # Checked at start, not at the first notice: a server that cannot sign must not serve.
+            from webapp.core.serverkey import ServerKeyError, load_seed
+
+            try:
+                load_seed(production=True)
+            except (ServerKeyError, ValueError) as exc:
+                raise ConfigError(str(exc) if isinstance(exc, ServerKeyError) else
+                                  "OWNERSVOTE_SERVER_KEY is not base64url (see docs/deployment.md)") from None
         else:
             settings.secret_key = settings.secret_key or _local_secret("secret_key")
             settings.pii_hmac_key = settings.pii_hmac_key or _local_secret("pii_hmac_key")
@@ -117,6 +139,11 @@ class Settings:
             "OWNERSVOTE_JOB_RUNNER": self.job_runner,
             "OWNERSVOTE_JOB_QUEUE": self.job_queue,
             "OWNERSVOTE_JOB_FILES": self.job_files,
+            # Attachments and audit bundles (content-addressed); default instance/files.
+            "OWNERSVOTE_FILES_PATH": self.files_path,
+            # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+            # (werkzeug's ProxyFix, see webapp/app.py); 0 believes none.
+            "OWNERSVOTE_PROXY_HOPS": self.proxy_hops,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             # __Host-: the browser sends it only over HTTPS, to this exact host, for every path,

@@ -50,6 +50,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def test_the_filter_keeps_gunicorns_own_mapping_so_a_header_the_request_did_not_send_logs_a_dash():
+    from gunicorn.glogging import SafeAtoms
+
+    token = secrets.token_urlsafe(32)
+    atoms = SafeAtoms({"r": f"GET /r/{token} HTTP/1.1", "s": "303", "{cookie}i": "__Host-ownersvote=abc123secret"})
+    record = _record('%({x-forwarded-for}i)s "%(r)s" %(s)s %({cookie}i)s', atoms)
+    RedactSecrets().filter(record)
+    line = record.getMessage()
+    assert line.startswith('- "GET /r/[redacted] HTTP/1.1" 303 ') and token not in line and "abc123secret" not in line
+
+
 def test_gunicorns_access_log_works_with_two_workers_and_holds_no_secret(tmp_path):
     from webapp.core.migrate import upgrade
 

@@ -11,7 +11,9 @@ estate's results stand on, from what was signed, and say what differs.
 - every ballot log: leaves against their entries, the root from the stored nodes and from the
   frontier against the newest tree head, every tree head's signature and consistency with the
   next;
-- every tally against its digest, the server's statement and the supervisors' certifications.
+- every tally against its digest, the server's statement and the supervisors' certifications;
+- every file the estate's records name (attachments, audit bundles) against its SHA-256 in the
+  file store (a restore that missed the files, or a file changed on disk).
 """
 from __future__ import annotations
 
@@ -205,11 +207,51 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                         f"{assembly.title}: the notice, the ballot log ({state.size} ballots, {len(heads)} tree heads) and any tally match their signatures")
 
 
+def check_files(estate, report: IntegrityReport) -> None:
+    import hashlib
+
+    from webapp.assemblies.models import Assembly
+    from webapp.attachments.models import Attachment
+    from webapp.attachments.storage import path_for
+    from webapp.results.models import TallyRecord
+
+    named = [(a.sha256, f"附件“{a.filename}”", f"attachment '{a.filename}' ({a.kind})")
+             for a in db.session.scalars(select(Attachment).where(Attachment.estate_id == estate.id).order_by(Attachment.id))]
+    named += [(sha, f"第 {assembly_id} 号会议的审计数据包", f"the audit bundle of assembly {assembly_id}")
+              for sha, assembly_id in db.session.execute(
+                  select(TallyRecord.bundle_sha256, TallyRecord.assembly_id).join(Assembly, Assembly.id == TallyRecord.assembly_id)
+                  .where(Assembly.estate_id == estate.id, TallyRecord.bundle_sha256.is_not(None)))]
+    if not named:
+        return
+    bad, seen = 0, {}
+    for sha, zh, en in named:
+        if sha not in seen:
+            path = path_for(sha)
+            if not path.is_file():
+                seen[sha] = "missing"
+            else:
+                digest = hashlib.sha256()
+                with path.open("rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(chunk)
+                seen[sha] = "ok" if digest.hexdigest() == sha else "changed"
+        if seen[sha] == "missing":
+            bad += 1
+            report.bad("files", f"{zh}不在文件存储中（{sha[:12]}…）", f"{en} is missing from the file store ({sha[:12]}…)")
+        elif seen[sha] == "changed":
+            bad += 1
+            report.bad("files", f"{zh}的内容与其 SHA-256 不符（被改动或损坏）", f"{en} does not match its SHA-256 (changed or damaged)")
+    if not bad:
+        report.good(f"{len(named)} 个文件（附件、审计数据包）都在文件存储中，内容与其 SHA-256 一致",
+                    f"the {len(named)} files (attachments, audit bundles) are all in the file store and match their SHA-256")
+
+
 def check_estate(estate) -> IntegrityReport:
     report = IntegrityReport()
     check_audit(estate.id, report)
     check_registry(estate, report)
     check_rolls(estate, report)
     check_assemblies(estate, report)
+    check_files(estate, report)
     return report
 

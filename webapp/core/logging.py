@@ -46,7 +46,14 @@ class RedactSecrets(logging.Filter):
             record.msg = redact(record.msg)
         args = record.args
         if isinstance(args, Mapping):
-            record.args = {k: (REDACTED if _is_secret_atom(k) else _clean(v)) for k, v in args.items()}
+            cleaned = {k: (REDACTED if _is_secret_atom(k) else _clean(v)) for k, v in args.items()}
+            if isinstance(args, dict):
+                # In place, so the mapping keeps its own class: gunicorn's SafeAtoms answers "-"
+                # for a header the request did not send (%({x-forwarded-for}i)s); a plain dict
+                # would raise KeyError and lose the line.
+                args.update(cleaned)
+            else:
+                record.args = cleaned
         elif isinstance(args, tuple):
             record.args = tuple(_clean(a) for a in args)
         if record.exc_info and not record.exc_text:

@@ -1,0 +1,35 @@
+"""gunicorn settings for OwnersVote in production (docs/deployment.md).
+
+Copy to /etc/ownersvote/gunicorn.conf.py and start with
+
+    gunicorn -c /etc/ownersvote/gunicorn.conf.py 'webapp:create_app()'
+
+Command-line options override what is here (--bind, --workers per machine).
+tools/production_smoke.py starts its two processes with this file.
+"""
+import multiprocessing
+
+# The private address nginx reaches, never a public one (see OWNERSVOTE_PROXY_HOPS); each machine
+# sets its own with --bind.
+bind = "127.0.0.1:8000"
+# Sync workers: one request at a time each (one or two PostgreSQL connections).  Requests are
+# short (long work is a background job), so the usual 2 x cores + 1.
+workers = 2 * multiprocessing.cpu_count() + 1
+timeout = 30            # no request may take longer; a stuck worker is replaced
+graceful_timeout = 30   # on SIGTERM/SIGHUP, requests in flight (a ballot being cast) finish
+keepalive = 5           # nginx keeps idle upstream connections (upstream keepalive)
+max_requests = 5000     # workers are recycled now and then, at different times
+max_requests_jitter = 500
+
+# The access log names the client address nginx forwarded and never a cookie: the format has no
+# cookie atom, and the app's filter (webapp/core/logging.py) redacts /r/<token> paths, codes in
+# query strings and cookie or authorization atoms anyway.  Reopened on SIGUSR1 (logrotate).
+accesslog = "/var/log/ownersvote/access.log"
+errorlog = "/var/log/ownersvote/error.log"
+access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gunicorn itself believes X-Forwarded-Proto only from FORWARDED_ALLOW_IPS (its own environment
+# variable, default 127.0.0.1); the app believes the proxy through OWNERSVOTE_PROXY_HOPS.
+
+# gunicorn >= 25.1 opens a control socket in $HOME by default; systemd does the managing here,
+# and two instances on one machine would fight over the one path.  (Older gunicorn ignores it.)
+control_socket_disable = True
