@@ -407,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             "OWNERSVOTE_FILES_PATH": str(folder / "shared" / "files"),
             "OWNERSVOTE_JOB_FILES": str(folder / "shared" / "jobs"),
             "OWNERSVOTE_PROXY_HOPS": "1",
+            # production refuses the console backend; no estate here asks for SMS, so nothing is sent
+            "OWNERSVOTE_SMS_BACKEND": "http",
+            "OWNERSVOTE_SMS_URL": "http://127.0.0.1:9/unused",
             "OWNERSVOTE_BASE_URL": f"https://{HOST}",
             "PYTHONUNBUFFERED": "1",
         })

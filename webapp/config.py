@@ -109,6 +109,11 @@ class Settings:
                 )
             if PREFIX + "DATABASE_URL" not in os.environ:
                 raise ConfigError("production mode needs OWNERSVOTE_DATABASE_URL")
+            # The console backend writes each one-time code into the application log, where
+            # anyone who reads the logs could sign in as the owner: development only.
+            if os.environ.get(PREFIX + "SMS_BACKEND", "console") != "http" or not os.environ.get(PREFIX + "SMS_URL"):
+                raise ConfigError("production mode sends SMS codes through a gateway: set OWNERSVOTE_SMS_BACKEND=http and "
+                                  "OWNERSVOTE_SMS_URL (the console backend writes the codes to the log; see docs/deployment.md)")
             # Checked at start, not at the first notice: a server that cannot sign must not serve.
             from webapp.core.serverkey import ServerKeyError, load_seed
 

@@ -83,6 +83,8 @@ def secrets_env(instance_dir, tmp_path_factory):
         "OWNERSVOTE_PII_HMAC_KEY": secrets.token_hex(32),
         "OWNERSVOTE_SERVER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "OWNERSVOTE_INSTANCE_PATH": str(tmp_path_factory.mktemp("backup-instance")),
+        "OWNERSVOTE_SMS_BACKEND": "http",
+        "OWNERSVOTE_SMS_URL": "http://127.0.0.1:9/unused",
     }
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from webapp.config import ConfigError, Settings
 
-STRONG = {"OWNERSVOTE_SECRET_KEY": "s" * 40, "OWNERSVOTE_PII_HMAC_KEY": "p" * 40, "OWNERSVOTE_DATABASE_URL": "sqlite:///x.sqlite3"}
+STRONG = {"OWNERSVOTE_SECRET_KEY": "s" * 40, "OWNERSVOTE_PII_HMAC_KEY": "p" * 40, "OWNERSVOTE_DATABASE_URL": "sqlite:///x.sqlite3",
+          "OWNERSVOTE_SMS_BACKEND": "http", "OWNERSVOTE_SMS_URL": "https://sms.example/send"}
 
 
 @pytest.fixture
@@ -82,3 +83,14 @@ def test_rate_limits_key_on_the_forwarded_client_address_only_behind_a_trusted_p
     with app.app_context():
         limiter.reset()
         db.engine.dispose()
+
+
+def test_production_refuses_the_console_sms_backend_that_logs_the_codes(production):
+    production.setenv("OWNERSVOTE_SERVER_KEY", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    production.delenv("OWNERSVOTE_SMS_BACKEND")
+    with pytest.raises(ConfigError, match="OWNERSVOTE_SMS_BACKEND=http"):
+        Settings.from_env()
+    production.setenv("OWNERSVOTE_SMS_BACKEND", "http")
+    production.delenv("OWNERSVOTE_SMS_URL")
+    with pytest.raises(ConfigError, match="OWNERSVOTE_SMS_URL"):
+        Settings.from_env()
