@@ -164,8 +164,14 @@ def test_trivial_consistency_cases():
     verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
     verify_consistency(0, 5, EMPTY_ROOT, r, [])
     verify_consistency(3, 3, r, r, [])
-    for args in [(3, 3, r, EMPTY_ROOT, []), (3, 3, r, r, [r]), (2, 1, r, r, []), (1, 2, r, r, [])]:
-        with pytest.raises(ProofInvalid):
+    for args, message in [
+        ((3, 3, r, EMPTY_ROOT, []), "^two different roots for tree size 3$"),
+        ((3, 3, r, r, [r]), "^a consistency proof between equal sizes must be empty$"),
+        ((2, 1, r, r, []), "^a tree of size 2 cannot be extended to size 1$"),
+        ((1, 2, r, r, []), "^consistency proof is empty$"),
+        ((0, 2, EMPTY_ROOT, r, [r]), "^a consistency proof from the empty tree must be empty$"),
+    ]:
+        with pytest.raises(ProofInvalid, match=message):
             verify_consistency(*args)
 
 
@@ -205,20 +211,24 @@ def test_tree_state_serialises():
     assert TreeState.from_bytes(state.to_bytes()) == state
     assert TreeState.from_json(state.to_json()) == state
     assert len(state.to_bytes()) == 8 + 3 * 32  # 11 = 0b1011
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^serialised tree state has a wrong length$"):
         TreeState.from_bytes(state.to_bytes()[:-1])
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^a tree of size 3 has 2 frontier hashes, not 1$"):
         TreeState(3, (leaf_hash(b""),))
 
 
 def test_requests_out_of_range():
     log = MerkleLog()
     log.append(b"a")
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^leaf index 1 is not in a tree of size 1$"):
         log.inclusion_proof(1)
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^no consistency proof from size 2 to size 1$"):
         log.consistency_proof(2)
-    with pytest.raises(ProofInvalid):
+    with pytest.raises(TreeError, match="^the log has 1 leaves, not 2$"):
+        log.consistency_proof(0, 2)
+    with pytest.raises(TreeError, match="^the log has 1 leaves, not 2$"):
+        log.inclusion_proof(0, 2)
+    with pytest.raises(ProofInvalid, match="^leaf index 1 is not in a tree of size 1$"):
         root_from_inclusion_proof(1, 1, leaf_hash(b"a"), [])
 
 
@@ -248,3 +258,58 @@ def test_agrees_with_pymerkle(entries, data):
     cons = theirs.prove_consistency(old, size)
     pymerkle.verify_consistency(theirs.get_root(old), theirs.get_root(size), cons)
     verify_consistency(old, size, ours.root(old), ours.root(size), ours.consistency_proof(old, size))
+
+
+# --- the log's own accessors ---------------------------------------------------------------
+
+
+def test_append_returns_the_index_of_the_new_leaf():
+    log = MerkleLog()
+    assert [log.append(data) for data in CT_LEAVES[:3]] == [0, 1, 2]
+    assert log.append_leaf_hash(leaf_hash(CT_LEAVES[3])) == 3
+    assert log.size == 4
+    assert log.root() == CT_ROOTS[4]
+
+
+def test_leaf_hash_reads_back_each_stored_leaf(ct_log):
+    for i, data in enumerate(CT_LEAVES):
+        assert ct_log.leaf_hash(i) == leaf_hash(data)
+    for bad in (8, 9, -1):
+        with pytest.raises(TreeError, match=f"^leaf index {bad} is not in a tree of size 8$"):
+            ct_log.leaf_hash(bad)
+    with pytest.raises(TreeError, match="^leaf index 0 is not in a tree of size 0$"):
+        MerkleLog().leaf_hash(0)
+
+
+def test_root_of_size_zero_on_a_non_empty_log_is_the_empty_root(ct_log):
+    assert ct_log.size == 8
+    assert ct_log.root(0) == EMPTY_ROOT == CT_ROOTS[0]
+    assert ct_log.root(8) == ct_log.root() == CT_ROOTS[8]
+    for bad in (9, -1):
+        with pytest.raises(TreeError, match=f"^the log has 8 leaves, not {bad}$"):
+            ct_log.root(bad)
+
+
+@pytest.mark.parametrize("size, heights", [
+    (0, []), (1, [0]), (2, [1]), (3, [1, 0]), (8, [3]), (11, [3, 1, 0]), (2**63 + 5, [63, 2, 0]),
+])
+def test_tree_state_heights_are_the_set_bits_of_the_size_highest_first(size, heights):
+    state = TreeState(size, tuple(bytes(32) for _ in heights))
+    assert state.heights() == heights
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 300))
+def test_each_frontier_hash_is_the_root_of_a_perfect_subtree_of_its_height(n):
+    leaves = [leaf_hash(i.to_bytes(2, "big")) for i in range(n)]
+    state = TreeState()
+    for leaf in leaves:
+        state, _ = append(state, leaf)
+    heights = state.heights()
+    assert len(heights) == len(state.frontier)
+    assert sum(1 << h for h in heights) == n
+    assert heights == sorted(set(heights), reverse=True)
+    start = 0
+    for h, node in zip(heights, state.frontier):
+        assert node == root_of(leaves[start:start + (1 << h)])
+        start += 1 << h

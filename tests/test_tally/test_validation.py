@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from tally import STATUTE_QUORUM, Threshold, TallyInputError, load_document, parse_area
+from tally import STATUTE_QUORUM, Ballot, Item, Member, Rules, Threshold, TallyInputError, load_document, parse_area
 
 
 def base() -> dict:
@@ -127,7 +127,16 @@ def test_the_base_document_is_valid_and_extra_keys_are_ignored_outside_rules():
     d["assembly"] = "2025 annual"
     d["members"][0]["unit"] = "3-2-501"
     d["items"][0]["title"] = "Adopt the management statute"
-    load_document(d)
+    inp = load_document(d)
+    assert inp.members == (Member("m0", 8950, 1), Member("m1", 10000, 1))
+    assert inp.items == (
+        Item("q1", 2, "resolution", title="Adopt the management statute"),
+        Item("q2", 3, "election", ("c1", "c2"), seats=1),
+        Item("q3", 4, "selection", ("f1", "f2")),
+    )
+    assert inp.ballots == (Ballot("m0", {"q1": "agree", "q2": ["c1"], "q3": ["f2"]}),)
+    assert inp.rules == Rules(alternates=1)
+    assert inp.member("m1").area == 10000
 
 
 def test_stricter_rules_are_accepted():
@@ -137,7 +146,15 @@ def test_stricter_rules_are_accepted():
         "6": {"approval": {"more_than": "3/4"}},
         "9": {"approval": {"more_than": "1/2"}},
     }
-    load_document(d)
+    rules = load_document(d).rules
+    assert rules.quorum(2) == (Threshold("more_than", 2, 3), True)
+    assert rules.approval(2) == (Threshold("at_least", 2, 3), True)
+    assert rules.approval(6) == (Threshold("more_than", 3, 4), True)
+    # A rule equal to the statute is the statute; categories without a rule keep the statute.
+    assert rules.approval(9) == (Threshold("more_than", 1, 2), False)
+    assert rules.quorum(6) == (STATUTE_QUORUM, False)
+    assert rules.approval(7) == (Threshold("at_least", 3, 4), False)
+    assert rules.alternates == 1
 
 
 @pytest.mark.parametrize(
