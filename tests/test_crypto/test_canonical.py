@@ -47,10 +47,13 @@ def test_strict_parser_refuses(text, why):
 
 
 def test_strict_parser_refuses_bad_utf8_and_bom():
-    with pytest.raises(CanonicalJSONError, match="UTF-8"):
+    with pytest.raises(CanonicalJSONError, match=r"^JSON text is not valid UTF-8 \(invalid start byte at byte 6\)$"):
         loads(b'{"a":"\xff"}')
-    with pytest.raises(CanonicalJSONError, match="byte-order"):
+    with pytest.raises(CanonicalJSONError, match="^JSON text must not start with a byte-order mark$"):
         loads(b'\xef\xbb\xbf{"a":1}')
+    with pytest.raises(CanonicalJSONError, match="^JSON text must not start with a byte-order mark$"):
+        loads('\ufeff{"a":1}')
+    assert loads('{"a":"\ufeff"}') == {"a": "\ufeff"}  # only a leading one is a byte-order mark
 
 
 def test_canonical_refuses_floats_and_big_ints():
@@ -154,3 +157,42 @@ def test_integers_are_accepted_exactly_inside_the_safe_range(n):
 def test_other_unrepresentable_values_are_refused_and_located(value, message):
     with pytest.raises(CanonicalJSONError, match=message):
         canonical_json(value)
+
+
+def test_a_lone_surrogate_in_a_nested_member_name_is_located():
+    with pytest.raises(CanonicalJSONError, match=r"^\$\.a: string is not valid Unicode \(lone surrogate\)$"):
+        canonical_json({"a": {"\udc00": 1}})
+
+
+def test_the_duplicate_named_is_the_repeated_member_not_the_first():
+    with pytest.raises(CanonicalJSONError, match="^duplicate member name 'b'$"):
+        loads('{"a":1,"b":2,"c":3,"b":4}')
+    assert loads('{"a":1,"b":{"a":2}}') == {"a": 1, "b": {"a": 2}}  # the same name in another object is fine
+
+
+@pytest.mark.parametrize("data", [123, None, 1.5, ["{}"]])
+def test_only_text_or_bytes_can_be_parsed(data):
+    with pytest.raises(CanonicalJSONError, match=f"^cannot parse {type(data).__name__} as JSON$"):
+        loads(data)
+
+
+def test_parsing_accepts_bytearray_and_memoryview():
+    assert loads(bytearray(b'{"a":[1]}')) == {"a": [1]} == loads(memoryview(b'{"a":[1]}'))
+
+
+def test_surrogate_escapes_with_floats_allowed():
+    """A \\uD8xx escape makes the parser re-check the value: with the caller's float choice."""
+    assert loads('[1.5,"\\ud83d\\ude00"]', allow_floats=True) == [1.5, "\U0001F600"]
+    with pytest.raises(CanonicalJSONError, match=r"^\$\[1\]: string is not valid Unicode \(lone surrogate\)$"):
+        loads('[1.5,"\\ud800"]', allow_floats=True)
+    with pytest.raises(CanonicalJSONError, match="^floating-point number 1.5 is not allowed here$"):
+        loads('[1.5,"\\ud83d\\ude00"]')
+
+
+def test_nan_is_refused_even_when_floats_are_allowed():
+    with pytest.raises(CanonicalJSONError, match=r"^\$\.x: NaN and infinities are not JSON$"):
+        canonical_json({"x": float("nan")}, allow_floats=True)
+    with pytest.raises(CanonicalJSONError, match=r"^\$: NaN and infinities are not JSON$"):
+        canonical_json(float("inf"), allow_floats=True)
+    with pytest.raises(CanonicalJSONError, match="^NaN is not JSON$"):
+        loads("NaN", allow_floats=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tally import Ballot, Item, Member, Rules, TallyInput, compute
+from tally import Ballot, CategoryRule, Item, Member, Rules, TallyInput, Threshold, compute
 
 from .helpers import doc, item, members, selection, votes
 
@@ -210,3 +210,19 @@ def test_closest_compares_the_smaller_share_not_heads_first():
     areas = ["30.00", "30.00", "300.00", "70.00", "70.00"]
     r = select([["f1"], ["f1"], ["f2"], [], []], areas=areas)
     assert (r["closest"], r["closest_tie"]) == ("f2", None)
+
+
+def test_each_options_check_records_whether_the_estates_rule_applied():
+    ms = (Member("m0", 10000), Member("m1", 10000), Member("m2", 10000))
+    items = (Item("s", 4, "selection", ("f1", "f2")), Item("e", 3, "election", ("c1", "c2"), seats=1))
+    ballots = (Ballot("m0", {"s": ["f1"], "e": ["c1"]}), Ballot("m1", {"s": ["f1"], "e": ["c1"]}), Ballot("m2", {}))
+    stricter = Rules({4: CategoryRule(approval=Threshold("at_least", 2, 3)), 3: CategoryRule(approval=Threshold("at_least", 3, 4))})
+    for rules, own in ((Rules(), False), (stricter, True)):
+        s, e = compute(TallyInput(ms, items, ballots, rules)).items
+        assert [t.check.estate_rule for t in s.options + e.candidates] == [own] * 4
+        assert s.options[0].check.threshold == (Threshold("at_least", 2, 3) if own else Threshold("more_than", 1, 2))
+        assert e.candidates[0].check.threshold == (Threshold("at_least", 3, 4) if own else Threshold("more_than", 1, 2))
+    # f1 and c1 have 2/3 of the heads and area: a majority, and exactly the estate's 2/3 for f1,
+    # but short of the estate's 3/4 for c1.
+    s, e = compute(TallyInput(ms, items, ballots, stricter)).items
+    assert s.winner == "f1" and e.elected == ()

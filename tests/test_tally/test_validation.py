@@ -188,3 +188,44 @@ def test_strictness_is_inclusion_of_passing_shares(a, b, stricter):
 def test_thresholds_never_pass_on_an_empty_whole():
     assert STATUTE_QUORUM.met(0, 0) is False
     assert Threshold("at_least", 1, 1).met(5, 5) is True
+
+
+# --- errors raised by the typed model itself (the web app builds TallyInput directly) -------
+
+
+def test_an_error_without_a_location_is_just_the_problem():
+    e = TallyInputError("", "something is wrong")
+    assert (e.path, e.problem, str(e)) == ("", "something is wrong", "something is wrong")
+    assert str(TallyInputError("members[1].area", "is negative")) == "members[1].area: is negative"
+
+
+@pytest.mark.parametrize("inner, prefix, path", [
+    ("", "rules.thresholds.2.quorum", "rules.thresholds.2.quorum"),
+    ("area", "members[3]", "members[3].area"),
+    ("[2]", "members", "members[2]"),
+    ("[0].id", "items", "items[0].id"),
+])
+def test_an_error_located_inside_a_prefix_joins_paths_as_json_path(inner, prefix, path):
+    e = TallyInputError(inner, "bad").within(prefix)
+    assert (e.path, e.problem, str(e)) == (path, "bad", f"{path}: bad")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("maybe", 1, 2), "threshold must be \"at_least\" or \"more_than\", not 'maybe'"),
+    (("at_least", True, 2), "fraction True/2 must be p/q with positive integers"),
+    (("at_least", 1, 2.0), "fraction 1/2.0 must be p/q with positive integers"),
+    (("at_least", 1.0, 2), "fraction 1.0/2 must be p/q with positive integers"),
+    (("at_least", 0, 2), "fraction 0/2 must be p/q with positive integers"),
+    (("more_than", 1, -2), "fraction 1/-2 must be p/q with positive integers"),
+    (("at_least", 3, 2), "at_least 3/2 can never be met"),
+    (("more_than", 2, 2), "more_than 2/2 can never be met"),
+])
+def test_a_threshold_built_directly_is_refused_with_an_unlocated_message(args, message):
+    with pytest.raises(TallyInputError) as e:
+        Threshold(*args)
+    assert (e.value.path, str(e.value)) == ("", message)
+
+
+def test_at_least_one_whole_is_a_valid_threshold():
+    t = Threshold("at_least", 2, 2)
+    assert (t.p, t.q) == (1, 1) and t.met(7, 7) and not t.met(6, 7)
