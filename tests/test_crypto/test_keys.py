@@ -262,3 +262,28 @@ def test_generated_p256_keys_sign_with_fresh_randomness():
     assert signer.deterministic is False
     assert signer.sign(b"m") != signer.sign(b"m")
     assert generate_ed25519().algorithm == "Ed25519"
+
+
+def test_seeded_p256_keys_still_sign_with_a_cryptography_without_rfc6979(monkeypatch):
+    """cryptography < 43 has no deterministic ECDSA (pyproject allows >= 42): signing falls back to
+    randomised signatures, which verify the same."""
+    import crypto.keys
+
+    class OldEC:
+        """cryptography's ec module as crypto.keys sees it, with an ECDSA that lacks the keyword."""
+
+        def __getattr__(self, name):
+            return getattr(ec, name)
+
+        @staticmethod
+        def ECDSA(algorithm, **kwargs):
+            if kwargs:
+                raise TypeError("ECDSA() got an unexpected keyword argument 'deterministic_signing'")
+            return ec.ECDSA(algorithm)
+
+    monkeypatch.setattr(crypto.keys, "ec", OldEC())
+    signer = p256_from_seed(b"old cryptography")
+    signature = signer.sign(b"m")
+    monkeypatch.undo()
+    assert len(signature) == 64
+    verify(signer.jwk, b"m", signature)
