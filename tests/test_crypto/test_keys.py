@@ -1,9 +1,11 @@
 """Keys and signatures: RFC 8032 vectors, RFC 7638/8037 thumbprints, raw P-256 as WebCrypto signs."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448
 
 from crypto.encoding import b64url_encode
 from crypto.errors import KeyFormatError, SignatureInvalid
@@ -14,6 +16,8 @@ from crypto.keys import (
     generate_p256,
     jwk_thumbprint,
     load_private_key,
+    load_public_key,
+    p256_from_seed,
     public_jwk,
     verify,
 )
@@ -98,25 +102,28 @@ def test_verify_raises_rather_than_returning():
     assert verify(signer.jwk, b"m", signer.sign(b"m")) is None
 
 
-@pytest.mark.parametrize("jwk", [
-    {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
-    {"kty": "EC", "crv": "P-384", "x": "AAAA", "y": "AAAA"},
-    {"kty": "OKP", "crv": "Ed448", "x": "AAAA"},
-    {"kty": "OKP", "crv": "Ed25519"},
-    {"kty": "OKP", "crv": "Ed25519", "x": ["not", "a", "string"]},
-    "not an object",
+@pytest.mark.parametrize("jwk, message", [
+    ({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, "^malformed JWK: JWK x must be 32 bytes, not 3$"),
+    ({"kty": "EC", "crv": "P-384", "x": "AAAA", "y": "AAAA"},
+     r"^unsupported key: kty='EC' crv='P-384' \(Ed25519 or P-256 only\)$"),
+    ({"kty": "OKP", "crv": "Ed448", "x": "AAAA"}, r"^unsupported key: kty='OKP' crv='Ed448' \(Ed25519 or P-256 only\)$"),
+    ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
+    ({"kty": "OKP", "crv": "Ed25519", "x": ["not", "a", "string"]}, "^JWK member 'x' is missing or not a string$"),
+    ({"kty": "EC", "crv": "P-256", "x": "A" * 43}, "^JWK member 'y' is missing or not a string$"),
+    ({"kty": "OKP", "crv": "Ed25519", "x": "A+"}, "^malformed JWK: JWK x is not unpadded base64url$"),
+    ("not an object", "^a JWK must be a JSON object$"),
 ])
-def test_malformed_keys_are_refused(jwk):
-    with pytest.raises(KeyFormatError):
+def test_malformed_keys_are_refused(jwk, message):
+    with pytest.raises(KeyFormatError, match=message):
         public_jwk(jwk)
 
 
 def test_private_members_and_off_curve_points_are_refused():
     signer = generate_p256()
-    with pytest.raises(KeyFormatError, match="private"):
+    with pytest.raises(KeyFormatError, match=r"^JWK carries private key material \('d'\); only public keys travel$"):
         public_jwk({**signer.jwk, "d": "AAAA"})
     off_curve = {**signer.jwk, "y": b64url_encode(b"\x01" * 32)}
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(KeyFormatError, match="^JWK is not a valid P-256 public key: "):
         public_jwk(off_curve)
 
 
@@ -125,3 +132,158 @@ def test_private_key_round_trip():
         again = load_private_key(signer.private_bytes())
         assert again.kid == signer.kid
         verify(signer.jwk, b"x", again.sign(b"x"))
+
+
+# --- thumbprints, private keys, caching and signature edge cases ---------------------------
+
+ED_JWK = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}  # RFC 8037 §A.2
+
+
+@pytest.mark.parametrize("jwk, message", [
+    ("not an object", "^a JWK must be a JSON object$"),
+    ({"kty": "oct", "k": "AAAA"}, "^unsupported JWK key type 'oct'$"),
+    ({"crv": "Ed25519", "x": "AAAA"}, "^unsupported JWK key type None$"),
+    ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
+    ({**ED_JWK, "x": 1}, "^JWK member 'x' is missing or not a string$"),
+    ({**ED_JWK, "x": 'a"b'}, "^JWK member 'x' has characters no JWK uses$"),
+    ({**ED_JWK, "x": "a\\b"}, "^JWK member 'x' has characters no JWK uses$"),
+    ({**ED_JWK, "x": "é"}, "^JWK member 'x' has characters no JWK uses$"),
+    ({**ED_JWK, "x": "a\nb"}, "^JWK member 'x' has characters no JWK uses$"),
+    ({**ED_JWK, "crv": "Ed\u00a025519"}, "^JWK member 'crv' has characters no JWK uses$"),
+])
+def test_thumbprint_refuses_what_would_need_json_escaping(jwk, message):
+    with pytest.raises(KeyFormatError, match=message):
+        jwk_thumbprint(jwk)
+
+
+def test_public_jwk_refuses_a_curve_under_the_wrong_key_type():
+    signer = generate_p256()
+    ed = generate_ed25519()
+    with pytest.raises(KeyFormatError, match=r"^unsupported key: kty='EC' crv='Ed25519' \(Ed25519 or P-256 only\)$"):
+        public_jwk({**ed.jwk, "kty": "EC"})
+    with pytest.raises(KeyFormatError, match=r"^unsupported key: kty='OKP' crv='P-256' \(Ed25519 or P-256 only\)$"):
+        public_jwk({**signer.jwk, "kty": "OKP"})
+    assert public_jwk({**signer.jwk, "ext": True, "kid": "k"}) == signer.jwk
+
+
+def test_a_cached_key_is_never_served_for_a_different_jwk():
+    """load_public_key caches by (kty, crv, x, y): every one of them must still be checked."""
+    signer = generate_p256()
+    verify(signer.jwk, b"m", signer.sign(b"m"))  # now cached
+    with pytest.raises(KeyFormatError, match="^unsupported key: kty='OKP' crv='P-256'"):
+        load_public_key({**signer.jwk, "kty": "OKP"})
+    with pytest.raises(KeyFormatError, match="^unsupported key: kty='EC' crv='P-384'"):
+        load_public_key({**signer.jwk, "crv": "P-384"})
+    with pytest.raises(KeyFormatError, match="^JWK is not a valid P-256 public key: "):
+        load_public_key({**signer.jwk, "y": b64url_encode(b"\x01" * 32)})
+    every_private_member = {name: "AAAA" for name in ("d", "p", "q", "dp", "dq", "qi", "oth", "k")}
+    with pytest.raises(KeyFormatError, match="^JWK carries private key material"):
+        load_public_key({**signer.jwk, **every_private_member})
+    with pytest.raises(KeyFormatError, match="^a JWK must be a JSON object$"):
+        load_public_key([("kty", "EC")])  # type: ignore[arg-type]
+    assert load_public_key(signer.jwk) is load_public_key(dict(signer.jwk))
+
+
+def test_signature_refusals_say_why():
+    ed = ed25519_from_seed(h(RFC8032[0][0]))
+    good = ed.sign(b"m")
+    cases = [
+        ("A+", "^signature is not unpadded base64url$"),
+        (b64url_encode(good)[:-1] + "B", "^signature is not in canonical base64url form$"),
+        (12345, "^signature must be bytes or base64url text$"),
+        (good[:63], "^an Ed25519 signature is 64 bytes, not 63$"),
+        (bytes(64), "^signature does not verify$"),
+    ]
+    for signature, message in cases:
+        with pytest.raises(SignatureInvalid, match=message):
+            verify(ed.jwk, b"m", signature)
+    verify(ed.jwk, b"m", bytearray(good))
+
+
+def test_p256_signature_values_must_lie_in_1_to_n_minus_1():
+    signer = generate_p256()
+    raw = signer.sign(b"m")
+    r, s = raw[:32], raw[32:]
+    out_of_range = "^P-256 signature values r, s are out of range$"
+    for bad in (bytes(32) + s, r + bytes(32), r + P256_ORDER.to_bytes(32, "big"), P256_ORDER.to_bytes(32, "big") + s,
+                b"\xff" * 32 + s):
+        with pytest.raises(SignatureInvalid, match=out_of_range):
+            verify(signer.jwk, b"m", bad)
+    # 1 and n − 1 are in range: such a signature is well-formed, and simply does not verify.
+    one, top = (1).to_bytes(32, "big"), (P256_ORDER - 1).to_bytes(32, "big")
+    for edge in (one + s, r + one, top + s, r + top):
+        with pytest.raises(SignatureInvalid, match="^signature does not verify$"):
+            verify(signer.jwk, b"m", edge)
+    with pytest.raises(SignatureInvalid, match=r"^a P-256 signature is 64 raw bytes r‖s, not 70 bytes \(DER is refused\)$"):
+        verify(signer.jwk, b"m", bytes(70))
+
+
+def test_private_keys_load_from_der_and_pem():
+    for signer in (generate_ed25519(), generate_p256()):
+        der = signer.private_bytes()
+        pem = signer._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+        for data in (der, pem, b"\n  " + pem):
+            again = load_private_key(data)
+            assert again.jwk == signer.jwk and again.kid == signer.kid
+            assert again.deterministic is False
+
+
+def test_private_keys_of_other_types_are_refused():
+    def pkcs8(key):
+        return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+    with pytest.raises(KeyFormatError, match="^only P-256 elliptic-curve keys are supported$"):
+        load_private_key(pkcs8(ec.generate_private_key(ec.SECP384R1())))
+    with pytest.raises(KeyFormatError, match="^only Ed25519 and P-256 private keys are supported$"):
+        load_private_key(pkcs8(ed448.Ed448PrivateKey.generate()))
+    with pytest.raises(KeyFormatError, match="^cannot read private key: "):
+        load_private_key(b"not a key")
+    with pytest.raises(KeyFormatError, match="^cannot read private key: "):
+        load_private_key(b"-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+
+
+def test_seeded_p256_keys_follow_the_documented_derivation_and_sign_deterministically():
+    """p256_from_seed: scalar = SHA-256("ownersvote p-256 test key" ‖ 0x00 ‖ seed) mod (n − 1) + 1,
+    and RFC 6979 signatures, so that synthetic bundles are reproducible byte for byte."""
+    seed = b"supervisor 1"
+    scalar = int.from_bytes(hashlib.sha256(b"ownersvote p-256 test key\x00" + seed).digest(), "big") % (P256_ORDER - 1) + 1
+    expected = ec.derive_private_key(scalar, ec.SECP256R1()).public_key().public_numbers()
+    signer = p256_from_seed(seed)
+    assert signer.jwk == {"crv": "P-256", "kty": "EC", "x": b64url_encode(expected.x.to_bytes(32, "big")),
+                          "y": b64url_encode(expected.y.to_bytes(32, "big"))}
+    assert signer.deterministic is True and signer.algorithm == "P-256"
+    assert signer.sign(b"m") == signer.sign(b"m")
+    verify(signer.jwk, b"m", signer.sign_b64(b"m"))
+
+
+def test_generated_p256_keys_sign_with_fresh_randomness():
+    signer = generate_p256()
+    assert signer.deterministic is False
+    assert signer.sign(b"m") != signer.sign(b"m")
+    assert generate_ed25519().algorithm == "Ed25519"
+
+
+def test_seeded_p256_keys_still_sign_with_a_cryptography_without_rfc6979(monkeypatch):
+    """cryptography < 43 has no deterministic ECDSA (pyproject allows >= 42): signing falls back to
+    randomised signatures, which verify the same."""
+    import crypto.keys
+
+    class OldEC:
+        """cryptography's ec module as crypto.keys sees it, with an ECDSA that lacks the keyword."""
+
+        def __getattr__(self, name):
+            return getattr(ec, name)
+
+        @staticmethod
+        def ECDSA(algorithm, **kwargs):
+            if kwargs:
+                raise TypeError("ECDSA() got an unexpected keyword argument 'deterministic_signing'")
+            return ec.ECDSA(algorithm)
+
+    monkeypatch.setattr(crypto.keys, "ec", OldEC())
+    signer = p256_from_seed(b"old cryptography")
+    signature = signer.sign(b"m")
+    monkeypatch.undo()
+    assert len(signature) == 64
+    verify(signer.jwk, b"m", signature)

@@ -13,6 +13,7 @@ from crypto.merkle import (
     MerkleLog,
     TreeState,
     append,
+    hashes_for_ranges,
     leaf_hash,
     node_hash,
     root_from_inclusion_proof,
@@ -164,8 +165,14 @@ def test_trivial_consistency_cases():
     verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
     verify_consistency(0, 5, EMPTY_ROOT, r, [])
     verify_consistency(3, 3, r, r, [])
-    for args in [(3, 3, r, EMPTY_ROOT, []), (3, 3, r, r, [r]), (2, 1, r, r, []), (1, 2, r, r, [])]:
-        with pytest.raises(ProofInvalid):
+    for args, message in [
+        ((3, 3, r, EMPTY_ROOT, []), "^two different roots for tree size 3$"),
+        ((3, 3, r, r, [r]), "^a consistency proof between equal sizes must be empty$"),
+        ((2, 1, r, r, []), "^a tree of size 2 cannot be extended to size 1$"),
+        ((1, 2, r, r, []), "^consistency proof is empty$"),
+        ((0, 2, EMPTY_ROOT, r, [r]), "^a consistency proof from the empty tree must be empty$"),
+    ]:
+        with pytest.raises(ProofInvalid, match=message):
             verify_consistency(*args)
 
 
@@ -205,20 +212,24 @@ def test_tree_state_serialises():
     assert TreeState.from_bytes(state.to_bytes()) == state
     assert TreeState.from_json(state.to_json()) == state
     assert len(state.to_bytes()) == 8 + 3 * 32  # 11 = 0b1011
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^serialised tree state has a wrong length$"):
         TreeState.from_bytes(state.to_bytes()[:-1])
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^a tree of size 3 has 2 frontier hashes, not 1$"):
         TreeState(3, (leaf_hash(b""),))
 
 
 def test_requests_out_of_range():
     log = MerkleLog()
     log.append(b"a")
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^leaf index 1 is not in a tree of size 1$"):
         log.inclusion_proof(1)
-    with pytest.raises(TreeError):
+    with pytest.raises(TreeError, match="^no consistency proof from size 2 to size 1$"):
         log.consistency_proof(2)
-    with pytest.raises(ProofInvalid):
+    with pytest.raises(TreeError, match="^the log has 1 leaves, not 2$"):
+        log.consistency_proof(0, 2)
+    with pytest.raises(TreeError, match="^the log has 1 leaves, not 2$"):
+        log.inclusion_proof(0, 2)
+    with pytest.raises(ProofInvalid, match="^leaf index 1 is not in a tree of size 1$"):
         root_from_inclusion_proof(1, 1, leaf_hash(b"a"), [])
 
 
@@ -248,3 +259,202 @@ def test_agrees_with_pymerkle(entries, data):
     cons = theirs.prove_consistency(old, size)
     pymerkle.verify_consistency(theirs.get_root(old), theirs.get_root(size), cons)
     verify_consistency(old, size, ours.root(old), ours.root(size), ours.consistency_proof(old, size))
+
+
+# --- the log's own accessors ---------------------------------------------------------------
+
+
+def test_append_returns_the_index_of_the_new_leaf():
+    log = MerkleLog()
+    assert [log.append(data) for data in CT_LEAVES[:3]] == [0, 1, 2]
+    assert log.append_leaf_hash(leaf_hash(CT_LEAVES[3])) == 3
+    assert log.size == 4
+    assert log.root() == CT_ROOTS[4]
+
+
+def test_leaf_hash_reads_back_each_stored_leaf(ct_log):
+    for i, data in enumerate(CT_LEAVES):
+        assert ct_log.leaf_hash(i) == leaf_hash(data)
+    for bad in (8, 9, -1):
+        with pytest.raises(TreeError, match=f"^leaf index {bad} is not in a tree of size 8$"):
+            ct_log.leaf_hash(bad)
+    with pytest.raises(TreeError, match="^leaf index 0 is not in a tree of size 0$"):
+        MerkleLog().leaf_hash(0)
+
+
+def test_root_of_size_zero_on_a_non_empty_log_is_the_empty_root(ct_log):
+    assert ct_log.size == 8
+    assert ct_log.root(0) == EMPTY_ROOT == CT_ROOTS[0]
+    assert ct_log.root(8) == ct_log.root() == CT_ROOTS[8]
+    for bad in (9, -1):
+        with pytest.raises(TreeError, match=f"^the log has 8 leaves, not {bad}$"):
+            ct_log.root(bad)
+
+
+@pytest.mark.parametrize("size, heights", [
+    (0, []), (1, [0]), (2, [1]), (3, [1, 0]), (8, [3]), (11, [3, 1, 0]), (2**63 + 5, [63, 2, 0]),
+])
+def test_tree_state_heights_are_the_set_bits_of_the_size_highest_first(size, heights):
+    state = TreeState(size, tuple(bytes(32) for _ in heights))
+    assert state.heights() == heights
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 300))
+def test_each_frontier_hash_is_the_root_of_a_perfect_subtree_of_its_height(n):
+    leaves = [leaf_hash(i.to_bytes(2, "big")) for i in range(n)]
+    state = TreeState()
+    for leaf in leaves:
+        state, _ = append(state, leaf)
+    heights = state.heights()
+    assert len(heights) == len(state.frontier)
+    assert sum(1 << h for h in heights) == n
+    assert heights == sorted(set(heights), reverse=True)
+    start = 0
+    for h, node in zip(heights, state.frontier):
+        assert node == root_of(leaves[start:start + (1 << h)])
+        start += 1 << h
+
+
+# --- every refusal says which check failed -------------------------------------------------
+
+
+def test_a_wrong_consistency_proof_says_which_check_failed():
+    old, new, path = CT_CONSISTENCY[2]  # 6 → 8: 6 is not a power of two, so its root is not in the path
+    proof = [h(x) for x in path]
+    r6, r8 = CT_ROOTS[6], CT_ROOTS[8]
+    cases = [
+        ((old, new, r6, r8, proof + [r6]), "^consistency proof is too long$"),
+        ((old, new, r6, r8, proof[:-1]), "^consistency proof is too short$"),
+        ((old, new, leaf_hash(b"x"), r8, proof), "^consistency proof does not reproduce the root of tree size 6$"),
+        ((old, new, r6, leaf_hash(b"x"), proof), "^consistency proof does not reproduce the root of tree size 8$"),
+        ((old, new, r6[:31], r8, proof), "^roots are 32-byte hashes$"),
+        ((old, new, r6, r8 + b"\x00", proof), "^roots are 32-byte hashes$"),
+        ((old, new, r6, r8, proof[:1] + [proof[1][:31]] + proof[2:]), "^every proof element must be a 32-byte hash$"),
+        ((old, new, r6, r8, proof[:1] + ["ab" * 16] + proof[2:]), "^every proof element must be a 32-byte hash$"),
+        ((8, 6, r8, r6, proof), "^a tree of size 8 cannot be extended to size 6$"),
+        ((-1, 6, r8, r6, []), "^a tree of size -1 cannot be extended to size 6$"),
+    ]
+    for args, message in cases:
+        with pytest.raises(ProofInvalid, match=message):
+            verify_consistency(*args)
+
+
+def test_a_wrong_inclusion_proof_says_which_check_failed():
+    index, size, path = CT_INCLUSION[2]  # leaf 5 of 8
+    proof = [h(x) for x in path]
+    leaf, root = leaf_hash(CT_LEAVES[index]), CT_ROOTS[size]
+    cases = [
+        ((index, size, leaf, proof + [root]), ProofInvalid, "^inclusion proof is longer than the tree is deep$"),
+        ((index, size, leaf, proof[:-1]), ProofInvalid, "^inclusion proof is shorter than the tree is deep$"),
+        ((index, size, leaf[:31], proof), ProofInvalid, "^a leaf hash is 32 bytes$"),
+        ((index, size, leaf, [proof[0] + b"\x00"] + proof[1:]), ProofInvalid, "^every proof element must be a 32-byte hash$"),
+        ((8, size, leaf, proof), ProofInvalid, "^leaf index 8 is not in a tree of size 8$"),
+        ((-1, size, leaf, proof), ProofInvalid, "^leaf index -1 is not in a tree of size 8$"),
+    ]
+    for args, error, message in cases:
+        with pytest.raises(error, match=message):
+            root_from_inclusion_proof(*args)
+    with pytest.raises(ProofInvalid, match="^inclusion proof of leaf 5 does not lead to the root of tree size 8$"):
+        verify_inclusion(index, size, leaf, proof, CT_ROOTS[7])
+
+
+def test_a_tree_state_refuses_impossible_values():
+    with pytest.raises(TreeError, match="^tree size must be a non-negative integer$"):
+        TreeState(-1, ())
+    with pytest.raises(TreeError, match="^tree size must be a non-negative integer$"):
+        TreeState("3", ())  # type: ignore[arg-type]
+    with pytest.raises(TreeError, match="^frontier hashes must be 32 bytes$"):
+        TreeState(1, (b"\x00" * 31,))
+    with pytest.raises(TreeError, match="^a tree of size 2 has 1 frontier hashes, not 0$"):
+        TreeState(2, ())
+    with pytest.raises(TreeError, match="^a leaf hash is 32 bytes$"):
+        append(TreeState(), b"not a hash")
+
+
+def test_tree_state_bytes_and_json_edge_cases():
+    empty = TreeState()
+    assert empty.to_bytes() == bytes(8)
+    assert TreeState.from_bytes(bytes(8)) == empty
+    one = TreeState(1, (leaf_hash(b"a"),))
+    assert one.to_bytes() == b"\x00" * 7 + b"\x01" + leaf_hash(b"a")
+    assert TreeState.from_bytes(one.to_bytes()) == one
+    for data in (b"", bytes(7), bytes(9), bytes(8 + 33)):
+        with pytest.raises(TreeError, match="^serialised tree state has a wrong length$"):
+            TreeState.from_bytes(data)
+    assert TreeState.from_json({"size": 1, "frontier": [leaf_hash(b"a").hex()]}) == one
+    for obj in ({"size": 1}, {"frontier": []}, None, {"size": 0, "frontier": None}):
+        with pytest.raises(TreeError, match=r"^serialised tree state must be \{size, frontier\}$"):
+            TreeState.from_json(obj)
+
+
+def test_memory_node_store_counts_reads_and_writes():
+    store = MemoryNodeStore()
+    assert (store.reads, store.writes, len(store)) == (0, 0, 0)
+    log = MerkleLog(store)
+    log.append(b"a")  # leaf (0, 0)
+    assert (store.writes, len(store)) == (1, 1)
+    log.append(b"b")  # leaf (0, 1) and node (1, 0)
+    assert (store.writes, len(store)) == (3, 3)
+    assert store.reads == 0
+    pair = node_hash(leaf_hash(b"a"), leaf_hash(b"b"))
+    assert store.get_nodes([(0, 0), (0, 1), (1, 0)]) == [leaf_hash(b"a"), leaf_hash(b"b"), pair]
+    assert store.reads == 3
+    store.get_nodes([(0, 1)])
+    assert store.reads == 4
+
+
+def test_a_log_keeps_its_nodes_in_the_store_it_is_given():
+    store = MemoryNodeStore()
+    log = MerkleLog(store)
+    log.append(b"x")
+    assert log.store is store and len(store) == 1
+    again = MerkleLog(store, log.state)
+    assert again.root() == log.root() == leaf_hash(b"x")
+    assert again.inclusion_proof(0) == []
+
+
+class _ForgetfulStore(MemoryNodeStore):
+    def get_nodes(self, keys):
+        raise KeyError()
+
+
+def test_a_missing_node_is_named():
+    log = MerkleLog()
+    for data in CT_LEAVES[:3]:
+        log.append(data)
+    del log.store._nodes[(0, 2)]
+    with pytest.raises(TreeError, match=r"^node store is missing node \(0, 2\)$"):
+        log.inclusion_proof(0)
+    with pytest.raises(TreeError, match=r"^node store is missing node \?$"):
+        MerkleLog(_ForgetfulStore(), log.state).inclusion_proof(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**20), st.integers(1, 2**20))
+def test_range_keys_are_the_aligned_perfect_subtrees_covering_the_range(start, length):
+    """Each key (level, index) covers leaves [index·2^level, (index+1)·2^level); together, in order,
+    they cover [start, end) exactly, and each is the largest aligned subtree that fits."""
+    from crypto.merkle import _range_keys
+
+    end = start + length
+    at = start
+    for level, index in _range_keys(start, end):
+        assert index << level == at  # aligned, and contiguous with the previous key
+        at += 1 << level
+        assert at <= end
+        # the largest: the next level up is either misaligned or runs past the end
+        assert at - (1 << level) & ((2 << level) - 1) or at - (1 << level) + (2 << level) > end
+    assert at == end
+
+
+def test_roots_of_unaligned_ranges_fold_their_aligned_subtrees():
+    log = MerkleLog()
+    for i in range(8):
+        log.append(bytes([i]))
+    leaves = [leaf_hash(bytes([i])) for i in range(8)]
+    # [1, 3) is leaf 1 then leaf 2; [3, 8) is leaf 3 then the perfect subtree of leaves 4–7.
+    assert hashes_for_ranges(log.store, [(1, 3), (3, 8)]) == [
+        node_hash(leaves[1], leaves[2]),
+        node_hash(leaves[3], root_of(leaves[4:8])),
+    ]

@@ -206,3 +206,102 @@ def test_stricter_rule_applies_to_each_candidate():
 def test_election_under_category_9_is_allowed():
     r = elect([["c1"], ["c1"], ["c2"]], seats=1, category=9)
     assert r["elected"] == ["c1"] and r["category"] == 9
+
+
+# --- abstentions and spoiled items keep their area and heads (SPEC §3: they take part) -------
+
+# Seven ballots on a two-seat election, each member with its own area and heads so that every
+# figure below can only come from one sum.  Worked by hand:
+#   abstain = m1 (unmarked, 30.00, 2) + m3 (unmarked, 10.10, 1) + m2 ([], 20.25, 1) + m6 ([], 4.00, 1)
+#           = 64.35 m², 5 heads
+#   invalid = m4 (three marks for two seats, 7.25, 3) + m5 (unknown candidate, 1.50, 1) = 8.75 m², 4 heads
+#   participation = 50.00 + 30.00 + 20.25 + 10.10 + 7.25 + 1.50 + 4.00 = 123.10 m², 10 heads
+MIXED_MEMBERS = members(("50.00", 1), ("30.00", 2), ("20.25", 1), ("10.10", 1), ("7.25", 3), ("1.50", 1), ("4.00", 1))
+
+
+def mixed_ballots(item_id, vote, spoil_a, spoil_b):
+    return {"m0": {item_id: vote}, "m1": {}, "m2": {item_id: []}, "m3": {}, "m4": {item_id: spoil_a},
+            "m5": {item_id: spoil_b}, "m6": {item_id: []}}
+
+
+def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():
+    ballots = mixed_ballots("e", ["c1"], ["c1", "c2", "c3"], ["zz"])
+    r = item(doc(MIXED_MEMBERS, [election(C, 2)], ballots), "e")
+    assert r["participation"]["area"] == "123.10" and r["participation"]["heads"] == 10
+    assert (r["counts"]["abstain"]["area"], r["counts"]["abstain"]["heads"]) == ("64.35", 5)
+    assert (r["counts"]["invalid"]["area"], r["counts"]["invalid"]["heads"]) == ("8.75", 4)
+    # 6435/12310 = 52.27…%, 5/10 = 50%; 875/12310 = 7.10…%, 4/10 = 40% (truncated).
+    assert r["counts"]["abstain"]["of_participants"] == {"area": "52.27%", "heads": "50.00%"}
+    assert r["counts"]["invalid"]["of_participants"] == {"area": "7.10%", "heads": "40.00%"}
+    assert (r["candidates"]["c1"]["area"], r["candidates"]["c1"]["heads"]) == ("50.00", 1)
+    assert "Abstained (no candidate marked): 64.35 m² and 5 owners." in r["reason"]["en"]
+    assert "repeated candidate): 8.75 m² and 4 owners." in r["reason"]["en"]
+    assert "弃权（未选任何候选人）：面积 64.35 平方米、5 人。" in r["reason"]["zh"]
+    assert "重复选同一人）：面积 8.75 平方米、4 人。" in r["reason"]["zh"]
+
+
+@pytest.mark.parametrize("mark, bucket", [(None, "abstain"), ([], "abstain"), (["c1", "c1"], "invalid")],
+                         ids=["unmarked item abstains", "empty list abstains", "spoiled mark is invalid"])
+def test_a_single_abstention_or_spoiled_mark_carries_its_own_area_and_heads(mark, bucket):
+    choices = {} if mark is None else {"e": mark}
+    ballots = {"m0": {"e": ["c1"]}, "m1": choices}
+    r = item(doc(members(("60.00", 1), ("12.34", 3)), [election(C, 1)], ballots), "e")
+    other = "invalid" if bucket == "abstain" else "abstain"
+    assert (r["counts"][bucket]["area"], r["counts"][bucket]["heads"]) == ("12.34", 3)
+    assert (r["counts"][other]["area"], r["counts"][other]["heads"]) == ("0.00", 0)
+    assert (r["candidates"]["c1"]["area"], r["candidates"]["c1"]["heads"]) == ("60.00", 1)
+
+
+# --- seats exactly filled, and the explanation of unfilled seats ---------------------------
+
+
+def test_seats_filled_exactly_leave_no_tied_seat_even_with_eligible_candidates_below():
+    # a, b, c take the three seats; d and e are eligible too but no seat is left to tie over.
+    r = five_way(DISTINCT)
+    assert r["elected"] == ["a", "b", "c"]
+    assert (r["tie"], r["tied_seats"], r["unfilled"]) == (None, 0, 0)
+    assert "Unfilled" not in r["reason"]["en"] and "空缺" not in r["reason"]["zh"]
+    assert r["reason"]["en"].endswith("Result: passed, all 3 seat(s) filled.")
+
+
+def test_a_tie_inside_the_seats_that_fills_them_exactly_leaves_no_tied_seat():
+    # 7 voters, equal areas: c1 5 heads, c2 5 heads (fully tied), c3 4 heads; all three have more
+    # than half of the 7 participants.  The c1/c2 group fills both seats; c3 is left with no seat.
+    marks = [["c1", "c2"]] * 3 + [["c1", "c3"]] * 2 + [["c2", "c3"]] * 2
+    r = elect(marks, seats=2, options=["c1", "c2", "c3"])
+    assert [r["candidates"][c]["heads"] for c in ("c1", "c2", "c3")] == [5, 5, 4]
+    assert r["candidates"]["c3"]["eligible"] is True
+    assert r["elected"] == ["c1", "c2"]
+    assert (r["tie"], r["tied_seats"], r["unfilled"]) == (None, 0, 0)
+    assert r["passed"] is True
+
+
+def test_a_tie_for_the_last_seat_sends_no_seat_to_a_by_election():
+    # Tied seats are decided by the re-vote: unfilled 1 = tied 1, so 1 − 1 = 0 go to a by-election.
+    marks = [["c1", "c2"], ["c1", "c3"], ["c1", "c2"], ["c1", "c3"], ["c2", "c3"]]
+    r = elect(marks, seats=2)
+    assert (r["unfilled"], r["tied_seats"]) == (1, 1)
+    assert "Unfilled seats: 1, of which 1 await the re-vote." in r["reason"]["en"]
+    assert "by-election" not in r["reason"]["en"]
+    assert "空缺席位 1 个，其中 1 个待重新表决。" in r["reason"]["zh"]
+    assert "补选" not in r["reason"]["zh"]
+    assert r["reason"]["en"].endswith("Result: not passed, because a tie must be decided by a re-vote.")
+    assert r["reason"]["zh"].endswith("结论：未通过，因存在并列，须重新表决。")
+
+
+def test_a_three_way_tie_for_two_seats_reports_both_seats_for_the_re_vote():
+    r = elect([["c1", "c2"], ["c2", "c3"], ["c3", "c1"]], seats=2, options=["c1", "c2", "c3"])
+    assert "Unfilled seats: 2, of which 2 await the re-vote." in r["reason"]["en"]
+    assert "by-election" not in r["reason"]["en"] and "补选" not in r["reason"]["zh"]
+    assert "c1, c2 and c3 are fully tied (same heads and same area) for the last 2 seat(s)" in r["reason"]["en"]
+    assert "c1、c2、c3 的同意人数和面积完全相同，争夺最后 2 个席位" in r["reason"]["zh"]
+
+
+def test_unfilled_seats_without_a_tie_all_go_to_a_by_election():
+    r = elect([["c1"], ["c1"], ["c2"]], seats=3)
+    assert (r["unfilled"], r["tied_seats"]) == (2, 0)
+    assert "Unfilled seats: 2; 2 go to a by-election." in r["reason"]["en"]
+    assert "re-vote" not in r["reason"]["en"]
+    assert "空缺席位 2 个，2 个须补选。" in r["reason"]["zh"]
+    assert r["reason"]["en"].endswith("Result: not passed, because 2 seat(s) remain unfilled.")
+    assert r["reason"]["zh"].endswith("结论：未通过，因尚有 2 个席位空缺。")

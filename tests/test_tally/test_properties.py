@@ -148,3 +148,42 @@ def test_elections_never_seat_more_than_seats_nor_an_ineligible_candidate(inp):
             assert r.passed == (r.quorum.met and not r.unfilled)
         if isinstance(r, SelectionResult):
             assert (r.winner is None) == (not r.passed)
+
+
+@PROPERTY
+@given(estates())
+def test_a_selections_options_abstentions_and_spoiled_items_add_up_to_participation(inp):
+    """Marks on a selection are exclusive: every participant is in exactly one of the options,
+    the abstentions or the spoiled items, with all of its area and heads."""
+    for r in compute(inp).items:
+        if isinstance(r, SelectionResult):
+            parts = [o.votes for o in r.options] + [r.abstain, r.invalid]
+            assert sum(p.area for p in parts) == r.participation.area
+            assert sum(p.heads for p in parts) == r.participation.heads
+
+
+def _expected_abstain_and_invalid(inp, item):
+    """SPEC §3 by hand: no mark or an empty list abstains; anything that is not a list of distinct
+    known options, at most ``seats`` of them (one for a selection), is spoiled."""
+    limit = item.seats if item.kind == "election" else 1
+    abstain, invalid = [], []
+    for b in inp.ballots:
+        m = inp.member(b.member)
+        mark = b.choices.get(item.id)
+        if mark is None or mark == []:
+            abstain.append(m)
+        elif len(mark) > limit or len(set(mark)) < len(mark) or not set(mark) <= set(item.options):
+            invalid.append(m)
+    weigh = lambda ms: (sum(m.area for m in ms), sum(m.heads for m in ms))  # noqa: E731
+    return weigh(abstain), weigh(invalid)
+
+
+@PROPERTY
+@given(estates())
+def test_abstentions_and_spoiled_items_of_elections_and_selections_carry_their_members_weight(inp):
+    items = {it.id: it for it in inp.items}
+    for r in compute(inp).items:
+        if isinstance(r, (ElectionResult, SelectionResult)):
+            abstain, invalid = _expected_abstain_and_invalid(inp, items[r.item_id])
+            assert (r.abstain.area, r.abstain.heads) == abstain
+            assert (r.invalid.area, r.invalid.heads) == invalid

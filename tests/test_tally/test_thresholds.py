@@ -209,3 +209,42 @@ class TestStricterEstateRules:
         rules = {"thresholds": {"4": {"approval": {"at_least": "3/4"}}}}
         r = item(doc(members(*["100.00"] * 5), [resolution(2)], votes([A, A, A, D, D]), rules))
         assert r["passed"] is True
+
+
+class TestUnreducedEstateFractions:
+    """An estate may write its stricter rule unreduced ("8/10"): it is the same share as 4/5,
+    applied exactly, and reported in lowest terms."""
+
+    RULES = {"thresholds": {"6": {"approval": {"at_least": "8/10"}}}}
+
+    def test_exactly_four_fifths_passes_at_least_8_10(self):
+        r = item(doc(members(*["100.00"] * 5), [resolution(6)], votes([A, A, A, A, D]), self.RULES))
+        assert r["approval"] == {"area_met": True, "heads_met": True, "met": True}
+        assert r["passed"] is True
+
+    def test_four_fifths_minus_0_01_m2_fails_at_least_8_10(self):
+        # 399.99 × 5 = 1999.95 < 4 × 499.99 = 1999.96: the area test fails; 4/5 heads pass.
+        areas = ["100.00", "100.00", "100.00", "99.99", "100.00"]
+        r = item(doc(members(*areas), [resolution(6)], votes([A, A, A, A, D]), self.RULES))
+        assert r["approval"] == {"area_met": False, "heads_met": True, "met": False}
+
+    def test_3_4_that_passes_the_statute_fails_the_stricter_8_10(self):
+        r = item(doc(members(*["100.00"] * 4), [resolution(6)], votes([A, A, A, D]), self.RULES))
+        assert r["approval"]["met"] is False
+        assert item(doc(members(*["100.00"] * 4), [resolution(6)], votes([A, A, A, D])))["passed"] is True
+
+    def test_it_is_reported_in_lowest_terms_as_the_estates_rule(self):
+        r = item(doc(members(*["100.00"] * 5), [resolution(6)], votes([A, A, A, A, D]), self.RULES))
+        assert r["thresholds"]["approval"] == {"at_least": "4/5", "source": "estate_rules"}
+        assert "needs at least 4/5 of the participating area and at least 4/5 of the participating heads" in r["reason"]["en"]
+        assert "8/10" not in r["reason"]["en"]
+        assert "参与表决专有部分面积五分之四以上且参与表决人数五分之四以上的业主同意" in r["reason"]["zh"]
+
+    def test_the_threshold_object_holds_integers_in_lowest_terms(self):
+        from tally import Threshold
+
+        t = Threshold("at_least", 8, 10)
+        assert (t.p, t.q) == (4, 5) and type(t.p) is int and type(t.q) is int
+        assert t == Threshold("at_least", 4, 5)
+        assert str(t) == "at least 4/5" and t.to_document() == {"at_least": "4/5"}
+        assert (Threshold("more_than", 50, 100).p, Threshold("more_than", 50, 100).q) == (1, 2)

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from tally import STATUTE_QUORUM, Threshold, TallyInputError, load_document, parse_area
+from tally import STATUTE_QUORUM, Ballot, Item, Member, Rules, Threshold, TallyInputError, load_document, parse_area
 
 
 def base() -> dict:
@@ -127,7 +127,16 @@ def test_the_base_document_is_valid_and_extra_keys_are_ignored_outside_rules():
     d["assembly"] = "2025 annual"
     d["members"][0]["unit"] = "3-2-501"
     d["items"][0]["title"] = "Adopt the management statute"
-    load_document(d)
+    inp = load_document(d)
+    assert inp.members == (Member("m0", 8950, 1), Member("m1", 10000, 1))
+    assert inp.items == (
+        Item("q1", 2, "resolution", title="Adopt the management statute"),
+        Item("q2", 3, "election", ("c1", "c2"), seats=1),
+        Item("q3", 4, "selection", ("f1", "f2")),
+    )
+    assert inp.ballots == (Ballot("m0", {"q1": "agree", "q2": ["c1"], "q3": ["f2"]}),)
+    assert inp.rules == Rules(alternates=1)
+    assert inp.member("m1").area == 10000
 
 
 def test_stricter_rules_are_accepted():
@@ -137,7 +146,15 @@ def test_stricter_rules_are_accepted():
         "6": {"approval": {"more_than": "3/4"}},
         "9": {"approval": {"more_than": "1/2"}},
     }
-    load_document(d)
+    rules = load_document(d).rules
+    assert rules.quorum(2) == (Threshold("more_than", 2, 3), True)
+    assert rules.approval(2) == (Threshold("at_least", 2, 3), True)
+    assert rules.approval(6) == (Threshold("more_than", 3, 4), True)
+    # A rule equal to the statute is the statute; categories without a rule keep the statute.
+    assert rules.approval(9) == (Threshold("more_than", 1, 2), False)
+    assert rules.quorum(6) == (STATUTE_QUORUM, False)
+    assert rules.approval(7) == (Threshold("at_least", 3, 4), False)
+    assert rules.alternates == 1
 
 
 @pytest.mark.parametrize(
@@ -171,3 +188,44 @@ def test_strictness_is_inclusion_of_passing_shares(a, b, stricter):
 def test_thresholds_never_pass_on_an_empty_whole():
     assert STATUTE_QUORUM.met(0, 0) is False
     assert Threshold("at_least", 1, 1).met(5, 5) is True
+
+
+# --- errors raised by the typed model itself (the web app builds TallyInput directly) -------
+
+
+def test_an_error_without_a_location_is_just_the_problem():
+    e = TallyInputError("", "something is wrong")
+    assert (e.path, e.problem, str(e)) == ("", "something is wrong", "something is wrong")
+    assert str(TallyInputError("members[1].area", "is negative")) == "members[1].area: is negative"
+
+
+@pytest.mark.parametrize("inner, prefix, path", [
+    ("", "rules.thresholds.2.quorum", "rules.thresholds.2.quorum"),
+    ("area", "members[3]", "members[3].area"),
+    ("[2]", "members", "members[2]"),
+    ("[0].id", "items", "items[0].id"),
+])
+def test_an_error_located_inside_a_prefix_joins_paths_as_json_path(inner, prefix, path):
+    e = TallyInputError(inner, "bad").within(prefix)
+    assert (e.path, e.problem, str(e)) == (path, "bad", f"{path}: bad")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("maybe", 1, 2), "threshold must be \"at_least\" or \"more_than\", not 'maybe'"),
+    (("at_least", True, 2), "fraction True/2 must be p/q with positive integers"),
+    (("at_least", 1, 2.0), "fraction 1/2.0 must be p/q with positive integers"),
+    (("at_least", 1.0, 2), "fraction 1.0/2 must be p/q with positive integers"),
+    (("at_least", 0, 2), "fraction 0/2 must be p/q with positive integers"),
+    (("more_than", 1, -2), "fraction 1/-2 must be p/q with positive integers"),
+    (("at_least", 3, 2), "at_least 3/2 can never be met"),
+    (("more_than", 2, 2), "more_than 2/2 can never be met"),
+])
+def test_a_threshold_built_directly_is_refused_with_an_unlocated_message(args, message):
+    with pytest.raises(TallyInputError) as e:
+        Threshold(*args)
+    assert (e.value.path, str(e.value)) == ("", message)
+
+
+def test_at_least_one_whole_is_a_valid_threshold():
+    t = Threshold("at_least", 2, 2)
+    assert (t.p, t.q) == (1, 1) and t.met(7, 7) and not t.met(6, 7)
