@@ -205,7 +205,7 @@ def _election(r: ElectionResult) -> Reason:
         en.append(
             f"Unfilled seats: {r.unfilled}"
             + (f", of which {r.tied_seats} await the re-vote" if r.tied_seats else "")
-            + (f"; {by_election} go to a by-election" if by_election else "")
+            + ((f"; {by_election} goes to a by-election" if by_election == 1 else f"; {by_election} go to a by-election") if by_election else "")
             + "."
         )
         zh.append(

@@ -40,7 +40,7 @@ def test_election_without_a_quorum_word_for_word():
         "Abstained (no candidate marked): 0.00 m² and 0 owners. Spoiled (more marks than seats, or an unknown or "
         "repeated candidate): 0.00 m² and 0 owners.",
         "Nobody is elected, because the quorum was not met.",
-        "Unfilled seats: 1; 1 go to a by-election.",
+        "Unfilled seats: 1; 1 goes to a by-election.",
         f"Result: not passed, because the quorum was not met ({BOTH_FAILED_EN}).",
     )
     assert r["reason"]["zh"] == "".join([
