@@ -73,9 +73,25 @@ def with_app(func):
     def wrapper(*args, **kwargs):
         app = _app()
         with app.app_context():
+            _require_schema()
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def _require_schema() -> None:
+    """A database without the newest schema gets a sentence that says what to run, not a
+    traceback from the first query."""
+    from webapp.core.db import db
+    from webapp.core.migrate import schema_state
+
+    current, head = schema_state(db.engine)
+    if current is None:
+        _fail("error: the database has no tables yet: run `ownersvote init` (or `ownersvote demo`) first / "
+              "数据库尚未建立：请先运行 ownersvote init（或 ownersvote demo）", 2)
+    if current != head:
+        _fail(f"error: the database schema is at {current}, the code needs {head}: run `ownersvote init` to upgrade / "
+              f"数据库结构需要升级：请运行 ownersvote init", 2)
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -165,3 +165,9 @@ def test_the_worker_without_redis_says_jobs_run_in_the_web_process(no_redis, run
 
 def test_jobs_sweep_deletes_nothing_when_nothing_expired(run):
     assert "0 expired result file(s) deleted" in run("jobs", "sweep").stdout
+
+
+def test_a_command_on_a_database_without_tables_says_to_run_init(tmp_path):
+    env = {**os.environ, "OWNERSVOTE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "OWNERSVOTE_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run([*OWNERSVOTE, "assemblies", "lvyuan"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "ownersvote init" in result.stderr and "Traceback" not in result.stderr
