@@ -269,8 +269,10 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
                                   opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=14), publication_days=15, now=t,
                                   nomination_deadline=t + timedelta(hours=1),
                                   description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。")
-    ops.add_item(current, actor=staff["organiser"], form="resolution", category=2, title="修订《绿苑小区管理规约》",
-                 text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。")
+    covenant = ops.add_item(current, actor=staff["organiser"], form="resolution", category=2, title="修订《绿苑小区管理规约》",
+                            text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。")
+    ops.attach(current, actor=staff["organiser"], kind="item", owner_id=covenant.id, data=_covenant_pdf(estate.name),
+               filename="管理规约修订稿.pdf")
     _election(current, staff, people[:9], 7, "选举第三届业主委员会委员（7 名）", t)
     _bidders(current, staff, rng)
     ops.add_item(current, actor=staff["organiser"], form="resolution", category=5, title="使用维修资金维修 1–4 号楼屋面防水",
@@ -297,3 +299,21 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     path.write_text(json.dumps(voters, ensure_ascii=False, indent=1))
     path.chmod(0o600)
     return voters
+
+
+def _covenant_pdf(estate_name: str) -> bytes:
+    """The revised covenant the demo's resolution points to, so its attachment opens as a real document."""
+    from webapp.printing.document import PdfWriter
+
+    pdf = PdfWriter(f"{estate_name}管理规约（修订稿）", footer=f"{estate_name} · 管理规约修订稿 · 演示文件")
+    pdf.title(f"{estate_name}管理规约（修订稿）")
+    for heading, text in (
+        ("第一条 目的", "为维护全体业主的共同利益，保障物业的安全与合理使用，根据《中华人民共和国民法典》和《物业管理条例》，制定本规约。"),
+        ("第十二条 电动自行车", "电动自行车及其电池不得进入楼道、电梯和户内充电，应当在小区集中充电设施充电。"),
+        ("第十五条 装修", "装修施工时间为工作日 8:30–18:00；节假日不得进行产生噪声的施工。"),
+        ("第十八条 宠物", "携犬出户应当束犬链，及时清理犬只粪便；不得在公共区域饲养家禽家畜。"),
+        ("第三十条 生效", "本规约经业主大会会议表决通过后生效，对全体业主和物业使用人具有约束力。"),
+    ):
+        pdf.heading(heading)
+        pdf.paragraph(text)
+    return pdf.finish()
