@@ -15,6 +15,25 @@
     return !!(window.crypto && crypto.subtle && window.indexedDB && window.fetch);
   }
 
+  /* Sign with this browser's stored key and submit: ``work(record)`` signs and posts, resolving
+   * to the server's answer, whose ``next`` page is then opened.  The button's data-msg-* texts
+   * say what happens; a missing key and a refusal say why. */
+  function signAndSubmit(button, box, work) {
+    button.disabled = true;
+    if (button.getAttribute("data-msg-working")) { say(box, button.getAttribute("data-msg-working")); }
+    OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
+      if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+      return work(record);
+    }).then(function (answer) {
+      say(box, button.getAttribute("data-msg-done"), "success");
+      window.location.assign(answer.next);
+    }, function (err) {
+      button.disabled = false;
+      var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
+      say(box, text, "error");
+    });
+  }
+
   function bindRegister(button) {
     var box = $(button.getAttribute("data-status"));
     button.addEventListener("click", function () {
@@ -84,19 +103,10 @@
       say(box, button.getAttribute("data-msg-failed"), "error");
     });
     button.addEventListener("click", function () {
-      button.disabled = true;
-      OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
-        if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+      signAndSubmit(button, box, function (record) {
         return OwnersVote.sign(record, OwnersVote.canonical(payload)).then(function (sig) {
           return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig });
         });
-      }).then(function (answer) {
-        say(box, button.getAttribute("data-msg-done"), "success");
-        window.location.assign(answer.next);
-      }, function (err) {
-        button.disabled = false;
-        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
-        say(box, text, "error");
       });
     });
   }
@@ -107,24 +117,12 @@
     var box = $(button.getAttribute("data-status"));
     button.addEventListener("click", function () {
       if (!supported()) { say(box, button.getAttribute("data-msg-unsupported"), "error"); return; }
-      button.disabled = true;
-      say(box, button.getAttribute("data-msg-working"));
-      var record;
-      OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
-        if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
-        record = r;
-        return OwnersVote.getJson(button.getAttribute("data-source"));
-      }).then(function (doc) {
-        return OwnersVote.sign(record, doc.message).then(function (signature) {
-          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, signature: signature, challenge: doc.challenge });
+      signAndSubmit(button, box, function (record) {
+        return OwnersVote.getJson(button.getAttribute("data-source")).then(function (doc) {
+          return OwnersVote.sign(record, doc.message).then(function (signature) {
+            return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, signature: signature, challenge: doc.challenge });
+          });
         });
-      }).then(function (answer) {
-        say(box, button.getAttribute("data-msg-done"), "success");
-        window.location.assign(answer.next);
-      }, function (err) {
-        button.disabled = false;
-        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
-        say(box, text, "error");
       });
     });
   }
@@ -181,19 +179,10 @@
     }, function () { say(summary, button.getAttribute("data-msg-bad"), "error"); });
     button.addEventListener("click", function () {
       if (declare && !declare.checked) { say(box, button.getAttribute("data-msg-declare"), "error"); return; }
-      button.disabled = true;
-      OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
-        if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+      signAndSubmit(button, box, function (record) {
         return OwnersVote.sign(record, payload).then(function (sig) {
           return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, declared_not_voted: declare ? declare.checked : false });
         });
-      }).then(function (answer) {
-        say(box, button.getAttribute("data-msg-done"), "success");
-        window.location.assign(answer.next);
-      }, function (err) {
-        button.disabled = false;
-        var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
-        say(box, text, "error");
       });
     });
   }
