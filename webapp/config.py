@@ -28,8 +28,8 @@ def default_database_url() -> str:
     return f"sqlite:///{instance_path() / 'ownersvote.sqlite3'}"
 
 
-def _local_secret(name: str) -> str:
-    """A secret kept in ``instance/NAME`` and generated on first use (development only)."""
+def local_secret(name: str, make=lambda: secrets.token_hex(32)) -> str:
+    """A secret kept in ``instance/NAME`` and generated on first use by ``make`` (development only)."""
     folder = instance_path()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -41,7 +41,7 @@ def _local_secret(name: str) -> str:
             pass
         else:
             with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+                fh.write(make())
     return path.read_text().strip()
 
 
@@ -123,8 +123,8 @@ class Settings:
                 raise ConfigError(str(exc) if isinstance(exc, ServerKeyError) else
                                   "OWNERSVOTE_SERVER_KEY is not base64url (see docs/deployment.md)") from None
         else:
-            settings.secret_key = settings.secret_key or _local_secret("secret_key")
-            settings.pii_hmac_key = settings.pii_hmac_key or _local_secret("pii_hmac_key")
+            settings.secret_key = settings.secret_key or local_secret("secret_key")
+            settings.pii_hmac_key = settings.pii_hmac_key or local_secret("pii_hmac_key")
         return settings
 
     @property

@@ -34,20 +34,9 @@ def load_seed(production: bool) -> bytes:
         return _decode(configured)
     if production:
         raise ServerKeyError("production mode needs OWNERSVOTE_SERVER_KEY (the server's Ed25519 signing key)")
-    from webapp.config import instance_path
+    from webapp.config import local_secret
 
-    folder = instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "server_key"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-    return _decode(path.read_text())
+    return _decode(local_secret("server_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()))
 
 
 def signer() -> Signer:

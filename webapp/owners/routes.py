@@ -63,6 +63,18 @@ def _start(invitation: Invitation | None) -> str:
     return url_for("owners.join")
 
 
+def _count_failure(invitation: Invitation, *, counted: bool) -> bool:
+    """Keep a wrong answer against the letter (``counted``: check_identity already did); true
+    when that locked it."""
+    if not counted:
+        invitation.failed_checks += 1
+    db.session.commit()
+    if ops.usable_invitation(invitation) is None:
+        session["letter_state"] = "locked"
+        return True
+    return False
+
+
 def _unusable(status: int = 200):
     return render_template("owners/letter_invalid.html", state=session.get("letter_state", "unknown")), status
 
@@ -108,11 +120,8 @@ def join():
         proxy = check_proxy_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
         if proxy is not None:
             return _register(lambda: ops.register_proxy(invitation, proxy))
-        invitation.failed_checks += 1
-        db.session.commit()
         mismatch = True
-        if ops.usable_invitation(invitation) is None:
-            session["letter_state"] = "locked"
+        if _count_failure(invitation, counted=False):
             return _unusable(429)
     elif form.submit_ok():
         holder = ops.check_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
@@ -122,10 +131,8 @@ def join():
                 db.session.commit()
                 return redirect(url_for("owners.join_phone"))
             return _register(lambda: ops.register_matched(invitation, holder))
-        db.session.commit()
         mismatch = True
-        if ops.usable_invitation(invitation) is None:
-            session["letter_state"] = "locked"
+        if _count_failure(invitation, counted=True):
             return _unusable(429)
         review.name.data = form.name.data
     left = ops.MAX_FAILED_CHECKS - invitation.failed_checks
@@ -203,11 +210,8 @@ def join_phone():
 
         if is_mobile(phone) and holder.phone_hash and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone")):
             return _send_code(invitation, holder, phone)
-        invitation.failed_checks += 1
-        db.session.commit()
         mismatch = True
-        if ops.usable_invitation(invitation) is None:
-            session["letter_state"] = "locked"
+        if _count_failure(invitation, counted=False):
             return _unusable(429)
     return render_template("owners/phone.html", phone_form=phone_form, review=review, mismatch=mismatch,
                            unit=invitation.unit, holder=holder, steps=_steps(invitation))
