@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_webapp.test_staff_accounts import people  # noqa: F401  (fixture)
 from webapp.estates import rules_text
 from webapp.estates.operations import DEFAULT_ELIGIBILITY, EstateError, update_settings
 

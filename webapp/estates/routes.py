@@ -13,7 +13,7 @@ from webapp.core.db import db
 from webapp.core.views import run_operation
 from webapp.estates.forms import EstateForm, EstateSettingsForm
 from webapp.estates.models import Estate
-from webapp.estates.operations import SETTINGS, create_estate, update_settings
+from webapp.estates.operations import create_estate, update_settings
 from webapp.registry.models import Building, Unit
 from webapp.registry.operations import estate_roster
 
