@@ -185,7 +185,9 @@
       OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
         if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
         return OwnersVote.sign(record, payload).then(function (sig) {
-          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, declared_not_voted: declare ? declare.checked : false });
+          // What was signed goes along, so that a refusal can say what differs from the server's.
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, payload: payload,
+            declared_not_voted: declare ? declare.checked : false });
         });
       }).then(function (answer) {
         say(box, button.getAttribute("data-msg-done"), "success");
