@@ -72,9 +72,11 @@ def admin_required(view):
     return wrapper
 
 
-def estate_view(*roles: Role, admin: bool = True):
+def estate_view(*roles: Role, admin: bool = True, refuse: dict[Role, tuple[str, str]] | None = None):
     """Load ``slug`` into ``g.estate`` (and the view's ``estate`` argument) for staff holding
-    one of ``roles`` in it, or for platform admins when ``admin`` is true."""
+    one of ``roles`` in it, or for platform admins when ``admin`` is true.  ``refuse`` gives
+    the reason (zh, en) a role of the estate is refused with, where there is more to say than
+    that the page is not for them (an organiser can never certify, say)."""
 
     def decorator(view):
         @wraps(view)
@@ -91,6 +93,10 @@ def estate_view(*roles: Role, admin: bool = True):
             if not allowed:
                 # Staff of this estate know it exists: tell them the page is not for their role
                 # (with the way forward on the 403 page); others learn nothing about the estate.
+                if role is not None and refuse and role in refuse:
+                    from webapp.core.errors import Refused
+
+                    raise Refused(*refuse[role])
                 abort(403 if role is not None else 404)
             g.estate, g.role = estate, role
             return view(estate, *args, **kwargs)

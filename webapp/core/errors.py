@@ -2,6 +2,15 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden
+
+
+class Refused(Forbidden):
+    """A 403 that says why, in both languages (the page and the JSON answer show the reason)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(description=en)
+        self.zh, self.en = zh, en
 
 # What each refusal means and what to do next, in both languages.
 PAGES = {
@@ -40,13 +49,15 @@ def install(app: Flask) -> None:
                 db.session.rollback()
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, timezone.utc) if retry else None
+            reason = (error.zh, error.en) if isinstance(error, Refused) else None
             if request.accept_mimetypes.best == "application/json" or request.is_json:
                 from webapp.core.i18n import is_chinese
 
-                body = {"error": title_zh if is_chinese() else title_en, "error_en": title_en}
+                zh, en = reason or (title_zh, title_en)
+                body = {"error": zh if is_chinese() else en, "error_en": en}
                 return jsonify(body), code
             return render_template("error.html", code=code, title_zh=title_zh, title_en=title_en,
-                                   next_zh=next_zh, next_en=next_en, retry_at=retry_at), code
+                                   next_zh=next_zh, next_en=next_en, retry_at=retry_at, reason=reason), code
 
         return handler
 

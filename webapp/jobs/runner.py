@@ -269,6 +269,12 @@ class _Heartbeat(threading.Thread):
 # One run
 
 
+DATABASE_FAILED = (
+    "数据库连接中断或暂时不可用（{name}），任务没有完成：没有保存任何结果，数据也没有任何改变。数据库恢复后可以重试；如果一再出现，请联系技术人员。",
+    "The database connection failed or the database was unavailable ({name}): the job did not finish, saved nothing and changed "
+    "nothing. Retry once the database is back; if it keeps happening, tell the technicians.",
+)
+
 UNEXPECTED = (
     "任务意外出错（{name}），没有保存任何结果。技术人员可以在日志中查到详情；可以重试。",
     "The job failed unexpectedly ({name}) and saved nothing. The technicians can find the details in the log; you can retry.",
@@ -334,7 +340,10 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
                   f"The job ran longer than the {minutes} minutes allowed and was stopped. You can retry; if it keeps happening, tell the technicians.")
             return "failed"
         log.exception("job %s (%s) failed", job_id, row.kind)
-        _fail(job_id, attempt, UNEXPECTED[0].format(name=type(exc).__name__), UNEXPECTED[1].format(name=type(exc).__name__))
+        # The database going away mid-job (a restart, a failover, a dropped connection): the
+        # rollback above kept nothing of this run, and a retry starts it over from the start.
+        message = DATABASE_FAILED if _database_failure(exc) else UNEXPECTED
+        _fail(job_id, attempt, message[0].format(name=type(exc).__name__), message[1].format(name=type(exc).__name__))
         return "failed"
     finally:
         if beat:
@@ -342,6 +351,13 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     if outcome == "done" and ctx.result is not None and kind.result_ttl is not None:
         schedule_sweep(app, kind.result_ttl)
     return outcome
+
+
+def _database_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database failing (not the job's own mistake)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError
+
+    return isinstance(exc, (OperationalError, InterfaceError)) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _finish(ctx: JobContext, kind) -> str:

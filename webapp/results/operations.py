@@ -47,6 +47,53 @@ def _step(assembly: Assembly, old: str, new: str, **values) -> None:
     db.session.refresh(assembly)
 
 
+def tally_refusal(assembly: Assembly) -> ResultsError | None:
+    """Why the assembly cannot be tallied now, with the times in the estate's zone (None: it can)."""
+    estate = assembly.estate
+    opens, closes = local(assembly.opens_at, estate), local(assembly.closes_at, estate)
+    if assembly.state in ("draft", "notice"):
+        return ResultsError(f"投票尚未开始（{opens} 开始，{closes} 截止）：投票截止并封存后才能计票",
+                            f"voting has not opened yet (it opens {opens} and closes {closes}): the tally comes after the close")
+    if assembly.state == "voting":
+        return ResultsError(f"投票仍在进行，到 {closes} 截止：截止并封存投票日志后才能计票",
+                            f"voting is still open until {closes}: the tally can be computed only after the close, once the ballot log is sealed")
+    if assembly.state != "closed":
+        return ResultsError("这次会议已经计票，不能再次计票", "this assembly has been tallied already")
+    return None
+
+
+def signatures_so_far(assembly: Assembly) -> tuple[int, int]:
+    """(certifications made, signatures the notice's rules require)."""
+    required = assembly.current_notice.document["rules"]["required_signatures"] if assembly.current_notice else 1
+    have = db.session.scalar(select(db.func.count(Certification.id)).where(Certification.assembly_id == assembly.id)) or 0
+    return have, required
+
+
+def publish_refusal(assembly: Assembly) -> ResultsError | None:
+    """Why the result cannot be published now, with how many signatures are still missing."""
+    if assembly.state in ("published", "archived"):
+        return ResultsError("结果已经公示", "the result has been published already")
+    if assembly.state == "tallied":
+        have, required = signatures_so_far(assembly)
+        missing = required - have
+        if missing <= 0:
+            return ResultsError(f"已有 {have} / {required} 个核证签名，但会议没有标记为已核证：请告知平台管理员",
+                                f"{have} of {required} signatures are in, yet the assembly is not marked certified: tell the platform administrator")
+        return ResultsError(f"结果尚未获得足够的监督员核证（{have} / {required}）：还需要 {missing} 位监督员签名，才能公示",
+                            f"the result is not certified yet ({have} of {required} signatures): {missing} more supervisor "
+                            f"signature{'s' if missing != 1 else ''} needed before it can be published")
+    if assembly.state != "certified":
+        return ResultsError("尚未计票：计票并经监督员核证后才能公示", "there is no tally yet: it is published after the tally and its certification")
+    from webapp.results.views import verified_result
+
+    result = verified_result(assembly)
+    if not result.certified:
+        problems = result.problems or [("有效的监督员签名不足", "not enough valid supervisor signatures")]
+        return ResultsError("结果与其签名不符，不能公示：" + "；".join(zh for zh, _ in problems),
+                            "the result does not match its signatures and cannot be published: " + "; ".join(en for _, en in problems))
+    return None
+
+
 def tally_input(assembly: Assembly) -> dict:
     """The tally engine's input from the sealed log and the frozen roll alone."""
     notice = assembly.current_notice.document
@@ -62,8 +109,9 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
     from webapp.core.serverkey import signer
 
     _role(actor, assembly.estate_id, "organiser", "只有组织者可以开始计票", "only an organiser starts the tally")
-    if assembly.state != "closed":
-        raise ResultsError("只有投票已截止并封存的会议才能计票", "only an assembly whose voting has closed and been sealed can be tallied")
+    refusal = tally_refusal(assembly)
+    if refusal is not None:
+        raise refusal
     final = ballot_log.latest_head(assembly.id)
     if final is None or not final.final:
         raise ResultsError("投票日志尚未封存", "the ballot log is not sealed yet")
@@ -117,11 +165,68 @@ def voted_as_owner(assembly: Assembly, staff) -> bool:
     return bool(members & voted_members(assembly.id))
 
 
-def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted: bool, now: datetime | None = None) -> Certification:
-    """A supervisor's certification, signed in their own browser; the server never signs for them."""
+PAYLOAD_FIELDS = {
+    "type": ("文件类型", "document type"), "v": ("格式版本", "format version"), "assembly": ("会议", "assembly"),
+    "notice": ("公告", "notice"), "roll_root": ("选民名册", "electoral roll"), "log_size": ("投票日志的大小", "ballot log size"),
+    "log_root": ("投票日志的根", "ballot log root"), "tally_sha256": ("计票结果", "tally"),
+}
+
+
+def _claimed(signed_payload) -> dict | None:
+    """The payload the supervisor's browser says it signed (JSON text or an object), if any."""
+    if isinstance(signed_payload, str):
+        try:
+            signed_payload = json.loads(signed_payload)
+        except ValueError:
+            return None
+    return signed_payload if isinstance(signed_payload, dict) else None
+
+
+def _signature_refusal(expected: dict, signed_payload, jwk: dict, sig: str) -> ResultsError:
+    """Why a signature does not verify over this tally's payload: when the browser sent what it
+    signed and the signature does verify over that, name what differs; otherwise a plain refusal."""
+    claimed = _claimed(signed_payload)
+    if claimed is not None and claimed != expected:
+        try:
+            verify(jwk, canonical_json(claimed), sig)
+        except (CryptoError, ValueError, TypeError):
+            claimed = None
+    if claimed is None or claimed == expected:
+        return ResultsError("签名无效：它不是用这个密钥对本次计票结果所作的签名（伪造、被改动过，或者属于别的文件）",
+                            "the signature does not verify over this tally's certification payload with that key: "
+                            "it is forged, was changed, or belongs to another document")
+    if claimed.get("assembly") != expected["assembly"]:
+        other = str(claimed.get("assembly"))[:120]
+        return ResultsError(f"这个签名核证的是另一次会议（{other}），不是本次会议（{expected['assembly']}）",
+                            f"this signature certifies another assembly ({other}), not this one ({expected['assembly']})")
+    if claimed.get("tally_sha256") != expected["tally_sha256"]:
+        theirs, ours = str(claimed.get("tally_sha256"))[:16], expected["tally_sha256"][:16]
+        return ResultsError(f"您签署的计票结果（摘要 {theirs}…）不是服务器的计票结果（摘要 {ours}…）：您核验的数据包与服务器的计票不一致。"
+                            "请不要核证，并告知其他监督员和平台管理员",
+                            f"the tally you signed (digest {theirs}…) is not the server's tally (digest {ours}…): the bundle you checked "
+                            "does not match the server's tally. Do not certify; tell the other supervisors and the platform administrator")
+    differ = [PAYLOAD_FIELDS.get(k, ("其他字段", "other fields")) for k in sorted(set(claimed) | set(expected)) if claimed.get(k) != expected.get(k)]
+    differ = list(dict.fromkeys(differ))
+    return ResultsError("您签署的核证内容与本次计票不一致：" + "、".join(zh for zh, _ in differ) + "不同",
+                        "what you signed is not this tally's certification payload: the " + ", ".join(en for _, en in differ) + " differ")
+
+
+def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted: bool, signed_payload=None,
+            now: datetime | None = None) -> Certification:
+    """A supervisor's certification, signed in their own browser; the server never signs for them.
+
+    ``signed_payload`` is what the browser says it signed: never trusted, only used to say why a
+    signature that does not verify over the server's payload was refused."""
+    from sqlalchemy.exc import IntegrityError
+
     from webapp.owners.models import DeviceKey
+    from webapp.results.views import tally_problems
 
     _role(actor, assembly.estate_id, "supervisor", "只有本小区的监督员可以核证计票结果", "only a supervisor of this estate can certify the tally")
+    # One certification of an assembly at a time: two supervisors signing at the same moment must
+    # not each count only their own signature and leave a fully signed tally short of certified.
+    db.session.execute(select(Assembly.id).where(Assembly.id == assembly.id).with_for_update())
+    db.session.refresh(assembly)
     if assembly.state != "tallied":
         raise ResultsError("只有已计票、尚未核证完毕的会议可以核证", "only a tallied assembly awaiting certification can be certified")
     if not assembly.estate.voters_may_certify:
@@ -134,22 +239,30 @@ def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted
         raise ResultsError("这不是您已登记的有效签名密钥", "that is not an active signing key of yours")
     if db.session.scalar(select(Certification.id).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == actor.id)):
         raise ResultsError("您已经核证过", "you have already certified")
+    # The server's own record must still be what it computed and signed: a tally changed since
+    # (even by one number) is never certified, whatever a supervisor's tool signed.
+    problems = tally_problems(assembly, tally_of(assembly))
+    if problems:
+        raise ResultsError("不能核证：" + "；".join(zh for zh, _ in problems) + "。请告知平台管理员",
+                           "cannot certify: " + "; ".join(en for _, en in problems) + ". Tell the platform administrator")
     signed = payload(assembly)
     try:
         verify(key.jwk, canonical_json(signed), sig)
-    except (CryptoError, ValueError) as exc:
-        raise ResultsError("签名无效：它不是对本次计票结果的签名", f"the signature does not verify over this tally's certification payload: {exc}") from exc
+    except (CryptoError, ValueError, TypeError):
+        raise _signature_refusal(signed, signed_payload, key.jwk, sig) from None
     now = now or utcnow()
     certification = Certification(assembly_id=assembly.id, staff_user_id=actor.id, kid=kid, jwk=key.jwk, sig=sig, payload=signed,
                                   declared_not_voted=declared_not_voted, signed_at=now)
-    db.session.add(certification)
-    db.session.flush()
-    count = db.session.scalar(select(db.func.count(Certification.id)).where(Certification.assembly_id == assembly.id))
-    required = assembly.current_notice.document["rules"]["required_signatures"]
-    record("tally.certify", actor=actor, estate_id=assembly.estate_id, obj=assembly, kid=kid, signatures=count, required=required)
-    if count >= required:
+    try:
+        with db.session.begin_nested():  # the same certification posted twice at once: one row
+            db.session.add(certification)
+    except IntegrityError:
+        raise ResultsError("您已经核证过", "you have already certified") from None
+    have, required = signatures_so_far(assembly)
+    record("tally.certify", actor=actor, estate_id=assembly.estate_id, obj=assembly, kid=kid, signatures=have, required=required)
+    if have >= required:
         _step(assembly, "tallied", "certified", certified_at=now)
-        record("assembly.certified", actor="system", estate_id=assembly.estate_id, obj=assembly, signatures=count)
+        record("assembly.certified", actor="system", estate_id=assembly.estate_id, obj=assembly, signatures=have)
     return certification
 
 
@@ -159,10 +272,9 @@ def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
     from webapp.results.bundle import build_bundle, bundle_bytes
 
     _role(actor, assembly.estate_id, "organiser", "只有组织者可以公示结果", "only an organiser publishes the result")
-    if assembly.state != "certified":
-        required = assembly.current_notice.document["rules"]["required_signatures"] if assembly.current_notice else 1
-        have = db.session.scalar(select(db.func.count(Certification.id)).where(Certification.assembly_id == assembly.id)) or 0
-        raise ResultsError(f"结果尚未获得足够的监督员核证（{have} / {required}）", f"the result is not certified yet ({have} of {required} signatures)")
+    refusal = publish_refusal(assembly)
+    if refusal is not None:
+        raise refusal
     now = now or utcnow()
     tally_record = tally_of(assembly)
     data = bundle_bytes(build_bundle(assembly))
@@ -174,12 +286,18 @@ def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
     return tally_record.bundle_sha256
 
 
+NOT_AN_OWNER = ("只有本小区已登记的业主可以提出异议", "only registered owners of this estate can object")
+
+
 def file_objection(assembly: Assembly, registration, *, text: str, now: datetime | None = None) -> Objection:
     now = now or utcnow()
-    if assembly.state != "published" or assembly.results_until is None or now >= assembly.results_until:
-        raise ResultsError("只能在结果公示期内提出异议", "objections can be filed only while the result is on public display")
     if registration is None or registration.estate_id != assembly.estate_id or registration.state != "approved" or (registration.holder_id is None and registration.member_ref != "developer"):
-        raise ResultsError("只有本小区已登记的业主可以提出异议", "only registered owners of this estate can object")
+        raise ResultsError(*NOT_AN_OWNER)
+    if assembly.state in ("published", "archived") and assembly.results_until is not None and now >= assembly.results_until:
+        until = local(assembly.results_until, assembly.estate)
+        raise ResultsError(f"公示期已于 {until} 结束，不能再提出异议", f"the publication period ended {until}: objections are no longer taken")
+    if assembly.state != "published" or assembly.results_until is None:
+        raise ResultsError("结果尚未公示：只能在结果公示期内提出异议", "the result is not published yet: objections can be filed only while it is on public display")
     text = (text or "").strip()
     if not text:
         raise ResultsError("请写明异议的内容", "write what you object to")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from webapp.assemblies.routes import load, public_estate
 from webapp.assemblies.views import verified
 from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate, is_owner, owner_required
+from webapp.core.access import estate_view, in_estate, is_owner
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
@@ -51,10 +51,8 @@ def step(estate: Estate, assembly_id: int, step: str):
         from webapp.jobs.operations import start_job
         from webapp.jobs.runner import runner_mode, submit
 
-        needed = {"tally": "closed", "publish": "certified"}[step]
-        if assembly.state != needed:
-            error = ops.ResultsError("只有投票已截止并封存的会议才能计票", "only an assembly whose voting has closed and been sealed can be tallied") \
-                if step == "tally" else ops.ResultsError("结果尚未获得足够的监督员核证", "the result is not certified yet")
+        error = ops.tally_refusal(assembly) if step == "tally" else ops.publish_refusal(assembly)
+        if error is not None:
             from webapp.core.i18n import pick
 
             flash(pick(error), "error")
@@ -68,8 +66,14 @@ def step(estate: Estate, assembly_id: int, step: str):
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
+# Separation of duties (SPEC 1): said to an organiser who opens the certification.
+ORGANISERS_NEVER_CERTIFY = {Role.organiser: ("组织者不能核证计票结果：计票结果由监督员各自独立核证（职责分离）",
+                                             "an organiser can never certify a tally: supervisors certify it, each on their own "
+                                             "(separation of duties)")}
+
+
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/certify")
-@estate_view(Role.supervisor, admin=False)
+@estate_view(Role.supervisor, admin=False, refuse=ORGANISERS_NEVER_CERTIFY)
 def certify_page(estate: Estate, assembly_id: int):
     from webapp.owners.models import DeviceKey
 
@@ -96,7 +100,7 @@ def staff_bundle(estate: Estate, assembly_id: int):
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/certifications")
-@estate_view(Role.supervisor, admin=False)
+@estate_view(Role.supervisor, admin=False, refuse=ORGANISERS_NEVER_CERTIFY)
 @limiter.limit("20/minute")
 def certify(estate: Estate, assembly_id: int):
     assembly = load(estate, assembly_id)
@@ -104,7 +108,8 @@ def certify(estate: Estate, assembly_id: int):
     if not isinstance(data, dict) or not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
         return json_error(ops.ResultsError("请求格式不正确", "malformed request"))
     try:
-        ops.certify(assembly, actor=current_user, kid=data["kid"], sig=data["sig"], declared_not_voted=data.get("declared_not_voted") is True)
+        ops.certify(assembly, actor=current_user, kid=data["kid"], sig=data["sig"], declared_not_voted=data.get("declared_not_voted") is True,
+                    signed_payload=data.get("payload"))
     except ops.ResultsError as exc:
         db.session.rollback()
         return json_error(exc)
@@ -145,12 +150,23 @@ def public(slug: str, assembly_id: int):
 
 
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
-@owner_required
 @limiter.limit("5/hour")
 def object_(slug: str, assembly_id: int):
+    from webapp.core.access import is_staff
+    from webapp.core.i18n import pick
+
     estate, assembly = _published(slug, assembly_id)
-    if current_user.estate_id != estate.id or not PageForm().validate_on_submit():
-        abort(404)
+    back = url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections"
+    if not is_owner():
+        # Said plainly, never a silent bounce: staff accounts cannot object, others sign in first.
+        if is_staff():
+            flash(pick(ops.ResultsError(ops.NOT_AN_OWNER[0] + "：工作人员的账号不能提出异议",
+                                        ops.NOT_AN_OWNER[1] + ": a staff account cannot file one")), "error")
+            return redirect(back)
+        flash(pick(ops.ResultsError("请先在手机上登录业主账号，再提出异议", "sign in on your phone as a registered owner first, then file the objection")), "error")
+        return redirect(url_for("owners.signin"))
+    if not PageForm().validate_on_submit():
+        abort(400)
 
     def file_it():
         objection = ops.file_objection(assembly, current_user, text=request.form.get("text", ""))
@@ -162,7 +178,7 @@ def object_(slug: str, assembly_id: int):
         return objection
 
     run_operation(file_it, _("Your objection is filed. The supervisors will answer it in writing on this page."))
-    return redirect(url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections")
+    return redirect(back)
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/bundle.json")
@@ -186,6 +202,9 @@ def announcement(slug: str, assembly_id: int):
     from webapp.results.pdf import render_announcement
 
     estate, assembly = _published(slug, assembly_id)
+    if assembly.state not in ("published", "archived"):
+        flash(_("The results announcement is published together with the certified result."), "error")
+        abort(404)
     result = verified_result(assembly)
     if not result.intact:
         abort(409)

@@ -32,9 +32,27 @@ class VerifiedResult:
         return self.intact and len(self.certifiers) >= self.required
 
 
+def tally_problems(assembly, record) -> list[tuple[str, str]]:
+    """What is wrong with the stored tally itself (zh, en): its document no longer hashes to its
+    digest, or the server's signed statement of it does not verify (nothing, if it is intact)."""
+    from webapp.core.serverkey import signer
+
+    problems = []
+    digest = tally_digest(record.document)
+    if digest != record.sha256:
+        problems.append(("计票结果与其摘要不符：内容被改动过", "the tally does not match its digest: it was changed"))
+    try:
+        verify_object(record.statement, signer().jwk)
+        statement_ok = record.statement.get("tally_sha256") == digest and record.statement.get("notice") == assembly.current_notice.sha256
+    except (CryptoError, ValueError):
+        statement_ok = False
+    if not statement_ok:
+        problems.append(("服务器对计票结果的签名无效", "the server's signed statement of the tally does not verify"))
+    return problems
+
+
 def verified_result(assembly) -> VerifiedResult:
     from webapp.auth.models import StaffUser
-    from webapp.core.serverkey import signer
     from webapp.rolls.verification import supervisor_keys
 
     record = tally_of(assembly)
@@ -45,15 +63,7 @@ def verified_result(assembly) -> VerifiedResult:
     bad = result.problems.append
     digest = tally_digest(record.document)
     result.sha256 = digest
-    if digest != record.sha256:
-        bad(("计票结果与其摘要不符：内容被改动过", "the tally does not match its digest: it was changed"))
-    try:
-        verify_object(record.statement, signer().jwk)
-        statement_ok = record.statement.get("tally_sha256") == digest and record.statement.get("notice") == assembly.current_notice.sha256
-    except (CryptoError, ValueError):
-        statement_ok = False
-    if not statement_ok:
-        bad(("服务器对计票结果的签名无效", "the server's signed statement of the tally does not verify"))
+    result.problems.extend(tally_problems(assembly, record))
     trusted = supervisor_keys(assembly.estate_id)
     message = canonical_json({**payload(assembly), "tally_sha256": digest})
     for c in db.session.scalars(select(Certification).where(Certification.assembly_id == assembly.id).order_by(Certification.signed_at)):

@@ -181,7 +181,9 @@
       if (declare && !declare.checked) { say(box, button.getAttribute("data-msg-declare"), "error"); return; }
       signAndSubmit(button, box, function (record) {
         return OwnersVote.sign(record, payload).then(function (sig) {
-          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, declared_not_voted: declare ? declare.checked : false });
+          // What was signed goes along, so that a refusal can say what differs from the server's.
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig, payload: payload,
+            declared_not_voted: declare ? declare.checked : false });
         });
       });
     });
