@@ -22,12 +22,15 @@ class AssemblyError(UserError):
     pass
 
 
+ORGANISERS_ONLY = ("只有本小区的组织者可以编辑会议和议程", "only an organiser of this estate can edit assemblies and agendas")
+
+
 def require_organiser(actor, estate_id: int) -> None:
     from webapp.auth.models import Role
 
     role = actor.role_in(estate_id) if hasattr(actor, "role_in") else None
     if role is not Role.organiser:
-        raise AssemblyError("只有本小区的组织者可以编辑会议和议程", "only an organiser of this estate can edit assemblies and agendas")
+        raise AssemblyError(*ORGANISERS_ONLY)
 
 
 def require_editable(assembly: Assembly) -> None:
