@@ -183,21 +183,35 @@ def parse_fee(text: str) -> int:
     return fen
 
 
+def same_firm_name(a: str, b: str) -> bool:
+    """Two names of one firm as people type them: full- or half-width, spacing and case aside."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+    return key(a) == key(b)
+
+
 def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan: str | None) -> Bidder:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
     if item.form != "selection":
         raise AssemblyError("只有选聘事项有参选企业", "only a selection has bidders")
-    name = (name or "").strip()
+    name = " ".join((name or "").split())
     if not name:
         raise AssemblyError("请填写企业名称", "give the firm's name")
     code = normalize_id(uscc or "")
     if not is_uscc(code):
         raise AssemblyError(f"统一社会信用代码“{uscc}”无效（18 位，校验位须符合 GB 32100）",
                             f"unified social credit code '{uscc}' is not valid (18 characters with the GB 32100 check character)")
-    if any(b.uscc == code for b in item.bidders):
-        raise AssemblyError("这家企业已经在参选名单中", "this firm is already a bidder")
+    for other in item.bidders:
+        if other.uscc == code:
+            raise AssemblyError(f"统一社会信用代码 {code} 已属于参选企业“{other.name}”",
+                                f"credit code {code} already belongs to the bidder '{other.name}'")
+        if same_firm_name(other.name, name):
+            raise AssemblyError(f"参选名单中已有同名企业“{other.name}”", f"a firm of the same name is already a bidder: '{other.name}'")
     bidder = Bidder(item_id=item.id, name=name[:200], uscc=code, fee_centi=parse_fee(fee), plan=(plan or "").strip() or None)
     item.bidders.append(bidder)
     touch(assembly)
