@@ -134,6 +134,11 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
     problems = []
     if assembly.notice_dirty:
         problems.append(("公告发布后有改动但未发布新版本：须发布新版本并重新公告", "the notice was changed after publication: a new version must be published"))
+    from webapp.candidates.operations import shortfall
+
+    for item in assembly.items:
+        if item.form == "election" and (missing := shortfall(item)):
+            problems.append(missing)
     if assembly.roll is None:
         problems.append(("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly"))
     else:
