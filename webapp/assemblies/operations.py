@@ -72,6 +72,11 @@ def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime,
     return assembly
 
 
+# What of an assembly's own fields its notice shows: a change to one of them needs a new version
+# (the description, the nomination deadline and the results' period are not on the notice).
+NOTICE_FIELDS = {"title", "kind", "opens_at", "closes_at", "replace_allowed"}
+
+
 def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime,
                     replace_allowed: bool, publication_days: int, nomination_deadline: datetime | None, description: str | None,
                     now: datetime | None = None) -> dict:
@@ -91,7 +96,8 @@ def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_a
     for key, (_old, value) in changed.items():
         setattr(assembly, key, value)
     if changed:
-        touch(assembly)
+        if NOTICE_FIELDS & set(changed):
+            touch(assembly)
         db.session.flush()
         record("assembly.edit", actor=actor, estate_id=assembly.estate_id, obj=assembly,
                changes={k: {"from": str(a), "to": str(b)} for k, (a, b) in changed.items()})
