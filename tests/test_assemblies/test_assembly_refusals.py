@@ -160,6 +160,24 @@ def test_a_field_the_assembly_cannot_hold_is_refused_with_its_reason_in_chinese(
     assert all(not p.isascii() for p in problems), problems  # no untranslated English
 
 
+def test_a_time_beyond_what_the_calendar_can_hold_is_refused_not_a_server_error(organiser):
+    s = organiser
+    with nothing_written(s.db):
+        response = s.post(f"/e/{s.estate.slug}/assemblies", {"a-title": "公元元年的大会", "a-kind": "regular", "a-opens_at": "0001-01-01T00:00",
+                                                             "a-closes_at": "0001-01-08T00:00", "a-publication_days": "7"})
+    assert response.status_code == 200
+    assert errors(response) == ["时间 0001-01-01 00:00 超出了日历的范围，请检查年份"]
+
+
+def test_an_unknown_kind_of_assembly_is_refused(organiser):
+    s = organiser
+    opens = s.now + timedelta(days=20)
+    with nothing_written(s.db):
+        response = create(s, opens, opens + timedelta(days=7), **{"a-kind": "annual"})
+    problems = errors(response)
+    assert problems and all(not p.isascii() for p in problems), problems
+
+
 def test_an_edit_that_breaks_the_window_leaves_the_assembly_as_it_was(draft):
     s = draft
     a = current(s)
@@ -390,6 +408,15 @@ def test_an_empty_file_is_refused(item):
     with nothing_written(s.db):
         response = upload(s, s.item_id, b"", "空白.pdf")
     assert errors(response) == ["文件是空的"]
+
+
+def test_a_file_beyond_what_a_request_may_carry_is_refused_before_it_is_read(item):
+    s = item
+    data = PDF + b"0" * (20 * 1024 * 1024)
+    with nothing_written(s.db):
+        response = upload(s, s.item_id, data, "扫描件.pdf")
+    assert response.status_code == 413 and "文件太大" in text_of(response)
+    assert not stored(s, data)
 
 
 def test_attachment_refusals_are_in_english_after_the_language_switch(item):
@@ -675,29 +702,3 @@ def test_an_edit_the_notice_does_not_show_needs_no_new_version(draft):
     assert errors(response) == [], errors(response)
     assert current(s).description == "内部说明：请物业协助张贴" and not current(s).notice_dirty
 
-
-def test_a_time_beyond_what_the_calendar_can_hold_is_refused_not_a_server_error(organiser):
-    s = organiser
-    with nothing_written(s.db):
-        response = s.post(f"/e/{s.estate.slug}/assemblies", {"a-title": "公元元年的大会", "a-kind": "regular", "a-opens_at": "0001-01-01T00:00",
-                                                             "a-closes_at": "0001-01-08T00:00", "a-publication_days": "7"})
-    assert response.status_code == 200
-    assert errors(response) == ["时间 0001-01-01 00:00 超出了日历的范围，请检查年份"]
-
-
-def test_an_unknown_kind_of_assembly_is_refused(organiser):
-    s = organiser
-    opens = s.now + timedelta(days=20)
-    with nothing_written(s.db):
-        response = create(s, opens, opens + timedelta(days=7), **{"a-kind": "annual"})
-    problems = errors(response)
-    assert problems and all(not p.isascii() for p in problems), problems
-
-
-def test_a_file_beyond_what_a_request_may_carry_is_refused_before_it_is_read(item):
-    s = item
-    data = PDF + b"0" * (20 * 1024 * 1024)
-    with nothing_written(s.db):
-        response = upload(s, s.item_id, data, "扫描件.pdf")
-    assert response.status_code == 413 and "文件太大" in text_of(response)
-    assert not stored(s, data)
