@@ -37,7 +37,13 @@ class AssemblyForm(PageForm):
             return None
         from datetime import timezone
 
-        return field_value.replace(tzinfo=zone(estate)).astimezone(timezone.utc)
+        try:
+            return field_value.replace(tzinfo=zone(estate)).astimezone(timezone.utc)
+        except OverflowError:  # the first or last hours of year 1 or 9999: no time the calendar can hold
+            from webapp.core.errors_base import UserError
+
+            typed = f"{field_value.year:04d}-{field_value:%m-%d %H:%M}"
+            raise UserError(f"时间 {typed} 超出了日历的范围，请检查年份", f"the time {typed} is beyond the calendar: check the year") from None
 
 
 class ItemForm(PageForm):

@@ -21,7 +21,7 @@ from webapp.assemblies.notice import build_payload, changes
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
-from webapp.core.timefmt import local
+from webapp.core.timefmt import local, zone_names
 
 
 class LifecycleError(UserError):
@@ -65,10 +65,12 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
     problems += R.window_problems(assembly.opens_at, assembly.closes_at, now)
     first = R.first_allowed_opening(now, estate.notice_period_days)
     if assembly.opens_at < first:
+        zone_zh, zone_en = zone_names(estate)
         problems.append((
-            f"公告须在投票开始前至少 {estate.notice_period_days} 天发布：现在发布，最早可于 {local(first, estate)} 开始投票，请推迟投票开始时间",
+            f"公告须在投票开始前至少 {estate.notice_period_days} 天发布：现在发布，最早可于 {local(first, estate)}（{zone_zh}）开始投票，"
+            "请推迟投票开始时间",
             f"the notice must be out {estate.notice_period_days} days before voting opens: published now, voting may open "
-            f"at {local(first, estate)} at the earliest; move the opening",
+            f"at {local(first, estate)} ({zone_en}) at the earliest; move the opening",
         ))
     from webapp.candidates.operations import approved_ids, list_problems
 
@@ -105,7 +107,7 @@ def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = 
     previous = assembly.current_notice
     notice = NoticeVersion(
         assembly_id=assembly.id, version=version, published_at=now, published_by_id=getattr(actor, "id", None),
-        document=document, sha256=notice_digest(document), changes=changes(previous.document if previous else None, document),
+        document=document, sha256=notice_digest(document), changes=changes(previous.document if previous else None, document, estate),
     )
     assembly.notices.append(notice)
     assembly.notice_version = version
@@ -134,6 +136,11 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
     problems = []
     if assembly.notice_dirty:
         problems.append(("公告发布后有改动但未发布新版本：须发布新版本并重新公告", "the notice was changed after publication: a new version must be published"))
+    from webapp.candidates.operations import shortfall
+
+    for item in assembly.items:
+        if item.form == "election" and (missing := shortfall(item)):
+            problems.append(missing)
     if assembly.roll is None:
         problems.append(("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly"))
     else:

@@ -102,8 +102,9 @@ def _by_id(items: list[dict]) -> dict[str, dict]:
     return {item["id"]: item for item in items}
 
 
-def changes(before: dict | None, after: dict) -> list[dict]:
-    """What a new notice version changed from the one before, in both languages."""
+def changes(before: dict | None, after: dict, tz: object = None) -> list[dict]:
+    """What a new notice version changed from the one before, in both languages (times in the
+    zone ``tz``: the estate's)."""
     if before is None:
         return []
     out: list[dict] = []
@@ -112,7 +113,14 @@ def changes(before: dict | None, after: dict) -> list[dict]:
         out.append({"zh": zh, "en": en})
 
     if (before["opens"], before["closes"]) != (after["opens"], after["closes"]):
-        note("投票时间改变", "the voting window changed")
+        from datetime import timezone
+
+        from webapp.core.timefmt import local
+
+        def span(doc: dict) -> str:
+            return " – ".join(local(datetime.fromtimestamp(doc[key] / 1000, timezone.utc), tz) for key in ("opens", "closes"))
+
+        note(f"投票时间由 {span(before)} 改为 {span(after)}", f"the voting window changed from {span(before)} to {span(after)}")
     for name, zh in (("title", "会议名称"), ("kind", "会议类型"), ("replace_allowed", "是否允许改票")):
         if before.get(name) != after.get(name):
             note(f"{zh}改变", f"the {name.replace('_', ' ')} changed")

@@ -22,12 +22,15 @@ class AssemblyError(UserError):
     pass
 
 
+ORGANISERS_ONLY = ("只有本小区的组织者可以编辑会议和议程", "only an organiser of this estate can edit assemblies and agendas")
+
+
 def require_organiser(actor, estate_id: int) -> None:
     from webapp.auth.models import Role
 
     role = actor.role_in(estate_id) if hasattr(actor, "role_in") else None
     if role is not Role.organiser:
-        raise AssemblyError("只有本小区的组织者可以编辑会议和议程", "only an organiser of this estate can edit assemblies and agendas")
+        raise AssemblyError(*ORGANISERS_ONLY)
 
 
 def require_editable(assembly: Assembly) -> None:
@@ -69,6 +72,11 @@ def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime,
     return assembly
 
 
+# What of an assembly's own fields its notice shows: a change to one of them needs a new version
+# (the description, the nomination deadline and the results' period are not on the notice).
+NOTICE_FIELDS = {"title", "kind", "opens_at", "closes_at", "replace_allowed"}
+
+
 def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime,
                     replace_allowed: bool, publication_days: int, nomination_deadline: datetime | None, description: str | None,
                     now: datetime | None = None) -> dict:
@@ -88,7 +96,8 @@ def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_a
     for key, (_old, value) in changed.items():
         setattr(assembly, key, value)
     if changed:
-        touch(assembly)
+        if NOTICE_FIELDS & set(changed):
+            touch(assembly)
         db.session.flush()
         record("assembly.edit", actor=actor, estate_id=assembly.estate_id, obj=assembly,
                changes={k: {"from": str(a), "to": str(b)} for k, (a, b) in changed.items()})
@@ -180,21 +189,35 @@ def parse_fee(text: str) -> int:
     return fen
 
 
+def same_firm_name(a: str, b: str) -> bool:
+    """Two names of one firm as people type them: full- or half-width, spacing and case aside."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+    return key(a) == key(b)
+
+
 def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan: str | None) -> Bidder:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
     if item.form != "selection":
         raise AssemblyError("只有选聘事项有参选企业", "only a selection has bidders")
-    name = (name or "").strip()
+    name = " ".join((name or "").split())
     if not name:
         raise AssemblyError("请填写企业名称", "give the firm's name")
     code = normalize_id(uscc or "")
     if not is_uscc(code):
         raise AssemblyError(f"统一社会信用代码“{uscc}”无效（18 位，校验位须符合 GB 32100）",
                             f"unified social credit code '{uscc}' is not valid (18 characters with the GB 32100 check character)")
-    if any(b.uscc == code for b in item.bidders):
-        raise AssemblyError("这家企业已经在参选名单中", "this firm is already a bidder")
+    for other in item.bidders:
+        if other.uscc == code:
+            raise AssemblyError(f"统一社会信用代码 {code} 已属于参选企业“{other.name}”",
+                                f"credit code {code} already belongs to the bidder '{other.name}'")
+        if same_firm_name(other.name, name):
+            raise AssemblyError(f"参选名单中已有同名企业“{other.name}”", f"a firm of the same name is already a bidder: '{other.name}'")
     bidder = Bidder(item_id=item.id, name=name[:200], uscc=code, fee_centi=parse_fee(fee), plan=(plan or "").strip() or None)
     item.bidders.append(bidder)
     touch(assembly)

@@ -15,6 +15,7 @@ from webapp.assemblies.views import category_name, estate_assemblies, public_ass
 from webapp.auth.models import Role
 from webapp.core.access import estate_view, in_estate
 from webapp.core.db import db
+from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.views import run_operation
@@ -54,15 +55,21 @@ def _is_organiser(estate: Estate) -> bool:
     return current_user.role_in(estate.id) is Role.organiser
 
 
+def _organisers_only(estate: Estate) -> None:
+    """Supervisors and platform admins read these pages; a change from them is refused, saying why."""
+    if not _is_organiser(estate):
+        forbid(*ops.ORGANISERS_ONLY)
+
+
 @bp.route("/e/<slug>/assemblies", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def index(estate: Estate):
     form = AssemblyForm(prefix="a")
     if request.method == "GET":
         form.publication_days.data = estate.results_publication_days
+    if request.method == "POST":
+        _organisers_only(estate)
     if form.submit_ok():
-        if not _is_organiser(estate):
-            abort(403)
         done, assembly = run_operation(lambda: ops.create_assembly(
             estate, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
             opens_at=form.in_utc(form.opens_at.data, estate), closes_at=form.in_utc(form.closes_at.data, estate),
@@ -82,6 +89,8 @@ def detail(estate: Estate, assembly_id: int):
     form = AssemblyForm(prefix="a", obj=None)
     item_form = ItemForm(prefix="i")
     item_form.category.choices = category_choices(is_chinese())
+    if request.method == "POST":
+        _organisers_only(estate)
     if request.method == "GET":
         from webapp.core.timefmt import zone
 
@@ -92,8 +101,6 @@ def detail(estate: Estate, assembly_id: int):
         if assembly.nomination_deadline:
             form.nomination_deadline.data = assembly.nomination_deadline.astimezone(tz).replace(tzinfo=None)
         form.replace_allowed.data, form.publication_days.data = assembly.replace_allowed, assembly.publication_days
-    elif not _is_organiser(estate):
-        abort(403)
     elif form.submit_ok():
         run_operation(lambda: ops.update_assembly(
             assembly, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
@@ -171,11 +178,11 @@ def item(estate: Estate, assembly_id: int, item_id: int):
     form = ItemForm(prefix="i")
     form.category.choices = category_choices(is_chinese())
     bidder_form = BidderForm(prefix="b")
+    if request.method == "POST":
+        _organisers_only(estate)
     if request.method == "GET":
         form.form.data, form.category.data, form.title.data = agenda_item.form, str(agenda_item.category), agenda_item.title
         form.text.data, form.seats.data, form.by_election.data = agenda_item.text, agenda_item.seats, agenda_item.by_election
-    elif not _is_organiser(estate):
-        abort(403)
     elif form.submit_ok():
         run_operation(lambda: ops.update_item(agenda_item, actor=current_user, category=int(form.category.data), title=form.title.data,
                                               text=form.text.data, seats=form.seats.data, by_election=form.by_election.data), _("Saved."))

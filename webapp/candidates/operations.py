@@ -282,16 +282,32 @@ def list_problems(item: AgendaItem, now: datetime) -> list[tuple[str, str]]:
     estate = item.assembly.estate
     ends = publication_ends(item)
     if ends is None:
-        return [(f"“{item.title}”：候选人名单尚未公示", f"'{item.title}': the candidates' list has not been published")]
+        problems = [(f"“{item.title}”：候选人名单尚未公示", f"'{item.title}': the candidates' list has not been published")]
+        if missing := shortfall(item):
+            problems.append(missing)
+        return problems
     problems = []
     if now < ends:
         problems.append((f"“{item.title}”：候选人名单的公示期（{estate.candidate_publication_days} 天）要到 {local(ends, estate)} 才结束",
                          f"'{item.title}': the candidates' list is on public display until {local(ends, estate)} "
                          f"({estate.candidate_publication_days} days)"))
-    if len(item.candidates_published or []) < (item.seats or 0):
-        problems.append((f"“{item.title}”：审查通过的候选人（{len(item.candidates_published or [])} 名）少于席位数（{item.seats}）",
-                         f"'{item.title}': fewer approved candidates ({len(item.candidates_published or [])}) than seats ({item.seats})"))
+    if missing := shortfall(item):
+        problems.append(missing)
     return problems
+
+
+def shortfall(item: AgendaItem) -> tuple[str, str] | None:
+    """An election with fewer approved candidates than seats (on its list, once published): which
+    one, and how many candidates it lacks; None if it has enough."""
+    approved_now = approved_ids(item)
+    if item.candidates_published is not None:
+        approved_now = sorted(set(item.candidates_published) & set(approved_now))
+    seats = item.seats or 0
+    if len(approved_now) >= seats:
+        return None
+    missing = seats - len(approved_now)
+    return (f"“{item.title}”：应选 {seats} 名，审查通过的候选人只有 {len(approved_now)} 名，还差 {missing} 名",
+            f"'{item.title}': {seats} seat(s) to fill but only {len(approved_now)} approved candidate(s): {missing} more needed")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from webapp.auth.models import Role, StaffUser
 from webapp.core.db import db
+from webapp.core.errors import forbid
 from webapp.core.extensions import login_manager
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
@@ -72,6 +73,21 @@ def admin_required(view):
     return wrapper
 
 
+# How a page names the staff roles: (one in Chinese, several in English, one in English).
+ROLE_NAMES = {Role.organiser: ("组织者", "organisers", "an organiser"), Role.supervisor: ("监督员", "supervisors", "a supervisor")}
+
+
+def not_for_role(role: Role, roles: tuple[Role, ...]) -> tuple[str, str]:
+    """Why a member of the estate's staff may not use a page, in both languages."""
+    if roles:
+        zh = "、".join(ROLE_NAMES[r][0] for r in roles)
+        en = " and ".join(ROLE_NAMES[r][1] for r in roles)
+        return (f"这个页面只供本小区的{zh}使用；您在本小区是{ROLE_NAMES[role][0]}",
+                f"this page is for the estate's {en} only; you are {ROLE_NAMES[role][2]} of this estate")
+    return (f"这个页面只供平台管理员使用；您在本小区是{ROLE_NAMES[role][0]}",
+            f"this page is for platform administrators only; you are {ROLE_NAMES[role][2]} of this estate")
+
+
 def estate_view(*roles: Role, admin: bool = True, refuse: dict[Role, tuple[str, str]] | None = None):
     """Load ``slug`` into ``g.estate`` (and the view's ``estate`` argument) for staff holding
     one of ``roles`` in it, or for platform admins when ``admin`` is true.  ``refuse`` gives
@@ -93,11 +109,9 @@ def estate_view(*roles: Role, admin: bool = True, refuse: dict[Role, tuple[str, 
             if not allowed:
                 # Staff of this estate know it exists: tell them the page is not for their role
                 # (with the way forward on the 403 page); others learn nothing about the estate.
-                if role is not None and refuse and role in refuse:
-                    from webapp.core.errors import Refused
-
-                    raise Refused(*refuse[role])
-                abort(403 if role is not None else 404)
+                if role is None:
+                    abort(404)
+                forbid(*(refuse[role] if refuse and role in refuse else not_for_role(role, roles)))
             g.estate, g.role = estate, role
             return view(estate, *args, **kwargs)
 

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden
-
-
-class Refused(Forbidden):
-    """A 403 that says why, in both languages (the page and the JSON answer show the reason)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(description=en)
-        self.zh, self.en = zh, en
 
 # What each refusal means and what to do next, in both languages.
 PAGES = {
@@ -23,6 +17,18 @@ PAGES = {
     429: ("操作太频繁，请稍后再试", "Too many attempts: please wait and try again", "为了安全，短时间内的尝试次数有限。", "For safety, the number of attempts in a short time is limited."),
     500: ("系统出错了", "Something went wrong on our side", "您的操作没有被保存。请稍后再试；如果一再出现，请联系平台管理员。", "Nothing was saved. Please try again later; if it keeps happening, tell the platform administrator."),
 }
+
+
+class Refused(Forbidden):
+    """A 403 that says why, in both languages: the error page shows the reason in the reader's."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(description=en)
+        self.zh, self.en = zh, en
+
+
+def forbid(zh: str, en: str) -> NoReturn:
+    raise Refused(zh, en)
 
 
 def _retry_at():
@@ -49,12 +55,16 @@ def install(app: Flask) -> None:
                 db.session.rollback()
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, timezone.utc) if retry else None
-            reason = (error.zh, error.en) if isinstance(error, Refused) else None
-            if request.accept_mimetypes.best == "application/json" or request.is_json:
-                from webapp.core.i18n import is_chinese
+            from webapp.core.i18n import is_chinese, pick
 
-                zh, en = reason or (title_zh, title_en)
-                body = {"error": zh if is_chinese() else en, "error_en": en}
+            reason = pick(error) if isinstance(error, Refused) else None
+            if request.accept_mimetypes.best == "application/json" or request.is_json:
+                # A refusal with a reason answers with the reason itself; ``reason`` repeats it
+                # for clients that show the title separately.
+                if reason:
+                    body = {"error": reason, "error_en": error.en, "reason": reason, "reason_en": error.en}
+                else:
+                    body = {"error": title_zh if is_chinese() else title_en, "error_en": title_en}
                 return jsonify(body), code
             return render_template("error.html", code=code, title_zh=title_zh, title_en=title_en,
                                    next_zh=next_zh, next_en=next_en, retry_at=retry_at, reason=reason), code

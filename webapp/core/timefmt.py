@@ -37,3 +37,9 @@ def zone_label(tz: object = None) -> str:
 
     name = zone(tz).key
     return _("Beijing time") if name in _CHINA else name
+
+
+def zone_names(tz: object = None) -> tuple[str, str]:
+    """The zone's name for a message carrying both languages (zh, en): Beijing time for China's."""
+    name = zone(tz).key
+    return ("北京时间", "Beijing time") if name in _CHINA else (name, name)
