@@ -89,6 +89,24 @@ class Clock:
         self._travel.stop()
 
 
+def wait_for_jobs(live, timeout: float = 120) -> None:
+    """Wait until no background job of the live server is queued or running: a job another test
+    left behind (a failed test does not wait for its job) holds SQLite's only write lock while it
+    stores its result, and these tests write from their own thread too."""
+    import time
+
+    from webapp.core.db import db
+    from webapp.jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with live.app_context():
+            busy = db.session.scalar(select(db.func.count(Job.id)).where(Job.state.in_(("queued", "running"))))
+        if not busy or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+
+
 def reset_limits(live) -> None:
     """Rate limits count per address, and every browser here is 127.0.0.1; a moved clock also
     leaves hits dated in the future.  Each test starts and ends with clean counters."""

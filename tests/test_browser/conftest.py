@@ -90,8 +90,9 @@ def pdftools():
 @pytest.fixture
 def clock(live, monkeypatch):
     """The server's clock, moved forward by the test (tests/test_browser/assembly_world.py)."""
-    from tests.test_browser.assembly_world import Clock, reset_limits
+    from tests.test_browser.assembly_world import Clock, reset_limits, wait_for_jobs
 
+    wait_for_jobs(live)
     reset_limits(live)
     moving = Clock(monkeypatch)
     yield moving

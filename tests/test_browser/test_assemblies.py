@@ -127,6 +127,10 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
 
     zhang.goto(zhang_candidacy)
     assert "尚欠缴物业服务费三个月" in zhang.inner_text("main")  # the candidate reads the reason
+    supervisor.click("a:text('公示名单')")
+    assert supervisor.url.endswith(f"/p/{world.slug}/a/{assembly_id}/candidates")
+    listed = supervisor.inner_text("main")
+    assert "李四" in listed and "管好维修资金" in listed and "张三" not in listed
 
     # -- the notice cannot be out yet: the list is on display, and voting opens too soon ---------
     organiser.goto(assembly_url)

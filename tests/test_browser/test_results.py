@@ -5,17 +5,20 @@ browser made), publication, an objection and its answer, the archive; the public
 and an owner proving that the ballot is in the final tree head."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
 
+from crypto.verify import verify_bundle
 from tests.test_browser.assembly_world import (
     BIDDERS,
     TITLES,
     announce,
     closing,
     opening,
+    pdf_text,
     phone_outside_the_browser,
     relogin,
     signin_owner,
@@ -41,7 +44,7 @@ def vote(page, base: str, marks: dict[str, list[str]]) -> str:
     return page.inner_text("p.code")
 
 
-def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_is_in_the_final_tree_head(browser, assembly_world, clock, shots):
+def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_is_in_the_final_tree_head(browser, assembly_world, clock, pdftools, shots, tmp_path):
     world, base = assembly_world, assembly_world.base
     world.set_rules(roll_signatures_required=2, tally_signatures_required=2)
     assembly_id = announce(world, clock)
@@ -76,6 +79,10 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     clock.at(opening(world, assembly_id) + timedelta(hours=1))
     code = vote(zhang, base, {TITLES["statute"]: ["同意"], TITLES["election"]: ["陈静", "刘洋"], TITLES["firm"]: [BIDDERS[0][0]]})
     vote(li, base, {TITLES["statute"]: ["同意"], TITLES["election"]: ["陈静"], TITLES["firm"]: [BIDDERS[1][0]]})
+    with li.expect_download() as download:  # 李四 keeps the receipt as a file
+        li.click("a:text('下载回执')")
+    receipt_file = tmp_path / download.value.suggested_filename
+    download.value.save_as(receipt_file)
     for n, (label, signer) in enumerate(others.items()):
         vote_outside_the_browser(world, assembly_id, label, signer, {
             TITLES["statute"]: "agree" if n < 3 else "disagree", TITLES["election"]: ["陈静（2-101）", "周敏（2-201）"],
@@ -131,6 +138,11 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert re.search(rf"{BIDDERS[0][0]}\s*中选", firm), firm
     assert "607.10" in li.inner_text(f"section.result:has(h2:text('{TITLES['statute']}'))")  # the area that took part
     shots(li, "results")
+    with li.expect_download() as download:
+        li.click("a:text('结果公告（PDF）')")
+    announcement = tmp_path / "announcement.pdf"
+    download.value.save_as(announcement)
+    assert announcement.read_bytes().startswith(b"%PDF-") and TITLES["statute"] in pdf_text(announcement)
 
     # An owner objects; a supervisor answers in writing; the organiser archives after the period.
     li.fill("#text", "1号楼有邻居说没有收到纸质表决票，请核实。")
@@ -165,5 +177,16 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert "您的表决票已记入日志" in verdict and "已计入最终树头" in verdict
     assert "✘" not in zhang.inner_text("main")
     shots(zhang, "check-receipt")
+    # 李四 uploads the receipt file instead: its signature, its place and the log's consistency.
+    li.goto(f"{base}/p/{world.slug}/a/{assembly_id}/check")
+    li.set_input_files("#file", str(receipt_file))
+    li.click("form button.primary")
+    steps = li.locator("ul.list li").all_inner_texts()
+    assert "已计入最终树头" in li.inner_text("p.flash-success") and len(steps) == 4 and all(step.startswith("✔") for step in steps), steps
+
+    # Anyone can check it all offline: the public bundle, with the receipt, verifies.
+    bundle = li.request.get(f"{base}/p/{world.slug}/a/{assembly_id}/bundle.json").json()
+    report = verify_bundle(bundle, [("李四", json.loads(receipt_file.read_text()))])
+    assert report.ok, report.failures
     for page in (zhang, li, organiser, first, second):
         assert page.errors == [], page.errors

@@ -142,6 +142,10 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     assert len(urls) == 1 and urls[0].startswith(f"{base}/r/")
     proxy = world.owner_phone(browser, "1-201", name=PROXY[0], id_tail=PROXY[1], url=urls[0])
     assert "受托人" in proxy.inner_text(".flash-success")
+    owner = world.owner_phone(browser, "1-201")  # 王芳 sees who votes for her, and could withdraw
+    letters = owner.inner_text("section:has(h2:text-is('我的委托书'))")
+    assert f"{PROXY[0]} 受您委托" in letters and "已通过" in letters
+    assert owner.locator("button:text('撤回这份委托')").count() == 1
 
     # The supervisor makes a key in this browser, freezes the roll for the assembly, signs it.
     supervisor.goto(f"{base}/staff/keys")
@@ -170,8 +174,13 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     assert "受托人的密钥" in proxy.inner_text("main")
     proxy.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
     assert proxy.locator("td.unit").all_inner_texts() == ["1-201"]
+    # One ballot per household: the owner, who did not vote first, is told it has voted.
+    signin_owner(owner, base)
+    assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
+    owner.click("a:text('立即投票')")
+    assert "您家已经投票" in owner.inner_text("main") and owner.locator("#ballot").count() == 0
     relogin(organiser, base, world.users["organiser"])
-    for page in (organiser, supervisor, proxy):
+    for page in (organiser, supervisor, proxy, owner):
         assert page.errors == [], page.errors
 
 

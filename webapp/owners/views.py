@@ -35,6 +35,7 @@ def owner_page_context(registration: Registration) -> dict:
         "assemblies": owner_assemblies(registration),
         "candidacies": candidacies(registration),
         "proxy": _proxy_of(registration),
+        "my_proxies": proxies_given(registration),
         "registration": registration,
         "estate": estate,
         "member": member,
@@ -97,3 +98,16 @@ def candidacies(registration: Registration) -> list:
     from webapp.candidates.models import Candidate
 
     return list(db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc())))
+
+
+def proxies_given(registration: Registration) -> list[tuple]:
+    """The letters of proxy in force for the owner's household, with their assembly: the owner
+    sees who votes for them, and may withdraw a letter until the roll is frozen."""
+    from webapp.assemblies.models import Assembly
+    from webapp.proxies.models import Proxy
+
+    if registration.owner_id is None or registration.state != "approved":
+        return []
+    found = db.session.scalars(select(Proxy).where(Proxy.owner_id == registration.owner_id, Proxy.state.in_(("pending", "approved")))
+                               .order_by(Proxy.created_at.desc()))
+    return [(proxy, db.session.get(Assembly, proxy.assembly_id)) for proxy in found]
