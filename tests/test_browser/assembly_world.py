@@ -326,7 +326,7 @@ def phone_outside_the_browser(world: World, label: str):
     return signer
 
 
-def vote_outside_the_browser(world: World, assembly_id: int, label: str, signer, marks: dict[str, object]) -> dict:
+def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict[str, object]) -> dict:
     """A ballot signed on an owner's phone elsewhere, sent to the same API the ballot page uses.
     ``marks`` by item title: 'agree' …, or option names."""
     from crypto.ballot import make_ballot, sign_ballot
@@ -366,7 +366,7 @@ def closing(world: World, assembly_id: int) -> datetime:
         return world.assembly(assembly_id).closes_at
 
 
-def local_input(world: World, when: datetime) -> str:
+def local_input(when: datetime) -> str:
     """A time as a datetime-local field takes it, in the estate's zone."""
     from zoneinfo import ZoneInfo
 

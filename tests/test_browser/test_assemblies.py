@@ -48,8 +48,8 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     organiser.fill("#a-title", "2026年第一次业主大会")
     organiser.select_option("#a-kind", "regular")
     organiser.fill("#a-description", "修订管理规约，补选业主委员会委员，选聘物业服务企业。")
-    organiser.fill("#a-opens_at", local_input(world, too_soon))
-    organiser.fill("#a-closes_at", local_input(world, too_soon + timedelta(days=7)))
+    organiser.fill("#a-opens_at", local_input(too_soon))
+    organiser.fill("#a-closes_at", local_input(too_soon + timedelta(days=7)))
     organiser.click("form:has(#a-title) button.primary")
     organiser.wait_for_url(re.compile(r".*/assemblies/\d+$"))
     assembly_url = organiser.url
@@ -155,8 +155,8 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
 
     # The organiser moves the opening past the first allowed date and publishes.
     opens = (clock.now + timedelta(days=16)).astimezone(SHANGHAI).replace(hour=9, minute=0)
-    organiser.fill("#a-opens_at", local_input(world, opens))
-    organiser.fill("#a-closes_at", local_input(world, opens + timedelta(days=7)))
+    organiser.fill("#a-opens_at", local_input(opens))
+    organiser.fill("#a-closes_at", local_input(opens + timedelta(days=7)))
     organiser.click("form:has(#a-opens_at) button")
     assert organiser.locator("form[action$='/publish'] button").is_enabled()
     organiser.click("form[action$='/publish'] button")
