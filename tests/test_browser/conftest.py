@@ -85,3 +85,27 @@ def shots():
 @pytest.fixture
 def pdftools():
     _require(bool(shutil.which("pdftoppm")), "browser tests need pdftoppm: apt-get install poppler-utils")
+
+
+@pytest.fixture
+def clock(live, monkeypatch):
+    """The server's clock, moved forward by the test (tests/test_browser/assembly_world.py)."""
+    from tests.test_browser.assembly_world import Clock, reset_limits, wait_for_jobs
+
+    wait_for_jobs(live)
+    reset_limits(live)
+    moving = Clock(monkeypatch)
+    yield moving
+    moving.stop()
+    reset_limits(live)
+
+
+@pytest.fixture
+def assembly_world(live, clock):
+    """An estate of eight households with two organisers and two supervisors; the people's
+    browsers are closed (and their last pages checked) at the end."""
+    from tests.test_browser.assembly_world import make_world
+
+    world = make_world(live)
+    yield world
+    world.close()

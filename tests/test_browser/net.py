@@ -149,6 +149,14 @@ def check_page(page) -> None:
         raise PageProblem(f"{url} (viewport {width}px) fails the page net:\n{lines}")
 
 
+def check_again(page) -> None:
+    """Check the current document once more, after its script changed it (a verdict shown, a
+    report unfolded, a step of a form revealed): the first check ran when it had loaded."""
+    raw = getattr(page, "_page", page)
+    raw.evaluate("() => { window.__ownersvoteChecked = false; }")
+    check_page(raw)
+
+
 _ACTIONS = frozenset(
     {"goto", "reload", "go_back", "go_forward", "click", "dblclick", "tap", "fill", "press", "type", "check", "uncheck",
      "select_option", "set_input_files", "wait_for_url", "wait_for_load_state", "wait_for_selector", "wait_for_timeout"}

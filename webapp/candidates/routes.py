@@ -123,8 +123,10 @@ def paper(estate: Estate, assembly_id: int, item_id: int):
 
 
 def _own_assembly(assembly_id: int) -> Assembly:
+    """An assembly of the owner's estate.  Nominations come before the notice (which lists the
+    vetted candidates), so a draft is reachable here too; it has no notice to show yet."""
     assembly = db.session.get(Assembly, assembly_id)
-    if assembly is None or assembly.estate_id != current_user.estate_id or assembly.state == "draft":
+    if assembly is None or assembly.estate_id != current_user.estate_id:
         abort(404)
     from webapp.assemblies import lifecycle
 

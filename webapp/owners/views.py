@@ -1,6 +1,8 @@
 """What the owner's own page shows, gathered in one place (no request needed)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from webapp.core.db import db
@@ -30,6 +32,10 @@ def owner_page_context(registration: Registration) -> dict:
     if roll is not None and registration.member_ref:
         entry = db.session.scalar(select(RollEntry).where(RollEntry.roll_id == roll.id, RollEntry.member_ref == registration.member_ref))
     return {
+        "assemblies": owner_assemblies(registration),
+        "candidacies": candidacies(registration),
+        "proxy": _proxy_of(registration),
+        "my_proxies": proxies_given(registration),
         "registration": registration,
         "estate": estate,
         "member": member,
@@ -39,3 +45,69 @@ def owner_page_context(registration: Registration) -> dict:
         "roll": roll,
         "roll_entry": entry,
     }
+
+
+@dataclass(frozen=True)
+class OwnerAssembly:
+    """One assembly on the owner's page, with what the owner can do there now."""
+
+    assembly: object
+    nominate: bool
+    vote: bool
+    results: bool
+
+
+def _proxy_of(registration: Registration):
+    if registration.proxy_id is None:
+        return None
+    from webapp.proxies.models import Proxy
+
+    return db.session.get(Proxy, registration.proxy_id)
+
+
+def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
+    """The estate's assemblies an owner can act on: those with a published notice, and drafts
+    whose nominations are open (candidates are nominated before the notice lists them).  A
+    proxy sees only the assembly of their proxy."""
+    from webapp.assemblies.views import estate_assemblies
+    from webapp.core.db import utcnow
+
+    if registration.state != "approved":
+        return []
+    now = utcnow()
+    proxy = _proxy_of(registration)
+    out = []
+    for assembly in estate_assemblies(registration.estate):
+        if proxy is not None and assembly.id != proxy.assembly_id:
+            continue
+        open_for_nominations = (
+            proxy is None and registration.holder_id is not None and assembly.state in ("draft", "notice")
+            and any(i.form == "election" for i in assembly.items)
+            and (assembly.nomination_deadline is None or now <= assembly.nomination_deadline)
+        )
+        if assembly.state == "draft" and not open_for_nominations:
+            continue
+        out.append(OwnerAssembly(assembly, nominate=open_for_nominations,
+                                 vote=assembly.state == "voting" and (registration.can_vote or proxy is not None),
+                                 results=assembly.state in ("tallied", "certified", "published", "archived")))
+    return out
+
+
+def candidacies(registration: Registration) -> list:
+    """The owner's own nominations: to accept and sign, or to read the supervisors' decision."""
+    from webapp.candidates.models import Candidate
+
+    return list(db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc())))
+
+
+def proxies_given(registration: Registration) -> list[tuple]:
+    """The letters of proxy in force for the owner's household, with their assembly: the owner
+    sees who votes for them, and may withdraw a letter until the roll is frozen."""
+    from webapp.assemblies.models import Assembly
+    from webapp.proxies.models import Proxy
+
+    if registration.owner_id is None or registration.state != "approved":
+        return []
+    found = db.session.scalars(select(Proxy).where(Proxy.owner_id == registration.owner_id, Proxy.state.in_(("pending", "approved")))
+                               .order_by(Proxy.created_at.desc()))
+    return [(proxy, db.session.get(Assembly, proxy.assembly_id)) for proxy in found]

@@ -25,6 +25,13 @@ bp = Blueprint("results", __name__)
 DONE_STATES = ("tallied", "certified", "published", "archived")
 
 
+@bp.app_context_processor
+def _helpers():
+    from webapp.results.views import threshold_words
+
+    return {"threshold_words": threshold_words}
+
+
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/results", methods=["GET"])
 @estate_view(Role.organiser, Role.supervisor)
 def manage(estate: Estate, assembly_id: int):

@@ -78,3 +78,13 @@ def verified_result(assembly) -> VerifiedResult:
         user = db.session.get(StaffUser, c.staff_user_id)
         result.certifiers.append((user.display_name if user else "?", c.kid))
     return result
+
+
+def threshold_words(doc: dict, zh: bool) -> str:
+    """A threshold of the tally document ({"at_least": "2/3", …}) in words: 三分之二以上, more than half."""
+    from tally.model import Threshold
+    from webapp.assemblies.rules import _words
+
+    op = "at_least" if "at_least" in doc else "more_than"
+    p, q = str(doc[op]).split("/")
+    return _words(Threshold(op, int(p), int(q)), zh)

@@ -310,11 +310,18 @@ def paper(estate: Estate, assembly_id: int):
                 raise paper_ops.PaperError("请上传这张表决票的扫描件", "attach the scan of the sheet")
             choices = paper_ops.choices_from_marks(notice["items"], _marks_from_form(notice))
             attachment = attach(assembly, actor=current_user, kind="paper", owner_id=sheet.id, data=scan.read(), filename=scan.filename)
-            return paper_ops.enter(assembly, sheet, actor=current_user, choices=choices, scan_id=attachment.id, scan_sha256=attachment.sha256)
+            cast = paper_ops.enter(assembly, sheet, actor=current_user, choices=choices, scan_id=attachment.id, scan_sha256=attachment.sha256)
+            return cast, sheet.state
 
-        done, cast = run_operation(enter)
+        done, outcome = run_operation(enter)
         if done:
-            flash(_("Ballot counted: tracking code %(code)s.", code=cast.receipt["code"]) if cast else _("Entry saved. Another organiser must enter the same sheet independently."), "success")
+            cast, state = outcome
+            if cast:
+                flash(_("Ballot counted: tracking code %(code)s.", code=cast.receipt["code"]), "success")
+            elif state == "disputed":
+                flash(_("Entry saved. It differs from the first entry of this sheet: a supervisor will decide from the scan."), "info")
+            else:
+                flash(_("Entry saved. Another organiser must enter the same sheet independently."), "success")
         return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
     sheets = list(db.session.scalars(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id).order_by(PaperSheet.id.desc()).limit(300)))
     disputed = [s for s in sheets if s.state == "disputed"]

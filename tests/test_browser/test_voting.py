@@ -1,0 +1,242 @@
+"""Voting in Chromium at phone size, as people click: an owner's ballot with every item form, its
+review, signature and receipt checked in the browser; turnout and the public list of units that
+voted; a proxy from the letter of proxy to the proxy's ballot; a paper ballot sheet entered by
+two organisers whose entries differ, decided by a supervisor."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.test_browser.assembly_world import (
+    BIDDERS,
+    PROXY,
+    TITLES,
+    announce,
+    freeze_and_sign,
+    opening,
+    pdf_text,
+    qr_urls,
+    relogin,
+    signin_owner,
+    upload,
+)
+from tests.test_browser.net import check_again
+
+pytestmark = pytest.mark.browser
+
+
+def open_ballot(page, base: str) -> None:
+    """From the owner's page to the ballot, the way an owner gets there."""
+    signin_owner(page, base)
+    page.click("a:text('立即投票')")
+    page.wait_for_url("**/ballot")
+    page.wait_for_selector("#ballot")
+
+
+def item(page, title: str):
+    return page.locator(f"fieldset[data-title='{title}']")
+
+
+def sign_and_send(page) -> None:
+    page.click("[data-step=sign]")
+    page.wait_for_url("**/receipt/*")
+    page.wait_for_selector("#receipt-check.flash-success")
+    check_again(page)  # with the verdict shown
+
+
+def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_browser(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    zhang = world.owner_phone(browser, "1-101")
+    freeze_and_sign(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+
+    organiser = world.staff_page(browser, "organiser")
+    organiser.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/turnout")
+    assert re.search(r"已投票户数\s*0", organiser.inner_text("main"))
+    public = f"{base}/p/{world.slug}/a/{assembly_id}/turnout"
+    zhang.goto(public)
+    assert "还没有房屋投票" in zhang.inner_text("main")
+
+    open_ballot(zhang, base)
+    statute, election, firm = item(zhang, TITLES["statute"]), item(zhang, TITLES["election"]), item(zhang, TITLES["firm"])
+    counter = election.locator("[data-counter]")
+    assert counter.inner_text() == "已选 0 个，最多可选 2 个"
+    statute.locator("label:has-text('同意') input").first.check()
+    election.locator("label:has-text('陈静') input").check()
+    assert counter.inner_text() == "已选 1 个，最多可选 2 个"
+    election.locator("label:has-text('刘洋') input").check()
+    assert counter.inner_text() == "已选 2 个，最多可选 2 个"
+    assert election.locator("label:has-text('周敏') input").is_disabled()  # the counter stops at the seats
+    election.locator("label:has-text('刘洋') input").uncheck()
+    assert election.locator("label:has-text('周敏') input").is_enabled()
+    election.locator("label:has-text('刘洋') input").check()
+    assert firm.locator("input:checked").count() == 0  # the firm selection stays unmarked
+    shots(zhang, "5-ballot")
+
+    zhang.click("[data-step=review]")
+    zhang.wait_for_selector("#review:not([hidden])")
+    check_again(zhang)  # the review step, revealed by the page's script
+    review = zhang.locator("#review-list li").all_inner_texts()
+    assert review == [f"{TITLES['statute']}：同意", f"{TITLES['election']}：刘洋（2-102）、陈静（2-101）", f"{TITLES['firm']}：弃权（未勾选）"]
+    shots(zhang, "6-review")
+    zhang.click("[data-step=back]")  # going back keeps the choices
+    assert election.locator("input:checked").count() == 2
+    zhang.click("[data-step=review]")
+    sign_and_send(zhang)
+    check = zhang.inner_text("#receipt-check")
+    assert check.startswith("已在本浏览器中核验"), check
+    code = zhang.inner_text("p.code")
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4})+", code), code
+    chosen = zhang.inner_text("section:has(h2:text-is('您的选择'))")
+    assert "同意" in chosen and "刘洋（2-102）、陈静（2-101）" in chosen and "弃权" in chosen
+    assert "业主本人的密钥" in zhang.inner_text("main")
+    shots(zhang, "7-receipt")
+
+    # One ballot per household: the ballot page now sends the owner to the receipt.
+    zhang.goto(f"{base}/me/a/{assembly_id}/ballot")
+    assert "您家已经投票" in zhang.inner_text("main") and zhang.locator("#ballot").count() == 0
+
+    organiser.reload()
+    assert re.search(r"已投票户数\s*1", organiser.inner_text("main"))
+    assert "89.50" in organiser.inner_text("main")
+    zhang.goto(public)
+    units = zhang.locator("td.unit").all_inner_texts()
+    assert units == ["1-101"]
+    assert zhang.errors == [] and organiser.errors == []
+
+
+def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_votes_for_the_owner(browser, assembly_world, clock, pdftools, tmp_path):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    proxies = f"{base}/e/{world.slug}/assemblies/{assembly_id}/proxies"
+
+    organiser = world.staff_page(browser, "organiser")
+    organiser.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}")
+    organiser.click("nav.actions a:text('委托')")
+    organiser.wait_for_url(proxies)
+    organiser.fill("#unit", "1-201")
+    organiser.fill("#name", PROXY[0])
+    organiser.fill("#tail", PROXY[1])
+    organiser.fill("#scope", "代为参加2026年第一次业主大会并对全部事项表决")
+    organiser.fill("#signed_on", (date.today()).isoformat())
+    organiser.set_input_files("#scan", upload("王芳委托书.pdf"))
+    organiser.click("form:has(#scan) button.primary")
+    assert "委托书已录入" in organiser.inner_text(".flash-success")
+
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(proxies)
+    card = supervisor.locator(".row-card:has-text('1-201')")
+    card.locator("input[name=reason]").fill("委托书内容完整，业主本人签名，已电话核实")
+    card.locator("button:text-is('批准')").click()
+    assert "已记录审核结果" in supervisor.inner_text(".flash-success")
+
+    organiser.reload()
+    with organiser.expect_download() as download:
+        organiser.click("button:text('打印受托人告知书')")
+    letter = tmp_path / "proxy-letter.pdf"
+    download.value.save_as(letter)
+    urls = qr_urls(letter, tmp_path)
+    assert len(urls) == 1 and urls[0].startswith(f"{base}/r/")
+    proxy = world.owner_phone(browser, "1-201", name=PROXY[0], id_tail=PROXY[1], url=urls[0])
+    assert "受托人" in proxy.inner_text(".flash-success")
+    owner = world.owner_phone(browser, "1-201")  # 王芳 sees who votes for her, and could withdraw
+    letters = owner.inner_text("section:has(h2:text-is('我的委托书'))")
+    assert f"{PROXY[0]} 受您委托" in letters and "已通过" in letters
+    assert owner.locator("button:text('撤回这份委托')").count() == 1
+
+    # The supervisor makes a key in this browser, freezes the roll for the assembly, signs it.
+    supervisor.goto(f"{base}/staff/keys")
+    with supervisor.expect_navigation():
+        supervisor.click("[data-action=register-key]")
+    supervisor.goto(f"{base}/e/{world.slug}/roll")
+    supervisor.select_option("#assembly", label="2026年第一次业主大会")
+    supervisor.click("form button.primary")
+    supervisor.wait_for_url("**/roll/*/sign")
+    supervisor.wait_for_selector("#roll-check.flash-success")
+    supervisor.click("[data-action=sign-roll]")
+    supervisor.wait_for_url("**/p/**/roll/*")
+    supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}")
+    assert "本次业主大会按第 1 号选民名册表决" in supervisor.inner_text("main")
+
+    clock.at(opening(world, assembly_id) + timedelta(hours=2))
+    open_ballot(proxy, base)
+    assert "受托人" in proxy.inner_text("main")
+    item(proxy, TITLES["statute"]).locator("label:has-text('反对') input").check()
+    item(proxy, TITLES["election"]).locator("label:has-text('周敏') input").check()
+    item(proxy, TITLES["firm"]).locator(f"label:has-text('{BIDDERS[1][0]}') input").check()
+    proxy.click("[data-step=review]")
+    assert proxy.locator("#review-list li").all_inner_texts() == [
+        f"{TITLES['statute']}：反对", f"{TITLES['election']}：周敏（2-201）", f"{TITLES['firm']}：{BIDDERS[1][0]} · 2.80 元/平方米·月"]
+    sign_and_send(proxy)
+    assert "受托人的密钥" in proxy.inner_text("main")
+    proxy.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
+    assert proxy.locator("td.unit").all_inner_texts() == ["1-201"]
+    # One ballot per household: the owner, who did not vote first, is told it has voted.
+    signin_owner(owner, base)
+    assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
+    owner.click("a:text('立即投票')")
+    assert "您家已经投票" in owner.inner_text("main") and owner.locator("#ballot").count() == 0
+    relogin(organiser, base, world.users["organiser"])
+    for page in (organiser, supervisor, proxy, owner):
+        assert page.errors == [], page.errors
+
+
+def test_two_organisers_enter_a_paper_sheet_and_a_supervisor_decides_where_they_differ(browser, assembly_world, clock, pdftools, tmp_path):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    freeze_and_sign(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=3))
+    paper = f"{base}/e/{world.slug}/assemblies/{assembly_id}/paper"
+
+    first = world.staff_page(browser, "organiser")
+    first.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}")
+    first.click("nav.actions a:text('纸质表决票')")
+    first.wait_for_url(paper)
+    first.fill("#units", "1-202")
+    with first.expect_download() as download:
+        first.click("form:has(#units) button")
+    sheets = tmp_path / "sheets.pdf"
+    download.value.save_as(sheets)
+    first.goto(paper)
+    serial = first.locator("td[data-label='编号']").first.inner_text().strip()
+    assert re.fullmatch(r"P-[0-9A-F]{10}", serial), serial
+    assert serial in pdf_text(sheets).replace(" ", "")
+    scan = upload("表决票扫描件-1-202.pdf", b"%PDF-1.4\n% the returned sheet of 1-202\n%%EOF\n")
+
+    def enter(page, candidate: str) -> str:
+        page.fill("#serial", serial)
+        page.locator(f"fieldset:has(legend:text('{TITLES['statute']}')) label:has-text('同意') input").first.check()
+        page.locator(f"fieldset:has(legend:text('{TITLES['election']}')) label:has-text('{candidate}') input").check()
+        page.locator(f"fieldset:has(legend:text('{TITLES['firm']}')) label:has-text('{BIDDERS[0][0]}') input").check()
+        page.set_input_files("#scan", scan)
+        page.click("form:has(#serial) button.primary")
+        return page.inner_text("p.flash[role=status]")
+
+    assert "还需另一位组织者独立录入" in enter(first, "陈静")
+    second = world.staff_page(browser, "organiser2")
+    second.goto(paper)
+    said = enter(second, "刘洋")  # the second organiser reads the election mark differently
+    assert "不一致" in said, said
+    assert "两次录入不一致" in second.inner_text("table")
+
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(paper)
+    dispute = supervisor.locator(".row-card", has_text=serial)
+    entries = dispute.locator("ul.entries li").all_inner_texts()
+    assert [line.split()[0] for line in entries] == [TITLES["statute"], TITLES["election"], TITLES["firm"]]
+    assert "陈静" in entries[1] and "刘洋" in entries[1] and "两次录入不一致" in entries[1]  # both readings, by name
+    assert "两次录入不一致" not in entries[0] and "两次录入不一致" not in entries[2]
+    dispute.locator(f"fieldset:has(legend:text('{TITLES['statute']}')) label:has-text('同意') input").first.check()
+    dispute.locator(f"fieldset:has(legend:text('{TITLES['election']}')) label:has-text('陈静') input").check()
+    dispute.locator(f"fieldset:has(legend:text('{TITLES['firm']}')) label:has-text('{BIDDERS[0][0]}') input").check()
+    dispute.locator("input[name=reason]").fill("扫描件上勾选的是陈静，刘洋一栏只有一个墨点")
+    dispute.locator("button:text('按上面的勾选计入')").click()
+    assert "已记录审核结果" in supervisor.inner_text(".flash-success")
+    assert "已计入" in supervisor.inner_text("table")
+    supervisor.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
+    assert supervisor.locator("td.unit").all_inner_texts() == ["1-202"]
+    for page in (first, second, supervisor):
+        assert page.errors == [], page.errors
