@@ -65,6 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
                       candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp, jobs_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("OWNERSVOTE_BENCH_HELLO"):
+        _bench_hello(app)
     load_kinds()  # every job kind known to web processes and workers alike
     app.jinja_env.globals["can_see_jobs"] = can_see_jobs
     token_logging.install()
@@ -73,6 +75,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.install(app)
     return app
+
+
+def _bench_hello(app: Flask) -> None:
+    """The baseline of bench/cast.py: the same app, middleware and server, and no work of its own
+    (only with OWNERSVOTE_BENCH_HELLO, which production mode refuses)."""
+
+    @app.get("/__bench/hello")
+    def bench_hello():
+        return "hello"
 
 
 def _instance_path():

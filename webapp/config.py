@@ -61,6 +61,11 @@ class Settings:
     job_runner: str | None = None
     job_queue: str = "ownersvote"
     job_files: str | None = None
+    # Per-address limit on casting a ballot (Flask-Limiter syntax); raised only by benchmarks
+    # that send every ballot from one address.
+    cast_limit: str = "120/minute"
+    # A bare "hello" route at /__bench/hello, for bench/cast.py's baseline; never in production.
+    bench_hello: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -76,12 +81,16 @@ class Settings:
             job_runner=os.environ.get(PREFIX + "JOB_RUNNER") or None,
             job_queue=os.environ.get(PREFIX + "JOB_QUEUE") or "ownersvote",
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
+            cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
+            bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
         )
         if settings.job_runner not in (None, "rq", "thread", "inline"):
             raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
         if settings.job_runner == "rq" and not settings.redis_url:
             raise ConfigError("OWNERSVOTE_JOB_RUNNER=rq needs OWNERSVOTE_REDIS_URL")
         if env == "production":
+            if settings.bench_hello:
+                raise ConfigError("OWNERSVOTE_BENCH_HELLO is for bench/cast.py: it adds a route no deployment should have")
             if settings.job_runner == "inline":
                 raise ConfigError("OWNERSVOTE_JOB_RUNNER=inline is for tests: it runs jobs inside requests")
             missing = [
@@ -117,6 +126,8 @@ class Settings:
             "OWNERSVOTE_JOB_RUNNER": self.job_runner,
             "OWNERSVOTE_JOB_QUEUE": self.job_queue,
             "OWNERSVOTE_JOB_FILES": self.job_files,
+            "OWNERSVOTE_CAST_LIMIT": self.cast_limit,
+            "OWNERSVOTE_BENCH_HELLO": self.bench_hello,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             # __Host-: the browser sends it only over HTTPS, to this exact host, for every path,

@@ -42,6 +42,47 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     return event
 
 
+def record_many(estate_id: int | None, events: list[dict]) -> tuple[int, str] | None:
+    """Append several events to one chain at once, exactly as that many :func:`record` calls would
+    (same hashes, same checkpoints), with one lock, one read of the head and one INSERT: the
+    ballot sequencer audits a whole batch of accepted ballots this way.  Each event is a dict of
+    ``action``, ``actor`` (a label), ``object_type``, ``object_id`` and ``details``.  Returns the
+    chain's new head (seq, hash), or None when ``events`` is empty."""
+    from sqlalchemy import insert
+
+    if not events:
+        return None
+    chain = estate_id if estate_id is not None else PLATFORM_CHAIN
+    _lock_chain(chain)
+    last = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    checkpoint_row = db.session.execute(
+        select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.chain == chain)
+        .order_by(AuditCheckpoint.seq.desc()).limit(1)
+    ).first()
+    last_cp = (checkpoint_row.seq, checkpoint_row.at) if checkpoint_row else None
+    rows, due = [], []
+    for event in events:
+        seq += 1
+        at = utcnow()
+        row = {"chain": chain, "seq": seq, "at": at, "actor_id": None, "actor": event["actor"], "action": event["action"],
+               "object_type": event.get("object_type"), "object_id": event.get("object_id"), "details": event.get("details", {}),
+               "prev_hash": prev}
+        row["hash"] = event_hash(chain=chain, seq=seq, at=at, actor=row["actor"], action=row["action"], object_type=row["object_type"],
+                                 object_id=row["object_id"], details=row["details"], prev_hash=prev)
+        rows.append(row)
+        prev = row["hash"]
+        if last_cp is None or seq - last_cp[0] >= CHECKPOINT_EVERY or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
+            due.append(row)
+            last_cp = (seq, at)
+    db.session.execute(insert(AuditEvent), rows)
+    for row in due:
+        checkpoint(chain, row["seq"], row["hash"], row["at"])
+    return seq, prev
+
+
 CHECKPOINT_EVERY = 20
 CHECKPOINT_AFTER_SECONDS = 3600
 

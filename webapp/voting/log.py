@@ -14,10 +14,11 @@ A receipt is given only once its ballot is under a signed tree head.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import bindparam, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 
 from crypto.merkle import EMPTY_ROOT, TreeState, append, consistency_proof, inclusion_proof, root_at
 from crypto.treehead import make_receipt, sign_tree_head
@@ -45,6 +46,11 @@ class DbNodeStore:
         rows = [{"assembly_id": self.assembly_id, "level": level, "idx": idx, "hash": h} for level, idx, h in nodes]
         if rows:
             db.session.execute(insert(LogNode), rows)
+
+
+def db_clock():
+    """The database's clock as an SQL expression, to be read inside a statement (PostgreSQL)."""
+    return func.clock_timestamp()
 
 
 def db_now() -> datetime:
@@ -101,36 +107,112 @@ def open_log(assembly, *, now: datetime | None = None) -> TreeHead:
     return head
 
 
-def integrate(assembly, *, now: datetime | None = None) -> TreeHead | None:
+@dataclass(frozen=True)
+class LogContext:
+    """What the sequencer needs of an assembly, none of which changes while voting is open."""
+
+    assembly_id: int
+    estate_id: int
+    log_id: str
+    notice: str  # the notice digest every tree head names
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A tree head signed for a batch of ballots, and where each of them went."""
+
+    n: int
+    size: int
+    document: dict
+    indices: dict[int, int]  # ballot id → leaf index
+
+
+def context_of(assembly) -> LogContext:
+    return LogContext(assembly.id, assembly.estate_id, assembly.log_id, assembly.current_notice.sha256)
+
+
+def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False) -> Batch | None:
     """Append every waiting ballot and sign one tree head for the batch (in the caller's
     transaction, which should commit at once: it holds the log's lock).  ``now`` dates the head
     (loading ballots of an assembly held in the past, as the demo does); the server's clock
-    otherwise."""
-    log = _lock(assembly.id)
+    otherwise.  With ``record_accepts`` the batch's online ballots get their ``ballot.accept``
+    audit events in the same transaction (the casting path; paper ballots are recorded by
+    their entry, bulk loads by their caller)."""
+    return integrate_context(assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now,
+                             record_accepts=record_accepts)
+
+
+def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False) -> Batch | None:
+    from webapp.core.serverkey import signer
+
+    logs, ballots, heads_t = BallotLog.__table__, Ballot.__table__, TreeHead.__table__
+    last_ts = select(heads_t.c.timestamp).where(heads_t.c.assembly_id == ctx.assembly_id).order_by(heads_t.c.n.desc()).limit(1)
+    query = select(logs.c.frontier, logs.c.size, logs.c.heads, logs.c.sealed, last_ts.scalar_subquery().label("last_ts")) \
+        .where(logs.c.assembly_id == ctx.assembly_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=logs)
+    log = db.session.execute(query).one()
     if log.sealed:
         return None
     waiting = db.session.execute(
-        select(Ballot.id, Ballot.leaf_hash).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_(None)).order_by(Ballot.id)
+        select(ballots.c.id, ballots.c.leaf_hash, ballots.c.channel, ballots.c.signer)
+        .where(ballots.c.assembly_id == ctx.assembly_id, ballots.c.leaf_index.is_(None)).order_by(ballots.c.id)
     ).all()
     if not waiting:
         return None
     state = TreeState.from_bytes(log.frontier)
-    store = DbNodeStore(assembly.id)
-    nodes = []
-    indices = []
-    for ballot_id, leaf_hex in waiting:
-        indices.append({"b_id": ballot_id, "idx": state.size})
+    nodes, indices = [], {}
+    for ballot_id, leaf_hex, _, _ in waiting:
+        indices[ballot_id] = state.size
         state, new = append(state, bytes.fromhex(leaf_hex))
         nodes.extend(new)
-    store.put_nodes(nodes)
+    DbNodeStore(ctx.assembly_id).put_nodes(nodes)
     db.session.execute(
-        update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("b_id")).values(leaf_index=bindparam("idx")),
-        indices,
+        update(ballots).where(ballots.c.id == bindparam("b_id")).values(leaf_index=bindparam("idx")),
+        [{"b_id": ballot_id, "idx": index} for ballot_id, index in indices.items()],
     )
-    log.frontier, log.size = state.to_bytes(), state.size
-    head = _sign(assembly, log, state, timestamp=max(ms(now or utcnow()), _last_timestamp(assembly.id)))
-    db.session.flush()
-    return head
+    anchor = None
+    if record_accepts:
+        from webapp.audit.operations import record_many
+
+        anchor = record_many(ctx.estate_id, [
+            {"action": "ballot.accept", "actor": "proxy" if who == "proxy" else "owner", "object_type": "Ballot", "object_id": str(ballot_id),
+             "details": {"assembly": ctx.assembly_id, "channel": channel, "leaf_hash": leaf_hex}}
+            for ballot_id, leaf_hex, channel, who in waiting if channel == "online"
+        ])
+    if anchor is None:
+        anchor = audit_head(ctx.estate_id)
+    timestamp = max(ms(now or utcnow()), log.last_ts or 0)
+    document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
+    db.session.execute(update(logs).where(logs.c.assembly_id == ctx.assembly_id)
+                       .values(frontier=state.to_bytes(), size=state.size, heads=log.heads + 1))
+    db.session.execute(insert(heads_t).values(assembly_id=ctx.assembly_id, n=log.heads, size=state.size, root=document["root"],
+                                              timestamp=timestamp, final=False, document=document))
+    return Batch(log.heads, state.size, document, indices)
+
+
+def sequence(ctx: LogContext, ballot_id: int, leaf_hex: str, *, heads_before: int = 0) -> dict:
+    """Make a committed ballot a leaf and return its receipt: take the log's lock and integrate
+    every ballot waiting (this one among them, unless the lock's previous holder took it in its
+    batch), commit, then build the receipt from the first signed tree head that covers it.
+    ``heads_before`` is a number of tree heads read before the ballot committed (none of those
+    can cover it), so that finding its head reads only the newest ones."""
+    batch = integrate_context(ctx, record_accepts=True)
+    db.session.commit()
+    if batch is not None and ballot_id in batch.indices:
+        index, document = batch.indices[ballot_id], batch.document
+    else:
+        heads_t, ballots = TreeHead.__table__, Ballot.__table__
+        row = db.session.execute(
+            select(ballots.c.leaf_index, heads_t.c.document)
+            .join(heads_t, (heads_t.c.assembly_id == ballots.c.assembly_id) & (heads_t.c.size > ballots.c.leaf_index))
+            .where(ballots.c.id == ballot_id, heads_t.c.n >= heads_before).order_by(heads_t.c.n).limit(1)
+        ).first()
+        if row is None:  # pragma: no cover - a committed ballot is always integrated by the lock's holder
+            return None
+        index, document = row.leaf_index, row.document
+    proof = inclusion_proof(DbNodeStore(ctx.assembly_id), index, document["size"])
+    return make_receipt(document, index, bytes.fromhex(leaf_hex), proof)
 
 
 def _last_timestamp(assembly_id: int) -> int:
@@ -202,7 +284,7 @@ def close_if_due(assembly) -> bool:
         db.session.refresh(assembly)
         return False
     db.session.refresh(assembly)
-    integrate(assembly)
+    integrate(assembly, record_accepts=True)  # the accepted ballots whose requests have not sequenced them yet
     log = _lock(assembly.id)
     state = TreeState.from_bytes(log.frontier)
     final = _sign(assembly, log, state, timestamp=max(ms(assembly.closes_at), ms(now), _last_timestamp(assembly.id)), final=True)
