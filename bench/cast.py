@@ -68,6 +68,55 @@ def cpu_times() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
+def proc_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each live process in ``pids``."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [server.pid] + [int(p) for p in children.read_text().split()] if children.exists() else [server.pid]
+
+
+def backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the bench's database (over a connection of its own)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        pids = [r[0] for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                                 "AND pid <> pg_backend_pid()"))]
+    engine.dispose()
+    return pids
+
+
+class CpuMeter:
+    """CPU used by the gunicorn processes and by the database's backends during a phase."""
+
+    def __init__(self, server: subprocess.Popen, database_url: str):
+        self.server, self.url = server, database_url
+
+    def __enter__(self):
+        self.app0 = proc_cpu(server_pids(self.server))
+        self.db0 = proc_cpu(backend_pids(self.url))
+        return self
+
+    def __exit__(self, *exc):
+        app1 = proc_cpu(server_pids(self.server))
+        db1 = proc_cpu(backend_pids(self.url))
+        self.app = sum(v - self.app0.get(pid, 0.0) for pid, v in app1.items())
+        self.db = sum(v - self.db0.get(pid, 0.0) for pid, v in db1.items())
+
+
 def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
@@ -243,10 +292,12 @@ def main() -> int:
         print(f"gunicorn: {workers}; wrk: {args.wrk_threads} threads, {args.connections} connections")
 
         run_wrk(args, f"{base}/__bench/hello", folder, "warm-hello", args.warmup_seconds)
-        hello = run_wrk(args, f"{base}/__bench/hello", folder, "hello", args.hello_seconds)
+        with CpuMeter(server, database_url) as hello_cpu:
+            hello = run_wrk(args, f"{base}/__bench/hello", folder, "hello", args.hello_seconds)
         errors = hello["status_errors"] + hello["connect_errors"] + hello["read_errors"] + hello["timeouts"]
         print(f"hello: {hello['rate']:.0f} req/s, p50 {hello['p50_us'] / 1000:.1f} ms, p95 {hello['p95_us'] / 1000:.1f} ms, "
-              f"p99 {hello['p99_us'] / 1000:.1f} ms, errors {errors}; machine busy {hello['machine_busy']:.0%}, load {hello['load']}")
+              f"p99 {hello['p99_us'] / 1000:.1f} ms, errors {errors}; machine busy {hello['machine_busy']:.0%}, load {hello['load']}; "
+              f"CPU per request: gunicorn {hello_cpu.app / max(1, hello['requests']) * 1000:.2f} ms")
 
         # Warm the cast path (imports, caches, connections) with ballots of their own; their
         # 201s are checked with the others.
@@ -256,7 +307,8 @@ def main() -> int:
         warm_file.write_text("".join(lines[:warm_count]))
         (folder / "cast.jsonl").write_text("".join(lines[warm_count:]))
         run_wrk(args, cast_url, folder, "warm-cast", args.warmup_seconds, warm_file)
-        cast = run_wrk(args, cast_url, folder, "cast", args.cast_seconds, folder / "cast.jsonl")
+        with CpuMeter(server, database_url) as cast_cpu:
+            cast = run_wrk(args, cast_url, folder, "cast", args.cast_seconds, folder / "cast.jsonl")
         stop_server(server)
         server = None
 
@@ -266,7 +318,8 @@ def main() -> int:
         rate = accepted / (cast["duration_us"] / 1e6)
         print(f"cast: {rate:.0f} accepted/s, p50 {cast['p50_us'] / 1000:.1f} ms, p95 {cast['p95_us'] / 1000:.1f} ms, "
               f"p99 {cast['p99_us'] / 1000:.1f} ms, max {cast['max_us'] / 1000:.1f} ms; responses {dict(sorted(statuses.items()))}; "
-              f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}")
+              f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}; CPU per request: gunicorn "
+              f"{cast_cpu.app / max(1, cast['requests']) * 1000:.2f} ms, PostgreSQL {cast_cpu.db / max(1, cast['requests']) * 1000:.2f} ms")
         problems = []
         if exhausted:
             problems.append("wrk ran out of distinct ballots: the rate is understated; run with more --units or fewer --cast-seconds")

@@ -7,7 +7,7 @@ from webapp.audit import labels as audit_labels
 from webapp.config import Settings
 from webapp.core import sessions, timefmt
 from webapp.core.converters import RowId
-from webapp.core.db import db, utcnow
+from webapp.core.db import db, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
@@ -26,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = RowId  # before any route is added
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            install_idle_ping(engine)
     sessions.install(app)
     csrf.init_app(app)
     limiter.init_app(app)

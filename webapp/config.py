@@ -114,7 +114,8 @@ class Settings:
         return self.env == "production"
 
     def flask_config(self) -> dict:
-        engine_options: dict = {"pool_pre_ping": True}
+        # Connections idle in the pool are pinged before use (webapp.core.db.install_idle_ping).
+        engine_options: dict = {"pool_pre_ping": False}
         return {
             "SECRET_KEY": self.secret_key,
             "OWNERSVOTE_PII_HMAC_KEY": self.pii_hmac_key,

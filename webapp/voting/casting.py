@@ -9,11 +9,12 @@ one is counted.  Resending the same signed ballot returns the same receipt.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, literal_column, select, text
+from sqlalchemy import bindparam, func, insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
 from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot
@@ -289,9 +290,10 @@ class FastCast:
     slug: str
 
 
-def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None = None) -> FastCast | None:
-    """Accept a ballot in the common case, or return None (having written nothing) for the caller
-    to roll back and take ``cast_online``, which decides every other case."""
+@functools.cache
+def _fast_statements(dialect: str, clock) -> tuple:
+    """The fast path's two statements, built once per process (building a statement costs about
+    as much as running it); the values are bound parameters."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from webapp.assemblies.models import Assembly, NoticeVersion
@@ -300,6 +302,33 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
     from webapp.rolls.models import Roll, RollEntry
     from webapp.voting.models import BallotLog
 
+    postgres = dialect == "postgresql"
+    a = Assembly.__table__
+    entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
+    key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
+    query = (select(a.c.state, a.c.opens_at, a.c.closes_at, a.c.notice_version, a.c.replace_allowed, a.c.estate_id,
+                    Estate.slug, NoticeVersion.sha256.label("notice"), Roll.root.label("roll_root"), BallotLog.heads, BallotLog.sealed,
+                    entry.label("entry"), key_state.label("key_state"),
+                    (clock() if postgres else literal_column("NULL")).label("now"))
+             .join(Estate, Estate.id == a.c.estate_id).join(BallotLog, BallotLog.assembly_id == a.c.id)
+             .join(NoticeVersion, (NoticeVersion.assembly_id == a.c.id) & (NoticeVersion.version == a.c.notice_version))
+             .join(Roll, Roll.id == a.c.roll_id)
+             .where(a.c.id == bindparam("assembly_id")))
+    if postgres:
+        # The shared lock that the sealer's exclusive one waits for, held until the commit; state
+        # and clock are those of the row as locked.
+        query = query.with_for_update(read=True, of=a)
+    b = Ballot.__table__
+    columns = ("assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "registration_id")
+    values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
+    values["received_at"] = clock() if postgres else bindparam("received_at", type_=b.c.received_at.type)
+    store = (postgresql.insert if postgres else sqlite.insert)(b).values(values).on_conflict_do_nothing().returning(b.c.id)
+    return query, store
+
+
+def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None = None) -> FastCast | None:
+    """Accept a ballot in the common case, or return None (having written nothing) for the caller
+    to roll back and take ``cast_online``, which decides every other case."""
     if not isinstance(payload, dict) or set(payload) != {"ballot", "kid", "sig"} or not all(isinstance(v, str) for v in payload.values()):
         return None
     ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
@@ -311,23 +340,10 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
         return None
     if ballot["type"] != BALLOT_TYPE:
         return None
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    a = Assembly.__table__
-    entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == ballot["member"]).scalar_subquery()
-    key_state = select(DeviceKey.state).where(DeviceKey.kid == kid).limit(1).scalar_subquery()
-    query = (select(a.c.state, a.c.opens_at, a.c.closes_at, a.c.notice_version, a.c.roll_id, a.c.replace_allowed, a.c.estate_id,
-                    Estate.slug, NoticeVersion.sha256.label("notice"), Roll.root.label("roll_root"), BallotLog.heads, BallotLog.sealed,
-                    entry.label("entry"), key_state.label("key_state"),
-                    (ballot_log.db_clock() if postgres else literal_column("NULL")).label("now"))
-             .join(Estate, Estate.id == a.c.estate_id).join(BallotLog, BallotLog.assembly_id == a.c.id)
-             .join(NoticeVersion, (NoticeVersion.assembly_id == a.c.id) & (NoticeVersion.version == a.c.notice_version))
-             .join(Roll, Roll.id == a.c.roll_id)
-             .where(a.c.id == assembly_id))
-    if postgres:
-        # The shared lock that the sealer's exclusive one waits for, held until the commit below;
-        # state and clock are those of the row as locked.
-        query = query.with_for_update(read=True, of=a)
-    row = db.session.execute(query).first()
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    query, store = _fast_statements(connection.dialect.name, ballot_log.db_clock)
+    row = connection.execute(query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid}).first()
     if row is None or row.state != "voting" or row.replace_allowed or row.sealed or row.entry is None:
         return None
     now = row.now if postgres else ballot_log.db_now()
@@ -349,11 +365,12 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
-    values = dict(assembly_id=assembly_id, member=ballot["member"], version=1, channel=ONLINE,
-                  signer="proxy" if found[0]["use"] == "proxy" else "owner", kid=kid, entry=entry_text, leaf_hash=leaf,
-                  registration_id=registration_id, received_at=ballot_log.db_clock() if postgres else ballot_log.db_now())
-    statement = (postgresql.insert if postgres else sqlite.insert)(Ballot.__table__).values(**values).on_conflict_do_nothing()
-    ballot_id = db.session.execute(statement.returning(Ballot.__table__.c.id)).scalar()
+    values = {"assembly_id": assembly_id, "member": ballot["member"], "version": 1, "channel": ONLINE,
+              "signer": "proxy" if found[0]["use"] == "proxy" else "owner", "kid": kid, "entry": entry_text, "leaf_hash": leaf,
+              "registration_id": registration_id}
+    if not postgres:
+        values["received_at"] = ballot_log.db_now()
+    ballot_id = connection.execute(store, values).scalar()
     if ballot_id is None:  # this exact ballot again, or the member has voted: cast_online says which
         return None
     db.session.commit()  # durable before anything is acknowledged
