@@ -66,7 +66,8 @@ class Built:
     assembly_id: int
     members: int  # voting members on the roll
     voters: dict[str, object] = field(default_factory=dict)  # roll member id → P-256 signer
-    staff: dict = field(default_factory=dict)
+    staff: dict = field(default_factory=dict)  # role name → staff user id
+    supervisor_keys: dict = field(default_factory=dict)  # supervisor's role name → their signing key
 
 
 def register_owners(estate, limit: int | None = None) -> dict[str, object]:
@@ -183,10 +184,8 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
         db.session.commit()
         members = dict(db.session.execute(select(RollEntry.member_ref, RollEntry.member).where(RollEntry.roll_id == assembly.roll_id)).all())
         voters = {members[ref]: signer for ref, signer in signers.items() if ref in members}
-        built = Built(estate_slug=slug, assembly_id=assembly.id, members=len(members), voters=voters,
-                      staff={k: v.id for k, v in staff.items()})
-        built.supervisor_keys = keys
-        return built
+        return Built(estate_slug=slug, assembly_id=assembly.id, members=len(members), voters=voters,
+                     staff={k: v.id for k, v in staff.items()}, supervisor_keys=keys)
 
 
 def choices(rng: random.Random, notice: dict) -> dict:

@@ -124,7 +124,10 @@ def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
     command.append("webapp:create_app()")
-    server = subprocess.Popen(command, env=env, cwd=str(ROOT), start_new_session=True)
+    app_root = Path(args.app_root).resolve() if args.app_root else ROOT
+    if args.app_root:
+        env = {**env, "PYTHONPATH": str(app_root)}
+    server = subprocess.Popen(command, env=env, cwd=str(app_root), start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -254,6 +257,7 @@ def main() -> int:
     parser.add_argument("--warmup-seconds", type=int, default=2)
     parser.add_argument("--redis-url", help="keep rate limits and sessions in Redis (as in production)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
+    parser.add_argument("--app-root", help="serve the webapp package of another checkout (same schema), to compare versions")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print(WRK_HOWTO, file=sys.stderr)
