@@ -251,7 +251,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (gthread when > 1)")
     parser.add_argument("--hello-seconds", type=int, default=10)
     parser.add_argument("--cast-seconds", type=int, default=15)
     parser.add_argument("--warmup-seconds", type=int, default=2)
