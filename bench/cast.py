@@ -119,8 +119,11 @@ class CpuMeter:
 
 def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    # --preload: the app is built once, before the workers fork, so that all of them serve from
+    # the first request on (each building its own took seconds on a loaded machine, and the
+    # hello run would have started with some workers still booting).
     command = [str(gunicorn), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-               "--error-logfile", str(log), "--log-level", "warning"]
+               "--error-logfile", str(log), "--log-level", "warning", "--preload"]
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
     command.append("webapp:create_app()")

@@ -223,7 +223,7 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     return Batch(log.heads, state.size, document, indices)
 
 
-SEQUENCER_LOCK = 6962  # pg_try_advisory_xact_lock(SEQUENCER_LOCK, assembly id): who integrates now
+SEQUENCER_LOCK = 6962  # pg_try_advisory_xact_lock(SEQUENCER_LOCK, assembly id): who integrates now (and 6963: wait for it)
 
 # PostgreSQL: a batch in four round trips while the log is locked (lock and read the log row;
 # read the waiting ballots with the audit chain's head; write everything; commit), since the
@@ -236,13 +236,15 @@ _PG_LEAD = text("""
      WHERE assembly_id = :a
        FOR UPDATE
 """)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k, :a)")
-# Become the one that integrates, or else wait for the one that does: take the sequencer's lock
-# shared and give it back in the same statement, so that the next one to integrate never waits
-# for this request.
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k, :a), pg_advisory_xact_lock(:k2, :a)")
+# Become the one that integrates, or else wait for the one that does.  Two keys: the first is
+# tried by every request and held only by the one integrating; that one also takes the second,
+# for which the others wait, taking it shared and giving it back in the same statement.  (Waiting
+# on the first key instead, each waiter's passing shared hold made others' tries fail while no
+# one was integrating, and they went round without waiting.)
 _PG_LEAD_OR_WAIT = text("""
-    SELECT CASE WHEN pg_try_advisory_xact_lock(:k, :a) THEN true
-                ELSE NOT (SELECT pg_advisory_unlock_shared(:k, :a) FROM (SELECT pg_advisory_lock_shared(:k, :a)) AS waited)
+    SELECT CASE WHEN pg_try_advisory_xact_lock(:k, :a) THEN pg_advisory_xact_lock(:k2, :a)::text = ''
+                ELSE NOT (SELECT pg_advisory_unlock_shared(:k2, :a) FROM (SELECT pg_advisory_lock_shared(:k2, :a)) AS waited)
            END AS lead
 """)  # (NOT …: "… AND false" would be folded to false by the planner, and never wait)
 _PG_WAITING = text("""
@@ -289,10 +291,10 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
 
     chain = ctx.estate_id if ctx.estate_id is not None else PLATFORM_CHAIN
     if try_lead:
-        if not connection.execute(_PG_LEAD_OR_WAIT, {"k": SEQUENCER_LOCK, "a": ctx.assembly_id}).scalar():
+        if not connection.execute(_PG_LEAD_OR_WAIT, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": ctx.assembly_id}).scalar():
             return _NOT_LEADER  # (having waited for the batch being integrated)
     else:
-        connection.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "a": ctx.assembly_id})
+        connection.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": ctx.assembly_id})
     # The audit chain's lock (webapp.audit.operations._lock_chain) comes with the log's, so that
     # the next statement reads the chain's head as it stands.
     log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": 7_000_000 + chain}).one()
@@ -358,7 +360,9 @@ def sequence(ctx: LogContext, ballot_id: int, leaf_hex: str, *, heads_before: in
                 covered = _covering(ballot_id, heads_before)  # integrated in an earlier batch
             receipt = None if covered is None else _receipt_at(ctx, covered[0], covered[1], leaf_hex)
             db.session.rollback()
-            return receipt
+            if receipt is not None:
+                return receipt
+            continue  # pragma: no cover - integrated by a batch not yet visible: look again
         # (On PostgreSQL, integrate_context has waited for the batch being integrated.)
         covered = _covering(ballot_id, heads_before)  # a statement of its own: its snapshot follows the wait
         receipt = None if covered is None else _receipt_at(ctx, covered[0], covered[1], leaf_hex)

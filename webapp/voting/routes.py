@@ -105,7 +105,11 @@ def cast(assembly_id: int):
     if not too_large:
         # The common case first, with the fewest round trips (see casting.cast_fast); anything
         # else, including every refusal and its reason, takes the full path below.
-        fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
+        try:
+            fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
+        except BallotRefused as exc:  # stored, but no receipt yet
+            db.session.rollback()
+            return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
         if fast is not None:
             code = fast.receipt["code"]
             return jsonify({"receipt": fast.receipt, "repeated": False,
