@@ -348,8 +348,8 @@ def sequence(ctx: LogContext, ballot_id: int, leaf_hex: str, *, heads_before: in
     the one that takes the sequencer's advisory lock, without waiting for it.  It takes every
     ballot waiting, under the log row's exclusive lock.  The others do not queue for their turn
     (each would then find its ballot already taken, one after the other): they wait for that
-    batch with a key-share lock on the log row, which its exclusive lock holds back until it
-    commits, see whether their ballot was in it, and if not try to integrate themselves."""
+    batch to commit (``_PG_LEAD_OR_WAIT``), see whether their ballot was in it, and if not try
+    to integrate themselves."""
     for _ in range(1000):
         batch = integrate_context(ctx, record_accepts=True, try_lead=True)
         if batch is not _NOT_LEADER:
@@ -442,6 +442,10 @@ def close_if_due(assembly) -> bool:
     now = db_now()
     if now < assembly.closes_at:
         return False
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The sequencer's lock before the assembly row's: a batch being integrated holds the first
+        # and needs a key-share lock on the assembly row for its inserts' foreign keys.
+        db.session.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": assembly.id})
     _lock_assembly(assembly)
     done = db.session.execute(
         update(Assembly).where(Assembly.id == assembly.id, Assembly.state == "voting").values(state="closed", closed_at=now)
