@@ -353,7 +353,7 @@ def main() -> int:
             setup_.drop_database(args.database_url, database_url)
             shutil.rmtree(folder, ignore_errors=True)
         else:
-            print(f"kept: database {database_url}, folder {folder}")
+            print(f"kept: database {database_url}, folder {folder}", file=sys.stderr)  # (the summary stays the last line)
 
 
 if __name__ == "__main__":
