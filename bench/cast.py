@@ -343,6 +343,16 @@ def main() -> int:
               f"signed tree head; one ballot per member: {'yes' if not any('two ballots' in p for p in problems) else 'NO'}")
         for problem in problems:
             print("FAILED: " + problem)
+        if problems:
+            # What the server logged: the last line of each traceback, counted.
+            errors: dict[str, int] = {}
+            log_lines = (folder / "gunicorn.log").read_text(errors="replace").splitlines()
+            for n, line in enumerate(log_lines):
+                if line.startswith("Traceback"):
+                    tail = next((t for t in log_lines[n + 1:] if t and not t.startswith((" ", "Traceback", "The above", "During"))), "?")
+                    errors[tail[:300]] = errors.get(tail[:300], 0) + 1
+            for message, count in errors.items():
+                print(f"  server error ×{count}: {message}")
         print(f"total time {time.monotonic() - started:.0f} s; load average at end: {loadavg()}")
         print(f"cast/hello ratio {ratio:.2f}, p95 {cast['p95_us'] / 1000:.1f} ms, accepted {accepted}, in log {in_log}")
         return 1 if problems else 0
