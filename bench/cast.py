@@ -117,6 +117,26 @@ class CpuMeter:
         self.db = sum(v - self.db0.get(pid, 0.0) for pid, v in db1.items())
 
 
+def baseline_tree(commit: str, folder: Path) -> Path:
+    """An earlier version's webapp, crypto and tally packages (``git archive``), given what this
+    bench needs of the app: the settings of today's webapp/config.py (which reads
+    OWNERSVOTE_CAST_LIMIT; with that version's pool_pre_ping) and the hello route."""
+    root = folder / f"baseline-{commit}"
+    root.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "webapp", "crypto", "tally"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    config = (ROOT / "webapp" / "config.py").read_text()
+    if "install_idle_ping" not in (root / "webapp" / "core" / "db.py").read_text():
+        config = config.replace('"pool_pre_ping": False', '"pool_pre_ping": True')
+    (root / "webapp" / "config.py").write_text(config)
+    app = (root / "webapp" / "app.py").read_text()
+    if "__bench/hello" not in app:
+        app = app.replace("    load_kinds()", "    if app.config.get(\"OWNERSVOTE_BENCH_HELLO\"):\n"
+                          "        app.add_url_rule(\"/__bench/hello\", \"bench_hello\", lambda: \"hello\")\n    load_kinds()", 1)
+        (root / "webapp" / "app.py").write_text(app)
+    return root
+
+
 def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # --preload: the app is built once, before the workers fork, so that all of them serve from
@@ -261,6 +281,7 @@ def main() -> int:
     parser.add_argument("--redis-url", help="keep rate limits and sessions in Redis (as in production)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     parser.add_argument("--app-root", help="serve the webapp package of another checkout (same schema), to compare versions")
+    parser.add_argument("--baseline", metavar="COMMIT", help="serve the app as it was at COMMIT (e.g. 4f7b44e, before the fast path)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print(WRK_HOWTO, file=sys.stderr)
@@ -285,6 +306,9 @@ def main() -> int:
 
             db.engine.dispose()
 
+        if args.baseline:
+            args.app_root = str(baseline_tree(args.baseline, folder))
+            print(f"serving the app as it was at {args.baseline}")
         port = free_port()
         env = {**os.environ, "OWNERSVOTE_DATABASE_URL": database_url, "OWNERSVOTE_BENCH_HELLO": "1",
                "OWNERSVOTE_CAST_LIMIT": "1000000/minute"}
