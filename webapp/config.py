@@ -144,7 +144,8 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "PREFERRED_URL_SCHEME": "https" if self.production else "http",
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Without Redis: limits' memory storage, made safe for threads (webapp.core.extensions).
+            "RATELIMIT_STORAGE_URI": self.redis_url or "ownersvote-memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             # A moving window: a fixed one lets twice the limit through across a window's edge.
             "RATELIMIT_STRATEGY": "moving-window",
