@@ -7,7 +7,7 @@ from webapp.audit import labels as audit_labels
 from webapp.config import Settings
 from webapp.core import sessions, timefmt
 from webapp.core.converters import RowId
-from webapp.core.db import db, utcnow
+from webapp.core.db import db, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = RowId  # before any route is added
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            install_idle_ping(engine)
     sessions.install(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -73,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
                       candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp, jobs_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("OWNERSVOTE_BENCH_HELLO"):
+        _bench_hello(app)
     load_kinds()  # every job kind known to web processes and workers alike
     app.jinja_env.globals["can_see_jobs"] = can_see_jobs
     token_logging.install()
@@ -81,6 +86,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.install(app)
     return app
+
+
+def _bench_hello(app: Flask) -> None:
+    """The baseline of bench/cast.py: the same app, middleware and server, and no work of its own
+    (only with OWNERSVOTE_BENCH_HELLO, which production mode refuses)."""
+
+    @app.get("/__bench/hello")
+    def bench_hello():
+        return "hello"
 
 
 def _instance_path():

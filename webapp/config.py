@@ -73,6 +73,11 @@ class Settings:
     job_files: str | None = None
     files_path: str | None = None
     proxy_hops: int = 0
+    # Per-address limit on casting a ballot (Flask-Limiter syntax); raised only by benchmarks
+    # that send every ballot from one address.
+    cast_limit: str = "120/minute"
+    # A bare "hello" route at /__bench/hello, for bench/cast.py's baseline; never in production.
+    bench_hello: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -90,12 +95,16 @@ class Settings:
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
             files_path=os.environ.get(PREFIX + "FILES_PATH") or None,
             proxy_hops=_proxy_hops(os.environ.get(PREFIX + "PROXY_HOPS", "0")),
+            cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
+            bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
         )
         if settings.job_runner not in (None, "rq", "thread", "inline"):
             raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
         if settings.job_runner == "rq" and not settings.redis_url:
             raise ConfigError("OWNERSVOTE_JOB_RUNNER=rq needs OWNERSVOTE_REDIS_URL")
         if env == "production":
+            if settings.bench_hello:
+                raise ConfigError("OWNERSVOTE_BENCH_HELLO is for bench/cast.py: it adds a route no deployment should have")
             if settings.job_runner == "inline":
                 raise ConfigError("OWNERSVOTE_JOB_RUNNER=inline is for tests: it runs jobs inside requests")
             missing = [
@@ -132,7 +141,8 @@ class Settings:
         return self.env == "production"
 
     def flask_config(self) -> dict:
-        engine_options: dict = {"pool_pre_ping": True}
+        # Connections idle in the pool are pinged before use (webapp.core.db.install_idle_ping).
+        engine_options: dict = {"pool_pre_ping": False}
         return {
             "SECRET_KEY": self.secret_key,
             "OWNERSVOTE_PII_HMAC_KEY": self.pii_hmac_key,
@@ -149,6 +159,8 @@ class Settings:
             # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
             # (werkzeug's ProxyFix, see webapp/app.py); 0 believes none.
             "OWNERSVOTE_PROXY_HOPS": self.proxy_hops,
+            "OWNERSVOTE_CAST_LIMIT": self.cast_limit,
+            "OWNERSVOTE_BENCH_HELLO": self.bench_hello,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             # __Host-: the browser sends it only over HTTPS, to this exact host, for every path,
@@ -164,7 +176,8 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "PREFERRED_URL_SCHEME": "https" if self.production else "http",
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Without Redis: limits' memory storage, made safe for threads (webapp.core.extensions).
+            "RATELIMIT_STORAGE_URI": self.redis_url or "ownersvote-memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             # A moving window: a fixed one lets twice the limit through across a window's edge.
             "RATELIMIT_STRATEGY": "moving-window",

@@ -42,10 +42,13 @@ class Scenario:
         self.traveller = time_machine.travel(self.start, tick=True)
         self.traveller.start()
         self.now = self.start
-        from webapp.core.db import utcnow
+        from sqlalchemy import bindparam
+
+        from webapp.core.db import UTCDateTime, utcnow
         from webapp.voting import log as ballot_log
 
         monkeypatch.setattr(ballot_log, "db_now", utcnow)
+        monkeypatch.setattr(ballot_log, "db_clock", lambda: bindparam("test_clock", callable_=utcnow, type_=UTCDateTime()))
         self.assembly_id = None
         self.devices: dict[str, Device] = {}
         self.sup_keys = {"supervisor": generate_ed25519(), "supervisor2": generate_ed25519()}

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from crypto.keys import generate_p256
 from tests.test_assemblies.conftest import PDF, TITLES
 from webapp.audit.models import AuditEvent
+from webapp.voting.log import db_clock as REAL_DB_CLOCK
 from webapp.voting.log import db_now as REAL_DB_NOW
 from webapp.voting.models import Ballot, PaperEntry
 
@@ -165,6 +166,7 @@ def test_a_ballot_one_millisecond_after_the_close_by_the_database_clock_is_refus
 
     s = voting
     monkeypatch.setattr(ballot_log, "db_now", REAL_DB_NOW)
+    monkeypatch.setattr(ballot_log, "db_clock", REAL_DB_CLOCK)
     db_now = REAL_DB_NOW
     # a moment before the close, by that clock, a ballot is accepted
     s.assembly.closes_at = db_now() + timedelta(seconds=30)

@@ -12,9 +12,13 @@ import multiprocessing
 # The private address nginx reaches, never a public one (see OWNERSVOTE_PROXY_HOPS); each machine
 # sets its own with --bind.
 bind = "127.0.0.1:8000"
-# Sync workers: one request at a time each (one or two PostgreSQL connections).  Requests are
-# short (long work is a background job), so the usual 2 x cores + 1.
-workers = 2 * multiprocessing.cpu_count() + 1
+# Threaded workers: a request casting a ballot spends most of its time waiting for PostgreSQL
+# (the durable commit, the sequencer's batch), and sync workers left the cores idle meanwhile
+# (docs/performance.md, "Casting a ballot"). Each thread holds at most one or two connections of
+# the process's pool.
+workers = 2 * multiprocessing.cpu_count()
+worker_class = "gthread"
+threads = 8
 timeout = 30            # no request may take longer; a stuck worker is replaced
 graceful_timeout = 30   # on SIGTERM/SIGHUP, requests in flight (a ballot being cast) finish
 keepalive = 5           # nginx keeps idle upstream connections (upstream keepalive)

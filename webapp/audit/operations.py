@@ -2,7 +2,9 @@
 transaction as the change it describes, so the two commit or roll back together."""
 from __future__ import annotations
 
-from sqlalchemy import select, text
+import functools
+
+from sqlalchemy import literal, select, text
 
 from webapp.audit.chain import GENESIS, event_hash, verify_chain
 from webapp.audit.models import AuditCheckpoint, AuditEvent
@@ -40,6 +42,66 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     db.session.flush()
     _checkpoint_if_due(event)
     return event
+
+
+def record_many(estate_id: int | None, events: list[dict]) -> tuple[int, str] | None:
+    """Append several events to one chain at once, exactly as that many :func:`record` calls would
+    (same hashes, same checkpoints), with one lock, one read of the head and one INSERT: the
+    ballot sequencer audits a whole batch of accepted ballots this way.  Each event is a dict of
+    ``action``, ``actor`` (a label), ``object_type``, ``object_id`` and ``details``.  Returns the
+    chain's new head (seq, hash), or None when ``events`` is empty."""
+    if not events:
+        return None
+    chain = estate_id if estate_id is not None else PLATFORM_CHAIN
+    _lock_chain(chain)
+    head = db.session.connection().execute(_heads_statement(), {"chain": chain}).one()
+    rows, checkpoints = chain_rows(chain, head.seq, head.hash, head.cp_seq, head.cp_at, events)
+    db.session.connection().execute(AuditEvent.__table__.insert(), rows)
+    if checkpoints:
+        db.session.connection().execute(AuditCheckpoint.__table__.insert(), checkpoints)
+    return rows[-1]["seq"], rows[-1]["hash"]
+
+
+def chain_rows(chain: int, last_seq: int | None, last_hash: str | None, cp_seq: int | None, cp_at, events: list[dict]) -> tuple[list, list]:
+    """The rows of ``events`` appended after the chain's head (``last_seq``, ``last_hash``; None for
+    an empty chain), and the signed checkpoints due among them (the last one was ``cp_seq`` at
+    ``cp_at``): what :func:`record` would write, one event at a time."""
+    from crypto.treehead import sign_object
+    from webapp.core.serverkey import signer
+
+    seq, prev = (last_seq, last_hash) if last_seq is not None else (0, GENESIS)
+    last_cp = (cp_seq, cp_at) if cp_seq is not None else None
+    rows, checkpoints = [], []
+    for event in events:
+        seq += 1
+        at = utcnow()
+        row = {"chain": chain, "seq": seq, "at": at, "actor_id": None, "actor": event["actor"], "action": event["action"],
+               "object_type": event.get("object_type"), "object_id": event.get("object_id"), "details": event.get("details", {}),
+               "prev_hash": prev}
+        row["hash"] = event_hash(chain=chain, seq=seq, at=at, actor=row["actor"], action=row["action"], object_type=row["object_type"],
+                                 object_id=row["object_id"], details=row["details"], prev_hash=prev)
+        rows.append(row)
+        prev = row["hash"]
+        if last_cp is None or seq - last_cp[0] >= CHECKPOINT_EVERY or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
+            document = sign_object(signer(), {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": row["hash"],
+                                              "at": int(at.timestamp() * 1000)})
+            checkpoints.append({"chain": chain, "seq": seq, "hash": row["hash"], "at": at, "document": document})
+            last_cp = (seq, at)
+    return rows, checkpoints
+
+
+@functools.cache
+def _heads_statement():
+    """The chain's last event and last checkpoint, in one statement built once."""
+    from sqlalchemy import bindparam
+
+    events, checkpoints = AuditEvent.__table__, AuditCheckpoint.__table__
+    last = select(events.c.seq, events.c.hash).where(events.c.chain == bindparam("chain")).order_by(events.c.seq.desc()).limit(1).subquery()
+    last_cp = select(checkpoints.c.seq, checkpoints.c.at).where(checkpoints.c.chain == bindparam("chain")) \
+        .order_by(checkpoints.c.seq.desc()).limit(1).subquery()
+    one = select(literal(1).label("one")).subquery()
+    return select(last.c.seq, last.c.hash, last_cp.c.seq.label("cp_seq"), last_cp.c.at.label("cp_at")).select_from(
+        one.outerjoin(last, literal(True)).outerjoin(last_cp, literal(True)))
 
 
 CHECKPOINT_EVERY = 20

@@ -52,6 +52,33 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# A pooled connection is checked before use only when it sat idle in the pool for a while: a
+# server restart or a dropped connection shows up there, while a connection handed back a moment
+# ago is as good as it was (SQLAlchemy's pool_pre_ping would spend a round trip on every checkout,
+# several per ballot cast).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def install_idle_ping(engine: Engine) -> None:
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checkout(dbapi_connection, record, proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool then discards it and connects anew
+            raise exc.DisconnectionError() from error
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; SQLAlchemy's
@@ -70,5 +97,10 @@ def _sqlite_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    # IMMEDIATE: the transaction takes SQLite's write lock when it begins, waiting for it under
+    # busy_timeout. A deferred transaction that reads and then writes cannot wait: when another
+    # writer got there first, SQLite answers "database is locked" at once (to avoid a deadlock),
+    # and twenty owners casting at the same moment would see errors. SQLite has one writer
+    # anyway; readers of the WAL are not held up by it.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,12 +1,32 @@
 """Flask extensions, created once and bound in the app factory."""
 from __future__ import annotations
 
+import threading
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from limits.storage import MemoryStorage
 from flask_wtf import CSRFProtect
+
+class ThreadSafeMemoryStorage(MemoryStorage):
+    """limits' in-process storage (no Redis), with its expiry timer restarted under a lock.  Two
+    threads of one process (gunicorn's gthread workers, the threaded development server) could
+    both find the timer stopped, each make a new one, and start the same one twice: "RuntimeError:
+    threads can only be started once", a 500 for a ballot (bench/cast.py met it once in 4,000)."""
+
+    STORAGE_SCHEME = ["ownersvote-memory"]
+
+    def __init__(self, *args, **kwargs):
+        self._timer_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private method, which its methods call
+        with self._timer_lock:
+            MemoryStorage._MemoryStorage__schedule_expiry(self)
+
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

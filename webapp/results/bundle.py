@@ -20,9 +20,9 @@ def log_section(assembly) -> dict:
     from webapp.core.serverkey import signer
 
     server = signer()
-    entries = []
-    for ballot in db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index)):
-        entries.append({"index": ballot.leaf_index, **json.loads(ballot.entry)})
+    rows = db.session.execute(select(Ballot.leaf_index, Ballot.entry)
+                              .where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index))
+    entries = [{"index": index, **json.loads(entry)} for index, entry in rows]  # columns, not objects
     heads = ballot_log.heads(assembly.id)
     final = heads[-1] if heads else None
     records = []

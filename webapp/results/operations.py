@@ -25,7 +25,7 @@ from webapp.core.timefmt import local
 from webapp.results.models import Certification, Objection, TallyRecord
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
-from webapp.voting.casting import counted
+from webapp.voting.models import Ballot
 
 
 class ResultsError(UserError):
@@ -94,12 +94,24 @@ def publish_refusal(assembly: Assembly) -> ResultsError | None:
     return None
 
 
-def tally_input(assembly: Assembly) -> dict:
+def _counted_rows(assembly: Assembly) -> list:
+    """(member, leaf_index, entry) of each counted ballot in log order, as ``counted`` chooses
+    them, read as columns (20,000 ballot objects cost seconds)."""
+    rows = db.session.execute(select(Ballot.member, Ballot.leaf_index, Ballot.entry).where(Ballot.assembly_id == assembly.id)
+                              .order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id))
+    out: dict = {}
+    for row in rows:
+        if assembly.replace_allowed or row.member not in out:
+            out[row.member] = row
+    return list(out.values())
+
+
+def tally_input(assembly: Assembly, chosen: list | None = None) -> dict:
     """The tally engine's input from the sealed log and the frozen roll alone."""
     notice = assembly.current_notice.document
     members = [{"id": e["member"], "area": e["area"], "heads": e["heads"]}
                for e in db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id).order_by(RollEntry.position))]
-    chosen = sorted(counted(assembly.id, replace_allowed=assembly.replace_allowed).values(), key=lambda b: b.leaf_index)
+    chosen = sorted(chosen if chosen is not None else _counted_rows(assembly), key=lambda b: b.leaf_index)
     ballots = [{"member": b.member, "choices": json.loads(json.loads(b.entry)["ballot"])["choices"]} for b in chosen]
     return {"members": members, **notice_tally_input(notice), "ballots": ballots}
 
@@ -115,10 +127,11 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
     final = ballot_log.latest_head(assembly.id)
     if final is None or not final.final:
         raise ResultsError("投票日志尚未封存", "the ballot log is not sealed yet")
-    undone = [b for b in counted(assembly.id, replace_allowed=assembly.replace_allowed).values() if b.leaf_index is None or b.leaf_index >= final.size]
+    chosen = _counted_rows(assembly)
+    undone = [b for b in chosen if b.leaf_index is None or b.leaf_index >= final.size]
     if undone:
         raise ResultsError("有选票不在最终树头中，不能计票：请告知平台管理员", "some ballots are not under the final tree head: tell the platform administrator")
-    document = tally_engine.tally_document(tally_input(assembly))
+    document = tally_engine.tally_document(tally_input(assembly, chosen))
     digest = tally_digest(document)
     now = now or utcnow()
     notice = assembly.current_notice

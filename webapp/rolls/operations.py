@@ -146,7 +146,8 @@ def roll_document(roll: Roll, estate: Estate) -> dict:
             "heads": payload["heads"],
             "required_signatures": payload["required_signatures"],
             "signatures": [{"kid": s.kid, "sig": s.sig} for s in roll.signatures],
-            "entries": [e.entry for e in roll.entries],
+            # The column alone, in order (loading 20,000 entry objects cost about 2 s).
+            "entries": list(db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == roll.id).order_by(RollEntry.position))),
         },
     }
 

@@ -1,0 +1,394 @@
+"""Casting a ballot end to end under load: gunicorn + PostgreSQL, driven by wrk.
+
+    .venv/bin/python bench/cast.py                    # fresh database on the tests' server, dropped at the end
+    .venv/bin/python bench/cast.py --units 20000 --cast-seconds 20 --workers 3 --threads 8
+
+Needs Debian's wrk (`apt-get install wrk`; this script installs nothing) and PostgreSQL, by
+default the server the tests use (OWNERSVOTE_TEST_PG_URL, else
+postgresql+psycopg://postgres@127.0.0.1:5432/test), where it creates a database of its own and
+drops it at the end.  With --redis-url, the app keeps its rate limits (and sessions) in Redis, as
+in production; without it, in each worker's memory.
+
+1. An estate is built through the app's own operations (bench/assembly_setup.py): a generated
+   registry, every owner registered with a P-256 phone key, a roll frozen and signed by two
+   supervisors, the notice published, voting open.  One distinct ballot per member is signed
+   beforehand.
+2. gunicorn serves ``webapp:create_app()`` with OWNERSVOTE_BENCH_HELLO=1 (a bare GET
+   /__bench/hello route in the same app: same middleware, same server settings) and
+   OWNERSVOTE_CAST_LIMIT raised, since every ballot comes from one address.
+3. wrk (bench/cast.lua) runs 50 connections against the hello route, then against
+   POST /api/v1/a/<id>/ballots with a distinct signed ballot per request.
+4. After the server stops, the database is checked: every 201's leaf is in the log under the
+   newest signed tree head (its signature and its root recomputed from the ballots' entries),
+   and no member has two ballots.
+
+The last line printed is ``cast/hello ratio R, p95 P ms, accepted A, in log L``; the exit status is
+non-zero when a check fails.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import assembly_setup as setup_  # noqa: E402
+
+sys.path.remove(str(ROOT / "bench"))  # bench/tally.py must not shadow the tally package
+
+LUA = ROOT / "bench" / "cast.lua"
+WRK_HOWTO = "wrk is not installed: on Debian or Ubuntu, `apt-get install wrk` (as root); this script installs nothing itself."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def proc_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each live process in ``pids``."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [server.pid] + [int(p) for p in children.read_text().split()] if children.exists() else [server.pid]
+
+
+def backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the bench's database (over a connection of its own)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        pids = [r[0] for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                                 "AND pid <> pg_backend_pid()"))]
+    engine.dispose()
+    return pids
+
+
+class CpuMeter:
+    """CPU used by the gunicorn processes and by the database's backends during a phase."""
+
+    def __init__(self, server: subprocess.Popen, database_url: str):
+        self.server, self.url = server, database_url
+
+    def __enter__(self):
+        self.app0 = proc_cpu(server_pids(self.server))
+        self.db0 = proc_cpu(backend_pids(self.url))
+        return self
+
+    def __exit__(self, *exc):
+        app1 = proc_cpu(server_pids(self.server))
+        db1 = proc_cpu(backend_pids(self.url))
+        self.app = sum(v - self.app0.get(pid, 0.0) for pid, v in app1.items())
+        self.db = sum(v - self.db0.get(pid, 0.0) for pid, v in db1.items())
+
+
+def baseline_tree(commit: str, folder: Path) -> Path:
+    """An earlier version's webapp, crypto and tally packages (``git archive``), given what this
+    bench needs of the app: the settings of today's webapp/config.py (which reads
+    OWNERSVOTE_CAST_LIMIT; with that version's pool_pre_ping) and the hello route."""
+    root = folder / f"baseline-{commit}"
+    root.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "webapp", "crypto", "tally"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    config = (ROOT / "webapp" / "config.py").read_text()
+    if "install_idle_ping" not in (root / "webapp" / "core" / "db.py").read_text():
+        config = config.replace('"pool_pre_ping": False', '"pool_pre_ping": True')
+    (root / "webapp" / "config.py").write_text(config)
+    app = (root / "webapp" / "app.py").read_text()
+    if "__bench/hello" not in app:
+        app = app.replace("    load_kinds()", "    if app.config.get(\"OWNERSVOTE_BENCH_HELLO\"):\n"
+                          "        app.add_url_rule(\"/__bench/hello\", \"bench_hello\", lambda: \"hello\")\n    load_kinds()", 1)
+        (root / "webapp" / "app.py").write_text(app)
+    return root
+
+
+def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    # --preload: the app is built once, before the workers fork, so that all of them serve from
+    # the first request on (each building its own took seconds on a loaded machine, and the
+    # hello run would have started with some workers still booting).
+    command = [str(gunicorn), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
+               "--error-logfile", str(log), "--log-level", "warning", "--preload"]
+    if args.threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(args.threads)]
+    command.append("webapp:create_app()")
+    app_root = Path(args.app_root).resolve() if args.app_root else ROOT
+    if args.app_root:
+        env = {**env, "PYTHONPATH": str(app_root)}
+    server = subprocess.Popen(command, env=env, cwd=str(app_root), start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__bench/hello", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+        if server.poll() is not None:
+            break
+    server.kill()
+    raise SystemExit("gunicorn did not start:\n" + (log.read_text() if log.exists() else ""))
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def run_wrk(args, url: str, folder: Path, name: str, seconds: float, bodies: Path | None = None) -> dict:
+    env = {**os.environ, "BENCH_THREADS": str(args.wrk_threads), "BENCH_SUMMARY": str(folder / f"{name}.json")}
+    if bodies is not None:
+        env.update(BENCH_BODIES=str(bodies), BENCH_OUT=str(folder / f"{name}-"))
+    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{int(round(seconds))}s", "--timeout", "30s",
+               "-s", str(LUA), url]
+    busy0, total0 = cpu_times()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    busy1, total1 = cpu_times()
+    summary = json.loads((folder / f"{name}.json").read_text())
+    summary["rate"] = summary["requests"] / (summary["duration_us"] / 1e6)
+    summary["machine_busy"] = (busy1 - busy0) / max(1, total1 - total0)
+    summary["load"] = loadavg()
+    return summary
+
+
+def read_responses(folder: Path, name: str) -> tuple[dict[int, int], list[str], bool]:
+    statuses: dict[int, int] = {}
+    leaves: list[str] = []
+    exhausted = False
+    for path in sorted(folder.glob(f"{name}-*.txt")):
+        for line in path.read_text().splitlines():
+            status, leaf = line.split(" ")
+            if status == "exhausted":
+                exhausted = True
+                continue
+            statuses[int(status)] = statuses.get(int(status), 0) + 1
+            if status == "201":
+                leaves.append(leaf)
+    return statuses, leaves, exhausted
+
+
+def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], list[str]]:
+    """(the leaves under the newest signed tree head, problems)."""
+    from sqlalchemy import func, select
+
+    from crypto.merkle import leaf_hash
+    from crypto.treehead import verify_tree_head
+    from webapp.core.db import db
+    from webapp.core.serverkey import signer
+    from webapp.voting.models import Ballot, TreeHead
+
+    problems = []
+    with app.app_context():
+        head = db.session.scalar(select(TreeHead).where(TreeHead.assembly_id == assembly_id).order_by(TreeHead.n.desc()).limit(1))
+        try:
+            verify_tree_head(head.document, signer().jwk)
+        except Exception as exc:  # any failure is a finding
+            problems.append(f"the newest tree head does not verify: {exc}")
+        rows = db.session.execute(select(Ballot.leaf_index, Ballot.leaf_hash, Ballot.entry).where(Ballot.assembly_id == assembly_id)
+                                  .order_by(Ballot.leaf_index)).all()
+        logged = [r for r in rows if r.leaf_index is not None and r.leaf_index < head.size]
+        if [r.leaf_index for r in logged] != list(range(head.size)):
+            problems.append(f"the log's leaf indices are not 0..{head.size - 1}")
+        leaves = []
+        for r in logged:
+            digest = leaf_hash(r.entry.encode("utf-8"))
+            if digest.hex() != r.leaf_hash:
+                problems.append(f"leaf {r.leaf_index}: its entry does not hash to its leaf")
+            leaves.append(digest)
+        if _mth(leaves).hex() != head.root:
+            problems.append("the root recomputed from the ballots differs from the newest signed tree head's")
+        in_log = set(r.leaf_hash for r in logged)
+        found = sum(1 for leaf in accepted if leaf in in_log)
+        if found != len(accepted):
+            problems.append(f"{len(accepted) - found} accepted ballot(s) missing from the log")
+        if len(set(accepted)) != len(accepted):
+            problems.append("two 201 responses carried the same leaf")
+        doubles = db.session.execute(select(Ballot.member, func.count()).where(Ballot.assembly_id == assembly_id)
+                                     .group_by(Ballot.member).having(func.count() > 1)).all()
+        if doubles:
+            problems.append(f"{len(doubles)} member(s) with two ballots, e.g. {doubles[0][0]}")
+        waiting = sum(1 for r in rows if r.leaf_index is None)
+        if waiting:
+            problems.append(f"{waiting} committed ballot(s) not integrated into the log")
+    return in_log, problems
+
+
+def _mth(leaves: list[bytes]) -> bytes:
+    """RFC 6962 Merkle tree hash, written out here so that the check does not trust the app's."""
+    import hashlib
+
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    level = leaves
+    while len(level) > 1:
+        nxt = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=setup_.DEFAULT_PG_URL, help="PostgreSQL server (a database is created there and dropped)")
+    parser.add_argument("--units", type=int, default=16000, help="units of the generated estate (about one voting member each)")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (gthread when > 1)")
+    parser.add_argument("--hello-seconds", type=int, default=10)
+    parser.add_argument("--cast-seconds", type=int, default=15)
+    parser.add_argument("--warmup-seconds", type=int, default=2)
+    parser.add_argument("--redis-url", help="keep rate limits and sessions in Redis (as in production)")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
+    parser.add_argument("--app-root", help="serve the webapp package of another checkout (same schema), to compare versions")
+    parser.add_argument("--baseline", metavar="COMMIT", help="serve the app as it was at COMMIT (e.g. 4f7b44e, before the fast path)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print(WRK_HOWTO, file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    folder = Path(tempfile.mkdtemp(prefix="ov-bench-cast-"))
+    os.environ["OWNERSVOTE_INSTANCE_PATH"] = str(folder / "instance")  # secrets and server key, shared with gunicorn
+    print(f"load average at start: {loadavg()} ({os.cpu_count()} CPUs)")
+    database_url = setup_.create_database(args.database_url, "ownersvote_bench_cast")
+    server = None
+    try:
+        app = setup_.app_for(database_url)
+        t = time.monotonic()
+        built = setup_.build(app, units=args.units)
+        bodies = setup_.signed_ballots(app, built)
+        body_file = folder / "bodies.jsonl"
+        body_file.write_text("".join(json.dumps(b, separators=(",", ":")) + "\n" for b in bodies))
+        print(f"estate: {args.units} units, {built.members} voting members, {len(bodies)} signed ballots ({time.monotonic() - t:.1f} s to build)")
+        with app.app_context():
+            from webapp.core.db import db
+
+            db.engine.dispose()
+
+        if args.baseline:
+            args.app_root = str(baseline_tree(args.baseline, folder))
+            print(f"serving the app as it was at {args.baseline}")
+        port = free_port()
+        env = {**os.environ, "OWNERSVOTE_DATABASE_URL": database_url, "OWNERSVOTE_BENCH_HELLO": "1",
+               "OWNERSVOTE_CAST_LIMIT": "1000000/minute"}
+        env.pop("OWNERSVOTE_ENV", None)
+        env.pop("OWNERSVOTE_REDIS_URL", None)
+        if args.redis_url:
+            env["OWNERSVOTE_REDIS_URL"] = args.redis_url
+        server = start_server(args, env, port, folder / "gunicorn.log")
+        base = f"http://127.0.0.1:{port}"
+        cast_url = f"{base}/api/v1/a/{built.assembly_id}/ballots"
+        workers = f"{args.workers} worker(s)" + (f" × {args.threads} threads (gthread)" if args.threads > 1 else " (sync)")
+        print(f"gunicorn: {workers}; wrk: {args.wrk_threads} threads, {args.connections} connections")
+
+        run_wrk(args, f"{base}/__bench/hello", folder, "warm-hello", args.warmup_seconds)
+        with CpuMeter(server, database_url) as hello_cpu:
+            hello = run_wrk(args, f"{base}/__bench/hello", folder, "hello", args.hello_seconds)
+        errors = hello["status_errors"] + hello["connect_errors"] + hello["read_errors"] + hello["timeouts"]
+        print(f"hello: {hello['rate']:.0f} req/s, p50 {hello['p50_us'] / 1000:.1f} ms, p95 {hello['p95_us'] / 1000:.1f} ms, "
+              f"p99 {hello['p99_us'] / 1000:.1f} ms, errors {errors}; machine busy {hello['machine_busy']:.0%}, load {hello['load']}; "
+              f"CPU per request: gunicorn {hello_cpu.app / max(1, hello['requests']) * 1000:.2f} ms")
+
+        # Warm the cast path (imports, caches, connections) with ballots of their own; their
+        # 201s are checked with the others.
+        warm_file = folder / "warm.jsonl"
+        lines = body_file.read_text().splitlines(keepends=True)
+        warm_count = min(len(lines) // 10, 400)
+        warm_file.write_text("".join(lines[:warm_count]))
+        (folder / "cast.jsonl").write_text("".join(lines[warm_count:]))
+        run_wrk(args, cast_url, folder, "warm-cast", args.warmup_seconds, warm_file)
+        with CpuMeter(server, database_url) as cast_cpu:
+            cast = run_wrk(args, cast_url, folder, "cast", args.cast_seconds, folder / "cast.jsonl")
+        stop_server(server)
+        server = None
+
+        statuses, leaves, exhausted = read_responses(folder, "cast")
+        warm_statuses, warm_leaves, _ = read_responses(folder, "warm-cast")
+        accepted = statuses.get(201, 0)
+        rate = accepted / (cast["duration_us"] / 1e6)
+        print(f"cast: {rate:.0f} accepted/s, p50 {cast['p50_us'] / 1000:.1f} ms, p95 {cast['p95_us'] / 1000:.1f} ms, "
+              f"p99 {cast['p99_us'] / 1000:.1f} ms, max {cast['max_us'] / 1000:.1f} ms; responses {dict(sorted(statuses.items()))}; "
+              f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}; CPU per request: gunicorn "
+              f"{cast_cpu.app / max(1, cast['requests']) * 1000:.2f} ms, PostgreSQL {cast_cpu.db / max(1, cast['requests']) * 1000:.2f} ms")
+        problems = []
+        if exhausted:
+            problems.append("wrk ran out of distinct ballots: the rate is understated; run with more --units or fewer --cast-seconds")
+        if set(statuses) - {201} or set(warm_statuses) - {201}:
+            problems.append(f"responses other than 201: cast {statuses}, warm-up {warm_statuses}")
+        if cast["connect_errors"] + cast["read_errors"] + cast["write_errors"] + cast["timeouts"]:
+            problems.append(f"socket errors: {cast}")
+        logged, log_problems = check_log(app, built.assembly_id, leaves + warm_leaves)
+        problems += log_problems
+        in_log = sum(1 for leaf in leaves if leaf in logged)
+        found = in_log + sum(1 for leaf in warm_leaves if leaf in logged)
+        ratio = rate / hello["rate"]
+        print(f"checked in the database: {found} of {len(leaves) + len(warm_leaves)} accepted ballots (warm-up included) under the newest "
+              f"signed tree head; one ballot per member: {'yes' if not any('two ballots' in p for p in problems) else 'NO'}")
+        for problem in problems:
+            print("FAILED: " + problem)
+        if problems:
+            # What the server logged: the last line of each traceback, counted.
+            errors: dict[str, int] = {}
+            log_lines = (folder / "gunicorn.log").read_text(errors="replace").splitlines()
+            for n, line in enumerate(log_lines):
+                if line.startswith("Traceback"):
+                    tail = next((t for t in log_lines[n + 1:] if t and not t.startswith((" ", "Traceback", "The above", "During"))), "?")
+                    errors[tail[:300]] = errors.get(tail[:300], 0) + 1
+            for message, count in errors.items():
+                print(f"  server error ×{count}: {message}")
+        print(f"total time {time.monotonic() - started:.0f} s; load average at end: {loadavg()}")
+        print(f"cast/hello ratio {ratio:.2f}, p95 {cast['p95_us'] / 1000:.1f} ms, accepted {accepted}, in log {in_log}")
+        return 1 if problems else 0
+    finally:
+        if server is not None:
+            stop_server(server)
+        if not args.keep:
+            setup_.drop_database(args.database_url, database_url)
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"kept: database {database_url}, folder {folder}", file=sys.stderr)  # (the summary stays the last line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
