@@ -12,6 +12,7 @@ people sign in again, as they would.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -354,6 +355,14 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
         cast = cast_online(assembly, {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}, registration=registration)
         db.session.commit()
         return cast.receipt
+
+
+def job_done(page, timeout: float = 60_000) -> str:
+    """On the job page a button led to: wait, as a person watching its progress bar does, until
+    the job is done; what its page then says."""
+    page.wait_for_url(re.compile(r".*/jobs/\d+$"))
+    page.wait_for_selector(".job-status[data-job-state=done]", timeout=timeout)
+    return page.inner_text(".job-message")
 
 
 def opening(world: World, assembly_id: int) -> datetime:

