@@ -59,6 +59,8 @@ class JobKind:
     delete_after_download: bool = False   # remove the file at its first complete download
     describe: Callable[[dict], str] | None = None   # a line about its parameters, for people
     back_endpoint: str | None = None  # the page it was started from (gets ``slug=``)
+    back_args: Callable[[dict], dict] | None = None  # more of that page's address, from the params
+    back_title: Any = None            # that page's name, when it is not the job's title
     notes: tuple = field(default=())  # lazy strings shown on the job page
 
     def may_start(self, role: Role | None, admin: bool) -> bool:
@@ -66,6 +68,18 @@ class JobKind:
 
     def may_view(self, role: Role | None, admin: bool) -> bool:
         return (role is not None and role in self.view) or (admin and self.admin)
+
+    def back(self, slug: str, params: dict) -> tuple[str, Any] | None:
+        """The address and name of the page the job was started from, or None."""
+        from flask import url_for
+
+        if not self.back_endpoint:
+            return None
+        try:
+            extra = self.back_args(params) if self.back_args else {}
+        except (KeyError, TypeError, ValueError):  # parameters of an older version of the job
+            return None
+        return url_for(self.back_endpoint, slug=slug, **extra), self.back_title or self.title
 
     def label(self, params: dict) -> str:
         return self.describe(params) if self.describe else ""

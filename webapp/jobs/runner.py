@@ -150,6 +150,7 @@ class JobContext:
         self._last_write = 0.0
         self.last_total = 0
         self.summary: tuple[str, str] | None = None  # the message a done job shows
+        self.follow_ups: list[Job] = []  # queued in this job's transaction, submitted after it commits
         self._sqlite = _is_sqlite()
 
     # The database rows of the estate and the actor, in the function's own session.
@@ -214,6 +215,17 @@ class JobContext:
     def done(self, zh: str, en: str) -> None:
         """What the job's page says once it is done (stored with the ``done`` state)."""
         self.summary = (zh, en)
+
+    def then(self, kind_name: str, params: dict) -> Job:
+        """Queue a job of ``kind_name`` that starts only once this job's work has committed.  It is
+        written in this job's transaction, so a job that fails (or whose commit fails) leaves no
+        follow-up behind: nothing that acts outside the database (a text message, say) runs on
+        changes that were never kept."""
+        from webapp.jobs.operations import start_job
+
+        job = start_job(self.estate, kind_name, params, actor=self.actor, runner=runner_mode(self.app))
+        self.follow_ups.append(job)
+        return job
 
     def save_result(self, name: str, data: bytes, mimetype: str = "application/octet-stream") -> None:
         """Store the result file (owner-only permissions, outside the web root)."""
@@ -350,6 +362,12 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
             beat.stop()
     if outcome == "done" and ctx.result is not None and kind.result_ttl is not None:
         schedule_sweep(app, kind.result_ttl)
+    if outcome == "done":
+        for follow_up in ctx.follow_ups:
+            try:
+                submit(follow_up)
+            except Exception:  # it stays queued and shows so on its page, where it can be retried
+                log.exception("job %s: could not hand over its follow-up job", job_id)
     return outcome
 
 

@@ -26,8 +26,13 @@ def _describe(params: dict) -> str:
     return params.get("title", "")
 
 
+# Both are started from, and lead back to, the assembly's results page.
+_BACK = {"back_endpoint": "results.manage", "back_args": lambda p: {"assembly_id": int(p["assembly_id"])},
+         "back_title": _l("the assembly's results")}
+
+
 @job_kind("tally", title=_l("Tally"), start={Role.organiser}, view={Role.organiser, Role.supervisor}, timeout=timedelta(minutes=20),
-          describe=_describe)
+          describe=_describe, **_BACK)
 def tally(ctx: JobContext, params: dict) -> None:
     """Tally a closed assembly from its sealed log and frozen roll alone."""
     from webapp.results.operations import compute_tally
@@ -40,12 +45,12 @@ def tally(ctx: JobContext, params: dict) -> None:
 
 
 @job_kind("publish", title=_l("Publish the result"), start={Role.organiser}, view={Role.organiser, Role.supervisor},
-          timeout=timedelta(minutes=30), describe=_describe)
+          timeout=timedelta(minutes=30), describe=_describe, **_BACK)
 def publish(ctx: JobContext, params: dict) -> None:
     """Publish a certified result: build and keep its audit bundle, tell registered owners."""
     from flask import url_for
 
-    from webapp.owners.notifications import notify, send_texts, sms_numbers
+    from webapp.owners.notifications import notify, sms_numbers
     from webapp.results.operations import publish as publish_result
 
     ctx.progress(0, 3, "正在生成审计数据包", "Building the audit bundle", force=True)
@@ -55,9 +60,15 @@ def publish(ctx: JobContext, params: dict) -> None:
     base = params.get("base_url", "").rstrip("/")
     path = url_for("results.public", slug=assembly.estate.slug, assembly_id=assembly.id) if not base else \
         f"{base}/p/{assembly.estate.slug}/a/{assembly.id}/results"
-    notify(assembly.estate_id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
-           url=path, assembly_id=assembly.id)
-    numbers = sms_numbers(assembly.estate_id)
-    sent, failed = send_texts(numbers, f"【{assembly.estate.name}】表决结果已公示：{assembly.title}。请查看：{path}") if numbers else (0, 0)
-    ctx.done(f"结果已公示，审计数据包摘要 {sha[:16]}…；已通知业主，短信 {sent} 条（失败 {failed} 条）",
-             f"Result published; bundle digest {sha[:16]}…; owners told, {sent} text(s) sent ({failed} failed)")
+    told = notify(assembly.estate_id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
+                  url=path, assembly_id=assembly.id)
+    # Texts leave the building and cannot be taken back: they go in a job of their own that starts
+    # only after this one's publication has committed.
+    texts = ctx.then("texts", {"text": f"【{assembly.estate.name}】表决结果已公示：{assembly.title}。请查看：{path}"}) \
+        if sms_numbers(assembly.estate_id) else None
+    if texts is None:
+        ctx.done(f"结果已公示，审计数据包摘要 {sha[:16]}…；已在 {told} 位业主的页面上通知",
+                 f"Result published; bundle digest {sha[:16]}…; {told} owner(s) told on their page")
+    else:
+        ctx.done(f"结果已公示，审计数据包摘要 {sha[:16]}…；已在 {told} 位业主的页面上通知，短信由任务 #{texts.id} 发送",
+                 f"Result published; bundle digest {sha[:16]}…; {told} owner(s) told on their page, texts sent by job #{texts.id}")
