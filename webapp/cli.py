@@ -332,13 +332,18 @@ def staff() -> None:
 @click.option("--name", "display_name", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--admin", is_flag=True, help="Platform administrator.")
+@click.option("--id-number", default=None, help="Resident ID number, kept as a keyed hash: tells whether a supervisor voted as an owner.")
 @with_app
-def staff_create(username: str, display_name: str, password: str, admin: bool) -> None:
-    from webapp.auth.operations import StaffError, create_staff
+def staff_create(username: str, display_name: str, password: str, admin: bool, id_number: str | None) -> None:
+    from flask import current_app
+
+    from webapp.auth.operations import StaffError, create_staff, set_staff_identity
     from webapp.core.db import db
 
     try:
         user = create_staff(username, display_name, password, admin=admin, actor="cli")
+        if id_number:
+            set_staff_identity(user, id_number, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], actor="cli")
     except StaffError as exc:
         _fail(f"error: {exc.en} / {exc.zh}")
     db.session.commit()

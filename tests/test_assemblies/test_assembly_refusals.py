@@ -112,6 +112,22 @@ def test_a_window_of_exactly_one_hour_is_accepted(organiser):
     assert "assembly.create" in audit_actions(s)
 
 
+def test_a_window_opening_more_than_a_year_ahead_is_refused_as_a_likely_slip_of_the_year(organiser):
+    s = organiser
+    opens = s.now + timedelta(days=367)
+    with nothing_written(s.db):
+        response = create(s, opens, opens + timedelta(days=7))
+    assert any("一年以后" in e for e in errors(response))
+
+
+def test_a_window_longer_than_three_months_is_refused(organiser):
+    s = organiser
+    opens = s.now + timedelta(days=20)
+    with nothing_written(s.db):
+        response = create(s, opens, opens + timedelta(days=93))
+    assert any("三个月" in e for e in errors(response))
+
+
 def test_every_problem_of_a_window_is_named_at_once(organiser):
     s = organiser
     opens = s.now - timedelta(days=1)

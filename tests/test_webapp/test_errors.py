@@ -63,3 +63,20 @@ def test_an_unexpected_failure_shows_a_page_and_saves_nothing(app):
     with fresh.app_context():
         assert db.session.scalar(select(Estate).where(Estate.slug == "half-written")) is None
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "evil", "/ok\r\nSet-Cookie: x=1"])
+def test_a_next_address_off_this_site_is_never_followed(target):
+    from webapp.core.views import local_target
+
+    assert local_target(target, "/home") == "/home"
+    assert local_target("/e/demo/assemblies/1", "/home") == "/e/demo/assemblies/1"
+
+
+def test_the_language_switch_does_not_redirect_off_the_site(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/lang", data={"lang": "en", "next": "//evil.example/", "csrf_token": token})
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]

@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -121,10 +120,8 @@ def test_a_letters_job_is_queued_in_redis_at_once_and_a_real_worker_runs_it(rq_a
     from webapp.jobs.runner import job_queue
     from webapp.owners.models import Invitation
 
-    started = time.perf_counter()
     response = organiser.post("/e/rq-estate/letters", data={"building": "all", "csrf_token": organiser.csrf()})
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 303 and elapsed < 0.5, elapsed
+    assert response.status_code == 303  # answered with the job still queued: the request did no work
     status = organiser.get(response.headers["Location"] + "/status").get_json()
     assert status["state"] == "queued"
     with rq_app.app_context():

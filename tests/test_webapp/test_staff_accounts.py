@@ -207,3 +207,24 @@ def test_account_changes_show_in_the_platform_audit_log_for_admins_only(client, 
     post("/logout")
     login("org")
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_an_admin_records_a_supervisors_identity_as_the_registry_keeps_owners(client, login, post, people, db_session, app):
+    from tests.test_registry.test_import import GOOD, ZHANG
+    from webapp.registry.importing import import_file
+    from webapp.registry.models import OwnerHolder
+
+    import_file(people["estate"], GOOD, "r.csv", actor="test")
+    db_session.commit()
+    login("root")
+    user_id = people["supervisor"].id
+    page = post(f"/admin/staff/{user_id}/identity", {"identity-id_number": "110105199001010000"}, follow_redirects=True).get_data(as_text=True)
+    assert "身份证号无效" in page
+    db_session.expire_all()
+    assert db_session.get(type(people["supervisor"]), user_id).id_hash is None
+    page = post(f"/admin/staff/{user_id}/identity", {"identity-id_number": ZHANG.lower()}, follow_redirects=True).get_data(as_text=True)
+    assert "身份已记录" in page and ZHANG not in page
+    db_session.expire_all()
+    holder_hashes = set(db_session.scalars(select(OwnerHolder.id_hash)))
+    assert db_session.get(type(people["supervisor"]), user_id).id_hash in holder_hashes
+    assert events(db_session, "staff.identity")

@@ -18,7 +18,7 @@ from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
-from webapp.core.views import run_operation
+from webapp.core.views import local_target, run_operation
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
 
@@ -263,7 +263,7 @@ def remove_file(estate: Estate, assembly_id: int, file_id: int):
     if attachment is None or attachment.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)
     run_operation(lambda: ops.detach(attachment, assembly, actor=current_user), _("File removed."))
-    return redirect(request.form.get("next") or url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+    return redirect(local_target(request.form.get("next"), url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id)))
 
 
 # ---------------------------------------------------------------- public

@@ -130,6 +130,10 @@ def rules_snapshot(*, thresholds: dict, alternates: int, required_signatures: in
 
 
 MIN_WINDOW = timedelta(hours=1)
+# No assembly is announced more than a year ahead or votes for more than three months: beyond
+# those, the date is a typing slip (2062 for 2026), caught before a notice names it.
+MAX_LEAD = timedelta(days=366)
+MAX_WINDOW = timedelta(days=92)
 
 
 def window_problems(opens: datetime, closes: datetime, now: datetime) -> list[tuple[str, str]]:
@@ -139,8 +143,12 @@ def window_problems(opens: datetime, closes: datetime, now: datetime) -> list[tu
         problems.append(("投票截止时间必须晚于开始时间", "voting must close after it opens"))
     elif closes - opens < MIN_WINDOW:
         problems.append(("投票时间至少需要一小时", "the voting window must be at least one hour long"))
+    elif closes - opens > MAX_WINDOW:
+        problems.append(("投票时间不能超过三个月：请检查截止日期", "the voting window may last at most three months: check the closing date"))
     if opens <= now:
         problems.append(("投票开始时间已经过去", "the voting window opens in the past"))
+    elif opens - now > MAX_LEAD:
+        problems.append(("投票开始时间在一年以后：请检查年份", "voting would open more than a year from now: check the year"))
     return problems
 
 

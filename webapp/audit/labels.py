@@ -23,6 +23,7 @@ ACTIONS = {
     "staff.create": _l("Created a staff account"),
     "staff.login": _l("Logged in"),
     "staff.disable": _l("Disabled a staff account"),
+    "staff.identity": _l("Recorded a staff member's identity (as a keyed hash)"),
     "staff.enable": _l("Enabled a staff account again"),
     "staff.password": _l("Changed their password"),
     "staff.role.grant": _l("Granted a role in this estate"),

@@ -62,3 +62,11 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the new password again.")), EqualTo("new", message=_l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class IdentityForm(FlaskForm):
+    id_number = StringField(
+        _l("Resident ID number (kept only as a keyed hash, to know whether a supervisor voted as an owner)"),
+        validators=[DataRequired(message=_l("Enter the 18-character resident ID number.")), Length(max=40)],
+        render_kw={"autocomplete": "off", "inputmode": "text"},
+    )

@@ -47,6 +47,20 @@ def create_staff(username: str, display_name: str, password: str, *, admin: bool
     return user
 
 
+def set_staff_identity(user: StaffUser, id_number: str, *, pii_key: str, actor) -> None:
+    """Record a staff member's identity number as the registry keeps owners' (a keyed hash, never
+    the number), so that a supervisor who is also an owner and voted in an assembly is known
+    when certifying it (SPEC: a supervisor who voted may certify only if the estate allows)."""
+    from webapp.registry import identity
+
+    number = identity.normalize_id(id_number or "")
+    if not identity.is_resident_id(number):
+        why_zh, why_en = identity.id_problem(number)
+        raise StaffError(f"身份证号无效：{why_zh}", f"the identity number is not valid: {why_en}")
+    user.id_hash = identity.keyed_hash(pii_key, number, purpose="id")
+    record("staff.identity", actor=actor, obj=user, username=user.username)
+
+
 def assign_role(user: StaffUser, estate: Estate, role: Role, *, actor=None) -> EstateRole:
     existing = user.role_in(estate.id)
     if existing is not None and existing != role:

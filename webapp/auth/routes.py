@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.audit.operations import record
-from webapp.auth.forms import LoginForm, PasswordForm, ReasonForm, StaffForm
+from webapp.auth.forms import IdentityForm, LoginForm, PasswordForm, ReasonForm, StaffForm
 from webapp.auth.models import StaffUser
 from webapp.auth import throttle
 from webapp.auth.operations import authenticate, change_password, create_staff, disable_staff, enable_staff
@@ -15,7 +15,7 @@ from webapp.core.access import admin_required, is_staff
 from webapp.core import sessions
 from webapp.core.db import db
 from webapp.core.extensions import limiter
-from webapp.core.views import run_operation
+from webapp.core.views import local_target, run_operation
 from webapp.estates.models import Estate
 
 bp = Blueprint("auth", __name__)
@@ -52,10 +52,7 @@ def login():
                 sessions.rotate()
                 record("staff.login", actor=user)
                 db.session.commit()
-                target = request.args.get("next") or ""
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("core.index")
-                return redirect(target)
+                return redirect(local_target(request.args.get("next"), url_for("core.index")))
     status = 429 if refused else 200
     return render_template("auth/login.html", form=form, wait_until=wait_until), status
 
@@ -103,8 +100,23 @@ def account(user_id: int):
     return render_template(
         "auth/account.html", user=user, estates=_estates_of([user]), keys=staff_keys(user),
         disable=ReasonForm(prefix="disable"), enable=ReasonForm(prefix="enable"), revoke_all=ReasonForm(prefix="revoke-all"),
-        revoke=ReasonForm(prefix="revoke"),
+        revoke=ReasonForm(prefix="revoke"), identity=IdentityForm(prefix="identity"),
     )
+
+
+@bp.post("/admin/staff/<int:user_id>/identity")
+@admin_required
+def set_identity(user_id: int):
+    from webapp.auth.operations import set_staff_identity
+
+    user = _account(user_id)
+    form = IdentityForm(prefix="identity")
+    if not form.validate_on_submit():
+        flash(_("Enter the 18-character resident ID number."), "error")
+    else:
+        run_operation(lambda: set_staff_identity(user, form.id_number.data, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], actor=current_user),
+                      _("Identity recorded (as a keyed hash only)."))
+    return redirect(url_for("auth.account", user_id=user.id))
 
 
 @bp.post("/admin/staff/<int:user_id>/<any(disable,enable):change>")

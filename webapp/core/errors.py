@@ -13,7 +13,7 @@ PAGES = {
     404: ("页面不存在", "Page not found", "地址可能有误，或内容已不存在。请从首页重新进入。", "The address may be wrong or the page no longer exists. Start again from the home page."),
     405: ("不能这样打开这个页面", "This page cannot be opened this way", "请从页面上的按钮或链接进入。", "Use the buttons and links on the pages."),
     410: ("已失效", "No longer available", "请从首页重新开始。", "Start again from the home page."),
-    413: ("文件太大", "File too large", "请压缩或拆分文件后再上传（最大 20 MB）。", "Make the file smaller (at most 20 MB) and upload it again."),
+    413: ("文件太大", "File too large", "请压缩或拆分文件后再上传：名册文件最大 20 MB，附件和扫描件最大 10 MB。", "Make the file smaller and upload it again: a registry file may have 20 MB, an attachment or scan 10 MB."),
     429: ("操作太频繁，请稍后再试", "Too many attempts: please wait and try again", "为了安全，短时间内的尝试次数有限。", "For safety, the number of attempts in a short time is limited."),
     500: ("系统出错了", "Something went wrong on our side", "您的操作没有被保存。请稍后再试；如果一再出现，请联系平台管理员。", "Nothing was saved. Please try again later; if it keeps happening, tell the platform administrator."),
 }

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from webapp.core.db import db
 from webapp.core.extensions import LOCALES
+from webapp.core.views import local_target
 from webapp.estates.models import Estate
 
 bp = Blueprint("core", __name__)
@@ -24,9 +25,7 @@ def index():
 @bp.post("/lang")
 def set_language():
     lang = request.form.get("lang", "zh_CN")
-    target = request.form.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
+    target = local_target(request.form.get("next"), url_for("core.index"))
     response = make_response(redirect(target))
     if lang in LOCALES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

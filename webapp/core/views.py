@@ -23,3 +23,11 @@ def run_operation(operation: Callable[[], Any], success: str | None = None) -> t
     if success:
         flash(success, "success")
     return True, result
+
+
+def local_target(value: str | None, default: str) -> str:
+    """``value`` when it is a path on this site, else ``default``: a posted or linked "next"
+    must never send anyone to another site (browsers read "//host" and "/\\host" as one)."""
+    if not value or not value.startswith("/") or value[1:2] in ("/", "\\") or any(c in value for c in "\r\n"):
+        return default
+    return value
