@@ -466,6 +466,20 @@ def test_a_file_that_is_what_its_name_says_is_attached_with_its_digest(item):
     assert stored(s, data)
 
 
+def test_the_scan_of_a_paper_nomination_cannot_be_removed_by_an_organiser(scenario):
+    from webapp.attachments.models import Attachment
+
+    s = scenario
+    s.create(opens=s.start + timedelta(days=25), closes=s.start + timedelta(days=32))
+    election = s.add_item("election", 3, "补选业主委员会委员", seats=1, by_election="y")
+    s.paper_nomination(election, "1-101", "张三")
+    scan = s.db.scalar(select(Attachment).where(Attachment.kind == "nomination"))
+    with nothing_written(s.db):
+        response = s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/files/{scan.id}/remove", follow_redirects=True)
+    assert "这份文件是存证" in text_of(response)
+    assert s.db.get(Attachment, scan.id) is not None
+
+
 # ---------------------------------------------------------------- who may edit
 
 

@@ -23,7 +23,7 @@ def certified(voting, app):
     assert certify_as(s, "supervisor") == 200 and state(s) == "certified"
     with app.test_request_context():
         zhang = s.db.scalar(select(Registration).where(Registration.entered_name == "张三"))
-        set_phone(zhang, "139 0000 1111")
+        set_phone(zhang, "138 1234 5678")
     s.db.commit()
     backend = app.extensions.get("ownersvote_sms")
     s.sent_before = len(backend.sent) if backend else 0
@@ -46,7 +46,7 @@ def test_publishing_tells_owners_on_their_page_and_texts_come_from_a_job_started
     assert f"短信由任务 #{texts.id} 发送" in publish.message_zh
     assert texts.created_at >= publish.created_at
     sent = texts_sent(app, s)
-    assert [phone for phone, _ in sent] == ["13900001111"]
+    assert [phone for phone, _ in sent] == ["13812345678"]
     assert "表决结果已公示" in sent[0][1] and f"/p/{s.estate.slug}/a/{s.assembly_id}/results" in sent[0][1]
     assert count(s, Notification, Notification.kind == "result") == 2  # both registered owners
 

@@ -258,7 +258,17 @@ def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, 
     return attachment
 
 
+# Scans that stand as evidence for another record (a paper nomination, a letter of proxy, a paper
+# ballot, an owner's objection) or that belong to a candidate (their photo): never removed, or the
+# record they back would stand on nothing.  Only the agenda's own papers may be taken back.
+REMOVABLE_KINDS = frozenset({"item", "bidder", "candidate"})
+
+
 def detach(attachment, assembly: Assembly, *, actor) -> None:
+    if attachment.kind not in REMOVABLE_KINDS:
+        raise AssemblyError("这份文件是存证（提名表、委托书、纸质表决票、异议或候选人照片的扫描件），不能删除；如有错误，请在相应记录上说明。",
+                            "This file is evidence (the scan of a nomination form, a letter of proxy, a paper ballot, an objection, "
+                            "or a candidate's photo) and cannot be removed; if it is wrong, say so on its record.")
     require_editable(assembly)
     record("attachment.remove", actor=actor, estate_id=assembly.estate_id, obj=attachment, filename=attachment.filename, sha256=attachment.sha256)
     db.session.delete(attachment)

@@ -28,6 +28,12 @@ class PhoneForm(FlaskForm):
     phone = StringField(_l("Your mobile number in the registry"), validators=[DataRequired(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))], render_kw={"autocomplete": "tel", "inputmode": "tel"})
 
 
+class NoticePhoneForm(FlaskForm):
+    phone = StringField(_l("Mobile number for notice texts (leave empty for none)"),
+                        validators=[Optional(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
 class SmsCodeForm(FlaskForm):
     sms_code = StringField(_l("Code from the text message"), validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the six digits."))], render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 

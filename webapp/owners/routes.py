@@ -10,11 +10,14 @@ from webapp.core import challenges, sessions
 from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
+from webapp.core.errors_base import UserError
+from webapp.core.forms import PageForm
 from webapp.core.extensions import limiter
 from webapp.core.i18n import pick
 from webapp.owners import operations as ops
 from webapp.owners import sms_codes
-from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, SmsCodeForm
+from webapp.owners import notifications
+from webapp.owners.forms import CodeForm, IdentityForm, NoticePhoneForm, PhoneForm, ReviewForm, SmsCodeForm
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
 from webapp.owners.views import owner_page_context
@@ -379,7 +382,36 @@ def signin_submit():
 @bp.get("/me")
 @owner_required
 def me():
-    return render_template("owners/me.html", **owner_page_context(current_user))
+    return render_template("owners/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user))
+
+
+@bp.post("/me/notices/read")
+@owner_required
+def notices_read():
+    if PageForm().validate_on_submit():
+        notifications.mark_read(current_user)
+        db.session.commit()
+    return redirect(url_for("owners.me") + "#notices")
+
+
+@bp.post("/me/notices/phone")
+@owner_required
+@limiter.limit("10 per hour")
+def notices_phone():
+    form = NoticePhoneForm(prefix="np")
+    if form.validate_on_submit():
+        try:
+            notifications.set_phone(current_user, form.phone.data)
+        except UserError as exc:
+            db.session.rollback()
+            flash(pick(exc), "error")
+            return redirect(url_for("owners.me") + "#notices")
+        db.session.commit()
+        flash(_("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked) if current_user.notify_phone_enc
+              else _("No more notice texts: notices appear on this page only."), "success")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("owners.me") + "#notices")
 
 
 @bp.get("/me/keys.json")

@@ -31,7 +31,10 @@ def owner_page_context(registration: Registration) -> dict:
     entry = None
     if roll is not None and registration.member_ref:
         entry = db.session.scalar(select(RollEntry).where(RollEntry.roll_id == roll.id, RollEntry.member_ref == registration.member_ref))
+    from webapp.owners.notifications import recent
+
     return {
+        "notices": recent(registration),
         "assemblies": owner_assemblies(registration),
         "candidacies": candidacies(registration),
         "proxy": _proxy_of(registration),

@@ -48,8 +48,6 @@ def tally(ctx: JobContext, params: dict) -> None:
           timeout=timedelta(minutes=30), describe=_describe, **_BACK)
 def publish(ctx: JobContext, params: dict) -> None:
     """Publish a certified result: build and keep its audit bundle, tell registered owners."""
-    from flask import url_for
-
     from webapp.owners.notifications import notify, sms_numbers
     from webapp.results.operations import publish as publish_result
 
@@ -57,14 +55,15 @@ def publish(ctx: JobContext, params: dict) -> None:
     ctx.begin_writing()
     assembly = _assembly(ctx, params)
     sha = publish_result(assembly, actor=ctx.actor)
-    base = params.get("base_url", "").rstrip("/")
-    path = url_for("results.public", slug=assembly.estate.slug, assembly_id=assembly.id) if not base else \
-        f"{base}/p/{assembly.estate.slug}/a/{assembly.id}/results"
+    # The owner's page links within the site; a text needs the whole address (the request that
+    # started the job passed its base, since a worker has no request of its own).
+    path = f"/p/{assembly.estate.slug}/a/{assembly.id}/results"
+    address = params.get("base_url", "").rstrip("/") + path
     told = notify(assembly.estate_id, kind="result", zh=f"表决结果公示：{assembly.title}", en=f"Results published: {assembly.title}",
                   url=path, assembly_id=assembly.id)
     # Texts leave the building and cannot be taken back: they go in a job of their own that starts
     # only after this one's publication has committed.
-    texts = ctx.then("texts", {"text": f"【{assembly.estate.name}】表决结果已公示：{assembly.title}。请查看：{path}"}) \
+    texts = ctx.then("texts", {"text": f"【{assembly.estate.name}】表决结果已公示：{assembly.title}。请查看：{address}"}) \
         if sms_numbers(assembly.estate_id) else None
     if texts is None:
         ctx.done(f"结果已公示，审计数据包摘要 {sha[:16]}…；已在 {told} 位业主的页面上通知",
