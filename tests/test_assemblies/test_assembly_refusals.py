@@ -112,20 +112,16 @@ def test_a_window_of_exactly_one_hour_is_accepted(organiser):
     assert "assembly.create" in audit_actions(s)
 
 
-def test_a_window_opening_more_than_a_year_ahead_is_refused_as_a_likely_slip_of_the_year(organiser):
+@pytest.mark.parametrize("lead_days, length_days, named", [
+    (367, 7, "一年以后"),   # opening more than a year ahead: likely a slip of the year
+    (20, 93, "三个月"),     # open for longer than three months
+], ids=["opening-over-a-year-ahead", "longer-than-three-months"])
+def test_a_window_too_far_ahead_or_too_long_is_refused_as_a_likely_slip(organiser, lead_days, length_days, named):
     s = organiser
-    opens = s.now + timedelta(days=367)
+    opens = s.now + timedelta(days=lead_days)
     with nothing_written(s.db):
-        response = create(s, opens, opens + timedelta(days=7))
-    assert any("一年以后" in e for e in errors(response))
-
-
-def test_a_window_longer_than_three_months_is_refused(organiser):
-    s = organiser
-    opens = s.now + timedelta(days=20)
-    with nothing_written(s.db):
-        response = create(s, opens, opens + timedelta(days=93))
-    assert any("三个月" in e for e in errors(response))
+        response = create(s, opens, opens + timedelta(days=length_days))
+    assert any(named in e for e in errors(response))
 
 
 def test_every_problem_of_a_window_is_named_at_once(organiser):

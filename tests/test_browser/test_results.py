@@ -128,6 +128,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
 
     # The public results page, read on an owner's phone.
     signin_owner(li, base)
+    assert "表决结果公示：2026年第一次业主大会" in li.inner_text("#notices")  # told on the owner's page
+    shots(li, "me-notices")
     li.click("a:text-is('表决结果')")
     li.wait_for_url(f"**/p/{world.slug}/a/{assembly_id}/results")
     page_text = li.inner_text("main")

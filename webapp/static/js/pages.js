@@ -169,6 +169,8 @@
     }).then(function (result) {
       report.textContent = OwnersVoteVerifier.summarize(result, 10);
       report.hidden = false;
+      var note = report.previousElementSibling;  /* what the report is, in the reader's language */
+      if (note && note.hasAttribute("data-report-note")) { note.hidden = false; }
       if (result.ok && result.certificationPayloadCanonical) {
         payload = result.certificationPayloadCanonical;
         say(summary, button.getAttribute("data-msg-ok"), "success");
