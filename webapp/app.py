@@ -11,6 +11,7 @@ from webapp.core.db import db, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
+from webapp.core.views import local_target
 from webapp.registry.counting import format_area
 from webapp.core.security import install_security_headers
 from webapp.owners.devices import device_name
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["device_name"] = device_name
     app.jinja_env.globals["said"] = audit_labels.word
     app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["local_target"] = local_target
 
     import webapp.models  # noqa: F401  (every model known before the first query)
     from webapp.audit.routes import bp as audit_bp

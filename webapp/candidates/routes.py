@@ -19,7 +19,7 @@ from webapp.core.access import estate_view, in_estate, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.forms import PageForm
-from webapp.core.views import run_operation
+from webapp.core.views import flash_form_errors, run_operation
 from webapp.estates.models import Estate
 
 bp = Blueprint("candidates", __name__)
@@ -107,9 +107,7 @@ def paper(estate: Estate, assembly_id: int, item_id: int):
     form = PaperForm(prefix="p")
     scan = request.files.get("scan")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
     elif scan is None or not scan.filename:
         flash(_("Attach the scan of the signed nomination and commitment."), "error")
     else:

@@ -25,6 +25,13 @@ def run_operation(operation: Callable[[], Any], success: str | None = None) -> t
     return True, result
 
 
+def flash_form_errors(form) -> None:
+    """Each of a form's validation messages as an error flash, in the reader's language."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+
+
 def local_target(value: str | None, default: str) -> str:
     """``value`` when it is a path on this site, else ``default``: a posted or linked "next"
     must never send anyone to another site (browsers read "//host" and "/\\host" as one)."""

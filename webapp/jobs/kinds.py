@@ -85,6 +85,11 @@ class JobKind:
         return self.describe(params) if self.describe else ""
 
 
+def assembly_page(params: dict) -> dict:
+    """``back_args`` of a job about one assembly: its page takes the assembly's id."""
+    return {"assembly_id": int(params["assembly_id"])}
+
+
 KINDS: dict[str, JobKind] = {}
 
 

@@ -10,8 +10,8 @@ from webapp.core import challenges, sessions
 from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
-from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
+from webapp.core.views import flash_form_errors, run_operation
 from webapp.core.extensions import limiter
 from webapp.core.i18n import pick
 from webapp.owners import operations as ops
@@ -399,18 +399,13 @@ def notices_read():
 @limiter.limit("10 per hour")
 def notices_phone():
     form = NoticePhoneForm(prefix="np")
-    if form.validate_on_submit():
-        try:
-            notifications.set_phone(current_user, form.phone.data)
-        except UserError as exc:
-            db.session.rollback()
-            flash(pick(exc), "error")
-            return redirect(url_for("owners.me") + "#notices")
-        db.session.commit()
-        flash(_("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked) if current_user.notify_phone_enc
-              else _("No more notice texts: notices appear on this page only."), "success")
+    if not form.validate_on_submit():
+        flash_form_errors(form)
     else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        done, _nothing = run_operation(lambda: notifications.set_phone(current_user, form.phone.data))
+        if done:
+            flash(_("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked) if current_user.notify_phone_enc
+                  else _("No more notice texts: notices appear on this page only."), "success")
     return redirect(url_for("owners.me") + "#notices")
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from webapp.core.db import db
 from webapp.owners.models import DeviceKey, Registration
+from webapp.owners.notifications import recent
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry
@@ -31,8 +32,6 @@ def owner_page_context(registration: Registration) -> dict:
     entry = None
     if roll is not None and registration.member_ref:
         entry = db.session.scalar(select(RollEntry).where(RollEntry.roll_id == roll.id, RollEntry.member_ref == registration.member_ref))
-    from webapp.owners.notifications import recent
-
     return {
         "notices": recent(registration),
         "assemblies": owner_assemblies(registration),

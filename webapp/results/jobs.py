@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.auth.models import Role
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
-from webapp.jobs.kinds import job_kind
+from webapp.jobs.kinds import assembly_page, job_kind
 from webapp.jobs.runner import JobContext
 
 
@@ -27,7 +27,7 @@ def _describe(params: dict) -> str:
 
 
 # Both are started from, and lead back to, the assembly's results page.
-_BACK = {"back_endpoint": "results.manage", "back_args": lambda p: {"assembly_id": int(p["assembly_id"])},
+_BACK = {"back_endpoint": "results.manage", "back_args": assembly_page,
          "back_title": _l("the assembly's results")}
 
 

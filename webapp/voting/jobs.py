@@ -8,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 from webapp.auth.models import Role
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
-from webapp.jobs.kinds import job_kind
+from webapp.jobs.kinds import assembly_page, job_kind
 from webapp.jobs.runner import JobContext, safe_filename
 
 
 @job_kind("ballot-sheets", title=_l("Paper ballot sheets"), start={Role.organiser}, view={Role.organiser}, timeout=timedelta(minutes=30),
           result_ttl=timedelta(days=7), describe=lambda p: p.get("title", ""), back_endpoint="voting.paper",
-          back_args=lambda p: {"assembly_id": int(p["assembly_id"])}, back_title=_l("paper ballots"))
+          back_args=assembly_page, back_title=_l("paper ballots"))
 def ballot_sheets(ctx: JobContext, params: dict) -> None:
     from webapp.assemblies.models import Assembly
     from webapp.assemblies.views import verified
