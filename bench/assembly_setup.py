@@ -8,6 +8,7 @@ Only the owners' registrations are written in bulk (three executemany statements
 ``webapp.demo_assemblies._register_owners`` adds one by one): an estate of 20,000 would
 otherwise take minutes of ORM flushes before anything is measured.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,7 +83,8 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
     now = utcnow()
     rows = db.session.execute(
         select(Unit.id, Unit.owner_id, OwnerHolder.id, OwnerHolder.name)
-        .join(Owner, Owner.id == Unit.owner_id).join(OwnerHolder, (OwnerHolder.owner_id == Owner.id) & OwnerHolder.is_representative)
+        .join(Owner, Owner.id == Unit.owner_id)
+        .join(OwnerHolder, (OwnerHolder.owner_id == Owner.id) & OwnerHolder.is_representative)
         .where(Unit.estate_id == estate.id, Unit.status == UnitStatus.delivered, Owner.kind != OwnerKind.organisation)
         .order_by(Unit.id)
     ).all()
@@ -99,16 +101,40 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
     for unit_id, owner_id, _, _ in chosen:
         token = tokens.new_token()
         tokens_of.append(tokens.token_hash(token))
-        invitations.append({"estate_id": estate.id, "unit_id": unit_id, "token_hash": tokens_of[-1],
-                            "code_hash": hashlib.sha256(token.encode()).hexdigest(), "state": "used", "failed_checks": 0,
-                            "issued_at": now - timedelta(days=70), "expires_at": now - timedelta(days=40), "used_at": now - timedelta(days=60)})
+        invitations.append(
+            {
+                "estate_id": estate.id,
+                "unit_id": unit_id,
+                "token_hash": tokens_of[-1],
+                "code_hash": hashlib.sha256(token.encode()).hexdigest(),
+                "state": "used",
+                "failed_checks": 0,
+                "issued_at": now - timedelta(days=70),
+                "expires_at": now - timedelta(days=40),
+                "used_at": now - timedelta(days=60),
+            }
+        )
     db.session.execute(insert(Invitation), invitations)
     inv_ids = dict(db.session.execute(select(Invitation.token_hash, Invitation.id).where(Invitation.estate_id == estate.id)).all())
-    registrations = [{"estate_id": estate.id, "invitation_id": inv_ids[h], "unit_id": unit_id, "owner_id": owner_id, "holder_id": holder_id,
-                      "member_ref": f"owner:{owner_id}", "entered_name": name, "tail_matched": True, "phone_verified": False,
-                      "state": "approved", "can_vote": True, "decided_at": now - timedelta(days=60),
-                      "decision_reason": "automatic identity check", "created_at": now - timedelta(days=60)}
-                     for h, (unit_id, owner_id, holder_id, name) in zip(tokens_of, chosen)]
+    registrations = [
+        {
+            "estate_id": estate.id,
+            "invitation_id": inv_ids[h],
+            "unit_id": unit_id,
+            "owner_id": owner_id,
+            "holder_id": holder_id,
+            "member_ref": f"owner:{owner_id}",
+            "entered_name": name,
+            "tail_matched": True,
+            "phone_verified": False,
+            "state": "approved",
+            "can_vote": True,
+            "decided_at": now - timedelta(days=60),
+            "decision_reason": "automatic identity check",
+            "created_at": now - timedelta(days=60),
+        }
+        for h, (unit_id, owner_id, holder_id, name) in zip(tokens_of, chosen)
+    ]
     db.session.execute(insert(Registration), registrations)
     reg_ids = dict(db.session.execute(select(Registration.member_ref, Registration.id).where(Registration.estate_id == estate.id)).all())
     signers, keys = {}, []
@@ -116,9 +142,18 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
         ref = f"owner:{owner_id}"
         signer = generate_p256()
         signers[ref] = signer
-        keys.append({"estate_id": estate.id, "registration_id": reg_ids[ref], "kid": signer.kid, "jwk": signer.jwk, "alg": "ES256",
-                     "label": "Mozilla/5.0 (Linux; Android 14; bench) Chrome/131.0 Mobile", "state": "active",
-                     "created_at": now - timedelta(days=60)})
+        keys.append(
+            {
+                "estate_id": estate.id,
+                "registration_id": reg_ids[ref],
+                "kid": signer.kid,
+                "jwk": signer.jwk,
+                "alg": "ES256",
+                "label": "Mozilla/5.0 (Linux; Android 14; bench) Chrome/131.0 Mobile",
+                "state": "active",
+                "created_at": now - timedelta(days=60),
+            }
+        )
     db.session.execute(insert(DeviceKey), keys)
     db.session.flush()
     return signers
@@ -146,8 +181,12 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
         slug = f"bench{secrets.token_hex(3)}"
         estate = create_estate(slug, f"压测小区 {units}", actor="bench")
         staff = {}
-        for username, name, role in (("organiser", "筹备组 林晓燕", "organiser"), ("organiser2", "筹备组 赵德明", "organiser"),
-                                     ("supervisor", "居委会 王敏", "supervisor"), ("supervisor2", "街道办 陈立新", "supervisor")):
+        for username, name, role in (
+            ("organiser", "筹备组 林晓燕", "organiser"),
+            ("organiser2", "筹备组 赵德明", "organiser"),
+            ("supervisor", "居委会 王敏", "supervisor"),
+            ("supervisor2", "街道办 陈立新", "supervisor"),
+        ):
             user = create_staff(f"{slug}-{username}", name, secrets.token_urlsafe(12), actor="bench")
             assign_role(user, estate, Role(role), actor="bench")
             staff[username] = user
@@ -168,24 +207,53 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
         shift = timedelta(days=12) if past else timedelta(0)
         t = now - timedelta(days=30) - shift
         opens, closes = now - timedelta(days=1) - shift, (now - timedelta(hours=1) if past else now + timedelta(days=14))
-        assembly = ops.create_assembly(estate, actor=staff["organiser"], title="2026年第二次业主大会会议（压测）", kind="regular",
-                                       opens_at=opens, closes_at=closes, publication_days=15, now=t, nomination_deadline=t + timedelta(hours=1),
-                                       description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。")
-        ops.add_item(assembly, actor=staff["organiser"], form="resolution", category=2, title="修订《管理规约》",
-                     text="电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00。")
+        assembly = ops.create_assembly(
+            estate,
+            actor=staff["organiser"],
+            title="2026年第二次业主大会会议（压测）",
+            kind="regular",
+            opens_at=opens,
+            closes_at=closes,
+            publication_days=15,
+            now=t,
+            nomination_deadline=t + timedelta(hours=1),
+            description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
+        )
+        ops.add_item(
+            assembly,
+            actor=staff["organiser"],
+            form="resolution",
+            category=2,
+            title="修订《管理规约》",
+            text="电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00。",
+        )
         _election(assembly, staff, people[:9], 7, "选举第三届业主委员会委员（7 名）", t)
         _bidders(assembly, staff, rng)
-        ops.add_item(assembly, actor=staff["organiser"], form="resolution", category=5, title="使用维修资金维修屋面防水",
-                     text="预算 48.6 万元，按各栋面积分摊。")
+        ops.add_item(
+            assembly,
+            actor=staff["organiser"],
+            form="resolution",
+            category=5,
+            title="使用维修资金维修屋面防水",
+            text="预算 48.6 万元，按各栋面积分摊。",
+        )
         _notice(assembly, staff, now - timedelta(days=22) - shift)
         _freeze_and_sign(estate, assembly, staff, keys, app.config["OWNERSVOTE_PII_HMAC_KEY"], now - timedelta(days=3) - shift)
         if not lifecycle.open_if_due(assembly, now=opens + timedelta(minutes=5)):
             raise RuntimeError(f"the assembly did not open: {lifecycle.opening_blockers(assembly)}")
         db.session.commit()
-        members = dict(db.session.execute(select(RollEntry.member_ref, RollEntry.member).where(RollEntry.roll_id == assembly.roll_id)).all())
+        members = dict(
+            db.session.execute(select(RollEntry.member_ref, RollEntry.member).where(RollEntry.roll_id == assembly.roll_id)).all()
+        )
         voters = {members[ref]: signer for ref, signer in signers.items() if ref in members}
-        return Built(estate_slug=slug, assembly_id=assembly.id, members=len(members), voters=voters,
-                     staff={k: v.id for k, v in staff.items()}, supervisor_keys=keys)
+        return Built(
+            estate_slug=slug,
+            assembly_id=assembly.id,
+            members=len(members),
+            voters=voters,
+            staff={k: v.id for k, v in staff.items()},
+            supervisor_keys=keys,
+        )
 
 
 def choices(rng: random.Random, notice: dict) -> dict:

@@ -25,6 +25,7 @@ in production; without it, in each worker's memory.
 The last line printed is ``cast/hello ratio R, p95 P ms, accepted A, in log L``; the exit status is
 non-zero when a check fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,8 +94,10 @@ def backend_pids(database_url: str) -> list[int]:
 
     engine = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        pids = [r[0] for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                                 "AND pid <> pg_backend_pid()"))]
+        pids = [
+            r[0]
+            for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        ]
     engine.dispose()
     return pids
 
@@ -131,8 +134,12 @@ def baseline_tree(commit: str, folder: Path) -> Path:
     (root / "webapp" / "config.py").write_text(config)
     app = (root / "webapp" / "app.py").read_text()
     if "__bench/hello" not in app:
-        app = app.replace("    load_kinds()", "    if app.config.get(\"OWNERSVOTE_BENCH_HELLO\"):\n"
-                          "        app.add_url_rule(\"/__bench/hello\", \"bench_hello\", lambda: \"hello\")\n    load_kinds()", 1)
+        app = app.replace(
+            "    load_kinds()",
+            '    if app.config.get("OWNERSVOTE_BENCH_HELLO"):\n'
+            '        app.add_url_rule("/__bench/hello", "bench_hello", lambda: "hello")\n    load_kinds()',
+            1,
+        )
         (root / "webapp" / "app.py").write_text(app)
     return root
 
@@ -142,8 +149,20 @@ def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     # --preload: the app is built once, before the workers fork, so that all of them serve from
     # the first request on (each building its own took seconds on a loaded machine, and the
     # hello run would have started with some workers still booting).
-    command = [str(gunicorn), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-               "--error-logfile", str(log), "--log-level", "warning", "--preload"]
+    command = [
+        str(gunicorn),
+        "--workers",
+        str(args.workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--backlog",
+        "2048",
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "warning",
+        "--preload",
+    ]
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
     command.append("webapp:create_app()")
@@ -178,8 +197,20 @@ def run_wrk(args, url: str, folder: Path, name: str, seconds: float, bodies: Pat
     env = {**os.environ, "BENCH_THREADS": str(args.wrk_threads), "BENCH_SUMMARY": str(folder / f"{name}.json")}
     if bodies is not None:
         env.update(BENCH_BODIES=str(bodies), BENCH_OUT=str(folder / f"{name}-"))
-    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{int(round(seconds))}s", "--timeout", "30s",
-               "-s", str(LUA), url]
+    command = [
+        "wrk",
+        "-t",
+        str(args.wrk_threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{int(round(seconds))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        url,
+    ]
     busy0, total0 = cpu_times()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
     busy1, total1 = cpu_times()
@@ -223,8 +254,9 @@ def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], lis
             verify_tree_head(head.document, signer().jwk)
         except Exception as exc:  # any failure is a finding
             problems.append(f"the newest tree head does not verify: {exc}")
-        rows = db.session.execute(select(Ballot.leaf_index, Ballot.leaf_hash, Ballot.entry).where(Ballot.assembly_id == assembly_id)
-                                  .order_by(Ballot.leaf_index)).all()
+        rows = db.session.execute(
+            select(Ballot.leaf_index, Ballot.leaf_hash, Ballot.entry).where(Ballot.assembly_id == assembly_id).order_by(Ballot.leaf_index)
+        ).all()
         logged = [r for r in rows if r.leaf_index is not None and r.leaf_index < head.size]
         if [r.leaf_index for r in logged] != list(range(head.size)):
             problems.append(f"the log's leaf indices are not 0..{head.size - 1}")
@@ -242,8 +274,9 @@ def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], lis
             problems.append(f"{len(accepted) - found} accepted ballot(s) missing from the log")
         if len(set(accepted)) != len(accepted):
             problems.append("two 201 responses carried the same leaf")
-        doubles = db.session.execute(select(Ballot.member, func.count()).where(Ballot.assembly_id == assembly_id)
-                                     .group_by(Ballot.member).having(func.count() > 1)).all()
+        doubles = db.session.execute(
+            select(Ballot.member, func.count()).where(Ballot.assembly_id == assembly_id).group_by(Ballot.member).having(func.count() > 1)
+        ).all()
         if doubles:
             problems.append(f"{len(doubles)} member(s) with two ballots, e.g. {doubles[0][0]}")
         waiting = sum(1 for r in rows if r.leaf_index is None)
@@ -300,7 +333,9 @@ def main() -> int:
         bodies = setup_.signed_ballots(app, built)
         body_file = folder / "bodies.jsonl"
         body_file.write_text("".join(json.dumps(b, separators=(",", ":")) + "\n" for b in bodies))
-        print(f"estate: {args.units} units, {built.members} voting members, {len(bodies)} signed ballots ({time.monotonic() - t:.1f} s to build)")
+        print(
+            f"estate: {args.units} units, {built.members} voting members, {len(bodies)} signed ballots ({time.monotonic() - t:.1f} s to build)"
+        )
         with app.app_context():
             from webapp.core.db import db
 
@@ -310,8 +345,12 @@ def main() -> int:
             args.app_root = str(baseline_tree(args.baseline, folder))
             print(f"serving the app as it was at {args.baseline}")
         port = free_port()
-        env = {**os.environ, "OWNERSVOTE_DATABASE_URL": database_url, "OWNERSVOTE_BENCH_HELLO": "1",
-               "OWNERSVOTE_CAST_LIMIT": "1000000/minute"}
+        env = {
+            **os.environ,
+            "OWNERSVOTE_DATABASE_URL": database_url,
+            "OWNERSVOTE_BENCH_HELLO": "1",
+            "OWNERSVOTE_CAST_LIMIT": "1000000/minute",
+        }
         env.pop("OWNERSVOTE_ENV", None)
         env.pop("OWNERSVOTE_REDIS_URL", None)
         if args.redis_url:
@@ -326,9 +365,11 @@ def main() -> int:
         with CpuMeter(server, database_url) as hello_cpu:
             hello = run_wrk(args, f"{base}/__bench/hello", folder, "hello", args.hello_seconds)
         errors = hello["status_errors"] + hello["connect_errors"] + hello["read_errors"] + hello["timeouts"]
-        print(f"hello: {hello['rate']:.0f} req/s, p50 {hello['p50_us'] / 1000:.1f} ms, p95 {hello['p95_us'] / 1000:.1f} ms, "
-              f"p99 {hello['p99_us'] / 1000:.1f} ms, errors {errors}; machine busy {hello['machine_busy']:.0%}, load {hello['load']}; "
-              f"CPU per request: gunicorn {hello_cpu.app / max(1, hello['requests']) * 1000:.2f} ms")
+        print(
+            f"hello: {hello['rate']:.0f} req/s, p50 {hello['p50_us'] / 1000:.1f} ms, p95 {hello['p95_us'] / 1000:.1f} ms, "
+            f"p99 {hello['p99_us'] / 1000:.1f} ms, errors {errors}; machine busy {hello['machine_busy']:.0%}, load {hello['load']}; "
+            f"CPU per request: gunicorn {hello_cpu.app / max(1, hello['requests']) * 1000:.2f} ms"
+        )
 
         # Warm the cast path (imports, caches, connections) with ballots of their own; their
         # 201s are checked with the others.
@@ -347,10 +388,12 @@ def main() -> int:
         warm_statuses, warm_leaves, _ = read_responses(folder, "warm-cast")
         accepted = statuses.get(201, 0)
         rate = accepted / (cast["duration_us"] / 1e6)
-        print(f"cast: {rate:.0f} accepted/s, p50 {cast['p50_us'] / 1000:.1f} ms, p95 {cast['p95_us'] / 1000:.1f} ms, "
-              f"p99 {cast['p99_us'] / 1000:.1f} ms, max {cast['max_us'] / 1000:.1f} ms; responses {dict(sorted(statuses.items()))}; "
-              f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}; CPU per request: gunicorn "
-              f"{cast_cpu.app / max(1, cast['requests']) * 1000:.2f} ms, PostgreSQL {cast_cpu.db / max(1, cast['requests']) * 1000:.2f} ms")
+        print(
+            f"cast: {rate:.0f} accepted/s, p50 {cast['p50_us'] / 1000:.1f} ms, p95 {cast['p95_us'] / 1000:.1f} ms, "
+            f"p99 {cast['p99_us'] / 1000:.1f} ms, max {cast['max_us'] / 1000:.1f} ms; responses {dict(sorted(statuses.items()))}; "
+            f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}; CPU per request: gunicorn "
+            f"{cast_cpu.app / max(1, cast['requests']) * 1000:.2f} ms, PostgreSQL {cast_cpu.db / max(1, cast['requests']) * 1000:.2f} ms"
+        )
         problems = []
         if exhausted:
             problems.append("wrk ran out of distinct ballots: the rate is understated; run with more --units or fewer --cast-seconds")
@@ -363,8 +406,10 @@ def main() -> int:
         in_log = sum(1 for leaf in leaves if leaf in logged)
         found = in_log + sum(1 for leaf in warm_leaves if leaf in logged)
         ratio = rate / hello["rate"]
-        print(f"checked in the database: {found} of {len(leaves) + len(warm_leaves)} accepted ballots (warm-up included) under the newest "
-              f"signed tree head; one ballot per member: {'yes' if not any('two ballots' in p for p in problems) else 'NO'}")
+        print(
+            f"checked in the database: {found} of {len(leaves) + len(warm_leaves)} accepted ballots (warm-up included) under the newest "
+            f"signed tree head; one ballot per member: {'yes' if not any('two ballots' in p for p in problems) else 'NO'}"
+        )
         for problem in problems:
             print("FAILED: " + problem)
         if problems:
@@ -373,7 +418,7 @@ def main() -> int:
             log_lines = (folder / "gunicorn.log").read_text(errors="replace").splitlines()
             for n, line in enumerate(log_lines):
                 if line.startswith("Traceback"):
-                    tail = next((t for t in log_lines[n + 1:] if t and not t.startswith((" ", "Traceback", "The above", "During"))), "?")
+                    tail = next((t for t in log_lines[n + 1 :] if t and not t.startswith((" ", "Traceback", "The above", "During"))), "?")
                     errors[tail[:300]] = errors.get(tail[:300], 0) + 1
             for message, count in errors.items():
                 print(f"  server error ×{count}: {message}")

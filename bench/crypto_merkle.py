@@ -7,6 +7,7 @@ compact frontier, store the new complete-subtree nodes), and around sizes 10^3 â
 the cost of one append (state update + node writes) and one inclusion proof of the newest leaf
 (node reads + verification), with the node-store reads and writes each needs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,10 @@ def main() -> int:
             verify_inclusion(state.size - 1, state.size, leaf(state.size - 1), proof, state.root())
             proofs.append(time.perf_counter() - t)
             reads.append(store.reads - r0)
-        print(f"{mark:>10,} {statistics.mean(appends) * 1e6:>10.1f} {statistics.mean(writes):>7.2f} "
-              f"{statistics.mean(proofs) * 1e6:>16.1f} {statistics.mean(reads):>6.1f} {len(proof):>9}")
+        print(
+            f"{mark:>10,} {statistics.mean(appends) * 1e6:>10.1f} {statistics.mean(writes):>7.2f} "
+            f"{statistics.mean(proofs) * 1e6:>16.1f} {statistics.mean(reads):>6.1f} {len(proof):>9}"
+        )
     print(f"(filled to {state.size:,} leaves in {time.perf_counter() - started:.1f} s; state row {len(state.to_bytes())} bytes)")
     return 0
 

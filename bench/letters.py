@@ -7,6 +7,7 @@ Prints the wall time of ``render_letters`` (from Letter objects to PDF bytes), t
 making QR matrices, and the PDF's size. Each letter has its own random 256-bit token, so every
 QR code differs as in production.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,17 +31,19 @@ def make_letters(n: int) -> list[Letter]:
     for i in range(n):
         token = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
         code = "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3))
-        out.append(Letter(
-            estate_name="绿苑小区",
-            building=str(i // 120 + 1),
-            unit=f"{(i % 120) // 4 + 1}{(i % 4) + 1:02d}",
-            url=f"https://vote.example.cn/r/{token}",
-            code=code,
-            code_url="https://vote.example.cn/r",
-            expires_on=datetime.date(2025, 6, 30),
-            help_text="物业服务中心 0571-88886666，或社区居委会",
-            organiser="绿苑小区业主大会筹备组",
-        ))
+        out.append(
+            Letter(
+                estate_name="绿苑小区",
+                building=str(i // 120 + 1),
+                unit=f"{(i % 120) // 4 + 1}{(i % 4) + 1:02d}",
+                url=f"https://vote.example.cn/r/{token}",
+                code=code,
+                code_url="https://vote.example.cn/r",
+                expires_on=datetime.date(2025, 6, 30),
+                help_text="物业服务中心 0571-88886666，或社区居委会",
+                organiser="绿苑小区业主大会筹备组",
+            )
+        )
     return out
 
 
@@ -53,8 +56,7 @@ def main() -> None:
 
     t = time.perf_counter()
     fonts = font_info()
-    print(f"font: {fonts.source} (embedded: {fonts.embedded}); loaded in "
-          f"{time.perf_counter() - t:.2f} s")
+    print(f"font: {fonts.source} (embedded: {fonts.embedded}); loaded in {time.perf_counter() - t:.2f} s")
     letters = make_letters(args.letters)
 
     # Time the QR matrices alone once (the same work render_letters does per letter).
@@ -72,9 +74,11 @@ def main() -> None:
     if args.out:
         args.out.write_bytes(pdf)
     n = args.letters
-    print(f"{n} letters: {best:.2f} s (best of {args.repeat}), {best / n * 1000:.1f} ms per letter; "
-          f"QR matrices alone {qr_s:.2f} s; PDF {len(pdf) / 2**20:.1f} MiB "
-          f"({len(pdf) / n / 1024:.1f} KiB per letter)")
+    print(
+        f"{n} letters: {best:.2f} s (best of {args.repeat}), {best / n * 1000:.1f} ms per letter; "
+        f"QR matrices alone {qr_s:.2f} s; PDF {len(pdf) / 2**20:.1f} MiB "
+        f"({len(pdf) / n / 1024:.1f} KiB per letter)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ letters page does.  Prints how long that request took, the job's progress as it 
 from the click to a downloadable PDF, and the PDF's size.  With ``--runner rq`` an
 ``ownersvote worker --burst`` process runs the job.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,8 +87,14 @@ def main() -> None:
     worker = None
     if args.runner == "rq":
         env = {**os.environ, "OWNERSVOTE_DATABASE_URL": url, "OWNERSVOTE_REDIS_URL": args.redis_url, "OWNERSVOTE_JOB_QUEUE": queue_name}
-        worker = subprocess.Popen([sys.executable, "-m", "webapp.cli", "worker", "--burst"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "webapp.cli", "worker", "--burst"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     last_message, status = None, {}
     while True:
@@ -116,9 +123,11 @@ def main() -> None:
     pdf = client.get(status["download_url"]).data
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.units} letters: {total_s:.1f} s from the click to a downloadable PDF "
-          f"(the job itself {run_s:.1f} s); {pages} pages, {len(pdf) / 2**20:.1f} MiB; "
-          f"max RSS of this process {rss:.0f} MiB")
+    print(
+        f"{args.units} letters: {total_s:.1f} s from the click to a downloadable PDF "
+        f"(the job itself {run_s:.1f} s); {pages} pages, {len(pdf) / 2**20:.1f} MiB; "
+        f"max RSS of this process {rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -6,16 +6,17 @@ For each size: a generated registry (the demo generator, repeated over more buil
 validated into a plan, applied into an empty estate, diffed and re-applied unchanged, and
 turned into voting members.  Prints wall time per step and the process's peak memory.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
 import io
 import os
+import resource
 import sys
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

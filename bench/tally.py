@@ -11,6 +11,7 @@ unmarked items.  The collector is paused as in the CLI (see tally.cli.paused_gc)
 output document (serialised).  Peak Python allocation is measured by tracemalloc in a separate
 pass, so that tracing does not slow the timed passes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -117,7 +118,9 @@ def main() -> None:
     for n in args.members:
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(n), "--repeat", str(args.repeat)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         r = json.loads(out)
         print(

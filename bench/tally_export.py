@@ -19,6 +19,7 @@ close.  Then, each timed:
 Needs PostgreSQL, by default the server the tests use (OWNERSVOTE_TEST_PG_URL, else
 postgresql+psycopg://postgres@127.0.0.1:5432/test).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,8 +104,10 @@ def main() -> int:
         app = setup_.app_for(database_url, OWNERSVOTE_JOB_FILES=str(folder / "jobs"))
         t = time.perf_counter()
         built = setup_.build(app, units=args.units, past=True)
-        print(f"estate: {args.units} units, {built.members} voting members, {len(built.voters)} with a phone key "
-              f"({time.perf_counter() - t:.1f} s)")
+        print(
+            f"estate: {args.units} units, {built.members} voting members, {len(built.voters)} with a phone key "
+            f"({time.perf_counter() - t:.1f} s)"
+        )
         t = time.perf_counter()
         ballots = setup_.signed_ballots(app, built, share=args.share)
         print(f"signed {len(ballots)} ballots ({time.perf_counter() - t:.1f} s)")
@@ -138,8 +141,13 @@ def main() -> int:
             document = record.document
             for username in ("supervisor", "supervisor2"):
                 signer = built.supervisor_keys[username]
-                results.certify(assembly, actor=staff[username], kid=signer.kid, sig=signer.sign_b64(canonical_json(results.payload(assembly))),
-                                declared_not_voted=True)
+                results.certify(
+                    assembly,
+                    actor=staff[username],
+                    kid=signer.kid,
+                    sig=signer.sign_b64(canonical_json(results.payload(assembly))),
+                    declared_not_voted=True,
+                )
             db.session.commit()
             db.session.expire_all()
             with Timer("build_bundle + bundle_bytes (what export writes)", args.profile) as bundle_t:
@@ -162,12 +170,16 @@ def main() -> int:
             print("FAILED: the exported bundle differs from the one built above")
             return 1
         verify_wall, verify_cpu, verify_rss, report = run([str(exe), "verify", str(out)], env)
-        print(f"  {'ownersvote verify (process)':<52} {verify_wall:7.2f} s   CPU {verify_cpu:.2f} s (all its processes), "
-              f"max RSS {verify_rss:.0f} MiB")
+        print(
+            f"  {'ownersvote verify (process)':<52} {verify_wall:7.2f} s   CPU {verify_cpu:.2f} s (all its processes), "
+            f"max RSS {verify_rss:.0f} MiB"
+        )
         print("\n".join("    | " + line for line in report.strip().splitlines()[:12]))
         print(f"load average at end: {loadavg()}")
-        print(f"members {built.members}, ballots {len(ballots)}: tally {tally_t.seconds:.2f} s, bundle {bundle_t.seconds:.2f} s "
-              f"({len(data) / 2**20:.1f} MiB), publish {publish_t.seconds:.2f} s, export {export_wall:.2f} s, verify {verify_wall:.2f} s")
+        print(
+            f"members {built.members}, ballots {len(ballots)}: tally {tally_t.seconds:.2f} s, bundle {bundle_t.seconds:.2f} s "
+            f"({len(data) / 2**20:.1f} MiB), publish {publish_t.seconds:.2f} s, export {export_wall:.2f} s, verify {verify_wall:.2f} s"
+        )
         return 0
     finally:
         if not args.keep:

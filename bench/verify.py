@@ -13,6 +13,7 @@ then times
 
 The issue's bar is verifier ≤ 1.5 × bare loop.  Figures go to docs/performance.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,12 +94,17 @@ def main() -> int:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "crypto.testbundle", "--members", str(members), "--items", "10",
-                            "--out", str(path), "--seed", "7"], check=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "crypto.testbundle", "--members", str(members), "--items", "10", "--out", str(path), "--seed", "7"],
+                check=True,
+                cwd=ROOT,
+            )
             print(f"make-test-bundle --members {members} --items 10: {time.perf_counter() - started:.1f} s")
     bundle = load_bundle(path)
-    print(f"bundle {path.name}: {len(bundle['roll']['entries'])} members, {len(bundle['log']['entries'])} log entries, "
-          f"{path.stat().st_size / 1e6:.0f} MB; {os.cpu_count()} cores")
+    print(
+        f"bundle {path.name}: {len(bundle['roll']['entries'])} members, {len(bundle['log']['entries'])} log entries, "
+        f"{path.stat().st_size / 1e6:.0f} MB; {os.cpu_count()} cores"
+    )
 
     bare = []
     for _ in range(args.repeat):

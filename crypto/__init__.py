@@ -13,6 +13,8 @@ Modules (see docs/bundle-format.md for the formats):
 
 Depends only on the standard library, ``cryptography``, ``rfc8785`` and the pure ``tally``.
 """
+
+from .canonical import canonical_json, loads, parse_canonical
 from .errors import (
     CanonicalJSONError,
     CryptoError,
@@ -24,7 +26,6 @@ from .errors import (
     ThresholdNotMet,
     TreeError,
 )
-from .canonical import canonical_json, loads, parse_canonical
 from .keys import Signer, jwk_thumbprint, public_jwk, verify
 
 __all__ = [

@@ -35,10 +35,12 @@ and the leaf data is the canonical JSON of that object.  Keeping the signed byte
 means the verifier checks the signature over the very bytes the device signed, and checks
 they are canonical, instead of trusting a re-serialisation.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .canonical import canonical_json, parse_canonical
 from .encoding import b64url_decode, b64url_encode, hex_decode
@@ -116,20 +118,45 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError("paper ballot: the double entry was made twice by the same operator")
 
 
-def make_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any],
-                nonce: str | None = None) -> dict:
-    ballot = {"type": BALLOT_TYPE, "v": VERSION, "assembly": assembly, "notice": notice, "roll_root": roll_root,
-              "member": member, "choices": dict(choices), "nonce": nonce or new_nonce()}
+def make_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any], nonce: str | None = None) -> dict:
+    ballot = {
+        "type": BALLOT_TYPE,
+        "v": VERSION,
+        "assembly": assembly,
+        "notice": notice,
+        "roll_root": roll_root,
+        "member": member,
+        "choices": dict(choices),
+        "nonce": nonce or new_nonce(),
+    }
     validate_ballot(ballot)
     return ballot
 
 
-def make_paper_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any],
-                      scan_sha256: str, entered_by: Sequence[str], *, serial: str, resolved_by: str | None = None,
-                      nonce: str | None = None) -> dict:
-    ballot = {"type": PAPER_BALLOT_TYPE, "v": VERSION, "assembly": assembly, "notice": notice, "roll_root": roll_root,
-              "member": member, "choices": dict(choices), "nonce": nonce or new_nonce(),
-              "paper": {"scan_sha256": scan_sha256, "serial": serial, "entered_by": list(entered_by), "resolved_by": resolved_by}}
+def make_paper_ballot(
+    assembly: str,
+    notice: str,
+    roll_root: str,
+    member: str,
+    choices: Mapping[str, Any],
+    scan_sha256: str,
+    entered_by: Sequence[str],
+    *,
+    serial: str,
+    resolved_by: str | None = None,
+    nonce: str | None = None,
+) -> dict:
+    ballot = {
+        "type": PAPER_BALLOT_TYPE,
+        "v": VERSION,
+        "assembly": assembly,
+        "notice": notice,
+        "roll_root": roll_root,
+        "member": member,
+        "choices": dict(choices),
+        "nonce": nonce or new_nonce(),
+        "paper": {"scan_sha256": scan_sha256, "serial": serial, "entered_by": list(entered_by), "resolved_by": resolved_by},
+    }
     validate_ballot(ballot)
     return ballot
 

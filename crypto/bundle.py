@@ -4,19 +4,33 @@ See docs/bundle-format.md for the normative description.  This module holds the 
 the strict loader, and the helpers that both the producers (the web app, ``make-test-bundle``)
 and the verifier use, so that they cannot drift apart.
 """
+
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .canonical import loads
 from .errors import CanonicalJSONError, FormatError
 
 FORMAT = "ownersvote-bundle"
 VERSION = 2
-TOP_LEVEL = ("format", "version", "synthetic", "estate", "assembly", "notice", "tally_input",
-             "supervisors", "roll", "log", "tally", "certification")
+TOP_LEVEL = (
+    "format",
+    "version",
+    "synthetic",
+    "estate",
+    "assembly",
+    "notice",
+    "tally_input",
+    "supervisors",
+    "roll",
+    "log",
+    "tally",
+    "certification",
+)
 
 
 def parse_document(data: bytes) -> Any:
@@ -71,8 +85,15 @@ def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[byte
     return {"sth": dict(sth), "consistency_to_final": [h.hex() for h in consistency_to_final]}
 
 
-def make_bundle(*, notice: Mapping[str, Any], supervisors: Iterable[Mapping[str, Any]], roll: Mapping[str, Any],
-                log: Mapping[str, Any], tally: Mapping[str, Any], certification: Mapping[str, Any]) -> dict:
+def make_bundle(
+    *,
+    notice: Mapping[str, Any],
+    supervisors: Iterable[Mapping[str, Any]],
+    roll: Mapping[str, Any],
+    log: Mapping[str, Any],
+    tally: Mapping[str, Any],
+    certification: Mapping[str, Any],
+) -> dict:
     """Put the parts together in the documented order.  ``estate``, ``assembly``,
     ``tally_input`` and ``synthetic`` are derived from the signed notice (the verifier derives
     them again and refuses a difference)."""

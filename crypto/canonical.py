@@ -12,6 +12,7 @@ cannot carry unambiguously:
 * when parsing text: duplicate member names (different parsers keep different duplicates, the
   classic way to make a signed document say two things), invalid UTF-8 and a byte-order mark.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ from .errors import CanonicalJSONError
 MAX_SAFE_INTEGER = 2**53 - 1
 # Characters outside the BMP: the one case where UTF-16 order (RFC 8785 §3.2.3) and code-point
 # order (Python's sort) of member names can differ.
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # A \uD800–\uDFFF escape: the only way a lone surrogate can enter text decoded from UTF-8.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
@@ -168,4 +169,3 @@ def parse_canonical(data: bytes | str) -> Any:
     if canonical_json_of_checked(value) != raw:
         raise CanonicalJSONError("JSON text is not in RFC 8785 canonical form")
     return value
-

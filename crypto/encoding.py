@@ -8,6 +8,7 @@ Two encodings, each for one kind of value (docs/bundle-format.md §2):
 Decoders are strict: they accept exactly one spelling of each value, so that two different
 strings can never stand for the same bytes (the bundle is compared and hashed as text).
 """
+
 from __future__ import annotations
 
 import base64

@@ -3,6 +3,7 @@
 Every check in this package *raises* on failure: nothing returns a quiet ``False`` that a
 caller could forget to test.  All exceptions derive from :class:`CryptoError`.
 """
+
 from __future__ import annotations
 
 

@@ -12,12 +12,14 @@ A key id (``kid``) is the RFC 7638 JWK thumbprint: base64url(SHA-256(canonical r
 members)).  :func:`verify` raises :class:`SignatureInvalid` on every failure and returns
 ``None`` otherwise: there is no boolean to forget to test.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -199,9 +201,7 @@ class Signer:
 
     def private_bytes(self) -> bytes:
         """PKCS#8 DER of the private key, for the server's key file (keep it secret)."""
-        return self._key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        return self._key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def _signer(key, deterministic: bool = False) -> Signer:
@@ -211,8 +211,7 @@ def _signer(key, deterministic: bool = False) -> Signer:
         jwk = {"crv": ED25519, "kty": "OKP", "x": b64url_encode(raw)}
     else:
         nums = pub.public_numbers()
-        jwk = {"crv": P256, "kty": "EC", "x": b64url_encode(nums.x.to_bytes(32, "big")),
-               "y": b64url_encode(nums.y.to_bytes(32, "big"))}
+        jwk = {"crv": P256, "kty": "EC", "x": b64url_encode(nums.x.to_bytes(32, "big")), "y": b64url_encode(nums.y.to_bytes(32, "big"))}
     return Signer(key, jwk, jwk_thumbprint(jwk), deterministic)
 
 
@@ -238,8 +237,11 @@ def p256_from_seed(seed: bytes) -> Signer:
 def load_private_key(data: bytes) -> Signer:
     """A signer from PKCS#8 (DER or PEM) bytes; Ed25519 or P-256 only."""
     try:
-        key = (serialization.load_pem_private_key(data, None) if data.lstrip().startswith(b"-----")
-               else serialization.load_der_private_key(data, None))
+        key = (
+            serialization.load_pem_private_key(data, None)
+            if data.lstrip().startswith(b"-----")
+            else serialization.load_der_private_key(data, None)
+        )
     except (ValueError, TypeError) as exc:
         raise KeyFormatError(f"cannot read private key: {exc}") from exc
     if isinstance(key, ec.EllipticCurvePrivateKey) and not isinstance(key.curve, ec.SECP256R1):

@@ -21,11 +21,13 @@ Proof formats are exactly RFC 6962 §2.1.1 / §2.1.2 (= RFC 9162 §2.1.3 / §2.1
 32-byte hashes; verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 and raises
 :class:`ProofInvalid`.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 from .encoding import hex_decode
 from .errors import ProofInvalid, TreeError
@@ -86,7 +88,7 @@ class TreeState:
         return self.size.to_bytes(8, "big") + b"".join(self.frontier)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "TreeState":
+    def from_bytes(cls, data: bytes) -> TreeState:
         if len(data) < 8 or (len(data) - 8) % HASH_SIZE:
             raise TreeError("serialised tree state has a wrong length")
         size = int.from_bytes(data[:8], "big")
@@ -97,7 +99,7 @@ class TreeState:
         return {"size": self.size, "frontier": [h.hex() for h in self.frontier]}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "TreeState":
+    def from_json(cls, obj: dict) -> TreeState:
         try:
             return cls(obj["size"], tuple(hex_decode(h) for h in obj["frontier"]))
         except (KeyError, TypeError) as exc:

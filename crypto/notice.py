@@ -24,12 +24,14 @@ signed by the server's key like a tree head (the signature covers every member b
 fraction in lowest terms.  The **notice digest** is SHA-256 of the canonical JSON of the notice
 without ``kid`` and ``sig``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from .canonical import canonical_json
 from .encoding import hex_decode
@@ -40,8 +42,24 @@ from .treehead import sign_object, signed_payload, verify_object
 NOTICE_TYPE = "ownersvote-notice"
 KINDS = ("first", "regular", "extraordinary")
 ITEM_KINDS = ("resolution", "election", "selection")
-_TOP = {"type", "v", "estate", "assembly", "title", "kind", "version", "published_at", "opens", "closes",
-        "replace_allowed", "synthetic", "rules", "items", "kid", "sig"}
+_TOP = {
+    "type",
+    "v",
+    "estate",
+    "assembly",
+    "title",
+    "kind",
+    "version",
+    "published_at",
+    "opens",
+    "closes",
+    "replace_allowed",
+    "synthetic",
+    "rules",
+    "items",
+    "kid",
+    "sig",
+}
 _RULES = {"thresholds", "alternates", "required_signatures", "counting_rule"}
 _ITEM_REQUIRED = {"id", "category", "kind", "title"}
 _ITEM_OPTIONAL = {"text", "seats", "options", "attachments"}
@@ -73,7 +91,7 @@ def _attachments(value: Any, where: str) -> None:
 def _fraction(text: Any, where: str) -> None:
     match = _FRACTION.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise FormatError(f"{where}: a fraction is written \"p/q\" with positive integers")
+        raise FormatError(f'{where}: a fraction is written "p/q" with positive integers')
     p, q = int(match.group(1)), int(match.group(2))
     if Fraction(p, q).numerator != p or p > q:
         raise FormatError(f"{where}: {text} must be written in lowest terms and be at most 1 (e.g. 4/5, not 8/10)")
@@ -90,8 +108,8 @@ def _rules(rules: Any) -> None:
             raise FormatError(f"notice rules.thresholds.{category}: a category 1–9 with a quorum and/or approval rule")
         for test, spec in rule.items():
             if test not in ("quorum", "approval") or not isinstance(spec, dict) or len(spec) != 1:
-                raise FormatError(f"notice rules.thresholds.{category}.{test}: must be {{at_least|more_than: \"p/q\"}}")
-            (relation, value), = spec.items()
+                raise FormatError(f'notice rules.thresholds.{category}.{test}: must be {{at_least|more_than: "p/q"}}')
+            ((relation, value),) = spec.items()
             if relation not in ("at_least", "more_than"):
                 raise FormatError(f"notice rules.thresholds.{category}.{test}: at_least or more_than, not {relation!r}")
             _fraction(value, f"notice rules.thresholds.{category}.{test}")
@@ -104,7 +122,7 @@ def _rules(rules: Any) -> None:
 
 def _item(item: Any, n: int, seen: set[str]) -> None:
     where = f"notice items[{n}]"
-    if not isinstance(item, dict) or not _ITEM_REQUIRED <= set(item) or set(item) - _ITEM_REQUIRED - _ITEM_OPTIONAL:
+    if not isinstance(item, dict) or not set(item) >= _ITEM_REQUIRED or set(item) - _ITEM_REQUIRED - _ITEM_OPTIONAL:
         raise FormatError(f"{where} must have {sorted(_ITEM_REQUIRED)} and only {sorted(_ITEM_OPTIONAL)} besides")
     if not _nonempty(item["id"]) or item["id"] in seen:
         raise FormatError(f"{where}.id must be a non-empty string, unique")
@@ -144,7 +162,7 @@ def _item(item: Any, n: int, seen: set[str]) -> None:
             if text in option and not isinstance(option[text], str):
                 raise FormatError(f"{owhere}.{text} must be text")
         if "fee" in option and not (isinstance(option["fee"], str) and _FEE.fullmatch(option["fee"])):
-            raise FormatError(f"{owhere}.fee must be yuan per m² per month with two decimals, like \"2.50\"")
+            raise FormatError(f'{owhere}.fee must be yuan per m² per month with two decimals, like "2.50"')
         if "attachments" in option:
             _attachments(option["attachments"], owhere)
 
@@ -228,9 +246,13 @@ def tally_input(notice: Mapping[str, Any]) -> dict:
 def assembly_summary(notice: Mapping[str, Any]) -> dict:
     """The bundle's ``assembly`` section: the notice's facts for people, in the v1 layout."""
     return {
-        "id": notice["assembly"], "name": notice["title"], "kind": notice["kind"],
-        "replace_allowed": notice["replace_allowed"], "counting_rule": notice["rules"]["counting_rule"],
-        "voting_opens": notice["opens"], "voting_closes": notice["closes"],
+        "id": notice["assembly"],
+        "name": notice["title"],
+        "kind": notice["kind"],
+        "replace_allowed": notice["replace_allowed"],
+        "counting_rule": notice["rules"]["counting_rule"],
+        "voting_opens": notice["opens"],
+        "voting_closes": notice["closes"],
         "items": [{"id": item["id"], "title": item["title"]} for item in notice["items"]],
     }
 

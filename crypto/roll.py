@@ -35,12 +35,14 @@ A supervisor signature is ``{"kid": KID, "sig": B64URL}`` over the canonical JSO
 A payload is accepted when at least ``required`` *distinct* trusted keys signed it validly;
 a signature that does not verify is reported even when the threshold is met otherwise.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from tally import format_area as tally_format_area
 
@@ -71,7 +73,7 @@ def format_area(hundredths: int) -> str:
 def parse_area(text: Any) -> int:
     """``"89.50"`` → 8950; exactly two decimals, no sign, no leading zeros."""
     if not isinstance(text, str) or not _AREA.fullmatch(text):
-        raise FormatError(f"area {text!r} must be a decimal string with exactly two decimals, like \"89.50\"")
+        raise FormatError(f'area {text!r} must be a decimal string with exactly two decimals, like "89.50"')
     whole, cents = text.split(".")
     return int(whole) * 100 + int(cents)
 
@@ -87,13 +89,18 @@ def pseudonymous_member_id(secret: bytes, estate_id: str, roll_id: str, member_r
     return "M-" + "".join(_CROCKFORD[(bits >> (5 * (15 - i))) & 31] for i in range(16))
 
 
-def roll_entry(member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = (),
-               proxy_keys: Iterable[Mapping[str, Any]] = ()) -> dict:
+def roll_entry(
+    member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = (), proxy_keys: Iterable[Mapping[str, Any]] = ()
+) -> dict:
     """Build a normalised roll entry (area as hundredths or as a string; keys as JWKs)."""
     keys = [(VOTE, public_jwk(k)) for k in voting_keys] + [(PROXY, public_jwk(k)) for k in proxy_keys]
     keys.sort(key=lambda pair: jwk_thumbprint(pair[1]))
-    entry = {"member": member, "area": area if isinstance(area, str) else format_area(area), "heads": heads,
-             "keys": [{"use": use, "jwk": k} for use, k in keys]}
+    entry = {
+        "member": member,
+        "area": area if isinstance(area, str) else format_area(area),
+        "heads": heads,
+        "keys": [{"use": use, "jwk": k} for use, k in keys],
+    }
     validate_roll_entry(entry)
     return entry
 
@@ -115,7 +122,7 @@ def validate_roll_entry(entry: Any) -> None:
     kids = []
     for k in keys:
         if not isinstance(k, dict) or set(k) != {"use", "jwk"} or k["use"] not in KEY_USES:
-            raise FormatError(f"roll entry {member}: a key is {{use, jwk}} with use \"vote\" or \"proxy\"")
+            raise FormatError(f'roll entry {member}: a key is {{use, jwk}} with use "vote" or "proxy"')
         try:
             normal = public_jwk(k["jwk"])
         except KeyFormatError as exc:
@@ -160,11 +167,21 @@ def roll_totals(entries: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
     return format_area(sum(parse_area(e["area"]) for e in entries)), sum(e["heads"] for e in entries)
 
 
-def roll_payload(estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int,
-                 required_signatures: int) -> dict:
-    return {"type": ROLL_TYPE, "v": ROLL_VERSION, "estate": estate, "roll": roll,
-            "root": root if isinstance(root, str) else root.hex(), "size": size, "area": area,
-            "heads": heads, "frozen_at": frozen_at, "required_signatures": required_signatures}
+def roll_payload(
+    estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int, required_signatures: int
+) -> dict:
+    return {
+        "type": ROLL_TYPE,
+        "v": ROLL_VERSION,
+        "estate": estate,
+        "roll": roll,
+        "root": root if isinstance(root, str) else root.hex(),
+        "size": size,
+        "area": area,
+        "heads": heads,
+        "frozen_at": frozen_at,
+        "required_signatures": required_signatures,
+    }
 
 
 def certified_tally(tally_output: Mapping[str, Any]) -> dict:
@@ -172,8 +189,10 @@ def certified_tally(tally_output: Mapping[str, Any]) -> dict:
     items = tally_output.get("items")
     if not isinstance(items, dict):
         return dict(tally_output)
-    return {**tally_output, "items": {k: ({f: v for f, v in item.items() if f != "reason"} if isinstance(item, dict) else item)
-                                      for k, item in items.items()}}
+    return {
+        **tally_output,
+        "items": {k: ({f: v for f, v in item.items() if f != "reason"} if isinstance(item, dict) else item) for k, item in items.items()},
+    }
 
 
 def tally_digest(tally_output: Mapping[str, Any]) -> str:
@@ -181,11 +200,17 @@ def tally_digest(tally_output: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(certified_tally(tally_output))).hexdigest()
 
 
-def certification_payload(assembly: str, notice: str, roll_root_hex: str, log_size: int, log_root: bytes | str,
-                          tally_sha256: str) -> dict:
-    return {"type": CERTIFICATION_TYPE, "v": CERTIFICATION_VERSION, "assembly": assembly, "notice": notice,
-            "roll_root": roll_root_hex, "log_size": log_size,
-            "log_root": log_root if isinstance(log_root, str) else log_root.hex(), "tally_sha256": tally_sha256}
+def certification_payload(assembly: str, notice: str, roll_root_hex: str, log_size: int, log_root: bytes | str, tally_sha256: str) -> dict:
+    return {
+        "type": CERTIFICATION_TYPE,
+        "v": CERTIFICATION_VERSION,
+        "assembly": assembly,
+        "notice": notice,
+        "roll_root": roll_root_hex,
+        "log_size": log_size,
+        "log_root": log_root if isinstance(log_root, str) else log_root.hex(),
+        "tally_sha256": tally_sha256,
+    }
 
 
 def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict:
@@ -193,8 +218,7 @@ def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict:
     return {"kid": signer.kid, "sig": signer.sign_b64(canonical_json(payload))}
 
 
-def check_signatures(payload: Mapping[str, Any], signatures: Any,
-                     trusted: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+def check_signatures(payload: Mapping[str, Any], signatures: Any, trusted: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[str]]:
     """(key ids that validly signed, problems) — every signature is checked, none skipped."""
     if not isinstance(signatures, list):
         return [], ["signatures must be a list"]
@@ -224,8 +248,7 @@ def check_signatures(payload: Mapping[str, Any], signatures: Any,
     return valid, problems
 
 
-def verify_threshold(payload: Mapping[str, Any], signatures: Any, trusted: Mapping[str, Mapping[str, Any]],
-                     required: int) -> list[str]:
+def verify_threshold(payload: Mapping[str, Any], signatures: Any, trusted: Mapping[str, Mapping[str, Any]], required: int) -> list[str]:
     """Raise unless at least ``required`` distinct trusted keys signed and no signature is bad."""
     valid, problems = check_signatures(payload, signatures, trusted)
     if problems:

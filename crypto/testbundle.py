@@ -7,6 +7,7 @@ consistency proofs, a real tally by the tally engine and real certifications.  T
 
 Signing 100,000 ballots is the slow part; it runs in a process pool over both cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,13 +17,14 @@ import os
 import random
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import bundle as bundle_mod
-from .ballot import make_ballot, make_paper_ballot, sign_ballot, entry_leaf_hash
+from .ballot import entry_leaf_hash, make_ballot, make_paper_ballot, sign_ballot
 from .keys import Signer, ed25519_from_seed, p256_from_seed
 from .merkle import MerkleLog
 from .notice import notice_digest, sign_notice
@@ -60,8 +62,11 @@ def server_signer(seed: int) -> Signer:
 
 def supervisor_signers(seed: int) -> list[Signer]:
     # Two supervisors sign in their browsers (P-256), one with an Ed25519 tool.
-    return [p256_from_seed(_derive(seed, "supervisor", 0)), p256_from_seed(_derive(seed, "supervisor", 1)),
-            ed25519_from_seed(_derive(seed, "supervisor", 2))]
+    return [
+        p256_from_seed(_derive(seed, "supervisor", 0)),
+        p256_from_seed(_derive(seed, "supervisor", 1)),
+        ed25519_from_seed(_derive(seed, "supervisor", 2)),
+    ]
 
 
 @dataclass
@@ -137,14 +142,33 @@ def notice_items(k: int) -> list[dict]:
     for i in range(k):
         qid = f"q{i + 1}"
         if i == 1:
-            items.append({"id": qid, "category": 3, "kind": "election", "seats": 3,
-                          "options": [{"id": f"{qid}-c{j}", "name": f"{_CANDIDATES[j - 1]}（合成）",
-                                       "statement": "我承诺符合候选人条件。/ I meet the conditions."} for j in range(1, 6)],
-                          "title": "选举业主委员会委员 / Elect the owners' committee"})
+            items.append(
+                {
+                    "id": qid,
+                    "category": 3,
+                    "kind": "election",
+                    "seats": 3,
+                    "options": [
+                        {
+                            "id": f"{qid}-c{j}",
+                            "name": f"{_CANDIDATES[j - 1]}（合成）",
+                            "statement": "我承诺符合候选人条件。/ I meet the conditions.",
+                        }
+                        for j in range(1, 6)
+                    ],
+                    "title": "选举业主委员会委员 / Elect the owners' committee",
+                }
+            )
         elif i == 2:
-            items.append({"id": qid, "category": 4, "kind": "selection",
-                          "options": [{"id": f"{qid}-f{j}", "name": _FIRMS[j - 1][0], "fee": _FIRMS[j - 1][1]} for j in range(1, 4)],
-                          "title": "选聘物业服务企业 / Select the property-service firm"})
+            items.append(
+                {
+                    "id": qid,
+                    "category": 4,
+                    "kind": "selection",
+                    "options": [{"id": f"{qid}-f{j}", "name": _FIRMS[j - 1][0], "fee": _FIRMS[j - 1][1]} for j in range(1, 4)],
+                    "title": "选聘物业服务企业 / Select the property-service firm",
+                }
+            )
         else:
             category, title = _RESOLUTIONS[r % len(_RESOLUTIONS)]
             r += 1
@@ -187,24 +211,45 @@ class Generated:
         return _key(self.seed, self.key_specs[member][n])
 
 
-def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool = False, receipts: int = 0,
-             jobs: int | None = None, turnout: float = 0.88) -> Generated:
+def generate(
+    members: int,
+    items: int,
+    seed: int = 1,
+    *,
+    replace_allowed: bool = False,
+    receipts: int = 0,
+    jobs: int | None = None,
+    turnout: float = 0.88,
+) -> Generated:
     if members < 1 or items < 1:
         raise ValueError("a test bundle needs at least one member and one item")
     rng = random.Random(seed)
     estate_id, roll_id, assembly_id = f"test-estate-{seed}", f"roll-{seed}", f"test-assembly-{seed}"
     agenda = make_items(items)
     server = server_signer(seed)
-    notice = sign_notice(server, {
-        "estate": {"id": estate_id, "name": f"测试小区 {seed}（合成数据）/ Test estate {seed} (synthetic)"},
-        "assembly": assembly_id, "title": f"第 {seed} 次业主大会（合成测试数据）/ Owners' assembly {seed} (synthetic test data)",
-        "kind": "regular", "version": 1, "published_at": BASE_MS - 86_400_000 * 16, "opens": BASE_MS,
-        "closes": BASE_MS + 86_400_000 * 21, "replace_allowed": replace_allowed, "synthetic": True,
-        "rules": {"thresholds": {}, "alternates": 1, "required_signatures": 2,
-                  "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
-                                   "Area and headcount per SPC interpretation Art. 8 and 9 (the default)"},
-        "items": notice_items(items),
-    })
+    notice = sign_notice(
+        server,
+        {
+            "estate": {"id": estate_id, "name": f"测试小区 {seed}（合成数据）/ Test estate {seed} (synthetic)"},
+            "assembly": assembly_id,
+            "title": f"第 {seed} 次业主大会（合成测试数据）/ Owners' assembly {seed} (synthetic test data)",
+            "kind": "regular",
+            "version": 1,
+            "published_at": BASE_MS - 86_400_000 * 16,
+            "opens": BASE_MS,
+            "closes": BASE_MS + 86_400_000 * 21,
+            "replace_allowed": replace_allowed,
+            "synthetic": True,
+            "rules": {
+                "thresholds": {},
+                "alternates": 1,
+                "required_signatures": 2,
+                "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
+                "Area and headcount per SPC interpretation Art. 8 and 9 (the default)",
+            },
+            "items": notice_items(items),
+        },
+    )
     notice_sha = notice_digest(notice)
     bias = {it["id"]: rng.uniform(0.55, 0.92) for it in agenda}
 
@@ -246,8 +291,17 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
             nonce = _b64(rng.randbytes(16))
             if not p.keys or rng.random() < 0.04:
                 scan = hashlib.sha256(f"scan of the paper ballot of {p.ref}".encode()).hexdigest()
-                ballot = make_paper_ballot(assembly_id, notice_sha, root, p.member, choices, scan,
-                                           ["organiser-1", "organiser-2"], serial=f"S-{seed}-{len(casts) + 1:06d}", nonce=nonce)
+                ballot = make_paper_ballot(
+                    assembly_id,
+                    notice_sha,
+                    root,
+                    p.member,
+                    choices,
+                    scan,
+                    ["organiser-1", "organiser-2"],
+                    serial=f"S-{seed}-{len(casts) + 1:06d}",
+                    nonce=nonce,
+                )
                 jobs_list.append((None, ballot))
             else:
                 ballot = make_ballot(assembly_id, notice_sha, root, p.member, choices, nonce)
@@ -301,6 +355,7 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
         if replace_allowed or ballot["member"] not in counted:
             counted[ballot["member"]] = ballot["choices"]
     import tally as tally_engine
+
     from .notice import tally_input
 
     area, heads_total = roll_totals(entries)
@@ -312,14 +367,24 @@ def generate(members: int, items: int, seed: int = 1, *, replace_allowed: bool =
     bundle = bundle_mod.make_bundle(
         notice=notice,
         supervisors=[bundle_mod.supervisor_record(s.jwk) for s in supervisors],
-        roll={"id": roll_id, "frozen_at": frozen_at, "root": root, "size": len(entries), "area": area,
-              "heads": heads_total, "required_signatures": 2,
-              "signatures": [sign_payload(s, rpayload) for s in supervisors[:2]], "entries": entries},
-        log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads,
-             "entries": log_entries},
+        roll={
+            "id": roll_id,
+            "frozen_at": frozen_at,
+            "root": root,
+            "size": len(entries),
+            "area": area,
+            "heads": heads_total,
+            "required_signatures": 2,
+            "signatures": [sign_payload(s, rpayload) for s in supervisors[:2]],
+            "entries": entries,
+        },
+        log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads, "entries": log_entries},
         tally=tally_doc,
-        certification={"tally_sha256": cpayload["tally_sha256"], "required_signatures": 2,
-                       "signatures": [sign_payload(s, cpayload) for s in supervisors]},
+        certification={
+            "tally_sha256": cpayload["tally_sha256"],
+            "required_signatures": 2,
+            "signatures": [sign_payload(s, cpayload) for s in supervisors],
+        },
     )
     return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans})
 
@@ -349,8 +414,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     if args.members < 1 or args.items < 1:
         parser.error("--members and --items must be at least 1")
     started = time.perf_counter()
-    gen = generate(args.members, args.items, args.seed, replace_allowed=args.replace_allowed,
-                   receipts=args.receipts, jobs=args.jobs)
+    gen = generate(args.members, args.items, args.seed, replace_allowed=args.replace_allowed, receipts=args.receipts, jobs=args.jobs)
     write_json(args.out, gen.bundle)
     written = []
     if gen.receipts:
@@ -361,9 +425,11 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
             write_json(path, r)
             written.append(str(path))
     entries = gen.bundle["log"]["entries"]
-    print(f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items, "
-          f"{len(entries)} log entries ({sum(e['kind'] == 'paper' for e in entries)} paper), "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items, "
+        f"{len(entries)} log entries ({sum(e['kind'] == 'paper' for e in entries)} paper), "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     for path in written:
         print(f"wrote {path}")
     return 0

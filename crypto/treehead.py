@@ -23,11 +23,13 @@ A **receipt** is what a voter keeps::
 ``code`` is the tracking code: Crockford base32 of the leaf hash's first 60 bits, grouped by
 four; short enough to read over the phone, long enough never to repeat within an assembly.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .canonical import canonical_json
 from .encoding import hex_decode
@@ -86,10 +88,20 @@ class TreeHead:
     final: bool = False
 
     def to_json(self) -> dict:
-        return {"type": STH_TYPE, "v": STH_VERSION, "log": self.log, "n": self.n, "size": self.size, "root": self.root.hex(),
-                "timestamp": self.timestamp, "notice": self.notice,
-                "audit": None if self.audit is None else {"seq": self.audit[0], "hash": self.audit[1]},
-                "final": self.final, "kid": self.kid, "sig": self.sig}
+        return {
+            "type": STH_TYPE,
+            "v": STH_VERSION,
+            "log": self.log,
+            "n": self.n,
+            "size": self.size,
+            "root": self.root.hex(),
+            "timestamp": self.timestamp,
+            "notice": self.notice,
+            "audit": None if self.audit is None else {"seq": self.audit[0], "hash": self.audit[1]},
+            "final": self.final,
+            "kid": self.kid,
+            "sig": self.sig,
+        }
 
 
 STH_VERSION = 2
@@ -131,15 +143,44 @@ def parse_tree_head(obj: Any) -> TreeHead:
             hex_decode(audit["hash"], what="tree head audit hash")
     except EncodingError as exc:
         raise FormatError(str(exc)) from exc
-    return TreeHead(obj["log"], obj["size"], root, obj["timestamp"], obj["kid"], obj["sig"], obj["n"], obj["notice"],
-                    None if audit is None else (audit["seq"], audit["hash"]), obj["final"])
+    return TreeHead(
+        obj["log"],
+        obj["size"],
+        root,
+        obj["timestamp"],
+        obj["kid"],
+        obj["sig"],
+        obj["n"],
+        obj["notice"],
+        None if audit is None else (audit["seq"], audit["hash"]),
+        obj["final"],
+    )
 
 
-def sign_tree_head(signer: Signer, log_id: str, size: int, root: bytes, timestamp: int | None = None, *,
-                   n: int, notice: str, audit: tuple[int, str] | None = None, final: bool = False) -> dict:
-    payload = {"type": STH_TYPE, "v": STH_VERSION, "log": log_id, "n": n, "size": size, "root": root.hex(),
-               "timestamp": now_ms() if timestamp is None else timestamp, "notice": notice,
-               "audit": None if audit is None else {"seq": audit[0], "hash": audit[1]}, "final": final}
+def sign_tree_head(
+    signer: Signer,
+    log_id: str,
+    size: int,
+    root: bytes,
+    timestamp: int | None = None,
+    *,
+    n: int,
+    notice: str,
+    audit: tuple[int, str] | None = None,
+    final: bool = False,
+) -> dict:
+    payload = {
+        "type": STH_TYPE,
+        "v": STH_VERSION,
+        "log": log_id,
+        "n": n,
+        "size": size,
+        "root": root.hex(),
+        "timestamp": now_ms() if timestamp is None else timestamp,
+        "notice": notice,
+        "audit": None if audit is None else {"seq": audit[0], "hash": audit[1]},
+        "final": final,
+    }
     return sign_object(signer, payload)
 
 
@@ -189,8 +230,16 @@ class Receipt:
 def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict:
     """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``."""
     head = parse_tree_head(sth)
-    return {"type": RECEIPT_TYPE, "v": RECEIPT_VERSION, "log": head.log, "index": index, "leaf_hash": leaf.hex(),
-            "code": tracking_code(leaf), "sth": dict(sth), "inclusion": [h.hex() for h in inclusion]}
+    return {
+        "type": RECEIPT_TYPE,
+        "v": RECEIPT_VERSION,
+        "log": head.log,
+        "index": index,
+        "leaf_hash": leaf.hex(),
+        "code": tracking_code(leaf),
+        "sth": dict(sth),
+        "inclusion": [h.hex() for h in inclusion],
+    }
 
 
 def parse_receipt(obj: Any) -> Receipt:

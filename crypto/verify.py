@@ -20,6 +20,7 @@ package: no Flask, no database, no network.  It recomputes and checks (SPEC §6)
 It names every failure it finds, exits 1 if there is any (2 if the bundle cannot be read at
 all), and prints a one-screen summary on success.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,19 +30,21 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import bundle as bundle_mod
-from .ballot import BALLOT_TYPE, PAPER, PAPER_BALLOT_TYPE, ONLINE, choice_problems, parse_ballot, validate_entry
+from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, choice_problems, parse_ballot, validate_entry
 from .canonical import canonical_json, canonical_json_of_checked, loads
 from .errors import CanonicalJSONError, CryptoError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
 from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
-from .notice import assembly_summary, tally_input as notice_tally_input, verify_notice
+from .notice import assembly_summary, verify_notice
+from .notice import tally_input as notice_tally_input
 from .roll import (
     KEY_USES,
     PROXY,
@@ -181,7 +184,12 @@ def _check_log_entry(i: int, raw: Any) -> tuple:
     if ballot["assembly"] != ctx["assembly"]:
         problems.append(("ballot-binding", f"ballot is for assembly {ballot['assembly']!r}, not {ctx['assembly']!r}"))
     if ballot["notice"] != ctx["notice"]:
-        problems.append(("ballot-binding", f"ballot answers notice {ballot['notice'][:16]}…, not this assembly's signed notice {str(ctx['notice'])[:16]}…"))
+        problems.append(
+            (
+                "ballot-binding",
+                f"ballot answers notice {ballot['notice'][:16]}…, not this assembly's signed notice {str(ctx['notice'])[:16]}…",
+            )
+        )
     if member not in ctx["members"]:
         problems.append(("ballot-key", f"ballot is for {member}, who is not on the roll"))
     for p in choice_problems(ballot["choices"], ctx["items"], strict=ballot["type"] == BALLOT_TYPE):
@@ -192,8 +200,7 @@ def _check_log_entry(i: int, raw: Any) -> tuple:
 def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list, list]:
     start, end, log_indices = task
     roll, log = _CTX["roll_entries"], _CTX["log_entries"]
-    return ([_check_roll_entry(roll[n]) for n in range(start, end)],
-            [_check_log_entry(i, log[i]) for i in log_indices])
+    return ([_check_roll_entry(roll[n]) for n in range(start, end)], [_check_log_entry(i, log[i]) for i in log_indices])
 
 
 def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None) -> tuple[list, list]:
@@ -253,7 +260,9 @@ def _diff(stored: Any, recomputed: Any, path: str, out: list[str], words: Mappin
         for key in sorted(set(stored) | set(recomputed)):
             sub = f"{path}.{key}"
             if key not in stored:
-                out.append(f"{sub}: missing from {words['ours']} ({words['theirs']}: {json.dumps(recomputed[key], ensure_ascii=False)[:80]})")
+                out.append(
+                    f"{sub}: missing from {words['ours']} ({words['theirs']}: {json.dumps(recomputed[key], ensure_ascii=False)[:80]})"
+                )
             elif key not in recomputed:
                 out.append(f"{sub}: in {words['ours']} but not in {words['other']}")
             else:
@@ -270,8 +279,14 @@ def _diff(stored: Any, recomputed: Any, path: str, out: list[str], words: Mappin
             out.append(f"{path}: {words['says']} {a}, {words['theirs']} {b}")
 
 
-def verify_bundle(bundle: Any, receipts: Sequence[tuple[str, Any]] = (), *, jobs: int | None = None,
-                  pin_server: str | None = None, pin_supervisors: Iterable[str] = ()) -> Report:
+def verify_bundle(
+    bundle: Any,
+    receipts: Sequence[tuple[str, Any]] = (),
+    *,
+    jobs: int | None = None,
+    pin_server: str | None = None,
+    pin_supervisors: Iterable[str] = (),
+) -> Report:
     """Check everything; return a :class:`Report` listing every failure (never raises on bad input)."""
     report = Report()
     try:
@@ -304,8 +319,9 @@ def _need(report: Report, ok: bool, message: str) -> None:
         raise _Stop
 
 
-def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, jobs: int | None,
-            pin_server: str | None, pin_supervisors: set[str]) -> None:
+def _verify(
+    bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, jobs: int | None, pin_server: str | None, pin_supervisors: set[str]
+) -> None:
     facts = report.facts
     timings = facts.setdefault("timings", {})
     clock = [time.perf_counter()]
@@ -320,7 +336,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     _need(report, isinstance(log, dict) and isinstance(log.get("entries"), list), "log.entries must be a list")
     _need(report, isinstance(log.get("tree_heads"), list) and log["tree_heads"], "log.tree_heads must list at least the final tree head")
     _members(report, "format", "log", log, {"id", "server_key", "entries", "tree_heads"})
-    _members(report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"})
+    _members(
+        report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"}
+    )
     log_id = log.get("id")
 
     trusted = _check_supervisors(bundle["supervisors"], pin_supervisors, report)
@@ -340,7 +358,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         report.fail("tree-head", f"server key: {exc}")
         server_jwk = None
     if server_jwk is not None and pin_server and jwk_thumbprint(server_jwk) != pin_server:
-        report.fail("tree-head", f"the bundle's server key {jwk_thumbprint(server_jwk)} is not the key given with --server-key ({pin_server})")
+        report.fail(
+            "tree-head", f"the bundle's server key {jwk_thumbprint(server_jwk)} is not the key given with --server-key ({pin_server})"
+        )
         server_jwk = None
     facts["server_kid"] = sk.get("kid") if isinstance(sk, dict) else None
 
@@ -352,11 +372,23 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     except (FormatError, SignatureInvalid, KeyFormatError) as exc:
         report.fail("notice", f"the notice: {exc}")
         raise _Stop from None
-    facts.update(notice_sha256=notice_sha, estate=notice["estate"], assembly={"id": notice["assembly"], "name": notice["title"]},
-                 synthetic=notice["synthetic"], replace_allowed=notice["replace_allowed"], required=notice["rules"]["required_signatures"],
-                 opens=notice["opens"], closes=notice["closes"], counting_rule=notice["rules"]["counting_rule"])
-    derived = {"synthetic": notice["synthetic"], "estate": notice["estate"], "assembly": assembly_summary(notice),
-               "tally_input": notice_tally_input(notice)}
+    facts.update(
+        notice_sha256=notice_sha,
+        estate=notice["estate"],
+        assembly={"id": notice["assembly"], "name": notice["title"]},
+        synthetic=notice["synthetic"],
+        replace_allowed=notice["replace_allowed"],
+        required=notice["rules"]["required_signatures"],
+        opens=notice["opens"],
+        closes=notice["closes"],
+        counting_rule=notice["rules"]["counting_rule"],
+    )
+    derived = {
+        "synthetic": notice["synthetic"],
+        "estate": notice["estate"],
+        "assembly": assembly_summary(notice),
+        "tally_input": notice_tally_input(notice),
+    }
     for section, expected in derived.items():
         differences: list[str] = []
         _diff(bundle[section], expected, section, differences, _NOTICE_WORDS)
@@ -387,9 +419,17 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             if kid in voting and voting[kid][0] != entry["member"]:
                 report.fail("roll", f"key {kid} is registered for two members ({voting[kid][0]} and {entry['member']})")
             voting[kid] = (entry["member"], key["jwk"], key["use"])
-    ctx = {"roll_entries": entries, "log_entries": log_entries, "voting": voting, "members": members,
-           "server_jwk": server_jwk, "server_kid": jwk_thumbprint(server_jwk) if server_jwk else None,
-           "assembly": assembly_id, "notice": notice_sha, "items": items}
+    ctx = {
+        "roll_entries": entries,
+        "log_entries": log_entries,
+        "voting": voting,
+        "members": members,
+        "server_jwk": server_jwk,
+        "server_kid": jwk_thumbprint(server_jwk) if server_jwk else None,
+        "assembly": assembly_id,
+        "notice": notice_sha,
+        "items": items,
+    }
     lap("prepare")
     roll_results, log_results = _run_entries(ctx, members, jobs)
     lap("entries")
@@ -431,14 +471,24 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             if replace_allowed:
                 replaced += len(indices) - 1
             else:
-                report.fail("duplicate-ballot", f"member {member} has {len(indices)} ballots in the log (entries "
-                                                f"{', '.join(map(str, indices))}) and this assembly does not allow replacing a ballot")
+                report.fail(
+                    "duplicate-ballot",
+                    f"member {member} has {len(indices)} ballots in the log (entries "
+                    f"{', '.join(map(str, indices))}) and this assembly does not allow replacing a ballot",
+                )
         chosen = indices[-1] if replace_allowed else indices[0]
         counted.append((chosen, member))
     counted.sort()
     counted_ballots = [(member, log_results[i][3]) for i, member in counted]
-    facts.update(log_size=len(log_entries), online=counts["online"], paper=counts["paper"], proxy=counts["proxy"],
-                 valid=counts["valid"], counted=len(counted_ballots), replaced=replaced)
+    facts.update(
+        log_size=len(log_entries),
+        online=counts["online"],
+        paper=counts["paper"],
+        proxy=counts["proxy"],
+        valid=counts["valid"],
+        counted=len(counted_ballots),
+        replaced=replaced,
+    )
 
     lap("roll+ballots")
     # -- the Merkle log and its tree heads ---------------------------------------------------------
@@ -464,7 +514,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             heads.append(None)
             continue
         if head.notice != notice_sha:
-            report.fail("tree-head", f"{label} (no. {head.n}) is signed for notice {head.notice[:16]}…, not this assembly's {notice_sha[:16]}…")
+            report.fail(
+                "tree-head", f"{label} (no. {head.n}) is signed for notice {head.notice[:16]}…, not this assembly's {notice_sha[:16]}…"
+            )
         heads.append(head)
     # The chain of tree heads: numbered 0, 1, 2, … without a gap or a repeat, the final one last
     # and only there, signed at or after the close.
@@ -475,14 +527,22 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
     finals = [k for k, head in enumerate(heads) if head is not None and head.final]
     final = heads[-1] if heads and heads[-1] is not None and heads[-1].final else None
     if len(finals) != 1 or finals[0] != len(heads) - 1:
-        report.fail("tree-head", f"the log must end with exactly one final tree head; found {len(finals)} marked final"
-                                 + (f" at position(s) {', '.join(map(str, finals))}" if finals else ""))
+        report.fail(
+            "tree-head",
+            f"the log must end with exactly one final tree head; found {len(finals)} marked final"
+            + (f" at position(s) {', '.join(map(str, finals))}" if finals else ""),
+        )
     if final is not None:
         if final.timestamp < notice["closes"]:
-            report.fail("tree-head", f"the final tree head was signed {_ms(final.timestamp)}, before voting closed ({_ms(notice['closes'])})")
+            report.fail(
+                "tree-head", f"the final tree head was signed {_ms(final.timestamp)}, before voting closed ({_ms(notice['closes'])})"
+            )
         if final.size != n or final.root != log_root:
-            report.fail("log-root", f"the Merkle root over the log's {n} entries is {log_root.hex()}; the final signed tree head "
-                                    f"says size {final.size}, root {final.root.hex()}")
+            report.fail(
+                "log-root",
+                f"the Merkle root over the log's {n} entries is {log_root.hex()}; the final signed tree head "
+                f"says size {final.size}, root {final.root.hex()}",
+            )
         if isinstance(records[-1], dict) and records[-1].get("consistency_to_final") != []:
             report.fail("consistency", "the final tree head's consistency_to_final must be empty")
     previous = None
@@ -498,8 +558,9 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
         if head.size > n:
             report.fail("history", f"{label} covers more entries than the log holds ({n}): entries were dropped")
         elif tree.root(head.size) != head.root:
-            report.fail("history", f"{label} does not match the log's first {head.size} entries: "
-                                   "the log was rewritten behind a signed tree head")
+            report.fail(
+                "history", f"{label} does not match the log's first {head.size} entries: the log was rewritten behind a signed tree head"
+            )
         if final is not None:
             try:
                 proof = [bytes.fromhex(h) for h in record["consistency_to_final"]]
@@ -508,8 +569,7 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
                 report.fail("consistency", f"{label} is not proven consistent with the final tree head: {exc}")
         if final is not None and (head.size > final.size or head.timestamp > final.timestamp):
             report.fail("tree-head", f"{label} comes after the final tree head")
-    facts.update(log_root=log_root.hex(), tree_heads=len(records),
-                 final_timestamp=final.timestamp if final else None)
+    facts.update(log_root=log_root.hex(), tree_heads=len(records), final_timestamp=final.timestamp if final else None)
 
     # -- receipts -------------------------------------------------------------------------------
     for name, receipt in receipts:
@@ -523,12 +583,18 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             continue
         code = tracking_code(r.leaf_hash)
         if r.index >= n or leaves[r.index] != r.leaf_hash:
-            report.fail("receipt", f"{name} (tracking code {code}): the ballot it acknowledges is not at entry {r.index} "
-                                   "of the final log (dropped or changed)")
+            report.fail(
+                "receipt",
+                f"{name} (tracking code {code}): the ballot it acknowledges is not at entry {r.index} "
+                "of the final log (dropped or changed)",
+            )
             continue
         if r.sth.size > n or tree.root(r.sth.size) != r.sth.root:
-            report.fail("receipt", f"{name} (tracking code {code}): its tree head (size {r.sth.size}) does not match the "
-                                   "final log: history was rewritten after the receipt was issued")
+            report.fail(
+                "receipt",
+                f"{name} (tracking code {code}): its tree head (size {r.sth.size}) does not match the "
+                "final log: history was rewritten after the receipt was issued",
+            )
             continue
         if final is not None:
             try:
@@ -575,14 +641,24 @@ def _verify(bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, j
             report.fail("certification", f"certification.tally_sha256 is {cert.get('tally_sha256')!r}, the tally's digest is {digest}")
         signed_required = notice["rules"]["required_signatures"]
         if cert.get("required_signatures") != signed_required:
-            report.fail("certification", f"certification.required_signatures is {cert.get('required_signatures')!r}, but the signed "
-                                         f"notice requires {signed_required} supervisor signature(s)")
+            report.fail(
+                "certification",
+                f"certification.required_signatures is {cert.get('required_signatures')!r}, but the signed "
+                f"notice requires {signed_required} supervisor signature(s)",
+            )
         size = final.size if final else n
         croot = final.root if final else log_root
         payload = certification_payload(assembly_id, notice_sha, root_hex, size, croot, digest)
-        valid, required = _check_threshold(report, "certification", "certification", {**cert, "required_signatures": signed_required},
-                                           payload, trusted, "tally certification",
-                                           "the tally has {n} valid certification(s), {required} required by the signed notice")
+        valid, required = _check_threshold(
+            report,
+            "certification",
+            "certification",
+            {**cert, "required_signatures": signed_required},
+            payload,
+            trusted,
+            "tally certification",
+            "the tally has {n} valid certification(s), {required} required by the signed notice",
+        )
         facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
     lap("certification")
 
@@ -628,8 +704,16 @@ def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Repo
     return trusted
 
 
-def _check_threshold(report: Report, check: str, section_name: str, section: Mapping[str, Any], payload: Mapping[str, Any],
-                     trusted: Mapping[str, dict], prefix: str, shortfall: str) -> tuple[list[str], int]:
+def _check_threshold(
+    report: Report,
+    check: str,
+    section_name: str,
+    section: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    trusted: Mapping[str, dict],
+    prefix: str,
+    shortfall: str,
+) -> tuple[list[str], int]:
     """Every signature of a section checked, and at least ``required_signatures`` distinct
     trusted keys among the valid ones (rolls and tally certifications alike)."""
     required = section.get("required_signatures")
@@ -644,8 +728,7 @@ def _check_threshold(report: Report, check: str, section_name: str, section: Map
     return valid, required
 
 
-def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict],
-                report: Report) -> bool:
+def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict], report: Report) -> bool:
     """Entries, order, root, totals and the supervisors' signatures of a frozen roll."""
     facts = report.facts
     entries = roll["entries"]
@@ -675,13 +758,29 @@ def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trust
         if value is not None and roll.get(name) != value:
             report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
     required = roll.get("required_signatures")
-    payload = roll_payload(estate_id, str(roll.get("id")), root_hex, len(entries), area_total or "", heads_total or 0,
-                           roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0,
-                           required if isinstance(required, int) and not isinstance(required, bool) else 0)
-    valid, required = _check_threshold(report, "roll-signatures", "roll", roll, payload, trusted,
-                                       "roll", "the roll has {n} valid supervisor signature(s), {required} required")
-    facts.update(roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex,
-                 roll_signers=valid, roll_required=required)
+    payload = roll_payload(
+        estate_id,
+        str(roll.get("id")),
+        root_hex,
+        len(entries),
+        area_total or "",
+        heads_total or 0,
+        roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0,
+        required if isinstance(required, int) and not isinstance(required, bool) else 0,
+    )
+    valid, required = _check_threshold(
+        report,
+        "roll-signatures",
+        "roll",
+        roll,
+        payload,
+        trusted,
+        "roll",
+        "the roll has {n} valid supervisor signature(s), {required} required",
+    )
+    facts.update(
+        roll_size=len(entries), roll_area=area_total, roll_heads=heads_total, roll_root=root_hex, roll_signers=valid, roll_required=required
+    )
 
     return roll_ok
 
@@ -699,8 +798,9 @@ def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report
             raise FormatError(f"not an OwnersVote roll (format {ROLL_FORMAT!r}, version {ROLL_DOC_VERSION})")
         expected = {"format", "version", "estate", "supervisors", "roll"}
         if set(document) != expected:
-            raise FormatError(f"roll document members: missing {sorted(expected - set(document))}, "
-                              f"no signature covers {sorted(set(document) - expected)}")
+            raise FormatError(
+                f"roll document members: missing {sorted(expected - set(document))}, no signature covers {sorted(set(document) - expected)}"
+            )
         estate, roll = document["estate"], document["roll"]
         if not isinstance(estate, dict) or set(estate) != {"id"} or not isinstance(estate.get("id"), str):
             raise FormatError("estate must be {id}")
@@ -710,7 +810,9 @@ def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report
         report.fail("format", str(exc))
         return report
     report.facts["estate"] = estate
-    _members(report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"})
+    _members(
+        report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"}
+    )
     trusted = _check_supervisors(document["supervisors"], set(pin_supervisors), report)
     _check_roll(estate["id"], roll, [_check_roll_entry(e) for e in roll["entries"]], trusted, report)
     return report
@@ -756,8 +858,10 @@ def print_summary(report: Report, out=None) -> None:
     w(f"  roll       {f['roll_size']} members, {f['roll_area']} m², {f['roll_heads']} heads; root {f['roll_root'][:16]}…\n")
     w(f"             signed by {len(f['roll_signers'])} supervisor key(s), {f['roll_required']} required: {'; '.join(f['roll_signers'])}\n")
     proxies = f", {f['proxy']} of them by proxies" if f.get("proxy") else ""
-    w(f"  log        {f['log_size']} ballots ({f['online']} online{proxies}, {f['paper']} paper), every signature valid; "
-      f"{f['tree_heads']} signed tree heads consistent\n")
+    w(
+        f"  log        {f['log_size']} ballots ({f['online']} online{proxies}, {f['paper']} paper), every signature valid; "
+        f"{f['tree_heads']} signed tree heads consistent\n"
+    )
     w(f"             final tree head: size {f['log_size']}, root {f['log_root'][:16]}…, signed {_ms(f['final_timestamp'])} (UTC+8)\n")
     replaced = f" ({f['replaced']} replaced ballots not counted)" if f["replaced"] else ""
     w(f"  counted    {f['counted']} ballots, one per member{replaced}; replacing {'allowed' if f['replace_allowed'] else 'not allowed'}\n")
@@ -772,7 +876,9 @@ def print_summary(report: Report, out=None) -> None:
             w(f"    … and {len(items) - 10} more items\n")
             break
         w(_item_line(item_id, result) + "\n")
-    w(f"  certified  by {len(f['certifiers'])} supervisor key(s), {f['cert_required']} required by the notice: {'; '.join(f['certifiers'])}\n")
+    w(
+        f"  certified  by {len(f['certifiers'])} supervisor key(s), {f['cert_required']} required by the notice: {'; '.join(f['certifiers'])}\n"
+    )
     w(f"  tally digest {f['tally_sha256']}\n")
     w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
 
@@ -800,8 +906,9 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
     parser.add_argument("bundle", metavar="BUNDLE", help="the audit bundle (JSON)")
     parser.add_argument("--receipt", action="append", default=[], metavar="R", help="a voter's receipt (JSON) to check; repeatable")
     parser.add_argument("--server-key", metavar="KID", help="require the log to be signed by this key id (as the estate published it)")
-    parser.add_argument("--supervisor-key", action="append", default=[], metavar="KID",
-                        help="trust only these supervisor key ids; repeatable")
+    parser.add_argument(
+        "--supervisor-key", action="append", default=[], metavar="KID", help="trust only these supervisor key ids; repeatable"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for signature checks (default: all cores)")
     parser.add_argument("--all", action="store_true", help="list every failure (default: the first 20 of each kind)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -837,8 +944,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
             receipts.append((path, _read_json(path)))
         except (OSError, CanonicalJSONError) as exc:
             report_pre.append(("receipt", f"{path}: cannot be read: {exc}"))
-    report = verify_bundle(bundle, receipts, jobs=args.jobs, pin_server=args.server_key,
-                           pin_supervisors=args.supervisor_key)
+    report = verify_bundle(bundle, receipts, jobs=args.jobs, pin_server=args.server_key, pin_supervisors=args.supervisor_key)
     report.failures[:0] = report_pre
     elapsed = time.perf_counter() - started
     try:
@@ -850,8 +956,12 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
 
 def _print_report(report: Report, args: argparse.Namespace, elapsed: float) -> None:
     if args.json:
-        json.dump({"ok": report.ok, "failures": [{"check": c, "message": m} for c, m in report.failures],
-                   "seconds": round(elapsed, 3)}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            {"ok": report.ok, "failures": [{"check": c, "message": m} for c, m in report.failures], "seconds": round(elapsed, 3)},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
     elif report.ok:
         print_summary(report)

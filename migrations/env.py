@@ -1,5 +1,6 @@
 """Alembic environment: the URL is the app's (OWNERSVOTE_DATABASE_URL), or a connection handed
 in by ``webapp.core.migrate`` through ``config.attributes['connection']``."""
+
 from __future__ import annotations
 
 from alembic import context

@@ -5,6 +5,7 @@ Flask or a database.  The pipeline is ``load_document`` (validate a JSON documen
 ``compute`` (decide every item) → ``result_to_document`` (the output JSON document); see
 docs/tally-format.md.
 """
+
 from __future__ import annotations
 
 from .document import load_document, parse_area, result_to_document

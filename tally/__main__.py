@@ -1,4 +1,5 @@
 """``python -m tally INPUT.json [--format json|text]``."""
+
 import sys
 
 from .cli import main

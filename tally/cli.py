@@ -3,6 +3,7 @@
 Exit status: 0 with the result on stdout; 2 with a message on stderr and nothing on stdout when
 the input cannot be read or is not a valid tally document.
 """
+
 from __future__ import annotations
 
 import argparse

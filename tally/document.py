@@ -1,4 +1,5 @@
 """The JSON input and output documents (docs/tally-format.md)."""
+
 from __future__ import annotations
 
 import re
@@ -169,9 +170,7 @@ def load_document(doc: dict) -> TallyInput:
             raise TallyInputError(f"{path}.kind", 'missing ("election" or "selection" for an item with options)')
         options = _list(it["options"], f"{path}.options") if "options" in it else []
         try:
-            items.append(
-                Item(iid, it["category"], it.get("kind", "resolution"), tuple(options), it.get("seats"), it.get("title"))
-            )
+            items.append(Item(iid, it["category"], it.get("kind", "resolution"), tuple(options), it.get("seats"), it.get("title")))
         except TallyInputError as e:
             raise e.within(path) from None
 

@@ -1,4 +1,5 @@
 """Civil Code Art. 278, applied item by item in exact integer arithmetic."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -98,9 +99,12 @@ def _count_marks(item: Item, rows, limit: int):
             ab_area += member.area
             ab_heads += member.heads
             continue
-        if type(mark) not in (list, tuple) or len(mark) > limit or not all(
-            type(x) is str and x in optset for x in mark
-        ) or len(set(mark)) != len(mark):
+        if (
+            type(mark) not in (list, tuple)
+            or len(mark) > limit
+            or not all(type(x) is str and x in optset for x in mark)
+            or len(set(mark)) != len(mark)
+        ):
             inv_area += member.area
             inv_heads += member.heads
             continue

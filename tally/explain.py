@@ -4,6 +4,7 @@ Every reason states the estate's totals, who took part, each count, the threshol
 legal source, and which test failed.  Shares are given against the participants (the legal
 test) and against the estate's totals (what owners often expect), each labelled.
 """
+
 from __future__ import annotations
 
 from .fmt import area, pct_text, source_en, source_zh, threshold_en, threshold_zh
@@ -67,10 +68,7 @@ def _head(r: ItemResult) -> tuple[list[str], list[str]]:
 
 def _rule_en(r: ItemResult, who: str) -> str:
     t = threshold_en(r.approval_rule)
-    return (
-        f"{who} needs {t} of the participating area and {t} of the participating heads "
-        f"({source_en(r.approval_estate_rule)})"
-    )
+    return f"{who} needs {t} of the participating area and {t} of the participating heads ({source_en(r.approval_estate_rule)})"
 
 
 def _rule_zh(r: ItemResult) -> str:
@@ -197,15 +195,17 @@ def _election(r: ElectionResult) -> Reason:
             f"{_names_en(r.tie)} are fully tied (same heads and same area) for the last {r.tied_seats} seat(s); "
             f"this count does not break the tie: a re-vote among them decides."
         )
-        zh.append(
-            f"{_names_zh(r.tie)} 的同意人数和面积完全相同，争夺最后 {r.tied_seats} 个席位；本次计票不作取舍，由其间重新表决决定。"
-        )
+        zh.append(f"{_names_zh(r.tie)} 的同意人数和面积完全相同，争夺最后 {r.tied_seats} 个席位；本次计票不作取舍，由其间重新表决决定。")
     if r.unfilled:
         by_election = r.unfilled - r.tied_seats
         en.append(
             f"Unfilled seats: {r.unfilled}"
             + (f", of which {r.tied_seats} await the re-vote" if r.tied_seats else "")
-            + ((f"; {by_election} goes to a by-election" if by_election == 1 else f"; {by_election} go to a by-election") if by_election else "")
+            + (
+                (f"; {by_election} goes to a by-election" if by_election == 1 else f"; {by_election} go to a by-election")
+                if by_election
+                else ""
+            )
             + "."
         )
         zh.append(
@@ -230,10 +230,7 @@ def _election(r: ElectionResult) -> Reason:
             )
             zh.append(f"前 {r.alternates_pending} 个候补名次（排在上列人员之前）由重新表决中未当选的并列候选人依次递补。")
         if r.alternates_tie:
-            en.append(
-                f"{_names_en(r.alternates_tie)} are fully tied for the last alternate place(s); this count does not "
-                f"break the tie."
-            )
+            en.append(f"{_names_en(r.alternates_tie)} are fully tied for the last alternate place(s); this count does not break the tie.")
             zh.append(f"{_names_zh(r.alternates_tie)} 并列争夺最后的候补名次，本次计票不作取舍。")
     if r.passed:
         en.append(f"Result: passed, all {r.seats} seat(s) filled.")
@@ -263,9 +260,7 @@ def _selection(r: SelectionResult) -> Reason:
         lines_zh.append(_option_zh(t, r, v_zh))
     en.append("Votes: " + "; ".join(lines_en) + ".")
     zh.append("得票：" + "；".join(lines_zh) + "。")
-    en.append(
-        f"Abstained: {_w_en(r.abstain)}. Spoiled (more than one mark, or an unknown option): {_w_en(r.invalid)}."
-    )
+    en.append(f"Abstained: {_w_en(r.abstain)}. Spoiled (more than one mark, or an unknown option): {_w_en(r.invalid)}.")
     zh.append(f"弃权：{_w_zh(r.abstain)}。废票（选择多于一项或选了非候选项）：{_w_zh(r.invalid)}。")
     if r.winner:
         en.append(f"Result: passed; selected: {r.winner}.")

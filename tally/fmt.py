@@ -1,4 +1,5 @@
 """Exact formatting of areas, shares and thresholds, in English and Chinese."""
+
 from __future__ import annotations
 
 from .model import AT_LEAST, Threshold

@@ -5,6 +5,7 @@ Civil Code Art. 278 is decided by integer cross-multiplication: no float ever re
 comparison.  The dataclasses validate themselves, so a :class:`TallyInput` built directly (by
 the web app from its database) is held to the same rules as one loaded from JSON.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -115,9 +116,7 @@ STATUTE_QUORUM = Threshold(AT_LEAST, 2, 3)
 _MAJORITY = Threshold(MORE_THAN, 1, 2)
 _THREE_QUARTERS = Threshold(AT_LEAST, 3, 4)
 #: Civil Code Art. 278 ¶2: approval among participants, by category (items 6–8 of ¶1 need 3/4).
-STATUTE_APPROVAL: Mapping[int, Threshold] = MappingProxyType(
-    {c: (_THREE_QUARTERS if c in (6, 7, 8) else _MAJORITY) for c in CATEGORIES}
-)
+STATUTE_APPROVAL: Mapping[int, Threshold] = MappingProxyType({c: (_THREE_QUARTERS if c in (6, 7, 8) else _MAJORITY) for c in CATEGORIES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +150,13 @@ class Rules:
             if rule.quorum is not None and not rule.quorum.at_least_as_strict_as(STATUTE_QUORUM):
                 raise TallyInputError(
                     f"{where}.quorum",
-                    f"looser than the statute ({STATUTE_QUORUM}); an estate's rules may only be stricter "
-                    f"than Civil Code Art. 278 ¶2",
+                    f"looser than the statute ({STATUTE_QUORUM}); an estate's rules may only be stricter than Civil Code Art. 278 ¶2",
                 )
             statute = STATUTE_APPROVAL[category]
             if rule.approval is not None and not rule.approval.at_least_as_strict_as(statute):
                 raise TallyInputError(
                     f"{where}.approval",
-                    f"looser than the statute ({statute}); an estate's rules may only be stricter "
-                    f"than Civil Code Art. 278 ¶2",
+                    f"looser than the statute ({statute}); an estate's rules may only be stricter than Civil Code Art. 278 ¶2",
                 )
             frozen[category] = rule
         object.__setattr__(self, "thresholds", MappingProxyType(frozen))
@@ -336,4 +333,3 @@ class TallyInput:
 
     def member(self, member_id: str) -> Member:
         return self._member_index[member_id]
-

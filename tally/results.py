@@ -1,4 +1,5 @@
 """Typed, immutable results: every number behind each decision, and why it was taken."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

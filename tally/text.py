@@ -1,4 +1,5 @@
 """The bilingual table of ``--format text``, for committees counting at the meeting."""
+
 from __future__ import annotations
 
 import textwrap
@@ -33,9 +34,7 @@ def _wrap_wide(text: str, width: int, indent: str) -> list[str]:
     """
     tokens: list[str] = []
     for ch in text:
-        if tokens and ch.isascii() and ch != " " and tokens[-1][-1].isascii() and tokens[-1][-1] != " ":
-            tokens[-1] += ch
-        elif tokens and ch in _NO_LINE_START:
+        if tokens and ch.isascii() and ch != " " and tokens[-1][-1].isascii() and tokens[-1][-1] != " " or tokens and ch in _NO_LINE_START:
             tokens[-1] += ch
         else:
             tokens.append(ch)
@@ -90,14 +89,10 @@ def _item(r: ItemResult) -> list[str]:
     title = f" · {r.title}" if r.title else ""
     lines = [f"[{r.item_id}]{title} · 事项类别 category {r.category} · {kind}"]
     q = r.quorum.threshold
-    lines.append(
-        f"  参与门槛 Quorum:    {threshold_zh(q)} {threshold_en(q)} of total area AND heads"
-        f" — {source_en(r.quorum.estate_rule)}"
-    )
+    lines.append(f"  参与门槛 Quorum:    {threshold_zh(q)} {threshold_en(q)} of total area AND heads — {source_en(r.quorum.estate_rule)}")
     a = r.approval_rule
     lines.append(
-        f"  同意门槛 Approval:  {threshold_zh(a)} {threshold_en(a)} of participating area AND heads"
-        f" — {source_en(r.approval_estate_rule)}"
+        f"  同意门槛 Approval:  {threshold_zh(a)} {threshold_en(a)} of participating area AND heads — {source_en(r.approval_estate_rule)}"
     )
     rows = [
         _row("全体 Estate totals", r.totals, r, of_participants=False),
@@ -146,8 +141,7 @@ def render_text(result: TallyResult) -> str:
     lines = [
         "业主大会表决统计 · Owners' assembly tally",
         f"总计 Totals: {t.heads} 人 owners · {area(t.area)} m² · 选票 ballots: {result.ballots}",
-        "占参与 = share of participants (the legal test) · 占总计 = share of the estate's totals;"
-        " percentages truncated, tests exact.",
+        "占参与 = share of participants (the legal test) · 占总计 = share of the estate's totals; percentages truncated, tests exact.",
     ]
     for r in result.items:
         lines.append("")

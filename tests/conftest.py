@@ -4,6 +4,7 @@ Database-backed tests run on SQLite and on PostgreSQL.  PostgreSQL is looked for
 OWNERSVOTE_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test); when it is
 not reachable its tests are skipped with a message, except in CI (CI=true), where that fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -153,7 +154,15 @@ def make_staff(db_session):
 
     names = iter(STAFF_NAMES * 10)
 
-    def make(username: str, *, name: str | None = None, estate=None, role: str | None = None, admin: bool = False, password: str = "correct horse battery"):
+    def make(
+        username: str,
+        *,
+        name: str | None = None,
+        estate=None,
+        role: str | None = None,
+        admin: bool = False,
+        password: str = "correct horse battery",
+    ):
         user = create_staff(username, name or next(names), password, admin=admin, actor="test")
         if estate is not None and role is not None:
             assign_role(user, estate, Role(role), actor="test")

@@ -1,4 +1,5 @@
 """Undefined names, unused imports and syntax errors fail the suite (ruff, rules F and E9)."""
+
 import shutil
 import subprocess
 import sys

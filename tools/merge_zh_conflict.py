@@ -1,5 +1,6 @@
 """Resolve a git conflict in tools/zh_CN.json by taking the union of both sides (and of the
 common ancestor), then rewrite the file sorted.  Usage during a merge: python tools/merge_zh_conflict.py"""
+
 from __future__ import annotations
 
 import json

@@ -15,6 +15,7 @@ The report gives, per mutated file, the mutants detected (killed, or timed out: 
 test noticed) over the total, and lists every other mutant (survived, no test reaches it,
 suspicious) with its line and a one-line diff.  ``--diff`` prints the full diff of each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,9 @@ def run_mutmut(jobs: int, names: list[str] = ()) -> float:
     what = f" ({len(names)} mutants)" if names else ""
     print(f"mutmut run --max-children {jobs}{what}  (progress in {LOG.relative_to(ROOT)})", flush=True)
     with open(LOG, "w") as log:
-        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *names],
-                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *names], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"mutmut failed (exit {done.returncode}); see {LOG}")
@@ -147,10 +149,10 @@ def report(files: list[str], show_diff: bool) -> dict:
         count = Counter(statuses.values())
         detected = sum(count[s] for s in DETECTED)
         total = len(statuses)
-        left = sorted((n for n, s in statuses.items() if s not in DETECTED),
-                      key=lambda n: (n.partition("__mutmut_")[0], int(n.rpartition("_")[2])))
-        scores[path] = {"detected": detected, "total": total, "counts": dict(count), "left": left,
-                        "status": {n: statuses[n] for n in left}}
+        left = sorted(
+            (n for n, s in statuses.items() if s not in DETECTED), key=lambda n: (n.partition("__mutmut_")[0], int(n.rpartition("_")[2]))
+        )
+        scores[path] = {"detected": detected, "total": total, "counts": dict(count), "left": left, "status": {n: statuses[n] for n in left}}
         rows.append((path, detected, total, count))
 
     width = max((len(r[0]) for r in rows), default=10)
@@ -159,8 +161,10 @@ def report(files: list[str], show_diff: bool) -> dict:
     all_detected = all_total = 0
     for path, detected, total, count in rows:
         score = f"{100 * detected / total:.1f}%" if total else "-"
-        print(f"{path:<{width}}  {f'{detected}/{total}':>15}  {score:>6}  {count['survived']:>8}  "
-              f"{count['no tests']:>8}  {count['timeout']:>7}")
+        print(
+            f"{path:<{width}}  {f'{detected}/{total}':>15}  {score:>6}  {count['survived']:>8}  "
+            f"{count['no tests']:>8}  {count['timeout']:>7}"
+        )
         all_detected, all_total = all_detected + detected, all_total + total
     if all_total:
         print(f"{'all':<{width}}  {f'{all_detected}/{all_total}':>15}  {100 * all_detected / all_total:.1f}%")
@@ -183,13 +187,15 @@ def report(files: list[str], show_diff: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="parallel mutant runs (default: 2, the cores this machine shares)")
+    parser.add_argument(
+        "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel mutant runs (default: 2, the cores this machine shares)"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="keep mutants/ and mutmut's cached verdicts")
     mode.add_argument("--report", action="store_true", help="only print the report of the last run")
-    mode.add_argument("--retest", action="store_true",
-                      help="re-run only the mutants the last run did not detect (quick, after adding tests)")
+    mode.add_argument(
+        "--retest", action="store_true", help="re-run only the mutants the last run did not detect (quick, after adding tests)"
+    )
     parser.add_argument("--diff", action="store_true", help="print the full diff of every undetected mutant")
     parser.add_argument("--json", type=Path, help="also write the scores to this file")
     args = parser.parse_args(argv)

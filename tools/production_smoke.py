@@ -29,6 +29,7 @@ Everything it started is stopped (also on failure, Ctrl+C or SIGTERM): the proce
 database, the Redis keys of its queue, sessions and rate limits, and the temporary folder (kept
 with ``--keep``).  Exit status: 0 passed, 1 a check failed, 2 PostgreSQL or Redis unreachable.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,8 +96,16 @@ class Processes:
 
     def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
         log = open(self.logs / f"{name}.out", "wb")
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         log.close()
         self.started.append((name, process))
         say(f"  started {name} (pid {process.pid})")
@@ -166,7 +175,9 @@ class Browser:
 
     def request(self, base: str, path: str, data: dict | None = None, *, method: str | None = None, cookies: bool = True):
         headers = {
-            "X-Forwarded-For": self.address, "X-Forwarded-Proto": "https", "X-Forwarded-Host": HOST,
+            "X-Forwarded-For": self.address,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": HOST,
             "User-Agent": "ownersvote-production-smoke",
         }
         body = None
@@ -200,7 +211,8 @@ class Browser:
         status, _headers, content = self.request(base, path)
         check(status == 200, f"GET {path} answered {status}")
         found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', content.decode()) or re.search(
-            r'name="csrf-token" content="([^"]+)"', content.decode())
+            r'name="csrf-token" content="([^"]+)"', content.decode()
+        )
         check(found is not None, f"no CSRF token on {path}")
         return found.group(1)
 
@@ -319,8 +331,10 @@ def smoke(a: str, b: str, database_url: str, logs: Path, processes: Processes, s
         time.sleep(0.5)
     check(state.get("state") == "done", f"the letters job did not finish: {state}")
     status, _h, pdf = organiser.request(a, urllib.parse.urlsplit(state["download_url"]).path)
-    check(status == 200 and pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == state["sha256"],
-          f"the letters PDF did not download from A (status {status}, {len(pdf)} bytes)")
+    check(
+        status == 200 and pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == state["sha256"],
+        f"the letters PDF did not download from A (status {status}, {len(pdf)} bytes)",
+    )
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -330,8 +344,13 @@ def smoke(a: str, b: str, database_url: str, logs: Path, processes: Processes, s
     finally:
         engine.dispose()
     web_pids = {str(p.pid) for name, p in processes.started if name.startswith("web")}
-    check(runner == "rq" and worker and worker.split(":")[-1] not in web_pids, f"the job was not run by the RQ worker (runner {runner}, worker {worker})")
-    say(f"ok  4. letters job queued on B, run by the RQ worker ({worker}), {len(pdf)} bytes downloaded from A ({time.monotonic() - t0:.1f} s)")
+    check(
+        runner == "rq" and worker and worker.split(":")[-1] not in web_pids,
+        f"the job was not run by the RQ worker (runner {runner}, worker {worker})",
+    )
+    say(
+        f"ok  4. letters job queued on B, run by the RQ worker ({worker}), {len(pdf)} bytes downloaded from A ({time.monotonic() - t0:.1f} s)"
+    )
 
     # 2b. Signing out on B ends the session on A too.
     token = organiser.csrf(b, f"/e/{SLUG}/letters")
@@ -350,13 +369,18 @@ def smoke(a: str, b: str, database_url: str, logs: Path, processes: Processes, s
     leaked = [s for s in seen if s and s in text_logs]
     check(not leaked and COOKIE not in text_logs, "a session cookie reached an access log")
     check(PASSWORD not in text_logs, "the password reached an access log")
-    say(f"ok  6. access logs: {text_logs.count(chr(10))} lines with forwarded addresses, no token, cookie or password ({time.monotonic() - t0:.1f} s)")
+    say(
+        f"ok  6. access logs: {text_logs.count(chr(10))} lines with forwarded addresses, no token, cookie or password ({time.monotonic() - t0:.1f} s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pg-url", default=os.environ.get("OWNERSVOTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-                        help="a PostgreSQL URL whose user may create databases (a fresh one is made and dropped)")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("OWNERSVOTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        help="a PostgreSQL URL whose user may create databases (a fresh one is made and dropped)",
+    )
     parser.add_argument("--redis-url", default=os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per process (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, files) afterwards")
@@ -384,7 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     processes = Processes(logs)
     seen_sessions: set[str] = set()
     # Client addresses as the proxy forwards them (TEST-NET-2/3), different on every run.
-    addresses = [f"198.51.100.{secrets.randbelow(250) + 1}", f"203.0.113.{secrets.randbelow(125) + 1}", f"203.0.113.{secrets.randbelow(125) + 128}"]
+    addresses = [
+        f"198.51.100.{secrets.randbelow(250) + 1}",
+        f"203.0.113.{secrets.randbelow(125) + 1}",
+        f"203.0.113.{secrets.randbelow(125) + 128}",
+    ]
     database_url = admin_url.set(database=database).render_as_string(hide_password=False)
     created = False
     outcome = 1
@@ -395,24 +423,26 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute(text(f'CREATE DATABASE "{database}"'))
         created = True
         env = {k: v for k, v in os.environ.items() if not k.startswith("OWNERSVOTE_")}
-        env.update({
-            "OWNERSVOTE_ENV": "production",
-            "OWNERSVOTE_DATABASE_URL": database_url,
-            "OWNERSVOTE_SECRET_KEY": secrets.token_hex(32),
-            "OWNERSVOTE_PII_HMAC_KEY": secrets.token_hex(32),
-            "OWNERSVOTE_SERVER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "OWNERSVOTE_REDIS_URL": args.redis_url,
-            "OWNERSVOTE_JOB_QUEUE": queue,
-            "OWNERSVOTE_INSTANCE_PATH": str(folder / "instance"),
-            "OWNERSVOTE_FILES_PATH": str(folder / "shared" / "files"),
-            "OWNERSVOTE_JOB_FILES": str(folder / "shared" / "jobs"),
-            "OWNERSVOTE_PROXY_HOPS": "1",
-            # production refuses the console backend; no estate here asks for SMS, so nothing is sent
-            "OWNERSVOTE_SMS_BACKEND": "http",
-            "OWNERSVOTE_SMS_URL": "http://127.0.0.1:9/unused",
-            "OWNERSVOTE_BASE_URL": f"https://{HOST}",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "OWNERSVOTE_ENV": "production",
+                "OWNERSVOTE_DATABASE_URL": database_url,
+                "OWNERSVOTE_SECRET_KEY": secrets.token_hex(32),
+                "OWNERSVOTE_PII_HMAC_KEY": secrets.token_hex(32),
+                "OWNERSVOTE_SERVER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+                "OWNERSVOTE_REDIS_URL": args.redis_url,
+                "OWNERSVOTE_JOB_QUEUE": queue,
+                "OWNERSVOTE_INSTANCE_PATH": str(folder / "instance"),
+                "OWNERSVOTE_FILES_PATH": str(folder / "shared" / "files"),
+                "OWNERSVOTE_JOB_FILES": str(folder / "shared" / "jobs"),
+                "OWNERSVOTE_PROXY_HOPS": "1",
+                # production refuses the console backend; no estate here asks for SMS, so nothing is sent
+                "OWNERSVOTE_SMS_BACKEND": "http",
+                "OWNERSVOTE_SMS_URL": "http://127.0.0.1:9/unused",
+                "OWNERSVOTE_BASE_URL": f"https://{HOST}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         say(f"production layout in {folder} (database {database}, queue {queue})")
         run_cli(env, "init")
         run_cli(env, "estate", "create", "--slug", SLUG, "--name", "冒烟测试小区")
@@ -425,10 +455,28 @@ def main(argv: list[str] | None = None) -> int:
         bases = []
         for name in ("web-a", "web-b"):
             port = free_port()
-            processes.start(name, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "tools" / "deploy" / "gunicorn.conf.py"),
-                                   "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-                                   "--access-logfile", str(logs / f"{name}.access.log"), "--error-logfile", str(logs / f"{name}.error.log"),
-                                   "--graceful-timeout", "10", "webapp:create_app()"], env)
+            processes.start(
+                name,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(ROOT / "tools" / "deploy" / "gunicorn.conf.py"),
+                    "--workers",
+                    str(args.workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--access-logfile",
+                    str(logs / f"{name}.access.log"),
+                    "--error-logfile",
+                    str(logs / f"{name}.error.log"),
+                    "--graceful-timeout",
+                    "10",
+                    "webapp:create_app()",
+                ],
+                env,
+            )
             bases.append(f"http://127.0.0.1:{port}")
         processes.start("worker", [sys.executable, "-m", "webapp.cli", "worker"], env)
         for base in bases:

@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python tools/translations.py   (a test checks that the catalog is complete)
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,27 @@ PO = ROOT / "webapp/translations/zh/LC_MESSAGES/messages.po"
 
 def main() -> int:
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-         "--no-location", "--sort-output", "--omit-header", "-o", str(POT), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(POT),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     template = read_po(POT.open("rb"))
     table = json.loads((ROOT / "tools/zh_CN.json").read_text())

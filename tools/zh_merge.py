@@ -1,5 +1,6 @@
 """Merge translations into tools/zh_CN.json, keeping it sorted (also resolves merge conflicts:
 feed it each side's file).  Usage: python tools/zh_merge.py NEW.json [MORE.json …]"""
+
 from __future__ import annotations
 
 import json

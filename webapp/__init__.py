@@ -1,4 +1,5 @@
 """OwnersVote web application."""
+
 from __future__ import annotations
 
 

@@ -1,20 +1,21 @@
 """The application factory (Flask tutorial style)."""
+
 from __future__ import annotations
 
 from flask import Flask
 
 from webapp.audit import labels as audit_labels
 from webapp.config import Settings
+from webapp.core import logging as token_logging
 from webapp.core import sessions, timefmt
 from webapp.core.converters import RowId
 from webapp.core.db import db, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
-from webapp.core import logging as token_logging
 from webapp.core.i18n import is_chinese
-from webapp.core.views import local_target
-from webapp.registry.counting import format_area
 from webapp.core.security import install_security_headers
+from webapp.core.views import local_target
 from webapp.owners.devices import device_name
+from webapp.registry.counting import format_area
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -57,26 +58,41 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["local_target"] = local_target
 
     import webapp.models  # noqa: F401  (every model known before the first query)
+    from webapp.assemblies.routes import bp as assemblies_bp
     from webapp.audit.routes import bp as audit_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.candidates.routes import bp as candidates_bp
     from webapp.core.routes import bp as core_bp
+    from webapp.demo_routes import bp as demo_bp
     from webapp.estates.routes import bp as estates_bp
     from webapp.jobs.kinds import load_kinds
     from webapp.jobs.routes import bp as jobs_bp
     from webapp.jobs.routes import can_see_jobs
     from webapp.owners.routes import bp as owners_bp
     from webapp.owners.staff_routes import bp as onboarding_bp
-    from webapp.registry.routes import bp as registry_bp
-    from webapp.rolls.routes import bp as rolls_bp
-    from webapp.assemblies.routes import bp as assemblies_bp
-    from webapp.candidates.routes import bp as candidates_bp
-    from webapp.voting.routes import bp as voting_bp
     from webapp.proxies.routes import bp as proxies_bp
+    from webapp.registry.routes import bp as registry_bp
     from webapp.results.routes import bp as results_bp
-    from webapp.demo_routes import bp as demo_bp
+    from webapp.rolls.routes import bp as rolls_bp
+    from webapp.voting.routes import bp as voting_bp
 
-    for blueprint in (core_bp, auth_bp, estates_bp, registry_bp, owners_bp, onboarding_bp, rolls_bp, audit_bp, assemblies_bp,
-                      candidates_bp, voting_bp, proxies_bp, results_bp, demo_bp, jobs_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        estates_bp,
+        registry_bp,
+        owners_bp,
+        onboarding_bp,
+        rolls_bp,
+        audit_bp,
+        assemblies_bp,
+        candidates_bp,
+        voting_bp,
+        proxies_bp,
+        results_bp,
+        demo_bp,
+        jobs_bp,
+    ):
         app.register_blueprint(blueprint)
     if app.config.get("OWNERSVOTE_BENCH_HELLO"):
         _bench_hello(app)

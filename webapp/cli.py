@@ -5,6 +5,7 @@ own arguments (so they also run as ``python -m tally`` / ``python -m crypto.veri
 Flask); this group only forwards to them.  Commands that touch the database build the Flask app
 lazily, so ``ownersvote tally`` never needs a configured database.
 """
+
 from __future__ import annotations
 
 import functools
@@ -87,11 +88,17 @@ def _require_schema() -> None:
 
     current, head = schema_state(db.engine)
     if current is None:
-        _fail("error: the database has no tables yet: run `ownersvote init` (or `ownersvote demo`) first / "
-              "数据库尚未建立：请先运行 ownersvote init（或 ownersvote demo）", 2)
+        _fail(
+            "error: the database has no tables yet: run `ownersvote init` (or `ownersvote demo`) first / "
+            "数据库尚未建立：请先运行 ownersvote init（或 ownersvote demo）",
+            2,
+        )
     if current != head:
-        _fail(f"error: the database schema is at {current}, the code needs {head}: run `ownersvote init` to upgrade / "
-              f"数据库结构需要升级：请运行 ownersvote init", 2)
+        _fail(
+            f"error: the database schema is at {current}, the code needs {head}: run `ownersvote init` to upgrade / "
+            f"数据库结构需要升级：请运行 ownersvote init",
+            2,
+        )
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -153,7 +160,9 @@ def _load_estate(slug: str):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and show the changes without applying them.")
 @click.option(
-    "--confirm-removal", type=int, metavar="N",
+    "--confirm-removal",
+    type=int,
+    metavar="N",
     help="Needed when the file removes more than 10% of the units (and at least 10): the number of units it removes.",
 )
 @with_app
@@ -250,8 +259,12 @@ def audit_check(slug: str) -> None:
     check_audit(estate_row.id, report)
     events = chain_events(estate_row.id)
     if not report.ok:
-        _fail("\n".join([f"audit chain BROKEN / 审计日志链已断裂: {len(report.findings)} problem(s)"]
-                         + [f"  {f.en} / {f.zh}" for f in report.findings]))
+        _fail(
+            "\n".join(
+                [f"audit chain BROKEN / 审计日志链已断裂: {len(report.findings)} problem(s)"]
+                + [f"  {f.en} / {f.zh}" for f in report.findings]
+            )
+        )
     click.echo(f"audit chain intact / 审计日志链完整: {len(events)} events, last hash {events[-1].hash if events else '-'}")
 
 
@@ -283,8 +296,10 @@ def assemblies(slug: str, as_json: bool) -> None:
     from webapp.assemblies.views import estate_assemblies
 
     estate_row = _load_estate(slug)
-    rows = [{"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat()}
-            for a in estate_assemblies(estate_row)]
+    rows = [
+        {"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat()}
+        for a in estate_assemblies(estate_row)
+    ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -315,8 +330,11 @@ def export_bundle(slug: str, assembly_id: int, out: Path) -> None:
         _fail(f"error: estate {slug} has no assembly {assembly_id} / 没有这个会议", 2)
     record = tally_of(assembly)
     if assembly.state not in ("published", "archived") or record is None or record.bundle_sha256 is None:
-        _fail(f"error: assembly {assembly_id} is {assembly.state}; its bundle is public once the certified result is published / "
-              "审计数据包在核证结果公示后才公开", 1)
+        _fail(
+            f"error: assembly {assembly_id} is {assembly.state}; its bundle is public once the certified result is published / "
+            "审计数据包在核证结果公示后才公开",
+            1,
+        )
     data = read(record.bundle_sha256)
     out.write_bytes(data)
     click.echo(f"wrote {out}: {len(data)} bytes, sha256 {record.bundle_sha256}")
@@ -377,9 +395,8 @@ def server_key(generate: bool) -> None:
     """Print the server signing key's id (kid) and public key, as notices and bundles name it and
     as verifiers pin it (ownersvote verify --server-key KID); never the secret itself."""
     import base64
-    import secrets
-
     import os
+    import secrets
 
     from crypto.keys import ed25519_from_seed
     from webapp.core.serverkey import ServerKeyError, load_seed
@@ -404,12 +421,14 @@ def worker(burst: bool, queue_name: str | None) -> None:
     """Run background jobs (letters, …) from the app's RQ queue; needs OWNERSVOTE_REDIS_URL."""
     app = _app()
     if not app.config.get("OWNERSVOTE_REDIS_URL"):
-        _fail("error: ownersvote worker needs OWNERSVOTE_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
-              "without Redis, jobs run in the web process and no worker is needed")
+        _fail(
+            "error: ownersvote worker needs OWNERSVOTE_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
+            "without Redis, jobs run in the web process and no worker is needed"
+        )
     from rq import Worker
 
-    from webapp.jobs.runner import side_session, files_root, job_queue, set_worker_app
     from webapp.jobs.operations import sweep_results
+    from webapp.jobs.runner import files_root, job_queue, set_worker_app, side_session
 
     if queue_name:
         app.config["OWNERSVOTE_JOB_QUEUE"] = queue_name
@@ -433,7 +452,7 @@ def jobs_sweep() -> None:
     from flask import current_app
 
     from webapp.jobs.operations import sweep_results
-    from webapp.jobs.runner import side_session, files_root
+    from webapp.jobs.runner import files_root, side_session
 
     removed = sweep_results(side_session, files_root(current_app))
     click.echo(f"{removed} expired result file(s) deleted")

@@ -4,6 +4,7 @@ Local runs get a SQLite file and generated secrets under ``instance/``; producti
 (``OWNERSVOTE_ENV=production``) refuses to start unless every secret is set explicitly, because a
 generated or default key there would silently make sessions and personal-data hashes unsafe.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,7 +81,7 @@ class Settings:
     bench_hello: bool = False
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ.get(PREFIX + "ENV", "development")
         settings = cls(
             env=env,
@@ -113,24 +114,25 @@ class Settings:
                 if value.strip().lower() in INSECURE_VALUES or len(value) < 32
             ]
             if missing:
-                raise ConfigError(
-                    "production mode needs strong secrets (at least 32 characters): set " + ", ".join(missing)
-                )
+                raise ConfigError("production mode needs strong secrets (at least 32 characters): set " + ", ".join(missing))
             if PREFIX + "DATABASE_URL" not in os.environ:
                 raise ConfigError("production mode needs OWNERSVOTE_DATABASE_URL")
             # The console backend writes each one-time code into the application log, where
             # anyone who reads the logs could sign in as the owner: development only.
             if os.environ.get(PREFIX + "SMS_BACKEND", "console") != "http" or not os.environ.get(PREFIX + "SMS_URL"):
-                raise ConfigError("production mode sends SMS codes through a gateway: set OWNERSVOTE_SMS_BACKEND=http and "
-                                  "OWNERSVOTE_SMS_URL (the console backend writes the codes to the log; see docs/deployment.md)")
+                raise ConfigError(
+                    "production mode sends SMS codes through a gateway: set OWNERSVOTE_SMS_BACKEND=http and "
+                    "OWNERSVOTE_SMS_URL (the console backend writes the codes to the log; see docs/deployment.md)"
+                )
             # Checked at start, not at the first notice: a server that cannot sign must not serve.
             from webapp.core.serverkey import ServerKeyError, load_seed
 
             try:
                 load_seed(production=True)
             except (ServerKeyError, ValueError) as exc:
-                raise ConfigError(str(exc) if isinstance(exc, ServerKeyError) else
-                                  "OWNERSVOTE_SERVER_KEY is not base64url (see docs/deployment.md)") from None
+                raise ConfigError(
+                    str(exc) if isinstance(exc, ServerKeyError) else "OWNERSVOTE_SERVER_KEY is not base64url (see docs/deployment.md)"
+                ) from None
         else:
             settings.secret_key = settings.secret_key or local_secret("secret_key")
             settings.pii_hmac_key = settings.pii_hmac_key or local_secret("pii_hmac_key")

@@ -1,4 +1,5 @@
 """The demo estate: created once, left alone on later runs."""
+
 from __future__ import annotations
 
 from webapp.auth.models import Role

@@ -12,6 +12,7 @@ Owners' device keys are made here for the demo (a browser makes them in real lif
 voters' private keys are kept in the instance folder so that a visitor's browser can import one.
 Nothing here runs outside the demo (``ownersvote demo`` refuses production mode).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,15 +41,18 @@ def _register_owners(estate, rng: random.Random, share: float) -> dict[str, obje
     returns member ref → signer."""
     from webapp.owners import tokens
     from webapp.owners.models import DeviceKey, Invitation, Registration
-    from webapp.registry.models import OwnerKind, Unit, UnitStatus
-
-    from webapp.registry.models import Building
+    from webapp.registry.models import Building, OwnerKind, Unit, UnitStatus
 
     signers: dict[str, object] = {}
     now = utcnow()
     # The owner of 2-101 stays unregistered, for a visitor to register with a letter.
-    seen: set[int] = set(db.session.scalars(select(Unit.owner_id).join(Building).where(Unit.estate_id == estate.id, Building.name == "2",
-                                                                                          Unit.number == "101", Unit.owner_id.is_not(None))))
+    seen: set[int] = set(
+        db.session.scalars(
+            select(Unit.owner_id)
+            .join(Building)
+            .where(Unit.estate_id == estate.id, Building.name == "2", Unit.number == "101", Unit.owner_id.is_not(None))
+        )
+    )
     units = db.session.scalars(select(Unit).where(Unit.estate_id == estate.id, Unit.status == UnitStatus.delivered).order_by(Unit.id))
     for unit in units:
         owner = unit.owner
@@ -59,19 +63,48 @@ def _register_owners(estate, rng: random.Random, share: float) -> dict[str, obje
             continue
         holder = owner.representative
         token = tokens.new_token()
-        invitation = Invitation(estate_id=estate.id, unit_id=unit.id, token_hash=tokens.token_hash(token),
-                                code_hash=hashlib.sha256(token.encode()).hexdigest(), issued_at=now - timedelta(days=70),
-                                expires_at=now - timedelta(days=40), state="used", used_at=now - timedelta(days=60))
+        invitation = Invitation(
+            estate_id=estate.id,
+            unit_id=unit.id,
+            token_hash=tokens.token_hash(token),
+            code_hash=hashlib.sha256(token.encode()).hexdigest(),
+            issued_at=now - timedelta(days=70),
+            expires_at=now - timedelta(days=40),
+            state="used",
+            used_at=now - timedelta(days=60),
+        )
         db.session.add(invitation)
         db.session.flush()
-        registration = Registration(estate_id=estate.id, invitation_id=invitation.id, unit_id=unit.id, owner_id=owner.id, holder_id=holder.id,
-                                    member_ref=f"owner:{owner.id}", entered_name=holder.name, tail_matched=True, state="approved", can_vote=True,
-                                    decided_at=now - timedelta(days=60), decision_reason="automatic identity check", created_at=now - timedelta(days=60))
+        registration = Registration(
+            estate_id=estate.id,
+            invitation_id=invitation.id,
+            unit_id=unit.id,
+            owner_id=owner.id,
+            holder_id=holder.id,
+            member_ref=f"owner:{owner.id}",
+            entered_name=holder.name,
+            tail_matched=True,
+            state="approved",
+            can_vote=True,
+            decided_at=now - timedelta(days=60),
+            decision_reason="automatic identity check",
+            created_at=now - timedelta(days=60),
+        )
         db.session.add(registration)
         db.session.flush()
         signer = generate_p256()
-        db.session.add(DeviceKey(estate_id=estate.id, registration_id=registration.id, kid=signer.kid, jwk=signer.jwk, alg="ES256",
-                                 label="Mozilla/5.0 (Linux; Android 14; demo) Chrome/131.0 Mobile", state="active", created_at=now - timedelta(days=60)))
+        db.session.add(
+            DeviceKey(
+                estate_id=estate.id,
+                registration_id=registration.id,
+                kid=signer.kid,
+                jwk=signer.jwk,
+                alg="ES256",
+                label="Mozilla/5.0 (Linux; Android 14; demo) Chrome/131.0 Mobile",
+                state="active",
+                created_at=now - timedelta(days=60),
+            )
+        )
         signers[f"owner:{owner.id}"] = signer
     db.session.flush()
     return signers
@@ -84,7 +117,9 @@ def _supervisor_keys(staff: dict) -> dict[str, object]:
     for username in ("supervisor", "supervisor2"):
         user = staff[username]
         signer = generate_ed25519()
-        db.session.add(DeviceKey(staff_user_id=user.id, kid=signer.kid, jwk=signer.jwk, alg="Ed25519", label="demo signing key", state="active"))
+        db.session.add(
+            DeviceKey(staff_user_id=user.id, kid=signer.kid, jwk=signer.jwk, alg="Ed25519", label="demo signing key", state="active")
+        )
         keys[username] = signer
     db.session.flush()
     return keys
@@ -104,14 +139,40 @@ def _election(assembly, staff, people: list[tuple[str, str]], seats: int, title:
     from webapp.assemblies import operations as ops
     from webapp.candidates import operations as cops
 
-    item = ops.add_item(assembly, actor=staff["organiser"], form="election", category=3, title=title, seats=seats, by_election=by_election,
-                        text="选举产生的委员任期五年。请从审查通过并已公示的候选人中选择，最多选满应选人数。")
-    statements = ["热心公益，退休后有时间为大家服务。", "从事财务工作二十年，愿意管好维修资金。", "关注电梯和停车问题，主张公开透明。",
-                  "愿意每月公开业委会账目。", "有物业管理经验。", "希望改善小区绿化和环境。", "做过楼长，熟悉邻里情况。", "律师，愿意提供法律支持。",
-                  "年轻业主代表，擅长使用网络。", "关心老年业主的需求。"]
+    item = ops.add_item(
+        assembly,
+        actor=staff["organiser"],
+        form="election",
+        category=3,
+        title=title,
+        seats=seats,
+        by_election=by_election,
+        text="选举产生的委员任期五年。请从审查通过并已公示的候选人中选择，最多选满应选人数。",
+    )
+    statements = [
+        "热心公益，退休后有时间为大家服务。",
+        "从事财务工作二十年，愿意管好维修资金。",
+        "关注电梯和停车问题，主张公开透明。",
+        "愿意每月公开业委会账目。",
+        "有物业管理经验。",
+        "希望改善小区绿化和环境。",
+        "做过楼长，熟悉邻里情况。",
+        "律师，愿意提供法律支持。",
+        "年轻业主代表，擅长使用网络。",
+        "关心老年业主的需求。",
+    ]
     for n, (label, name) in enumerate(people):
-        candidate = cops.paper_nomination(item, actor=staff["organiser"], unit_label=label, name=name, statement=statements[n % len(statements)],
-                                          party_member=n % 3 == 0, scan=PDF + str(n).encode(), scan_name=f"提名表-{label}.pdf", now=now)
+        candidate = cops.paper_nomination(
+            item,
+            actor=staff["organiser"],
+            unit_label=label,
+            name=name,
+            statement=statements[n % len(statements)],
+            party_member=n % 3 == 0,
+            scan=PDF + str(n).encode(),
+            scan_name=f"提名表-{label}.pdf",
+            now=now,
+        )
         cops.decide(candidate, actor=staff["supervisor"], approve=True, reason="经核查符合本小区候选人条件", now=now)
     cops.publish_list(item, actor=staff["supervisor"], now=now)
     return item
@@ -121,11 +182,19 @@ def _bidders(assembly, staff, rng: random.Random) -> None:
     from webapp.assemblies import operations as ops
     from webapp.registry.demo import uscc
 
-    item = ops.add_item(assembly, actor=staff["organiser"], form="selection", category=4, title="选聘物业服务企业",
-                        text="现物业服务合同将于明年一月到期。以下三家企业参加选聘，报价为每平方米每月物业费。")
-    for name, fee, plan in (("杭州安居物业服务有限公司", "2.30", "24 小时门岗；电梯每月维保；保洁每日两次。"),
-                            ("浙江绿城物业服务集团有限公司", "2.80", "智慧门禁；绿化外包；设业主服务中心。"),
-                            ("杭州明珠物业管理有限公司", "2.10", "基础服务；维修按次收费。")):
+    item = ops.add_item(
+        assembly,
+        actor=staff["organiser"],
+        form="selection",
+        category=4,
+        title="选聘物业服务企业",
+        text="现物业服务合同将于明年一月到期。以下三家企业参加选聘，报价为每平方米每月物业费。",
+    )
+    for name, fee, plan in (
+        ("杭州安居物业服务有限公司", "2.30", "24 小时门岗；电梯每月维保；保洁每日两次。"),
+        ("浙江绿城物业服务集团有限公司", "2.80", "智慧门禁；绿化外包；设业主服务中心。"),
+        ("杭州明珠物业管理有限公司", "2.10", "基础服务；维修按次收费。"),
+    ):
         ops.add_bidder(item, actor=staff["organiser"], name=name, uscc=uscc(rng), fee=fee, plan=plan)
 
 
@@ -180,11 +249,30 @@ def _paper(assembly, staff, rng: random.Random, refs: list[str], at: datetime) -
     entries = []
     for sheet in sheets:
         choices = _choices(rng, notice.document)
-        scan = attach(assembly, actor=staff["organiser"], kind="paper", owner_id=sheet.id, data=PDF + sheet.serial.encode(), filename=f"{sheet.serial}.pdf")
+        scan = attach(
+            assembly,
+            actor=staff["organiser"],
+            kind="paper",
+            owner_id=sheet.id,
+            data=PDF + sheet.serial.encode(),
+            filename=f"{sheet.serial}.pdf",
+        )
         for who in ("organiser", "organiser2"):
-            db.session.add(PaperEntry(sheet_id=sheet.id, entered_by_id=staff[who].id, choices=choices, scan_id=scan.id, scan_sha256=scan.sha256, created_at=at))
-        ballot = make_paper_ballot(assembly.log_id, notice.sha256, assembly.roll.root, sheet.member, choices, scan.sha256,
-                                   ["organiser", "organiser2"], serial=sheet.serial)
+            db.session.add(
+                PaperEntry(
+                    sheet_id=sheet.id, entered_by_id=staff[who].id, choices=choices, scan_id=scan.id, scan_sha256=scan.sha256, created_at=at
+                )
+            )
+        ballot = make_paper_ballot(
+            assembly.log_id,
+            notice.sha256,
+            assembly.roll.root,
+            sheet.member,
+            choices,
+            scan.sha256,
+            ["organiser", "organiser2"],
+            serial=sheet.serial,
+        )
         entries.append(sign_ballot(signer(), ballot))
         sheet.state = "cast"
     load_entries(assembly, entries, batch=40, at=at)
@@ -218,8 +306,14 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     estate.turnout_public = True
     estate.eligibility_rules = [
         {"zh": "本小区业主，具有完全民事行为能力", "en": "An owner in this estate with full civil capacity"},
-        {"zh": "本人、配偶及近亲属不在本小区物业服务企业任职", "en": "Neither they nor their spouse or close relatives work for the serving property firm"},
-        {"zh": "无拖欠物业服务费、维修资金（参照上海第 20 条、杭州第 25 条）", "en": "No arrears of property fees or maintenance fund (as Shanghai Art. 20, Hangzhou Art. 25)"},
+        {
+            "zh": "本人、配偶及近亲属不在本小区物业服务企业任职",
+            "en": "Neither they nor their spouse or close relatives work for the serving property firm",
+        },
+        {
+            "zh": "无拖欠物业服务费、维修资金（参照上海第 20 条、杭州第 25 条）",
+            "en": "No arrears of property fees or maintenance fund (as Shanghai Art. 20, Hangzhou Art. 25)",
+        },
         {"zh": "不是失信被执行人（参照北京第 39 条）", "en": "Not a judgment defaulter (as Beijing Art. 39)"},
         {"zh": "无未整改的违法建设", "en": "No unremedied illegal construction"},
     ]
@@ -233,11 +327,25 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
 
     # -- the published assembly, held six weeks ago -----------------------------------------
     t = now - timedelta(days=70)
-    past = ops.create_assembly(estate, actor=staff["organiser"], title="2026年第一次业主大会会议（已公示）", kind="regular",
-                               opens_at=now - timedelta(days=42), closes_at=now - timedelta(days=35), publication_days=30, now=t,
-                               description="表决使用维修资金更换电梯、增补业主委员会委员。")
-    ops.add_item(past, actor=staff["organiser"], form="resolution", category=5, title="使用维修资金更换 3 号楼、5 号楼电梯",
-                 text="预算 186 万元，从两栋楼分户账中按面积分摊。", )
+    past = ops.create_assembly(
+        estate,
+        actor=staff["organiser"],
+        title="2026年第一次业主大会会议（已公示）",
+        kind="regular",
+        opens_at=now - timedelta(days=42),
+        closes_at=now - timedelta(days=35),
+        publication_days=30,
+        now=t,
+        description="表决使用维修资金更换电梯、增补业主委员会委员。",
+    )
+    ops.add_item(
+        past,
+        actor=staff["organiser"],
+        form="resolution",
+        category=5,
+        title="使用维修资金更换 3 号楼、5 号楼电梯",
+        text="预算 186 万元，从两栋楼分户账中按面积分摊。",
+    )
     ops.add_item(past, actor=staff["organiser"], form="resolution", category=8, title="将 5 号楼架空层改作业主活动室")
     _election(past, staff, people[10:13], 2, "补选业主委员会委员（2 名）", t, by_election=True)
     _notice(past, staff, now - timedelta(days=60))
@@ -252,31 +360,67 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     for username in ("supervisor", "supervisor2"):
         from crypto.canonical import canonical_json
 
-        results.certify(past, actor=staff[username], kid=keys[username].kid, sig=keys[username].sign_b64(canonical_json(payload)),
-                        declared_not_voted=True, now=now - timedelta(days=33))
+        results.certify(
+            past,
+            actor=staff[username],
+            kid=keys[username].kid,
+            sig=keys[username].sign_b64(canonical_json(payload)),
+            declared_not_voted=True,
+            now=now - timedelta(days=33),
+        )
     results.publish(past, actor=staff["organiser"], now=now - timedelta(days=2))
     from webapp.owners.models import Registration
 
     objector = db.session.scalar(select(Registration).where(Registration.estate_id == estate.id, Registration.state == "approved").limit(1))
-    objection = results.file_objection(past, objector, text="我家 5 号楼的架空层一直用来停自行车，改作活动室后车停哪里？计票是否包括了纸质票？",
-                                       now=now - timedelta(days=1))
-    results.answer_objection(objection, actor=staff["supervisor"], text="纸质表决票 25 张已由两位组织者分别录入并计入，见审计数据包中的 paper 条目。"
-                             "架空层事项未达到四分之三同意，未通过；自行车停放不受影响。", now=now - timedelta(hours=20))
+    objection = results.file_objection(
+        past,
+        objector,
+        text="我家 5 号楼的架空层一直用来停自行车，改作活动室后车停哪里？计票是否包括了纸质票？",
+        now=now - timedelta(days=1),
+    )
+    results.answer_objection(
+        objection,
+        actor=staff["supervisor"],
+        text="纸质表决票 25 张已由两位组织者分别录入并计入，见审计数据包中的 paper 条目。"
+        "架空层事项未达到四分之三同意，未通过；自行车停放不受影响。",
+        now=now - timedelta(hours=20),
+    )
 
     # -- the open assembly -------------------------------------------------------------------
     t = now - timedelta(days=30)
-    current = ops.create_assembly(estate, actor=staff["organiser"], title="2026年第二次业主大会会议", kind="regular",
-                                  opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=14), publication_days=15, now=t,
-                                  nomination_deadline=t + timedelta(hours=1),
-                                  description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。")
-    covenant = ops.add_item(current, actor=staff["organiser"], form="resolution", category=2, title="修订《绿苑小区管理规约》",
-                            text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。")
-    ops.attach(current, actor=staff["organiser"], kind="item", owner_id=covenant.id, data=_covenant_pdf(estate.name),
-               filename="管理规约修订稿.pdf")
+    current = ops.create_assembly(
+        estate,
+        actor=staff["organiser"],
+        title="2026年第二次业主大会会议",
+        kind="regular",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=14),
+        publication_days=15,
+        now=t,
+        nomination_deadline=t + timedelta(hours=1),
+        description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
+    )
+    covenant = ops.add_item(
+        current,
+        actor=staff["organiser"],
+        form="resolution",
+        category=2,
+        title="修订《绿苑小区管理规约》",
+        text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。",
+    )
+    ops.attach(
+        current, actor=staff["organiser"], kind="item", owner_id=covenant.id, data=_covenant_pdf(estate.name), filename="管理规约修订稿.pdf"
+    )
     _election(current, staff, people[:9], 7, "选举第三届业主委员会委员（7 名）", t)
     _bidders(current, staff, rng)
-    ops.add_item(current, actor=staff["organiser"], form="resolution", category=5, title="使用维修资金维修 1–4 号楼屋面防水",
-                 text="预算 48.6 万元，按各栋面积分摊。")
+    ops.add_item(
+        current,
+        actor=staff["organiser"],
+        form="resolution",
+        category=5,
+        title="使用维修资金维修 1–4 号楼屋面防水",
+        text="预算 48.6 万元，按各栋面积分摊。",
+    )
     _notice(current, staff, now - timedelta(days=22))
     voters_left = [ref for ref in signers][-DEMO_VOTERS:]
     _freeze_and_sign(estate, current, staff, keys, pii_key, now - timedelta(days=3))
@@ -284,8 +428,16 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     _vote(current, signers, rng, 0.7, at=now - timedelta(hours=12), skip=set(voters_left))
 
     # -- the announced assembly ----------------------------------------------------------------
-    upcoming = ops.create_assembly(estate, actor=staff["organiser"], title="2026年第一次临时业主大会会议", kind="extraordinary",
-                                   opens_at=now + timedelta(days=20), closes_at=now + timedelta(days=27), publication_days=7, now=now - timedelta(days=2))
+    upcoming = ops.create_assembly(
+        estate,
+        actor=staff["organiser"],
+        title="2026年第一次临时业主大会会议",
+        kind="extraordinary",
+        opens_at=now + timedelta(days=20),
+        closes_at=now + timedelta(days=27),
+        publication_days=7,
+        now=now - timedelta(days=2),
+    )
     ops.add_item(upcoming, actor=staff["organiser"], form="resolution", category=7, title="改建小区南门，增设人车分流通道")
     ops.add_item(upcoming, actor=staff["organiser"], form="resolution", category=9, title="在地下车库增设电动汽车充电桩")
     _notice(upcoming, staff, now - timedelta(days=1))
@@ -294,7 +446,9 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     voters = []
     for ref in voters_left:
         owner = db.session.get(Owner, int(ref.split(":")[1]))
-        voters.append({"unit": owner.units[0].label, "name": owner.representative.name, "jwk": _private_jwk(signers[ref]), "kid": signers[ref].kid})
+        voters.append(
+            {"unit": owner.units[0].label, "name": owner.representative.name, "jwk": _private_jwk(signers[ref]), "kid": signers[ref].kid}
+        )
     path = instance_folder / "demo_voters.json"
     path.write_text(json.dumps(voters, ensure_ascii=False, indent=1))
     path.chmod(0o600)

@@ -3,6 +3,7 @@
 Only when ``ownersvote demo`` serves the app (``OWNERSVOTE_DEMO``), never in production: the
 page hands the browser a demo owner's private key to import (in real life the key is made in the
 owner's browser and never leaves it)."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ def voters():
     estate = get_estate(DEMO_SLUG)
     if estate is None:
         abort(404)
-    assembly = db.session.scalar(select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state == "voting").order_by(Assembly.id.desc()))
+    assembly = db.session.scalar(
+        select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state == "voting").order_by(Assembly.id.desc())
+    )
     voted = set(db.session.scalars(select(Ballot.kid).where(Ballot.assembly_id == assembly.id))) if assembly else set()
     people = [{**v, "voted": v["kid"] in voted, "jwk_json": json.dumps(v["jwk"])} for v in demo_voters()]
     return render_template("demo/voters.html", estate=estate, assembly=assembly, people=people)

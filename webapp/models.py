@@ -1,23 +1,62 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
+
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion
+from webapp.attachments.models import Attachment
 from webapp.audit.models import AuditCheckpoint, AuditEvent
-from webapp.auth.models import EstateRole, StaffUser
+from webapp.auth.models import EstateRole, LoginThrottle, StaffUser
+from webapp.candidates.models import Candidate
 from webapp.core.db import db
+from webapp.core.models import DeviceChallenge, ServerSession
 from webapp.estates.models import Estate
 from webapp.jobs.models import Job
-from webapp.owners.models import DeviceKey, Invitation, Registration
-from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
-from webapp.rolls.models import Roll, RollEntry, RollSignature
-from webapp.core.models import DeviceChallenge, ServerSession
-from webapp.auth.models import LoginThrottle
-from webapp.owners.models import Notification, SmsCode
-from webapp.attachments.models import Attachment
-from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion
-from webapp.candidates.models import Candidate
-from webapp.voting.models import Ballot, BallotInspection, BallotLog, LogNode, PaperEntry, PaperSheet, TreeHead
+from webapp.owners.models import DeviceKey, Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
+from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
 from webapp.results.models import Certification, Objection, TallyRecord
+from webapp.rolls.models import Roll, RollEntry, RollSignature
+from webapp.voting.models import Ballot, BallotInspection, BallotLog, LogNode, PaperEntry, PaperSheet, TreeHead
 
 metadata = db.metadata
 
-__all__ = ["AuditCheckpoint", "Certification", "Objection", "TallyRecord", "Notification", "AgendaItem", "Assembly", "Attachment", "Ballot", "BallotInspection", "BallotLog", "Bidder", "Candidate", "LogNode",
-           "NoticeVersion", "PaperEntry", "PaperSheet", "Proxy", "TreeHead", "DeviceChallenge", "LoginThrottle", "ServerSession", "SmsCode", "AuditEvent", "Building", "DeviceKey", "Invitation", "Registration", "Roll", "RollEntry", "RollSignature", "Estate", "EstateRole", "Job", "Owner", "OwnerHolder", "RegistryImport", "StaffUser", "Unit", "metadata"]
+__all__ = [
+    "AuditCheckpoint",
+    "Certification",
+    "Objection",
+    "TallyRecord",
+    "Notification",
+    "AgendaItem",
+    "Assembly",
+    "Attachment",
+    "Ballot",
+    "BallotInspection",
+    "BallotLog",
+    "Bidder",
+    "Candidate",
+    "LogNode",
+    "NoticeVersion",
+    "PaperEntry",
+    "PaperSheet",
+    "Proxy",
+    "TreeHead",
+    "DeviceChallenge",
+    "LoginThrottle",
+    "ServerSession",
+    "SmsCode",
+    "AuditEvent",
+    "Building",
+    "DeviceKey",
+    "Invitation",
+    "Registration",
+    "Roll",
+    "RollEntry",
+    "RollSignature",
+    "Estate",
+    "EstateRole",
+    "Job",
+    "Owner",
+    "OwnerHolder",
+    "RegistryImport",
+    "StaffUser",
+    "Unit",
+    "metadata",
+]

@@ -4,12 +4,13 @@ Clocks: the server's clock (``utcnow``) is moved with time-machine; the database
 decides whether a ballot is in time and when the log is sealed, follows it here through
 ``webapp.voting.log.db_now`` (the tests of that clock itself use the real one).
 """
+
 from __future__ import annotations
 
 import io
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -38,7 +39,7 @@ class Scenario:
         self.app, self.client, self.post, self.login = app, client, post, login
         self.estate, self.staff, self.db = estate, staff, db_session
         self.staff["organiser2"] = make_staff("organiser2", estate=estate, role="organiser")
-        self.start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=40)
+        self.start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=40)
         self.traveller = time_machine.travel(self.start, tick=True)
         self.traveller.start()
         self.now = self.start
@@ -75,8 +76,11 @@ class Scenario:
         signer = self.sup_keys[username]
         csrf = csrf_of(self.client, "/staff/keys")
         challenge = self.client.get("/device/challenge?purpose=staff-key").get_json()
-        response = self.client.post("/staff/keys", json={"jwk": signer.jwk, "signature": signer.sign_b64(challenge["message"].encode()),
-                                                          "challenge": challenge["challenge"]}, headers={"X-CSRFToken": csrf})
+        response = self.client.post(
+            "/staff/keys",
+            json={"jwk": signer.jwk, "signature": signer.sign_b64(challenge["message"].encode()), "challenge": challenge["challenge"]},
+            headers={"X-CSRFToken": csrf},
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return csrf
 
@@ -115,7 +119,13 @@ class Scenario:
 
     def create(self, *, opens: datetime, closes: datetime, replace_allowed: bool = False, title: str = "2026年第一次业主大会"):
         self.as_staff("organiser")
-        data = {"a-title": title, "a-kind": "regular", "a-opens_at": self.local(opens), "a-closes_at": self.local(closes), "a-publication_days": "7"}
+        data = {
+            "a-title": title,
+            "a-kind": "regular",
+            "a-opens_at": self.local(opens),
+            "a-closes_at": self.local(closes),
+            "a-publication_days": "7",
+        }
         if replace_allowed:
             data["a-replace_allowed"] = "y"
         response = self.post(f"/e/{self.estate.slug}/assemblies", data)
@@ -130,14 +140,18 @@ class Scenario:
         return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
     def add_bidder(self, item_id: int, name: str, fee: str, rng=random.Random(7)) -> None:
-        response = self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}",
-                             {"b-name": name, "b-uscc": uscc(rng), "b-fee": fee, "b-plan": "24小时保安，电梯维保。"})
+        response = self.post(
+            f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}",
+            {"b-name": name, "b-uscc": uscc(rng), "b-fee": fee, "b-plan": "24小时保安，电梯维保。"},
+        )
         assert response.status_code == 302
 
     def paper_nomination(self, item_id: int, unit: str, name: str) -> None:
-        response = self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}/paper-nomination",
-                             {"p-unit": unit, "p-name": name, "p-statement": f"{name}的竞选陈述", "scan": (io.BytesIO(PDF), "提名表.pdf")},
-                             content_type="multipart/form-data")
+        response = self.post(
+            f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}/paper-nomination",
+            {"p-unit": unit, "p-name": name, "p-statement": f"{name}的竞选陈述", "scan": (io.BytesIO(PDF), "提名表.pdf")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302
 
     def vet_all_and_publish(self, item_id: int) -> None:
@@ -145,7 +159,9 @@ class Scenario:
 
         self.as_staff("supervisor")
         for candidate in self.db.scalars(select(Candidate).where(Candidate.item_id == item_id, Candidate.state == "submitted")):
-            self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/candidates/{candidate.id}/approve", {"d-reason": "符合候选人条件"})
+            self.post(
+                f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/candidates/{candidate.id}/approve", {"d-reason": "符合候选人条件"}
+            )
         response = self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}/publish-candidates")
         assert response.status_code == 302
 
@@ -157,9 +173,14 @@ class Scenario:
         assert roll is not None
         doc = self.client.get(f"/p/{self.estate.slug}/roll/{roll.seq}.json").get_json()
         r = doc["roll"]
-        payload = croll.roll_payload(doc["estate"]["id"], r["id"], r["root"], r["size"], r["area"], r["heads"], r["frozen_at"], r["required_signatures"])
+        payload = croll.roll_payload(
+            doc["estate"]["id"], r["id"], r["root"], r["size"], r["area"], r["heads"], r["frozen_at"], r["required_signatures"]
+        )
         signature = croll.sign_payload(self.sup_keys["supervisor"], payload)
-        assert self.client.post(f"/e/{self.estate.slug}/roll/{roll.seq}/signatures", json=signature, headers={"X-CSRFToken": csrf}).status_code == 200
+        assert (
+            self.client.post(f"/e/{self.estate.slug}/roll/{roll.seq}/signatures", json=signature, headers={"X-CSRFToken": csrf}).status_code
+            == 200
+        )
 
     def publish_notice(self) -> None:
         self.as_staff("organiser")
@@ -170,10 +191,8 @@ class Scenario:
     # -- voting -------------------------------------------------------------------------------
 
     def member_of(self, label: str) -> str:
-        from webapp.owners.models import Registration
+        from webapp.owners.models import DeviceKey, Registration
         from webapp.rolls.models import RollEntry
-
-        from webapp.owners.models import DeviceKey
 
         key = self.db.scalar(select(DeviceKey).where(DeviceKey.kid == self.devices[label].signer.kid))
         registration: Registration = key.registration
@@ -182,8 +201,13 @@ class Scenario:
 
     def ballot(self, label: str, choices: dict, *, signer=None, member: str | None = None, **overrides) -> dict:
         assembly = self.assembly
-        ballot = make_ballot(overrides.get("assembly", assembly.log_id), overrides.get("notice", assembly.current_notice.sha256),
-                             overrides.get("roll_root", assembly.roll.root), member or self.member_of(label), choices)
+        ballot = make_ballot(
+            overrides.get("assembly", assembly.log_id),
+            overrides.get("notice", assembly.current_notice.sha256),
+            overrides.get("roll_root", assembly.roll.root),
+            member or self.member_of(label),
+            choices,
+        )
         entry = sign_ballot(signer or self.devices[label].signer, ballot)
         return {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}
 

@@ -4,6 +4,7 @@ A refusal must leave the database exactly as it was: no new row, no changed row,
 event for the refused action.  ``nothing_written`` compares every row of the tables an assembly's
 work touches before and after.
 """
+
 from __future__ import annotations
 
 import html

@@ -1,6 +1,7 @@
 """Bad input on an assembly and its agenda (issue 10, item 10): each refused with a clear reason in
 the reader's language (Chinese by default, English by the language switch), and nothing written:
 no new or changed row, no audit event for the refused action."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,14 @@ def rng_uscc(seed: int) -> str:
 
 
 def window(s, opens, closes, **extra) -> dict:
-    return {"a-title": "2026年第二次业主大会", "a-kind": "regular", "a-opens_at": s.local(opens), "a-closes_at": s.local(closes),
-            "a-publication_days": "7", **extra}
+    return {
+        "a-title": "2026年第二次业主大会",
+        "a-kind": "regular",
+        "a-opens_at": s.local(opens),
+        "a-closes_at": s.local(closes),
+        "a-publication_days": "7",
+        **extra,
+    }
 
 
 def create(s, opens, closes, **extra):
@@ -77,7 +84,8 @@ def test_a_window_that_closes_before_it_opens_is_refused_and_no_assembly_is_crea
         response = create(s, opens, opens - timedelta(hours=2))
     assert response.status_code == 200
     assert errors(response) == ["投票截止时间必须晚于开始时间"]
-    assert count(s, Assembly) == 0 and "assembly.create" not in audit_actions(s)
+    assert count(s, Assembly) == 0
+    assert "assembly.create" not in audit_actions(s)
 
 
 def test_a_window_that_closes_when_it_opens_is_refused(organiser):
@@ -112,10 +120,14 @@ def test_a_window_of_exactly_one_hour_is_accepted(organiser):
     assert "assembly.create" in audit_actions(s)
 
 
-@pytest.mark.parametrize("lead_days, length_days, named", [
-    (367, 7, "一年以后"),   # opening more than a year ahead: likely a slip of the year
-    (20, 93, "三个月"),     # open for longer than three months
-], ids=["opening-over-a-year-ahead", "longer-than-three-months"])
+@pytest.mark.parametrize(
+    ("lead_days", "length_days", "named"),
+    [
+        (367, 7, "一年以后"),  # opening more than a year ahead: likely a slip of the year
+        (20, 93, "三个月"),  # open for longer than three months
+    ],
+    ids=["opening-over-a-year-ahead", "longer-than-three-months"],
+)
 def test_a_window_too_far_ahead_or_too_long_is_refused_as_a_likely_slip(organiser, lead_days, length_days, named):
     s = organiser
     opens = s.now + timedelta(days=lead_days)
@@ -153,14 +165,17 @@ def test_window_refusals_are_in_english_after_the_language_switch(organiser):
     assert errors(short) == ["the voting window must be at least one hour long"]
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("a-opens_at", "明天上午", "开始"),
-    ("a-closes_at", "", "截止"),
-    ("a-publication_days", "0", "1 至 90"),
-    ("a-publication_days", "91", "1 至 90"),
-    ("a-publication_days", "七天", "1 至 90"),
-    ("a-title", "", "名称"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("a-opens_at", "明天上午", "开始"),
+        ("a-closes_at", "", "截止"),
+        ("a-publication_days", "0", "1 至 90"),
+        ("a-publication_days", "91", "1 至 90"),
+        ("a-publication_days", "七天", "1 至 90"),
+        ("a-title", "", "名称"),
+    ],
+)
 def test_a_field_the_assembly_cannot_hold_is_refused_with_its_reason_in_chinese(organiser, field, value, message):
     s = organiser
     opens = s.now + timedelta(days=20)
@@ -175,8 +190,16 @@ def test_a_field_the_assembly_cannot_hold_is_refused_with_its_reason_in_chinese(
 def test_a_time_beyond_what_the_calendar_can_hold_is_refused_not_a_server_error(organiser):
     s = organiser
     with nothing_written(s.db):
-        response = s.post(f"/e/{s.estate.slug}/assemblies", {"a-title": "公元元年的大会", "a-kind": "regular", "a-opens_at": "0001-01-01T00:00",
-                                                             "a-closes_at": "0001-01-08T00:00", "a-publication_days": "7"})
+        response = s.post(
+            f"/e/{s.estate.slug}/assemblies",
+            {
+                "a-title": "公元元年的大会",
+                "a-kind": "regular",
+                "a-opens_at": "0001-01-01T00:00",
+                "a-closes_at": "0001-01-08T00:00",
+                "a-publication_days": "7",
+            },
+        )
     assert response.status_code == 200
     assert errors(response) == ["时间 0001-01-01 00:00 超出了日历的范围，请检查年份"]
 
@@ -194,8 +217,9 @@ def test_an_edit_that_breaks_the_window_leaves_the_assembly_as_it_was(draft):
     s = draft
     a = current(s)
     with nothing_written(s.db):
-        response = s.post(page_of(s), window(s, a.opens_at, a.opens_at - timedelta(days=1), **{"a-title": "改过的名称"}),
-                          follow_redirects=True)
+        response = s.post(
+            page_of(s), window(s, a.opens_at, a.opens_at - timedelta(days=1), **{"a-title": "改过的名称"}), follow_redirects=True
+        )
     assert "投票截止时间必须晚于开始时间" in errors(response)
     assert current(s).title == "2026年第一次业主大会"
 
@@ -216,17 +240,20 @@ def item_form(form: str, category: int, title: str = "选举业主委员会", **
     return {"i-form": form, "i-category": str(category), "i-title": title, **{f"i-{k}": str(v) for k, v in extra.items()}}
 
 
-@pytest.mark.parametrize("seats,by_election,message", [
-    ("4", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
-    ("6", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
-    ("3", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
-    ("13", False, "名额须为 1 至 11 名"),
-    ("12", True, "名额须为 1 至 11 名"),
-    ("0", False, "名额须为 1 至 11 名"),
-    ("-1", True, "名额须为 1 至 11 名"),
-    ("", False, "请填写席位数"),
-    ("七", False, "不是有效的整数"),
-])
+@pytest.mark.parametrize(
+    ("seats", "by_election", "message"),
+    [
+        ("4", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
+        ("6", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
+        ("3", False, "业主委员会由 5 至 11 名委员组成，且须为单数"),
+        ("13", False, "名额须为 1 至 11 名"),
+        ("12", True, "名额须为 1 至 11 名"),
+        ("0", False, "名额须为 1 至 11 名"),
+        ("-1", True, "名额须为 1 至 11 名"),
+        ("", False, "请填写席位数"),
+        ("七", False, "不是有效的整数"),
+    ],
+)
 def test_seats_out_of_range_are_refused_and_no_item_is_added(draft, seats, by_election, message):
     s = draft
     data = item_form("election", 3, seats=seats)
@@ -283,8 +310,14 @@ def test_alternates_the_rules_cannot_hold_are_refused_and_the_estate_keeps_its_r
     s = scenario
     make_staff("root", admin=True)
     s.as_staff("root")
-    form = {"r-alternates": value, "r-tally_signatures_required": "1", "r-notice_period_days": "15",
-            "r-candidate_publication_days": "7", "r-results_publication_days": "7", "r-proxy_cap": "3"}
+    form = {
+        "r-alternates": value,
+        "r-tally_signatures_required": "1",
+        "r-notice_period_days": "15",
+        "r-candidate_publication_days": "7",
+        "r-results_publication_days": "7",
+        "r-proxy_cap": "3",
+    }
     with nothing_written(s.db):
         response = s.post(f"/e/{s.estate.slug}/settings", form, follow_redirects=True)
     assert "请填写 0 到 11 之间的数字" in text_of(response)
@@ -336,12 +369,15 @@ def test_the_same_firm_may_bid_in_two_selections(selection):
     assert errors(response) == []
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda code: code[:-1] + ("0" if code[-1] != "0" else "1"),  # the check character
-    lambda code: code[:16] + ("0" if code[16] != "0" else "1") + code[17],  # the organisation code's check
-    lambda code: code[:-1],  # 17 characters
-    lambda code: "91330100MA2XXXXXXX",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda code: code[:-1] + ("0" if code[-1] != "0" else "1"),  # the check character
+        lambda code: code[:16] + ("0" if code[16] != "0" else "1") + code[17],  # the organisation code's check
+        lambda code: code[:-1],  # 17 characters
+        lambda code: "91330100MA2XXXXXXX",
+    ],
+)
 def test_an_invalid_credit_code_is_refused_by_its_check_character(selection, mangle):
     s = selection
     code = mangle(rng_uscc(5))
@@ -363,8 +399,12 @@ def test_a_fee_the_bidder_cannot_hold_is_refused(selection, fee):
 
 
 def upload(s, item_id: int, data: bytes, name: str, **extra):
-    return s.post(page_of(s, f"/items/{item_id}"), {"upload": "1", "file": (io.BytesIO(data), name), **extra},
-                  content_type="multipart/form-data", follow_redirects=True)
+    return s.post(
+        page_of(s, f"/items/{item_id}"),
+        {"upload": "1", "file": (io.BytesIO(data), name), **extra},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def stored(s, data: bytes) -> bool:
@@ -427,7 +467,8 @@ def test_a_file_beyond_what_a_request_may_carry_is_refused_before_it_is_read(ite
     data = PDF + b"0" * (20 * 1024 * 1024)
     with nothing_written(s.db):
         response = upload(s, s.item_id, data, "扫描件.pdf")
-    assert response.status_code == 413 and "文件太大" in text_of(response)
+    assert response.status_code == 413
+    assert "文件太大" in text_of(response)
     assert not stored(s, data)
 
 
@@ -508,8 +549,10 @@ def edits(s) -> list[tuple[str, dict]]:
         (f"/{s.assembly_id}/items/{s.item_id}/bidders/{s.bidder_id}/remove", {}),
         (f"/{s.assembly_id}/files/{s.file_id}/remove", {}),
         (f"/{s.assembly_id}/items/{s.election_id}/remove", {}),
-        (f"/{s.assembly_id}/items/{s.election_id}/paper-nomination",
-         {"p-unit": "1-101", "p-name": "张三", "p-statement": "竞选陈述", "scan": (io.BytesIO(unique(PDF)), "提名表.pdf")}),
+        (
+            f"/{s.assembly_id}/items/{s.election_id}/paper-nomination",
+            {"p-unit": "1-101", "p-name": "张三", "p-statement": "竞选陈述", "scan": (io.BytesIO(unique(PDF)), "提名表.pdf")},
+        ),
         (f"/{s.assembly_id}/publish", {}),
     ]
 
@@ -522,7 +565,10 @@ def test_every_edit_by_a_supervisor_is_refused_with_403_and_the_reason(agenda):
             response = s.post(f"/e/{s.estate.slug}/assemblies{path}", data, content_type="multipart/form-data")
             assert response.status_code == 403, (path, response.status_code)
             reasons = errors(response)
-            assert reasons in (["只有本小区的组织者可以编辑会议和议程"], ["这个页面只供本小区的组织者使用；您在本小区是监督员"]), (path, reasons)
+            assert reasons in (["只有本小区的组织者可以编辑会议和议程"], ["这个页面只供本小区的组织者使用；您在本小区是监督员"]), (
+                path,
+                reasons,
+            )
 
 
 def test_a_supervisor_is_told_why_in_english_after_the_language_switch(agenda):
@@ -532,8 +578,10 @@ def test_a_supervisor_is_told_why_in_english_after_the_language_switch(agenda):
     with nothing_written(s.db):
         edit = s.post(page_of(s), item_form("resolution", 2, "Amend the statute"))
         publish = s.post(page_of(s, "/publish"))
-    assert edit.status_code == 403 and errors(edit) == ["only an organiser of this estate can edit assemblies and agendas"]
-    assert publish.status_code == 403 and errors(publish) == ["this page is for the estate's organisers only; you are a supervisor of this estate"]
+    assert edit.status_code == 403
+    assert errors(edit) == ["only an organiser of this estate can edit assemblies and agendas"]
+    assert publish.status_code == 403
+    assert errors(publish) == ["this page is for the estate's organisers only; you are a supervisor of this estate"]
 
 
 def test_every_edit_by_an_organiser_of_another_estate_is_not_found(agenda, make_estate, make_staff):
@@ -559,7 +607,8 @@ def test_a_platform_admin_reads_the_agenda_but_cannot_change_it(agenda, make_sta
     assert s.client.get(page_of(s)).status_code == 200
     with nothing_written(s.db):
         response = s.post(page_of(s), item_form("resolution", 2, "修订管理规约"))
-    assert response.status_code == 403 and errors(response) == ["只有本小区的组织者可以编辑会议和议程"]
+    assert response.status_code == 403
+    assert errors(response) == ["只有本小区的组织者可以编辑会议和议程"]
 
 
 # ---------------------------------------------------------------- candidates enough for the seats
@@ -586,7 +635,8 @@ def test_a_notice_whose_election_lacks_vetted_candidates_is_refused_naming_the_i
     with nothing_written(s.db):
         response = s.post(page_of(s, "/publish"), follow_redirects=True)
     assert errors(response) == ["“选举第二届业主委员会”：应选 5 名，审查通过的候选人只有 2 名，还差 3 名"]
-    assert current(s).state == "draft" and current(s).notice_version == 0
+    assert current(s).state == "draft"
+    assert current(s).notice_version == 0
     english(s)
     with nothing_written(s.db):
         response = s.post(page_of(s, "/publish"), follow_redirects=True)
@@ -600,7 +650,9 @@ def test_a_notice_whose_election_has_no_list_yet_says_how_many_candidates_are_mi
     s.as_staff("organiser")
     with nothing_written(s.db):
         response = s.post(page_of(s, "/publish"), follow_redirects=True)
-    assert errors(response) == ["“补选业主委员会委员”：候选人名单尚未公示；“补选业主委员会委员”：应选 3 名，审查通过的候选人只有 0 名，还差 3 名"]
+    assert errors(response) == [
+        "“补选业主委员会委员”：候选人名单尚未公示；“补选业主委员会委员”：应选 3 名，审查通过的候选人只有 0 名，还差 3 名"
+    ]
 
 
 def test_voting_does_not_open_when_an_election_lost_candidates_after_the_notice_and_the_page_says_how_many(scenario):
@@ -615,7 +667,8 @@ def test_voting_does_not_open_when_an_election_lost_candidates_after_the_notice_
     s.later(days=8)
     s.publish_notice()
     s.freeze_and_sign_roll()
-    assert current(s).state == "notice" and current(s).roll is not None
+    assert current(s).state == "notice"
+    assert current(s).roll is not None
     reject(s, election, "李四")
     s.at(opens + timedelta(hours=1))
     s.as_staff("organiser")
@@ -642,12 +695,15 @@ def test_a_notice_too_close_to_the_opening_is_refused_with_the_first_allowed_dat
     first = local(s.now + timedelta(days=15), "Asia/Urumqi")
     assert first != local(s.now + timedelta(days=15), "Asia/Shanghai")
     assert errors(response) == [f"公告须在投票开始前至少 15 天发布：现在发布，最早可于 {first}（Asia/Urumqi）开始投票，请推迟投票开始时间"]
-    assert current(s).state == "draft" and current(s).rules_snapshot is None
+    assert current(s).state == "draft"
+    assert current(s).rules_snapshot is None
     english(s)
     with nothing_written(s.db):
         response = s.post(page_of(s, "/publish"), follow_redirects=True)
-    assert errors(response) == [f"the notice must be out 15 days before voting opens: published now, voting may open at {first} "
-                                "(Asia/Urumqi) at the earliest; move the opening"]
+    assert errors(response) == [
+        f"the notice must be out 15 days before voting opens: published now, voting may open at {first} "
+        "(Asia/Urumqi) at the earliest; move the opening"
+    ]
 
 
 def test_the_estates_own_notice_period_decides_the_first_allowed_date_in_beijing_time(scenario):
@@ -665,7 +721,8 @@ def test_the_estates_own_notice_period_decides_the_first_allowed_date_in_beijing
     assert errors(response) == [f"公告须在投票开始前至少 20 天发布：现在发布，最早可于 {first}（北京时间）开始投票，请推迟投票开始时间"]
     s.post(page_of(s), window(s, s.now + timedelta(days=20, minutes=5), s.now + timedelta(days=27), **{"a-title": "2026年第一次业主大会"}))
     response = s.post(page_of(s, "/publish"), follow_redirects=True)
-    assert errors(response) == [] and current(s).state == "notice"
+    assert errors(response) == []
+    assert current(s).state == "notice"
 
 
 def test_an_edit_of_a_published_notice_restarts_the_period_and_the_notice_shows_what_changed(scenario):
@@ -699,7 +756,8 @@ def test_an_edit_of_a_published_notice_restarts_the_period_and_the_notice_shows_
     s.post(page_of(s), window(s, new_opens, new_opens + timedelta(days=7), **{"a-title": "2026年第一次业主大会"}))
     response = s.post(page_of(s, "/publish"), follow_redirects=True)
     assert errors(response) == []
-    assert current(s).notice_version == 2 and not current(s).notice_dirty
+    assert current(s).notice_version == 2
+    assert not current(s).notice_dirty
     page = text_of(s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}"))
     assert "事项“修订管理规约”的说明改变" in page
     old_span = f"{local(opens, s.estate)} – {local(opens + timedelta(days=7), s.estate)}"
@@ -707,7 +765,8 @@ def test_an_edit_of_a_published_notice_restarts_the_period_and_the_notice_shows_
     assert f"投票时间由 {old_span} 改为 {new_span}" in page
     english(s)
     page = text_of(s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}"))
-    assert "item '修订管理规约': text changed" in page and f"the voting window changed from {old_span} to {new_span}" in page
+    assert "item '修订管理规约': text changed" in page
+    assert f"the voting window changed from {old_span} to {new_span}" in page
 
     s.at(new_opens - timedelta(minutes=30))
     s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}")
@@ -722,9 +781,20 @@ def test_an_edit_the_notice_does_not_show_needs_no_new_version(draft):
     s.add_item("resolution", 2, "修订管理规约")
     s.publish_notice()
     a = current(s)
-    response = s.post(page_of(s), window(s, a.opens_at, a.closes_at, **{"a-title": a.title, "a-description": "内部说明：请物业协助张贴",
-                                                                          "a-nomination_deadline": s.local(a.opens_at - timedelta(days=3))}),
-                      follow_redirects=True)
+    response = s.post(
+        page_of(s),
+        window(
+            s,
+            a.opens_at,
+            a.closes_at,
+            **{
+                "a-title": a.title,
+                "a-description": "内部说明：请物业协助张贴",
+                "a-nomination_deadline": s.local(a.opens_at - timedelta(days=3)),
+            },
+        ),
+        follow_redirects=True,
+    )
     assert errors(response) == [], errors(response)
-    assert current(s).description == "内部说明：请物业协助张贴" and not current(s).notice_dirty
-
+    assert current(s).description == "内部说明：请物业协助张贴"
+    assert not current(s).notice_dirty

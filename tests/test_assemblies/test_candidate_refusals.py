@@ -2,6 +2,7 @@
 nominated for that election, after the nomination deadline, with a scan or photo that is not
 what its name says.  Each is refused with the reason in the reader's language, and nothing is
 written: no candidate, no file, no audit event."""
+
 from __future__ import annotations
 
 import io
@@ -28,9 +29,18 @@ def nominations(scenario):
     s.create(opens=s.now + timedelta(days=20), closes=s.now + timedelta(days=27))
     s.as_staff("organiser")
     a = s.assembly
-    response = s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}", {
-        "a-title": a.title, "a-kind": a.kind, "a-opens_at": s.local(a.opens_at), "a-closes_at": s.local(a.closes_at),
-        "a-publication_days": "7", "a-nomination_deadline": s.local(s.deadline)}, follow_redirects=True)
+    response = s.post(
+        f"/e/{s.estate.slug}/assemblies/{s.assembly_id}",
+        {
+            "a-title": a.title,
+            "a-kind": a.kind,
+            "a-opens_at": s.local(a.opens_at),
+            "a-closes_at": s.local(a.closes_at),
+            "a-publication_days": "7",
+            "a-nomination_deadline": s.local(s.deadline),
+        },
+        follow_redirects=True,
+    )
     assert errors(response) == []
     s.add_item("resolution", 2, "修订管理规约")
     s.publish_notice()
@@ -48,9 +58,12 @@ def other(unit: str, name: str) -> dict:
 
 
 def paper(s, unit: str, name: str, scan: bytes = PDF, scan_name: str = "提名表.pdf"):
-    return s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/items/{s.election_id}/paper-nomination",
-                  {"p-unit": unit, "p-name": name, "p-statement": "竞选陈述", "scan": (io.BytesIO(scan), scan_name)},
-                  content_type="multipart/form-data", follow_redirects=True)
+    return s.post(
+        f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/items/{s.election_id}/paper-nomination",
+        {"p-unit": unit, "p-name": name, "p-statement": "竞选陈述", "scan": (io.BytesIO(scan), scan_name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def candidates(s) -> list[tuple[str, str]]:
@@ -138,8 +151,12 @@ def test_a_candidates_photo_that_is_not_an_image_is_refused(nominations):
         (b"", "我.png", "文件是空的"),
     ):
         with nothing_written(s.db):
-            response = s.post(f"/me/candidacies/{candidate_id}", {"photo": (io.BytesIO(data), name)},
-                              content_type="multipart/form-data", follow_redirects=True)
+            response = s.post(
+                f"/me/candidacies/{candidate_id}",
+                {"photo": (io.BytesIO(data), name)},
+                content_type="multipart/form-data",
+                follow_redirects=True,
+            )
         problems = errors(response)
         assert len(problems) == 1 and message in problems[0], problems
 
@@ -179,11 +196,14 @@ def test_a_paper_nomination_after_the_deadline_is_refused(nominations):
     assert errors(response) == [f"提名已于 {local(s.deadline, s.estate)} 截止"]
 
 
-@pytest.mark.parametrize("scan,name,message", [
-    ("这不是扫描件".encode(), "提名表.pdf", "只接受 PDF、JPEG、PNG 文件；这个文件的内容不是"),
-    (PNG, "提名表.pdf", "文件名“提名表.pdf”与内容不符：内容是 image/png"),
-    (b"", "提名表.pdf", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    ("scan", "name", "message"),
+    [
+        ("这不是扫描件".encode(), "提名表.pdf", "只接受 PDF、JPEG、PNG 文件；这个文件的内容不是"),
+        (PNG, "提名表.pdf", "文件名“提名表.pdf”与内容不符：内容是 image/png"),
+        (b"", "提名表.pdf", "文件是空的"),
+    ],
+)
 def test_a_paper_nomination_whose_scan_is_not_what_its_name_says_leaves_no_candidate(nominations, scan, name, message):
     s = nominations
     s.as_staff("organiser")

@@ -1,5 +1,6 @@
 """Bad input at the ballot box (issue 11, item 10): each refused with a clear reason in the
 voter's language and nothing written — no ballot row, no audit event, no log growth."""
+
 from __future__ import annotations
 
 import io
@@ -53,7 +54,9 @@ def test_malformed_json_is_refused_as_malformed(nothing_written):
     refused(nothing_written, None, raw=b'{"ballot": "x", "kid": ', status=400, says="格式不正确")
 
 
-@pytest.mark.parametrize("body", [[], {"ballot": 1, "kid": "k", "sig": "s"}, {"ballot": "{}", "kid": "k"}, {"ballot": "{}", "kid": "k", "sig": "s", "extra": 1}])
+@pytest.mark.parametrize(
+    "body", [[], {"ballot": 1, "kid": "k", "sig": "s"}, {"ballot": "{}", "kid": "k"}, {"ballot": "{}", "kid": "k", "sig": "s", "extra": 1}]
+)
 def test_a_submission_of_the_wrong_shape_is_refused(nothing_written, body):
     refused(nothing_written, body, status=400, says="格式不正确")
 
@@ -191,7 +194,8 @@ def test_resending_the_same_signed_ballot_returns_the_same_receipt_and_writes_no
     assert code == 201
     before = written(s)
     code, again = s.cast(body)
-    assert code == 200 and again["repeated"] is True
+    assert code == 200
+    assert again["repeated"] is True
     assert again["receipt"] == first["receipt"]
     s.db.expire_all()
     assert written(s) == before
@@ -202,7 +206,8 @@ def test_a_second_different_ballot_is_refused_when_replacing_is_off(voting):
     assert s.cast(s.ballot("1-101", choices(s)))[0] == 201
     before = written(s)
     code, answer = s.cast(s.ballot("1-101", {**choices(s), s.item_ids()[TITLES["statute"]]: "disagree"}))
-    assert code == 409 and "已经投过票" in answer["error"]
+    assert code == 409
+    assert "已经投过票" in answer["error"]
     s.db.expire_all()
     assert written(s) == before
 
@@ -216,7 +221,9 @@ def test_a_supervisor_or_the_platform_admin_cannot_cast_even_an_owners_signed_ba
     s.as_staff(username)
     before = written(s)
     code, answer = s.cast(body)
-    assert code == 403 and "工作人员账号不能投票" in answer["error"] and "业主身份" in answer["error"]
+    assert code == 403
+    assert "工作人员账号不能投票" in answer["error"]
+    assert "业主身份" in answer["error"]
     s.db.expire_all()
     assert written(s) == before
 
@@ -233,8 +240,12 @@ def test_the_same_organiser_cannot_enter_a_paper_sheet_twice(voting):
     form = {"serial": sheet.serial, f"m-{ids[TITLES['statute']]}": "agree"}
 
     def enter():
-        return s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/paper", {**form, "scan": (io.BytesIO(PDF), "scan.pdf")},
-                      content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+        return s.post(
+            f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/paper",
+            {**form, "scan": (io.BytesIO(PDF), "scan.pdf")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        ).get_data(as_text=True)
 
     enter()
     assert s.db.scalar(select(func.count(PaperEntry.id)).where(PaperEntry.sheet_id == sheet.id)) == 1

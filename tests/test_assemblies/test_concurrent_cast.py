@@ -2,6 +2,7 @@
 thread's request has its own application context, session and connection, as in production):
 one member's twenty different signed ballots at once give exactly one counted ballot, and many
 members voting at once all land in the log, each under a signed tree head, each audited once."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -102,11 +103,15 @@ def test_twenty_concurrent_submissions_for_one_member_give_one_counted_ballot(vo
     accepted = next(body for code, body in results if code == 201)
     with app.app_context():
         rows = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == built.assembly_id, Ballot.member == member)))
-        assert len(rows) == 1 and rows[0].leaf_index == accepted["receipt"]["index"]
+        assert len(rows) == 1
+        assert rows[0].leaf_index == accepted["receipt"]["index"]
         assembly = db.session.get(Assembly, built.assembly_id)
         assert list(counted(assembly.id, replace_allowed=False)) == [member]
-        events = db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                   .where(AuditEvent.action == "ballot.accept", AuditEvent.object_id == str(rows[0].id)))
+        events = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "ballot.accept", AuditEvent.object_id == str(rows[0].id))
+        )
         assert events == 1
 
 

@@ -1,5 +1,6 @@
 """One assembly end to end through the web: notice, voting, receipts, close, tally, certification,
 publication, objections, archive; and the bundle verifies offline."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,20 @@ def certify_as(s, username: str) -> int:
     csrf = s.staff_key(username) if username != "supervisor" else csrf_of(s.client, "/staff/keys")
     bundle = json.loads(s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/bundle.json").data)
     final = bundle["log"]["tree_heads"][-1]["sth"]
-    payload = croll.certification_payload(bundle["notice"]["assembly"], notice_digest(bundle["notice"]), bundle["roll"]["root"],
-                                          final["size"], final["root"], croll.tally_digest(bundle["tally"]))
+    payload = croll.certification_payload(
+        bundle["notice"]["assembly"],
+        notice_digest(bundle["notice"]),
+        bundle["roll"]["root"],
+        final["size"],
+        final["root"],
+        croll.tally_digest(bundle["tally"]),
+    )
     signature = croll.sign_payload(s.sup_keys[username], payload)
-    response = s.client.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/certifications",
-                             json={**signature, "declared_not_voted": True}, headers={"X-CSRFToken": csrf})
+    response = s.client.post(
+        f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/certifications",
+        json={**signature, "declared_not_voted": True},
+        headers={"X-CSRFToken": csrf},
+    )
     return response.status_code
 
 
@@ -30,7 +40,9 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     s.sign_in("1-101")
     assert 'data-action="ballot"' in s.client.get(f"/me/a/{s.assembly_id}/ballot").get_data(as_text=True)
     election, firm = s.options(TITLES["election"]), s.options(TITLES["firm"])
-    code, first = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]}))
+    code, first = s.cast(
+        s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]})
+    )
     assert code == 201, first
     assert first["receipt"]["index"] == 0
     code, second = s.cast(s.ballot("1-102", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]]}))
@@ -67,8 +79,9 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     s.as_staff("organiser")
     s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/archive")
     assert s.assembly.state == "published"  # an objection still has no answer
-    from webapp.results.models import Objection
     from sqlalchemy import select
+
+    from webapp.results.models import Objection
 
     objection = s.db.scalar(select(Objection))
     s.as_staff("supervisor")
@@ -117,7 +130,8 @@ def test_a_ballot_sent_again_gets_its_receipt_and_a_second_one_is_refused(voting
     code, other = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "disagree"}))
     assert code == 409 and "already" in other["error_en"], other
     ballots = list(s.db.scalars(select(Ballot).where(Ballot.assembly_id == s.assembly_id)))
-    assert len(ballots) == 1 and ballots[0].leaf_index == 0
+    assert len(ballots) == 1
+    assert ballots[0].leaf_index == 0
     events = list(s.db.scalars(select(AuditEvent).where(AuditEvent.action == "ballot.accept")))
     assert [e.object_id for e in events] == [str(ballots[0].id)]
     assert events[0].details == {"assembly": s.assembly_id, "channel": "online", "leaf_hash": ballots[0].leaf_hash}

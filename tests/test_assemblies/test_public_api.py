@@ -1,4 +1,5 @@
 """The public read API (issue 10, item 9): what the public notice shows, to anyone, without login."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,11 @@ def test_the_estates_assemblies_are_listed_with_their_state_and_window_without_l
     answer = s.client.get(f"/api/v1/e/{s.estate.slug}/assemblies").get_json()
     assert answer["estate"] == {"slug": s.estate.slug, "name": s.estate.name}
     (listed,) = answer["assemblies"]
-    assert listed["id"] == s.assembly_id and listed["state"] == "voting" and listed["title"] == "2026年第一次业主大会"
-    assert listed["opens"] == s.assembly.opens_at.isoformat() and listed["closes"] == s.assembly.closes_at.isoformat()
+    assert listed["id"] == s.assembly_id
+    assert listed["state"] == "voting"
+    assert listed["title"] == "2026年第一次业主大会"
+    assert listed["opens"] == s.assembly.opens_at.isoformat()
+    assert listed["closes"] == s.assembly.closes_at.isoformat()
     assert listed["url"].endswith(f"/api/v1/e/{s.estate.slug}/assemblies/{s.assembly_id}")
 
 
@@ -22,15 +26,20 @@ def test_one_assembly_shows_its_items_candidates_bidders_rules_and_notice_versio
     s.post("/logout")
     doc = s.client.get(f"/api/v1/e/{s.estate.slug}/assemblies/{s.assembly_id}").get_json()
     items = {item["title"]: item for item in doc["items"]}
-    assert items[TITLES["statute"]]["category"] == 2 and items[TITLES["statute"]]["kind"] == "resolution"
+    assert items[TITLES["statute"]]["category"] == 2
+    assert items[TITLES["statute"]]["kind"] == "resolution"
     election = items[TITLES["election"]]
-    assert election["seats"] == 1 and sorted(c["name"].split("（")[0] for c in election["candidates"]) == ["张三", "李四"]
+    assert election["seats"] == 1
+    assert sorted(c["name"].split("（")[0] for c in election["candidates"]) == ["张三", "李四"]
     firm = items[TITLES["firm"]]
-    assert [b["fee_per_m2_month"] for b in firm["bidders"]] == ["2.30", "2.80"] and all(len(b["uscc"]) == 18 for b in firm["bidders"])
+    assert [b["fee_per_m2_month"] for b in firm["bidders"]] == ["2.30", "2.80"]
+    assert all(len(b["uscc"]) == 18 for b in firm["bidders"])
     assert doc["window"]["time_zone"] == s.estate.timezone
-    assert doc["rules"]["required_signatures"] >= 1 and "thresholds" in doc["rules"]
+    assert doc["rules"]["required_signatures"] >= 1
+    assert "thresholds" in doc["rules"]
     (version,) = doc["notice_versions"]
-    assert version["version"] == 1 and version["sha256"] == s.assembly.current_notice.sha256 == doc["notice"]["sha256"]
+    assert version["version"] == 1
+    assert version["sha256"] == s.assembly.current_notice.sha256 == doc["notice"]["sha256"]
     notice = s.client.get(doc["notice"]["url"].replace("http://ownersvote.test", "")).get_json()
     assert notice["title"] == doc["title"]
 
@@ -69,4 +78,5 @@ def test_the_api_shows_no_nomination_scan_and_no_vetting_reason(voting):
     s = voting
     s.post("/logout")
     text = s.client.get(f"/api/v1/e/{s.estate.slug}/assemblies/{s.assembly_id}").get_data(as_text=True)
-    assert "提名表.pdf" not in text and "符合候选人条件" not in text
+    assert "提名表.pdf" not in text
+    assert "符合候选人条件" not in text

@@ -1,6 +1,7 @@
 """Publishing tells owners: a line on every registered owner's page, and a text to those who gave a
 number for notices.  Texts cannot be taken back, so they go in a job of their own that starts only
 after the publication has committed: a publication that fails sends nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,8 @@ def certified(voting, app):
 
     s = voting
     tallied(s)
-    assert certify_as(s, "supervisor") == 200 and state(s) == "certified"
+    assert certify_as(s, "supervisor") == 200
+    assert state(s) == "certified"
     with app.test_request_context():
         zhang = s.db.scalar(select(Registration).where(Registration.entered_name == "张三"))
         set_phone(zhang, "138 1234 5678")
@@ -33,21 +35,25 @@ def certified(voting, app):
 
 def texts_sent(app, s) -> list[tuple[str, str]]:
     backend = app.extensions.get("ownersvote_sms")
-    return backend.sent[s.sent_before:] if backend else []
+    return backend.sent[s.sent_before :] if backend else []
 
 
 def test_publishing_tells_owners_on_their_page_and_texts_come_from_a_job_started_after_it(certified, app):
     s = certified
     response = s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/publish")
-    assert response.status_code in (302, 303) and state(s) == "published"
+    assert response.status_code in (302, 303)
+    assert state(s) == "published"
     publish = s.db.scalar(select(Job).where(Job.kind == "publish"))
     texts = s.db.scalar(select(Job).where(Job.kind == "texts"))
-    assert publish.state == "done" and texts is not None and texts.state == "done"
+    assert publish.state == "done"
+    assert texts is not None
+    assert texts.state == "done"
     assert f"短信由任务 #{texts.id} 发送" in publish.message_zh
     assert texts.created_at >= publish.created_at
     sent = texts_sent(app, s)
     assert [phone for phone, _ in sent] == ["13812345678"]
-    assert "表决结果已公示" in sent[0][1] and f"/p/{s.estate.slug}/a/{s.assembly_id}/results" in sent[0][1]
+    assert "表决结果已公示" in sent[0][1]
+    assert f"/p/{s.estate.slug}/a/{s.assembly_id}/results" in sent[0][1]
     assert count(s, Notification, Notification.kind == "result") == 2  # both registered owners
 
 
@@ -62,7 +68,8 @@ def test_a_publication_whose_commit_fails_sends_no_text_and_queues_none(certifie
     s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/publish")
     publish = s.db.scalar(select(Job).where(Job.kind == "publish"))
     s.db.refresh(publish)
-    assert publish.state == "failed" and "数据库" in publish.error_zh
+    assert publish.state == "failed"
+    assert "数据库" in publish.error_zh
     assert state(s) == "certified"
     assert count(s, Job, Job.kind == "texts") == 0
     assert texts_sent(app, s) == []

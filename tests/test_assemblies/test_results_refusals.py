@@ -5,6 +5,7 @@ English) or recovered, and leaves nothing half-written: no row, no state change 
 for the refused action.  The database failing in the middle of the tally job fails the job cleanly,
 and running it again gives the same tally document as a clean run.
 """
+
 from __future__ import annotations
 
 import base64
@@ -51,7 +52,12 @@ def vote(s) -> None:
     ids = s.item_ids()
     election, firm = s.options(TITLES["election"]), s.options(TITLES["firm"])
     s.sign_in("1-101")
-    assert s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]}))[0] == 201
+    assert (
+        s.cast(
+            s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]})
+        )[0]
+        == 201
+    )
     s.sign_in("1-102")
     assert s.cast(s.ballot("1-102", {ids[TITLES["statute"]]: "disagree", ids[TITLES["election"]]: [election[1]]}))[0] == 201
 
@@ -94,8 +100,14 @@ def staff_bundle(s) -> dict:
 def payload_of(bundle: dict) -> dict:
     """The certification payload as the supervisor's browser rebuilds it from the bundle."""
     final = bundle["log"]["tree_heads"][-1]["sth"]
-    return croll.certification_payload(bundle["notice"]["assembly"], notice_digest(bundle["notice"]), bundle["roll"]["root"],
-                                       final["size"], final["root"], croll.tally_digest(bundle["tally"]))
+    return croll.certification_payload(
+        bundle["notice"]["assembly"],
+        notice_digest(bundle["notice"]),
+        bundle["roll"]["root"],
+        final["size"],
+        final["root"],
+        croll.tally_digest(bundle["tally"]),
+    )
 
 
 def post_certification(s, csrf: str, body: dict, *, english: bool = False):
@@ -179,7 +191,8 @@ def test_a_signature_over_a_tally_one_number_off_from_the_servers_is_refused_and
 
     # Nothing was wedged: the right signature is still accepted.
     assert post_certification(s, csrf, signed(s, "supervisor", ours)).status_code == 200
-    assert certifications(s) == 1 and state(s) == "certified"
+    assert certifications(s) == 1
+    assert state(s) == "certified"
 
 
 def test_a_tally_changed_in_the_database_by_one_number_cannot_be_certified(voting):
@@ -228,7 +241,8 @@ def test_forged_supervisor_signatures_are_refused_and_write_nothing(voting):
         assert_nothing_certified(s)
     for malformed in ({"kid": good["kid"]}, {"kid": 1, "sig": good["sig"]}, [good]):
         response = post_certification(s, csrf, malformed)
-        assert response.status_code == 400 and response.get_json()["error"] == "请求格式不正确"
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "请求格式不正确"
         assert_nothing_certified(s)
 
 
@@ -243,13 +257,15 @@ def test_a_replayed_signature_twice_or_from_another_assembly_is_refused_and_adds
 
     # The same signature posted again.
     response = post_certification(s, csrf, body)
-    assert response.status_code == 400 and "您已经核证过" in response.get_json()["error"]
+    assert response.status_code == 400
+    assert "您已经核证过" in response.get_json()["error"]
     assert_nothing_certified(s, before=1, events_before=1)
 
     # Replayed by another supervisor: it is not their key.
     csrf2 = as_supervisor(s, "supervisor2")
     response = post_certification(s, csrf2, body)
-    assert response.status_code == 400 and "不是您已登记的有效签名密钥" in response.get_json()["error"]
+    assert response.status_code == 400
+    assert "不是您已登记的有效签名密钥" in response.get_json()["error"]
     assert_nothing_certified(s, before=1, events_before=1)
 
     # A signature made for another assembly (here everything else alike), with or without the
@@ -259,10 +275,12 @@ def test_a_replayed_signature_twice_or_from_another_assembly_is_refused_and_adds
     assert response.status_code == 400
     assert "另一次会议" in response.get_json()["error"] and other["assembly"] in response.get_json()["error"], response.get_json()
     response = post_certification(s, csrf2, signed(s, "supervisor2", other))
-    assert response.status_code == 400 and "签名无效" in response.get_json()["error"]
+    assert response.status_code == 400
+    assert "签名无效" in response.get_json()["error"]
     # A payload claimed but not the one signed is not believed: the plain refusal.
     response = post_certification(s, csrf2, signed(s, "supervisor2", other, payload=json.dumps(payload)))
-    assert response.status_code == 400 and "签名无效" in response.get_json()["error"]
+    assert response.status_code == 400
+    assert "签名无效" in response.get_json()["error"]
     assert_nothing_certified(s, before=1, events_before=1)
 
     # The second supervisor's own signature completes the certification; after that a replay of
@@ -274,7 +292,8 @@ def test_a_replayed_signature_twice_or_from_another_assembly_is_refused_and_adds
         if token is None:
             token = as_supervisor(s, who)
         response = post_certification(s, token, again)
-        assert response.status_code == 400 and "尚未核证完毕" in response.get_json()["error"]
+        assert response.status_code == 400
+        assert "尚未核证完毕" in response.get_json()["error"]
     assert (certifications(s), events(s, "tally.certify"), events(s, "assembly.certified")) == (2, 2, 1)
 
 
@@ -295,7 +314,8 @@ def test_an_organiser_can_never_certify_and_is_told_why(voting, make_staff, make
     assert page.status_code == 403 and "组织者不能核证" in page_text(page), page_text(page)[:2000]
     response = post_certification(s, csrf, signed(s, "organiser", payload))
     assert response.status_code == 403
-    assert "组织者不能核证" in response.get_json()["error"] and "organiser can never certify" in response.get_json()["error_en"]
+    assert "组织者不能核证" in response.get_json()["error"]
+    assert "organiser can never certify" in response.get_json()["error_en"]
     assert_nothing_certified(s)
 
     # A supervisor of another estate learns nothing of this one.
@@ -321,7 +341,8 @@ def test_a_supervisor_who_voted_as_an_owner_cannot_certify_unless_the_estate_all
 
     csrf = as_supervisor(s)
     page = page_text(s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/certify"))
-    assert "作为业主投了票" in page and "须由其他监督员核证" in page
+    assert "作为业主投了票" in page
+    assert "须由其他监督员核证" in page
     payload = payload_of(staff_bundle(s))
     response = post_certification(s, csrf, signed(s, "supervisor", payload))  # even declaring not to have voted
     assert response.status_code == 400 and "作为业主投了票" in response.get_json()["error"], response.get_json()
@@ -331,7 +352,8 @@ def test_a_supervisor_who_voted_as_an_owner_cannot_certify_unless_the_estate_all
     s.staff["supervisor"].id_hash = None
     s.db.commit()
     response = post_certification(s, csrf, signed(s, "supervisor", payload, declared_not_voted=False))
-    assert response.status_code == 400 and "请确认您没有在本次会议中" in response.get_json()["error"]
+    assert response.status_code == 400
+    assert "请确认您没有在本次会议中" in response.get_json()["error"]
     assert_nothing_certified(s)
 
     # Where the estate allows it, the supervisor who voted may certify.
@@ -339,7 +361,8 @@ def test_a_supervisor_who_voted_as_an_owner_cannot_certify_unless_the_estate_all
     s.estate.voters_may_certify = True
     s.db.commit()
     assert post_certification(s, csrf, signed(s, "supervisor", payload, declared_not_voted=False)).status_code == 200
-    assert certifications(s) == 1 and state(s) == "certified"
+    assert certifications(s) == 1
+    assert state(s) == "certified"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -360,7 +383,8 @@ def test_publishing_with_one_signature_short_is_refused_with_how_many_are_missin
     page = page_text(response)
     assert "还需要 1 位监督员签名" in page and "1 / 2" in page, page[:3000]
     assert state(s) == "tallied"
-    assert count(s, Job, Job.kind == "publish") == 0 and events(s, "job.start") == 1  # the tally's only
+    assert count(s, Job, Job.kind == "publish") == 0
+    assert events(s, "job.start") == 1
     assert events(s, "assembly.publish") == 0
     record = s.db.scalar(select(TallyRecord).where(TallyRecord.assembly_id == s.assembly_id))
     assert record.bundle_sha256 is None
@@ -369,9 +393,11 @@ def test_publishing_with_one_signature_short_is_refused_with_how_many_are_missin
     # The operation itself refuses the same way (a job queued earlier, a script).
     with pytest.raises(ops.ResultsError) as refused:
         ops.publish(s.assembly, actor=s.staff["organiser"])
-    assert "还需要 1 位监督员签名" in refused.value.zh and "1 more supervisor signature" in refused.value.en
+    assert "还需要 1 位监督员签名" in refused.value.zh
+    assert "1 more supervisor signature" in refused.value.en
     s.db.commit()  # whatever the refused operation left in the session would now be kept: nothing
-    assert state(s) == "tallied" and events(s, "assembly.publish") == 0
+    assert state(s) == "tallied"
+    assert events(s, "assembly.publish") == 0
 
 
 def test_tallying_while_voting_is_open_is_refused_with_the_closing_time_in_the_estates_zone(voting):
@@ -386,7 +412,9 @@ def test_tallying_while_voting_is_open_is_refused_with_the_closing_time_in_the_e
     page = page_text(s.client.get(response.headers["Location"]))
     assert f"投票仍在进行，到 {closes} 截止" in page, page[:3000]
     assert state(s) == "voting"
-    assert count(s, TallyRecord) == 0 and count(s, Job, Job.kind == "tally") == 0 and events(s, "assembly.tally") == 0
+    assert count(s, TallyRecord) == 0
+    assert count(s, Job, Job.kind == "tally") == 0
+    assert events(s, "assembly.tally") == 0
 
     s.client.set_cookie("lang", "en", domain="ownersvote.test")
     response = start_tally(s)
@@ -398,7 +426,8 @@ def test_tallying_while_voting_is_open_is_refused_with_the_closing_time_in_the_e
         ops.compute_tally(s.assembly, actor=s.staff["organiser"])
     assert closes in refused.value.zh
     s.db.commit()  # whatever the refused operation left in the session would now be kept: nothing
-    assert state(s) == "voting" and count(s, TallyRecord) == 0
+    assert state(s) == "voting"
+    assert count(s, TallyRecord) == 0
 
 
 def test_the_public_bundle_and_announcement_of_an_unpublished_assembly_are_404_while_staff_fetch_the_bundle(voting):
@@ -414,9 +443,11 @@ def test_the_public_bundle_and_announcement_of_an_unpublished_assembly_are_404_w
     assert start_tally(s).status_code == 302
     s.post("/logout")
     response = s.client.get(public_bundle)
-    assert response.status_code == 404 and "审计数据包与核证后的结果一并公布" in page_text(response)
+    assert response.status_code == 404
+    assert "审计数据包与核证后的结果一并公布" in page_text(response)
     response = s.client.get(announcement)
-    assert response.status_code == 404 and "结果公告与核证后的结果一并公布" in page_text(response)
+    assert response.status_code == 404
+    assert "结果公告与核证后的结果一并公布" in page_text(response)
     assert s.client.get(staff_url).status_code in (302, 401)  # staff only: sign in first
     csrf = as_supervisor(s)
     assert s.client.get(staff_url).status_code == 200
@@ -539,12 +570,16 @@ class DatabaseFailure:
             raise OperationalError(statement, parameters, Exception("server closed the connection unexpectedly"))
 
 
-@pytest.mark.parametrize("prefix, containing", [
-    ("INSERT INTO TALLIES", ""),                 # writing the tally record
-    ("UPDATE ASSEMBLIES", "tallied"),            # its state step
-    ("INSERT INTO AUDIT_EVENTS", "assembly.tally"),  # its audit event
-    ("UPDATE JOBS", "done"),                     # the commit of it all with the job's "done"
-], ids=["tally-record", "state-step", "audit-event", "final-commit"])
+@pytest.mark.parametrize(
+    ("prefix", "containing"),
+    [
+        ("INSERT INTO TALLIES", ""),  # writing the tally record
+        ("UPDATE ASSEMBLIES", "tallied"),  # its state step
+        ("INSERT INTO AUDIT_EVENTS", "assembly.tally"),  # its audit event
+        ("UPDATE JOBS", "done"),  # the commit of it all with the job's "done"
+    ],
+    ids=["tally-record", "state-step", "audit-event", "final-commit"],
+)
 def test_a_database_failure_in_the_tally_job_fails_it_cleanly_and_a_retry_gives_the_same_tally(voting, prefix, containing):
     from crypto.roll import tally_digest
     from webapp.core.db import db
@@ -563,15 +598,20 @@ def test_a_database_failure_in_the_tally_job_fails_it_cleanly_and_a_retry_gives_
         response = start_tally(s)
     finally:
         event.remove(bind, "before_cursor_execute", failure)
-    assert failure.fired and response.status_code == 302
+    assert failure.fired
+    assert response.status_code == 302
     job = s.db.scalar(select(Job).where(Job.kind == "tally"))
     assert job.state == "failed"
     assert "数据库" in job.error_zh and "没有保存任何结果" in job.error_zh and "重试" in job.error_zh, job.error_zh
-    assert "database" in job.error_en and "server closed" not in job.error_en
+    assert "database" in job.error_en
+    assert "server closed" not in job.error_en
     page = page_text(s.client.get(response.headers["Location"]))
-    assert job.error_zh in page and "重试" in page
+    assert job.error_zh in page
+    assert "重试" in page
     # Nothing half-written: no tally, the assembly still closed, no audit event of a tally.
-    assert count(s, TallyRecord) == 0 and state(s) == "closed" and events(s, "assembly.tally") == 0
+    assert count(s, TallyRecord) == 0
+    assert state(s) == "closed"
+    assert events(s, "assembly.tally") == 0
     assert s.db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "job.retry")) == 0
 
     response = s.post(f"/e/{s.estate.slug}/jobs/{job.id}/retry")
@@ -581,7 +621,8 @@ def test_a_database_failure_in_the_tally_job_fails_it_cleanly_and_a_retry_gives_
     assert (job.state, job.attempts) == ("done", 2), (job.error_en, job.message_en)
     record = s.db.scalar(select(TallyRecord).where(TallyRecord.assembly_id == s.assembly_id))
     assert record.sha256 == clean == tally_digest(record.document)
-    assert state(s) == "tallied" and events(s, "assembly.tally") == 1
+    assert state(s) == "tallied"
+    assert events(s, "assembly.tally") == 1
     from webapp.audit.integrity import check_estate
 
     report = check_estate(s.estate)

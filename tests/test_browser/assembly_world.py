@@ -9,13 +9,14 @@ real time: Chromium keeps the real time, and a session cookie the server dates i
 past would be dropped at once.  Server-side sessions last 12 hours, so after a jump of days
 people sign in again, as they would.
 """
+
 from __future__ import annotations
 
 import itertools
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import time_machine
@@ -72,7 +73,7 @@ class Clock:
         from webapp.voting import log as ballot_log
 
         monkeypatch.setattr(ballot_log, "db_now", utcnow)
-        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.now = datetime.now(UTC).replace(microsecond=0)
         self._travel = time_machine.travel(self.now, tick=True)
         self._travel.start()
 
@@ -245,6 +246,8 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
     """An assembly with a resolution, a by-election and a firm selection, its candidates vetted
     and on display for the estate's 7 days, its notice published 16 days before voting opens
     (the clock ends at the notice's publication)."""
+    import random
+
     from webapp.assemblies import lifecycle
     from webapp.assemblies import operations as ops
     from webapp.candidates import operations as cops
@@ -252,23 +255,38 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
     from webapp.core.serverkey import signer
     from webapp.registry.demo import uscc
 
-    import random
-
     rng = random.Random(7)
     opens = (clock.now + timedelta(days=25)).replace(minute=0, second=0)
     with world.live.app_context():
         estate, organiser, supervisor = world.estate(), world.staff("organiser"), world.staff("supervisor")
-        assembly = ops.create_assembly(estate, actor=organiser, title="2026年第一次业主大会", kind="regular", opens_at=opens,
-                                       closes_at=opens + timedelta(days=7), publication_days=7)
+        assembly = ops.create_assembly(
+            estate,
+            actor=organiser,
+            title="2026年第一次业主大会",
+            kind="regular",
+            opens_at=opens,
+            closes_at=opens + timedelta(days=7),
+            publication_days=7,
+        )
         ops.add_item(assembly, actor=organiser, form="resolution", category=2, title=TITLES["statute"], text="管理规约修订稿见附件。")
-        election = ops.add_item(assembly, actor=organiser, form="election", category=3, title=TITLES["election"], seats=seats, by_election=True)
+        election = ops.add_item(
+            assembly, actor=organiser, form="election", category=3, title=TITLES["election"], seats=seats, by_election=True
+        )
         firm = ops.add_item(assembly, actor=organiser, form="selection", category=4, title=TITLES["firm"])
         for name, fee in BIDDERS:
             ops.add_bidder(firm, actor=organiser, name=name, uscc=uscc(rng), fee=fee, plan="24小时保安，电梯维保。")
         for label in candidates:
             name = HOUSEHOLDS[label][0]
-            candidate = cops.paper_nomination(election, actor=organiser, unit_label=label, name=name, statement=f"{name}：愿意为大家服务。",
-                                              party_member=False, scan=PDF + label.encode(), scan_name=f"提名表-{label}.pdf")
+            candidate = cops.paper_nomination(
+                election,
+                actor=organiser,
+                unit_label=label,
+                name=name,
+                statement=f"{name}：愿意为大家服务。",
+                party_member=False,
+                scan=PDF + label.encode(),
+                scan_name=f"提名表-{label}.pdf",
+            )
             cops.decide(candidate, actor=supervisor, approve=True, reason="符合候选人条件")
         cops.publish_list(election, actor=supervisor)
         db.session.commit()
@@ -301,8 +319,12 @@ def freeze_and_sign(world: World, assembly_id: int) -> None:
     signers = {who: server_key(world, who) for who in ("supervisor", "supervisor2")}
     with world.live.app_context():
         estate = world.estate()
-        roll = freeze_roll(estate, actor=world.staff("supervisor"), pii_key=world.live.config["OWNERSVOTE_PII_HMAC_KEY"],
-                           assembly=world.assembly(assembly_id))
+        roll = freeze_roll(
+            estate,
+            actor=world.staff("supervisor"),
+            pii_key=world.live.config["OWNERSVOTE_PII_HMAC_KEY"],
+            assembly=world.assembly(assembly_id),
+        )
         for who in ("supervisor", "supervisor2")[: estate.roll_signatures_required]:
             add_signature(roll, estate, actor=world.staff(who), kid=signers[who].kid, sig=signers[who].sign_b64(signing_message(roll)))
         db.session.commit()
@@ -339,7 +361,9 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
     with world.live.app_context():
         assembly = world.assembly(assembly_id)
         registration = db.session.scalar(select(DeviceKey).where(DeviceKey.kid == signer.kid)).registration
-        member = db.session.scalar(select(RollEntry.member).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member_ref == registration.member_ref))
+        member = db.session.scalar(
+            select(RollEntry.member).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member_ref == registration.member_ref)
+        )
         choices = {}
         for item in assembly.current_notice.document["items"]:
             mark = marks.get(item["title"])
@@ -423,6 +447,29 @@ def upload(name: str, data: bytes = PDF, mime: str = "application/pdf") -> dict:
     return {"name": name, "mimeType": mime, "buffer": data}
 
 
-__all__ = ["BIDDERS", "Clock", "HOUSEHOLDS", "PDF", "PROXY", "TITLES", "World", "announce", "closing", "freeze_and_sign",
-           "local_input", "make_world", "opening", "pdf_pages", "pdf_text", "phone_outside_the_browser", "qr_urls", "relogin",
-           "reset_limits", "server_key", "signin_owner", "tail", "upload", "vote_outside_the_browser"]
+__all__ = [
+    "BIDDERS",
+    "Clock",
+    "HOUSEHOLDS",
+    "PDF",
+    "PROXY",
+    "TITLES",
+    "World",
+    "announce",
+    "closing",
+    "freeze_and_sign",
+    "local_input",
+    "make_world",
+    "opening",
+    "pdf_pages",
+    "pdf_text",
+    "phone_outside_the_browser",
+    "qr_urls",
+    "relogin",
+    "reset_limits",
+    "server_key",
+    "signin_owner",
+    "tail",
+    "upload",
+    "vote_outside_the_browser",
+]

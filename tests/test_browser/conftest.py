@@ -5,6 +5,7 @@ poppler-utils); without them they are skipped with that message, except in CI (C
 `.ci/run` installs both and a missing one fails.  Set OWNERSVOTE_SCREENSHOTS=DIR to keep
 phone-sized screenshots of every step (docs/screenshots/ is made this way).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,14 @@ import pytest
 CHROMIUM = os.environ.get("OWNERSVOTE_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
 

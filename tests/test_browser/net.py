@@ -13,6 +13,7 @@ document (``goto``, ``click``, ``wait_for_url``, …) and again when the context
 document is checked once (a marker on its ``window``), so a test pays for a check per page, not
 per step.  A page that fails raises :class:`PageProblem` naming the address and every problem.
 """
+
 from __future__ import annotations
 
 import re
@@ -117,7 +118,9 @@ def _problems(page) -> list[tuple[str, str]]:
     for violation in results.response["violations"]:
         targets = ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:4])
         more = len(violation["nodes"]) - 4
-        found.append((f"axe:{violation['id']}", f"{violation['help']} ({violation['impact']}): {targets}{f' and {more} more' if more > 0 else ''}"))
+        found.append(
+            (f"axe:{violation['id']}", f"{violation['help']} ({violation['impact']}): {targets}{f' and {more} more' if more > 0 else ''}")
+        )
     return found
 
 
@@ -158,8 +161,26 @@ def check_again(page) -> None:
 
 
 _ACTIONS = frozenset(
-    {"goto", "reload", "go_back", "go_forward", "click", "dblclick", "tap", "fill", "press", "type", "check", "uncheck",
-     "select_option", "set_input_files", "wait_for_url", "wait_for_load_state", "wait_for_selector", "wait_for_timeout"}
+    {
+        "goto",
+        "reload",
+        "go_back",
+        "go_forward",
+        "click",
+        "dblclick",
+        "tap",
+        "fill",
+        "press",
+        "type",
+        "check",
+        "uncheck",
+        "select_option",
+        "set_input_files",
+        "wait_for_url",
+        "wait_for_load_state",
+        "wait_for_selector",
+        "wait_for_timeout",
+    }
 )
 
 
@@ -172,6 +193,7 @@ class CheckedPage:
     def __getattr__(self, name):
         attr = getattr(self._page, name)
         if name in _ACTIONS:
+
             def checked(*args, **kwargs):
                 result = attr(*args, **kwargs)
                 check_page(self._page)

@@ -1,6 +1,7 @@
 """An estate as staff really see it, for the browser tests of the staff pages: the 1,200-unit
 demo registry, hundreds of audit events, several signing keys per supervisor with real device
 labels, owners with phones, and pending registrations with long names and long notes."""
+
 from __future__ import annotations
 
 import itertools
@@ -31,8 +32,16 @@ STAFF = {
 }
 
 PENDING = [
-    ("1-101", "杭州明远商贸有限公司法定代表人授权代表欧阳娜仁托娅", "本人受杭州明远商贸有限公司委托办理登记，公司营业执照、法定代表人身份证复印件和授权委托书已交物业服务中心，请核对。"),
-    ("5-1203", "Maximilian-Alexander Vandenberghe-Oppenheimer", "I bought this flat from the previous owner in March; the transfer is registered but the property office has not updated its export yet. 我去年三月购入此房，不动产登记已办理完毕。"),
+    (
+        "1-101",
+        "杭州明远商贸有限公司法定代表人授权代表欧阳娜仁托娅",
+        "本人受杭州明远商贸有限公司委托办理登记，公司营业执照、法定代表人身份证复印件和授权委托书已交物业服务中心，请核对。",
+    ),
+    (
+        "5-1203",
+        "Maximilian-Alexander Vandenberghe-Oppenheimer",
+        "I bought this flat from the previous owner in March; the transfer is registered but the property office has not updated its export yet. 我去年三月购入此房，不动产登记已办理完毕。",
+    ),
     ("7-2502", "阿卜杜热合曼·买买提艾力", "身份证上的姓名含间隔号，房产证上写作阿卜杜热合曼买买提艾力，是同一个人。" * 3),
     ("11-2301", "司马相如", "我是开发商销售部的工作人员，代表建设单位登记尚未交付的房屋。"),
     ("12-2104", "诸葛明", ""),
@@ -71,10 +80,22 @@ def build(live) -> dict:
         assign_role(users["spare"], estate, Role.supervisor, actor=users["admin"])
         revoke_role(users["spare"], estate, actor=users["admin"])
         update_settings(
-            estate, actor=users["admin"], roll_signatures_required=2, sms_required=True, letter_valid_days=45,
-            organiser_label="绿苑小区首次业主大会筹备组", help_text="物业服务中心（3号楼底商）或绿苑社区居委会，电话 0571-8888 6666",
+            estate,
+            actor=users["admin"],
+            roll_signatures_required=2,
+            sms_required=True,
+            letter_valid_days=45,
+            organiser_label="绿苑小区首次业主大会筹备组",
+            help_text="物业服务中心（3号楼底商）或绿苑社区居委会，电话 0571-8888 6666",
         )
-        units = {u.label: u for u in db.session.scalars(select(Unit).where(Unit.estate_id == estate.id).options(selectinload(Unit.building), selectinload(Unit.owner).selectinload(Owner.holders)))}
+        units = {
+            u.label: u
+            for u in db.session.scalars(
+                select(Unit)
+                .where(Unit.estate_id == estate.id)
+                .options(selectinload(Unit.building), selectinload(Unit.owner).selectinload(Owner.holders))
+            )
+        }
 
         # Letters for every building, then a stream of single re-issues: hundreds of events.
         by_building: dict[str, list] = {}
@@ -86,7 +107,9 @@ def build(live) -> dict:
                 issued[letter.unit.label] = letter
         reissue = [units[f"4-{floor}{flat:02d}"] for floor in range(1, 26) for flat in range(1, 5)][:90]
         for unit in reissue:
-            for letter in ops.issue_letters(estate, [unit], actor=users["supervisor"], pii_key=pii, reason="业主更换手机，原告知书遗失，凭身份证当面补发"):
+            for letter in ops.issue_letters(
+                estate, [unit], actor=users["supervisor"], pii_key=pii, reason="业主更换手机，原告知书遗失，凭身份证当面补发"
+            ):
                 issued[letter.unit.label] = letter
 
         # Owners who registered their phones (the automatic check matched them).
@@ -103,7 +126,12 @@ def build(live) -> dict:
         co_letter = ops.issue_letters(estate, [co_unit], actor=users["supervisor"], pii_key=pii, reason="共有人登记")[0]
         co_reg = ops.register_matched(co_letter.invitation, co_unit.owner.holders[1])
         ops.add_device_key(jwk=generate_p256().jwk, label=USER_AGENTS["wechat"], registration=co_reg)
-        ops.set_representative(co_unit.owner, co_unit.owner.holders[1], actor=users["supervisor"], reason="两位共有人书面约定由其中一人代表投票，约定书原件存居委会")
+        ops.set_representative(
+            co_unit.owner,
+            co_unit.owner.holders[1],
+            actor=users["supervisor"],
+            reason="两位共有人书面约定由其中一人代表投票，约定书原件存居委会",
+        )
         # An owner who lost the phone: the key is revoked with a reason.
         lost = registered[0].keys[0]
         ops.revoke_key(lost, actor=users["supervisor"], reason="业主来电称手机在地铁上遗失，已核实身份，撤销该设备密钥")
@@ -115,22 +143,38 @@ def build(live) -> dict:
         # Pending registrations with long names and notes, and some decided ones.
         pending = []
         for label, name, note in PENDING:
-            letter = issued[label] if issued[label].invitation.state == "active" else ops.issue_letters(estate, [units[label]], actor=users["supervisor"], pii_key=pii, reason="重新打印")[0]
+            letter = (
+                issued[label]
+                if issued[label].invitation.state == "active"
+                else ops.issue_letters(estate, [units[label]], actor=users["supervisor"], pii_key=pii, reason="重新打印")[0]
+            )
             registration = ops.register_for_review(letter.invitation, name, tail_matched=False, note=note or None)
             ops.add_device_key(jwk=generate_p256().jwk, label=agents[len(pending) % len(agents)], registration=registration)
             pending.append(registration)
         decided = []
         for label in ("10-101", "10-102", "10-103"):
-            registration = ops.register_for_review(issued[label].invitation, "李建国（代其母亲王秀英登记）", tail_matched=False, note="母亲年事已高，由我代为办理")
+            registration = ops.register_for_review(
+                issued[label].invitation, "李建国（代其母亲王秀英登记）", tail_matched=False, note="母亲年事已高，由我代为办理"
+            )
             decided.append(registration)
         holder = units["10-101"].owner.holders[0]
-        ops.approve(decided[0], actor=users["supervisor"], holder_id=holder.id, as_developer=False, reason="核对了不动产权证书和身份证原件，确为同一人")
+        ops.approve(
+            decided[0],
+            actor=users["supervisor"],
+            holder_id=holder.id,
+            as_developer=False,
+            reason="核对了不动产权证书和身份证原件，确为同一人",
+        )
         ops.reject(decided[1], actor=users["supervisor2"], reason="委托书未写明委托事项和期限，请补充完整的书面委托书后重新登记")
         ops.reject(decided[2], actor=users["supervisor"], reason="重复登记")
 
         # Signing keys: several per supervisor, with long key ids and real device labels.
         signers = {}
-        for who, kinds in (("supervisor", ["linux", "android", "windows", "old"]), ("supervisor2", ["mac", "iphone"]), ("organiser", ["wechat"])):
+        for who, kinds in (
+            ("supervisor", ["linux", "android", "windows", "old"]),
+            ("supervisor2", ["mac", "iphone"]),
+            ("organiser", ["wechat"]),
+        ):
             for kind in kinds:
                 signer = generate_ed25519() if kind != "iphone" else generate_p256()
                 key = ops.add_device_key(jwk=signer.jwk, label=USER_AGENTS[kind], staff=users[who])
@@ -155,5 +199,7 @@ def build(live) -> dict:
             "kids": {who: [k.kid for _s, k in pairs] for who, pairs in signers.items()},
         }
         result["events"] = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.chain == estate.id))
-        assert db.session.scalar(select(func.count(Registration.id)).where(Registration.estate_id == estate.id, Registration.state == "pending")) == len(PENDING)
+        assert db.session.scalar(
+            select(func.count(Registration.id)).where(Registration.estate_id == estate.id, Registration.state == "pending")
+        ) == len(PENDING)
     return result

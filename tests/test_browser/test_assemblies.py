@@ -1,6 +1,7 @@
 """An assembly from the organiser's draft to its published notice, in Chromium at phone size, as
 its people click: the agenda's three item forms, owners' nominations signed on their phones,
 the supervisors' vetting, the notice period, the notice and its PDF, and a revised notice."""
+
 from __future__ import annotations
 
 import random
@@ -33,7 +34,9 @@ def add_item(page, form: str, category: int, title: str, text: str = "", seats: 
     return page.url
 
 
-def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_published_then_revised(browser, assembly_world, clock, pdftools, shots, tmp_path):
+def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_published_then_revised(
+    browser, assembly_world, clock, pdftools, shots, tmp_path
+):
     world, base = assembly_world, assembly_world.base
     rng = random.Random(11)
 
@@ -58,7 +61,8 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     statute_url = add_item(organiser, "resolution", 2, TITLES["statute"], "第十二条修改为：装修施工时间为每日八时至十八时。")
     organiser.set_input_files("#file", upload("管理规约修订稿.pdf"))
     organiser.click("form.upload button")
-    assert "管理规约修订稿.pdf" in organiser.inner_text("ul.list") and "SHA-256" in organiser.content()
+    assert "管理规约修订稿.pdf" in organiser.inner_text("ul.list")
+    assert "SHA-256" in organiser.content()
 
     organiser.goto(assembly_url)
     add_item(organiser, "election", 3, TITLES["election"], "补选一名委员，任期至本届业主委员会届满。", seats=1, by_election=True)
@@ -80,7 +84,9 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
 
     organiser.goto(assembly_url)
     agenda = organiser.inner_text("section:has(h2:text('议程'))")
-    assert TITLES["statute"] in agenda and TITLES["election"] in agenda and TITLES["firm"] in agenda
+    assert TITLES["statute"] in agenda
+    assert TITLES["election"] in agenda
+    assert TITLES["firm"] in agenda
 
     # -- owners nominate: 张三 stands himself, and nominates 李四, who accepts ---------------------
     zhang.goto(f"{base}/me")
@@ -130,7 +136,9 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     supervisor.click("a:text('公示名单')")
     assert supervisor.url.endswith(f"/p/{world.slug}/a/{assembly_id}/candidates")
     listed = supervisor.inner_text("main")
-    assert "李四" in listed and "管好维修资金" in listed and "张三" not in listed
+    assert "李四" in listed
+    assert "管好维修资金" in listed
+    assert "张三" not in listed
 
     # -- the notice cannot be out yet: the list is on display, and voting opens too soon ---------
     organiser.goto(assembly_url)
@@ -167,7 +175,15 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     li.click("a:text('阅读公告')")
     li.wait_for_url(f"**/p/{world.slug}/a/{assembly_id}")
     notice = li.inner_text("main")
-    for text in (TITLES["statute"], TITLES["election"], TITLES["firm"], "李四", "杭州安居物业服务有限公司", "管理规约修订稿.pdf", "安居物业投标文件.pdf"):
+    for text in (
+        TITLES["statute"],
+        TITLES["election"],
+        TITLES["firm"],
+        "李四",
+        "杭州安居物业服务有限公司",
+        "管理规约修订稿.pdf",
+        "安居物业投标文件.pdf",
+    ):
         assert text in notice, text
     assert "张三" not in li.inner_text(f"section:has(h2:text('{TITLES['election']}'))")  # rejected: not on the ballot
     assert opens.strftime("%Y-%m-%d %H:%M") in notice
@@ -179,9 +195,11 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert download.value.suggested_filename.endswith("-v1.pdf")
     text = pdf_text(pdf)
-    assert "2026年第一次业主大会" in text and TITLES["firm"] in text
+    assert "2026年第一次业主大会" in text
+    assert TITLES["firm"] in text
     png = pdf_pages(pdf, tmp_path / "notice-page")
-    assert png and png[0].stat().st_size > 10_000
+    assert png
+    assert png[0].stat().st_size > 10_000
 
     # -- an edit after publication needs a new version; the public page says what changed -------
     organiser.goto(statute_url)

@@ -1,5 +1,6 @@
 """The flows people click, in a real Chromium: an owner from the printed letter to a registered
 phone, and supervisors signing a roll with keys their browsers made."""
+
 from __future__ import annotations
 
 import itertools
@@ -70,7 +71,8 @@ def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, wo
     from webapp.owners.models import DeviceKey
 
     urls = print_letter_urls(browser, world, tmp_path)
-    assert len(urls) == 1 and urls[0].startswith(world["base"] + "/r/")
+    assert len(urls) == 1
+    assert urls[0].startswith(world["base"] + "/r/")
     context, page = new_page(browser)
     page.goto(urls[0])
     assert page.url == f"{world['base']}/join"  # the token left the address bar at once
@@ -86,7 +88,9 @@ def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, wo
     shots(page, "3-my-page")
     with live.app_context():
         key = db.session.scalar(select(DeviceKey).where(DeviceKey.label.is_not(None)).order_by(DeviceKey.id.desc()))
-        assert key.alg == "ES256" and key.jwk["crv"] == "P-256" and key.state == "active"
+        assert key.alg == "ES256"
+        assert key.jwk["crv"] == "P-256"
+        assert key.state == "active"
         assert key.label.startswith("Mozilla/5.0 (")  # the whole user-agent string, for the device's name
     # signing in again later, on the same phone, with the key kept in IndexedDB
     page.click("nav form button.link")
@@ -108,7 +112,8 @@ def test_a_wrong_answer_is_refused_in_the_browser(browser, world, tmp_path, pdft
     page.fill("#id-name", "李四")
     page.fill("#id-id_tail", "000000")
     page.click("form button.primary")
-    assert "不一致" in page.content() and "4" in page.inner_text(".flash-error")
+    assert "不一致" in page.content()
+    assert "4" in page.inner_text(".flash-error")
     context.close()
 
 

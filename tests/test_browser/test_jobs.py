@@ -2,6 +2,7 @@
 every letter, is on the job's page at once, watches the progress bar move and downloads the PDF
 when it is ready.  The live server runs the job in a background thread of the web process (no
 Redis), as the demo does."""
+
 from __future__ import annotations
 
 import hashlib
@@ -105,7 +106,8 @@ def test_an_organiser_prints_5000_letters_and_watches_the_job_to_the_download(br
 
     # Downloaded once: the page says, without a reload, that the server deleted it.
     page.locator("[data-job-when=removed]").wait_for(state="visible", timeout=20_000)
-    assert "删除" in page.inner_text("[data-job-when=removed]") and not link.is_visible()
+    assert "删除" in page.inner_text("[data-job-when=removed]")
+    assert not link.is_visible()
 
     # Back on the letters page, the counts include the new letters.
     page.goto(f"{base}/e/{slug}/letters")

@@ -3,6 +3,7 @@ supervisors' browsers, owners voting on their phones, the close, the tally, a ce
 each of two supervisors in their own browser (the in-browser verifier first, then the key that
 browser made), publication, an objection and its answer, the archive; the public results page,
 and an owner proving that the ballot is in the final tree head."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def vote(page, base: str, marks: dict[str, list[str]]) -> str:
     return page.inner_text("p.code")
 
 
-def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_is_in_the_final_tree_head(browser, assembly_world, clock, pdftools, shots, tmp_path):
+def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_is_in_the_final_tree_head(
+    browser, assembly_world, clock, pdftools, shots, tmp_path
+):
     world, base = assembly_world, assembly_world.base
     world.set_rules(roll_signatures_required=2, tally_signatures_required=2)
     assembly_id = announce(world, clock)
@@ -85,9 +88,16 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     receipt_file = tmp_path / download.value.suggested_filename
     download.value.save_as(receipt_file)
     for n, signer in enumerate(others.values()):
-        vote_outside_the_browser(world, assembly_id, signer, {
-            TITLES["statute"]: "agree" if n < 3 else "disagree", TITLES["election"]: ["陈静（2-101）", "周敏（2-201）"],
-            TITLES["firm"]: BIDDERS[0][0]})
+        vote_outside_the_browser(
+            world,
+            assembly_id,
+            signer,
+            {
+                TITLES["statute"]: "agree" if n < 3 else "disagree",
+                TITLES["election"]: ["陈静（2-101）", "周敏（2-201）"],
+                TITLES["firm"]: BIDDERS[0][0],
+            },
+        )
 
     # After the close, the organiser computes the tally.
     clock.at(closing(world, assembly_id) + timedelta(minutes=5))
@@ -136,7 +146,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert "共 6 张表决票。全小区：832.50 平方米，业主 8 人。" in page_text
     assert "核证监督员：居委会 王敏、街道办 陈立新" in page_text or "核证监督员：街道办 陈立新、居委会 王敏" in page_text
     statute = li.inner_text(f"section.result:has(h2:text('{TITLES['statute']}'))")
-    assert "通过" in statute and "未通过" not in statute
+    assert "通过" in statute
+    assert "未通过" not in statute
     election = li.inner_text(f"section.result:has(h2:text('{TITLES['election']}'))")
     assert re.search(r"陈静（2-101）\s*当选", election), election
     firm = li.inner_text(f"section.result:has(h2:text('{TITLES['firm']}'))")
@@ -147,7 +158,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
         li.click("a:text('结果公告（PDF）')")
     announcement = tmp_path / "announcement.pdf"
     download.value.save_as(announcement)
-    assert announcement.read_bytes().startswith(b"%PDF-") and TITLES["statute"] in pdf_text(announcement)
+    assert announcement.read_bytes().startswith(b"%PDF-")
+    assert TITLES["statute"] in pdf_text(announcement)
 
     # An owner objects; a supervisor answers in writing; the organiser archives after the period.
     li.fill("#text", "1号楼有邻居说没有收到纸质表决票，请核实。")
@@ -170,7 +182,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
 
     li.goto(f"{base}/p/{world.slug}/a/{assembly_id}/results")
     objections = li.inner_text("#objections")
-    assert "没有收到纸质表决票" in objections and "已核实" in objections
+    assert "没有收到纸质表决票" in objections
+    assert "已核实" in objections
 
     # 张三 checks the receipt with its tracking code: it is in the final tree head.
     zhang.goto(f"{base}/p/{world.slug}/a/{assembly_id}/results")
@@ -179,7 +192,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     zhang.fill("#code", code)
     zhang.click("form button.primary")
     verdict = zhang.inner_text("p.flash-success")
-    assert "您的表决票已记入日志" in verdict and "已计入最终树头" in verdict
+    assert "您的表决票已记入日志" in verdict
+    assert "已计入最终树头" in verdict
     assert "✘" not in zhang.inner_text("main")
     shots(zhang, "check-receipt")
     # 李四 uploads the receipt file instead: its signature, its place and the log's consistency.

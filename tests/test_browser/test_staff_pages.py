@@ -3,10 +3,11 @@ supervisor and platform admin.  The page net (tests/test_browser/net.py) checks 
 nothing wider than the screen, no WCAG 2.1 A/AA violation.  These tests add what the net cannot
 know: the pages speak Chinese (or English when chosen), show times in the estate's time zone, and
 show no raw codes.  With OWNERSVOTE_SCREENSHOTS=docs/screenshots they save staff-*.png."""
+
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -81,12 +82,14 @@ def test_the_supervisors_pages_fit_a_phone_with_hundreds_of_events(browser, big,
 
     text = visit(page, big, f"/e/{slug}/registrations", "supervisor-queue", shots)
     assert f"（{big['pending']}）" in text or f"({big['pending']})" in text
-    assert "Maximilian-Alexander Vandenberghe-Oppenheimer" in text and "阿卜杜热合曼·买买提艾力" in text
+    assert "Maximilian-Alexander Vandenberghe-Oppenheimer" in text
+    assert "阿卜杜热合曼·买买提艾力" in text
     assert "自动核验" in text or "核对了不动产权证书" in text
     no_raw(text)
 
     text = visit(page, big, f"/e/{slug}/units/{big['owner_unit']}", "supervisor-unit", shots)
-    assert "Android 手机 · Chrome" in text and "已撤销" in text
+    assert "Android 手机 · Chrome" in text
+    assert "已撤销" in text
     no_raw(text)
     text = visit(page, big, f"/e/{slug}/units/{big['co_unit']}")
     assert "iPhone · 微信" in text
@@ -99,8 +102,9 @@ def test_the_supervisors_pages_fit_a_phone_with_hundreds_of_events(browser, big,
     with live.app_context():
         estate = get_estate(slug)
         last = db.session.scalar(select(AuditEvent).where(AuditEvent.chain == estate.id).order_by(AuditEvent.seq.desc()).limit(1))
-        shown, utc = local(last.at, estate, "%Y-%m-%d %H:%M:%S"), last.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    assert shown in text and (utc == shown or utc not in text)
+        shown, utc = local(last.at, estate, "%Y-%m-%d %H:%M:%S"), last.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    assert shown in text
+    assert utc == shown or utc not in text
     for n in (2, 3):
         no_raw(visit(page, big, f"/e/{slug}/audit?page={n}"))
 
@@ -111,7 +115,9 @@ def test_the_supervisors_pages_fit_a_phone_with_hundreds_of_events(browser, big,
     text = visit(page, big, "/staff/keys", "supervisor-keys", shots)
     for kid in big["kids"]["supervisor"]:
         assert kid[:16] in text.replace("\n", "").replace(" ", "")
-    assert "Linux 电脑 · Chromium" in text and "Windows 电脑 · Edge" in text and "已撤销" in text
+    assert "Linux 电脑 · Chromium" in text
+    assert "Windows 电脑 · Edge" in text
+    assert "已撤销" in text
     no_raw(text)
     assert page.errors == []
     context.close()
@@ -125,10 +131,12 @@ def test_the_platform_admins_pages_fit_a_phone(browser, big, shots, tmp_path):
     staff_login(page, big["base"], big["users"]["admin"])
     visit(page, big, "/admin/estates", "admin-estates", shots)
     text = visit(page, big, "/admin/staff", "admin-staff", shots)
-    assert "绿苑小区" in text and "#" not in text
+    assert "绿苑小区" in text
+    assert "#" not in text
     no_raw(text)
     text = visit(page, big, f"/admin/staff/{big['user_ids']['supervisor']}", "admin-staff-account", shots)
-    assert big["names"]["supervisor"] in text and "Linux 电脑 · Chromium" in text
+    assert big["names"]["supervisor"] in text
+    assert "Linux 电脑 · Chromium" in text
     no_raw(text)
     visit(page, big, f"/e/{slug}/")
     visit(page, big, f"/e/{slug}/staff", "admin-estate-staff", shots)
@@ -161,7 +169,8 @@ def test_the_audit_log_speaks_english_when_chosen(browser, big):
     assert "Signed the electoral roll" in text and "Re-issued" in text or "Voided" in text
     no_raw(text, allowed=tuple(ENGLISH))
     text = visit(page, big, "/staff/keys")
-    assert "Linux computer · Chromium" in text and "Revoked" in text
+    assert "Linux computer · Chromium" in text
+    assert "Revoked" in text
     context.close()
 
 
@@ -170,10 +179,26 @@ def staff_pages(big) -> dict[str, list[str]]:
     shared = ["/", f"/e/{slug}/", f"/e/{slug}/members", f"/e/{slug}/roll", f"/e/{slug}/letters", "/staff/keys", "/staff/password"]
     return {
         "organiser": shared,
-        "supervisor": shared + [f"/e/{slug}/registrations", f"/e/{slug}/units/{big['owner_unit']}", f"/e/{slug}/units/{big['co_unit']}",
-                                f"/e/{slug}/units/{big['pending_unit']}", f"/e/{slug}/audit", f"/e/{slug}/roll/1/sign"],
-        "admin": shared + ["/admin/estates", "/admin/staff", "/admin/audit", f"/admin/staff/{big['user_ids']['supervisor']}", f"/e/{slug}/audit",
-                           f"/e/{slug}/staff", f"/e/{slug}/settings", f"/e/{slug}/registry/import"],
+        "supervisor": shared
+        + [
+            f"/e/{slug}/registrations",
+            f"/e/{slug}/units/{big['owner_unit']}",
+            f"/e/{slug}/units/{big['co_unit']}",
+            f"/e/{slug}/units/{big['pending_unit']}",
+            f"/e/{slug}/audit",
+            f"/e/{slug}/roll/1/sign",
+        ],
+        "admin": shared
+        + [
+            "/admin/estates",
+            "/admin/staff",
+            "/admin/audit",
+            f"/admin/staff/{big['user_ids']['supervisor']}",
+            f"/e/{slug}/audit",
+            f"/e/{slug}/staff",
+            f"/e/{slug}/settings",
+            f"/e/{slug}/registry/import",
+        ],
     }
 
 
@@ -193,8 +218,8 @@ def test_every_staff_page_fits_a_phone_in_english_too(browser, big, role):
 def test_a_platform_admin_disables_an_account_and_its_open_session_ends_at_once(browser, big, live, shots):
     """Through the admin pages: disable, the staff member's next click is the login page; enable
     again, and the password works again."""
-    from webapp.core.db import db
     from webapp.auth.models import StaffUser
+    from webapp.core.db import db
 
     victim_context, victim = new_page(browser)
     staff_login(victim, big["base"], big["users"]["supervisor2"])
@@ -212,7 +237,8 @@ def test_a_platform_admin_disables_an_account_and_its_open_session_ends_at_once(
     victim.goto(f"{big['base']}/e/{big['slug']}/registrations")
     assert "/login" in victim.url
     staff_login(victim, big["base"], big["users"]["supervisor2"])
-    assert "/login" in victim.url and "此账号已停用" in victim.inner_text("main")
+    assert "/login" in victim.url
+    assert "此账号已停用" in victim.inner_text("main")
 
     admin.fill("#enable-reason", "调回本社区，恢复账户")
     admin.click("form[action$='/enable'] button")

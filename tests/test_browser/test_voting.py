@@ -2,6 +2,7 @@
 review, signature and receipt checked in the browser; turnout and the public list of units that
 voted; a proxy from the letter of proxy to the proxy's ballot; a paper ballot sheet entered by
 two organisers whose entries differ, decided by a supervisor."""
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,11 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     zhang.wait_for_selector("#review:not([hidden])")
     check_again(zhang)  # the review step, revealed by the page's script
     review = zhang.locator("#review-list li").all_inner_texts()
-    assert review == [f"{TITLES['statute']}：同意", f"{TITLES['election']}：刘洋（2-102）、陈静（2-101）", f"{TITLES['firm']}：弃权（未勾选）"]
+    assert review == [
+        f"{TITLES['statute']}：同意",
+        f"{TITLES['election']}：刘洋（2-102）、陈静（2-101）",
+        f"{TITLES['firm']}：弃权（未勾选）",
+    ]
     shots(zhang, "6-review")
     zhang.click("[data-step=back]")  # going back keeps the choices
     assert election.locator("input:checked").count() == 2
@@ -92,13 +97,16 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     code = zhang.inner_text("p.code")
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4})+", code), code
     chosen = zhang.inner_text("section:has(h2:text-is('您的选择'))")
-    assert "同意" in chosen and "刘洋（2-102）、陈静（2-101）" in chosen and "弃权" in chosen
+    assert "同意" in chosen
+    assert "刘洋（2-102）、陈静（2-101）" in chosen
+    assert "弃权" in chosen
     assert "业主本人的密钥" in zhang.inner_text("main")
     shots(zhang, "7-receipt")
 
     # One ballot per household: the ballot page now sends the owner to the receipt.
     zhang.goto(f"{base}/me/a/{assembly_id}/ballot")
-    assert "您家已经投票" in zhang.inner_text("main") and zhang.locator("#ballot").count() == 0
+    assert "您家已经投票" in zhang.inner_text("main")
+    assert zhang.locator("#ballot").count() == 0
 
     organiser.reload()
     assert re.search(r"已投票户数\s*1", organiser.inner_text("main"))
@@ -106,10 +114,13 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     zhang.goto(public)
     units = zhang.locator("td.unit").all_inner_texts()
     assert units == ["1-101"]
-    assert zhang.errors == [] and organiser.errors == []
+    assert zhang.errors == []
+    assert organiser.errors == []
 
 
-def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_votes_for_the_owner(browser, assembly_world, clock, pdftools, tmp_path):
+def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_votes_for_the_owner(
+    browser, assembly_world, clock, pdftools, tmp_path
+):
     world, base = assembly_world, assembly_world.base
     assembly_id = announce(world, clock)
     proxies = f"{base}/e/{world.slug}/assemblies/{assembly_id}/proxies"
@@ -140,12 +151,14 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     letter = tmp_path / "proxy-letter.pdf"
     download.value.save_as(letter)
     urls = qr_urls(letter, tmp_path)
-    assert len(urls) == 1 and urls[0].startswith(f"{base}/r/")
+    assert len(urls) == 1
+    assert urls[0].startswith(f"{base}/r/")
     proxy = world.owner_phone(browser, "1-201", name=PROXY[0], id_tail=PROXY[1], url=urls[0])
     assert "受托人" in proxy.inner_text(".flash-success")
     owner = world.owner_phone(browser, "1-201")  # 王芳 sees who votes for her, and could withdraw
     letters = owner.inner_text("section:has(h2:text-is('我的委托书'))")
-    assert f"{PROXY[0]} 受您委托" in letters and "已通过" in letters
+    assert f"{PROXY[0]} 受您委托" in letters
+    assert "已通过" in letters
     assert owner.locator("button:text('撤回这份委托')").count() == 1
 
     # The supervisor makes a key in this browser, freezes the roll for the assembly, signs it.
@@ -170,7 +183,10 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     item(proxy, TITLES["firm"]).locator(f"label:has-text('{BIDDERS[1][0]}') input").check()
     proxy.click("[data-step=review]")
     assert proxy.locator("#review-list li").all_inner_texts() == [
-        f"{TITLES['statute']}：反对", f"{TITLES['election']}：周敏（2-201）", f"{TITLES['firm']}：{BIDDERS[1][0]} · 2.80 元/平方米·月"]
+        f"{TITLES['statute']}：反对",
+        f"{TITLES['election']}：周敏（2-201）",
+        f"{TITLES['firm']}：{BIDDERS[1][0]} · 2.80 元/平方米·月",
+    ]
     sign_and_send(proxy)
     assert "受托人的密钥" in proxy.inner_text("main")
     proxy.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
@@ -179,7 +195,8 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     signin_owner(owner, base)
     assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
     owner.click("a:text('立即投票')")
-    assert "您家已经投票" in owner.inner_text("main") and owner.locator("#ballot").count() == 0
+    assert "您家已经投票" in owner.inner_text("main")
+    assert owner.locator("#ballot").count() == 0
     relogin(organiser, base, world.users["organiser"])
     for page in (organiser, supervisor, proxy, owner):
         assert page.errors == [], page.errors
@@ -230,8 +247,11 @@ def test_two_organisers_enter_a_paper_sheet_and_a_supervisor_decides_where_they_
     dispute = supervisor.locator(".row-card", has_text=serial)
     entries = dispute.locator("ul.entries li").all_inner_texts()
     assert [line.split()[0] for line in entries] == [TITLES["statute"], TITLES["election"], TITLES["firm"]]
-    assert "陈静" in entries[1] and "刘洋" in entries[1] and "两次录入不一致" in entries[1]  # both readings, by name
-    assert "两次录入不一致" not in entries[0] and "两次录入不一致" not in entries[2]
+    assert "陈静" in entries[1]
+    assert "刘洋" in entries[1]
+    assert "两次录入不一致" in entries[1]
+    assert "两次录入不一致" not in entries[0]
+    assert "两次录入不一致" not in entries[2]
     dispute.locator(f"fieldset:has(legend:text('{TITLES['statute']}')) label:has-text('同意') input").first.check()
     dispute.locator(f"fieldset:has(legend:text('{TITLES['election']}')) label:has-text('陈静') input").check()
     dispute.locator(f"fieldset:has(legend:text('{TITLES['firm']}')) label:has-text('{BIDDERS[0][0]}') input").check()

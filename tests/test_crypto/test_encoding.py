@@ -1,4 +1,5 @@
 """Hex and base64url: one spelling per value, and errors that say what was wrong with which field."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,12 +10,18 @@ from crypto.encoding import b64url_decode, b64url_encode, hex_decode, hex_encode
 from crypto.errors import EncodingError
 
 
-@pytest.mark.parametrize("data, text", [
-    (b"", ""), (b"\x00", "AA"), (b"\x00\x00", "AAA"), (b"\x00\x00\x00", "AAAA"),
-    (b"\x00\x00\x17", "AAAX"),  # ends in X: only padding is stripped
-    (b"\xfb\xff", "-_8"),  # the URL-safe alphabet, not + and /
-    (b"hello w", "aGVsbG8gdw"),  # 10 characters: two padding characters are implied
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"", ""),
+        (b"\x00", "AA"),
+        (b"\x00\x00", "AAA"),
+        (b"\x00\x00\x00", "AAAA"),
+        (b"\x00\x00\x17", "AAAX"),  # ends in X: only padding is stripped
+        (b"\xfb\xff", "-_8"),  # the URL-safe alphabet, not + and /
+        (b"hello w", "aGVsbG8gdw"),  # 10 characters: two padding characters are implied
+    ],
+)
 def test_base64url_examples(data, text):
     assert b64url_encode(data) == text
     assert b64url_decode(text) == data
@@ -24,22 +31,26 @@ def test_base64url_examples(data, text):
 @given(st.binary(max_size=80))
 def test_base64url_round_trips_without_padding(data):
     text = b64url_encode(data)
-    assert "=" not in text and len(text) == (len(data) * 8 + 5) // 6
+    assert "=" not in text
+    assert len(text) == (len(data) * 8 + 5) // 6
     assert b64url_decode(text) == data
     assert b64url_decode(text, len(data)) == data
 
 
-@pytest.mark.parametrize("text, message", [
-    ("AA==", "value is not unpadded base64url"),  # padding
-    ("A+", "value is not unpadded base64url"),  # another alphabet
-    ("AA+A", "value is not unpadded base64url"),
-    ("AA/A", "value is not unpadded base64url"),
-    ("AAAAA", "value is not unpadded base64url"),  # a length no encoding has
-    ("AB", "value is not in canonical base64url form"),  # non-zero bits after the last byte
-    ("AAB", "value is not in canonical base64url form"),
-    (None, "value is not unpadded base64url"),
-    (b"AAAA", "value is not unpadded base64url"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("AA==", "value is not unpadded base64url"),  # padding
+        ("A+", "value is not unpadded base64url"),  # another alphabet
+        ("AA+A", "value is not unpadded base64url"),
+        ("AA/A", "value is not unpadded base64url"),
+        ("AAAAA", "value is not unpadded base64url"),  # a length no encoding has
+        ("AB", "value is not in canonical base64url form"),  # non-zero bits after the last byte
+        ("AAB", "value is not in canonical base64url form"),
+        (None, "value is not unpadded base64url"),
+        (b"AAAA", "value is not unpadded base64url"),
+    ],
+)
 def test_base64url_refuses_every_other_spelling(text, message):
     with pytest.raises(EncodingError, match=f"^{message}$"):
         b64url_decode(text)

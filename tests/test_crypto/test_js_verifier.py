@@ -16,6 +16,7 @@ beside the reference verifier, run as a black box:
 
 Without `node` these tests are skipped with a message, except in CI (CI=true), where that fails.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,11 +63,23 @@ def canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def make_bundle(directory: Path, name: str, members: int, items: int, seed: int, replace: bool = False,
-                receipts: int = 0) -> tuple[Path, list[Path]]:
+def make_bundle(
+    directory: Path, name: str, members: int, items: int, seed: int, replace: bool = False, receipts: int = 0
+) -> tuple[Path, list[Path]]:
     out = directory / f"{name}.json"
-    command = _ownersvote() + ["make-test-bundle", "--members", str(members), "--items", str(items),
-                               "--seed", str(seed), "--out", str(out), "--jobs", "1"]
+    command = _ownersvote() + [
+        "make-test-bundle",
+        "--members",
+        str(members),
+        "--items",
+        str(items),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
     if replace:
         command.append("--replace-allowed")
     if receipts:
@@ -79,11 +92,13 @@ def make_bundle(directory: Path, name: str, members: int, items: int, seed: int,
 
 def reference_verify(jobs: list[dict]) -> list[subprocess.CompletedProcess]:
     """Run `ownersvote verify` on each job ({"path", "receipts": [paths]}), two at a time."""
+
     def run(job):
         command = _ownersvote() + ["verify", "--jobs", "1", str(job["path"])]
         for receipt in job.get("receipts", []):
             command += ["--receipt", str(receipt)]
         return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(run, jobs))
 
@@ -120,8 +135,10 @@ CONFIGS = [
 @pytest.fixture(scope="module")
 def valid_bundles(tmp_path_factory) -> dict[str, tuple[Path, list[Path]]]:
     directory = tmp_path_factory.mktemp("js-valid")
-    return {c["id"]: make_bundle(directory, c["id"], c["members"], c["items"], c["seed"], c.get("replace", False),
-                                 c.get("receipts", 0)) for c in CONFIGS}
+    return {
+        c["id"]: make_bundle(directory, c["id"], c["members"], c["items"], c["seed"], c.get("replace", False), c.get("receipts", 0))
+        for c in CONFIGS
+    }
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +157,13 @@ def test_generated_bundles_pass_both_verifiers(config, valid_verdicts):
 
 def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path):
     bundle = json.loads(valid_bundles["40-members-seed-2"][0].read_text(encoding="utf-8"))
-    document = {"format": "ownersvote-roll", "version": 2, "estate": {"id": bundle["estate"]["id"]},
-                "supervisors": bundle["supervisors"], "roll": bundle["roll"]}
+    document = {
+        "format": "ownersvote-roll",
+        "version": 2,
+        "estate": {"id": bundle["estate"]["id"]},
+        "supervisors": bundle["supervisors"],
+        "roll": bundle["roll"],
+    }
     good, bad = tmp_path / "roll.json", tmp_path / "roll-changed.json"
     good.write_text(json.dumps(document), encoding="utf-8")
     document["roll"]["entries"][3]["heads"] += 1
@@ -149,11 +171,13 @@ def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path
     jobs = [{"path": str(good)}, {"path": str(bad)}]
     (js_good, js_bad), (ref_good, ref_bad) = js_verify(node, jobs), reference_verify(jobs)
     assert ref_good.returncode == 0 and js_good["ok"], failures(js_good)
-    assert ref_bad.returncode == 1 and not js_bad["ok"]
+    assert ref_bad.returncode == 1
+    assert not js_bad["ok"]
     assert {f["check"] for f in js_bad["failures"]} == {"roll"}, failures(js_bad)
 
 
 # ------------------------------------------------------------------ tamperings
+
 
 def _ballot(bundle, i):
     return json.loads(bundle["log"]["entries"][i]["ballot"])
@@ -169,6 +193,7 @@ def _change_choice(kind):
         ballot = _ballot(b, i)
         ballot["choices"]["q1"] = "disagree" if ballot["choices"].get("q1") == "agree" else "agree"
         b["log"]["entries"][i]["ballot"] = canonical(ballot)
+
     return tamper
 
 
@@ -183,6 +208,7 @@ def _drop_ballot(position):
         del entries[position if position >= 0 else len(entries) + position]
         for i, e in enumerate(entries):
             e["index"] = i
+
     return tamper
 
 
@@ -249,6 +275,7 @@ def _set(*paths_and_change):
             for key in path[:-1]:
                 target = target[key]
             target[path[-1]] = change(target[path[-1]])
+
     return tamper
 
 
@@ -286,6 +313,7 @@ def _receipt(change):
         r = json.loads(receipts[0])
         change(r)
         receipts[0] = json.dumps(r)
+
     return tamper
 
 
@@ -293,7 +321,7 @@ def _bump(s: str) -> str:
     return s[:-1] + ("0" if s[-1] != "0" else "1")
 
 
-PLUS = (lambda s: s + " (amended)")
+PLUS = lambda s: s + " (amended)"
 TAMPERINGS = [
     # (id, change to the bundle, change to the receipts or None, a check the JS verifier must name)
     ("change-online-ballot-choice", _change_choice("online"), None, "ballot"),
@@ -312,17 +340,29 @@ TAMPERINGS = [
     ("remove-a-roll-signature", _remove_roll_signature, None, "roll"),
     ("agenda-title-in-the-notice", _set(("notice", "items", 0, "title"), PLUS), None, "notice"),
     ("agenda-title-in-assembly", _set(("assembly", "items", 0, "title"), PLUS), None, "assembly"),
-    ("agenda-title-everywhere", _set(("notice", "items", 0, "title"), ("assembly", "items", 0, "title"),
-                                     ("tally_input", "items", 0, "title"), ("tally", "items", "q1", "title"), PLUS),
-     None, "notice"),
+    (
+        "agenda-title-everywhere",
+        _set(
+            ("notice", "items", 0, "title"),
+            ("assembly", "items", 0, "title"),
+            ("tally_input", "items", 0, "title"),
+            ("tally", "items", "q1", "title"),
+            PLUS,
+        ),
+        None,
+        "notice",
+    ),
     ("estate-name", _set(("estate", "name"), PLUS), None, "estate"),
     ("estate-name-in-the-notice-too", _set(("estate", "name"), ("notice", "estate", "name"), PLUS), None, "notice"),
     ("counting-rule", _set(("assembly", "counting_rule"), PLUS), None, "assembly"),
-    ("counting-rule-in-the-notice-too", _set(("assembly", "counting_rule"), ("notice", "rules", "counting_rule"), PLUS),
-     None, "notice"),
+    ("counting-rule-in-the-notice-too", _set(("assembly", "counting_rule"), ("notice", "rules", "counting_rule"), PLUS), None, "notice"),
     ("voting-window", _set(("assembly", "voting_closes"), lambda t: t + 86_400_000), None, "assembly"),
-    ("voting-window-in-the-notice-too", _set(("assembly", "voting_closes"), ("notice", "closes"), lambda t: t + 86_400_000),
-     None, "notice"),
+    (
+        "voting-window-in-the-notice-too",
+        _set(("assembly", "voting_closes"), ("notice", "closes"), lambda t: t + 86_400_000),
+        None,
+        "notice",
+    ),
     ("required-signatures-in-the-notice", _set(("notice", "rules", "required_signatures"), lambda n: n - 1), None, "notice"),
     ("flip-synthetic", _set(("synthetic",), lambda v: not v), None, "synthetic"),
     ("flip-synthetic-in-the-notice-too", _set(("synthetic",), ("notice", "synthetic"), lambda v: not v), None, "notice"),
@@ -385,12 +425,13 @@ def tamper_verdicts(node, tmp_path_factory):
     return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs))))
 
 
-@pytest.mark.parametrize("name,check", [t[:4:3] for t in TAMPERINGS])
+@pytest.mark.parametrize(("name", "check"), [t[:4:3] for t in TAMPERINGS])
 def test_a_tampering_fails_both_verifiers(name, check, tamper_verdicts):
     js, reference = tamper_verdicts[name]
     # 1: a check failed; the reference exits 2 (not a bundle) for a top-level member it does not know
     assert reference.returncode in (1, 2), reference.stdout + reference.stderr
-    assert not js["ok"] and js["readable"]
+    assert not js["ok"]
+    assert js["readable"]
     assert check in {f["check"] for f in js["failures"]}, failures(js)
 
 
@@ -398,11 +439,13 @@ def test_a_tampering_fails_both_verifiers(name, check, tamper_verdicts):
 def test_a_bundle_that_is_not_strict_json_is_refused_by_both(name, tamper_verdicts):
     js, reference = tamper_verdicts[name]
     assert reference.returncode == 2, reference.stdout + reference.stderr
-    assert not js["ok"] and not js["readable"]
+    assert not js["ok"]
+    assert not js["readable"]
     assert [f["check"] for f in js["failures"]] == ["json"], failures(js)
 
 
 # ------------------------------------------------------------------ every leaf value
+
 
 def _leaves(value, path=()):
     if isinstance(value, dict):
@@ -448,7 +491,8 @@ def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path):
             reasons.append({"path": str(out), "leaf": leaf_path})
         else:
             jobs.append({"text": changed, "leaf": leaf_path})
-    assert len(jobs) > 400 and len(reasons) == 8
+    assert len(jobs) > 400
+    assert len(reasons) == 8
     reports = js_verify(node, [{"text": j["text"]} for j in jobs])
     missed = [j["leaf"] for j, r in zip(jobs, reports) if r["ok"]]
     assert not missed, f"{len(missed)} single-value changes pass the JS verifier: {missed[:10]}"
@@ -460,9 +504,16 @@ def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path):
 
 # ------------------------------------------------------------------ the tally engine
 
+
 def _tally_case(r: random.Random):
-    members = [{"id": f"m{i}", "area": r.choice(["0", "0.00", "50", "50.00", "89.5", "60.00", f"{r.randint(0, 300)}.{r.randint(0, 99):02d}"]),
-                "heads": r.choice([1, 1, 1, 0, 2])} for i in range(r.randint(0, 14))]
+    members = [
+        {
+            "id": f"m{i}",
+            "area": r.choice(["0", "0.00", "50", "50.00", "89.5", "60.00", f"{r.randint(0, 300)}.{r.randint(0, 99):02d}"]),
+            "heads": r.choice([1, 1, 1, 0, 2]),
+        }
+        for i in range(r.randint(0, 14))
+    ]
     if r.random() < 0.5:
         for m in members:
             m["area"], m["heads"] = r.choice(["50.00", "50.00", "70.00"]), 1
@@ -472,8 +523,11 @@ def _tally_case(r: random.Random):
         if r.random() < 0.6:
             spec["quorum"] = r.choice([{"at_least": "2/3"}, {"at_least": "3/4"}, {"more_than": "2/3"}, {"at_least": "1/1"}])
         if r.random() < 0.6:
-            spec["approval"] = (r.choice([{"at_least": "3/4"}, {"at_least": "4/5"}, {"more_than": "3/4"}]) if 6 <= category <= 8 else
-                                r.choice([{"more_than": "1/2"}, {"at_least": "2/3"}, {"more_than": "3/5"}, {"at_least": "51/100"}]))
+            spec["approval"] = (
+                r.choice([{"at_least": "3/4"}, {"at_least": "4/5"}, {"more_than": "3/4"}])
+                if 6 <= category <= 8
+                else r.choice([{"more_than": "1/2"}, {"at_least": "2/3"}, {"more_than": "3/5"}, {"at_least": "51/100"}])
+            )
         thresholds[str(category)] = spec
     items = []
     for k in range(r.randint(1, 4)):
@@ -486,8 +540,11 @@ def _tally_case(r: random.Random):
         else:
             item["category"] = r.randint(1, 9)
         items.append(item)
-    slates = {it["id"]: [r.sample(it["options"], min(len(it["options"]), r.randint(0, it.get("seats", 1))))
-                         for _ in range(r.randint(1, 3))] for it in items if it["kind"] != "resolution"}
+    slates = {
+        it["id"]: [r.sample(it["options"], min(len(it["options"]), r.randint(0, it.get("seats", 1)))) for _ in range(r.randint(1, 3))]
+        for it in items
+        if it["kind"] != "resolution"
+    }
     ballots = []
     for m in members:
         if r.random() < 0.2:
@@ -498,7 +555,9 @@ def _tally_case(r: random.Random):
             if x < 0.1:
                 continue
             if it["kind"] == "resolution":
-                choices[it["id"]] = r.choice(["agree", "agree", "agree", "disagree", "abstain"] + (["spoilt", None, ["agree"]] if x < 0.2 else []))
+                choices[it["id"]] = r.choice(
+                    ["agree", "agree", "agree", "disagree", "abstain"] + (["spoilt", None, ["agree"]] if x < 0.2 else [])
+                )
             elif x < 0.17:
                 choices[it["id"]] = r.choice([None, "c0", [it["options"][0]] * 2, ["zz"], [1], it["options"] + ["x"]])
             else:
@@ -515,19 +574,30 @@ def _election_case(r: random.Random, seats=None, sets=None, areas=None, alternat
         areas = [r.choice(["50.00", "50.00", "60.00"]) for _ in range(n)]
         sets = {c: [] for c in options}
         for v in range(n):
-            for c in r.sample(options[:r.choice([seats, seats + 1, len(options)])], seats):
+            for c in r.sample(options[: r.choice([seats, seats + 1, len(options)])], seats):
                 sets[c].append(v)
     marks = {v: [c for c in sets if v in sets[c]] for v in range(len(areas))}
-    return {"rules": {"alternates": r.randint(0, 3) if alternates is None else alternates},
-            "members": [{"id": f"v{v}", "area": a} for v, a in enumerate(areas)],
-            "items": [{"id": "e", "category": 3, "kind": "election", "seats": seats, "options": list(sets)}],
-            "ballots": [{"member": f"v{v}", "choices": {"e": m}} for v, m in marks.items()]}
+    return {
+        "rules": {"alternates": r.randint(0, 3) if alternates is None else alternates},
+        "members": [{"id": f"v{v}", "area": a} for v, a in enumerate(areas)],
+        "items": [{"id": "e", "category": 3, "kind": "election", "seats": seats, "options": list(sets)}],
+        "ballots": [{"member": f"v{v}", "choices": {"e": m}} for v, m in marks.items()],
+    }
 
 
 # c0-c2 outrank the fully tied c3, c4 by area alone: one alternate place, two tied for it
-ALTERNATES_TIE = {"seats": 3, "alternates": 1, "areas": ["70.00"] + ["50.00"] * 9,
-                  "sets": {"c0": [0, 1, 2, 3, 4, 5], "c1": [0, 6, 7, 8, 9, 1], "c2": [0, 2, 3, 4, 5, 6],
-                           "c3": [1, 2, 3, 7, 8, 9], "c4": [4, 5, 6, 7, 8, 9]}}
+ALTERNATES_TIE = {
+    "seats": 3,
+    "alternates": 1,
+    "areas": ["70.00"] + ["50.00"] * 9,
+    "sets": {
+        "c0": [0, 1, 2, 3, 4, 5],
+        "c1": [0, 6, 7, 8, 9, 1],
+        "c2": [0, 2, 3, 4, 5, 6],
+        "c3": [1, 2, 3, 7, 8, 9],
+        "c4": [4, 5, 6, 7, 8, 9],
+    },
+}
 
 
 def test_the_js_tally_engine_agrees_with_the_reference_tally(node, tmp_path):
@@ -539,7 +609,7 @@ def test_the_js_tally_engine_agrees_with_the_reference_tally(node, tmp_path):
         doc = _tally_case(r) if len(cases) % 2 else _election_case(r, **(ALTERNATES_TIE if not cases else {}))
         try:
             want = tally_document(doc)
-        except Exception:   # an input the reference refuses (e.g. a rule looser than the statute)
+        except Exception:  # an input the reference refuses (e.g. a rule looser than the statute)
             continue
         for item in want["items"].values():
             item.pop("reason")
@@ -556,18 +626,21 @@ def test_the_js_tally_engine_agrees_with_the_reference_tally(node, tmp_path):
     });
     console.log(JSON.stringify(bad));
     """
-    result = subprocess.run([node, "-e", script, str(VERIFIER_JS), str(tmp_path / "cases.json")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [node, "-e", script, str(VERIFIER_JS), str(tmp_path / "cases.json")], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     bad = json.loads(result.stdout)
     assert not bad, f"{len(bad)} of {len(cases)} tallies differ, e.g. {json.dumps(cases[bad[0]]['input'])}"
     kinds = [item for c in cases for item in c["want"]["items"].values()]
     for member in ("tie", "alternates", "alternates_pending", "alternates_tie", "closest_tie"):
         assert any(i.get(member) for i in kinds), member
-    assert any(i.get("closest_tie") for i in kinds) and any(i["counts"]["invalid"]["heads"] for i in kinds)
+    assert any(i.get("closest_tie") for i in kinds)
+    assert any(i["counts"]["invalid"]["heads"] for i in kinds)
 
 
 # ------------------------------------------------------------------ Merkle proofs, CLI, syntax
+
 
 def _mth(leaves):
     if not leaves:
@@ -604,19 +677,33 @@ def _audit_path(m, leaves):
 
 def test_js_merkle_proofs_match_rfc_6962(node, tmp_path):
     # The Certificate Transparency test tree's roots (RFC 6962 test data, sizes 1..8).
-    ct = [bytes.fromhex(h) for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                                     "606162636465666768696a6b6c6d6e6f"]]
+    ct = [bytes.fromhex(h) for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]]
     assert _mth(ct).hex() == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
     leaves = [bytes([i]) * i for i in range(20)]
-    cases = [{"kind": "root", "leaves": [hashlib.sha256(b"\0" + x).hexdigest() for x in ct[:n]], "root": _mth(ct[:n]).hex()}
-             for n in range(0, 9)]
+    cases = [
+        {"kind": "root", "leaves": [hashlib.sha256(b"\0" + x).hexdigest() for x in ct[:n]], "root": _mth(ct[:n]).hex()} for n in range(0, 9)
+    ]
     for n in range(1, 20):
         for m in range(n):
-            cases.append({"kind": "inclusion", "args": [m, n, hashlib.sha256(b"\0" + leaves[m]).hexdigest(),
-                                                        [h.hex() for h in _audit_path(m, leaves[:n])], _mth(leaves[:n]).hex()]})
+            cases.append(
+                {
+                    "kind": "inclusion",
+                    "args": [
+                        m,
+                        n,
+                        hashlib.sha256(b"\0" + leaves[m]).hexdigest(),
+                        [h.hex() for h in _audit_path(m, leaves[:n])],
+                        _mth(leaves[:n]).hex(),
+                    ],
+                }
+            )
         for m in range(1, n):
-            cases.append({"kind": "consistency", "args": [m, n, _mth(leaves[:m]).hex(), _mth(leaves[:n]).hex(),
-                                                          [h.hex() for h in _subproof(m, leaves[:n], True)]]})
+            cases.append(
+                {
+                    "kind": "consistency",
+                    "args": [m, n, _mth(leaves[:m]).hex(), _mth(leaves[:n]).hex(), [h.hex() for h in _subproof(m, leaves[:n], True)]],
+                }
+            )
     (tmp_path / "merkle.json").write_text(json.dumps(cases))
     script = """
     const V = require(process.argv[1]);
@@ -636,8 +723,9 @@ def test_js_merkle_proofs_match_rfc_6962(node, tmp_path):
       console.log(JSON.stringify(bad));
     })();
     """
-    result = subprocess.run([node, "-e", script, str(VERIFIER_JS), str(tmp_path / "merkle.json")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [node, "-e", script, str(VERIFIER_JS), str(tmp_path / "merkle.json")], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
 
@@ -649,7 +737,9 @@ def test_the_cli_exit_codes(node, valid_bundles, tamper_verdicts, tmp_path):
         command += ["--receipt", str(r)]
     ok = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "VERIFIED" in ok.stdout and "SYNTHETIC TEST DATA" in ok.stdout and "server key" in ok.stdout
+    assert "VERIFIED" in ok.stdout
+    assert "SYNTHETIC TEST DATA" in ok.stdout
+    assert "server key" in ok.stdout
     bundle = json.loads(path.read_text(encoding="utf-8"))
     bundle["synthetic"] = not bundle["synthetic"]
     bundle["log"]["entries"][0]["sig"] = bundle["log"]["entries"][1]["sig"]
@@ -660,13 +750,16 @@ def test_the_cli_exit_codes(node, valid_bundles, tamper_verdicts, tmp_path):
     assert re.search(r"^  \[synthetic\] synthetic: ", failed.stdout, re.M)
     assert re.search(r"^  \[ballot\] log\.entries\[0\]: signature by ", failed.stdout, re.M)
     missing = subprocess.run([node, str(CLI), str(tmp_path / "missing.json")], capture_output=True, text=True, timeout=60)
-    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr
     duplicate = tmp_path / "duplicate.json"
     duplicate.write_text('{"format": "ownersvote-bundle", "format": "x"}', encoding="utf-8")
     refused = subprocess.run([node, str(CLI), str(duplicate)], capture_output=True, text=True, timeout=60)
-    assert refused.returncode == 2 and "duplicate member name" in refused.stderr
+    assert refused.returncode == 2
+    assert "duplicate member name" in refused.stderr
     pinned = subprocess.run([node, str(CLI), str(path), "--server-key", "not-the-key"], capture_output=True, text=True, timeout=60)
-    assert pinned.returncode == 1 and "[server_key]" in pinned.stdout
+    assert pinned.returncode == 1
+    assert "[server_key]" in pinned.stdout
 
 
 def test_without_ed25519_in_webcrypto_the_verifier_says_so_and_never_passes(node, valid_bundles):
@@ -681,11 +774,13 @@ def test_without_ed25519_in_webcrypto_the_verifier_says_so_and_never_passes(node
     const V = require(process.argv[1]);
     V.verifyBundle(require("fs").readFileSync(process.argv[2])).then((r) => console.log(JSON.stringify(r)));
     """
-    result = subprocess.run([node, "-e", script, str(VERIFIER_JS), str(valid_bundles["6-members-4-items"][0])],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [node, "-e", script, str(VERIFIER_JS), str(valid_bundles["6-members-4-items"][0])], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert not report["ok"] and report["facts"]["ed25519Supported"] is False
+    assert not report["ok"]
+    assert report["facts"]["ed25519Supported"] is False
     assert report["failures"][0]["check"] == "environment"
     assert "cannot verify Ed25519" in report["failures"][0]["message"]
     assert any("cannot verify Ed25519" in f["message"] for f in report["failures"] if f["check"] == "notice")
@@ -698,7 +793,16 @@ def test_the_verifier_is_es5_syntax_apart_from_promises_and_async_functions():
     code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
     code = re.sub(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", '""', code)
     code = re.sub(r"//[^\n]*", "", code)
-    for pattern, what in [(r"\blet\s", "let"), (r"\bconst\s", "const"), (r"=>", "arrow functions"), (r"`", "template strings"),
-                          (r"\bclass\s", "classes"), (r"\.\.\.", "spread or rest"), (r"\bfor\s*\([^;)]*\bof\b", "for…of"),
-                          (r"\bvar\s*[\[{]", "destructuring"), (r"\*\*", "the ** operator"), (r"\b\d+n\b", "BigInt literals")]:
+    for pattern, what in [
+        (r"\blet\s", "let"),
+        (r"\bconst\s", "const"),
+        (r"=>", "arrow functions"),
+        (r"`", "template strings"),
+        (r"\bclass\s", "classes"),
+        (r"\.\.\.", "spread or rest"),
+        (r"\bfor\s*\([^;)]*\bof\b", "for…of"),
+        (r"\bvar\s*[\[{]", "destructuring"),
+        (r"\*\*", "the ** operator"),
+        (r"\b\d+n\b", "BigInt literals"),
+    ]:
         assert not re.search(pattern, code), f"verifier.js uses {what}"

@@ -1,4 +1,5 @@
 """Keys and signatures: RFC 8032 vectors, RFC 7638/8037 thumbprints, raw P-256 as WebCrypto signs."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,19 +27,28 @@ h = bytes.fromhex
 
 # RFC 8032 §7.1, TEST 1–3 and TEST SHA(abc).
 RFC8032 = [
-    ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
-    ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
-    ("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
-     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
-     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"),
+    (
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        "",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    ),
+    (
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        "72",
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    ),
+    (
+        "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+        "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+        "af82",
+        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
+    ),
 ]
 
 
-@pytest.mark.parametrize("secret,public,message,signature", RFC8032)
+@pytest.mark.parametrize(("secret", "public", "message", "signature"), RFC8032)
 def test_rfc8032_vectors(secret, public, message, signature):
     signer = ed25519_from_seed(h(secret))
     assert signer.jwk == {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(h(public))}
@@ -60,8 +70,13 @@ def test_rfc8037_ed25519_thumbprint():
 
 
 def test_rfc7638_example_thumbprint():
-    jwk = {"kty": "RSA", "e": "AQAB", "alg": "RS256", "kid": "2011-04-29",
-           "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}
+    jwk = {
+        "kty": "RSA",
+        "e": "AQAB",
+        "alg": "RS256",
+        "kid": "2011-04-29",
+        "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    }
     assert jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     with pytest.raises(KeyFormatError):
         public_jwk(jwk)  # RSA never signs anything in OwnersVote
@@ -102,17 +117,19 @@ def test_verify_raises_rather_than_returning():
     assert verify(signer.jwk, b"m", signer.sign(b"m")) is None
 
 
-@pytest.mark.parametrize("jwk, message", [
-    ({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, "^malformed JWK: JWK x must be 32 bytes, not 3$"),
-    ({"kty": "EC", "crv": "P-384", "x": "AAAA", "y": "AAAA"},
-     r"^unsupported key: kty='EC' crv='P-384' \(Ed25519 or P-256 only\)$"),
-    ({"kty": "OKP", "crv": "Ed448", "x": "AAAA"}, r"^unsupported key: kty='OKP' crv='Ed448' \(Ed25519 or P-256 only\)$"),
-    ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
-    ({"kty": "OKP", "crv": "Ed25519", "x": ["not", "a", "string"]}, "^JWK member 'x' is missing or not a string$"),
-    ({"kty": "EC", "crv": "P-256", "x": "A" * 43}, "^JWK member 'y' is missing or not a string$"),
-    ({"kty": "OKP", "crv": "Ed25519", "x": "A+"}, "^malformed JWK: JWK x is not unpadded base64url$"),
-    ("not an object", "^a JWK must be a JSON object$"),
-])
+@pytest.mark.parametrize(
+    ("jwk", "message"),
+    [
+        ({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, "^malformed JWK: JWK x must be 32 bytes, not 3$"),
+        ({"kty": "EC", "crv": "P-384", "x": "AAAA", "y": "AAAA"}, r"^unsupported key: kty='EC' crv='P-384' \(Ed25519 or P-256 only\)$"),
+        ({"kty": "OKP", "crv": "Ed448", "x": "AAAA"}, r"^unsupported key: kty='OKP' crv='Ed448' \(Ed25519 or P-256 only\)$"),
+        ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
+        ({"kty": "OKP", "crv": "Ed25519", "x": ["not", "a", "string"]}, "^JWK member 'x' is missing or not a string$"),
+        ({"kty": "EC", "crv": "P-256", "x": "A" * 43}, "^JWK member 'y' is missing or not a string$"),
+        ({"kty": "OKP", "crv": "Ed25519", "x": "A+"}, "^malformed JWK: JWK x is not unpadded base64url$"),
+        ("not an object", "^a JWK must be a JSON object$"),
+    ],
+)
 def test_malformed_keys_are_refused(jwk, message):
     with pytest.raises(KeyFormatError, match=message):
         public_jwk(jwk)
@@ -139,18 +156,21 @@ def test_private_key_round_trip():
 ED_JWK = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}  # RFC 8037 §A.2
 
 
-@pytest.mark.parametrize("jwk, message", [
-    ("not an object", "^a JWK must be a JSON object$"),
-    ({"kty": "oct", "k": "AAAA"}, "^unsupported JWK key type 'oct'$"),
-    ({"crv": "Ed25519", "x": "AAAA"}, "^unsupported JWK key type None$"),
-    ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
-    ({**ED_JWK, "x": 1}, "^JWK member 'x' is missing or not a string$"),
-    ({**ED_JWK, "x": 'a"b'}, "^JWK member 'x' has characters no JWK uses$"),
-    ({**ED_JWK, "x": "a\\b"}, "^JWK member 'x' has characters no JWK uses$"),
-    ({**ED_JWK, "x": "é"}, "^JWK member 'x' has characters no JWK uses$"),
-    ({**ED_JWK, "x": "a\nb"}, "^JWK member 'x' has characters no JWK uses$"),
-    ({**ED_JWK, "crv": "Ed\u00a025519"}, "^JWK member 'crv' has characters no JWK uses$"),
-])
+@pytest.mark.parametrize(
+    ("jwk", "message"),
+    [
+        ("not an object", "^a JWK must be a JSON object$"),
+        ({"kty": "oct", "k": "AAAA"}, "^unsupported JWK key type 'oct'$"),
+        ({"crv": "Ed25519", "x": "AAAA"}, "^unsupported JWK key type None$"),
+        ({"kty": "OKP", "crv": "Ed25519"}, "^JWK member 'x' is missing or not a string$"),
+        ({**ED_JWK, "x": 1}, "^JWK member 'x' is missing or not a string$"),
+        ({**ED_JWK, "x": 'a"b'}, "^JWK member 'x' has characters no JWK uses$"),
+        ({**ED_JWK, "x": "a\\b"}, "^JWK member 'x' has characters no JWK uses$"),
+        ({**ED_JWK, "x": "é"}, "^JWK member 'x' has characters no JWK uses$"),
+        ({**ED_JWK, "x": "a\nb"}, "^JWK member 'x' has characters no JWK uses$"),
+        ({**ED_JWK, "crv": "Ed\u00a025519"}, "^JWK member 'crv' has characters no JWK uses$"),
+    ],
+)
 def test_thumbprint_refuses_what_would_need_json_escaping(jwk, message):
     with pytest.raises(KeyFormatError, match=message):
         jwk_thumbprint(jwk)
@@ -205,8 +225,7 @@ def test_p256_signature_values_must_lie_in_1_to_n_minus_1():
     raw = signer.sign(b"m")
     r, s = raw[:32], raw[32:]
     out_of_range = "^P-256 signature values r, s are out of range$"
-    for bad in (bytes(32) + s, r + bytes(32), r + P256_ORDER.to_bytes(32, "big"), P256_ORDER.to_bytes(32, "big") + s,
-                b"\xff" * 32 + s):
+    for bad in (bytes(32) + s, r + bytes(32), r + P256_ORDER.to_bytes(32, "big"), P256_ORDER.to_bytes(32, "big") + s, b"\xff" * 32 + s):
         with pytest.raises(SignatureInvalid, match=out_of_range):
             verify(signer.jwk, b"m", bad)
     # 1 and n − 1 are in range: such a signature is well-formed, and simply does not verify.
@@ -221,11 +240,11 @@ def test_p256_signature_values_must_lie_in_1_to_n_minus_1():
 def test_private_keys_load_from_der_and_pem():
     for signer in (generate_ed25519(), generate_p256()):
         der = signer.private_bytes()
-        pem = signer._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+        pem = signer._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         for data in (der, pem, b"\n  " + pem):
             again = load_private_key(data)
-            assert again.jwk == signer.jwk and again.kid == signer.kid
+            assert again.jwk == signer.jwk
+            assert again.kid == signer.kid
             assert again.deterministic is False
 
 
@@ -250,9 +269,14 @@ def test_seeded_p256_keys_follow_the_documented_derivation_and_sign_deterministi
     scalar = int.from_bytes(hashlib.sha256(b"ownersvote p-256 test key\x00" + seed).digest(), "big") % (P256_ORDER - 1) + 1
     expected = ec.derive_private_key(scalar, ec.SECP256R1()).public_key().public_numbers()
     signer = p256_from_seed(seed)
-    assert signer.jwk == {"crv": "P-256", "kty": "EC", "x": b64url_encode(expected.x.to_bytes(32, "big")),
-                          "y": b64url_encode(expected.y.to_bytes(32, "big"))}
-    assert signer.deterministic is True and signer.algorithm == "P-256"
+    assert signer.jwk == {
+        "crv": "P-256",
+        "kty": "EC",
+        "x": b64url_encode(expected.x.to_bytes(32, "big")),
+        "y": b64url_encode(expected.y.to_bytes(32, "big")),
+    }
+    assert signer.deterministic is True
+    assert signer.algorithm == "P-256"
     assert signer.sign(b"m") == signer.sign(b"m")
     verify(signer.jwk, b"m", signer.sign_b64(b"m"))
 

@@ -1,6 +1,6 @@
 """The Merkle log against RFC 6962 / Certificate Transparency vectors and an independent implementation."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
@@ -26,46 +26,90 @@ h = bytes.fromhex
 
 # The classic Certificate Transparency test tree (google/certificate-transparency merkle tests,
 # reused by trillian and transparency-dev/merkle proof/verify_test.go).
-CT_LEAVES = [h(x) for x in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                             "606162636465666768696a6b6c6d6e6f"]]
-CT_ROOTS = [h(x) for x in [
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # size 0
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-]]
+CT_LEAVES = [h(x) for x in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]]
+CT_ROOTS = [
+    h(x)
+    for x in [
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # size 0
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ]
+]
 # (leaf index, 0-based; tree size; audit path)
 CT_INCLUSION = [
     (0, 1, []),
-    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        0,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        5,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
     (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        1,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
 ]
 CT_CONSISTENCY = [
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
 ]
 
 
@@ -78,7 +122,7 @@ def ct_log() -> MerkleLog:
 
 
 def test_hashing_primitives():
-    assert EMPTY_ROOT == CT_ROOTS[0]
+    assert CT_ROOTS[0] == EMPTY_ROOT
     assert leaf_hash(b"") == CT_ROOTS[1]
     assert node_hash(leaf_hash(b""), leaf_hash(b"\x00")) == CT_ROOTS[2]
 
@@ -93,14 +137,14 @@ def test_roots_match_rfc6962_vectors(ct_log):
         assert root_of([leaf_hash(d) for d in CT_LEAVES[:n]]) == CT_ROOTS[n]
 
 
-@pytest.mark.parametrize("index,size,path", CT_INCLUSION)
+@pytest.mark.parametrize(("index", "size", "path"), CT_INCLUSION)
 def test_inclusion_vectors(ct_log, index, size, path):
     proof = [h(x) for x in path]
     assert ct_log.inclusion_proof(index, size) == proof
     verify_inclusion(index, size, leaf_hash(CT_LEAVES[index]), proof, CT_ROOTS[size])
 
 
-@pytest.mark.parametrize("old,new,path", CT_CONSISTENCY)
+@pytest.mark.parametrize(("old", "new", "path"), CT_CONSISTENCY)
 def test_consistency_vectors(ct_log, old, new, path):
     proof = [h(x) for x in path]
     assert ct_log.consistency_proof(old, new) == proof
@@ -111,11 +155,16 @@ def _corrupt_inclusion(index, size, leaf, proof, root):
     """The corruptions transparency-dev/merkle applies to every known-good inclusion proof."""
     some = h("abacaba000000000000000000000000000000000000000000060061e00123456")
     probes = [
-        (index - 1, size, leaf, proof, root), (index + 1, size, leaf, proof, root),
-        (index ^ 2, size, leaf, proof, root), (index, size * 2, leaf, proof, root),
-        (index, size // 2, leaf, proof, root), (index, size, leaf_hash(b"WrongLeaf"), proof, root),
-        (index, size, leaf, proof, EMPTY_ROOT), (index, size, leaf, proof, some),
-        (index, size, leaf, proof + [root], root), (index, size, leaf, [root] + proof, root),
+        (index - 1, size, leaf, proof, root),
+        (index + 1, size, leaf, proof, root),
+        (index ^ 2, size, leaf, proof, root),
+        (index, size * 2, leaf, proof, root),
+        (index, size // 2, leaf, proof, root),
+        (index, size, leaf_hash(b"WrongLeaf"), proof, root),
+        (index, size, leaf, proof, EMPTY_ROOT),
+        (index, size, leaf, proof, some),
+        (index, size, leaf, proof + [root], root),
+        (index, size, leaf, [root] + proof, root),
     ]
     for i in range(len(proof)):
         bad = list(proof)
@@ -128,7 +177,7 @@ def _corrupt_inclusion(index, size, leaf, proof, root):
     return probes
 
 
-@pytest.mark.parametrize("index,size,path", CT_INCLUSION[1:])
+@pytest.mark.parametrize(("index", "size", "path"), CT_INCLUSION[1:])
 def test_corrupted_inclusion_proofs_fail(index, size, path):
     proof = [h(x) for x in path]
     for probe in _corrupt_inclusion(index, size, leaf_hash(CT_LEAVES[index]), proof, CT_ROOTS[size]):
@@ -136,18 +185,26 @@ def test_corrupted_inclusion_proofs_fail(index, size, path):
             verify_inclusion(*probe[:3], probe[3], probe[4])
 
 
-@pytest.mark.parametrize("old,new,path", CT_CONSISTENCY[1:])
+@pytest.mark.parametrize(("old", "new", "path"), CT_CONSISTENCY[1:])
 def test_corrupted_consistency_proofs_fail(old, new, path):
     proof = [h(x) for x in path]
     r1, r2 = CT_ROOTS[old], CT_ROOTS[new]
     probes = [
-        (old - 1, new, r1, r2, proof), (old + 1, new, r1, r2, proof), (old ^ 2, new, r1, r2, proof),
-        (old, new * 2, r1, r2, proof), (old, new // 2, r1, r2, proof),
-        (old, new, leaf_hash(b"x"), r2, proof), (old, new, r1, leaf_hash(b"x"), proof),
-        (old, new, r2, r1, proof), (old, new, r1, r2, []),
-        (old, new, r1, r2, proof + [r1]), (old, new, r1, r2, proof + [r2]),
-        (old, new, r1, r2, [r1] + proof), (old, new, r1, r2, [r2] + proof),
-        (old, new, r1, r2, [proof[0]] + proof), (old, new, r1, r2, proof[:-1]),
+        (old - 1, new, r1, r2, proof),
+        (old + 1, new, r1, r2, proof),
+        (old ^ 2, new, r1, r2, proof),
+        (old, new * 2, r1, r2, proof),
+        (old, new // 2, r1, r2, proof),
+        (old, new, leaf_hash(b"x"), r2, proof),
+        (old, new, r1, leaf_hash(b"x"), proof),
+        (old, new, r2, r1, proof),
+        (old, new, r1, r2, []),
+        (old, new, r1, r2, proof + [r1]),
+        (old, new, r1, r2, proof + [r2]),
+        (old, new, r1, r2, [r1] + proof),
+        (old, new, r1, r2, [r2] + proof),
+        (old, new, r1, r2, [proof[0]] + proof),
+        (old, new, r1, r2, proof[:-1]),
     ]
     for i in range(len(proof)):
         bad = list(proof)
@@ -251,8 +308,7 @@ def test_agrees_with_pymerkle(entries, data):
     size = data.draw(st.integers(1, n))
     index = data.draw(st.integers(0, size - 1))
     # pymerkle's path starts with the leaf itself, then the same audit path as RFC 6962.
-    their_path = [bytes.fromhex(x) if isinstance(x, str) else x
-                  for x in theirs.prove_inclusion(index + 1, size).serialize()["path"]]
+    their_path = [bytes.fromhex(x) if isinstance(x, str) else x for x in theirs.prove_inclusion(index + 1, size).serialize()["path"]]
     assert their_path[1:] == ours.inclusion_proof(index, size)
     assert their_path[0] == leaf_hash(entries[index])
     old = data.draw(st.integers(1, size))
@@ -291,9 +347,18 @@ def test_root_of_size_zero_on_a_non_empty_log_is_the_empty_root(ct_log):
             ct_log.root(bad)
 
 
-@pytest.mark.parametrize("size, heights", [
-    (0, []), (1, [0]), (2, [1]), (3, [1, 0]), (8, [3]), (11, [3, 1, 0]), (2**63 + 5, [63, 2, 0]),
-])
+@pytest.mark.parametrize(
+    ("size", "heights"),
+    [
+        (0, []),
+        (1, [0]),
+        (2, [1]),
+        (3, [1, 0]),
+        (8, [3]),
+        (11, [3, 1, 0]),
+        (2**63 + 5, [63, 2, 0]),
+    ],
+)
 def test_tree_state_heights_are_the_set_bits_of_the_size_highest_first(size, heights):
     state = TreeState(size, tuple(bytes(32) for _ in heights))
     assert state.heights() == heights
@@ -312,7 +377,7 @@ def test_each_frontier_hash_is_the_root_of_a_perfect_subtree_of_its_height(n):
     assert heights == sorted(set(heights), reverse=True)
     start = 0
     for h, node in zip(heights, state.frontier):
-        assert node == root_of(leaves[start:start + (1 << h)])
+        assert node == root_of(leaves[start : start + (1 << h)])
         start += 1 << h
 
 
@@ -408,7 +473,8 @@ def test_a_log_keeps_its_nodes_in_the_store_it_is_given():
     store = MemoryNodeStore()
     log = MerkleLog(store)
     log.append(b"x")
-    assert log.store is store and len(store) == 1
+    assert log.store is store
+    assert len(store) == 1
     again = MerkleLog(store, log.state)
     assert again.root() == log.root() == leaf_hash(b"x")
     assert again.inclusion_proof(0) == []

@@ -1,4 +1,5 @@
 """Ballots, log entries, the roll, tree heads, receipts and tracking codes."""
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,11 @@ from crypto.treehead import (
 
 ROOT = "ab" * 32
 NOTICE = "cd" * 32
-ITEMS = [{"id": "q1", "category": 2, "kind": "resolution"},
-         {"id": "q2", "category": 3, "kind": "election", "seats": 2, "options": ["c1", "c2", "c3"]},
-         {"id": "q3", "category": 4, "kind": "selection", "options": ["f1", "f2"]}]
+ITEMS = [
+    {"id": "q1", "category": 2, "kind": "resolution"},
+    {"id": "q2", "category": 3, "kind": "election", "seats": 2, "options": ["c1", "c2", "c3"]},
+    {"id": "q3", "category": 4, "kind": "selection", "options": ["f1", "f2"]},
+]
 
 
 def test_ballot_is_canonical_and_signed_over_its_bytes():
@@ -54,7 +57,10 @@ def test_ballot_is_canonical_and_signed_over_its_bytes():
     with pytest.raises(SignatureInvalid):
         verify_entry(entry, generate_p256().jwk)
     # Same choices, same bytes? Never: the nonce differs.
-    assert make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"] != make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"]
+    assert (
+        make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"]
+        != make_ballot("asm-1", NOTICE, ROOT, "M-1", {"q1": "agree"})["nonce"]
+    )
 
 
 def test_non_canonical_or_malformed_ballots_are_refused():
@@ -91,7 +97,8 @@ def test_a_ballot_names_the_notice_it_answers():
     with pytest.raises(FormatError, match="notice"):
         make_ballot("asm-1", "not a digest", ROOT, "M-1", {})
     ballot = make_ballot("asm-1", NOTICE, ROOT, "M-1", {})
-    assert ballot["notice"] == NOTICE and ballot["v"] == 2
+    assert ballot["notice"] == NOTICE
+    assert ballot["v"] == 2
 
 
 def test_choice_problems():
@@ -114,7 +121,8 @@ def test_roll_entries_root_and_supervisor_threshold():
     root = roll_root(entries)
     assert len(root) == 32
     payload = roll_payload("estate", "roll-1", root, 2, "209.50", 2, 0, 2)
-    assert payload["required_signatures"] == 2 and payload["v"] == 2
+    assert payload["required_signatures"] == 2
+    assert payload["v"] == 2
     sups = [generate_p256(), generate_ed25519(), generate_p256()]
     trusted = {s.kid: s.jwk for s in sups}
     sigs = [sign_payload(s, payload) for s in sups[:2]]
@@ -130,7 +138,9 @@ def test_roll_entries_root_and_supervisor_threshold():
     with pytest.raises(SignatureInvalid):
         verify_threshold(payload, [sign_payload(generate_p256(), payload)], trusted, 1)
     cert = certification_payload("asm", NOTICE, root.hex(), 5, b"\0" * 32, "ff" * 32)
-    assert cert["log_root"] == "00" * 32 and cert["notice"] == NOTICE and cert["v"] == 2
+    assert cert["log_root"] == "00" * 32
+    assert cert["notice"] == NOTICE
+    assert cert["v"] == 2
 
 
 def test_a_proxy_key_sits_beside_the_voting_key_in_one_entry():
@@ -143,7 +153,8 @@ def test_a_proxy_key_sits_beside_the_voting_key_in_one_entry():
 
 
 def test_areas_are_decimal_strings():
-    assert format_area(0) == "0.00" and format_area(123456) == "1234.56"
+    assert format_area(0) == "0.00"
+    assert format_area(123456) == "1234.56"
     assert parse_area("89.50") == 8950
     for bad in ("89.5", "089.50", "-1.00", "1e2", 89.5, "89.500"):
         with pytest.raises(FormatError):
@@ -155,7 +166,8 @@ def test_pseudonyms_are_stable_keyed_and_scoped():
     assert a == pseudonymous_member_id(b"secret", "estate", "roll-1", "unit-1")
     assert a != pseudonymous_member_id(b"other", "estate", "roll-1", "unit-1")
     assert a != pseudonymous_member_id(b"secret", "estate", "roll-2", "unit-1")
-    assert a.startswith("M-") and len(a) == 18
+    assert a.startswith("M-")
+    assert len(a) == 18
 
 
 def test_tree_heads_and_receipts():
@@ -186,7 +198,8 @@ def test_tree_heads_and_receipts():
 
 def test_tracking_codes():
     code = tracking_code(bytes(range(32)))
-    assert len(code) == 14 and code.count("-") == 2
+    assert len(code) == 14
+    assert code.count("-") == 2
     assert normalize_tracking_code(code.lower().replace("-", " ")) == code
     assert normalize_tracking_code("oooo-iiii-llll") == "0000-1111-1111"
     with pytest.raises(FormatError):

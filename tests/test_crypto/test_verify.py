@@ -1,4 +1,5 @@
 """The verifier end to end: valid bundles pass; each kind of tampering fails, named."""
+
 from __future__ import annotations
 
 import copy
@@ -12,13 +13,15 @@ import pytest
 import tally as tally_engine
 from crypto import bundle as bundle_mod
 from crypto.ballot import make_ballot, sign_ballot
+from crypto.canonical import canonical_json
 from crypto.merkle import MerkleLog, leaf_hash
 from crypto.notice import notice_digest
 from crypto.roll import certification_payload, sign_payload, tally_digest
-from crypto.canonical import canonical_json
-from crypto.testbundle import generate, main as make_test_bundle
+from crypto.testbundle import generate
+from crypto.testbundle import main as make_test_bundle
 from crypto.treehead import sign_tree_head
-from crypto.verify import main as verify_main, verify_bundle
+from crypto.verify import main as verify_main
+from crypto.verify import verify_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,8 +63,17 @@ def reseal(gen, bundle, keep_checkpoints=True):
     notice = notice_digest(bundle["notice"])
     heads = bundle["log"]["tree_heads"][:-1] if keep_checkpoints else []
     old_final = bundle["log"]["tree_heads"][-1]["sth"]
-    final = sign_tree_head(gen.server, bundle["log"]["id"], n, log.root(), old_final["timestamp"], n=len(heads), notice=notice,
-                           audit=(old_final["audit"]["seq"], old_final["audit"]["hash"]), final=True)
+    final = sign_tree_head(
+        gen.server,
+        bundle["log"]["id"],
+        n,
+        log.root(),
+        old_final["timestamp"],
+        n=len(heads),
+        notice=notice,
+        audit=(old_final["audit"]["seq"], old_final["audit"]["hash"]),
+        final=True,
+    )
     bundle["log"]["tree_heads"] = heads + [bundle_mod.tree_head_record(final, [])]
     counted = {}
     for e in bundle["log"]["entries"]:
@@ -80,7 +92,8 @@ def reseal(gen, bundle, keep_checkpoints=True):
 def test_valid_bundle_with_receipts_passes(tmp_path, gen, capsys):
     rc, out = run(tmp_path, gen.bundle, gen.receipts, capsys)
     assert rc == 0, out
-    assert "VERIFIED" in out and "SYNTHETIC" in out
+    assert "VERIFIED" in out
+    assert "SYNTHETIC" in out
     assert "3 verified" in out
     assert len(out.splitlines()) <= 25  # one screen
 
@@ -98,7 +111,9 @@ def test_make_test_bundle_cli_is_reproducible(tmp_path, capsys):
     assert make_test_bundle(["--members", "12", "--items", "3", "--out", str(b), "--seed", "3"]) == 0
     assert a.read_bytes() == b.read_bytes()
     doc = json.loads(a.read_text(encoding="utf-8"))
-    assert doc["synthetic"] is True and doc["format"] == "ownersvote-bundle" and doc["version"] == 2
+    assert doc["synthetic"] is True
+    assert doc["format"] == "ownersvote-bundle"
+    assert doc["version"] == 2
     assert verify_main([str(a)]) == 0
 
 
@@ -106,9 +121,11 @@ def test_pinned_keys(tmp_path, gen, capsys):
     rc, _ = run(tmp_path, gen.bundle, capsys=capsys, extra=["--server-key", gen.server.kid])
     assert rc == 0
     rc, out = run(tmp_path, gen.bundle, capsys=capsys, extra=["--server-key", "someone-else"])
-    assert rc == 1 and "--server-key" in out
+    assert rc == 1
+    assert "--server-key" in out
     rc, out = run(tmp_path, gen.bundle, capsys=capsys, extra=["--supervisor-key", gen.supervisors[0].kid])
-    assert rc == 1 and "roll-signatures" in out  # one trusted supervisor cannot meet a threshold of two
+    assert rc == 1
+    assert "roll-signatures" in out
 
 
 # --- tampering: each one fails, named ------------------------------------------------------
@@ -122,7 +139,8 @@ def test_changed_choice(tmp_path, gen, capsys):
     b["log"]["entries"][i]["ballot"] = canonical_json(ballot).decode()
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert f"log entry {i} ({ballot['member']})" in out and "[ballot-signature]" in out
+    assert f"log entry {i} ({ballot['member']})" in out
+    assert "[ballot-signature]" in out
     assert "[log-root]" in out
 
 
@@ -133,7 +151,9 @@ def test_dropped_ballot(tmp_path, gen, capsys):
         e["index"] = n
     rc, out = run(tmp_path, b, gen.receipts, capsys)
     assert rc == 1
-    assert "[log-root]" in out and "[history]" in out and "[tally]" in out
+    assert "[log-root]" in out
+    assert "[history]" in out
+    assert "[tally]" in out
 
 
 def test_duplicated_ballot(tmp_path, gen, capsys):
@@ -142,7 +162,8 @@ def test_duplicated_ballot(tmp_path, gen, capsys):
     b["log"]["entries"].append({**b["log"]["entries"][i], "index": len(b["log"]["entries"])})
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert "[duplicate-ballot]" in out and f"repeats log entry {i}" in out
+    assert "[duplicate-ballot]" in out
+    assert f"repeats log entry {i}" in out
 
 
 def test_second_ballot_for_a_member_when_replacing_is_not_allowed(gen):
@@ -164,8 +185,10 @@ def test_altered_area_in_roll(tmp_path, gen, capsys):
     entry["area"] = "999.99"
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert "[roll]" in out and "Merkle root" in out
-    assert "[roll-signatures]" in out and "[tally]" in out
+    assert "[roll]" in out
+    assert "Merkle root" in out
+    assert "[roll-signatures]" in out
+    assert "[tally]" in out
 
 
 def test_altered_key_in_roll(tmp_path, gen, capsys):
@@ -173,12 +196,16 @@ def test_altered_key_in_roll(tmp_path, gen, capsys):
     i = online_index(b)
     member = json.loads(b["log"]["entries"][i]["ballot"])["member"]
     entry = next(e for e in b["roll"]["entries"] if e["member"] == member)
-    other = next(e for e in b["roll"]["entries"] if e["keys"] and e["member"] != member
-                 and e["keys"][0]["jwk"]["kty"] == entry["keys"][0]["jwk"]["kty"])
+    other = next(
+        e
+        for e in b["roll"]["entries"]
+        if e["keys"] and e["member"] != member and e["keys"][0]["jwk"]["kty"] == entry["keys"][0]["jwk"]["kty"]
+    )
     entry["keys"][0] = copy.deepcopy(other["keys"][0])  # the organiser swaps in a key they control
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert "[roll]" in out and "[roll-signatures]" in out
+    assert "[roll]" in out
+    assert "[roll-signatures]" in out
     assert "[ballot-key]" in out or "[ballot-signature]" in out
 
 
@@ -198,7 +225,8 @@ def test_replaced_ballot_signature(tmp_path, gen, capsys):
     b["log"]["entries"][i]["sig"] = b["log"]["entries"][j]["sig"]
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert "[ballot-signature]" in out and f"log entry {i}" in out
+    assert "[ballot-signature]" in out
+    assert f"log entry {i}" in out
 
 
 def test_replaced_supervisor_signature(tmp_path, gen, capsys):
@@ -206,7 +234,8 @@ def test_replaced_supervisor_signature(tmp_path, gen, capsys):
     b["certification"]["signatures"][0]["sig"] = b["roll"]["signatures"][0]["sig"]
     rc, out = run(tmp_path, b, capsys=capsys)
     assert rc == 1
-    assert "[certification]" in out and "does not verify" in out
+    assert "[certification]" in out
+    assert "does not verify" in out
 
 
 def test_history_rewritten_behind_a_signed_tree_head(tmp_path, gen, capsys):
@@ -215,15 +244,21 @@ def test_history_rewritten_behind_a_signed_tree_head(tmp_path, gen, capsys):
     b = copy.deepcopy(gen.bundle)
     i = online_index(b)
     old = json.loads(b["log"]["entries"][i]["ballot"])
-    forged = make_ballot(old["assembly"], old["notice"], old["roll_root"], old["member"],
-                         {**old["choices"], "q1": "disagree" if old["choices"].get("q1") == "agree" else "agree"})
+    forged = make_ballot(
+        old["assembly"],
+        old["notice"],
+        old["roll_root"],
+        old["member"],
+        {**old["choices"], "q1": "disagree" if old["choices"].get("q1") == "agree" else "agree"},
+    )
     b["log"]["entries"][i] = {"index": i, **sign_ballot(gen.member_signer(old["member"]), forged)}
     reseal(gen, b)
     checks, report = failed_checks(b, gen.receipts)
     assert {"history", "consistency", "receipt"} <= checks
     assert not checks & {"ballot-signature", "log-root", "tally", "certification"}
     rc, out = run(tmp_path, b, gen.receipts, capsys)
-    assert rc == 1 and "rewritten behind a signed tree head" in out
+    assert rc == 1
+    assert "rewritten behind a signed tree head" in out
 
 
 def test_every_failure_is_named_not_only_the_first(gen):
@@ -234,16 +269,19 @@ def test_every_failure_is_named_not_only_the_first(gen):
     assert sum(c == "ballot-signature" for c, _ in report.failures) == 3
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda b: b.update(format="something-else"),
-    lambda b: b.update(version=1),
-    lambda b: b["roll"].update(entries="nope"),
-    lambda b: b["log"]["entries"].append("not an entry"),
-    lambda b: b["log"]["entries"][0].update(kind="telepathy"),
-    lambda b: b["roll"]["entries"][0].update(heads=-1),
-    lambda b: b["supervisors"][0].update(kid="x"),
-    lambda b: b["log"].update(tree_heads=[]),
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda b: b.update(format="something-else"),
+        lambda b: b.update(version=1),
+        lambda b: b["roll"].update(entries="nope"),
+        lambda b: b["log"]["entries"].append("not an entry"),
+        lambda b: b["log"]["entries"][0].update(kind="telepathy"),
+        lambda b: b["roll"]["entries"][0].update(heads=-1),
+        lambda b: b["supervisors"][0].update(kid="x"),
+        lambda b: b["log"].update(tree_heads=[]),
+    ],
+)
 def test_malformed_bundles_fail_cleanly(gen, mangle):
     b = copy.deepcopy(gen.bundle)
     mangle(b)
@@ -270,7 +308,8 @@ def test_parallel_path_agrees_with_serial(gen):
         parallel = verify_bundle(b, jobs=2)
     finally:
         v.PARALLEL_THRESHOLD, v.CHUNK = old
-    assert sorted(serial.failures) == sorted(parallel.failures) and serial.failures
+    assert sorted(serial.failures) == sorted(parallel.failures)
+    assert serial.failures
 
 
 # --- runs with crypto's own dependencies only -----------------------------------------------
@@ -287,8 +326,13 @@ def test_verifier_runs_without_flask_or_the_web_app(tmp_path, gen):
     iso.mkdir()
     for name in ("crypto", "tally"):
         (iso / name).symlink_to(ROOT / name)
-    for path in [Path(cryptography.__file__).parent, Path(rfc8785.__file__).parent,
-                 *site.glob("cffi"), *site.glob("pycparser"), *site.glob("_cffi_backend*")]:
+    for path in [
+        Path(cryptography.__file__).parent,
+        Path(rfc8785.__file__).parent,
+        *site.glob("cffi"),
+        *site.glob("pycparser"),
+        *site.glob("_cffi_backend*"),
+    ]:
         (iso / path.name).symlink_to(path)
     bundle = tmp_path / "b.json"
     bundle.write_text(json.dumps(gen.bundle), encoding="utf-8")
@@ -297,14 +341,15 @@ def test_verifier_runs_without_flask_or_the_web_app(tmp_path, gen):
         "bad = [m for m in ('flask', 'webapp', 'sqlalchemy', 'click') if m in sys.modules];"
         "print('LOADED', bad); sys.exit(rc or (3 if bad else 0))"
     )
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(iso), str(bundle)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(iso), str(bundle)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "LOADED []" in done.stdout
     # python -m crypto.verify is the same program.
-    done = subprocess.run([sys.executable, "-m", "crypto.verify", str(bundle)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0 and "VERIFIED" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "crypto.verify", str(bundle)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert "VERIFIED" in done.stdout
 
 
 # --- everything in the bundle is bound by a signature (or derived from a signed part) ---------
@@ -362,14 +407,17 @@ def test_lowering_the_required_signatures_and_dropping_a_certification_fails_eve
     assert any("1 valid certification(s), 2 required" in m for m in messages)
 
 
-@pytest.mark.parametrize("change, named", [
-    (lambda b: b["assembly"]["items"][0].update(title="改过的标题"), "assembly.items[0].title"),
-    (lambda b: b["estate"].update(name="别的小区"), "estate.name"),
-    (lambda b: b["assembly"].update(counting_rule="另一种计算方法"), "assembly.counting_rule"),
-    (lambda b: b["assembly"].update(voting_closes=b["assembly"]["voting_opens"] - 1), "assembly.voting_closes"),
-    (lambda b: b.update(synthetic=False), "synthetic"),
-    (lambda b: b["tally_input"]["rules"].update(alternates=0), "tally_input.rules.alternates"),
-])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda b: b["assembly"]["items"][0].update(title="改过的标题"), "assembly.items[0].title"),
+        (lambda b: b["estate"].update(name="别的小区"), "estate.name"),
+        (lambda b: b["assembly"].update(counting_rule="另一种计算方法"), "assembly.counting_rule"),
+        (lambda b: b["assembly"].update(voting_closes=b["assembly"]["voting_opens"] - 1), "assembly.voting_closes"),
+        (lambda b: b.update(synthetic=False), "synthetic"),
+        (lambda b: b["tally_input"]["rules"].update(alternates=0), "tally_input.rules.alternates"),
+    ],
+)
 def test_what_people_read_must_be_what_the_notice_signed(tiny, change, named):
     b = copy.deepcopy(tiny.bundle)
     change(b)
@@ -412,8 +460,17 @@ def test_a_duplicated_final_tree_head_is_refused(tiny):
 def test_a_final_tree_head_signed_before_the_close_is_refused(tiny):
     b = copy.deepcopy(tiny.bundle)
     old = b["log"]["tree_heads"][-1]["sth"]
-    early = sign_tree_head(tiny.server, old["log"], old["size"], bytes.fromhex(old["root"]), b["notice"]["closes"] - 1,
-                           n=old["n"], notice=old["notice"], audit=(old["audit"]["seq"], old["audit"]["hash"]), final=True)
+    early = sign_tree_head(
+        tiny.server,
+        old["log"],
+        old["size"],
+        bytes.fromhex(old["root"]),
+        b["notice"]["closes"] - 1,
+        n=old["n"],
+        notice=old["notice"],
+        audit=(old["audit"]["seq"], old["audit"]["hash"]),
+        final=True,
+    )
     b["log"]["tree_heads"][-1]["sth"] = early
     report = verify_bundle(b)
     assert any(c == "tree-head" and "before voting closed" in m for c, m in report.failures)

@@ -9,6 +9,7 @@ or another server key fails the check.
 Needs PostgreSQL (OWNERSVOTE_TEST_PG_URL) and its client programs (pg_dump, pg_restore, psql);
 without them the tests are skipped with a message, except in CI (CI=true), where that fails.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,10 @@ from tests.conftest import IN_CI, PG_HOWTO, PG_URL
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "backup"
-CLIENTS_HOWTO = ("PostgreSQL's client programs ({missing}) are not installed; the backup and restore tests are skipped. "
-                 "Install them (apt-get install postgresql-client); CI runs them.")
+CLIENTS_HOWTO = (
+    "PostgreSQL's client programs ({missing}) are not installed; the backup and restore tests are skipped. "
+    "Install them (apt-get install postgresql-client); CI runs them."
+)
 
 
 def _skip_or_fail(message: str):
@@ -124,8 +127,12 @@ def build_midway_estate(database_url: str, files: Path, env: dict, instance: Pat
         with app.app_context():
             estate = create_estate(SLUG, "备份测试小区", actor="test")
             staff = {}
-            for key, name in (("organiser", "筹备组 林晓燕"), ("organiser2", "筹备组 赵德明"),
-                              ("supervisor", "社区居委会 王敏"), ("supervisor2", "街道办事处 陈立新")):
+            for key, name in (
+                ("organiser", "筹备组 林晓燕"),
+                ("organiser2", "筹备组 赵德明"),
+                ("supervisor", "社区居委会 王敏"),
+                ("supervisor2", "街道办事处 陈立新"),
+            ):
                 staff[key] = create_staff(f"bk-{key}", name, "correct horse battery", actor="test")
                 assign_role(staff[key], estate, Role(key.rstrip("2")), actor="test")
             import_file(estate, out.getvalue().encode("utf-8"), "registry.csv", actor="test")
@@ -148,7 +155,9 @@ def backup(new_database, secrets_env, tmp_path_factory):
     assert original.returncode == 0, original.stdout + original.stderr
 
     folder = tmp_path_factory.mktemp("backup")
-    dumped = subprocess.run(["pg_dump", "--format=custom", f"--file={folder / 'ownersvote.pgdump'}", libpq(source)], capture_output=True, text=True)
+    dumped = subprocess.run(
+        ["pg_dump", "--format=custom", f"--file={folder / 'ownersvote.pgdump'}", libpq(source)], capture_output=True, text=True
+    )
     assert dumped.returncode == 0, dumped.stderr
     with tarfile.open(folder / "files.tar.gz", "w:gz") as tar:
         tar.add(live / "files", arcname="files")
@@ -165,8 +174,18 @@ def restore_files(backup: dict, into: Path) -> Path:
 def restored(backup, new_database, tmp_path_factory):
     """The backup restored as docs/deployment.md says: an empty database, pg_restore, the files."""
     target = new_database()
-    result = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={libpq(target)}",
-                             str(backup["folder"] / "ownersvote.pgdump")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            f"--dbname={libpq(target)}",
+            str(backup["folder"] / "ownersvote.pgdump"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     return target, restore_files(backup, tmp_path_factory.mktemp("restored"))
 
@@ -207,8 +226,11 @@ def test_a_restore_from_a_dump_with_an_edited_audit_row_fails_the_check(backup, 
     assert edited
     plain.write_text("\n".join(lines), encoding="utf-8")
     target = new_database()
-    loaded = subprocess.run(["psql", "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", f"--dbname={libpq(target)}", f"--file={plain}"],
-                            capture_output=True, text=True)
+    loaded = subprocess.run(
+        ["psql", "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", f"--dbname={libpq(target)}", f"--file={plain}"],
+        capture_output=True,
+        text=True,
+    )
     assert loaded.returncode == 0, loaded.stderr
 
     check = ownersvote(secrets_env, target, restore_files(backup, tmp_path), "check", SLUG)
@@ -223,14 +245,18 @@ def test_a_restore_with_a_changed_or_missing_file_fails_the_check(backup, restor
     stored = sorted(p for p in files.rglob("*") if p.is_file())
     scans = [p for p in stored if p.read_bytes().startswith(b"%PDF")]
     bundles = [p for p in stored if p.read_bytes().startswith(b"{")]
-    assert scans and bundles
+    assert scans
+    assert bundles
     scans[0].write_bytes(scans[0].read_bytes().replace(b"%%EOF", b"%%EOF\n% changed"))
     bundles[0].unlink()
     check = ownersvote(secrets_env, target, files, "check", SLUG)
     assert check.returncode == 1, check.stdout
     assert "FAIL  [files]" in check.stdout
-    assert "does not match its SHA-256" in check.stdout and "the audit bundle of assembly" in check.stdout and "is missing" in check.stdout
-    assert "[audit]" not in check.stdout and "[log]" not in check.stdout
+    assert "does not match its SHA-256" in check.stdout
+    assert "the audit bundle of assembly" in check.stdout
+    assert "is missing" in check.stdout
+    assert "[audit]" not in check.stdout
+    assert "[log]" not in check.stdout
 
 
 def test_a_restore_without_the_servers_own_key_fails_the_check(restored, secrets_env):
@@ -239,4 +265,5 @@ def test_a_restore_without_the_servers_own_key_fails_the_check(restored, secrets
     other = {**secrets_env, "OWNERSVOTE_SERVER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}
     check = ownersvote(other, target, files, "check", SLUG)
     assert check.returncode == 1, check.stdout
-    assert "FAIL  [notice]" in check.stdout and "FAIL  [log]" in check.stdout
+    assert "FAIL  [notice]" in check.stdout
+    assert "FAIL  [log]" in check.stdout

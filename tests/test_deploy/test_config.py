@@ -1,5 +1,6 @@
 """Deployment settings (docs/deployment.md): the proxy hops the app believes, the shared file store,
 and a production server that refuses to start without its signing key."""
+
 from __future__ import annotations
 
 import base64
@@ -9,8 +10,13 @@ import pytest
 
 from webapp.config import ConfigError, Settings
 
-STRONG = {"OWNERSVOTE_SECRET_KEY": "s" * 40, "OWNERSVOTE_PII_HMAC_KEY": "p" * 40, "OWNERSVOTE_DATABASE_URL": "sqlite:///x.sqlite3",
-          "OWNERSVOTE_SMS_BACKEND": "http", "OWNERSVOTE_SMS_URL": "https://sms.example/send"}
+STRONG = {
+    "OWNERSVOTE_SECRET_KEY": "s" * 40,
+    "OWNERSVOTE_PII_HMAC_KEY": "p" * 40,
+    "OWNERSVOTE_DATABASE_URL": "sqlite:///x.sqlite3",
+    "OWNERSVOTE_SMS_BACKEND": "http",
+    "OWNERSVOTE_SMS_URL": "https://sms.example/send",
+}
 
 
 @pytest.fixture
@@ -39,7 +45,8 @@ def test_files_path_and_proxy_hops_come_from_the_environment(monkeypatch, instan
     monkeypatch.setenv("OWNERSVOTE_FILES_PATH", str(tmp_path / "files"))
     monkeypatch.setenv("OWNERSVOTE_PROXY_HOPS", "1")
     config = Settings.from_env().flask_config()
-    assert config["OWNERSVOTE_FILES_PATH"] == str(tmp_path / "files") and config["OWNERSVOTE_PROXY_HOPS"] == 1
+    assert config["OWNERSVOTE_FILES_PATH"] == str(tmp_path / "files")
+    assert config["OWNERSVOTE_PROXY_HOPS"] == 1
     monkeypatch.delenv("OWNERSVOTE_PROXY_HOPS")
     assert Settings.from_env().flask_config()["OWNERSVOTE_PROXY_HOPS"] == 0
     for wrong in ("-1", "two", "9"):
@@ -60,8 +67,11 @@ def migrated(tmp_path_factory, instance_dir):
 def _scans(app, addresses: list[str], count: int) -> list[int]:
     client = app.test_client()
     token = secrets.token_urlsafe(32)
-    return [client.get(f"/r/{token}", headers={"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}).status_code
-            for address in addresses for _ in range(count)]
+    return [
+        client.get(f"/r/{token}", headers={"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}).status_code
+        for address in addresses
+        for _ in range(count)
+    ]
 
 
 @pytest.mark.parametrize("hops", [0, 1])
@@ -72,12 +82,20 @@ def test_rate_limits_key_on_the_forwarded_client_address_only_behind_a_trusted_p
     from webapp.core.db import db
     from webapp.core.extensions import limiter
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "OWNERSVOTE_PROXY_HOPS": hops,
-                      "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": migrated,
+            "OWNERSVOTE_PROXY_HOPS": hops,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     with app.app_context():
         limiter.reset()
     first = _scans(app, ["198.51.100.7"], 31)
-    assert first[:30] == [303] * 30 and first[30] == 429
+    assert first[:30] == [303] * 30
+    assert first[30] == 429
     other = _scans(app, ["198.51.100.8"], 1)
     assert other == ([303] if hops else [429])
     with app.app_context():

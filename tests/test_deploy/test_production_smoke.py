@@ -6,6 +6,7 @@ Needs PostgreSQL (OWNERSVOTE_TEST_PG_URL, default postgresql+psycopg://postgres@
 and Redis (OWNERSVOTE_TEST_REDIS_URL, default redis://127.0.0.1:6379/15); without them it is
 skipped with a message, except in CI (CI=true), where that fails.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Fixtures for owners' onboarding: an estate with a registry, its staff, and letters."""
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,9 @@ class Device:
 
     def signin(self):
         challenge, signature = self.prove("signin")
-        return self.client.post("/signin", json={"kid": self.signer.kid, "signature": signature, "challenge": challenge}, headers={"X-CSRFToken": self.csrf()})
+        return self.client.post(
+            "/signin", json={"kid": self.signer.kid, "signature": signature, "challenge": challenge}, headers={"X-CSRFToken": self.csrf()}
+        )
 
 
 @pytest.fixture

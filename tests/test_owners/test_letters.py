@@ -4,6 +4,7 @@ The PDF is rasterised with poppler's ``pdftoppm`` and the QR code on each page i
 with zxing-cpp (a real round trip); the text is read back with ``pdftotext``. Without poppler
 these tests skip with a message, except in CI (CI=true), where a missing tool fails.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,8 @@ import os
 import re
 import secrets
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,9 +139,7 @@ def test_qr_code_still_decodes_from_a_coarse_grayscale_rendering(letters, pdf):
     out = pdf.parent / "coarse"
     subprocess.run([tool, "-r", "72", "-gray", "-png", str(pdf), str(out)], check=True)
     pngs = sorted(pdf.parent.glob("coarse-*.png"))
-    assert [b.text for png in pngs for b in zxingcpp.read_barcodes(Image.open(png))] == [
-        letter.url for letter in letters
-    ]
+    assert [b.text for png in pngs for b in zxingcpp.read_barcodes(Image.open(png))] == [letter.url for letter in letters]
 
 
 def test_pages_use_no_colour_so_they_print_the_same_in_black_and_white(pages_png):
@@ -199,8 +198,10 @@ def test_building_and_unit_read_as_chinese_house_numbers():
 
 def test_each_page_carries_only_its_own_unit_and_code(letters, pdf):
     first, second = (_squash(_pdftotext(pdf, p)) for p in (1, 2))
-    assert letters[1].code not in first and "12号楼" not in first
-    assert letters[0].code not in second and "3号楼" not in second
+    assert letters[1].code not in first
+    assert "12号楼" not in first
+    assert letters[0].code not in second
+    assert "3号楼" not in second
 
 
 def test_token_is_only_in_the_qr_code_never_in_text_bytes_or_metadata(letters, pdf):
@@ -210,7 +211,8 @@ def test_token_is_only_in_the_qr_code_never_in_text_bytes_or_metadata(letters, p
     for letter in letters:
         token = letter.url.rsplit("/", 1)[1]
         assert len(token) == 43
-        assert token not in text and token not in _squash(text)
+        assert token not in text
+        assert token not in _squash(text)
         assert token.encode() not in raw
         assert token.encode() not in info
 
@@ -218,8 +220,9 @@ def test_token_is_only_in_the_qr_code_never_in_text_bytes_or_metadata(letters, p
 def test_chinese_font_is_embedded_so_phones_without_chinese_fonts_show_it(pdf):
     fonts = font_info()
     if not fonts.embedded:
-        message = ("no TrueType CJK font on this machine, letters fell back to non-embedded "
-                   "STSong-Light: install Debian's fonts-wqy-microhei")
+        message = (
+            "no TrueType CJK font on this machine, letters fell back to non-embedded STSong-Light: install Debian's fonts-wqy-microhei"
+        )
         if IN_CI:
             pytest.fail(message + " (CI=true: required)")
         pytest.skip(message)
@@ -247,12 +250,11 @@ def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(
         f"letter = m.Letter(**{letter.__dict__!r})\n"
         "open(sys.argv[1], 'wb').write(m.render_letters([letter]))\n"
     )
-    subprocess.run([sys.executable, "-c", script, str(path)], check=True,
-                   cwd=Path(__file__).resolve().parents[2])
-    assert "STSong-Light" in subprocess.run(
-        [_require("pdffonts"), str(path)], check=True, capture_output=True).stdout.decode()
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, cwd=Path(__file__).resolve().parents[2])
+    assert "STSong-Light" in subprocess.run([_require("pdffonts"), str(path)], check=True, capture_output=True).stdout.decode()
     text = _squash(_pdftotext(path))
-    assert letter.estate_name in text and "代投（替别人投票）是不允许的" in text
+    assert letter.estate_name in text
+    assert "代投（替别人投票）是不允许的" in text
     subprocess.run([tool, "-r", "100", "-png", str(path), str(tmp_path / "fb")], check=True)
     (png,) = tmp_path.glob("fb-*.png")
     assert [b.text for b in zxingcpp.read_barcodes(Image.open(png))] == [letter.url]
@@ -269,7 +271,8 @@ def test_no_letters_is_an_error_not_an_empty_pdf():
 
 def test_letters_come_out_in_the_given_order_as_a_pdf():
     out = render_letters([_letter("1", str(100 + i), f"AAAA-BBBB-{i:04d}") for i in range(5)])
-    assert out.startswith(b"%PDF-") and out.rstrip().endswith(b"%%EOF")
+    assert out.startswith(b"%PDF-")
+    assert out.rstrip().endswith(b"%%EOF")
     assert _page_count(out) == 5
 
 
@@ -290,5 +293,6 @@ def test_long_names_and_help_texts_still_fit_one_page_per_letter(tmp_path):
         path = tmp_path / "long.pdf"
         path.write_bytes(out)
         text = _squash(_pdftotext(path, 1))
-        assert long.code in text and _squash(long.help_text) in text
+        assert long.code in text
+        assert _squash(long.help_text) in text
         assert long.code_url in text  # wrapped over two lines, never cut

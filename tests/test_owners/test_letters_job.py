@@ -1,6 +1,7 @@
 """QR letters made by a job: the organiser's page starts it and goes to its page; the PDF comes
 out in delivery order with a telling name, its tokens and codes work, it is deleted at its first
 complete download or after an hour, and a failed job changes no letter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,9 @@ WALK = ["101", "102", "201", "902", "1001", "1002", "1101", "2504", "商铺2"]
 def tower(estate, staff, db_session):
     """The owners' test estate re-imported as 1-101 and building 2's flats of many floors (all 张三's)."""
     rows = [f"2,{n},89.5,登记,张三,{ZHANG},," for n in TOWER if n != "201"]
-    import_file(estate, csv_bytes(*rows, "1,101,89.5,登记,张三," + ZHANG + ",,", "2,201,100.25,,张三," + ZHANG + ",,"), "tower.csv", actor="test")
+    import_file(
+        estate, csv_bytes(*rows, "1,101,89.5,登记,张三," + ZHANG + ",,", "2,201,100.25,,张三," + ZHANG + ",,"), "tower.csv", actor="test"
+    )
     db_session.commit()
     return estate
 
@@ -45,7 +48,8 @@ def building_id(client, slug: str, name: str) -> str:
 
 def print_building(client, post, slug: str, name: str):
     response = post(f"/e/{slug}/letters", {"building": building_id(client, slug, name)})
-    assert response.status_code == 303 and re.search(r"/e/[^/]+/jobs/\d+$", response.headers["Location"])
+    assert response.status_code == 303
+    assert re.search(r"/e/[^/]+/jobs/\d+$", response.headers["Location"])
     return response.headers["Location"]
 
 
@@ -60,9 +64,13 @@ def test_the_letters_page_starts_a_job_and_goes_to_its_page_at_once(client, post
     login("organiser")
     location = print_building(client, post, tower.slug, "2")
     job = db_session.scalar(select(Job))
-    assert job.kind == "letters" and job.params["scope"] == "building" and location.endswith(f"/jobs/{job.id}")
+    assert job.kind == "letters"
+    assert job.params["scope"] == "building"
+    assert location.endswith(f"/jobs/{job.id}")
     page = client.get(location).get_data(as_text=True)
-    assert "<progress" in page and "楼栋 2" in page and job.result_sha256 in page
+    assert "<progress" in page
+    assert "楼栋 2" in page
+    assert job.result_sha256 in page
 
 
 def test_letters_come_out_in_delivery_order_floor_by_floor(client, post, login, tower, db_session, tmp_path):
@@ -73,7 +81,8 @@ def test_letters_come_out_in_delivery_order_floor_by_floor(client, post, login, 
     labels = [re.search(r"2号楼((?:\d+室)|商铺2)", page).group(1).removesuffix("室") for page in pages]
     assert labels == WALK
     logged = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "letter.issue"))
-    assert logged.details["units"] == [f"2-{n}" for n in WALK] and logged.details["job"] == db_session.scalar(select(Job.id))
+    assert logged.details["units"] == [f"2-{n}" for n in WALK]
+    assert logged.details["job"] == db_session.scalar(select(Job.id))
 
 
 def test_the_file_is_named_by_estate_building_and_day(client, post, login, tower, db_session):
@@ -83,7 +92,8 @@ def test_the_file_is_named_by_estate_building_and_day(client, post, login, tower
         # Downloads expire, so the file is fetched on the same travelled day it was made.
         response = client.get(location + "/download")
     assert response.headers["Content-Disposition"] == "attachment; filename=letters-lvyuan-building-2-20261201.pdf"
-    assert response.mimetype == "application/pdf" and response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_the_whole_estate_or_a_list_of_units_can_be_printed(client, post, login, tower, db_session):
@@ -94,7 +104,8 @@ def test_the_whole_estate_or_a_list_of_units_can_be_printed(client, post, login,
     assert units == len(TOWER) + 1  # the tower and 1-101: the registry as last imported
     response = post(f"/e/{tower.slug}/letters", {"units": "2-1101, 1-101"})
     job = db_session.get(Job, int(response.headers["Location"].rsplit("/", 1)[1]))
-    assert job.state == "done" and job.result_name.startswith("letters-lvyuan-2-units-")
+    assert job.state == "done"
+    assert job.result_name.startswith("letters-lvyuan-2-units-")
     assert db_session.scalar(select(func.count()).select_from(Invitation).where(Invitation.state == "void")) == 2
 
 
@@ -111,7 +122,8 @@ def test_the_tokens_and_codes_in_the_pdf_open_the_owners_registration(client, po
     (url,) = [b.text for b in zxingcpp.read_barcodes(Image.open(png))]
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", pdf_pages_text(pdf, tmp_path)[0]).group(0)
     invitation = db_session.scalar(select(Invitation).where(Invitation.state == "active"))
-    assert url.startswith("http://ownersvote.test/r/") and invitation.unit.label == "2-101"
+    assert url.startswith("http://ownersvote.test/r/")
+    assert invitation.unit.label == "2-101"
     post("/logout")
     # The typed code finds the same letter as the QR code.
     assert post("/r", {"code": code}).headers["Location"].endswith("/join")
@@ -129,18 +141,24 @@ def test_the_pdf_is_deleted_at_its_first_complete_download_and_the_page_says_so(
     job = db_session.scalar(select(Job))
     path = files_root() / job.result_file
     page = client.get(location).get_data(as_text=True)
-    assert "第一次完整下载后" in page and "最迟" in page
+    assert "第一次完整下载后" in page
+    assert "最迟" in page
     assert path.exists()
     first = client.get(location + "/download")
-    assert hashlib.sha256(first.data).hexdigest() == job.result_sha256 and len(first.data) == job.result_size
+    assert hashlib.sha256(first.data).hexdigest() == job.result_sha256
+    assert len(first.data) == job.result_size
     assert not path.exists()
     again = client.get(location + "/download")
     assert again.status_code == 302
     assert "第一次完整下载后已删除" in client.get(location).get_data(as_text=True)
     status = client.get(location + "/status").get_json()
-    assert not status["result_available"] and status["download_url"] == "" and "已删除" in status["removed"]
+    assert not status["result_available"]
+    assert status["download_url"] == ""
+    assert "已删除" in status["removed"]
     downloads = list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == "job.download")))
-    assert len(downloads) == 1 and downloads[0].details["sha256"] == job.result_sha256 and downloads[0].actor == "organiser"
+    assert len(downloads) == 1
+    assert downloads[0].details["sha256"] == job.result_sha256
+    assert downloads[0].actor == "organiser"
 
 
 def test_a_broken_download_keeps_the_file_for_another_try(client, post, login, tower, db_session):
@@ -175,7 +193,8 @@ def test_the_letter_counts_are_served_for_the_page_to_update_without_a_reload(cl
     print_building(client, post, tower.slug, "2")
     assert client.get(f"/e/{tower.slug}/letters/counts").get_json() == {"active": len(TOWER), "used": 0, "void": len(TOWER)}
     page = client.get(f"/e/{tower.slug}/letters").get_data(as_text=True)
-    assert 'data-counts-url="/e/lvyuan/letters/counts"' in page and 'data-count="void"' in page
+    assert 'data-counts-url="/e/lvyuan/letters/counts"' in page
+    assert 'data-count="void"' in page
     assert page.count("data-job-status=") == 2  # the recent prints, with their live status
 
 
@@ -190,7 +209,8 @@ def test_a_failed_letters_job_leaves_every_letter_as_it_was(client, post, login,
     login("organiser")
     location = print_building(client, post, tower.slug, "2")
     status = client.get(location + "/status").get_json()
-    assert status["state"] == "failed" and "OSError" in status["error"]
+    assert status["state"] == "failed"
+    assert "OSError" in status["error"]
     states = dict(db_session.execute(select(Invitation.state, func.count()).group_by(Invitation.state)).all())
     assert states == {"active": 1}
 

@@ -1,5 +1,6 @@
 """Notices on the owner's page: what was published for them, newest first, in their language, and
 an optional text message that goes only to their own number of record."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,10 +22,12 @@ def test_published_notices_appear_on_the_owners_page_newest_first_and_can_be_mar
     page = me(client)
     assert "2 条新通知" in page
     assert page.index("表决结果公示") < page.index("业主大会公告")
-    assert '<a href="/p/lvyuan/a/1">' in page and "elsewhere.example" not in page  # only links within the site
+    assert '<a href="/p/lvyuan/a/1">' in page
+    assert "elsewhere.example" not in page
     post("/me/notices/read")
     assert all(n.read_at is not None for n in db_session.scalars(select(Notification)))
-    assert "新通知" not in me(client) and "表决结果公示" in me(client)
+    assert "新通知" not in me(client)
+    assert "表决结果公示" in me(client)
 
 
 def test_notices_speak_english_when_chosen(client, post, onboard, estate, db_session):
@@ -33,7 +36,8 @@ def test_notices_speak_english_when_chosen(client, post, onboard, estate, db_ses
     db_session.commit()
     post("/lang", {"lang": "en", "next": "/me"})
     page = me(client)
-    assert "Results published: first assembly" in page and "1 new" in page
+    assert "Results published: first assembly" in page
+    assert "1 new" in page
 
 
 def test_an_owner_gets_notice_texts_on_the_number_of_record_and_can_stop_them(client, post, onboard, estate, db_session, app):
@@ -54,7 +58,8 @@ def test_an_owner_gets_notice_texts_on_the_number_of_record_and_can_stop_them(cl
 def test_a_number_that_is_not_the_owners_of_record_is_refused_and_nothing_is_kept(client, post, onboard, estate, db_session, app):
     onboard()
     page = post("/me/notices/phone", {"np-phone": "13900001111"}, follow_redirects=True).get_data(as_text=True)
-    assert "这不是登记簿中您的手机号（138****5678）" in page and "物业服务中心" in page
+    assert "这不是登记簿中您的手机号（138****5678）" in page
+    assert "物业服务中心" in page
     page = post("/me/notices/phone", {"np-phone": "12345"}, follow_redirects=True).get_data(as_text=True)
     assert "请输入 11 位手机号" in page
     db_session.expire_all()
@@ -69,7 +74,8 @@ def test_an_owner_without_a_number_in_the_registry_is_told_how_to_get_texts(clie
     registration.holder.phone_hash = None
     db_session.commit()
     page = post("/me/notices/phone", {"np-phone": "13812345678"}, follow_redirects=True).get_data(as_text=True)
-    assert "登记簿中没有您的手机号" in page and "通知仍会显示在本页" in page
+    assert "登记簿中没有您的手机号" in page
+    assert "通知仍会显示在本页" in page
     assert db_session.scalar(select(Registration)).notify_phone_enc is None
 
 

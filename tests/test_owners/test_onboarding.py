@@ -1,4 +1,5 @@
 """From the letter to a registered device, and every refusal on the way."""
+
 from __future__ import annotations
 
 import logging
@@ -14,9 +15,11 @@ def test_scanning_a_letter_redirects_at_once_to_an_address_without_the_token(cli
     token, _ = letter()
     response = client.get(f"/r/{token}")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/join") and token not in response.headers["Location"]
+    assert response.headers["Location"].endswith("/join")
+    assert token not in response.headers["Location"]
     page = client.get("/join").get_data(as_text=True)
-    assert "1-101" in page and token not in page
+    assert "1-101" in page
+    assert token not in page
     assert client.get("/join").headers["Referrer-Policy"] == "no-referrer"
 
 
@@ -43,11 +46,17 @@ def test_unknown_used_and_expired_tokens_get_the_same_answer(client, post, lette
 def test_the_whole_path_registers_a_voting_key_and_signs_the_owner_in(client, onboard, db_session):
     onboard()
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "approved" and registration.can_vote
+    assert registration.state == "approved"
+    assert registration.can_vote
     key = db_session.scalar(select(DeviceKey))
-    assert key.state == "active" and key.registration_id == registration.id and key.alg == "ES256"
+    assert key.state == "active"
+    assert key.registration_id == registration.id
+    assert key.alg == "ES256"
     page = client.get("/me").get_data(as_text=True)
-    assert "张三" in page and "189.75" in page and "1-101" in page and "2-201" in page
+    assert "张三" in page
+    assert "189.75" in page
+    assert "1-101" in page
+    assert "2-201" in page
 
 
 def test_an_owner_signs_in_again_on_the_same_device_with_no_password(client, onboard, device, post):
@@ -55,7 +64,8 @@ def test_an_owner_signs_in_again_on_the_same_device_with_no_password(client, onb
     post("/logout")
     assert client.get("/me").status_code == 302
     response = device.signin()
-    assert response.status_code == 200 and response.get_json()["next"] == "/me"
+    assert response.status_code == 200
+    assert response.get_json()["next"] == "/me"
     assert client.get("/me").status_code == 200
 
 
@@ -64,7 +74,15 @@ def test_a_signature_from_another_key_does_not_sign_in(client, onboard, device, 
     post("/logout")
     impostor = Device(client)
     challenge = client.get("/device/challenge?purpose=signin").get_json()
-    response = client.post("/signin", json={"kid": device.signer.kid, "signature": impostor.signer.sign_b64(challenge["message"].encode()), "challenge": challenge["challenge"]}, headers={"X-CSRFToken": device.csrf()})
+    response = client.post(
+        "/signin",
+        json={
+            "kid": device.signer.kid,
+            "signature": impostor.signer.sign_b64(challenge["message"].encode()),
+            "challenge": challenge["challenge"],
+        },
+        headers={"X-CSRFToken": device.csrf()},
+    )
     assert response.status_code == 403
 
 
@@ -83,7 +101,8 @@ def test_a_challenge_cannot_be_replayed(client, onboard, device, post):
 def test_a_co_owner_who_is_not_the_representative_registers_to_read_only(client, onboard, db_session):
     onboard("1-102", name="王五", tail=WANG_TAIL)
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "approved" and not registration.can_vote
+    assert registration.state == "approved"
+    assert not registration.can_vote
     assert "李四" in client.get("/me").get_data(as_text=True)
 
 
@@ -144,7 +163,8 @@ def test_mismatched_details_go_to_the_supervisors_queue(client, post, letter, de
     post("/join/review", {"rv-name": "张叁", "rv-note": "身份证上的名字是张叁"})
     assert device.register().status_code == 200
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "pending" and not registration.can_vote
+    assert registration.state == "pending"
+    assert not registration.can_vote
     assert db_session.scalar(select(DeviceKey)).state == "pending"
     assert "正在审核" in client.get("/me").get_data(as_text=True)
 
@@ -153,9 +173,12 @@ def test_the_token_never_reaches_the_logs(client, letter, caplog):
     from webapp.core.logging import RedactTokens
 
     token, _ = letter()
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1", f"GET /r/{token} HTTP/1.1", "303"), None)
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1", f"GET /r/{token} HTTP/1.1", "303"), None
+    )
     RedactTokens().filter(record)
-    assert token not in record.getMessage() and "/r/[redacted]" in record.getMessage()
+    assert token not in record.getMessage()
+    assert "/r/[redacted]" in record.getMessage()
 
 
 def test_an_owner_cannot_reach_staff_pages(client, onboard, estate):
@@ -166,7 +189,8 @@ def test_an_owner_cannot_reach_staff_pages(client, onboard, estate):
 
 def test_the_scan_endpoint_is_rate_limited(client):
     codes = [client.get("/r/" + "B" * 43).status_code for _ in range(31)]
-    assert codes[:30] == [303] * 30 and codes[30] == 429
+    assert codes[:30] == [303] * 30
+    assert codes[30] == 429
 
 
 def test_a_device_post_without_the_csrf_header_is_refused(client, post, letter, device, db_session):
@@ -231,4 +255,5 @@ def test_one_letter_used_by_two_phones_at_once_registers_once(app, database_url)
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
         db.session.execute(delete(AuditEvent).where(AuditEvent.chain == estate_id))
         db.session.commit()
-    assert sorted(results) == ["refused", "registered"] and registrations == 1
+    assert sorted(results) == ["refused", "registered"]
+    assert registrations == 1

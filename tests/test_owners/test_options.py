@@ -1,4 +1,5 @@
 """Estate options and special owners: SMS codes, organisations, the developer's units, Redis."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,9 @@ def sent_code(app) -> str:
     return re.search(r"(\d{6})", backend.sent[-1][1]).group(1)
 
 
-def test_with_sms_on_the_code_goes_to_the_registry_number_and_completes_registration(client, post, letter, device, sms_estate, app, db_session):
+def test_with_sms_on_the_code_goes_to_the_registry_number_and_completes_registration(
+    client, post, letter, device, sms_estate, app, db_session
+):
     token, _ = letter()
     client.get(f"/r/{token}")
     response = post("/join", {"id-name": "张三", "id-id_tail": ZHANG_TAIL})
@@ -33,7 +36,8 @@ def test_with_sms_on_the_code_goes_to_the_registry_number_and_completes_registra
     post("/join/code", {"sc-sms_code": sent_code(app)})
     assert device.register().status_code == 200
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "approved" and registration.phone_verified
+    assert registration.state == "approved"
+    assert registration.phone_verified
 
 
 def test_a_number_that_is_not_the_registrys_gets_no_code(client, post, letter, sms_estate, app):
@@ -54,7 +58,8 @@ def test_a_wrong_sms_code_does_not_register(client, post, letter, sms_estate, ap
     post("/join/phone", {"ph-phone": "13812345678"})
     wrong = "000000" if sent_code(app) != "000000" else "111111"
     page = post("/join/code", {"sc-sms_code": wrong}).get_data(as_text=True)
-    assert "验证码不正确，还可再试 4 次" in page and db_session.scalar(select(Registration)) is None
+    assert "验证码不正确，还可再试 4 次" in page
+    assert db_session.scalar(select(Registration)) is None
 
 
 def test_an_organisation_goes_to_the_queue_even_when_its_details_match(client, post, letter, device, db_session):
@@ -63,22 +68,31 @@ def test_an_organisation_goes_to_the_queue_even_when_its_details_match(client, p
     post("/join", {"id-name": "明远商贸有限公司", "id-id_tail": "0100Y43"[-6:]})
     assert device.register().status_code == 200
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "pending" and registration.tail_matched
+    assert registration.state == "pending"
+    assert registration.tail_matched
 
 
 def test_a_supervisor_can_approve_the_developers_representative_for_an_unsold_unit(post, ask_review, login, staff, estate, db_session):
     registration = ask_review("3-301", "开发商代表", "123456", "代表建设单位，持授权书")
     login("supervisor")
-    post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "核对了建设单位授权书"})
+    post(
+        f"/e/{estate.slug}/registrations/{registration.id}/approve",
+        {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "核对了建设单位授权书"},
+    )
     db_session.expire_all()
     registration = db_session.get(Registration, registration.id)
-    assert registration.state == "approved" and registration.member_ref == "developer" and registration.can_vote
+    assert registration.state == "approved"
+    assert registration.member_ref == "developer"
+    assert registration.can_vote
 
 
 def test_a_delivered_unit_cannot_be_approved_for_the_developer(post, ask_review, login, staff, estate, db_session):
     registration = ask_review("1-101", "某人", "123456", "x")
     login("supervisor")
-    post(f"/e/{estate.slug}/registrations/{registration.id}/approve", {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "试试"})
+    post(
+        f"/e/{estate.slug}/registrations/{registration.id}/approve",
+        {f"r{registration.id}-as_developer": "y", f"r{registration.id}-reason": "试试"},
+    )
     db_session.expire_all()
     assert db_session.get(Registration, registration.id).state == "pending"
 

@@ -1,5 +1,6 @@
 """An owner sent to the supervisors who left before making a key learns the answer by scanning
 the same letter again (issue 9, item 10), and is never sent to a dead end."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -38,7 +39,8 @@ def test_a_rejected_owner_reads_the_reason_and_what_to_do_next_with_the_same_let
     registration = db_session.scalar(select(Registration).order_by(Registration.id.desc()))
     decide(client, post, login, estate, registration.id, "reject", "房产证上的姓名与名册不符")
     page = client.get(f"/r/{token}", follow_redirects=True).get_data(as_text=True)
-    assert "房产证上的姓名与名册不符" in page and "这封告知书不能使用" not in page
+    assert "房产证上的姓名与名册不符" in page
+    assert "这封告知书不能使用" not in page
     assert "新的告知书" in page  # the way forward
 
 
@@ -52,7 +54,8 @@ def test_an_approved_owner_continues_from_the_same_letter_to_make_a_key(client, 
     page = client.get(f"/r/{token}", follow_redirects=True).get_data(as_text=True)
     assert "已核对房产证" in page
     response = post("/join/status/continue")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/join/device")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/join/device")
     device = Device(client)
     assert device.register().status_code == 200
     db_session.expire_all()

@@ -1,5 +1,6 @@
 """Sessions live on the server: a saved copy of the cookie is worth nothing once the session it
 named has moved on (a spent challenge, a registered key, a logout, a privilege change)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,11 @@ def test_the_cookie_holds_a_random_id_and_the_store_only_its_hash(client, login,
     make_staff("admin", admin=True)
     login("admin")
     sid = saved(client)
-    assert len(sid) >= 40 and "." not in sid  # an id, not a signed payload
+    assert len(sid) >= 40
+    assert "." not in sid
     stored = db_session.scalars(select(ServerSession.id)).all()
-    assert hashlib.sha256(sid.encode()).hexdigest() in stored and sid not in stored
+    assert hashlib.sha256(sid.encode()).hexdigest() in stored
+    assert sid not in stored
 
 
 def test_a_saved_cookie_cannot_replay_a_spent_sign_in_challenge(client, onboard, device, post):
@@ -70,15 +73,17 @@ def test_a_cookie_saved_after_the_identity_step_cannot_register_a_second_key(cli
     restore(client, after_identity)
     assert client.get("/device/challenge?purpose=register").status_code == 403
     second = Device(client)
-    response = client.post("/join/device", json={"jwk": second.signer.jwk, "signature": "x", "challenge": "y"}, headers={"X-CSRFToken": second.csrf()})
+    response = client.post(
+        "/join/device", json={"jwk": second.signer.jwk, "signature": "x", "challenge": "y"}, headers={"X-CSRFToken": second.csrf()}
+    )
     assert response.status_code in (400, 403)
     assert db_session.scalar(select(func.count(DeviceKey.id))) == 1
 
 
 def test_a_registration_never_gets_a_second_key_through_the_join_path(app, onboard, db_session):
+    from crypto.keys import generate_p256
     from webapp.owners import operations as ops
     from webapp.owners.models import Registration
-    from crypto.keys import generate_p256
 
     onboard()
     registration = db_session.scalar(select(Registration))
@@ -119,7 +124,8 @@ def test_production_names_the_cookie_with_the_host_prefix(monkeypatch):
 
     settings = Settings(env="production", secret_key="x" * 40, pii_hmac_key="y" * 40)
     config = settings.flask_config()
-    assert config["SESSION_COOKIE_NAME"].startswith("__Host-") and config["SESSION_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert config["SESSION_COOKIE_SECURE"]
 
 
 # ---------------------------------------------------------------- the SMS code
@@ -147,9 +153,11 @@ def test_the_sms_code_is_kept_only_as_a_keyed_hash_on_the_server(client, post, l
     code = re.search(r"(\d{6})", app.extensions["ownersvote_sms"].sent[-1][1]).group(1)
     record = db_session.scalar(select(SmsCode))
     assert record.code_hash not in (hashlib.sha256(code.encode()).hexdigest(), code)
-    assert code not in saved(client) and record.code_hash not in saved(client)
+    assert code not in saved(client)
+    assert record.code_hash not in saved(client)
     stored = b"".join(db_session.scalars(select(ServerSession.data)).all())
-    assert code.encode() not in stored and record.code_hash.encode() not in stored
+    assert code.encode() not in stored
+    assert record.code_hash.encode() not in stored
 
 
 def test_wrong_codes_count_on_the_server_whatever_the_cookie(client, post, letter, sms_on, app, db_session):
@@ -167,7 +175,9 @@ def test_wrong_codes_count_on_the_server_whatever_the_cookie(client, post, lette
 def test_the_code_page_names_the_masked_number_and_offers_resend_and_review(client, post, letter, sms_on):
     _to_code_step(client, post, letter)
     page = client.get("/join/code").get_data(as_text=True)
-    assert "138****5678" in page and "重新发送验证码" in page and "收不到验证码" in page
+    assert "138****5678" in page
+    assert "重新发送验证码" in page
+    assert "收不到验证码" in page
     assert "第 2 步（共 3 步）" in page
 
 
@@ -175,7 +185,8 @@ def test_a_code_cannot_be_resent_within_a_minute(client, post, letter, sms_on, a
     _to_code_step(client, post, letter)
     sent = len(app.extensions["ownersvote_sms"].sent)
     page = post("/join/phone", {"ph-phone": "13812345678"}, follow_redirects=True).get_data(as_text=True)
-    assert "秒后再重新发送" in page and len(app.extensions["ownersvote_sms"].sent) == sent
+    assert "秒后再重新发送" in page
+    assert len(app.extensions["ownersvote_sms"].sent) == sent
 
 
 def test_an_owner_whose_code_never_arrives_can_ask_the_supervisors(client, post, letter, sms_on, db_session):
@@ -183,9 +194,12 @@ def test_an_owner_whose_code_never_arrives_can_ask_the_supervisors(client, post,
 
     _to_code_step(client, post, letter)
     response = post("/join/review", {"rv-name": "张三", "rv-note": "收不到短信"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/join/device")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/join/device")
     registration = db_session.scalar(select(Registration))
-    assert registration.state == "pending" and registration.tail_matched and registration.holder_id is not None
+    assert registration.state == "pending"
+    assert registration.tail_matched
+    assert registration.holder_id is not None
 
 
 @pytest.mark.redis
@@ -202,7 +216,13 @@ def test_sessions_live_in_redis_when_it_is_configured(app):
 
         message = "Redis not reachable on 127.0.0.1:6379 (start redis-server; CI runs it)"
         pytest.fail(message) if IN_CI else pytest.skip(message)
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "OWNERSVOTE_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "OWNERSVOTE_REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
     assert isinstance(other.session_interface, RedisSessions)
     with other.test_request_context():
         from flask import session
@@ -210,4 +230,5 @@ def test_sessions_live_in_redis_when_it_is_configured(app):
         session["x"] = 1
         interface = other.session_interface
         store_id = interface._get_store_id(session.sid)
-        assert session.sid not in store_id and store_id.startswith("ownersvote:session:")
+        assert session.sid not in store_id
+        assert store_id.startswith("ownersvote:session:")

@@ -1,5 +1,6 @@
 """Applying a plan writes in bulk: a fixed number of statements whatever the size of the
 registry, while keeping the rows (and ids) of what stays, and the session's objects current."""
+
 from __future__ import annotations
 
 import csv
@@ -56,7 +57,8 @@ def registry_objects_in(session) -> int:
 def test_applying_a_registry_takes_the_same_few_statements_whatever_its_size(db_session, make_estate):
     small = statements_to_apply(make_estate("small"), demo_registry(40))
     large = statements_to_apply(make_estate("large"), demo_registry(400))
-    assert small == large and large < 30
+    assert small == large
+    assert large < 30
 
 
 def test_applying_a_registry_builds_no_orm_object_per_row(db_session, make_estate):
@@ -85,8 +87,14 @@ def test_three_co_owners_in_a_new_order_keep_their_rows_and_representative(db_se
     ids = dict(db_session.execute(select(OwnerHolder.name, OwnerHolder.id)).all())
     import_file(estate, csv_bytes(f"1,101,80,,某某、李四、王五,{MOU}、{LI}、{WANG},,"), "r.csv", actor="test")
     db_session.commit()
-    rows = db_session.execute(select(OwnerHolder.position, OwnerHolder.name, OwnerHolder.id, OwnerHolder.is_representative).order_by(OwnerHolder.position)).all()
-    assert [(p, n, i, r) for p, n, i, r in rows] == [(0, "某某", ids["某某"], False), (1, "李四", ids["李四"], True), (2, "王五", ids["王五"], False)]
+    rows = db_session.execute(
+        select(OwnerHolder.position, OwnerHolder.name, OwnerHolder.id, OwnerHolder.is_representative).order_by(OwnerHolder.position)
+    ).all()
+    assert [(p, n, i, r) for p, n, i, r in rows] == [
+        (0, "某某", ids["某某"], False),
+        (1, "李四", ids["李四"], True),
+        (2, "王五", ids["王五"], False),
+    ]
 
 
 def test_objects_the_session_holds_see_the_applied_registry(db_session, make_estate):
@@ -98,7 +106,8 @@ def test_objects_the_session_holds_see_the_applied_registry(db_session, make_est
     owner = db_session.scalar(select(Owner).where(Owner.display_name == "张三"))
     assert [h.name for h in owner.holders] == ["张三"]
     import_file(estate, csv_bytes(f"1,101,95.5,,张三,{ZHANG},13812345678,"), "r.csv", actor="test")
-    assert kept.area_centi == 9550 and owner.holders[0].phone_masked == "138****5678"
+    assert kept.area_centi == 9550
+    assert owner.holders[0].phone_masked == "138****5678"
     assert not inspect(gone).persistent
     db_session.commit()
     assert db_session.scalar(select(func.count(Unit.id))) == 1

@@ -1,4 +1,5 @@
 """Voting members by the SPC interpretation, Art. 8 and 9 (SPEC section 2)."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,8 @@ def test_each_exclusive_part_of_a_different_owner_counts_as_one_person():
 def test_one_buyer_with_several_parts_is_one_member_with_summed_area():
     roster = voting_members([unit(1, 101, 8950, owner="a"), unit(2, 301, 12000, owner="a"), unit(3, 101, 5000, owner="b")])
     member = next(m for m in roster.members if m.id == "owner:a")
-    assert member.heads == 1 and member.area_centi == 20950
+    assert member.heads == 1
+    assert member.area_centi == 20950
     assert member.units == ("1-101", "2-301")
     assert roster.total_heads == 2
 
@@ -51,7 +53,8 @@ def test_unsold_and_undelivered_units_form_one_developer_member():
 def test_a_buyer_whose_other_unit_is_undelivered_counts_only_the_delivered_one():
     roster = voting_members([unit(1, 101, 8950, owner="a"), unit(11, 2201, 10000, status="undelivered", owner="a")])
     buyer = next(m for m in roster.members if m.id == "owner:a")
-    assert buyer.area_centi == 8950 and buyer.units == ("1-101",)
+    assert buyer.area_centi == 8950
+    assert buyer.units == ("1-101",)
     assert roster.total_heads == 2
 
 
@@ -62,7 +65,8 @@ def test_no_developer_member_when_every_unit_is_delivered():
 
 def test_an_organisation_with_many_shops_is_one_head():
     roster = voting_members([unit("S", n, 5000, owner="corp", kind="organisation") for n in range(1, 9)])
-    assert roster.total_heads == 1 and roster.total_area_centi == 40000
+    assert roster.total_heads == 1
+    assert roster.total_area_centi == 40000
 
 
 def test_a_delivered_unit_without_owner_is_refused():
@@ -79,7 +83,7 @@ def test_units_are_listed_in_natural_building_and_unit_order():
     assert sorted(["10-101", "2-1001", "2-201"], key=natural_key) == ["2-201", "2-1001", "10-101"]
 
 
-@pytest.mark.parametrize("centi,text", [(0, "0.00"), (5, "0.05"), (8950, "89.50"), (1234567, "12345.67")])
+@pytest.mark.parametrize(("centi", "text"), [(0, "0.00"), (5, "0.05"), (8950, "89.50"), (1234567, "12345.67")])
 def test_areas_print_with_exactly_two_decimals(centi, text):
     assert format_area(centi) == text
 
@@ -87,7 +91,9 @@ def test_areas_print_with_exactly_two_decimals(centi, text):
 units_strategy = st.lists(
     st.builds(
         lambda b, n, area, status, owner: UnitRecord(str(b), str(n), area, status, None if status == "unsold" else owner, "person"),
-        st.integers(1, 5), st.integers(101, 130), st.integers(1, 50_000),
+        st.integers(1, 5),
+        st.integers(101, 130),
+        st.integers(1, 50_000),
         st.sampled_from(["delivered", "delivered", "delivered", "unsold", "undelivered"]),
         st.sampled_from(["a", "b", "c", "d", "e", "f"]),
     ),

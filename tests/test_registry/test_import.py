@@ -1,4 +1,5 @@
 """Registry import: validation of every row, all or nothing, and the diff of a re-import."""
+
 from __future__ import annotations
 
 import io
@@ -61,7 +62,8 @@ def test_a_good_registry_is_imported_with_members_and_totals(db_session, estate)
     assert roster.total_heads == 4
     assert roster.total_area_centi == 8950 + 12000 + 10025 + 9500 + 9500 + 5000
     zhang = next(m for m in roster.members if "1-101" in m.units)
-    assert zhang.units == ("1-101", "2-201") and zhang.area_centi == 18975
+    assert zhang.units == ("1-101", "2-201")
+    assert zhang.area_centi == 18975
     kinds = sorted(m.kind for m in roster.members)
     assert kinds == ["co_owners", "developer", "organisation", "person"]
 
@@ -71,9 +73,12 @@ def test_identity_and_phone_numbers_are_stored_only_as_keyed_hashes_and_masks(db
     db_session.commit()
     for holder in db_session.scalars(select(OwnerHolder)):
         stored = " ".join(str(v) for v in vars(holder).values())
-        assert ZHANG not in stored and LI not in stored and "13812345678" not in stored
+        assert ZHANG not in stored
+        assert LI not in stored
+        assert "13812345678" not in stored
     zhang = db_session.scalar(select(OwnerHolder).where(OwnerHolder.name == "张三"))
-    assert zhang.id_masked == "1101**************" and zhang.phone_masked == "138****5678"
+    assert zhang.id_masked == "1101**************"
+    assert zhang.phone_masked == "138****5678"
 
 
 def test_the_first_listed_co_owner_is_the_voting_representative(db_session, estate):
@@ -86,7 +91,8 @@ def test_rows_with_the_same_identity_numbers_in_another_order_are_one_owner(db_s
     data = csv_bytes(f"1,101,80,,李四、王五,{LI}、{WANG},,", f"1,102,80,,王五、李四,{WANG}、{LI},,")
     import_file(estate, data, "r.csv", actor="test")
     roster, _ = estate_roster(estate)
-    assert roster.total_heads == 1 and roster.members[0].area_centi == 16000
+    assert roster.total_heads == 1
+    assert roster.members[0].area_centi == 16000
 
 
 def test_english_headers_in_any_order_are_accepted(db_session, estate):
@@ -120,7 +126,7 @@ def test_an_xlsx_registry_is_read_with_numeric_cells(db_session, estate):
 
 
 @pytest.mark.parametrize(
-    "row,column,fragment",
+    ("row", "column", "fragment"),
     [
         (f"1,101,,,张三,{ZHANG},,", "area", "area is missing"),
         (f"1,101,0,,张三,{ZHANG},,", "area", "not positive"),
@@ -154,7 +160,8 @@ def test_a_duplicate_unit_names_both_rows():
 
 def test_one_identity_number_under_two_names_is_rejected():
     report = rejected(csv_bytes(f"1,101,89.5,,张三,{ZHANG},,", f"1,102,90,,张叁,{ZHANG},,"))
-    assert report.problems[0].row == 3 and "belongs to" in report.problems[0].en
+    assert report.problems[0].row == 3
+    assert "belongs to" in report.problems[0].en
 
 
 def test_the_report_names_every_bad_row_not_only_the_first():
@@ -174,7 +181,7 @@ def test_a_bad_file_changes_nothing(db_session, estate):
 
 
 @pytest.mark.parametrize(
-    "data,fragment",
+    ("data", "fragment"),
     [
         (b"", "empty"),
         ("楼栋,房号\n1,101\n".encode(), "Missing required column"),
@@ -185,7 +192,8 @@ def test_a_bad_file_changes_nothing(db_session, estate):
 def test_unreadable_files_are_refused_with_a_reason(data, fragment):
     with pytest.raises(RegistryFileError) as info:
         plan_of(data)
-    assert fragment in info.value.en and info.value.zh
+    assert fragment in info.value.en
+    assert info.value.zh
 
 
 def test_a_header_only_file_is_rejected():

@@ -1,5 +1,6 @@
 """A file that would remove a large share of the registry (a partial export) is applied only
 when the number of units it removes is given to confirm it; otherwise nothing changes."""
+
 from __future__ import annotations
 
 import random
@@ -19,8 +20,17 @@ def registry_of(units: int) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "removed,current,needed",
-    [(0, 1200, False), (9, 20, False), (10, 100, False), (10, 99, True), (11, 100, True), (1197, 1200, True), (120, 1200, False), (121, 1200, True)],
+    ("removed", "current", "needed"),
+    [
+        (0, 1200, False),
+        (9, 20, False),
+        (10, 100, False),
+        (10, 99, True),
+        (11, 100, True),
+        (1197, 1200, True),
+        (120, 1200, False),
+        (121, 1200, True),
+    ],
 )
 def test_a_confirmation_is_needed_past_ten_percent_and_ten_units(removed, current, needed):
     assert Removal(units=removed, owners=0, current_units=current).needs_confirmation is needed
@@ -40,7 +50,8 @@ def test_a_partial_file_is_refused_without_confirmation_and_changes_nothing(esta
     db_session.rollback()
     assert "remove 37 of the 40 current units (92%) and 37 owners of record" in info.value.en
     assert "此次导入将移除现有 40 套房屋中的 37 套（92%）和 37 位业主" in info.value.zh
-    assert db_session.scalar(select(func.count(Unit.id))) == 40 and db_session.scalar(select(func.count(Owner.id))) == 40
+    assert db_session.scalar(select(func.count(Unit.id))) == 40
+    assert db_session.scalar(select(func.count(Owner.id))) == 40
     assert db_session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "registry.import")) == 1
 
 
@@ -53,7 +64,8 @@ def test_a_wrong_number_is_refused_and_named(estate, db_session):
 def test_a_partial_file_applies_with_the_number_of_removed_units(estate, db_session):
     diff = import_file(estate, registry_of(3), "partial.csv", actor="test", confirm_removal=37)
     db_session.commit()
-    assert len(diff.removed_units) == 37 and db_session.scalar(select(func.count(Unit.id))) == 3
+    assert len(diff.removed_units) == 37
+    assert db_session.scalar(select(func.count(Unit.id))) == 3
 
 
 def test_an_ordinary_update_needs_no_confirmation(estate, db_session):

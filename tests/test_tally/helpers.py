@@ -1,4 +1,5 @@
 """Small builders for tally documents, so each test shows only the numbers that matter."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """``ownersvote tally`` and ``python -m tally``: output, exit status 2 and silence on bad input."""
+
 from __future__ import annotations
 
 import json
@@ -69,12 +70,16 @@ def test_text_format_is_a_bilingual_table(good_file):
     r = run("ownersvote", str(good_file), "--format", "text")
     assert r.returncode == 0
     text = r.stdout.decode("utf-8")
-    assert "通过 PASSED" in text and "同意 Agree" in text and "当选 elected 1" in text and "选定 WINNER" in text
+    assert "通过 PASSED" in text
+    assert "同意 Agree" in text
+    assert "当选 elected 1" in text
+    assert "选定 WINNER" in text
 
 
 def test_reads_standard_input():
     r = run("python -m tally", "-", stdin=json.dumps(GOOD).encode())
-    assert r.returncode == 0 and json.loads(r.stdout) == tally_document(GOOD)
+    assert r.returncode == 0
+    assert json.loads(r.stdout) == tally_document(GOOD)
 
 
 def test_output_is_byte_identical_across_runs(good_file):
@@ -114,7 +119,8 @@ def test_unusable_input_exits_2_with_a_message(name, tmp_path, capsys):
 def test_missing_file_exits_2(tmp_path, capsys):
     assert main([str(tmp_path / "nope.json")]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and "cannot read" in captured.err
+    assert captured.out == ""
+    assert "cannot read" in captured.err
 
 
 def test_bad_format_option_exits_2(good_file, capsys):

@@ -1,4 +1,5 @@
 """Elections (category 3): per-candidate double majority, ranking, ties, unfilled seats, alternates."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,8 @@ def elect(marks, seats=2, options=C, areas=None, rules=None, category=3):
 def test_candidates_with_a_double_majority_are_elected_in_order_of_heads():
     r = elect([["c1", "c2"], ["c1", "c2"], ["c1", "c3"], ["c1", "c2"], ["c3"]])
     assert r["elected"] == ["c1", "c2"]  # c1: 4 heads, c2: 3 heads
-    assert r["unfilled"] == 0 and r["tie"] is None
+    assert r["unfilled"] == 0
+    assert r["tie"] is None
     assert r["passed"] is True
     assert r["candidates"]["c3"] == {**r["candidates"]["c3"], "heads": 2, "eligible": False}
 
@@ -39,7 +41,9 @@ def test_most_heads_without_an_area_majority_is_not_eligible():
     r = elect([["c1"], ["c1"], ["c1"], ["c2"], ["c2"]], seats=1, areas=areas)
     assert r["candidates"]["c1"]["eligible"] is False  # 3/5 heads, 30/1030 area
     assert r["candidates"]["c2"]["eligible"] is False  # 1000/1030 area, 2/5 heads
-    assert r["elected"] == [] and r["unfilled"] == 1 and r["passed"] is False
+    assert r["elected"] == []
+    assert r["unfilled"] == 1
+    assert r["passed"] is False
 
 
 def test_exactly_half_of_participants_is_not_eligible():
@@ -78,7 +82,8 @@ def test_full_tie_on_the_last_seat_is_reported_not_broken():
     assert r["tied_seats"] == 1
     assert r["unfilled"] == 1
     assert r["passed"] is False
-    assert "re-vote" in r["reason"]["en"] and "重新表决" in r["reason"]["zh"]
+    assert "re-vote" in r["reason"]["en"]
+    assert "重新表决" in r["reason"]["zh"]
 
 
 def test_same_heads_but_different_area_is_not_a_tie():
@@ -103,7 +108,8 @@ def test_a_tie_inside_the_seats_elects_both():
     marks = [["c1", "c2"], ["c1", "c2"], ["c1", "c2"], ["c3"]]
     r = elect(marks, seats=2)
     assert r["elected"] == ["c1", "c2"]
-    assert r["tie"] is None and r["passed"] is True
+    assert r["tie"] is None
+    assert r["passed"] is True
 
 
 def test_seats_left_over_are_unfilled_for_a_by_election():
@@ -111,7 +117,8 @@ def test_seats_left_over_are_unfilled_for_a_by_election():
     assert r["elected"] == ["c1"]
     assert r["unfilled"] == 2
     assert r["passed"] is False
-    assert "by-election" in r["reason"]["en"] and "补选" in r["reason"]["zh"]
+    assert "by-election" in r["reason"]["en"]
+    assert "补选" in r["reason"]["zh"]
 
 
 def test_more_seats_than_candidates_is_allowed_and_unfilled():
@@ -125,7 +132,9 @@ def test_quorum_failure_elects_nobody():
     assert r["participation"]["quorum_met"] is False
     assert r["candidates"]["c1"]["reached"] is True
     assert r["candidates"]["c1"]["eligible"] is False
-    assert r["elected"] == [] and r["alternates"] == [] and r["passed"] is False
+    assert r["elected"] == []
+    assert r["alternates"] == []
+    assert r["passed"] is False
 
 
 # Ten voters each mark three of five candidates, leaving out a different pair: every candidate
@@ -150,7 +159,8 @@ class TestAlternates:
     def test_no_alternates_by_default(self):
         r = five_way(DISTINCT)
         assert r["elected"] == ["a", "b", "c"]
-        assert r["alternates"] == [] and r["alternates_wanted"] == 0
+        assert r["alternates"] == []
+        assert r["alternates_wanted"] == 0
         assert r["passed"] is True
 
     def test_eligible_candidates_without_a_seat_become_alternates_in_order(self):
@@ -164,12 +174,15 @@ class TestAlternates:
     def test_ineligible_candidates_never_become_alternates(self):
         marks = [["c1", "c2"]] * 4 + [["c3"]] * 2
         r = elect(marks, seats=1 + 1, options=["c1", "c2", "c3"], rules={"alternates": 3})
-        assert r["elected"] == ["c1", "c2"] and r["alternates"] == []
+        assert r["elected"] == ["c1", "c2"]
+        assert r["alternates"] == []
 
     def test_tie_on_the_last_seat_leaves_the_first_alternate_place_pending(self):
         r = five_way(C_EQUALS_D, alternates=2)
         assert r["elected"] == ["a", "b"]
-        assert r["tie"] == ["c", "d"] and r["tied_seats"] == 1 and r["unfilled"] == 1
+        assert r["tie"] == ["c", "d"]
+        assert r["tied_seats"] == 1
+        assert r["unfilled"] == 1
         # The loser of the c/d re-vote is first alternate; e is certain to be second.
         assert r["alternates_pending"] == 1
         assert r["alternates"] == ["e"]
@@ -178,34 +191,44 @@ class TestAlternates:
 
     def test_pending_places_are_capped_at_the_number_of_alternates(self):
         r = five_way(C_EQUALS_D, alternates=1)
-        assert r["alternates_pending"] == 1 and r["alternates"] == []
+        assert r["alternates_pending"] == 1
+        assert r["alternates"] == []
 
     def test_all_tied_leaves_every_seat_to_the_re_vote(self):
         r = five_way([0] * 10, alternates=3)
-        assert r["elected"] == [] and r["tie"] == FIVE and r["tied_seats"] == 3
-        assert r["alternates_pending"] == 2 and r["alternates"] == []
+        assert r["elected"] == []
+        assert r["tie"] == FIVE
+        assert r["tied_seats"] == 3
+        assert r["alternates_pending"] == 2
+        assert r["alternates"] == []
 
     def test_tie_across_the_last_alternate_place_is_reported(self):
         r = five_way(D_EQUALS_E, alternates=1)
-        assert r["elected"] == ["a", "b", "c"] and r["tie"] is None and r["passed"] is True
-        assert r["alternates"] == [] and r["alternates_tie"] == ["d", "e"]
+        assert r["elected"] == ["a", "b", "c"]
+        assert r["tie"] is None
+        assert r["passed"] is True
+        assert r["alternates"] == []
+        assert r["alternates_tie"] == ["d", "e"]
 
     def test_tie_that_fits_in_the_alternate_places_is_no_tie(self):
         r = five_way(D_EQUALS_E, alternates=2)
-        assert r["alternates"] == ["d", "e"] and r["alternates_tie"] is None
+        assert r["alternates"] == ["d", "e"]
+        assert r["alternates_tie"] is None
 
 
 def test_stricter_rule_applies_to_each_candidate():
     marks = [["c1", "c2"]] * 4 + [["c1"]] * 2 + [["c3"]]  # c1 6/7, c2 4/7 of heads and area
     assert elect(marks, seats=2)["elected"] == ["c1", "c2"]
     r = elect(marks, seats=2, rules={"thresholds": {"3": {"approval": {"at_least": "2/3"}}}})
-    assert r["elected"] == ["c1"] and r["unfilled"] == 1
+    assert r["elected"] == ["c1"]
+    assert r["unfilled"] == 1
     assert r["thresholds"]["approval"] == {"at_least": "2/3", "source": "estate_rules"}
 
 
 def test_election_under_category_9_is_allowed():
     r = elect([["c1"], ["c1"], ["c2"]], seats=1, category=9)
-    assert r["elected"] == ["c1"] and r["category"] == 9
+    assert r["elected"] == ["c1"]
+    assert r["category"] == 9
 
 
 # --- abstentions and spoiled items keep their area and heads (SPEC §3: they take part) -------
@@ -220,14 +243,22 @@ MIXED_MEMBERS = members(("50.00", 1), ("30.00", 2), ("20.25", 1), ("10.10", 1), 
 
 
 def mixed_ballots(item_id, vote, spoil_a, spoil_b):
-    return {"m0": {item_id: vote}, "m1": {}, "m2": {item_id: []}, "m3": {}, "m4": {item_id: spoil_a},
-            "m5": {item_id: spoil_b}, "m6": {item_id: []}}
+    return {
+        "m0": {item_id: vote},
+        "m1": {},
+        "m2": {item_id: []},
+        "m3": {},
+        "m4": {item_id: spoil_a},
+        "m5": {item_id: spoil_b},
+        "m6": {item_id: []},
+    }
 
 
 def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():
     ballots = mixed_ballots("e", ["c1"], ["c1", "c2", "c3"], ["zz"])
     r = item(doc(MIXED_MEMBERS, [election(C, 2)], ballots), "e")
-    assert r["participation"]["area"] == "123.10" and r["participation"]["heads"] == 10
+    assert r["participation"]["area"] == "123.10"
+    assert r["participation"]["heads"] == 10
     assert (r["counts"]["abstain"]["area"], r["counts"]["abstain"]["heads"]) == ("64.35", 5)
     assert (r["counts"]["invalid"]["area"], r["counts"]["invalid"]["heads"]) == ("8.75", 4)
     # 6435/12310 = 52.27…%, 5/10 = 50%; 875/12310 = 7.10…%, 4/10 = 40% (truncated).
@@ -240,8 +271,11 @@ def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():
     assert "重复选同一人）：面积 8.75 平方米、4 人。" in r["reason"]["zh"]
 
 
-@pytest.mark.parametrize("mark, bucket", [(None, "abstain"), ([], "abstain"), (["c1", "c1"], "invalid")],
-                         ids=["unmarked item abstains", "empty list abstains", "spoiled mark is invalid"])
+@pytest.mark.parametrize(
+    ("mark", "bucket"),
+    [(None, "abstain"), ([], "abstain"), (["c1", "c1"], "invalid")],
+    ids=["unmarked item abstains", "empty list abstains", "spoiled mark is invalid"],
+)
 def test_a_single_abstention_or_spoiled_mark_carries_its_own_area_and_heads(mark, bucket):
     choices = {} if mark is None else {"e": mark}
     ballots = {"m0": {"e": ["c1"]}, "m1": choices}
@@ -260,7 +294,8 @@ def test_seats_filled_exactly_leave_no_tied_seat_even_with_eligible_candidates_b
     r = five_way(DISTINCT)
     assert r["elected"] == ["a", "b", "c"]
     assert (r["tie"], r["tied_seats"], r["unfilled"]) == (None, 0, 0)
-    assert "Unfilled" not in r["reason"]["en"] and "空缺" not in r["reason"]["zh"]
+    assert "Unfilled" not in r["reason"]["en"]
+    assert "空缺" not in r["reason"]["zh"]
     assert r["reason"]["en"].endswith("Result: passed, all 3 seat(s) filled.")
 
 
@@ -292,7 +327,8 @@ def test_a_tie_for_the_last_seat_sends_no_seat_to_a_by_election():
 def test_a_three_way_tie_for_two_seats_reports_both_seats_for_the_re_vote():
     r = elect([["c1", "c2"], ["c2", "c3"], ["c3", "c1"]], seats=2, options=["c1", "c2", "c3"])
     assert "Unfilled seats: 2, of which 2 await the re-vote." in r["reason"]["en"]
-    assert "by-election" not in r["reason"]["en"] and "补选" not in r["reason"]["zh"]
+    assert "by-election" not in r["reason"]["en"]
+    assert "补选" not in r["reason"]["zh"]
     assert "c1, c2 and c3 are fully tied (same heads and same area) for the last 2 seat(s)" in r["reason"]["en"]
     assert "c1、c2、c3 的同意人数和面积完全相同，争夺最后 2 个席位" in r["reason"]["zh"]
 

@@ -1,4 +1,5 @@
 """Properties of the tally that must hold for every estate, checked with Hypothesis."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -62,9 +63,7 @@ def test_result_does_not_depend_on_ballot_order(inp, rnd):
 @PROPERTY
 @given(estates(), st.integers(2, 1000))
 def test_scaling_every_area_changes_no_decision(inp, k):
-    scaled = TallyInput(
-        tuple(Member(m.id, m.area * k, m.heads) for m in inp.members), inp.items, inp.ballots, inp.rules
-    )
+    scaled = TallyInput(tuple(Member(m.id, m.area * k, m.heads) for m in inp.members), inp.items, inp.ballots, inp.rules)
     a, b = compute(inp), compute(scaled)
     assert [outcome(r) for r in a.items] == [outcome(r) for r in b.items]
     da, db = result_to_document(a), result_to_document(b)
@@ -96,7 +95,8 @@ def test_adding_an_agreeing_ballot_never_turns_a_pass_into_a_fail(inp, data):
 def test_participation_never_exceeds_totals_and_counts_add_up(inp):
     res = compute(inp)
     for r in res.items:
-        assert r.participation.area <= r.totals.area and r.participation.heads <= r.totals.heads
+        assert r.participation.area <= r.totals.area
+        assert r.participation.heads <= r.totals.heads
         if isinstance(r, ResolutionResult):
             parts = (r.agree, r.disagree, r.abstain, r.invalid)
         else:
@@ -142,7 +142,8 @@ def test_elections_never_seat_more_than_seats_nor_an_ineligible_candidate(inp):
         if isinstance(r, ElectionResult):
             assert len(r.elected) + r.unfilled == r.seats
             reached = {c.option for c in r.candidates if c.reached}
-            assert set(r.elected) <= reached and set(r.alternates) <= reached
+            assert set(r.elected) <= reached
+            assert set(r.alternates) <= reached
             assert not set(r.elected) & set(r.alternates)
             assert len(r.alternates) + r.alternates_pending <= r.alternates_wanted
             assert r.passed == (r.quorum.met and not r.unfilled)

@@ -1,4 +1,5 @@
 """Selecting one option (typically the property-service firm, category 4)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,13 +18,16 @@ def select(marks, areas=None, rules=None, category=4, options=F):
 
 def test_option_with_a_double_majority_wins():
     r = select([["f2"], ["f2"], ["f2"], ["f1"], []])
-    assert r["winner"] == "f2" and r["passed"] is True and r["closest"] is None
+    assert r["winner"] == "f2"
+    assert r["passed"] is True
+    assert r["closest"] is None
     assert r["options"]["f2"]["reached"] is True
 
 
 def test_exactly_half_does_not_win():
     r = select([["f2"], ["f2"], ["f1"], ["f1"]])
-    assert r["winner"] is None and r["passed"] is False
+    assert r["winner"] is None
+    assert r["passed"] is False
 
 
 def test_area_majority_without_heads_majority_does_not_win():
@@ -80,7 +84,8 @@ def test_full_tie_for_closest_names_nobody():
 
 def test_closest_needs_at_least_one_vote():
     r = select([[], [], []])
-    assert r["closest"] is None and r["closest_tie"] is None
+    assert r["closest"] is None
+    assert r["closest_tie"] is None
 
 
 def test_failed_firm_selection_cites_civil_code_948():
@@ -98,7 +103,8 @@ def test_quorum_failure_means_no_winner_even_with_a_majority():
     r = select([["f1"], ["f1"], None, None])
     assert r["options"]["f1"]["reached"] is True
     assert r["participation"]["quorum_met"] is False
-    assert r["winner"] is None and r["passed"] is False
+    assert r["winner"] is None
+    assert r["passed"] is False
     assert r["closest"] == "f1"
 
 
@@ -107,7 +113,8 @@ def test_stricter_rule_for_selection():
     marks = [["f1"]] * 3 + [["f2"]] * 2
     assert select(marks)["winner"] == "f1"
     r = select(marks, rules=rules)
-    assert r["winner"] is None and r["closest"] == "f1"
+    assert r["winner"] is None
+    assert r["closest"] == "f1"
 
 
 def test_single_bidder_must_still_reach_the_majority():
@@ -137,10 +144,10 @@ def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():
     #   abstain = 30.00 + 10.10 + 20.25 + 4.00 = 64.35 m², 2 + 1 + 1 + 1 = 5 heads
     #   invalid = 7.25 + 1.50 = 8.75 m², 3 + 1 = 4 heads;  participation 123.10 m², 10 heads
     ms = members(("50.00", 1), ("30.00", 2), ("20.25", 1), ("10.10", 1), ("7.25", 3), ("1.50", 1), ("4.00", 1))
-    ballots = {"m0": {"s": ["f1"]}, "m1": {}, "m2": {"s": []}, "m3": {}, "m4": {"s": ["f1", "f2"]},
-               "m5": {"s": ["zz"]}, "m6": {"s": []}}
+    ballots = {"m0": {"s": ["f1"]}, "m1": {}, "m2": {"s": []}, "m3": {}, "m4": {"s": ["f1", "f2"]}, "m5": {"s": ["zz"]}, "m6": {"s": []}}
     r = item(doc(ms, [selection(F)], ballots), "s")
-    assert r["participation"]["area"] == "123.10" and r["participation"]["heads"] == 10
+    assert r["participation"]["area"] == "123.10"
+    assert r["participation"]["heads"] == 10
     assert (r["counts"]["abstain"]["area"], r["counts"]["abstain"]["heads"]) == ("64.35", 5)
     assert (r["counts"]["invalid"]["area"], r["counts"]["invalid"]["heads"]) == ("8.75", 4)
     assert r["counts"]["abstain"]["of_totals"] == {"area": "52.27%", "heads": "50.00%"}
@@ -151,8 +158,11 @@ def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():
     assert "废票（选择多于一项或选了非候选项）：面积 8.75 平方米、4 人。" in r["reason"]["zh"]
 
 
-@pytest.mark.parametrize("mark, bucket", [(None, "abstain"), ([], "abstain"), (["f1", "f2"], "invalid")],
-                         ids=["unmarked item abstains", "empty list abstains", "two marks are invalid"])
+@pytest.mark.parametrize(
+    ("mark", "bucket"),
+    [(None, "abstain"), ([], "abstain"), (["f1", "f2"], "invalid")],
+    ids=["unmarked item abstains", "empty list abstains", "two marks are invalid"],
+)
 def test_a_single_abstention_or_spoiled_mark_carries_its_own_area_and_heads(mark, bucket):
     ballots = {"m0": {"s": ["f1"]}, "m1": {} if mark is None else {"s": mark}}
     r = item(doc(members(("60.00", 1), ("12.34", 3)), [selection(F)], ballots), "s")
@@ -169,7 +179,8 @@ def test_no_closest_when_the_participants_hold_no_area():
     r = select([["f1"], ["f1"], ["f2"]], areas=["0", "0", "0"])
     assert r["winner"] is None
     assert (r["closest"], r["closest_tie"]) == (None, None)
-    assert "Closest" not in r["reason"]["en"] and "equally close" not in r["reason"]["en"]
+    assert "Closest" not in r["reason"]["en"]
+    assert "equally close" not in r["reason"]["en"]
 
 
 def test_no_closest_when_the_participants_hold_no_heads():
@@ -182,11 +193,15 @@ def test_no_closest_when_the_participants_hold_no_heads():
 def test_a_single_participant_with_one_head_makes_its_bidder_closest():
     # One of three owners votes (no quorum): f1 holds 1/1 head and 0.01/0.01 m² of the participants.
     r = select([["f1"], None, None], areas=["0.01", "100.00", "100.00"])
-    assert r["participation"]["heads"] == 1 and r["participation"]["area"] == "0.01"
-    assert r["options"]["f1"]["reached"] is True and r["winner"] is None
+    assert r["participation"]["heads"] == 1
+    assert r["participation"]["area"] == "0.01"
+    assert r["options"]["f1"]["reached"] is True
+    assert r["winner"] is None
     assert (r["closest"], r["closest_tie"]) == ("f1", None)
-    assert "Closest (largest of the smaller of its two shares of the participants): f1, with 100.00% of the " \
-           "participating heads and 100.00% of the participating area." in r["reason"]["en"]
+    assert (
+        "Closest (largest of the smaller of its two shares of the participants): f1, with 100.00% of the "
+        "participating heads and 100.00% of the participating area." in r["reason"]["en"]
+    )
 
 
 def test_a_bidder_with_heads_but_no_area_can_still_be_closest():
@@ -225,4 +240,5 @@ def test_each_options_check_records_whether_the_estates_rule_applied():
     # f1 and c1 have 2/3 of the heads and area: a majority, and exactly the estate's 2/3 for f1,
     # but short of the estate's 3/4 for c1.
     s, e = compute(TallyInput(ms, items, ballots, stricter)).items
-    assert s.winner == "f1" and e.elected == ()
+    assert s.winner == "f1"
+    assert e.elected == ()

@@ -1,4 +1,5 @@
 """Boundary cases of every threshold of Civil Code Art. 278 ¶2, and the classic traps."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,7 @@ QUORUM_CASES = [
 
 
 @pytest.mark.parametrize(
-    "areas, marks, met, area_met, heads_met",
+    ("areas", "marks", "met", "area_met", "heads_met"),
     [c[1:] for c in QUORUM_CASES],
     ids=[c[0] for c in QUORUM_CASES],
 )
@@ -40,20 +41,44 @@ APPROVAL_CASES = [
     # id, category, member areas, marks (all vote), passed, area_met, heads_met
     ("exactly 1/2 of area and heads fails a majority", 2, ["100.00"] * 4, [A, A, D, D], False, False, False),
     ("1/2 of heads with more area fails on heads", 2, ["100.01", "100.00", "100.00", "99.99"], [A, A, D, D], False, True, False),
-    ("one head more than half with exactly half the area fails on area", 2, ["200.00", "100.00", "100.00", "400.00"], [A, A, A, D], False, False, True),
+    (
+        "one head more than half with exactly half the area fails on area",
+        2,
+        ["200.00", "100.00", "100.00", "400.00"],
+        [A, A, A, D],
+        False,
+        False,
+        True,
+    ),
     ("one head more than half with more than half the area passes", 2, ["100.00"] * 5, [A, A, A, D, D], True, True, True),
-    ("half plus 0.01 m² with a head majority passes", 2, ["100.00", "100.00", "100.01", "199.99", "100.00"], [A, A, A, D, X], True, True, True),
+    (
+        "half plus 0.01 m² with a head majority passes",
+        2,
+        ["100.00", "100.00", "100.01", "199.99", "100.00"],
+        [A, A, A, D, X],
+        True,
+        True,
+        True,
+    ),
     ("exactly 3/4 passes a category 6 item", 6, ["100.00"] * 4, [A, A, A, D], True, True, True),
     ("3/4 of area minus 0.01 m² fails category 7", 7, ["100.00", "100.00", "99.99", "100.01"], [A, A, A, D], False, False, True),
     ("one head short of 3/4 fails category 8", 8, ["200.00", "100.00", "100.00", "100.00"], [A, A, D, D], False, False, False),
-    ("3/4 of heads with 3/4 minus 0.01 of area fails category 8", 8, ["100.00", "100.00", "99.99", "100.01"], [A, A, A, D], False, False, True),
+    (
+        "3/4 of heads with 3/4 minus 0.01 of area fails category 8",
+        8,
+        ["100.00", "100.00", "99.99", "100.01"],
+        [A, A, A, D],
+        False,
+        False,
+        True,
+    ),
     ("2/3 is enough for category 5 but not for category 6 (5)", 5, ["100.00"] * 3, [A, A, D], True, True, True),
     ("2/3 is enough for category 5 but not for category 6 (6)", 6, ["100.00"] * 3, [A, A, D], False, False, False),
 ]
 
 
 @pytest.mark.parametrize(
-    "category, areas, marks, passed, area_met, heads_met",
+    ("category", "areas", "marks", "passed", "area_met", "heads_met"),
     [c[1:] for c in APPROVAL_CASES],
     ids=[c[0] for c in APPROVAL_CASES],
 )
@@ -93,12 +118,16 @@ def test_abstentions_stay_in_the_denominator():
 
 
 def test_item_missing_from_a_submitted_ballot_is_an_abstention():
-    d = doc(members(*["100.00"] * 4), [resolution(2, "q1"), resolution(2, "q2")], {
-        "m0": {"q1": A, "q2": A},
-        "m1": {"q1": A, "q2": A},
-        "m2": {"q1": A},  # q2 left unmarked
-        "m3": {},
-    })
+    d = doc(
+        members(*["100.00"] * 4),
+        [resolution(2, "q1"), resolution(2, "q2")],
+        {
+            "m0": {"q1": A, "q2": A},
+            "m1": {"q1": A, "q2": A},
+            "m2": {"q1": A},  # q2 left unmarked
+            "m3": {},
+        },
+    )
     from tally import tally_document
 
     out = tally_document(d)["items"]
@@ -244,7 +273,10 @@ class TestUnreducedEstateFractions:
         from tally import Threshold
 
         t = Threshold("at_least", 8, 10)
-        assert (t.p, t.q) == (4, 5) and type(t.p) is int and type(t.q) is int
+        assert (t.p, t.q) == (4, 5)
+        assert type(t.p) is int
+        assert type(t.q) is int
         assert t == Threshold("at_least", 4, 5)
-        assert str(t) == "at least 4/5" and t.to_document() == {"at_least": "4/5"}
+        assert str(t) == "at least 4/5"
+        assert t.to_document() == {"at_least": "4/5"}
         assert (Threshold("more_than", 50, 100).p, Threshold("more_than", 50, 100).q) == (1, 2)

@@ -1,11 +1,12 @@
 """Invalid documents are refused with a message naming where and what; looser rules included."""
+
 from __future__ import annotations
 
 import copy
 
 import pytest
 
-from tally import STATUTE_QUORUM, Ballot, Item, Member, Rules, Threshold, TallyInputError, load_document, parse_area
+from tally import STATUTE_QUORUM, Ballot, Item, Member, Rules, TallyInputError, Threshold, load_document, parse_area
 
 
 def base() -> dict:
@@ -85,10 +86,20 @@ CASES = [
     ("rules/thresholds", {"10": {"quorum": {"at_least": "3/4"}}}, "rules.thresholds.10", "1 to 9"),
     ("rules/thresholds", {"3": {"quorom": {"at_least": "3/4"}}}, "rules.thresholds.3.quorom", "unknown key"),
     ("rules/thresholds", {"6": {"approval": {"at_least": "2/3"}}}, "rules.thresholds.6.approval", "looser than the statute (at least 3/4)"),
-    ("rules/thresholds", {"2": {"approval": {"at_least": "1/2"}}}, "rules.thresholds.2.approval", "looser than the statute (more than 1/2)"),
+    (
+        "rules/thresholds",
+        {"2": {"approval": {"at_least": "1/2"}}},
+        "rules.thresholds.2.approval",
+        "looser than the statute (more than 1/2)",
+    ),
     ("rules/thresholds", {"2": {"quorum": {"at_least": "3/5"}}}, "rules.thresholds.2.quorum", "looser than the statute (at least 2/3)"),
     ("rules/thresholds", {"2": {"quorum": {"more_than": "1/2"}}}, "rules.thresholds.2.quorum", "looser than the statute"),
-    ("rules/thresholds", {"7": {"approval": {"more_than": "2/3"}}}, "rules.thresholds.7.approval", "looser than the statute (at least 3/4)"),
+    (
+        "rules/thresholds",
+        {"7": {"approval": {"more_than": "2/3"}}},
+        "rules.thresholds.7.approval",
+        "looser than the statute (at least 3/4)",
+    ),
     ("rules/thresholds", {"2": {"quorum": {"at_least": "2:3"}}}, "rules.thresholds.2.quorum.at_least", "fraction"),
     ("rules/thresholds", {"2": {"quorum": {"at_least": "3/2"}}}, "rules.thresholds.2.quorum", "never be met"),
     ("rules/thresholds", {"2": {"quorum": {"more_than": "1/1"}}}, "rules.thresholds.2.quorum", "never be met"),
@@ -100,7 +111,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("path, value, location, words", CASES, ids=[f"{c[0]}={c[1]!r}" for c in CASES])
+@pytest.mark.parametrize(("path", "value", "location", "words"), CASES, ids=[f"{c[0]}={c[1]!r}" for c in CASES])
 def test_invalid_documents_name_the_location_and_the_problem(path, value, location, words):
     with pytest.raises(TallyInputError) as e:
         load_document(mutate(path, value))
@@ -158,7 +169,7 @@ def test_stricter_rules_are_accepted():
 
 
 @pytest.mark.parametrize(
-    "text, hundredths",
+    ("text", "hundredths"),
     [("0", 0), ("0.5", 50), ("89.50", 8950), ("100", 10000), ("12345678901234567890.01", 1234567890123456789001)],
 )
 def test_areas_parse_exactly_to_hundredths(text, hundredths):
@@ -180,7 +191,7 @@ STRICTNESS = [
 ]
 
 
-@pytest.mark.parametrize("a, b, stricter", STRICTNESS, ids=[f"{a} vs {b}" for a, b, _ in STRICTNESS])
+@pytest.mark.parametrize(("a", "b", "stricter"), STRICTNESS, ids=[f"{a} vs {b}" for a, b, _ in STRICTNESS])
 def test_strictness_is_inclusion_of_passing_shares(a, b, stricter):
     assert Threshold(*a).at_least_as_strict_as(Threshold(*b)) is stricter
 
@@ -199,27 +210,33 @@ def test_an_error_without_a_location_is_just_the_problem():
     assert str(TallyInputError("members[1].area", "is negative")) == "members[1].area: is negative"
 
 
-@pytest.mark.parametrize("inner, prefix, path", [
-    ("", "rules.thresholds.2.quorum", "rules.thresholds.2.quorum"),
-    ("area", "members[3]", "members[3].area"),
-    ("[2]", "members", "members[2]"),
-    ("[0].id", "items", "items[0].id"),
-])
+@pytest.mark.parametrize(
+    ("inner", "prefix", "path"),
+    [
+        ("", "rules.thresholds.2.quorum", "rules.thresholds.2.quorum"),
+        ("area", "members[3]", "members[3].area"),
+        ("[2]", "members", "members[2]"),
+        ("[0].id", "items", "items[0].id"),
+    ],
+)
 def test_an_error_located_inside_a_prefix_joins_paths_as_json_path(inner, prefix, path):
     e = TallyInputError(inner, "bad").within(prefix)
     assert (e.path, e.problem, str(e)) == (path, "bad", f"{path}: bad")
 
 
-@pytest.mark.parametrize("args, message", [
-    (("maybe", 1, 2), "threshold must be \"at_least\" or \"more_than\", not 'maybe'"),
-    (("at_least", True, 2), "fraction True/2 must be p/q with positive integers"),
-    (("at_least", 1, 2.0), "fraction 1/2.0 must be p/q with positive integers"),
-    (("at_least", 1.0, 2), "fraction 1.0/2 must be p/q with positive integers"),
-    (("at_least", 0, 2), "fraction 0/2 must be p/q with positive integers"),
-    (("more_than", 1, -2), "fraction 1/-2 must be p/q with positive integers"),
-    (("at_least", 3, 2), "at_least 3/2 can never be met"),
-    (("more_than", 2, 2), "more_than 2/2 can never be met"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("maybe", 1, 2), 'threshold must be "at_least" or "more_than", not \'maybe\''),
+        (("at_least", True, 2), "fraction True/2 must be p/q with positive integers"),
+        (("at_least", 1, 2.0), "fraction 1/2.0 must be p/q with positive integers"),
+        (("at_least", 1.0, 2), "fraction 1.0/2 must be p/q with positive integers"),
+        (("at_least", 0, 2), "fraction 0/2 must be p/q with positive integers"),
+        (("more_than", 1, -2), "fraction 1/-2 must be p/q with positive integers"),
+        (("at_least", 3, 2), "at_least 3/2 can never be met"),
+        (("more_than", 2, 2), "more_than 2/2 can never be met"),
+    ],
+)
 def test_a_threshold_built_directly_is_refused_with_an_unlocated_message(args, message):
     with pytest.raises(TallyInputError) as e:
         Threshold(*args)
@@ -228,4 +245,6 @@ def test_a_threshold_built_directly_is_refused_with_an_unlocated_message(args, m
 
 def test_at_least_one_whole_is_a_valid_threshold():
     t = Threshold("at_least", 2, 2)
-    assert (t.p, t.q) == (1, 1) and t.met(7, 7) and not t.met(6, 7)
+    assert (t.p, t.q) == (1, 1)
+    assert t.met(7, 7)
+    assert not t.met(6, 7)

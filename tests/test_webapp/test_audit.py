@@ -1,10 +1,11 @@
 """The hash-chained audit log of privileged actions."""
+
 from __future__ import annotations
 
-from sqlalchemy import text, select, update
+from sqlalchemy import select, text, update
 
 from webapp.audit.models import AuditEvent
-from webapp.audit.operations import check_chain, chain_events, record
+from webapp.audit.operations import chain_events, check_chain, record
 
 
 def test_privileged_actions_form_an_unbroken_chain(db_session, make_estate, make_staff):
@@ -49,7 +50,8 @@ def test_deleting_an_event_shows_as_a_gap(db_session, make_estate):
     db_session.delete(victim)
     db_session.commit()
     messages = [p.message for p in check_chain(estate.id)]
-    assert any("gap" in m for m in messages) and any("link broken" in m for m in messages)
+    assert any("gap" in m for m in messages)
+    assert any("link broken" in m for m in messages)
 
 
 def test_each_estate_has_its_own_chain(db_session, make_estate):
@@ -119,12 +121,15 @@ def test_supervisors_see_the_audit_log_and_whether_its_chain_holds(client, login
     make_staff("org", estate=estate, role="organiser")
     login("sup")
     page = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
-    assert "完整的哈希链" in page and "创建小区" in page and "estate.create" not in page  # in words, not codes
+    assert "完整的哈希链" in page
+    assert "创建小区" in page
+    assert "estate.create" not in page
     bypass_append_only(db_session)
     db_session.execute(update(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq == 1).values(action="estate.deleted"))
     db_session.commit()
     broken = client.get(f"/e/{estate.slug}/audit").get_data(as_text=True)
-    assert "日志链已断裂" in broken and "第 1 条记录：记录写入后被改动过" in broken
+    assert "日志链已断裂" in broken
+    assert "第 1 条记录：记录写入后被改动过" in broken
 
 
 def test_organisers_cannot_read_the_audit_log(client, login, make_estate, make_staff):
@@ -144,11 +149,12 @@ def test_postgresql_refuses_to_change_or_delete_audit_events(db_session, make_es
     estate = make_estate()
     record("a", actor="t", estate_id=estate.id)
     db_session.commit()
-    for statement in (update(AuditEvent).where(AuditEvent.chain == estate.id).values(actor="x"),
-                      delete(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq >= 1)):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db_session.begin_nested():
-                db_session.execute(statement)
+    for statement in (
+        update(AuditEvent).where(AuditEvent.chain == estate.id).values(actor="x"),
+        delete(AuditEvent).where(AuditEvent.chain == estate.id, AuditEvent.seq >= 1),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), db_session.begin_nested():
+            db_session.execute(statement)
 
 
 def test_deleting_the_tail_is_named_by_the_signed_anchors(db_session, make_estate):
@@ -159,7 +165,9 @@ def test_deleting_the_tail_is_named_by_the_signed_anchors(db_session, make_estat
     for n in range(25):  # a checkpoint is signed every 20 events
         record(f"step.{n}", actor="t", estate_id=estate.id)
     db_session.commit()
-    assert db_session.scalar(select(AuditCheckpoint.seq).where(AuditCheckpoint.chain == estate.id).order_by(AuditCheckpoint.seq.desc())) == 21
+    assert (
+        db_session.scalar(select(AuditCheckpoint.seq).where(AuditCheckpoint.chain == estate.id).order_by(AuditCheckpoint.seq.desc())) == 21
+    )
     bypass_append_only(db_session)
     db_session.execute(AuditEvent.__table__.delete().where(AuditEvent.chain == estate.id, AuditEvent.seq >= 8))
     db_session.expire_all()

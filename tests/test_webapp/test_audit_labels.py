@@ -1,5 +1,6 @@
 """The audit log in plain words: every action recorded today has a label, details read as
 values, times are the estate's, and the actor is a person's name."""
+
 from __future__ import annotations
 
 import re
@@ -70,17 +71,32 @@ def test_details_read_as_labelled_values_never_raw(zh):
         return [(d.label, d.value) for d in zh.details(Event(details))]
 
     assert shown({"kid": "VIFPZBd8sjocile_Z4LgMfbPngPpDRHZui2xyz", "signatures": 1, "certified": False}) == [
-        ("密钥", "VIFPZBd8sjocile_…"), ("已有签名数", "1"), ("名册已生效", "否"),
+        ("密钥", "VIFPZBd8sjocile_…"),
+        ("已有签名数", "1"),
+        ("名册已生效", "否"),
     ]
-    assert shown({"changes": {"roll_signatures_required": {"from": 1, "to": 2}, "sms_required": {"from": False, "to": True}, "help_text": {"from": None, "to": "物业"}}}) == [
-        ("所需监督员签名数", "1 → 2"), ("短信核验", "否 → 是"), ("业主求助渠道", "— → 物业"),
+    assert shown(
+        {
+            "changes": {
+                "roll_signatures_required": {"from": 1, "to": 2},
+                "sms_required": {"from": False, "to": True},
+                "help_text": {"from": None, "to": "物业"},
+            }
+        }
+    ) == [
+        ("所需监督员签名数", "1 → 2"),
+        ("短信核验", "否 → 是"),
+        ("业主求助渠道", "— → 物业"),
     ]
     units = [f"4-{n}" for n in range(101, 131)]
     assert shown({"count": 30, "units": units, "reason": None}) == [
-        ("数量", "30"), ("房屋", "、".join(units[:12]) + "……（共 30 项）"),
+        ("数量", "30"),
+        ("房屋", "、".join(units[:12]) + "……（共 30 项）"),
     ]
     assert shown({"role": "supervisor", "reason": "reissued", "state": "active", "registration": None}) == [
-        ("角色", "监督员"), ("理由", "重新打印"), ("状态", "有效"),
+        ("角色", "监督员"),
+        ("理由", "重新打印"),
+        ("状态", "有效"),
     ]
     # a key nobody has labelled yet still reads as words
     assert shown({"ballot_count": 3}) == [("Ballot count", "3")]
@@ -124,10 +140,18 @@ def test_the_audit_page_speaks_chinese_with_local_times_and_names(client, login,
     estate, event = audited
     login("sup")
     page = client.get("/e/lvyuan/audit").get_data(as_text=True)
-    assert "签署表决名册" in page and "修改小区设置" in page and "授予本小区的角色" in page
-    assert "所需监督员签名数" in page and "1 → 2" in page and "名册已生效" in page
-    assert "区住建局 周建国" in page and "操作人" in page and "对应成员" not in page
-    assert local(event.at, estate, "%Y-%m-%d %H:%M:%S") in page and "北京时间" in page and "UTC" not in page
+    assert "签署表决名册" in page
+    assert "修改小区设置" in page
+    assert "授予本小区的角色" in page
+    assert "所需监督员签名数" in page
+    assert "1 → 2" in page
+    assert "名册已生效" in page
+    assert "区住建局 周建国" in page
+    assert "操作人" in page
+    assert "对应成员" not in page
+    assert local(event.at, estate, "%Y-%m-%d %H:%M:%S") in page
+    assert "北京时间" in page
+    assert "UTC" not in page
     for raw in ("roll.sign", "estate.settings", "certified:", "True", "False", "{&#34;"):
         assert raw not in page, raw
 
@@ -136,5 +160,8 @@ def test_the_audit_page_speaks_english_when_chosen(client, login, post, audited)
     login("sup")
     post("/lang", {"lang": "en"})
     page = client.get("/e/lvyuan/audit").get_data(as_text=True)
-    assert "Signed the electoral roll" in page and "Changed the estate&#39;s settings" in page and "Beijing time" in page
-    assert "roll.sign" not in page and "False" not in page
+    assert "Signed the electoral roll" in page
+    assert "Changed the estate&#39;s settings" in page
+    assert "Beijing time" in page
+    assert "roll.sign" not in page
+    assert "False" not in page

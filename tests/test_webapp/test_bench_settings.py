@@ -1,5 +1,6 @@
 """The two settings bench/cast.py needs: a cast limit from the environment, and a bare hello route
 that exists only when asked for and never in production."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,12 +27,18 @@ def test_the_hello_route_is_there_only_when_asked_for(monkeypatch, instance_dir,
     assert create_app({"SQLALCHEMY_DATABASE_URI": url}).test_client().get("/__bench/hello").status_code == 404
     monkeypatch.setenv("OWNERSVOTE_BENCH_HELLO", "1")
     response = create_app({"SQLALCHEMY_DATABASE_URI": url}).test_client().get("/__bench/hello")
-    assert response.status_code == 200 and response.get_data(as_text=True) == "hello"
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "hello"
 
 
 def test_production_refuses_the_hello_route(monkeypatch, tmp_path):
-    for name, value in (("ENV", "production"), ("SECRET_KEY", STRONG), ("PII_HMAC_KEY", STRONG), ("BENCH_HELLO", "1"),
-                        ("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")):
+    for name, value in (
+        ("ENV", "production"),
+        ("SECRET_KEY", STRONG),
+        ("PII_HMAC_KEY", STRONG),
+        ("BENCH_HELLO", "1"),
+        ("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}"),
+    ):
         monkeypatch.setenv("OWNERSVOTE_" + name, value)
     with pytest.raises(ConfigError, match="BENCH_HELLO"):
         Settings.from_env()

@@ -1,5 +1,6 @@
 """The estate's rules of procedure in its settings: stricter thresholds only, ranges with the
 reason, bilingual eligibility conditions kept when saved in the other language."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,14 @@ import pytest
 from webapp.estates import rules_text
 from webapp.estates.operations import DEFAULT_ELIGIBILITY, EstateError, update_settings
 
-RULES = {"r-alternates": "2", "r-tally_signatures_required": "2", "r-notice_period_days": "15",
-         "r-candidate_publication_days": "7", "r-results_publication_days": "30", "r-proxy_cap": "3"}
+RULES = {
+    "r-alternates": "2",
+    "r-tally_signatures_required": "2",
+    "r-notice_period_days": "15",
+    "r-candidate_publication_days": "7",
+    "r-results_publication_days": "30",
+    "r-proxy_cap": "3",
+}
 
 
 def test_a_new_estate_starts_with_the_national_conditions_for_candidates(people):
@@ -21,29 +28,36 @@ def test_stricter_thresholds_typed_in_chinese_are_saved_in_lowest_terms(client, 
     assert "已保存" in response.get_data(as_text=True)
     db_session.refresh(people["estate"])
     assert people["estate"].thresholds == {"3": {"quorum": {"more_than": "3/4"}}, "6": {"approval": {"at_least": "4/5"}}}
-    assert people["estate"].tally_signatures_required == 2 and people["estate"].proxy_cap == 3
+    assert people["estate"].tally_signatures_required == 2
+    assert people["estate"].proxy_cap == 3
 
 
 def test_a_threshold_looser_than_the_statute_is_refused_with_the_reason(client, login, post, people, db_session):
     login("root")
     page = post("/e/lvyuan/settings", {**RULES, "r-thresholds_text": "6 通过 以上 1/2"}, follow_redirects=True).get_data(as_text=True)
-    assert "比法律规定宽松" in page and "第二百七十八条" in page
+    assert "比法律规定宽松" in page
+    assert "第二百七十八条" in page
     db_session.refresh(people["estate"])
-    assert people["estate"].thresholds in ({}, None) and people["estate"].alternates != 2
+    assert people["estate"].thresholds in ({}, None)
+    assert people["estate"].alternates != 2
 
 
 def test_an_unreadable_threshold_line_is_named_with_an_example(client, login, post, people):
     login("root")
     page = post("/e/lvyuan/settings", {**RULES, "r-thresholds_text": "\n六 通过 以上 4/5"}, follow_redirects=True).get_data(as_text=True)
-    assert "第 2 行" in page and "6 通过 以上 4/5" in page
+    assert "第 2 行" in page
+    assert "6 通过 以上 4/5" in page
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("r-alternates", "12", "请填写 0 到 11 之间的数字"),
-    ("r-tally_signatures_required", "0", "请填写 1 到 9 之间的数字"),
-    ("r-notice_period_days", "", "请填写 0 到 90 之间的天数"),
-    ("r-proxy_cap", "21", "请填写 1 到 20 之间的数字"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("r-alternates", "12", "请填写 0 到 11 之间的数字"),
+        ("r-tally_signatures_required", "0", "请填写 1 到 9 之间的数字"),
+        ("r-notice_period_days", "", "请填写 0 到 90 之间的天数"),
+        ("r-proxy_cap", "21", "请填写 1 到 20 之间的数字"),
+    ],
+)
 def test_a_rule_out_of_range_names_the_allowed_range(client, login, post, people, field, value, message):
     login("root")
     page = post("/e/lvyuan/settings", {**RULES, field: value}).get_data(as_text=True)

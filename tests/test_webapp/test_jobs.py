@@ -1,6 +1,7 @@
 """Background jobs: their life (queued → running → done or failed), dead workers, retries, and
 who may see a job, its status and its result.  Jobs run inline here (tests/conftest.py); the RQ
 path with a real worker is in test_jobs_rq.py, the in-process thread in the browser tests."""
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,8 @@ def two_estates(make_estate, make_staff, db_session):
     import_file(b, GOOD, "b.csv", actor="test")
     db_session.commit()
     return {
-        "a": a, "b": b,
+        "a": a,
+        "b": b,
         "org-a": make_staff("org-a", estate=a, role="organiser"),
         "sup-a": make_staff("sup-a", estate=a, role="supervisor"),
         "org-b": make_staff("org-b", estate=b, role="organiser"),
@@ -85,17 +87,22 @@ def test_a_job_goes_from_queued_to_running_to_done_with_its_progress_and_result(
 
     kinds("test.ok", work)
     job = queue(db_session, two_estates["a"], "test.ok", two_estates["org-a"], {"steps": 3})
-    assert job.state == "queued" and job.attempts == 1
+    assert job.state == "queued"
+    assert job.attempts == 1
     assert run_job(job.id, 1) == "done"
     job = fresh(db_session, job)
     assert seen == ["running", (1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
-    assert job.state == "done" and job.percent == 100 and job.started_at <= job.finished_at
-    assert job.result_name == "报告-2026-11.txt" and job.result_size == 8
+    assert job.state == "done"
+    assert job.percent == 100
+    assert job.started_at <= job.finished_at
+    assert job.result_name == "报告-2026-11.txt"
+    assert job.result_size == 8
     import hashlib
 
     assert job.result_sha256 == hashlib.sha256(b"all good").hexdigest()
     path = files_root() / job.result_file
-    assert path.read_bytes() == b"all good" and (path.stat().st_mode & 0o077) == 0
+    assert path.read_bytes() == b"all good"
+    assert (path.stat().st_mode & 0o077) == 0
     assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "job.start")) == 1
 
 
@@ -112,7 +119,8 @@ def test_a_job_that_refuses_fails_with_its_reason_in_both_languages_and_saves_no
     assert run_job(job.id, 1) == "failed"
     job = fresh(db_session, job)
     assert (job.state, job.error_zh, job.error_en) == ("failed", "房屋清单为空", "the registry is empty")
-    assert job.result_file is None and not any((files_root() / str(job.estate_id)).glob(f"job-{job.id}-*"))
+    assert job.result_file is None
+    assert not any((files_root() / str(job.estate_id)).glob(f"job-{job.id}-*"))
     assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "test.change")) == 0
 
 
@@ -124,7 +132,9 @@ def test_an_unexpected_exception_fails_the_job_without_showing_its_internals(db_
     job = queue(db_session, two_estates["a"], "test.crash", two_estates["org-a"])
     assert run_job(job.id, 1) == "failed"
     job = fresh(db_session, job)
-    assert job.state == "failed" and "RuntimeError" in job.error_en and "意外出错" in job.error_zh
+    assert job.state == "failed"
+    assert "RuntimeError" in job.error_en
+    assert "意外出错" in job.error_zh
     assert "hunter2" not in job.error_en + job.error_zh
     assert "hunter2" in caplog.text  # the technicians have it in the log
 
@@ -151,7 +161,8 @@ def test_a_running_job_without_heartbeat_for_two_minutes_is_shown_and_stored_as_
     job.heartbeat_at = utcnow() - timedelta(minutes=2, seconds=5)
     db_session.commit()
     status = client.get(f"/e/estate-a/jobs/{job.id}/status").get_json()
-    assert status["state"] == "failed" and "停止了响应" in status["error"]
+    assert status["state"] == "failed"
+    assert "停止了响应" in status["error"]
     assert fresh(db_session, job).state == "failed"
     assert "重试" in client.get(f"/e/estate-a/jobs/{job.id}").get_data(as_text=True)
 
@@ -190,7 +201,9 @@ def test_a_runner_whose_job_was_taken_for_dead_stops_and_keeps_nothing(db_sessio
     job = queue(db_session, two_estates["a"], "test.lost", two_estates["org-a"])
     assert run_job(job.id, 1) == "lost"
     job = fresh(db_session, job)
-    assert job.state == "failed" and job.error_en == "stopped responding" and job.result_file is None
+    assert job.state == "failed"
+    assert job.error_en == "stopped responding"
+    assert job.result_file is None
     assert not any((files_root() / str(job.estate_id)).glob(f"job-{job.id}-*"))
 
 
@@ -205,14 +218,16 @@ def test_a_failed_job_is_retried_on_request_as_a_new_attempt(client, login, post
     run_job(job.id, 1)
     login("org-a")
     page = client.get(f"/e/estate-a/jobs/{job.id}").get_data(as_text=True)
-    assert "第一次失败" in page and f'action="/e/estate-a/jobs/{job.id}/retry"' in page
+    assert "第一次失败" in page
+    assert f'action="/e/estate-a/jobs/{job.id}/retry"' in page
     response = post(f"/e/estate-a/jobs/{job.id}/retry")
     assert response.status_code == 303
     job = fresh(db_session, job)
     assert (job.state, job.attempts, job.error_en) == ("done", 2, None)
     assert client.get(f"/e/estate-a/jobs/{job.id}/download").data == b"second time lucky"
     retried = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "job.retry"))
-    assert retried.details["previous_error"] == "first attempt fails" and retried.details["attempt"] == 2
+    assert retried.details["previous_error"] == "first attempt fails"
+    assert retried.details["attempt"] == 2
 
 
 def test_only_a_failed_job_can_be_retried(client, login, post, db_session, two_estates, kinds):
@@ -241,7 +256,8 @@ def test_a_job_whose_queue_is_down_fails_at_once_with_the_reason(client, login, 
     response = post("/e/queue-down/letters", {"building": "all"})
     assert response.status_code == 303
     status = client.get(response.headers["Location"] + "/status").get_json()
-    assert status["state"] == "failed" and "Redis" in status["error"]
+    assert status["state"] == "failed"
+    assert "Redis" in status["error"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -266,10 +282,13 @@ def test_the_organiser_sees_the_job_its_status_and_downloads_its_result(client, 
     login("org-a")
     page, status, download = (client.get(p) for p in _paths(done_job.id))
     assert page.status_code == status.status_code == download.status_code == 200
-    assert "<progress" in page.get_data(as_text=True) and done_job.result_sha256 in page.get_data(as_text=True)
-    assert status.get_json()["state"] == "done" and status.get_json()["sha256"] == done_job.result_sha256
-    assert download.data == b"tokens" and download.headers["Cache-Control"] == "no-store"
-    assert download.headers["Content-Disposition"] == 'attachment; filename=secret.txt'
+    assert "<progress" in page.get_data(as_text=True)
+    assert done_job.result_sha256 in page.get_data(as_text=True)
+    assert status.get_json()["state"] == "done"
+    assert status.get_json()["sha256"] == done_job.result_sha256
+    assert download.data == b"tokens"
+    assert download.headers["Cache-Control"] == "no-store"
+    assert download.headers["Content-Disposition"] == "attachment; filename=secret.txt"
 
 
 def test_the_organiser_of_another_estate_gets_404_for_page_status_download_and_retry(client, login, post, done_job):
@@ -296,7 +315,8 @@ def test_a_platform_admin_does_not_see_an_organiser_only_job(client, login, done
 def test_visitors_who_are_not_signed_in_are_sent_to_the_login_page(client, done_job):
     for path in _paths(done_job.id):
         response = client.get(path)
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
 
 
 def test_a_role_that_may_see_a_job_but_not_start_it_cannot_retry_it(client, login, post, db_session, two_estates, kinds):
@@ -308,7 +328,8 @@ def test_a_role_that_may_see_a_job_but_not_start_it_cannot_retry_it(client, logi
     run_job(job.id, 1)
     login("sup-a")
     page = client.get(f"/e/estate-a/jobs/{job.id}").get_data(as_text=True)
-    assert "失败" in page and "/retry" not in page
+    assert "失败" in page
+    assert "/retry" not in page
     assert post(f"/e/estate-a/jobs/{job.id}/retry").status_code == 403
 
 
@@ -320,7 +341,7 @@ def test_the_job_list_shows_an_estates_jobs_newest_first(client, login, db_sessi
     login("org-a")
     page = client.get("/e/estate-a/jobs").get_data(as_text=True)
     assert page.index(f"/jobs/{second.id}") < page.index(f"/jobs/{first.id}")
-    assert f"/jobs/{other.id}\"" not in page
+    assert f'/jobs/{other.id}"' not in page
     assert 'href="/e/estate-a/jobs"' in page  # in the estate's navigation
 
 
@@ -365,4 +386,5 @@ def test_a_job_stopped_at_its_time_limit_says_so(db_session, two_estates, kinds)
     job = queue(db_session, two_estates["a"], "test.long", two_estates["org-a"])
     assert run_job(job.id, 1) == "failed"
     job = fresh(db_session, job)
-    assert "30 minutes allowed" in job.error_en and "30 分钟" in job.error_zh
+    assert "30 minutes allowed" in job.error_en
+    assert "30 分钟" in job.error_zh

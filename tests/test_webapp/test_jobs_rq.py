@@ -5,6 +5,7 @@ downloads the result.
 Needs Redis at OWNERSVOTE_TEST_REDIS_URL (default redis://127.0.0.1:6379/15); without it these
 tests are skipped with a message, except in CI (CI=true), where that fails.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,13 +67,22 @@ def rq_app(worker_database, redis_url, instance_dir, tmp_path):
     from webapp.core.db import db
 
     queue_name = f"ownersvote-test-{uuid.uuid4().hex[:8]}"  # never another run's jobs
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": worker_database, "OWNERSVOTE_REDIS_URL": redis_url,
-        "OWNERSVOTE_JOB_QUEUE": queue_name, "OWNERSVOTE_JOB_FILES": str(tmp_path / "jobs"), "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": worker_database,
+            "OWNERSVOTE_REDIS_URL": redis_url,
+            "OWNERSVOTE_JOB_QUEUE": queue_name,
+            "OWNERSVOTE_JOB_FILES": str(tmp_path / "jobs"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.env_for_worker = {
-        **os.environ, "OWNERSVOTE_DATABASE_URL": worker_database, "OWNERSVOTE_REDIS_URL": redis_url,
-        "OWNERSVOTE_JOB_QUEUE": queue_name, "OWNERSVOTE_JOB_FILES": str(tmp_path / "jobs"),
+        **os.environ,
+        "OWNERSVOTE_DATABASE_URL": worker_database,
+        "OWNERSVOTE_REDIS_URL": redis_url,
+        "OWNERSVOTE_JOB_QUEUE": queue_name,
+        "OWNERSVOTE_JOB_FILES": str(tmp_path / "jobs"),
     }
     yield app
     from redis import Redis
@@ -109,8 +119,12 @@ def organiser(rq_app):
 
 def run_worker(app) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "webapp.cli", "worker", "--burst"], cwd=ROOT, env=app.env_for_worker,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "webapp.cli", "worker", "--burst"],
+        cwd=ROOT,
+        env=app.env_for_worker,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -126,7 +140,8 @@ def test_a_letters_job_is_queued_in_redis_at_once_and_a_real_worker_runs_it(rq_a
     assert status["state"] == "queued"
     with rq_app.app_context():
         job = db.session.scalar(select(Job))
-        assert job.runner == "rq" and job_queue(rq_app).count == 1
+        assert job.runner == "rq"
+        assert job_queue(rq_app).count == 1
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
 
     worker = run_worker(rq_app)
@@ -136,10 +151,12 @@ def test_a_letters_job_is_queued_in_redis_at_once_and_a_real_worker_runs_it(rq_a
     assert status["state"] == "done" and status["percent"] == 100, status
     assert re.fullmatch(r"letters-rq-estate-\d{8}\.pdf", status["result_name"])
     pdf = organiser.get(status["download_url"]).data
-    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == status["sha256"]
+    assert pdf.startswith(b"%PDF")
+    assert hashlib.sha256(pdf).hexdigest() == status["sha256"]
     with rq_app.app_context():
         job = db.session.scalar(select(Job))
-        assert job.worker and job.worker.split(":")[1] != str(os.getpid())  # another process ran it
+        assert job.worker
+        assert job.worker.split(":")[1] != str(os.getpid())
         assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.state == "active")) == 6
 
 
@@ -159,7 +176,8 @@ def test_a_job_failing_on_the_worker_is_stored_as_failed_and_retried_on_request(
         db.session.commit()
     assert run_worker(rq_app).returncode == 0
     status = organiser.get(location + "/status").get_json()
-    assert status["state"] == "failed" and "没有可以打印信件的房屋" in status["error"]
+    assert status["state"] == "failed"
+    assert "没有可以打印信件的房屋" in status["error"]
 
     with rq_app.app_context():
         job = db.session.scalar(select(Job))
@@ -171,4 +189,6 @@ def test_a_job_failing_on_the_worker_is_stored_as_failed_and_retried_on_request(
         assert job_queue(rq_app).count == 1
     assert run_worker(rq_app).returncode == 0
     status = organiser.get(location + "/status").get_json()
-    assert status["state"] == "done" and status["attempt"] == 2 and status["result_name"].startswith("letters-rq-estate-1-101-")
+    assert status["state"] == "done"
+    assert status["attempt"] == 2
+    assert status["result_name"].startswith("letters-rq-estate-1-101-")

@@ -13,7 +13,8 @@ def readme_commands() -> list[str]:
 def test_the_readme_starts_with_exactly_two_set_up_commands():
     commands = readme_commands()
     assert len(commands) == 2
-    assert "ownersvote demo" in commands[0] and "pytest" in commands[1]
+    assert "ownersvote demo" in commands[0]
+    assert "pytest" in commands[1]
 
 
 def test_ci_runs_the_readmes_test_command_unchanged():

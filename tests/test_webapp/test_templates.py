@@ -1,4 +1,5 @@
 """The strict Content-Security-Policy holds only if no template carries inline code or style."""
+
 import re
 from pathlib import Path
 

@@ -7,6 +7,7 @@ Copy to /etc/ownersvote/gunicorn.conf.py and start with
 Command-line options override what is here (--bind, --workers per machine).
 tools/production_smoke.py starts its two processes with this file.
 """
+
 import multiprocessing
 
 # The private address nginx reaches, never a public one (see OWNERSVOTE_PROXY_HOPS); each machine
@@ -19,10 +20,10 @@ bind = "127.0.0.1:8000"
 workers = 2 * multiprocessing.cpu_count()
 worker_class = "gthread"
 threads = 8
-timeout = 30            # no request may take longer; a stuck worker is replaced
-graceful_timeout = 30   # on SIGTERM/SIGHUP, requests in flight (a ballot being cast) finish
-keepalive = 5           # nginx keeps idle upstream connections (upstream keepalive)
-max_requests = 5000     # workers are recycled now and then, at different times
+timeout = 30  # no request may take longer; a stuck worker is replaced
+graceful_timeout = 30  # on SIGTERM/SIGHUP, requests in flight (a ballot being cast) finish
+keepalive = 5  # nginx keeps idle upstream connections (upstream keepalive)
+max_requests = 5000  # workers are recycled now and then, at different times
 max_requests_jitter = 500
 
 # The access log names the client address nginx forwarded and never a cookie: the format has no

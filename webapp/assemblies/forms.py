@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
@@ -14,46 +14,76 @@ from webapp.core.timefmt import zone
 def category_choices(zh: bool) -> list[SelectChoice]:
     from webapp.assemblies.rules import CATEGORIES
 
-    return [SelectChoice(str(c.number), f"{c.number}. {c.zh if zh else c.en} — {c.plain_zh if zh else c.plain_en}") for c in CATEGORIES.values()]
+    return [
+        SelectChoice(str(c.number), f"{c.number}. {c.zh if zh else c.en} — {c.plain_zh if zh else c.plain_en}") for c in CATEGORIES.values()
+    ]
 
 
 class AssemblyForm(PageForm):
     title = StringField(_l("Title of the assembly"), validators=[DataRequired(message=_l("Give the assembly a title.")), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("regular", _l("Regular (定期)")), SelectChoice("extraordinary", _l("Extraordinary (临时)")),
-                                             SelectChoice("first", _l("First assembly (首次)"))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("regular", _l("Regular (定期)")),
+            SelectChoice("extraordinary", _l("Extraordinary (临时)")),
+            SelectChoice("first", _l("First assembly (首次)")),
+        ],
+    )
     description = TextAreaField(_l("What this assembly is about (optional)"), validators=[Optional(), Length(max=4000)])
-    opens_at = DateTimeLocalField(_l("Voting opens (estate time)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired(message=_l("Give the date and time voting opens."))])
-    closes_at = DateTimeLocalField(_l("Voting closes (estate time)"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired(message=_l("Give the date and time voting closes."))])
-    nomination_deadline = DateTimeLocalField(_l("Nominations close (optional, estate time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    opens_at = DateTimeLocalField(
+        _l("Voting opens (estate time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message=_l("Give the date and time voting opens."))],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Voting closes (estate time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message=_l("Give the date and time voting closes."))],
+    )
+    nomination_deadline = DateTimeLocalField(
+        _l("Nominations close (optional, estate time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
     replace_allowed = BooleanField(_l("Owners may replace a cast ballot until the close (the last one counts)"))
-    publication_days = IntegerField(_l("Days the results stay on public display (公示期)"),
-                                    validators=[DataRequired(message=_l("Give the number of days (1 to 90).")), NumberRange(min=1, max=90, message=_l("Between 1 and 90 days."))])
+    publication_days = IntegerField(
+        _l("Days the results stay on public display (公示期)"),
+        validators=[
+            DataRequired(message=_l("Give the number of days (1 to 90).")),
+            NumberRange(min=1, max=90, message=_l("Between 1 and 90 days.")),
+        ],
+    )
 
     def in_utc(self, field_value: datetime | None, estate) -> datetime | None:
         """A local time typed in the estate's zone, as the aware UTC time the database keeps."""
         if field_value is None:
             return None
-        from datetime import timezone
 
         try:
-            return field_value.replace(tzinfo=zone(estate)).astimezone(timezone.utc)
+            return field_value.replace(tzinfo=zone(estate)).astimezone(UTC)
         except OverflowError:  # the first or last hours of year 1 or 9999: no time the calendar can hold
             from webapp.core.errors_base import UserError
 
             typed = f"{field_value.year:04d}-{field_value:%m-%d %H:%M}"
-            raise UserError(f"时间 {typed} 超出了日历的范围，请检查年份", f"the time {typed} is beyond the calendar: check the year") from None
+            raise UserError(
+                f"时间 {typed} 超出了日历的范围，请检查年份", f"the time {typed} is beyond the calendar: check the year"
+            ) from None
 
 
 class ItemForm(PageForm):
-    form = SelectField(_l("Form"), choices=[SelectChoice("resolution", _l("Resolution: agree, disagree or abstain")),
-                                            SelectChoice("election", _l("Election of committee members (category 3)")),
-                                            SelectChoice("selection", _l("Selection of a property-service firm among bidders (category 4)"))])
+    form = SelectField(
+        _l("Form"),
+        choices=[
+            SelectChoice("resolution", _l("Resolution: agree, disagree or abstain")),
+            SelectChoice("election", _l("Election of committee members (category 3)")),
+            SelectChoice("selection", _l("Selection of a property-service firm among bidders (category 4)")),
+        ],
+    )
     category = SelectField(_l("Which matter of Civil Code Art. 278 is it?"), choices=[])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the item a title.")), Length(max=300)])
     text = TextAreaField(_l("Full text or explanation (optional)"), validators=[Optional(), Length(max=20000)])
-    seats = IntegerField(_l("Seats (elections: 5 to 11, odd, for a whole committee)"), validators=[Optional(), NumberRange(min=1, max=11, message=_l("Between 1 and 11 seats."))])
+    seats = IntegerField(
+        _l("Seats (elections: 5 to 11, odd, for a whole committee)"),
+        validators=[Optional(), NumberRange(min=1, max=11, message=_l("Between 1 and 11 seats."))],
+    )
     by_election = BooleanField(_l("By-election: fills vacancies only (any number of seats)"))
 
     def validate_seats(self, field):
@@ -63,8 +93,14 @@ class ItemForm(PageForm):
 
 class BidderForm(PageForm):
     name = StringField(_l("Firm's name"), validators=[DataRequired(message=_l("Give the firm's name.")), Length(max=200)])
-    uscc = StringField(_l("Unified social credit code (18 characters)"), validators=[DataRequired(message=_l("Give the firm's credit code.")), Length(max=30)])
-    fee = StringField(_l("Proposed fee, yuan per m² per month (e.g. 2.50)"), validators=[DataRequired(message=_l("Give the proposed fee.")), Length(max=12)])
+    uscc = StringField(
+        _l("Unified social credit code (18 characters)"),
+        validators=[DataRequired(message=_l("Give the firm's credit code.")), Length(max=30)],
+    )
+    fee = StringField(
+        _l("Proposed fee, yuan per m² per month (e.g. 2.50)"),
+        validators=[DataRequired(message=_l("Give the proposed fee.")), Length(max=12)],
+    )
     plan = TextAreaField(_l("Service plan (summary)"), validators=[Optional(), Length(max=8000)])
 
 

@@ -8,6 +8,7 @@ that is due, and every page and every ballot that touches an assembly calls it f
 transition is a conditional update (``… WHERE state = 'notice'``), so of two requests that see
 it due at once exactly one makes it and records it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -66,12 +67,14 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
     first = R.first_allowed_opening(now, estate.notice_period_days)
     if assembly.opens_at < first:
         zone_zh, zone_en = zone_names(estate)
-        problems.append((
-            f"公告须在投票开始前至少 {estate.notice_period_days} 天发布：现在发布，最早可于 {local(first, estate)}（{zone_zh}）开始投票，"
-            "请推迟投票开始时间",
-            f"the notice must be out {estate.notice_period_days} days before voting opens: published now, voting may open "
-            f"at {local(first, estate)} ({zone_en}) at the earliest; move the opening",
-        ))
+        problems.append(
+            (
+                f"公告须在投票开始前至少 {estate.notice_period_days} 天发布：现在发布，最早可于 {local(first, estate)}（{zone_zh}）开始投票，"
+                "请推迟投票开始时间",
+                f"the notice must be out {estate.notice_period_days} days before voting opens: published now, voting may open "
+                f"at {local(first, estate)} ({zone_en}) at the earliest; move the opening",
+            )
+        )
     from webapp.candidates.operations import approved_ids, list_problems
 
     for item in assembly.items:
@@ -81,11 +84,19 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
                 problems.append((f"“{item.title}”：{problem[0]}", f"'{item.title}': {problem[1]}"))
             problems += list_problems(item, now)
             if item.candidates_published and set(item.candidates_published) != set(approved_ids(item)):
-                problems.append((f"“{item.title}”：候选人名单在公示后有变化，请重新公示",
-                                 f"'{item.title}': the approved candidates changed after the list was published; publish it again"))
+                problems.append(
+                    (
+                        f"“{item.title}”：候选人名单在公示后有变化，请重新公示",
+                        f"'{item.title}': the approved candidates changed after the list was published; publish it again",
+                    )
+                )
         elif item.form == "selection" and len(item.bidders) < 2:
-            problems.append((f"“{item.title}”：选聘至少需要两家参选企业（只有一家时请改为表决事项）",
-                             f"'{item.title}': a selection needs at least two bidders (for one firm, put a resolution)"))
+            problems.append(
+                (
+                    f"“{item.title}”：选聘至少需要两家参选企业（只有一家时请改为表决事项）",
+                    f"'{item.title}': a selection needs at least two bidders (for one firm, put a resolution)",
+                )
+            )
     return problems
 
 
@@ -98,16 +109,23 @@ def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = 
     estate = assembly.estate
     if assembly.rules_snapshot is None:
         assembly.rules_snapshot = R.rules_snapshot(
-            thresholds=estate.thresholds or {}, alternates=estate.alternates,
-            required_signatures=estate.tally_signatures_required, counting_rule=estate.counting_rule,
+            thresholds=estate.thresholds or {},
+            alternates=estate.alternates,
+            required_signatures=estate.tally_signatures_required,
+            counting_rule=estate.counting_rule,
         )
     version = assembly.notice_version + 1
     payload = build_payload(assembly, version=version, published_at=now, rules=assembly.rules_snapshot)
     document = sign_notice(signer, payload)
     previous = assembly.current_notice
     notice = NoticeVersion(
-        assembly_id=assembly.id, version=version, published_at=now, published_by_id=getattr(actor, "id", None),
-        document=document, sha256=notice_digest(document), changes=changes(previous.document if previous else None, document, estate),
+        assembly_id=assembly.id,
+        version=version,
+        published_at=now,
+        published_by_id=getattr(actor, "id", None),
+        document=document,
+        sha256=notice_digest(document),
+        changes=changes(previous.document if previous else None, document, estate),
     )
     assembly.notices.append(notice)
     assembly.notice_version = version
@@ -115,15 +133,26 @@ def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = 
     first = assembly.state == "draft"
     assembly.state = "notice"
     db.session.flush()
-    record("assembly.notice", actor=actor, estate_id=assembly.estate_id, obj=assembly, version=version, sha256=notice.sha256,
-           opens=assembly.opens_at.isoformat(), closes=assembly.closes_at.isoformat(), first=first,
-           changes=[c["en"] for c in notice.changes])
+    record(
+        "assembly.notice",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        version=version,
+        sha256=notice.sha256,
+        opens=assembly.opens_at.isoformat(),
+        closes=assembly.closes_at.isoformat(),
+        first=first,
+        changes=[c["en"] for c in notice.changes],
+    )
     return notice
 
 
 def _transition(assembly: Assembly, old: str, new: str, **values) -> bool:
     done = db.session.execute(
-        update(Assembly).where(Assembly.id == assembly.id, Assembly.state == old).values(state=new, **values)
+        update(Assembly)
+        .where(Assembly.id == assembly.id, Assembly.state == old)
+        .values(state=new, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done:
@@ -135,7 +164,12 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
     """Why voting cannot open when its time comes (nothing, if it can)."""
     problems = []
     if assembly.notice_dirty:
-        problems.append(("公告发布后有改动但未发布新版本：须发布新版本并重新公告", "the notice was changed after publication: a new version must be published"))
+        problems.append(
+            (
+                "公告发布后有改动但未发布新版本：须发布新版本并重新公告",
+                "the notice was changed after publication: a new version must be published",
+            )
+        )
     from webapp.candidates.operations import shortfall
 
     for item in assembly.items:
@@ -148,7 +182,12 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
 
         check = check_roll(assembly.roll)
         if not check.certified:
-            problems.append(("选民名册尚未获得足够的监督员签名，或名册与签名不符", "the electoral roll is not fully signed, or does not match its signatures"))
+            problems.append(
+                (
+                    "选民名册尚未获得足够的监督员签名，或名册与签名不符",
+                    "the electoral roll is not fully signed, or does not match its signatures",
+                )
+            )
     return problems
 
 
@@ -160,8 +199,14 @@ def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
             from webapp.voting.log import open_log
 
             open_log(assembly, now=now)
-            record("assembly.open", actor="clock", estate_id=assembly.estate_id, obj=assembly,
-                   due=assembly.opens_at.isoformat(), roll=assembly.roll.seq)
+            record(
+                "assembly.open",
+                actor="clock",
+                estate_id=assembly.estate_id,
+                obj=assembly,
+                due=assembly.opens_at.isoformat(),
+                roll=assembly.roll.seq,
+            )
             return True
     return False
 

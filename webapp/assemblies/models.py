@@ -4,6 +4,7 @@ Times are stored in UTC and shown in the estate's zone.  What owners are asked i
 published notice version (``NoticeVersion``): a signed document that pages render and ballots
 hash; the rows here are the organisers' working copy.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,9 @@ FORMS = ("resolution", "election", "selection")
 class Assembly(db.Model):
     __tablename__ = "assemblies"
     __table_args__ = (
-        CheckConstraint("state IN ('draft', 'notice', 'voting', 'closed', 'tallied', 'certified', 'published', 'archived')", name="state_valid"),
+        CheckConstraint(
+            "state IN ('draft', 'notice', 'voting', 'closed', 'tallied', 'certified', 'published', 'archived')", name="state_valid"
+        ),
         CheckConstraint("kind IN ('first', 'regular', 'extraordinary')", name="kind_valid"),
         CheckConstraint("closes_at > opens_at", name="window_order"),
         CheckConstraint("publication_days >= 1", name="publication_positive"),
@@ -54,8 +57,8 @@ class Assembly(db.Model):
     results_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    items: Mapped[list["AgendaItem"]] = relationship(order_by="AgendaItem.position", cascade="all, delete-orphan", back_populates="assembly")
-    notices: Mapped[list["NoticeVersion"]] = relationship(order_by="NoticeVersion.version", cascade="all, delete-orphan")
+    items: Mapped[list[AgendaItem]] = relationship(order_by="AgendaItem.position", cascade="all, delete-orphan", back_populates="assembly")
+    notices: Mapped[list[NoticeVersion]] = relationship(order_by="NoticeVersion.version", cascade="all, delete-orphan")
     estate = relationship("Estate")
     roll = relationship("Roll")
 
@@ -65,7 +68,7 @@ class Assembly(db.Model):
         return f"{self.estate.slug}/assembly-{self.id}"
 
     @property
-    def current_notice(self) -> "NoticeVersion | None":
+    def current_notice(self) -> NoticeVersion | None:
         return self.notices[-1] if self.notices else None
 
 
@@ -92,7 +95,7 @@ class AgendaItem(db.Model):
     candidates_published: Mapped[list | None] = mapped_column(JSON)
 
     assembly: Mapped[Assembly] = relationship(back_populates="items")
-    bidders: Mapped[list["Bidder"]] = relationship(order_by="Bidder.id", cascade="all, delete-orphan")
+    bidders: Mapped[list[Bidder]] = relationship(order_by="Bidder.id", cascade="all, delete-orphan")
 
     @property
     def ballot_id(self) -> str:

@@ -4,9 +4,10 @@
 what their ballots will hash); ``changes`` says in plain words what a new version changed.
 Pure apart from reading the rows it is handed.
 """
+
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -113,12 +114,10 @@ def changes(before: dict | None, after: dict, tz: object = None) -> list[dict]:
         out.append({"zh": zh, "en": en})
 
     if (before["opens"], before["closes"]) != (after["opens"], after["closes"]):
-        from datetime import timezone
-
         from webapp.core.timefmt import local
 
         def span(doc: dict) -> str:
-            return " – ".join(local(datetime.fromtimestamp(doc[key] / 1000, timezone.utc), tz) for key in ("opens", "closes"))
+            return " – ".join(local(datetime.fromtimestamp(doc[key] / 1000, UTC), tz) for key in ("opens", "closes"))
 
         note(f"投票时间由 {span(before)} 改为 {span(after)}", f"the voting window changed from {span(before)} to {span(after)}")
     for name, zh in (("title", "会议名称"), ("kind", "会议类型"), ("replace_allowed", "是否允许改票")):

@@ -1,4 +1,5 @@
 """Telling owners that a notice was published (their page, and a text where they opted in)."""
+
 from __future__ import annotations
 
 from flask import url_for

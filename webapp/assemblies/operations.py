@@ -3,6 +3,7 @@
 Every operation checks who may do it (an organiser of this estate), what state allows it, and
 the input; it writes its audit event in the caller's transaction, so a refusal leaves nothing.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -46,9 +47,20 @@ def _check_window(opens: datetime, closes: datetime, nomination_deadline: dateti
         raise AssemblyError("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
 
 
-def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime, replace_allowed: bool = False,
-                    publication_days: int | None = None, nomination_deadline: datetime | None = None, description: str | None = None,
-                    now: datetime | None = None) -> Assembly:
+def create_assembly(
+    estate,
+    *,
+    actor,
+    title: str,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    replace_allowed: bool = False,
+    publication_days: int | None = None,
+    nomination_deadline: datetime | None = None,
+    description: str | None = None,
+    now: datetime | None = None,
+) -> Assembly:
     require_organiser(actor, estate.id)
     now = now or utcnow()
     title = (title or "").strip()
@@ -61,14 +73,33 @@ def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime,
     if not 1 <= days <= 90:
         raise AssemblyError("结果公示期须在 1 到 90 天之间", "the results' publication period must be 1 to 90 days")
     assembly = Assembly(
-        estate_id=estate.id, title=title[:200], kind=kind, description=(description or "").strip() or None, opens_at=opens_at,
-        closes_at=closes_at, replace_allowed=replace_allowed, publication_days=days, nomination_deadline=nomination_deadline,
-        state="draft", created_by_id=actor.id, created_at=now, notice_version=0,
+        estate_id=estate.id,
+        title=title[:200],
+        kind=kind,
+        description=(description or "").strip() or None,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        replace_allowed=replace_allowed,
+        publication_days=days,
+        nomination_deadline=nomination_deadline,
+        state="draft",
+        created_by_id=actor.id,
+        created_at=now,
+        notice_version=0,
     )
     db.session.add(assembly)
     db.session.flush()
-    record("assembly.create", actor=actor, estate_id=estate.id, obj=assembly, title=assembly.title, kind=kind,
-           opens=opens_at.isoformat(), closes=closes_at.isoformat(), replace_allowed=replace_allowed)
+    record(
+        "assembly.create",
+        actor=actor,
+        estate_id=estate.id,
+        obj=assembly,
+        title=assembly.title,
+        kind=kind,
+        opens=opens_at.isoformat(),
+        closes=closes_at.isoformat(),
+        replace_allowed=replace_allowed,
+    )
     return assembly
 
 
@@ -77,9 +108,20 @@ def create_assembly(estate, *, actor, title: str, kind: str, opens_at: datetime,
 NOTICE_FIELDS = {"title", "kind", "opens_at", "closes_at", "replace_allowed"}
 
 
-def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_at: datetime, closes_at: datetime,
-                    replace_allowed: bool, publication_days: int, nomination_deadline: datetime | None, description: str | None,
-                    now: datetime | None = None) -> dict:
+def update_assembly(
+    assembly: Assembly,
+    *,
+    actor,
+    title: str,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    replace_allowed: bool,
+    publication_days: int,
+    nomination_deadline: datetime | None,
+    description: str | None,
+    now: datetime | None = None,
+) -> dict:
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
     now = now or utcnow()
@@ -90,8 +132,16 @@ def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_a
     _check_window(opens_at, closes_at, nomination_deadline, now)
     if not 1 <= publication_days <= 90:
         raise AssemblyError("结果公示期须在 1 到 90 天之间", "the results' publication period must be 1 to 90 days")
-    new = {"title": title.strip()[:200], "kind": kind, "opens_at": opens_at, "closes_at": closes_at, "replace_allowed": replace_allowed,
-           "publication_days": publication_days, "nomination_deadline": nomination_deadline, "description": (description or "").strip() or None}
+    new = {
+        "title": title.strip()[:200],
+        "kind": kind,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "replace_allowed": replace_allowed,
+        "publication_days": publication_days,
+        "nomination_deadline": nomination_deadline,
+        "description": (description or "").strip() or None,
+    }
     changed = {k: (getattr(assembly, k), v) for k, v in new.items() if getattr(assembly, k) != v}
     for key, (_old, value) in changed.items():
         setattr(assembly, key, value)
@@ -99,40 +149,71 @@ def update_assembly(assembly: Assembly, *, actor, title: str, kind: str, opens_a
         if NOTICE_FIELDS & set(changed):
             touch(assembly)
         db.session.flush()
-        record("assembly.edit", actor=actor, estate_id=assembly.estate_id, obj=assembly,
-               changes={k: {"from": str(a), "to": str(b)} for k, (a, b) in changed.items()})
+        record(
+            "assembly.edit",
+            actor=actor,
+            estate_id=assembly.estate_id,
+            obj=assembly,
+            changes={k: {"from": str(a), "to": str(b)} for k, (a, b) in changed.items()},
+        )
     return changed
 
 
-def add_item(assembly: Assembly, *, actor, form: str, category: int, title: str, text: str | None = None,
-             seats: int | None = None, by_election: bool = False) -> AgendaItem:
+def add_item(
+    assembly: Assembly,
+    *,
+    actor,
+    form: str,
+    category: int,
+    title: str,
+    text: str | None = None,
+    seats: int | None = None,
+    by_election: bool = False,
+) -> AgendaItem:
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
     title = (title or "").strip()
     if not title:
         raise AssemblyError("请填写事项标题", "give the item a title")
     if category not in R.CATEGORIES:
-        raise AssemblyError("事项类别须为《民法典》第二百七十八条第一款的第 1 至 9 项", "the category must be 1 to 9 of Civil Code Art. 278 ¶1")
+        raise AssemblyError(
+            "事项类别须为《民法典》第二百七十八条第一款的第 1 至 9 项", "the category must be 1 to 9 of Civil Code Art. 278 ¶1"
+        )
     if form == "election":
         if category not in (3, 9):
             raise AssemblyError("选举事项须属于第 3 类（业主委员会）或第 9 类", "an election belongs to category 3 (the committee) or 9")
         problem = R.seats_problem(seats, by_election)
         if problem:
             raise AssemblyError(*problem)
-    elif form == "selection":
-        seats, by_election = None, False
-    elif form == "resolution":
+    elif form == "selection" or form == "resolution":
         seats, by_election = None, False
     else:
         raise AssemblyError("事项形式须为表决、选举或选聘", "the form must be resolution, election or selection")
     position = (db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
-    item = AgendaItem(assembly_id=assembly.id, position=position, form=form, category=category, title=title[:300],
-                      text=(text or "").strip() or None, seats=seats, by_election=by_election)
+    item = AgendaItem(
+        assembly_id=assembly.id,
+        position=position,
+        form=form,
+        category=category,
+        title=title[:300],
+        text=(text or "").strip() or None,
+        seats=seats,
+        by_election=by_election,
+    )
     assembly.items.append(item)
     touch(assembly)
     db.session.flush()
-    record("item.add", actor=actor, estate_id=assembly.estate_id, obj=item, assembly=assembly.id, form=form, category=category,
-           title=item.title, seats=seats)
+    record(
+        "item.add",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=item,
+        assembly=assembly.id,
+        form=form,
+        category=category,
+        title=item.title,
+        seats=seats,
+    )
     return item
 
 
@@ -153,13 +234,24 @@ def update_item(item: AgendaItem, *, actor, category: int, title: str, text: str
     else:
         seats, by_election = None, False
     before = {"category": item.category, "title": item.title, "text": item.text, "seats": item.seats, "by_election": item.by_election}
-    item.category, item.title, item.text, item.seats, item.by_election = category, title.strip()[:300], (text or "").strip() or None, seats, by_election
+    item.category, item.title, item.text, item.seats, item.by_election = (
+        category,
+        title.strip()[:300],
+        (text or "").strip() or None,
+        seats,
+        by_election,
+    )
     after = {"category": item.category, "title": item.title, "text": item.text, "seats": item.seats, "by_election": item.by_election}
     if before != after:
         touch(assembly)
         db.session.flush()
-        record("item.edit", actor=actor, estate_id=assembly.estate_id, obj=item,
-               changes={k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]})
+        record(
+            "item.edit",
+            actor=actor,
+            estate_id=assembly.estate_id,
+            obj=item,
+            changes={k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]},
+        )
 
 
 def remove_item(item: AgendaItem, *, actor) -> None:
@@ -182,7 +274,10 @@ def parse_fee(text: str) -> int:
 
     match = re.fullmatch(r"\s*(\d{1,4})(?:\.(\d{1,2}))?\s*", text or "")
     if not match:
-        raise AssemblyError("物业费请写成每平方米每月多少元，最多两位小数，例如 2.50", "write the fee as yuan per m² per month with at most two decimals, e.g. 2.50")
+        raise AssemblyError(
+            "物业费请写成每平方米每月多少元，最多两位小数，例如 2.50",
+            "write the fee as yuan per m² per month with at most two decimals, e.g. 2.50",
+        )
     fen = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
     if fen <= 0:
         raise AssemblyError("物业费须大于零", "the fee must be more than zero")
@@ -210,20 +305,31 @@ def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan:
         raise AssemblyError("请填写企业名称", "give the firm's name")
     code = normalize_id(uscc or "")
     if not is_uscc(code):
-        raise AssemblyError(f"统一社会信用代码“{uscc}”无效（18 位，校验位须符合 GB 32100）",
-                            f"unified social credit code '{uscc}' is not valid (18 characters with the GB 32100 check character)")
+        raise AssemblyError(
+            f"统一社会信用代码“{uscc}”无效（18 位，校验位须符合 GB 32100）",
+            f"unified social credit code '{uscc}' is not valid (18 characters with the GB 32100 check character)",
+        )
     for other in item.bidders:
         if other.uscc == code:
-            raise AssemblyError(f"统一社会信用代码 {code} 已属于参选企业“{other.name}”",
-                                f"credit code {code} already belongs to the bidder '{other.name}'")
+            raise AssemblyError(
+                f"统一社会信用代码 {code} 已属于参选企业“{other.name}”", f"credit code {code} already belongs to the bidder '{other.name}'"
+            )
         if same_firm_name(other.name, name):
             raise AssemblyError(f"参选名单中已有同名企业“{other.name}”", f"a firm of the same name is already a bidder: '{other.name}'")
     bidder = Bidder(item_id=item.id, name=name[:200], uscc=code, fee_centi=parse_fee(fee), plan=(plan or "").strip() or None)
     item.bidders.append(bidder)
     touch(assembly)
     db.session.flush()
-    record("bidder.add", actor=actor, estate_id=assembly.estate_id, obj=bidder, item=item.id, name=bidder.name, uscc=code,
-           fee_centi=bidder.fee_centi)
+    record(
+        "bidder.add",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=bidder,
+        item=item.id,
+        name=bidder.name,
+        uscc=code,
+        fee_centi=bidder.fee_centi,
+    )
     return bidder
 
 
@@ -245,16 +351,31 @@ def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, 
     checked = check(data, filename, images_only=images_only)
     store(checked)
     attachment = Attachment(
-        estate_id=assembly.estate_id, assembly_id=assembly.id, kind=kind, owner_id=owner_id, filename=checked.filename,
-        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+        estate_id=assembly.estate_id,
+        assembly_id=assembly.id,
+        kind=kind,
+        owner_id=owner_id,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_by=getattr(actor, "username", None) or str(actor),
     )
     db.session.add(attachment)
     if kind in ("item", "candidate", "bidder", "photo"):
         touch(assembly)
     db.session.flush()
-    record("attachment.add", actor=actor if not isinstance(actor, str) else actor, estate_id=assembly.estate_id, obj=attachment,
-           kind=kind, owner=owner_id, filename=checked.filename, sha256=checked.sha256, size=checked.size)
+    record(
+        "attachment.add",
+        actor=actor if not isinstance(actor, str) else actor,
+        estate_id=assembly.estate_id,
+        obj=attachment,
+        kind=kind,
+        owner=owner_id,
+        filename=checked.filename,
+        sha256=checked.sha256,
+        size=checked.size,
+    )
     return attachment
 
 
@@ -266,11 +387,20 @@ REMOVABLE_KINDS = frozenset({"item", "bidder", "candidate"})
 
 def detach(attachment, assembly: Assembly, *, actor) -> None:
     if attachment.kind not in REMOVABLE_KINDS:
-        raise AssemblyError("这份文件是存证（提名表、委托书、纸质表决票、异议或候选人照片的扫描件），不能删除；如有错误，请在相应记录上说明。",
-                            "This file is evidence (the scan of a nomination form, a letter of proxy, a paper ballot, an objection, "
-                            "or a candidate's photo) and cannot be removed; if it is wrong, say so on its record.")
+        raise AssemblyError(
+            "这份文件是存证（提名表、委托书、纸质表决票、异议或候选人照片的扫描件），不能删除；如有错误，请在相应记录上说明。",
+            "This file is evidence (the scan of a nomination form, a letter of proxy, a paper ballot, an objection, "
+            "or a candidate's photo) and cannot be removed; if it is wrong, say so on its record.",
+        )
     require_editable(assembly)
-    record("attachment.remove", actor=actor, estate_id=assembly.estate_id, obj=attachment, filename=attachment.filename, sha256=attachment.sha256)
+    record(
+        "attachment.remove",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=attachment,
+        filename=attachment.filename,
+        sha256=attachment.sha256,
+    )
     db.session.delete(attachment)
     touch(assembly)
     db.session.flush()

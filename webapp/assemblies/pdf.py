@@ -1,8 +1,9 @@
 """The printable notice (公告) for notice boards: A4, Chinese, with a QR code to the page and the
 notice's SHA-256, so that a reader can check that the page says what the paper says."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from webapp.assemblies.rules import ARTICLE_278_ZH, CATEGORIES, thresholds_for
 from webapp.core.timefmt import zone
@@ -13,7 +14,7 @@ FORM_ZH = {"resolution": "表决事项（同意／反对／弃权）", "election
 
 
 def _time(ms: int, estate) -> str:
-    return date_zh(datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(zone(estate)))
+    return date_zh(datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone(estate)))
 
 
 def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> bytes:
@@ -21,8 +22,10 @@ def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> byte
     pdf.title(f"{document['estate']['name']}业主大会公告")
     pdf.paragraph(f"{document['title']}（{KIND_ZH.get(document['kind'], '')}，第 {document['version']} 版）", 13)
     pdf.paragraph(f"投票时间：{_time(document['opens'], estate)} 至 {_time(document['closes'], estate)}（{estate.timezone}）")
-    pdf.paragraph("投票方式：业主用登记过的手机扫描下方二维码，打开公告页面后点“投票”，在手机上签名投票，并保存回执。"
-                  "不方便使用手机的业主，可向组织者领取纸质表决票，填写签名后交回。")
+    pdf.paragraph(
+        "投票方式：业主用登记过的手机扫描下方二维码，打开公告页面后点“投票”，在手机上签名投票，并保存回执。"
+        "不方便使用手机的业主，可向组织者领取纸质表决票，填写签名后交回。"
+    )
     if document["replace_allowed"]:
         pdf.paragraph("本次会议允许在截止前改票，以最后一次为准。")
     else:
@@ -38,7 +41,9 @@ def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> byte
         if item.get("text"):
             pdf.paragraph(item["text"], 10.5)
         if item["kind"] == "election":
-            pdf.paragraph(f"应选 {item['seats']} 名；每张选票最多选 {item['seats']} 名，多选则该事项作废。候选人（审查通过并已公示）：", 10.5)
+            pdf.paragraph(
+                f"应选 {item['seats']} 名；每张选票最多选 {item['seats']} 名，多选则该事项作废。候选人（审查通过并已公示）：", 10.5
+            )
         for option in item.get("options", []):
             line = option["name"]
             if option.get("uscc"):

@@ -1,5 +1,8 @@
 """Organisers draft assemblies and publish notices; everyone reads the notice."""
+
 from __future__ import annotations
+
+from datetime import UTC
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,12 +30,13 @@ bp = Blueprint("assemblies", __name__)
 
 @bp.app_context_processor
 def _helpers():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     return {
-        "rules_text": rules_text, "category_name": category_name,
+        "rules_text": rules_text,
+        "category_name": category_name,
         "state_label": lambda state: lifecycle.state_label(state, is_chinese()),
-        "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc),
+        "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
     }
 
 
@@ -70,16 +74,26 @@ def index(estate: Estate):
     if request.method == "POST":
         _organisers_only(estate)
     if form.submit_ok():
-        done, assembly = run_operation(lambda: ops.create_assembly(
-            estate, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
-            opens_at=form.in_utc(form.opens_at.data, estate), closes_at=form.in_utc(form.closes_at.data, estate),
-            nomination_deadline=form.in_utc(form.nomination_deadline.data, estate), replace_allowed=form.replace_allowed.data,
-            publication_days=form.publication_days.data,
-        ), _("Assembly created. Now add its agenda items."))
+        done, assembly = run_operation(
+            lambda: ops.create_assembly(
+                estate,
+                actor=current_user,
+                title=form.title.data,
+                kind=form.kind.data,
+                description=form.description.data,
+                opens_at=form.in_utc(form.opens_at.data, estate),
+                closes_at=form.in_utc(form.closes_at.data, estate),
+                nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
+                replace_allowed=form.replace_allowed.data,
+                publication_days=form.publication_days.data,
+            ),
+            _("Assembly created. Now add its agenda items."),
+        )
         if done:
             return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
-    return render_template("assemblies/index.html", estate=estate, assemblies=estate_assemblies(estate), form=form,
-                           organiser=_is_organiser(estate))
+    return render_template(
+        "assemblies/index.html", estate=estate, assemblies=estate_assemblies(estate), form=form, organiser=_is_organiser(estate)
+    )
 
 
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>", methods=["GET", "POST"])
@@ -102,18 +116,36 @@ def detail(estate: Estate, assembly_id: int):
             form.nomination_deadline.data = assembly.nomination_deadline.astimezone(tz).replace(tzinfo=None)
         form.replace_allowed.data, form.publication_days.data = assembly.replace_allowed, assembly.publication_days
     elif form.submit_ok():
-        run_operation(lambda: ops.update_assembly(
-            assembly, actor=current_user, title=form.title.data, kind=form.kind.data, description=form.description.data,
-            opens_at=form.in_utc(form.opens_at.data, estate), closes_at=form.in_utc(form.closes_at.data, estate),
-            nomination_deadline=form.in_utc(form.nomination_deadline.data, estate), replace_allowed=form.replace_allowed.data,
-            publication_days=form.publication_days.data,
-        ), _("Saved."))
+        run_operation(
+            lambda: ops.update_assembly(
+                assembly,
+                actor=current_user,
+                title=form.title.data,
+                kind=form.kind.data,
+                description=form.description.data,
+                opens_at=form.in_utc(form.opens_at.data, estate),
+                closes_at=form.in_utc(form.closes_at.data, estate),
+                nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
+                replace_allowed=form.replace_allowed.data,
+                publication_days=form.publication_days.data,
+            ),
+            _("Saved."),
+        )
         return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     elif item_form.submit_ok():
-        done, item = run_operation(lambda: ops.add_item(
-            assembly, actor=current_user, form=item_form.form.data, category=int(item_form.category.data), title=item_form.title.data,
-            text=item_form.text.data, seats=item_form.seats.data, by_election=item_form.by_election.data,
-        ), _("Item added."))
+        done, item = run_operation(
+            lambda: ops.add_item(
+                assembly,
+                actor=current_user,
+                form=item_form.form.data,
+                category=int(item_form.category.data),
+                title=item_form.title.data,
+                text=item_form.text.data,
+                seats=item_form.seats.data,
+                by_election=item_form.by_election.data,
+            ),
+            _("Item added."),
+        )
         if done:
             return redirect(url_for("assemblies.item", slug=estate.slug, assembly_id=assembly.id, item_id=item.id))
     else:
@@ -121,18 +153,28 @@ def detail(estate: Estate, assembly_id: int):
             for field_errors in f.errors.values():
                 for error in field_errors:
                     flash(str(error), "error")
-    from datetime import datetime, timezone as tz_utc
+    from datetime import datetime
 
-    now = datetime.now(tz_utc.utc)
+    now = datetime.now(UTC)
     problems = lifecycle.notice_problems(assembly, now) if assembly.state in ("draft", "notice") else []
     from webapp.rolls.models import Roll
 
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
     return render_template(
-        "assemblies/detail.html", estate=estate, assembly=assembly, form=form, item_form=item_form, problems=problems,
-        organiser=_is_organiser(estate), supervisor=current_user.role_in(estate.id) is Role.supervisor, rolls=rolls,
-        blockers=lifecycle.opening_blockers(assembly) if assembly.state == "notice" else [], action=PageForm(),
-        categories=CATEGORIES, article_zh=ARTICLE_278_ZH, article_en=ARTICLE_278_EN,
+        "assemblies/detail.html",
+        estate=estate,
+        assembly=assembly,
+        form=form,
+        item_form=item_form,
+        problems=problems,
+        organiser=_is_organiser(estate),
+        supervisor=current_user.role_in(estate.id) is Role.supervisor,
+        rolls=rolls,
+        blockers=lifecycle.opening_blockers(assembly) if assembly.state == "notice" else [],
+        action=PageForm(),
+        categories=CATEGORIES,
+        article_zh=ARTICLE_278_ZH,
+        article_en=ARTICLE_278_EN,
     )
 
 
@@ -166,7 +208,9 @@ def choose_roll(estate: Estate, assembly_id: int):
     if roll is None or roll.estate_id != estate.id:
         flash(_("Choose one of this estate's rolls."), "error")
     else:
-        run_operation(lambda: ops.set_roll(assembly, roll, actor=current_user), _("This assembly now votes on roll no. %(seq)d.", seq=roll.seq))
+        run_operation(
+            lambda: ops.set_roll(assembly, roll, actor=current_user), _("This assembly now votes on roll no. %(seq)d.", seq=roll.seq)
+        )
     return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
 
 
@@ -184,12 +228,31 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         form.form.data, form.category.data, form.title.data = agenda_item.form, str(agenda_item.category), agenda_item.title
         form.text.data, form.seats.data, form.by_election.data = agenda_item.text, agenda_item.seats, agenda_item.by_election
     elif form.submit_ok():
-        run_operation(lambda: ops.update_item(agenda_item, actor=current_user, category=int(form.category.data), title=form.title.data,
-                                              text=form.text.data, seats=form.seats.data, by_election=form.by_election.data), _("Saved."))
+        run_operation(
+            lambda: ops.update_item(
+                agenda_item,
+                actor=current_user,
+                category=int(form.category.data),
+                title=form.title.data,
+                text=form.text.data,
+                seats=form.seats.data,
+                by_election=form.by_election.data,
+            ),
+            _("Saved."),
+        )
         return redirect(request.path)
     elif bidder_form.submit_ok():
-        run_operation(lambda: ops.add_bidder(agenda_item, actor=current_user, name=bidder_form.name.data, uscc=bidder_form.uscc.data,
-                                             fee=bidder_form.fee.data, plan=bidder_form.plan.data), _("Bidder added."))
+        run_operation(
+            lambda: ops.add_bidder(
+                agenda_item,
+                actor=current_user,
+                name=bidder_form.name.data,
+                uscc=bidder_form.uscc.data,
+                fee=bidder_form.fee.data,
+                plan=bidder_form.plan.data,
+            ),
+            _("Bidder added."),
+        )
         return redirect(request.path)
     elif "upload" in request.form:
         _upload(assembly, agenda_item)
@@ -202,13 +265,26 @@ def item(estate: Estate, assembly_id: int, item_id: int):
     from webapp.attachments.models import Attachment
 
     files = {
-        ("item", agenda_item.id): list(db.session.scalars(select(Attachment).where(Attachment.kind == "item", Attachment.owner_id == agenda_item.id))),
+        ("item", agenda_item.id): list(
+            db.session.scalars(select(Attachment).where(Attachment.kind == "item", Attachment.owner_id == agenda_item.id))
+        ),
     }
     for bidder in agenda_item.bidders:
-        files[("bidder", bidder.id)] = list(db.session.scalars(select(Attachment).where(Attachment.kind == "bidder", Attachment.owner_id == bidder.id)))
-    return render_template("assemblies/item.html", estate=estate, assembly=assembly, item=agenda_item, form=form, bidder_form=bidder_form,
-                           organiser=_is_organiser(estate), files=files, action=PageForm(),
-                           thresholds=thresholds_for(agenda_item.category, (assembly.rules_snapshot or {}).get("thresholds") or estate.thresholds))
+        files[("bidder", bidder.id)] = list(
+            db.session.scalars(select(Attachment).where(Attachment.kind == "bidder", Attachment.owner_id == bidder.id))
+        )
+    return render_template(
+        "assemblies/item.html",
+        estate=estate,
+        assembly=assembly,
+        item=agenda_item,
+        form=form,
+        bidder_form=bidder_form,
+        organiser=_is_organiser(estate),
+        files=files,
+        action=PageForm(),
+        thresholds=thresholds_for(agenda_item.category, (assembly.rules_snapshot or {}).get("thresholds") or estate.thresholds),
+    )
 
 
 def _upload(assembly: Assembly, agenda_item: AgendaItem) -> None:
@@ -226,8 +302,13 @@ def _upload(assembly: Assembly, agenda_item: AgendaItem) -> None:
         flash(_("Choose a file to attach."), "error")
         return
     ops.require_organiser(current_user, assembly.estate_id)
-    run_operation(lambda: (ops.require_editable(assembly), ops.attach(assembly, actor=current_user, kind=owner_kind, owner_id=owner_id,
-                                                                     data=upload.read(), filename=upload.filename))[1], _("File attached."))
+    run_operation(
+        lambda: (
+            ops.require_editable(assembly),
+            ops.attach(assembly, actor=current_user, kind=owner_kind, owner_id=owner_id, data=upload.read(), filename=upload.filename),
+        )[1],
+        _("File attached."),
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/remove")
@@ -296,8 +377,17 @@ def notice(slug: str, assembly_id: int):
     versions = [verified(v) for v in assembly.notices]
     wanted = request.args.get("v", "")
     shown = next((v for v in versions if str(v.version.version) == wanted), versions[-1])
-    return render_template("assemblies/notice.html", estate=estate, assembly=assembly, shown=shown, versions=versions,
-                           latest=versions[-1], files=_files_by_sha(assembly), article_zh=ARTICLE_278_ZH, article_en=ARTICLE_278_EN)
+    return render_template(
+        "assemblies/notice.html",
+        estate=estate,
+        assembly=assembly,
+        shown=shown,
+        versions=versions,
+        latest=versions[-1],
+        files=_files_by_sha(assembly),
+        article_zh=ARTICLE_278_ZH,
+        article_en=ARTICLE_278_EN,
+    )
 
 
 def _files_by_sha(assembly: Assembly) -> dict[str, int]:
@@ -363,11 +453,22 @@ def download(file_id: int):
 @bp.get("/api/v1/e/<slug>/assemblies")
 def api_list(slug: str):
     estate = public_estate(slug)
-    return jsonify({"estate": {"slug": estate.slug, "name": estate.name}, "assemblies": [
-        {"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat(),
-         "url": url_for("assemblies.api_one", slug=estate.slug, assembly_id=a.id, _external=True)}
-        for a in public_assemblies(estate)
-    ]})
+    return jsonify(
+        {
+            "estate": {"slug": estate.slug, "name": estate.name},
+            "assemblies": [
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "state": a.state,
+                    "opens": a.opens_at.isoformat(),
+                    "closes": a.closes_at.isoformat(),
+                    "url": url_for("assemblies.api_one", slug=estate.slug, assembly_id=a.id, _external=True),
+                }
+                for a in public_assemblies(estate)
+            ],
+        }
+    )
 
 
 @bp.get("/api/v1/e/<slug>/assemblies/<int:assembly_id>")

@@ -1,6 +1,7 @@
 """What decides an agenda item: its Civil Code Art. 278 category, the statute's thresholds and any
 stricter rule the estate records.  Pure: no database, no request.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +9,6 @@ from datetime import datetime, timedelta
 
 from tally.document import parse_rules
 from tally.model import STATUTE_APPROVAL, STATUTE_QUORUM, TallyInputError, Threshold
-
 from webapp.core.errors_base import UserError
 
 ARTICLE_278_ZH = (
@@ -33,24 +33,69 @@ class Category:
 
 
 CATEGORIES = {
-    1: Category(1, "制定和修改业主大会议事规则", "Adopt or amend the assembly's rules of procedure",
-                "决定业主大会怎样开会、怎样表决的规则。", "The rules for how the owners' assembly meets and votes."),
-    2: Category(2, "制定和修改管理规约", "Adopt or amend the management statute",
-                "全体业主共同遵守的小区公约，例如装修、养宠、停车的规矩。", "The estate's common rules every owner keeps, e.g. on renovation, pets, parking."),
-    3: Category(3, "选举业主委员会或者更换业主委员会成员", "Elect the owners' committee or replace members",
-                "选出代表业主办事的业主委员会委员。", "Choose the owners who sit on the owners' committee."),
-    4: Category(4, "选聘和解聘物业服务企业或者其他管理人", "Select or dismiss the property-service firm or other manager",
-                "选哪家物业公司管理小区，或者解聘现在的物业公司。", "Choose which firm manages the estate, or dismiss the current one."),
-    5: Category(5, "使用建筑物及其附属设施的维修资金", "Use the building maintenance fund",
-                "动用维修资金，例如更换电梯、修屋顶。", "Spend money from the maintenance fund, e.g. new lifts or roof repairs."),
-    6: Category(6, "筹集建筑物及其附属设施的维修资金", "Raise the building maintenance fund",
-                "要求业主续交或增交维修资金。", "Ask owners to pay more into the maintenance fund."),
-    7: Category(7, "改建、重建建筑物及其附属设施", "Rebuild or reconstruct buildings and facilities",
-                "改建或重建楼房、大门、车库等设施。", "Rebuild or reconstruct buildings, gates, garages and other facilities."),
-    8: Category(8, "改变共有部分的用途或者利用共有部分从事经营活动", "Change the use of common parts or run a business on them",
-                "把公共部分改作他用，或者出租、经营公共部分。", "Use common parts for something else, or let or run a business on them."),
-    9: Category(9, "有关共有和共同管理权利的其他重大事项", "Other major matters of common ownership and management",
-                "上面没有列出的其他共同重大事项。", "Any other major common matter not listed above."),
+    1: Category(
+        1,
+        "制定和修改业主大会议事规则",
+        "Adopt or amend the assembly's rules of procedure",
+        "决定业主大会怎样开会、怎样表决的规则。",
+        "The rules for how the owners' assembly meets and votes.",
+    ),
+    2: Category(
+        2,
+        "制定和修改管理规约",
+        "Adopt or amend the management statute",
+        "全体业主共同遵守的小区公约，例如装修、养宠、停车的规矩。",
+        "The estate's common rules every owner keeps, e.g. on renovation, pets, parking.",
+    ),
+    3: Category(
+        3,
+        "选举业主委员会或者更换业主委员会成员",
+        "Elect the owners' committee or replace members",
+        "选出代表业主办事的业主委员会委员。",
+        "Choose the owners who sit on the owners' committee.",
+    ),
+    4: Category(
+        4,
+        "选聘和解聘物业服务企业或者其他管理人",
+        "Select or dismiss the property-service firm or other manager",
+        "选哪家物业公司管理小区，或者解聘现在的物业公司。",
+        "Choose which firm manages the estate, or dismiss the current one.",
+    ),
+    5: Category(
+        5,
+        "使用建筑物及其附属设施的维修资金",
+        "Use the building maintenance fund",
+        "动用维修资金，例如更换电梯、修屋顶。",
+        "Spend money from the maintenance fund, e.g. new lifts or roof repairs.",
+    ),
+    6: Category(
+        6,
+        "筹集建筑物及其附属设施的维修资金",
+        "Raise the building maintenance fund",
+        "要求业主续交或增交维修资金。",
+        "Ask owners to pay more into the maintenance fund.",
+    ),
+    7: Category(
+        7,
+        "改建、重建建筑物及其附属设施",
+        "Rebuild or reconstruct buildings and facilities",
+        "改建或重建楼房、大门、车库等设施。",
+        "Rebuild or reconstruct buildings, gates, garages and other facilities.",
+    ),
+    8: Category(
+        8,
+        "改变共有部分的用途或者利用共有部分从事经营活动",
+        "Change the use of common parts or run a business on them",
+        "把公共部分改作他用，或者出租、经营公共部分。",
+        "Use common parts for something else, or let or run a business on them.",
+    ),
+    9: Category(
+        9,
+        "有关共有和共同管理权利的其他重大事项",
+        "Other major matters of common ownership and management",
+        "上面没有列出的其他共同重大事项。",
+        "Any other major common matter not listed above.",
+    ),
 }
 
 
@@ -74,13 +119,17 @@ class Thresholds:
         if zh:
             source_q = "本小区议事规则（严于法律）" if self.quorum_estate else "《民法典》第二百七十八条"
             source_a = "本小区议事规则（严于法律）" if self.approval_estate else "《民法典》第二百七十八条"
-            return (f"参与表决：专有部分面积{_words(self.quorum, True)}且人数{_words(self.quorum, True)}的业主（{source_q}）；"
-                    f"通过：参与表决的面积{_words(self.approval, True)}且人数{_words(self.approval, True)}同意（{source_a}）。")
+            return (
+                f"参与表决：专有部分面积{_words(self.quorum, True)}且人数{_words(self.quorum, True)}的业主（{source_q}）；"
+                f"通过：参与表决的面积{_words(self.approval, True)}且人数{_words(self.approval, True)}同意（{source_a}）。"
+            )
         source_q = "the estate's stricter rules" if self.quorum_estate else "Civil Code Art. 278"
         source_a = "the estate's stricter rules" if self.approval_estate else "Civil Code Art. 278"
-        return (f"Turnout: owners holding {_words(self.quorum, False)} of the area and {_words(self.quorum, False)} of the owners "
-                f"must take part ({source_q}); passing: {_words(self.approval, False)} of the participating area and of the "
-                f"participating owners must agree ({source_a}).")
+        return (
+            f"Turnout: owners holding {_words(self.quorum, False)} of the area and {_words(self.quorum, False)} of the owners "
+            f"must take part ({source_q}); passing: {_words(self.approval, False)} of the participating area and of the "
+            f"participating owners must agree ({source_a})."
+        )
 
 
 class RulesError(UserError):
@@ -144,7 +193,9 @@ def window_problems(opens: datetime, closes: datetime, now: datetime) -> list[tu
     elif closes - opens < MIN_WINDOW:
         problems.append(("投票时间至少需要一小时", "the voting window must be at least one hour long"))
     elif closes - opens > MAX_WINDOW:
-        problems.append(("投票时间不能超过三个月：请检查截止日期", "the voting window may last at most three months: check the closing date"))
+        problems.append(
+            ("投票时间不能超过三个月：请检查截止日期", "the voting window may last at most three months: check the closing date")
+        )
     if opens <= now:
         problems.append(("投票开始时间已经过去", "the voting window opens in the past"))
     elif opens - now > MAX_LEAD:

@@ -1,4 +1,5 @@
 """What assembly pages show, gathered without a request: the verified notice, the rules in words."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ are public: the notice shows their digests so that anyone can check them.  Scans
 letters, paper ballots and paper nominations are for the estate's staff only (they carry
 signatures and identity details); an objection's files for staff and the owner who filed it.
 """
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -49,5 +50,9 @@ def may_read(attachment: Attachment) -> bool:
         from webapp.results.models import Objection
 
         objection = db.session.get(Objection, attachment.owner_id) if attachment.owner_id else None
-        return objection is not None and getattr(current_user, "id", None) == objection.registration_id and current_user.get_id().startswith("owner:")
+        return (
+            objection is not None
+            and getattr(current_user, "id", None) == objection.registration_id
+            and current_user.get_id().startswith("owner:")
+        )
     return False

@@ -1,4 +1,5 @@
 """An attached file, described; its bytes live in the file store under their SHA-256."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ first bytes are not a PDF, PNG or JPEG is refused, and so is one whose name clai
 type.  Files are stored once per content (content-addressed by SHA-256) under the instance
 folder, outside anything the web server serves directly.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,17 +63,24 @@ def check(data: bytes, filename: str, *, images_only: bool = False) -> CheckedFi
         raise AttachmentError("文件是空的", "the file is empty")
     limit = MAX_IMAGE_BYTES if images_only else MAX_BYTES
     if len(data) > limit:
-        raise AttachmentError(f"文件太大（{len(data) // 1024} KB），最大 {limit // (1024 * 1024)} MB",
-                              f"the file is too large ({len(data) // 1024} KB); at most {limit // (1024 * 1024)} MB")
+        raise AttachmentError(
+            f"文件太大（{len(data) // 1024} KB），最大 {limit // (1024 * 1024)} MB",
+            f"the file is too large ({len(data) // 1024} KB); at most {limit // (1024 * 1024)} MB",
+        )
     found = sniff(data)
     allowed = "JPEG、PNG" if images_only else "PDF、JPEG、PNG"
     if found is None or (images_only and not found[0].startswith("image/")):
-        raise AttachmentError(f"只接受 {allowed} 文件；这个文件的内容不是", f"only {allowed.replace('、', ', ')} files are accepted; this file's content is not one")
+        raise AttachmentError(
+            f"只接受 {allowed} 文件；这个文件的内容不是",
+            f"only {allowed.replace('、', ', ')} files are accepted; this file's content is not one",
+        )
     content_type, extensions = found
     name = clean_name(filename)
     suffix = os.path.splitext(name)[1].lower()
     if suffix and suffix not in extensions:
-        raise AttachmentError(f"文件名“{name}”与内容不符：内容是 {content_type}", f"the name '{name}' does not match the content, which is {content_type}")
+        raise AttachmentError(
+            f"文件名“{name}”与内容不符：内容是 {content_type}", f"the name '{name}' does not match the content, which is {content_type}"
+        )
     if not suffix:
         name += extensions[0]
     return CheckedFile(data, name, content_type, hashlib.sha256(data).hexdigest())

@@ -1,10 +1,11 @@
 """Pure hash-chain rules for the audit log: how an event is hashed and how a chain is checked."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 import rfc8785
 
@@ -12,13 +13,21 @@ GENESIS = "0" * 64
 
 
 def event_hash(
-    *, chain: int, seq: int, at: datetime, actor: str, action: str,
-    object_type: str | None, object_id: str | None, details: dict, prev_hash: str,
+    *,
+    chain: int,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    details: dict,
+    prev_hash: str,
 ) -> str:
     body = {
         "chain": chain,
         "seq": seq,
-        "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": actor,
         "action": action,
         "object_type": object_type,
@@ -46,8 +55,15 @@ def verify_chain(events: Iterable) -> list[ChainProblem]:
         if ev.prev_hash != prev:
             problems.append(ChainProblem(ev.seq, "previous-hash link broken"))
         recomputed = event_hash(
-            chain=ev.chain, seq=ev.seq, at=ev.at, actor=ev.actor, action=ev.action,
-            object_type=ev.object_type, object_id=ev.object_id, details=ev.details, prev_hash=ev.prev_hash,
+            chain=ev.chain,
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            action=ev.action,
+            object_type=ev.object_type,
+            object_id=ev.object_id,
+            details=ev.details,
+            prev_hash=ev.prev_hash,
         )
         if recomputed != ev.hash:
             problems.append(ChainProblem(ev.seq, "event content does not match its hash"))

@@ -15,6 +15,7 @@ estate's results stand on, from what was signed, and say what differs.
 - every file the estate's records name (attachments, audit bundles) against its SHA-256 in the
   file store (a restore that missed the files, or a file changed on disk).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,9 +56,9 @@ class IntegrityReport:
 
 def anchors(estate_id: int) -> list[tuple[int, str, str, int]]:
     """(seq, hash, where it comes from, signed at ms) of every signed anchor of the chain."""
+    from webapp.assemblies.models import Assembly
     from webapp.core.serverkey import signer
     from webapp.results.models import TallyRecord
-    from webapp.assemblies.models import Assembly
     from webapp.voting.models import TreeHead
 
     server = signer().jwk
@@ -77,7 +78,9 @@ def anchors(estate_id: int) -> list[tuple[int, str, str, int]]:
                     verify_tree_head(head.document, server)
                 except (CryptoError, ValueError):
                     continue
-                found.append((audit["seq"], audit["hash"], f"tree head {head.n} of assembly {head.assembly_id}", head.document["timestamp"]))
+                found.append(
+                    (audit["seq"], audit["hash"], f"tree head {head.n} of assembly {head.assembly_id}", head.document["timestamp"])
+                )
         for tally in db.session.scalars(select(TallyRecord).where(TallyRecord.assembly_id.in_(assembly_ids))):
             audit = tally.statement.get("audit")
             if audit:
@@ -98,14 +101,25 @@ def check_audit(estate_id: int, report: IntegrityReport) -> None:
     marks = anchors(estate_id)
     for seq, hash_, source, _at in marks:
         if seq > last:
-            report.bad("audit", f"签名锚点（{source}）指向第 {seq} 条审计记录，但日志只到第 {last} 条：第 {last + 1}–{seq} 条被删除",
-                       f"a signed anchor ({source}) names audit event #{seq}, but the log ends at #{last}: events #{last + 1}–#{seq} are missing")
+            report.bad(
+                "audit",
+                f"签名锚点（{source}）指向第 {seq} 条审计记录，但日志只到第 {last} 条：第 {last + 1}–{seq} 条被删除",
+                f"a signed anchor ({source}) names audit event #{seq}, but the log ends at #{last}: events #{last + 1}–#{seq} are missing",
+            )
         elif by_seq.get(seq) != hash_:
-            report.bad("audit", f"签名锚点（{source}）与第 {seq} 条审计记录不符", f"a signed anchor ({source}) does not match audit event #{seq}: it was changed or removed")
+            report.bad(
+                "audit",
+                f"签名锚点（{source}）与第 {seq} 条审计记录不符",
+                f"a signed anchor ({source}) does not match audit event #{seq}: it was changed or removed",
+            )
     if report.ok:
         newest = marks[-1][0] if marks else None
-        report.good(f"审计日志 {len(events)} 条记录构成完整的哈希链；最新锚点：第 {newest} 条" if newest else f"审计日志 {len(events)} 条记录构成完整的哈希链",
-                    f"the audit log's {len(events)} events form an unbroken chain" + (f"; newest signed anchor: #{newest}" if newest else ""))
+        report.good(
+            f"审计日志 {len(events)} 条记录构成完整的哈希链；最新锚点：第 {newest} 条"
+            if newest
+            else f"审计日志 {len(events)} 条记录构成完整的哈希链",
+            f"the audit log's {len(events)} events form an unbroken chain" + (f"; newest signed anchor: #{newest}" if newest else ""),
+        )
 
 
 def check_registry(estate, report: IntegrityReport) -> None:
@@ -116,8 +130,11 @@ def check_registry(estate, report: IntegrityReport) -> None:
         return
     recorded = imports[-1].details["fingerprint"]
     if registry_fingerprint(estate) != recorded:
-        report.bad("registry", f"名册（房屋、面积、业主）自第 {imports[-1].seq} 条审计记录导入后在应用之外被改动",
-                   f"the registry (units, areas, owners) was changed outside the app after its import (audit event #{imports[-1].seq})")
+        report.bad(
+            "registry",
+            f"名册（房屋、面积、业主）自第 {imports[-1].seq} 条审计记录导入后在应用之外被改动",
+            f"the registry (units, areas, owners) was changed outside the app after its import (audit event #{imports[-1].seq})",
+        )
     else:
         report.good("名册与最近一次导入时记录的指纹一致", "the registry matches the fingerprint recorded at its last import")
 
@@ -139,11 +156,16 @@ def check_rolls(estate, report: IntegrityReport) -> None:
         if reimported:
             continue  # the registry changed through the app since: the roll stays as frozen
         roster = roster or {m.id: m for m in estate_roster(estate)[0].members}
-        for member_ref, area, heads in db.session.execute(select(RollEntry.member_ref, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == roll.id)):
+        for member_ref, area, heads in db.session.execute(
+            select(RollEntry.member_ref, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == roll.id)
+        ):
             now = roster.get(member_ref)
             if now is None or now.area_centi != area or now.heads != heads:
-                report.bad("roll", f"名册第 {roll.seq} 号冻结后，成员 {member_ref} 在名册中的面积或人数被改动（未经导入）",
-                           f"roll no. {roll.seq}: member {member_ref}'s area or heads in the registry changed since the freeze, with no import")
+                report.bad(
+                    "roll",
+                    f"名册第 {roll.seq} 号冻结后，成员 {member_ref} 在名册中的面积或人数被改动（未经导入）",
+                    f"roll no. {roll.seq}: member {member_ref}'s area or heads in the registry changed since the freeze, with no import",
+                )
         if check.intact:
             report.good(f"名册第 {roll.seq} 号与监督员签名一致", f"roll no. {roll.seq} matches its supervisors' signatures")
 
@@ -160,24 +182,40 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
         name = f"“{assembly.title}”"
         for version in assembly.notices:
             for zh, en in verified(version).problems:
-                report.bad("notice", f"{name} 公告第 {version.version} 版：{zh}", f"{assembly.title}, notice version {version.version}: {en}")
+                report.bad(
+                    "notice", f"{name} 公告第 {version.version} 版：{zh}", f"{assembly.title}, notice version {version.version}: {en}"
+                )
         log = db.session.get(BallotLog, assembly.id)
         if log is None:
             continue
-        ballots = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index)))
+        ballots = list(
+            db.session.scalars(
+                select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index)
+            )
+        )
         state = TreeState()
         from crypto.merkle import append
 
         for position, ballot in enumerate(ballots):
             if ballot.leaf_index != position:
-                report.bad("log", f"{name} 日志位置 {position} 缺失或重复", f"{assembly.title}: log position {position} is missing or repeated")
+                report.bad(
+                    "log", f"{name} 日志位置 {position} 缺失或重复", f"{assembly.title}: log position {position} is missing or repeated"
+                )
                 break
             if leaf_hash(ballot.entry.encode("utf-8")).hex() != ballot.leaf_hash:
-                report.bad("log", f"{name} 日志第 {position} 项的内容与其哈希不符（被改动）", f"{assembly.title}: log entry {position} does not hash to its leaf (changed)")
+                report.bad(
+                    "log",
+                    f"{name} 日志第 {position} 项的内容与其哈希不符（被改动）",
+                    f"{assembly.title}: log entry {position} does not hash to its leaf (changed)",
+                )
             state, _nodes = append(state, bytes.fromhex(ballot.leaf_hash))
         frontier = TreeState.from_bytes(log.frontier)
         if frontier.size != state.size or frontier.root() != state.root():
-            report.bad("log", f"{name} 日志状态行与选票重算的根不符", f"{assembly.title}: the log's frontier row differs from the root recomputed from its ballots")
+            report.bad(
+                "log",
+                f"{name} 日志状态行与选票重算的根不符",
+                f"{assembly.title}: the log's frontier row differs from the root recomputed from its ballots",
+            )
         heads = ballot_log.heads(assembly.id)
         previous = None
         for head in heads:
@@ -187,24 +225,43 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 report.bad("log", f"{name} 第 {head.n} 号树头签名无效", f"{assembly.title}: tree head no. {head.n} does not verify")
                 continue
             if head.size <= state.size and head.size and ballot_log.root(assembly.id, head.size).hex() != head.root:
-                report.bad("log", f"{name} 第 {head.n} 号树头与日志不符：历史被改写", f"{assembly.title}: tree head no. {head.n} does not match the log: history was rewritten")
+                report.bad(
+                    "log",
+                    f"{name} 第 {head.n} 号树头与日志不符：历史被改写",
+                    f"{assembly.title}: tree head no. {head.n} does not match the log: history was rewritten",
+                )
             if previous is not None and previous.size <= head.size:
                 try:
-                    verify_consistency(previous.size, head.size, bytes.fromhex(previous.root), bytes.fromhex(head.root),
-                                       ballot_log.consistency(assembly.id, previous.size, head.size))
+                    verify_consistency(
+                        previous.size,
+                        head.size,
+                        bytes.fromhex(previous.root),
+                        bytes.fromhex(head.root),
+                        ballot_log.consistency(assembly.id, previous.size, head.size),
+                    )
                 except (CryptoError, ValueError):
-                    report.bad("log", f"{name} 第 {previous.n} 与 {head.n} 号树头不一致", f"{assembly.title}: tree heads {previous.n} and {head.n} are not consistent")
+                    report.bad(
+                        "log",
+                        f"{name} 第 {previous.n} 与 {head.n} 号树头不一致",
+                        f"{assembly.title}: tree heads {previous.n} and {head.n} are not consistent",
+                    )
             previous = head
         if heads and heads[-1].size != state.size:
-            report.bad("log", f"{name} 最新树头的大小（{heads[-1].size}）与日志（{state.size}）不符", f"{assembly.title}: the newest tree head's size ({heads[-1].size}) differs from the log's ({state.size})")
+            report.bad(
+                "log",
+                f"{name} 最新树头的大小（{heads[-1].size}）与日志（{state.size}）不符",
+                f"{assembly.title}: the newest tree head's size ({heads[-1].size}) differs from the log's ({state.size})",
+            )
         if assembly.state in ("tallied", "certified", "published", "archived"):
             from webapp.results.views import verified_result
 
             for zh, en in verified_result(assembly).problems:
                 report.bad("tally", f"{name}：{zh}", f"{assembly.title}: {en}")
         if not any(f.area in ("log", "tally", "notice") and assembly.title in f.en for f in report.findings):
-            report.good(f"{name} 的公告、投票日志（{state.size} 张选票、{len(heads)} 个树头）{'和计票结果' if assembly.state in ('tallied', 'certified', 'published', 'archived') else ''}均与签名一致",
-                        f"{assembly.title}: the notice, the ballot log ({state.size} ballots, {len(heads)} tree heads) and any tally match their signatures")
+            report.good(
+                f"{name} 的公告、投票日志（{state.size} 张选票、{len(heads)} 个树头）{'和计票结果' if assembly.state in ('tallied', 'certified', 'published', 'archived') else ''}均与签名一致",
+                f"{assembly.title}: the notice, the ballot log ({state.size} ballots, {len(heads)} tree heads) and any tally match their signatures",
+            )
 
 
 def check_files(estate, report: IntegrityReport) -> None:
@@ -215,12 +272,18 @@ def check_files(estate, report: IntegrityReport) -> None:
     from webapp.attachments.storage import path_for
     from webapp.results.models import TallyRecord
 
-    named = [(a.sha256, f"附件“{a.filename}”", f"attachment '{a.filename}' ({a.kind})")
-             for a in db.session.scalars(select(Attachment).where(Attachment.estate_id == estate.id).order_by(Attachment.id))]
-    named += [(sha, f"第 {assembly_id} 号会议的审计数据包", f"the audit bundle of assembly {assembly_id}")
-              for sha, assembly_id in db.session.execute(
-                  select(TallyRecord.bundle_sha256, TallyRecord.assembly_id).join(Assembly, Assembly.id == TallyRecord.assembly_id)
-                  .where(Assembly.estate_id == estate.id, TallyRecord.bundle_sha256.is_not(None)))]
+    named = [
+        (a.sha256, f"附件“{a.filename}”", f"attachment '{a.filename}' ({a.kind})")
+        for a in db.session.scalars(select(Attachment).where(Attachment.estate_id == estate.id).order_by(Attachment.id))
+    ]
+    named += [
+        (sha, f"第 {assembly_id} 号会议的审计数据包", f"the audit bundle of assembly {assembly_id}")
+        for sha, assembly_id in db.session.execute(
+            select(TallyRecord.bundle_sha256, TallyRecord.assembly_id)
+            .join(Assembly, Assembly.id == TallyRecord.assembly_id)
+            .where(Assembly.estate_id == estate.id, TallyRecord.bundle_sha256.is_not(None))
+        )
+    ]
     if not named:
         return
     bad, seen = 0, {}
@@ -242,8 +305,10 @@ def check_files(estate, report: IntegrityReport) -> None:
             bad += 1
             report.bad("files", f"{zh}的内容与其 SHA-256 不符（被改动或损坏）", f"{en} does not match its SHA-256 (changed or damaged)")
     if not bad:
-        report.good(f"{len(named)} 个文件（附件、审计数据包）都在文件存储中，内容与其 SHA-256 一致",
-                    f"the {len(named)} files (attachments, audit bundles) are all in the file store and match their SHA-256")
+        report.good(
+            f"{len(named)} 个文件（附件、审计数据包）都在文件存储中，内容与其 SHA-256 一致",
+            f"the {len(named)} files (attachments, audit bundles) are all in the file store and match their SHA-256",
+        )
 
 
 def check_estate(estate) -> IntegrityReport:
@@ -254,4 +319,3 @@ def check_estate(estate) -> IntegrityReport:
     check_assemblies(estate, report)
     check_files(estate, report)
     return report
-

@@ -6,6 +6,7 @@ To label a new action, add one line to ``ACTIONS``; a new detail key, one line t
 An action without a line still reads sensibly: its family's name (``FAMILIES``, by the part
 before the first dot) and the code, and a detail key without one shows as a readable phrase.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The append-only, hash-chained log of privileged actions (SPEC 1)."""
+
 from __future__ import annotations
 
 from datetime import datetime

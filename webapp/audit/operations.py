@@ -1,5 +1,6 @@
 """Writing to the audit log.  Every privileged operation calls :func:`record` in the same
 transaction as the change it describes, so the two commit or roll back together."""
+
 from __future__ import annotations
 
 import functools
@@ -31,12 +32,27 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     object_id = str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None
     at = utcnow()
     event = AuditEvent(
-        chain=chain, seq=seq, at=at, actor_id=getattr(actor, "id", None), actor=actor_label, action=action,
-        object_type=object_type, object_id=object_id, details=details, prev_hash=prev,
+        chain=chain,
+        seq=seq,
+        at=at,
+        actor_id=getattr(actor, "id", None),
+        actor=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        prev_hash=prev,
     )
     event.hash = event_hash(
-        chain=chain, seq=seq, at=at, actor=actor_label, action=action,
-        object_type=object_type, object_id=object_id, details=details, prev_hash=prev,
+        chain=chain,
+        seq=seq,
+        at=at,
+        actor=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        prev_hash=prev,
     )
     db.session.add(event)
     db.session.flush()
@@ -75,16 +91,43 @@ def chain_rows(chain: int, last_seq: int | None, last_hash: str | None, cp_seq: 
     for event in events:
         seq += 1
         at = utcnow()
-        row = {"chain": chain, "seq": seq, "at": at, "actor_id": None, "actor": event["actor"], "action": event["action"],
-               "object_type": event.get("object_type"), "object_id": event.get("object_id"), "details": event.get("details", {}),
-               "prev_hash": prev}
-        row["hash"] = event_hash(chain=chain, seq=seq, at=at, actor=row["actor"], action=row["action"], object_type=row["object_type"],
-                                 object_id=row["object_id"], details=row["details"], prev_hash=prev)
+        row = {
+            "chain": chain,
+            "seq": seq,
+            "at": at,
+            "actor_id": None,
+            "actor": event["actor"],
+            "action": event["action"],
+            "object_type": event.get("object_type"),
+            "object_id": event.get("object_id"),
+            "details": event.get("details", {}),
+            "prev_hash": prev,
+        }
+        row["hash"] = event_hash(
+            chain=chain,
+            seq=seq,
+            at=at,
+            actor=row["actor"],
+            action=row["action"],
+            object_type=row["object_type"],
+            object_id=row["object_id"],
+            details=row["details"],
+            prev_hash=prev,
+        )
         rows.append(row)
         prev = row["hash"]
         if last_cp is None or seq - last_cp[0] >= CHECKPOINT_EVERY or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
-            document = sign_object(signer(), {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": row["hash"],
-                                              "at": int(at.timestamp() * 1000)})
+            document = sign_object(
+                signer(),
+                {
+                    "type": "ownersvote-audit-checkpoint",
+                    "v": 1,
+                    "chain": chain,
+                    "seq": seq,
+                    "hash": row["hash"],
+                    "at": int(at.timestamp() * 1000),
+                },
+            )
             checkpoints.append({"chain": chain, "seq": seq, "hash": row["hash"], "at": at, "document": document})
             last_cp = (seq, at)
     return rows, checkpoints
@@ -97,11 +140,17 @@ def _heads_statement():
 
     events, checkpoints = AuditEvent.__table__, AuditCheckpoint.__table__
     last = select(events.c.seq, events.c.hash).where(events.c.chain == bindparam("chain")).order_by(events.c.seq.desc()).limit(1).subquery()
-    last_cp = select(checkpoints.c.seq, checkpoints.c.at).where(checkpoints.c.chain == bindparam("chain")) \
-        .order_by(checkpoints.c.seq.desc()).limit(1).subquery()
+    last_cp = (
+        select(checkpoints.c.seq, checkpoints.c.at)
+        .where(checkpoints.c.chain == bindparam("chain"))
+        .order_by(checkpoints.c.seq.desc())
+        .limit(1)
+        .subquery()
+    )
     one = select(literal(1).label("one")).subquery()
     return select(last.c.seq, last.c.hash, last_cp.c.seq.label("cp_seq"), last_cp.c.at.label("cp_at")).select_from(
-        one.outerjoin(last, literal(True)).outerjoin(last_cp, literal(True)))
+        one.outerjoin(last, literal(True)).outerjoin(last_cp, literal(True))
+    )
 
 
 CHECKPOINT_EVERY = 20
@@ -111,8 +160,10 @@ CHECKPOINT_AFTER_SECONDS = 3600
 def _checkpoint_if_due(event: AuditEvent) -> None:
     """Every 20 events, or the first event an hour after the last checkpoint, gets one."""
     last = db.session.execute(
-        select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.chain == event.chain)
-        .order_by(AuditCheckpoint.seq.desc()).limit(1)
+        select(AuditCheckpoint.seq, AuditCheckpoint.at)
+        .where(AuditCheckpoint.chain == event.chain)
+        .order_by(AuditCheckpoint.seq.desc())
+        .limit(1)
     ).first()
     if last is None or event.seq - last.seq >= CHECKPOINT_EVERY or (event.at - last.at).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
         checkpoint(event.chain, event.seq, event.hash, event.at)
@@ -122,8 +173,10 @@ def checkpoint(chain: int, seq: int, hash_: str, at) -> AuditCheckpoint:
     from crypto.treehead import sign_object
     from webapp.core.serverkey import signer
 
-    document = sign_object(signer(), {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": hash_,
-                                      "at": int(at.timestamp() * 1000)})
+    document = sign_object(
+        signer(),
+        {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": hash_, "at": int(at.timestamp() * 1000)},
+    )
     row = AuditCheckpoint(chain=chain, seq=seq, hash=hash_, at=at, document=document)
     db.session.add(row)
     db.session.flush()

@@ -1,4 +1,5 @@
 """The estate's audit log, for the people who answer for it: supervisors and platform admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -40,15 +41,25 @@ def _page(estate_id: int | None, *, estate: Estate | None):
     page = min(page, pages)
     events = list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc())
-            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.seq.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
         )
     )
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
     staff = {u.id: u for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))} if actor_ids else {}
     return render_template(
-        "audit/log.html", estate=estate, events=events, problems=check_chain(estate_id), total=total, page=page, pages=pages,
-        staff=staff, labels=labels,
+        "audit/log.html",
+        estate=estate,
+        events=events,
+        problems=check_chain(estate_id),
+        total=total,
+        page=page,
+        pages=pages,
+        staff=staff,
+        labels=labels,
     )
 
 

@@ -17,17 +17,26 @@ class LoginForm(FlaskForm):
 class StaffForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(message=_l("Enter a username.")), Length(max=120, message=_l("The username can have at most 120 characters."))],
+        validators=[
+            DataRequired(message=_l("Enter a username.")),
+            Length(max=120, message=_l("The username can have at most 120 characters.")),
+        ],
         render_kw={"autocomplete": "off"},
     )
     display_name = StringField(
         _l("Real name (owners see it on the roll)"),
-        validators=[DataRequired(message=_l("Enter the person's real name: owners read it on the public roll.")), Length(max=200, message=_l("The name can have at most 200 characters."))],
+        validators=[
+            DataRequired(message=_l("Enter the person's real name: owners read it on the public roll.")),
+            Length(max=200, message=_l("The name can have at most 200 characters.")),
+        ],
         render_kw={"autocomplete": "off"},
     )
     password = PasswordField(
         _l("Initial password"),
-        validators=[DataRequired(message=_l("Enter an initial password.")), Length(min=10, max=200, message=_l("The initial password needs 10 to 200 characters."))],
+        validators=[
+            DataRequired(message=_l("Enter an initial password.")),
+            Length(min=10, max=200, message=_l("The initial password needs 10 to 200 characters.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     platform_admin = BooleanField(_l("Platform administrator"))
@@ -43,18 +52,25 @@ class ReasonForm(PageForm):
 
     reason = StringField(
         _l("Written reason"),
-        validators=[DataRequired(message=_l("A written reason is required.")), Length(max=500, message=_l("The reason can have at most 500 characters."))],
+        validators=[
+            DataRequired(message=_l("A written reason is required.")),
+            Length(max=500, message=_l("The reason can have at most 500 characters.")),
+        ],
     )
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(
-        _l("Current password"), validators=[DataRequired(message=_l("Enter your current password.")), Length(max=200)],
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
     new = PasswordField(
         _l("New password (at least 10 characters)"),
-        validators=[DataRequired(message=_l("Enter a new password.")), Length(min=10, max=200, message=_l("The new password needs 10 to 200 characters."))],
+        validators=[
+            DataRequired(message=_l("Enter a new password.")),
+            Length(min=10, max=200, message=_l("The new password needs 10 to 200 characters.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     again = PasswordField(

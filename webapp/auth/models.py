@@ -1,4 +1,5 @@
 """Staff accounts: platform admins, and organisers or supervisors of an estate."""
+
 from __future__ import annotations
 
 import enum
@@ -36,7 +37,7 @@ class StaffUser(UserMixin, db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
-    roles: Mapped[list["EstateRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    roles: Mapped[list[EstateRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def get_id(self) -> str:
         # The epoch is part of the id the session keeps, so that changing the password ends every

@@ -6,8 +6,8 @@ from webapp.audit.operations import record
 from webapp.auth.models import EstateRole, Role, StaffUser
 from webapp.auth.passwords import check_password, hash_password
 from webapp.core.db import db, utcnow
-from webapp.estates.models import Estate
 from webapp.core.errors_base import UserError
+from webapp.estates.models import Estate
 
 
 class StaffError(UserError):

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.audit.operations import record
+from webapp.auth import throttle
 from webapp.auth.forms import IdentityForm, LoginForm, PasswordForm, ReasonForm, StaffForm
 from webapp.auth.models import StaffUser
-from webapp.auth import throttle
 from webapp.auth.operations import authenticate, change_password, create_staff, disable_staff, enable_staff
-from webapp.core.access import admin_required, is_staff
 from webapp.core import sessions
+from webapp.core.access import admin_required, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.views import local_target, run_operation
@@ -70,7 +70,9 @@ def staff():
     form = StaffForm()
     if form.validate_on_submit():
         done, user = run_operation(
-            lambda: create_staff(form.username.data, form.display_name.data, form.password.data, admin=form.platform_admin.data, actor=current_user)
+            lambda: create_staff(
+                form.username.data, form.display_name.data, form.password.data, admin=form.platform_admin.data, actor=current_user
+            )
         )
         if done:
             flash(_("Account %(name)s created.", name=user.username), "success")
@@ -98,9 +100,15 @@ def account(user_id: int):
 
     user = _account(user_id)
     return render_template(
-        "auth/account.html", user=user, estates=_estates_of([user]), keys=staff_keys(user),
-        disable=ReasonForm(prefix="disable"), enable=ReasonForm(prefix="enable"), revoke_all=ReasonForm(prefix="revoke-all"),
-        revoke=ReasonForm(prefix="revoke"), identity=IdentityForm(prefix="identity"),
+        "auth/account.html",
+        user=user,
+        estates=_estates_of([user]),
+        keys=staff_keys(user),
+        disable=ReasonForm(prefix="disable"),
+        enable=ReasonForm(prefix="enable"),
+        revoke_all=ReasonForm(prefix="revoke-all"),
+        revoke=ReasonForm(prefix="revoke"),
+        identity=IdentityForm(prefix="identity"),
     )
 
 
@@ -114,8 +122,12 @@ def set_identity(user_id: int):
     if not form.validate_on_submit():
         flash(_("Enter the 18-character resident ID number."), "error")
     else:
-        run_operation(lambda: set_staff_identity(user, form.id_number.data, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], actor=current_user),
-                      _("Identity recorded (as a keyed hash only)."))
+        run_operation(
+            lambda: set_staff_identity(
+                user, form.id_number.data, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], actor=current_user
+            ),
+            _("Identity recorded (as a keyed hash only)."),
+        )
     return redirect(url_for("auth.account", user_id=user.id))
 
 
@@ -127,9 +139,15 @@ def set_active(user_id: int, change: str):
     if not form.validate_on_submit():
         flash(_("A written reason is required."), "error")
     elif change == "disable":
-        run_operation(lambda: disable_staff(user, actor=current_user, reason=form.reason.data), _("Account %(name)s disabled: its sessions have ended.", name=user.username))
+        run_operation(
+            lambda: disable_staff(user, actor=current_user, reason=form.reason.data),
+            _("Account %(name)s disabled: its sessions have ended.", name=user.username),
+        )
     else:
-        run_operation(lambda: enable_staff(user, actor=current_user, reason=form.reason.data), _("Account %(name)s enabled again.", name=user.username))
+        run_operation(
+            lambda: enable_staff(user, actor=current_user, reason=form.reason.data),
+            _("Account %(name)s enabled again.", name=user.username),
+        )
     return redirect(url_for("auth.account", user_id=user.id))
 
 

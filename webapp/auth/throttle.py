@@ -8,6 +8,7 @@ from any other address still works.  (Every address is also limited across all a
 rate limiter on the login route.)  Kept in the database, so the back-off holds across processes
 and restarts without Redis; the key is a hash, so the table names no username or address.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,7 @@ def failed(username: str, address: str, now: datetime | None = None) -> datetime
     row.failures += 1
     row.last_failure = now
     extra = row.failures - FREE_FAILURES
-    row.blocked_until = now + min(BASE_WAIT * (2 ** extra), MAX_WAIT) if extra >= 0 else None
+    row.blocked_until = now + min(BASE_WAIT * (2**extra), MAX_WAIT) if extra >= 0 else None
     db.session.flush()
     return row.blocked_until
 
@@ -62,6 +63,3 @@ def succeeded(username: str, address: str) -> None:
 def forget_old(now: datetime | None = None) -> None:
     now = now or utcnow()
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure < now - FORGET_AFTER))
-
-
-

@@ -1,5 +1,6 @@
 """A candidate in an election (选举业主委员会委员): nominated online or on paper, committed in
 writing, vetted by the supervisors, withdrawn or on the published list."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ candidate can withdraw; the approved list is published (公示) for the estate's
 can go on a ballot.  The committee's composition against the estate's policy targets is shown to
 supervisors as information only: it never filters or orders anyone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,11 +25,15 @@ from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.core.timefmt import local
 
-COMMITMENT_ZH = ("本人承诺：本人是本小区业主，具有完全民事行为能力，符合本小区业主委员会委员候选人的全部条件；"
-                 "所填信息真实。如有不实，愿意承担相应责任，并接受取消候选人资格。")
-COMMITMENT_EN = ("I declare that I own a unit in this estate, have full civil capacity and meet every condition this estate sets "
-                 "for candidates to the owners' committee, and that what I state is true. If it is not, I accept the consequences "
-                 "and the loss of my candidacy.")
+COMMITMENT_ZH = (
+    "本人承诺：本人是本小区业主，具有完全民事行为能力，符合本小区业主委员会委员候选人的全部条件；"
+    "所填信息真实。如有不实，愿意承担相应责任，并接受取消候选人资格。"
+)
+COMMITMENT_EN = (
+    "I declare that I own a unit in this estate, have full civil capacity and meet every condition this estate sets "
+    "for candidates to the owners' committee, and that what I state is true. If it is not, I accept the consequences "
+    "and the loss of my candidacy."
+)
 
 
 class CandidateError(UserError):
@@ -46,8 +51,10 @@ def _open_for_nominations(item: AgendaItem, now: datetime) -> None:
     if assembly.state not in ("draft", "notice"):
         raise LifecycleError("投票已经开始，不再接受提名", "voting has started: nominations are closed")
     if assembly.nomination_deadline is not None and now > assembly.nomination_deadline:
-        raise CandidateError(f"提名已于 {local(assembly.nomination_deadline, assembly.estate)} 截止",
-                             f"nominations closed on {local(assembly.nomination_deadline, assembly.estate)}")
+        raise CandidateError(
+            f"提名已于 {local(assembly.nomination_deadline, assembly.estate)} 截止",
+            f"nominations closed on {local(assembly.nomination_deadline, assembly.estate)}",
+        )
 
 
 def _holder_units(holder) -> str:
@@ -66,8 +73,15 @@ def _must_be_owner(registration) -> None:
 def _new(item: AgendaItem, holder, **fields) -> Candidate:
     if db.session.scalar(select(Candidate.id).where(Candidate.item_id == item.id, Candidate.holder_id == holder.id)) is not None:
         raise CandidateError(f"{holder.name} 已被提名参加这次选举", f"{holder.name} has already been nominated for this election")
-    candidate = Candidate(estate_id=item.assembly.estate_id, assembly_id=item.assembly_id, item_id=item.id, holder_id=holder.id,
-                          name=holder.name, units=_holder_units(holder), **fields)
+    candidate = Candidate(
+        estate_id=item.assembly.estate_id,
+        assembly_id=item.assembly_id,
+        item_id=item.id,
+        holder_id=holder.id,
+        name=holder.name,
+        units=_holder_units(holder),
+        **fields,
+    )
     db.session.add(candidate)
     db.session.flush()
     return candidate
@@ -79,11 +93,26 @@ def nominate_self(item: AgendaItem, registration, *, statement: str, party_membe
     _must_be_owner(registration)
     if registration.estate_id != item.assembly.estate_id:
         raise CandidateError("您不是本小区的业主", "you are not an owner of this estate")
-    candidate = _new(item, registration.holder, registration_id=registration.id, statement=(statement or "").strip()[:4000] or None,
-                     party_member=party_member, nominated_by="self", nominator_registration_id=registration.id, state="awaiting_consent",
-                     created_at=now)
-    record("candidate.nominate", actor=owner_label(registration), estate_id=candidate.estate_id, obj=candidate,
-           item=item.id, name=candidate.name, by="self")
+    candidate = _new(
+        item,
+        registration.holder,
+        registration_id=registration.id,
+        statement=(statement or "").strip()[:4000] or None,
+        party_member=party_member,
+        nominated_by="self",
+        nominator_registration_id=registration.id,
+        state="awaiting_consent",
+        created_at=now,
+    )
+    record(
+        "candidate.nominate",
+        actor=owner_label(registration),
+        estate_id=candidate.estate_id,
+        obj=candidate,
+        item=item.id,
+        name=candidate.name,
+        by="self",
+    )
     return candidate
 
 
@@ -93,7 +122,9 @@ def find_owner(estate_id: int, unit_label: str, name: str):
     from webapp.registry.models import Building, Unit
 
     building, _, number = (unit_label or "").strip().partition("-")
-    unit = db.session.scalar(select(Unit).join(Building).where(Unit.estate_id == estate_id, Building.name == building.strip(), Unit.number == number.strip()))
+    unit = db.session.scalar(
+        select(Unit).join(Building).where(Unit.estate_id == estate_id, Building.name == building.strip(), Unit.number == number.strip())
+    )
     if unit is None or unit.owner is None:
         raise CandidateError(f"没有找到房屋 {unit_label} 或它没有登记业主", f"no unit {unit_label}, or it has no owner of record")
     wanted = normalize_name(name or "")
@@ -113,15 +144,35 @@ def nominate_other(item: AgendaItem, nominator, *, unit_label: str, name: str, n
     holder = find_owner(item.assembly.estate_id, unit_label, name)
     if holder.id == nominator.holder_id:
         raise CandidateError("提名自己请使用“自荐”", "to nominate yourself, use self-nomination")
-    nominee = db.session.scalar(select(Registration).where(Registration.holder_id == holder.id, Registration.state == "approved")
-                                .order_by(Registration.id.desc()).limit(1))
+    nominee = db.session.scalar(
+        select(Registration)
+        .where(Registration.holder_id == holder.id, Registration.state == "approved")
+        .order_by(Registration.id.desc())
+        .limit(1)
+    )
     if nominee is None:
-        raise CandidateError(f"{holder.name} 还没有在线登记，无法在线确认提名；可请组织者录入纸质提名",
-                             f"{holder.name} has not registered online and cannot consent online; organisers can enter a paper nomination")
-    candidate = _new(item, holder, registration_id=nominee.id, nominated_by="owner", nominator_registration_id=nominator.id,
-                     state="awaiting_consent", created_at=now)
-    record("candidate.nominate", actor=owner_label(nominator), estate_id=candidate.estate_id, obj=candidate,
-           item=item.id, name=candidate.name, by="owner")
+        raise CandidateError(
+            f"{holder.name} 还没有在线登记，无法在线确认提名；可请组织者录入纸质提名",
+            f"{holder.name} has not registered online and cannot consent online; organisers can enter a paper nomination",
+        )
+    candidate = _new(
+        item,
+        holder,
+        registration_id=nominee.id,
+        nominated_by="owner",
+        nominator_registration_id=nominator.id,
+        state="awaiting_consent",
+        created_at=now,
+    )
+    record(
+        "candidate.nominate",
+        actor=owner_label(nominator),
+        estate_id=candidate.estate_id,
+        obj=candidate,
+        item=item.id,
+        name=candidate.name,
+        by="owner",
+    )
     return candidate
 
 
@@ -129,15 +180,31 @@ def commitment_document(candidate: Candidate, challenge: str, origin: str) -> di
     """What the candidate's phone signs: the commitment's text (by hash), who, for which election."""
     text = COMMITMENT_ZH + "\n" + COMMITMENT_EN
     return {
-        "type": "ownersvote-commitment", "v": 1, "origin": origin, "challenge": challenge,
-        "assembly": candidate.item.assembly.log_id, "item": candidate.item.ballot_id, "candidate": candidate.name,
-        "units": candidate.units, "statement_sha256": hashlib.sha256((candidate.statement or "").encode()).hexdigest(),
+        "type": "ownersvote-commitment",
+        "v": 1,
+        "origin": origin,
+        "challenge": challenge,
+        "assembly": candidate.item.assembly.log_id,
+        "item": candidate.item.ballot_id,
+        "candidate": candidate.name,
+        "units": candidate.units,
+        "statement_sha256": hashlib.sha256((candidate.statement or "").encode()).hexdigest(),
         "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
     }
 
 
-def sign_commitment(candidate: Candidate, registration, *, kid: str, signature: str, challenge: str, origin: str,
-                    statement: str | None = None, party_member: bool | None = None, now: datetime | None = None) -> None:
+def sign_commitment(
+    candidate: Candidate,
+    registration,
+    *,
+    kid: str,
+    signature: str,
+    challenge: str,
+    origin: str,
+    statement: str | None = None,
+    party_member: bool | None = None,
+    now: datetime | None = None,
+) -> None:
     """The candidate consents and commits, signing on their own registered phone."""
     from crypto.errors import CryptoError
     from crypto.keys import verify
@@ -154,9 +221,13 @@ def sign_commitment(candidate: Candidate, registration, *, kid: str, signature: 
         candidate.statement = statement.strip()[:4000] or None
     if party_member is not None:
         candidate.party_member = party_member
-    key = db.session.scalar(select(DeviceKey).where(DeviceKey.kid == kid, DeviceKey.registration_id == registration.id, DeviceKey.state == "active"))
+    key = db.session.scalar(
+        select(DeviceKey).where(DeviceKey.kid == kid, DeviceKey.registration_id == registration.id, DeviceKey.state == "active")
+    )
     if key is None:
-        raise CandidateError("这台设备的密钥无效，请在登记时使用的手机上签署", "this device's key is not valid: sign on the phone you registered")
+        raise CandidateError(
+            "这台设备的密钥无效，请在登记时使用的手机上签署", "this device's key is not valid: sign on the phone you registered"
+        )
     spend("commitment", challenge)
     document = commitment_document(candidate, challenge, origin)
     try:
@@ -167,8 +238,14 @@ def sign_commitment(candidate: Candidate, registration, *, kid: str, signature: 
     candidate.commitment_kid, candidate.commitment_sig, candidate.committed_at = kid, signature, now
     candidate.state = "submitted"
     db.session.flush()
-    record("candidate.commit", actor=owner_label(registration), estate_id=candidate.estate_id, obj=candidate, kid=kid,
-           sha256=candidate.commitment_sha256)
+    record(
+        "candidate.commit",
+        actor=owner_label(registration),
+        estate_id=candidate.estate_id,
+        obj=candidate,
+        kid=kid,
+        sha256=candidate.commitment_sha256,
+    )
 
 
 def decline(candidate: Candidate, registration) -> None:
@@ -179,8 +256,18 @@ def decline(candidate: Candidate, registration) -> None:
     record("candidate.decline", actor=owner_label(registration), estate_id=candidate.estate_id, obj=candidate)
 
 
-def paper_nomination(item: AgendaItem, *, actor, unit_label: str, name: str, statement: str, party_member: bool,
-                     scan: bytes, scan_name: str, now: datetime | None = None) -> Candidate:
+def paper_nomination(
+    item: AgendaItem,
+    *,
+    actor,
+    unit_label: str,
+    name: str,
+    statement: str,
+    party_member: bool,
+    scan: bytes,
+    scan_name: str,
+    now: datetime | None = None,
+) -> Candidate:
     """An organiser enters a nomination made on paper, with the scan of the signed commitment."""
     from webapp.assemblies.operations import attach, require_organiser
 
@@ -188,14 +275,31 @@ def paper_nomination(item: AgendaItem, *, actor, unit_label: str, name: str, sta
     require_organiser(actor, item.assembly.estate_id)
     _open_for_nominations(item, now)
     holder = find_owner(item.assembly.estate_id, unit_label, name)
-    candidate = _new(item, holder, statement=(statement or "").strip()[:4000] or None, party_member=party_member, nominated_by="paper",
-                     entered_by_id=actor.id, state="submitted", committed_at=now, created_at=now)
+    candidate = _new(
+        item,
+        holder,
+        statement=(statement or "").strip()[:4000] or None,
+        party_member=party_member,
+        nominated_by="paper",
+        entered_by_id=actor.id,
+        state="submitted",
+        committed_at=now,
+        created_at=now,
+    )
     attachment = attach(item.assembly, actor=actor, kind="nomination", owner_id=candidate.id, data=scan, filename=scan_name)
     candidate.commitment_scan_id = attachment.id
     candidate.commitment_sha256 = attachment.sha256
     db.session.flush()
-    record("candidate.nominate", actor=actor, estate_id=candidate.estate_id, obj=candidate, item=item.id, name=candidate.name,
-           by="paper", scan_sha256=attachment.sha256)
+    record(
+        "candidate.nominate",
+        actor=actor,
+        estate_id=candidate.estate_id,
+        obj=candidate,
+        item=item.id,
+        name=candidate.name,
+        by="paper",
+        scan_sha256=attachment.sha256,
+    )
     return candidate
 
 
@@ -237,12 +341,23 @@ def decide(candidate: Candidate, *, actor, approve: bool, reason: str, now: date
     if before == "approved" and not approve and candidate.id in (candidate.item.candidates_published or []):
         touch(candidate.item.assembly)
     db.session.flush()
-    record("candidate.vet", actor=actor, estate_id=candidate.estate_id, obj=candidate, name=candidate.name,
-           decision=candidate.state, reason=candidate.decision_reason)
+    record(
+        "candidate.vet",
+        actor=actor,
+        estate_id=candidate.estate_id,
+        obj=candidate,
+        name=candidate.name,
+        decision=candidate.state,
+        reason=candidate.decision_reason,
+    )
 
 
 def approved(item: AgendaItem) -> list[Candidate]:
-    return list(db.session.scalars(select(Candidate).where(Candidate.item_id == item.id, Candidate.state == "approved").order_by(Candidate.name, Candidate.id)))
+    return list(
+        db.session.scalars(
+            select(Candidate).where(Candidate.item_id == item.id, Candidate.state == "approved").order_by(Candidate.name, Candidate.id)
+        )
+    )
 
 
 def approved_ids(item: AgendaItem) -> list[int]:
@@ -288,9 +403,13 @@ def list_problems(item: AgendaItem, now: datetime) -> list[tuple[str, str]]:
         return problems
     problems = []
     if now < ends:
-        problems.append((f"“{item.title}”：候选人名单的公示期（{estate.candidate_publication_days} 天）要到 {local(ends, estate)} 才结束",
-                         f"'{item.title}': the candidates' list is on public display until {local(ends, estate)} "
-                         f"({estate.candidate_publication_days} days)"))
+        problems.append(
+            (
+                f"“{item.title}”：候选人名单的公示期（{estate.candidate_publication_days} 天）要到 {local(ends, estate)} 才结束",
+                f"'{item.title}': the candidates' list is on public display until {local(ends, estate)} "
+                f"({estate.candidate_publication_days} days)",
+            )
+        )
     if missing := shortfall(item):
         problems.append(missing)
     return problems
@@ -306,8 +425,10 @@ def shortfall(item: AgendaItem) -> tuple[str, str] | None:
     if len(approved_now) >= seats:
         return None
     missing = seats - len(approved_now)
-    return (f"“{item.title}”：应选 {seats} 名，审查通过的候选人只有 {len(approved_now)} 名，还差 {missing} 名",
-            f"'{item.title}': {seats} seat(s) to fill but only {len(approved_now)} approved candidate(s): {missing} more needed")
+    return (
+        f"“{item.title}”：应选 {seats} 名，审查通过的候选人只有 {len(approved_now)} 名，还差 {missing} 名",
+        f"'{item.title}': {seats} seat(s) to fill but only {len(approved_now)} approved candidate(s): {missing} more needed",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Nominating (owners, organisers for paper), committing, vetting (supervisors), the public list."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -26,7 +27,10 @@ bp = Blueprint("candidates", __name__)
 
 
 class SelfForm(PageForm):
-    statement = TextAreaField(_l("Your statement to the owners (who you are, what you will do)"), validators=[DataRequired(message=_l("Write a short statement.")), Length(max=4000)])
+    statement = TextAreaField(
+        _l("Your statement to the owners (who you are, what you will do)"),
+        validators=[DataRequired(message=_l("Write a short statement.")), Length(max=4000)],
+    )
     party_member = BooleanField(_l("I am a member of the Communist Party of China (shown to supervisors only, as information)"))
 
 
@@ -43,7 +47,10 @@ class PaperForm(PageForm):
 
 
 class DecisionForm(PageForm):
-    reason = StringField(_l("Written reason (the candidate will see it)"), validators=[DataRequired(message=_l("A written reason is required.")), Length(max=2000)])
+    reason = StringField(
+        _l("Written reason (the candidate will see it)"),
+        validators=[DataRequired(message=_l("A written reason is required.")), Length(max=2000)],
+    )
 
 
 def _origin() -> str:
@@ -65,12 +72,24 @@ def _election(assembly: Assembly, item_id: int) -> AgendaItem:
 def manage(estate: Estate, assembly_id: int):
     assembly = load(estate, assembly_id)
     elections = [i for i in assembly.items if i.form == "election"]
-    by_item = {i.id: list(db.session.scalars(select(Candidate).where(Candidate.item_id == i.id).order_by(Candidate.created_at))) for i in elections}
+    by_item = {
+        i.id: list(db.session.scalars(select(Candidate).where(Candidate.item_id == i.id).order_by(Candidate.created_at))) for i in elections
+    }
     role = current_user.role_in(estate.id)
-    return render_template("candidates/manage.html", estate=estate, assembly=assembly, elections=elections, by_item=by_item,
-                           supervisor=role is Role.supervisor, organiser=role is Role.organiser, decision=DecisionForm(prefix="d"),
-                           paper=PaperForm(prefix="p"), action=PageForm(), composition={i.id: ops.composition(i) for i in elections},
-                           ends={i.id: ops.publication_ends(i) for i in elections})
+    return render_template(
+        "candidates/manage.html",
+        estate=estate,
+        assembly=assembly,
+        elections=elections,
+        by_item=by_item,
+        supervisor=role is Role.supervisor,
+        organiser=role is Role.organiser,
+        decision=DecisionForm(prefix="d"),
+        paper=PaperForm(prefix="p"),
+        action=PageForm(),
+        composition={i.id: ops.composition(i) for i in elections},
+        ends={i.id: ops.publication_ends(i) for i in elections},
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/candidates/<int:candidate_id>/<any(approve,reject):decision>")
@@ -84,7 +103,10 @@ def decide(estate: Estate, assembly_id: int, candidate_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_("A written reason is required (the candidate will see it)."), "error")
     else:
-        run_operation(lambda: ops.decide(candidate, actor=current_user, approve=decision == "approve", reason=form.reason.data), _("Decision recorded."))
+        run_operation(
+            lambda: ops.decide(candidate, actor=current_user, approve=decision == "approve", reason=form.reason.data),
+            _("Decision recorded."),
+        )
     return redirect(url_for("candidates.manage", slug=estate.slug, assembly_id=assembly.id) + f"#c{candidate.id}")
 
 
@@ -111,9 +133,19 @@ def paper(estate: Estate, assembly_id: int, item_id: int):
     elif scan is None or not scan.filename:
         flash(_("Attach the scan of the signed nomination and commitment."), "error")
     else:
-        run_operation(lambda: ops.paper_nomination(item, actor=current_user, unit_label=form.unit.data, name=form.name.data,
-                                                   statement=form.statement.data, party_member=form.party_member.data,
-                                                   scan=scan.read(), scan_name=scan.filename), _("Paper nomination entered."))
+        run_operation(
+            lambda: ops.paper_nomination(
+                item,
+                actor=current_user,
+                unit_label=form.unit.data,
+                name=form.name.data,
+                statement=form.statement.data,
+                party_member=form.party_member.data,
+                scan=scan.read(),
+                scan_name=scan.filename,
+            ),
+            _("Paper nomination entered."),
+        )
     return redirect(url_for("candidates.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
@@ -146,14 +178,19 @@ def nominate(assembly_id: int):
     if request.method == "POST" and item is None:
         flash(_("Choose the election."), "error")
     elif self_form.submit_ok():
-        done, candidate = run_operation(lambda: ops.nominate_self(item, current_user, statement=self_form.statement.data,
-                                                                  party_member=self_form.party_member.data))
+        done, candidate = run_operation(
+            lambda: ops.nominate_self(item, current_user, statement=self_form.statement.data, party_member=self_form.party_member.data)
+        )
         if done:
             return redirect(url_for("candidates.mine", candidate_id=candidate.id))
     elif other_form.submit_ok():
-        done, candidate = run_operation(lambda: ops.nominate_other(item, current_user, unit_label=other_form.unit.data, name=other_form.name.data),
-                                        _("Nomination sent. %(name)s will be asked to accept it and sign the commitment on their own phone.",
-                                          name=other_form.name.data))
+        done, candidate = run_operation(
+            lambda: ops.nominate_other(item, current_user, unit_label=other_form.unit.data, name=other_form.name.data),
+            _(
+                "Nomination sent. %(name)s will be asked to accept it and sign the commitment on their own phone.",
+                name=other_form.name.data,
+            ),
+        )
         if done:
             return redirect(url_for("owners.me"))
     elif request.method == "POST":
@@ -161,10 +198,20 @@ def nominate(assembly_id: int):
             for errors in f.errors.values():
                 for error in errors:
                     flash(str(error), "error")
-    mine = list(db.session.scalars(select(Candidate).where(Candidate.assembly_id == assembly.id, Candidate.registration_id == current_user.id)))
-    return render_template("candidates/nominate.html", assembly=assembly, estate=assembly.estate, elections=elections,
-                           self_form=self_form, other_form=other_form, mine=mine, rules=assembly.estate.eligibility_rules or [],
-                           commitment=(ops.COMMITMENT_ZH, ops.COMMITMENT_EN))
+    mine = list(
+        db.session.scalars(select(Candidate).where(Candidate.assembly_id == assembly.id, Candidate.registration_id == current_user.id))
+    )
+    return render_template(
+        "candidates/nominate.html",
+        assembly=assembly,
+        estate=assembly.estate,
+        elections=elections,
+        self_form=self_form,
+        other_form=other_form,
+        mine=mine,
+        rules=assembly.estate.eligibility_rules or [],
+        commitment=(ops.COMMITMENT_ZH, ops.COMMITMENT_EN),
+    )
 
 
 def _my_candidacy(candidate_id: int) -> Candidate:
@@ -186,21 +233,36 @@ def mine(candidate_id: int):
             photo = request.files["photo"]
 
             def upload():
-                attachment = attach(candidate.item.assembly, actor=ops.owner_label(current_user), kind="photo", owner_id=candidate.id,
-                                    data=photo.read(), filename=photo.filename, images_only=True)
+                attachment = attach(
+                    candidate.item.assembly,
+                    actor=ops.owner_label(current_user),
+                    kind="photo",
+                    owner_id=candidate.id,
+                    data=photo.read(),
+                    filename=photo.filename,
+                    images_only=True,
+                )
                 candidate.photo_id = attachment.id
 
             if PageForm().validate_on_submit():
                 run_operation(upload, _("Photo saved."))
         elif form.submit_ok():
+
             def save():
                 candidate.statement = form.statement.data.strip()[:4000]
                 candidate.party_member = form.party_member.data
 
             run_operation(save, _("Saved. Now sign the commitment."))
         return redirect(url_for("candidates.mine", candidate_id=candidate.id))
-    return render_template("candidates/mine.html", candidate=candidate, estate=candidate.item.assembly.estate, form=form, action=PageForm(),
-                           commitment=(ops.COMMITMENT_ZH, ops.COMMITMENT_EN), rules=candidate.item.assembly.estate.eligibility_rules or [])
+    return render_template(
+        "candidates/mine.html",
+        candidate=candidate,
+        estate=candidate.item.assembly.estate,
+        form=form,
+        action=PageForm(),
+        commitment=(ops.COMMITMENT_ZH, ops.COMMITMENT_EN),
+        rules=candidate.item.assembly.estate.eligibility_rules or [],
+    )
 
 
 @bp.get("/me/candidacies/<int:candidate_id>/commitment.json")
@@ -223,7 +285,9 @@ def sign(candidate_id: int):
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("kid", "signature", "challenge")):
         return json_error(ops.CandidateError("请求格式不正确", "malformed request"))
     try:
-        ops.sign_commitment(candidate, current_user, kid=data["kid"], signature=data["signature"], challenge=data["challenge"], origin=_origin())
+        ops.sign_commitment(
+            candidate, current_user, kid=data["kid"], signature=data["signature"], challenge=data["challenge"], origin=_origin()
+        )
     except (ops.CandidateError, challenges.ProofError) as exc:
         db.session.rollback()
         return json_error(exc)

@@ -3,6 +3,7 @@
 An estate the caller has no role in answers 404, not 403, so that staff of one estate cannot
 even learn which other estates exist.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -82,10 +83,14 @@ def not_for_role(role: Role, roles: tuple[Role, ...]) -> tuple[str, str]:
     if roles:
         zh = "、".join(ROLE_NAMES[r][0] for r in roles)
         en = " and ".join(ROLE_NAMES[r][1] for r in roles)
-        return (f"这个页面只供本小区的{zh}使用；您在本小区是{ROLE_NAMES[role][0]}",
-                f"this page is for the estate's {en} only; you are {ROLE_NAMES[role][2]} of this estate")
-    return (f"这个页面只供平台管理员使用；您在本小区是{ROLE_NAMES[role][0]}",
-            f"this page is for platform administrators only; you are {ROLE_NAMES[role][2]} of this estate")
+        return (
+            f"这个页面只供本小区的{zh}使用；您在本小区是{ROLE_NAMES[role][0]}",
+            f"this page is for the estate's {en} only; you are {ROLE_NAMES[role][2]} of this estate",
+        )
+    return (
+        f"这个页面只供平台管理员使用；您在本小区是{ROLE_NAMES[role][0]}",
+        f"this page is for platform administrators only; you are {ROLE_NAMES[role][2]} of this estate",
+    )
 
 
 def estate_view(*roles: Role, admin: bool = True, refuse: dict[Role, tuple[str, str]] | None = None):

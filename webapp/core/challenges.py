@@ -6,6 +6,7 @@ the browser echoes the challenge with its signature.  It is spent by one atomic 
 same signature is accepted once, even when two copies of a request arrive together, and it is
 bound to its purpose and to this site's origin, so it cannot be reused for another purpose or
 on another site."""
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,10 @@ def spend(purpose: str, challenge: object) -> str:
     spent = db.session.execute(
         update(DeviceChallenge)
         .where(
-            DeviceChallenge.id == record_id, DeviceChallenge.purpose == purpose,
-            DeviceChallenge.challenge_hash == _hash(challenge), DeviceChallenge.used_at.is_(None),
+            DeviceChallenge.id == record_id,
+            DeviceChallenge.purpose == purpose,
+            DeviceChallenge.challenge_hash == _hash(challenge),
+            DeviceChallenge.used_at.is_(None),
             DeviceChallenge.expires_at > now,
         )
         .values(used_at=now)

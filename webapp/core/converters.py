@@ -1,6 +1,7 @@
 """URL converters.  Every ``<int:…>`` in a route is a row id: a positive integer that fits a
 database integer column.  Anything else is simply no such page (404), rather than a query that
 the database refuses with an error (PostgreSQL: integer out of range)."""
+
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC
 from typing import NoReturn
 
 from flask import Flask, jsonify, render_template, request
@@ -8,14 +9,49 @@ from werkzeug.exceptions import Forbidden
 
 # What each refusal means and what to do next, in both languages.
 PAGES = {
-    400: ("请求无法处理", "The request could not be handled", "请返回上一页重试；如果一再出现，请联系物业或社区。", "Go back and try again; if it keeps happening, contact the property office or community office."),
-    403: ("无权访问", "Not allowed", "您的账号没有这个页面的权限。如需权限，请联系平台管理员。", "Your account may not open this page. Ask the platform administrator if you need access."),
-    404: ("页面不存在", "Page not found", "地址可能有误，或内容已不存在。请从首页重新进入。", "The address may be wrong or the page no longer exists. Start again from the home page."),
-    405: ("不能这样打开这个页面", "This page cannot be opened this way", "请从页面上的按钮或链接进入。", "Use the buttons and links on the pages."),
+    400: (
+        "请求无法处理",
+        "The request could not be handled",
+        "请返回上一页重试；如果一再出现，请联系物业或社区。",
+        "Go back and try again; if it keeps happening, contact the property office or community office.",
+    ),
+    403: (
+        "无权访问",
+        "Not allowed",
+        "您的账号没有这个页面的权限。如需权限，请联系平台管理员。",
+        "Your account may not open this page. Ask the platform administrator if you need access.",
+    ),
+    404: (
+        "页面不存在",
+        "Page not found",
+        "地址可能有误，或内容已不存在。请从首页重新进入。",
+        "The address may be wrong or the page no longer exists. Start again from the home page.",
+    ),
+    405: (
+        "不能这样打开这个页面",
+        "This page cannot be opened this way",
+        "请从页面上的按钮或链接进入。",
+        "Use the buttons and links on the pages.",
+    ),
     410: ("已失效", "No longer available", "请从首页重新开始。", "Start again from the home page."),
-    413: ("文件太大", "File too large", "请压缩或拆分文件后再上传：名册文件最大 20 MB，附件和扫描件最大 10 MB。", "Make the file smaller and upload it again: a registry file may have 20 MB, an attachment or scan 10 MB."),
-    429: ("操作太频繁，请稍后再试", "Too many attempts: please wait and try again", "为了安全，短时间内的尝试次数有限。", "For safety, the number of attempts in a short time is limited."),
-    500: ("系统出错了", "Something went wrong on our side", "您的操作没有被保存。请稍后再试；如果一再出现，请联系平台管理员。", "Nothing was saved. Please try again later; if it keeps happening, tell the platform administrator."),
+    413: (
+        "文件太大",
+        "File too large",
+        "请压缩或拆分文件后再上传：名册文件最大 20 MB，附件和扫描件最大 10 MB。",
+        "Make the file smaller and upload it again: a registry file may have 20 MB, an attachment or scan 10 MB.",
+    ),
+    429: (
+        "操作太频繁，请稍后再试",
+        "Too many attempts: please wait and try again",
+        "为了安全，短时间内的尝试次数有限。",
+        "For safety, the number of attempts in a short time is limited.",
+    ),
+    500: (
+        "系统出错了",
+        "Something went wrong on our side",
+        "您的操作没有被保存。请稍后再试；如果一再出现，请联系平台管理员。",
+        "Nothing was saved. Please try again later; if it keeps happening, tell the platform administrator.",
+    ),
 }
 
 
@@ -47,14 +83,14 @@ def install(app: Flask) -> None:
         title_zh, title_en, next_zh, next_en = PAGES[code]
 
         def handler(error):
-            from datetime import datetime, timezone
+            from datetime import datetime
 
             if code == 500:
                 from webapp.core.db import db
 
                 db.session.rollback()
             retry = _retry_at() if code == 429 else None
-            retry_at = datetime.fromtimestamp(retry, timezone.utc) if retry else None
+            retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
             from webapp.core.i18n import is_chinese, pick
 
             reason = pick(error) if isinstance(error, Refused) else None
@@ -66,8 +102,16 @@ def install(app: Flask) -> None:
                 else:
                     body = {"error": title_zh if is_chinese() else title_en, "error_en": title_en}
                 return jsonify(body), code
-            return render_template("error.html", code=code, title_zh=title_zh, title_en=title_en,
-                                   next_zh=next_zh, next_en=next_en, retry_at=retry_at, reason=reason), code
+            return render_template(
+                "error.html",
+                code=code,
+                title_zh=title_zh,
+                title_en=title_en,
+                next_zh=next_zh,
+                next_en=next_en,
+                retry_at=retry_at,
+                reason=reason,
+            ), code
 
         return handler
 
@@ -76,8 +120,12 @@ def install(app: Flask) -> None:
 
     def csrf_expired(error):
         return render_template(
-            "error.html", code=400, title_zh="页面已过期，请返回刷新后重试", title_en="The form expired: go back, reload and try again",
-            next_zh="为了安全，表单有有效期。请返回上一页，刷新后再提交。", next_en="Forms expire for safety. Go back, reload the page and submit again.",
+            "error.html",
+            code=400,
+            title_zh="页面已过期，请返回刷新后重试",
+            title_en="The form expired: go back, reload and try again",
+            next_zh="为了安全，表单有有效期。请返回上一页，刷新后再提交。",
+            next_en="Forms expire for safety. Go back, reload the page and submit again.",
             retry_at=None,
         ), 400
 

@@ -1,5 +1,6 @@
 """The one kind of error a person is shown: it carries its message in Chinese and in English,
 so the view picks the reader's language (``webapp.core.i18n.pick``) and the CLI prints both."""
+
 from __future__ import annotations
 
 

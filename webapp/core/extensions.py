@@ -1,4 +1,5 @@
 """Flask extensions, created once and bound in the app factory."""
+
 from __future__ import annotations
 
 import threading
@@ -8,8 +9,9 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from limits.storage import MemoryStorage
 from flask_wtf import CSRFProtect
+from limits.storage import MemoryStorage
+
 
 class ThreadSafeMemoryStorage(MemoryStorage):
     """limits' in-process storage (no Redis), with its expiry timer restarted under a lock.  Two

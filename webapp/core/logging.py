@@ -7,6 +7,7 @@ gunicorn's access and error logs, and the application's own.  gunicorn hands its
 so args are redacted in whatever shape they come, never re-shaped: a tuple stays a tuple and a
 mapping a mapping, or the access log's ``%(r)s`` formatting fails on every line.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Running the Alembic revisions from code (``ownersvote init`` and the test fixtures)."""
+
 from __future__ import annotations
 
 from pathlib import Path

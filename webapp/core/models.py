@@ -1,4 +1,5 @@
 """Tables the plumbing owns: server-side sessions and one-time challenges."""
+
 from __future__ import annotations
 
 from datetime import datetime

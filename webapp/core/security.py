@@ -1,4 +1,5 @@
 """HTTP security headers: a strict Content-Security-Policy with no inline script or style."""
+
 from __future__ import annotations
 
 from flask import Flask, Response

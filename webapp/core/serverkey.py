@@ -5,6 +5,7 @@ bundle names it) so that anyone can pin it when verifying.
 Production reads the 32-byte secret from ``OWNERSVOTE_SERVER_KEY`` (base64url); development
 generates one into ``instance/server_key`` on first use.  The key never reaches a browser.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,10 @@ class ServerKeyError(RuntimeError):
 def _decode(text: str) -> bytes:
     raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
     if len(raw) != 32:
-        raise ServerKeyError("OWNERSVOTE_SERVER_KEY must be 32 bytes, base64url (python -c \"import secrets,base64; "
-                             "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\")")
+        raise ServerKeyError(
+            'OWNERSVOTE_SERVER_KEY must be 32 bytes, base64url (python -c "import secrets,base64; '
+            'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())")'
+        )
     return raw
 
 

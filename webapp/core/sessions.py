@@ -14,11 +14,12 @@ left unflushed.  Our backend writes through a transaction of its own.
 Either way the store is keyed by SHA-256 of the session id, so a copy of the store (a backup, a
 Redis dump) holds no live cookie value.
 """
+
 from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import Flask, session
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from webapp.core.db import db, utcnow
 from webapp.core.models import ServerSession
+
 
 class _OurStore:
     """What both stores share: hashed ids, and a new id whose old record is deleted when the
@@ -74,9 +76,7 @@ class DatabaseSessions(_OurStore, ServerSideSessionInterface):
 
     def _retrieve_session_data(self, store_id: str):
         with _store_transaction() as connection:
-            row = connection.execute(
-                select(ServerSession.data, ServerSession.expires_at).where(ServerSession.id == store_id)
-            ).first()
+            row = connection.execute(select(ServerSession.data, ServerSession.expires_at).where(ServerSession.id == store_id)).first()
         if row is None or _aware(row.expires_at) <= utcnow():
             return None
         return self.serializer.decode(row.data)
@@ -101,9 +101,8 @@ class DatabaseSessions(_OurStore, ServerSideSessionInterface):
 
 
 def _aware(value):
-    from datetime import timezone
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def install(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Times as people read them: in the estate's own time zone (Asia/Shanghai unless it says
 otherwise), never in UTC.  The database keeps UTC; pages convert at the last moment."""
+
 from __future__ import annotations
 
 from datetime import datetime

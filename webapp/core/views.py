@@ -1,7 +1,9 @@
 """What every form view does with a business operation: one commit per request, or none."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import flash
 

@@ -14,23 +14,34 @@ class EstateForm(FlaskForm):
 class EstateSettingsForm(FlaskForm):
     name = StringField(
         _l("Estate name"),
-        validators=[DataRequired(message=_l("Enter the estate's name.")), Length(max=200, message=_l("The estate's name can have at most 200 characters."))],
+        validators=[
+            DataRequired(message=_l("Enter the estate's name.")),
+            Length(max=200, message=_l("The estate's name can have at most 200 characters.")),
+        ],
     )
     # InputRequired, not DataRequired: 0 is an answer, and out of range (say so, not "required").
     roll_signatures_required = IntegerField(
         _l("Supervisor signatures a roll or tally needs"),
-        validators=[InputRequired(message=_l("Enter a number from 1 to 9.")), NumberRange(min=1, max=9, message=_l("Enter a number from 1 to 9."))],
+        validators=[
+            InputRequired(message=_l("Enter a number from 1 to 9.")),
+            NumberRange(min=1, max=9, message=_l("Enter a number from 1 to 9.")),
+        ],
         render_kw={"inputmode": "numeric"},
     )
     sms_required = BooleanField(_l("Also check the registry's mobile number with a text message at registration"))
     letter_valid_days = IntegerField(
         _l("Days a QR letter stays valid"),
-        validators=[InputRequired(message=_l("Enter a number of days from 1 to 365.")), NumberRange(min=1, max=365, message=_l("Enter a number of days from 1 to 365."))],
+        validators=[
+            InputRequired(message=_l("Enter a number of days from 1 to 365.")),
+            NumberRange(min=1, max=365, message=_l("Enter a number of days from 1 to 365.")),
+        ],
         render_kw={"inputmode": "numeric"},
     )
     organiser_label = StringField(_l("Who sends the letters (e.g. the preparatory group)"), validators=[Optional(), Length(max=200)])
     help_text = StringField(_l("Where owners get help (printed on letters)"), validators=[Optional(), Length(max=300)])
-    counting_rule = TextAreaField(_l("The estate's own counting rule, if its rules of procedure set one"), validators=[Optional(), Length(max=2000)])
+    counting_rule = TextAreaField(
+        _l("The estate's own counting rule, if its rules of procedure set one"), validators=[Optional(), Length(max=2000)]
+    )
 
 
 class EstateRulesForm(FlaskForm):
@@ -38,16 +49,59 @@ class EstateRulesForm(FlaskForm):
     snapshot taken when its notice is first published."""
 
     thresholds_text = TextAreaField(
-        _l("Stricter thresholds, one a line: category, 'approval' or 'quorum', 'at_least' or 'more_than', a fraction (e.g. 6 approval at_least 4/5). Empty: the statute's."),
+        _l(
+            "Stricter thresholds, one a line: category, 'approval' or 'quorum', 'at_least' or 'more_than', a fraction (e.g. 6 approval at_least 4/5). Empty: the statute's."
+        ),
         validators=[Optional(), Length(max=2000)],
     )
-    alternates = IntegerField(_l("Alternates (候补委员) an election designates"), validators=[InputRequired(message=_l("Enter a number from 0 to 11.")), NumberRange(min=0, max=11, message=_l("Enter a number from 0 to 11."))])
-    tally_signatures_required = IntegerField(_l("Supervisor signatures a tally needs"), validators=[InputRequired(message=_l("Enter a number from 1 to 9.")), NumberRange(min=1, max=9, message=_l("Enter a number from 1 to 9."))])
-    notice_period_days = IntegerField(_l("Days between the notice and the opening of voting"), validators=[InputRequired(message=_l("Enter a number of days from 0 to 90.")), NumberRange(min=0, max=90, message=_l("Enter a number of days from 0 to 90."))])
-    candidate_publication_days = IntegerField(_l("Days the approved candidates' list is on display before the notice"), validators=[InputRequired(message=_l("Enter a number of days from 1 to 60.")), NumberRange(min=1, max=60, message=_l("Enter a number of days from 1 to 60."))])
-    results_publication_days = IntegerField(_l("Days a result is on display (default for new assemblies)"), validators=[InputRequired(message=_l("Enter a number of days from 1 to 90.")), NumberRange(min=1, max=90, message=_l("Enter a number of days from 1 to 90."))])
-    eligibility_text = TextAreaField(_l("Candidates' conditions, one a line (shown on the nomination form)"), validators=[Optional(), Length(max=4000)])
-    party_target_percent = IntegerField(_l("Target share of party members in the committee, % (information for supervisors only; empty: none)"), validators=[Optional(), NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100."))])
-    proxy_cap = IntegerField(_l("Owners one proxy may represent"), validators=[InputRequired(message=_l("Enter a number from 1 to 20.")), NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20."))])
+    alternates = IntegerField(
+        _l("Alternates (候补委员) an election designates"),
+        validators=[
+            InputRequired(message=_l("Enter a number from 0 to 11.")),
+            NumberRange(min=0, max=11, message=_l("Enter a number from 0 to 11.")),
+        ],
+    )
+    tally_signatures_required = IntegerField(
+        _l("Supervisor signatures a tally needs"),
+        validators=[
+            InputRequired(message=_l("Enter a number from 1 to 9.")),
+            NumberRange(min=1, max=9, message=_l("Enter a number from 1 to 9.")),
+        ],
+    )
+    notice_period_days = IntegerField(
+        _l("Days between the notice and the opening of voting"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days from 0 to 90.")),
+            NumberRange(min=0, max=90, message=_l("Enter a number of days from 0 to 90.")),
+        ],
+    )
+    candidate_publication_days = IntegerField(
+        _l("Days the approved candidates' list is on display before the notice"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days from 1 to 60.")),
+            NumberRange(min=1, max=60, message=_l("Enter a number of days from 1 to 60.")),
+        ],
+    )
+    results_publication_days = IntegerField(
+        _l("Days a result is on display (default for new assemblies)"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days from 1 to 90.")),
+            NumberRange(min=1, max=90, message=_l("Enter a number of days from 1 to 90.")),
+        ],
+    )
+    eligibility_text = TextAreaField(
+        _l("Candidates' conditions, one a line (shown on the nomination form)"), validators=[Optional(), Length(max=4000)]
+    )
+    party_target_percent = IntegerField(
+        _l("Target share of party members in the committee, % (information for supervisors only; empty: none)"),
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100."))],
+    )
+    proxy_cap = IntegerField(
+        _l("Owners one proxy may represent"),
+        validators=[
+            InputRequired(message=_l("Enter a number from 1 to 20.")),
+            NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20.")),
+        ],
+    )
     turnout_public = BooleanField(_l("Show the live turnout to everyone (the list of units that voted is always public)"))
     voters_may_certify = BooleanField(_l("A supervisor who voted as an owner may still certify"))

@@ -1,4 +1,5 @@
 """The estate (小区): the scope of every other object."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from webapp.audit.operations import record
 from webapp.core.db import db
-from webapp.estates.models import Estate
 from webapp.core.errors_base import UserError
+from webapp.estates.models import Estate
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -25,7 +25,10 @@ def get_estate(slug: str) -> Estate | None:
 DEFAULT_ELIGIBILITY = (
     {"zh": "本物业管理区域内的业主，具有完全民事行为能力", "en": "An owner in this estate with full civil capacity"},
     {"zh": "遵守国家有关法律、法规", "en": "Abides by the law"},
-    {"zh": "遵守业主大会议事规则、管理规约，模范履行业主义务", "en": "Abides by the assembly's rules and the estate covenant and fulfils an owner's duties"},
+    {
+        "zh": "遵守业主大会议事规则、管理规约，模范履行业主义务",
+        "en": "Abides by the assembly's rules and the estate covenant and fulfils an owner's duties",
+    },
     {"zh": "热心公益事业，责任心强，公正廉洁", "en": "Committed to the common good, responsible, fair and honest"},
     {"zh": "具有一定的组织能力和必要的工作时间", "en": "Able to organise and has the time the work needs"},
 )
@@ -39,17 +42,39 @@ def create_estate(slug: str, name: str, *, actor=None, timezone: str = "Asia/Sha
         raise EstateError("请填写小区名称", "name is required")
     if get_estate(slug):
         raise EstateError(f"标识 {slug} 已被使用", f"slug {slug} is already taken")
-    estate = Estate(slug=slug, name=name.strip(), timezone=timezone, roll_signatures_required=1,
-                    eligibility_rules=[dict(rule) for rule in DEFAULT_ELIGIBILITY])
+    estate = Estate(
+        slug=slug,
+        name=name.strip(),
+        timezone=timezone,
+        roll_signatures_required=1,
+        eligibility_rules=[dict(rule) for rule in DEFAULT_ELIGIBILITY],
+    )
     db.session.add(estate)
     db.session.flush()
     record("estate.create", actor=actor, estate_id=estate.id, obj=estate, slug=slug, name=estate.name)
     return estate
 
 
-SETTINGS = ("name", "roll_signatures_required", "sms_required", "letter_valid_days", "organiser_label", "help_text", "counting_rule",
-            "thresholds", "alternates", "tally_signatures_required", "notice_period_days", "candidate_publication_days",
-            "results_publication_days", "eligibility_rules", "party_target_percent", "turnout_public", "voters_may_certify", "proxy_cap")
+SETTINGS = (
+    "name",
+    "roll_signatures_required",
+    "sms_required",
+    "letter_valid_days",
+    "organiser_label",
+    "help_text",
+    "counting_rule",
+    "thresholds",
+    "alternates",
+    "tally_signatures_required",
+    "notice_period_days",
+    "candidate_publication_days",
+    "results_publication_days",
+    "eligibility_rules",
+    "party_target_percent",
+    "turnout_public",
+    "voters_may_certify",
+    "proxy_cap",
+)
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
     "roll_signatures_required": (1, 9, "所需签名数", "signatures required"),

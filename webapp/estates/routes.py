@@ -40,7 +40,10 @@ def dashboard(estate: Estate):
     unit_count = db.session.scalar(select(func.count(Unit.id)).where(Unit.estate_id == estate.id))
     building_count = db.session.scalar(select(func.count(Building.id)).where(Building.estate_id == estate.id))
     return render_template(
-        "estates/dashboard.html", estate=estate, roster=roster, unit_count=unit_count,
+        "estates/dashboard.html",
+        estate=estate,
+        roster=roster,
+        unit_count=unit_count,
         building_count=building_count,
     )
 
@@ -52,6 +55,7 @@ def members(estate: Estate):
     query = (request.args.get("q") or "").strip()
     rows = list(roster.members)
     if query:
+
         def matches(member) -> bool:
             owner = owners.get(member.id)
             name = owner.display_name if owner else _("Developer (unsold and undelivered units)")
@@ -66,8 +70,15 @@ def members(estate: Estate):
     page = min(page, pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render_template(
-        "estates/members.html", estate=estate, roster=roster, members=shown, owners=owners, query=query,
-        page=page, pages=pages, matched=len(rows),
+        "estates/members.html",
+        estate=estate,
+        roster=roster,
+        members=shown,
+        owners=owners,
+        query=query,
+        page=page,
+        pages=pages,
+        matched=len(rows),
     )
 
 
@@ -103,20 +114,44 @@ def settings(estate: Estate):
         rules.eligibility_text.data = "\n".join(r.get("zh" if is_chinese() else "en", "") for r in (estate.eligibility_rules or []))
     if rules.is_submitted() and "r-alternates" in request.form:
         if rules.validate():
+
             def save():
-                values = {name: getattr(rules, name).data for name in ("alternates", "tally_signatures_required", "notice_period_days",
-                                                                       "candidate_publication_days", "results_publication_days",
-                                                                       "party_target_percent", "proxy_cap", "turnout_public", "voters_may_certify")}
+                values = {
+                    name: getattr(rules, name).data
+                    for name in (
+                        "alternates",
+                        "tally_signatures_required",
+                        "notice_period_days",
+                        "candidate_publication_days",
+                        "results_publication_days",
+                        "party_target_percent",
+                        "proxy_cap",
+                        "turnout_public",
+                        "voters_may_certify",
+                    )
+                }
                 values["thresholds"] = rules_text.parse(rules.thresholds_text.data)
                 values["eligibility_rules"] = [line.strip() for line in (rules.eligibility_text.data or "").splitlines() if line.strip()]
                 return update_settings(estate, actor=current_user, **values)
 
-            done, _changes = run_operation(save, _("Rules saved. Assemblies whose notice is already out keep the rules they were announced with."))
+            done, _changes = run_operation(
+                save, _("Rules saved. Assemblies whose notice is already out keep the rules they were announced with.")
+            )
             if done:
                 return redirect(url_for("estates.settings", slug=estate.slug))
     elif form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in ("name", "roll_signatures_required", "sms_required", "letter_valid_days",
-                                                               "organiser_label", "help_text", "counting_rule")}
+        values = {
+            name: getattr(form, name).data
+            for name in (
+                "name",
+                "roll_signatures_required",
+                "sms_required",
+                "letter_valid_days",
+                "organiser_label",
+                "help_text",
+                "counting_rule",
+            )
+        }
         done, _changes = run_operation(lambda: update_settings(estate, actor=current_user, **values), _("Settings saved."))
         if done:
             return redirect(url_for("estates.settings", slug=estate.slug))

@@ -27,12 +27,14 @@ transaction with a write.  There the heartbeat comes with progress (or ``ctx.bea
 function reports something at least every minute; on PostgreSQL a thread beats on its own.  The
 same code runs on both.
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from webapp.auth.models import Role
 
@@ -48,19 +50,19 @@ JobFunction = Callable[["JobContext", dict], None]
 @dataclass(frozen=True)
 class JobKind:
     name: str
-    title: Any                        # a lazy string (_l), shown in the reader's language
+    title: Any  # a lazy string (_l), shown in the reader's language
     run: JobFunction
-    start: frozenset[Role]            # roles that may start (and retry) it in their estate
-    view: frozenset[Role]             # roles that may see it and download its result
-    admin: bool = False               # platform admins may start and see it too
+    start: frozenset[Role]  # roles that may start (and retry) it in their estate
+    view: frozenset[Role]  # roles that may see it and download its result
+    admin: bool = False  # platform admins may start and see it too
     timeout: timedelta = timedelta(minutes=30)
     # How long a result file is kept; None keeps it.  Files with secrets keep it short.
     result_ttl: timedelta | None = None
-    delete_after_download: bool = False   # remove the file at its first complete download
-    describe: Callable[[dict], str] | None = None   # a line about its parameters, for people
+    delete_after_download: bool = False  # remove the file at its first complete download
+    describe: Callable[[dict], str] | None = None  # a line about its parameters, for people
     back_endpoint: str | None = None  # the page it was started from (gets ``slug=``)
     back_args: Callable[[dict], dict] | None = None  # more of that page's address, from the params
-    back_title: Any = None            # that page's name, when it is not the job's title
+    back_title: Any = None  # that page's name, when it is not the job's title
     notes: tuple = field(default=())  # lazy strings shown on the job page
 
     def may_start(self, role: Role | None, admin: bool) -> bool:

@@ -1,5 +1,6 @@
 """The job record: one piece of long work (letters for a whole estate, later a registry apply,
 ballot sheets, the audit bundle …) run outside the request that asked for it."""
+
 from __future__ import annotations
 
 from datetime import datetime

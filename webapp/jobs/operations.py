@@ -1,5 +1,6 @@
 """Business rules of jobs: starting and retrying them, telling a dead job from a slow one, and
 keeping result files only as long as allowed.  No request in sight: views pass what they know."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ from webapp.estates.models import Estate
 from webapp.jobs.kinds import JobKind, get_kind
 from webapp.jobs.models import Job
 
-STALE_AFTER = timedelta(minutes=2)       # no heartbeat for this long: the worker died
-QUEUED_TIMEOUT = timedelta(minutes=15)   # queued this long: no worker is taking jobs
+STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: the worker died
+QUEUED_TIMEOUT = timedelta(minutes=15)  # queued this long: no worker is taking jobs
 
 
 class JobError(UserError):
@@ -48,8 +49,17 @@ def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: st
         raise JobError("任务参数无效", "the job's parameters are not valid JSON") from None
     now = utcnow()
     job = Job(
-        estate_id=estate.id, kind=kind_name, actor_id=getattr(actor, "id", None), params=params, state="queued",
-        attempts=1, runner=runner, created_at=now, queued_at=now, progress_done=0, progress_total=0,
+        estate_id=estate.id,
+        kind=kind_name,
+        actor_id=getattr(actor, "id", None),
+        params=params,
+        state="queued",
+        attempts=1,
+        runner=runner,
+        created_at=now,
+        queued_at=now,
+        progress_done=0,
+        progress_total=0,
     )
     db.session.add(job)
     db.session.flush()
@@ -80,7 +90,9 @@ def retry_job(job: Job, *, actor, runner: str, root: Path) -> Job:
 # Dead or alive
 
 
-def stale_reason(job: Job, kind: JobKind | None, now: datetime, *, stale_after: timedelta, queued_timeout: timedelta, zone=None) -> tuple[str, str] | None:
+def stale_reason(
+    job: Job, kind: JobKind | None, now: datetime, *, stale_after: timedelta, queued_timeout: timedelta, zone=None
+) -> tuple[str, str] | None:
     """Why an unfinished job must be taken for failed, in Chinese and English; None if it may
     still be alive.  Pure: it reads the record and the clock it is given."""
     if job.state == "queued":
@@ -152,7 +164,9 @@ def sweep_results(session, root: Path, now: datetime | None = None) -> int:
     s = session() if own else session
     now = now or utcnow()
     try:
-        expired = list(s.scalars(select(Job).where(Job.result_removed_at.is_(None), Job.result_file.is_not(None), Job.result_expires_at <= now)))
+        expired = list(
+            s.scalars(select(Job).where(Job.result_removed_at.is_(None), Job.result_file.is_not(None), Job.result_expires_at <= now))
+        )
         for job in expired:
             path = result_path(job, root)
             if path is not None:
@@ -177,11 +191,20 @@ def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
         raise ResultGone("这个任务没有可下载的文件", "this job has no file to download")
     if job.result_removed_at is not None:
         if job.result_removed_reason == "downloaded":
-            raise ResultGone("文件在第一次完整下载后已删除。需要时请重新生成。", "The file was deleted after its first complete download. Make it again if you need it.")
-        raise ResultGone("文件已过保存期限并已删除。需要时请重新生成。", "The file was kept for a limited time and has been deleted. Make it again if you need it.")
+            raise ResultGone(
+                "文件在第一次完整下载后已删除。需要时请重新生成。",
+                "The file was deleted after its first complete download. Make it again if you need it.",
+            )
+        raise ResultGone(
+            "文件已过保存期限并已删除。需要时请重新生成。",
+            "The file was kept for a limited time and has been deleted. Make it again if you need it.",
+        )
     if job.result_expires_at is not None and job.result_expires_at <= now:
         remove_result(job, root, "expired", now)
-        raise ResultGone("文件已过保存期限并已删除。需要时请重新生成。", "The file was kept for a limited time and has been deleted. Make it again if you need it.")
+        raise ResultGone(
+            "文件已过保存期限并已删除。需要时请重新生成。",
+            "The file was kept for a limited time and has been deleted. Make it again if you need it.",
+        )
     path = result_path(job, root)
     if path is None or not path.is_file():
         remove_result(job, root, "missing", now)
@@ -190,7 +213,16 @@ def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
 
 
 def record_download(job: Job, *, actor) -> None:
-    record("job.download", actor=actor, estate_id=job.estate_id, obj=job, kind=job.kind, file=job.result_name, sha256=job.result_sha256, size=job.result_size)
+    record(
+        "job.download",
+        actor=actor,
+        estate_id=job.estate_id,
+        obj=job,
+        kind=job.kind,
+        file=job.result_name,
+        sha256=job.result_sha256,
+        size=job.result_size,
+    )
 
 
 def mark_downloaded(job_id: int, root: Path) -> None:

@@ -1,6 +1,7 @@
 """Job pages: the list per estate, one job with its live progress, its status as JSON for the
 page's script, retry, and the download of its result.  Every view checks the caller's role in
 the job's estate against what the job's kind allows; anything else is 404."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -123,8 +124,13 @@ def job(estate: Estate, job_id: int):
     _tidy(job)
     db.session.commit()
     return render_template(
-        "jobs/job.html", estate=estate, job=job, kind=kind, status=status_doc(job, kind, estate),
-        may_retry=kind.may_start(g.role, _admin()), retry=RetryForm(),
+        "jobs/job.html",
+        estate=estate,
+        job=job,
+        kind=kind,
+        status=status_doc(job, kind, estate),
+        may_retry=kind.may_start(g.role, _admin()),
+        retry=RetryForm(),
     )
 
 

@@ -21,6 +21,7 @@ written in transactions of their own (a separate session), never in the function
 a request's.  A job that stops beating (its process died) is marked failed by the next reader
 (:func:`webapp.jobs.operations.refresh`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,8 @@ from webapp.jobs.models import Job
 log = logging.getLogger(__name__)
 
 RUNNERS = ("rq", "thread", "inline")
-THREADS = 2                      # background threads per web process (runner "thread")
-PROGRESS_EVERY = 0.5             # seconds between two progress writes of one job, at most
+THREADS = 2  # background threads per web process (runner "thread")
+PROGRESS_EVERY = 0.5  # seconds between two progress writes of one job, at most
 
 
 class JobLost(Exception):
@@ -106,9 +107,7 @@ def _update_job(job_id: int, attempt: int, *, expect: str = "running", **values)
     """UPDATE the job row if it is still in state ``expect`` at this attempt; commit at once."""
     session = side_session()
     try:
-        result = session.execute(
-            update(Job).where(Job.id == job_id, Job.attempts == attempt, Job.state == expect).values(**values)
-        )
+        result = session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt, Job.state == expect).values(**values))
         session.commit()
         return result.rowcount == 1
     except BaseException:
@@ -312,8 +311,19 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
         log.warning("sweeping expired job results failed", exc_info=True)
 
     now = utcnow()
-    if not _update_job(job_id, attempt, expect="queued", state="running", started_at=now, heartbeat_at=now,
-                       worker=_worker_label(), progress_done=0, progress_total=0, message_zh=None, message_en=None):
+    if not _update_job(
+        job_id,
+        attempt,
+        expect="queued",
+        state="running",
+        started_at=now,
+        heartbeat_at=now,
+        worker=_worker_label(),
+        progress_done=0,
+        progress_total=0,
+        message_zh=None,
+        message_en=None,
+    ):
         return "skipped"
     session = side_session()
     try:
@@ -348,8 +358,12 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
         ctx.discard_result()
         if isinstance(exc, JobTimeoutException):  # RQ stopped it at the kind's time limit
             minutes = int(kind.timeout.total_seconds() // 60)
-            _fail(job_id, attempt, f"任务运行超过了允许的 {minutes} 分钟，已被停止。可以重试；如果一再超时，请联系技术人员。",
-                  f"The job ran longer than the {minutes} minutes allowed and was stopped. You can retry; if it keeps happening, tell the technicians.")
+            _fail(
+                job_id,
+                attempt,
+                f"任务运行超过了允许的 {minutes} 分钟，已被停止。可以重试；如果一再超时，请联系技术人员。",
+                f"The job ran longer than the {minutes} minutes allowed and was stopped. You can retry; if it keeps happening, tell the technicians.",
+            )
             return "failed"
         log.exception("job %s (%s) failed", job_id, row.kind)
         # The database going away mid-job (a restart, a failover, a dropped connection): the
@@ -384,12 +398,24 @@ def _finish(ctx: JobContext, kind) -> str:
     now = utcnow()
     total = max(ctx.last_total, 1)
     zh, en = ctx.summary or (None, None)
-    values = {"state": "done", "finished_at": now, "heartbeat_at": now, "error_zh": None, "error_en": None,
-              "progress_done": total, "progress_total": total, "message_zh": zh, "message_en": en}
+    values = {
+        "state": "done",
+        "finished_at": now,
+        "heartbeat_at": now,
+        "error_zh": None,
+        "error_en": None,
+        "progress_done": total,
+        "progress_total": total,
+        "message_zh": zh,
+        "message_en": en,
+    }
     if ctx.result is not None:
         values.update(
-            result_file=str(ctx.result.path.relative_to(files_root(ctx.app))), result_name=ctx.result.name,
-            result_mimetype=ctx.result.mimetype, result_size=ctx.result.size, result_sha256=ctx.result.sha256,
+            result_file=str(ctx.result.path.relative_to(files_root(ctx.app))),
+            result_name=ctx.result.name,
+            result_mimetype=ctx.result.mimetype,
+            result_size=ctx.result.size,
+            result_sha256=ctx.result.sha256,
             result_expires_at=now + kind.result_ttl if kind.result_ttl is not None else None,
         )
     result = db.session.execute(
@@ -405,8 +431,9 @@ def _finish(ctx: JobContext, kind) -> str:
 
 def _fail(job_id: int, attempt: int, zh: str, en: str, expect: str = "running") -> None:
     try:
-        _update_job(job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None,
-                    finished_at=utcnow())
+        _update_job(
+            job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None, finished_at=utcnow()
+        )
     except Exception:  # the reader marks it failed later, when its heartbeat is stale
         log.exception("job %s: could not store its failure", job_id)
 
@@ -437,7 +464,7 @@ _pool_lock = threading.Lock()
 _pool_state: dict = {}
 
 
-def _pool() -> "queue.Queue":
+def _pool() -> queue.Queue:
     """The process's queue of in-process jobs and its daemon threads (made again after a fork)."""
     with _pool_lock:
         if _pool_state.get("pid") != os.getpid():
@@ -448,7 +475,7 @@ def _pool() -> "queue.Queue":
         return _pool_state["queue"]
 
 
-def _pool_worker(tasks: "queue.Queue") -> None:
+def _pool_worker(tasks: queue.Queue) -> None:
     while True:
         app, job_id, attempt = tasks.get()
         try:
@@ -489,14 +516,24 @@ def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
     try:
         queue = job_queue(app)
         queue.enqueue_call(
-            "webapp.jobs.runner.run_from_queue", args=(job_id, attempt), job_id=rq_job_id(queue.name, job_id, attempt),
-            timeout=int(timeout.total_seconds()), ttl=int(queued_timeout(app).total_seconds()),
-            result_ttl=3600, failure_ttl=7 * 86400, description=f"{kind_name} #{job_id} attempt {attempt}",
+            "webapp.jobs.runner.run_from_queue",
+            args=(job_id, attempt),
+            job_id=rq_job_id(queue.name, job_id, attempt),
+            timeout=int(timeout.total_seconds()),
+            ttl=int(queued_timeout(app).total_seconds()),
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+            description=f"{kind_name} #{job_id} attempt {attempt}",
         )
     except Exception as exc:
         log.exception("job %s could not be queued", job_id)
-        _fail(job_id, attempt, "任务队列暂时不可用（Redis），任务没有开始。请稍后重试。",
-              f"The job queue (Redis) is unavailable ({type(exc).__name__}); the job did not start. Retry later.", expect="queued")
+        _fail(
+            job_id,
+            attempt,
+            "任务队列暂时不可用（Redis），任务没有开始。请稍后重试。",
+            f"The job queue (Redis) is unavailable ({type(exc).__name__}); the job did not start. Retry later.",
+            expect="queued",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,8 +587,12 @@ def schedule_sweep(app: Flask, after: timedelta) -> None:
     if mode == "rq":
         try:
             queue = job_queue(app)
-            queue.enqueue_in(timedelta(seconds=delay), "webapp.jobs.runner.sweep_from_queue",
-                             job_id=f"{queue.name}-sweep-{secrets.token_hex(6)}", result_ttl=600)
+            queue.enqueue_in(
+                timedelta(seconds=delay),
+                "webapp.jobs.runner.sweep_from_queue",
+                job_id=f"{queue.name}-sweep-{secrets.token_hex(6)}",
+                result_ttl=600,
+            )
         except Exception:
             log.warning("could not schedule the removal of expired job results", exc_info=True)
         return

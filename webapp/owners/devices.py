@@ -6,6 +6,7 @@ kept only the part in its first brackets, e.g. "X11; Linux x86_64"); pages show 
 :func:`device_name`, never raw.  The label is what the browser said about itself: a hint for the
 owner and the supervisors, not a proof.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,14 @@ _BROWSERS: list[tuple[str, str | None]] = [
 
 def _browser(ua: str) -> str | None:
     names = {
-        "wechat": _("WeChat"), "alipay": _("Alipay"), "dingtalk": _("DingTalk"), "qq": _("QQ Browser"),
-        "uc": _("UC Browser"), "quark": _("Quark"), "huawei": _("Huawei Browser"), "xiaomi": _("Xiaomi Browser"),
+        "wechat": _("WeChat"),
+        "alipay": _("Alipay"),
+        "dingtalk": _("DingTalk"),
+        "qq": _("QQ Browser"),
+        "uc": _("UC Browser"),
+        "quark": _("Quark"),
+        "huawei": _("Huawei Browser"),
+        "xiaomi": _("Xiaomi Browser"),
     }
     for pattern, name in _BROWSERS:
         if re.search(pattern, ua):

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from webapp.core.forms import PageForm as FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from webapp.core.forms import PageForm as FlaskForm
+
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code on the letter"), validators=[DataRequired(), Length(max=40)], render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"})
+    code = StringField(
+        _l("Code on the letter"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"},
+    )
 
 
 class IdentityForm(FlaskForm):
-    name = StringField(_l("Your name, as on your ID card"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"})
+    name = StringField(
+        _l("Your name, as on your ID card"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"}
+    )
     id_tail = StringField(
         _l("Last six characters of your ID number"),
         validators=[DataRequired(), Regexp(r"^\s*[0-9A-Za-z]{6}\s*$", message=_l("Enter exactly six characters, e.g. 12002X."))],
@@ -21,21 +28,34 @@ class IdentityForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    note = TextAreaField(_l("Tell the supervisors why your details differ (e.g. you bought the flat recently, or you act for the company that owns it)"), validators=[DataRequired(), Length(max=2000)])
+    note = TextAreaField(
+        _l("Tell the supervisors why your details differ (e.g. you bought the flat recently, or you act for the company that owns it)"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField(_l("Your mobile number in the registry"), validators=[DataRequired(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))], render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("Your mobile number in the registry"),
+        validators=[DataRequired(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
 
 
 class NoticePhoneForm(FlaskForm):
-    phone = StringField(_l("Mobile number for notice texts (leave empty for none)"),
-                        validators=[Optional(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("Mobile number for notice texts (leave empty for none)"),
+        validators=[Optional(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
 
 
 class SmsCodeForm(FlaskForm):
-    sms_code = StringField(_l("Code from the text message"), validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the six digits."))], render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    sms_code = StringField(
+        _l("Code from the text message"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the six digits."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class IssueLettersForm(FlaskForm):

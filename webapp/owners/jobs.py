@@ -7,6 +7,7 @@ that fails or is abandoned changes nothing, and no letter exists whose PDF nobod
 The PDF holds every letter's token in clear (the database keeps only hashes), so it is kept for
 an hour at most and deleted at its first complete download.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -81,9 +82,7 @@ def describe(params: dict) -> str:
     delete_after_download=True,
     describe=describe,
     back_endpoint="onboarding.letters",
-    notes=(
-        _l("Printing voids the letters printed before for the same units, once the job is done."),
-    ),
+    notes=(_l("Printing voids the letters printed before for the same units, once the job is done."),),
 )
 def print_letters(ctx: JobContext, params: dict) -> None:
     ctx.progress(0, 0, "正在读取房屋清单", "Reading the list of units", force=True)
@@ -98,8 +97,13 @@ def print_letters(ctx: JobContext, params: dict) -> None:
     secrets = ops.letter_secrets(n)
     letters = [
         Letter(
-            estate_name=estate.name, building=unit.building.name, unit=unit.number,
-            url=f"{base}/r/{token}", code=code, code_url=f"{base}/r", expires_on=expires_on.date(),
+            estate_name=estate.name,
+            building=unit.building.name,
+            unit=unit.number,
+            url=f"{base}/r/{token}",
+            code=code,
+            code_url=f"{base}/r",
+            expires_on=expires_on.date(),
             help_text=estate.help_text or "物业服务中心或社区居委会",
             organiser=estate.organiser_label or f"{estate.name}业主大会",
         )
@@ -133,14 +137,23 @@ def print_letters(ctx: JobContext, params: dict) -> None:
     by_id = {u.id: u for u in scope_units(estate.id, params)}
     units = [by_id[i] for i in unit_ids if i in by_id]
     if len(units) != n:
-        raise ops.OnboardingError("打印期间房屋清单发生了变化，请重新打印", "the registry changed while the letters were made: print them again")
-    ops.issue_letters(estate, units, actor=ctx.actor, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], now=now,
-                      secrets=secrets, job_id=ctx.job_id)
+        raise ops.OnboardingError(
+            "打印期间房屋清单发生了变化，请重新打印", "the registry changed while the letters were made: print them again"
+        )
+    ops.issue_letters(
+        estate, units, actor=ctx.actor, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], now=now, secrets=secrets, job_id=ctx.job_id
+    )
     ctx.done(f"已生成 {n:,} 封告知书，共 {n:,} 页。", f"{n:,} letters made, one page each.")
 
 
-@job_kind("texts", title=_l("Text messages to owners"), start={Role.organiser}, view={Role.organiser}, timeout=timedelta(hours=2),
-          describe=lambda p: p.get("text", "")[:40])
+@job_kind(
+    "texts",
+    title=_l("Text messages to owners"),
+    start={Role.organiser},
+    view={Role.organiser},
+    timeout=timedelta(hours=2),
+    describe=lambda p: p.get("text", "")[:40],
+)
 def texts(ctx: JobContext, params: dict) -> None:
     """A text to every registered owner who gave a number for notices."""
     from webapp.owners.notifications import send_texts, sms_numbers

@@ -33,8 +33,9 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Sequence
+from typing import NamedTuple
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_Q
@@ -55,15 +56,15 @@ TITLE = "业主大会网上表决登记告知书"
 
 @dataclass(frozen=True)
 class Letter:
-    estate_name: str        # 绿苑小区
-    building: str           # "3"
-    unit: str               # "1201"
-    url: str                # the QR target, e.g. "https://vote.example.cn/r/<43-char base64url token>"
-    code: str               # short fallback code to type, e.g. "K7QF-9M2X-H3RT"
-    code_url: str           # where to type the code, e.g. "https://vote.example.cn/r"
+    estate_name: str  # 绿苑小区
+    building: str  # "3"
+    unit: str  # "1201"
+    url: str  # the QR target, e.g. "https://vote.example.cn/r/<43-char base64url token>"
+    code: str  # short fallback code to type, e.g. "K7QF-9M2X-H3RT"
+    code_url: str  # where to type the code, e.g. "https://vote.example.cn/r"
     expires_on: datetime.date
-    help_text: str          # who to ask for help, e.g. "物业服务中心 0571-88886666，或社区居委会"
-    organiser: str          # who sends it, e.g. "绿苑小区业主大会筹备组"
+    help_text: str  # who to ask for help, e.g. "物业服务中心 0571-88886666，或社区居委会"
+    organiser: str  # who sends it, e.g. "绿苑小区业主大会筹备组"
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,10 +73,10 @@ class Letter:
 # (path, subfont index of the proportional face, subfont index of the monospace face or None).
 # TrueType-outline CJK fonts only (see the module docstring); first found wins.
 _CJK_FONT_CANDIDATES: tuple[tuple[str, int, int | None], ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1),      # fonts-wqy-microhei
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 1),        # fonts-wqy-zenhei
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1),  # fonts-wqy-microhei
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 1),  # fonts-wqy-zenhei
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, None),  # fonts-droid-fallback
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0, None),       # fonts-arphic-uming
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0, None),  # fonts-arphic-uming
 )
 
 _BODY = "OwnersVoteCJK"
@@ -85,10 +86,10 @@ _FALLBACK_MONO = "Courier-Bold"
 
 
 class FontInfo(NamedTuple):
-    body: str            # reportlab font name for the Chinese text
-    mono: str            # reportlab font name for the fallback code
-    embedded: bool       # True when the Chinese font is embedded in the PDF
-    source: str          # the font file, or "STSong-Light (not embedded)"
+    body: str  # reportlab font name for the Chinese text
+    mono: str  # reportlab font name for the fallback code
+    embedded: bool  # True when the Chinese font is embedded in the PDF
+    source: str  # the font file, or "STSong-Light (not embedded)"
 
 
 @functools.cache
@@ -119,10 +120,10 @@ def font_info() -> FontInfo:
 # Text helpers
 
 PAGE_W, PAGE_H = A4
-MARGIN_X = 56.0                      # ~2 cm
+MARGIN_X = 56.0  # ~2 cm
 CONTENT_W = PAGE_W - 2 * MARGIN_X
 
-BODY_SIZE = 14.5                     # large type for elderly readers (小四 is 12 pt)
+BODY_SIZE = 14.5  # large type for elderly readers (小四 is 12 pt)
 LEADING = 1.5
 
 # Characters that must not begin a line (避头点) and a pattern that keeps Latin words, numbers,
@@ -146,7 +147,7 @@ def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
             if pdfmetrics.stringWidth(line + tok, font, size) <= width or not line:
                 line += tok
             elif tok in _NO_LINE_START:
-                line += tok                       # hang the punctuation in the margin
+                line += tok  # hang the punctuation in the margin
             else:
                 if len(line) > 1 and line[-1] in "（《「『“‘(":
                     lines.append(line[:-1].rstrip())
@@ -210,8 +211,18 @@ class _Page:
         self.f = fonts
         self.y = PAGE_H - 58
 
-    def text(self, x: float, y: float, s: str, size: float, *, font: str | None = None,
-             bold: bool = False, align: str = "left", char_space: float = 0.0) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        size: float,
+        *,
+        font: str | None = None,
+        bold: bool = False,
+        align: str = "left",
+        char_space: float = 0.0,
+    ) -> None:
         font = font or self.f.body
         if align != "left":
             w = pdfmetrics.stringWidth(s, font, size) + char_space * max(len(s) - 1, 0)
@@ -234,9 +245,17 @@ class _Page:
         self.c.drawText(t)
         self.c.restoreState()
 
-    def paragraph(self, s: str, size: float = BODY_SIZE, *, x: float = MARGIN_X,
-                  width: float = CONTENT_W, bold: bool = False, first: str = "",
-                  gap_after: float = 4.0) -> None:
+    def paragraph(
+        self,
+        s: str,
+        size: float = BODY_SIZE,
+        *,
+        x: float = MARGIN_X,
+        width: float = CONTENT_W,
+        bold: bool = False,
+        first: str = "",
+        gap_after: float = 4.0,
+    ) -> None:
         """A wrapped paragraph; ``first`` is a hanging label (e.g. "1.") before the text."""
         indent = pdfmetrics.stringWidth(first, self.f.body, size) if first else 0.0
         lines = _wrap(s, self.f.body, size, width - indent)
@@ -366,8 +385,7 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
 
     # What to do.
     pg.paragraph("尊敬的业主：", 15, bold=True, gap_after=2)
-    pg.paragraph("本小区业主大会将在网上表决。请您用自己的手机登记一次，"
-                 "以后就可以用这部手机投票。", gap_after=6)
+    pg.paragraph("本小区业主大会将在网上表决。请您用自己的手机登记一次，以后就可以用这部手机投票。", gap_after=6)
     steps = (
         "用手机相机或微信“扫一扫”，扫描下面的二维码。",
         "按提示填写业主姓名和身份证号码的后六位，核对身份。",
@@ -395,7 +413,7 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
     pg.y -= wh + 14
 
     # QR code on the left, the fallback code on the right.
-    qr_size = 176.0                                   # ~6.2 cm including the quiet zone
+    qr_size = 176.0  # ~6.2 cm including the quiet zone
     qr_x = MARGIN_X - 6
     qr_top = pg.y
     _draw_qr(c, matrix, qr_x, qr_top - qr_size, qr_size)
@@ -424,14 +442,13 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
     sub.y -= 6
     sub.paragraph("再输入登记码：", 13.5, x=rx + 12, width=rw - 24, gap_after=0)
     csize = _fit_size(letter.code, fonts.mono, 25, rw - 40, 12)
-    cspace = 1.5     # a little air between the characters, when the box allows it
+    cspace = 1.5  # a little air between the characters, when the box allows it
     if pdfmetrics.stringWidth(letter.code, fonts.mono, csize) + cspace * len(letter.code) > rw - 40:
         cspace = 0.0
     sub.y -= csize + 14
     c.setLineWidth(1.5)
     c.rect(rx + 12, sub.y - 10, rw - 24, csize + 18, stroke=1, fill=0)
-    pg.text(rx + rw / 2, sub.y, letter.code, csize, font=fonts.mono, bold=True,
-            align="center", char_space=cspace)
+    pg.text(rx + rw / 2, sub.y, letter.code, csize, font=fonts.mono, bold=True, align="center", char_space=cspace)
     pg.y = qr_top - qr_size - 24
 
     # Validity, single use, loss, safe-keeping, help.

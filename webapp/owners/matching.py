@@ -1,4 +1,5 @@
 """The identity check at registration: who, among the unit's holders, is this person?  Pure."""
+
 from __future__ import annotations
 
 import hmac

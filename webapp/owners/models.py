@@ -1,4 +1,5 @@
 """QR invitation letters, owners' registrations and the device keys of owners and staff."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -77,7 +78,7 @@ class Registration(UserMixin, db.Model):
     owner = relationship("Owner")
     holder = relationship("OwnerHolder")
     estate = relationship("Estate")
-    keys: Mapped[list["DeviceKey"]] = relationship(back_populates="registration", order_by="DeviceKey.created_at")
+    keys: Mapped[list[DeviceKey]] = relationship(back_populates="registration", order_by="DeviceKey.created_at")
 
     def get_id(self) -> str:
         return f"owner:{self.id}"

@@ -1,6 +1,7 @@
 """Telling registered owners: a line on their own page for everyone, a text message for those
 who gave a number for notices.  Numbers are kept encrypted (the owner chose to give them), never
 in clear and never the registry's own number."""
+
 from __future__ import annotations
 
 import base64
@@ -37,13 +38,17 @@ def set_phone(registration: Registration, raw: str | None) -> None:
         raise UserError("请输入 11 位中国大陆手机号", "enter an 11-digit mainland mobile number")
     holder = registration.holder
     if holder is None or not holder.phone_hash:
-        raise UserError("登记簿中没有您的手机号，因此无法用短信通知您；通知仍会显示在本页。需要短信的，请带身份证到物业服务中心在登记簿中登记手机号。",
-                        "The registry holds no mobile number of yours, so no texts can be sent; notices still appear on this page. "
-                        "To get texts, bring your ID card to the estate office and have your number added to the registry.")
+        raise UserError(
+            "登记簿中没有您的手机号，因此无法用短信通知您；通知仍会显示在本页。需要短信的，请带身份证到物业服务中心在登记簿中登记手机号。",
+            "The registry holds no mobile number of yours, so no texts can be sent; notices still appear on this page. "
+            "To get texts, bring your ID card to the estate office and have your number added to the registry.",
+        )
     if not hmac.compare_digest(holder.phone_hash, keyed_hash(current_app.config["OWNERSVOTE_PII_HMAC_KEY"], phone, purpose="phone")):
-        raise UserError(f"这不是登记簿中您的手机号（{holder.phone_masked or '***'}）。通知短信只发往登记的号码；号码有变更的，请带身份证到物业服务中心更新登记簿。",
-                        f"This is not your number in the registry ({holder.phone_masked or '***'}). Texts go only to the number of record; "
-                        "if yours changed, bring your ID card to the estate office to update the registry.")
+        raise UserError(
+            f"这不是登记簿中您的手机号（{holder.phone_masked or '***'}）。通知短信只发往登记的号码；号码有变更的，请带身份证到物业服务中心更新登记簿。",
+            f"This is not your number in the registry ({holder.phone_masked or '***'}). Texts go only to the number of record; "
+            "if yours changed, bring your ID card to the estate office to update the registry.",
+        )
     registration.notify_phone_enc = _fernet().encrypt(phone.encode()).decode()
     registration.notify_phone_masked = mask_phone(phone)
 
@@ -66,10 +71,22 @@ def notify(estate_id: int, *, kind: str, zh: str, en: str, url: str | None, asse
     people = recipients(estate_id)
     now = utcnow()
     if people:
-        db.session.execute(insert(Notification), [
-            {"registration_id": r.id, "estate_id": estate_id, "assembly_id": assembly_id, "kind": kind, "text_zh": zh, "text_en": en,
-             "url": url, "created_at": now} for r in people
-        ])
+        db.session.execute(
+            insert(Notification),
+            [
+                {
+                    "registration_id": r.id,
+                    "estate_id": estate_id,
+                    "assembly_id": assembly_id,
+                    "kind": kind,
+                    "text_zh": zh,
+                    "text_en": en,
+                    "url": url,
+                    "created_at": now,
+                }
+                for r in people
+            ],
+        )
     return len(people)
 
 
@@ -96,14 +113,21 @@ def send_texts(numbers: list[str], text: str, progress=None) -> tuple[int, int]:
 
 def recent(registration: Registration, limit: int = 10) -> list[Notification]:
     """The owner's newest notices, newest first."""
-    return list(db.session.scalars(select(Notification).where(Notification.registration_id == registration.id)
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.registration_id == registration.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_read(registration: Registration) -> int:
     """Mark every unread notice of the owner as read; how many were."""
     from sqlalchemy import update
 
-    result = db.session.execute(update(Notification).where(Notification.registration_id == registration.id, Notification.read_at.is_(None))
-                                .values(read_at=utcnow()))
+    result = db.session.execute(
+        update(Notification).where(Notification.registration_id == registration.id, Notification.read_at.is_(None)).values(read_at=utcnow())
+    )
     return result.rowcount or 0

@@ -1,5 +1,6 @@
 """Owner onboarding: issuing letters, using them, the identity check, registrations, device
 keys and the supervisors' decisions.  No request in sight: callers pass what they know."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,13 @@ from crypto import keys as ckeys
 from crypto.errors import KeyFormatError
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
 from webapp.estates.models import Estate
 from webapp.owners import tokens
 from webapp.owners.matching import HolderFacts, match_holder
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.registry.counting import DEVELOPER_MEMBER_ID
 from webapp.registry.models import Owner, OwnerHolder, OwnerKind, Unit, UnitStatus
-from webapp.core.errors_base import UserError
 
 MAX_FAILED_CHECKS = 5
 
@@ -44,8 +45,17 @@ def letter_secrets(count: int) -> list[tuple[str, str]]:
     return [(tokens.new_token(), tokens.new_code()) for _ in range(count)]
 
 
-def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, reason: str | None = None, now: datetime | None = None,
-                  secrets: list[tuple[str, str]] | None = None, job_id: int | None = None) -> list[IssuedLetter]:
+def issue_letters(
+    estate: Estate,
+    units: list[Unit],
+    *,
+    actor,
+    pii_key: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+    secrets: list[tuple[str, str]] | None = None,
+    job_id: int | None = None,
+) -> list[IssuedLetter]:
     """A fresh letter for each unit; any letter still active for those units becomes void.
 
     ``secrets`` are the letters' (token, code) pairs when they were made beforehand (a job draws
@@ -59,7 +69,7 @@ def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, rea
         raise ValueError("one (token, code) pair per unit")
     voided = []
     for start in range(0, len(unit_ids), 500):  # bounded IN lists, whatever the estate's size
-        chunk = unit_ids[start:start + 500]
+        chunk = unit_ids[start : start + 500]
         voided += db.session.scalars(select(Invitation).where(Invitation.unit_id.in_(chunk), Invitation.state == "active"))
     for old in voided:
         old.state, old.void_reason = "void", reason or "reissued"
@@ -67,17 +77,31 @@ def issue_letters(estate: Estate, units: list[Unit], *, actor, pii_key: str, rea
     for n, unit in enumerate(units):
         token, code = secrets[n] if secrets is not None else (tokens.new_token(), tokens.new_code())
         invitation = Invitation(
-            estate_id=estate.id, unit_id=unit.id, token_hash=tokens.token_hash(token),
-            code_hash=tokens.code_hash(pii_key, code), issued_by_id=getattr(actor, "id", None),
-            issued_at=now, expires_at=expires, state="active",
+            estate_id=estate.id,
+            unit_id=unit.id,
+            token_hash=tokens.token_hash(token),
+            code_hash=tokens.code_hash(pii_key, code),
+            issued_by_id=getattr(actor, "id", None),
+            issued_at=now,
+            expires_at=expires,
+            state="active",
         )
         db.session.add(invitation)
         issued.append(IssuedLetter(invitation, unit, token, code))
     db.session.flush()
     if voided:
-        record("letter.void", actor=actor, estate_id=estate.id, count=len(voided), units=sorted({v.unit.label for v in voided}), reason=reason or "reissued")
+        record(
+            "letter.void",
+            actor=actor,
+            estate_id=estate.id,
+            count=len(voided),
+            units=sorted({v.unit.label for v in voided}),
+            reason=reason or "reissued",
+        )
     extra = {"job": job_id} if job_id is not None else {}
-    record("letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason, **extra)
+    record(
+        "letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason, **extra
+    )
     return issued
 
 
@@ -145,9 +169,7 @@ def member_ref_for(owner: Owner | None) -> str | None:
     """The voting member an owner of record speaks for: itself, if it holds a delivered unit."""
     if owner is None:
         return None
-    delivered = db.session.scalar(
-        select(Unit.id).where(Unit.owner_id == owner.id, Unit.status == UnitStatus.delivered).limit(1)
-    )
+    delivered = db.session.scalar(select(Unit.id).where(Unit.owner_id == owner.id, Unit.status == UnitStatus.delivered).limit(1))
     return f"owner:{owner.id}" if delivered is not None else None
 
 
@@ -196,16 +218,31 @@ def register_matched(invitation: Invitation, holder: OwnerHolder) -> Registratio
     owner = holder.owner
     member = member_ref_for(owner)
     registration = Registration(
-        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id,
-        owner_id=owner.id, holder_id=holder.id, member_ref=member, entered_name=holder.name,
-        tail_matched=True, state="approved", can_vote=bool(member and holder.is_representative),
-        decided_at=utcnow(), decision_reason="automatic identity check",
+        estate_id=invitation.estate_id,
+        invitation_id=invitation.id,
+        unit_id=invitation.unit_id,
+        owner_id=owner.id,
+        holder_id=holder.id,
+        member_ref=member,
+        entered_name=holder.name,
+        tail_matched=True,
+        state="approved",
+        can_vote=bool(member and holder.is_representative),
+        decided_at=utcnow(),
+        decision_reason="automatic identity check",
     )
     _use(invitation)
     db.session.add(registration)
     db.session.flush()
     _supersede_earlier(registration, "owner")
-    record("registration.approved", actor="automatic check", estate_id=invitation.estate_id, obj=registration, unit=invitation.unit.label, can_vote=registration.can_vote)
+    record(
+        "registration.approved",
+        actor="automatic check",
+        estate_id=invitation.estate_id,
+        obj=registration,
+        unit=invitation.unit.label,
+        can_vote=registration.can_vote,
+    )
     return registration
 
 
@@ -213,24 +250,48 @@ def register_proxy(invitation: Invitation, proxy) -> Registration:
     """An approved proxy's letter was used by the proxy (name and ID tail matched): the
     registration votes for the owner's member in that one assembly, with its own key."""
     registration = Registration(
-        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id, owner_id=None, holder_id=None,
-        member_ref=proxy.member_ref, entered_name=proxy.proxy_name, tail_matched=True, state="approved", can_vote=False,
-        decided_at=utcnow(), decision_reason="proxy identity check", proxy_id=proxy.id,
+        estate_id=invitation.estate_id,
+        invitation_id=invitation.id,
+        unit_id=invitation.unit_id,
+        owner_id=None,
+        holder_id=None,
+        member_ref=proxy.member_ref,
+        entered_name=proxy.proxy_name,
+        tail_matched=True,
+        state="approved",
+        can_vote=False,
+        decided_at=utcnow(),
+        decision_reason="proxy identity check",
+        proxy_id=proxy.id,
     )
     _use(invitation)
     db.session.add(registration)
     db.session.flush()
-    record("registration.proxy", actor="automatic check", estate_id=invitation.estate_id, obj=registration, proxy=proxy.id,
-           unit=invitation.unit.label)
+    record(
+        "registration.proxy",
+        actor="automatic check",
+        estate_id=invitation.estate_id,
+        obj=registration,
+        proxy=proxy.id,
+        unit=invitation.unit.label,
+    )
     return registration
 
 
-def register_for_review(invitation: Invitation, name: str, *, tail_matched: bool, holder: OwnerHolder | None = None, note: str | None) -> Registration:
+def register_for_review(
+    invitation: Invitation, name: str, *, tail_matched: bool, holder: OwnerHolder | None = None, note: str | None
+) -> Registration:
     registration = Registration(
-        estate_id=invitation.estate_id, invitation_id=invitation.id, unit_id=invitation.unit_id,
-        owner_id=holder.owner_id if holder else None, holder_id=holder.id if holder else None,
-        entered_name=name.strip()[:200], tail_matched=tail_matched, note=(note or "").strip()[:2000] or None,
-        state="pending", can_vote=False,
+        estate_id=invitation.estate_id,
+        invitation_id=invitation.id,
+        unit_id=invitation.unit_id,
+        owner_id=holder.owner_id if holder else None,
+        holder_id=holder.id if holder else None,
+        entered_name=name.strip()[:200],
+        tail_matched=tail_matched,
+        note=(note or "").strip()[:2000] or None,
+        state="pending",
+        can_vote=False,
     )
     _use(invitation)
     db.session.add(registration)
@@ -287,7 +348,14 @@ def approve(registration: Registration, *, actor, holder_id: int | None, as_deve
             key.state = "active"
     db.session.flush()
     _supersede_earlier(registration, actor)
-    record("registration.approved", actor=actor, estate_id=registration.estate_id, obj=registration, reason=reason.strip(), can_vote=registration.can_vote)
+    record(
+        "registration.approved",
+        actor=actor,
+        estate_id=registration.estate_id,
+        obj=registration,
+        reason=reason.strip(),
+        can_vote=registration.can_vote,
+    )
     return registration
 
 
@@ -322,18 +390,30 @@ def set_representative(owner: Owner, holder: OwnerHolder, *, actor, reason: str)
     for registration in registrations:
         registration.can_vote = bool(member and registration.holder_id == holder.id)
     db.session.flush()
-    record("owner.representative", actor=actor, estate_id=owner.estate_id, obj=owner,
-           previous=previous.name if previous else None, now=holder.name, reason=reason.strip())
+    record(
+        "owner.representative",
+        actor=actor,
+        estate_id=owner.estate_id,
+        obj=owner,
+        previous=previous.name if previous else None,
+        now=holder.name,
+        reason=reason.strip(),
+    )
 
 
 # ---------------------------------------------------------------- device keys
 
 
-def add_device_key(*, jwk: dict, label: str | None, registration: Registration | None = None, staff=None, estate_id: int | None = None) -> DeviceKey:
+def add_device_key(
+    *, jwk: dict, label: str | None, registration: Registration | None = None, staff=None, estate_id: int | None = None
+) -> DeviceKey:
     """Store a browser's public key after its proof of possession was verified.  A registration
     gets one key: a second phone means a new letter (which revokes the first key)."""
     if registration is not None and any(k.state in ("active", "pending") for k in registration.keys):
-        raise OnboardingError("这次登记已经有设备密钥了；换手机请向监督员申请新的告知书", "this registration already has a device key: for another phone, ask the supervisors for a new letter")
+        raise OnboardingError(
+            "这次登记已经有设备密钥了；换手机请向监督员申请新的告知书",
+            "this registration already has a device key: for another phone, ask the supervisors for a new letter",
+        )
     try:
         public = ckeys.public_jwk(jwk)
         kid = ckeys.jwk_thumbprint(public)
@@ -349,8 +429,15 @@ def add_device_key(*, jwk: dict, label: str | None, registration: Registration |
         key = DeviceKey(estate_id=estate_id, staff_user_id=staff.id, kid=kid, jwk=public, alg=alg, label=label, state="active")
     db.session.add(key)
     db.session.flush()
-    record("device_key.add", actor=staff or "owner", estate_id=key.estate_id, obj=key, kid=kid, state=key.state,
-           registration=registration.id if registration else None)
+    record(
+        "device_key.add",
+        actor=staff or "owner",
+        estate_id=key.estate_id,
+        obj=key,
+        kid=kid,
+        state=key.state,
+        registration=registration.id if registration else None,
+    )
     return key
 
 
@@ -390,7 +477,9 @@ def voting_keys_by_member(estate: Estate) -> dict[str, list[dict]]:
         select(Registration.member_ref, DeviceKey.jwk)
         .join(DeviceKey, DeviceKey.registration_id == Registration.id)
         .where(
-            Registration.estate_id == estate.id, Registration.state == "approved", Registration.can_vote.is_(True),
+            Registration.estate_id == estate.id,
+            Registration.state == "approved",
+            Registration.can_vote.is_(True),
             DeviceKey.state == "active",
         )
     )

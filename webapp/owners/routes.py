@@ -1,4 +1,5 @@
 """The owner's path: scan the letter → confirm identity → (SMS) → make a device key → own page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -10,13 +11,12 @@ from webapp.core import challenges, sessions
 from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
-from webapp.core.forms import PageForm
-from webapp.core.views import flash_form_errors, run_operation
 from webapp.core.extensions import limiter
+from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
+from webapp.core.views import flash_form_errors, run_operation
+from webapp.owners import notifications, sms_codes
 from webapp.owners import operations as ops
-from webapp.owners import sms_codes
-from webapp.owners import notifications
 from webapp.owners.forms import CodeForm, IdentityForm, NoticePhoneForm, PhoneForm, ReviewForm, SmsCodeForm
 from webapp.owners.models import DeviceKey, Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
@@ -139,8 +139,16 @@ def join():
             return _unusable(429)
         review.name.data = form.name.data
     left = ops.MAX_FAILED_CHECKS - invitation.failed_checks
-    return render_template("owners/join.html", invitation=invitation, unit=invitation.unit, form=form, review=review,
-                           mismatch=mismatch, attempts_left=left, steps=_steps(invitation))
+    return render_template(
+        "owners/join.html",
+        invitation=invitation,
+        unit=invitation.unit,
+        form=form,
+        review=review,
+        mismatch=mismatch,
+        attempts_left=left,
+        steps=_steps(invitation),
+    )
 
 
 @bp.post("/join/review")
@@ -155,9 +163,15 @@ def join_review():
         return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("owners.join"))
     holder_id = (session.get("join") or {}).get("holder")
     _invitation, holder = _sms_holder() if holder_id else (None, None)
-    return _register(lambda: ops.register_for_review(
-        invitation, review.name.data, tail_matched=holder is not None, holder=holder, note=review.note.data,
-    ))
+    return _register(
+        lambda: ops.register_for_review(
+            invitation,
+            review.name.data,
+            tail_matched=holder is not None,
+            holder=holder,
+            note=review.note.data,
+        )
+    )
 
 
 def _register(make_registration):
@@ -211,13 +225,24 @@ def join_phone():
         phone = normalize_phone(phone_form.phone.data)
         import hmac
 
-        if is_mobile(phone) and holder.phone_hash and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone")):
+        if (
+            is_mobile(phone)
+            and holder.phone_hash
+            and hmac.compare_digest(holder.phone_hash, keyed_hash(_pii_key(), phone, purpose="phone"))
+        ):
             return _send_code(invitation, holder, phone)
         mismatch = True
         if _count_failure(invitation, counted=False):
             return _unusable(429)
-    return render_template("owners/phone.html", phone_form=phone_form, review=review, mismatch=mismatch,
-                           unit=invitation.unit, holder=holder, steps=_steps(invitation))
+    return render_template(
+        "owners/phone.html",
+        phone_form=phone_form,
+        review=review,
+        mismatch=mismatch,
+        unit=invitation.unit,
+        holder=holder,
+        steps=_steps(invitation),
+    )
 
 
 def _send_code(invitation: Invitation, holder, phone: str):
@@ -256,6 +281,7 @@ def join_code():
             db.session.commit()  # the try is counted, on the server
             flash(pick(exc), "error")
         else:
+
             def verified():
                 registration = ops.register_matched(invitation, holder)
                 registration.phone_verified = True
@@ -263,8 +289,13 @@ def join_code():
 
             return _register(verified)
     return render_template(
-        "owners/code_sent.html", code_form=code_form, review=review, unit=invitation.unit, record=record,
-        resend_at=sms_codes.resend_at(record), steps=_steps(invitation),
+        "owners/code_sent.html",
+        code_form=code_form,
+        review=review,
+        unit=invitation.unit,
+        record=record,
+        resend_at=sms_codes.resend_at(record),
+        steps=_steps(invitation),
     )
 
 
@@ -281,7 +312,11 @@ def join_status():
 @bp.post("/join/status/continue")
 def join_status_continue():
     registration = db.session.get(Registration, session["join_status"]) if isinstance(session.get("join_status"), int) else None
-    if registration is None or ops.awaiting_owner(db.session.get(Invitation, registration.invitation_id)) is None or registration.state != "approved":
+    if (
+        registration is None
+        or ops.awaiting_owner(db.session.get(Invitation, registration.invitation_id)) is None
+        or registration.state != "approved"
+    ):
         abort(403)
     return _to_device(registration)
 
@@ -343,7 +378,9 @@ def register_posted_key(purpose: str, **holder):
 def join_device_submit():
     registration = _joining_registration()
     if registration is None:
-        return json_error(challenges.ProofError("这一步已完成或已过期，请重新扫描告知书", "this step is over or expired: scan your letter again"), 403)
+        return json_error(
+            challenges.ProofError("这一步已完成或已过期，请重新扫描告知书", "this step is over or expired: scan your letter again"), 403
+        )
     failed = register_posted_key("register", registration=registration)
     if failed:
         return failed
@@ -368,7 +405,9 @@ def signin_submit():
     key = ops.active_key(kid[:100])
     try:
         if key is None or key.registration is None:
-            raise challenges.ProofError("这个设备没有有效的密钥，请用告知书重新登记", "this device has no valid key: register again with a letter")
+            raise challenges.ProofError(
+                "这个设备没有有效的密钥，请用告知书重新登记", "this device has no valid key: register again with a letter"
+            )
         challenges.verify_proof("signin", key.jwk, signature, origin(), data.get("challenge"))
     except challenges.ProofError as exc:
         db.session.rollback()
@@ -404,8 +443,12 @@ def notices_phone():
     else:
         done, _nothing = run_operation(lambda: notifications.set_phone(current_user, form.phone.data))
         if done:
-            flash(_("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked) if current_user.notify_phone_enc
-                  else _("No more notice texts: notices appear on this page only."), "success")
+            flash(
+                _("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked)
+                if current_user.notify_phone_enc
+                else _("No more notice texts: notices appear on this page only."),
+                "success",
+            )
     return redirect(url_for("owners.me") + "#notices")
 
 

@@ -5,6 +5,7 @@
 OWNERSVOTE_SMS_TOKEN.  The number comes from the owner, after it matched the registry's keyed hash:
 the registry itself never holds phone numbers in clear.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ six-digit code hashed without a key falls to a brute force in a fraction of a se
 holds a copy of the database (or once, of a cookie) must not be able to recover it.  No request
 in sight: callers pass the invitation, the holder, the key and the clock.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -40,9 +41,7 @@ def _hash(pii_key: str, invitation_id: int, code: str) -> str:
 
 
 def current(invitation: Invitation) -> SmsCode | None:
-    return db.session.scalar(
-        select(SmsCode).where(SmsCode.invitation_id == invitation.id).order_by(SmsCode.id.desc()).limit(1)
-    )
+    return db.session.scalar(select(SmsCode).where(SmsCode.invitation_id == invitation.id).order_by(SmsCode.id.desc()).limit(1))
 
 
 def resend_at(record: SmsCode | None) -> datetime | None:
@@ -67,8 +66,14 @@ def new_code(invitation: Invitation, holder_id: int, phone: str, *, pii_key: str
         previous.state = "replaced"
     code = f"{secrets.randbelow(10**6):06d}"
     record = SmsCode(
-        invitation_id=invitation.id, holder_id=holder_id, code_hash=_hash(pii_key, invitation.id, code),
-        phone_masked=mask_phone(phone), sent_at=now, expires_at=now + TTL, attempts=0, state="sent",
+        invitation_id=invitation.id,
+        holder_id=holder_id,
+        code_hash=_hash(pii_key, invitation.id, code),
+        phone_masked=mask_phone(phone),
+        sent_at=now,
+        expires_at=now + TTL,
+        attempts=0,
+        state="sent",
     )
     db.session.add(record)
     db.session.flush()

@@ -1,5 +1,6 @@
 """Staff side of onboarding: printing letters, the supervisors' queue, revoking keys, and the
 staff's own device keys (for signing rolls and tallies in their browser)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,8 +9,8 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.models import Role
 from webapp.core.access import estate_view, in_estate, is_staff
@@ -43,8 +44,12 @@ def _pdf(estate: Estate, issued: list[ops.IssuedLetter], filename: str) -> Respo
 
     letters = [
         Letter(
-            estate_name=estate.name, building=item.unit.building.name, unit=item.unit.number,
-            url=f"{base}/r/{item.token}", code=item.code, code_url=f"{base}/r",
+            estate_name=estate.name,
+            building=item.unit.building.name,
+            unit=item.unit.number,
+            url=f"{base}/r/{item.token}",
+            code=item.code,
+            code_url=f"{base}/r",
             expires_on=(item.invitation.expires_at.astimezone(ZoneInfo(local)) - timedelta(seconds=1)).date(),
             help_text=estate.help_text or "物业服务中心或社区居委会",
             organiser=estate.organiser_label or f"{estate.name}业主大会",
@@ -65,7 +70,9 @@ def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]
 
 
 def _letter_counts(estate: Estate) -> dict[str, int]:
-    counts = dict(db.session.execute(select(Invitation.state, func.count()).where(Invitation.estate_id == estate.id).group_by(Invitation.state)).all())
+    counts = dict(
+        db.session.execute(select(Invitation.state, func.count()).where(Invitation.estate_id == estate.id).group_by(Invitation.state)).all()
+    )
     return {state: counts.get(state, 0) for state in ("active", "used", "void")}
 
 
@@ -75,10 +82,9 @@ def letters(estate: Estate):
     buildings = sorted(db.session.scalars(select(Building).where(Building.estate_id == estate.id)), key=lambda b: natural_key(b.name))
     unit_count = db.session.scalar(select(func.count(Unit.id)).where(Unit.estate_id == estate.id)) or 0
     form = IssueLettersForm()
-    form.building.choices = (
-        [SelectChoice("", _("— choose —")), SelectChoice("all", _("The whole estate (%(n)d units)", n=unit_count))]
-        + [SelectChoice(str(b.id), b.name) for b in buildings]
-    )
+    form.building.choices = [SelectChoice("", _("— choose —")), SelectChoice("all", _("The whole estate (%(n)d units)", n=unit_count))] + [
+        SelectChoice(str(b.id), b.name) for b in buildings
+    ]
     reissue = ReissueForm(prefix="re")
     if request.method == "POST" and form.submit_ok():
         if current_user.role_in(estate.id) is not Role.organiser:
@@ -114,8 +120,14 @@ def letters(estate: Estate):
     recent = []
     if current_user.role_in(estate.id) is Role.organiser:
         recent, _total = jobs_of(estate, ["letters"], limit=3)
-    return render_template("owners/letters.html", estate=estate, form=form, reissue=reissue, counts=_letter_counts(estate),
-                           recent=[(job, status_doc(job, kind, estate), kind.label(job.params)) for job in recent for kind in [get_kind("letters")]])
+    return render_template(
+        "owners/letters.html",
+        estate=estate,
+        form=form,
+        reissue=reissue,
+        counts=_letter_counts(estate),
+        recent=[(job, status_doc(job, kind, estate), kind.label(job.params)) for job in recent for kind in [get_kind("letters")]],
+    )
 
 
 @bp.get("/e/<slug>/letters/counts")
@@ -137,7 +149,9 @@ def reissue_letter(estate: Estate):
     if unknown or len(units) != 1:
         flash(_("Unknown units: %(units)s", units=form.unit.data), "error")
         return redirect(url_for("onboarding.letters", slug=estate.slug))
-    issued = ops.issue_letters(estate, units, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], reason=form.reason.data.strip())
+    issued = ops.issue_letters(
+        estate, units, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], reason=form.reason.data.strip()
+    )
     response = _pdf(estate, issued, f"letter-{units[0].label}.pdf")
     db.session.commit()
     return response
@@ -157,8 +171,10 @@ def queue(estate: Estate):
         forms[registration.id] = form
     recent = list(
         db.session.scalars(
-            select(Registration).where(Registration.estate_id == estate.id, Registration.state != "pending")
-            .order_by(Registration.decided_at.desc()).limit(30)
+            select(Registration)
+            .where(Registration.estate_id == estate.id, Registration.state != "pending")
+            .order_by(Registration.decided_at.desc())
+            .limit(30)
         )
     )
     return render_template("owners/queue.html", estate=estate, pending=pending, forms=forms, recent=recent)
@@ -176,7 +192,12 @@ def decide(estate: Estate, registration_id: int, decision: str):
         return redirect(url_for("onboarding.queue", slug=estate.slug))
     if decision == "approve":
         holder_id = int(form.holder.data) if form.holder.data else None
-        run_operation(lambda: ops.approve(registration, actor=current_user, holder_id=holder_id, as_developer=form.as_developer.data, reason=form.reason.data), _("Decision recorded."))
+        run_operation(
+            lambda: ops.approve(
+                registration, actor=current_user, holder_id=holder_id, as_developer=form.as_developer.data, reason=form.reason.data
+            ),
+            _("Decision recorded."),
+        )
     else:
         run_operation(lambda: ops.reject(registration, actor=current_user, reason=form.reason.data), _("Decision recorded."))
     return redirect(url_for("onboarding.queue", slug=estate.slug))
@@ -199,8 +220,14 @@ def unit_detail(estate: Estate, unit_id: int):
     registrations = list(db.session.scalars(select(Registration).where(Registration.unit_id == unit.id).order_by(Registration.created_at)))
     invitations = list(db.session.scalars(select(Invitation).where(Invitation.unit_id == unit.id).order_by(Invitation.issued_at)))
     return render_template(
-        "owners/unit.html", estate=estate, unit=unit, registrations=registrations, invitations=invitations,
-        letter_states={i.id: ops.letter_state(i) for i in invitations}, revoke=RevokeForm(), representative=_representative_form(unit),
+        "owners/unit.html",
+        estate=estate,
+        unit=unit,
+        registrations=registrations,
+        invitations=invitations,
+        letter_states={i.id: ops.letter_state(i) for i in invitations},
+        revoke=RevokeForm(),
+        representative=_representative_form(unit),
     )
 
 
@@ -227,7 +254,9 @@ def representative(estate: Estate, unit_id: int):
         holder = next((h for h in unit.owner.holders if str(h.id) == form.holder.data), None)
         if holder is None:
             abort(400)
-        run_operation(lambda: ops.set_representative(unit.owner, holder, actor=current_user, reason=form.reason.data), _("Decision recorded."))
+        run_operation(
+            lambda: ops.set_representative(unit.owner, holder, actor=current_user, reason=form.reason.data), _("Decision recorded.")
+        )
     return redirect(url_for("onboarding.unit_detail", slug=estate.slug, unit_id=unit.id))
 
 

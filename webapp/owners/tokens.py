@@ -4,6 +4,7 @@ The token in the QR code carries 256 bits, so an unkeyed SHA-256 is enough to st
 short code people type carries 60 bits (12 Crockford base-32 characters); it is stored with a
 keyed hash so that a copy of the database alone cannot be used to search for codes.
 """
+
 from __future__ import annotations
 
 import hashlib

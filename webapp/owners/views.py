@@ -1,4 +1,5 @@
 """What the owner's own page shows, gathered in one place (no request needed)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,15 +84,22 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
         if proxy is not None and assembly.id != proxy.assembly_id:
             continue
         open_for_nominations = (
-            proxy is None and registration.holder_id is not None and assembly.state in ("draft", "notice")
+            proxy is None
+            and registration.holder_id is not None
+            and assembly.state in ("draft", "notice")
             and any(i.form == "election" for i in assembly.items)
             and (assembly.nomination_deadline is None or now <= assembly.nomination_deadline)
         )
         if assembly.state == "draft" and not open_for_nominations:
             continue
-        out.append(OwnerAssembly(assembly, nominate=open_for_nominations,
-                                 vote=assembly.state == "voting" and (registration.can_vote or proxy is not None),
-                                 results=assembly.state in ("tallied", "certified", "published", "archived")))
+        out.append(
+            OwnerAssembly(
+                assembly,
+                nominate=open_for_nominations,
+                vote=assembly.state == "voting" and (registration.can_vote or proxy is not None),
+                results=assembly.state in ("tallied", "certified", "published", "archived"),
+            )
+        )
     return out
 
 
@@ -99,7 +107,9 @@ def candidacies(registration: Registration) -> list:
     """The owner's own nominations: to accept and sign, or to read the supervisors' decision."""
     from webapp.candidates.models import Candidate
 
-    return list(db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc())))
+    return list(
+        db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc()))
+    )
 
 
 def proxies_given(registration: Registration) -> list[tuple]:
@@ -110,6 +120,9 @@ def proxies_given(registration: Registration) -> list[tuple]:
 
     if registration.owner_id is None or registration.state != "approved":
         return []
-    found = db.session.scalars(select(Proxy).where(Proxy.owner_id == registration.owner_id, Proxy.state.in_(("pending", "approved")))
-                               .order_by(Proxy.created_at.desc()))
+    found = db.session.scalars(
+        select(Proxy)
+        .where(Proxy.owner_id == registration.owner_id, Proxy.state.in_(("pending", "approved")))
+        .order_by(Proxy.created_at.desc())
+    )
     return [(proxy, db.session.get(Assembly, proxy.assembly_id)) for proxy in found]

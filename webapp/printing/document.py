@@ -4,6 +4,7 @@ correctly, key–value rows, QR codes, automatic page breaks and page numbers.
 The Chinese font is the one the QR letters embed (webapp.owners.letters.font_info): a document
 printed for a notice board must render the same on every phone and printer.
 """
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """A letter of proxy (委托书): one owner authorises one person for one named assembly."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -4,6 +4,7 @@ approves or rejects it with a reason before the roll for that assembly freezes; 
 proxy gets a letter of their own and registers a device key, which goes on the roll as the
 member's proxy key.  The owner can withdraw until the roll freezes.  One person represents at
 most as many owners as the estate allows (3 by default)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,7 +27,9 @@ def _before_freeze(assembly) -> None:
     if assembly.state not in ("draft", "notice"):
         raise ProxyError("投票已经开始，不能再办理委托", "voting has started: proxies can no longer change")
     if assembly.roll_id is not None:
-        raise ProxyError("本次会议的选民名册已冻结：委托须在冻结前办理", "this assembly's roll is frozen: proxies must be settled before the freeze")
+        raise ProxyError(
+            "本次会议的选民名册已冻结：委托须在冻结前办理", "this assembly's roll is frozen: proxies must be settled before the freeze"
+        )
 
 
 def _role(actor, estate_id, role_value: str) -> None:
@@ -36,16 +39,30 @@ def _role(actor, estate_id, role_value: str) -> None:
         raise ProxyError("您没有办理这一步的权限", "you may not do this step")
 
 
-def create(assembly, *, actor, unit_label: str, proxy_name: str, proxy_id_tail: str, scope: str, signed_on: date,
-           scan_id: int, scan_sha256: str, pii_key: str) -> Proxy:
+def create(
+    assembly,
+    *,
+    actor,
+    unit_label: str,
+    proxy_name: str,
+    proxy_id_tail: str,
+    scope: str,
+    signed_on: date,
+    scan_id: int,
+    scan_sha256: str,
+    pii_key: str,
+) -> Proxy:
     from webapp.owners.operations import member_ref_for
     from webapp.registry.models import Building, Unit
 
     _role(actor, assembly.estate_id, "organiser")
     _before_freeze(assembly)
     building, _, number = (unit_label or "").strip().partition("-")
-    unit = db.session.scalar(select(Unit).join(Building).where(Unit.estate_id == assembly.estate_id, Building.name == building.strip(),
-                                                                Unit.number == number.strip()))
+    unit = db.session.scalar(
+        select(Unit)
+        .join(Building)
+        .where(Unit.estate_id == assembly.estate_id, Building.name == building.strip(), Unit.number == number.strip())
+    )
     if unit is None or unit.owner is None:
         raise ProxyError(f"没有找到房屋 {unit_label}，或它没有登记业主", f"no unit {unit_label}, or it has no owner of record")
     member = member_ref_for(unit.owner)
@@ -58,17 +75,42 @@ def create(assembly, *, actor, unit_label: str, proxy_name: str, proxy_id_tail: 
         raise ProxyError("请填写受托人姓名", "give the proxy's name")
     if not (scope or "").strip():
         raise ProxyError("请写明委托范围", "state the scope of the authorisation")
-    if db.session.scalar(select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.member_ref == member,
-                                                Proxy.state.in_(("pending", "approved")))) is not None:
-        raise ProxyError("这位业主在本次会议已有一份有效或待审的委托书", "this owner already has a proxy, pending or approved, for this assembly")
-    proxy = Proxy(estate_id=assembly.estate_id, assembly_id=assembly.id, owner_id=unit.owner_id, member_ref=member, unit_id=unit.id,
-                  proxy_name=proxy_name.strip()[:200], proxy_tail_hash=keyed_hash(pii_key, tail, purpose="id-tail"),
-                  proxy_tail_masked="****" + tail[-2:], scope=scope.strip()[:2000], signed_on=signed_on, scan_id=scan_id,
-                  scan_sha256=scan_sha256, state="pending", created_by_id=actor.id)
+    if (
+        db.session.scalar(
+            select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.member_ref == member, Proxy.state.in_(("pending", "approved")))
+        )
+        is not None
+    ):
+        raise ProxyError(
+            "这位业主在本次会议已有一份有效或待审的委托书", "this owner already has a proxy, pending or approved, for this assembly"
+        )
+    proxy = Proxy(
+        estate_id=assembly.estate_id,
+        assembly_id=assembly.id,
+        owner_id=unit.owner_id,
+        member_ref=member,
+        unit_id=unit.id,
+        proxy_name=proxy_name.strip()[:200],
+        proxy_tail_hash=keyed_hash(pii_key, tail, purpose="id-tail"),
+        proxy_tail_masked="****" + tail[-2:],
+        scope=scope.strip()[:2000],
+        signed_on=signed_on,
+        scan_id=scan_id,
+        scan_sha256=scan_sha256,
+        state="pending",
+        created_by_id=actor.id,
+    )
     db.session.add(proxy)
     db.session.flush()
-    record("proxy.submit", actor=actor, estate_id=assembly.estate_id, obj=proxy, unit=unit.label, proxy=proxy.proxy_name,
-           scan_sha256=scan_sha256)
+    record(
+        "proxy.submit",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=proxy,
+        unit=unit.label,
+        proxy=proxy.proxy_name,
+        scan_sha256=scan_sha256,
+    )
     return proxy
 
 
@@ -80,15 +122,26 @@ def decide(proxy: Proxy, assembly, *, actor, approve: bool, reason: str) -> None
     if not (reason or "").strip():
         raise ProxyError("请写明理由", "a written reason is required")
     if approve:
-        held = db.session.scalar(select(func.count(Proxy.id)).where(
-            Proxy.assembly_id == assembly.id, Proxy.state == "approved", Proxy.proxy_tail_hash == proxy.proxy_tail_hash))
-        same_person = [p for p in db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id, Proxy.state == "approved",
-                                                                           Proxy.proxy_tail_hash == proxy.proxy_tail_hash))
-                       if normalize_name(p.proxy_name) == normalize_name(proxy.proxy_name)]
+        held = db.session.scalar(
+            select(func.count(Proxy.id)).where(
+                Proxy.assembly_id == assembly.id, Proxy.state == "approved", Proxy.proxy_tail_hash == proxy.proxy_tail_hash
+            )
+        )
+        same_person = [
+            p
+            for p in db.session.scalars(
+                select(Proxy).where(
+                    Proxy.assembly_id == assembly.id, Proxy.state == "approved", Proxy.proxy_tail_hash == proxy.proxy_tail_hash
+                )
+            )
+            if normalize_name(p.proxy_name) == normalize_name(proxy.proxy_name)
+        ]
         cap = assembly.estate.proxy_cap
         if len(same_person) >= cap:
-            raise ProxyError(f"{proxy.proxy_name} 已代理 {held} 位业主，达到本小区上限（{cap} 位）",
-                             f"{proxy.proxy_name} already represents {held} owners, the estate's limit ({cap})")
+            raise ProxyError(
+                f"{proxy.proxy_name} 已代理 {held} 位业主，达到本小区上限（{cap} 位）",
+                f"{proxy.proxy_name} already represents {held} owners, the estate's limit ({cap})",
+            )
     proxy.state = "approved" if approve else "rejected"
     proxy.decided_by_id, proxy.decided_at, proxy.reason = actor.id, utcnow(), reason.strip()[:2000]
     db.session.flush()
@@ -128,9 +181,17 @@ def issue_letter(proxy: Proxy, assembly, *, actor, pii_key: str):
     for old in db.session.scalars(select(Invitation).where(Invitation.proxy_id == proxy.id, Invitation.state == "active")):
         old.state, old.void_reason = "void", "reissued"
     token, code = tokens.new_token(), tokens.new_code()
-    invitation = Invitation(estate_id=assembly.estate_id, unit_id=proxy.unit_id, token_hash=tokens.token_hash(token),
-                            code_hash=tokens.code_hash(pii_key, code), issued_by_id=actor.id, issued_at=now,
-                            expires_at=now + timedelta(days=assembly.estate.letter_valid_days), state="active", proxy_id=proxy.id)
+    invitation = Invitation(
+        estate_id=assembly.estate_id,
+        unit_id=proxy.unit_id,
+        token_hash=tokens.token_hash(token),
+        code_hash=tokens.code_hash(pii_key, code),
+        issued_by_id=actor.id,
+        issued_at=now,
+        expires_at=now + timedelta(days=assembly.estate.letter_valid_days),
+        state="active",
+        proxy_id=proxy.id,
+    )
     db.session.add(invitation)
     db.session.flush()
     record("proxy.letter", actor=actor, estate_id=assembly.estate_id, obj=proxy, invitation=invitation.id)

@@ -1,4 +1,5 @@
 """Letters of proxy: organisers upload, supervisors decide, owners may withdraw, the proxy gets a letter."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,17 +44,34 @@ def manage(estate: Estate, assembly_id: int):
             except ValueError:
                 raise ops.ProxyError("请填写委托书的签署日期", "give the date the letter was signed") from None
             attachment = attach(assembly, actor=current_user, kind="proxy", owner_id=None, data=scan.read(), filename=scan.filename)
-            proxy = ops.create(assembly, actor=current_user, unit_label=request.form.get("unit", ""), proxy_name=request.form.get("name", ""),
-                               proxy_id_tail=request.form.get("tail", ""), scope=request.form.get("scope", ""), signed_on=signed_on,
-                               scan_id=attachment.id, scan_sha256=attachment.sha256, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
+            proxy = ops.create(
+                assembly,
+                actor=current_user,
+                unit_label=request.form.get("unit", ""),
+                proxy_name=request.form.get("name", ""),
+                proxy_id_tail=request.form.get("tail", ""),
+                scope=request.form.get("scope", ""),
+                signed_on=signed_on,
+                scan_id=attachment.id,
+                scan_sha256=attachment.sha256,
+                pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"],
+            )
             attachment.owner_id = proxy.id
             return proxy
 
         run_operation(create, _("Letter of proxy entered. A supervisor decides it before the roll is frozen."))
         return redirect(url_for("proxies.manage", slug=estate.slug, assembly_id=assembly.id))
     proxies = list(db.session.scalars(select(Proxy).where(Proxy.assembly_id == assembly.id).order_by(Proxy.created_at.desc())))
-    return render_template("proxies/manage.html", estate=estate, assembly=assembly, proxies=proxies, form=form,
-                           organiser=role is Role.organiser, supervisor=role is Role.supervisor, cap=estate.proxy_cap)
+    return render_template(
+        "proxies/manage.html",
+        estate=estate,
+        assembly=assembly,
+        proxies=proxies,
+        form=form,
+        organiser=role is Role.organiser,
+        supervisor=role is Role.supervisor,
+        cap=estate.proxy_cap,
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/proxies/<int:proxy_id>/<any(approve,reject,withdraw,letter):action>")
@@ -65,11 +83,15 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
         abort(404)
     reason = request.form.get("reason", "")
     if action in ("approve", "reject"):
-        run_operation(lambda: ops.decide(proxy, assembly, actor=current_user, approve=action == "approve", reason=reason), _("Decision recorded."))
+        run_operation(
+            lambda: ops.decide(proxy, assembly, actor=current_user, approve=action == "approve", reason=reason), _("Decision recorded.")
+        )
     elif action == "withdraw":
         if current_user.role_in(estate.id) is not Role.organiser:
             abort(403)
-        run_operation(lambda: ops.withdraw(proxy, assembly, by=current_user, reason=reason or "the owner's written withdrawal"), _("Proxy withdrawn."))
+        run_operation(
+            lambda: ops.withdraw(proxy, assembly, by=current_user, reason=reason or "the owner's written withdrawal"), _("Proxy withdrawn.")
+        )
     else:
         from webapp.owners.letters import Letter, render_letters
         from webapp.owners.staff_routes import _origin
@@ -85,11 +107,17 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
             base = _origin()
             from webapp.core.timefmt import zone
 
-            letter = Letter(estate_name=estate.name, building=proxy.unit.building.name, unit=proxy.unit.number, url=f"{base}/r/{issued.token}",
-                            code=issued.code, code_url=f"{base}/r",
-                            expires_on=issued.invitation.expires_at.astimezone(zone(estate)).date(),
-                            help_text=estate.help_text or "物业服务中心或社区居委会",
-                            organiser=f"受托人 {proxy.proxy_name} 专用（{assembly.title}）")
+            letter = Letter(
+                estate_name=estate.name,
+                building=proxy.unit.building.name,
+                unit=proxy.unit.number,
+                url=f"{base}/r/{issued.token}",
+                code=issued.code,
+                code_url=f"{base}/r",
+                expires_on=issued.invitation.expires_at.astimezone(zone(estate)).date(),
+                help_text=estate.help_text or "物业服务中心或社区居委会",
+                organiser=f"受托人 {proxy.proxy_name} 专用（{assembly.title}）",
+            )
             pdf = render_letters([letter])
             db.session.commit()
             response = Response(pdf, mimetype="application/pdf")
@@ -103,10 +131,17 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
 @owner_required
 def owner_withdraw(proxy_id: int):
     proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None or proxy.estate_id != current_user.estate_id or current_user.owner_id != proxy.owner_id or not PageForm().validate_on_submit():
+    if (
+        proxy is None
+        or proxy.estate_id != current_user.estate_id
+        or current_user.owner_id != proxy.owner_id
+        or not PageForm().validate_on_submit()
+    ):
         abort(404)
     from webapp.assemblies.models import Assembly
 
     assembly = db.session.get(Assembly, proxy.assembly_id)
-    run_operation(lambda: ops.withdraw(proxy, assembly, by=f"owner:{current_user.id}", reason="withdrawn by the owner online"), _("Proxy withdrawn."))
+    run_operation(
+        lambda: ops.withdraw(proxy, assembly, by=f"owner:{current_user.id}", reason="withdrawn by the owner online"), _("Proxy withdrawn.")
+    )
     return redirect(url_for("owners.me"))

@@ -6,11 +6,12 @@ one person; one buyer holding several parts counts as one person; co-owners of o
 person.  So a member is an owner of record with all of its delivered units, plus one member for
 the developer's unsold and undelivered units.  Pure: no database, no request.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from tally import format_area  # noqa: F401  (the one spelling of an area, shared by every layer)
 
@@ -93,5 +94,3 @@ def voting_members(units: Iterable[UnitRecord]) -> Roster:
         )
     members.sort(key=lambda m: (m.kind == "developer", natural_key(m.units[0]), m.id))
     return Roster(tuple(members))
-
-

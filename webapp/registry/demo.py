@@ -2,6 +2,7 @@
 flats a floor (1,200 units), typical floor plans, couples holding their flat jointly, buyers with
 several flats, a company holding shops, and the developer's unsold and undelivered flats.
 Deterministic for a given seed, so the demo is the same on every machine."""
+
 from __future__ import annotations
 
 import csv
@@ -49,7 +50,16 @@ def demo_rows(seed: int = 2026) -> list[dict[str, str]]:
     company = ("杭州明远商贸有限公司", uscc(rng), phone(rng))
     multi_buyers = [(_name(rng), resident_id(rng), phone(rng)) for _ in range(25)]
     for index, (building, number, area) in enumerate(units):
-        row = {"楼栋": building, "房号": number, "面积": format_area(area), "面积依据": "登记", "业主": "", "证件号": "", "手机": "", "状态": "已交付"}
+        row = {
+            "楼栋": building,
+            "房号": number,
+            "面积": format_area(area),
+            "面积依据": "登记",
+            "业主": "",
+            "证件号": "",
+            "手机": "",
+            "状态": "已交付",
+        }
         roll = rng.random()
         if int(building) == 12 and int(number) >= 2001:
             row["状态"], row["面积依据"] = "未售", "实测"

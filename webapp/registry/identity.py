@@ -4,6 +4,7 @@ No maintained PyPI library validates both the resident ID (GB 11643-1999) and th
 social credit code (GB 32100-2015) without pulling in region tables we do not need, and both
 checks are a dozen lines of published arithmetic, so they are written here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,11 +58,7 @@ def is_uscc(number: str) -> bool:
     """Unified social credit code of an organisation (统一社会信用代码): its own check character
     and that of the organisation code in positions 9-17, which together keep a mistyped
     resident ID from passing as a credit code by chance."""
-    return (
-        bool(_USCC_RE.match(number))
-        and uscc_check_char(number[:17]) == number[17]
-        and org_code_check_char(number[8:16]) == number[16]
-    )
+    return bool(_USCC_RE.match(number)) and uscc_check_char(number[:17]) == number[17] and org_code_check_char(number[8:16]) == number[16]
 
 
 def classify_id(number: str) -> str | None:
@@ -114,7 +111,7 @@ def mask_for_report(value: str, head: int, tail: int) -> str:
             head -= 1
         else:
             tail -= 1
-    return value[:head] + "*" * (len(value) - head - tail) + (value[len(value) - tail:] if tail else "")
+    return value[:head] + "*" * (len(value) - head - tail) + (value[len(value) - tail :] if tail else "")
 
 
 _SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$")

@@ -1,4 +1,5 @@
 """The import workflow shared by the web UI and the CLI: read → validate → diff → apply."""
+
 from __future__ import annotations
 
 import hashlib
@@ -52,7 +53,10 @@ class RemovalNotConfirmed(UserError):
     def __init__(self, removal: Removal, typed: int | None):
         zh = en = ""
         if typed is not None:
-            zh, en = f"输入的数字 {typed:,} 与将移除的房屋数不符。", f"The number typed, {typed:,}, is not the number of units to be removed. "
+            zh, en = (
+                f"输入的数字 {typed:,} 与将移除的房屋数不符。",
+                f"The number typed, {typed:,}, is not the number of units to be removed. ",
+            )
         super().__init__(
             f"{zh}此次导入将移除现有 {removal.current_units:,} 套房屋中的 {removal.units:,} 套（{removal.percent}%）"
             f"和 {removal.owners:,} 位业主。如确需移除，请输入将移除的房屋数 {removal.units:,} 予以确认。未做任何修改。",

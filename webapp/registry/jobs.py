@@ -1,4 +1,5 @@
 """Applying a previewed registry is a background job (12,000 units take seconds)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,8 +11,16 @@ from webapp.jobs.kinds import job_kind
 from webapp.jobs.runner import JobContext
 
 
-@job_kind("registry.apply", title=_l("Apply a registry"), start=set(), view=set(), admin=True, timeout=timedelta(minutes=30),
-          describe=lambda p: p.get("filename", ""), back_endpoint="registry.upload")
+@job_kind(
+    "registry.apply",
+    title=_l("Apply a registry"),
+    start=set(),
+    view=set(),
+    admin=True,
+    timeout=timedelta(minutes=30),
+    describe=lambda p: p.get("filename", ""),
+    back_endpoint="registry.upload",
+)
 def apply_registry(ctx: JobContext, params: dict) -> None:
     from webapp.registry.importing import apply_staged
     from webapp.registry.models import RegistryImport
@@ -24,5 +33,7 @@ def apply_registry(ctx: JobContext, params: dict) -> None:
 
         raise UserError("没有这次上传", "no such upload")
     diff = apply_staged(ctx.estate, staged, actor=ctx.actor, confirm_removal=params.get("confirm_removal"))
-    ctx.done(f"名册已应用：新增 {len(diff.added_units)} 套，变更 {len(diff.changed_units)} 套，移除 {len(diff.removed_units)} 套",
-             f"Registry applied: {len(diff.added_units)} units added, {len(diff.changed_units)} changed, {len(diff.removed_units)} removed")
+    ctx.done(
+        f"名册已应用：新增 {len(diff.added_units)} 套，变更 {len(diff.changed_units)} 套，移除 {len(diff.removed_units)} 套",
+        f"Registry applied: {len(diff.added_units)} units added, {len(diff.changed_units)} changed, {len(diff.removed_units)} removed",
+    )

@@ -3,6 +3,7 @@
 Areas are integer hundredths of a square metre.  Identity and phone numbers are never stored in
 clear: only keyed hashes (HMAC with the server's PII key) and a masked form for display.
 """
+
 from __future__ import annotations
 
 import enum
@@ -44,7 +45,7 @@ class Building(db.Model):
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
 
-    units: Mapped[list["Unit"]] = relationship(back_populates="building", order_by="Unit.number")
+    units: Mapped[list[Unit]] = relationship(back_populates="building", order_by="Unit.number")
 
 
 class Owner(db.Model):
@@ -64,13 +65,11 @@ class Owner(db.Model):
     display_name: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    holders: Mapped[list["OwnerHolder"]] = relationship(
-        back_populates="owner", order_by="OwnerHolder.position", cascade="all, delete-orphan"
-    )
-    units: Mapped[list["Unit"]] = relationship(back_populates="owner")
+    holders: Mapped[list[OwnerHolder]] = relationship(back_populates="owner", order_by="OwnerHolder.position", cascade="all, delete-orphan")
+    units: Mapped[list[Unit]] = relationship(back_populates="owner")
 
     @property
-    def representative(self) -> "OwnerHolder | None":
+    def representative(self) -> OwnerHolder | None:
         return next((h for h in self.holders if h.is_representative), None)
 
 

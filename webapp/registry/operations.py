@@ -4,11 +4,12 @@ plan in the caller's transaction, and the voting members of an estate.
 The current registry is read with plain column queries and a plan is applied with bulk
 statements (one executemany per kind of change), not object by object through the ORM: at
 12,000 units that is the difference between seconds and a fraction of one."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import bindparam, select
 
@@ -89,8 +90,15 @@ def _read(estate_id: int) -> _Registry:
         owners[id_] = _Owner(id_, key, kind.value, name)
     for row in session.execute(
         select(
-            OwnerHolder.id, OwnerHolder.owner_id, OwnerHolder.position, OwnerHolder.name, OwnerHolder.id_hash,
-            OwnerHolder.id_tail_hash, OwnerHolder.id_masked, OwnerHolder.phone_hash, OwnerHolder.phone_masked,
+            OwnerHolder.id,
+            OwnerHolder.owner_id,
+            OwnerHolder.position,
+            OwnerHolder.name,
+            OwnerHolder.id_hash,
+            OwnerHolder.id_tail_hash,
+            OwnerHolder.id_masked,
+            OwnerHolder.phone_hash,
+            OwnerHolder.phone_masked,
             OwnerHolder.is_representative,
         )
         .join(Owner, OwnerHolder.owner_id == Owner.id)
@@ -196,10 +204,12 @@ def _update(model, rows: list[dict]) -> None:
 def _delete(model, ids: list[int], column: str = "id") -> None:
     table = model.__table__
     for start in range(0, len(ids), _CHUNK):
-        db.session.execute(table.delete().where(table.c[column].in_(ids[start:start + _CHUNK])))
+        db.session.execute(table.delete().where(table.c[column].in_(ids[start : start + _CHUNK])))
 
 
-def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard: Callable[[RegistryDiff], None] | None = None) -> RegistryDiff:
+def apply_plan(
+    estate: Estate, plan: RegistryPlan, *, actor, source: str, guard: Callable[[RegistryDiff], None] | None = None
+) -> RegistryDiff:
     """Make the estate's registry equal to the plan, keeping the rows (and their ids) of units
     and owners that stay, in the caller's transaction.  ``guard`` is shown the diff before
     anything is written; it raises to refuse the change.
@@ -225,11 +235,14 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
     if new_owners:
         _insert(Owner, new_owners)
         owner_ids = dict(db.session.execute(select(Owner.identity_key, Owner.id).where(Owner.estate_id == estate.id)).all())
-    _update(Owner, [
-        {"b_id": owner.id, "kind": OwnerKind(op.kind), "display_name": op.display_name}
-        for key, op in plan.owners.items()
-        if (owner := registry.owners.get(key)) is not None and (owner.kind, owner.display_name) != (op.kind, op.display_name)
-    ])
+    _update(
+        Owner,
+        [
+            {"b_id": owner.id, "kind": OwnerKind(op.kind), "display_name": op.display_name}
+            for key, op in plan.owners.items()
+            if (owner := registry.owners.get(key)) is not None and (owner.kind, owner.display_name) != (op.kind, op.display_name)
+        ],
+    )
 
     gone_holders: list[int] = []
     moved: list[dict] = []
@@ -250,8 +263,13 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
         gone_holders.extend(h.id for h in holders if h.id_hash not in planned_order)
         for position, hp in enumerate(op.holders):
             values = {
-                "position": position, "name": hp.name, "id_tail_hash": hp.id_tail_hash, "id_masked": hp.id_masked,
-                "phone_hash": hp.phone_hash, "phone_masked": hp.phone_masked, "is_representative": hp.id_hash == representative,
+                "position": position,
+                "name": hp.name,
+                "id_tail_hash": hp.id_tail_hash,
+                "id_masked": hp.id_masked,
+                "phone_hash": hp.phone_hash,
+                "phone_masked": hp.phone_masked,
+                "is_representative": hp.id_hash == representative,
             }
             holder = existing.get(hp.id_hash)
             if holder is None:
@@ -264,7 +282,9 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
     _insert(OwnerHolder, added)
 
     building_ids = dict(registry.buildings)
-    new_buildings = [{"estate_id": estate.id, "name": name} for name in dict.fromkeys(up.building for up in plan.units) if name not in building_ids]
+    new_buildings = [
+        {"estate_id": estate.id, "name": name} for name in dict.fromkeys(up.building for up in plan.units) if name not in building_ids
+    ]
     if new_buildings:
         _insert(Building, new_buildings)
         building_ids = dict(db.session.execute(select(Building.name, Building.id).where(Building.estate_id == estate.id)).all())
@@ -275,14 +295,32 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
         owner_id = owner_ids[up.owner_key] if up.owner_key else None
         unit = registry.units.get((up.building, up.number))
         if unit is None:
-            new_units.append({
-                "estate_id": estate.id, "building_id": building_ids[up.building], "number": up.number, "area_centi": up.area_centi,
-                "area_basis": AreaBasis(up.area_basis), "status": UnitStatus(up.status), "owner_id": owner_id,
-            })
-        elif (unit.area_centi, unit.area_basis, unit.status, unit.owner.id if unit.owner else None) != (up.area_centi, up.area_basis, up.status, owner_id):
-            changed_units.append({
-                "b_id": unit.id, "area_centi": up.area_centi, "area_basis": AreaBasis(up.area_basis), "status": UnitStatus(up.status), "owner_id": owner_id,
-            })
+            new_units.append(
+                {
+                    "estate_id": estate.id,
+                    "building_id": building_ids[up.building],
+                    "number": up.number,
+                    "area_centi": up.area_centi,
+                    "area_basis": AreaBasis(up.area_basis),
+                    "status": UnitStatus(up.status),
+                    "owner_id": owner_id,
+                }
+            )
+        elif (unit.area_centi, unit.area_basis, unit.status, unit.owner.id if unit.owner else None) != (
+            up.area_centi,
+            up.area_basis,
+            up.status,
+            owner_id,
+        ):
+            changed_units.append(
+                {
+                    "b_id": unit.id,
+                    "area_centi": up.area_centi,
+                    "area_basis": AreaBasis(up.area_basis),
+                    "status": UnitStatus(up.status),
+                    "owner_id": owner_id,
+                }
+            )
     _update(Unit, changed_units)
     _insert(Unit, new_units)
 
@@ -302,8 +340,15 @@ def apply_plan(estate: Estate, plan: RegistryPlan, *, actor, source: str, guard:
     )
     # The fingerprint after the change: `ownersvote check` compares it with the registry it finds,
     # so an edit made outside the app (a bare UPDATE of an area) shows.
-    record("registry.import", actor=actor, estate_id=estate.id, obj=estate, source=source, fingerprint=registry_fingerprint(estate),
-           **diff.summary())
+    record(
+        "registry.import",
+        actor=actor,
+        estate_id=estate.id,
+        obj=estate,
+        source=source,
+        fingerprint=registry_fingerprint(estate),
+        **diff.summary(),
+    )
     return diff
 
 
@@ -330,7 +375,10 @@ def estate_roster(estate: Estate) -> tuple[Roster, dict[str, Owner]]:
     )
     records = [
         UnitRecord(
-            building=name, number=number, area_centi=area, status=status.value,
+            building=name,
+            number=number,
+            area_centi=area,
+            status=status.value,
             owner_ref=str(owner_id) if owner_id is not None else None,
             owner_kind=kind.value if kind is not None else None,
         )

@@ -4,14 +4,15 @@ Property offices export CSV in UTF-8 (often with a BOM) or in GB18030/GBK; both 
 XLSX cells arrive typed: numbers are turned back into the text a person typed, and an identity
 number that Excel stored as a number (and so rounded) is left for validation to reject.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from webapp.core.errors_base import UserError
 
@@ -71,7 +72,9 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RegistryFileError("文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 XLSX。", "Cannot decode the file: save it as UTF-8 CSV or XLSX.")
+    raise RegistryFileError(
+        "文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 XLSX。", "Cannot decode the file: save it as UTF-8 CSV or XLSX."
+    )
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:

@@ -4,6 +4,7 @@ Pure: the only outside input is the key for the personal-data hashes.  Every bad
 (not only the first), each problem in Chinese and English, and a plan is produced only when
 there is none, so an import applies whole or not at all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,14 +18,27 @@ _AREA_RE = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
 _SPLIT_RE = re.compile(r"\s*[、;；]\s*")
 
 STATUS_VALUES = {
-    "": "delivered", "已交付": "delivered", "delivered": "delivered", "交付": "delivered",
-    "未售": "unsold", "unsold": "unsold",
-    "未交付": "undelivered", "undelivered": "undelivered", "已售未交付": "undelivered",
+    "": "delivered",
+    "已交付": "delivered",
+    "delivered": "delivered",
+    "交付": "delivered",
+    "未售": "unsold",
+    "unsold": "unsold",
+    "未交付": "undelivered",
+    "undelivered": "undelivered",
+    "已售未交付": "undelivered",
 }
 BASIS_VALUES = {
-    "": "registered", "登记": "registered", "registered": "registered", "登记面积": "registered",
-    "实测": "surveyed", "surveyed": "surveyed", "实测面积": "surveyed",
-    "合同": "contract", "contract": "contract", "合同面积": "contract",
+    "": "registered",
+    "登记": "registered",
+    "registered": "registered",
+    "登记面积": "registered",
+    "实测": "surveyed",
+    "surveyed": "surveyed",
+    "实测面积": "surveyed",
+    "合同": "contract",
+    "contract": "contract",
+    "合同面积": "contract",
 }
 
 
@@ -79,15 +93,17 @@ class RegistryPlan:
     def to_json(self) -> dict:
         return {
             "units": [asdict(u) for u in self.units],
-            "owners": {k: {"identity_key": o.identity_key, "kind": o.kind, "holders": [asdict(h) for h in o.holders]} for k, o in self.owners.items()},
+            "owners": {
+                k: {"identity_key": o.identity_key, "kind": o.kind, "holders": [asdict(h) for h in o.holders]}
+                for k, o in self.owners.items()
+            },
             "warnings": [list(w) for w in self.warnings],
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "RegistryPlan":
+    def from_json(cls, data: dict) -> RegistryPlan:
         owners = {
-            k: OwnerPlan(o["identity_key"], o["kind"], tuple(HolderPlan(**h) for h in o["holders"]))
-            for k, o in data["owners"].items()
+            k: OwnerPlan(o["identity_key"], o["kind"], tuple(HolderPlan(**h) for h in o["holders"])) for k, o in data["owners"].items()
         }
         return cls([UnitPlan(**u) for u in data["units"]], owners, [tuple(w) for w in data["warnings"]])
 
@@ -156,11 +172,21 @@ def build_plan(table: RawTable, pii_key: str | bytes) -> RegistryPlan:
             row_ok = False
         status = STATUS_VALUES.get(values["status"].strip().lower())
         if status is None:
-            bad(row, "status", f"状态“{values['status']}”无法识别（已交付、未售、未交付）", f"status '{values['status']}' is not one of delivered, unsold, undelivered")
+            bad(
+                row,
+                "status",
+                f"状态“{values['status']}”无法识别（已交付、未售、未交付）",
+                f"status '{values['status']}' is not one of delivered, unsold, undelivered",
+            )
             row_ok = False
         basis = BASIS_VALUES.get(values["area_basis"].strip().lower())
         if basis is None:
-            bad(row, "area_basis", f"面积依据“{values['area_basis']}”无法识别（登记、实测、合同）", f"area basis '{values['area_basis']}' is not one of registered, surveyed, contract")
+            bad(
+                row,
+                "area_basis",
+                f"面积依据“{values['area_basis']}”无法识别（登记、实测、合同）",
+                f"area basis '{values['area_basis']}' is not one of registered, surveyed, contract",
+            )
             row_ok = False
 
         names, ids, phones = _split(values["owner"]), _split(values["id_number"]), _split(values["phone"])
@@ -195,10 +221,20 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
         bad(row, "owner", "业主姓名中有空项", "an owner name is empty")
         ok = False
     if len(names) != len(ids):
-        bad(row, "id_number", f"业主姓名（{len(names)} 个）与证件号（{len(ids)} 个）数量不一致", f"{len(names)} owner name(s) but {len(ids)} identity number(s)")
+        bad(
+            row,
+            "id_number",
+            f"业主姓名（{len(names)} 个）与证件号（{len(ids)} 个）数量不一致",
+            f"{len(names)} owner name(s) but {len(ids)} identity number(s)",
+        )
         return None
     if phones and len(phones) != len(names):
-        bad(row, "phone", f"手机号（{len(phones)} 个）与业主（{len(names)} 个）数量不一致", f"{len(phones)} phone number(s) for {len(names)} owner(s)")
+        bad(
+            row,
+            "phone",
+            f"手机号（{len(phones)} 个）与业主（{len(names)} 个）数量不一致",
+            f"{len(phones)} phone number(s) for {len(names)} owner(s)",
+        )
         ok = False
     holders = []
     seen_in_row: set[str] = set()
@@ -209,7 +245,12 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
         shown = identity.mask_for_report(number, 6, 4)
         if kind is None:
             why_zh, why_en = identity.id_problem(number)
-            bad(row, "id_number", f"证件号“{shown}”无效：{why_zh}（第 {index + 1} 个；须为 18 位居民身份证号或统一社会信用代码）", f"identity number '{shown}' (no. {index + 1}) is not a valid 18-character resident ID or unified social credit code: {why_en}")
+            bad(
+                row,
+                "id_number",
+                f"证件号“{shown}”无效：{why_zh}（第 {index + 1} 个；须为 18 位居民身份证号或统一社会信用代码）",
+                f"identity number '{shown}' (no. {index + 1}) is not a valid 18-character resident ID or unified social credit code: {why_en}",
+            )
             ok = False
             continue
         if number in seen_in_row:
@@ -220,7 +261,12 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
         id_hash = identity.keyed_hash(pii_key, number, purpose="id")
         earlier = names_by_id.get(id_hash)
         if earlier and earlier[0] != name:
-            bad(row, "owner", f"证件号 {shown} 在第 {earlier[1]} 行对应“{earlier[0]}”，此处为“{name}”", f"identity number {shown} belongs to '{earlier[0]}' in row {earlier[1]} but to '{name}' here")
+            bad(
+                row,
+                "owner",
+                f"证件号 {shown} 在第 {earlier[1]} 行对应“{earlier[0]}”，此处为“{name}”",
+                f"identity number {shown} belongs to '{earlier[0]}' in row {earlier[1]} but to '{name}' here",
+            )
             ok = False
         names_by_id.setdefault(id_hash, (name, row))
         phone_hash = phone_masked = None
@@ -231,7 +277,12 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
                 if len(phone) == 11:
                     bad(row, "phone", f"手机号“{shown_phone}”无效", f"phone number '{shown_phone}' is not a mainland mobile number")
                 else:
-                    bad(row, "phone", f"手机号“{shown_phone}”无效：共 {len(phone)} 位，应为 11 位", f"phone number '{shown_phone}' is not a mainland mobile number: it has {len(phone)} characters instead of 11")
+                    bad(
+                        row,
+                        "phone",
+                        f"手机号“{shown_phone}”无效：共 {len(phone)} 位，应为 11 位",
+                        f"phone number '{shown_phone}' is not a mainland mobile number: it has {len(phone)} characters instead of 11",
+                    )
                 ok = False
             else:
                 phone_hash = identity.keyed_hash(pii_key, phone, purpose="phone")

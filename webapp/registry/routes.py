@@ -47,8 +47,15 @@ def preview(estate: Estate, import_id: int):
     diff = diff_registry(estate, plan)
     total = sum(u.area_centi for u in plan.units)
     return render_template(
-        "registry/preview.html", estate=estate, staged=staged, plan=plan, diff=diff, form=ApplyForm(),
-        total_area=format_area(total), removal=removal_of(plan, diff), shown=PREVIEW_LIST_LENGTH,
+        "registry/preview.html",
+        estate=estate,
+        staged=staged,
+        plan=plan,
+        diff=diff,
+        form=ApplyForm(),
+        total_area=format_area(total),
+        removal=removal_of(plan, diff),
+        shown=PREVIEW_LIST_LENGTH,
     )
 
 
@@ -84,8 +91,13 @@ def apply(estate: Estate, import_id: int):
         db.session.rollback()
         flash(pick(exc), "error")
         return redirect(url_for("registry.preview", slug=estate.slug, import_id=staged.id))
-    job = start_job(estate, "registry.apply", {"import_id": staged.id, "filename": staged.filename, "confirm_removal": form.typed_removal()},
-                    actor=current_user, runner=runner_mode(current_app))
+    job = start_job(
+        estate,
+        "registry.apply",
+        {"import_id": staged.id, "filename": staged.filename, "confirm_removal": form.typed_removal()},
+        actor=current_user,
+        runner=runner_mode(current_app),
+    )
     db.session.commit()
     submit(job)
     return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))

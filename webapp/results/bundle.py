@@ -1,6 +1,7 @@
 """The public audit bundle of an assembly (docs/bundle-format.md), built from the database: the
 signed notice, the frozen roll, every ballot as logged, every signed tree head with its
 consistency proof to the final one, the tally and the supervisors' certifications."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,11 @@ def log_section(assembly) -> dict:
     from webapp.core.serverkey import signer
 
     server = signer()
-    rows = db.session.execute(select(Ballot.leaf_index, Ballot.entry)
-                              .where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index))
+    rows = db.session.execute(
+        select(Ballot.leaf_index, Ballot.entry)
+        .where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None))
+        .order_by(Ballot.leaf_index)
+    )
     entries = [{"index": index, **json.loads(entry)} for index, entry in rows]  # columns, not objects
     heads = ballot_log.heads(assembly.id)
     final = heads[-1] if heads else None
@@ -36,7 +40,9 @@ def build_bundle(assembly) -> dict:
     """The bundle as it stands (before publication, with the certifications made so far)."""
     record = db.session.scalar(select(TallyRecord).where(TallyRecord.assembly_id == assembly.id))
     roll = roll_document(assembly.roll, assembly.estate)
-    certifications = list(db.session.scalars(select(Certification).where(Certification.assembly_id == assembly.id).order_by(Certification.signed_at)))
+    certifications = list(
+        db.session.scalars(select(Certification).where(Certification.assembly_id == assembly.id).order_by(Certification.signed_at))
+    )
     supervisors = {s["kid"]: s for s in roll["supervisors"]}
     for c in certifications:
         supervisors.setdefault(c.kid, bundle_mod.supervisor_record(c.jwk))
@@ -47,8 +53,11 @@ def build_bundle(assembly) -> dict:
         roll=roll["roll"],
         log=log_section(assembly),
         tally=record.document if record else {},
-        certification={"tally_sha256": record.sha256 if record else "", "required_signatures": notice["rules"]["required_signatures"],
-                       "signatures": [{"kid": c.kid, "sig": c.sig} for c in certifications]},
+        certification={
+            "tally_sha256": record.sha256 if record else "",
+            "required_signatures": notice["rules"]["required_signatures"],
+            "signatures": [{"kid": c.kid, "sig": c.sig} for c in certifications],
+        },
     )
 
 

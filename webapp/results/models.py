@@ -1,4 +1,5 @@
 """The tally of an assembly, its certifications by supervisors, and owners' objections."""
+
 from __future__ import annotations
 
 from datetime import datetime

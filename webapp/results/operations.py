@@ -3,6 +3,7 @@
 Each step is a transition of the assembly (closed → tallied → certified → published → archived)
 with its actor and time in the audit log; none can be skipped or reversed.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 import tally as tally_engine
+from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
 from crypto.notice import tally_input as notice_tally_input
 from crypto.roll import certification_payload, tally_digest
-from crypto.canonical import canonical_json
 from crypto.treehead import sign_object
 from webapp.assemblies.models import Assembly
 from webapp.audit.operations import record
@@ -40,8 +41,12 @@ def _role(actor, estate_id: int, value: str, zh: str, en: str) -> None:
 
 
 def _step(assembly: Assembly, old: str, new: str, **values) -> None:
-    done = db.session.execute(update(Assembly).where(Assembly.id == assembly.id, Assembly.state == old).values(state=new, **values)
-                              .execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(
+        update(Assembly)
+        .where(Assembly.id == assembly.id, Assembly.state == old)
+        .values(state=new, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not done:
         raise ResultsError("会议状态已经改变，请刷新页面", "the assembly's state changed meanwhile: reload the page")
     db.session.refresh(assembly)
@@ -52,11 +57,15 @@ def tally_refusal(assembly: Assembly) -> ResultsError | None:
     estate = assembly.estate
     opens, closes = local(assembly.opens_at, estate), local(assembly.closes_at, estate)
     if assembly.state in ("draft", "notice"):
-        return ResultsError(f"投票尚未开始（{opens} 开始，{closes} 截止）：投票截止并封存后才能计票",
-                            f"voting has not opened yet (it opens {opens} and closes {closes}): the tally comes after the close")
+        return ResultsError(
+            f"投票尚未开始（{opens} 开始，{closes} 截止）：投票截止并封存后才能计票",
+            f"voting has not opened yet (it opens {opens} and closes {closes}): the tally comes after the close",
+        )
     if assembly.state == "voting":
-        return ResultsError(f"投票仍在进行，到 {closes} 截止：截止并封存投票日志后才能计票",
-                            f"voting is still open until {closes}: the tally can be computed only after the close, once the ballot log is sealed")
+        return ResultsError(
+            f"投票仍在进行，到 {closes} 截止：截止并封存投票日志后才能计票",
+            f"voting is still open until {closes}: the tally can be computed only after the close, once the ballot log is sealed",
+        )
     if assembly.state != "closed":
         return ResultsError("这次会议已经计票，不能再次计票", "this assembly has been tallied already")
     return None
@@ -77,28 +86,39 @@ def publish_refusal(assembly: Assembly) -> ResultsError | None:
         have, required = signatures_so_far(assembly)
         missing = required - have
         if missing <= 0:
-            return ResultsError(f"已有 {have} / {required} 个核证签名，但会议没有标记为已核证：请告知平台管理员",
-                                f"{have} of {required} signatures are in, yet the assembly is not marked certified: tell the platform administrator")
-        return ResultsError(f"结果尚未获得足够的监督员核证（{have} / {required}）：还需要 {missing} 位监督员签名，才能公示",
-                            f"the result is not certified yet ({have} of {required} signatures): {missing} more supervisor "
-                            f"signature{'s' if missing != 1 else ''} needed before it can be published")
+            return ResultsError(
+                f"已有 {have} / {required} 个核证签名，但会议没有标记为已核证：请告知平台管理员",
+                f"{have} of {required} signatures are in, yet the assembly is not marked certified: tell the platform administrator",
+            )
+        return ResultsError(
+            f"结果尚未获得足够的监督员核证（{have} / {required}）：还需要 {missing} 位监督员签名，才能公示",
+            f"the result is not certified yet ({have} of {required} signatures): {missing} more supervisor "
+            f"signature{'s' if missing != 1 else ''} needed before it can be published",
+        )
     if assembly.state != "certified":
-        return ResultsError("尚未计票：计票并经监督员核证后才能公示", "there is no tally yet: it is published after the tally and its certification")
+        return ResultsError(
+            "尚未计票：计票并经监督员核证后才能公示", "there is no tally yet: it is published after the tally and its certification"
+        )
     from webapp.results.views import verified_result
 
     result = verified_result(assembly)
     if not result.certified:
         problems = result.problems or [("有效的监督员签名不足", "not enough valid supervisor signatures")]
-        return ResultsError("结果与其签名不符，不能公示：" + "；".join(zh for zh, _ in problems),
-                            "the result does not match its signatures and cannot be published: " + "; ".join(en for _, en in problems))
+        return ResultsError(
+            "结果与其签名不符，不能公示：" + "；".join(zh for zh, _ in problems),
+            "the result does not match its signatures and cannot be published: " + "; ".join(en for _, en in problems),
+        )
     return None
 
 
 def _counted_rows(assembly: Assembly) -> list:
     """(member, leaf_index, entry) of each counted ballot in log order, as ``counted`` chooses
     them, read as columns (20,000 ballot objects cost seconds)."""
-    rows = db.session.execute(select(Ballot.member, Ballot.leaf_index, Ballot.entry).where(Ballot.assembly_id == assembly.id)
-                              .order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id))
+    rows = db.session.execute(
+        select(Ballot.member, Ballot.leaf_index, Ballot.entry)
+        .where(Ballot.assembly_id == assembly.id)
+        .order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id)
+    )
     out: dict = {}
     for row in rows:
         if assembly.replace_allowed or row.member not in out:
@@ -109,8 +129,10 @@ def _counted_rows(assembly: Assembly) -> list:
 def tally_input(assembly: Assembly, chosen: list | None = None) -> dict:
     """The tally engine's input from the sealed log and the frozen roll alone."""
     notice = assembly.current_notice.document
-    members = [{"id": e["member"], "area": e["area"], "heads": e["heads"]}
-               for e in db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id).order_by(RollEntry.position))]
+    members = [
+        {"id": e["member"], "area": e["area"], "heads": e["heads"]}
+        for e in db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id).order_by(RollEntry.position))
+    ]
     chosen = sorted(chosen if chosen is not None else _counted_rows(assembly), key=lambda b: b.leaf_index)
     ballots = [{"member": b.member, "choices": json.loads(json.loads(b.entry)["ballot"])["choices"]} for b in chosen]
     return {"members": members, **notice_tally_input(notice), "ballots": ballots}
@@ -130,23 +152,51 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
     chosen = _counted_rows(assembly)
     undone = [b for b in chosen if b.leaf_index is None or b.leaf_index >= final.size]
     if undone:
-        raise ResultsError("有选票不在最终树头中，不能计票：请告知平台管理员", "some ballots are not under the final tree head: tell the platform administrator")
+        raise ResultsError(
+            "有选票不在最终树头中，不能计票：请告知平台管理员",
+            "some ballots are not under the final tree head: tell the platform administrator",
+        )
     document = tally_engine.tally_document(tally_input(assembly, chosen))
     digest = tally_digest(document)
     now = now or utcnow()
     notice = assembly.current_notice
-    statement = sign_object(signer(), {
-        "type": "ownersvote-tally", "v": 1, "assembly": assembly.log_id, "notice": notice.sha256, "roll_root": assembly.roll.root,
-        "log_size": final.size, "log_root": final.root, "tally_sha256": digest, "computed_at": int(now.timestamp() * 1000),
-        "audit": (lambda head: None if head is None else {"seq": head[0], "hash": head[1]})(ballot_log.audit_head(assembly.estate_id)),
-    })
-    tally_record = TallyRecord(assembly_id=assembly.id, document=document, sha256=digest, statement=statement, log_size=final.size,
-                               log_root=final.root, computed_at=now, computed_by_id=actor.id)
+    statement = sign_object(
+        signer(),
+        {
+            "type": "ownersvote-tally",
+            "v": 1,
+            "assembly": assembly.log_id,
+            "notice": notice.sha256,
+            "roll_root": assembly.roll.root,
+            "log_size": final.size,
+            "log_root": final.root,
+            "tally_sha256": digest,
+            "computed_at": int(now.timestamp() * 1000),
+            "audit": (lambda head: None if head is None else {"seq": head[0], "hash": head[1]})(ballot_log.audit_head(assembly.estate_id)),
+        },
+    )
+    tally_record = TallyRecord(
+        assembly_id=assembly.id,
+        document=document,
+        sha256=digest,
+        statement=statement,
+        log_size=final.size,
+        log_root=final.root,
+        computed_at=now,
+        computed_by_id=actor.id,
+    )
     db.session.add(tally_record)
     _step(assembly, "closed", "tallied", tallied_at=now)
     db.session.flush()
-    record("assembly.tally", actor=actor, estate_id=assembly.estate_id, obj=assembly, tally_sha256=digest, log_size=final.size,
-           ballots=document.get("ballots"))
+    record(
+        "assembly.tally",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        tally_sha256=digest,
+        log_size=final.size,
+        ballots=document.get("ballots"),
+    )
     return tally_record
 
 
@@ -159,8 +209,14 @@ def payload(assembly: Assembly) -> dict:
     tally_record = tally_of(assembly)
     if tally_record is None:
         raise ResultsError("尚未计票", "there is no tally yet")
-    return certification_payload(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, tally_record.log_size,
-                                 tally_record.log_root, tally_record.sha256)
+    return certification_payload(
+        assembly.log_id,
+        assembly.current_notice.sha256,
+        assembly.roll.root,
+        tally_record.log_size,
+        tally_record.log_root,
+        tally_record.sha256,
+    )
 
 
 def voted_as_owner(assembly: Assembly, staff) -> bool:
@@ -179,9 +235,14 @@ def voted_as_owner(assembly: Assembly, staff) -> bool:
 
 
 PAYLOAD_FIELDS = {
-    "type": ("文件类型", "document type"), "v": ("格式版本", "format version"), "assembly": ("会议", "assembly"),
-    "notice": ("公告", "notice"), "roll_root": ("选民名册", "electoral roll"), "log_size": ("投票日志的大小", "ballot log size"),
-    "log_root": ("投票日志的根", "ballot log root"), "tally_sha256": ("计票结果", "tally"),
+    "type": ("文件类型", "document type"),
+    "v": ("格式版本", "format version"),
+    "assembly": ("会议", "assembly"),
+    "notice": ("公告", "notice"),
+    "roll_root": ("选民名册", "electoral roll"),
+    "log_size": ("投票日志的大小", "ballot log size"),
+    "log_root": ("投票日志的根", "ballot log root"),
+    "tally_sha256": ("计票结果", "tally"),
 }
 
 
@@ -205,27 +266,40 @@ def _signature_refusal(expected: dict, signed_payload, jwk: dict, sig: str) -> R
         except (CryptoError, ValueError, TypeError):
             claimed = None
     if claimed is None or claimed == expected:
-        return ResultsError("签名无效：它不是用这个密钥对本次计票结果所作的签名（伪造、被改动过，或者属于别的文件）",
-                            "the signature does not verify over this tally's certification payload with that key: "
-                            "it is forged, was changed, or belongs to another document")
+        return ResultsError(
+            "签名无效：它不是用这个密钥对本次计票结果所作的签名（伪造、被改动过，或者属于别的文件）",
+            "the signature does not verify over this tally's certification payload with that key: "
+            "it is forged, was changed, or belongs to another document",
+        )
     if claimed.get("assembly") != expected["assembly"]:
         other = str(claimed.get("assembly"))[:120]
-        return ResultsError(f"这个签名核证的是另一次会议（{other}），不是本次会议（{expected['assembly']}）",
-                            f"this signature certifies another assembly ({other}), not this one ({expected['assembly']})")
+        return ResultsError(
+            f"这个签名核证的是另一次会议（{other}），不是本次会议（{expected['assembly']}）",
+            f"this signature certifies another assembly ({other}), not this one ({expected['assembly']})",
+        )
     if claimed.get("tally_sha256") != expected["tally_sha256"]:
         theirs, ours = str(claimed.get("tally_sha256"))[:16], expected["tally_sha256"][:16]
-        return ResultsError(f"您签署的计票结果（摘要 {theirs}…）不是服务器的计票结果（摘要 {ours}…）：您核验的数据包与服务器的计票不一致。"
-                            "请不要核证，并告知其他监督员和平台管理员",
-                            f"the tally you signed (digest {theirs}…) is not the server's tally (digest {ours}…): the bundle you checked "
-                            "does not match the server's tally. Do not certify; tell the other supervisors and the platform administrator")
-    differ = [PAYLOAD_FIELDS.get(k, ("其他字段", "other fields")) for k in sorted(set(claimed) | set(expected)) if claimed.get(k) != expected.get(k)]
+        return ResultsError(
+            f"您签署的计票结果（摘要 {theirs}…）不是服务器的计票结果（摘要 {ours}…）：您核验的数据包与服务器的计票不一致。"
+            "请不要核证，并告知其他监督员和平台管理员",
+            f"the tally you signed (digest {theirs}…) is not the server's tally (digest {ours}…): the bundle you checked "
+            "does not match the server's tally. Do not certify; tell the other supervisors and the platform administrator",
+        )
+    differ = [
+        PAYLOAD_FIELDS.get(k, ("其他字段", "other fields"))
+        for k in sorted(set(claimed) | set(expected))
+        if claimed.get(k) != expected.get(k)
+    ]
     differ = list(dict.fromkeys(differ))
-    return ResultsError("您签署的核证内容与本次计票不一致：" + "、".join(zh for zh, _ in differ) + "不同",
-                        "what you signed is not this tally's certification payload: the " + ", ".join(en for _, en in differ) + " differ")
+    return ResultsError(
+        "您签署的核证内容与本次计票不一致：" + "、".join(zh for zh, _ in differ) + "不同",
+        "what you signed is not this tally's certification payload: the " + ", ".join(en for _, en in differ) + " differ",
+    )
 
 
-def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted: bool, signed_payload=None,
-            now: datetime | None = None) -> Certification:
+def certify(
+    assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted: bool, signed_payload=None, now: datetime | None = None
+) -> Certification:
     """A supervisor's certification, signed in their own browser; the server never signs for them.
 
     ``signed_payload`` is what the browser says it signed: never trusted, only used to say why a
@@ -235,7 +309,13 @@ def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted
     from webapp.owners.models import DeviceKey
     from webapp.results.views import tally_problems
 
-    _role(actor, assembly.estate_id, "supervisor", "只有本小区的监督员可以核证计票结果", "only a supervisor of this estate can certify the tally")
+    _role(
+        actor,
+        assembly.estate_id,
+        "supervisor",
+        "只有本小区的监督员可以核证计票结果",
+        "only a supervisor of this estate can certify the tally",
+    )
     # One certification of an assembly at a time: two supervisors signing at the same moment must
     # not each count only their own signature and leave a fully signed tally short of certified.
     db.session.execute(select(Assembly.id).where(Assembly.id == assembly.id).with_for_update())
@@ -244,9 +324,14 @@ def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted
         raise ResultsError("只有已计票、尚未核证完毕的会议可以核证", "only a tallied assembly awaiting certification can be certified")
     if not assembly.estate.voters_may_certify:
         if voted_as_owner(assembly, actor):
-            raise ResultsError("您在本次会议中作为业主投了票；本小区规定投票的监督员不得核证", "you voted in this assembly as an owner; this estate does not let such a supervisor certify")
+            raise ResultsError(
+                "您在本次会议中作为业主投了票；本小区规定投票的监督员不得核证",
+                "you voted in this assembly as an owner; this estate does not let such a supervisor certify",
+            )
         if not declared_not_voted:
-            raise ResultsError("请确认您没有在本次会议中作为业主或受托人投票", "confirm that you did not vote in this assembly as an owner or a proxy")
+            raise ResultsError(
+                "请确认您没有在本次会议中作为业主或受托人投票", "confirm that you did not vote in this assembly as an owner or a proxy"
+            )
     key = db.session.scalar(select(DeviceKey).where(DeviceKey.kid == kid, DeviceKey.staff_user_id == actor.id, DeviceKey.state == "active"))
     if key is None:
         raise ResultsError("这不是您已登记的有效签名密钥", "that is not an active signing key of yours")
@@ -256,16 +341,26 @@ def certify(assembly: Assembly, *, actor, kid: str, sig: str, declared_not_voted
     # (even by one number) is never certified, whatever a supervisor's tool signed.
     problems = tally_problems(assembly, tally_of(assembly))
     if problems:
-        raise ResultsError("不能核证：" + "；".join(zh for zh, _ in problems) + "。请告知平台管理员",
-                           "cannot certify: " + "; ".join(en for _, en in problems) + ". Tell the platform administrator")
+        raise ResultsError(
+            "不能核证：" + "；".join(zh for zh, _ in problems) + "。请告知平台管理员",
+            "cannot certify: " + "; ".join(en for _, en in problems) + ". Tell the platform administrator",
+        )
     signed = payload(assembly)
     try:
         verify(key.jwk, canonical_json(signed), sig)
     except (CryptoError, ValueError, TypeError):
         raise _signature_refusal(signed, signed_payload, key.jwk, sig) from None
     now = now or utcnow()
-    certification = Certification(assembly_id=assembly.id, staff_user_id=actor.id, kid=kid, jwk=key.jwk, sig=sig, payload=signed,
-                                  declared_not_voted=declared_not_voted, signed_at=now)
+    certification = Certification(
+        assembly_id=assembly.id,
+        staff_user_id=actor.id,
+        kid=kid,
+        jwk=key.jwk,
+        sig=sig,
+        payload=signed,
+        declared_not_voted=declared_not_voted,
+        signed_at=now,
+    )
     try:
         with db.session.begin_nested():  # the same certification posted twice at once: one row
             db.session.add(certification)
@@ -294,8 +389,14 @@ def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
     tally_record.bundle_sha256, tally_record.bundle_size = store_bytes(data), len(data)
     _step(assembly, "certified", "published", published_at=now, results_until=now + timedelta(days=assembly.publication_days))
     db.session.flush()
-    record("assembly.publish", actor=actor, estate_id=assembly.estate_id, obj=assembly, bundle_sha256=tally_record.bundle_sha256,
-           until=assembly.results_until.isoformat())
+    record(
+        "assembly.publish",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        bundle_sha256=tally_record.bundle_sha256,
+        until=assembly.results_until.isoformat(),
+    )
     return tally_record.bundle_sha256
 
 
@@ -304,17 +405,29 @@ NOT_AN_OWNER = ("只有本小区已登记的业主可以提出异议", "only reg
 
 def file_objection(assembly: Assembly, registration, *, text: str, now: datetime | None = None) -> Objection:
     now = now or utcnow()
-    if registration is None or registration.estate_id != assembly.estate_id or registration.state != "approved" or (registration.holder_id is None and registration.member_ref != "developer"):
+    if (
+        registration is None
+        or registration.estate_id != assembly.estate_id
+        or registration.state != "approved"
+        or (registration.holder_id is None and registration.member_ref != "developer")
+    ):
         raise ResultsError(*NOT_AN_OWNER)
     if assembly.state in ("published", "archived") and assembly.results_until is not None and now >= assembly.results_until:
         until = local(assembly.results_until, assembly.estate)
-        raise ResultsError(f"公示期已于 {until} 结束，不能再提出异议", f"the publication period ended {until}: objections are no longer taken")
+        raise ResultsError(
+            f"公示期已于 {until} 结束，不能再提出异议", f"the publication period ended {until}: objections are no longer taken"
+        )
     if assembly.state != "published" or assembly.results_until is None:
-        raise ResultsError("结果尚未公示：只能在结果公示期内提出异议", "the result is not published yet: objections can be filed only while it is on public display")
+        raise ResultsError(
+            "结果尚未公示：只能在结果公示期内提出异议",
+            "the result is not published yet: objections can be filed only while it is on public display",
+        )
     text = (text or "").strip()
     if not text:
         raise ResultsError("请写明异议的内容", "write what you object to")
-    objection = Objection(assembly_id=assembly.id, estate_id=assembly.estate_id, registration_id=registration.id, text=text[:8000], created_at=now)
+    objection = Objection(
+        assembly_id=assembly.id, estate_id=assembly.estate_id, registration_id=registration.id, text=text[:8000], created_at=now
+    )
     db.session.add(objection)
     db.session.flush()
     record("objection.file", actor=f"owner:{registration.id}", estate_id=assembly.estate_id, obj=objection, assembly=assembly.id)
@@ -338,7 +451,10 @@ def archive(assembly: Assembly, *, actor, now: datetime | None = None) -> None:
     if assembly.state != "published":
         raise ResultsError("只有已公示的会议可以归档", "only a published assembly can be archived")
     if now < assembly.results_until:
-        raise ResultsError(f"公示期到 {local(assembly.results_until, assembly.estate)} 才结束", f"the publication period ends {local(assembly.results_until, assembly.estate)}")
+        raise ResultsError(
+            f"公示期到 {local(assembly.results_until, assembly.estate)} 才结束",
+            f"the publication period ends {local(assembly.results_until, assembly.estate)}",
+        )
     open_ = db.session.scalar(select(db.func.count(Objection.id)).where(Objection.assembly_id == assembly.id, Objection.answer.is_(None)))
     if open_:
         raise ResultsError(f"还有 {open_} 条异议未答复", f"{open_} objection(s) still have no answer")

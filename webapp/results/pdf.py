@@ -1,5 +1,6 @@
 """The results announcement (表决结果公告) for notice boards: A4, Chinese, every item with its
 numbers and the reason in plain words, QR codes to the results page and to the audit bundle."""
+
 from __future__ import annotations
 
 from webapp.core.timefmt import local
@@ -12,19 +13,28 @@ def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle
     pdf = PdfWriter(f"{estate.name} {assembly.title} 表决结果公告", footer=f"核证摘要 SHA-256 {result.sha256}")
     pdf.title(f"{estate.name}业主大会表决结果公告")
     pdf.paragraph(assembly.title, 13)
-    pdf.paragraph(f"投票时间：{local(assembly.opens_at, estate)} 至 {local(assembly.closes_at, estate)}。全体业主：专有部分面积 "
-                  f"{doc['totals']['area']} 平方米，业主 {doc['totals']['heads']} 人；收到有效表决票 {doc['ballots']} 张。")
+    pdf.paragraph(
+        f"投票时间：{local(assembly.opens_at, estate)} 至 {local(assembly.closes_at, estate)}。全体业主：专有部分面积 "
+        f"{doc['totals']['area']} 平方米，业主 {doc['totals']['heads']} 人；收到有效表决票 {doc['ballots']} 张。"
+    )
     names = {o["id"]: o["name"] for item in notice["items"] for o in item.get("options", [])}
     titles = {item["id"]: item["title"] for item in notice["items"]}
     for n, (item_id, r) in enumerate(doc["items"].items(), start=1):
         pdf.rule()
         pdf.heading(f"{n}. {titles.get(item_id, item_id)}：{'通过' if r['passed'] else '未通过'}")
         part = r["participation"]
-        pdf.paragraph(f"参与表决：面积 {part['area']} 平方米（占总面积 {part['of_totals']['area']}），人数 {part['heads']} 人（占总人数 {part['of_totals']['heads']}）。", 10.5)
+        pdf.paragraph(
+            f"参与表决：面积 {part['area']} 平方米（占总面积 {part['of_totals']['area']}），人数 {part['heads']} 人（占总人数 {part['of_totals']['heads']}）。",
+            10.5,
+        )
         if r["kind"] == "resolution":
             for key, label in (("agree", "同意"), ("disagree", "反对"), ("abstain", "弃权"), ("invalid", "废票")):
                 c = r["counts"][key]
-                pdf.paragraph(f"{label}：{c['area']} 平方米、{c['heads']} 人（占参与表决的 {c['of_participants']['area']} / {c['of_participants']['heads']}）", 10.5, indent=10)
+                pdf.paragraph(
+                    f"{label}：{c['area']} 平方米、{c['heads']} 人（占参与表决的 {c['of_participants']['area']} / {c['of_participants']['heads']}）",
+                    10.5,
+                    indent=10,
+                )
         else:
             for option_id, c in (r.get("candidates") or r.get("options") or {}).items():
                 marks = []

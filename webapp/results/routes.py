@@ -1,4 +1,5 @@
 """Tally, certification, publication, objections, the public results page and the audit bundle."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -39,10 +40,21 @@ def manage(estate: Estate, assembly_id: int):
     role = current_user.role_in(estate.id)
     result = verified_result(assembly) if assembly.state in DONE_STATES else None
     objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
-    mine = db.session.scalar(select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id))
-    return render_template("results/manage.html", estate=estate, assembly=assembly, result=result, objections=objections, form=PageForm(),
-                           organiser=role is Role.organiser, supervisor=role is Role.supervisor, mine=mine,
-                           notice=verified(assembly.current_notice).document if assembly.current_notice else None)
+    mine = db.session.scalar(
+        select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id)
+    )
+    return render_template(
+        "results/manage.html",
+        estate=estate,
+        assembly=assembly,
+        result=result,
+        objections=objections,
+        form=PageForm(),
+        organiser=role is Role.organiser,
+        supervisor=role is Role.supervisor,
+        mine=mine,
+        notice=verified(assembly.current_notice).document if assembly.current_notice else None,
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/results/<any(tally,publish,archive):step>")
@@ -64,8 +76,13 @@ def step(estate: Estate, assembly_id: int, step: str):
 
             flash(pick(error), "error")
             return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
-        job = start_job(estate, step, {"assembly_id": assembly.id, "title": assembly.title, "base_url": request.host_url},
-                        actor=current_user, runner=runner_mode(current_app))
+        job = start_job(
+            estate,
+            step,
+            {"assembly_id": assembly.id, "title": assembly.title, "base_url": request.host_url},
+            actor=current_user,
+            runner=runner_mode(current_app),
+        )
         db.session.commit()
         submit(job)
         return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
@@ -74,9 +91,12 @@ def step(estate: Estate, assembly_id: int, step: str):
 
 
 # Separation of duties (SPEC 1): said to an organiser who opens the certification.
-ORGANISERS_NEVER_CERTIFY = {Role.organiser: ("组织者不能核证计票结果：计票结果由监督员各自独立核证（职责分离）",
-                                             "an organiser can never certify a tally: supervisors certify it, each on their own "
-                                             "(separation of duties)")}
+ORGANISERS_NEVER_CERTIFY = {
+    Role.organiser: (
+        "组织者不能核证计票结果：计票结果由监督员各自独立核证（职责分离）",
+        "an organiser can never certify a tally: supervisors certify it, each on their own (separation of duties)",
+    )
+}
 
 
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/certify")
@@ -88,9 +108,18 @@ def certify_page(estate: Estate, assembly_id: int):
     if assembly.state not in DONE_STATES:
         abort(404)
     keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
-    mine = db.session.scalar(select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id))
-    return render_template("results/certify.html", estate=estate, assembly=assembly, keys=keys, mine=mine,
-                           voted=ops.voted_as_owner(assembly, current_user), result=verified_result(assembly))
+    mine = db.session.scalar(
+        select(Certification).where(Certification.assembly_id == assembly.id, Certification.staff_user_id == current_user.id)
+    )
+    return render_template(
+        "results/certify.html",
+        estate=estate,
+        assembly=assembly,
+        keys=keys,
+        mine=mine,
+        voted=ops.voted_as_owner(assembly, current_user),
+        result=verified_result(assembly),
+    )
 
 
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/bundle.json")
@@ -115,8 +144,14 @@ def certify(estate: Estate, assembly_id: int):
     if not isinstance(data, dict) or not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
         return json_error(ops.ResultsError("请求格式不正确", "malformed request"))
     try:
-        ops.certify(assembly, actor=current_user, kid=data["kid"], sig=data["sig"], declared_not_voted=data.get("declared_not_voted") is True,
-                    signed_payload=data.get("payload"))
+        ops.certify(
+            assembly,
+            actor=current_user,
+            kid=data["kid"],
+            sig=data["sig"],
+            declared_not_voted=data.get("declared_not_voted") is True,
+            signed_payload=data.get("payload"),
+        )
     except ops.ResultsError as exc:
         db.session.rollback()
         return json_error(exc)
@@ -152,8 +187,16 @@ def public(slug: str, assembly_id: int):
     result = verified_result(assembly)
     objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
     can_object = is_owner() and current_user.estate_id == estate.id and assembly.state == "published"
-    return render_template("results/public.html", estate=estate, assembly=assembly, result=result, objections=objections,
-                           notice=verified(assembly.current_notice).document, can_object=can_object, form=PageForm())
+    return render_template(
+        "results/public.html",
+        estate=estate,
+        assembly=assembly,
+        result=result,
+        objections=objections,
+        notice=verified(assembly.current_notice).document,
+        can_object=can_object,
+        form=PageForm(),
+    )
 
 
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
@@ -167,10 +210,23 @@ def object_(slug: str, assembly_id: int):
     if not is_owner():
         # Said plainly, never a silent bounce: staff accounts cannot object, others sign in first.
         if is_staff():
-            flash(pick(ops.ResultsError(ops.NOT_AN_OWNER[0] + "：工作人员的账号不能提出异议",
-                                        ops.NOT_AN_OWNER[1] + ": a staff account cannot file one")), "error")
+            flash(
+                pick(
+                    ops.ResultsError(
+                        ops.NOT_AN_OWNER[0] + "：工作人员的账号不能提出异议", ops.NOT_AN_OWNER[1] + ": a staff account cannot file one"
+                    )
+                ),
+                "error",
+            )
             return redirect(back)
-        flash(pick(ops.ResultsError("请先在手机上登录业主账号，再提出异议", "sign in on your phone as a registered owner first, then file the objection")), "error")
+        flash(
+            pick(
+                ops.ResultsError(
+                    "请先在手机上登录业主账号，再提出异议", "sign in on your phone as a registered owner first, then file the objection"
+                )
+            ),
+            "error",
+        )
         return redirect(url_for("owners.signin"))
     if not PageForm().validate_on_submit():
         abort(400)
@@ -181,7 +237,14 @@ def object_(slug: str, assembly_id: int):
         if upload is not None and upload.filename:
             from webapp.assemblies.operations import attach
 
-            attach(assembly, actor=f"owner:{current_user.id}", kind="objection", owner_id=objection.id, data=upload.read(), filename=upload.filename)
+            attach(
+                assembly,
+                actor=f"owner:{current_user.id}",
+                kind="objection",
+                owner_id=objection.id,
+                data=upload.read(),
+                filename=upload.filename,
+            )
         return objection
 
     run_operation(file_it, _("Your objection is filed. The supervisors will answer it in writing on this page."))
@@ -215,9 +278,13 @@ def announcement(slug: str, assembly_id: int):
     result = verified_result(assembly)
     if not result.intact:
         abort(409)
-    pdf = render_announcement(assembly, verified(assembly.current_notice).document, result,
-                              page_url=url_for("results.public", slug=estate.slug, assembly_id=assembly.id, _external=True),
-                              bundle_url=url_for("results.bundle", slug=estate.slug, assembly_id=assembly.id, _external=True))
+    pdf = render_announcement(
+        assembly,
+        verified(assembly.current_notice).document,
+        result,
+        page_url=url_for("results.public", slug=estate.slug, assembly_id=assembly.id, _external=True),
+        bundle_url=url_for("results.bundle", slug=estate.slug, assembly_id=assembly.id, _external=True),
+    )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="results-{estate.slug}-{assembly.id}.pdf"'
     return response

@@ -1,4 +1,5 @@
 """A result as pages show it: from the signed bytes, after checking every signature over it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """The frozen electoral roll (SPEC 5.1): voting members, pseudonymous, with their keys, and the
 supervisors' signatures on its Merkle root."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,8 @@ class Roll(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(10), default="signing")
 
-    entries: Mapped[list["RollEntry"]] = relationship(order_by="RollEntry.position", cascade="all, delete-orphan")
-    signatures: Mapped[list["RollSignature"]] = relationship(order_by="RollSignature.signed_at", cascade="all, delete-orphan")
+    entries: Mapped[list[RollEntry]] = relationship(order_by="RollEntry.position", cascade="all, delete-orphan")
+    signatures: Mapped[list[RollSignature]] = relationship(order_by="RollSignature.signed_at", cascade="all, delete-orphan")
 
 
 class RollEntry(db.Model):

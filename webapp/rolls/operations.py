@@ -1,4 +1,5 @@
 """Freezing the electoral roll and collecting the supervisors' browser-made signatures."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,12 +15,12 @@ from crypto.keys import verify
 from webapp.audit.operations import record
 from webapp.auth.models import Role, StaffUser
 from webapp.core.db import db, utcnow
+from webapp.core.errors_base import UserError
 from webapp.estates.models import Estate
 from webapp.owners.models import DeviceKey
 from webapp.owners.operations import voting_keys_by_member
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry, RollSignature
-from webapp.core.errors_base import UserError
 
 
 class RollError(UserError):
@@ -53,14 +54,20 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
         from webapp.proxies.operations import proxy_keys_by_member
 
         if assembly.estate_id != estate.id or assembly.state not in ("draft", "notice"):
-            raise RollError("只能为尚未开始投票的本小区会议冻结名册", "a roll can be frozen only for an assembly of this estate that has not started voting")
+            raise RollError(
+                "只能为尚未开始投票的本小区会议冻结名册",
+                "a roll can be frozen only for an assembly of this estate that has not started voting",
+            )
         if assembly.roll_id is not None:
             raise RollError("这次会议已有冻结的名册", "this assembly already has a frozen roll")
         from sqlalchemy import select as _select
+
         from webapp.proxies.models import Proxy
 
         if db.session.scalar(_select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.state == "pending").limit(1)) is not None:
-            raise RollError("还有委托书等待审核：请先处理，再冻结名册", "letters of proxy are still waiting for a decision: decide them before freezing")
+            raise RollError(
+                "还有委托书等待审核：请先处理，再冻结名册", "letters of proxy are still waiting for a decision: decide them before freezing"
+            )
         proxies = proxy_keys_by_member(assembly)
     secret = pseudonym_secret(pii_key)
     built = []
@@ -72,12 +79,28 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     entries = [row[2] for row in built]
     root = croll.roll_root(entries)
     area, heads = croll.roll_totals(entries)
-    payload = croll.roll_payload(str(estate.id), roll_label(estate, seq), root, len(entries), area, heads, int(now.timestamp() * 1000),
-                                 estate.roll_signatures_required)
+    payload = croll.roll_payload(
+        str(estate.id),
+        roll_label(estate, seq),
+        root,
+        len(entries),
+        area,
+        heads,
+        int(now.timestamp() * 1000),
+        estate.roll_signatures_required,
+    )
     roll = Roll(
-        estate_id=estate.id, seq=seq, frozen_at=now, frozen_by_id=actor.id, root=root.hex(), size=len(entries),
-        total_area_centi=roster.total_area_centi, total_heads=roster.total_heads,
-        required_signatures=estate.roll_signatures_required, payload=payload, state="signing",
+        estate_id=estate.id,
+        seq=seq,
+        frozen_at=now,
+        frozen_by_id=actor.id,
+        root=root.hex(),
+        size=len(entries),
+        total_area_centi=roster.total_area_centi,
+        total_heads=roster.total_heads,
+        required_signatures=estate.roll_signatures_required,
+        payload=payload,
+        state="signing",
     )
     roll.entries = [
         RollEntry(position=i, member=pseudonym, member_ref=member.id, area_centi=member.area_centi, heads=member.heads, entry=entry)
@@ -87,9 +110,18 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     db.session.flush()
     if assembly is not None:
         assembly.roll_id = roll.id
-    record("roll.freeze", actor=actor, estate_id=estate.id, obj=roll, seq=seq, root=roll.root, size=roll.size,
-           keys=sum(len(e["keys"]) for e in entries), assembly=getattr(assembly, "id", None),
-           proxy_keys=sum(len(v) for v in proxies.values()))
+    record(
+        "roll.freeze",
+        actor=actor,
+        estate_id=estate.id,
+        obj=roll,
+        seq=seq,
+        root=roll.root,
+        size=roll.size,
+        keys=sum(len(e["keys"]) for e in entries),
+        assembly=getattr(assembly, "id", None),
+        proxy_keys=sum(len(v) for v in proxies.values()),
+    )
     return roll
 
 
@@ -115,7 +147,15 @@ def add_signature(roll: Roll, estate: Estate, *, actor: StaffUser, kid: str, sig
     db.session.flush()
     if len(roll.signatures) >= roll.required_signatures and roll.state != "certified":
         roll.state = "certified"
-    record("roll.sign", actor=actor, estate_id=estate.id, obj=roll, kid=kid, signatures=len(roll.signatures), certified=roll.state == "certified")
+    record(
+        "roll.sign",
+        actor=actor,
+        estate_id=estate.id,
+        obj=roll,
+        kid=kid,
+        signatures=len(roll.signatures),
+        certified=roll.state == "certified",
+    )
     return signature
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from webapp.auth.models import Role
 from webapp.core.access import estate_view, is_owner, is_staff
 from webapp.core.db import db
+from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
-from webapp.core.errors import json_error
 from webapp.core.views import run_operation
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
@@ -42,17 +42,23 @@ def manage(estate: Estate):
         assembly = db.session.get(Assembly, int(raw)) if raw.isdigit() and len(raw) < 10 else None
         if assembly is not None and assembly.estate_id != estate.id:
             abort(404)
-        done, roll = run_operation(lambda: freeze_roll(estate, actor=current_user, pii_key=key, assembly=assembly),
-                                   _("Roll frozen. It now needs the supervisors' signatures."))
+        done, roll = run_operation(
+            lambda: freeze_roll(estate, actor=current_user, pii_key=key, assembly=assembly),
+            _("Roll frozen. It now needs the supervisors' signatures."),
+        )
         if done:
             return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
     from webapp.assemblies.models import Assembly
 
-    open_assemblies = list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state.in_(("draft", "notice")),
-                                                                     Assembly.roll_id.is_(None))))
-    return render_template("rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id),
-                           assemblies=open_assemblies)
+    open_assemblies = list(
+        db.session.scalars(
+            select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state.in_(("draft", "notice")), Assembly.roll_id.is_(None))
+        )
+    )
+    return render_template(
+        "rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id), assemblies=open_assemblies
+    )
 
 
 @bp.get("/e/<slug>/roll/<int:seq>/sign")
@@ -110,10 +116,21 @@ def public(slug: str, seq: int):
     else:
         page = request.args.get("page", "1")
         page = min(pages, max(1, int(page))) if page.isdigit() and len(page) < 7 else 1
-    shown = check.entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    shown = check.entries[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     units = _units_by_member(roll, [e["member"] for e in shown]) if show_refs else {}
-    return render_template("rolls/public.html", estate=estate, roll=roll, check=check, shown=shown, mine=mine,
-                           show_refs=show_refs, units=units, page=page, pages=pages, signers=_signers(roll, check))
+    return render_template(
+        "rolls/public.html",
+        estate=estate,
+        roll=roll,
+        check=check,
+        shown=shown,
+        mine=mine,
+        show_refs=show_refs,
+        units=units,
+        page=page,
+        pages=pages,
+        signers=_signers(roll, check),
+    )
 
 
 def _units_by_member(roll: Roll, members: list[str]) -> dict[str, str]:
@@ -122,7 +139,11 @@ def _units_by_member(roll: Roll, members: list[str]) -> dict[str, str]:
     from webapp.registry.models import Unit
     from webapp.rolls.models import RollEntry
 
-    refs = dict(db.session.execute(select(RollEntry.member, RollEntry.member_ref).where(RollEntry.roll_id == roll.id, RollEntry.member.in_(members))).all())
+    refs = dict(
+        db.session.execute(
+            select(RollEntry.member, RollEntry.member_ref).where(RollEntry.roll_id == roll.id, RollEntry.member.in_(members))
+        ).all()
+    )
     owner_ids = {int(ref.split(":", 1)[1]) for ref in refs.values() if ref.startswith("owner:")}
     labels: dict[int, list[str]] = {}
     if owner_ids:
@@ -144,8 +165,14 @@ def _signers(roll: Roll, check) -> list[dict]:
     out = []
     for signature in roll.signatures:
         user = db.session.get(StaffUser, signature.staff_user_id)
-        out.append({"name": user.display_name if user else "?", "kid": signature.kid, "at": signature.signed_at,
-                    "valid": signature.kid in check.signers})
+        out.append(
+            {
+                "name": user.display_name if user else "?",
+                "kid": signature.kid,
+                "at": signature.signed_at,
+                "valid": signature.kid in check.signers,
+            }
+        )
     return out
 
 

@@ -9,6 +9,7 @@ the canonical entries, after recomputing the Merkle root over the entries and ch
 supervisor's signature over the payload with keys the estate's supervisors registered.  Any
 difference is reported as a tampering alarm, never hidden.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -86,7 +87,11 @@ def check_roll(roll: Roll) -> RollCheck:
         bad(("名册条目与签名的默克尔根不符：条目被改动过", "the entries do not hash to the signed Merkle root: they were changed"))
     try:
         area = sum(parse_area(e["area"]) for e in entries)
-        if payload.get("area") != f"{area // 100}.{area % 100:02d}" or payload.get("heads") != sum(e["heads"] for e in entries) or payload.get("size") != len(entries):
+        if (
+            payload.get("area") != f"{area // 100}.{area % 100:02d}"
+            or payload.get("heads") != sum(e["heads"] for e in entries)
+            or payload.get("size") != len(entries)
+        ):
             bad(("名册合计与签名的合计不符", "the roll's totals differ from the signed totals"))
     except (CryptoError, KeyError, TypeError):
         bad(("名册面积无法读取", "the roll's areas cannot be read"))
@@ -100,16 +105,30 @@ def check_roll(roll: Roll) -> RollCheck:
     }
     for name, (column, signed) in columns.items():
         if column != signed:
-            bad((f"数据库中的“{name}”（{column}）与签名内容（{signed}）不符", f"the database's {name} ({column}) differs from the signed value ({signed})"))
+            bad(
+                (
+                    f"数据库中的“{name}”（{column}）与签名内容（{signed}）不符",
+                    f"the database's {name} ({column}) differs from the signed value ({signed})",
+                )
+            )
     for row in db.session.scalars(select(RollEntry).where(RollEntry.roll_id == roll.id)):
-        if row.entry.get("heads") != row.heads or row.entry.get("area") != f"{row.area_centi // 100}.{row.area_centi % 100:02d}" or row.entry.get("member") != row.member:
+        if (
+            row.entry.get("heads") != row.heads
+            or row.entry.get("area") != f"{row.area_centi // 100}.{row.area_centi % 100:02d}"
+            or row.entry.get("member") != row.member
+        ):
             bad((f"成员 {row.member} 的数据库列与签名条目不符", f"member {row.member}: the database columns differ from the signed entry"))
     trusted = supervisor_keys(roll.estate_id)
     message = canonical_json(payload) if payload else b""
     for signature in roll.signatures:
         jwk = trusted.get(signature.kid)
         if jwk is None:
-            bad((f"签名 {signature.kid[:12]}… 不是本小区监督员登记的密钥", f"signature {signature.kid[:12]}… is not by a key of this estate's supervisors"))
+            bad(
+                (
+                    f"签名 {signature.kid[:12]}… 不是本小区监督员登记的密钥",
+                    f"signature {signature.kid[:12]}… is not by a key of this estate's supervisors",
+                )
+            )
             continue
         try:
             verify(jwk, message, signature.sig)

@@ -7,6 +7,7 @@ A ballot is acknowledged only after its row is committed, and its receipt only o
 a signed tree head.  Concurrent submissions for one member meet at a unique constraint: exactly
 one is counted.  Resending the same signed ballot returns the same receipt.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,16 +68,23 @@ def check_ballot(assembly, ballot_text: str, *, strict: bool = True) -> dict:
     try:
         parse_canonical(ballot_text)
     except CanonicalJSONError as exc:
-        raise BallotRefused("选票不是规范格式（RFC 8785）：请用本系统的投票页面投票", f"the ballot is not canonical JSON (RFC 8785): {exc}") from exc
+        raise BallotRefused(
+            "选票不是规范格式（RFC 8785）：请用本系统的投票页面投票", f"the ballot is not canonical JSON (RFC 8785): {exc}"
+        ) from exc
     try:
         ballot = parse_ballot(ballot_text)
     except FormatError as exc:
-        raise BallotRefused(f"选票内容不完整或有无效的选择：{exc}", f"the ballot is not well formed or has an invalid choice: {exc}") from exc
+        raise BallotRefused(
+            f"选票内容不完整或有无效的选择：{exc}", f"the ballot is not well formed or has an invalid choice: {exc}"
+        ) from exc
     notice = assembly.current_notice
     if ballot["assembly"] != assembly.log_id:
         raise BallotRefused("这张选票属于另一次会议", f"this ballot is for assembly {ballot['assembly']}, not {assembly.log_id}")
     if notice is None or ballot["notice"] != notice.sha256:
-        raise BallotRefused("这张选票回答的不是现行公告：请刷新页面后重新投票", "the ballot answers another version of the notice: reload the page and vote again")
+        raise BallotRefused(
+            "这张选票回答的不是现行公告：请刷新页面后重新投票",
+            "the ballot answers another version of the notice: reload the page and vote again",
+        )
     if assembly.roll is None or ballot["roll_root"] != assembly.roll.root:
         raise BallotRefused("这张选票针对的不是本次会议的选民名册", "the ballot names another electoral roll")
     problems = choice_problems(ballot["choices"], tally_items(notice.document), strict=strict)
@@ -94,18 +102,26 @@ def _window_open(assembly) -> None:
     now = ballot_log.db_now()
     estate = assembly.estate
     if now < assembly.opens_at:
-        raise BallotRefused(f"投票尚未开始，开始时间：{local(assembly.opens_at, estate)}", f"voting has not opened yet; it opens {local(assembly.opens_at, estate)}", 409)
+        raise BallotRefused(
+            f"投票尚未开始，开始时间：{local(assembly.opens_at, estate)}",
+            f"voting has not opened yet; it opens {local(assembly.opens_at, estate)}",
+            409,
+        )
     if now >= assembly.closes_at or row is None or row.state != "voting":
-        raise BallotRefused(f"投票已于 {local(assembly.closes_at, estate)} 截止，这张选票没有被接收",
-                            f"voting closed at {local(assembly.closes_at, estate)}: this ballot was not accepted", 409)
+        raise BallotRefused(
+            f"投票已于 {local(assembly.closes_at, estate)} 截止，这张选票没有被接收",
+            f"voting closed at {local(assembly.closes_at, estate)}: this ballot was not accepted",
+            409,
+        )
 
 
 def _existing(assembly_id: int, member: str) -> list[Ballot]:
     return list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly_id, Ballot.member == member).order_by(Ballot.id)))
 
 
-def _store(assembly, *, member: str, channel: str, signer: str, kid: str, entry: str, registration_id: int | None,
-           attempt: int = 0) -> tuple[Ballot, bool]:
+def _store(
+    assembly, *, member: str, channel: str, signer: str, kid: str, entry: str, registration_id: int | None, attempt: int = 0
+) -> tuple[Ballot, bool]:
     """Insert the ballot (or find the identical one) and commit; the caller has checked it."""
     leaf = ballot_log.leaf_hash_of(entry)
     same = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == leaf))
@@ -117,18 +133,36 @@ def _store(assembly, *, member: str, channel: str, signer: str, kid: str, entry:
         last = earlier[-1]
         if not assembly.replace_allowed:
             how = "纸质选票" if last.channel == PAPER else "网上投票"
-            raise BallotRefused(f"这个业主已经投过票（{how}），每位业主只计一张选票", f"this member has already voted ({last.channel}); one ballot per member", 409)
+            raise BallotRefused(
+                f"这个业主已经投过票（{how}），每位业主只计一张选票",
+                f"this member has already voted ({last.channel}); one ballot per member",
+                409,
+            )
         if last.channel != channel or channel == PAPER:
-            raise BallotRefused("网上投票和纸质选票只能选一种：先到者计入", "online and paper ballots exclude each other: the first one counts", 409)
+            raise BallotRefused(
+                "网上投票和纸质选票只能选一种：先到者计入", "online and paper ballots exclude each other: the first one counts", 409
+            )
         if last.signer != signer:
             raise BallotRefused("业主和受托人只能有一方投票", "an owner and their proxy cannot both vote: the first one counts", 409)
     version = (max((b.version for b in earlier), default=0) + 1) if assembly.replace_allowed else 1
     try:
         with db.session.begin_nested():
-            result = db.session.execute(insert(Ballot).values(
-                assembly_id=assembly.id, member=member, version=version, channel=channel, signer=signer, kid=kid, entry=entry,
-                leaf_hash=leaf, registration_id=registration_id, received_at=ballot_log.db_now(),
-            ).returning(Ballot.id))
+            result = db.session.execute(
+                insert(Ballot)
+                .values(
+                    assembly_id=assembly.id,
+                    member=member,
+                    version=version,
+                    channel=channel,
+                    signer=signer,
+                    kid=kid,
+                    entry=entry,
+                    leaf_hash=leaf,
+                    registration_id=registration_id,
+                    received_at=ballot_log.db_now(),
+                )
+                .returning(Ballot.id)
+            )
             ballot_id = result.scalar_one()
     except IntegrityError:
         db.session.rollback()
@@ -136,9 +170,19 @@ def _store(assembly, *, member: str, channel: str, signer: str, kid: str, entry:
         if same is not None:
             return same, True
         if assembly.replace_allowed and attempt < 3:
-            return _store(assembly, member=member, channel=channel, signer=signer, kid=kid, entry=entry,
-                          registration_id=registration_id, attempt=attempt + 1)
-        raise BallotRefused("这个业主已经投过票，每位业主只计一张选票", "this member has already voted; one ballot per member", 409) from None
+            return _store(
+                assembly,
+                member=member,
+                channel=channel,
+                signer=signer,
+                kid=kid,
+                entry=entry,
+                registration_id=registration_id,
+                attempt=attempt + 1,
+            )
+        raise BallotRefused(
+            "这个业主已经投过票，每位业主只计一张选票", "this member has already voted; one ballot per member", 409
+        ) from None
     db.session.commit()  # durable before anything is acknowledged
     return db.session.get(Ballot, ballot_id), False
 
@@ -147,15 +191,22 @@ def _sequence(assembly, ballot: Ballot) -> dict:
     """Integrate (this ballot and any others waiting) and return its receipt."""
     receipt = ballot_log.sequence(ballot_log.context_of(assembly), ballot.id, ballot.leaf_hash)
     if receipt is None:  # pragma: no cover - the lock always lets the next holder integrate
-        raise BallotRefused("选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
-                            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page", 503)
+        raise BallotRefused(
+            "选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
+            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page",
+            503,
+        )
     db.session.expire(ballot)
     return receipt
 
 
 def cast_online(assembly, payload: object, *, registration=None) -> Cast:
     """An owner's (or a proxy's) signed ballot: {"ballot": canonical text, "kid": …, "sig": …}."""
-    if not isinstance(payload, dict) or set(payload) - {"ballot", "kid", "sig"} or not all(isinstance(payload.get(k), str) for k in ("ballot", "kid", "sig")):
+    if (
+        not isinstance(payload, dict)
+        or set(payload) - {"ballot", "kid", "sig"}
+        or not all(isinstance(payload.get(k), str) for k in ("ballot", "kid", "sig"))
+    ):
         raise BallotRefused("提交的内容格式不正确", "malformed submission: {ballot, kid, sig} (strings) expected")
     if assembly.state != "voting":
         _window_open(assembly)  # says why: not yet open, or closed
@@ -165,21 +216,35 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
         raise BallotRefused("网上只接受业主设备签名的选票", "only ballots signed on a device are accepted online")
     keys = _roll_keys(assembly, ballot["member"])
     if kid not in keys:
-        raise BallotRefused("签名的密钥不在冻结名册上这位业主的名下：请用登记时的手机投票，或向组织者领取纸质选票",
-                            "the signing key is not on the frozen roll for this member: vote on your registered phone, or ask the organisers for a paper ballot", 403)
+        raise BallotRefused(
+            "签名的密钥不在冻结名册上这位业主的名下：请用登记时的手机投票，或向组织者领取纸质选票",
+            "the signing key is not on the frozen roll for this member: vote on your registered phone, or ask the organisers for a paper ballot",
+            403,
+        )
     jwk, use = keys[kid]
     from webapp.owners.models import DeviceKey
 
     state = db.session.scalar(select(DeviceKey.state).where(DeviceKey.kid == kid))
     if state == "revoked":
-        raise BallotRefused("这个密钥已被注销（例如手机丢失）：请向组织者领取纸质选票", "this key was revoked (e.g. a lost phone): ask the organisers for a paper ballot", 403)
+        raise BallotRefused(
+            "这个密钥已被注销（例如手机丢失）：请向组织者领取纸质选票",
+            "this key was revoked (e.g. a lost phone): ask the organisers for a paper ballot",
+            403,
+        )
     try:
         verify(jwk, ballot_text.encode("utf-8"), sig)
     except (CryptoError, ValueError) as exc:
         raise BallotRefused("选票签名无效", f"the ballot's signature does not verify: {exc}", 403) from exc
     entry = entry_json(ONLINE, ballot_text, kid, sig)
-    stored, repeated = _store(assembly, member=ballot["member"], channel=ONLINE, signer="proxy" if use == "proxy" else "owner", kid=kid,
-                              entry=entry, registration_id=getattr(registration, "id", None))
+    stored, repeated = _store(
+        assembly,
+        member=ballot["member"],
+        channel=ONLINE,
+        signer="proxy" if use == "proxy" else "owner",
+        kid=kid,
+        entry=entry,
+        registration_id=getattr(registration, "id", None),
+    )
     # Its "ballot.accept" audit event is written by the sequencer, in the transaction that makes
     # it a leaf (webapp.voting.log.integrate).
     return Cast(stored, _sequence(assembly, stored), repeated)
@@ -195,11 +260,26 @@ def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
     check_ballot(assembly, text_, strict=False)
     server = signer()
     entry = sign_ballot(server, ballot)
-    stored, repeated = _store(assembly, member=ballot["member"], channel=PAPER, signer="server", kid=server.kid,
-                              entry=entry_json(PAPER, entry["ballot"], entry["kid"], entry["sig"]), registration_id=None)
+    stored, repeated = _store(
+        assembly,
+        member=ballot["member"],
+        channel=PAPER,
+        signer="server",
+        kid=server.kid,
+        entry=entry_json(PAPER, entry["ballot"], entry["kid"], entry["sig"]),
+        registration_id=None,
+    )
     if not repeated:
-        record("ballot.accept", actor=actor, estate_id=assembly.estate_id, obj=stored, assembly=assembly.id, channel=PAPER,
-               leaf_hash=stored.leaf_hash, serial=ballot["paper"]["serial"])
+        record(
+            "ballot.accept",
+            actor=actor,
+            estate_id=assembly.estate_id,
+            obj=stored,
+            assembly=assembly.id,
+            channel=PAPER,
+            leaf_hash=stored.leaf_hash,
+            serial=ballot["paper"]["serial"],
+        )
         db.session.commit()
     return Cast(stored, _sequence(assembly, stored), repeated)
 
@@ -207,7 +287,9 @@ def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
 def counted(assembly_id: int, *, replace_allowed: bool) -> dict[str, Ballot]:
     """Member → the ballot that counts: the only one, or the last in log order."""
     out: dict[str, Ballot] = {}
-    for ballot in db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly_id).order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id)):
+    for ballot in db.session.scalars(
+        select(Ballot).where(Ballot.assembly_id == assembly_id).order_by(Ballot.leaf_index.is_(None), Ballot.leaf_index, Ballot.id)
+    ):
         if replace_allowed or ballot.member not in out:
             out[ballot.member] = ballot
     return out
@@ -275,12 +357,21 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
         return found
     from webapp.assemblies.models import NoticeVersion
 
-    document = db.session.scalar(select(NoticeVersion.document).where(NoticeVersion.assembly_id == assembly_id,
-                                                                     NoticeVersion.version == notice_version,
-                                                                     NoticeVersion.sha256 == notice_sha256))
+    document = db.session.scalar(
+        select(NoticeVersion.document).where(
+            NoticeVersion.assembly_id == assembly_id, NoticeVersion.version == notice_version, NoticeVersion.sha256 == notice_sha256
+        )
+    )
     log_id = f"{slug}/assembly-{assembly_id}"  # Assembly.log_id
-    found = VotingContext(assembly_id, slug, log_id, notice_sha256, roll_root, tuple(tally_items(document)),
-                          ballot_log.LogContext(assembly_id, estate_id, log_id, notice_sha256))
+    found = VotingContext(
+        assembly_id,
+        slug,
+        log_id,
+        notice_sha256,
+        roll_root,
+        tuple(tally_items(document)),
+        ballot_log.LogContext(assembly_id, estate_id, log_id, notice_sha256),
+    )
     if len(_CONTEXTS) > 64:
         _CONTEXTS.clear()
     _CONTEXTS[key] = found
@@ -310,14 +401,29 @@ def _fast_statements(dialect: str, clock) -> tuple:
     a = Assembly.__table__
     entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
     key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
-    query = (select(a.c.state, a.c.opens_at, a.c.closes_at, a.c.notice_version, a.c.replace_allowed, a.c.estate_id,
-                    Estate.slug, NoticeVersion.sha256.label("notice"), Roll.root.label("roll_root"), BallotLog.heads, BallotLog.sealed,
-                    entry.label("entry"), key_state.label("key_state"),
-                    (clock() if postgres else literal_column("NULL")).label("now"))
-             .join(Estate, Estate.id == a.c.estate_id).join(BallotLog, BallotLog.assembly_id == a.c.id)
-             .join(NoticeVersion, (NoticeVersion.assembly_id == a.c.id) & (NoticeVersion.version == a.c.notice_version))
-             .join(Roll, Roll.id == a.c.roll_id)
-             .where(a.c.id == bindparam("assembly_id")))
+    query = (
+        select(
+            a.c.state,
+            a.c.opens_at,
+            a.c.closes_at,
+            a.c.notice_version,
+            a.c.replace_allowed,
+            a.c.estate_id,
+            Estate.slug,
+            NoticeVersion.sha256.label("notice"),
+            Roll.root.label("roll_root"),
+            BallotLog.heads,
+            BallotLog.sealed,
+            entry.label("entry"),
+            key_state.label("key_state"),
+            (clock() if postgres else literal_column("NULL")).label("now"),
+        )
+        .join(Estate, Estate.id == a.c.estate_id)
+        .join(BallotLog, BallotLog.assembly_id == a.c.id)
+        .join(NoticeVersion, (NoticeVersion.assembly_id == a.c.id) & (NoticeVersion.version == a.c.notice_version))
+        .join(Roll, Roll.id == a.c.roll_id)
+        .where(a.c.id == bindparam("assembly_id"))
+    )
     if postgres:
         # The shared lock that the sealer's exclusive one waits for, held until the commit; state
         # and clock are those of the row as locked.
@@ -369,9 +475,17 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
-    values = {"assembly_id": assembly_id, "member": ballot["member"], "version": 1, "channel": ONLINE,
-              "signer": "proxy" if found[0]["use"] == "proxy" else "owner", "kid": kid, "entry": entry_text, "leaf_hash": leaf,
-              "registration_id": registration_id}
+    values = {
+        "assembly_id": assembly_id,
+        "member": ballot["member"],
+        "version": 1,
+        "channel": ONLINE,
+        "signer": "proxy" if found[0]["use"] == "proxy" else "owner",
+        "kid": kid,
+        "entry": entry_text,
+        "leaf_hash": leaf,
+        "registration_id": registration_id,
+    }
     if not postgres:
         values["received_at"] = ballot_log.db_now()
     ballot_id = connection.execute(store, values).scalar()
@@ -380,6 +494,9 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
     db.session.commit()  # durable before anything is acknowledged
     receipt = ballot_log.sequence(ctx.log, ballot_id, leaf, heads_before=row.heads)
     if receipt is None:  # pragma: no cover - see _sequence
-        raise BallotRefused("选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
-                            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page", 503)
+        raise BallotRefused(
+            "选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
+            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page",
+            503,
+        )
     return FastCast(ballot_id, receipt, ctx.slug)

@@ -1,4 +1,5 @@
 """Printing paper ballot sheets for many households is a background job."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,9 +13,18 @@ from webapp.jobs.kinds import assembly_page, job_kind
 from webapp.jobs.runner import JobContext, safe_filename
 
 
-@job_kind("ballot-sheets", title=_l("Paper ballot sheets"), start={Role.organiser}, view={Role.organiser}, timeout=timedelta(minutes=30),
-          result_ttl=timedelta(days=7), describe=lambda p: p.get("title", ""), back_endpoint="voting.paper",
-          back_args=assembly_page, back_title=_l("paper ballots"))
+@job_kind(
+    "ballot-sheets",
+    title=_l("Paper ballot sheets"),
+    start={Role.organiser},
+    view={Role.organiser},
+    timeout=timedelta(minutes=30),
+    result_ttl=timedelta(days=7),
+    describe=lambda p: p.get("title", ""),
+    back_endpoint="voting.paper",
+    back_args=assembly_page,
+    back_title=_l("paper ballots"),
+)
 def ballot_sheets(ctx: JobContext, params: dict) -> None:
     from webapp.assemblies.models import Assembly
     from webapp.assemblies.views import verified
@@ -30,7 +40,12 @@ def ballot_sheets(ctx: JobContext, params: dict) -> None:
     notice = verified(assembly.current_notice).document
     units = units_by_member(assembly)
     sheets = new_sheets(assembly, params["members"], actor=ctx.actor)
-    pdf = render_sheets(assembly, notice, sheets, units,
-                        progress=lambda done, total: ctx.progress(done, total, f"正在生成第 {done} / {total} 张", f"Sheet {done} of {total}"))
+    pdf = render_sheets(
+        assembly,
+        notice,
+        sheets,
+        units,
+        progress=lambda done, total: ctx.progress(done, total, f"正在生成第 {done} / {total} 张", f"Sheet {done} of {total}"),
+    )
     ctx.save_result(safe_filename(f"ballot-sheets-{assembly.estate.slug}-{assembly.id}.pdf"), pdf, "application/pdf")
     ctx.done(f"已生成 {len(sheets)} 张纸质表决票", f"{len(sheets)} ballot sheets made")

@@ -11,14 +11,15 @@ the batch.  Under load, ballots that arrive while a batch is being integrated wa
 and are taken together by the next holder, so appends do not serialise one by one on the row.
 A receipt is given only once its ballot is under a signed tree head.
 """
+
 from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 
@@ -64,22 +65,35 @@ def _statements() -> SimpleNamespace:
     running it); every value is a bound parameter."""
     logs, ballots, heads_t, nodes = BallotLog.__table__, Ballot.__table__, TreeHead.__table__, LogNode.__table__
     last_ts = select(heads_t.c.timestamp).where(heads_t.c.assembly_id == bindparam("a")).order_by(heads_t.c.n.desc()).limit(1)
-    log_row = select(logs.c.frontier, logs.c.size, logs.c.heads, logs.c.sealed, last_ts.scalar_subquery().label("last_ts")) \
-        .where(logs.c.assembly_id == bindparam("a"))
+    log_row = select(logs.c.frontier, logs.c.size, logs.c.heads, logs.c.sealed, last_ts.scalar_subquery().label("last_ts")).where(
+        logs.c.assembly_id == bindparam("a")
+    )
     return SimpleNamespace(
         log_row=log_row,
         waiting=select(ballots.c.id, ballots.c.leaf_hash, ballots.c.channel, ballots.c.signer)
-        .where(ballots.c.assembly_id == bindparam("a"), ballots.c.leaf_index.is_(None)).order_by(ballots.c.id),
+        .where(ballots.c.assembly_id == bindparam("a"), ballots.c.leaf_index.is_(None))
+        .order_by(ballots.c.id),
         set_index=update(ballots).where(ballots.c.id == bindparam("b_id")).values(leaf_index=bindparam("idx")),
-        set_log=update(logs).where(logs.c.assembly_id == bindparam("a"))
+        set_log=update(logs)
+        .where(logs.c.assembly_id == bindparam("a"))
         .values(frontier=bindparam("frontier"), size=bindparam("size"), heads=bindparam("heads")),
-        add_head=insert(heads_t).values(assembly_id=bindparam("a"), n=bindparam("n"), size=bindparam("size"), root=bindparam("root"),
-                                        timestamp=bindparam("timestamp"), final=bindparam("final"), document=bindparam("document")),
+        add_head=insert(heads_t).values(
+            assembly_id=bindparam("a"),
+            n=bindparam("n"),
+            size=bindparam("size"),
+            root=bindparam("root"),
+            timestamp=bindparam("timestamp"),
+            final=bindparam("final"),
+            document=bindparam("document"),
+        ),
         covering=select(ballots.c.leaf_index, heads_t.c.document)
         .join(heads_t, (heads_t.c.assembly_id == ballots.c.assembly_id) & (heads_t.c.size > ballots.c.leaf_index))
-        .where(ballots.c.id == bindparam("b_id"), heads_t.c.n >= bindparam("h0")).order_by(heads_t.c.n).limit(1),
-        nodes=select(nodes.c.level, nodes.c.idx, nodes.c.hash)
-        .where(nodes.c.assembly_id == bindparam("a"), tuple_(nodes.c.level, nodes.c.idx).in_(bindparam("keys", expanding=True))),
+        .where(ballots.c.id == bindparam("b_id"), heads_t.c.n >= bindparam("h0"))
+        .order_by(heads_t.c.n)
+        .limit(1),
+        nodes=select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+            nodes.c.assembly_id == bindparam("a"), tuple_(nodes.c.level, nodes.c.idx).in_(bindparam("keys", expanding=True))
+        ),
     )
 
 
@@ -94,7 +108,7 @@ def db_now() -> datetime:
     if dialect == "postgresql":
         return db.session.execute(text("SELECT clock_timestamp()")).scalar_one()
     raw = db.session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-    return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
 
 
 def ms(value: datetime) -> int:
@@ -122,10 +136,20 @@ def _sign(assembly, log: BallotLog, state: TreeState, *, timestamp: int, final: 
     from webapp.core.serverkey import signer
 
     notice = assembly.current_notice
-    document = sign_tree_head(signer(), assembly.log_id, state.size, state.root(), timestamp, n=log.heads,
-                              notice=notice.sha256, audit=audit_head(assembly.estate_id), final=final)
-    head = TreeHead(assembly_id=assembly.id, n=log.heads, size=state.size, root=document["root"], timestamp=timestamp,
-                    final=final, document=document)
+    document = sign_tree_head(
+        signer(),
+        assembly.log_id,
+        state.size,
+        state.root(),
+        timestamp,
+        n=log.heads,
+        notice=notice.sha256,
+        audit=audit_head(assembly.estate_id),
+        final=final,
+    )
+    head = TreeHead(
+        assembly_id=assembly.id, n=log.heads, size=state.size, root=document["root"], timestamp=timestamp, final=final, document=document
+    )
     db.session.add(head)
     log.heads += 1
     return head
@@ -173,8 +197,7 @@ def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = F
     otherwise.  With ``record_accepts`` the batch's online ballots get their ``ballot.accept``
     audit events in the same transaction (the casting path; paper ballots are recorded by
     their entry, bulk loads by their caller)."""
-    return integrate_context(assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now,
-                             record_accepts=record_accepts)
+    return integrate_context(assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now, record_accepts=record_accepts)
 
 
 _NOT_LEADER = object()
@@ -208,18 +231,37 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     if record_accepts:
         from webapp.audit.operations import record_many
 
-        anchor = record_many(ctx.estate_id, [
-            {"action": "ballot.accept", "actor": "proxy" if who == "proxy" else "owner", "object_type": "Ballot", "object_id": str(ballot_id),
-             "details": {"assembly": ctx.assembly_id, "channel": channel, "leaf_hash": leaf_hex}}
-            for ballot_id, leaf_hex, channel, who in waiting if channel == "online"
-        ])
+        anchor = record_many(
+            ctx.estate_id,
+            [
+                {
+                    "action": "ballot.accept",
+                    "actor": "proxy" if who == "proxy" else "owner",
+                    "object_type": "Ballot",
+                    "object_id": str(ballot_id),
+                    "details": {"assembly": ctx.assembly_id, "channel": channel, "leaf_hash": leaf_hex},
+                }
+                for ballot_id, leaf_hex, channel, who in waiting
+                if channel == "online"
+            ],
+        )
     if anchor is None:
         anchor = audit_head(ctx.estate_id)
     timestamp = max(ms(now or utcnow()), log.last_ts or 0)
     document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
     connection.execute(st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1})
-    connection.execute(st.add_head, {"a": ctx.assembly_id, "n": log.heads, "size": state.size, "root": document["root"],
-                                     "timestamp": timestamp, "final": False, "document": document})
+    connection.execute(
+        st.add_head,
+        {
+            "a": ctx.assembly_id,
+            "n": log.heads,
+            "size": state.size,
+            "root": document["root"],
+            "timestamp": timestamp,
+            "final": False,
+            "document": document,
+        },
+    )
     return Batch(log.heads, state.size, document, indices)
 
 
@@ -315,27 +357,61 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             hashes.append(h)
     events, checkpoints = [], []
     if record_accepts:
-        events, checkpoints = chain_rows(chain, rows[0].audit_seq, rows[0].audit_hash, rows[0].cp_seq, rows[0].cp_at, [
-            {"action": "ballot.accept", "actor": "proxy" if r.signer == "proxy" else "owner", "object_type": "Ballot", "object_id": str(r.id),
-             "details": {"assembly": ctx.assembly_id, "channel": r.channel, "leaf_hash": r.leaf_hash}}
-            for r in waiting if r.channel == "online"])
+        events, checkpoints = chain_rows(
+            chain,
+            rows[0].audit_seq,
+            rows[0].audit_hash,
+            rows[0].cp_seq,
+            rows[0].cp_at,
+            [
+                {
+                    "action": "ballot.accept",
+                    "actor": "proxy" if r.signer == "proxy" else "owner",
+                    "object_type": "Ballot",
+                    "object_id": str(r.id),
+                    "details": {"assembly": ctx.assembly_id, "channel": r.channel, "leaf_hash": r.leaf_hash},
+                }
+                for r in waiting
+                if r.channel == "online"
+            ],
+        )
     if events:
         anchor = (events[-1]["seq"], events[-1]["hash"])
     else:
         anchor = None if rows[0].audit_seq is None else (rows[0].audit_seq, rows[0].audit_hash)
     timestamp = max(ms(now or utcnow()), log.last_ts or 0)
     document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
-    connection.execute(_PG_WRITE, {
-        "a": ctx.assembly_id, "chain": chain, "n_level": levels, "n_idx": idxs, "n_hash": hashes,
-        "b_id": list(indices), "b_idx": list(indices.values()),
-        "e_seq": [e["seq"] for e in events], "e_at": [e["at"] for e in events], "e_actor": [e["actor"] for e in events],
-        "e_action": [e["action"] for e in events], "e_type": [e["object_type"] for e in events], "e_object": [e["object_id"] for e in events],
-        "e_details": [json.dumps(e["details"]) for e in events], "e_prev": [e["prev_hash"] for e in events], "e_hash": [e["hash"] for e in events],
-        "c_seq": [c["seq"] for c in checkpoints], "c_hash": [c["hash"] for c in checkpoints], "c_at": [c["at"] for c in checkpoints],
-        "c_doc": [json.dumps(c["document"]) for c in checkpoints],
-        "frontier": state.to_bytes(), "size": state.size, "heads": log.heads, "root": document["root"], "timestamp": timestamp,
-        "document": json.dumps(document),
-    })
+    connection.execute(
+        _PG_WRITE,
+        {
+            "a": ctx.assembly_id,
+            "chain": chain,
+            "n_level": levels,
+            "n_idx": idxs,
+            "n_hash": hashes,
+            "b_id": list(indices),
+            "b_idx": list(indices.values()),
+            "e_seq": [e["seq"] for e in events],
+            "e_at": [e["at"] for e in events],
+            "e_actor": [e["actor"] for e in events],
+            "e_action": [e["action"] for e in events],
+            "e_type": [e["object_type"] for e in events],
+            "e_object": [e["object_id"] for e in events],
+            "e_details": [json.dumps(e["details"]) for e in events],
+            "e_prev": [e["prev_hash"] for e in events],
+            "e_hash": [e["hash"] for e in events],
+            "c_seq": [c["seq"] for c in checkpoints],
+            "c_hash": [c["hash"] for c in checkpoints],
+            "c_at": [c["at"] for c in checkpoints],
+            "c_doc": [json.dumps(c["document"]) for c in checkpoints],
+            "frontier": state.to_bytes(),
+            "size": state.size,
+            "heads": log.heads,
+            "root": document["root"],
+            "timestamp": timestamp,
+            "document": json.dumps(document),
+        },
+    )
     return Batch(log.heads, state.size, document, indices)
 
 
@@ -448,7 +524,9 @@ def close_if_due(assembly) -> bool:
         db.session.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": assembly.id})
     _lock_assembly(assembly)
     done = db.session.execute(
-        update(Assembly).where(Assembly.id == assembly.id, Assembly.state == "voting").values(state="closed", closed_at=now)
+        update(Assembly)
+        .where(Assembly.id == assembly.id, Assembly.state == "voting")
+        .values(state="closed", closed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
@@ -461,8 +539,16 @@ def close_if_due(assembly) -> bool:
     final = _sign(assembly, log, state, timestamp=max(ms(assembly.closes_at), ms(now), _last_timestamp(assembly.id)), final=True)
     log.sealed = True
     db.session.flush()
-    record("assembly.close", actor="clock", estate_id=assembly.estate_id, obj=assembly, due=assembly.closes_at.isoformat(),
-           size=state.size, root=final.root, final_head=final.n)
+    record(
+        "assembly.close",
+        actor="clock",
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        due=assembly.closes_at.isoformat(),
+        size=state.size,
+        root=final.root,
+        final_head=final.n,
+    )
     return True
 
 

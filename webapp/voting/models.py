@@ -1,6 +1,7 @@
 """The ballot log of an assembly, as crypto models it: the compact frontier in one row, the
 complete-subtree nodes in a table (written once, never updated), every accepted ballot with its
 leaf, and every signed tree head."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ goes into the same log as online ones, as a paper ballot signed by the server ke
 authors and the scan's SHA-256.  When they differ, a supervisor decides from the scan, with a
 written reason.  One ballot per member: online first means paper refused, and the reverse.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -84,12 +85,24 @@ def enter(assembly, sheet: PaperSheet, *, actor, choices: dict, scan_id: int, sc
         raise PaperError("这张表决票已经处理过", "this sheet has already been dealt with")
     entries = list(db.session.scalars(select(PaperEntry).where(PaperEntry.sheet_id == sheet.id)))
     if any(e.entered_by_id == actor.id for e in entries):
-        raise PaperError("同一张表决票须由两位不同的组织者分别录入：您已经录过这张", "two different organisers must enter each sheet: you have entered this one already")
-    entry = PaperEntry(sheet_id=sheet.id, entered_by_id=actor.id, choices=choices, scan_id=scan_id, scan_sha256=scan_sha256, created_at=now or utcnow())
+        raise PaperError(
+            "同一张表决票须由两位不同的组织者分别录入：您已经录过这张",
+            "two different organisers must enter each sheet: you have entered this one already",
+        )
+    entry = PaperEntry(
+        sheet_id=sheet.id, entered_by_id=actor.id, choices=choices, scan_id=scan_id, scan_sha256=scan_sha256, created_at=now or utcnow()
+    )
     db.session.add(entry)
     db.session.flush()
-    record("paper.enter", actor=actor, estate_id=assembly.estate_id, obj=sheet, serial=sheet.serial, scan_sha256=scan_sha256,
-           round=len(entries) + 1)
+    record(
+        "paper.enter",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=sheet,
+        serial=sheet.serial,
+        scan_sha256=scan_sha256,
+        round=len(entries) + 1,
+    )
     if not entries:
         sheet.state = "entered"
         return None
@@ -98,8 +111,14 @@ def enter(assembly, sheet: PaperSheet, *, actor, choices: dict, scan_id: int, sc
         return _cast(assembly, sheet, [first, entry], choices, scan_sha256, actor=actor, resolved_by=None)
     sheet.state = "disputed"
     db.session.flush()
-    record("paper.dispute", actor=actor, estate_id=assembly.estate_id, obj=sheet, serial=sheet.serial,
-           same_scan=first.scan_sha256 == scan_sha256)
+    record(
+        "paper.dispute",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=sheet,
+        serial=sheet.serial,
+        same_scan=first.scan_sha256 == scan_sha256,
+    )
     return None
 
 
@@ -108,8 +127,17 @@ def _cast(assembly, sheet: PaperSheet, entries: list[PaperEntry], choices: dict,
     from webapp.voting.casting import cast_paper
 
     names = [db.session.get(StaffUser, e.entered_by_id).username for e in entries[:2]]
-    ballot = make_paper_ballot(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, sheet.member, choices, scan_sha256,
-                               names, serial=sheet.serial, resolved_by=resolved_by)
+    ballot = make_paper_ballot(
+        assembly.log_id,
+        assembly.current_notice.sha256,
+        assembly.roll.root,
+        sheet.member,
+        choices,
+        scan_sha256,
+        names,
+        serial=sheet.serial,
+        resolved_by=resolved_by,
+    )
     db.session.commit()  # the entries are kept even if the ballot is then refused (e.g. voted online)
     try:
         cast = cast_paper(assembly, ballot, actor=actor)
@@ -139,8 +167,15 @@ def resolve(assembly, sheet: PaperSheet, *, actor, choices: dict | None, reason:
         raise PaperError("请写明理由", "a written reason is required")
     entries = list(db.session.scalars(select(PaperEntry).where(PaperEntry.sheet_id == sheet.id).order_by(PaperEntry.id)))
     sheet.decided_by_id, sheet.decided_at, sheet.reason = actor.id, now or utcnow(), reason.strip()
-    record("paper.resolve", actor=actor, estate_id=assembly.estate_id, obj=sheet, serial=sheet.serial, counted=choices is not None,
-           reason=sheet.reason)
+    record(
+        "paper.resolve",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=sheet,
+        serial=sheet.serial,
+        counted=choices is not None,
+        reason=sheet.reason,
+    )
     if choices is None:
         sheet.state = "refused"
         db.session.flush()

@@ -1,6 +1,7 @@
 """Checking a voter's receipt against the log as it stands now: its signature and proof, that
 its ballot is still at its place, and that the newest signed tree head (the final one after the
 close) is consistent with the one the receipt carries and still includes the ballot."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,17 +58,33 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
     leaf = bytes.fromhex(ballot.leaf_hash)
     if receipt is not None:
         same = receipt.index == ballot.leaf_index and receipt.leaf_hash == leaf
-        result.step(same, "您的选票仍在回执所说的位置，内容未变", "your ballot is still where the receipt says, unchanged") if same else \
-            result.step(False, "日志中该位置的选票与回执不符：请立即告知监督员", "the ballot at that place differs from the receipt: tell the supervisors at once")
+        result.step(
+            same, "您的选票仍在回执所说的位置，内容未变", "your ballot is still where the receipt says, unchanged"
+        ) if same else result.step(
+            False,
+            "日志中该位置的选票与回执不符：请立即告知监督员",
+            "the ballot at that place differs from the receipt: tell the supervisors at once",
+        )
         try:
             proof = ballot_log.consistency(assembly.id, receipt.sth.size, latest.size)
             verify_consistency(receipt.sth.size, latest.size, receipt.sth.root, bytes.fromhex(latest.root), proof)
-            result.step(True, f"最新树头（第 {latest.n} 号，{latest.size} 张选票）与回执中的树头一致：此后没有改写历史",
-                        f"the newest tree head (no. {latest.n}, {latest.size} ballots) is consistent with the receipt's: no history was rewritten")
+            result.step(
+                True,
+                f"最新树头（第 {latest.n} 号，{latest.size} 张选票）与回执中的树头一致：此后没有改写历史",
+                f"the newest tree head (no. {latest.n}, {latest.size} ballots) is consistent with the receipt's: no history was rewritten",
+            )
         except (CryptoError, ValueError) as exc:
-            result.step(False, "最新树头与回执中的树头不一致：日志被改写过", f"the newest tree head is not consistent with the receipt's: {exc}")
+            result.step(
+                False, "最新树头与回执中的树头不一致：日志被改写过", f"the newest tree head is not consistent with the receipt's: {exc}"
+            )
     try:
-        verify_inclusion(ballot.leaf_index, latest.size, leaf, ballot_log.inclusion(assembly.id, ballot.leaf_index, latest.size), bytes.fromhex(latest.root))
+        verify_inclusion(
+            ballot.leaf_index,
+            latest.size,
+            leaf,
+            ballot_log.inclusion(assembly.id, ballot.leaf_index, latest.size),
+            bytes.fromhex(latest.root),
+        )
         what_zh = "最终树头（投票截止时签名）" if latest.final else f"最新树头（第 {latest.n} 号）"
         what_en = "the final tree head (signed at the close)" if latest.final else f"the newest tree head (no. {latest.n})"
         result.step(True, f"您的选票包含在{what_zh}中", f"your ballot is included in {what_en}")

@@ -1,4 +1,5 @@
 """Voting pages: the owner's ballot, casting, receipts and their check, turnout, paper ballots."""
+
 from __future__ import annotations
 
 import base64
@@ -92,8 +93,17 @@ def ballot(assembly_id: int):
     member, role, why = voter_member(assembly, current_user)
     mine = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.member == member))) if member else []
     notice = verified(assembly.current_notice)
-    return render_template("voting/ballot.html", assembly=assembly, estate=assembly.estate, member=member, role=role, why=why,
-                           notice=notice, mine=mine, roll_root=assembly.roll.root if assembly.roll else "")
+    return render_template(
+        "voting/ballot.html",
+        assembly=assembly,
+        estate=assembly.estate,
+        member=member,
+        role=role,
+        why=why,
+        notice=notice,
+        mine=mine,
+        roll_root=assembly.roll.root if assembly.roll else "",
+    )
 
 
 @bp.post("/api/v1/a/<int:assembly_id>/ballots")
@@ -103,8 +113,12 @@ def cast(assembly_id: int):
     if is_staff():
         # Staff accounts hold no place on a roll; a supervisor or admin who is also an owner votes
         # from their own phone as that owner, never through the staff session.
-        return jsonify({"error": "工作人员账号不能投票：如果您也是业主，请退出工作人员账号，用登记时的手机以业主身份投票",
-                        "error_en": "staff accounts cannot cast ballots: if you are also an owner, sign out and vote on your registered phone as that owner"}), 403
+        return jsonify(
+            {
+                "error": "工作人员账号不能投票：如果您也是业主，请退出工作人员账号，用登记时的手机以业主身份投票",
+                "error_en": "staff accounts cannot cast ballots: if you are also an owner, sign out and vote on your registered phone as that owner",
+            }
+        ), 403
     too_large = request.content_length and request.content_length > 128 * 1024
     registration = current_user._get_current_object() if is_owner() else None
     if not too_large:
@@ -117,8 +131,13 @@ def cast(assembly_id: int):
             return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
         if fast is not None:
             code = fast.receipt["code"]
-            return jsonify({"receipt": fast.receipt, "repeated": False,
-                            "next": url_for("voting.receipt", slug=fast.slug, assembly_id=assembly_id, code=code)}), 201
+            return jsonify(
+                {
+                    "receipt": fast.receipt,
+                    "repeated": False,
+                    "next": url_for("voting.receipt", slug=fast.slug, assembly_id=assembly_id, code=code),
+                }
+            ), 201
         db.session.rollback()
     assembly = db.session.get(Assembly, assembly_id)
     if assembly is None:
@@ -134,8 +153,13 @@ def cast(assembly_id: int):
         db.session.rollback()
         return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
     code = done.receipt["code"]
-    return jsonify({"receipt": done.receipt, "repeated": done.repeated,
-                    "next": url_for("voting.receipt", slug=assembly.estate.slug, assembly_id=assembly.id, code=code)}), 200 if done.repeated else 201
+    return jsonify(
+        {
+            "receipt": done.receipt,
+            "repeated": done.repeated,
+            "next": url_for("voting.receipt", slug=assembly.estate.slug, assembly_id=assembly.id, code=code),
+        }
+    ), 200 if done.repeated else 201
 
 
 # ---------------------------------------------------------------- receipts
@@ -168,9 +192,20 @@ def receipt(slug: str, assembly_id: int, code: str):
 
     mine = is_owner() and found.registration_id == current_user.id
     check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
-    return render_template("voting/receipt.html", estate=estate, assembly=assembly, receipt=doc, ballot=found, signer=signer,
-                           server_jwk=json.dumps(server_signer().jwk), qr=qr_data_uri(check_url), check_url=check_url, mine=mine,
-                           choices=ballot_choices(found) if mine else None, notice=verified(assembly.current_notice).document)
+    return render_template(
+        "voting/receipt.html",
+        estate=estate,
+        assembly=assembly,
+        receipt=doc,
+        ballot=found,
+        signer=signer,
+        server_jwk=json.dumps(server_signer().jwk),
+        qr=qr_data_uri(check_url),
+        check_url=check_url,
+        mine=mine,
+        choices=ballot_choices(found) if mine else None,
+        notice=verified(assembly.current_notice).document,
+    )
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>.json")
@@ -227,7 +262,12 @@ def consistency_json(slug: str, assembly_id: int):
         abort(400)
     sizes = {h.size for h in ballot_log.heads(assembly.id)}
     if first not in sizes or second not in sizes or first > second:
-        return jsonify({"error": "两个大小都必须是已签名树头的大小，且前者不大于后者", "error_en": "both sizes must be signed tree heads' sizes, first ≤ second"}), 400
+        return jsonify(
+            {
+                "error": "两个大小都必须是已签名树头的大小，且前者不大于后者",
+                "error_en": "both sizes must be signed tree heads' sizes, first ≤ second",
+            }
+        ), 400
     proof = ballot_log.consistency(assembly.id, first, second)
     return jsonify({"first": first, "second": second, "proof": [h.hex() for h in proof]})
 
@@ -243,9 +283,15 @@ def turnout(estate: Estate, assembly_id: int):
         flash(_("There is no roll for this assembly yet, so no turnout."), "error")
         return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     role = current_user.role_in(estate.id)
-    return render_template("voting/turnout.html", estate=estate, assembly=assembly, t=compute_turnout(assembly),
-                           missing=not_voted_by_building(assembly) if role is Role.organiser else None,
-                           supervisor=role is Role.supervisor, form=PageForm())
+    return render_template(
+        "voting/turnout.html",
+        estate=estate,
+        assembly=assembly,
+        t=compute_turnout(assembly),
+        missing=not_voted_by_building(assembly) if role is Role.organiser else None,
+        supervisor=role is Role.supervisor,
+        form=PageForm(),
+    )
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/turnout")
@@ -260,8 +306,16 @@ def public_turnout(slug: str, assembly_id: int):
     raw = request.args.get("page", "1")
     page = min(pages, max(1, int(raw))) if raw.isdigit() and len(raw) < 6 else 1
     show_numbers = estate.turnout_public or assembly.state not in ("voting",)
-    return render_template("voting/public_turnout.html", estate=estate, assembly=assembly, units=units[(page - 1) * per_page: page * per_page],
-                           count=len(units), page=page, pages=pages, t=compute_turnout(assembly) if show_numbers else None)
+    return render_template(
+        "voting/public_turnout.html",
+        estate=estate,
+        assembly=assembly,
+        units=units[(page - 1) * per_page : page * per_page],
+        count=len(units),
+        page=page,
+        pages=pages,
+        t=compute_turnout(assembly) if show_numbers else None,
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/inspect")
@@ -281,13 +335,29 @@ def inspect(estate: Estate, assembly_id: int):
         return redirect(url_for("voting.turnout", slug=estate.slug, assembly_id=assembly.id))
     found = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.member == member).order_by(Ballot.id)))
     db.session.add(BallotInspection(assembly_id=assembly.id, member=member, staff_user_id=current_user.id, reason=reason[:1000]))
-    record("ballot.inspect", actor=current_user, estate_id=estate.id, obj=assembly, unit=unit, member=member, reason=reason[:1000],
-           ballots=len(found))
+    record(
+        "ballot.inspect",
+        actor=current_user,
+        estate_id=estate.id,
+        obj=assembly,
+        unit=unit,
+        member=member,
+        reason=reason[:1000],
+        ballots=len(found),
+    )
     db.session.commit()
     notice = verified(assembly.current_notice).document
-    return render_template("voting/inspect.html", estate=estate, assembly=assembly, unit=unit, member=member, reason=reason,
-                           ballots=[(b, entry_of(b), ballot_choices(b)) for b in found], notice=notice,
-                           counted={b.id for b in counted(assembly.id, replace_allowed=assembly.replace_allowed).values()})
+    return render_template(
+        "voting/inspect.html",
+        estate=estate,
+        assembly=assembly,
+        unit=unit,
+        member=member,
+        reason=reason,
+        ballots=[(b, entry_of(b), ballot_choices(b)) for b in found],
+        notice=notice,
+        counted={b.id for b in counted(assembly.id, replace_allowed=assembly.replace_allowed).values()},
+    )
 
 
 # ---------------------------------------------------------------- paper ballots
@@ -324,7 +394,9 @@ def paper(estate: Estate, assembly_id: int):
                 raise paper_ops.PaperError("请上传这张表决票的扫描件", "attach the scan of the sheet")
             choices = paper_ops.choices_from_marks(notice["items"], _marks_from_form(notice))
             attachment = attach(assembly, actor=current_user, kind="paper", owner_id=sheet.id, data=scan.read(), filename=scan.filename)
-            cast = paper_ops.enter(assembly, sheet, actor=current_user, choices=choices, scan_id=attachment.id, scan_sha256=attachment.sha256)
+            cast = paper_ops.enter(
+                assembly, sheet, actor=current_user, choices=choices, scan_id=attachment.id, scan_sha256=attachment.sha256
+            )
             return cast, sheet.state
 
         done, outcome = run_operation(enter)
@@ -337,14 +409,26 @@ def paper(estate: Estate, assembly_id: int):
             else:
                 flash(_("Entry saved. Another organiser must enter the same sheet independently."), "success")
         return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
-    sheets = list(db.session.scalars(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id).order_by(PaperSheet.id.desc()).limit(300)))
+    sheets = list(
+        db.session.scalars(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id).order_by(PaperSheet.id.desc()).limit(300))
+    )
     disputed = [s for s in sheets if s.state == "disputed"]
     entries = {}
     if role is Role.supervisor:
         for sheet in disputed:
             entries[sheet.id] = list(db.session.scalars(select(PaperEntry).where(PaperEntry.sheet_id == sheet.id).order_by(PaperEntry.id)))
-    return render_template("voting/paper.html", estate=estate, assembly=assembly, notice=notice, sheets=sheets, disputed=disputed,
-                           entries=entries, organiser=role is Role.organiser, supervisor=role is Role.supervisor, form=form)
+    return render_template(
+        "voting/paper.html",
+        estate=estate,
+        assembly=assembly,
+        notice=notice,
+        sheets=sheets,
+        disputed=disputed,
+        entries=entries,
+        organiser=role is Role.organiser,
+        supervisor=role is Role.supervisor,
+        form=form,
+    )
 
 
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/paper/sheets")
@@ -373,8 +457,13 @@ def print_sheets(estate: Estate, assembly_id: int):
     from webapp.jobs.operations import start_job
     from webapp.jobs.runner import runner_mode, submit
 
-    job = start_job(estate, "ballot-sheets", {"assembly_id": assembly.id, "title": assembly.title, "members": list(dict.fromkeys(members))},
-                    actor=current_user, runner=runner_mode(current_app))
+    job = start_job(
+        estate,
+        "ballot-sheets",
+        {"assembly_id": assembly.id, "title": assembly.title, "members": list(dict.fromkeys(members))},
+        actor=current_user,
+        runner=runner_mode(current_app),
+    )
     db.session.commit()
     submit(job)
     return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
@@ -396,4 +485,3 @@ def resolve(estate: Estate, assembly_id: int, sheet_id: int):
 
     run_operation(decide, _("Decision recorded."))
     return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
-

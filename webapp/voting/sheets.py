@@ -1,6 +1,7 @@
 """Printed ballot sheets (纸质表决票): one A4 page per member, with the unit(s), the member id,
 every item with its boxes, the sheet's serial and a QR code of (assembly, member, serial), and a
 line for the owner's signature."""
+
 from __future__ import annotations
 
 from webapp.assemblies.rules import CATEGORIES
@@ -12,7 +13,9 @@ def render_sheets(assembly, notice: dict, sheets: list, units: dict[str, list[tu
     from webapp.voting.paper import qr_text
 
     estate = assembly.estate
-    pdf = PdfWriter(f"{estate.name} 纸质表决票", footer=f"{estate.name} · {assembly.title} · 公告摘要 {assembly.current_notice.sha256[:16]}…")
+    pdf = PdfWriter(
+        f"{estate.name} 纸质表决票", footer=f"{estate.name} · {assembly.title} · 公告摘要 {assembly.current_notice.sha256[:16]}…"
+    )
     for n, sheet in enumerate(sheets):
         if n:
             pdf._new_page()
@@ -22,8 +25,11 @@ def render_sheets(assembly, notice: dict, sheets: list, units: dict[str, list[tu
         labels = "、".join(u[0] for u in member_units[:8]) + ("…" if len(member_units) > 8 else "")
         area = sum(u[1] for u in member_units)
         pdf.paragraph(f"房屋：{labels}　面积合计：{format_area(area)} 平方米　成员编号：{sheet.member}", 11)
-        pdf.qr(qr_text(assembly, sheet), size=80, caption=f"表决票编号 {sheet.serial}。本票由两位组织者分别录入；"
-               "同一业主已在网上投票的，本票不计入。")
+        pdf.qr(
+            qr_text(assembly, sheet),
+            size=80,
+            caption=f"表决票编号 {sheet.serial}。本票由两位组织者分别录入；同一业主已在网上投票的，本票不计入。",
+        )
         for i, item in enumerate(notice["items"], start=1):
             pdf.rule()
             pdf.paragraph(f"{i}. {item['title']}（{CATEGORIES[item['category']].zh}）", 11.5)

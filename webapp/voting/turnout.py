@@ -1,5 +1,6 @@
 """Turnout: who has voted, in area and heads, against the quorum; which units (never names, never
 choices).  Pure arithmetic on integers, from the frozen roll and the accepted ballots."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ class Turnout:
 
 
 def turnout(assembly) -> Turnout:
-    entries = db.session.execute(select(RollEntry.member, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == assembly.roll_id)).all()
+    entries = db.session.execute(
+        select(RollEntry.member, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == assembly.roll_id)
+    ).all()
     voted = voted_members(assembly.id)
     area = sum(e.area_centi for e in entries if e.member in voted)
     heads = sum(e.heads for e in entries if e.member in voted)
