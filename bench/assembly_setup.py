@@ -1,11 +1,11 @@
 """An estate with registered owners and an assembly in voting, for bench/cast.py and
-bench/tally_export.py, built through the app's own operations as webapp/demo_assemblies.py does:
+bench/tally_export.py, built through the app's own operations as webapp/demo/assemblies.py does:
 a generated registry imported (bench/registry.py's generator), owners registered with a device
 key each (P-256, as phones make them), a roll frozen for the assembly and signed by two
 supervisors, the notice published, and voting opened.
 
 Only the owners' registrations are written in bulk (three executemany statements, the same rows
-``webapp.demo_assemblies._register_owners`` adds one by one): an estate of 20,000 would
+``webapp.demo.assemblies._register_owners`` adds one by one): an estate of 20,000 would
 otherwise take minutes of ORM flushes before anything is measured.
 """
 
@@ -76,8 +76,9 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
     organisations) with a delivered unit, up to ``limit``; returns member ref → signer."""
     from crypto.keys import generate_p256
     from webapp.core.db import db, utcnow
+    from webapp.devices.models import DeviceKey
     from webapp.owners import tokens
-    from webapp.owners.models import DeviceKey, Invitation, Registration
+    from webapp.owners.models import Invitation, Registration
     from webapp.registry.models import Owner, OwnerHolder, OwnerKind, Unit, UnitStatus
 
     now = utcnow()
@@ -167,10 +168,10 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
     registry_csv = _bench_module("registry").registry_csv
     from webapp.assemblies import lifecycle
     from webapp.assemblies import operations as ops
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db, utcnow
-    from webapp.demo_assemblies import _bidders, _election, _freeze_and_sign, _notice, _supervisor_keys
+    from webapp.core.roles import Role
+    from webapp.demo.assemblies import _bidders, _election, _freeze_and_sign, _notice, _supervisor_keys
     from webapp.estates.operations import create_estate
     from webapp.registry.importing import import_file
     from webapp.registry.models import Owner
@@ -257,7 +258,7 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
 
 
 def choices(rng: random.Random, notice: dict) -> dict:
-    from webapp.demo_assemblies import _choices
+    from webapp.demo.assemblies import _choices
 
     return _choices(rng, notice)
 

@@ -122,16 +122,18 @@ class CpuMeter:
 
 def baseline_tree(commit: str, folder: Path) -> Path:
     """An earlier version's webapp, crypto and tally packages (``git archive``), given what this
-    bench needs of the app: the settings of today's webapp/config.py (which reads
-    OWNERSVOTE_CAST_LIMIT; with that version's pool_pre_ping) and the hello route."""
+    bench needs of the app: the commit's own settings (with pool_pre_ping where that version
+    lacks the idle ping) and the hello route."""
     root = folder / f"baseline-{commit}"
     root.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "webapp", "crypto", "tally"], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
-    config = (ROOT / "webapp" / "config.py").read_text()
+    # The commit's own settings (webapp/config.py before the layers moved it into core/).
+    config_path = next(p for p in (root / "webapp" / "core" / "config.py", root / "webapp" / "config.py") if p.exists())
+    config = config_path.read_text()
     if "install_idle_ping" not in (root / "webapp" / "core" / "db.py").read_text():
         config = config.replace('"pool_pre_ping": False', '"pool_pre_ping": True')
-    (root / "webapp" / "config.py").write_text(config)
+    config_path.write_text(config)
     app = (root / "webapp" / "app.py").read_text()
     if "__bench/hello" not in app:
         app = app.replace(

@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from webapp.owners import letters as mod  # noqa: E402
-from webapp.owners.letters import Letter, font_info, render_letters  # noqa: E402
+from webapp.owners.letters import Letter, render_letters  # noqa: E402
+from webapp.printing.fonts import font_info  # noqa: E402
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -46,10 +46,10 @@ def main() -> None:
     from registry import registry_csv  # bench/registry.py
 
     from webapp import create_app
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
     from webapp.core.migrate import upgrade
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.jobs.models import Job
     from webapp.registry.importing import import_file

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def registry_csv(units: int) -> bytes:
-    from webapp.registry.demo import demo_rows
+    from webapp.demo.registry import demo_rows
 
     rows, copy = [], 0
     while len(rows) < units:

@@ -149,8 +149,8 @@ STAFF_NAMES = ["王敏", "陈立新", "林晓燕", "周建国", "赵丽华", "�
 
 @pytest.fixture
 def make_staff(db_session):
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
+    from webapp.core.roles import Role
 
     names = iter(STAFF_NAMES * 10)
 

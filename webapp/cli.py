@@ -109,7 +109,8 @@ def _fail(message: str, code: int = 1) -> None:
 @main.command()
 def init() -> None:
     """Create or upgrade the database (OWNERSVOTE_DATABASE_URL) to the newest schema."""
-    from webapp.config import database_url, instance_path
+    from webapp.core.config import database_url
+    from webapp.core.instance import instance_path
     from webapp.core.migrate import upgrade
 
     url = database_url()
@@ -251,8 +252,8 @@ def members(slug: str, as_json: bool) -> None:
 def audit_check(slug: str) -> None:
     """Check that the estate's audit log is an unbroken hash chain that still holds every event
     its signed anchors (checkpoints, tree heads, tallies) name (exit 1 if not)."""
-    from webapp.audit.integrity import IntegrityReport, check_audit
     from webapp.audit.operations import chain_events
+    from webapp.oversight.integrity import IntegrityReport, check_audit
 
     estate_row = _load_estate(slug)
     report = IntegrityReport()
@@ -275,7 +276,7 @@ def check(slug: str) -> None:
     """Re-verify everything the estate's results stand on (audit chain and anchors, registry,
     rolls, notices, ballot logs and tree heads, tallies, the files in the file store); print what
     differs, exit 1 if anything."""
-    from webapp.audit.integrity import check_estate
+    from webapp.oversight.integrity import check_estate
 
     report = check_estate(_load_estate(slug))
     for zh, en in report.checked:
@@ -293,7 +294,7 @@ def check(slug: str) -> None:
 @with_app
 def assemblies(slug: str, as_json: bool) -> None:
     """The estate's assemblies: id, title, state and voting window."""
-    from webapp.assemblies.views import estate_assemblies
+    from webapp.assemblies.presentation import estate_assemblies
 
     estate_row = _load_estate(slug)
     rows = [
@@ -320,7 +321,7 @@ def export_bundle(slug: str, assembly_id: int, out: Path) -> None:
     """Write the public audit bundle of a published assembly (the same bytes as its download)."""
     from webapp.assemblies.models import Assembly
     from webapp.attachments.storage import read
-    from webapp.results.operations import tally_of
+    from webapp.results.signatures import tally_of
 
     estate_row = _load_estate(slug)
     from webapp.core.db import db
@@ -374,9 +375,9 @@ def staff_create(username: str, display_name: str, password: str, admin: bool, i
 @click.argument("role", type=click.Choice(["organiser", "supervisor"]))
 @with_app
 def staff_grant(username: str, slug: str, role: str) -> None:
-    from webapp.auth.models import Role
     from webapp.auth.operations import StaffError, assign_role, find_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
 
     user = find_staff(username)
     if user is None:
@@ -427,8 +428,9 @@ def worker(burst: bool, queue_name: str | None) -> None:
         )
     from rq import Worker
 
+    from webapp.jobs.context import files_root, side_session
     from webapp.jobs.operations import sweep_results
-    from webapp.jobs.runner import files_root, job_queue, set_worker_app, side_session
+    from webapp.jobs.runner import job_queue, set_worker_app
 
     if queue_name:
         app.config["OWNERSVOTE_JOB_QUEUE"] = queue_name
@@ -451,8 +453,8 @@ def jobs_sweep() -> None:
     """Delete job result files past their keeping time (the app also does it by itself)."""
     from flask import current_app
 
+    from webapp.jobs.context import files_root, side_session
     from webapp.jobs.operations import sweep_results
-    from webapp.jobs.runner import files_root, side_session
 
     removed = sweep_results(side_session, files_root(current_app))
     click.echo(f"{removed} expired result file(s) deleted")
@@ -474,9 +476,9 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Create the demo data and exit.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
-    from webapp.config import Settings, database_url
+    from webapp.core.config import Settings, database_url
     from webapp.core.migrate import upgrade
-    from webapp.demo import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, ensure_demo, sample_owner
+    from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, ensure_demo, sample_owner
 
     if Settings.from_env().production:
         _fail("error: the demo never runs in production mode")

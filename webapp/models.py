@@ -7,9 +7,10 @@ from webapp.auth.models import EstateRole, LoginThrottle, StaffUser
 from webapp.candidates.models import Candidate
 from webapp.core.db import db
 from webapp.core.models import DeviceChallenge, ServerSession
+from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
 from webapp.jobs.models import Job
-from webapp.owners.models import DeviceKey, Invitation, Notification, Registration, SmsCode
+from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
 from webapp.results.models import Certification, Objection, TallyRecord

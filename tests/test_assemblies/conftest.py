@@ -20,7 +20,7 @@ from crypto import roll as croll
 from crypto.ballot import make_ballot, sign_ballot
 from crypto.keys import generate_ed25519
 from tests.test_owners.conftest import LI_TAIL, ZHANG_TAIL, Device
-from webapp.registry.demo import uscc
+from webapp.demo.registry import uscc
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -191,7 +191,8 @@ class Scenario:
     # -- voting -------------------------------------------------------------------------------
 
     def member_of(self, label: str) -> str:
-        from webapp.owners.models import DeviceKey, Registration
+        from webapp.devices.models import DeviceKey
+        from webapp.owners.models import Registration
         from webapp.rolls.models import RollEntry
 
         key = self.db.scalar(select(DeviceKey).where(DeviceKey.kid == self.devices[label].signer.kid))

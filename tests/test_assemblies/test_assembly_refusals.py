@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.test_assemblies.conftest import PDF, PNG
 from tests.test_assemblies.refusals import english, errors, nothing_written, text_of
 from webapp.assemblies.models import AgendaItem, Assembly
-from webapp.registry.demo import uscc
+from webapp.demo.registry import uscc
 
 
 def rng_uscc(seed: int) -> str:

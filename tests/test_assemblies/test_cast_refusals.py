@@ -95,12 +95,12 @@ def test_another_members_key_cannot_sign_for_a_member(nothing_written):
 
 
 def test_a_key_revoked_after_the_freeze_is_refused_with_the_paper_alternative(nothing_written):
-    from webapp.owners import operations as ops
-    from webapp.owners.models import DeviceKey
+    from webapp.devices import operations as device_ops
+    from webapp.devices.models import DeviceKey
 
     s = nothing_written
     key = s.db.scalar(select(DeviceKey).where(DeviceKey.kid == s.devices["1-101"].signer.kid))
-    ops.revoke_key(key, actor=s.staff["supervisor"], reason="手机丢失")
+    device_ops.revoke_key(key, actor=s.staff["supervisor"], reason="手机丢失")
     s.db.commit()
     refused(s, s.ballot("1-101", choices(s)), status=403, says="已被注销")
 

@@ -117,9 +117,9 @@ def test_twenty_concurrent_submissions_for_one_member_give_one_counted_ballot(vo
 
 def test_many_members_at_once_all_land_under_signed_tree_heads(voting_pg):
     from webapp.assemblies.models import Assembly
-    from webapp.audit.integrity import check_estate
     from webapp.core.db import db
     from webapp.core.serverkey import signer as server_signer
+    from webapp.oversight.integrity import check_estate
     from webapp.voting.models import Ballot
 
     app, built = voting_pg

@@ -68,7 +68,7 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     assert report.ok, report.failures
     page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/results").get_data(as_text=True)
     assert "tag ok" in page
-    from webapp.audit.integrity import check_estate
+    from webapp.oversight.integrity import check_estate
 
     report = check_estate(s.estate)
     assert report.ok, report.findings
@@ -94,7 +94,7 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
 def test_a_ballot_edited_in_the_database_is_named_by_the_integrity_check(voting):
     from sqlalchemy import select, text
 
-    from webapp.audit.integrity import check_estate
+    from webapp.oversight.integrity import check_estate
     from webapp.voting.models import Ballot
 
     s = voting

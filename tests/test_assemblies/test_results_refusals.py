@@ -623,7 +623,7 @@ def test_a_database_failure_in_the_tally_job_fails_it_cleanly_and_a_retry_gives_
     assert record.sha256 == clean == tally_digest(record.document)
     assert state(s) == "tallied"
     assert events(s, "assembly.tally") == 1
-    from webapp.audit.integrity import check_estate
+    from webapp.oversight.integrity import check_estate
 
     report = check_estate(s.estate)
     assert report.ok, report.findings

@@ -23,7 +23,7 @@ import time_machine
 from sqlalchemy import select
 
 from tests.test_browser.net import new_page, staff_login
-from webapp.registry.identity import resident_check_digit
+from webapp.core.identity import resident_check_digit
 
 PASSWORD = "correct horse battery"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -212,9 +212,9 @@ class World:
 
 
 def make_world(live, *, roll_signatures: int = 1, tally_signatures: int = 1) -> World:
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.registry.importing import import_file
 
@@ -253,7 +253,7 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
     from webapp.candidates import operations as cops
     from webapp.core.db import db
     from webapp.core.serverkey import signer
-    from webapp.registry.demo import uscc
+    from webapp.demo.registry import uscc
 
     rng = random.Random(7)
     opens = (clock.now + timedelta(days=25)).replace(minute=0, second=0)
@@ -302,11 +302,11 @@ def server_key(world: World, who: str):
     """A signing key for a supervisor, made outside any browser (for tests about something else)."""
     from crypto.keys import generate_ed25519
     from webapp.core.db import db
-    from webapp.owners import operations as ops
+    from webapp.devices import operations as device_ops
 
     signer = generate_ed25519()
     with world.live.app_context():
-        ops.add_device_key(jwk=signer.jwk, label="test", staff=world.staff(who))
+        device_ops.add_device_key(jwk=signer.jwk, label="test", staff=world.staff(who))
         db.session.commit()
     return signer
 
@@ -334,6 +334,7 @@ def phone_outside_the_browser(world: World, label: str):
     """An owner who registered a phone earlier (made here: the test is about others)."""
     from crypto.keys import generate_p256
     from webapp.core.db import db
+    from webapp.devices import operations as device_ops
     from webapp.owners import operations as ops
     from webapp.owners.models import Invitation
     from webapp.owners.tokens import token_hash
@@ -344,7 +345,7 @@ def phone_outside_the_browser(world: World, label: str):
         invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
         holder = invitation.unit.owner.holders[0]
         registration = ops.register_matched(invitation, holder)
-        ops.add_device_key(jwk=signer.jwk, label="Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile", registration=registration)
+        device_ops.add_device_key(jwk=signer.jwk, label="Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile", registration=registration)
         db.session.commit()
     return signer
 
@@ -354,7 +355,7 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
     ``marks`` by item title: 'agree' …, or option names."""
     from crypto.ballot import make_ballot, sign_ballot
     from webapp.core.db import db
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
     from webapp.rolls.models import RollEntry
     from webapp.voting.casting import cast_online
 

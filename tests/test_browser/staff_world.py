@@ -55,13 +55,15 @@ def build(live) -> dict:
     """Create the estate and everything in it; return what the tests need to find it."""
     from crypto.keys import generate_ed25519, generate_p256
     from webapp.audit.models import AuditEvent
-    from webapp.auth.models import Role, StaffUser
+    from webapp.auth.models import StaffUser
     from webapp.auth.operations import assign_role, create_staff, revoke_role
     from webapp.core.db import db
+    from webapp.core.roles import Role
+    from webapp.demo.registry import demo_csv
+    from webapp.devices import operations as device_ops
     from webapp.estates.operations import create_estate, update_settings
     from webapp.owners import operations as ops
     from webapp.owners.models import Registration
-    from webapp.registry.demo import demo_csv
     from webapp.registry.importing import import_file
     from webapp.registry.models import Owner, Unit
     from webapp.rolls.operations import add_signature, freeze_roll, signing_message
@@ -119,13 +121,13 @@ def build(live) -> dict:
             unit = units[label]
             holder = unit.owner.holders[0]
             registration = ops.register_matched(issued[label].invitation, holder)
-            ops.add_device_key(jwk=generate_p256().jwk, label=agents[i % len(agents)], registration=registration)
+            device_ops.add_device_key(jwk=generate_p256().jwk, label=agents[i % len(agents)], registration=registration)
             registered.append(registration)
         # A co-owned flat: the second owner registers too, and the supervisors record who votes.
         co_unit = next(u for u in units.values() if u.building.name == "9" and u.owner and len(u.owner.holders) > 1)
         co_letter = ops.issue_letters(estate, [co_unit], actor=users["supervisor"], pii_key=pii, reason="共有人登记")[0]
         co_reg = ops.register_matched(co_letter.invitation, co_unit.owner.holders[1])
-        ops.add_device_key(jwk=generate_p256().jwk, label=USER_AGENTS["wechat"], registration=co_reg)
+        device_ops.add_device_key(jwk=generate_p256().jwk, label=USER_AGENTS["wechat"], registration=co_reg)
         ops.set_representative(
             co_unit.owner,
             co_unit.owner.holders[1],
@@ -134,7 +136,7 @@ def build(live) -> dict:
         )
         # An owner who lost the phone: the key is revoked with a reason.
         lost = registered[0].keys[0]
-        ops.revoke_key(lost, actor=users["supervisor"], reason="业主来电称手机在地铁上遗失，已核实身份，撤销该设备密钥")
+        device_ops.revoke_key(lost, actor=users["supervisor"], reason="业主来电称手机在地铁上遗失，已核实身份，撤销该设备密钥")
         # A letter locked after too many wrong answers.
         locked = issued["8-1501"].invitation
         for _ in range(ops.MAX_FAILED_CHECKS):
@@ -149,7 +151,7 @@ def build(live) -> dict:
                 else ops.issue_letters(estate, [units[label]], actor=users["supervisor"], pii_key=pii, reason="重新打印")[0]
             )
             registration = ops.register_for_review(letter.invitation, name, tail_matched=False, note=note or None)
-            ops.add_device_key(jwk=generate_p256().jwk, label=agents[len(pending) % len(agents)], registration=registration)
+            device_ops.add_device_key(jwk=generate_p256().jwk, label=agents[len(pending) % len(agents)], registration=registration)
             pending.append(registration)
         decided = []
         for label in ("10-101", "10-102", "10-103"):
@@ -177,9 +179,9 @@ def build(live) -> dict:
         ):
             for kind in kinds:
                 signer = generate_ed25519() if kind != "iphone" else generate_p256()
-                key = ops.add_device_key(jwk=signer.jwk, label=USER_AGENTS[kind], staff=users[who])
+                key = device_ops.add_device_key(jwk=signer.jwk, label=USER_AGENTS[kind], staff=users[who])
                 signers.setdefault(who, []).append((signer, key))
-        ops.revoke_key(signers["supervisor"][3][1], actor=users["supervisor"], reason="旧笔记本电脑已交回单位信息科，不再使用")
+        device_ops.revoke_key(signers["supervisor"][3][1], actor=users["supervisor"], reason="旧笔记本电脑已交回单位信息科，不再使用")
 
         # The roll, frozen and signed by one of the two supervisors it needs.
         roll = freeze_roll(estate, actor=users["supervisor"], pii_key=pii)

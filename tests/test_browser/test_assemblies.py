@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.test_browser.assembly_world import TITLES, local_input, pdf_pages, pdf_text, relogin, signin_owner, upload
-from webapp.registry.demo import uscc
+from webapp.demo.registry import uscc
 
 pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -22,9 +22,9 @@ _slugs = itertools.count(1)
 @pytest.fixture
 def world(live):
     """A fresh estate with the test registry and its staff, committed in the live database."""
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.registry.importing import import_file
 
@@ -68,7 +68,7 @@ def print_letter_urls(browser, world, tmp_path: Path, label: str = "1-101") -> l
 
 def test_an_owner_goes_from_the_printed_letter_to_a_registered_phone(browser, world, live, tmp_path, pdftools, shots):
     from webapp.core.db import db
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
     urls = print_letter_urls(browser, world, tmp_path)
     assert len(urls) == 1

@@ -37,9 +37,9 @@ def registry_csv(units: int) -> bytes:
 
 @pytest.fixture
 def big_estate(live):
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.registry.importing import import_file
 
@@ -119,9 +119,9 @@ def test_an_organiser_prints_5000_letters_and_watches_the_job_to_the_download(br
 def test_the_letters_page_updates_its_counts_without_a_reload_when_a_job_is_done(browser, live):
     """The organiser stays on the letters page: the recent print listed there runs and finishes,
     and the counts of letters change in place."""
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.jobs.models import Job
     from webapp.jobs.operations import start_job

@@ -124,7 +124,7 @@ def test_the_supervisors_pages_fit_a_phone_with_hundreds_of_events(browser, big,
 
 
 def test_the_platform_admins_pages_fit_a_phone(browser, big, shots, tmp_path):
-    from webapp.registry.demo import demo_csv
+    from webapp.demo.registry import demo_csv
 
     slug = big["slug"]
     context, page = new_page(browser)

@@ -100,17 +100,17 @@ def ownersvote(env: dict, database_url: str, files: Path, *args: str) -> subproc
 
 def build_midway_estate(database_url: str, files: Path, env: dict, instance: Path) -> None:
     """Two buildings of the demo registry (200 units) and the demo's three assemblies, built
-    through the operations people use (webapp/demo_assemblies.py), committed for real."""
+    through the operations people use (webapp/demo/assemblies.py), committed for real."""
     import csv
     import io
 
     from webapp import create_app
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
-    from webapp.demo_assemblies import build
+    from webapp.core.roles import Role
+    from webapp.demo.assemblies import build
+    from webapp.demo.registry import demo_rows
     from webapp.estates.operations import create_estate
-    from webapp.registry.demo import demo_rows
     from webapp.registry.importing import import_file
 
     rows = [r for r in demo_rows() if r["楼栋"] in ("2", "3")]

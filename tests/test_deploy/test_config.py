@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from webapp.config import ConfigError, Settings
+from webapp.core.config import ConfigError, Settings
 
 STRONG = {
     "OWNERSVOTE_SECRET_KEY": "s" * 40,

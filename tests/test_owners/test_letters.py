@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp.owners.letters import TITLE, Letter, font_info, render_letters, unit_label
+from webapp.owners.letters import TITLE, Letter, render_letters, unit_label
+from webapp.printing.fonts import font_info
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -244,9 +245,9 @@ def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(
     letter = _letter("3", "1201", "K7QF-9M2X-H3RT")
     path = tmp_path / "fallback.pdf"
     script = (
-        "import sys, datetime, webapp.owners.letters as m\n"
-        "m._CJK_FONT_CANDIDATES = ()\n"
-        "assert not m.font_info().embedded\n"
+        "import sys, datetime, webapp.owners.letters as m, webapp.printing.fonts as f\n"
+        "f._CJK_FONT_CANDIDATES = ()\n"
+        "assert not f.font_info().embedded\n"
         f"letter = m.Letter(**{letter.__dict__!r})\n"
         "open(sys.argv[1], 'wb').write(m.render_letters([letter]))\n"
     )

@@ -20,8 +20,8 @@ from tests.test_registry.test_import import ZHANG, csv_bytes
 from webapp.audit.models import AuditEvent
 from webapp.core.db import utcnow
 from webapp.core.timefmt import zone
+from webapp.jobs.context import files_root
 from webapp.jobs.models import Job
-from webapp.jobs.runner import files_root
 from webapp.owners.models import Invitation
 from webapp.registry.importing import import_file
 

@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, select, text
 
 from tests.test_owners.conftest import LI_TAIL, WANG_TAIL, ZHANG_TAIL, Device
 from webapp.audit.models import AuditEvent
-from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.devices.models import DeviceKey
+from webapp.owners.models import Invitation, Registration
 
 
 def test_scanning_a_letter_redirects_at_once_to_an_address_without_the_token(client, letter):

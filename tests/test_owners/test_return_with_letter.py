@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from webapp.owners.models import DeviceKey, Registration
+from webapp.devices.models import DeviceKey
+from webapp.owners.models import Registration
 
 
 def leave_for_review(client, post, letter, label="1-102", name="赵六", tail="000000"):

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from tests.test_owners.conftest import ZHANG_TAIL, Device
 from webapp.core.models import DeviceChallenge, ServerSession
-from webapp.owners.models import DeviceKey, SmsCode
+from webapp.devices.models import DeviceKey
+from webapp.owners.models import SmsCode
 
 COOKIE = "ownersvote_session"
 
@@ -82,13 +83,14 @@ def test_a_cookie_saved_after_the_identity_step_cannot_register_a_second_key(cli
 
 def test_a_registration_never_gets_a_second_key_through_the_join_path(app, onboard, db_session):
     from crypto.keys import generate_p256
+    from webapp.devices import operations as device_ops
     from webapp.owners import operations as ops
     from webapp.owners.models import Registration
 
     onboard()
     registration = db_session.scalar(select(Registration))
     with pytest.raises(ops.OnboardingError, match="already has a device key"):
-        ops.add_device_key(jwk=generate_p256().jwk, label=None, registration=registration)
+        device_ops.add_device_key(jwk=generate_p256().jwk, label=None, registration=registration)
 
 
 def test_after_logout_a_saved_cookie_opens_no_staff_page(client, login, post, make_estate, make_staff):
@@ -120,7 +122,7 @@ def test_a_disabled_account_is_signed_out_at_once(client, login, make_staff, db_
 
 
 def test_production_names_the_cookie_with_the_host_prefix(monkeypatch):
-    from webapp.config import Settings
+    from webapp.core.config import Settings
 
     settings = Settings(env="production", secret_key="x" * 40, pii_hmac_key="y" * 40)
     config = settings.flask_config()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crypto.keys import generate_ed25519
-from webapp.owners import operations as ops
+from webapp.devices import operations as device_ops
 
 ANDROID = "Mozilla/5.0 (Linux; Android 14; 23127PN0CC Build/UKQ1.230804.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36"
 LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chromium/126.0.0.0 Chrome/126.0.0.0 Safari/537.36"
@@ -55,14 +55,14 @@ LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) 
     ],
 )
 def test_a_device_label_reads_as_the_device_and_browser(app, label, zh):
-    from webapp.owners.devices import device_name
+    from webapp.devices.names import device_name
 
     with app.test_request_context("/"):
         assert device_name(label) == zh
 
 
 def test_device_names_speak_english_when_chosen(app):
-    from webapp.owners.devices import device_name
+    from webapp.devices.names import device_name
 
     with app.test_request_context("/", headers={"Cookie": "lang=en"}):
         assert device_name(ANDROID) == "Android phone · Chrome"
@@ -71,9 +71,9 @@ def test_device_names_speak_english_when_chosen(app):
 
 def test_the_staff_keys_page_has_a_header_row_and_readable_devices_and_states(client, login, staff, db_session):
     keys = [
-        ops.add_device_key(jwk=generate_ed25519().jwk, label=label, staff=staff["supervisor"]) for label in (LINUX, "X11; Linux x86_64")
+        device_ops.add_device_key(jwk=generate_ed25519().jwk, label=label, staff=staff["supervisor"]) for label in (LINUX, "X11; Linux x86_64")
     ]
-    ops.revoke_key(keys[1], actor=staff["supervisor"], reason="旧电脑已交回")
+    device_ops.revoke_key(keys[1], actor=staff["supervisor"], reason="旧电脑已交回")
     db_session.commit()
     login("supervisor")
     page = client.get("/staff/keys").get_data(as_text=True)
@@ -112,7 +112,7 @@ def test_the_queue_speaks_chinese_with_local_times(client, login, post, ask_revi
 def test_the_unit_page_shows_devices_states_and_letters_readably(client, login, post, onboard, staff, db_session, estate):
     from sqlalchemy import select
 
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
     from webapp.registry.models import Unit
 
     onboard()
@@ -136,7 +136,7 @@ def test_the_unit_page_shows_devices_states_and_letters_readably(client, login, 
 def test_the_owners_page_names_the_device_readably(client, post, onboard, db_session):
     from sqlalchemy import select
 
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
     onboard()
     db_session.scalar(select(DeviceKey)).label = ANDROID

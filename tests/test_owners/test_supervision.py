@@ -11,7 +11,8 @@ from crypto import roll as croll
 from crypto.keys import generate_ed25519, generate_p256
 from crypto.verify import verify_roll
 from tests.test_owners.conftest import ZHANG_TAIL, Device
-from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.devices.models import DeviceKey
+from webapp.owners.models import Invitation, Registration
 from webapp.rolls.models import Roll
 
 
@@ -403,7 +404,7 @@ def test_an_edited_signed_entry_breaks_the_root_and_raises_the_alarm(client, est
 
 
 def test_the_public_roll_is_paged_and_an_owner_jumps_to_their_own_entry(client, post, login, make_estate, make_staff, db_session):
-    from webapp.registry.demo import demo_csv
+    from webapp.demo.registry import demo_csv
     from webapp.registry.importing import import_file
 
     big = make_estate("big", "大小区")

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Engine
 
 from tests.test_registry.test_import import LI, MOU, WANG, ZHANG, csv_bytes
-from webapp.registry.demo import demo_rows
+from webapp.demo.registry import demo_rows
 from webapp.registry.importing import import_file, validate_file
 from webapp.registry.models import Building, Owner, OwnerHolder, Unit
 from webapp.registry.operations import apply_plan, registry_fingerprint

@@ -1,6 +1,6 @@
 import pytest
 
-from webapp.registry import identity
+from webapp.core import identity
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "110101199003074477"])

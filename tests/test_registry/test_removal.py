@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.test_registry.test_import import csv_bytes
 from webapp.audit.models import AuditEvent
-from webapp.registry.demo import resident_id
+from webapp.demo.registry import resident_id
 from webapp.registry.importing import Removal, RemovalNotConfirmed, import_file
 from webapp.registry.models import Owner, Unit
 

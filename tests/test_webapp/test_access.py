@@ -167,7 +167,7 @@ def test_organisers_and_supervisors_cannot_change_the_estates_rules(client, logi
 
 
 def test_the_member_list_pages_through_a_large_estate(client, login, make_estate, make_staff, db_session):
-    from webapp.registry.demo import demo_csv
+    from webapp.demo.registry import demo_csv
     from webapp.registry.importing import import_file
 
     estate = make_estate("big", "大小区")

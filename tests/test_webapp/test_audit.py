@@ -158,8 +158,8 @@ def test_postgresql_refuses_to_change_or_delete_audit_events(db_session, make_es
 
 
 def test_deleting_the_tail_is_named_by_the_signed_anchors(db_session, make_estate):
-    from webapp.audit.integrity import IntegrityReport, check_audit
     from webapp.audit.models import AuditCheckpoint
+    from webapp.oversight.integrity import IntegrityReport, check_audit
 
     estate = make_estate()
     for n in range(25):  # a checkpoint is signed every 20 events

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.config import ConfigError, Settings
+from webapp.core.config import ConfigError, Settings
 
 STRONG = "x" * 40
 

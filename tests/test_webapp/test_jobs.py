@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from tests.test_registry.test_import import GOOD
 from webapp.audit.models import AuditEvent
-from webapp.auth.models import Role
 from webapp.core.db import utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
 from webapp.jobs import operations as ops
+from webapp.jobs.context import files_root, safe_filename, side_session
 from webapp.jobs.kinds import JobKind, get_kind, register, unregister
 from webapp.jobs.models import Job
-from webapp.jobs.runner import files_root, run_job, safe_filename, side_session
+from webapp.jobs.runner import run_job
 from webapp.registry.importing import import_file
 
 

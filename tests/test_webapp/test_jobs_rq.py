@@ -97,9 +97,9 @@ def rq_app(worker_database, redis_url, instance_dir, tmp_path):
 
 @pytest.fixture
 def organiser(rq_app):
-    from webapp.auth.models import Role
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
+    from webapp.core.roles import Role
     from webapp.estates.operations import create_estate
     from webapp.registry.importing import import_file
 

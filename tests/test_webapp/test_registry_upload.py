@@ -82,7 +82,7 @@ def registry_of(units: int, *, first: int = 1) -> bytes:
     """A registry of ``units`` flats in building 1, each with its own owner."""
     import random
 
-    from webapp.registry.demo import resident_id
+    from webapp.demo.registry import resident_id
 
     return csv_bytes(*[f"1,{n},80,,业主{n},{resident_id(random.Random(n))},," for n in range(first, first + units)])
 

@@ -12,8 +12,8 @@ from crypto.keys import generate_ed25519
 from tests.test_owners.test_sessions import restore, saved
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import StaffUser
-from webapp.owners import operations as ops
-from webapp.owners.models import DeviceKey
+from webapp.devices import operations as device_ops
+from webapp.devices.models import DeviceKey
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chromium/126.0.0.0 Chrome/126.0.0.0 Safari/537.36"
 
@@ -205,7 +205,7 @@ def test_the_public_roll_names_supervisors_by_their_real_names(db_session, peopl
     estate, supervisor = people["estate"], people["supervisor"]
     import_file(estate, GOOD, "r.csv", actor="test")
     signer = generate_ed25519()
-    key = ops.add_device_key(jwk=signer.jwk, label=UA, staff=supervisor)
+    key = device_ops.add_device_key(jwk=signer.jwk, label=UA, staff=supervisor)
     roll = freeze_roll(estate, actor=supervisor, pii_key=app.config["OWNERSVOTE_PII_HMAC_KEY"])
     add_signature(roll, estate, actor=supervisor, kid=key.kid, sig=signer.sign_b64(signing_message(roll)))
     db_session.commit()

@@ -12,7 +12,7 @@ from webapp.core.timefmt import zone
 
 
 def category_choices(zh: bool) -> list[SelectChoice]:
-    from webapp.assemblies.rules import CATEGORIES
+    from webapp.estates.thresholds import CATEGORIES
 
     return [
         SelectChoice(str(c.number), f"{c.number}. {c.zh if zh else c.en} — {c.plain_zh if zh else c.plain_en}") for c in CATEGORIES.values()

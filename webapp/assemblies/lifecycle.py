@@ -16,41 +16,15 @@ from datetime import datetime
 from sqlalchemy import update
 
 from crypto.notice import notice_digest, sign_notice
+from webapp.assemblies import hooks
 from webapp.assemblies import rules as R
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.assemblies.notice import build_payload, changes
+from webapp.assemblies.states import LifecycleError
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
-from webapp.core.errors_base import UserError
 from webapp.core.timefmt import local, zone_names
-
-
-class LifecycleError(UserError):
-    pass
-
-
-ORDER = ("draft", "notice", "voting", "closed", "tallied", "certified", "published", "archived")
-STATE_LABELS = {
-    "draft": ("草稿", "draft"),
-    "notice": ("已发布公告", "notice published"),
-    "voting": ("投票中", "voting open"),
-    "closed": ("投票已结束", "voting closed"),
-    "tallied": ("已计票", "tallied"),
-    "certified": ("已核证", "certified"),
-    "published": ("结果公示中", "results published"),
-    "archived": ("已归档", "archived"),
-}
-
-
-def editable(assembly: Assembly) -> bool:
-    """The agenda can change only before voting opens; after a notice, a change needs a new one."""
-    return assembly.state in ("draft", "notice")
-
-
-def touch(assembly: Assembly) -> None:
-    """An edit of the working copy: once a notice is out, it makes the notice stale."""
-    if assembly.state == "notice":
-        assembly.notice_dirty = True
+from webapp.estates.thresholds import rules_snapshot
 
 
 def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
@@ -75,22 +49,13 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
                 f"at {local(first, estate)} ({zone_en}) at the earliest; move the opening",
             )
         )
-    from webapp.candidates.operations import approved_ids, list_problems
-
     for item in assembly.items:
         if item.form == "election":
             problem = R.seats_problem(item.seats, item.by_election)
             if problem:
                 problems.append((f"“{item.title}”：{problem[0]}", f"'{item.title}': {problem[1]}"))
-            problems += list_problems(item, now)
-            if item.candidates_published and set(item.candidates_published) != set(approved_ids(item)):
-                problems.append(
-                    (
-                        f"“{item.title}”：候选人名单在公示后有变化，请重新公示",
-                        f"'{item.title}': the approved candidates changed after the list was published; publish it again",
-                    )
-                )
-        elif item.form == "selection" and len(item.bidders) < 2:
+        problems += hooks.item_notice_problems(item, now)
+        if item.form == "selection" and len(item.bidders) < 2:
             problems.append(
                 (
                     f"“{item.title}”：选聘至少需要两家参选企业（只有一家时请改为表决事项）",
@@ -108,7 +73,7 @@ def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = 
         raise LifecycleError("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
     estate = assembly.estate
     if assembly.rules_snapshot is None:
-        assembly.rules_snapshot = R.rules_snapshot(
+        assembly.rules_snapshot = rules_snapshot(
             thresholds=estate.thresholds or {},
             alternates=estate.alternates,
             required_signatures=estate.tally_signatures_required,
@@ -170,24 +135,7 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
                 "the notice was changed after publication: a new version must be published",
             )
         )
-    from webapp.candidates.operations import shortfall
-
-    for item in assembly.items:
-        if item.form == "election" and (missing := shortfall(item)):
-            problems.append(missing)
-    if assembly.roll is None:
-        problems.append(("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly"))
-    else:
-        from webapp.rolls.verification import check_roll
-
-        check = check_roll(assembly.roll)
-        if not check.certified:
-            problems.append(
-                (
-                    "选民名册尚未获得足够的监督员签名，或名册与签名不符",
-                    "the electoral roll is not fully signed, or does not match its signatures",
-                )
-            )
+    problems += hooks.opening_blockers(assembly)
     return problems
 
 
@@ -196,9 +144,7 @@ def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if assembly.state == "notice" and assembly.opens_at <= now < assembly.closes_at and not opening_blockers(assembly):
         if _transition(assembly, "notice", "voting", opened_at=now):
-            from webapp.voting.log import open_log
-
-            open_log(assembly, now=now)
+            hooks.voting_opened(assembly, now)
             record(
                 "assembly.open",
                 actor="clock",
@@ -215,12 +161,5 @@ def advance(assembly: Assembly, now: datetime | None = None) -> bool:
     """Make every transition that is due by the clock; True when one was made (caller commits)."""
     changed = open_if_due(assembly, now)
     if assembly.state == "voting":
-        from webapp.voting.log import close_if_due
-
-        changed = close_if_due(assembly) or changed
+        changed = hooks.voting_due(assembly) or changed
     return changed
-
-
-def state_label(state: str, zh: bool) -> str:
-    label = STATE_LABELS.get(state, (state, state))
-    return label[0] if zh else label[1]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.assemblies import hooks
 from webapp.core.db import db
 
 
@@ -23,34 +24,11 @@ def fee_text(fee_centi: int) -> str:
     return f"{fee_centi // 100}.{fee_centi % 100:02d}"
 
 
-def _attachments(kind: str, owner_id: int) -> list[dict]:
+def attachments_of(kind: str, owner_id: int) -> list[dict]:
     from webapp.attachments.models import Attachment
 
     rows = db.session.scalars(select(Attachment).where(Attachment.kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id))
     return [{"name": a.filename, "sha256": a.sha256} for a in rows]
-
-
-def election_options(item) -> list[dict]:
-    """The published candidates of an election, in the list's published order."""
-    from webapp.candidates.models import Candidate
-
-    ids = list(item.candidates_published or [])
-    found = {c.id: c for c in db.session.scalars(select(Candidate).where(Candidate.id.in_(ids)))} if ids else {}
-    options = []
-    for cid in ids:
-        candidate = found.get(cid)
-        if candidate is None:
-            continue
-        option: dict[str, Any] = {"id": candidate.ballot_id, "name": f"{candidate.name}（{candidate.units}）"}
-        if candidate.statement:
-            option["statement"] = candidate.statement
-        files = _attachments("candidate", candidate.id)
-        if candidate.photo is not None:
-            files.insert(0, {"name": candidate.photo.filename, "sha256": candidate.photo.sha256})
-        if files:
-            option["attachments"] = files
-        options.append(option)
-    return options
 
 
 def selection_options(item) -> list[dict]:
@@ -59,7 +37,7 @@ def selection_options(item) -> list[dict]:
         option: dict[str, Any] = {"id": bidder.ballot_id, "name": bidder.name, "uscc": bidder.uscc, "fee": fee_text(bidder.fee_centi)}
         if bidder.plan:
             option["statement"] = bidder.plan
-        files = _attachments("bidder", bidder.id)
+        files = attachments_of("bidder", bidder.id)
         if files:
             option["attachments"] = files
         options.append(option)
@@ -74,12 +52,12 @@ def build_payload(assembly, *, version: int, published_at: datetime, rules: dict
         entry: dict[str, Any] = {"id": item.ballot_id, "category": item.category, "kind": item.form, "title": item.title}
         if item.text:
             entry["text"] = item.text
-        files = _attachments("item", item.id)
+        files = attachments_of("item", item.id)
         if files:
             entry["attachments"] = files
         if item.form == "election":
             entry["seats"] = item.seats
-            entry["options"] = election_options(item)
+            entry["options"] = hooks.election_options(item)
         elif item.form == "selection":
             entry["options"] = selection_options(item)
         items.append(entry)

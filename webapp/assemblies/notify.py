@@ -22,8 +22,9 @@ def notify_owners(assembly, notice) -> None:
         text = f"【{estate.name}】{zh}。请登录业主表决查看：{url_for('assemblies.notice', slug=estate.slug, assembly_id=assembly.id, _external=True)}"
         from flask import current_app
 
+        from webapp.jobs.context import runner_mode
         from webapp.jobs.operations import start_job
-        from webapp.jobs.runner import runner_mode, submit
+        from webapp.jobs.runner import submit
 
         job = start_job(estate, "texts", {"text": text}, actor=_organiser(), runner=runner_mode(current_app))
         db.session.commit()

@@ -10,13 +10,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from webapp.assemblies import hooks
 from webapp.assemblies import rules as R
-from webapp.assemblies.lifecycle import LifecycleError, editable, touch
 from webapp.assemblies.models import KINDS, AgendaItem, Assembly, Bidder
+from webapp.assemblies.states import LifecycleError, editable, touch
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
-from webapp.registry.identity import is_uscc, normalize_id
+from webapp.core.identity import is_uscc, normalize_id
+from webapp.estates.thresholds import CATEGORIES
 
 
 class AssemblyError(UserError):
@@ -27,7 +29,7 @@ ORGANISERS_ONLY = ("只有本小区的组织者可以编辑会议和议程", "on
 
 
 def require_organiser(actor, estate_id: int) -> None:
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     role = actor.role_in(estate_id) if hasattr(actor, "role_in") else None
     if role is not Role.organiser:
@@ -175,7 +177,7 @@ def add_item(
     title = (title or "").strip()
     if not title:
         raise AssemblyError("请填写事项标题", "give the item a title")
-    if category not in R.CATEGORIES:
+    if category not in CATEGORIES:
         raise AssemblyError(
             "事项类别须为《民法典》第二百七十八条第一款的第 1 至 9 项", "the category must be 1 to 9 of Civil Code Art. 278 ¶1"
         )
@@ -223,7 +225,7 @@ def update_item(item: AgendaItem, *, actor, category: int, title: str, text: str
     require_editable(assembly)
     if not (title or "").strip():
         raise AssemblyError("请填写事项标题", "give the item a title")
-    if category not in R.CATEGORIES:
+    if category not in CATEGORIES:
         raise AssemblyError("事项类别须为第 1 至 9 项", "the category must be 1 to 9")
     if item.form == "election":
         if category not in (3, 9):
@@ -258,10 +260,9 @@ def remove_item(item: AgendaItem, *, actor) -> None:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
-    from webapp.candidates.models import Candidate
-
-    if db.session.scalar(select(func.count(Candidate.id)).where(Candidate.item_id == item.id)):
-        raise AssemblyError("这个选举事项已有提名，不能删除", "this election already has nominations and cannot be removed")
+    problems = hooks.item_removal_problems(item)
+    if problems:
+        raise AssemblyError("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
     record("item.remove", actor=actor, estate_id=assembly.estate_id, obj=item, title=item.title)
     assembly.items.remove(item)
     touch(assembly)

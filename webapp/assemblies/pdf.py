@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from webapp.assemblies.rules import ARTICLE_278_ZH, CATEGORIES, thresholds_for
 from webapp.core.timefmt import zone
+from webapp.estates.thresholds import ARTICLE_278_ZH, CATEGORIES, thresholds_for
 from webapp.printing.document import PdfWriter, date_zh
 
 KIND_ZH = {"first": "首次业主大会会议", "regular": "定期业主大会会议", "extraordinary": "临时业主大会会议"}

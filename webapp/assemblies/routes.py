@@ -9,21 +9,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.assemblies import lifecycle
+from webapp.assemblies import hooks, lifecycle
 from webapp.assemblies import operations as ops
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
+from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder
-from webapp.assemblies.rules import ARTICLE_278_EN, ARTICLE_278_ZH, CATEGORIES, thresholds_for
-from webapp.assemblies.views import category_name, estate_assemblies, public_assemblies, rules_text, verified
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate
+from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, verified
 from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
+from webapp.core.roles import Role
 from webapp.core.views import local_target, run_operation
+from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
-from webapp.estates.operations import get_estate
+from webapp.estates.thresholds import ARTICLE_278_EN, ARTICLE_278_ZH, CATEGORIES, thresholds_for
 
 bp = Blueprint("assemblies", __name__)
 
@@ -38,21 +38,6 @@ def _helpers():
         "state_label": lambda state: lifecycle.state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
     }
-
-
-def load(estate: Estate, assembly_id: int) -> Assembly:
-    """The assembly of this estate (404 otherwise), with every transition that is due made."""
-    assembly = in_estate(Assembly, assembly_id, estate)
-    if lifecycle.advance(assembly):
-        db.session.commit()
-    return assembly
-
-
-def _item(assembly: Assembly, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.assembly_id != assembly.id:
-        abort(404)
-    return item
 
 
 def _is_organiser(estate: Estate) -> bool:
@@ -99,7 +84,7 @@ def index(estate: Estate):
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def detail(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     form = AssemblyForm(prefix="a", obj=None)
     item_form = ItemForm(prefix="i")
     item_form.category.choices = category_choices(is_chinese())
@@ -157,9 +142,6 @@ def detail(estate: Estate, assembly_id: int):
 
     now = datetime.now(UTC)
     problems = lifecycle.notice_problems(assembly, now) if assembly.state in ("draft", "notice") else []
-    from webapp.rolls.models import Roll
-
-    rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
     return render_template(
         "assemblies/detail.html",
         estate=estate,
@@ -169,7 +151,7 @@ def detail(estate: Estate, assembly_id: int):
         problems=problems,
         organiser=_is_organiser(estate),
         supervisor=current_user.role_in(estate.id) is Role.supervisor,
-        rolls=rolls,
+        **hooks.detail_context(assembly),
         blockers=lifecycle.opening_blockers(assembly) if assembly.state == "notice" else [],
         action=PageForm(),
         categories=CATEGORIES,
@@ -183,7 +165,7 @@ def detail(estate: Estate, assembly_id: int):
 def publish(estate: Estate, assembly_id: int):
     from webapp.core.serverkey import signer
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
     done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user, signer=signer()))
@@ -195,30 +177,11 @@ def publish(estate: Estate, assembly_id: int):
     return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
 
 
-@bp.post("/e/<slug>/assemblies/<int:assembly_id>/roll")
-@estate_view(Role.supervisor, admin=False)
-def choose_roll(estate: Estate, assembly_id: int):
-    from webapp.rolls.models import Roll
-
-    assembly = load(estate, assembly_id)
-    if not PageForm().validate_on_submit():
-        abort(400)
-    raw = request.form.get("roll", "")
-    roll = db.session.get(Roll, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    if roll is None or roll.estate_id != estate.id:
-        flash(_("Choose one of this estate's rolls."), "error")
-    else:
-        run_operation(
-            lambda: ops.set_roll(assembly, roll, actor=current_user), _("This assembly now votes on roll no. %(seq)d.", seq=roll.seq)
-        )
-    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
-
-
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def item(estate: Estate, assembly_id: int, item_id: int):
-    assembly = load(estate, assembly_id)
-    agenda_item = _item(assembly, item_id)
+    assembly = load_assembly(estate, assembly_id)
+    agenda_item = load_item(assembly, item_id)
     form = ItemForm(prefix="i")
     form.category.choices = category_choices(is_chinese())
     bidder_form = BidderForm(prefix="b")
@@ -314,8 +277,8 @@ def _upload(assembly: Assembly, agenda_item: AgendaItem) -> None:
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/remove")
 @estate_view(Role.organiser, admin=False)
 def remove_item(estate: Estate, assembly_id: int, item_id: int):
-    assembly = load(estate, assembly_id)
-    agenda_item = _item(assembly, item_id)
+    assembly = load_assembly(estate, assembly_id)
+    agenda_item = load_item(assembly, item_id)
     if not PageForm().validate_on_submit():
         abort(400)
     run_operation(lambda: ops.remove_item(agenda_item, actor=current_user), _("Item removed."))
@@ -325,8 +288,8 @@ def remove_item(estate: Estate, assembly_id: int, item_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/bidders/<int:bidder_id>/remove")
 @estate_view(Role.organiser, admin=False)
 def remove_bidder(estate: Estate, assembly_id: int, item_id: int, bidder_id: int):
-    assembly = load(estate, assembly_id)
-    agenda_item = _item(assembly, item_id)
+    assembly = load_assembly(estate, assembly_id)
+    agenda_item = load_item(assembly, item_id)
     bidder = db.session.get(Bidder, bidder_id)
     if bidder is None or bidder.item_id != agenda_item.id or not PageForm().validate_on_submit():
         abort(404)
@@ -339,7 +302,7 @@ def remove_bidder(estate: Estate, assembly_id: int, item_id: int, bidder_id: int
 def remove_file(estate: Estate, assembly_id: int, file_id: int):
     from webapp.attachments.models import Attachment
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     attachment = db.session.get(Attachment, file_id)
     if attachment is None or attachment.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)
@@ -348,21 +311,6 @@ def remove_file(estate: Estate, assembly_id: int, file_id: int):
 
 
 # ---------------------------------------------------------------- public
-
-
-def public_estate(slug: str) -> Estate:
-    estate = get_estate(slug)
-    if estate is None:
-        abort(404)
-    return estate
-
-
-def public_assembly(slug: str, assembly_id: int) -> tuple[Estate, Assembly]:
-    estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
-    if assembly.current_notice is None:
-        abort(404)
-    return estate, assembly
 
 
 @bp.get("/p/<slug>/assemblies")

@@ -90,7 +90,7 @@ def root() -> Path:
     configured = current_app.config.get("OWNERSVOTE_FILES_PATH")
     if configured:
         return Path(configured)
-    from webapp.config import instance_path
+    from webapp.core.instance import instance_path
 
     return instance_path() / "files"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -10,11 +9,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
-
-
-class Role(enum.Enum):
-    organiser = "organiser"
-    supervisor = "supervisor"
+from webapp.core.roles import STAFF, Role
 
 
 class StaffUser(UserMixin, db.Model):
@@ -38,6 +33,8 @@ class StaffUser(UserMixin, db.Model):
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
     roles: Mapped[list[EstateRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    kind = STAFF  # webapp.core.roles.user_kind
 
     def get_id(self) -> str:
         # The epoch is part of the id the session keeps, so that changing the password ends every

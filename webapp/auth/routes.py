@@ -8,14 +8,24 @@ from sqlalchemy.orm import selectinload
 
 from webapp.audit.operations import record
 from webapp.auth import throttle
-from webapp.auth.forms import IdentityForm, LoginForm, PasswordForm, ReasonForm, StaffForm
-from webapp.auth.models import StaffUser
-from webapp.auth.operations import authenticate, change_password, create_staff, disable_staff, enable_staff
+from webapp.auth.forms import IdentityForm, LoginForm, PasswordForm, ReasonForm, RoleForm, StaffForm
+from webapp.auth.models import EstateRole, StaffUser
+from webapp.auth.operations import (
+    assign_role,
+    authenticate,
+    change_password,
+    create_staff,
+    disable_staff,
+    enable_staff,
+    find_staff,
+    revoke_role,
+)
 from webapp.core import sessions
-from webapp.core.access import admin_required, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
+from webapp.core.roles import Role, admin_required, is_staff
 from webapp.core.views import local_target, run_operation
+from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 
 bp = Blueprint("auth", __name__)
@@ -52,7 +62,7 @@ def login():
                 sessions.rotate()
                 record("staff.login", actor=user)
                 db.session.commit()
-                return redirect(local_target(request.args.get("next"), url_for("core.index")))
+                return redirect(local_target(request.args.get("next"), url_for("estates.index")))
     status = 429 if refused else 200
     return render_template("auth/login.html", form=form, wait_until=wait_until), status
 
@@ -61,7 +71,7 @@ def login():
 def logout():
     logout_user()
     sessions.end()
-    return redirect(url_for("core.index"))
+    return redirect(url_for("estates.index"))
 
 
 @bp.route("/admin/staff", methods=["GET", "POST"])
@@ -96,7 +106,7 @@ def _account(user_id: int) -> StaffUser:
 @bp.get("/admin/staff/<int:user_id>")
 @admin_required
 def account(user_id: int):
-    from webapp.owners.operations import staff_keys
+    from webapp.devices.operations import staff_keys
 
     user = _account(user_id)
     return render_template(
@@ -155,7 +165,7 @@ def set_active(user_id: int, change: str):
 @bp.post("/admin/staff/<int:user_id>/keys/<int:key_id>/revoke")
 @admin_required
 def revoke_keys(user_id: int, key_id: int | None):
-    from webapp.owners.operations import revoke_staff_keys
+    from webapp.devices.operations import revoke_staff_keys
 
     user = _account(user_id)
     form = ReasonForm(prefix="revoke" if key_id else "revoke-all")
@@ -181,5 +191,34 @@ def password():
             login_user(user)
             sessions.rotate()
             flash(_("Password changed. Your other sessions have ended."), "success")
-            return redirect(url_for("onboarding.staff_keys"))
+            return redirect(url_for("devices.staff_keys"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/e/<slug>/staff", methods=["GET", "POST"])
+@estate_view()
+def estate_staff(estate: Estate):
+    form = RoleForm()
+    if form.validate_on_submit():
+        user = find_staff(form.username.data)
+        if user is None:
+            flash(_("No account with that username."), "error")
+        else:
+            done, _grant = run_operation(lambda: assign_role(user, estate, Role(form.role.data), actor=current_user), _("Role granted."))
+            if done:
+                return redirect(url_for("auth.estate_staff", slug=estate.slug))
+    grants = db.session.execute(
+        select(StaffUser, EstateRole.role).join(EstateRole).where(EstateRole.estate_id == estate.id).order_by(StaffUser.username)
+    ).all()
+    return render_template("auth/estate_staff.html", estate=estate, form=form, grants=grants)
+
+
+@bp.post("/e/<slug>/staff/<int:user_id>/revoke")
+@estate_view()
+def revoke_role_of(estate: Estate, user_id: int):
+    user = db.session.get(StaffUser, user_id)
+    if user is None or user.role_in(estate.id) is None:
+        abort(404)
+    revoke_role(user, estate, actor=current_user)
+    db.session.commit()
+    return redirect(url_for("auth.estate_staff", slug=estate.slug))

@@ -1,1 +1,23 @@
 """Candidates for the owners' committee: nominations, written commitments, vetting, the list."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.assemblies import hooks as assembly_hooks
+from webapp.assemblies.files import listed_in_notice
+from webapp.attachments.access import register_reader
+from webapp.candidates import checks
+from webapp.candidates.notice import election_options
+from webapp.candidates.routes import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    assembly_hooks.register("item_notice_problems", "candidates.list", checks.notice_problems)
+    assembly_hooks.register("opening_blockers", "candidates.shortfall", checks.opening_blockers)
+    assembly_hooks.register("election_options", "candidates.published", election_options)
+    assembly_hooks.register("item_removal_problems", "candidates.nominated", checks.removal_problems)
+    # Candidates' statements and photos are public once a published notice lists them.
+    for kind in ("candidate", "photo"):
+        register_reader(kind, listed_in_notice)

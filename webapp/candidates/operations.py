@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from crypto.canonical import canonical_json
-from webapp.assemblies.lifecycle import LifecycleError, touch
 from webapp.assemblies.models import AgendaItem
+from webapp.assemblies.states import LifecycleError, touch
 from webapp.audit.operations import record
 from webapp.candidates.models import Candidate
 from webapp.core.db import db, utcnow
@@ -209,7 +209,7 @@ def sign_commitment(
     from crypto.errors import CryptoError
     from crypto.keys import verify
     from webapp.core.challenges import spend
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
     now = now or utcnow()
     if candidate.registration_id != registration.id:
@@ -320,7 +320,7 @@ def withdraw(candidate: Candidate, registration, now: datetime | None = None) ->
 
 
 def _require_supervisor(actor, estate_id: int) -> None:
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role.supervisor:
         raise CandidateError("只有本小区的监督员可以进行资格审查", "only a supervisor of this estate vets candidates")

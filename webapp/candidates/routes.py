@@ -10,18 +10,19 @@ from sqlalchemy import select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly
-from webapp.assemblies.routes import load, public_estate
-from webapp.auth.models import Role
 from webapp.candidates import operations as ops
 from webapp.candidates.models import Candidate
 from webapp.core import challenges
-from webapp.core.access import estate_view, in_estate, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.forms import PageForm
+from webapp.core.roles import Role
 from webapp.core.views import flash_form_errors, run_operation
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.owners.access import owner_required
 
 bp = Blueprint("candidates", __name__)
 
@@ -70,7 +71,7 @@ def _election(assembly: Assembly, item_id: int) -> AgendaItem:
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/candidates", methods=["GET"])
 @estate_view(Role.organiser, Role.supervisor)
 def manage(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     elections = [i for i in assembly.items if i.form == "election"]
     by_item = {
         i.id: list(db.session.scalars(select(Candidate).where(Candidate.item_id == i.id).order_by(Candidate.created_at))) for i in elections
@@ -95,7 +96,7 @@ def manage(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/candidates/<int:candidate_id>/<any(approve,reject):decision>")
 @estate_view(Role.supervisor, admin=False)
 def decide(estate: Estate, assembly_id: int, candidate_id: int, decision: str):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     candidate = in_estate(Candidate, candidate_id, estate)
     if candidate.assembly_id != assembly.id:
         abort(404)
@@ -113,7 +114,7 @@ def decide(estate: Estate, assembly_id: int, candidate_id: int, decision: str):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/publish-candidates")
 @estate_view(Role.supervisor, admin=False)
 def publish(estate: Estate, assembly_id: int, item_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     item = _election(assembly, item_id)
     if not PageForm().validate_on_submit():
         abort(400)
@@ -124,7 +125,7 @@ def publish(estate: Estate, assembly_id: int, item_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/paper-nomination")
 @estate_view(Role.organiser, admin=False)
 def paper(estate: Estate, assembly_id: int, item_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     item = _election(assembly, item_id)
     form = PaperForm(prefix="p")
     scan = request.files.get("scan")
@@ -192,7 +193,7 @@ def nominate(assembly_id: int):
             ),
         )
         if done:
-            return redirect(url_for("owners.me"))
+            return redirect(url_for("portal.me"))
     elif request.method == "POST":
         for f in (self_form, other_form):
             for errors in f.errors.values():
@@ -321,7 +322,7 @@ def leave(candidate_id: int, what: str):
 @bp.get("/p/<slug>/a/<int:assembly_id>/candidates")
 def public(slug: str, assembly_id: int):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     lists = []
     for item in assembly.items:
         if item.form == "election" and item.candidates_published:

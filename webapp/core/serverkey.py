@@ -15,6 +15,7 @@ import secrets
 from flask import current_app
 
 from crypto.keys import Signer, ed25519_from_seed
+from webapp.core.instance import local_secret
 
 
 class ServerKeyError(RuntimeError):
@@ -37,8 +38,6 @@ def load_seed(production: bool) -> bytes:
         return _decode(configured)
     if production:
         raise ServerKeyError("production mode needs OWNERSVOTE_SERVER_KEY (the server's Ed25519 signing key)")
-    from webapp.config import local_secret
-
     return _decode(local_secret("server_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash
+from flask import flash, request
 
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
@@ -40,3 +40,9 @@ def local_target(value: str | None, default: str) -> str:
     if not value or not value.startswith("/") or value[1:2] in ("/", "\\") or any(c in value for c in "\r\n"):
         return default
     return value
+
+
+def posted_json() -> dict:
+    """The request's JSON object, or an empty one for anything else (a list, a number, no JSON)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}

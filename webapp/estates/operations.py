@@ -103,7 +103,7 @@ def update_settings(estate: Estate, *, actor, **values) -> dict:
             if not (isinstance(new, int) and not isinstance(new, bool) and low <= new <= high):
                 raise EstateError(f"{zh}须在 {low} 到 {high} 之间", f"{en} must be between {low} and {high}")
         if field == "thresholds":
-            from webapp.assemblies.rules import check_estate_thresholds
+            from webapp.estates.thresholds import check_estate_thresholds
 
             new = check_estate_thresholds(new or {}, values.get("alternates", estate.alternates) or 0)
         if field == "eligibility_rules":

@@ -13,8 +13,8 @@ Adding a kind is one function and one registration::
         ...                                          # in db.session, not committed
         ctx.save_result("report.csv", data, "text/csv")   # optional
 
-and, when the module is new, its name in :data:`KIND_MODULES` (so that web processes and workers
-load it).  The runner calls the function in an application context; ``ctx.progress`` commits in a
+and, when the module is new, an import of it in its package's ``init_app`` (so that web processes
+and workers, which both build the app, load it).  The runner calls the function in an application context; ``ctx.progress`` commits in a
 transaction of its own, and the runner commits the function's database changes together with the
 job's ``done`` state (or rolls them back if the function raises).  A
 :class:`~webapp.core.errors_base.UserError` becomes the job's bilingual error as it is; any other
@@ -30,21 +30,16 @@ same code runs on both.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from webapp.auth.models import Role
+from webapp.core.roles import Role
 
-if TYPE_CHECKING:  # pragma: no cover
-    from webapp.jobs.runner import JobContext
-
-# Modules that register kinds; imported by the app factory and by ``ownersvote worker``.
-KIND_MODULES = ["webapp.owners.jobs", "webapp.results.jobs", "webapp.voting.jobs", "webapp.registry.jobs"]
-
-JobFunction = Callable[["JobContext", dict], None]
+# (job context, parameters) -> None; the context is a webapp.jobs.context.JobContext, named here
+# only in words so that kinds, the runner and the context do not import each other.
+JobFunction = Callable[[Any, dict], None]
 
 
 @dataclass(frozen=True)
@@ -118,11 +113,6 @@ def job_kind(name: str, *, title, start: Iterable[Role], view: Iterable[Role], *
 
 def get_kind(name: str) -> JobKind | None:
     return KINDS.get(name)
-
-
-def load_kinds() -> None:
-    for module in KIND_MODULES:
-        importlib.import_module(module)
 
 
 def visible_kinds(role: Role | None, admin: bool) -> list[str]:

@@ -11,19 +11,20 @@ from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate, is_staff
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.i18n import is_chinese, pick
+from webapp.core.roles import Role, is_staff
 from webapp.core.timefmt import local
 from webapp.core.views import run_operation
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
 from webapp.jobs import operations as ops
+from webapp.jobs.context import files_root, runner_mode, safe_filename
 from webapp.jobs.forms import RetryForm
 from webapp.jobs.kinds import JobKind, get_kind, visible_kinds
 from webapp.jobs.models import Job
-from webapp.jobs.runner import files_root, runner_mode, safe_filename, submit
+from webapp.jobs.runner import submit
 
 bp = Blueprint("jobs", __name__)
 PAGE_SIZE = 30

@@ -74,10 +74,6 @@ class DecisionForm(FlaskForm):
     reason = StringField(_l("Written reason (the owner will see it)"), validators=[DataRequired(), Length(max=1000)])
 
 
-class RevokeForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
-
-
 class RepresentativeForm(FlaskForm):
     holder = SelectField(_l("Who votes for the co-owners"), choices=[], validators=[DataRequired()])
     reason = StringField(_l("Reason (e.g. the co-owners' written choice)"), validators=[DataRequired(), Length(max=500)])

@@ -18,11 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.auth.models import Role
 from webapp.core.db import db, utcnow
+from webapp.core.roles import Role
 from webapp.core.timefmt import zone
+from webapp.jobs.context import JobContext, safe_filename
 from webapp.jobs.kinds import job_kind
-from webapp.jobs.runner import JobContext, safe_filename
 from webapp.owners import operations as ops
 from webapp.owners.letters import Letter, delivery_key, render_letters
 from webapp.registry.models import Unit

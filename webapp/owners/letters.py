@@ -27,24 +27,20 @@ choice, so CI installs ``fonts-wqy-microhei`` and the tests insist on embedding 
 from __future__ import annotations
 
 import datetime
-import functools
 import io
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_Q
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from webapp.printing.fonts import FontInfo, font_info, wrap_text
 from webapp.registry.counting import natural_key
 
 __all__ = ["Letter", "render_letters", "TITLE", "font_info", "delivery_key"]
@@ -68,55 +64,6 @@ class Letter:
 
 
 # --------------------------------------------------------------------------------------------
-# Fonts
-
-# (path, subfont index of the proportional face, subfont index of the monospace face or None).
-# TrueType-outline CJK fonts only (see the module docstring); first found wins.
-_CJK_FONT_CANDIDATES: tuple[tuple[str, int, int | None], ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1),  # fonts-wqy-microhei
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 1),  # fonts-wqy-zenhei
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, None),  # fonts-droid-fallback
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0, None),  # fonts-arphic-uming
-)
-
-_BODY = "OwnersVoteCJK"
-_MONO = "OwnersVoteCJKMono"
-_FALLBACK_BODY = "STSong-Light"
-_FALLBACK_MONO = "Courier-Bold"
-
-
-class FontInfo(NamedTuple):
-    body: str  # reportlab font name for the Chinese text
-    mono: str  # reportlab font name for the fallback code
-    embedded: bool  # True when the Chinese font is embedded in the PDF
-    source: str  # the font file, or "STSong-Light (not embedded)"
-
-
-@functools.cache
-def font_info() -> FontInfo:
-    """Register the letters' fonts once per process and say which ones are used."""
-    for path, index, mono_index in _CJK_FONT_CANDIDATES:
-        if not os.path.isfile(path):
-            continue
-        try:
-            pdfmetrics.registerFont(TTFont(_BODY, path, subfontIndex=index))
-            mono = _FALLBACK_MONO
-            if mono_index is not None:
-                pdfmetrics.registerFont(TTFont(_MONO, path, subfontIndex=mono_index))
-                mono = _MONO
-        except Exception:  # a broken or unsupported file: try the next one
-            log.warning("cannot use CJK font %s for letters", path, exc_info=True)
-            continue
-        return FontInfo(_BODY, mono, True, path)
-    # No TrueType CJK font on this machine: reportlab's built-in Adobe-GB1 CID font. It is not
-    # embedded, so viewers substitute a local Chinese font (poppler needs poppler-data and a CJK
-    # font such as fonts-noto-cjk). Install fonts-wqy-microhei to embed instead.
-    log.warning("no TrueType CJK font found; letters use non-embedded STSong-Light")
-    pdfmetrics.registerFont(UnicodeCIDFont(_FALLBACK_BODY))
-    return FontInfo(_FALLBACK_BODY, _FALLBACK_MONO, False, "STSong-Light (not embedded)")
-
-
-# --------------------------------------------------------------------------------------------
 # Text helpers
 
 PAGE_W, PAGE_H = A4
@@ -125,38 +72,6 @@ CONTENT_W = PAGE_W - 2 * MARGIN_X
 
 BODY_SIZE = 14.5  # large type for elderly readers (小四 is 12 pt)
 LEADING = 1.5
-
-# Characters that must not begin a line (避头点) and a pattern that keeps Latin words, numbers,
-# phone numbers and URLs whole when wrapping.
-_NO_LINE_START = set("，。、；：！？）》」』”’,.;:!?)]%")
-_TOKEN = re.compile(r"[A-Za-z0-9@#%&+=_./:\-]+|\s+|.", re.S)
-
-
-@functools.lru_cache(maxsize=1024)
-def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
-    """Break ``text`` into lines no wider than ``width`` (CJK: between any two characters).
-
-    Cached: most paragraphs are the same on every letter of a batch.
-    """
-    lines: list[str] = []
-    for para in text.split("\n"):
-        line = ""
-        for tok in _TOKEN.findall(para):
-            if not line and tok.isspace():
-                continue
-            if pdfmetrics.stringWidth(line + tok, font, size) <= width or not line:
-                line += tok
-            elif tok in _NO_LINE_START:
-                line += tok  # hang the punctuation in the margin
-            else:
-                if len(line) > 1 and line[-1] in "（《「『“‘(":
-                    lines.append(line[:-1].rstrip())
-                    line = line[-1] + tok
-                else:
-                    lines.append(line.rstrip())
-                    line = "" if tok.isspace() else tok
-        lines.append(line.rstrip())
-    return tuple(lines)
 
 
 def _fit_size(text: str, font: str, size: float, width: float, minimum: float) -> float:
@@ -258,7 +173,7 @@ class _Page:
     ) -> None:
         """A wrapped paragraph; ``first`` is a hanging label (e.g. "1.") before the text."""
         indent = pdfmetrics.stringWidth(first, self.f.body, size) if first else 0.0
-        lines = _wrap(s, self.f.body, size, width - indent)
+        lines = wrap_text(s, self.f.body, size, width - indent)
         for i, line in enumerate(lines):
             self.y -= size * LEADING if i else size * 1.2
             if i == 0 and first:
@@ -351,7 +266,7 @@ def _draw_qr(c: Canvas, matrix: list[list[bool]], x: float, y: float, size: floa
 def _notes_height(notes: Sequence[tuple[str, str]], font: str, size: float) -> float:
     h = 0.0
     for head, body in notes:
-        n = len(_wrap(body, font, size, CONTENT_W - pdfmetrics.stringWidth(head, font, size)))
+        n = len(wrap_text(body, font, size, CONTENT_W - pdfmetrics.stringWidth(head, font, size)))
         h += size * 1.2 + (n - 1) * size * LEADING + size * (LEADING - 1.2) + 1
     return h
 
@@ -398,7 +313,7 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
     pg.y -= 6
     warn = "请用您本人的手机登记，不要让别人替您登记。\n代投（替别人投票）是不允许的。"
     wsize = 14.5
-    wlines = _wrap(warn, fonts.body, wsize, CONTENT_W - 24)
+    wlines = wrap_text(warn, fonts.body, wsize, CONTENT_W - 24)
     wh = len(wlines) * wsize * LEADING + 12
     c.setFillGray(0)
     c.roundRect(MARGIN_X, pg.y - wh, CONTENT_W, wh, 5, stroke=0, fill=1)

@@ -6,7 +6,7 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 
-from webapp.registry.identity import keyed_hash, normalize_id
+from webapp.core.identity import keyed_hash, normalize_id
 
 
 def normalize_name(name: str) -> str:

@@ -1,14 +1,16 @@
-"""QR invitation letters, owners' registrations and the device keys of owners and staff."""
+"""QR invitation letters and owners' registrations (their device keys: webapp.devices)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
+from webapp.core.roles import OWNER
+from webapp.devices.models import DeviceKey
 
 
 class Invitation(db.Model):
@@ -49,6 +51,7 @@ class Registration(UserMixin, db.Model):
         CheckConstraint("state IN ('approved', 'pending', 'rejected', 'superseded')", name="state_valid"),
         CheckConstraint("NOT can_vote OR state = 'approved'", name="vote_only_when_approved"),
     )
+    kind = OWNER  # webapp.core.roles.user_kind
 
     id: Mapped[int] = mapped_column(primary_key=True)
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
@@ -87,34 +90,6 @@ class Registration(UserMixin, db.Model):
     def is_active(self) -> bool:
         # A pending or rejected owner may still sign in to read the supervisors' answer.
         return self.state != "superseded"
-
-
-class DeviceKey(db.Model):
-    """A public key made by a browser (never the private key), for an owner or a staff member.
-
-    ``pending`` keys belong to registrations waiting for a supervisor; only ``active`` keys sign
-    in, go on a roll, or sign anything."""
-
-    __tablename__ = "device_keys"
-    __table_args__ = (
-        CheckConstraint("(registration_id IS NULL) <> (staff_user_id IS NULL)", name="one_holder"),
-        CheckConstraint("state IN ('active', 'pending', 'revoked')", name="state_valid"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
-    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
-    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
-    kid: Mapped[str] = mapped_column(String(64), unique=True)
-    jwk: Mapped[dict] = mapped_column(JSON)
-    alg: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
-
-    registration: Mapped[Registration | None] = relationship(back_populates="keys")
 
 
 class SmsCode(db.Model):

@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from webapp.core.db import db, utcnow
+from webapp.core.identity import is_mobile, mask_phone, normalize_phone
 from webapp.owners.models import Notification, Registration
-from webapp.registry.identity import is_mobile, mask_phone, normalize_phone
 
 
 def _fernet() -> Fernet:
@@ -28,7 +28,7 @@ def set_phone(registration: Registration, raw: str | None) -> None:
     import hmac
 
     from webapp.core.errors_base import UserError
-    from webapp.registry.identity import keyed_hash
+    from webapp.core.identity import keyed_hash
 
     if not raw or not raw.strip():
         registration.notify_phone_enc = registration.notify_phone_masked = None

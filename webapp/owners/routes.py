@@ -8,30 +8,28 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from webapp.core import challenges, sessions
-from webapp.core.access import is_staff, owner_required
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
-from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
-from webapp.core.views import flash_form_errors, run_operation
-from webapp.owners import notifications, sms_codes
+from webapp.core.identity import is_mobile, keyed_hash, normalize_phone
+from webapp.core.roles import is_staff
+from webapp.core.views import posted_json
+from webapp.devices import operations as device_ops
+from webapp.devices.models import DeviceKey
+from webapp.devices.proof import origin, register_posted_key
+from webapp.owners import hooks, sms_codes
 from webapp.owners import operations as ops
-from webapp.owners.forms import CodeForm, IdentityForm, NoticePhoneForm, PhoneForm, ReviewForm, SmsCodeForm
-from webapp.owners.models import DeviceKey, Invitation, Registration
+from webapp.owners.access import owner_required
+from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, SmsCodeForm
+from webapp.owners.models import Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
-from webapp.owners.views import owner_page_context
-from webapp.registry.identity import is_mobile, keyed_hash, normalize_phone
 
 bp = Blueprint("owners", __name__)
 
 
 def _pii_key() -> str:
     return current_app.config["OWNERSVOTE_PII_HMAC_KEY"]
-
-
-def origin() -> str:
-    return request.host_url.rstrip("/")
 
 
 def _client_key() -> str:
@@ -118,9 +116,7 @@ def join():
     review = ReviewForm(prefix="rv")
     mismatch = False
     if form.submit_ok() and invitation.proxy_id is not None:
-        from webapp.proxies.operations import check_proxy_identity
-
-        proxy = check_proxy_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
+        proxy = hooks.proxy_identity(invitation, form.name.data, form.id_tail.data, pii_key=_pii_key())
         if proxy is not None:
             return _register(lambda: ops.register_proxy(invitation, proxy))
         mismatch = True
@@ -351,28 +347,6 @@ def challenge():
     return jsonify(issued)
 
 
-def posted_json() -> dict:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
-
-
-def register_posted_key(purpose: str, **holder):
-    """Verify the posted proof of possession and store the key for ``holder`` (a registration
-    or a staff member).  Returns an error response, or None when the key was added."""
-    data = posted_json()
-    jwk, signature, label = data.get("jwk"), data.get("signature"), data.get("label")
-    if not isinstance(jwk, dict) or not isinstance(signature, str) or not isinstance(label, (str, type(None))):
-        return json_error(challenges.ProofError("请求格式不正确", "malformed request: jwk (object), signature and label (text) expected"))
-    try:
-        challenges.verify_proof(purpose, jwk, signature, origin(), data.get("challenge"))
-        ops.add_device_key(jwk=jwk, label=(label or "").strip()[:200] or None, **holder)
-    except (challenges.ProofError, ops.OnboardingError) as exc:
-        db.session.rollback()
-        return json_error(exc)
-    db.session.commit()
-    return None
-
-
 @bp.post("/join/device")
 @limiter.limit("10/minute")
 def join_device_submit():
@@ -387,7 +361,7 @@ def join_device_submit():
     session.pop("join_registration", None)
     login_user(registration)
     sessions.rotate()
-    return jsonify({"next": url_for("owners.me")})
+    return jsonify({"next": url_for("portal.me")})
 
 
 @bp.get("/signin")
@@ -402,7 +376,7 @@ def signin_submit():
     kid, signature = data.get("kid"), data.get("signature")
     if not isinstance(kid, str) or not isinstance(signature, str):
         return json_error(challenges.ProofError("请求格式不正确", "malformed request"), 400)
-    key = ops.active_key(kid[:100])
+    key = device_ops.active_key(kid[:100])
     try:
         if key is None or key.registration is None:
             raise challenges.ProofError(
@@ -415,41 +389,7 @@ def signin_submit():
     db.session.commit()
     login_user(key.registration)
     sessions.rotate()
-    return jsonify({"next": url_for("owners.me")})
-
-
-@bp.get("/me")
-@owner_required
-def me():
-    return render_template("owners/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user))
-
-
-@bp.post("/me/notices/read")
-@owner_required
-def notices_read():
-    if PageForm().validate_on_submit():
-        notifications.mark_read(current_user)
-        db.session.commit()
-    return redirect(url_for("owners.me") + "#notices")
-
-
-@bp.post("/me/notices/phone")
-@owner_required
-@limiter.limit("10 per hour")
-def notices_phone():
-    form = NoticePhoneForm(prefix="np")
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        done, _nothing = run_operation(lambda: notifications.set_phone(current_user, form.phone.data))
-        if done:
-            flash(
-                _("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked)
-                if current_user.notify_phone_enc
-                else _("No more notice texts: notices appear on this page only."),
-                "success",
-            )
-    return redirect(url_for("owners.me") + "#notices")
+    return jsonify({"next": url_for("portal.me")})
 
 
 @bp.get("/me/keys.json")

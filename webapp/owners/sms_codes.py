@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.identity import keyed_hash, mask_phone
 from webapp.owners.models import Invitation, SmsCode
-from webapp.registry.identity import keyed_hash, mask_phone
 
 TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5

@@ -7,26 +7,28 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate, is_staff
 from webapp.core.db import db
-from webapp.core.extensions import limiter
+from webapp.core.roles import Role
 from webapp.core.views import run_operation
+from webapp.devices import operations as device_ops
+from webapp.devices.forms import RevokeForm
+from webapp.devices.models import DeviceKey
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.jobs.context import runner_mode
 from webapp.jobs.kinds import get_kind
 from webapp.jobs.operations import jobs_of, start_job
 from webapp.jobs.routes import status_doc
-from webapp.jobs.runner import runner_mode, submit
+from webapp.jobs.runner import submit
 from webapp.owners import operations as ops
-from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RepresentativeForm, RevokeForm
+from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RepresentativeForm
 from webapp.owners.letters import Letter, render_letters
-from webapp.owners.models import DeviceKey, Invitation, Registration
-from webapp.owners.routes import register_posted_key
+from webapp.owners.models import Invitation, Registration
 from webapp.registry.counting import natural_key
 from webapp.registry.models import Building, Unit
 
@@ -270,45 +272,7 @@ def revoke(estate: Estate, key_id: int):
     if not form.validate_on_submit():
         flash(_("A written reason is required."), "error")
     else:
-        ops.revoke_key(key, actor=current_user, reason=form.reason.data)
+        device_ops.revoke_key(key, actor=current_user, reason=form.reason.data)
         db.session.commit()
         flash(_("Key revoked."), "success")
     return redirect(url_for("onboarding.unit_detail", slug=estate.slug, unit_id=key.registration.unit_id))
-
-
-@bp.get("/staff/keys")
-@login_required
-def staff_keys():
-    if not is_staff():
-        abort(404)
-    keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id).order_by(DeviceKey.created_at)))
-    return render_template("owners/staff_keys.html", keys=keys, revoke=RevokeForm())
-
-
-@bp.post("/staff/keys")
-@login_required
-@limiter.limit("10/minute")
-def staff_keys_submit():
-    if not is_staff():
-        abort(404)
-    failed = register_posted_key("staff-key", staff=current_user._get_current_object())
-    if failed:
-        return failed
-    return jsonify({"next": url_for("onboarding.staff_keys")})
-
-
-@bp.post("/staff/keys/<int:key_id>/revoke")
-@login_required
-def staff_key_revoke(key_id: int):
-    """A staff member retires one of their own signing keys (a lost laptop, a new browser)."""
-    if not is_staff():
-        abort(404)
-    key = db.session.get(DeviceKey, key_id)
-    if key is None or key.staff_user_id != current_user.id:
-        abort(404)
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        flash(_("A written reason is required."), "error")
-    else:
-        run_operation(lambda: ops.revoke_key(key, actor=current_user, reason=form.reason.data), _("Key revoked."))
-    return redirect(url_for("onboarding.staff_keys"))

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 
-from webapp.registry.identity import keyed_hash
+from webapp.core.identity import keyed_hash
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -1,7 +1,7 @@
 """A small flowing-text A4 writer on reportlab: headings, paragraphs that wrap Chinese text
 correctly, key–value rows, QR codes, automatic page breaks and page numbers.
 
-The Chinese font is the one the QR letters embed (webapp.owners.letters.font_info): a document
+The Chinese font is the one the QR letters embed (webapp.printing.fonts): a document
 printed for a notice board must render the same on every phone and printer.
 """
 
@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from webapp.owners.letters import _wrap, font_info
+from webapp.printing.fonts import font_info, wrap_text
 
 PAGE_W, PAGE_H = A4
 MARGIN = 52.0
@@ -55,7 +55,7 @@ class PdfWriter:
     def lines(self, text: str, size: float, *, indent: float = 0, gray: float = 0.0, gap: float = 4.0) -> None:
         leading = size * 1.45
         self.c.setFillGray(gray)
-        for line in _wrap(text, self.fonts.body, size, WIDTH - indent):
+        for line in wrap_text(text, self.fonts.body, size, WIDTH - indent):
             self.need(leading)
             self.c.setFont(self.fonts.body, size)
             self.y -= leading
@@ -104,7 +104,7 @@ class PdfWriter:
         if caption:
             self.c.setFont(self.fonts.body, 9)
             top = self.y - 14
-            for line in _wrap(caption, self.fonts.body, 9, WIDTH - size - 16):
+            for line in wrap_text(caption, self.fonts.body, 9, WIDTH - size - 16):
                 self.c.drawString(left + size + 12, top, line)
                 top -= 13
         self.y -= size + 10

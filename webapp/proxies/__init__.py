@@ -1,1 +1,17 @@
 """Proxies (委托代理人): an owner's written authorisation for one assembly, approved by a supervisor."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.assemblies import hooks as assembly_hooks
+from webapp.owners import hooks as owner_hooks
+from webapp.proxies.operations import check_proxy_identity, freeze_problems, proxy_keys_by_member
+from webapp.proxies.routes import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    owner_hooks.answer_proxy_identity(check_proxy_identity)
+    assembly_hooks.register("roll_freeze_problems", "proxies.undecided", freeze_problems)
+    assembly_hooks.register("roll_extra_keys", "proxies.keys", proxy_keys_by_member)

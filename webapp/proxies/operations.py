@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.identity import keyed_hash, normalize_id
 from webapp.owners.matching import normalize_name
 from webapp.proxies.models import Proxy
-from webapp.registry.identity import keyed_hash, normalize_id
 
 
 class ProxyError(UserError):
@@ -33,7 +33,7 @@ def _before_freeze(assembly) -> None:
 
 
 def _role(actor, estate_id, role_value: str) -> None:
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role(role_value):
         raise ProxyError("您没有办理这一步的权限", "you may not do this step")
@@ -211,7 +211,8 @@ def check_proxy_identity(invitation, name: str, id_tail: str, *, pii_key: str) -
 
 def proxy_keys_by_member(assembly) -> dict[str, list[dict]]:
     """The active keys of the approved proxies of this assembly, by the member they vote for."""
-    from webapp.owners.models import DeviceKey, Registration
+    from webapp.devices.models import DeviceKey
+    from webapp.owners.models import Registration
 
     rows = db.session.execute(
         select(Proxy.member_ref, DeviceKey.jwk)
@@ -223,3 +224,13 @@ def proxy_keys_by_member(assembly) -> dict[str, list[dict]]:
     for member_ref, jwk in rows:
         out.setdefault(member_ref, []).append(jwk)
     return out
+
+
+def freeze_problems(assembly) -> list[tuple[str, str]]:
+    """A roll is frozen only once every letter of proxy for its assembly is decided."""
+    pending = db.session.scalar(select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.state == "pending").limit(1))
+    if pending is not None:
+        return [
+            ("还有委托书等待审核：请先处理，再冻结名册", "letters of proxy are still waiting for a decision: decide them before freezing")
+        ]
+    return []

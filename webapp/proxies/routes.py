@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.assemblies.routes import load
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate, owner_required
+from webapp.assemblies.loaders import load_assembly
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
+from webapp.core.roles import Role
 from webapp.core.views import run_operation
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.owners.access import owner_required
 from webapp.proxies import operations as ops
 from webapp.proxies.models import Proxy
 
@@ -26,7 +27,7 @@ bp = Blueprint("proxies", __name__)
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/proxies", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def manage(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     role = current_user.role_in(estate.id)
     form = PageForm()
     if request.method == "POST":
@@ -77,7 +78,7 @@ def manage(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/proxies/<int:proxy_id>/<any(approve,reject,withdraw,letter):action>")
 @estate_view(Role.organiser, Role.supervisor, admin=False)
 def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     proxy = in_estate(Proxy, proxy_id, estate)
     if proxy.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)
@@ -144,4 +145,4 @@ def owner_withdraw(proxy_id: int):
     run_operation(
         lambda: ops.withdraw(proxy, assembly, by=f"owner:{current_user.id}", reason="withdrawn by the owner online"), _("Proxy withdrawn.")
     )
-    return redirect(url_for("owners.me"))
+    return redirect(url_for("portal.me"))

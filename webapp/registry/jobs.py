@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from webapp.core.db import db
+from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import job_kind
-from webapp.jobs.runner import JobContext
 
 
 @job_kind(

@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 
-from webapp.registry import identity
+from webapp.core import identity
 from webapp.registry.parsing import COLUMNS, RawTable
 
 _AREA_RE = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")

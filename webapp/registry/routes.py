@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from webapp.core.access import estate_view, in_estate
 from webapp.core.db import db
 from webapp.core.i18n import pick
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
 from webapp.registry.counting import format_area
 from webapp.registry.forms import ApplyForm, ConfirmForm, UploadForm
@@ -72,8 +72,9 @@ def apply(estate: Estate, import_id: int):
     # Refused at once (not in the job) when it is stale or its removals are not confirmed.
     from flask import current_app
 
+    from webapp.jobs.context import runner_mode
     from webapp.jobs.operations import start_job
-    from webapp.jobs.runner import runner_mode, submit
+    from webapp.jobs.runner import submit
     from webapp.registry.operations import registry_fingerprint
 
     plan = RegistryPlan.from_json(staged.plan)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.auth.models import Role
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
+from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import assembly_page, job_kind
-from webapp.jobs.runner import JobContext
 
 
 def _assembly(ctx: JobContext, params: dict):

@@ -16,25 +16,22 @@ from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
 from crypto.notice import tally_input as notice_tally_input
-from crypto.roll import certification_payload, tally_digest
+from crypto.roll import tally_digest
 from crypto.treehead import sign_object
 from webapp.assemblies.models import Assembly
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
-from webapp.core.errors_base import UserError
 from webapp.core.timefmt import local
+from webapp.results.errors import ResultsError
 from webapp.results.models import Certification, Objection, TallyRecord
+from webapp.results.signatures import payload, tally_of
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
 
-class ResultsError(UserError):
-    pass
-
-
 def _role(actor, estate_id: int, value: str, zh: str, en: str) -> None:
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role(value):
         raise ResultsError(zh, en)
@@ -99,7 +96,7 @@ def publish_refusal(assembly: Assembly) -> ResultsError | None:
         return ResultsError(
             "尚未计票：计票并经监督员核证后才能公示", "there is no tally yet: it is published after the tally and its certification"
         )
-    from webapp.results.views import verified_result
+    from webapp.results.signatures import verified_result
 
     result = verified_result(assembly)
     if not result.certified:
@@ -200,25 +197,6 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
     return tally_record
 
 
-def tally_of(assembly: Assembly) -> TallyRecord | None:
-    return db.session.scalar(select(TallyRecord).where(TallyRecord.assembly_id == assembly.id))
-
-
-def payload(assembly: Assembly) -> dict:
-    """What each certifying supervisor signs (their browser rebuilds it from the bundle)."""
-    tally_record = tally_of(assembly)
-    if tally_record is None:
-        raise ResultsError("尚未计票", "there is no tally yet")
-    return certification_payload(
-        assembly.log_id,
-        assembly.current_notice.sha256,
-        assembly.roll.root,
-        tally_record.log_size,
-        tally_record.log_root,
-        tally_record.sha256,
-    )
-
-
 def voted_as_owner(assembly: Assembly, staff) -> bool:
     """Whether this staff member (by the identity hash recorded for them) voted as an owner."""
     if not getattr(staff, "id_hash", None):
@@ -306,8 +284,8 @@ def certify(
     signature that does not verify over the server's payload was refused."""
     from sqlalchemy.exc import IntegrityError
 
-    from webapp.owners.models import DeviceKey
-    from webapp.results.views import tally_problems
+    from webapp.devices.models import DeviceKey
+    from webapp.results.signatures import tally_problems
 
     _role(
         actor,

@@ -7,19 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.assemblies.routes import load, public_estate
-from webapp.assemblies.views import verified
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, in_estate, is_owner
+from webapp.assemblies.loaders import load_assembly, public_estate
+from webapp.assemblies.presentation import verified
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
+from webapp.core.roles import Role, is_owner
 from webapp.core.views import run_operation
+from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
 from webapp.results import operations as ops
 from webapp.results.models import Certification, Objection
-from webapp.results.views import verified_result
+from webapp.results.signatures import verified_result
 
 bp = Blueprint("results", __name__)
 
@@ -28,7 +28,7 @@ DONE_STATES = ("tallied", "certified", "published", "archived")
 
 @bp.app_context_processor
 def _helpers():
-    from webapp.results.views import threshold_words
+    from webapp.results.signatures import threshold_words
 
     return {"threshold_words": threshold_words}
 
@@ -36,7 +36,7 @@ def _helpers():
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/results", methods=["GET"])
 @estate_view(Role.organiser, Role.supervisor)
 def manage(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     role = current_user.role_in(estate.id)
     result = verified_result(assembly) if assembly.state in DONE_STATES else None
     objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
@@ -60,15 +60,16 @@ def manage(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/results/<any(tally,publish,archive):step>")
 @estate_view(Role.organiser, admin=False)
 def step(estate: Estate, assembly_id: int, step: str):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
     if step in ("tally", "publish"):
         # Refused at once when the state does not allow it; the work itself is a background job.
         from flask import current_app
 
+        from webapp.jobs.context import runner_mode
         from webapp.jobs.operations import start_job
-        from webapp.jobs.runner import runner_mode, submit
+        from webapp.jobs.runner import submit
 
         error = ops.tally_refusal(assembly) if step == "tally" else ops.publish_refusal(assembly)
         if error is not None:
@@ -102,9 +103,9 @@ ORGANISERS_NEVER_CERTIFY = {
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/certify")
 @estate_view(Role.supervisor, admin=False, refuse=ORGANISERS_NEVER_CERTIFY)
 def certify_page(estate: Estate, assembly_id: int):
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if assembly.state not in DONE_STATES:
         abort(404)
     keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
@@ -127,7 +128,7 @@ def certify_page(estate: Estate, assembly_id: int):
 def staff_bundle(estate: Estate, assembly_id: int):
     from webapp.results.bundle import build_bundle, bundle_bytes
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if assembly.state not in DONE_STATES:
         abort(404)
     response = Response(bundle_bytes(build_bundle(assembly)), mimetype="application/json")
@@ -139,7 +140,7 @@ def staff_bundle(estate: Estate, assembly_id: int):
 @estate_view(Role.supervisor, admin=False, refuse=ORGANISERS_NEVER_CERTIFY)
 @limiter.limit("20/minute")
 def certify(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
         return json_error(ops.ResultsError("请求格式不正确", "malformed request"))
@@ -162,7 +163,7 @@ def certify(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/objections/<int:objection_id>/answer")
 @estate_view(Role.supervisor, admin=False)
 def answer(estate: Estate, assembly_id: int, objection_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     objection = in_estate(Objection, objection_id, estate)
     if objection.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)
@@ -175,7 +176,7 @@ def answer(estate: Estate, assembly_id: int, objection_id: int):
 
 def _published(slug: str, assembly_id: int):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if assembly.state not in DONE_STATES:
         abort(404)
     return estate, assembly
@@ -202,8 +203,8 @@ def public(slug: str, assembly_id: int):
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
 @limiter.limit("5/hour")
 def object_(slug: str, assembly_id: int):
-    from webapp.core.access import is_staff
     from webapp.core.i18n import pick
+    from webapp.core.roles import is_staff
 
     estate, assembly = _published(slug, assembly_id)
     back = url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections"
@@ -254,7 +255,7 @@ def object_(slug: str, assembly_id: int):
 @bp.get("/p/<slug>/a/<int:assembly_id>/bundle.json")
 def bundle(slug: str, assembly_id: int):
     from webapp.attachments.storage import read
-    from webapp.results.operations import tally_of
+    from webapp.results.signatures import tally_of
 
     estate, assembly = _published(slug, assembly_id)
     record = tally_of(assembly)

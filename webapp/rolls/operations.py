@@ -12,12 +12,14 @@ from crypto import roll as croll
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
+from webapp.assemblies import hooks
 from webapp.audit.operations import record
-from webapp.auth.models import Role, StaffUser
+from webapp.auth.models import StaffUser
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
+from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
-from webapp.owners.models import DeviceKey
 from webapp.owners.operations import voting_keys_by_member
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry, RollSignature
@@ -51,8 +53,6 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
     keys = voting_keys_by_member(estate)
     proxies: dict[str, list[dict]] = {}
     if assembly is not None:
-        from webapp.proxies.operations import proxy_keys_by_member
-
         if assembly.estate_id != estate.id or assembly.state not in ("draft", "notice"):
             raise RollError(
                 "只能为尚未开始投票的本小区会议冻结名册",
@@ -60,15 +60,10 @@ def freeze_roll(estate: Estate, *, actor: StaffUser, pii_key: str, now: datetime
             )
         if assembly.roll_id is not None:
             raise RollError("这次会议已有冻结的名册", "this assembly already has a frozen roll")
-        from sqlalchemy import select as _select
-
-        from webapp.proxies.models import Proxy
-
-        if db.session.scalar(_select(Proxy.id).where(Proxy.assembly_id == assembly.id, Proxy.state == "pending").limit(1)) is not None:
-            raise RollError(
-                "还有委托书等待审核：请先处理，再冻结名册", "letters of proxy are still waiting for a decision: decide them before freezing"
-            )
-        proxies = proxy_keys_by_member(assembly)
+        problems = hooks.roll_freeze_problems(assembly)
+        if problems:
+            raise RollError("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
+        proxies = hooks.roll_extra_keys(assembly)
     secret = pseudonym_secret(pii_key)
     built = []
     for member in roster.members:

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, is_owner, is_staff
+from webapp.assemblies.loaders import load_assembly
+from webapp.assemblies.operations import set_roll
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
+from webapp.core.roles import Role, is_owner, is_staff
 from webapp.core.views import run_operation
+from webapp.devices.models import DeviceKey
+from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
-from webapp.owners.models import DeviceKey
 from webapp.rolls.models import Roll
 from webapp.rolls.operations import RollError, add_signature, freeze_roll, roll_document
 
@@ -182,3 +184,24 @@ def public_json(slug: str, seq: int):
     response = jsonify(roll_document(_roll(estate, seq), estate))
     response.headers["Content-Disposition"] = f'inline; filename="roll-{estate.slug}-{seq}.json"'
     return response
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/roll")
+@estate_view(Role.supervisor, admin=False)
+def choose_roll(estate: Estate, assembly_id: int):
+    assembly = load_assembly(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("roll", "")
+    roll = db.session.get(Roll, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if roll is None or roll.estate_id != estate.id:
+        flash(_("Choose one of this estate's rolls."), "error")
+    else:
+        run_operation(lambda: set_roll(assembly, roll, actor=current_user), _("This assembly now votes on roll no. %(seq)d.", seq=roll.seq))
+    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+def rolls_to_choose(assembly) -> dict:
+    """For the assembly's page: the estate's rolls, newest first, for its supervisors to choose."""
+    rolls = db.session.scalars(select(Roll).where(Roll.estate_id == assembly.estate_id).order_by(Roll.seq.desc()))
+    return {"rolls": list(rolls)}

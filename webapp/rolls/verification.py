@@ -57,8 +57,9 @@ class RollCheck:
 def supervisor_keys(estate_id: int) -> dict[str, dict]:
     """Key id → JWK of every signing key registered by a staff member who supervises the estate
     (revoked keys included: a signature made before a key was retired still stands)."""
-    from webapp.auth.models import EstateRole, Role
-    from webapp.owners.models import DeviceKey
+    from webapp.auth.models import EstateRole
+    from webapp.core.roles import Role
+    from webapp.devices.models import DeviceKey
 
     rows = db.session.execute(
         select(DeviceKey.kid, DeviceKey.jwk)

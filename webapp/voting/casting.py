@@ -222,7 +222,7 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
             403,
         )
     jwk, use = keys[kid]
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
     state = db.session.scalar(select(DeviceKey.state).where(DeviceKey.kid == kid))
     if state == "revoked":
@@ -392,8 +392,8 @@ def _fast_statements(dialect: str, clock) -> tuple:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from webapp.assemblies.models import Assembly, NoticeVersion
+    from webapp.devices.models import DeviceKey
     from webapp.estates.models import Estate
-    from webapp.owners.models import DeviceKey
     from webapp.rolls.models import Roll, RollEntry
     from webapp.voting.models import BallotLog
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.auth.models import Role
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
+from webapp.jobs.context import JobContext, safe_filename
 from webapp.jobs.kinds import assembly_page, job_kind
-from webapp.jobs.runner import JobContext, safe_filename
 
 
 @job_kind(
@@ -27,7 +27,7 @@ from webapp.jobs.runner import JobContext, safe_filename
 )
 def ballot_sheets(ctx: JobContext, params: dict) -> None:
     from webapp.assemblies.models import Assembly
-    from webapp.assemblies.views import verified
+    from webapp.assemblies.presentation import verified
     from webapp.voting.paper import new_sheets
     from webapp.voting.sheets import render_sheets
     from webapp.voting.turnout import units_by_member

@@ -77,7 +77,7 @@ def sheet_by_serial(assembly, serial: str) -> PaperSheet:
 
 def enter(assembly, sheet: PaperSheet, *, actor, choices: dict, scan_id: int, scan_sha256: str, now: datetime | None = None):
     """One organiser's entry of a returned sheet; the second one casts the ballot or opens a dispute."""
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     if actor.role_in(assembly.estate_id) is not Role.organiser:
         raise PaperError("只有组织者录入纸质表决票", "only organisers enter paper ballots")
@@ -157,7 +157,7 @@ def _cast(assembly, sheet: PaperSheet, entries: list[PaperEntry], choices: dict,
 def resolve(assembly, sheet: PaperSheet, *, actor, choices: dict | None, reason: str, now: datetime | None = None):
     """A supervisor decides a disputed sheet from the scan: the choices to count, or none (the
     sheet is refused, e.g. unsigned or illegible), always with a written reason."""
-    from webapp.auth.models import Role
+    from webapp.core.roles import Role
 
     if actor.role_in(assembly.estate_id) is not Role.supervisor:
         raise PaperError("只有监督员可以裁定有争议的表决票", "only supervisors decide disputed sheets")

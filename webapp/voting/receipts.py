@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from crypto.canonical import loads
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, FormatError
 from crypto.merkle import verify_consistency, verify_inclusion
-from crypto.treehead import tracking_code, verify_receipt
+from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, tracking_code, verify_receipt
+from webapp.assemblies.models import Assembly
+from webapp.core.db import db
 from webapp.voting import log as ballot_log
+from webapp.voting.models import Ballot
 
 
 @dataclass
@@ -32,7 +37,6 @@ class ReceiptCheck:
 
 def check_receipt(assembly, *, code: str | None = None, document: str | None = None) -> ReceiptCheck:
     from webapp.core.serverkey import signer
-    from webapp.voting.routes import _ballot_by_code
 
     result = ReceiptCheck()
     latest = ballot_log.latest_head(assembly.id)
@@ -50,7 +54,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             return result
         result.step(True, "回执的签名、追踪码和包含证明都有效", "the receipt's signature, tracking code and inclusion proof are valid")
         code = receipt.code
-    ballot = _ballot_by_code(assembly, code or "")
+    ballot = ballot_by_code(assembly, code or "")
     if ballot is None or ballot.leaf_index is None:
         result.step(False, "日志中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
         return result
@@ -91,3 +95,17 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
     except (CryptoError, ValueError) as exc:
         result.step(False, "您的选票不在最新树头中", f"your ballot is not included in the newest tree head: {exc}")
     return result
+
+
+def ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
+    """The assembly's ballot whose leaf hash begins with this tracking code (None if none, or if
+    the code is malformed)."""
+    try:
+        canon = normalize_tracking_code(code)
+    except FormatError:
+        return None
+    bits = 0
+    for ch in canon.replace("-", ""):
+        bits = bits * 32 + _CROCKFORD_READ[ch]
+    prefix = f"{bits:015x}"  # the code is the leaf hash's first 60 bits: 15 hex digits
+    return db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash.startswith(prefix)).limit(1))

@@ -11,25 +11,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crypto.errors import FormatError
-from crypto.treehead import normalize_tracking_code
 from webapp.assemblies import lifecycle
+from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import Assembly
-from webapp.assemblies.routes import load, public_estate
-from webapp.assemblies.views import verified
-from webapp.auth.models import Role
-from webapp.core.access import estate_view, is_owner, is_staff, owner_required
+from webapp.assemblies.presentation import verified
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
+from webapp.core.roles import Role, is_owner, is_staff
 from webapp.core.views import run_operation
+from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
+from webapp.owners.access import owner_required
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of
 from webapp.voting.models import Ballot, PaperEntry, PaperSheet
+from webapp.voting.receipts import ballot_by_code
 from webapp.voting.turnout import member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
 
@@ -165,25 +165,11 @@ def cast(assembly_id: int):
 # ---------------------------------------------------------------- receipts
 
 
-def _ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
-    try:
-        canon = normalize_tracking_code(code)
-    except FormatError:
-        return None
-    from crypto.treehead import _CROCKFORD_READ
-
-    bits = 0
-    for ch in canon.replace("-", ""):
-        bits = bits * 32 + _CROCKFORD_READ[ch]
-    prefix = f"{bits:015x}"  # the code is the leaf hash's first 60 bits: 15 hex digits
-    return db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash.startswith(prefix)).limit(1))
-
-
 @bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>")
 def receipt(slug: str, assembly_id: int, code: str):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
-    found = _ballot_by_code(assembly, code)
+    assembly = load_assembly(estate, assembly_id)
+    found = ballot_by_code(assembly, code)
     if found is None or found.leaf_index is None:
         abort(404)
     doc = ballot_log.receipt(found)
@@ -211,8 +197,8 @@ def receipt(slug: str, assembly_id: int, code: str):
 @bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>.json")
 def receipt_json(slug: str, assembly_id: int, code: str):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
-    found = _ballot_by_code(assembly, code)
+    assembly = load_assembly(estate, assembly_id)
+    found = ballot_by_code(assembly, code)
     if found is None or found.leaf_index is None:
         abort(404)
     response = jsonify(ballot_log.receipt(found))
@@ -227,7 +213,7 @@ def check(slug: str, assembly_id: int):
     from webapp.voting.receipts import check_receipt
 
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     form = PageForm()
     result = None
     code = request.values.get("code", "").strip()
@@ -245,7 +231,7 @@ def check(slug: str, assembly_id: int):
 @bp.get("/p/<slug>/a/<int:assembly_id>/log/heads.json")
 def heads_json(slug: str, assembly_id: int):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     return jsonify([h.document for h in ballot_log.heads(assembly.id)])
 
 
@@ -253,7 +239,7 @@ def heads_json(slug: str, assembly_id: int):
 def consistency_json(slug: str, assembly_id: int):
     """An RFC 6962 consistency proof between two tree sizes of the log (``?first=&second=``)."""
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     latest = ballot_log.latest_head(assembly.id)
     try:
         first = int(request.args.get("first", "0"))
@@ -278,7 +264,7 @@ def consistency_json(slug: str, assembly_id: int):
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/turnout")
 @estate_view(Role.organiser, Role.supervisor)
 def turnout(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if assembly.roll_id is None:
         flash(_("There is no roll for this assembly yet, so no turnout."), "error")
         return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
@@ -297,7 +283,7 @@ def turnout(estate: Estate, assembly_id: int):
 @bp.get("/p/<slug>/a/<int:assembly_id>/turnout")
 def public_turnout(slug: str, assembly_id: int):
     estate = public_estate(slug)
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if assembly.roll_id is None or assembly.state in ("draft", "notice"):
         abort(404)
     units = voted_units(assembly)
@@ -325,7 +311,7 @@ def inspect(estate: Estate, assembly_id: int):
     from webapp.audit.operations import record
     from webapp.voting.models import BallotInspection
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
     unit, reason = request.form.get("unit", "").strip(), request.form.get("reason", "").strip()
@@ -376,7 +362,7 @@ def _marks_from_form(notice: dict) -> dict:
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/paper", methods=["GET", "POST"])
 @estate_view(Role.organiser, Role.supervisor)
 def paper(estate: Estate, assembly_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     role = current_user.role_in(estate.id)
     notice = verified(assembly.current_notice).document if assembly.current_notice else None
     form = PageForm()
@@ -437,7 +423,7 @@ def print_sheets(estate: Estate, assembly_id: int):
     """Ballot sheets for the members who asked (by unit) or for every member without a ballot."""
     from webapp.voting.casting import voted_members
 
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit() or assembly.roll_id is None or assembly.state not in ("notice", "voting"):
         flash(_("Sheets can be printed once the notice is out and the roll is set, until voting closes."), "error")
         return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
@@ -454,8 +440,9 @@ def print_sheets(estate: Estate, assembly_id: int):
     else:
         voted = voted_members(assembly.id)
         members = [m for m in units if m not in voted]
+    from webapp.jobs.context import runner_mode
     from webapp.jobs.operations import start_job
-    from webapp.jobs.runner import runner_mode, submit
+    from webapp.jobs.runner import submit
 
     job = start_job(
         estate,
@@ -472,7 +459,7 @@ def print_sheets(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/paper/<int:sheet_id>/resolve")
 @estate_view(Role.supervisor, admin=False)
 def resolve(estate: Estate, assembly_id: int, sheet_id: int):
-    assembly = load(estate, assembly_id)
+    assembly = load_assembly(estate, assembly_id)
     sheet = db.session.get(PaperSheet, sheet_id)
     if sheet is None or sheet.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)

@@ -4,7 +4,7 @@ line for the owner's signature."""
 
 from __future__ import annotations
 
-from webapp.assemblies.rules import CATEGORIES
+from webapp.estates.thresholds import CATEGORIES
 from webapp.printing.document import PdfWriter
 
 

@@ -10,8 +10,8 @@ import io
 import random
 from datetime import date, timedelta
 
+from webapp.core.identity import org_code_check_char, resident_check_digit, uscc_check_char
 from webapp.registry.counting import format_area
-from webapp.registry.identity import org_code_check_char, resident_check_digit, uscc_check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强海燕春梅晓东晓燕小红玉兰丹辉鑫宇浩然子涵雨欣梓萱思远嘉怡一鸣俊杰文博欣怡佳琪"

@@ -10,8 +10,8 @@ from crypto.errors import CryptoError
 from crypto.notice import verify_notice
 from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly, NoticeVersion
-from webapp.assemblies.rules import CATEGORIES, thresholds_for
 from webapp.core.db import db
+from webapp.estates.thresholds import CATEGORIES, thresholds_for
 
 
 @dataclass

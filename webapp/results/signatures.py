@@ -9,11 +9,31 @@ from sqlalchemy import select
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
-from crypto.roll import tally_digest
+from crypto.roll import certification_payload, tally_digest
 from crypto.treehead import verify_object
+from webapp.assemblies.models import Assembly
 from webapp.core.db import db
-from webapp.results.models import Certification
-from webapp.results.operations import payload, tally_of
+from webapp.results.errors import ResultsError
+from webapp.results.models import Certification, TallyRecord
+
+
+def tally_of(assembly: Assembly) -> TallyRecord | None:
+    return db.session.scalar(select(TallyRecord).where(TallyRecord.assembly_id == assembly.id))
+
+
+def payload(assembly: Assembly) -> dict:
+    """What each certifying supervisor signs (their browser rebuilds it from the bundle)."""
+    tally_record = tally_of(assembly)
+    if tally_record is None:
+        raise ResultsError("尚未计票", "there is no tally yet")
+    return certification_payload(
+        assembly.log_id,
+        assembly.current_notice.sha256,
+        assembly.roll.root,
+        tally_record.log_size,
+        tally_record.log_root,
+        tally_record.sha256,
+    )
 
 
 @dataclass
@@ -83,9 +103,9 @@ def verified_result(assembly) -> VerifiedResult:
 
 def threshold_words(doc: dict, zh: bool) -> str:
     """A threshold of the tally document ({"at_least": "2/3", …}) in words: 三分之二以上, more than half."""
-    from tally.model import Threshold
-    from webapp.assemblies.rules import _words
+    from tally.model import Threshold  # noqa: I001
+    from webapp.estates.thresholds import threshold_words as words
 
     op = "at_least" if "at_least" in doc else "more_than"
     p, q = str(doc[op]).split("/")
-    return _words(Threshold(op, int(p), int(q)), zh)
+    return words(Threshold(op, int(p), int(q)), zh)

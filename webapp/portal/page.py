@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from webapp.core.db import db
-from webapp.owners.models import DeviceKey, Registration
+from webapp.devices.models import DeviceKey
+from webapp.owners.models import Registration
 from webapp.owners.notifications import recent
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
@@ -72,7 +73,7 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
     """The estate's assemblies an owner can act on: those with a published notice, and drafts
     whose nominations are open (candidates are nominated before the notice lists them).  A
     proxy sees only the assembly of their proxy."""
-    from webapp.assemblies.views import estate_assemblies
+    from webapp.assemblies.presentation import estate_assemblies
     from webapp.core.db import utcnow
 
     if registration.state != "approved":

@@ -39,8 +39,9 @@ def _private_jwk(signer) -> dict:
 def _register_owners(estate, rng: random.Random, share: float) -> dict[str, object]:
     """Approved registrations with a device key for most voting members' representatives;
     returns member ref → signer."""
+    from webapp.devices.models import DeviceKey
     from webapp.owners import tokens
-    from webapp.owners.models import DeviceKey, Invitation, Registration
+    from webapp.owners.models import Invitation, Registration
     from webapp.registry.models import Building, OwnerKind, Unit, UnitStatus
 
     signers: dict[str, object] = {}
@@ -111,7 +112,7 @@ def _register_owners(estate, rng: random.Random, share: float) -> dict[str, obje
 
 
 def _supervisor_keys(staff: dict) -> dict[str, object]:
-    from webapp.owners.models import DeviceKey
+    from webapp.devices.models import DeviceKey
 
     keys = {}
     for username in ("supervisor", "supervisor2"):
@@ -180,7 +181,7 @@ def _election(assembly, staff, people: list[tuple[str, str]], seats: int, title:
 
 def _bidders(assembly, staff, rng: random.Random) -> None:
     from webapp.assemblies import operations as ops
-    from webapp.registry.demo import uscc
+    from webapp.demo.registry import uscc
 
     item = ops.add_item(
         assembly,

@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 from webapp.audit import labels
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import PLATFORM_CHAIN, check_chain
-from webapp.auth.models import Role, StaffUser
-from webapp.core.access import admin_required, estate_view
+from webapp.auth.models import StaffUser
 from webapp.core.db import db
+from webapp.core.roles import Role, admin_required
+from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 
-bp = Blueprint("audit", __name__)
+bp = Blueprint("oversight", __name__)
 PAGE_SIZE = 100
 
 
@@ -51,7 +52,7 @@ def _page(estate_id: int | None, *, estate: Estate | None):
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
     staff = {u.id: u for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))} if actor_ids else {}
     return render_template(
-        "audit/log.html",
+        "oversight/log.html",
         estate=estate,
         events=events,
         problems=check_chain(estate_id),
@@ -67,6 +68,6 @@ def _page(estate_id: int | None, *, estate: Estate | None):
 @estate_view(Role.supervisor)
 def integrity(estate: Estate):
     """The same checks as ``ownersvote check``, for the people who answer for the estate."""
-    from webapp.audit.integrity import check_estate
+    from webapp.oversight.integrity import check_estate
 
-    return render_template("audit/integrity.html", estate=estate, report=check_estate(estate))
+    return render_template("oversight/integrity.html", estate=estate, report=check_estate(estate))

@@ -172,7 +172,7 @@ def check_rolls(estate, report: IntegrityReport) -> None:
 
 def check_assemblies(estate, report: IntegrityReport) -> None:
     from webapp.assemblies.models import Assembly
-    from webapp.assemblies.views import verified
+    from webapp.assemblies.presentation import verified
     from webapp.core.serverkey import signer
     from webapp.voting import log as ballot_log
     from webapp.voting.models import Ballot, BallotLog
@@ -253,7 +253,7 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 f"{assembly.title}: the newest tree head's size ({heads[-1].size}) differs from the log's ({state.size})",
             )
         if assembly.state in ("tallied", "certified", "published", "archived"):
-            from webapp.results.views import verified_result
+            from webapp.results.signatures import verified_result
 
             for zh, en in verified_result(assembly).problems:
                 report.bad("tally", f"{name}：{zh}", f"{assembly.title}: {en}")

@@ -21,7 +21,7 @@ def voters():
     if not current_app.config.get("OWNERSVOTE_DEMO") or current_app.config.get("OWNERSVOTE_ENV") == "production":
         abort(404)
     from webapp.assemblies.models import Assembly
-    from webapp.demo import DEMO_SLUG, demo_voters
+    from webapp.demo.setup import DEMO_SLUG, demo_voters
     from webapp.estates.operations import get_estate
     from webapp.voting.models import Ballot
 

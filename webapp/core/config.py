@@ -8,10 +8,11 @@ generated or default key there would silently make sessions and personal-data ha
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
+
+from webapp.core.instance import default_database_url, local_secret
+from webapp.core.serverkey import ServerKeyError, load_seed
 
 PREFIX = "OWNERSVOTE_"
 INSECURE_VALUES = {"", "dev", "change-me", "changeme", "secret", "default"}
@@ -19,31 +20,6 @@ INSECURE_VALUES = {"", "dev", "change-me", "changeme", "secret", "default"}
 
 class ConfigError(RuntimeError):
     """The configuration cannot run safely."""
-
-
-def instance_path() -> Path:
-    return Path(os.environ.get(PREFIX + "INSTANCE_PATH", Path.cwd() / "instance")).resolve()
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{instance_path() / 'ownersvote.sqlite3'}"
-
-
-def local_secret(name: str, make=lambda: secrets.token_hex(32)) -> str:
-    """A secret kept in ``instance/NAME`` and generated on first use by ``make`` (development only)."""
-    folder = instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    if not path.exists():
-        # O_EXCL so that two processes starting at once cannot write different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(make())
-    return path.read_text().strip()
 
 
 def _proxy_hops(text: str) -> int:
@@ -125,8 +101,6 @@ class Settings:
                     "OWNERSVOTE_SMS_URL (the console backend writes the codes to the log; see docs/deployment.md)"
                 )
             # Checked at start, not at the first notice: a server that cannot sign must not serve.
-            from webapp.core.serverkey import ServerKeyError, load_seed
-
             try:
                 load_seed(production=True)
             except (ServerKeyError, ValueError) as exc:

@@ -1,0 +1,53 @@
+"""The owner's own page: their units and keys, the estate's assemblies and what the owner can do in
+each now, their nominations, letters of proxy and notices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.core.db import db
+from webapp.core.extensions import limiter
+from webapp.core.forms import PageForm
+from webapp.core.views import flash_form_errors, run_operation
+from webapp.owners import notifications
+from webapp.owners.access import owner_required
+from webapp.owners.forms import NoticePhoneForm
+from webapp.portal.page import owner_page_context
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/me")
+@owner_required
+def me():
+    return render_template("portal/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user))
+
+
+@bp.post("/me/notices/read")
+@owner_required
+def notices_read():
+    if PageForm().validate_on_submit():
+        notifications.mark_read(current_user)
+        db.session.commit()
+    return redirect(url_for("portal.me") + "#notices")
+
+
+@bp.post("/me/notices/phone")
+@owner_required
+@limiter.limit("10 per hour")
+def notices_phone():
+    form = NoticePhoneForm(prefix="np")
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        done, _nothing = run_operation(lambda: notifications.set_phone(current_user, form.phone.data))
+        if done:
+            flash(
+                _("Notice texts will go to %(phone)s.", phone=current_user.notify_phone_masked)
+                if current_user.notify_phone_enc
+                else _("No more notice texts: notices appear on this page only."),
+                "success",
+            )
+    return redirect(url_for("portal.me") + "#notices")
