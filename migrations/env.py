@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import webapp.core.db  # noqa: F401  (SQLite connection pragmas)
-from webapp.config import database_url
+from webapp.core.config import database_url
 from webapp.models import metadata
 
 config = context.config

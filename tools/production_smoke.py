@@ -264,7 +264,7 @@ def registry_csv(path: Path) -> None:
     """Eight flats of the demo registry's building 2 (real-looking names and valid ID numbers)."""
     import csv
 
-    from webapp.registry.demo import demo_rows
+    from webapp.demo.registry import demo_rows
 
     rows = [r for r in demo_rows() if r["楼栋"] == "2"][:8]
     with path.open("w", newline="", encoding="utf-8-sig") as fh:

@@ -89,7 +89,7 @@ def test_a_registration_never_gets_a_second_key_through_the_join_path(app, onboa
 
     onboard()
     registration = db_session.scalar(select(Registration))
-    with pytest.raises(ops.OnboardingError, match="already has a device key"):
+    with pytest.raises(device_ops.DeviceKeyError, match="already has a device key"):
         device_ops.add_device_key(jwk=generate_p256().jwk, label=None, registration=registration)
 
 

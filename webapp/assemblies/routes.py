@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.assemblies import hooks, lifecycle
+from webapp.assemblies.states import state_label
 from webapp.assemblies import operations as ops
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
@@ -35,7 +36,7 @@ def _helpers():
     return {
         "rules_text": rules_text,
         "category_name": category_name,
-        "state_label": lambda state: lifecycle.state_label(state, is_chinese()),
+        "state_label": lambda state: state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
     }
 
