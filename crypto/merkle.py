@@ -246,7 +246,7 @@ def hashes_for_ranges(store: NodeStore, ranges: Sequence[tuple[int, int]]) -> li
     plans = [_range_keys(a, b) for a, b in ranges]
     wanted = list(dict.fromkeys(k for plan in plans for k in plan))
     try:
-        found = dict(zip(wanted, store.get_nodes(wanted)))
+        found = dict(zip(wanted, store.get_nodes(wanted), strict=True))  # one hash per key, in order
     except KeyError as exc:
         raise TreeError(f"node store is missing node {exc.args[0] if exc.args else '?'}") from exc
     return [_fold([found[k] for k in plan]) for plan in plans]

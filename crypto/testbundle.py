@@ -94,10 +94,8 @@ def _sign_chunk(seed: int, jobs: Sequence[tuple[tuple[str, str] | None, dict[str
     cache: dict[tuple[str, str], Signer] = {}
     out = []
     for spec, ballot in jobs:
-        if spec is None:
-            signer = server  # paper ballot: the server attests the double entry
-        else:
-            signer = cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
+        # No key spec: a paper ballot, whose double entry the server attests.
+        signer = server if spec is None else cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
         entry = sign_ballot(signer, ballot)
         out.append((entry, entry_leaf_hash(entry)))
     return out
@@ -192,7 +190,7 @@ def _choices(rng: random.Random, items: list[dict[str, Any]], bias: dict[str, fl
         elif item["kind"] == "election":
             # Candidates c1..c3 are popular, c4 and c5 less so.
             weights = [0.9, 0.8, 0.7, 0.35, 0.2]
-            marked = [o for o, w in zip(item["options"], weights) if rng.random() < w]
+            marked = [o for o, w in zip(item["options"], weights, strict=True) if rng.random() < w]
             out[item["id"]] = marked[: item["seats"]]
         else:
             out[item["id"]] = [] if x < 0.05 else [rng.choices(item["options"], weights=[6, 3, 1])[0]]

@@ -133,9 +133,10 @@ def parse_tree_head(obj: Any) -> TreeHead:
     if not isinstance(obj["final"], bool):
         raise FormatError("signed tree head: final must be true or false")
     audit = obj["audit"]
-    if audit is not None:
-        if not isinstance(audit, dict) or set(audit) != {"seq", "hash"} or not _is_int(audit["seq"]) or audit["seq"] < 0:
-            raise FormatError("signed tree head: audit must be {seq, hash} or null")
+    if audit is not None and (
+        not isinstance(audit, dict) or set(audit) != {"seq", "hash"} or not _is_int(audit["seq"]) or audit["seq"] < 0
+    ):
+        raise FormatError("signed tree head: audit must be {seq, hash} or null")
     try:
         root = hex_decode(obj["root"], what="tree head root")
         hex_decode(obj["notice"], what="tree head notice digest")

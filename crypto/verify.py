@@ -274,7 +274,7 @@ def _diff(stored: Any, recomputed: Any, path: str, out: list[str], words: Mappin
             else:
                 _diff(stored[key], recomputed[key], sub, out, words)
     elif isinstance(stored, list) and isinstance(recomputed, list) and len(stored) == len(recomputed):
-        for i, (a, b) in enumerate(zip(stored, recomputed)):
+        for i, (a, b) in enumerate(zip(stored, recomputed, strict=True)):
             _diff(a, b, f"{path}[{i}]", out, words)
     elif stored != recomputed or type(stored) is not type(recomputed):
         a = json.dumps(stored, ensure_ascii=False)
@@ -562,7 +562,7 @@ def _verify(
         if isinstance(records[-1], dict) and records[-1].get("consistency_to_final") != []:
             report.fail("consistency", "the final tree head's consistency_to_final must be empty")
     previous = None
-    for k, (record, head) in enumerate(zip(records[:-1], heads[:-1])):
+    for record, head in zip(records[:-1], heads[:-1], strict=True):  # one head (or None) per record
         if head is None:
             continue
         label = f"tree head no. {head.n} (size {head.size}, signed {_ms(head.timestamp)})"
