@@ -99,7 +99,7 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
         if limit is not None and len(chosen) >= limit:
             break
     invitations, tokens_of = [], []
-    for unit_id, owner_id, _, _ in chosen:
+    for unit_id, _owner_id, _, _ in chosen:
         token = tokens.new_token()
         tokens_of.append(tokens.token_hash(token))
         invitations.append(
@@ -134,7 +134,7 @@ def register_owners(estate, limit: int | None = None) -> dict[str, object]:
             "decision_reason": "automatic identity check",
             "created_at": now - timedelta(days=60),
         }
-        for h, (unit_id, owner_id, holder_id, name) in zip(tokens_of, chosen)
+        for h, (unit_id, owner_id, holder_id, name) in zip(tokens_of, chosen, strict=True)
     ]
     db.session.execute(insert(Registration), registrations)
     reg_ids = dict(db.session.execute(select(Registration.member_ref, Registration.id).where(Registration.estate_id == estate.id)).all())

@@ -118,7 +118,9 @@ def validate_ballot(ballot: Any) -> None:
             raise FormatError("paper ballot: the double entry was made twice by the same operator")
 
 
-def make_ballot(assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any], nonce: str | None = None) -> dict:
+def make_ballot(
+    assembly: str, notice: str, roll_root: str, member: str, choices: Mapping[str, Any], nonce: str | None = None
+) -> dict[str, Any]:
     ballot = {
         "type": BALLOT_TYPE,
         "v": VERSION,
@@ -145,7 +147,7 @@ def make_paper_ballot(
     serial: str,
     resolved_by: str | None = None,
     nonce: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     ballot = {
         "type": PAPER_BALLOT_TYPE,
         "v": VERSION,
@@ -167,17 +169,17 @@ def ballot_bytes(ballot: Mapping[str, Any]) -> bytes:
     return canonical_json(ballot)
 
 
-def parse_ballot(data: str | bytes) -> dict:
+def parse_ballot(data: str | bytes) -> dict[str, Any]:
     """Parse signed ballot text: it must be canonical JSON of a well-formed ballot."""
     try:
-        ballot = parse_canonical(data)
+        ballot: dict[str, Any] = parse_canonical(data)  # validate_ballot checks it is an object
     except CanonicalJSONError as exc:
         raise FormatError(f"ballot is not canonical JSON: {exc}") from exc
     validate_ballot(ballot)
     return ballot
 
 
-def sign_ballot(signer: Signer, ballot: Mapping[str, Any]) -> dict:
+def sign_ballot(signer: Signer, ballot: Mapping[str, Any]) -> dict[str, Any]:
     """Sign a ballot and wrap it as a log entry (online, or paper when ``ballot`` is a paper ballot)."""
     data = ballot_bytes(ballot)
     kind = PAPER if ballot["type"] == PAPER_BALLOT_TYPE else ONLINE
@@ -206,7 +208,7 @@ def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
     return leaf_hash(entry_leaf_data(entry))
 
 
-def verify_entry(entry: Mapping[str, Any], jwk: Mapping[str, Any]) -> dict:
+def verify_entry(entry: Mapping[str, Any], jwk: Mapping[str, Any]) -> dict[str, Any]:
     """Check a log entry's form and its signature by ``jwk``; return the parsed ballot.
 
     ``jwk`` is the member's voting key from the roll for an online entry, the server's log key

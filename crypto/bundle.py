@@ -47,9 +47,10 @@ def parse_document(data: bytes) -> Any:
             gc.enable()
 
 
-def load_bundle(source: str | Path | bytes) -> dict:
+def load_bundle(source: str | Path | bytes) -> dict[str, Any]:
     """Read a bundle file (or bytes) and check its header."""
-    bundle = parse_document(source if isinstance(source, bytes) else Path(source).read_bytes())
+    # check_header refuses anything but a JSON object.
+    bundle: dict[str, Any] = parse_document(source if isinstance(source, bytes) else Path(source).read_bytes())
     check_header(bundle)
     return bundle
 
@@ -71,7 +72,7 @@ def check_header(bundle: Any) -> None:
         raise FormatError(f"bundle has members no signature covers: {', '.join(unknown)}")
 
 
-def supervisor_record(jwk: Mapping[str, Any]) -> dict:
+def supervisor_record(jwk: Mapping[str, Any]) -> dict[str, Any]:
     """A supervisor key as the bundle lists it: key id and public key, no name (a name is not
     something a signature in the bundle covers; the estate publishes who holds which key)."""
     from .keys import jwk_thumbprint, public_jwk
@@ -80,7 +81,7 @@ def supervisor_record(jwk: Mapping[str, Any]) -> dict:
     return {"kid": jwk_thumbprint(normal), "jwk": normal}
 
 
-def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[bytes]) -> dict:
+def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[bytes]) -> dict[str, Any]:
     """A tree head as the bundle stores it: the signed head and its proof against the final head."""
     return {"sth": dict(sth), "consistency_to_final": [h.hex() for h in consistency_to_final]}
 
@@ -93,7 +94,7 @@ def make_bundle(
     log: Mapping[str, Any],
     tally: Mapping[str, Any],
     certification: Mapping[str, Any],
-) -> dict:
+) -> dict[str, Any]:
     """Put the parts together in the documented order.  ``estate``, ``assembly``,
     ``tally_input`` and ``synthetic`` are derived from the signed notice (the verifier derives
     them again and refuses a difference)."""
@@ -115,7 +116,7 @@ def make_bundle(
     }
 
 
-def tally_document(bundle: Mapping[str, Any], counted: Iterable[tuple[str, Mapping[str, Any]]]) -> dict:
+def tally_document(bundle: Mapping[str, Any], counted: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
     """The tally engine's input, rebuilt from primary evidence only.
 
     Members come from the frozen roll (member id, area, heads), items and rules from the

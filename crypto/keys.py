@@ -40,6 +40,9 @@ _REQUIRED = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": 
 # Members that would make a JWK a private key: never accepted where a public key is expected.
 _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+
 
 def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     """RFC 7638 thumbprint (SHA-256, base64url): the key id used everywhere in OwnersVote.
@@ -80,20 +83,22 @@ def public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:
             raise KeyFormatError(f"JWK carries private key material ({name!r}); only public keys travel")
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if kty == "OKP" and crv == ED25519:
-        out = {"crv": ED25519, "kty": "OKP", "x": jwk.get("x")}
+        out: dict[str, str] = {"crv": ED25519, "kty": "OKP"}
     elif kty == "EC" and crv == P256:
-        out = {"crv": P256, "kty": "EC", "x": jwk.get("x"), "y": jwk.get("y")}
+        out = {"crv": P256, "kty": "EC"}
     else:
         raise KeyFormatError(f"unsupported key: kty={kty!r} crv={crv!r} (Ed25519 or P-256 only)")
-    for name, value in out.items():
+    for name in ("x", "y") if kty == "EC" else ("x",):
+        value = jwk.get(name)
         if not isinstance(value, str):
             raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
+        out[name] = value
     _load_public(tuple(sorted(out.items())))  # validates lengths and the curve point
     return out
 
 
 @lru_cache(maxsize=4096)
-def _load_public(items: tuple[tuple[str, str], ...]):
+def _load_public(items: tuple[tuple[str, str], ...]) -> PublicKey:
     jwk = dict(items)
     try:
         if jwk["kty"] == "OKP":
@@ -107,10 +112,10 @@ def _load_public(items: tuple[tuple[str, str], ...]):
         raise KeyFormatError(f"JWK is not a valid {jwk['crv']} public key: {exc}") from exc
 
 
-_LOADED: dict[tuple, Any] = {}
+_LOADED: dict[tuple[Any, ...], PublicKey] = {}
 
 
-def load_public_key(jwk: Mapping[str, Any]):
+def load_public_key(jwk: Mapping[str, Any]) -> PublicKey:
     """The ``cryptography`` public-key object for a JWK (validated once, then cached per key)."""
     if not isinstance(jwk, dict):
         raise KeyFormatError("a JWK must be a JSON object")
@@ -174,7 +179,7 @@ def verify(jwk: Mapping[str, Any], message: bytes, signature: bytes | str) -> No
 class Signer:
     """A private key with its public JWK and key id.  ``sign`` returns raw signature bytes."""
 
-    _key: Any
+    _key: PrivateKey
     jwk: dict[str, str]
     kid: str
     # RFC 6979 deterministic ECDSA (synthetic bundles are then reproducible byte for byte).
@@ -204,13 +209,12 @@ class Signer:
         return self._key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def _signer(key, deterministic: bool = False) -> Signer:
-    pub = key.public_key()
+def _signer(key: PrivateKey, deterministic: bool = False) -> Signer:
     if isinstance(key, ed25519.Ed25519PrivateKey):
-        raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         jwk = {"crv": ED25519, "kty": "OKP", "x": b64url_encode(raw)}
     else:
-        nums = pub.public_numbers()
+        nums = key.public_key().public_numbers()
         jwk = {"crv": P256, "kty": "EC", "x": b64url_encode(nums.x.to_bytes(32, "big")), "y": b64url_encode(nums.y.to_bytes(32, "big"))}
     return Signer(key, jwk, jwk_thumbprint(jwk), deterministic)
 

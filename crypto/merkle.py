@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .encoding import hex_decode
 from .errors import ProofInvalid, TreeError
@@ -95,11 +95,11 @@ class TreeState:
         hashes = tuple(data[i : i + HASH_SIZE] for i in range(8, len(data), HASH_SIZE))
         return cls(size, hashes)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"size": self.size, "frontier": [h.hex() for h in self.frontier]}
 
     @classmethod
-    def from_json(cls, obj: dict) -> TreeState:
+    def from_json(cls, obj: dict[str, Any]) -> TreeState:
         try:
             return cls(obj["size"], tuple(hex_decode(h) for h in obj["frontier"]))
         except (KeyError, TypeError) as exc:
@@ -246,7 +246,7 @@ def hashes_for_ranges(store: NodeStore, ranges: Sequence[tuple[int, int]]) -> li
     plans = [_range_keys(a, b) for a, b in ranges]
     wanted = list(dict.fromkeys(k for plan in plans for k in plan))
     try:
-        found = dict(zip(wanted, store.get_nodes(wanted)))
+        found = dict(zip(wanted, store.get_nodes(wanted), strict=True))  # one hash per key, in order
     except KeyError as exc:
         raise TreeError(f"node store is missing node {exc.args[0] if exc.args else '?'}") from exc
     return [_fold([found[k] for k in plan]) for plan in plans]

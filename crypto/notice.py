@@ -207,7 +207,7 @@ def notice_digest(notice: Mapping[str, Any]) -> str:
     return hashlib.sha256(signed_payload(notice)).hexdigest()
 
 
-def sign_notice(signer: Signer, payload: Mapping[str, Any]) -> dict:
+def sign_notice(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
     payload = {**payload, "type": NOTICE_TYPE, "v": 1}
     validate_notice(payload, signed=False)
     return sign_object(signer, payload)
@@ -220,7 +220,7 @@ def verify_notice(notice: Any, server_jwk: Mapping[str, Any]) -> str:
     return notice_digest(notice)
 
 
-def tally_items(notice: Mapping[str, Any]) -> list[dict]:
+def tally_items(notice: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The agenda as the tally engine reads it (docs/tally-format.md), from the notice alone."""
     out = []
     for item in notice["items"]:
@@ -233,17 +233,17 @@ def tally_items(notice: Mapping[str, Any]) -> list[dict]:
     return out
 
 
-def tally_rules(notice: Mapping[str, Any]) -> dict:
+def tally_rules(notice: Mapping[str, Any]) -> dict[str, Any]:
     rules = notice["rules"]
     return {"thresholds": rules["thresholds"], "alternates": rules["alternates"]}
 
 
-def tally_input(notice: Mapping[str, Any]) -> dict:
+def tally_input(notice: Mapping[str, Any]) -> dict[str, Any]:
     """The bundle's ``tally_input`` section: what the tally needs besides members and ballots."""
     return {"rules": tally_rules(notice), "items": tally_items(notice)}
 
 
-def assembly_summary(notice: Mapping[str, Any]) -> dict:
+def assembly_summary(notice: Mapping[str, Any]) -> dict[str, Any]:
     """The bundle's ``assembly`` section: the notice's facts for people, in the v1 layout."""
     return {
         "id": notice["assembly"],

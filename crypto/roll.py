@@ -91,7 +91,7 @@ def pseudonymous_member_id(secret: bytes, estate_id: str, roll_id: str, member_r
 
 def roll_entry(
     member: str, area: str | int, heads: int, voting_keys: Iterable[Mapping[str, Any]] = (), proxy_keys: Iterable[Mapping[str, Any]] = ()
-) -> dict:
+) -> dict[str, Any]:
     """Build a normalised roll entry (area as hundredths or as a string; keys as JWKs)."""
     keys = [(VOTE, public_jwk(k)) for k in voting_keys] + [(PROXY, public_jwk(k)) for k in proxy_keys]
     keys.sort(key=lambda pair: jwk_thumbprint(pair[1]))
@@ -169,7 +169,7 @@ def roll_totals(entries: Sequence[Mapping[str, Any]]) -> tuple[str, int]:
 
 def roll_payload(
     estate: str, roll: str, root: bytes | str, size: int, area: str, heads: int, frozen_at: int, required_signatures: int
-) -> dict:
+) -> dict[str, Any]:
     return {
         "type": ROLL_TYPE,
         "v": ROLL_VERSION,
@@ -184,7 +184,7 @@ def roll_payload(
     }
 
 
-def certified_tally(tally_output: Mapping[str, Any]) -> dict:
+def certified_tally(tally_output: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a tally document supervisors certify: everything but the items' reason texts."""
     items = tally_output.get("items")
     if not isinstance(items, dict):
@@ -200,7 +200,9 @@ def tally_digest(tally_output: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(certified_tally(tally_output))).hexdigest()
 
 
-def certification_payload(assembly: str, notice: str, roll_root_hex: str, log_size: int, log_root: bytes | str, tally_sha256: str) -> dict:
+def certification_payload(
+    assembly: str, notice: str, roll_root_hex: str, log_size: int, log_root: bytes | str, tally_sha256: str
+) -> dict[str, Any]:
     return {
         "type": CERTIFICATION_TYPE,
         "v": CERTIFICATION_VERSION,
@@ -213,7 +215,7 @@ def certification_payload(assembly: str, notice: str, roll_root_hex: str, log_si
     }
 
 
-def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict:
+def sign_payload(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
     """A supervisor's signature over a roll or certification payload."""
     return {"kid": signer.kid, "sig": signer.sign_b64(canonical_json(payload))}
 

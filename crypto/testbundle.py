@@ -17,11 +17,11 @@ import os
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import bundle as bundle_mod
 from .ballot import entry_leaf_hash, make_ballot, make_paper_ballot, sign_ballot
@@ -81,7 +81,7 @@ class MemberPlan:
 # --- work done in the pool (module-level functions: picklable) -------------------------------
 
 
-def _roll_chunk(seed: int, plans: Sequence[MemberPlan]) -> list[tuple[dict, bytes]]:
+def _roll_chunk(seed: int, plans: Sequence[MemberPlan]) -> list[tuple[dict[str, Any], bytes]]:
     out = []
     for p in plans:
         entry = roll_entry(p.member, p.area, p.heads, [_key(seed, spec).jwk for spec in p.keys])
@@ -89,25 +89,27 @@ def _roll_chunk(seed: int, plans: Sequence[MemberPlan]) -> list[tuple[dict, byte
     return out
 
 
-def _sign_chunk(seed: int, jobs: Sequence[tuple[tuple[str, str] | None, dict]]) -> list[tuple[dict, bytes]]:
+def _sign_chunk(seed: int, jobs: Sequence[tuple[tuple[str, str] | None, dict[str, Any]]]) -> list[tuple[dict[str, Any], bytes]]:
     server = server_signer(seed)
     cache: dict[tuple[str, str], Signer] = {}
     out = []
     for spec, ballot in jobs:
-        if spec is None:
-            signer = server  # paper ballot: the server attests the double entry
-        else:
-            signer = cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
+        # No key spec: a paper ballot, whose double entry the server attests.
+        signer = server if spec is None else cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
         entry = sign_ballot(signer, ballot)
         out.append((entry, entry_leaf_hash(entry)))
     return out
 
 
-def _run(pool: ProcessPoolExecutor | None, fn, seed: int, work: list) -> list:
+_Job = TypeVar("_Job")
+_Done = TypeVar("_Done")
+
+
+def _run(pool: ProcessPoolExecutor | None, fn: Callable[[int, Sequence[_Job]], list[_Done]], seed: int, work: list[_Job]) -> list[_Done]:
     if pool is None:
         return fn(seed, work)
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
-    out: list = []
+    out: list[_Done] = []
     for part in pool.map(fn, [seed] * len(chunks), chunks):
         out.extend(part)
     return out
@@ -130,14 +132,14 @@ _CANDIDATES = ["王建国", "李秀英", "张伟", "刘芳", "陈静"]
 _FIRMS = [("杭州安居物业服务有限公司", "2.30"), ("浙江绿城物业服务集团有限公司", "2.80"), ("杭州明珠物业管理有限公司", "2.10")]
 
 
-def make_items(k: int) -> list[dict]:
+def make_items(k: int) -> list[dict[str, Any]]:
     """Agenda items in the tally's format (option ids only)."""
     return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k)]
 
 
-def notice_items(k: int) -> list[dict]:
+def notice_items(k: int) -> list[dict[str, Any]]:
     """Agenda items as the notice lists them (options with names)."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     r = 0
     for i in range(k):
         qid = f"q{i + 1}"
@@ -176,7 +178,7 @@ def notice_items(k: int) -> list[dict]:
     return items
 
 
-def _choices(rng: random.Random, items: list[dict], bias: dict[str, float]) -> dict:
+def _choices(rng: random.Random, items: list[dict[str, Any]], bias: dict[str, float]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         x = rng.random()
@@ -188,7 +190,7 @@ def _choices(rng: random.Random, items: list[dict], bias: dict[str, float]) -> d
         elif item["kind"] == "election":
             # Candidates c1..c3 are popular, c4 and c5 less so.
             weights = [0.9, 0.8, 0.7, 0.35, 0.2]
-            marked = [o for o, w in zip(item["options"], weights) if rng.random() < w]
+            marked = [o for o, w in zip(item["options"], weights, strict=True) if rng.random() < w]
             out[item["id"]] = marked[: item["seats"]]
         else:
             out[item["id"]] = [] if x < 0.05 else [rng.choices(item["options"], weights=[6, 3, 1])[0]]
@@ -200,8 +202,8 @@ def _choices(rng: random.Random, items: list[dict], bias: dict[str, float]) -> d
 
 @dataclass
 class Generated:
-    bundle: dict
-    receipts: list[dict]
+    bundle: dict[str, Any]
+    receipts: list[dict[str, Any]]
     server: Signer
     supervisors: list[Signer]
     seed: int
@@ -284,8 +286,8 @@ def generate(
         # Ballots, in the order they reach the log.
         voters = [p for p in plans if rng.random() < turnout] or plans[:1]
         rng.shuffle(voters)
-        jobs_list: list[tuple[tuple[str, str] | None, dict]] = []
-        casts: list[tuple[MemberPlan, dict]] = []
+        jobs_list: list[tuple[tuple[str, str] | None, dict[str, Any]]] = []
+        casts: list[tuple[MemberPlan, dict[str, Any]]] = []
         for p in voters:
             choices = _choices(rng, agenda, bias)
             nonce = _b64(rng.randbytes(16))
@@ -349,7 +351,7 @@ def generate(
             receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, size)))
 
     # Count as the verifier will: one ballot per member, the last if replacing is allowed.
-    counted: dict[str, dict] = {}
+    counted: dict[str, dict[str, Any]] = {}
     for entry, _ in signed:
         ballot = json.loads(entry["ballot"])
         if replace_allowed or ballot["member"] not in counted:
@@ -416,7 +418,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     started = time.perf_counter()
     gen = generate(args.members, args.items, args.seed, replace_allowed=args.replace_allowed, receipts=args.receipts, jobs=args.jobs)
     write_json(args.out, gen.bundle)
-    written = []
+    written: list[str] = []
     if gen.receipts:
         folder = Path(args.receipts_dir) if args.receipts_dir else Path(args.out).resolve().parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -430,8 +432,8 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
         f"{len(entries)} log entries ({sum(e['kind'] == 'paper' for e in entries)} paper), "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    for path in written:
-        print(f"wrote {path}")
+    for name in written:
+        print(f"wrote {name}")
     return 0
 
 

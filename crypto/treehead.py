@@ -54,7 +54,7 @@ def signed_payload(obj: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in obj.items() if k not in ("kid", "sig")})
 
 
-def sign_object(signer: Signer, payload: Mapping[str, Any]) -> dict:
+def sign_object(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` plus ``kid`` and ``sig`` (see :func:`signed_payload`)."""
     if "kid" in payload or "sig" in payload:
         raise FormatError("a payload to sign must not already carry kid or sig")
@@ -87,7 +87,7 @@ class TreeHead:
     audit: tuple[int, str] | None = None
     final: bool = False
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "type": STH_TYPE,
             "v": STH_VERSION,
@@ -133,9 +133,10 @@ def parse_tree_head(obj: Any) -> TreeHead:
     if not isinstance(obj["final"], bool):
         raise FormatError("signed tree head: final must be true or false")
     audit = obj["audit"]
-    if audit is not None:
-        if not isinstance(audit, dict) or set(audit) != {"seq", "hash"} or not _is_int(audit["seq"]) or audit["seq"] < 0:
-            raise FormatError("signed tree head: audit must be {seq, hash} or null")
+    if audit is not None and (
+        not isinstance(audit, dict) or set(audit) != {"seq", "hash"} or not _is_int(audit["seq"]) or audit["seq"] < 0
+    ):
+        raise FormatError("signed tree head: audit must be {seq, hash} or null")
     try:
         root = hex_decode(obj["root"], what="tree head root")
         hex_decode(obj["notice"], what="tree head notice digest")
@@ -168,7 +169,7 @@ def sign_tree_head(
     notice: str,
     audit: tuple[int, str] | None = None,
     final: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     payload = {
         "type": STH_TYPE,
         "v": STH_VERSION,
@@ -227,7 +228,7 @@ class Receipt:
     inclusion: tuple[bytes, ...]
 
 
-def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict:
+def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict[str, Any]:
     """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``."""
     head = parse_tree_head(sth)
     return {

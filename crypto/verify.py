@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from . import bundle as bundle_mod
 from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, choice_problems, parse_ballot, validate_entry
@@ -57,7 +57,7 @@ from .roll import (
     tally_digest,
     validate_roll_entry,
 )
-from .treehead import tracking_code, verify_receipt, verify_tree_head
+from .treehead import TreeHead, tracking_code, verify_receipt, verify_tree_head
 
 # Check names, in the order the report lists them.
 CHECKS = {
@@ -89,7 +89,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 @dataclass
 class Report:
     failures: list[tuple[str, str]] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def fail(self, check: str, message: str) -> None:
         self.failures.append((check, message))
@@ -115,6 +115,12 @@ class Report:
 
 _CTX: dict[str, Any] = {}
 
+#: A roll entry checked: (leaf hash | None, problem | None).
+_RollResult = tuple[bytes | None, str | None]
+#: A log entry checked: (index, leaf hash | None, member | None, choices | None, roll_root | None,
+#: [(check, message)]).
+_LogResult = tuple[int, bytes | None, str | None, dict[str, Any] | None, str | None, list[tuple[str, str]]]
+
 
 def _init_worker(ctx: dict[str, Any]) -> None:
     global _CTX
@@ -122,7 +128,7 @@ def _init_worker(ctx: dict[str, Any]) -> None:
     gc.disable()  # see verify_bundle; a worker lives only as long as one verification
 
 
-def _check_roll_entry(entry: Any) -> tuple[bytes | None, str | None]:
+def _check_roll_entry(entry: Any) -> _RollResult:
     try:
         validate_roll_entry(entry)
         return leaf_hash(canonical_json_of_checked(entry)), None
@@ -133,7 +139,7 @@ def _check_roll_entry(entry: Any) -> tuple[bytes | None, str | None]:
             return None, str(exc)
 
 
-def _check_log_entry(i: int, raw: Any) -> tuple:
+def _check_log_entry(i: int, raw: Any) -> _LogResult:
     """(index, leaf hash | None, member | None, choices | None, roll_root | None, [(check, message)])."""
     ctx = _CTX
     problems: list[tuple[str, str]] = []
@@ -197,13 +203,13 @@ def _check_log_entry(i: int, raw: Any) -> tuple:
     return i, leaf, member, ballot["choices"], ballot["roll_root"], problems
 
 
-def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list, list]:
+def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list[_RollResult], list[_LogResult]]:
     start, end, log_indices = task
     roll, log = _CTX["roll_entries"], _CTX["log_entries"]
     return ([_check_roll_entry(roll[n]) for n in range(start, end)], [_check_log_entry(i, log[i]) for i in log_indices])
 
 
-def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None) -> tuple[list, list]:
+def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None) -> tuple[list[_RollResult], list[_LogResult]]:
     """Check every roll and log entry, in a pool when there are enough of them."""
     roll, log = ctx["roll_entries"], ctx["log_entries"]
     jobs = jobs or os.cpu_count() or 1
@@ -227,8 +233,8 @@ def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | 
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: the context is pickled once per worker
         context = None
-    roll_results: list = []
-    log_results: list = [None] * len(log)
+    roll_results: list[_RollResult] = []
+    log_results: dict[int, _LogResult] = {}  # every log entry is in exactly one task
     gc.freeze()  # forked workers then share the bundle's pages instead of copying them
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(ctx,)) as pool:
@@ -238,7 +244,7 @@ def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | 
                     log_results[result[0]] = result
     finally:
         gc.unfreeze()
-    return roll_results, log_results
+    return roll_results, [log_results[i] for i in range(len(log))]
 
 
 # --- the verifier --------------------------------------------------------------------------
@@ -268,7 +274,7 @@ def _diff(stored: Any, recomputed: Any, path: str, out: list[str], words: Mappin
             else:
                 _diff(stored[key], recomputed[key], sub, out, words)
     elif isinstance(stored, list) and isinstance(recomputed, list) and len(stored) == len(recomputed):
-        for i, (a, b) in enumerate(zip(stored, recomputed)):
+        for i, (a, b) in enumerate(zip(stored, recomputed, strict=True)):
             _diff(a, b, f"{path}[{i}]", out, words)
     elif stored != recomputed or type(stored) is not type(recomputed):
         a = json.dumps(stored, ensure_ascii=False)
@@ -320,7 +326,12 @@ def _need(report: Report, ok: bool, message: str) -> None:
 
 
 def _verify(
-    bundle: dict, receipts: Sequence[tuple[str, Any]], report: Report, jobs: int | None, pin_server: str | None, pin_supervisors: set[str]
+    bundle: dict[str, Any],
+    receipts: Sequence[tuple[str, Any]],
+    report: Report,
+    jobs: int | None,
+    pin_server: str | None,
+    pin_supervisors: set[str],
 ) -> None:
     facts = report.facts
     timings = facts.setdefault("timings", {})
@@ -403,13 +414,14 @@ def _verify(
     entries = roll["entries"]
     log_entries = log["entries"]
     # Voting keys from the roll (cheap: thumbprints only); the workers check the keys themselves.
-    voting: dict[str, tuple[str, dict]] = {}
+    voting: dict[str, tuple[str, dict[str, Any], str]] = {}  # kid → (member, jwk, use)
     members: dict[str, int] = {}
     for pos, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("member"), str):
             continue
         members.setdefault(entry["member"], pos)
-        for key in entry.get("keys") if isinstance(entry.get("keys"), list) else ():
+        keys = entry.get("keys")
+        for key in keys if isinstance(keys, list) else ():
             try:
                 if key.get("use") not in KEY_USES:
                     continue
@@ -442,6 +454,7 @@ def _verify(
     leaves: list[bytes] = []
     first_index_of_leaf: dict[bytes, int] = {}
     counts = {"online": 0, "paper": 0, "valid": 0, "proxy": 0}
+    valid_choices: dict[int, dict[str, Any]] = {}
     for i, leaf, member, choices, ballot_root, problems in log_results:
         if leaf is None:
             leaf = leaf_hash(b"")  # unreadable entry: keeps positions; the root check will fail
@@ -458,13 +471,15 @@ def _verify(
         for check, message in problems:
             who = f" ({member})" if member is not None else ""
             report.fail(check, f"log entry {i}{who}: {message}")
-        if choices is not None and not problems:
+        # A parsed ballot always names its member (validate_ballot), so member is set with choices.
+        if choices is not None and member is not None and not problems:
             counts["valid"] += 1
+            valid_choices[i] = choices
             signer = voting.get(log_entries[i].get("kid"))
             if kind == "online" and signer is not None and signer[2] == PROXY:
                 counts["proxy"] += 1
             ballots_by_member.setdefault(member, []).append(i)
-    counted: list[tuple[str, dict]] = []
+    counted: list[tuple[int, str]] = []  # (log index, member)
     replaced = 0
     for member, indices in ballots_by_member.items():
         if len(indices) > 1:
@@ -479,7 +494,7 @@ def _verify(
         chosen = indices[-1] if replace_allowed else indices[0]
         counted.append((chosen, member))
     counted.sort()
-    counted_ballots = [(member, log_results[i][3]) for i, member in counted]
+    counted_ballots = [(member, valid_choices[i]) for i, member in counted]
     facts.update(
         log_size=len(log_entries),
         online=counts["online"],
@@ -496,7 +511,7 @@ def _verify(
     tree.extend_leaf_hashes(leaves)
     n = tree.size
     log_root = tree.root()
-    heads = []
+    heads: list[TreeHead | None] = []
     records = log["tree_heads"]
     for k, record in enumerate(records):
         label = f"tree head #{k}"
@@ -508,16 +523,17 @@ def _verify(
             heads.append(None)
             continue
         try:
-            head = verify_tree_head(record["sth"], server_jwk, log_id)
+            checked = verify_tree_head(record["sth"], server_jwk, log_id)
         except (FormatError, SignatureInvalid, KeyFormatError) as exc:
             report.fail("tree-head", f"{label}: {exc}")
             heads.append(None)
             continue
-        if head.notice != notice_sha:
+        if checked.notice != notice_sha:
             report.fail(
-                "tree-head", f"{label} (no. {head.n}) is signed for notice {head.notice[:16]}…, not this assembly's {notice_sha[:16]}…"
+                "tree-head",
+                f"{label} (no. {checked.n}) is signed for notice {checked.notice[:16]}…, not this assembly's {notice_sha[:16]}…",
             )
-        heads.append(head)
+        heads.append(checked)
     # The chain of tree heads: numbered 0, 1, 2, … without a gap or a repeat, the final one last
     # and only there, signed at or after the close.
     for k, head in enumerate(heads):
@@ -546,7 +562,7 @@ def _verify(
         if isinstance(records[-1], dict) and records[-1].get("consistency_to_final") != []:
             report.fail("consistency", "the final tree head's consistency_to_final must be empty")
     previous = None
-    for k, (record, head) in enumerate(zip(records[:-1], heads[:-1])):
+    for record, head in zip(records[:-1], heads[:-1], strict=True):  # one head (or None) per record
         if head is None:
             continue
         label = f"tree head no. {head.n} (size {head.size}, signed {_ms(head.timestamp)})"
@@ -619,9 +635,9 @@ def _verify(
     else:
         report.fail("tally", "the tally cannot be recomputed because the roll is malformed")
     if recomputed is not None:
-        differences: list[str] = []
-        _diff(stored_tally, recomputed, "tally", differences)
-        for d in differences:
+        mismatches: list[str] = []
+        _diff(stored_tally, recomputed, "tally", mismatches)
+        for d in mismatches:
             report.fail("tally", d)
         facts["tally"] = recomputed
 
@@ -674,9 +690,9 @@ def _members(report: Report, check: str, name: str, section: Any, expected: set[
         report.fail(check, f"{name} lacks {', '.join(missing)}")
 
 
-def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Report) -> dict[str, dict]:
+def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Report) -> dict[str, dict[str, Any]]:
     """The supervisor keys a document lists, each checked against its key id (and the pins)."""
-    trusted: dict[str, dict] = {}
+    trusted: dict[str, dict[str, Any]] = {}
     if not isinstance(supervisors, list):
         report.fail("supervisors", "supervisors must be a list")
         supervisors = []
@@ -710,7 +726,7 @@ def _check_threshold(
     section_name: str,
     section: Mapping[str, Any],
     payload: Mapping[str, Any],
-    trusted: Mapping[str, dict],
+    trusted: Mapping[str, dict[str, Any]],
     prefix: str,
     shortfall: str,
 ) -> tuple[list[str], int]:
@@ -728,7 +744,9 @@ def _check_threshold(
     return valid, required
 
 
-def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trusted: Mapping[str, dict], report: Report) -> bool:
+def _check_roll(
+    estate_id: str, roll: dict[str, Any], roll_results: Sequence[_RollResult], trusted: Mapping[str, dict[str, Any]], report: Report
+) -> bool:
     """Entries, order, root, totals and the supervisors' signatures of a frozen roll."""
     facts = report.facts
     entries = roll["entries"]
@@ -758,6 +776,7 @@ def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trust
         if value is not None and roll.get(name) != value:
             report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
     required = roll.get("required_signatures")
+    frozen_at = roll.get("frozen_at")
     payload = roll_payload(
         estate_id,
         str(roll.get("id")),
@@ -765,7 +784,7 @@ def _check_roll(estate_id: str, roll: dict, roll_results: Sequence[tuple], trust
         len(entries),
         area_total or "",
         heads_total or 0,
-        roll.get("frozen_at") if isinstance(roll.get("frozen_at"), int) else 0,
+        frozen_at if isinstance(frozen_at, int) else 0,
         required if isinstance(required, int) and not isinstance(required, bool) else 0,
     )
     valid, required = _check_threshold(
@@ -818,7 +837,7 @@ def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report
     return report
 
 
-def print_roll_summary(report: Report, out=None) -> None:
+def print_roll_summary(report: Report, out: TextIO | None = None) -> None:
     f = report.facts
     w = (out or sys.stdout).write
     w("OwnersVote electoral roll: VERIFIED — every check passed\n")
@@ -845,7 +864,7 @@ def _item_line(item_id: str, result: Mapping[str, Any]) -> str:
     return f"    {item_id:<6} {kind or '?':<10} {verdict:<13} took part {part.get('area', '?')} m² / {part.get('heads', '?')} heads{extra}"
 
 
-def print_summary(report: Report, out=None) -> None:
+def print_summary(report: Report, out: TextIO | None = None) -> None:
     f = report.facts
     w = (out or sys.stdout).write
     banner = "  *** SYNTHETIC TEST DATA — not a real assembly ***\n" if f.get("synthetic") else ""
@@ -883,7 +902,7 @@ def print_summary(report: Report, out=None) -> None:
     w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
 
 
-def print_failures(report: Report, limit: int, out=None) -> None:
+def print_failures(report: Report, limit: int, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     grouped = report.by_check()
     total = len(report.failures)

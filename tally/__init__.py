@@ -8,6 +8,8 @@ docs/tally-format.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .document import load_document, parse_area, result_to_document
 from .engine import compute
 from .fmt import area as format_area
@@ -36,7 +38,7 @@ from .results import (
 )
 
 
-def tally_document(doc: dict) -> dict:
+def tally_document(doc: dict[str, Any]) -> dict[str, Any]:
     """Input document → output document: ``result_to_document(compute(load_document(doc)))``."""
     return result_to_document(compute(load_document(doc)))
 

@@ -26,7 +26,7 @@ class _DocumentError(Exception):
     pass
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json keeps the last of repeated keys silently; on a ballot that would pick one of two
     # contradictory marks, so a repeated key is an error.
     obj = dict(pairs)

@@ -63,13 +63,13 @@ def parse_area(value: Any, path: str) -> int:
     return int(whole) * 100 + int(cents)
 
 
-def _obj(value: Any, path: str) -> dict:
+def _obj(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TallyInputError(path, f"must be an object, not {_show(value)}")
     return value
 
 
-def _list(value: Any, path: str) -> list:
+def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise TallyInputError(path, f"must be an array, not {_show(value)}")
     return value
@@ -91,7 +91,7 @@ def _id(value: Any, path: str) -> str:
     return value
 
 
-def _only(obj: dict, allowed: tuple[str, ...], path: str) -> None:
+def _only(obj: dict[str, Any], allowed: tuple[str, ...], path: str) -> None:
     # Rules change outcomes, so a misspelt key must not silently fall back to the statute.
     for key in obj:
         if key not in allowed:
@@ -100,9 +100,9 @@ def _only(obj: dict, allowed: tuple[str, ...], path: str) -> None:
 
 def parse_threshold(value: Any, path: str) -> Threshold:
     obj = _obj(value, path)
-    if len(obj) != 1 or next(iter(obj)) not in (AT_LEAST, MORE_THAN):
+    op, frac = next(iter(obj.items())) if len(obj) == 1 else ("", None)
+    if op not in (AT_LEAST, MORE_THAN):
         raise TallyInputError(path, 'must be {"at_least": "p/q"} or {"more_than": "p/q"}')
-    op, frac = next(iter(obj.items()))
     m = _FRACTION.fullmatch(frac) if isinstance(frac, str) else None
     if m is None:
         raise TallyInputError(f"{path}.{op}", f'must be a fraction "p/q" such as "2/3", not {_show(frac)}')
@@ -135,7 +135,7 @@ def parse_rules(value: Any) -> Rules:
         raise e.within("rules") from None
 
 
-def load_document(doc: dict) -> TallyInput:
+def load_document(doc: dict[str, Any]) -> TallyInput:
     """Validate an input document and build the typed input.
 
     Raises :class:`TallyInputError` naming the first problem found, located by a JSON path.
@@ -189,11 +189,11 @@ def load_document(doc: dict) -> TallyInput:
 # Output
 
 
-def _weight(w: Weight) -> dict:
+def _weight(w: Weight) -> dict[str, Any]:
     return {"area": fmt.area(w.area), "heads": w.heads}
 
 
-def _rated(w: Weight, r: ItemResult) -> dict:
+def _rated(w: Weight, r: ItemResult) -> dict[str, Any]:
     p, t = r.participation, r.totals
     return {
         **_weight(w),
@@ -202,19 +202,19 @@ def _rated(w: Weight, r: ItemResult) -> dict:
     }
 
 
-def _check(c: Check) -> dict:
+def _check(c: Check) -> dict[str, Any]:
     return {"area_met": c.area_met, "heads_met": c.heads_met, "met": c.met}
 
 
-def _rule(t: Threshold, estate_rule: bool) -> dict:
+def _rule(t: Threshold, estate_rule: bool) -> dict[str, Any]:
     return {**t.to_document(), "source": "estate_rules" if estate_rule else "civil_code_278_2"}
 
 
-def _option(t: OptionTally, r: ItemResult) -> dict:
+def _option(t: OptionTally, r: ItemResult) -> dict[str, Any]:
     return {**_rated(t.votes, r), "reached": t.reached}
 
 
-def _item(r: ItemResult) -> dict:
+def _item(r: ItemResult) -> dict[str, Any]:
     p, t = r.participation, r.totals
     out: dict[str, Any] = {
         "kind": r.kind,
@@ -270,7 +270,7 @@ def _item(r: ItemResult) -> dict:
     return out
 
 
-def result_to_document(result: TallyResult) -> dict:
+def result_to_document(result: TallyResult) -> dict[str, Any]:
     """The output document: plain JSON types only, areas as strings with two decimals, heads as
     ints, shares as truncated percentage strings (``null`` when the base is zero)."""
     return {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict
 
 from .explain import explain
-from .model import Item, TallyInput
+from .model import Item, Member, TallyInput, Threshold
 from .results import (
     Check,
     ElectionResult,
@@ -22,6 +23,24 @@ from .results import (
 _MISSING = object()
 _RESOLUTION_MARKS = ("agree", "disagree", "abstain")
 _PENDING = Reason("", "")
+
+#: Each submitted ballot's member and marks (item id → mark, as submitted).
+_Rows = Sequence[tuple[Member, Mapping[str, Any]]]
+
+
+class _Common(TypedDict):
+    """The fields every kind of :class:`ItemResult` shares, before its own counts are added."""
+
+    item_id: str
+    kind: Literal["resolution", "election", "selection"]
+    category: int
+    title: str | None
+    totals: Weight
+    participation: Weight
+    quorum: Check
+    approval_rule: Threshold
+    approval_estate_rule: bool
+    reason: Reason
 
 
 def compute(inp: TallyInput) -> TallyResult:
@@ -45,10 +64,10 @@ def compute(inp: TallyInput) -> TallyResult:
     return TallyResult(totals, len(rows), tuple(results))
 
 
-def _common(item: Item, inp: TallyInput, totals: Weight, participation: Weight) -> dict:
+def _common(item: Item, inp: TallyInput, totals: Weight, participation: Weight) -> _Common:
     quorum_rule, quorum_own = inp.rules.quorum(item.category)
     approval_rule, approval_own = inp.rules.approval(item.category)
-    return dict(
+    return _Common(
         item_id=item.id,
         kind=item.kind,
         category=item.category,
@@ -62,7 +81,7 @@ def _common(item: Item, inp: TallyInput, totals: Weight, participation: Weight) 
     )
 
 
-def _resolution(item, inp, rows, totals, participation) -> ResolutionResult:
+def _resolution(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> ResolutionResult:
     area = dict.fromkeys(("agree", "disagree", "abstain", "invalid"), 0)
     heads = dict(area)
     iid = item.id
@@ -86,7 +105,7 @@ def _resolution(item, inp, rows, totals, participation) -> ResolutionResult:
     )
 
 
-def _count_marks(item: Item, rows, limit: int):
+def _count_marks(item: Item, rows: _Rows, limit: int) -> tuple[dict[str, Weight], Weight, Weight]:
     """Votes per option, abstentions and spoiled items for an election or selection."""
     optset = frozenset(item.options)
     o_area = dict.fromkeys(item.options, 0)
@@ -154,8 +173,9 @@ def _fill(groups: list[list[str]], places: int) -> tuple[list[str], list[str] | 
     return chosen, None, 0, len(groups)
 
 
-def _election(item, inp, rows, totals, participation) -> ElectionResult:
+def _election(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> ElectionResult:
     seats = item.seats
+    assert seats is not None, "Item refuses an election without seats"
     votes, abstain, invalid = _count_marks(item, rows, seats)
     common = _common(item, inp, totals, participation)
     rule, own = common["approval_rule"], common["approval_estate_rule"]
@@ -191,7 +211,7 @@ def _election(item, inp, rows, totals, participation) -> ElectionResult:
     )
 
 
-def _selection(item, inp, rows, totals, participation) -> SelectionResult:
+def _selection(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> SelectionResult:
     votes, abstain, invalid = _count_marks(item, rows, 1)
     common = _common(item, inp, totals, participation)
     rule, own = common["approval_rule"], common["approval_estate_rule"]

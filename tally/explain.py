@@ -7,6 +7,8 @@ test) and against the estate's totals (what owners often expect), each labelled.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .fmt import area, pct_text, source_en, source_zh, threshold_en, threshold_zh
 from .results import (
     Check,
@@ -148,12 +150,12 @@ def _option_zh(t: OptionTally, r: ItemResult, verdict: str) -> str:
     )
 
 
-def _names_en(names) -> str:
+def _names_en(names: Iterable[str]) -> str:
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _names_zh(names) -> str:
+def _names_zh(names: Iterable[str]) -> str:
     return "、".join(names)
 
 

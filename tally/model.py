@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import gcd
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 AT_LEAST: Literal["at_least"] = "at_least"
 MORE_THAN: Literal["more_than"] = "more_than"
@@ -46,7 +46,7 @@ class TallyInputError(ValueError):
         return TallyInputError(f"{prefix}{sep}{self.path}", self.problem)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     # bool is a subclass of int; True must never count as one head.
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -113,8 +113,8 @@ def _item(r: ItemResult) -> list[str]:
             status[c] = "并列 TIED, re-vote"
         for i, c in enumerate(r.elected, start=1):
             status[c] = f"当选 elected {i}"
-        for c in r.candidates:
-            rows.append(_row(f"  {c.option}", c.votes, r, status.get(c.option, "")))
+        for t in r.candidates:
+            rows.append(_row(f"  {t.option}", t.votes, r, status.get(t.option, "")))
     else:
         assert isinstance(r, SelectionResult)
         for o in r.options:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -83,10 +84,8 @@ def check(condition: bool, message: str) -> None:
 
 def _die_with_parent() -> None:
     """Children get SIGTERM if this script dies, even by SIGKILL (Linux prctl PR_SET_PDEATHSIG)."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 class Processes:
@@ -95,18 +94,18 @@ class Processes:
         self.started: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.out", "wb")
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-        log.close()
+        # The child keeps its own copy of the descriptor: ours closes once it has started.
+        with open(self.logs / f"{name}.out", "wb") as log:
+            process = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         self.started.append((name, process))
         say(f"  started {name} (pid {process.pid})")
         return process
@@ -119,24 +118,19 @@ class Processes:
     def stop(self) -> None:
         """SIGTERM to each process group (gunicorn and RQ shut down gracefully), SIGKILL after 15 s."""
         for _name, process in self.started:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 15
         for name, process in self.started:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 say(f"  {name} did not stop in time: killed")
-            try:  # whatever is left of the group (gunicorn workers, an RQ work horse)
+            # whatever is left of the group (gunicorn workers, an RQ work horse)
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
             say(f"  stopped {name} (pid {process.pid})")
 
 

@@ -24,6 +24,8 @@ from webapp.demo.registry import uscc
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# One generator for every bidder of a session: each call draws the next registration number.
+_BIDDER_RNG = random.Random(7)
 
 
 def csrf_of(client, url: str = "/") -> str:
@@ -136,10 +138,11 @@ class Scenario:
     def add_item(self, form: str, category: int, title: str, **extra) -> int:
         data = {"i-form": form, "i-category": str(category), "i-title": title, **{f"i-{k}": str(v) for k, v in extra.items()}}
         response = self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}", data)
-        assert response.status_code == 302 and "/items/" in response.headers["Location"], response.get_data(as_text=True)[:3000]
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+        assert "/items/" in response.headers["Location"], response.get_data(as_text=True)[:3000]
         return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
-    def add_bidder(self, item_id: int, name: str, fee: str, rng=random.Random(7)) -> None:
+    def add_bidder(self, item_id: int, name: str, fee: str, rng: random.Random = _BIDDER_RNG) -> None:
         response = self.post(
             f"/e/{self.estate.slug}/assemblies/{self.assembly_id}/items/{item_id}",
             {"b-name": name, "b-uscc": uscc(rng), "b-fee": fee, "b-plan": "24小时保安，电梯维保。"},

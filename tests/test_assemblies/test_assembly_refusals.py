@@ -183,7 +183,8 @@ def test_a_field_the_assembly_cannot_hold_is_refused_with_its_reason_in_chinese(
         response = create(s, opens, opens + timedelta(days=7), **{field: value})
     assert response.status_code == 200
     problems = errors(response)
-    assert problems and any(message in p for p in problems), problems
+    assert problems, problems
+    assert any(message in p for p in problems), problems
     assert all(not p.isascii() for p in problems), problems  # no untranslated English
 
 
@@ -210,7 +211,8 @@ def test_an_unknown_kind_of_assembly_is_refused(organiser):
     with nothing_written(s.db):
         response = create(s, opens, opens + timedelta(days=7), **{"a-kind": "annual"})
     problems = errors(response)
-    assert problems and all(not p.isascii() for p in problems), problems
+    assert problems, problems
+    assert all(not p.isascii() for p in problems), problems
 
 
 def test_an_edit_that_breaks_the_window_leaves_the_assembly_as_it_was(draft):
@@ -294,7 +296,8 @@ def test_a_category_outside_article_278_is_refused(draft, category):
     with nothing_written(s.db):
         response = s.post(page_of(s), item_form("resolution", 1, "修订议事规则") | {"i-category": category}, follow_redirects=True)
     problems = errors(response)
-    assert problems and all(not p.isascii() for p in problems), problems
+    assert problems, problems
+    assert all(not p.isascii() for p in problems), problems
 
 
 def test_an_edit_to_an_even_number_of_seats_leaves_the_election_unchanged(draft):
@@ -392,7 +395,8 @@ def test_a_fee_the_bidder_cannot_hold_is_refused(selection, fee):
     with nothing_written(s.db):
         response = s.post(page_of(s, f"/items/{s.item_id}"), bidder("浙江绿城物业服务有限公司", rng_uscc(6), fee), follow_redirects=True)
     problems = errors(response)
-    assert problems and "物业费" in problems[0], problems
+    assert problems, problems
+    assert "物业费" in problems[0], problems
 
 
 # ---------------------------------------------------------------- attachments

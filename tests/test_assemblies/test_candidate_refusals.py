@@ -158,7 +158,8 @@ def test_a_candidates_photo_that_is_not_an_image_is_refused(nominations):
                 follow_redirects=True,
             )
         problems = errors(response)
-        assert len(problems) == 1 and message in problems[0], problems
+        assert len(problems) == 1, problems
+        assert message in problems[0], problems
 
 
 # ---------------------------------------------------------------- paper nominations

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from crypto.keys import generate_p256
 from tests.test_assemblies.conftest import PDF, TITLES
 from webapp.audit.models import AuditEvent
-from webapp.voting.log import db_clock as REAL_DB_CLOCK
-from webapp.voting.log import db_now as REAL_DB_NOW
+from webapp.voting.log import db_clock as real_db_clock
+from webapp.voting.log import db_now as real_db_now
 from webapp.voting.models import Ballot, PaperEntry
 
 
@@ -168,9 +168,9 @@ def test_a_ballot_one_millisecond_after_the_close_by_the_database_clock_is_refus
     from webapp.voting import log as ballot_log
 
     s = voting
-    monkeypatch.setattr(ballot_log, "db_now", REAL_DB_NOW)
-    monkeypatch.setattr(ballot_log, "db_clock", REAL_DB_CLOCK)
-    db_now = REAL_DB_NOW
+    monkeypatch.setattr(ballot_log, "db_now", real_db_now)
+    monkeypatch.setattr(ballot_log, "db_clock", real_db_clock)
+    db_now = real_db_now
     # a moment before the close, by that clock, a ballot is accepted
     s.assembly.closes_at = db_now() + timedelta(seconds=30)
     s.db.commit()

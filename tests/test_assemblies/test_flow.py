@@ -126,9 +126,12 @@ def test_a_ballot_sent_again_gets_its_receipt_and_a_second_one_is_refused(voting
     code, body = s.cast(first)
     assert code == 201, body
     code, again = s.cast(first)
-    assert code == 200 and again["repeated"] is True and again["receipt"] == body["receipt"], again
+    assert code == 200, again
+    assert again["repeated"] is True, again
+    assert again["receipt"] == body["receipt"], again
     code, other = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "disagree"}))
-    assert code == 409 and "already" in other["error_en"], other
+    assert code == 409, other
+    assert "already" in other["error_en"], other
     ballots = list(s.db.scalars(select(Ballot).where(Ballot.assembly_id == s.assembly_id)))
     assert len(ballots) == 1
     assert ballots[0].leaf_index == 0

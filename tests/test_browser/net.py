@@ -211,12 +211,12 @@ class CheckedPage:
         page = self._page
 
         class _Checked:
-            def __enter__(inner):
-                inner.manager = page.expect_navigation(*args, **kwargs)
-                return inner.manager.__enter__()
+            def __enter__(self):
+                self.manager = page.expect_navigation(*args, **kwargs)
+                return self.manager.__enter__()
 
-            def __exit__(inner, *exc):
-                outcome = inner.manager.__exit__(*exc)
+            def __exit__(self, *exc):
+                outcome = self.manager.__exit__(*exc)
                 if exc[0] is None:
                     check_page(page)
                 return outcome

@@ -86,7 +86,8 @@ def test_an_organiser_prints_5000_letters_and_watches_the_job_to_the_download(br
     assert page.url == url, "the page reloaded"
     assert state == "done", page.inner_text("[data-job-box]")
     moving = [v for v in seen if 0 < v < 100]
-    assert len(moving) >= 3 and moving == sorted(moving), seen
+    assert len(moving) >= 3, seen
+    assert moving == sorted(moving), seen
 
     link = page.locator("a[data-job-download]")
     link.wait_for(state="visible")

@@ -201,7 +201,9 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     li.set_input_files("#file", str(receipt_file))
     li.click("form button.primary")
     steps = li.locator("ul.list li").all_inner_texts()
-    assert "已计入最终树头" in li.inner_text("p.flash-success") and len(steps) == 4 and all(step.startswith("✔") for step in steps), steps
+    assert "已计入最终树头" in li.inner_text("p.flash-success"), steps
+    assert len(steps) == 4, steps
+    assert all(step.startswith("✔") for step in steps), steps
 
     # Anyone can check it all offline: the public bundle, with the receipt, verifies.
     bundle = li.request.get(f"{base}/p/{world.slug}/a/{assembly_id}/bundle.json").json()

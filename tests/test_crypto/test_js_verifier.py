@@ -145,14 +145,15 @@ def valid_bundles(tmp_path_factory) -> dict[str, tuple[Path, list[Path]]]:
 def valid_verdicts(node, valid_bundles):
     ids = [c["id"] for c in CONFIGS]
     jobs = [{"path": str(valid_bundles[i][0]), "receipts": [str(r) for r in valid_bundles[i][1]]} for i in ids]
-    return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs))))
+    return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs), strict=True), strict=True))
 
 
 @pytest.mark.parametrize("config", [c["id"] for c in CONFIGS])
 def test_generated_bundles_pass_both_verifiers(config, valid_verdicts):
     js, reference = valid_verdicts[config]
     assert reference.returncode == 0, reference.stdout + reference.stderr
-    assert js["ok"] and js["readable"], failures(js)
+    assert js["ok"], failures(js)
+    assert js["readable"], failures(js)
 
 
 def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path):
@@ -170,7 +171,8 @@ def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path
     bad.write_text(json.dumps(document), encoding="utf-8")
     jobs = [{"path": str(good)}, {"path": str(bad)}]
     (js_good, js_bad), (ref_good, ref_bad) = js_verify(node, jobs), reference_verify(jobs)
-    assert ref_good.returncode == 0 and js_good["ok"], failures(js_good)
+    assert ref_good.returncode == 0, ref_good.stdout + ref_good.stderr
+    assert js_good["ok"], failures(js_good)
     assert ref_bad.returncode == 1
     assert not js_bad["ok"]
     assert {f["check"] for f in js_bad["failures"]} == {"roll"}, failures(js_bad)
@@ -422,7 +424,7 @@ def tamper_verdicts(node, tmp_path_factory):
         out.write_text(change(text), encoding="utf-8")
         jobs.append({"path": str(out)})
         ids.append(name)
-    return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs))))
+    return dict(zip(ids, zip(js_verify(node, jobs), reference_verify(jobs), strict=True), strict=True))
 
 
 @pytest.mark.parametrize(("name", "check"), [t[:4:3] for t in TAMPERINGS])
@@ -494,11 +496,11 @@ def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path):
     assert len(jobs) > 400
     assert len(reasons) == 8
     reports = js_verify(node, [{"text": j["text"]} for j in jobs])
-    missed = [j["leaf"] for j, r in zip(jobs, reports) if r["ok"]]
+    missed = [j["leaf"] for j, r in zip(jobs, reports, strict=True) if r["ok"]]
     assert not missed, f"{len(missed)} single-value changes pass the JS verifier: {missed[:10]}"
     # The reason texts are checked by the reference verifier only (docs/bundle-format.md §10).
     verdicts = reference_verify(reasons)
-    passed = [r["leaf"] for r, v in zip(reasons, verdicts) if v.returncode != 1]
+    passed = [r["leaf"] for r, v in zip(reasons, verdicts, strict=True) if v.returncode != 1]
     assert not passed, f"the reference verifier accepts changed reason texts: {passed}"
 
 

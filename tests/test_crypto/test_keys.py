@@ -300,7 +300,7 @@ def test_seeded_p256_keys_still_sign_with_a_cryptography_without_rfc6979(monkeyp
             return getattr(ec, name)
 
         @staticmethod
-        def ECDSA(algorithm, **kwargs):
+        def ECDSA(algorithm, **kwargs):  # noqa: N802 -- stands in for cryptography's ec.ECDSA, so keeps its name
             if kwargs:
                 raise TypeError("ECDSA() got an unexpected keyword argument 'deterministic_signing'")
             return ec.ECDSA(algorithm)

@@ -376,7 +376,7 @@ def test_each_frontier_hash_is_the_root_of_a_perfect_subtree_of_its_height(n):
     assert sum(1 << h for h in heights) == n
     assert heights == sorted(set(heights), reverse=True)
     start = 0
-    for h, node in zip(heights, state.frontier):
+    for h, node in zip(heights, state.frontier, strict=True):
         assert node == root_of(leaves[start : start + (1 << h)])
         start += 1 << h
 

@@ -201,7 +201,8 @@ def test_a_restored_copy_passes_ownersvote_check_exactly_as_the_original_did(bac
         assert what in check.stdout, check.stdout
     assert "everything checked matches what was signed" in check.stdout
     audit = ownersvote(secrets_env, target, files, "audit-check", SLUG)
-    assert audit.returncode == 0 and "intact" in audit.stdout, audit.stdout + audit.stderr
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "intact" in audit.stdout, audit.stdout + audit.stderr
 
 
 def test_a_restore_from_a_dump_with_an_edited_audit_row_fails_the_check(backup, new_database, secrets_env, tmp_path):
@@ -235,7 +236,8 @@ def test_a_restore_from_a_dump_with_an_edited_audit_row_fails_the_check(backup, 
 
     check = ownersvote(secrets_env, target, restore_files(backup, tmp_path), "check", SLUG)
     assert check.returncode == 1, check.stdout
-    assert "FAIL  [audit]" in check.stdout and "does not match its hash" in check.stdout, check.stdout
+    assert "FAIL  [audit]" in check.stdout, check.stdout
+    assert "does not match its hash" in check.stdout, check.stdout
     assert "problem(s) found" in check.stderr
 
 

@@ -113,7 +113,7 @@ def test_each_page_has_one_qr_code_that_decodes_to_its_letters_url(letters, page
     from PIL import Image
 
     assert len(pages_png) == len(letters)
-    for letter, png in zip(letters, pages_png):
+    for letter, png in zip(letters, pages_png, strict=True):
         found = zxingcpp.read_barcodes(Image.open(png))
         qrs = [b for b in found if b.format == zxingcpp.BarcodeFormat.QRCode]
         assert len(qrs) == 1, f"{png.name}: expected one QR code, found {len(qrs)}"
@@ -266,7 +266,7 @@ def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(
 
 
 def test_no_letters_is_an_error_not_an_empty_pdf():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one letter"):
         render_letters([])
 
 

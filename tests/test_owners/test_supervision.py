@@ -285,7 +285,8 @@ def test_the_published_roll_passes_ownersvote_verify_and_a_tampered_one_fails(
     good = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
     (tmp_path / "roll.json").write_text(json.dumps(good))
     ok = subprocess.run([sys.executable, "-m", "crypto.verify", str(tmp_path / "roll.json")], capture_output=True, text=True)
-    assert ok.returncode == 0 and "VERIFIED" in ok.stdout, ok.stdout + ok.stderr
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "VERIFIED" in ok.stdout, ok.stdout + ok.stderr
     bad = json.loads(json.dumps(good))
     bad["roll"]["entries"][0]["area"] = "999.00"
     (tmp_path / "bad.json").write_text(json.dumps(bad))

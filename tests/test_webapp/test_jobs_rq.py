@@ -148,7 +148,8 @@ def test_a_letters_job_is_queued_in_redis_at_once_and_a_real_worker_runs_it(rq_a
     assert worker.returncode == 0, worker.stderr[-3000:]
 
     status = organiser.get(response.headers["Location"] + "/status").get_json()
-    assert status["state"] == "done" and status["percent"] == 100, status
+    assert status["state"] == "done", status
+    assert status["percent"] == 100, status
     assert re.fullmatch(r"letters-rq-estate-\d{8}\.pdf", status["result_name"])
     pdf = organiser.get(status["download_url"]).data
     assert pdf.startswith(b"%PDF")

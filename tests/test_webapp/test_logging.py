@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -112,10 +113,8 @@ def test_gunicorns_access_log_works_with_two_workers_and_holds_no_secret(tmp_pat
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         for path in (f"/r/{token}", "/r?code=ABCD-EFGH-JKMN", "/healthz", "/no/such/page"):
             request = urllib.request.Request(base + path, headers={"Cookie": cookie})
-            try:
+            with contextlib.suppress(urllib.error.HTTPError):
                 opener.open(request, timeout=5)
-            except urllib.error.HTTPError:
-                pass
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
