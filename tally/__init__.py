@@ -12,6 +12,8 @@ from .document import load_document, parse_area, result_to_document
 from .engine import compute
 from .fmt import area as format_area
 from .model import (
+    KINDS,
+    ONE_OF_KINDS,
     STATUTE_APPROVAL,
     STATUTE_QUORUM,
     Ballot,
@@ -42,6 +44,8 @@ def tally_document(doc: dict) -> dict:
 
 
 __all__ = [
+    "KINDS",
+    "ONE_OF_KINDS",
     "STATUTE_APPROVAL",
     "STATUTE_QUORUM",
     "Ballot",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .explain import explain
-from .model import Item, TallyInput
+from .model import ONE_OF_KINDS, Item, Member, TallyInput
 from .results import (
     Check,
     ElectionResult,
@@ -20,6 +21,8 @@ from .results import (
 )
 
 _MISSING = object()
+# (member, choices) of every counted ballot, in ballot order.
+_Rows = Sequence[tuple[Member, Mapping[str, Any]]]
 _RESOLUTION_MARKS = ("agree", "disagree", "abstain")
 _PENDING = Reason("", "")
 
@@ -40,7 +43,10 @@ def compute(inp: TallyInput) -> TallyResult:
         elif item.kind == "election":
             result = _election(item, inp, rows, totals, participation)
         else:
-            result = _selection(item, inp, rows, totals, participation)
+            # A selection and a choice among plans are one rule: at most one mark, and the
+            # option reaching both thresholds wins.
+            assert item.kind in ONE_OF_KINDS, item.kind
+            result = _one_of(item, inp, rows, totals, participation)
         results.append(dataclasses.replace(result, reason=explain(result)))
     return TallyResult(totals, len(rows), tuple(results))
 
@@ -86,8 +92,8 @@ def _resolution(item, inp, rows, totals, participation) -> ResolutionResult:
     )
 
 
-def _count_marks(item: Item, rows, limit: int):
-    """Votes per option, abstentions and spoiled items for an election or selection."""
+def _count_marks(item: Item, rows: _Rows, limit: int) -> tuple[dict[str, Weight], Weight, Weight]:
+    """Votes per option, abstentions and spoiled items for an election, a selection or a plan."""
     optset = frozenset(item.options)
     o_area = dict.fromkeys(item.options, 0)
     o_heads = dict.fromkeys(item.options, 0)
@@ -191,7 +197,12 @@ def _election(item, inp, rows, totals, participation) -> ElectionResult:
     )
 
 
-def _selection(item, inp, rows, totals, participation) -> SelectionResult:
+def _one_of(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> SelectionResult:
+    """Decide an item on which an owner marks at most one option: a selection or a plan.
+
+    ``kind`` is carried into the result (and so into the reasons and the output document); the
+    decision does not look at it.
+    """
     votes, abstain, invalid = _count_marks(item, rows, 1)
     common = _common(item, inp, totals, participation)
     rule, own = common["approval_rule"], common["approval_estate_rule"]
