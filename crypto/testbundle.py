@@ -142,7 +142,7 @@ _PLANS = [
 ]
 
 
-def plan_item(qid: str) -> dict:
+def plan_item(qid: str) -> dict[str, Any]:
     """A choice among plans (方案选择) as the notice lists it: category 5 (using the maintenance
     fund), three plans, one with a description and an attachment, one with a description only,
     one with neither."""
@@ -165,15 +165,15 @@ def plan_item(qid: str) -> dict:
     }
 
 
-def make_items(k: int, plan: bool = False) -> list[dict]:
+def make_items(k: int, with_plan: bool = False) -> list[dict]:
     """Agenda items in the tally's format (option ids only)."""
-    return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k, plan)]
+    return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k, with_plan)]
 
 
-def notice_items(k: int, plan: bool = False) -> list[dict]:
+def notice_items(k: int, with_plan: bool = False) -> list[dict]:
     """Agenda items as the notice lists them (options with names).
 
-    q2 is an election and q3 a firm selection; with ``plan`` a choice among plans follows the
+    q2 is an election and q3 a firm selection; with ``with_plan`` a choice among plans follows the
     ``k`` items as ``q{k+1}``.
     """
     items: list[dict] = []
@@ -212,7 +212,7 @@ def notice_items(k: int, plan: bool = False) -> list[dict]:
             category, title = _RESOLUTIONS[r % len(_RESOLUTIONS)]
             r += 1
             items.append({"id": qid, "category": category, "kind": "resolution", "title": title})
-    if plan:
+    if with_plan:
         items.append(plan_item(f"q{k + 1}"))
     return items
 
@@ -262,15 +262,15 @@ def generate(
     receipts: int = 0,
     jobs: int | None = None,
     turnout: float = 0.88,
-    plan: bool = False,
+    with_plan: bool = False,
 ) -> Generated:
     """A bundle of ``members`` members and ``items`` agenda items (plus a choice among plans
-    after them with ``plan``)."""
+    after them with ``with_plan``)."""
     if members < 1 or items < 1:
         raise ValueError("a test bundle needs at least one member and one item")
     rng = random.Random(seed)
     estate_id, roll_id, assembly_id = f"test-estate-{seed}", f"roll-{seed}", f"test-assembly-{seed}"
-    agenda = make_items(items, plan)
+    agenda = make_items(items, with_plan)
     server = server_signer(seed)
     notice = sign_notice(
         server,
@@ -292,7 +292,7 @@ def generate(
                 "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
                 "Area and headcount per SPC interpretation Art. 8 and 9 (the default)",
             },
-            "items": notice_items(items, plan),
+            "items": notice_items(items, with_plan),
         },
     )
     notice_sha = notice_digest(notice)
@@ -461,7 +461,13 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
         parser.error("--members and --items must be at least 1")
     started = time.perf_counter()
     gen = generate(
-        args.members, args.items, args.seed, replace_allowed=args.replace_allowed, receipts=args.receipts, jobs=args.jobs, plan=args.plan
+        args.members,
+        args.items,
+        args.seed,
+        replace_allowed=args.replace_allowed,
+        receipts=args.receipts,
+        jobs=args.jobs,
+        with_plan=args.plan,
     )
     write_json(args.out, gen.bundle)
     written = []

@@ -841,10 +841,8 @@ def _item_line(item_id: str, result: Mapping[str, Any]) -> str:
             extra += f"; tie {', '.join(result['tie'])}"
     elif kind in ("selection", "plan"):
         winner = result.get("winner")
-        if kind == "plan":
-            extra = f"; plan chosen {winner}" if winner else "; no plan chosen"
-        else:
-            extra = f"; winner {winner or 'none'}"
+        plan_words = f"; plan chosen {winner}" if winner else "; no plan chosen"
+        extra = plan_words if kind == "plan" else f"; winner {winner or 'none'}"
     part = result.get("participation", {})
     return f"    {item_id:<6} {kind or '?':<10} {verdict:<13} took part {part.get('area', '?')} m² / {part.get('heads', '?')} heads{extra}"
 

@@ -19,7 +19,7 @@ from crypto.verify import verify_bundle
 
 @pytest.fixture(scope="module")
 def gen():
-    return generate(30, 4, seed=13, receipts=2, plan=True)
+    return generate(30, 4, seed=13, receipts=2, with_plan=True)
 
 
 def _payload(gen) -> dict:
@@ -37,7 +37,7 @@ def _plan(notice: dict) -> dict:
 
 
 def test_the_test_bundle_can_carry_a_plan_item_after_the_others():
-    items = notice_items(4, plan=True)
+    items = notice_items(4, with_plan=True)
     assert [it["kind"] for it in items] == ["resolution", "election", "selection", "resolution", "plan"]
     plan = items[-1]
     assert plan["id"] == "q5"
@@ -46,7 +46,7 @@ def test_the_test_bundle_can_carry_a_plan_item_after_the_others():
         {"id", "name", "text"},
         {"id", "name"},
     ]
-    assert make_items(4, plan=True)[-1] == {
+    assert make_items(4, with_plan=True)[-1] == {
         "id": "q5",
         "category": 5,
         "kind": "plan",
@@ -192,7 +192,7 @@ def test_a_plans_attachment_is_bound_by_the_notice_signature(gen):
 
 
 def test_changing_any_single_value_of_a_small_plan_bundle_fails_verification():
-    small = generate(4, 1, seed=23, plan=True)
+    small = generate(4, 1, seed=23, with_plan=True)
     assert small.bundle["tally"]["items"]["q2"]["kind"] == "plan"
 
     def leaves(value, path=()):
