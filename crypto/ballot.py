@@ -9,8 +9,8 @@ signed on the owner's device over exactly those bytes, with a key of that member
 roll (the owner's voting key or an approved proxy's key; P-256 raw ``r‖s``, or Ed25519).
 ``notice`` is the digest of the notice the owner read (crypto.notice): items, options, window and
 rules, so the owner signs the exact question answered.  A CHOICE is ``"agree"``,
-``"disagree"``, ``"abstain"`` (resolutions) or a list of option ids (elections, selections;
-empty = abstain); a missing item is an abstention.  ``nonce`` is 16 random bytes, so that two
+``"disagree"``, ``"abstain"`` (resolutions) or a list of option ids (elections, selections,
+plans; empty = abstain); a missing item is an abstention.  ``nonce`` is 16 random bytes, so that two
 owners with the same choices never produce the same bytes, and the roll root binds the ballot to
 one roll.
 
@@ -253,6 +253,7 @@ def choice_problems(choices: Mapping[str, Any], items: Sequence[Mapping[str, Any
         if not strict:
             continue
         options = set(item.get("options") or ())
+        # An election takes up to its seats; a selection or a plan (方案选择) at most one option.
         allowed = item.get("seats", 1) if kind == "election" else 1
         unknown = [o for o in choice if o not in options]
         if unknown:

@@ -19,7 +19,10 @@ A notice is the canonical JSON of::
 signed by the server's key like a tree head (the signature covers every member but ``kid`` and
 ``sig``).  An ITEM is ``{"id", "category", "kind", "title", "text"?, "seats"? (elections),
 "options"? (elections and selections: [{"id", "name", "statement"?, "uscc"?, "fee"?,
-"attachments"?}]), "attachments"? ([{"name", "sha256"}])}``.  ``rules.thresholds`` and
+"attachments"?}]; plans: [{"id", "name", "text"?, "attachment_sha256"?, "attachment_name"?}]),
+"attachments"? ([{"name", "sha256"}])}``.  A plan (方案选择) is a choice among plans in any
+category, decided like a selection; each plan has a title (``name``), optionally its description
+(``text``) and optionally one attachment, named by its SHA-256 and file name together.  ``rules.thresholds`` and
 ``rules.alternates`` are the tally engine's rules (docs/tally-format.md), written with every
 fraction in lowest terms.  The **notice digest** is SHA-256 of the canonical JSON of the notice
 without ``kid`` and ``sig``.
@@ -41,7 +44,7 @@ from .treehead import sign_object, signed_payload, verify_object
 
 NOTICE_TYPE = "ownersvote-notice"
 KINDS = ("first", "regular", "extraordinary")
-ITEM_KINDS = ("resolution", "election", "selection")
+ITEM_KINDS = ("resolution", "election", "selection", "plan")
 _TOP = {
     "type",
     "v",
@@ -64,6 +67,8 @@ _RULES = {"thresholds", "alternates", "required_signatures", "counting_rule"}
 _ITEM_REQUIRED = {"id", "category", "kind", "title"}
 _ITEM_OPTIONAL = {"text", "seats", "options", "attachments"}
 _OPTION_OPTIONAL = {"statement", "uscc", "fee", "attachments"}
+# A plan is no bidder: no credit code, no fee; its description and its one attachment instead.
+_PLAN_OPTION_OPTIONAL = {"text", "attachment_sha256", "attachment_name"}
 _FRACTION = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
 _FEE = re.compile(r"(0|[1-9][0-9]*)\.[0-9]{2}")
 
@@ -149,15 +154,19 @@ def _item(item: Any, n: int, seen: set[str]) -> None:
         raise FormatError(f"{where}: only an election has seats")
     options = item.get("options")
     if not isinstance(options, list) or not options:
-        raise FormatError(f"{where}: an {kind} needs a non-empty list of options")
+        raise FormatError(f"{where}: {'a' if kind == 'plan' else 'an'} {kind} needs a non-empty list of options")
+    optional = _PLAN_OPTION_OPTIONAL if kind == "plan" else _OPTION_OPTIONAL
     ids: set[str] = set()
     for m, option in enumerate(options):
         owhere = f"{where}.options[{m}]"
-        if not isinstance(option, dict) or not {"id", "name"} <= set(option) or set(option) - {"id", "name"} - _OPTION_OPTIONAL:
-            raise FormatError(f"{owhere} must be {{id, name}} with only {sorted(_OPTION_OPTIONAL)} besides")
+        if not isinstance(option, dict) or not {"id", "name"} <= set(option) or set(option) - {"id", "name"} - optional:
+            raise FormatError(f"{owhere} must be {{id, name}} with only {sorted(optional)} besides")
         if not _nonempty(option["id"]) or option["id"] in ids or not _nonempty(option["name"]):
             raise FormatError(f"{owhere}: id (unique in the item) and name must be non-empty text")
         ids.add(option["id"])
+        if kind == "plan":
+            _plan_option(option, owhere)
+            continue
         for text in ("statement", "uscc"):
             if text in option and not isinstance(option[text], str):
                 raise FormatError(f"{owhere}.{text} must be text")
@@ -165,6 +174,21 @@ def _item(item: Any, n: int, seen: set[str]) -> None:
             raise FormatError(f'{owhere}.fee must be yuan per m² per month with two decimals, like "2.50"')
         if "attachments" in option:
             _attachments(option["attachments"], owhere)
+
+
+def _plan_option(option: dict[str, Any], where: str) -> None:
+    """A plan's own fields: its description, and at most one attachment named by hash and file name."""
+    if "text" in option and not isinstance(option["text"], str):
+        raise FormatError(f"{where}.text must be text")
+    if ("attachment_sha256" in option) != ("attachment_name" in option):
+        raise FormatError(f"{where}: a plan's attachment needs both attachment_sha256 and attachment_name")
+    if "attachment_sha256" in option:
+        if not _nonempty(option["attachment_name"]):
+            raise FormatError(f"{where}.attachment_name must be a non-empty file name")
+        try:
+            hex_decode(option["attachment_sha256"], what=f"{where}.attachment_sha256")
+        except EncodingError as exc:
+            raise FormatError(str(exc)) from exc
 
 
 def validate_notice(notice: Any, *, signed: bool = True) -> None:

@@ -132,13 +132,52 @@ _CANDIDATES = ["王建国", "李秀英", "张伟", "刘芳", "陈静"]
 _FIRMS = [("杭州安居物业服务有限公司", "2.30"), ("浙江绿城物业服务集团有限公司", "2.80"), ("杭州明珠物业管理有限公司", "2.10")]
 
 
-def make_items(k: int) -> list[dict[str, Any]]:
+_PLANS = [
+    (
+        "方案一：原井道更换电梯 / Plan 1: new lifts in the existing shafts",
+        "拆除旧电梯，在原井道内安装新电梯，工期约 45 天。/ The old lifts are removed and new ones installed in the "
+        "same shafts; about 45 days.",
+        "方案一-施工图.pdf",
+    ),
+    ("方案二：更换主机与控制柜 / Plan 2: new machines and controllers only", "保留轿厢与导轨。/ Cars and rails are kept.", None),
+    ("方案三：暂缓更换，加强维保 / Plan 3: defer, with more maintenance", None, None),
+]
+
+
+def plan_item(qid: str) -> dict[str, Any]:
+    """A choice among plans (方案选择) as the notice lists it: category 5 (using the maintenance
+    fund), three plans, one with a description and an attachment, one with a description only,
+    one with neither."""
+    options: list[dict[str, Any]] = []
+    for j, (name, text, attachment) in enumerate(_PLANS, start=1):
+        option: dict[str, Any] = {"id": f"{qid}-p{j}", "name": name}
+        if text is not None:
+            option["text"] = text
+        if attachment is not None:
+            option["attachment_sha256"] = hashlib.sha256(f"drawings of {qid} plan {j}".encode()).hexdigest()
+            option["attachment_name"] = attachment
+        options.append(option)
+    return {
+        "id": qid,
+        "category": 5,
+        "kind": "plan",
+        "title": "3 号楼电梯更新方案（合成）/ Plans to renew the lifts of building 3 (synthetic)",
+        "text": "使用维修资金，三个方案中选定一个。/ Using the maintenance fund; one of three plans is chosen.",
+        "options": options,
+    }
+
+
+def make_items(k: int, with_plan: bool = False) -> list[dict[str, Any]]:
     """Agenda items in the tally's format (option ids only)."""
-    return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k)]
+    return [{key: ([o["id"] for o in v] if key == "options" else v) for key, v in item.items()} for item in notice_items(k, with_plan)]
 
 
-def notice_items(k: int) -> list[dict[str, Any]]:
-    """Agenda items as the notice lists them (options with names)."""
+def notice_items(k: int, with_plan: bool = False) -> list[dict[str, Any]]:
+    """Agenda items as the notice lists them (options with names).
+
+    q2 is an election and q3 a firm selection; with ``with_plan`` a choice among plans follows the
+    ``k`` items as ``q{k+1}``.
+    """
     items: list[dict[str, Any]] = []
     r = 0
     for i in range(k):
@@ -175,6 +214,8 @@ def notice_items(k: int) -> list[dict[str, Any]]:
             category, title = _RESOLUTIONS[r % len(_RESOLUTIONS)]
             r += 1
             items.append({"id": qid, "category": category, "kind": "resolution", "title": title})
+    if with_plan:
+        items.append(plan_item(f"q{k + 1}"))
     return items
 
 
@@ -193,6 +234,7 @@ def _choices(rng: random.Random, items: list[dict[str, Any]], bias: dict[str, fl
             marked = [o for o, w in zip(item["options"], weights, strict=True) if rng.random() < w]
             out[item["id"]] = marked[: item["seats"]]
         else:
+            # A selection or a plan: at most one of three options.
             out[item["id"]] = [] if x < 0.05 else [rng.choices(item["options"], weights=[6, 3, 1])[0]]
     return out
 
@@ -222,12 +264,15 @@ def generate(
     receipts: int = 0,
     jobs: int | None = None,
     turnout: float = 0.88,
+    with_plan: bool = False,
 ) -> Generated:
+    """A bundle of ``members`` members and ``items`` agenda items (plus a choice among plans
+    after them with ``with_plan``)."""
     if members < 1 or items < 1:
         raise ValueError("a test bundle needs at least one member and one item")
     rng = random.Random(seed)
     estate_id, roll_id, assembly_id = f"test-estate-{seed}", f"roll-{seed}", f"test-assembly-{seed}"
-    agenda = make_items(items)
+    agenda = make_items(items, with_plan)
     server = server_signer(seed)
     notice = sign_notice(
         server,
@@ -249,7 +294,7 @@ def generate(
                 "counting_rule": "按《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条计算面积和人数 / "
                 "Area and headcount per SPC interpretation Art. 8 and 9 (the default)",
             },
-            "items": notice_items(items),
+            "items": notice_items(items, with_plan),
         },
     )
     notice_sha = notice_digest(notice)
@@ -406,6 +451,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     parser = argparse.ArgumentParser(prog=prog, description="Build a synthetic, fully valid audit bundle for tests and benchmarks.")
     parser.add_argument("--members", type=int, required=True, help="voting members on the roll")
     parser.add_argument("--items", type=int, required=True, help="agenda items (q2 is an election, q3 a firm selection)")
+    parser.add_argument("--plan", action="store_true", help="add a choice among plans (方案选择) after the items, as q<items+1>")
     parser.add_argument("--out", required=True, help="bundle file to write")
     parser.add_argument("--seed", type=int, default=1, help="same seed, same bundle (default 1)")
     parser.add_argument("--replace-allowed", action="store_true", help="the assembly lets owners replace their ballot")
@@ -416,7 +462,15 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     if args.members < 1 or args.items < 1:
         parser.error("--members and --items must be at least 1")
     started = time.perf_counter()
-    gen = generate(args.members, args.items, args.seed, replace_allowed=args.replace_allowed, receipts=args.receipts, jobs=args.jobs)
+    gen = generate(
+        args.members,
+        args.items,
+        args.seed,
+        replace_allowed=args.replace_allowed,
+        receipts=args.receipts,
+        jobs=args.jobs,
+        with_plan=args.plan,
+    )
     write_json(args.out, gen.bundle)
     written: list[str] = []
     if gen.receipts:
@@ -428,7 +482,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
             written.append(str(path))
     entries = gen.bundle["log"]["entries"]
     print(
-        f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items, "
+        f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items{' and a plan choice' if args.plan else ''}, "
         f"{len(entries)} log entries ({sum(e['kind'] == 'paper' for e in entries)} paper), "
         f"in {time.perf_counter() - started:.1f} s"
     )

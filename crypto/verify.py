@@ -858,8 +858,10 @@ def _item_line(item_id: str, result: Mapping[str, Any]) -> str:
         extra = f"; elected {', '.join(result.get('elected') or []) or 'nobody'}"
         if result.get("tie"):
             extra += f"; tie {', '.join(result['tie'])}"
-    elif kind == "selection":
-        extra = f"; winner {result.get('winner') or 'none'}"
+    elif kind in ("selection", "plan"):
+        winner = result.get("winner")
+        plan_words = f"; plan chosen {winner}" if winner else "; no plan chosen"
+        extra = plan_words if kind == "plan" else f"; winner {winner or 'none'}"
     part = result.get("participation", {})
     return f"    {item_id:<6} {kind or '?':<10} {verdict:<13} took part {part.get('area', '?')} m² / {part.get('heads', '?')} heads{extra}"
 

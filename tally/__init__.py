@@ -14,6 +14,8 @@ from .document import load_document, parse_area, result_to_document
 from .engine import compute
 from .fmt import area as format_area
 from .model import (
+    KINDS,
+    ONE_OF_KINDS,
     STATUTE_APPROVAL,
     STATUTE_QUORUM,
     Ballot,
@@ -44,6 +46,8 @@ def tally_document(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
+    "KINDS",
+    "ONE_OF_KINDS",
     "STATUTE_APPROVAL",
     "STATUTE_QUORUM",
     "Ballot",

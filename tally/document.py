@@ -167,7 +167,7 @@ def load_document(doc: dict[str, Any]) -> TallyInput:
         if "category" not in it:
             raise TallyInputError(f"{path}.category", "missing (1 to 9, Civil Code Art. 278 ¶1)")
         if "kind" not in it and ("options" in it or "seats" in it):
-            raise TallyInputError(f"{path}.kind", 'missing ("election" or "selection" for an item with options)')
+            raise TallyInputError(f"{path}.kind", 'missing ("election", "selection" or "plan" for an item with options)')
         options = _list(it["options"], f"{path}.options") if "options" in it else []
         try:
             items.append(Item(iid, it["category"], it.get("kind", "resolution"), tuple(options), it.get("seats"), it.get("title")))
@@ -259,6 +259,7 @@ def _item(r: ItemResult) -> dict[str, Any]:
             alternates_tie=list(r.alternates_tie) if r.alternates_tie else None,
         )
     else:
+        # A selection or a plan: the same members; "kind" tells them apart.
         assert isinstance(r, SelectionResult)
         out["counts"] = {"abstain": _rated(r.abstain, r), "invalid": _rated(r.invalid, r)}
         out["options"] = {o.option: _option(o, r) for o in r.options}

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 from .explain import explain
-from .model import Item, Member, TallyInput, Threshold
+from .model import ONE_OF_KINDS, Item, Member, TallyInput, Threshold
 from .results import (
     Check,
     ElectionResult,
@@ -32,7 +32,7 @@ class _Common(TypedDict):
     """The fields every kind of :class:`ItemResult` shares, before its own counts are added."""
 
     item_id: str
-    kind: Literal["resolution", "election", "selection"]
+    kind: Literal["resolution", "election", "selection", "plan"]
     category: int
     title: str | None
     totals: Weight
@@ -59,7 +59,10 @@ def compute(inp: TallyInput) -> TallyResult:
         elif item.kind == "election":
             result = _election(item, inp, rows, totals, participation)
         else:
-            result = _selection(item, inp, rows, totals, participation)
+            # A selection and a choice among plans are one rule: at most one mark, and the
+            # option reaching both thresholds wins.
+            assert item.kind in ONE_OF_KINDS, item.kind
+            result = _one_of(item, inp, rows, totals, participation)
         results.append(dataclasses.replace(result, reason=explain(result)))
     return TallyResult(totals, len(rows), tuple(results))
 
@@ -106,7 +109,7 @@ def _resolution(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, partic
 
 
 def _count_marks(item: Item, rows: _Rows, limit: int) -> tuple[dict[str, Weight], Weight, Weight]:
-    """Votes per option, abstentions and spoiled items for an election or selection."""
+    """Votes per option, abstentions and spoiled items for an election, a selection or a plan."""
     optset = frozenset(item.options)
     o_area = dict.fromkeys(item.options, 0)
     o_heads = dict.fromkeys(item.options, 0)
@@ -211,7 +214,12 @@ def _election(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, particip
     )
 
 
-def _selection(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> SelectionResult:
+def _one_of(item: Item, inp: TallyInput, rows: _Rows, totals: Weight, participation: Weight) -> SelectionResult:
+    """Decide an item on which an owner marks at most one option: a selection or a plan.
+
+    ``kind`` is carried into the result (and so into the reasons and the output document); the
+    decision does not look at it.
+    """
     votes, abstain, invalid = _count_marks(item, rows, 1)
     common = _common(item, inp, totals, participation)
     rule, own = common["approval_rule"], common["approval_estate_rule"]

@@ -8,6 +8,7 @@ test) and against the estate's totals (what owners often expect), each labelled.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .fmt import area, pct_text, source_en, source_zh, threshold_en, threshold_zh
 from .results import (
@@ -27,8 +28,9 @@ def explain(r: ItemResult) -> Reason:
         return _resolution(r)
     if isinstance(r, ElectionResult):
         return _election(r)
+    # A selection or a choice among plans: one decision, told in the kind's words.
     assert isinstance(r, SelectionResult)
-    return _selection(r)
+    return _one_of(r)
 
 
 def _failed_en(c: Check) -> str:
@@ -248,11 +250,73 @@ def _election(r: ElectionResult) -> Reason:
     return Reason("".join(zh), " ".join(en))
 
 
-def _selection(r: SelectionResult) -> Reason:
+@dataclass(frozen=True, slots=True)
+class _OneOfWords:
+    """The words that differ between a selection's reasons and a plan's (方案选择)."""
+
+    intro_en: str  # "{n}" is the number of options
+    intro_zh: str
+    noun_en: str  # "option" / "plan"
+    noun_zh: str  # 选项 / 方案
+    spoiled_en: str
+    spoiled_zh: str
+    chosen_en: str  # "{w}" is the winner
+    chosen_zh: str
+    subject_en: str  # "An option" / "A plan"
+    to_be_en: str  # "selected" / "chosen"
+    closest_en: str
+    no_closest_en: str
+    no_closest_zh: str
+    none_en: str  # said when the quorum fails
+    closest_zh: str  # 最接近规定比例的{…}是
+
+
+_ONE_OF_WORDS = {
+    "selection": _OneOfWords(
+        intro_en="Selection of one among {n} option(s).",
+        intro_zh="在 {n} 个选项中选定一个。",
+        noun_en="option",
+        noun_zh="选项",
+        spoiled_en="more than one mark, or an unknown option",
+        spoiled_zh="选择多于一项或选了非候选项",
+        chosen_en="Result: passed; selected: {w}.",
+        chosen_zh="结论：通过，选定 {w}。",
+        subject_en="An option",
+        to_be_en="selected",
+        closest_en="Closest",
+        no_closest_en="none is named closest",
+        no_closest_zh="不指定最接近者",
+        none_en="nothing is selected",
+        closest_zh="最接近规定比例的是",
+    ),
+    "plan": _OneOfWords(
+        intro_en="Choice of one plan among {n} plan(s).",
+        intro_zh="在 {n} 个方案中选定一个方案。",
+        noun_en="plan",
+        noun_zh="方案",
+        spoiled_en="more than one plan marked, or an unknown plan",
+        spoiled_zh="选择多于一个方案或选了本事项以外的方案",
+        chosen_en="Result: passed; plan chosen: {w}.",
+        chosen_zh="结论：通过，选定方案 {w}。",
+        subject_en="A plan",
+        to_be_en="chosen",
+        closest_en="Closest plan",
+        no_closest_en="no plan is named closest",
+        no_closest_zh="不指定最接近的方案",
+        none_en="no plan is chosen",
+        closest_zh="最接近规定比例的方案是",
+    ),
+}
+
+
+def _one_of(r: SelectionResult) -> Reason:
+    """A selection's or a plan's reason: the same decision, told in the kind's words."""
+    words = _ONE_OF_WORDS[r.kind]
+    noun_en, noun_zh = words.noun_en, words.noun_zh
     en, zh = _head(r)
-    en.insert(0, f"Selection of one among {len(r.options)} option(s).")
-    zh.insert(0, f"在 {len(r.options)} 个选项中选定一个。")
-    en.append(f"{_rule_en(r, 'An option')}, and a met quorum, to be selected.")
+    en.insert(0, words.intro_en.format(n=len(r.options)))
+    zh.insert(0, words.intro_zh.format(n=len(r.options)))
+    en.append(f"{_rule_en(r, words.subject_en)}, and a met quorum, to be {words.to_be_en}.")
     zh.append(f"{_rule_zh(r)}，且参与表决须达到规定比例，方可选定。")
     lines_en, lines_zh = [], []
     for t in r.options:
@@ -262,33 +326,33 @@ def _selection(r: SelectionResult) -> Reason:
         lines_zh.append(_option_zh(t, r, v_zh))
     en.append("Votes: " + "; ".join(lines_en) + ".")
     zh.append("得票：" + "；".join(lines_zh) + "。")
-    en.append(f"Abstained: {_w_en(r.abstain)}. Spoiled (more than one mark, or an unknown option): {_w_en(r.invalid)}.")
-    zh.append(f"弃权：{_w_zh(r.abstain)}。废票（选择多于一项或选了非候选项）：{_w_zh(r.invalid)}。")
+    en.append(f"Abstained: {_w_en(r.abstain)}. Spoiled ({words.spoiled_en}): {_w_en(r.invalid)}.")
+    zh.append(f"弃权：{_w_zh(r.abstain)}。废票（{words.spoiled_zh}）：{_w_zh(r.invalid)}。")
     if r.winner:
-        en.append(f"Result: passed; selected: {r.winner}.")
-        zh.append(f"结论：通过，选定 {r.winner}。")
+        en.append(words.chosen_en.format(w=r.winner))
+        zh.append(words.chosen_zh.format(w=r.winner))
         return Reason("".join(zh), " ".join(en))
     if not r.quorum.met:
-        en.append(f"Result: not passed, because the quorum was not met ({_failed_en(r.quorum)}); nothing is selected.")
-        zh.append(f"结论：未通过，因参与表决的业主未达到规定比例（{_failed_zh(r.quorum)}），未选定任何选项。")
+        en.append(f"Result: not passed, because the quorum was not met ({_failed_en(r.quorum)}); {words.none_en}.")
+        zh.append(f"结论：未通过，因参与表决的业主未达到规定比例（{_failed_zh(r.quorum)}），未选定任何{noun_zh}。")
     else:
-        en.append("Result: not passed: no option reached the threshold on both area and heads.")
-        zh.append("结论：未通过，没有选项在面积和人数上同时达到规定比例。")
+        en.append(f"Result: not passed: no {noun_en} reached the threshold on both area and heads.")
+        zh.append(f"结论：未通过，没有{noun_zh}在面积和人数上同时达到规定比例。")
     closest = next((t for t in r.options if t.option == r.closest), None)
     if closest is not None:
         en.append(
-            f"Closest (largest of the smaller of its two shares of the participants): {closest.option}, with "
+            f"{words.closest_en} (largest of the smaller of its two shares of the participants): {closest.option}, with "
             f"{pct_text(closest.votes.heads, r.participation.heads)} of the participating heads and "
             f"{pct_text(closest.votes.area, r.participation.area)} of the participating area."
         )
         zh.append(
-            f"最接近规定比例的是 {closest.option}（按面积与人数两项占比中较小者比较），获参与表决人数的 "
+            f"{words.closest_zh} {closest.option}（按面积与人数两项占比中较小者比较），获参与表决人数的 "
             f"{pct_text(closest.votes.heads, r.participation.heads)}、参与表决面积的 "
             f"{pct_text(closest.votes.area, r.participation.area)}。"
         )
     elif r.closest_tie:
-        en.append(f"{_names_en(r.closest_tie)} came equally close; none is named closest.")
-        zh.append(f"{_names_zh(r.closest_tie)} 同样接近规定比例，不指定最接近者。")
+        en.append(f"{_names_en(r.closest_tie)} came equally close; {words.no_closest_en}.")
+        zh.append(f"{_names_zh(r.closest_tie)} 同样接近规定比例，{words.no_closest_zh}。")
     if r.category == 4:
         en.append(
             "Under Civil Code Art. 948, if the contract of the serving property-service firm has expired and the "

@@ -16,7 +16,12 @@ from typing import Any, Literal, TypeGuard
 
 AT_LEAST: Literal["at_least"] = "at_least"
 MORE_THAN: Literal["more_than"] = "more_than"
-KINDS = ("resolution", "election", "selection")
+KINDS = ("resolution", "election", "selection", "plan")
+#: Kinds decided by choosing at most one option: a selection (typically the property-service
+#: firm) and a choice among plans (方案选择, e.g. renovation or parking plans).  Both are decided by
+#: the same rule (engine._one_of): the option reaching both thresholds wins, or none does.
+ONE_OF_KINDS = ("selection", "plan")
+Kind = Literal["resolution", "election", "selection", "plan"]
 CATEGORIES = range(1, 10)
 # An election fills seats with people: the owners' committee (category 3) or, where an estate's
 # rules create one, another body such as a supervisory board, which falls under "other major
@@ -203,14 +208,17 @@ class Item:
     """An agenda item.
 
     ``kind`` is ``resolution`` (agree / disagree / abstain), ``election`` (mark up to ``seats``
-    candidates among ``options``) or ``selection`` (mark at most one of ``options``, e.g. a
-    property-service firm).  ``category`` (1–9) is the matter's number in Civil Code Art. 278 ¶1
-    and fixes the thresholds.
+    candidates among ``options``), ``selection`` (mark at most one of ``options``, e.g. a
+    property-service firm) or ``plan`` (a choice among plans, 方案选择: mark at most one of
+    ``options``, decided exactly like a selection).  ``category`` (1–9) is the matter's number in
+    Civil Code Art. 278 ¶1 and fixes the thresholds; a selection or a plan may have any category,
+    an election only 3 or 9.  ``options`` are option ids: names, texts and attachments of
+    candidates, bidders and plans are the notice's business, not the tally's.
     """
 
     id: str
     category: int
-    kind: Literal["resolution", "election", "selection"] = "resolution"
+    kind: Kind = "resolution"
     options: tuple[str, ...] = ()
     seats: int | None = None
     title: str | None = None
@@ -221,7 +229,7 @@ class Item:
         if not _is_int(self.category) or self.category not in CATEGORIES:
             raise TallyInputError("category", f"must be an integer from 1 to 9 (Civil Code Art. 278 ¶1), not {self.category!r}")
         if self.kind not in KINDS:
-            raise TallyInputError("kind", f'must be "resolution", "election" or "selection", not {self.kind!r}')
+            raise TallyInputError("kind", f'must be "resolution", "election", "selection" or "plan", not {self.kind!r}')
         if self.title is not None and not isinstance(self.title, str):
             raise TallyInputError("title", "must be a string")
         object.__setattr__(self, "options", tuple(self.options))
@@ -232,7 +240,8 @@ class Item:
                 raise TallyInputError("seats", "only an election has seats")
             return
         if not self.options:
-            raise TallyInputError("options", f"an {self.kind} needs at least one option")
+            article = "a" if self.kind == "plan" else "an"
+            raise TallyInputError("options", f"{article} {self.kind} needs at least one option")
         seen: set[str] = set()
         for i, option in enumerate(self.options):
             if not isinstance(option, str) or not option:
@@ -240,9 +249,9 @@ class Item:
             if option in seen:
                 raise TallyInputError(f"options[{i}]", f"duplicate option {option!r}")
             seen.add(option)
-        if self.kind == "selection":
+        if self.kind in ONE_OF_KINDS:
             if self.seats is not None:
-                raise TallyInputError("seats", "only an election has seats (a selection picks one option)")
+                raise TallyInputError("seats", f"only an election has seats (a {self.kind} picks one option)")
             return
         if self.category not in ELECTION_CATEGORIES:
             raise TallyInputError(
@@ -262,7 +271,7 @@ class Ballot:
     """One voting member's submitted ballot.
 
     ``choices`` maps item ids to marks: ``"agree"``, ``"disagree"`` or ``"abstain"`` for a
-    resolution, a list (or tuple) of option ids for an election or selection.  A missing item is
+    resolution, a list (or tuple) of option ids for an election, selection or plan.  A missing item is
     an abstention; any other mark spoils that item (废票) — it takes part and counts for nothing.
     Every submitted ballot takes part in every item.
     """

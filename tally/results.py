@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from .model import Threshold
+from .model import Kind, Threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ class ItemResult:
     """
 
     item_id: str
-    kind: Literal["resolution", "election", "selection"]
+    kind: Kind
     category: int
     title: str | None
     totals: Weight
@@ -126,7 +125,8 @@ class ElectionResult(ItemResult):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SelectionResult(ItemResult):
-    """A choice of one option (typically the property-service firm).
+    """A choice of at most one option: a ``selection`` (typically the property-service firm) or,
+    with ``kind == "plan"``, a choice among plans (方案选择).  Both kinds are decided alike.
 
     ``winner`` reached the approval rule on area and heads, with the quorum met.  Without a
     winner, ``closest`` is the option with the largest smaller-of-its-two shares of the

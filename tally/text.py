@@ -85,7 +85,7 @@ def _verdict(passed: bool) -> str:
 
 
 def _item(r: ItemResult) -> list[str]:
-    kind = {"resolution": "决议 resolution", "election": "选举 election", "selection": "选定 selection"}[r.kind]
+    kind = {"resolution": "决议 resolution", "election": "选举 election", "selection": "选定 selection", "plan": "方案选择 plan"}[r.kind]
     title = f" · {r.title}" if r.title else ""
     lines = [f"[{r.item_id}]{title} · 事项类别 category {r.category} · {kind}"]
     q = r.quorum.threshold

@@ -64,7 +64,7 @@ def canonical(value) -> str:
 
 
 def make_bundle(
-    directory: Path, name: str, members: int, items: int, seed: int, replace: bool = False, receipts: int = 0
+    directory: Path, name: str, members: int, items: int, seed: int, replace: bool = False, receipts: int = 0, plan: bool = False
 ) -> tuple[Path, list[Path]]:
     out = directory / f"{name}.json"
     command = _ownersvote() + [
@@ -82,6 +82,8 @@ def make_bundle(
     ]
     if replace:
         command.append("--replace-allowed")
+    if plan:
+        command.append("--plan")  # a choice among plans (方案选择) after the items
     if receipts:
         command += ["--receipts", str(receipts), "--receipts-dir", str(directory / f"{name}-receipts")]
     subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
@@ -129,6 +131,8 @@ CONFIGS = [
     {"id": "1-member", "members": 1, "items": 3, "seed": 5},
     {"id": "300-members-seed-6", "members": 300, "items": 3, "seed": 6, "receipts": 1},
     {"id": "25-members-2-items-replace", "members": 25, "items": 2, "seed": 7, "replace": True},
+    {"id": "40-members-plan", "members": 40, "items": 4, "seed": 12, "receipts": 2, "plan": True},
+    {"id": "120-members-plan-replace", "members": 120, "items": 1, "seed": 14, "replace": True, "plan": True},
 ]
 
 
@@ -136,7 +140,9 @@ CONFIGS = [
 def valid_bundles(tmp_path_factory) -> dict[str, tuple[Path, list[Path]]]:
     directory = tmp_path_factory.mktemp("js-valid")
     return {
-        c["id"]: make_bundle(directory, c["id"], c["members"], c["items"], c["seed"], c.get("replace", False), c.get("receipts", 0))
+        c["id"]: make_bundle(
+            directory, c["id"], c["members"], c["items"], c["seed"], c.get("replace", False), c.get("receipts", 0), c.get("plan", False)
+        )
         for c in CONFIGS
     }
 
@@ -154,6 +160,30 @@ def test_generated_bundles_pass_both_verifiers(config, valid_verdicts):
     assert reference.returncode == 0, reference.stdout + reference.stderr
     assert js["ok"], failures(js)
     assert js["readable"], failures(js)
+
+
+@pytest.mark.parametrize("config", [c["id"] for c in CONFIGS if c.get("plan")])
+def test_both_verifiers_recount_a_plan_item_to_the_same_result(node, config, valid_bundles, valid_verdicts):
+    _, reference = valid_verdicts[config]
+    assert reference.returncode == 0, reference.stdout + reference.stderr
+    path = valid_bundles[config][0]
+    result = subprocess.run([node, str(CLI), str(path), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    js = json.loads(result.stdout)
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    plan_id = bundle["notice"]["items"][-1]["id"]
+    stored = bundle["tally"]["items"][plan_id]
+    assert stored["kind"] == "plan"
+    (recounted,) = [i for i in js["facts"]["tally"]["items"] if i["id"] == plan_id]
+    assert (recounted["kind"], recounted["passed"], recounted["winner"], recounted["closest"]) == (
+        "plan",
+        stored["passed"],
+        stored["winner"],
+        stored["closest"],
+    )
+    # The reference says the same in its summary line.
+    line = next(x for x in reference.stdout.splitlines() if x.strip().startswith(plan_id + " "))
+    assert (f"plan chosen {stored['winner']}" if stored["winner"] else "no plan chosen") in line
 
 
 def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path):
@@ -261,6 +291,51 @@ def _change_tally_decision_and_digest(b):
     item = b["tally"]["items"]["q1"]
     item["passed"] = not item["passed"]
     b["certification"]["tally_sha256"] = _tally_digest(b["tally"])
+
+
+def _plan_id(b):
+    return next(it["id"] for it in b["notice"]["items"] if it["kind"] == "plan")
+
+
+def _change_plan_vote(kind):
+    """Move one ballot's mark on the plan item to another plan (the ballot's bytes change)."""
+
+    def tamper(b):
+        pid = _plan_id(b)
+        i = next(i for i, e in enumerate(b["log"]["entries"]) if e["kind"] == kind and json.loads(e["ballot"])["choices"].get(pid))
+        ballot = _ballot(b, i)
+        options = [o["id"] for o in b["notice"]["items"][-1]["options"]]
+        ballot["choices"][pid] = [next(o for o in options if [o] != ballot["choices"][pid])]
+        b["log"]["entries"][i]["ballot"] = canonical(ballot)
+
+    return tamper
+
+
+def _change_plan_winner_and_digest(b):
+    item = b["tally"]["items"][_plan_id(b)]
+    options = list(item["options"])
+    item["winner"] = next(o for o in options if o != item["winner"])
+    item["closest"] = None
+    b["certification"]["tally_sha256"] = _tally_digest(b["tally"])
+
+
+def _change_plan_count(b):
+    item = b["tally"]["items"][_plan_id(b)]
+    item["options"][next(iter(item["options"]))]["heads"] += 1
+
+
+def _plan_option_dropped_from_tally_input(b):
+    b["tally_input"]["items"][-1]["options"].pop()
+
+
+def _plan_relabelled_selection(b):
+    for section in (b["tally_input"]["items"][-1], b["tally"]["items"][_plan_id(b)]):
+        section["kind"] = "selection"
+    b["certification"]["tally_sha256"] = _tally_digest(b["tally"])
+
+
+def _plan_attachment_in_the_notice(b):
+    b["notice"]["items"][-1]["options"][0]["attachment_sha256"] = "00" * 32
 
 
 def _lower_required_signatures(b):
@@ -381,6 +456,14 @@ TAMPERINGS = [
     ("replace-allowed-duplicate-a-ballot", _duplicate_ballot, None, "counting", "replace"),
     ("replace-allowed-drop-the-replaced-ballot", _drop_replaced_ballot, None, "tree_heads", "replace"),
     ("replace-allowed-change-the-replacement", _change_replacement_choice, None, "ballot", "replace"),
+    # on a bundle with a choice among plans (方案选择)
+    ("plan-change-an-online-vote", _change_plan_vote("online"), None, "ballot", "plan"),
+    ("plan-change-a-paper-vote", _change_plan_vote("paper"), None, "ballot", "plan"),
+    ("plan-change-a-count", _change_plan_count, None, "tally", "plan"),
+    ("plan-change-the-winner-and-its-digest", _change_plan_winner_and_digest, None, "tally", "plan"),
+    ("plan-drop-an-option-from-tally-input", _plan_option_dropped_from_tally_input, None, "tally_input", "plan"),
+    ("plan-relabelled-selection", _plan_relabelled_selection, None, "tally_input", "plan"),
+    ("plan-attachment-hash-in-the-notice", _plan_attachment_in_the_notice, None, "notice", "plan"),
 ]
 
 UNREADABLE = [
@@ -401,6 +484,8 @@ def tamper_verdicts(node, tmp_path_factory):
     bases = {"plain": (text, [r.read_text(encoding="utf-8") for r in receipt_paths])}
     path, receipt_paths = make_bundle(directory, "base-replace", 40, 4, 8, replace=True, receipts=1)
     bases["replace"] = (path.read_text(encoding="utf-8"), [r.read_text(encoding="utf-8") for r in receipt_paths])
+    path, receipt_paths = make_bundle(directory, "base-plan", 40, 4, 12, receipts=1, plan=True)
+    bases["plan"] = (path.read_text(encoding="utf-8"), [r.read_text(encoding="utf-8") for r in receipt_paths])
     jobs, ids = [], []
     for name, bundle_change, receipt_change, _, *base in TAMPERINGS:
         base_text, receipts_text = bases[base[0] if base else "plain"]
@@ -475,8 +560,13 @@ def _is_reason(path):
     return len(path) == 5 and path[0] == "tally" and path[1] == "items" and path[3] == "reason"
 
 
-def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path):
-    path, _ = make_bundle(tmp_path, "small", 6, 4, 11)
+@pytest.mark.parametrize(
+    ("members", "items", "seed", "plan", "at_least", "reason_texts"),
+    [(6, 4, 11, False, 400, 8), (5, 1, 15, True, 250, 4)],
+    ids=["4-items", "resolution-and-plan"],
+)
+def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path, members, items, seed, plan, at_least, reason_texts):
+    path, _ = make_bundle(tmp_path, "small", members, items, seed, plan=plan)
     text = path.read_text(encoding="utf-8")
     leaves = list(_leaves(json.loads(text)))
     jobs, reasons = [], []
@@ -493,8 +583,8 @@ def test_every_leaf_value_changed_alone_fails_the_js_verifier(node, tmp_path):
             reasons.append({"path": str(out), "leaf": leaf_path})
         else:
             jobs.append({"text": changed, "leaf": leaf_path})
-    assert len(jobs) > 400
-    assert len(reasons) == 8
+    assert len(jobs) > at_least
+    assert len(reasons) == reason_texts
     reports = js_verify(node, [{"text": j["text"]} for j in jobs])
     missed = [j["leaf"] for j, r in zip(jobs, reports, strict=True) if r["ok"]]
     assert not missed, f"{len(missed)} single-value changes pass the JS verifier: {missed[:10]}"
@@ -533,12 +623,14 @@ def _tally_case(r: random.Random):
         thresholds[str(category)] = spec
     items = []
     for k in range(r.randint(1, 4)):
-        kind = r.choice(["resolution", "election", "election", "selection"])
+        kind = r.choice(["resolution", "election", "election", "selection", "plan"])
         item = {"id": f"q{k}", "kind": kind, "title": f"item {k}"}
         if kind == "election":
             item.update(category=r.choice([3, 9]), seats=r.randint(1, 4), options=[f"c{j}" for j in range(r.randint(1, 8))])
         elif kind == "selection":
             item.update(category=r.randint(1, 9), options=[f"f{j}" for j in range(r.randint(1, 4))])
+        elif kind == "plan":
+            item.update(category=r.randint(1, 9), options=[f"p{j}" for j in range(r.randint(1, 4))])
         else:
             item["category"] = r.randint(1, 9)
         items.append(item)
@@ -635,6 +727,11 @@ def test_the_js_tally_engine_agrees_with_the_reference_tally(node, tmp_path):
     bad = json.loads(result.stdout)
     assert not bad, f"{len(bad)} of {len(cases)} tallies differ, e.g. {json.dumps(cases[bad[0]]['input'])}"
     kinds = [item for c in cases for item in c["want"]["items"].values()]
+    plans = [i for i in kinds if i["kind"] == "plan"]
+    assert len({i["category"] for i in plans}) == 9
+    assert any(i["winner"] for i in plans)
+    assert any(i["closest"] for i in plans)
+    assert any(i["counts"]["invalid"]["heads"] for i in plans)
     for member in ("tie", "alternates", "alternates_pending", "alternates_tie", "closest_tie"):
         assert any(i.get(member) for i in kinds), member
     assert any(i.get("closest_tie") for i in kinds)

@@ -84,7 +84,6 @@ def test_a_cookie_saved_after_the_identity_step_cannot_register_a_second_key(cli
 def test_a_registration_never_gets_a_second_key_through_the_join_path(app, onboard, db_session):
     from crypto.keys import generate_p256
     from webapp.devices import operations as device_ops
-    from webapp.owners import operations as ops
     from webapp.owners.models import Registration
 
     onboard()

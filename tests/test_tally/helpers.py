@@ -53,3 +53,8 @@ def run(d: dict) -> dict:
 
 def item(d: dict, item_id: str = "q") -> dict:
     return tally_document(d)["items"][item_id]
+
+
+def plan(options: list[str], category: int = 7, item_id: str = "p") -> dict:
+    """A choice among plans (方案选择): at most one mark, any category."""
+    return {"id": item_id, "category": category, "kind": "plan", "options": options}

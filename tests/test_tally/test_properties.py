@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tally import Ballot, Item, Member, Rules, TallyInput, compute, result_to_document
+from tally import Ballot, CategoryRule, Item, Member, Rules, TallyInput, Threshold, compute, result_to_document
 from tally.results import ElectionResult, ResolutionResult, SelectionResult
 
 # Local settings, not a global profile: other packages' tests keep their own.
@@ -188,3 +189,44 @@ def test_abstentions_and_spoiled_items_of_elections_and_selections_carry_their_m
             abstain, invalid = _expected_abstain_and_invalid(inp, items[r.item_id])
             assert (r.abstain.area, r.abstain.heads) == abstain
             assert (r.invalid.area, r.invalid.heads) == invalid
+
+
+# A mark as paper ballots give it: a list of (possibly unknown or repeated) options, or junk.
+ANY_MARK = st.one_of(LIST_MARK, st.sampled_from(["a", "agree", None, 1]), st.lists(st.sampled_from(OPTIONS), max_size=2).map(tuple))
+
+
+@st.composite
+def plan_and_selection(draw):
+    """The same estate, options and marks twice: once as a plan (方案选择), once as a selection."""
+    category = draw(st.integers(1, 9))
+    options = OPTIONS[: draw(st.integers(1, 4))]
+    n = draw(st.integers(0, 12))
+    ms = tuple(Member(f"m{i}", draw(st.integers(0, 100_000)), draw(st.integers(0, 2))) for i in range(n))
+    voters = draw(st.lists(st.sampled_from([m.id for m in ms]), unique=True)) if ms else []
+    ballots = []
+    for v in voters:
+        marked = draw(st.integers(0, 5)) != 0  # else left unmarked: an abstention
+        ballots.append(Ballot(v, {"x": draw(ANY_MARK)} if marked else {}))
+    stricter = Threshold("at_least", 4, 5) if category in (6, 7, 8) else Threshold("at_least", 2, 3)
+    rules = draw(st.sampled_from([Rules(), Rules({category: CategoryRule(Threshold("at_least", 3, 4), stricter)})]))
+    as_plan = TallyInput(ms, (Item("x", category, "plan", options),), tuple(ballots), rules)
+    as_selection = TallyInput(ms, (Item("x", category, "selection", options),), tuple(ballots), rules)
+    return as_plan, as_selection
+
+
+@PROPERTY
+@given(plan_and_selection())
+def test_a_plan_is_decided_exactly_as_a_selection_with_the_same_options_and_marks(pair):
+    as_plan, as_selection = pair
+    (p,), (s,) = compute(as_plan).items, compute(as_selection).items
+    assert isinstance(p, SelectionResult)
+    assert (p.kind, s.kind) == ("plan", "selection")
+    # Every number and decision is the same; only the kind and the words of the reason differ.
+    assert dataclasses.replace(p, kind="selection", reason=s.reason) == s
+    assert outcome(p) == outcome(s)
+    plan_doc, selection_doc = (result_to_document(compute(x))["items"]["x"] for x in (as_plan, as_selection))
+    for d in (plan_doc, selection_doc):
+        del d["kind"], d["reason"]
+    assert plan_doc == selection_doc
+    assert "方案" in p.reason.zh
+    assert "plan" in p.reason.en

@@ -30,6 +30,9 @@
   var P256_N = hexToBytes("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
   var STATUTE_SOURCE = "civil_code_278_2", ESTATE_SOURCE = "estate_rules";
   var ZERO = BigInt(0), ONE = BigInt(1), HUNDRED = BigInt(100), TENK = BigInt(10000);
+  // Kinds on which an owner marks at most one option, decided alike (docs/tally-format.md): a
+  // selection (e.g. the property-service firm) and a choice among plans (方案选择), any category.
+  var ONE_OF = {selection: true, plan: true};
 
   // ------------------------------------------------------------------ small helpers
 
@@ -632,9 +635,9 @@
       itemIds[it.id] = true;
       if (!isInt(it.category) || it.category < 1 || it.category > 9) { throw new TallyInputError(iw + ".category: not 1–9"); }
       var kind = has(it, "kind") ? it.kind : "resolution";
-      if (kind !== "resolution" && kind !== "election" && kind !== "selection") { throw new TallyInputError(iw + ".kind: unknown kind"); }
+      if (kind !== "resolution" && kind !== "election" && !ONE_OF[kind]) { throw new TallyInputError(iw + ".kind: unknown kind"); }
       if (kind === "resolution" && (has(it, "options") || has(it, "seats"))) { throw new TallyInputError(iw + ": options or seats on a resolution"); }
-      if (kind === "selection" && has(it, "seats")) { throw new TallyInputError(iw + ".seats: only elections have seats"); }
+      if (ONE_OF[kind] && has(it, "seats")) { throw new TallyInputError(iw + ".seats: only elections have seats"); }
       if (kind === "election" && it.category !== 3 && it.category !== 9) { throw new TallyInputError(iw + ": an election must be category 3 or 9"); }
       if (kind === "election" && (!isInt(it.seats) || it.seats < 1)) { throw new TallyInputError(iw + ".seats: not a positive integer"); }
       var options = [];
@@ -883,7 +886,14 @@
   var ITEM_KEYS = {
     resolution: [["id", "category", "kind", "title"], ["text", "attachments"]],
     election: [["id", "category", "kind", "title", "seats", "options"], ["text", "attachments"]],
-    selection: [["id", "category", "kind", "title", "options"], ["text", "attachments"]]
+    selection: [["id", "category", "kind", "title", "options"], ["text", "attachments"]],
+    plan: [["id", "category", "kind", "title", "options"], ["text", "attachments"]]
+  };
+  // An option's members by item kind: candidates and bidders; plans (no credit code, no fee).
+  var OPTION_KEYS = {
+    election: [["id", "name"], ["statement", "uscc", "fee", "attachments"]],
+    selection: [["id", "name"], ["statement", "uscc", "fee", "attachments"]],
+    plan: [["id", "name"], ["text", "attachment_sha256", "attachment_name"]]
   };
   var FEE = AREA2;
 
@@ -956,7 +966,7 @@
       var it = n.items[i], ip = P + ".items[" + i + "]";
       if (!isObj(it)) { R.fail(C, ip + ": not an object"); usable = false; continue; }
       var spec2 = ITEM_KEYS[it.kind];
-      if (!spec2) { R.fail(C, ip + ".kind: " + show(it.kind) + " is not resolution, election or selection"); usable = false; continue; }
+      if (!spec2) { R.fail(C, ip + ".kind: " + show(it.kind) + " is not resolution, election, selection or plan"); usable = false; continue; }
       R.members(C, ip, it, spec2[0], spec2[1]);
       if (!isNEStr(it.id)) { R.fail(C, ip + ".id: not a non-empty string"); usable = false; }
       else if (ids[it.id]) { R.fail(C, ip + ".id: repeated item id " + show(it.id)); usable = false; }
@@ -975,7 +985,7 @@
         for (var o = 0; o < it.options.length; o++) {
           var op = it.options[o], opp = ip + ".options[" + o + "]";
           if (!isObj(op)) { R.fail(C, opp + ": not an object"); usable = false; continue; }
-          R.members(C, opp, op, ["id", "name"], ["statement", "uscc", "fee", "attachments"]);
+          R.members(C, opp, op, OPTION_KEYS[it.kind][0], OPTION_KEYS[it.kind][1]);
           if (!isNEStr(op.id)) { R.fail(C, opp + ".id: not a non-empty string"); usable = false; }
           else if (oids[op.id]) { R.fail(C, opp + ".id: repeated option id " + show(op.id)); }
           else { oids[op.id] = true; }
@@ -984,6 +994,13 @@
           if (has(op, "uscc")) { R.expect(C, isStr(op.uscc), opp + ".uscc: not a string"); }
           if (has(op, "fee")) { R.expect(C, isStr(op.fee) && FEE.test(op.fee), opp + ".fee: " + show(op.fee) + " is not a decimal with exactly two decimals"); }
           if (has(op, "attachments")) { checkAttachments(R, opp + ".attachments", op.attachments); }
+          if (it.kind === "plan") {
+            if (has(op, "text")) { R.expect(C, isStr(op.text), opp + ".text: not a string"); }
+            R.expect(C, has(op, "attachment_sha256") === has(op, "attachment_name"),
+              opp + ": a plan's attachment needs both attachment_sha256 and attachment_name");
+            if (has(op, "attachment_sha256")) { R.expect(C, isHex64(op.attachment_sha256), opp + ".attachment_sha256: not 64 lowercase hexadecimal digits"); }
+            if (has(op, "attachment_name")) { R.expect(C, isNEStr(op.attachment_name), opp + ".attachment_name: not a non-empty string"); }
+          }
         }
       }
     }
@@ -997,7 +1014,7 @@
       items.push({id: it.id, title: it.title});
       var t = {id: it.id, category: it.category, kind: it.kind, title: it.title};
       if (it.kind === "election") { t.seats = it.seats; }
-      if (it.kind === "election" || it.kind === "selection") {
+      if (it.kind === "election" || ONE_OF[it.kind]) {
         t.options = it.options.map(function (o) { return o.id; });
       }
       tItems.push(t);
@@ -1782,7 +1799,8 @@
       for (var t = 0; t < f.tally.items.length; t++) {
         var it = f.tally.items[t], extra = "";
         if (it.elected) { extra = "; elected " + (it.elected.join(", ") || "nobody"); }
-        if (it.winner) { extra = "; winner " + it.winner; }
+        if (it.kind === "plan") { extra = it.winner ? "; plan chosen " + it.winner : "; no plan chosen"; }
+        else if (it.winner) { extra = "; winner " + it.winner; }
         lines.push("    " + (it.id + "      ").slice(0, 6) + " " + (it.kind + "           ").slice(0, 10) + " " + (it.passed ? "PASSED 通过  " : "FAILED 未通过") +
           "  took part " + it.participation.area + " m² / " + it.participation.heads + " heads" + extra);
       }
