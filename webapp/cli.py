@@ -306,7 +306,7 @@ def assemblies(slug: str, as_json: bool) -> None:
         return
     from webapp.core.timefmt import local
 
-    for a, row in zip(estate_assemblies(estate_row), rows):
+    for a, row in zip(estate_assemblies(estate_row), rows, strict=False):
         click.echo(f"{row['id']:>4}  {row['state']:<10} {local(a.opens_at, estate_row)} – {local(a.closes_at, estate_row)}  {row['title']}")
     if not rows:
         click.echo("no assemblies / 尚无会议")

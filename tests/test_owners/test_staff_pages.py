@@ -71,7 +71,8 @@ def test_device_names_speak_english_when_chosen(app):
 
 def test_the_staff_keys_page_has_a_header_row_and_readable_devices_and_states(client, login, staff, db_session):
     keys = [
-        device_ops.add_device_key(jwk=generate_ed25519().jwk, label=label, staff=staff["supervisor"]) for label in (LINUX, "X11; Linux x86_64")
+        device_ops.add_device_key(jwk=generate_ed25519().jwk, label=label, staff=staff["supervisor"])
+        for label in (LINUX, "X11; Linux x86_64")
     ]
     device_ops.revoke_key(keys[1], actor=staff["supervisor"], reason="旧电脑已交回")
     db_session.commit()

@@ -17,9 +17,9 @@ from sqlalchemy import update
 
 from crypto.notice import notice_digest, sign_notice
 from webapp.assemblies import hooks
-from webapp.assemblies import rules as R
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.assemblies.notice import build_payload, changes
+from webapp.assemblies.rules import first_allowed_opening, seats_problem, window_problems
 from webapp.assemblies.states import LifecycleError
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
@@ -37,8 +37,8 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
         problems.append(("公告没有改动，无需发布新版本", "nothing changed since the last version"))
     if not assembly.items:
         problems.append(("议程至少要有一个事项", "the agenda needs at least one item"))
-    problems += R.window_problems(assembly.opens_at, assembly.closes_at, now)
-    first = R.first_allowed_opening(now, estate.notice_period_days)
+    problems += window_problems(assembly.opens_at, assembly.closes_at, now)
+    first = first_allowed_opening(now, estate.notice_period_days)
     if assembly.opens_at < first:
         zone_zh, zone_en = zone_names(estate)
         problems.append(
@@ -51,7 +51,7 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
         )
     for item in assembly.items:
         if item.form == "election":
-            problem = R.seats_problem(item.seats, item.by_election)
+            problem = seats_problem(item.seats, item.by_election)
             if problem:
                 problems.append((f"“{item.title}”：{problem[0]}", f"'{item.title}': {problem[1]}"))
         problems += hooks.item_notice_problems(item, now)
@@ -142,18 +142,18 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
 def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
     """Open voting when its time has come by the server's clock, on a fully signed roll."""
     now = now or utcnow()
-    if assembly.state == "notice" and assembly.opens_at <= now < assembly.closes_at and not opening_blockers(assembly):
-        if _transition(assembly, "notice", "voting", opened_at=now):
-            hooks.voting_opened(assembly, now)
-            record(
-                "assembly.open",
-                actor="clock",
-                estate_id=assembly.estate_id,
-                obj=assembly,
-                due=assembly.opens_at.isoformat(),
-                roll=assembly.roll.seq,
-            )
-            return True
+    due = assembly.state == "notice" and assembly.opens_at <= now < assembly.closes_at
+    if due and not opening_blockers(assembly) and _transition(assembly, "notice", "voting", opened_at=now):
+        hooks.voting_opened(assembly, now)
+        record(
+            "assembly.open",
+            actor="clock",
+            estate_id=assembly.estate_id,
+            obj=assembly,
+            due=assembly.opens_at.isoformat(),
+            roll=assembly.roll.seq,
+        )
+        return True
     return False
 
 

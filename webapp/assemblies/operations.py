@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from webapp.assemblies import hooks
-from webapp.assemblies import rules as R
 from webapp.assemblies.models import KINDS, AgendaItem, Assembly, Bidder
+from webapp.assemblies.rules import seats_problem, window_problems
 from webapp.assemblies.states import LifecycleError, editable, touch
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
@@ -42,7 +42,7 @@ def require_editable(assembly: Assembly) -> None:
 
 
 def _check_window(opens: datetime, closes: datetime, nomination_deadline: datetime | None, now: datetime) -> None:
-    problems = R.window_problems(opens, closes, now)
+    problems = window_problems(opens, closes, now)
     if nomination_deadline is not None and nomination_deadline >= opens:
         problems.append(("提名截止时间须早于投票开始时间", "nominations must close before voting opens"))
     if problems:
@@ -184,7 +184,7 @@ def add_item(
     if form == "election":
         if category not in (3, 9):
             raise AssemblyError("选举事项须属于第 3 类（业主委员会）或第 9 类", "an election belongs to category 3 (the committee) or 9")
-        problem = R.seats_problem(seats, by_election)
+        problem = seats_problem(seats, by_election)
         if problem:
             raise AssemblyError(*problem)
     elif form == "selection" or form == "resolution":
@@ -230,7 +230,7 @@ def update_item(item: AgendaItem, *, actor, category: int, title: str, text: str
     if item.form == "election":
         if category not in (3, 9):
             raise AssemblyError("选举事项须属于第 3 类或第 9 类", "an election belongs to category 3 or 9")
-        problem = R.seats_problem(seats, by_election)
+        problem = seats_problem(seats, by_election)
         if problem:
             raise AssemblyError(*problem)
     else:

@@ -10,12 +10,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.assemblies import hooks, lifecycle
-from webapp.assemblies.states import state_label
 from webapp.assemblies import operations as ops
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, verified
+from webapp.assemblies.states import state_label
 from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm

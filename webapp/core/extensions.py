@@ -25,7 +25,8 @@ class ThreadSafeMemoryStorage(MemoryStorage):
         self._timer_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private method, which its methods call
+    # The base class's private (name-mangled) method, which its own methods call: the name is theirs.
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802
         with self._timer_lock:
             MemoryStorage._MemoryStorage__schedule_expiry(self)
 

@@ -27,7 +27,7 @@ def normalize_id(raw: str) -> str:
 
 
 def resident_check_digit(first17: str) -> str:
-    return _RESIDENT_CHECK[sum(int(c) * w for c, w in zip(first17, _RESIDENT_WEIGHTS)) % 11]
+    return _RESIDENT_CHECK[sum(int(c) * w for c, w in zip(first17, _RESIDENT_WEIGHTS, strict=False)) % 11]
 
 
 def is_resident_id(number: str) -> bool:
@@ -40,7 +40,7 @@ def is_resident_id(number: str) -> bool:
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=False))
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -49,7 +49,7 @@ _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 
 def org_code_check_char(first8: str) -> str:
     """GB 11714 check character of the 9-character organisation code inside a USCC."""
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, _ORG_WEIGHTS))
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, _ORG_WEIGHTS, strict=False))
     remainder = 11 - total % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 

@@ -210,7 +210,7 @@ def _choices(rng: random.Random, notice: dict) -> dict:
         elif item["kind"] == "election":
             options = [o["id"] for o in item["options"]]
             weights = [0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.3, 0.2, 0.1][: len(options)]
-            out[item["id"]] = [o for o, w in zip(options, weights) if rng.random() < w][: item["seats"]]
+            out[item["id"]] = [o for o, w in zip(options, weights, strict=True) if rng.random() < w][: item["seats"]]
         else:
             options = [o["id"] for o in item["options"]]
             out[item["id"]] = [] if x < 0.05 else [rng.choices(options, weights=[6, 3, 1][: len(options)])[0]]

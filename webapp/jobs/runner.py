@@ -53,6 +53,7 @@ from webapp.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
+
 class _Heartbeat(threading.Thread):
     def __init__(self, app: Flask, job_id: int, attempt: int, every: float):
         super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)

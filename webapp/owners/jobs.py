@@ -107,7 +107,7 @@ def print_letters(ctx: JobContext, params: dict) -> None:
             help_text=estate.help_text or "物业服务中心或社区居委会",
             organiser=estate.organiser_label or f"{estate.name}业主大会",
         )
-        for unit, (token, code) in zip(units, secrets)
+        for unit, (token, code) in zip(units, secrets, strict=True)
     ]
     unit_ids = [u.id for u in units]
     filename = letters_filename(estate.slug, params, now.astimezone(zone(estate)).date())

@@ -415,7 +415,7 @@ def render_letters(letters: Sequence[Letter], progress: Progress | None = None) 
         c.setSubject(letters[0].estate_name)
         c.setAuthor(letters[0].organiser)
         c.setCreator("OwnersVote")
-        for n, (lt, matrix) in enumerate(zip(letters, matrices), 1):
+        for n, (lt, matrix) in enumerate(zip(letters, matrices, strict=True), 1):
             _draw_letter(c, fonts, lt, matrix)
             c.showPage()
             if progress is not None and (n % step == 0 or n == total):

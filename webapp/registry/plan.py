@@ -238,7 +238,7 @@ def _owner(row, names, ids, phones, pii_key, bad, owners, names_by_id) -> str | 
         ok = False
     holders = []
     seen_in_row: set[str] = set()
-    for index, (name, raw_id) in enumerate(zip(names, ids)):
+    for index, (name, raw_id) in enumerate(zip(names, ids, strict=False)):
         number = identity.normalize_id(raw_id)
         kind = identity.classify_id(number)
         # Enough of a bad number to find it in the file (first 6, last 4), never all of it.
