@@ -34,6 +34,7 @@ FLOORS: list[set[str]] = [
     {"portal", "oversight", "demo"},
     {"models"},
     {"app"},
+    {"commands"},
     {"cli"},
 ]
 FLOOR_OF = {name: index for index, names in enumerate(FLOORS) for name in names}

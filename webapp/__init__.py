@@ -4,8 +4,7 @@ from __future__ import annotations
 
 
 def create_app(config: dict | None = None):
-    # Imported lazily so that ``ownersvote tally`` and ``verify`` never load Flask.
-    from webapp.app import create_app as factory
+    from webapp.app import create_app as factory  # late: importing webapp must not load Flask (tally, verify)
 
     return factory(config)
 

@@ -7,12 +7,13 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.timefmt import zone
+from webapp.estates.thresholds import CATEGORIES
 
 
 def category_choices(zh: bool) -> list[SelectChoice]:
-    from webapp.estates.thresholds import CATEGORIES
 
     return [
         SelectChoice(str(c.number), f"{c.number}. {c.zh if zh else c.en} — {c.plain_zh if zh else c.plain_en}") for c in CATEGORIES.values()
@@ -60,8 +61,6 @@ class AssemblyForm(PageForm):
         try:
             return field_value.replace(tzinfo=zone(estate)).astimezone(UTC)
         except OverflowError:  # the first or last hours of year 1 or 9999: no time the calendar can hold
-            from webapp.core.errors_base import UserError
-
             typed = f"{field_value.year:04d}-{field_value:%m-%d %H:%M}"
             raise UserError(
                 f"时间 {typed} 超出了日历的范围，请检查年份", f"the time {typed} is beyond the calendar: check the year"

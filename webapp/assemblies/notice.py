@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.assemblies import hooks
+from webapp.attachments.models import Attachment
 from webapp.core.db import db
+from webapp.core.timefmt import local
 
 
 def ms(value: datetime) -> int:
@@ -25,7 +27,6 @@ def fee_text(fee_centi: int) -> str:
 
 
 def attachments_of(kind: str, owner_id: int) -> list[dict]:
-    from webapp.attachments.models import Attachment
 
     rows = db.session.scalars(select(Attachment).where(Attachment.kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id))
     return [{"name": a.filename, "sha256": a.sha256} for a in rows]
@@ -92,7 +93,6 @@ def changes(before: dict | None, after: dict, tz: object = None) -> list[dict]:
         out.append({"zh": zh, "en": en})
 
     if (before["opens"], before["closes"]) != (after["opens"], after["closes"]):
-        from webapp.core.timefmt import local
 
         def span(doc: dict) -> str:
             return " – ".join(local(datetime.fromtimestamp(doc[key] / 1000, UTC), tz) for key in ("opens", "closes"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import url_for
 
 from webapp.core.db import db
+from webapp.jobs.context import runner_mode
+from webapp.jobs.operations import start_job
+from webapp.jobs.runner import submit
 from webapp.owners.notifications import notify, sms_numbers
 
 
@@ -21,10 +24,6 @@ def notify_owners(assembly, notice) -> None:
     if numbers:
         text = f"【{estate.name}】{zh}。请登录业主表决查看：{url_for('assemblies.notice', slug=estate.slug, assembly_id=assembly.id, _external=True)}"
         from flask import current_app
-
-        from webapp.jobs.context import runner_mode
-        from webapp.jobs.operations import start_job
-        from webapp.jobs.runner import submit
 
         job = start_job(estate, "texts", {"text": text}, actor=_organiser(), runner=runner_mode(current_app))
         db.session.commit()

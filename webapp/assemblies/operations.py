@@ -14,10 +14,13 @@ from webapp.assemblies import hooks
 from webapp.assemblies.models import KINDS, AgendaItem, Assembly, Bidder
 from webapp.assemblies.rules import seats_problem, window_problems
 from webapp.assemblies.states import LifecycleError, editable, touch
+from webapp.attachments.models import Attachment
+from webapp.attachments.storage import check, store
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.core.identity import is_uscc, normalize_id
+from webapp.core.roles import Role
 from webapp.estates.thresholds import CATEGORIES
 
 
@@ -29,7 +32,6 @@ ORGANISERS_ONLY = ("只有本小区的组织者可以编辑会议和议程", "on
 
 
 def require_organiser(actor, estate_id: int) -> None:
-    from webapp.core.roles import Role
 
     role = actor.role_in(estate_id) if hasattr(actor, "role_in") else None
     if role is not Role.organiser:
@@ -346,8 +348,6 @@ def remove_bidder(bidder: Bidder, item: AgendaItem, *, actor) -> None:
 
 def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, filename: str, images_only: bool = False):
     """Attach a checked file to an item, a candidate or a bidder of this assembly."""
-    from webapp.attachments.models import Attachment
-    from webapp.attachments.storage import check, store
 
     checked = check(data, filename, images_only=images_only)
     store(checked)

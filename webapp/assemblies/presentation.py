@@ -11,6 +11,7 @@ from crypto.notice import verify_notice
 from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.core.db import db
+from webapp.core.serverkey import signer
 from webapp.estates.thresholds import CATEGORIES, thresholds_for
 
 
@@ -28,7 +29,6 @@ class VerifiedNotice:
 def verified(version: NoticeVersion) -> VerifiedNotice:
     """A published notice, checked against the server's signature and its recorded digest before
     any page shows it as published."""
-    from webapp.core.serverkey import signer
 
     document = dict(version.document or {})
     result = VerifiedNotice(version, document)

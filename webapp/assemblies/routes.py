@@ -11,16 +11,24 @@ from sqlalchemy import select
 
 from webapp.assemblies import hooks, lifecycle
 from webapp.assemblies import operations as ops
+from webapp.assemblies.api import assembly_document
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder
+from webapp.assemblies.notify import notify_owners
+from webapp.assemblies.pdf import render_notice
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, verified
 from webapp.assemblies.states import state_label
+from webapp.attachments.access import may_read
+from webapp.attachments.models import Attachment
+from webapp.attachments.storage import AttachmentError, read
 from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.roles import Role
+from webapp.core.serverkey import signer
+from webapp.core.timefmt import zone
 from webapp.core.views import local_target, run_operation
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
@@ -92,8 +100,6 @@ def detail(estate: Estate, assembly_id: int):
     if request.method == "POST":
         _organisers_only(estate)
     if request.method == "GET":
-        from webapp.core.timefmt import zone
-
         tz = zone(estate)
         form.title.data, form.kind.data, form.description.data = assembly.title, assembly.kind, assembly.description
         form.opens_at.data = assembly.opens_at.astimezone(tz).replace(tzinfo=None)
@@ -164,7 +170,6 @@ def detail(estate: Estate, assembly_id: int):
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/publish")
 @estate_view(Role.organiser, admin=False)
 def publish(estate: Estate, assembly_id: int):
-    from webapp.core.serverkey import signer
 
     assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
@@ -172,7 +177,6 @@ def publish(estate: Estate, assembly_id: int):
     done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user, signer=signer()))
     if done:
         flash(_("Notice version %(n)d published. Owners can read it now.", n=notice.version), "success")
-        from webapp.assemblies.notify import notify_owners
 
         notify_owners(assembly, notice)
     return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
@@ -226,7 +230,6 @@ def item(estate: Estate, assembly_id: int, item_id: int):
             for field_errors in f.errors.values():
                 for error in field_errors:
                     flash(str(error), "error")
-    from webapp.attachments.models import Attachment
 
     files = {
         ("item", agenda_item.id): list(
@@ -301,7 +304,6 @@ def remove_bidder(estate: Estate, assembly_id: int, item_id: int, bidder_id: int
 @bp.post("/e/<slug>/assemblies/<int:assembly_id>/files/<int:file_id>/remove")
 @estate_view(Role.organiser, admin=False)
 def remove_file(estate: Estate, assembly_id: int, file_id: int):
-    from webapp.attachments.models import Attachment
 
     assembly = load_assembly(estate, assembly_id)
     attachment = db.session.get(Attachment, file_id)
@@ -340,7 +342,6 @@ def notice(slug: str, assembly_id: int):
 
 
 def _files_by_sha(assembly: Assembly) -> dict[str, int]:
-    from webapp.attachments.models import Attachment
 
     return {a.sha256: a.id for a in db.session.scalars(select(Attachment).where(Attachment.assembly_id == assembly.id))}
 
@@ -357,7 +358,6 @@ def notice_json(slug: str, assembly_id: int):
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/notice.pdf")
 def notice_pdf(slug: str, assembly_id: int):
-    from webapp.assemblies.pdf import render_notice
 
     estate, assembly = public_assembly(slug, assembly_id)
     shown = verified(assembly.current_notice)
@@ -372,9 +372,6 @@ def notice_pdf(slug: str, assembly_id: int):
 
 @bp.get("/files/<int:file_id>")
 def download(file_id: int):
-    from webapp.attachments.access import may_read
-    from webapp.attachments.models import Attachment
-    from webapp.attachments.storage import AttachmentError, read
 
     attachment = db.session.get(Attachment, file_id)
     if attachment is None or not may_read(attachment):
@@ -422,7 +419,6 @@ def api_list(slug: str):
 
 @bp.get("/api/v1/e/<slug>/assemblies/<int:assembly_id>")
 def api_one(slug: str, assembly_id: int):
-    from webapp.assemblies.api import assembly_document
 
     estate, assembly = public_assembly(slug, assembly_id)
     return jsonify(assembly_document(estate, assembly, _files_by_sha(assembly)))

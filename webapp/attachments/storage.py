@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import current_app
 
 from webapp.core.errors_base import UserError
+from webapp.core.instance import instance_path
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -90,7 +91,6 @@ def root() -> Path:
     configured = current_app.config.get("OWNERSVOTE_FILES_PATH")
     if configured:
         return Path(configured)
-    from webapp.core.instance import instance_path
 
     return instance_path() / "files"
 

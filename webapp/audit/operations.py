@@ -7,9 +7,11 @@ import functools
 
 from sqlalchemy import literal, select, text
 
+from crypto.treehead import sign_object
 from webapp.audit.chain import GENESIS, event_hash, verify_chain
 from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.core.db import db, utcnow
+from webapp.core.serverkey import signer
 
 PLATFORM_CHAIN = 0
 
@@ -82,8 +84,6 @@ def chain_rows(chain: int, last_seq: int | None, last_hash: str | None, cp_seq: 
     """The rows of ``events`` appended after the chain's head (``last_seq``, ``last_hash``; None for
     an empty chain), and the signed checkpoints due among them (the last one was ``cp_seq`` at
     ``cp_at``): what :func:`record` would write, one event at a time."""
-    from crypto.treehead import sign_object
-    from webapp.core.serverkey import signer
 
     seq, prev = (last_seq, last_hash) if last_seq is not None else (0, GENESIS)
     last_cp = (cp_seq, cp_at) if cp_seq is not None else None
@@ -170,8 +170,6 @@ def _checkpoint_if_due(event: AuditEvent) -> None:
 
 
 def checkpoint(chain: int, seq: int, hash_: str, at) -> AuditCheckpoint:
-    from crypto.treehead import sign_object
-    from webapp.core.serverkey import signer
 
     document = sign_object(
         signer(),

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from webapp.audit.operations import record
 from webapp.auth.models import EstateRole, StaffUser
 from webapp.auth.passwords import check_password, hash_password
+from webapp.core import identity
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.core.roles import Role
@@ -52,7 +53,6 @@ def set_staff_identity(user: StaffUser, id_number: str, *, pii_key: str, actor) 
     """Record a staff member's identity number as the registry keeps owners' (a keyed hash, never
     the number), so that a supervisor who is also an owner and voted in an assembly is known
     when certifying it (SPEC: a supervisor who voted may certify only if the estate allows)."""
-    from webapp.core import identity
 
     number = identity.normalize_id(id_number or "")
     if not identity.is_resident_id(number):

@@ -19,12 +19,14 @@ from webapp.auth.operations import (
     enable_staff,
     find_staff,
     revoke_role,
+    set_staff_identity,
 )
 from webapp.core import sessions
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.roles import Role, admin_required, is_staff
 from webapp.core.views import local_target, run_operation
+from webapp.devices.operations import revoke_staff_keys, staff_keys
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 
@@ -106,7 +108,6 @@ def _account(user_id: int) -> StaffUser:
 @bp.get("/admin/staff/<int:user_id>")
 @admin_required
 def account(user_id: int):
-    from webapp.devices.operations import staff_keys
 
     user = _account(user_id)
     return render_template(
@@ -125,7 +126,6 @@ def account(user_id: int):
 @bp.post("/admin/staff/<int:user_id>/identity")
 @admin_required
 def set_identity(user_id: int):
-    from webapp.auth.operations import set_staff_identity
 
     user = _account(user_id)
     form = IdentityForm(prefix="identity")
@@ -165,7 +165,6 @@ def set_active(user_id: int, change: str):
 @bp.post("/admin/staff/<int:user_id>/keys/<int:key_id>/revoke")
 @admin_required
 def revoke_keys(user_id: int, key_id: int | None):
-    from webapp.devices.operations import revoke_staff_keys
 
     user = _account(user_id)
     form = ReasonForm(prefix="revoke" if key_id else "revoke-all")

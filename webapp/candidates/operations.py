@@ -17,13 +17,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from crypto.canonical import canonical_json
+from crypto.errors import CryptoError
+from crypto.keys import verify
 from webapp.assemblies.models import AgendaItem
+from webapp.assemblies.operations import attach, require_organiser
 from webapp.assemblies.states import LifecycleError, touch
 from webapp.audit.operations import record
 from webapp.candidates.models import Candidate
+from webapp.core.challenges import spend
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
 from webapp.core.timefmt import local
+from webapp.devices.models import DeviceKey
+from webapp.owners.matching import normalize_name
+from webapp.owners.models import Registration
+from webapp.registry.counting import natural_key
+from webapp.registry.models import Building, Unit
 
 COMMITMENT_ZH = (
     "本人承诺：本人是本小区业主，具有完全民事行为能力，符合本小区业主委员会委员候选人的全部条件；"
@@ -58,8 +68,6 @@ def _open_for_nominations(item: AgendaItem, now: datetime) -> None:
 
 
 def _holder_units(holder) -> str:
-    from webapp.registry.counting import natural_key
-    from webapp.registry.models import Unit
 
     labels = sorted((u.label for u in db.session.scalars(select(Unit).where(Unit.owner_id == holder.owner_id))), key=natural_key)
     return "、".join(labels[:6]) + ("…" if len(labels) > 6 else "")
@@ -118,8 +126,6 @@ def nominate_self(item: AgendaItem, registration, *, statement: str, party_membe
 
 def find_owner(estate_id: int, unit_label: str, name: str):
     """The holder named ``name`` among the owners of unit ``unit_label`` (building-number)."""
-    from webapp.owners.matching import normalize_name
-    from webapp.registry.models import Building, Unit
 
     building, _, number = (unit_label or "").strip().partition("-")
     unit = db.session.scalar(
@@ -136,7 +142,6 @@ def find_owner(estate_id: int, unit_label: str, name: str):
 
 def nominate_other(item: AgendaItem, nominator, *, unit_label: str, name: str, now: datetime | None = None) -> Candidate:
     """An owner nominates another owner, who must consent (and commit) on their own phone."""
-    from webapp.owners.models import Registration
 
     now = now or utcnow()
     _open_for_nominations(item, now)
@@ -206,10 +211,6 @@ def sign_commitment(
     now: datetime | None = None,
 ) -> None:
     """The candidate consents and commits, signing on their own registered phone."""
-    from crypto.errors import CryptoError
-    from crypto.keys import verify
-    from webapp.core.challenges import spend
-    from webapp.devices.models import DeviceKey
 
     now = now or utcnow()
     if candidate.registration_id != registration.id:
@@ -269,7 +270,6 @@ def paper_nomination(
     now: datetime | None = None,
 ) -> Candidate:
     """An organiser enters a nomination made on paper, with the scan of the signed commitment."""
-    from webapp.assemblies.operations import attach, require_organiser
 
     now = now or utcnow()
     require_organiser(actor, item.assembly.estate_id)
@@ -320,7 +320,6 @@ def withdraw(candidate: Candidate, registration, now: datetime | None = None) ->
 
 
 def _require_supervisor(actor, estate_id: int) -> None:
-    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role.supervisor:
         raise CandidateError("只有本小区的监督员可以进行资格审查", "only a supervisor of this estate vets candidates")

@@ -10,13 +10,17 @@ from sqlalchemy import select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crypto.canonical import canonical_json
+from webapp.assemblies import lifecycle
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly
+from webapp.assemblies.operations import attach
 from webapp.candidates import operations as ops
 from webapp.candidates.models import Candidate
 from webapp.core import challenges
 from webapp.core.db import db
 from webapp.core.errors import json_error
+from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.roles import Role
 from webapp.core.views import flash_form_errors, run_operation
@@ -159,7 +163,6 @@ def _own_assembly(assembly_id: int) -> Assembly:
     assembly = db.session.get(Assembly, assembly_id)
     if assembly is None or assembly.estate_id != current_user.estate_id:
         abort(404)
-    from webapp.assemblies import lifecycle
 
     if lifecycle.advance(assembly):
         db.session.commit()
@@ -229,8 +232,6 @@ def mine(candidate_id: int):
     form = SelfForm(prefix="s", statement=candidate.statement, party_member=candidate.party_member)
     if request.method == "POST" and candidate.state == "awaiting_consent":
         if "photo" in request.files and request.files["photo"].filename:
-            from webapp.assemblies.operations import attach
-
             photo = request.files["photo"]
 
             def upload():
@@ -273,7 +274,6 @@ def commitment(candidate_id: int):
     issued = challenges.issue("commitment", _origin())
     document = ops.commitment_document(candidate, issued["challenge"], _origin())
     db.session.commit()
-    from crypto.canonical import canonical_json
 
     return jsonify({"challenge": issued["challenge"], "message": canonical_json(document).decode(), "document": document})
 
@@ -293,8 +293,6 @@ def sign(candidate_id: int):
         db.session.rollback()
         return json_error(exc)
     except Exception as exc:  # LifecycleError and the like: all UserErrors
-        from webapp.core.errors_base import UserError
-
         if not isinstance(exc, UserError):
             raise
         db.session.rollback()

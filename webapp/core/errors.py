@@ -7,6 +7,10 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden
 
+from webapp.core.db import db
+from webapp.core.extensions import limiter
+from webapp.core.i18n import is_chinese, pick
+
 # What each refusal means and what to do next, in both languages.
 PAGES = {
     400: (
@@ -70,8 +74,6 @@ def forbid(zh: str, en: str) -> NoReturn:
 def _retry_at():
     """When a rate-limited caller may try again (the limit that refused it)."""
     try:
-        from webapp.core.extensions import limiter
-
         current = limiter.current_limit
         return current.reset_at if current is not None else None
     except Exception:  # outside a limited request there is nothing to say
@@ -86,12 +88,9 @@ def install(app: Flask) -> None:
             from datetime import datetime
 
             if code == 500:
-                from webapp.core.db import db
-
                 db.session.rollback()
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
-            from webapp.core.i18n import is_chinese, pick
 
             reason = pick(error) if isinstance(error, Refused) else None
             if request.accept_mimetypes.best == "application/json" or request.is_json:
@@ -134,6 +133,5 @@ def install(app: Flask) -> None:
 
 def json_error(exc, status: int = 400):
     """A UserError as the JSON the device-key scripts show to the person."""
-    from webapp.core.i18n import pick
 
     return jsonify({"error": pick(exc), "error_en": exc.en}), status

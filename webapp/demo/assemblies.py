@@ -23,9 +23,29 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from crypto.ballot import make_ballot, make_paper_ballot, sign_ballot
+from crypto.canonical import canonical_json
 from crypto.encoding import b64url_encode
 from crypto.keys import generate_ed25519, generate_p256
+from webapp.assemblies import lifecycle
+from webapp.assemblies import operations as ops
+from webapp.assemblies.lifecycle import publish_notice
+from webapp.assemblies.operations import attach
+from webapp.candidates import operations as cops
 from webapp.core.db import db, utcnow
+from webapp.core.serverkey import signer
+from webapp.demo.registry import uscc
+from webapp.devices.models import DeviceKey
+from webapp.owners import tokens
+from webapp.owners.models import Invitation, Registration
+from webapp.printing.document import PdfWriter
+from webapp.registry.models import Building, Owner, OwnerKind, Unit, UnitStatus
+from webapp.results import operations as results
+from webapp.rolls.models import RollEntry
+from webapp.rolls.operations import add_signature, freeze_roll, signing_message
+from webapp.voting.bulk import load_entries
+from webapp.voting.log import close_if_due
+from webapp.voting.models import Ballot, PaperEntry
+from webapp.voting.paper import new_sheets
 
 DEMO_VOTERS = 6
 PDF = b"%PDF-1.4\n% OwnersVote demo scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -39,10 +59,6 @@ def _private_jwk(signer) -> dict:
 def _register_owners(estate, rng: random.Random, share: float) -> dict[str, object]:
     """Approved registrations with a device key for most voting members' representatives;
     returns member ref → signer."""
-    from webapp.devices.models import DeviceKey
-    from webapp.owners import tokens
-    from webapp.owners.models import Invitation, Registration
-    from webapp.registry.models import Building, OwnerKind, Unit, UnitStatus
 
     signers: dict[str, object] = {}
     now = utcnow()
@@ -112,7 +128,6 @@ def _register_owners(estate, rng: random.Random, share: float) -> dict[str, obje
 
 
 def _supervisor_keys(staff: dict) -> dict[str, object]:
-    from webapp.devices.models import DeviceKey
 
     keys = {}
     for username in ("supervisor", "supervisor2"):
@@ -127,7 +142,6 @@ def _supervisor_keys(staff: dict) -> dict[str, object]:
 
 
 def _freeze_and_sign(estate, assembly, staff, keys, pii_key: str, now: datetime):
-    from webapp.rolls.operations import add_signature, freeze_roll, signing_message
 
     roll = freeze_roll(estate, actor=staff["supervisor"], pii_key=pii_key, now=now, assembly=assembly)
     for username in ("supervisor", "supervisor2"):
@@ -137,8 +151,6 @@ def _freeze_and_sign(estate, assembly, staff, keys, pii_key: str, now: datetime)
 
 
 def _election(assembly, staff, people: list[tuple[str, str]], seats: int, title: str, now: datetime, *, by_election: bool = False):
-    from webapp.assemblies import operations as ops
-    from webapp.candidates import operations as cops
 
     item = ops.add_item(
         assembly,
@@ -180,8 +192,6 @@ def _election(assembly, staff, people: list[tuple[str, str]], seats: int, title:
 
 
 def _bidders(assembly, staff, rng: random.Random) -> None:
-    from webapp.assemblies import operations as ops
-    from webapp.demo.registry import uscc
 
     item = ops.add_item(
         assembly,
@@ -218,17 +228,15 @@ def _choices(rng: random.Random, notice: dict) -> dict:
 
 
 def _vote(assembly, signers: dict, rng: random.Random, share: float, at: datetime, skip: set[str] = frozenset()) -> set[str]:
-    from webapp.rolls.models import RollEntry
-    from webapp.voting.bulk import load_entries
 
     notice = assembly.current_notice
     members = dict(db.session.execute(select(RollEntry.member_ref, RollEntry.member).where(RollEntry.roll_id == assembly.roll_id)).all())
     entries, voted = [], set()
-    for ref, signer in signers.items():
+    for ref, member_key in signers.items():
         if ref in skip or ref not in members or rng.random() > share:
             continue
         ballot = make_ballot(assembly.log_id, notice.sha256, assembly.roll.root, members[ref], _choices(rng, notice.document))
-        entries.append(sign_ballot(signer, ballot))
+        entries.append(sign_ballot(member_key, ballot))
         voted.add(ref)
     load_entries(assembly, entries, batch=40, at=at)
     return voted
@@ -237,12 +245,6 @@ def _vote(assembly, signers: dict, rng: random.Random, share: float, at: datetim
 def _paper(assembly, staff, rng: random.Random, refs: list[str], at: datetime) -> None:
     """Paper sheets returned by owners without a phone: entered by both organisers (same scan,
     same marks), then counted; the ballots go into the same log, signed by the server."""
-    from webapp.assemblies.operations import attach
-    from webapp.core.serverkey import signer
-    from webapp.rolls.models import RollEntry
-    from webapp.voting.bulk import load_entries
-    from webapp.voting.models import PaperEntry
-    from webapp.voting.paper import new_sheets
 
     notice = assembly.current_notice
     members = dict(db.session.execute(select(RollEntry.member_ref, RollEntry.member).where(RollEntry.roll_id == assembly.roll_id)).all())
@@ -277,26 +279,18 @@ def _paper(assembly, staff, rng: random.Random, refs: list[str], at: datetime) -
         entries.append(sign_ballot(signer(), ballot))
         sheet.state = "cast"
     load_entries(assembly, entries, batch=40, at=at)
-    from webapp.voting.models import Ballot
 
     for sheet in sheets:
         sheet.ballot_id = db.session.scalar(select(Ballot.id).where(Ballot.assembly_id == assembly.id, Ballot.member == sheet.member))
 
 
 def _notice(assembly, staff, at: datetime):
-    from webapp.assemblies.lifecycle import publish_notice
-    from webapp.core.serverkey import signer
 
     return publish_notice(assembly, actor=staff["organiser"], signer=signer(), now=at)
 
 
 def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     """Create the three demo assemblies; return the demo voters (unit, name, private JWK)."""
-    from webapp.assemblies import lifecycle
-    from webapp.assemblies import operations as ops
-    from webapp.registry.models import Owner
-    from webapp.results import operations as results
-    from webapp.voting.log import close_if_due
 
     rng = random.Random(2026)
     now = utcnow().replace(second=0, microsecond=0)
@@ -359,8 +353,6 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     results.compute_tally(past, actor=staff["organiser"], now=now - timedelta(days=34))
     payload = results.payload(past)
     for username in ("supervisor", "supervisor2"):
-        from crypto.canonical import canonical_json
-
         results.certify(
             past,
             actor=staff[username],
@@ -370,7 +362,6 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
             now=now - timedelta(days=33),
         )
     results.publish(past, actor=staff["organiser"], now=now - timedelta(days=2))
-    from webapp.owners.models import Registration
 
     objector = db.session.scalar(select(Registration).where(Registration.estate_id == estate.id, Registration.state == "approved").limit(1))
     objection = results.file_objection(
@@ -458,7 +449,6 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
 
 def _covenant_pdf(estate_name: str) -> bytes:
     """The revised covenant the demo's resolution points to, so its attachment opens as a real document."""
-    from webapp.printing.document import PdfWriter
 
     pdf = PdfWriter(f"{estate_name}管理规约（修订稿）", footer=f"{estate_name} · 管理规约修订稿 · 演示文件")
     pdf.title(f"{estate_name}管理规约（修订稿）")

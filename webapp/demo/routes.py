@@ -11,7 +11,11 @@ import json
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
+from webapp.assemblies.models import Assembly
 from webapp.core.db import db
+from webapp.demo.setup import DEMO_SLUG, demo_voters
+from webapp.estates.operations import get_estate
+from webapp.voting.models import Ballot
 
 bp = Blueprint("demo", __name__)
 
@@ -20,10 +24,6 @@ bp = Blueprint("demo", __name__)
 def voters():
     if not current_app.config.get("OWNERSVOTE_DEMO") or current_app.config.get("OWNERSVOTE_ENV") == "production":
         abort(404)
-    from webapp.assemblies.models import Assembly
-    from webapp.demo.setup import DEMO_SLUG, demo_voters
-    from webapp.estates.operations import get_estate
-    from webapp.voting.models import Ballot
 
     estate = get_estate(DEMO_SLUG)
     if estate is None:

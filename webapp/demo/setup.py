@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from webapp.auth.operations import assign_role, create_staff, find_staff
 from webapp.core.db import db
+from webapp.core.instance import instance_path
 from webapp.core.roles import Role
-from webapp.demo.registry import demo_csv
+from webapp.demo.assemblies import build
+from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.registry.importing import import_file
 
@@ -35,7 +37,6 @@ TRY_UNIT = ("2", "101")
 def sample_owner() -> tuple[str, str, str]:
     """(unit, name, last six ID characters) of a real owner in the demo registry, so that a
     visitor can walk the owner's path without knowing anyone's identity number."""
-    from webapp.demo.registry import demo_rows
 
     for row in demo_rows():
         if (row["楼栋"], row["房号"]) == TRY_UNIT and row["证件号"]:
@@ -56,9 +57,6 @@ def ensure_demo() -> bool:
     db.session.commit()
     from flask import current_app
 
-    from webapp.core.instance import instance_path
-    from webapp.demo.assemblies import build
-
     staff = {username: find_staff(username) for username, _, role in DEMO_LOGINS if role != "platform admin"}
     build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path())
     db.session.commit()
@@ -68,8 +66,6 @@ def ensure_demo() -> bool:
 def demo_voters() -> list[dict]:
     """The demo owners who have not voted yet in the open assembly, with their phones' keys."""
     import json
-
-    from webapp.core.instance import instance_path
 
     path = instance_path() / "demo_voters.json"
     return json.loads(path.read_text()) if path.exists() else []

@@ -8,6 +8,7 @@ from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.estates.models import Estate
+from webapp.estates.thresholds import check_estate_thresholds
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -103,8 +104,6 @@ def update_settings(estate: Estate, *, actor, **values) -> dict:
             if not (isinstance(new, int) and not isinstance(new, bool) and low <= new <= high):
                 raise EstateError(f"{zh}须在 {low} 到 {high} 之间", f"{en} must be between {low} and {high}")
         if field == "thresholds":
-            from webapp.estates.thresholds import check_estate_thresholds
-
             new = check_estate_thresholds(new or {}, values.get("alternates", estate.alternates) or 0)
         if field == "eligibility_rules":
             new = _eligibility(new or [], estate.eligibility_rules or [])

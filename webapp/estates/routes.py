@@ -6,10 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.core.db import db
+from webapp.core.i18n import is_chinese
 from webapp.core.roles import admin_required
 from webapp.core.views import run_operation
+from webapp.estates import rules_text
 from webapp.estates.access import estate_view
-from webapp.estates.forms import EstateForm, EstateSettingsForm
+from webapp.estates.forms import EstateForm, EstateRulesForm, EstateSettingsForm
 from webapp.estates.models import Estate
 from webapp.estates.operations import create_estate, update_settings
 
@@ -41,9 +43,6 @@ def admin_estates():
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
 @estate_view()
 def settings(estate: Estate):
-    from webapp.core.i18n import is_chinese
-    from webapp.estates import rules_text
-    from webapp.estates.forms import EstateRulesForm
 
     form = EstateSettingsForm(obj=estate)
     rules = EstateRulesForm(prefix="r", obj=estate)

@@ -18,8 +18,11 @@ from flask import Flask, current_app
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
+from webapp.auth.models import StaffUser
 from webapp.core.db import db, utcnow
+from webapp.estates.models import Estate
 from webapp.jobs.models import Job
+from webapp.jobs.operations import start_job
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +132,11 @@ class JobContext:
     # The database rows of the estate and the actor, in the function's own session.
     @property
     def estate(self):
-        from webapp.estates.models import Estate
 
         return db.session.get(Estate, self.estate_id)
 
     @property
     def actor(self):
-        from webapp.auth.models import StaffUser
 
         return db.session.get(StaffUser, self.actor_id) if self.actor_id else None
 
@@ -194,7 +195,6 @@ class JobContext:
         written in this job's transaction, so a job that fails (or whose commit fails) leaves no
         follow-up behind: nothing that acts outside the database (a text message, say) runs on
         changes that were never kept."""
-        from webapp.jobs.operations import start_job
 
         job = start_job(self.estate, kind_name, params, actor=self.actor, runner=runner_mode(self.app))
         self.follow_ups.append(job)

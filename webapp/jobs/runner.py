@@ -50,6 +50,7 @@ from webapp.jobs.context import (
 )
 from webapp.jobs.kinds import get_kind
 from webapp.jobs.models import Job
+from webapp.jobs.operations import queued_timeout, sweep_results
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,6 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     """Run one attempt of a job in the current application context.  Returns what became of it:
     ``done``, ``failed``, ``lost`` (taken away meanwhile) or ``skipped`` (not queued any more)."""
     app = current_app._get_current_object()
-    from webapp.jobs.operations import sweep_results
 
     # A runner starts from a clean session (it does in workers and threads; inline, this ends the
     # caller's read transaction, in which nothing of the job may sit: see JobContext._may_write).
@@ -301,7 +301,6 @@ def rq_job_id(queue_name: str, job_id: int, attempt: int) -> str:
 
 
 def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
-    from webapp.jobs.operations import queued_timeout
 
     session = side_session()
     try:
@@ -369,8 +368,6 @@ def run_from_queue(job_id: int, attempt: int) -> str:
 def sweep_from_queue() -> int:
     app = _app_for_worker()
     with app.app_context():
-        from webapp.jobs.operations import sweep_results
-
         return sweep_results(side_session, files_root(app))
 
 
@@ -394,7 +391,6 @@ def schedule_sweep(app: Flask, after: timedelta) -> None:
         return
 
     def sweep() -> None:
-        from webapp.jobs.operations import sweep_results
 
         try:
             with app.app_context():

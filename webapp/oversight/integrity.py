@@ -23,12 +23,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from crypto.errors import CryptoError
-from crypto.merkle import TreeState, leaf_hash, verify_consistency
+from crypto.merkle import TreeState, append, leaf_hash, verify_consistency
 from crypto.treehead import verify_object, verify_tree_head
+from webapp.assemblies.models import Assembly
+from webapp.assemblies.presentation import verified
+from webapp.attachments.models import Attachment
+from webapp.attachments.storage import path_for
 from webapp.audit.chain import verify_chain
 from webapp.audit.models import AuditCheckpoint
 from webapp.audit.operations import chain_events
 from webapp.core.db import db
+from webapp.core.serverkey import signer
+from webapp.registry.operations import estate_roster, registry_fingerprint
+from webapp.results.models import TallyRecord
+from webapp.results.signatures import verified_result
+from webapp.rolls.models import Roll, RollEntry
+from webapp.rolls.verification import check_roll
+from webapp.voting import log as ballot_log
+from webapp.voting.models import Ballot, BallotLog, TreeHead
 
 
 @dataclass
@@ -56,10 +68,6 @@ class IntegrityReport:
 
 def anchors(estate_id: int) -> list[tuple[int, str, str, int]]:
     """(seq, hash, where it comes from, signed at ms) of every signed anchor of the chain."""
-    from webapp.assemblies.models import Assembly
-    from webapp.core.serverkey import signer
-    from webapp.results.models import TallyRecord
-    from webapp.voting.models import TreeHead
 
     server = signer().jwk
     found = []
@@ -123,7 +131,6 @@ def check_audit(estate_id: int, report: IntegrityReport) -> None:
 
 
 def check_registry(estate, report: IntegrityReport) -> None:
-    from webapp.registry.operations import registry_fingerprint
 
     imports = [e for e in chain_events(estate.id) if e.action == "registry.import" and "fingerprint" in (e.details or {})]
     if not imports:
@@ -140,9 +147,6 @@ def check_registry(estate, report: IntegrityReport) -> None:
 
 
 def check_rolls(estate, report: IntegrityReport) -> None:
-    from webapp.registry.operations import estate_roster
-    from webapp.rolls.models import Roll, RollEntry
-    from webapp.rolls.verification import check_roll
 
     events = chain_events(estate.id)
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq)))
@@ -171,11 +175,6 @@ def check_rolls(estate, report: IntegrityReport) -> None:
 
 
 def check_assemblies(estate, report: IntegrityReport) -> None:
-    from webapp.assemblies.models import Assembly
-    from webapp.assemblies.presentation import verified
-    from webapp.core.serverkey import signer
-    from webapp.voting import log as ballot_log
-    from webapp.voting.models import Ballot, BallotLog
 
     server = signer().jwk
     for assembly in db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.id)):
@@ -194,7 +193,6 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
             )
         )
         state = TreeState()
-        from crypto.merkle import append
 
         for position, ballot in enumerate(ballots):
             if ballot.leaf_index != position:
@@ -253,8 +251,6 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 f"{assembly.title}: the newest tree head's size ({heads[-1].size}) differs from the log's ({state.size})",
             )
         if assembly.state in ("tallied", "certified", "published", "archived"):
-            from webapp.results.signatures import verified_result
-
             for zh, en in verified_result(assembly).problems:
                 report.bad("tally", f"{name}：{zh}", f"{assembly.title}: {en}")
         if not any(f.area in ("log", "tally", "notice") and assembly.title in f.en for f in report.findings):
@@ -266,11 +262,6 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
 
 def check_files(estate, report: IntegrityReport) -> None:
     import hashlib
-
-    from webapp.assemblies.models import Assembly
-    from webapp.attachments.models import Attachment
-    from webapp.attachments.storage import path_for
-    from webapp.results.models import TallyRecord
 
     named = [
         (a.sha256, f"附件“{a.filename}”", f"attachment '{a.filename}' ({a.kind})")

@@ -13,6 +13,7 @@ from webapp.core.db import db
 from webapp.core.roles import Role, admin_required
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
+from webapp.oversight.integrity import check_estate
 
 bp = Blueprint("oversight", __name__)
 PAGE_SIZE = 100
@@ -68,6 +69,5 @@ def _page(estate_id: int | None, *, estate: Estate | None):
 @estate_view(Role.supervisor)
 def integrity(estate: Estate):
     """The same checks as ``ownersvote check``, for the people who answer for the estate."""
-    from webapp.oversight.integrity import check_estate
 
     return render_template("oversight/integrity.html", estate=estate, report=check_estate(estate))

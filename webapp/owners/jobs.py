@@ -25,6 +25,7 @@ from webapp.jobs.context import JobContext, safe_filename
 from webapp.jobs.kinds import job_kind
 from webapp.owners import operations as ops
 from webapp.owners.letters import Letter, delivery_key, render_letters
+from webapp.owners.notifications import send_texts, sms_numbers
 from webapp.registry.models import Unit
 
 # Shares of the progress bar per letter, from where the time goes (docs/performance.md): QR
@@ -156,7 +157,6 @@ def print_letters(ctx: JobContext, params: dict) -> None:
 )
 def texts(ctx: JobContext, params: dict) -> None:
     """A text to every registered owner who gave a number for notices."""
-    from webapp.owners.notifications import send_texts, sms_numbers
 
     numbers = sms_numbers(ctx.estate_id)
     db.session.rollback()

@@ -12,8 +12,10 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from webapp.core.db import db, utcnow
-from webapp.core.identity import is_mobile, mask_phone, normalize_phone
+from webapp.core.errors_base import UserError
+from webapp.core.identity import is_mobile, keyed_hash, mask_phone, normalize_phone
 from webapp.owners.models import Notification, Registration
+from webapp.owners.sms import SmsError, backend_from_env
 
 
 def _fernet() -> Fernet:
@@ -26,9 +28,6 @@ def set_phone(registration: Registration, raw: str | None) -> None:
     of record is taken, checked against the registry's keyed hash: otherwise anyone could have an
     estate's notices texted to somebody else's phone."""
     import hmac
-
-    from webapp.core.errors_base import UserError
-    from webapp.core.identity import keyed_hash
 
     if not raw or not raw.strip():
         registration.notify_phone_enc = registration.notify_phone_masked = None
@@ -96,7 +95,6 @@ def sms_numbers(estate_id: int) -> list[str]:
 
 def send_texts(numbers: list[str], text: str, progress=None) -> tuple[int, int]:
     """Send one text to each number through the configured backend; (sent, failed)."""
-    from webapp.owners.sms import SmsError, backend_from_env
 
     backend = current_app.extensions.setdefault("ownersvote_sms", backend_from_env())
     sent = failed = 0

@@ -24,6 +24,7 @@ from webapp.owners.access import owner_required
 from webapp.owners.forms import CodeForm, IdentityForm, PhoneForm, ReviewForm, SmsCodeForm
 from webapp.owners.models import Invitation, Registration
 from webapp.owners.sms import SmsError, backend_from_env
+from webapp.registry.models import OwnerHolder
 
 bp = Blueprint("owners", __name__)
 
@@ -192,7 +193,6 @@ def _to_device(registration: Registration):
 
 
 def _sms_holder():
-    from webapp.registry.models import OwnerHolder
 
     invitation = _joining()
     holder_id = (session.get("join") or {}).get("holder")

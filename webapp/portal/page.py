@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp.core.db import db
+from webapp.assemblies.models import Assembly
+from webapp.assemblies.presentation import estate_assemblies
+from webapp.candidates.models import Candidate
+from webapp.core.db import db, utcnow
 from webapp.devices.models import DeviceKey
 from webapp.owners.models import Registration
 from webapp.owners.notifications import recent
+from webapp.proxies.models import Proxy
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry
@@ -64,7 +68,6 @@ class OwnerAssembly:
 def _proxy_of(registration: Registration):
     if registration.proxy_id is None:
         return None
-    from webapp.proxies.models import Proxy
 
     return db.session.get(Proxy, registration.proxy_id)
 
@@ -73,8 +76,6 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
     """The estate's assemblies an owner can act on: those with a published notice, and drafts
     whose nominations are open (candidates are nominated before the notice lists them).  A
     proxy sees only the assembly of their proxy."""
-    from webapp.assemblies.presentation import estate_assemblies
-    from webapp.core.db import utcnow
 
     if registration.state != "approved":
         return []
@@ -106,7 +107,6 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
 
 def candidacies(registration: Registration) -> list:
     """The owner's own nominations: to accept and sign, or to read the supervisors' decision."""
-    from webapp.candidates.models import Candidate
 
     return list(
         db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc()))
@@ -116,8 +116,6 @@ def candidacies(registration: Registration) -> list:
 def proxies_given(registration: Registration) -> list[tuple]:
     """The letters of proxy in force for the owner's household, with their assembly: the owner
     sees who votes for them, and may withdraw a letter until the roll is frozen."""
-    from webapp.assemblies.models import Assembly
-    from webapp.proxies.models import Proxy
 
     if registration.owner_id is None or registration.state != "approved":
         return []

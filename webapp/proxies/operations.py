@@ -15,8 +15,14 @@ from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.core.identity import keyed_hash, normalize_id
+from webapp.core.roles import Role
+from webapp.devices.models import DeviceKey
+from webapp.owners import tokens
 from webapp.owners.matching import normalize_name
+from webapp.owners.models import Invitation, Registration
+from webapp.owners.operations import IssuedLetter, member_ref_for
 from webapp.proxies.models import Proxy
+from webapp.registry.models import Building, Unit
 
 
 class ProxyError(UserError):
@@ -33,7 +39,6 @@ def _before_freeze(assembly) -> None:
 
 
 def _role(actor, estate_id, role_value: str) -> None:
-    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role(role_value):
         raise ProxyError("您没有办理这一步的权限", "you may not do this step")
@@ -52,8 +57,6 @@ def create(
     scan_sha256: str,
     pii_key: str,
 ) -> Proxy:
-    from webapp.owners.operations import member_ref_for
-    from webapp.registry.models import Building, Unit
 
     _role(actor, assembly.estate_id, "organiser")
     _before_freeze(assembly)
@@ -155,7 +158,6 @@ def withdraw(proxy: Proxy, assembly, *, by, reason: str = "") -> None:
         raise ProxyError("这份委托书已不再有效", "this proxy is no longer in force")
     proxy.state, proxy.reason = "withdrawn", (reason or "withdrawn by the owner").strip()[:2000]
     db.session.flush()
-    from webapp.owners.models import Registration
 
     for registration in db.session.scalars(select(Registration).where(Registration.proxy_id == proxy.id)):
         registration.can_vote = False
@@ -167,9 +169,6 @@ def withdraw(proxy: Proxy, assembly, *, by, reason: str = "") -> None:
 
 def issue_letter(proxy: Proxy, assembly, *, actor, pii_key: str):
     """The approved proxy's own QR letter (its registration checks the proxy's name and ID tail)."""
-    from webapp.owners import tokens
-    from webapp.owners.models import Invitation
-    from webapp.owners.operations import IssuedLetter
 
     _role(actor, assembly.estate_id, "organiser")
     if proxy.state != "approved":
@@ -211,8 +210,6 @@ def check_proxy_identity(invitation, name: str, id_tail: str, *, pii_key: str) -
 
 def proxy_keys_by_member(assembly) -> dict[str, list[dict]]:
     """The active keys of the approved proxies of this assembly, by the member they vote for."""
-    from webapp.devices.models import DeviceKey
-    from webapp.owners.models import Registration
 
     rows = db.session.execute(
         select(Proxy.member_ref, DeviceKey.jwk)

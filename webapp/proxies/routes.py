@@ -10,14 +10,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.assemblies.loaders import load_assembly
+from webapp.assemblies.models import Assembly
+from webapp.assemblies.operations import attach
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
+from webapp.core.i18n import pick
 from webapp.core.roles import Role
+from webapp.core.timefmt import zone
 from webapp.core.views import run_operation
 from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
 from webapp.owners.access import owner_required
+from webapp.owners.letters import Letter, render_letters
+from webapp.owners.staff_routes import _origin
 from webapp.proxies import operations as ops
 from webapp.proxies.models import Proxy
 
@@ -36,7 +42,6 @@ def manage(estate: Estate, assembly_id: int):
         scan = request.files.get("scan")
 
         def create():
-            from webapp.assemblies.operations import attach
 
             if scan is None or not scan.filename:
                 raise ops.ProxyError("请上传委托书扫描件", "attach the scan of the letter of proxy")
@@ -94,19 +99,14 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
             lambda: ops.withdraw(proxy, assembly, by=current_user, reason=reason or "the owner's written withdrawal"), _("Proxy withdrawn.")
         )
     else:
-        from webapp.owners.letters import Letter, render_letters
-        from webapp.owners.staff_routes import _origin
-
         try:
             issued = ops.issue_letter(proxy, assembly, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"])
         except UserError as exc:
             db.session.rollback()
-            from webapp.core.i18n import pick
 
             flash(pick(exc), "error")
         else:
             base = _origin()
-            from webapp.core.timefmt import zone
 
             letter = Letter(
                 estate_name=estate.name,
@@ -139,7 +139,6 @@ def owner_withdraw(proxy_id: int):
         or not PageForm().validate_on_submit()
     ):
         abort(404)
-    from webapp.assemblies.models import Assembly
 
     assembly = db.session.get(Assembly, proxy.assembly_id)
     run_operation(

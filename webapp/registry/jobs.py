@@ -7,8 +7,11 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from webapp.core.db import db
+from webapp.core.errors_base import UserError
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import job_kind
+from webapp.registry.importing import apply_staged
+from webapp.registry.models import RegistryImport
 
 
 @job_kind(
@@ -22,15 +25,11 @@ from webapp.jobs.kinds import job_kind
     back_endpoint="registry.upload",
 )
 def apply_registry(ctx: JobContext, params: dict) -> None:
-    from webapp.registry.importing import apply_staged
-    from webapp.registry.models import RegistryImport
 
     ctx.progress(0, 2, "正在应用名册", "Applying the registry", force=True)
     ctx.begin_writing()
     staged = db.session.get(RegistryImport, params["import_id"])
     if staged is None or staged.estate_id != ctx.estate_id:
-        from webapp.core.errors_base import UserError
-
         raise UserError("没有这次上传", "no such upload")
     diff = apply_staged(ctx.estate, staged, actor=ctx.actor, confirm_removal=params.get("confirm_removal"))
     ctx.done(

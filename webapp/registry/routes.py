@@ -7,11 +7,14 @@ from webapp.core.db import db
 from webapp.core.i18n import pick
 from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.jobs.context import runner_mode
+from webapp.jobs.operations import start_job
+from webapp.jobs.runner import submit
 from webapp.registry.counting import format_area
 from webapp.registry.forms import ApplyForm, ConfirmForm, UploadForm
 from webapp.registry.importing import RemovalNotConfirmed, StaleImport, removal_of, stage_import
 from webapp.registry.models import RegistryImport
-from webapp.registry.operations import diff_registry
+from webapp.registry.operations import diff_registry, registry_fingerprint
 from webapp.registry.parsing import RegistryFileError
 from webapp.registry.plan import RegistryPlan, RegistryRejected
 
@@ -71,11 +74,6 @@ def apply(estate: Estate, import_id: int):
         abort(400)
     # Refused at once (not in the job) when it is stale or its removals are not confirmed.
     from flask import current_app
-
-    from webapp.jobs.context import runner_mode
-    from webapp.jobs.operations import start_job
-    from webapp.jobs.runner import submit
-    from webapp.registry.operations import registry_fingerprint
 
     plan = RegistryPlan.from_json(staged.plan)
     try:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from crypto import bundle as bundle_mod
 from crypto.roll import parse_root
 from webapp.core.db import db
+from webapp.core.serverkey import signer
 from webapp.results.models import Certification, TallyRecord
 from webapp.rolls.operations import roll_document
 from webapp.voting import log as ballot_log
@@ -18,7 +19,6 @@ from webapp.voting.models import Ballot
 
 
 def log_section(assembly) -> dict:
-    from webapp.core.serverkey import signer
 
     server = signer()
     rows = db.session.execute(

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.assemblies.models import Assembly
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.roles import Role
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import assembly_page, job_kind
+from webapp.owners.notifications import notify, sms_numbers
+from webapp.results.operations import compute_tally
+from webapp.results.operations import publish as publish_result
 
 
 def _assembly(ctx: JobContext, params: dict):
-    from webapp.assemblies.models import Assembly
 
     assembly = db.session.get(Assembly, params.get("assembly_id"))
     if assembly is None or assembly.estate_id != ctx.estate_id:
@@ -42,7 +45,6 @@ _BACK = {"back_endpoint": "results.manage", "back_args": assembly_page, "back_ti
 )
 def tally(ctx: JobContext, params: dict) -> None:
     """Tally a closed assembly from its sealed log and frozen roll alone."""
-    from webapp.results.operations import compute_tally
 
     ctx.progress(0, 2, "正在从封存的投票日志计票", "Tallying from the sealed ballot log", force=True)
     ctx.begin_writing()
@@ -64,8 +66,6 @@ def tally(ctx: JobContext, params: dict) -> None:
 )
 def publish(ctx: JobContext, params: dict) -> None:
     """Publish a certified result: build and keep its audit bundle, tell registered owners."""
-    from webapp.owners.notifications import notify, sms_numbers
-    from webapp.results.operations import publish as publish_result
 
     ctx.progress(0, 3, "正在生成审计数据包", "Building the audit bundle", force=True)
     ctx.begin_writing()

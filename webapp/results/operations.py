@@ -19,19 +19,25 @@ from crypto.notice import tally_input as notice_tally_input
 from crypto.roll import tally_digest
 from crypto.treehead import sign_object
 from webapp.assemblies.models import Assembly
+from webapp.attachments.storage import store_bytes
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
+from webapp.core.roles import Role
+from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
+from webapp.devices.models import DeviceKey
+from webapp.registry.models import OwnerHolder
+from webapp.results.bundle import build_bundle, bundle_bytes
 from webapp.results.errors import ResultsError
 from webapp.results.models import Certification, Objection, TallyRecord
-from webapp.results.signatures import payload, tally_of
+from webapp.results.signatures import payload, tally_of, tally_problems, verified_result
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
+from webapp.voting.casting import voted_members
 from webapp.voting.models import Ballot
 
 
 def _role(actor, estate_id: int, value: str, zh: str, en: str) -> None:
-    from webapp.core.roles import Role
 
     if not hasattr(actor, "role_in") or actor.role_in(estate_id) is not Role(value):
         raise ResultsError(zh, en)
@@ -96,7 +102,6 @@ def publish_refusal(assembly: Assembly) -> ResultsError | None:
         return ResultsError(
             "尚未计票：计票并经监督员核证后才能公示", "there is no tally yet: it is published after the tally and its certification"
         )
-    from webapp.results.signatures import verified_result
 
     result = verified_result(assembly)
     if not result.certified:
@@ -137,7 +142,6 @@ def tally_input(assembly: Assembly, chosen: list | None = None) -> dict:
 
 def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> TallyRecord:
     """An organiser starts the tally of a closed (sealed) assembly."""
-    from webapp.core.serverkey import signer
 
     _role(actor, assembly.estate_id, "organiser", "只有组织者可以开始计票", "only an organiser starts the tally")
     refusal = tally_refusal(assembly)
@@ -201,8 +205,6 @@ def voted_as_owner(assembly: Assembly, staff) -> bool:
     """Whether this staff member (by the identity hash recorded for them) voted as an owner."""
     if not getattr(staff, "id_hash", None):
         return False
-    from webapp.registry.models import OwnerHolder
-    from webapp.voting.casting import voted_members
 
     owner_ids = set(db.session.scalars(select(OwnerHolder.owner_id).where(OwnerHolder.id_hash == staff.id_hash)))
     if not owner_ids:
@@ -284,9 +286,6 @@ def certify(
     signature that does not verify over the server's payload was refused."""
     from sqlalchemy.exc import IntegrityError
 
-    from webapp.devices.models import DeviceKey
-    from webapp.results.signatures import tally_problems
-
     _role(
         actor,
         assembly.estate_id,
@@ -354,8 +353,6 @@ def certify(
 
 def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
     """Publish the certified result for the assembly's period, with its audit bundle."""
-    from webapp.attachments.storage import store_bytes
-    from webapp.results.bundle import build_bundle, bundle_bytes
 
     _role(actor, assembly.estate_id, "organiser", "只有组织者可以公示结果", "only an organiser publishes the result")
     refusal = publish_refusal(assembly)

@@ -8,18 +8,27 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.assemblies.loaders import load_assembly, public_estate
+from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
+from webapp.attachments.storage import read
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
-from webapp.core.roles import Role, is_owner
+from webapp.core.i18n import pick
+from webapp.core.roles import Role, is_owner, is_staff
 from webapp.core.views import run_operation
+from webapp.devices.models import DeviceKey
 from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.jobs.context import runner_mode
+from webapp.jobs.operations import start_job
+from webapp.jobs.runner import submit
 from webapp.results import operations as ops
+from webapp.results.bundle import build_bundle, bundle_bytes
 from webapp.results.models import Certification, Objection
-from webapp.results.signatures import verified_result
+from webapp.results.pdf import render_announcement
+from webapp.results.signatures import tally_of, threshold_words, verified_result
 
 bp = Blueprint("results", __name__)
 
@@ -28,7 +37,6 @@ DONE_STATES = ("tallied", "certified", "published", "archived")
 
 @bp.app_context_processor
 def _helpers():
-    from webapp.results.signatures import threshold_words
 
     return {"threshold_words": threshold_words}
 
@@ -67,14 +75,8 @@ def step(estate: Estate, assembly_id: int, step: str):
         # Refused at once when the state does not allow it; the work itself is a background job.
         from flask import current_app
 
-        from webapp.jobs.context import runner_mode
-        from webapp.jobs.operations import start_job
-        from webapp.jobs.runner import submit
-
         error = ops.tally_refusal(assembly) if step == "tally" else ops.publish_refusal(assembly)
         if error is not None:
-            from webapp.core.i18n import pick
-
             flash(pick(error), "error")
             return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
         job = start_job(
@@ -103,7 +105,6 @@ ORGANISERS_NEVER_CERTIFY = {
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/certify")
 @estate_view(Role.supervisor, admin=False, refuse=ORGANISERS_NEVER_CERTIFY)
 def certify_page(estate: Estate, assembly_id: int):
-    from webapp.devices.models import DeviceKey
 
     assembly = load_assembly(estate, assembly_id)
     if assembly.state not in DONE_STATES:
@@ -126,7 +127,6 @@ def certify_page(estate: Estate, assembly_id: int):
 @bp.get("/e/<slug>/assemblies/<int:assembly_id>/bundle.json")
 @estate_view(Role.supervisor, Role.organiser)
 def staff_bundle(estate: Estate, assembly_id: int):
-    from webapp.results.bundle import build_bundle, bundle_bytes
 
     assembly = load_assembly(estate, assembly_id)
     if assembly.state not in DONE_STATES:
@@ -203,8 +203,6 @@ def public(slug: str, assembly_id: int):
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
 @limiter.limit("5/hour")
 def object_(slug: str, assembly_id: int):
-    from webapp.core.i18n import pick
-    from webapp.core.roles import is_staff
 
     estate, assembly = _published(slug, assembly_id)
     back = url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections"
@@ -236,8 +234,6 @@ def object_(slug: str, assembly_id: int):
         objection = ops.file_objection(assembly, current_user, text=request.form.get("text", ""))
         upload = request.files.get("file")
         if upload is not None and upload.filename:
-            from webapp.assemblies.operations import attach
-
             attach(
                 assembly,
                 actor=f"owner:{current_user.id}",
@@ -254,8 +250,6 @@ def object_(slug: str, assembly_id: int):
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/bundle.json")
 def bundle(slug: str, assembly_id: int):
-    from webapp.attachments.storage import read
-    from webapp.results.signatures import tally_of
 
     estate, assembly = _published(slug, assembly_id)
     record = tally_of(assembly)
@@ -270,7 +264,6 @@ def bundle(slug: str, assembly_id: int):
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/announcement.pdf")
 def announcement(slug: str, assembly_id: int):
-    from webapp.results.pdf import render_announcement
 
     estate, assembly = _published(slug, assembly_id)
     if assembly.state not in ("published", "archived"):

@@ -11,10 +11,15 @@ from crypto.errors import CryptoError
 from crypto.keys import verify
 from crypto.roll import certification_payload, tally_digest
 from crypto.treehead import verify_object
+from tally.model import Threshold
 from webapp.assemblies.models import Assembly
+from webapp.auth.models import StaffUser
 from webapp.core.db import db
+from webapp.core.serverkey import signer
+from webapp.estates.thresholds import threshold_words as words
 from webapp.results.errors import ResultsError
 from webapp.results.models import Certification, TallyRecord
+from webapp.rolls.verification import supervisor_keys
 
 
 def tally_of(assembly: Assembly) -> TallyRecord | None:
@@ -56,7 +61,6 @@ class VerifiedResult:
 def tally_problems(assembly, record) -> list[tuple[str, str]]:
     """What is wrong with the stored tally itself (zh, en): its document no longer hashes to its
     digest, or the server's signed statement of it does not verify (nothing, if it is intact)."""
-    from webapp.core.serverkey import signer
 
     problems = []
     digest = tally_digest(record.document)
@@ -73,8 +77,6 @@ def tally_problems(assembly, record) -> list[tuple[str, str]]:
 
 
 def verified_result(assembly) -> VerifiedResult:
-    from webapp.auth.models import StaffUser
-    from webapp.rolls.verification import supervisor_keys
 
     record = tally_of(assembly)
     notice = assembly.current_notice.document
@@ -103,8 +105,6 @@ def verified_result(assembly) -> VerifiedResult:
 
 def threshold_words(doc: dict, zh: bool) -> str:
     """A threshold of the tally document ({"at_least": "2/3", …}) in words: 三分之二以上, more than half."""
-    from tally.model import Threshold  # noqa: I001
-    from webapp.estates.thresholds import threshold_words as words
 
     op = "at_least" if "at_least" in doc else "more_than"
     p, q = str(doc[op]).split("/")

@@ -23,6 +23,7 @@ from webapp.estates.models import Estate
 from webapp.owners.operations import voting_keys_by_member
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry, RollSignature
+from webapp.rolls.verification import supervisor_keys
 
 
 class RollError(UserError):
@@ -157,7 +158,6 @@ def add_signature(roll: Roll, estate: Estate, *, actor: StaffUser, kid: str, sig
 def roll_document(roll: Roll, estate: Estate) -> dict:
     """The public roll, in the verifier's roll format (the audit bundle's ``supervisors`` and
     ``roll`` sections): ``ownersvote verify`` checks it offline.  Only what a signature covers."""
-    from webapp.rolls.verification import supervisor_keys
 
     payload = roll.payload
     trusted = supervisor_keys(estate.id)

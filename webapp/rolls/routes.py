@@ -6,7 +6,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.assemblies.loaders import load_assembly
+from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import set_roll
+from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
@@ -17,8 +19,11 @@ from webapp.devices.models import DeviceKey
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
-from webapp.rolls.models import Roll
+from webapp.registry.counting import DEVELOPER_MEMBER_ID
+from webapp.registry.models import Unit
+from webapp.rolls.models import Roll, RollEntry
 from webapp.rolls.operations import RollError, add_signature, freeze_roll, roll_document
+from webapp.rolls.verification import check_roll
 
 bp = Blueprint("rolls", __name__)
 
@@ -38,7 +43,6 @@ def manage(estate: Estate):
         if not form.validate_on_submit():
             abort(400)
         key = current_app.config["OWNERSVOTE_PII_HMAC_KEY"]
-        from webapp.assemblies.models import Assembly
 
         raw = request.form.get("assembly", "")
         assembly = db.session.get(Assembly, int(raw)) if raw.isdigit() and len(raw) < 10 else None
@@ -51,7 +55,6 @@ def manage(estate: Estate):
         if done:
             return redirect(url_for("rolls.sign", slug=estate.slug, seq=roll.seq))
     rolls = list(db.session.scalars(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc())))
-    from webapp.assemblies.models import Assembly
 
     open_assemblies = list(
         db.session.scalars(
@@ -101,7 +104,6 @@ PAGE_SIZE = 100
 
 @bp.get("/p/<slug>/roll/<int:seq>")
 def public(slug: str, seq: int):
-    from webapp.rolls.verification import check_roll
 
     estate = _public_estate(slug)
     roll = _roll(estate, seq)
@@ -137,9 +139,6 @@ def public(slug: str, seq: int):
 
 def _units_by_member(roll: Roll, members: list[str]) -> dict[str, str]:
     """Supervisors see which units stand behind each pseudonym (never the public)."""
-    from webapp.registry.counting import DEVELOPER_MEMBER_ID
-    from webapp.registry.models import Unit
-    from webapp.rolls.models import RollEntry
 
     refs = dict(
         db.session.execute(
@@ -162,7 +161,6 @@ def _units_by_member(roll: Roll, members: list[str]) -> dict[str, str]:
 
 
 def _signers(roll: Roll, check) -> list[dict]:
-    from webapp.auth.models import StaffUser
 
     out = []
     for signature in roll.signatures:

@@ -21,7 +21,10 @@ from crypto.errors import CryptoError
 from crypto.keys import verify
 from crypto.merkle import leaf_hash, root_of
 from crypto.roll import parse_area, validate_roll_entry
+from webapp.auth.models import EstateRole
 from webapp.core.db import db
+from webapp.core.roles import Role
+from webapp.devices.models import DeviceKey
 from webapp.rolls.models import Roll, RollEntry
 
 
@@ -57,9 +60,6 @@ class RollCheck:
 def supervisor_keys(estate_id: int) -> dict[str, dict]:
     """Key id → JWK of every signing key registered by a staff member who supervises the estate
     (revoked keys included: a signature made before a key was retired still stands)."""
-    from webapp.auth.models import EstateRole
-    from webapp.core.roles import Role
-    from webapp.devices.models import DeviceKey
 
     rows = db.session.execute(
         select(DeviceKey.kid, DeviceKey.jwk)

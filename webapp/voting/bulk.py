@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from crypto.ballot import ONLINE, PAPER
-from webapp.core.db import db
+from webapp.core.db import db, utcnow
 from webapp.voting import log as ballot_log
 from webapp.voting.casting import check_ballot, entry_json
 from webapp.voting.models import Ballot
@@ -18,7 +18,6 @@ def load_entries(assembly, entries: list[dict], *, batch: int = 50, at: datetime
     """Append signed log entries ({kind, ballot, kid, sig}) in batches, a tree head per batch.
     Each ballot is checked as casting checks it (form, binding, choices); signatures are the
     caller's (they were made with keys on the roll, or by the server for paper)."""
-    from webapp.core.db import utcnow
 
     when = at or utcnow()
     done = 0

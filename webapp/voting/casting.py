@@ -18,16 +18,22 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
-from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot
+from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot, sign_ballot
 from crypto.canonical import canonical_json, parse_canonical
 from crypto.errors import CanonicalJSONError, CryptoError, FormatError
 from crypto.keys import jwk_thumbprint, verify
 from crypto.notice import tally_items
+from webapp.assemblies.models import Assembly, NoticeVersion
+from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
+from webapp.devices.models import DeviceKey
+from webapp.estates.models import Estate
+from webapp.rolls.models import Roll, RollEntry
 from webapp.voting import log as ballot_log
-from webapp.voting.models import Ballot
+from webapp.voting.models import Ballot, BallotLog
 
 MAX_BALLOT_BYTES = 64 * 1024
 
@@ -49,7 +55,6 @@ class Cast:
 
 def _roll_keys(assembly, member: str) -> dict[str, tuple[dict, str]]:
     """kid → (jwk, use) of every key the frozen roll lists for ``member``."""
-    from webapp.rolls.models import RollEntry
 
     entry = db.session.scalar(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member == member))
     if entry is None:
@@ -222,7 +227,6 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
             403,
         )
     jwk, use = keys[kid]
-    from webapp.devices.models import DeviceKey
 
     state = db.session.scalar(select(DeviceKey.state).where(DeviceKey.kid == kid))
     if state == "revoked":
@@ -252,9 +256,6 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
 
 def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
     """A paper ballot whose double entry matched (or a supervisor decided): signed by the server."""
-    from crypto.ballot import sign_ballot
-    from webapp.audit.operations import record
-    from webapp.core.serverkey import signer
 
     text_ = canonical_json(ballot).decode("utf-8")
     check_ballot(assembly, text_, strict=False)
@@ -355,7 +356,6 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
     found = _CONTEXTS.get(key)
     if found is not None:
         return found
-    from webapp.assemblies.models import NoticeVersion
 
     document = db.session.scalar(
         select(NoticeVersion.document).where(
@@ -390,12 +390,6 @@ def _fast_statements(dialect: str, clock) -> tuple:
     """The fast path's two statements, built once per process (building a statement costs about
     as much as running it); the values are bound parameters."""
     from sqlalchemy.dialects import postgresql, sqlite
-
-    from webapp.assemblies.models import Assembly, NoticeVersion
-    from webapp.devices.models import DeviceKey
-    from webapp.estates.models import Estate
-    from webapp.rolls.models import Roll, RollEntry
-    from webapp.voting.models import BallotLog
 
     postgres = dialect == "postgresql"
     a = Assembly.__table__

@@ -6,11 +6,16 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.assemblies.models import Assembly
+from webapp.assemblies.presentation import verified
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.roles import Role
 from webapp.jobs.context import JobContext, safe_filename
 from webapp.jobs.kinds import assembly_page, job_kind
+from webapp.voting.paper import new_sheets
+from webapp.voting.sheets import render_sheets
+from webapp.voting.turnout import units_by_member
 
 
 @job_kind(
@@ -26,11 +31,6 @@ from webapp.jobs.kinds import assembly_page, job_kind
     back_title=_l("paper ballots"),
 )
 def ballot_sheets(ctx: JobContext, params: dict) -> None:
-    from webapp.assemblies.models import Assembly
-    from webapp.assemblies.presentation import verified
-    from webapp.voting.paper import new_sheets
-    from webapp.voting.sheets import render_sheets
-    from webapp.voting.turnout import units_by_member
 
     ctx.progress(0, 0, "正在准备表决票", "Preparing the sheets", force=True)
     ctx.begin_writing()

@@ -25,7 +25,11 @@ from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 
 from crypto.merkle import EMPTY_ROOT, TreeState, append, consistency_proof, inclusion_proof, root_at
 from crypto.treehead import make_receipt, sign_tree_head
+from webapp.assemblies.models import Assembly
+from webapp.audit.models import AuditEvent
+from webapp.audit.operations import PLATFORM_CHAIN, chain_rows, record, record_many
 from webapp.core.db import db, utcnow
+from webapp.core.serverkey import signer
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
 
 
@@ -117,7 +121,6 @@ def ms(value: datetime) -> int:
 
 def audit_head(estate_id: int) -> tuple[int, str] | None:
     """The estate's audit chain head, anchored in every tree head the server signs."""
-    from webapp.audit.models import AuditEvent
 
     row = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == estate_id).order_by(AuditEvent.seq.desc()).limit(1)
@@ -133,7 +136,6 @@ def _lock(assembly_id: int) -> BallotLog:
 
 
 def _sign(assembly, log: BallotLog, state: TreeState, *, timestamp: int, final: bool = False) -> TreeHead:
-    from webapp.core.serverkey import signer
 
     notice = assembly.current_notice
     document = sign_tree_head(
@@ -206,7 +208,6 @@ _NOT_LEADER = object()
 def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False, try_lead: bool = False):
     """:func:`integrate` for a :class:`LogContext`.  With ``try_lead`` (PostgreSQL), only if the
     sequencer's lock is free: otherwise ``_NOT_LEADER``, having waited for nothing."""
-    from webapp.core.serverkey import signer
 
     st = _statements()
     connection = db.session.connection()
@@ -229,8 +230,6 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     connection.execute(st.set_index, [{"b_id": ballot_id, "idx": index} for ballot_id, index in indices.items()])
     anchor = None
     if record_accepts:
-        from webapp.audit.operations import record_many
-
         anchor = record_many(
             ctx.estate_id,
             [
@@ -327,9 +326,6 @@ _PG_WRITE = text("""
 
 def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: bool, try_lead: bool):
     import json
-
-    from webapp.audit.operations import PLATFORM_CHAIN, chain_rows
-    from webapp.core.serverkey import signer
 
     chain = ctx.estate_id if ctx.estate_id is not None else PLATFORM_CHAIN
     if try_lead:
@@ -510,8 +506,6 @@ def _lock_assembly(assembly) -> None:
 def close_if_due(assembly) -> bool:
     """Seal the log at the closing time by the database's clock: every ballot accepted before
     the close is integrated, then the final tree head is signed; nothing can be appended after."""
-    from webapp.assemblies.models import Assembly
-    from webapp.audit.operations import record
 
     if assembly.state != "voting":
         return False

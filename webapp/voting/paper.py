@@ -17,8 +17,11 @@ from sqlalchemy import select
 
 from crypto.ballot import make_paper_ballot
 from webapp.audit.operations import record
+from webapp.auth.models import StaffUser
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.roles import Role
+from webapp.voting.casting import cast_paper
 from webapp.voting.models import PaperEntry, PaperSheet
 
 RESOLUTION_MARKS = ("agree", "disagree", "abstain", "blank", "spoiled")
@@ -77,7 +80,6 @@ def sheet_by_serial(assembly, serial: str) -> PaperSheet:
 
 def enter(assembly, sheet: PaperSheet, *, actor, choices: dict, scan_id: int, scan_sha256: str, now: datetime | None = None):
     """One organiser's entry of a returned sheet; the second one casts the ballot or opens a dispute."""
-    from webapp.core.roles import Role
 
     if actor.role_in(assembly.estate_id) is not Role.organiser:
         raise PaperError("只有组织者录入纸质表决票", "only organisers enter paper ballots")
@@ -123,8 +125,6 @@ def enter(assembly, sheet: PaperSheet, *, actor, choices: dict, scan_id: int, sc
 
 
 def _cast(assembly, sheet: PaperSheet, entries: list[PaperEntry], choices: dict, scan_sha256: str, *, actor, resolved_by: str | None):
-    from webapp.auth.models import StaffUser
-    from webapp.voting.casting import cast_paper
 
     names = [db.session.get(StaffUser, e.entered_by_id).username for e in entries[:2]]
     ballot = make_paper_ballot(
@@ -157,7 +157,6 @@ def _cast(assembly, sheet: PaperSheet, entries: list[PaperEntry], choices: dict,
 def resolve(assembly, sheet: PaperSheet, *, actor, choices: dict | None, reason: str, now: datetime | None = None):
     """A supervisor decides a disputed sheet from the scan: the choices to count, or none (the
     sheet is refused, e.g. unsigned or illegible), always with a written reason."""
-    from webapp.core.roles import Role
 
     if actor.role_in(assembly.estate_id) is not Role.supervisor:
         raise PaperError("只有监督员可以裁定有争议的表决票", "only supervisors decide disputed sheets")

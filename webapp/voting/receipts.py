@@ -14,6 +14,7 @@ from crypto.merkle import verify_consistency, verify_inclusion
 from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, tracking_code, verify_receipt
 from webapp.assemblies.models import Assembly
 from webapp.core.db import db
+from webapp.core.serverkey import signer
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
@@ -36,7 +37,6 @@ class ReceiptCheck:
 
 
 def check_receipt(assembly, *, code: str | None = None, document: str | None = None) -> ReceiptCheck:
-    from webapp.core.serverkey import signer
 
     result = ReceiptCheck()
     latest = ballot_log.latest_head(assembly.id)

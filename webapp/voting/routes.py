@@ -11,25 +11,33 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crypto.treehead import tracking_code
 from webapp.assemblies import lifecycle
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import Assembly
+from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
+from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
 from webapp.core.roles import Role, is_owner, is_staff
+from webapp.core.serverkey import signer as server_signer
 from webapp.core.views import run_operation
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
+from webapp.jobs.context import runner_mode
+from webapp.jobs.operations import start_job
+from webapp.jobs.runner import submit
 from webapp.owners.access import owner_required
+from webapp.proxies.models import Proxy
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
-from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of
-from webapp.voting.models import Ballot, PaperEntry, PaperSheet
-from webapp.voting.receipts import ballot_by_code
+from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, voted_members
+from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
+from webapp.voting.receipts import ballot_by_code, check_receipt
 from webapp.voting.turnout import member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
 
@@ -38,7 +46,6 @@ bp = Blueprint("voting", __name__)
 
 @bp.app_context_processor
 def _helpers():
-    from crypto.treehead import tracking_code
 
     return {"tracking_code_of": lambda leaf_hex: tracking_code(bytes.fromhex(leaf_hex))}
 
@@ -63,8 +70,6 @@ def voter_member(assembly: Assembly, registration) -> tuple[str | None, str, str
     if assembly.roll_id is None:
         return None, "owner", "no-roll"
     if registration.proxy_id is not None:
-        from webapp.proxies.models import Proxy
-
         proxy = db.session.get(Proxy, registration.proxy_id)
         if proxy is None or proxy.assembly_id != assembly.id or proxy.state != "approved":
             return None, "proxy", "not-this-assembly"
@@ -174,7 +179,6 @@ def receipt(slug: str, assembly_id: int, code: str):
         abort(404)
     doc = ballot_log.receipt(found)
     signer = "proxy" if found.signer == "proxy" else ("paper" if found.channel == "paper" else "owner")
-    from webapp.core.serverkey import signer as server_signer
 
     mine = is_owner() and found.registration_id == current_user.id
     check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
@@ -210,7 +214,6 @@ def receipt_json(slug: str, assembly_id: int, code: str):
 @limiter.limit("60/minute", methods=["POST"])
 def check(slug: str, assembly_id: int):
     """Check a receipt: by its tracking code or its JSON, against the newest signed tree head."""
-    from webapp.voting.receipts import check_receipt
 
     estate = public_estate(slug)
     assembly = load_assembly(estate, assembly_id)
@@ -308,8 +311,6 @@ def public_turnout(slug: str, assembly_id: int):
 @estate_view(Role.supervisor, admin=False)
 def inspect(estate: Estate, assembly_id: int):
     """A supervisor looks at one member's ballot: with a reason, and in the audit log."""
-    from webapp.audit.operations import record
-    from webapp.voting.models import BallotInspection
 
     assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
@@ -373,7 +374,6 @@ def paper(estate: Estate, assembly_id: int):
         serial = request.form.get("serial", "")
 
         def enter():
-            from webapp.assemblies.operations import attach
 
             sheet = paper_ops.sheet_by_serial(assembly, serial)
             if scan is None or not scan.filename:
@@ -421,7 +421,6 @@ def paper(estate: Estate, assembly_id: int):
 @estate_view(Role.organiser, admin=False)
 def print_sheets(estate: Estate, assembly_id: int):
     """Ballot sheets for the members who asked (by unit) or for every member without a ballot."""
-    from webapp.voting.casting import voted_members
 
     assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit() or assembly.roll_id is None or assembly.state not in ("notice", "voting"):
@@ -440,9 +439,6 @@ def print_sheets(estate: Estate, assembly_id: int):
     else:
         voted = voted_members(assembly.id)
         members = [m for m in units if m not in voted]
-    from webapp.jobs.context import runner_mode
-    from webapp.jobs.operations import start_job
-    from webapp.jobs.runner import submit
 
     job = start_job(
         estate,

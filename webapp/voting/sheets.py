@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from webapp.estates.thresholds import CATEGORIES
 from webapp.printing.document import PdfWriter
+from webapp.registry.counting import format_area
+from webapp.voting.paper import qr_text
 
 
 def render_sheets(assembly, notice: dict, sheets: list, units: dict[str, list[tuple[str, int]]], *, progress=None) -> bytes:
-    from webapp.registry.counting import format_area
-    from webapp.voting.paper import qr_text
 
     estate = assembly.estate
     pdf = PdfWriter(

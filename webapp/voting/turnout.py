@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tally.model import STATUTE_QUORUM
 from webapp.core.db import db
 from webapp.registry.counting import DEVELOPER_MEMBER_ID, natural_key
+from webapp.registry.models import Unit, UnitStatus
 from webapp.rolls.models import RollEntry
 from webapp.voting.casting import voted_members
 
@@ -69,7 +70,6 @@ def turnout(assembly) -> Turnout:
 
 def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
     """Pseudonym → [(unit label, area)] for the assembly's roll (the units behind each member)."""
-    from webapp.registry.models import Unit, UnitStatus
 
     refs = dict(db.session.execute(select(RollEntry.member, RollEntry.member_ref).where(RollEntry.roll_id == assembly.roll_id)).all())
     by_owner: dict[int, list[tuple[str, int]]] = {}
