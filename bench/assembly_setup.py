@@ -168,6 +168,7 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
     registry_csv = _bench_module("registry").registry_csv
     from webapp.assemblies import lifecycle
     from webapp.assemblies import operations as ops
+    from webapp.assemblies.operations import AssemblyFields, ItemFields
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db, utcnow
     from webapp.core.roles import Role
@@ -210,33 +211,31 @@ def build(app, *, units: int, past: bool = False, seed: int = 2026) -> Built:
         opens, closes = now - timedelta(days=1) - shift, (now - timedelta(hours=1) if past else now + timedelta(days=14))
         assembly = ops.create_assembly(
             estate,
+            AssemblyFields(
+                title="2026年第二次业主大会会议（压测）",
+                kind="regular",
+                opens_at=opens,
+                closes_at=closes,
+                publication_days=15,
+                nomination_deadline=t + timedelta(hours=1),
+                description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
+            ),
             actor=staff["organiser"],
-            title="2026年第二次业主大会会议（压测）",
-            kind="regular",
-            opens_at=opens,
-            closes_at=closes,
-            publication_days=15,
             now=t,
-            nomination_deadline=t + timedelta(hours=1),
-            description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
         )
         ops.add_item(
             assembly,
+            "resolution",
+            ItemFields(category=2, title="修订《管理规约》", text="电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00。"),
             actor=staff["organiser"],
-            form="resolution",
-            category=2,
-            title="修订《管理规约》",
-            text="电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00。",
         )
         _election(assembly, staff, people[:9], 7, "选举第三届业主委员会委员（7 名）", t)
         _bidders(assembly, staff, rng)
         ops.add_item(
             assembly,
+            "resolution",
+            ItemFields(category=5, title="使用维修资金维修屋面防水", text="预算 48.6 万元，按各栋面积分摊。"),
             actor=staff["organiser"],
-            form="resolution",
-            category=5,
-            title="使用维修资金维修屋面防水",
-            text="预算 48.6 万元，按各栋面积分摊。",
         )
         _notice(assembly, staff, now - timedelta(days=22) - shift)
         _freeze_and_sign(estate, assembly, staff, keys, app.config["OWNERSVOTE_PII_HMAC_KEY"], now - timedelta(days=3) - shift)

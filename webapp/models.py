@@ -1,6 +1,6 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
 
-from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion, PlanOption
 from webapp.attachments.models import Attachment
 from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.auth.models import EstateRole, LoginThrottle, StaffUser
@@ -32,6 +32,7 @@ __all__ = [
     "BallotInspection",
     "BallotLog",
     "Bidder",
+    "PlanOption",
     "Candidate",
     "LogNode",
     "NoticeVersion",

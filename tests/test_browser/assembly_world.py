@@ -250,6 +250,7 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
 
     from webapp.assemblies import lifecycle
     from webapp.assemblies import operations as ops
+    from webapp.assemblies.operations import AssemblyFields, ItemFields
     from webapp.candidates import operations as cops
     from webapp.core.db import db
     from webapp.core.serverkey import signer
@@ -261,18 +262,18 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
         estate, organiser, supervisor = world.estate(), world.staff("organiser"), world.staff("supervisor")
         assembly = ops.create_assembly(
             estate,
+            AssemblyFields(
+                title="2026年第一次业主大会", kind="regular", opens_at=opens, closes_at=opens + timedelta(days=7), publication_days=7
+            ),
             actor=organiser,
-            title="2026年第一次业主大会",
-            kind="regular",
-            opens_at=opens,
-            closes_at=opens + timedelta(days=7),
-            publication_days=7,
         )
-        ops.add_item(assembly, actor=organiser, form="resolution", category=2, title=TITLES["statute"], text="管理规约修订稿见附件。")
+        ops.add_item(
+            assembly, "resolution", ItemFields(category=2, title=TITLES["statute"], text="管理规约修订稿见附件。"), actor=organiser
+        )
         election = ops.add_item(
-            assembly, actor=organiser, form="election", category=3, title=TITLES["election"], seats=seats, by_election=True
+            assembly, "election", ItemFields(category=3, title=TITLES["election"], seats=seats, by_election=True), actor=organiser
         )
-        firm = ops.add_item(assembly, actor=organiser, form="selection", category=4, title=TITLES["firm"])
+        firm = ops.add_item(assembly, "selection", ItemFields(category=4, title=TITLES["firm"]), actor=organiser)
         for name, fee in BIDDERS:
             ops.add_bidder(firm, actor=organiser, name=name, uscc=uscc(rng), fee=fee, plan="24小时保安，电梯维保。")
         for label in candidates:

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies.files import listed_in_notice
 from webapp.assemblies.routes import bp
 from webapp.attachments.access import register_reader
+from webapp.audit import labels as audit_labels
+
+# How the audit log names this package's actions (webapp.audit.labels).
+AUDIT_ACTIONS = {
+    "assembly.create": _l("Created an assembly"),
+    "assembly.edit": _l("Changed an assembly's details"),
+    "assembly.notice": _l("Published the notice"),
+    "assembly.open": _l("Voting opened (by the clock)"),
+    "assembly.roll": _l("Set the assembly's electoral roll"),
+    "attachment.add": _l("Attached a file"),
+    "attachment.remove": _l("Removed a file"),
+    "bidder.add": _l("Added a bidder"),
+    "bidder.remove": _l("Removed a bidder"),
+    "item.add": _l("Added an agenda item"),
+    "item.edit": _l("Changed an agenda item"),
+    "item.remove": _l("Removed an agenda item"),
+    "plan.add": _l("Added a plan"),
+    "plan.remove": _l("Removed a plan"),
+}
 
 
 def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
-    # Documents of items and bids are public once a published notice lists them.
-    for kind in ("item", "bidder"):
+    # Documents of items, bids and plans are public once a published notice lists them.
+    for kind in ("item", "bidder", "plan"):
         register_reader(kind, listed_in_notice)

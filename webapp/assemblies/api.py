@@ -36,7 +36,7 @@ def assembly_document(estate, assembly, files: dict[str, int]) -> dict:
             {
                 "id": o["id"],
                 "name": o["name"],
-                "statement": o.get("statement"),
+                "statement": o.get("statement") or o.get("text"),
                 "attachments": _files(o.get("attachments", []), files),
                 **({"uscc": o["uscc"], "fee_per_m2_month": o["fee"]} if "uscc" in o else {}),
             }
@@ -46,6 +46,8 @@ def assembly_document(estate, assembly, files: dict[str, int]) -> dict:
             entry.update(seats=item["seats"], candidates=options)
         elif item["kind"] == "selection":
             entry.update(bidders=options)
+        elif item["kind"] == "plan":
+            entry.update(plans=options)
         items.append(entry)
     return {
         "id": assembly.id,

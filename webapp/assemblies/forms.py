@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from webapp.assemblies.kinds import KINDS
 from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.timefmt import zone
@@ -70,11 +71,7 @@ class AssemblyForm(PageForm):
 class ItemForm(PageForm):
     form = SelectField(
         _l("Form"),
-        choices=[
-            SelectChoice("resolution", _l("Resolution: agree, disagree or abstain")),
-            SelectChoice("election", _l("Election of committee members (category 3)")),
-            SelectChoice("selection", _l("Selection of a property-service firm among bidders (category 4)")),
-        ],
+        choices=[SelectChoice(kind.name, kind.choice) for kind in KINDS.values()],
     )
     category = SelectField(_l("Which matter of Civil Code Art. 278 is it?"), choices=[])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the item a title.")), Length(max=300)])
@@ -86,7 +83,7 @@ class ItemForm(PageForm):
     by_election = BooleanField(_l("By-election: fills vacancies only (any number of seats)"))
 
     def validate_seats(self, field):
-        if self.form.data == "election" and not field.data:
+        if self.form.data in KINDS and KINDS[self.form.data].has_seats and not field.data:
             raise ValidationError(_l("An election needs its number of seats."))
 
 
@@ -101,6 +98,11 @@ class BidderForm(PageForm):
         validators=[DataRequired(message=_l("Give the proposed fee.")), Length(max=12)],
     )
     plan = TextAreaField(_l("Service plan (summary)"), validators=[Optional(), Length(max=8000)])
+
+
+class PlanForm(PageForm):
+    name = StringField(_l("Plan's title"), validators=[DataRequired(message=_l("Give the plan a title.")), Length(max=300)])
+    text = TextAreaField(_l("What the plan is (optional)"), validators=[Optional(), Length(max=8000)])
 
 
 class ReasonForm(PageForm):

@@ -17,9 +17,10 @@ from sqlalchemy import update
 
 from crypto.notice import notice_digest, sign_notice
 from webapp.assemblies import hooks
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.assemblies.notice import build_payload, changes
-from webapp.assemblies.rules import first_allowed_opening, seats_problem, window_problems
+from webapp.assemblies.rules import first_allowed_opening, window_problems
 from webapp.assemblies.states import LifecycleError
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
@@ -50,18 +51,8 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
             )
         )
     for item in assembly.items:
-        if item.form == "election":
-            problem = seats_problem(item.seats, item.by_election)
-            if problem:
-                problems.append((f"“{item.title}”：{problem[0]}", f"'{item.title}': {problem[1]}"))
+        problems += kind_of(item.form).publish_problems(item)
         problems += hooks.item_notice_problems(item, now)
-        if item.form == "selection" and len(item.bidders) < 2:
-            problems.append(
-                (
-                    f"“{item.title}”：选聘至少需要两家参选企业（只有一家时请改为表决事项）",
-                    f"'{item.title}': a selection needs at least two bidders (for one firm, put a resolution)",
-                )
-            )
     return problems
 
 

@@ -16,7 +16,7 @@ from webapp.core.db import UTCDateTime, db, utcnow
 
 STATES = ("draft", "notice", "voting", "closed", "tallied", "certified", "published", "archived")
 KINDS = ("first", "regular", "extraordinary")
-FORMS = ("resolution", "election", "selection")
+FORMS = ("resolution", "election", "selection", "plan")  # webapp.assemblies.kinds
 
 
 class Assembly(db.Model):
@@ -75,7 +75,7 @@ class Assembly(db.Model):
 class AgendaItem(db.Model):
     __tablename__ = "agenda_items"
     __table_args__ = (
-        CheckConstraint("form IN ('resolution', 'election', 'selection')", name="form_valid"),
+        CheckConstraint("form IN ('resolution', 'election', 'selection', 'plan')", name="form_valid"),
         CheckConstraint("category BETWEEN 1 AND 9", name="category_valid"),
         UniqueConstraint("assembly_id", "position"),
     )
@@ -96,6 +96,7 @@ class AgendaItem(db.Model):
 
     assembly: Mapped[Assembly] = relationship(back_populates="items")
     bidders: Mapped[list[Bidder]] = relationship(order_by="Bidder.id", cascade="all, delete-orphan")
+    plans: Mapped[list[PlanOption]] = relationship(order_by="PlanOption.id", cascade="all, delete-orphan")
 
     @property
     def ballot_id(self) -> str:
@@ -119,6 +120,26 @@ class Bidder(db.Model):
     @property
     def ballot_id(self) -> str:
         return f"b{self.id}"
+
+
+class PlanOption(db.Model):
+    """One plan of a choice among plans (方案选择): its title, its text and one attached document
+    (drawings, a budget), all listed in the notice."""
+
+    __tablename__ = "plan_options"
+    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str | None] = mapped_column(Text)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id", ondelete="SET NULL"))
+
+    attachment = relationship("Attachment")
+
+    @property
+    def ballot_id(self) -> str:
+        return f"p{self.id}"
 
 
 class NoticeVersion(db.Model):

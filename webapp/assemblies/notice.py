@@ -10,39 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from webapp.assemblies import hooks
-from webapp.attachments.models import Attachment
-from webapp.core.db import db
+from webapp.assemblies.files import attachments_of
+from webapp.assemblies.kinds import kind_of
 from webapp.core.timefmt import local
 
 
 def ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
-
-
-def fee_text(fee_centi: int) -> str:
-    return f"{fee_centi // 100}.{fee_centi % 100:02d}"
-
-
-def attachments_of(kind: str, owner_id: int) -> list[dict]:
-
-    rows = db.session.scalars(select(Attachment).where(Attachment.kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id))
-    return [{"name": a.filename, "sha256": a.sha256} for a in rows]
-
-
-def selection_options(item) -> list[dict]:
-    options = []
-    for bidder in item.bidders:
-        option: dict[str, Any] = {"id": bidder.ballot_id, "name": bidder.name, "uscc": bidder.uscc, "fee": fee_text(bidder.fee_centi)}
-        if bidder.plan:
-            option["statement"] = bidder.plan
-        files = attachments_of("bidder", bidder.id)
-        if files:
-            option["attachments"] = files
-        options.append(option)
-    return options
 
 
 def build_payload(assembly, *, version: int, published_at: datetime, rules: dict, synthetic: bool = False) -> dict:
@@ -56,11 +30,7 @@ def build_payload(assembly, *, version: int, published_at: datetime, rules: dict
         files = attachments_of("item", item.id)
         if files:
             entry["attachments"] = files
-        if item.form == "election":
-            entry["seats"] = item.seats
-            entry["options"] = hooks.election_options(item)
-        elif item.form == "selection":
-            entry["options"] = selection_options(item)
+        entry.update(kind_of(item.form).notice_fields(item))
         items.append(entry)
     return {
         "estate": {"id": str(estate.id), "name": estate.name},

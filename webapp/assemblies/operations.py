@@ -6,13 +6,16 @@ the input; it writes its audit event in the caller's transaction, so a refusal l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from webapp.assemblies import hooks
-from webapp.assemblies.models import KINDS, AgendaItem, Assembly, Bidder
-from webapp.assemblies.rules import seats_problem, window_problems
+from webapp.assemblies.kinds import KINDS, ItemKind, kind_of
+from webapp.assemblies.models import KINDS as ASSEMBLY_KINDS
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
+from webapp.assemblies.rules import window_problems
 from webapp.assemblies.states import LifecycleError, editable, touch
 from webapp.attachments.models import Attachment
 from webapp.attachments.storage import check, store
@@ -51,26 +54,30 @@ def _check_window(opens: datetime, closes: datetime, nomination_deadline: dateti
         raise AssemblyError("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
 
 
-def create_assembly(
-    estate,
-    *,
-    actor,
-    title: str,
-    kind: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    replace_allowed: bool = False,
-    publication_days: int | None = None,
-    nomination_deadline: datetime | None = None,
-    description: str | None = None,
-    now: datetime | None = None,
-) -> Assembly:
+@dataclass(frozen=True)
+class AssemblyFields:
+    """What an organiser sets of an assembly (its form, the CLI, the demo)."""
+
+    title: str
+    kind: str
+    opens_at: datetime
+    closes_at: datetime
+    replace_allowed: bool = False
+    publication_days: int | None = None  # None: the estate's setting
+    nomination_deadline: datetime | None = None
+    description: str | None = None
+
+
+def create_assembly(estate, fields: AssemblyFields, *, actor, now: datetime | None = None) -> Assembly:
+    title, kind, opens_at, closes_at = fields.title, fields.kind, fields.opens_at, fields.closes_at
+    replace_allowed, publication_days = fields.replace_allowed, fields.publication_days
+    nomination_deadline, description = fields.nomination_deadline, fields.description
     require_organiser(actor, estate.id)
     now = now or utcnow()
     title = (title or "").strip()
     if not title:
         raise AssemblyError("请填写会议名称", "give the assembly a title")
-    if kind not in KINDS:
+    if kind not in ASSEMBLY_KINDS:
         raise AssemblyError("会议类型须为首次、定期或临时", "the kind must be first, regular or extraordinary")
     _check_window(opens_at, closes_at, nomination_deadline, now)
     days = publication_days if publication_days is not None else estate.results_publication_days
@@ -112,26 +119,16 @@ def create_assembly(
 NOTICE_FIELDS = {"title", "kind", "opens_at", "closes_at", "replace_allowed"}
 
 
-def update_assembly(
-    assembly: Assembly,
-    *,
-    actor,
-    title: str,
-    kind: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    replace_allowed: bool,
-    publication_days: int,
-    nomination_deadline: datetime | None,
-    description: str | None,
-    now: datetime | None = None,
-) -> dict:
+def update_assembly(assembly: Assembly, fields: AssemblyFields, *, actor, now: datetime | None = None) -> dict:
+    title, kind, opens_at, closes_at = fields.title, fields.kind, fields.opens_at, fields.closes_at
+    replace_allowed, nomination_deadline, description = fields.replace_allowed, fields.nomination_deadline, fields.description
+    publication_days = fields.publication_days if fields.publication_days is not None else assembly.publication_days
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
     now = now or utcnow()
     if not (title or "").strip():
         raise AssemblyError("请填写会议名称", "give the assembly a title")
-    if kind not in KINDS:
+    if kind not in ASSEMBLY_KINDS:
         raise AssemblyError("会议类型须为首次、定期或临时", "the kind must be first, regular or extraordinary")
     _check_window(opens_at, closes_at, nomination_deadline, now)
     if not 1 <= publication_days <= 90:
@@ -163,44 +160,43 @@ def update_assembly(
     return changed
 
 
-def add_item(
-    assembly: Assembly,
-    *,
-    actor,
-    form: str,
-    category: int,
-    title: str,
-    text: str | None = None,
-    seats: int | None = None,
-    by_election: bool = False,
-) -> AgendaItem:
+@dataclass(frozen=True)
+class ItemFields:
+    """What an organiser sets of an agenda item."""
+
+    category: int
+    title: str
+    text: str | None = None
+    seats: int | None = None  # elections only
+    by_election: bool = False  # elections only
+
+
+def _item_problem(kind: ItemKind, fields: ItemFields) -> None:
+    if not (fields.title or "").strip():
+        raise AssemblyError("请填写事项标题", "give the item a title")
+    if fields.category not in CATEGORIES:
+        raise AssemblyError(*kind.category_problem())
+    problem = kind.field_problem(fields.category, fields.seats, fields.by_election)
+    if problem:
+        raise AssemblyError(*problem)
+
+
+def add_item(assembly: Assembly, form: str, fields: ItemFields, *, actor) -> AgendaItem:
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
-    title = (title or "").strip()
-    if not title:
-        raise AssemblyError("请填写事项标题", "give the item a title")
-    if category not in CATEGORIES:
-        raise AssemblyError(
-            "事项类别须为《民法典》第二百七十八条第一款的第 1 至 9 项", "the category must be 1 to 9 of Civil Code Art. 278 ¶1"
-        )
-    if form == "election":
-        if category not in (3, 9):
-            raise AssemblyError("选举事项须属于第 3 类（业主委员会）或第 9 类", "an election belongs to category 3 (the committee) or 9")
-        problem = seats_problem(seats, by_election)
-        if problem:
-            raise AssemblyError(*problem)
-    elif form == "selection" or form == "resolution":
-        seats, by_election = None, False
-    else:
-        raise AssemblyError("事项形式须为表决、选举或选聘", "the form must be resolution, election or selection")
+    if form not in KINDS:
+        raise AssemblyError("事项形式须为表决、选举、选聘或方案选择", "the form must be resolution, election, selection or plan")
+    kind = kind_of(form)
+    _item_problem(kind, fields)
+    seats, by_election = (fields.seats, fields.by_election) if kind.has_seats else (None, False)
     position = (db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.assembly_id == assembly.id)) or 0) + 1
     item = AgendaItem(
         assembly_id=assembly.id,
         position=position,
         form=form,
-        category=category,
-        title=title[:300],
-        text=(text or "").strip() or None,
+        category=fields.category,
+        title=fields.title.strip()[:300],
+        text=(fields.text or "").strip() or None,
         seats=seats,
         by_election=by_election,
     )
@@ -214,34 +210,25 @@ def add_item(
         obj=item,
         assembly=assembly.id,
         form=form,
-        category=category,
+        category=fields.category,
         title=item.title,
         seats=seats,
     )
     return item
 
 
-def update_item(item: AgendaItem, *, actor, category: int, title: str, text: str | None, seats: int | None, by_election: bool) -> None:
+def update_item(item: AgendaItem, fields: ItemFields, *, actor) -> None:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
-    if not (title or "").strip():
-        raise AssemblyError("请填写事项标题", "give the item a title")
-    if category not in CATEGORIES:
-        raise AssemblyError("事项类别须为第 1 至 9 项", "the category must be 1 to 9")
-    if item.form == "election":
-        if category not in (3, 9):
-            raise AssemblyError("选举事项须属于第 3 类或第 9 类", "an election belongs to category 3 or 9")
-        problem = seats_problem(seats, by_election)
-        if problem:
-            raise AssemblyError(*problem)
-    else:
-        seats, by_election = None, False
+    kind = kind_of(item.form)
+    _item_problem(kind, fields)
+    seats, by_election = (fields.seats, fields.by_election) if kind.has_seats else (None, False)
     before = {"category": item.category, "title": item.title, "text": item.text, "seats": item.seats, "by_election": item.by_election}
     item.category, item.title, item.text, item.seats, item.by_election = (
-        category,
-        title.strip()[:300],
-        (text or "").strip() or None,
+        fields.category,
+        fields.title.strip()[:300],
+        (fields.text or "").strip() or None,
         seats,
         by_election,
     )
@@ -346,6 +333,41 @@ def remove_bidder(bidder: Bidder, item: AgendaItem, *, actor) -> None:
     db.session.flush()
 
 
+def add_plan(item: AgendaItem, *, actor, name: str, text: str | None, file: tuple[bytes, str] | None = None) -> PlanOption:
+    """A plan of a choice among plans: its title, its text and, optionally, one document
+    (``file``: its bytes and name), all of which the notice lists."""
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    if item.form != "plan":
+        raise AssemblyError("只有方案选择事项有方案", "only a choice among plans has plans")
+    name = " ".join((name or "").split())
+    if not name:
+        raise AssemblyError("请填写方案名称", "give the plan a title")
+    if any(" ".join(other.name.split()) == name for other in item.plans):
+        raise AssemblyError(f"已有同名方案“{name}”", f"there is already a plan called '{name}'")
+    plan = PlanOption(item_id=item.id, name=name[:300], text=(text or "").strip() or None)
+    item.plans.append(plan)
+    db.session.flush()
+    if file is not None:
+        data, filename = file
+        plan.attachment = attach(assembly, actor=actor, kind="plan", owner_id=plan.id, data=data, filename=filename)
+    touch(assembly)
+    db.session.flush()
+    record("plan.add", actor=actor, estate_id=assembly.estate_id, obj=plan, item=item.id, name=plan.name)
+    return plan
+
+
+def remove_plan(plan: PlanOption, item: AgendaItem, *, actor) -> None:
+    assembly = item.assembly
+    require_organiser(actor, assembly.estate_id)
+    require_editable(assembly)
+    record("plan.remove", actor=actor, estate_id=assembly.estate_id, obj=plan, name=plan.name)
+    item.plans.remove(plan)
+    touch(assembly)
+    db.session.flush()
+
+
 def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, filename: str, images_only: bool = False):
     """Attach a checked file to an item, a candidate or a bidder of this assembly."""
 
@@ -363,7 +385,7 @@ def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, 
         uploaded_by=getattr(actor, "username", None) or str(actor),
     )
     db.session.add(attachment)
-    if kind in ("item", "candidate", "bidder", "photo"):
+    if kind in ("item", "candidate", "bidder", "plan", "photo"):
         touch(assembly)
     db.session.flush()
     record(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from webapp.assemblies.kinds import kind_of
 from webapp.core.timefmt import zone
 from webapp.estates.thresholds import ARTICLE_278_ZH, CATEGORIES, thresholds_for
 from webapp.printing.document import PdfWriter, date_zh
 
 KIND_ZH = {"first": "首次业主大会会议", "regular": "定期业主大会会议", "extraordinary": "临时业主大会会议"}
-FORM_ZH = {"resolution": "表决事项（同意／反对／弃权）", "election": "选举事项", "selection": "选聘事项（选一家）"}
 
 
 def _time(ms: int, estate) -> str:
@@ -36,7 +36,7 @@ def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> byte
         pdf.rule()
         category = CATEGORIES[item["category"]]
         pdf.heading(f"{n}. {item['title']}")
-        pdf.small(f"{FORM_ZH[item['kind']]}；《民法典》第二百七十八条第一款第（{item['category']}）项：{category.zh}")
+        pdf.small(f"{kind_of(item['kind']).title_zh}；《民法典》第二百七十八条第一款第（{item['category']}）项：{category.zh}")
         pdf.small(thresholds_for(item["category"], rules["thresholds"]).explain(True))
         if item.get("text"):
             pdf.paragraph(item["text"], 10.5)
@@ -44,13 +44,18 @@ def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> byte
             pdf.paragraph(
                 f"应选 {item['seats']} 名；每张选票最多选 {item['seats']} 名，多选则该事项作废。候选人（审查通过并已公示）：", 10.5
             )
+        elif item["kind"] != "resolution":
+            pdf.paragraph(kind_of(item["kind"]).sheet_hint_zh(item), 10.5)
         for option in item.get("options", []):
             line = option["name"]
             if option.get("uscc"):
                 line += f"　统一社会信用代码 {option['uscc']}　报价 {option['fee']} 元/平方米·月"
             pdf.paragraph("· " + line, 10.5, indent=10)
-            if option.get("statement"):
-                pdf.small(option["statement"][:400] + ("…" if len(option["statement"]) > 400 else ""), indent=22)
+            for said in (option.get("statement"), option.get("text")):
+                if said:
+                    pdf.small(said[:400] + ("…" if len(said) > 400 else ""), indent=22)
+            if option.get("attachment_sha256"):
+                pdf.small(f"附件 {option['attachment_name']}  SHA-256 {option['attachment_sha256']}", indent=22)
             for att in option.get("attachments", []):
                 pdf.small(f"附件 {att['name']}  SHA-256 {att['sha256']}", indent=22)
         for att in item.get("attachments", []):

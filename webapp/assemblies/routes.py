@@ -12,10 +12,12 @@ from sqlalchemy import select
 from webapp.assemblies import hooks, lifecycle
 from webapp.assemblies import operations as ops
 from webapp.assemblies.api import assembly_document
-from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, category_choices
+from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm, category_choices
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
-from webapp.assemblies.models import AgendaItem, Assembly, Bidder
+from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
 from webapp.assemblies.notify import notify_owners
+from webapp.assemblies.operations import AssemblyFields, ItemFields
 from webapp.assemblies.pdf import render_notice
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, verified
 from webapp.assemblies.states import state_label
@@ -46,6 +48,7 @@ def _helpers():
         "category_name": category_name,
         "state_label": lambda state: state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
+        "item_kind": kind_of,
     }
 
 
@@ -71,15 +74,17 @@ def index(estate: Estate):
         done, assembly = run_operation(
             lambda: ops.create_assembly(
                 estate,
+                AssemblyFields(
+                    title=form.title.data,
+                    kind=form.kind.data,
+                    description=form.description.data,
+                    opens_at=form.in_utc(form.opens_at.data, estate),
+                    closes_at=form.in_utc(form.closes_at.data, estate),
+                    nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
+                    replace_allowed=form.replace_allowed.data,
+                    publication_days=form.publication_days.data,
+                ),
                 actor=current_user,
-                title=form.title.data,
-                kind=form.kind.data,
-                description=form.description.data,
-                opens_at=form.in_utc(form.opens_at.data, estate),
-                closes_at=form.in_utc(form.closes_at.data, estate),
-                nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
-                replace_allowed=form.replace_allowed.data,
-                publication_days=form.publication_days.data,
             ),
             _("Assembly created. Now add its agenda items."),
         )
@@ -111,15 +116,17 @@ def detail(estate: Estate, assembly_id: int):
         run_operation(
             lambda: ops.update_assembly(
                 assembly,
+                AssemblyFields(
+                    title=form.title.data,
+                    kind=form.kind.data,
+                    description=form.description.data,
+                    opens_at=form.in_utc(form.opens_at.data, estate),
+                    closes_at=form.in_utc(form.closes_at.data, estate),
+                    nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
+                    replace_allowed=form.replace_allowed.data,
+                    publication_days=form.publication_days.data,
+                ),
                 actor=current_user,
-                title=form.title.data,
-                kind=form.kind.data,
-                description=form.description.data,
-                opens_at=form.in_utc(form.opens_at.data, estate),
-                closes_at=form.in_utc(form.closes_at.data, estate),
-                nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
-                replace_allowed=form.replace_allowed.data,
-                publication_days=form.publication_days.data,
             ),
             _("Saved."),
         )
@@ -128,13 +135,15 @@ def detail(estate: Estate, assembly_id: int):
         done, item = run_operation(
             lambda: ops.add_item(
                 assembly,
+                item_form.form.data,
+                ItemFields(
+                    category=int(item_form.category.data),
+                    title=item_form.title.data,
+                    text=item_form.text.data,
+                    seats=item_form.seats.data,
+                    by_election=item_form.by_election.data,
+                ),
                 actor=current_user,
-                form=item_form.form.data,
-                category=int(item_form.category.data),
-                title=item_form.title.data,
-                text=item_form.text.data,
-                seats=item_form.seats.data,
-                by_election=item_form.by_election.data,
             ),
             _("Item added."),
         )
@@ -190,6 +199,7 @@ def item(estate: Estate, assembly_id: int, item_id: int):
     form = ItemForm(prefix="i")
     form.category.choices = category_choices(is_chinese())
     bidder_form = BidderForm(prefix="b")
+    plan_form = PlanForm(prefix="p")
     if request.method == "POST":
         _organisers_only(estate)
     if request.method == "GET":
@@ -199,12 +209,14 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         run_operation(
             lambda: ops.update_item(
                 agenda_item,
+                ItemFields(
+                    category=int(form.category.data),
+                    title=form.title.data,
+                    text=form.text.data,
+                    seats=form.seats.data,
+                    by_election=form.by_election.data,
+                ),
                 actor=current_user,
-                category=int(form.category.data),
-                title=form.title.data,
-                text=form.text.data,
-                seats=form.seats.data,
-                by_election=form.by_election.data,
             ),
             _("Saved."),
         )
@@ -222,11 +234,19 @@ def item(estate: Estate, assembly_id: int, item_id: int):
             _("Bidder added."),
         )
         return redirect(request.path)
+    elif plan_form.submit_ok():
+        upload = request.files.get("p-file")
+        attached = (upload.read(), upload.filename) if upload is not None and upload.filename else None
+        run_operation(
+            lambda: ops.add_plan(agenda_item, actor=current_user, name=plan_form.name.data, text=plan_form.text.data, file=attached),
+            _("Plan added."),
+        )
+        return redirect(request.path)
     elif "upload" in request.form:
         _upload(assembly, agenda_item)
         return redirect(request.path)
     else:
-        for f in (form, bidder_form):
+        for f in (form, bidder_form, plan_form):
             for field_errors in f.errors.values():
                 for error in field_errors:
                     flash(str(error), "error")
@@ -247,6 +267,7 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         item=agenda_item,
         form=form,
         bidder_form=bidder_form,
+        plan_form=plan_form,
         organiser=_is_organiser(estate),
         files=files,
         action=PageForm(),
@@ -298,6 +319,18 @@ def remove_bidder(estate: Estate, assembly_id: int, item_id: int, bidder_id: int
     if bidder is None or bidder.item_id != agenda_item.id or not PageForm().validate_on_submit():
         abort(404)
     run_operation(lambda: ops.remove_bidder(bidder, agenda_item, actor=current_user), _("Bidder removed."))
+    return redirect(url_for("assemblies.item", slug=estate.slug, assembly_id=assembly.id, item_id=agenda_item.id))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/items/<int:item_id>/plans/<int:plan_id>/remove")
+@estate_view(Role.organiser, admin=False)
+def remove_plan(estate: Estate, assembly_id: int, item_id: int, plan_id: int):
+    assembly = load_assembly(estate, assembly_id)
+    agenda_item = load_item(assembly, item_id)
+    plan = db.session.get(PlanOption, plan_id)
+    if plan is None or plan.item_id != agenda_item.id or not PageForm().validate_on_submit():
+        abort(404)
+    run_operation(lambda: ops.remove_plan(plan, agenda_item, actor=current_user), _("Plan removed."))
     return redirect(url_for("assemblies.item", slug=estate.slug, assembly_id=assembly.id, item_id=agenda_item.id))
 
 

@@ -10,14 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.core.db import UTCDateTime, db, utcnow
 
 # What a file belongs to decides who may read it (see webapp.attachments.access).
-KINDS = ("item", "candidate", "photo", "bidder", "proxy", "paper", "nomination", "objection")
+KINDS = ("item", "candidate", "photo", "bidder", "plan", "proxy", "paper", "nomination", "objection")
 
 
 class Attachment(db.Model):
     __tablename__ = "attachments"
     __table_args__ = (
         CheckConstraint("size > 0", name="not_empty"),
-        CheckConstraint("kind IN ('item', 'candidate', 'photo', 'bidder', 'proxy', 'paper', 'nomination', 'objection')", name="kind_valid"),
+        CheckConstraint(
+            "kind IN ('item', 'candidate', 'photo', 'bidder', 'plan', 'proxy', 'paper', 'nomination', 'objection')", name="kind_valid"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.assemblies.files import listed_in_notice
 from webapp.attachments.access import register_reader
+from webapp.audit import labels as audit_labels
 from webapp.candidates import checks
 from webapp.candidates.notice import election_options
 from webapp.candidates.routes import bp
 
+# How the audit log names this package's actions (webapp.audit.labels).
+AUDIT_ACTIONS = {
+    "candidate.commit": _l("A candidate signed the written commitment"),
+    "candidate.decline": _l("A nominee declined"),
+    "candidate.nominate": _l("Nominated a candidate"),
+    "candidate.vet": _l("Vetted a candidate"),
+    "candidate.withdraw": _l("A candidate withdrew"),
+    "candidates.publish": _l("Published the approved candidates' list"),
+}
+
 
 def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
     assembly_hooks.register("item_notice_problems", "candidates.list", checks.notice_problems)
     assembly_hooks.register("opening_blockers", "candidates.shortfall", checks.opening_blockers)

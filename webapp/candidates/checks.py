@@ -8,13 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from webapp.assemblies.kinds import kind_of
 from webapp.candidates.models import Candidate
 from webapp.candidates.operations import approved_ids, list_problems, shortfall
 from webapp.core.db import db
 
 
 def notice_problems(item, now: datetime) -> list[tuple[str, str]]:
-    if item.form != "election":
+    if not kind_of(item.form).takes_nominations:
         return []
     problems = list_problems(item, now)
     if item.candidates_published and set(item.candidates_published) != set(approved_ids(item)):
@@ -28,7 +29,7 @@ def notice_problems(item, now: datetime) -> list[tuple[str, str]]:
 
 
 def opening_blockers(assembly) -> list[tuple[str, str]]:
-    return [missing for item in assembly.items if item.form == "election" and (missing := shortfall(item))]
+    return [missing for item in assembly.items if kind_of(item.form).takes_nominations and (missing := shortfall(item))]
 
 
 def removal_problems(item) -> list[tuple[str, str]]:

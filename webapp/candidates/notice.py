@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from webapp.assemblies.notice import attachments_of
+from webapp.assemblies.files import attachments_of
 from webapp.candidates.models import Candidate
 from webapp.core.db import db
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import verify
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.models import AgendaItem
 from webapp.assemblies.operations import attach, require_organiser
 from webapp.assemblies.states import LifecycleError, touch
@@ -56,7 +57,7 @@ def owner_label(registration) -> str:
 
 def _open_for_nominations(item: AgendaItem, now: datetime) -> None:
     assembly = item.assembly
-    if item.form != "election":
+    if not kind_of(item.form).takes_nominations:
         raise CandidateError("这个事项不是选举，不接受提名", "this item is not an election: it takes no nominations")
     if assembly.state not in ("draft", "notice"):
         raise LifecycleError("投票已经开始，不再接受提名", "voting has started: nominations are closed")
@@ -368,7 +369,7 @@ def publish_list(item: AgendaItem, *, actor, now: datetime | None = None) -> lis
     in a neutral order (by name), never by any merit or policy measure."""
     now = now or utcnow()
     _require_supervisor(actor, item.assembly.estate_id)
-    if item.form != "election":
+    if not kind_of(item.form).takes_nominations:
         raise CandidateError("这个事项不是选举", "this item is not an election")
     if item.assembly.state not in ("draft", "notice"):
         raise LifecycleError("投票已经开始", "voting has started")

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crypto.canonical import canonical_json
 from webapp.assemblies import lifecycle
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly
 from webapp.assemblies.operations import attach
@@ -64,7 +65,7 @@ def _origin() -> str:
 
 def _election(assembly: Assembly, item_id: int) -> AgendaItem:
     item = db.session.get(AgendaItem, item_id)
-    if item is None or item.assembly_id != assembly.id or item.form != "election":
+    if item is None or item.assembly_id != assembly.id or not kind_of(item.form).takes_nominations:
         abort(404)
     return item
 
@@ -76,7 +77,7 @@ def _election(assembly: Assembly, item_id: int) -> AgendaItem:
 @estate_view(Role.organiser, Role.supervisor)
 def manage(estate: Estate, assembly_id: int):
     assembly = load_assembly(estate, assembly_id)
-    elections = [i for i in assembly.items if i.form == "election"]
+    elections = [i for i in assembly.items if kind_of(i.form).takes_nominations]
     by_item = {
         i.id: list(db.session.scalars(select(Candidate).where(Candidate.item_id == i.id).order_by(Candidate.created_at))) for i in elections
     }
@@ -173,7 +174,7 @@ def _own_assembly(assembly_id: int) -> Assembly:
 @owner_required
 def nominate(assembly_id: int):
     assembly = _own_assembly(assembly_id)
-    elections = [i for i in assembly.items if i.form == "election"]
+    elections = [i for i in assembly.items if kind_of(i.form).takes_nominations]
     if not elections:
         abort(404)
     self_form, other_form = SelfForm(prefix="s"), OtherForm(prefix="o")
@@ -323,7 +324,7 @@ def public(slug: str, assembly_id: int):
     assembly = load_assembly(estate, assembly_id)
     lists = []
     for item in assembly.items:
-        if item.form == "election" and item.candidates_published:
+        if kind_of(item.form).takes_nominations and item.candidates_published:
             found = {c.id: c for c in db.session.scalars(select(Candidate).where(Candidate.id.in_(item.candidates_published)))}
             lists.append((item, [found[i] for i in item.candidates_published if i in found], ops.publication_ends(item)))
     if not lists:

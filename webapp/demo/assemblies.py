@@ -29,7 +29,7 @@ from crypto.keys import generate_ed25519, generate_p256
 from webapp.assemblies import lifecycle
 from webapp.assemblies import operations as ops
 from webapp.assemblies.lifecycle import publish_notice
-from webapp.assemblies.operations import attach
+from webapp.assemblies.operations import AssemblyFields, ItemFields, attach
 from webapp.candidates import operations as cops
 from webapp.core.db import db, utcnow
 from webapp.core.serverkey import signer
@@ -154,13 +154,15 @@ def _election(assembly, staff, people: list[tuple[str, str]], seats: int, title:
 
     item = ops.add_item(
         assembly,
+        "election",
+        ItemFields(
+            category=3,
+            title=title,
+            text="选举产生的委员任期五年。请从审查通过并已公示的候选人中选择，最多选满应选人数。",
+            seats=seats,
+            by_election=by_election,
+        ),
         actor=staff["organiser"],
-        form="election",
-        category=3,
-        title=title,
-        seats=seats,
-        by_election=by_election,
-        text="选举产生的委员任期五年。请从审查通过并已公示的候选人中选择，最多选满应选人数。",
     )
     statements = [
         "热心公益，退休后有时间为大家服务。",
@@ -195,11 +197,11 @@ def _bidders(assembly, staff, rng: random.Random) -> None:
 
     item = ops.add_item(
         assembly,
+        "selection",
+        ItemFields(
+            category=4, title="选聘物业服务企业", text="现物业服务合同将于明年一月到期。以下三家企业参加选聘，报价为每平方米每月物业费。"
+        ),
         actor=staff["organiser"],
-        form="selection",
-        category=4,
-        title="选聘物业服务企业",
-        text="现物业服务合同将于明年一月到期。以下三家企业参加选聘，报价为每平方米每月物业费。",
     )
     for name, fee, plan in (
         ("杭州安居物业服务有限公司", "2.30", "24 小时门岗；电梯每月维保；保洁每日两次。"),
@@ -324,24 +326,24 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     t = now - timedelta(days=70)
     past = ops.create_assembly(
         estate,
+        AssemblyFields(
+            title="2026年第一次业主大会会议（已公示）",
+            kind="regular",
+            opens_at=now - timedelta(days=42),
+            closes_at=now - timedelta(days=35),
+            publication_days=30,
+            description="表决使用维修资金更换电梯、增补业主委员会委员。",
+        ),
         actor=staff["organiser"],
-        title="2026年第一次业主大会会议（已公示）",
-        kind="regular",
-        opens_at=now - timedelta(days=42),
-        closes_at=now - timedelta(days=35),
-        publication_days=30,
         now=t,
-        description="表决使用维修资金更换电梯、增补业主委员会委员。",
     )
     ops.add_item(
         past,
+        "resolution",
+        ItemFields(category=5, title="使用维修资金更换 3 号楼、5 号楼电梯", text="预算 186 万元，从两栋楼分户账中按面积分摊。"),
         actor=staff["organiser"],
-        form="resolution",
-        category=5,
-        title="使用维修资金更换 3 号楼、5 号楼电梯",
-        text="预算 186 万元，从两栋楼分户账中按面积分摊。",
     )
-    ops.add_item(past, actor=staff["organiser"], form="resolution", category=8, title="将 5 号楼架空层改作业主活动室")
+    ops.add_item(past, "resolution", ItemFields(category=8, title="将 5 号楼架空层改作业主活动室"), actor=staff["organiser"])
     _election(past, staff, people[10:13], 2, "补选业主委员会委员（2 名）", t, by_election=True)
     _notice(past, staff, now - timedelta(days=60))
     _freeze_and_sign(estate, past, staff, keys, pii_key, now - timedelta(days=45))
@@ -382,23 +384,27 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     t = now - timedelta(days=30)
     current = ops.create_assembly(
         estate,
+        AssemblyFields(
+            title="2026年第二次业主大会会议",
+            kind="regular",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=14),
+            publication_days=15,
+            nomination_deadline=t + timedelta(hours=1),
+            description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
+        ),
         actor=staff["organiser"],
-        title="2026年第二次业主大会会议",
-        kind="regular",
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=14),
-        publication_days=15,
         now=t,
-        nomination_deadline=t + timedelta(hours=1),
-        description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
     )
     covenant = ops.add_item(
         current,
+        "resolution",
+        ItemFields(
+            category=2,
+            title="修订《绿苑小区管理规约》",
+            text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。",
+        ),
         actor=staff["organiser"],
-        form="resolution",
-        category=2,
-        title="修订《绿苑小区管理规约》",
-        text="主要修改：电动自行车不得进楼充电；装修时间改为工作日 8:30–18:00；宠物须拴绳。全文见附件。",
     )
     ops.attach(
         current, actor=staff["organiser"], kind="item", owner_id=covenant.id, data=_covenant_pdf(estate.name), filename="管理规约修订稿.pdf"
@@ -407,11 +413,9 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     _bidders(current, staff, rng)
     ops.add_item(
         current,
+        "resolution",
+        ItemFields(category=5, title="使用维修资金维修 1–4 号楼屋面防水", text="预算 48.6 万元，按各栋面积分摊。"),
         actor=staff["organiser"],
-        form="resolution",
-        category=5,
-        title="使用维修资金维修 1–4 号楼屋面防水",
-        text="预算 48.6 万元，按各栋面积分摊。",
     )
     _notice(current, staff, now - timedelta(days=22))
     voters_left = [ref for ref in signers][-DEMO_VOTERS:]
@@ -422,16 +426,18 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     # -- the announced assembly ----------------------------------------------------------------
     upcoming = ops.create_assembly(
         estate,
+        AssemblyFields(
+            title="2026年第一次临时业主大会会议",
+            kind="extraordinary",
+            opens_at=now + timedelta(days=20),
+            closes_at=now + timedelta(days=27),
+            publication_days=7,
+        ),
         actor=staff["organiser"],
-        title="2026年第一次临时业主大会会议",
-        kind="extraordinary",
-        opens_at=now + timedelta(days=20),
-        closes_at=now + timedelta(days=27),
-        publication_days=7,
         now=now - timedelta(days=2),
     )
-    ops.add_item(upcoming, actor=staff["organiser"], form="resolution", category=7, title="改建小区南门，增设人车分流通道")
-    ops.add_item(upcoming, actor=staff["organiser"], form="resolution", category=9, title="在地下车库增设电动汽车充电桩")
+    ops.add_item(upcoming, "resolution", ItemFields(category=7, title="改建小区南门，增设人车分流通道"), actor=staff["organiser"])
+    ops.add_item(upcoming, "resolution", ItemFields(category=9, title="在地下车库增设电动汽车充电桩"), actor=staff["organiser"])
     _notice(upcoming, staff, now - timedelta(days=1))
     db.session.flush()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.presentation import estate_assemblies
 from webapp.candidates.models import Candidate
@@ -89,7 +90,7 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
             proxy is None
             and registration.holder_id is not None
             and assembly.state in ("draft", "notice")
-            and any(i.form == "election" for i in assembly.items)
+            and any(kind_of(i.form).takes_nominations for i in assembly.items)
             and (assembly.nomination_deadline is None or now <= assembly.nomination_deadline)
         )
         if assembly.state == "draft" and not open_for_nominations:

@@ -4,13 +4,27 @@ objections and the public audit bundle."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from webapp.attachments.access import register_reader
+from webapp.audit import labels as audit_labels
 from webapp.results import jobs  # noqa: F401  (registers its job kinds)
 from webapp.results.objections import may_read_objection_file
 from webapp.results.routes import bp
 
+# How the audit log names this package's actions (webapp.audit.labels).
+AUDIT_ACTIONS = {
+    "assembly.archive": _l("Archived the assembly"),
+    "assembly.certified": _l("The tally has every certification it needs"),
+    "assembly.publish": _l("Published the result and its audit bundle"),
+    "assembly.tally": _l("Computed the tally from the sealed log"),
+    "objection.answer": _l("Answered an objection"),
+    "objection.file": _l("An owner filed an objection"),
+    "tally.certify": _l("Certified the tally"),
+}
+
 
 def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
     register_reader("objection", may_read_objection_file)

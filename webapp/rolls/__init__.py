@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
+from webapp.audit import labels as audit_labels
 from webapp.rolls import checks
 from webapp.rolls.routes import bp, rolls_to_choose
 
+# How the audit log names this package's actions (webapp.audit.labels).
+AUDIT_ACTIONS = {
+    "roll.freeze": _l("Froze the electoral roll"),
+    "roll.sign": _l("Signed the electoral roll"),
+}
+
 
 def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
     assembly_hooks.register("opening_blockers", "rolls.certified", checks.opening_blockers)
     assembly_hooks.register("detail_context", "rolls.choices", rolls_to_choose)

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
+from webapp.audit import labels as audit_labels
 from webapp.voting import jobs  # noqa: F401  (registers its job kinds)
 from webapp.voting.log import close_if_due, open_log
 from webapp.voting.routes import bp
 
+# How the audit log names this package's actions (webapp.audit.labels).
+AUDIT_ACTIONS = {
+    "assembly.close": _l("Voting closed and the log was sealed (by the clock)"),
+    "ballot.accept": _l("Accepted a ballot"),
+    "ballot.inspect": _l("Looked at a household's ballot"),
+    "paper.dispute": _l("Two entries of a paper sheet differ"),
+    "paper.enter": _l("Entered a paper ballot sheet"),
+    "paper.print": _l("Printed paper ballot sheets"),
+    "paper.refused": _l("A paper ballot was not counted"),
+    "paper.resolve": _l("Decided a disputed paper sheet"),
+}
+
 
 def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
     assembly_hooks.register("voting_opened", "voting.open_log", _open_log)
     assembly_hooks.register("voting_due", "voting.close", close_if_due)

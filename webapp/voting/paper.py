@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crypto.ballot import make_paper_ballot
+from webapp.assemblies.kinds import kind_of
 from webapp.audit.operations import record
 from webapp.auth.models import StaffUser
 from webapp.core.db import db, utcnow
@@ -53,21 +54,12 @@ def choices_from_marks(items: list[dict], marks: dict[str, object]) -> dict:
     abstention); a resolution marked both ways is kept as spoiled (废票)."""
     choices: dict = {}
     for item in items:
-        mark = marks.get(item["id"])
-        if item["kind"] == "resolution":
-            if mark in ("agree", "disagree", "abstain"):
-                choices[item["id"]] = mark
-            elif mark == "spoiled":
-                choices[item["id"]] = ["agree", "disagree"]
-            elif mark not in (None, "", "blank"):
-                raise PaperError(f"“{item['title']}”的标记无法识别", f"the mark for '{item['title']}' is not recognised")
-        else:
-            marked = [m for m in (mark or []) if isinstance(m, str)]
-            known = {o["id"] for o in item["options"]}
-            if any(m not in known for m in marked):
-                raise PaperError(f"“{item['title']}”中有不在选票上的选项", f"'{item['title']}' has a mark for an option not on the ballot")
-            if marked:
-                choices[item["id"]] = sorted(set(marked))
+        try:
+            choice = kind_of(item["kind"]).choice_from_mark(item, marks.get(item["id"]))
+        except ValueError as exc:
+            raise PaperError(*exc.args) from None
+        if choice is not None:
+            choices[item["id"]] = choice
     return choices
 
 

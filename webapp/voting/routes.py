@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from crypto.treehead import tracking_code
 from webapp.assemblies import lifecycle
+from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import attach
@@ -353,10 +354,7 @@ def inspect(estate: Estate, assembly_id: int):
 def _marks_from_form(notice: dict) -> dict:
     marks: dict = {}
     for item in notice["items"]:
-        if item["kind"] == "resolution":
-            marks[item["id"]] = request.form.get(f"m-{item['id']}", "blank")
-        else:
-            marks[item["id"]] = request.form.getlist(f"m-{item['id']}")
+        marks[item["id"]] = kind_of(item["kind"]).mark_from_form(item, request.form)
     return marks
 
 

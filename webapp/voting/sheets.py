@@ -4,6 +4,7 @@ line for the owner's signature."""
 
 from __future__ import annotations
 
+from webapp.assemblies.kinds import kind_of
 from webapp.estates.thresholds import CATEGORIES
 from webapp.printing.document import PdfWriter
 from webapp.registry.counting import format_area
@@ -33,16 +34,11 @@ def render_sheets(assembly, notice: dict, sheets: list, units: dict[str, list[tu
         for i, item in enumerate(notice["items"], start=1):
             pdf.rule()
             pdf.paragraph(f"{i}. {item['title']}（{CATEGORIES[item['category']].zh}）", 11.5)
-            if item["kind"] == "resolution":
-                pdf.paragraph("□ 同意　　　□ 反对　　　□ 弃权", 13, indent=12)
-            elif item["kind"] == "election":
-                pdf.small(f"最多选 {item['seats']} 名，多选则本事项作废。", indent=12)
-                for option in item["options"]:
-                    pdf.paragraph(f"□ {option['name']}", 11.5, indent=12)
-            else:
-                pdf.small("只能选一家，多选则本事项作废。", indent=12)
-                for option in item["options"]:
-                    pdf.paragraph(f"□ {option['name']}", 11.5, indent=12)
+            kind = kind_of(item["kind"])
+            if kind.has_options:
+                pdf.small(kind.sheet_hint_zh(item), indent=12)
+            for box in kind.sheet_boxes_zh(item):
+                pdf.paragraph(f"□ {box}", 13 if not kind.has_options else 11.5, indent=12)
         pdf.rule()
         pdf.paragraph("业主（或受托人）签名：______________________　　日期：____________", 12)
         pdf.small("请在投票截止前交回组织者。未标记的事项视为弃权。")
