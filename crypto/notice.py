@@ -36,7 +36,6 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .canonical import canonical_json
 from .encoding import hex_decode
 from .errors import EncodingError, FormatError
 from .keys import Signer
@@ -279,7 +278,3 @@ def assembly_summary(notice: Mapping[str, Any]) -> dict[str, Any]:
         "voting_closes": notice["closes"],
         "items": [{"id": item["id"], "title": item["title"]} for item in notice["items"]],
     }
-
-
-def canonical_notice(notice: Mapping[str, Any]) -> bytes:
-    return canonical_json(notice)

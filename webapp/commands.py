@@ -13,6 +13,7 @@ import click
 
 from crypto.keys import ed25519_from_seed
 from webapp import create_app
+from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.presentation import estate_assemblies
 from webapp.attachments.storage import read
@@ -255,17 +256,18 @@ def check(slug: str) -> None:
 @with_app
 def assemblies(slug: str, as_json: bool) -> None:
     """The estate's assemblies: id, title, state and voting window."""
-
     estate_row = _load_estate(slug)
+    if advance_estate(estate_row):
+        db.session.commit()
+    found = estate_assemblies(estate_row)
     rows = [
-        {"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat()}
-        for a in estate_assemblies(estate_row)
+        {"id": a.id, "title": a.title, "state": a.state, "opens": a.opens_at.isoformat(), "closes": a.closes_at.isoformat()} for a in found
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
 
-    for a, row in zip(estate_assemblies(estate_row), rows, strict=False):
+    for a, row in zip(found, rows, strict=True):
         click.echo(f"{row['id']:>4}  {row['state']:<10} {local(a.opens_at, estate_row)} – {local(a.closes_at, estate_row)}  {row['title']}")
     if not rows:
         click.echo("no assemblies / 尚无会议")

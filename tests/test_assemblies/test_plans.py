@@ -127,3 +127,24 @@ def test_two_plans_of_the_same_title_are_refused(scenario):
 
     assert len(s.db.get(AgendaItem, item).plans) == 1
     assert "已有同名方案" in s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/items/{item}").get_data(as_text=True)
+
+
+def test_reading_the_estates_assemblies_changes_nothing_and_the_page_makes_due_transitions(scenario):
+    """Listing assemblies is a read; the page that shows them makes the transitions due first."""
+    s = scenario
+    s.register_owner("1-101", "张三", ZHANG_TAIL)
+    opens = s.start + timedelta(days=25)
+    s.create(opens=opens, closes=opens + timedelta(days=7))
+    s.add_item("resolution", 2, "修订管理规约")
+    s.later(days=1)
+    s.publish_notice()
+    s.freeze_and_sign_roll()
+    s.at(opens + timedelta(hours=1))
+    from webapp.assemblies.presentation import estate_assemblies
+
+    assert [a.state for a in estate_assemblies(s.estate)] == ["notice"]
+    assert s.assembly.state == "notice"
+    s.post("/logout")
+    assert s.client.get(f"/p/{s.estate.slug}/assemblies").status_code == 200
+    s.db.expire_all()
+    assert s.assembly.state == "voting"

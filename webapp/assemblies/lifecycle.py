@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from crypto.notice import notice_digest, sign_notice
 from webapp.assemblies import hooks
@@ -146,6 +146,13 @@ def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
         )
         return True
     return False
+
+
+def advance_estate(estate, now: datetime | None = None) -> bool:
+    """Make every transition due in the estate's assemblies; True when one was made (the caller
+    commits, once, for its request)."""
+    assemblies = db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state.in_(("notice", "voting"))))
+    return any([advance(assembly, now) for assembly in assemblies])
 
 
 def advance(assembly: Assembly, now: datetime | None = None) -> bool:

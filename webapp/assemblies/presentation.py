@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from crypto.errors import CryptoError
 from crypto.notice import verify_notice
-from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.core.db import db
 from webapp.core.serverkey import signer
@@ -52,11 +51,9 @@ def category_name(number: int, zh: bool) -> str:
 
 
 def estate_assemblies(estate) -> list[Assembly]:
-    assemblies = list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.opens_at.desc())))
-    changed = any([lifecycle.advance(a) for a in assemblies])
-    if changed:
-        db.session.commit()
-    return assemblies
+    """The estate's assemblies, newest first, as stored: a page calls
+    :func:`webapp.assemblies.lifecycle.advance_estate` (and commits) before it reads them."""
+    return list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.opens_at.desc())))
 
 
 def public_assemblies(estate) -> list[Assembly]:

@@ -52,6 +52,13 @@ def _helpers():
     }
 
 
+def _assemblies_now(estate: Estate) -> list[Assembly]:
+    """The estate's assemblies with every transition that is due made first (one commit)."""
+    if lifecycle.advance_estate(estate):
+        db.session.commit()
+    return estate_assemblies(estate)
+
+
 def _is_organiser(estate: Estate) -> bool:
     return current_user.role_in(estate.id) is Role.organiser
 
@@ -91,7 +98,7 @@ def index(estate: Estate):
         if done:
             return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     return render_template(
-        "assemblies/index.html", estate=estate, assemblies=estate_assemblies(estate), form=form, organiser=_is_organiser(estate)
+        "assemblies/index.html", estate=estate, assemblies=_assemblies_now(estate), form=form, organiser=_is_organiser(estate)
     )
 
 
@@ -352,6 +359,7 @@ def remove_file(estate: Estate, assembly_id: int, file_id: int):
 @bp.get("/p/<slug>/assemblies")
 def public_list(slug: str):
     estate = public_estate(slug)
+    _assemblies_now(estate)
     return render_template("assemblies/public_list.html", estate=estate, assemblies=public_assemblies(estate))
 
 
@@ -432,6 +440,7 @@ def download(file_id: int):
 @bp.get("/api/v1/e/<slug>/assemblies")
 def api_list(slug: str):
     estate = public_estate(slug)
+    _assemblies_now(estate)
     return jsonify(
         {
             "estate": {"slug": estate.slug, "name": estate.name},

@@ -16,10 +16,20 @@ from webapp.core.serverkey import signer
 PLATFORM_CHAIN = 0
 
 
+_CHAIN_LOCK_BASE = 7_000_000
+
+
+def chain_lock_key(chain: int) -> int:
+    """The PostgreSQL advisory lock that serialises appends to one audit chain.  Everyone who
+    appends takes this key (record() here, the ballot sequencer in webapp.voting.log), so that
+    changing it can never make the two stop serialising with each other."""
+    return _CHAIN_LOCK_BASE + chain
+
+
 def _lock_chain(chain: int) -> None:
     # Serialise appends to one chain on PostgreSQL; SQLite already has a single writer.
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + chain})
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chain_lock_key(chain)})
 
 
 def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, **details) -> AuditEvent:

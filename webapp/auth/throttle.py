@@ -41,6 +41,9 @@ def retry_at(username: str, address: str, now: datetime | None = None) -> dateti
 def failed(username: str, address: str, now: datetime | None = None) -> datetime | None:
     """Count a wrong password; return when the next try is allowed (None: at once)."""
     now = now or utcnow()
+    # Rows of failures a day old no longer count: drop them as new ones come, so that the table
+    # holds at most a day of wrong passwords however many addresses have tried.
+    forget_old(now)
     key = _key(username, address)
     row = db.session.get(LoginThrottle, key)
     if row is None or row.last_failure < now - FORGET_AFTER:

@@ -25,10 +25,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def looks_like_token(text: str) -> bool:
-    return bool(_TOKEN_RE.match(text))
-
-
 def new_code() -> str:
     raw = "".join(secrets.choice(CROCKFORD) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.assemblies.lifecycle import advance_estate
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
@@ -22,6 +23,8 @@ bp = Blueprint("portal", __name__)
 @bp.get("/me")
 @owner_required
 def me():
+    if advance_estate(current_user.estate):  # the page shows what owners can do now
+        db.session.commit()
     return render_template("portal/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user))
 
 

@@ -9,7 +9,6 @@ import json
 from sqlalchemy import select
 
 from crypto import bundle as bundle_mod
-from crypto.roll import parse_root
 from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.results.models import Certification, TallyRecord
@@ -68,8 +67,3 @@ def bundle_bytes(bundle: dict) -> bytes:
 def final_head(assembly):
     heads = ballot_log.heads(assembly.id)
     return heads[-1] if heads and heads[-1].final else None
-
-
-def final_root(assembly) -> bytes:
-    head = final_head(assembly)
-    return parse_root(head.root) if head else b""

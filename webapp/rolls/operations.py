@@ -185,7 +185,3 @@ def roll_document(roll: Roll, estate: Estate) -> dict:
             "entries": list(db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == roll.id).order_by(RollEntry.position))),
         },
     }
-
-
-def latest_roll(estate: Estate) -> Roll | None:
-    return db.session.scalar(select(Roll).where(Roll.estate_id == estate.id).order_by(Roll.seq.desc()).limit(1))

@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, text
+from sqlalchemy import bindparam, insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
 from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot, sign_ballot
@@ -306,10 +306,6 @@ def ballot_choices(ballot: Ballot) -> dict:
 
 def entry_of(ballot: Ballot) -> dict:
     return json.loads(ballot.entry)
-
-
-def count_ballots(assembly_id: int) -> int:
-    return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.assembly_id == assembly_id)) or 0
 
 
 def digest(text_: str) -> str:

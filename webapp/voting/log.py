@@ -27,7 +27,7 @@ from crypto.merkle import EMPTY_ROOT, TreeState, append, consistency_proof, incl
 from crypto.treehead import make_receipt, sign_tree_head
 from webapp.assemblies.models import Assembly
 from webapp.audit.models import AuditEvent
-from webapp.audit.operations import PLATFORM_CHAIN, chain_rows, record, record_many
+from webapp.audit.operations import PLATFORM_CHAIN, chain_lock_key, chain_rows, record, record_many
 from webapp.core.db import db, utcnow
 from webapp.core.serverkey import signer
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
@@ -333,9 +333,9 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             return _NOT_LEADER  # (having waited for the batch being integrated)
     else:
         connection.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": ctx.assembly_id})
-    # The audit chain's lock (webapp.audit.operations._lock_chain) comes with the log's, so that
+    # The audit chain's lock (webapp.audit.operations.chain_lock_key) comes with the log's, so that
     # the next statement reads the chain's head as it stands.
-    log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": 7_000_000 + chain}).one()
+    log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": chain_lock_key(chain)}).one()
     if log.sealed:
         return None
     rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain}).all()
