@@ -13,7 +13,7 @@ in production; without it, in each worker's memory.
    registry, every owner registered with a P-256 phone key, a roll frozen and signed by two
    supervisors, the notice published, voting open.  One distinct ballot per member is signed
    beforehand.
-2. gunicorn serves ``webapp:create_app()`` with OWNERSVOTE_BENCH_HELLO=1 (a bare GET
+2. gunicorn serves ``webapp.app:create_app()`` with OWNERSVOTE_BENCH_HELLO=1 (a bare GET
    /__bench/hello route in the same app: same middleware, same server settings) and
    OWNERSVOTE_CAST_LIMIT raised, since every ballot comes from one address.
 3. wrk (bench/cast.lua) runs 50 connections against the hello route, then against
@@ -167,7 +167,7 @@ def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
     ]
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
-    command.append("webapp:create_app()")
+    command.append("webapp.app:create_app()")
     app_root = Path(args.app_root).resolve() if args.app_root else ROOT
     if args.app_root:
         env = {**env, "PYTHONPATH": str(app_root)}

@@ -1,7 +1,7 @@
 """``ownersvote verify BUNDLE [--receipt R …]``: check an audit bundle offline, from scratch.
 
 Runs with only ``crypto``'s dependencies (``cryptography``, ``rfc8785``) and the pure ``tally``
-package: no Flask, no database, no network.  It recomputes and checks (SPEC §6):
+package: no Flask, no database, no network.  It recomputes and checks (docs/bundle-format.md):
 
 * the roll: every entry well formed, the Merkle root, the totals, the supervisors' signatures
   (at least ``required_signatures`` distinct supervisor keys);

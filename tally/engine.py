@@ -48,7 +48,7 @@ def compute(inp: TallyInput) -> TallyResult:
     total_area = sum(m.area for m in inp.members)
     total_heads = sum(m.heads for m in inp.members)
     totals = Weight(total_area, total_heads)
-    # Every submitted ballot takes part in every item (SPEC §3): participation is the same
+    # Every submitted ballot takes part in every item (docs/tally-format.md): participation is the same
     # for all items, but it is still reported and tested per item.
     rows = [(inp.member(b.member), b.choices) for b in inp.ballots]
     participation = Weight(sum(m.area for m, _ in rows), sum(m.heads for m, _ in rows))

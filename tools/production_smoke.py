@@ -8,7 +8,7 @@ What it starts (docs/deployment.md describes the same layout on several machines
 - a fresh PostgreSQL database on the server at ``--pg-url`` (default: OWNERSVOTE_TEST_PG_URL, else
   postgresql+psycopg://postgres@127.0.0.1:5432/test), migrated with ``ownersvote init``, with a
   small estate, its registry and an organiser made with the ``ownersvote`` commands;
-- two gunicorn processes (``webapp:create_app()`` with tools/deploy/gunicorn.conf.py, ``--workers``
+- two gunicorn processes (``webapp.app:create_app()`` with tools/deploy/gunicorn.conf.py, ``--workers``
   each; log files and address set on the command line) on two loopback ports, in production mode (``OWNERSVOTE_ENV=production``, generated secrets, ``OWNERSVOTE_PROXY_HOPS=1``);
 - one ``ownersvote worker`` (RQ) on a queue of its own in Redis at ``--redis-url`` (default:
   OWNERSVOTE_TEST_REDIS_URL, else redis://127.0.0.1:6379/15), sharing the file folders.
@@ -467,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                     str(logs / f"{name}.error.log"),
                     "--graceful-timeout",
                     "10",
-                    "webapp:create_app()",
+                    "webapp.app:create_app()",
                 ],
                 env,
             )

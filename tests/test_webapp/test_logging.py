@@ -91,7 +91,7 @@ def test_gunicorns_access_log_works_with_two_workers_and_holds_no_secret(tmp_pat
             str(errors),
             "--access-logformat",
             '%(h)s "%(r)s" %(s)s "%(a)s" %({cookie}i)s',
-            "webapp:create_app()",
+            "webapp.app:create_app()",
         ],
         env=env,
         cwd=tmp_path,

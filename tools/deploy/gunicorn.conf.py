@@ -2,7 +2,7 @@
 
 Copy to /etc/ownersvote/gunicorn.conf.py and start with
 
-    gunicorn -c /etc/ownersvote/gunicorn.conf.py 'webapp:create_app()'
+    gunicorn -c /etc/ownersvote/gunicorn.conf.py 'webapp.app:create_app()'
 
 Command-line options override what is here (--bind, --workers per machine).
 tools/production_smoke.py starts its two processes with this file.

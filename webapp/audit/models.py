@@ -1,4 +1,4 @@
-"""The append-only, hash-chained log of privileged actions (SPEC 1)."""
+"""The append-only, hash-chained log of privileged actions (docs/security.md)."""
 
 from __future__ import annotations
 

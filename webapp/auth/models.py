@@ -50,7 +50,7 @@ class StaffUser(UserMixin, db.Model):
 
 
 class EstateRole(db.Model):
-    """One role per user and estate: separation of duties (SPEC 1) means an organiser of an
+    """One role per user and estate: separation of duties (docs/architecture.md) means an organiser of an
     estate can never also be its supervisor, so the database allows only one row."""
 
     __tablename__ = "estate_roles"

@@ -52,7 +52,7 @@ def create_staff(username: str, display_name: str, password: str, *, admin: bool
 def set_staff_identity(user: StaffUser, id_number: str, *, pii_key: str, actor) -> None:
     """Record a staff member's identity number as the registry keeps owners' (a keyed hash, never
     the number), so that a supervisor who is also an owner and voted in an assembly is known
-    when certifying it (SPEC: a supervisor who voted may certify only if the estate allows)."""
+    when certifying it (a supervisor who voted may certify only if the estate allows: docs/architecture.md, who may do what)."""
 
     number = identity.normalize_id(id_number or "")
     if not identity.is_resident_id(number):
@@ -65,7 +65,7 @@ def set_staff_identity(user: StaffUser, id_number: str, *, pii_key: str, actor) 
 def assign_role(user: StaffUser, estate: Estate, role: Role, *, actor=None) -> EstateRole:
     existing = user.role_in(estate.id)
     if existing is not None and existing != role:
-        # SPEC 1: an organiser can never certify, so one person never holds both roles.
+        # Separation of duties (docs/architecture.md, who may do what): an organiser can never certify, so one person never holds both roles.
         raise StaffError(
             f"{user.username} 已是本小区的{'组织者' if existing is Role.organiser else '监督员'}，不能兼任",
             f"{user.username} is already {existing.value} of this estate and cannot hold both roles",

@@ -1,6 +1,6 @@
 """Nominations, written commitments, vetting and the published list of candidates.
 
-SPEC section 4: candidates are nominated by themselves or by owners (with their consent), or on
+Candidates (docs/architecture.md, webapp/candidates): are nominated by themselves or by owners (with their consent), or on
 paper by organisers; each signs a written commitment that they meet the conditions; supervisors
 vet each one against the estate's eligibility rules with a written reason the candidate sees; a
 candidate can withdraw; the approved list is published (公示) for the estate's period before it

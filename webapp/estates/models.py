@@ -24,7 +24,7 @@ class Estate(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
-    # The estate's own counting rule (SPEC 2: rules of procedure may differ from the SPC
+    # The estate's own counting rule (rules of procedure may differ from the SPC
     # default); shown on every result where set.
     counting_rule: Mapped[str | None] = mapped_column(Text)
     roll_signatures_required: Mapped[int] = mapped_column(Integer, default=1)

@@ -374,7 +374,7 @@ def reject(registration: Registration, *, actor, reason: str) -> Registration:
 
 
 def set_representative(owner: Owner, holder: OwnerHolder, *, actor, reason: str) -> None:
-    """Co-owners name the one of them who votes (SPEC 2); a supervisor records their choice.
+    """Co-owners name the one of them who votes (Ningbo 2021 Art. 18; docs/tally-format.md); a supervisor records their choice.
     Only that holder's approved registrations may vote from now on; a roll already frozen keeps
     the keys it was frozen with."""
     if holder.owner_id != owner.id:

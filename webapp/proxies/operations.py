@@ -1,4 +1,4 @@
-"""Proxies (SPEC section 4): an owner authorises one person in writing to vote for them in one
+"""Proxies (docs/architecture.md, webapp/proxies): an owner authorises one person in writing to vote for them in one
 named assembly.  The organiser uploads the scanned letter (its SHA-256 kept); a supervisor
 approves or rejects it with a reason before the roll for that assembly freezes; the approved
 proxy gets a letter of their own and registers a device key, which goes on the roll as the

@@ -1,4 +1,4 @@
-"""Voting members: who counts, with what area and how many heads (SPEC section 2).
+"""Voting members: who counts, with what area and how many heads (SPC interpretation Art. 8–9; docs/tally-format.md).
 
 SPC interpretation on building ownership disputes, Art. 8 and 9: one exclusive part counts as one
 person; all parts the developer has not sold, or sold and not yet delivered, count together as

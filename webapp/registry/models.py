@@ -1,4 +1,4 @@
-"""Buildings, units and owners of record (SPEC section 2).
+"""Buildings, units and owners of record (SPC interpretation Art. 8–9; docs/tally-format.md).
 
 Areas are integer hundredths of a square metre.  Identity and phone numbers are never stored in
 clear: only keyed hashes (HMAC with the server's PII key) and a masked form for display.
@@ -92,7 +92,7 @@ class OwnerHolder(db.Model):
     id_masked: Mapped[str] = mapped_column(String(32))
     phone_hash: Mapped[str | None] = mapped_column(String(64))
     phone_masked: Mapped[str | None] = mapped_column(String(32))
-    # Co-owners name one of them to vote (SPEC 2); the others may see but not cast.
+    # Co-owners name one of them to vote (one of them votes); the others may see but not cast.
     is_representative: Mapped[bool] = mapped_column(default=False)
 
     owner: Mapped[Owner] = relationship(back_populates="holders")

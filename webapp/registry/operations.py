@@ -254,7 +254,7 @@ def apply_plan(
         existing = {h.id_hash: h for h in holders}
         representative = next((h.id_hash for h in holders if h.is_representative), None)
         if representative is None:
-            representative = op.holders[0].id_hash  # SPEC 2: co-owners name one; the first listed until they do
+            representative = op.holders[0].id_hash  # co-owners name one; the first listed until they do
         planned_order = [hp.id_hash for hp in op.holders]
         reordered = bool(holders) and [h.id_hash for h in holders] != planned_order
         if reordered:

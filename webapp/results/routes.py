@@ -93,7 +93,7 @@ def step(estate: Estate, assembly_id: int, step: str):
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
-# Separation of duties (SPEC 1): said to an organiser who opens the certification.
+# Separation of duties (docs/architecture.md): said to an organiser who opens the certification.
 ORGANISERS_NEVER_CERTIFY = {
     Role.organiser: (
         "组织者不能核证计票结果：计票结果由监督员各自独立核证（职责分离）",

@@ -1,4 +1,4 @@
-"""The frozen electoral roll (SPEC 5.1): voting members, pseudonymous, with their keys, and the
+"""The frozen electoral roll (docs/bundle-format.md): voting members, pseudonymous, with their keys, and the
 supervisors' signatures on its Merkle root."""
 
 from __future__ import annotations

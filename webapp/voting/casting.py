@@ -1,4 +1,4 @@
-"""Accepting a ballot (SPEC section 5.3): only when the signature verifies against a key on the
+"""Accepting a ballot (docs/security.md): only when the signature verifies against a key on the
 assembly's frozen roll for that member, the ballot names this assembly, this notice and this
 roll, the window is open by the database's clock in the same transaction as the insert, every
 choice is valid, and the member has no counted ballot yet (or the assembly allows replacing it).

@@ -1,5 +1,5 @@
 """Paper ballots (纸质表决票): sheets, double entry by two organisers, disputes decided by a
-supervisor from the scan (SPEC section 4).
+supervisor from the scan (docs/architecture.md).
 
 A returned sheet is entered twice, independently, by two different organisers, each with the
 scan; the second entry does not show the first.  When both agree (choices and scan), the ballot

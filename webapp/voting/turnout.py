@@ -87,7 +87,7 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
 
 
 def voted_units(assembly) -> list[tuple[str, int]]:
-    """Every unit whose member has voted, in natural order: public (SPEC section 4)."""
+    """Every unit whose member has voted, in natural order: public (docs/architecture.md)."""
     voted = voted_members(assembly.id)
     units = [u for member, us in units_by_member(assembly).items() if member in voted for u in us]
     return sorted(units, key=lambda u: natural_key(u[0]))
