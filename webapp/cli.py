@@ -53,6 +53,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
+@click.version_option(package_name="ownersvote", prog_name="ownersvote", message="%(prog)s %(version)s")
 def main() -> None:
     """OwnersVote: owners' assemblies (业主大会) run end to end."""
 

@@ -91,7 +91,11 @@ def init() -> None:
     url = database_url()
     if url.startswith("sqlite:///"):
         instance_path().mkdir(parents=True, exist_ok=True)
-    upgrade(url)
+    ran = upgrade(url)
+    for revision, message in ran:
+        click.echo(f"migrated: {revision}  {message}")
+    if not ran:
+        click.echo("no migration to run: the schema is the newest")
     click.echo(f"database ready: {_redact(url)}")
 
 
@@ -243,6 +247,8 @@ def check(slug: str) -> None:
     report = check_estate(_load_estate(slug))
     for zh, en in report.checked:
         click.echo(f"ok    {en} / {zh}")
+    for zh, en in report.skipped:
+        click.echo(f"skip  {en} / {zh}")
     for finding in report.findings:
         click.echo(f"FAIL  [{finding.area}] {finding.en} / {finding.zh}")
     if not report.ok:

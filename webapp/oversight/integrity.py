@@ -54,6 +54,7 @@ class Finding:
 class IntegrityReport:
     findings: list[Finding] = field(default_factory=list)
     checked: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) of what passed
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) of what could not be checked, and why
 
     @property
     def ok(self) -> bool:
@@ -64,6 +65,9 @@ class IntegrityReport:
 
     def good(self, zh: str, en: str) -> None:
         self.checked.append((zh, en))
+
+    def skip(self, zh: str, en: str) -> None:
+        self.skipped.append((zh, en))
 
 
 def anchors(estate_id: int) -> list[tuple[int, str, str, int]]:
@@ -134,6 +138,11 @@ def check_registry(estate, report: IntegrityReport) -> None:
 
     imports = [e for e in chain_events(estate.id) if e.action == "registry.import" and "fingerprint" in (e.details or {})]
     if not imports:
+        report.skip(
+            "名册未核对：最近一次导入时尚未记录指纹（早于指纹功能的导入）；重新导入一次名册即可开始核对",
+            "the registry was not checked: its last import recorded no fingerprint (an import from before fingerprints "
+            "existed); importing the registry again starts the check",
+        )
         return
     recorded = imports[-1].details["fingerprint"]
     if registry_fingerprint(estate) != recorded:
