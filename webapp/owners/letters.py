@@ -29,18 +29,16 @@ from __future__ import annotations
 import datetime
 import io
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_Q
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from webapp.printing.fonts import FontInfo, font_info, wrap_text
+from webapp.printing.qr import draw_qr, qr_matrix
 from webapp.registry.counting import natural_key
 
 __all__ = ["Letter", "render_letters", "TITLE", "font_info", "delivery_key"]
@@ -186,21 +184,6 @@ class _Page:
 # QR code
 
 
-def _qr_matrix(data: str) -> list[list[bool]]:
-    """The QR modules for ``data`` with a 4-module quiet zone; EC level Q (25 % recovery) so a
-    creased, stained or poorly printed letter still scans."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=4)
-    qr.add_data(data.encode("utf-8"))
-    qr.make(fit=True)
-    return qr.get_matrix()
-
-
-# Choosing the best of the eight mask patterns is what makes a printed code easy for old phone
-# cameras, and it is most of a letter's cost (pure Python); a batch is therefore encoded on
-# every core.  Below this many letters, starting worker processes costs more than it saves.
-PARALLEL_QR_FROM = 100
-
-
 # A progress callback gets (stage, done, total); stages are "qr", "pages" and "save".
 Progress = Callable[[str, int, int], None]
 
@@ -210,53 +193,16 @@ def _report_every(total: int) -> int:
 
 
 def _qr_matrices(urls: list[str], progress: Progress | None = None) -> list[list[list[bool]]]:
-    workers = min(os.cpu_count() or 1, 8)
+    """One QR matrix per letter, in order; zxing-cpp encodes a code in well under a millisecond,
+    so a batch needs no worker processes (which a killed job used to leave behind)."""
     total = len(urls)
     step = _report_every(total)
     out: list[list[list[bool]]] = []
-    if total < PARALLEL_QR_FROM or workers < 2:
-        results = map(_qr_matrix, urls)
-        pool = None
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=workers)
-        # Small chunks, so that results (and progress) arrive steadily rather than in 8 lumps.
-        results = pool.map(_qr_matrix, urls, chunksize=max(1, min(50, total // (workers * 8))))
-    try:
-        for matrix in results:
-            out.append(matrix)
-            if progress is not None and (len(out) % step == 0 or len(out) == total):
-                progress("qr", len(out), total)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    for url in urls:
+        out.append(qr_matrix(url, "Q"))
+        if progress is not None and (len(out) % step == 0 or len(out) == total):
+            progress("qr", len(out), total)
     return out
-
-
-def _draw_qr(c: Canvas, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
-    """Draw the QR as black vector rectangles in a ``size`` square whose lower-left is (x, y).
-
-    Vector modules stay crisp at any printer resolution (an upscaled bitmap may be smoothed by
-    viewers). The path is written in module units under one transformation: runs of dark
-    modules in a row become one integer ``re`` rectangle, all filled at once, which keeps the
-    page stream small and is much faster than formatting floats for each rectangle.
-    """
-    n = len(matrix)
-    m = size / n
-    ops = ["q", f"{m:.5f} 0 0 {-m:.5f} {x:.3f} {y + size:.3f} cm", "0 g"]
-    for r, row in enumerate(matrix):
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start} {r} {col - start} 1 re")
-            else:
-                col += 1
-    ops += ["f", "Q"]
-    c.addLiteral("\n".join(ops))
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +277,7 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
     qr_size = 176.0  # ~6.2 cm including the quiet zone
     qr_x = MARGIN_X - 6
     qr_top = pg.y
-    _draw_qr(c, matrix, qr_x, qr_top - qr_size, qr_size)
+    draw_qr(c, matrix, qr_x, qr_top - qr_size, qr_size)
     pg.text(qr_x + qr_size / 2, qr_top - qr_size - 8, "请用手机扫描此二维码", 13, align="center")
 
     rx = MARGIN_X + qr_size + 14

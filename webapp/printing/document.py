@@ -10,14 +10,12 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from webapp.printing.fonts import font_info, wrap_text
+from webapp.printing.qr import draw_qr, qr_matrix
 
 PAGE_W, PAGE_H = A4
 MARGIN = 52.0
@@ -95,12 +93,8 @@ class PdfWriter:
     def qr(self, data: str, size: float = 92.0, caption: str = "", x: float | None = None) -> None:
         """A QR code at the left (or at ``x``), with a caption beside it."""
         self.need(size + 12)
-        widget = QrCodeWidget(data, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        drawing.add(widget)
         left = MARGIN if x is None else x
-        renderPDF.draw(drawing, self.c, left, self.y - size)
+        draw_qr(self.c, qr_matrix(data, "M"), left, self.y - size, size)
         if caption:
             self.c.setFont(self.fonts.body, 9)
             top = self.y - 14

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -32,6 +30,7 @@ from webapp.jobs.context import runner_mode
 from webapp.jobs.operations import start_job
 from webapp.jobs.runner import submit
 from webapp.owners.access import owner_required
+from webapp.printing.qr import qr_svg_data_uri
 from webapp.proxies.models import Proxy
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
@@ -52,14 +51,7 @@ def _helpers():
 
 
 def qr_data_uri(text: str) -> str:
-    """A QR code as an SVG data URI (the CSP allows data: images, never inline script)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return qr_svg_data_uri(text)
 
 
 # ---------------------------------------------------------------- the owner's ballot
