@@ -8,6 +8,7 @@ import functools
 import json
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -26,7 +27,8 @@ from webapp.core.migrate import schema_state, upgrade
 from webapp.core.roles import Role
 from webapp.core.serverkey import ServerKeyError, load_seed
 from webapp.core.timefmt import local
-from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, ensure_demo, sample_owner
+from webapp.demo.assemblies import CLOSES_IN_MINUTES
+from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
 from webapp.jobs.operations import sweep_results
@@ -421,7 +423,14 @@ def serve(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Create the demo data and exit.")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option(
+    "--closes-in",
+    default=CLOSES_IN_MINUTES,
+    show_default=True,
+    type=click.IntRange(1, 24 * 60),
+    help="Minutes until the short demo assembly closes (when the demo is created).",
+)
+def demo(host: str, port: int, no_serve: bool, closes_in: int) -> None:
     """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
 
     if Settings.from_env().production:
@@ -429,16 +438,27 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     upgrade(database_url())
     app = _app()
     with app.app_context():
-        created = ensure_demo()
+        created = ensure_demo(closes_in)
+        closing = closing_soon()
+        closing_line = (
+            f"the demo assembly '{closing.title}' closes at "
+            f"{closing.closes_at.astimezone(ZoneInfo(closing.estate.timezone)):%Y-%m-%d %H:%M} ({closing.estate.timezone}), state now: {closing.state};"
+            f" the README's Set up section walks it to its published result in ten minutes"
+            if closing is not None
+            else None
+        )
     click.echo(f"demo estate {DEMO_NAME} (/e/{DEMO_SLUG}/): " + ("created" if created else "already there, left as it was"))
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<16} login: {username:<12} password: {password:<24} {DEMO_NAMES[username]}")
     unit, name, tail = sample_owner()
+    site = f"http://{host}:{port}"
+    if closing_line:
+        click.echo(closing_line)
     click.echo(
-        f"to vote now as a demo owner (phone-sized browser): open http://{host}:{port}/demo/voters, pick an owner, vote;\n"
-        f"  the receipt is checked in your browser and the turnout at http://{host}:{port}/p/{DEMO_SLUG}/assemblies moves.\n"
+        f"to vote now as a demo owner (phone-sized browser): open {site}/demo/voters, pick an owner, vote;\n"
+        f"  the receipt is checked in your browser; the home page {site}/ links the assemblies, turnout and results.\n"
         f"to try the owner's registration: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"
-        f"  open http://{host}:{port}/r, type the code printed on it, and confirm as {name} with ID ending {tail}"
+        f"  open {site}/r, type the code printed on it, and confirm as {name} with ID ending {tail}"
     )
     if not no_serve:
         app.config["OWNERSVOTE_DEMO"] = True

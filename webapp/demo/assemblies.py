@@ -40,6 +40,7 @@ from webapp.owners.models import Invitation, Registration
 from webapp.printing.document import PdfWriter
 from webapp.registry.models import Building, Owner, OwnerKind, Unit, UnitStatus
 from webapp.results import operations as results
+from webapp.results.signatures import threshold_words
 from webapp.rolls.models import RollEntry
 from webapp.rolls.operations import add_signature, freeze_roll, signing_message
 from webapp.voting.bulk import load_entries
@@ -48,6 +49,8 @@ from webapp.voting.models import Ballot, PaperEntry
 from webapp.voting.paper import new_sheets
 
 DEMO_VOTERS = 6
+CLOSES_IN_MINUTES = 5  # the short assembly closes this long after the demo is built
+CLOSING_SOON_TITLE = "演示：几分钟后截止的业主大会会议"
 PDF = b"%PDF-1.4\n% OwnersVote demo scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -284,6 +287,22 @@ def _paper(assembly, staff, rng: random.Random, refs: list[str], at: datetime) -
 
     for sheet in sheets:
         sheet.ballot_id = db.session.scalar(select(Ballot.id).where(Ballot.assembly_id == assembly.id, Ballot.member == sheet.member))
+    return len(sheets)
+
+
+def _objection_answer(tally: dict, item_id: str, paper_count: int) -> str:
+    """The supervisors' answer to the demo objection, told from the tally it answers about (so
+    that it can never contradict the published result)."""
+
+    r = tally["items"][item_id]
+    agree = r["counts"]["agree"]["of_participants"]
+    verdict = "通过" if r["passed"] else "未通过"
+    return (
+        f"纸质表决票 {paper_count} 张已由两位组织者分别录入并计入，可在审计数据包中逐张核对。"
+        f"架空层事项获参与表决面积的 {agree['area']}、参与表决人数的 {agree['heads']} 同意，{verdict}"
+        f"（须经参与表决的专有部分面积和人数各{threshold_words(r['thresholds']['approval'], True)}同意）。"
+        + ("改作活动室后，自行车将移至 5 号楼北侧新建的车棚停放。" if r["passed"] else "架空层维持现状，自行车停放不受影响。")
+    )
 
 
 def _notice(assembly, staff, at: datetime):
@@ -291,8 +310,8 @@ def _notice(assembly, staff, at: datetime):
     return publish_notice(assembly, actor=staff["organiser"], signer=signer(), now=at)
 
 
-def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
-    """Create the three demo assemblies; return the demo voters (unit, name, private JWK)."""
+def build(estate, staff: dict, pii_key: str, instance_folder, closes_in: int = CLOSES_IN_MINUTES) -> list[dict]:
+    """Create the demo assemblies; return the demo voters (unit, name, private JWK)."""
 
     rng = random.Random(2026)
     now = utcnow().replace(second=0, microsecond=0)
@@ -343,16 +362,16 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
         ItemFields(category=5, title="使用维修资金更换 3 号楼、5 号楼电梯", text="预算 186 万元，从两栋楼分户账中按面积分摊。"),
         actor=staff["organiser"],
     )
-    ops.add_item(past, "resolution", ItemFields(category=8, title="将 5 号楼架空层改作业主活动室"), actor=staff["organiser"])
+    pilotis = ops.add_item(past, "resolution", ItemFields(category=8, title="将 5 号楼架空层改作业主活动室"), actor=staff["organiser"])
     _election(past, staff, people[10:13], 2, "补选业主委员会委员（2 名）", t, by_election=True)
     _notice(past, staff, now - timedelta(days=60))
     _freeze_and_sign(estate, past, staff, keys, pii_key, now - timedelta(days=45))
     lifecycle.open_if_due(past, now=now - timedelta(days=42) + timedelta(minutes=5))
     voted = _vote(past, signers, rng, 0.82, at=now - timedelta(days=40))
     non_voters = [ref for ref in signers if ref not in voted][:25]
-    _paper(past, staff, rng, non_voters, at=now - timedelta(days=37))
+    paper_count = _paper(past, staff, rng, non_voters, at=now - timedelta(days=37))
     close_if_due(past)
-    results.compute_tally(past, actor=staff["organiser"], now=now - timedelta(days=34))
+    tally_record = results.compute_tally(past, actor=staff["organiser"], now=now - timedelta(days=34))
     payload = results.payload(past)
     for username in ("supervisor", "supervisor2"):
         results.certify(
@@ -375,8 +394,7 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     results.answer_objection(
         objection,
         actor=staff["supervisor"],
-        text="纸质表决票 25 张已由两位组织者分别录入并计入，见审计数据包中的 paper 条目。"
-        "架空层事项未达到四分之三同意，未通过；自行车停放不受影响。",
+        text=_objection_answer(tally_record.document, pilotis.ballot_id, paper_count),
         now=now - timedelta(hours=20),
     )
 
@@ -441,6 +459,9 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     _notice(upcoming, staff, now - timedelta(days=1))
     db.session.flush()
 
+    # -- the assembly that closes while a visitor watches ---------------------------------------
+    _closing_soon(estate, staff, keys, signers, people, rng, pii_key, closes_in, skip=set(voters_left))
+
     voters = []
     for ref in voters_left:
         owner = db.session.get(Owner, int(ref.split(":")[1]))
@@ -451,6 +472,42 @@ def build(estate, staff: dict, pii_key: str, instance_folder) -> list[dict]:
     path.write_text(json.dumps(voters, ensure_ascii=False, indent=1))
     path.chmod(0o600)
     return voters
+
+
+def _closing_soon(estate, staff, keys, signers, people, rng, pii_key: str, closes_in: int, *, skip: set[str]):
+    """An assembly that is open now and closes ``closes_in`` minutes after the demo was built, so
+    that a visitor sees the second half of an assembly's life with the real clock: vote, watch it
+    close, tally, certify as both supervisors in the browser, publish, check the receipt."""
+
+    now = utcnow().replace(microsecond=0)  # after the rest of the build: the minutes are the visitor's
+    t = now - timedelta(days=30)
+    assembly = ops.create_assembly(
+        estate,
+        AssemblyFields(
+            title=CLOSING_SOON_TITLE,
+            kind="extraordinary",
+            opens_at=now + timedelta(minutes=closes_in) - timedelta(hours=1),  # the shortest window allowed
+            closes_at=now + timedelta(minutes=closes_in),
+            publication_days=15,
+            nomination_deadline=t + timedelta(hours=1),
+            description=f"演示用：投票在演示启动约 {closes_in} 分钟后截止，之后可计票、核证、公示。",
+        ),
+        actor=staff["organiser"],
+        now=t,
+    )
+    ops.add_item(
+        assembly,
+        "resolution",
+        ItemFields(category=9, title="在小区东门增设快递柜", text="由快递企业出资安装，场地使用费计入公共收益。"),
+        actor=staff["organiser"],
+    )
+    _election(assembly, staff, people[13:16], 2, "补选业主委员会委员（2 名）", t, by_election=True)
+    _notice(assembly, staff, now - timedelta(days=16))
+    _freeze_and_sign(estate, assembly, staff, keys, pii_key, now - timedelta(hours=2))
+    lifecycle.open_if_due(assembly, now=now)
+    _vote(assembly, signers, rng, 0.8, at=now - timedelta(minutes=5), skip=skip)
+    db.session.flush()
+    return assembly
 
 
 def _covenant_pdf(estate_name: str) -> bytes:

@@ -1,4 +1,5 @@
-"""The demo's own page: take the phone of a demo owner who has not voted yet.
+"""The demo's own page: take the phone of a demo owner who has not voted yet; and, on the home
+page, the demo's way in (its voters, its assemblies, its results).
 
 Only when ``ownersvote demo`` serves the app (``OWNERSVOTE_DEMO``), never in production: the
 page hands the browser a demo owner's private key to import (in real life the key is made in the
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
+from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
 from webapp.core.db import db
 from webapp.demo.setup import DEMO_SLUG, demo_voters
@@ -20,17 +22,41 @@ from webapp.voting.models import Ballot
 bp = Blueprint("demo", __name__)
 
 
+def demo_mode() -> bool:
+    return bool(current_app.config.get("OWNERSVOTE_DEMO")) and current_app.config.get("OWNERSVOTE_ENV") != "production"
+
+
+def _assemblies(estate) -> list[Assembly]:
+    """The demo estate's assemblies, the one closing first first."""
+    return list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id).order_by(Assembly.closes_at, Assembly.id)))
+
+
+@bp.app_context_processor
+def _demo_links():
+    """On the home page in demo mode: where to vote, the assemblies and the results."""
+    if not demo_mode() or request.endpoint != "estates.index":
+        return {}
+    estate = get_estate(DEMO_SLUG)
+    if estate is None:
+        return {}
+    return {"demo": {"estate": estate, "assemblies": _assemblies(estate)}}
+
+
 @bp.get("/demo/voters")
 def voters():
-    if not current_app.config.get("OWNERSVOTE_DEMO") or current_app.config.get("OWNERSVOTE_ENV") == "production":
+    if not demo_mode():
         abort(404)
 
     estate = get_estate(DEMO_SLUG)
     if estate is None:
         abort(404)
-    assembly = db.session.scalar(
-        select(Assembly).where(Assembly.estate_id == estate.id, Assembly.state == "voting").order_by(Assembly.id.desc())
-    )
+    if advance_estate(estate):  # an assembly that has just closed is not offered
+        db.session.commit()
+    open_now = [a for a in _assemblies(estate) if a.state == "voting"]
+    chosen = request.args.get("a", type=int)
+    assembly = next((a for a in open_now if a.id == chosen), open_now[0] if open_now else None)
     voted = set(db.session.scalars(select(Ballot.kid).where(Ballot.assembly_id == assembly.id))) if assembly else set()
     people = [{**v, "voted": v["kid"] in voted, "jwk_json": json.dumps(v["jwk"])} for v in demo_voters()]
-    return render_template("demo/voters.html", estate=estate, assembly=assembly, people=people)
+    return render_template(
+        "demo/voters.html", estate=estate, assembly=assembly, others=[a for a in open_now if a is not assembly], people=people
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from webapp.assemblies.models import Assembly
 from webapp.auth.operations import assign_role, create_staff, find_staff
 from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
-from webapp.demo.assemblies import build
+from webapp.demo.assemblies import CLOSES_IN_MINUTES, CLOSING_SOON_TITLE, build
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.registry.importing import import_file
@@ -44,8 +47,9 @@ def sample_owner() -> tuple[str, str, str]:
     raise LookupError("the demo registry has no owner for the sample unit")
 
 
-def ensure_demo() -> bool:
-    """True when this call created the demo estate."""
+def ensure_demo(closes_in: int = CLOSES_IN_MINUTES) -> bool:
+    """True when this call created the demo estate (its short assembly closes ``closes_in``
+    minutes later)."""
     if get_estate(DEMO_SLUG) is not None:
         return False
     estate = create_estate(DEMO_SLUG, DEMO_NAME, actor="demo")
@@ -58,9 +62,17 @@ def ensure_demo() -> bool:
     from flask import current_app
 
     staff = {username: find_staff(username) for username, _, role in DEMO_LOGINS if role != "platform admin"}
-    build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path())
+    build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path(), closes_in)
     db.session.commit()
     return True
+
+
+def closing_soon() -> Assembly | None:
+    """The demo's short assembly, which closes a few minutes after the demo was created."""
+    estate = get_estate(DEMO_SLUG)
+    if estate is None:
+        return None
+    return db.session.scalar(select(Assembly).where(Assembly.estate_id == estate.id, Assembly.title == CLOSING_SOON_TITLE))
 
 
 def demo_voters() -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from webapp.core.timefmt import local
 from webapp.printing.document import PdfWriter
+from webapp.results.wording import option_names, reason_text
 
 
 def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle_url: str) -> bytes:
@@ -15,13 +16,14 @@ def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle
     pdf.paragraph(assembly.title, 13)
     pdf.paragraph(
         f"投票时间：{local(assembly.opens_at, estate)} 至 {local(assembly.closes_at, estate)}。全体业主：专有部分面积 "
-        f"{doc['totals']['area']} 平方米，业主 {doc['totals']['heads']} 人；收到有效表决票 {doc['ballots']} 张。"
+        f"{doc['totals']['area']} 平方米，业主 {doc['totals']['heads']} 人；共收到表决票 {doc['ballots']} 张（含废票；各事项的有效票与废票分列如下）。"
     )
-    names = {o["id"]: o["name"] for item in notice["items"] for o in item.get("options", [])}
-    titles = {item["id"]: item["title"] for item in notice["items"]}
+    by_id = {item["id"]: item for item in notice["items"]}
     for n, (item_id, r) in enumerate(doc["items"].items(), start=1):
         pdf.rule()
-        pdf.heading(f"{n}. {titles.get(item_id, item_id)}：{'通过' if r['passed'] else '未通过'}")
+        n_item = by_id.get(item_id, {"id": item_id, "title": item_id})
+        names = option_names(n_item)
+        pdf.heading(f"{n}. {n_item['title']}：{'通过' if r['passed'] else '未通过'}")
         part = r["participation"]
         pdf.paragraph(
             f"参与表决：面积 {part['area']} 平方米（占总面积 {part['of_totals']['area']}），人数 {part['heads']} 人（占总人数 {part['of_totals']['heads']}）。",
@@ -44,8 +46,17 @@ def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle
                     marks.append("候补")
                 if r.get("winner") == option_id:
                     marks.append("选定")
+                if option_id in (r.get("tie") or []):
+                    marks.append("并列")
+                if r.get("closest") == option_id:
+                    marks.append("最接近")
                 pdf.paragraph(f"{names.get(option_id, option_id)}：{c['area']} 平方米、{c['heads']} 人 {' '.join(marks)}", 10.5, indent=10)
-        pdf.small(r["reason"]["zh"])
+            for key, label in (("abstain", "弃权"), ("invalid", "废票")):
+                c = r["counts"][key]
+                pdf.paragraph(f"{label}：{c['area']} 平方米、{c['heads']} 人", 10.5, indent=10)
+        valid = r["participation"]["heads"] - r["counts"]["invalid"]["heads"]
+        pdf.paragraph(f"本事项有效票 {valid} 人、废票 {r['counts']['invalid']['heads']} 人（按业主人数计）。", 10.5)
+        pdf.small(reason_text(r, n_item, zh=True))
     pdf.rule()
     if notice["rules"].get("counting_rule"):
         pdf.small("本小区计票规则：" + notice["rules"]["counting_rule"])

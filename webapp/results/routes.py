@@ -29,6 +29,7 @@ from webapp.results.bundle import build_bundle, bundle_bytes
 from webapp.results.models import Certification, Objection
 from webapp.results.pdf import render_announcement
 from webapp.results.signatures import tally_of, threshold_words, verified_result
+from webapp.results.wording import reason_text
 
 bp = Blueprint("results", __name__)
 
@@ -38,7 +39,7 @@ DONE_STATES = ("tallied", "certified", "published", "archived")
 @bp.app_context_processor
 def _helpers():
 
-    return {"threshold_words": threshold_words}
+    return {"threshold_words": threshold_words, "reason_text": reason_text}
 
 
 @bp.route("/e/<slug>/assemblies/<int:assembly_id>/results", methods=["GET"])

@@ -63,6 +63,18 @@ def choices_from_marks(items: list[dict], marks: dict[str, object]) -> dict:
     return choices
 
 
+def ruling_choices(items: list[dict], marks: dict[str, object]) -> dict:
+    """A supervisor's ruling as ballot choices: exactly what was chosen for each item.  A
+    resolution needs a choice of its own (None here); "nothing marked" is one, never a default."""
+    missing = [item["title"] for item in items if item["kind"] == "resolution" and marks.get(item["id"]) is None]
+    if missing:
+        raise PaperError(
+            "请为每个事项选择裁定结果（“未填写”也须选择）：" + "、".join(missing),
+            'choose a ruling for every item ("nothing marked" too): ' + ", ".join(missing),
+        )
+    return choices_from_marks(items, marks)
+
+
 def sheet_by_serial(assembly, serial: str) -> PaperSheet:
     sheet = db.session.scalar(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id, PaperSheet.serial == serial.strip().upper()))
     if sheet is None:

@@ -385,6 +385,14 @@ def paper(estate: Estate, assembly_id: int):
             else:
                 flash(_("Entry saved. Another organiser must enter the same sheet independently."), "success")
         return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+    return _paper_page(estate, assembly, notice, form)
+
+
+def _paper_page(estate: Estate, assembly: Assembly, notice: dict | None, form, *, ruling: dict | None = None, status: int = 200):
+    """The paper ballots page; ``ruling`` is a supervisor's ruling form that came back with an
+    error ({"sheet": id, "marks": {item id: marks}, "reason": text}), shown as it was entered."""
+
+    role = current_user.role_in(estate.id)
     sheets = list(
         db.session.scalars(select(PaperSheet).where(PaperSheet.assembly_id == assembly.id).order_by(PaperSheet.id.desc()).limit(300))
     )
@@ -393,17 +401,21 @@ def paper(estate: Estate, assembly_id: int):
     if role is Role.supervisor:
         for sheet in disputed:
             entries[sheet.id] = list(db.session.scalars(select(PaperEntry).where(PaperEntry.sheet_id == sheet.id).order_by(PaperEntry.id)))
-    return render_template(
-        "voting/paper.html",
-        estate=estate,
-        assembly=assembly,
-        notice=notice,
-        sheets=sheets,
-        disputed=disputed,
-        entries=entries,
-        organiser=role is Role.organiser,
-        supervisor=role is Role.supervisor,
-        form=form,
+    return (
+        render_template(
+            "voting/paper.html",
+            estate=estate,
+            assembly=assembly,
+            notice=notice,
+            sheets=sheets,
+            disputed=disputed,
+            entries=entries,
+            organiser=role is Role.organiser,
+            supervisor=role is Role.supervisor,
+            form=form,
+            ruling=ruling or {},
+        ),
+        status,
     )
 
 
@@ -451,10 +463,19 @@ def resolve(estate: Estate, assembly_id: int, sheet_id: int):
         abort(404)
     notice = verified(assembly.current_notice).document
     decision = request.form.get("decision", "count")
+    marks = {item["id"]: kind_of(item["kind"]).mark_from_form(item, request.form) for item in notice["items"]}
+    if decision != "refuse":  # a resolution the supervisor did not mark is not an abstention
+        marks.update(
+            {item["id"]: None for item in notice["items"] if item["kind"] == "resolution" and f"m-{item['id']}" not in request.form}
+        )
+    reason = request.form.get("reason", "")
 
     def decide():
-        choices = None if decision == "refuse" else paper_ops.choices_from_marks(notice["items"], _marks_from_form(notice))
-        return paper_ops.resolve(assembly, sheet, actor=current_user, choices=choices, reason=request.form.get("reason", ""))
+        choices = None if decision == "refuse" else paper_ops.ruling_choices(notice["items"], marks)
+        return paper_ops.resolve(assembly, sheet, actor=current_user, choices=choices, reason=reason)
 
-    run_operation(decide, _("Decision recorded."))
+    done, _result = run_operation(decide, _("Decision recorded."))
+    if not done:  # the form comes back as it was entered, with the refusal flashed above it
+        ruling = {"sheet": sheet.id, "marks": marks, "reason": reason}
+        return _paper_page(estate, assembly, notice, PageForm(), ruling=ruling, status=422)
     return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
