@@ -10,6 +10,7 @@ from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
 from webapp.results import jobs  # noqa: F401  (registers its job kinds)
 from webapp.results.objections import may_read_objection_file
+from webapp.results.operations import CHECK_WORDS, STEP_WORDS
 from webapp.results.routes import bp
 
 # How the audit log names this package's actions (webapp.audit.labels).
@@ -21,10 +22,12 @@ AUDIT_ACTIONS = {
     "objection.answer": _l("Answered an objection"),
     "objection.file": _l("An owner filed an objection"),
     "tally.certify": _l("Certified the tally"),
+    "tally.tampering": _l("Tampering alarm: the audit bundle failed verification and the step was refused"),
 }
 
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    audit_labels.register_words({w.en: w for w in (*CHECK_WORDS.values(), *STEP_WORDS.values())})
     app.register_blueprint(bp)
     register_reader("objection", may_read_objection_file)
