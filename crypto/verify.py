@@ -292,8 +292,14 @@ def verify_bundle(
     jobs: int | None = None,
     pin_server: str | None = None,
     pin_supervisors: Iterable[str] = (),
+    require_certification: bool = True,
 ) -> Report:
-    """Check everything; return a :class:`Report` listing every failure (never raises on bad input)."""
+    """Check everything; return a :class:`Report` listing every failure (never raises on bad input).
+
+    ``require_certification=False`` checks a bundle whose certification is still under way (the
+    server checks its own bundle before it signs a tally and before it accepts each
+    certification): every signature present is checked, but fewer than ``required_signatures``
+    is not a failure."""
     report = Report()
     try:
         bundle_mod.check_header(bundle)
@@ -306,7 +312,7 @@ def verify_bundle(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _verify(bundle, receipts, report, jobs, pin_server, set(pin_supervisors))
+        _verify(bundle, receipts, report, jobs, pin_server, set(pin_supervisors), require_certification)
     except _Stop:
         pass
     finally:
@@ -332,6 +338,7 @@ def _verify(
     jobs: int | None,
     pin_server: str | None,
     pin_supervisors: set[str],
+    require_certification: bool = True,
 ) -> None:
     facts = report.facts
     timings = facts.setdefault("timings", {})
@@ -673,7 +680,7 @@ def _verify(
             payload,
             trusted,
             "tally certification",
-            "the tally has {n} valid certification(s), {required} required by the signed notice",
+            "the tally has {n} valid certification(s), {required} required by the signed notice" if require_certification else None,
         )
         facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
     lap("certification")
@@ -728,10 +735,11 @@ def _check_threshold(
     payload: Mapping[str, Any],
     trusted: Mapping[str, dict[str, Any]],
     prefix: str,
-    shortfall: str,
+    shortfall: str | None,
 ) -> tuple[list[str], int]:
     """Every signature of a section checked, and at least ``required_signatures`` distinct
-    trusted keys among the valid ones (rolls and tally certifications alike)."""
+    trusted keys among the valid ones (rolls and tally certifications alike; not counted when
+    ``shortfall`` is None)."""
     required = section.get("required_signatures")
     if not isinstance(required, int) or isinstance(required, bool) or required < 1:
         report.fail(check, f"{section_name}.required_signatures must be a positive integer, not {required!r}")
@@ -739,7 +747,7 @@ def _check_threshold(
     valid, problems = check_signatures(payload, section.get("signatures"), trusted)
     for problem in problems:
         report.fail(check, f"{prefix} {problem}")
-    if len(valid) < required:
+    if shortfall is not None and len(valid) < required:
         report.fail(check, shortfall.format(n=len(valid), required=required))
     return valid, required
 

@@ -9,6 +9,7 @@ from webapp.assemblies.files import listed_in_notice
 from webapp.assemblies.routes import bp
 from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 
 # How the audit log names this package's actions (webapp.audit.labels).
 AUDIT_ACTIONS = {
@@ -28,9 +29,16 @@ AUDIT_ACTIONS = {
     "plan.remove": _l("Removed a plan"),
 }
 
+# Transitions of an assembly people rely on, anchored at once (webapp.audit.operations.ANCHORED).
+AUDIT_ANCHORED = {
+    "assembly.notice",
+    "assembly.open",
+}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
     # Documents of items, bids and plans are public once a published notice lists them.
     for kind in ("item", "bidder", "plan"):

@@ -89,6 +89,10 @@ DETAILS = {
     "organiser_label": _l("Who sends the letters"),
     "help_text": _l("Where owners get help"),
     "counting_rule": _l("Own counting rule"),
+    # a tampering alarm (webapp.results)
+    "step": _l("Step refused"),
+    "problems": _l("Problems found"),
+    "checks": _l("Checks that failed"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
@@ -111,6 +115,12 @@ WORDS = {
     "registration rejected": _l("the registration was rejected"),
     "automatic identity check": _l("Automatic identity check"),
 }
+
+
+def register_words(words: dict[str, Any]) -> None:
+    """Words for values a package stores in English (each value's ``str()`` is the reader's)."""
+    WORDS.update(words)
+
 
 # Who acted, when it was not a staff member.
 ACTORS = {

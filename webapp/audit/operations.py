@@ -15,6 +15,17 @@ from webapp.core.serverkey import signer
 
 PLATFORM_CHAIN = 0
 
+# Actions a person must be able to rely on (an objection, a vetting decision, an assembly's
+# transition, a certification, a paper ruling): each gets a signed checkpoint of its own, in its
+# own transaction, so that the event cannot be dropped from the chain's tail without a signed
+# anchor naming it (docs/security.md, "The audit tail"). Packages register theirs from init_app.
+ANCHORED: set[str] = set()
+
+
+def anchor_at_once(actions) -> None:
+    """Have each of these actions anchored by a signed checkpoint as soon as it is recorded."""
+    ANCHORED.update(actions)
+
 
 _CHAIN_LOCK_BASE = 7_000_000
 
@@ -68,7 +79,10 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     )
     db.session.add(event)
     db.session.flush()
-    _checkpoint_if_due(event)
+    if action in ANCHORED:
+        checkpoint(chain, seq, event.hash, at)
+    else:
+        _checkpoint_if_due(event)
     return event
 
 
@@ -126,7 +140,12 @@ def chain_rows(chain: int, last_seq: int | None, last_hash: str | None, cp_seq: 
         )
         rows.append(row)
         prev = row["hash"]
-        if last_cp is None or seq - last_cp[0] >= CHECKPOINT_EVERY or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS:
+        if (
+            last_cp is None
+            or event["action"] in ANCHORED
+            or seq - last_cp[0] >= CHECKPOINT_EVERY
+            or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS
+        ):
             document = sign_object(
                 signer(),
                 {
@@ -168,7 +187,8 @@ CHECKPOINT_AFTER_SECONDS = 3600
 
 
 def _checkpoint_if_due(event: AuditEvent) -> None:
-    """Every 20 events, or the first event an hour after the last checkpoint, gets one."""
+    """Every 20 events, or the first event an hour after the last checkpoint, gets one (and every
+    event of an ``ANCHORED`` action, at once)."""
     last = db.session.execute(
         select(AuditCheckpoint.seq, AuditCheckpoint.at)
         .where(AuditCheckpoint.chain == event.chain)

@@ -9,6 +9,7 @@ from webapp.assemblies import hooks as assembly_hooks
 from webapp.assemblies.files import listed_in_notice
 from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 from webapp.candidates import checks
 from webapp.candidates.notice import election_options
 from webapp.candidates.routes import bp
@@ -23,9 +24,16 @@ AUDIT_ACTIONS = {
     "candidates.publish": _l("Published the approved candidates' list"),
 }
 
+# Vetting decisions and the published list, anchored at once (webapp.audit.operations.ANCHORED).
+AUDIT_ANCHORED = {
+    "candidate.vet",
+    "candidates.publish",
+}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
     assembly_hooks.register("item_notice_problems", "candidates.list", checks.notice_problems)
     assembly_hooks.register("opening_blockers", "candidates.shortfall", checks.opening_blockers)

@@ -11,3 +11,15 @@ def is_chinese() -> bool:
 def pick(obj) -> str:
     """The message of an error that carries both languages (``zh`` and ``en``), in the reader's."""
     return obj.zh if is_chinese() else obj.en
+
+
+class Bilingual:
+    """Words given in both languages at once (as errors carry them); ``str()`` is the reader's."""
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return pick(self)

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 from webapp.owners import jobs  # noqa: F401  (registers its job kinds)
 from webapp.owners.routes import bp
 from webapp.owners.staff_routes import bp as onboarding_bp
@@ -23,8 +24,15 @@ AUDIT_ACTIONS = {
     "registration.superseded": _l("A new registration replaced an earlier one"),
 }
 
+# Supervisors' decisions on registrations, anchored at once (webapp.audit.operations.ANCHORED).
+AUDIT_ANCHORED = {
+    "registration.approved",
+    "registration.rejected",
+}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
     app.register_blueprint(onboarding_bp)

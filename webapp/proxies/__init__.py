@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 from webapp.owners import hooks as owner_hooks
 from webapp.proxies.operations import check_proxy_identity, freeze_problems, proxy_keys_by_member
 from webapp.proxies.routes import bp
@@ -19,9 +20,15 @@ AUDIT_ACTIONS = {
     "proxy.withdraw": _l("A proxy was withdrawn"),
 }
 
+# Supervisors' decisions on letters of proxy, anchored at once (webapp.audit.operations.ANCHORED).
+AUDIT_ANCHORED = {
+    "proxy.decide",
+}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
     owner_hooks.answer_proxy_identity(check_proxy_identity)
     assembly_hooks.register("roll_freeze_problems", "proxies.undecided", freeze_problems)

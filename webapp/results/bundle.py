@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from crypto import bundle as bundle_mod
+from crypto.verify import verify_bundle
 from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.results.models import Certification, TallyRecord
@@ -35,9 +36,13 @@ def log_section(assembly) -> dict:
     return {"id": assembly.log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "entries": entries, "tree_heads": records}
 
 
-def build_bundle(assembly) -> dict:
-    """The bundle as it stands (before publication, with the certifications made so far)."""
+def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
+    """The bundle as it stands (before publication, with the certifications made so far).
+
+    ``tally`` is (document, digest) of a tally not stored yet: the bundle the server checks before
+    it signs that tally."""
     record = db.session.scalar(select(TallyRecord).where(TallyRecord.assembly_id == assembly.id))
+    document, digest = tally if tally is not None else (record.document, record.sha256) if record else ({}, "")
     roll = roll_document(assembly.roll, assembly.estate)
     certifications = list(
         db.session.scalars(select(Certification).where(Certification.assembly_id == assembly.id).order_by(Certification.signed_at))
@@ -51,9 +56,9 @@ def build_bundle(assembly) -> dict:
         supervisors=list(supervisors.values()),
         roll=roll["roll"],
         log=log_section(assembly),
-        tally=record.document if record else {},
+        tally=document,
         certification={
-            "tally_sha256": record.sha256 if record else "",
+            "tally_sha256": digest,
             "required_signatures": notice["rules"]["required_signatures"],
             "signatures": [{"kid": c.kid, "sig": c.sig} for c in certifications],
         },
@@ -62,6 +67,14 @@ def build_bundle(assembly) -> dict:
 
 def bundle_bytes(bundle: dict) -> bytes:
     return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def bundle_failures(data: bytes, *, complete: bool) -> list[tuple[str, str]]:
+    """(check, message) of every way these bundle bytes fail ``crypto.verify`` (none: they verify),
+    with the server's own key pinned; ``complete=False`` while its certification is under way.
+    One process: this runs in web requests and jobs, where forking a pool is not safe."""
+    report = verify_bundle(bundle_mod.parse_document(data), jobs=1, pin_server=signer().kid, require_certification=complete)
+    return report.failures
 
 
 def final_head(assembly):

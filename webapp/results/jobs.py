@@ -14,7 +14,7 @@ from webapp.core.roles import Role
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import assembly_page, job_kind
 from webapp.owners.notifications import notify, sms_numbers
-from webapp.results.operations import compute_tally
+from webapp.results.operations import TamperingAlarm, compute_tally, record_alarm
 from webapp.results.operations import publish as publish_result
 
 
@@ -24,6 +24,15 @@ def _assembly(ctx: JobContext, params: dict):
     if assembly is None or assembly.estate_id != ctx.estate_id:
         raise UserError("没有这次会议", "no such assembly")
     return assembly
+
+
+def _alarm_kept(ctx: JobContext, params: dict, alarm: TamperingAlarm) -> TamperingAlarm:
+    """The step is refused and none of its work kept; the alarm itself is committed on its own (the
+    runner then fails the job with the alarm's words)."""
+    db.session.rollback()
+    record_alarm(_assembly(ctx, params), alarm, actor=ctx.actor)
+    db.session.commit()
+    return alarm
 
 
 def _describe(params: dict) -> str:
@@ -48,7 +57,10 @@ def tally(ctx: JobContext, params: dict) -> None:
 
     ctx.progress(0, 2, "正在从封存的投票日志计票", "Tallying from the sealed ballot log", force=True)
     ctx.begin_writing()
-    record = compute_tally(_assembly(ctx, params), actor=ctx.actor)
+    try:
+        record = compute_tally(_assembly(ctx, params), actor=ctx.actor)
+    except TamperingAlarm as alarm:
+        raise _alarm_kept(ctx, params, alarm) from None
     ctx.done(
         f"计票完成：{record.document.get('ballots', 0)} 张选票；摘要 {record.sha256[:16]}…",
         f"Tallied {record.document.get('ballots', 0)} ballots; digest {record.sha256[:16]}…",
@@ -70,7 +82,10 @@ def publish(ctx: JobContext, params: dict) -> None:
     ctx.progress(0, 3, "正在生成审计数据包", "Building the audit bundle", force=True)
     ctx.begin_writing()
     assembly = _assembly(ctx, params)
-    sha = publish_result(assembly, actor=ctx.actor)
+    try:
+        sha = publish_result(assembly, actor=ctx.actor)
+    except TamperingAlarm as alarm:
+        raise _alarm_kept(ctx, params, alarm) from None
     # The owner's page links within the site; a text needs the whole address (the request that
     # started the job passed its base, since a worker has no request of its own).
     path = f"/p/{assembly.estate.slug}/a/{assembly.id}/results"

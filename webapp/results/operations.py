@@ -20,14 +20,17 @@ from crypto.roll import tally_digest
 from crypto.treehead import sign_object
 from webapp.assemblies.models import Assembly
 from webapp.attachments.storage import store_bytes
+from webapp.audit.labels import word
+from webapp.audit.models import AuditEvent
 from webapp.audit.operations import record
 from webapp.core.db import db, utcnow
+from webapp.core.i18n import Bilingual
 from webapp.core.roles import Role
 from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.registry.models import OwnerHolder
-from webapp.results.bundle import build_bundle, bundle_bytes
+from webapp.results.bundle import build_bundle, bundle_bytes, bundle_failures
 from webapp.results.errors import ResultsError
 from webapp.results.models import Certification, Objection, TallyRecord
 from webapp.results.signatures import payload, tally_of, tally_problems, verified_result
@@ -53,6 +56,105 @@ def _step(assembly: Assembly, old: str, new: str, **values) -> None:
     if not done:
         raise ResultsError("会议状态已经改变，请刷新页面", "the assembly's state changed meanwhile: reload the page")
     db.session.refresh(assembly)
+
+
+# What each check of crypto.verify covers, in words (its report names checks by these codes).
+CHECK_WORDS = {
+    "format": Bilingual("数据包格式", "the bundle's format"),
+    "notice": Bilingual("签名公告", "the signed notice"),
+    "supervisors": Bilingual("监督员密钥", "supervisor keys"),
+    "roll": Bilingual("名册条目与根", "roll entries and root"),
+    "roll-signatures": Bilingual("名册签名", "roll signatures"),
+    "ballot-form": Bilingual("选票格式", "ballot form"),
+    "ballot-signature": Bilingual("选票签名", "ballot signatures"),
+    "ballot-key": Bilingual("签署选票的密钥", "the keys that signed ballots"),
+    "ballot-binding": Bilingual("选票所属的会议与名册", "the assembly and roll ballots name"),
+    "ballot-choices": Bilingual("选票的选择", "ballot choices"),
+    "duplicate-ballot": Bilingual("重复选票", "duplicate ballots"),
+    "tree-head": Bilingual("签名树头", "signed tree heads"),
+    "log-root": Bilingual("日志的默克尔根与最终树头", "the log's Merkle root against the final tree head"),
+    "history": Bilingual("日志历史", "the log's history"),
+    "consistency": Bilingual("一致性证明", "consistency proofs"),
+    "receipt": Bilingual("回执", "receipts"),
+    "tally": Bilingual("重算的计票结果", "the recomputed tally"),
+    "certification": Bilingual("核证签名", "certifications"),
+}
+
+# The steps that check the bundle first, as the alarm names them.
+# (Registered as the audit page's words for the English stored in an alarm's details.)
+STEP_WORDS = {
+    "tally": Bilingual("签署计票结果", "signing the tally"),
+    "certify": Bilingual("接受核证", "accepting a certification"),
+    "publish": Bilingual("公示", "publication"),
+}
+
+
+class TamperingAlarm(ResultsError):
+    """The server's own audit bundle fails ``crypto.verify``: the step is refused and an alarm
+    raised (:func:`record_alarm`, after the step's transaction is rolled back)."""
+
+    def __init__(self, step: str, failures: list[tuple[str, str]]):
+        self.step, self.failures = step, failures
+        counts: dict[str, int] = {}
+        for check, _message in failures:
+            counts[check] = counts.get(check, 0) + 1
+        words = {c: CHECK_WORDS.get(c, Bilingual(c, c)) for c in counts}
+        zh_found = "、".join(f"{words[c].zh} {n} 处" for c, n in counts.items())
+        en_found = ", ".join(f"{words[c].en}: {n}" for c, n in counts.items())
+        first = "; ".join(message for _check, message in failures[:3])
+        step_zh, step_en = STEP_WORDS[step].zh, STEP_WORDS[step].en
+        super().__init__(
+            f"篡改警报：审计数据包未通过核验，已拒绝{step_zh}。发现 {len(failures)} 处问题（{zh_found}）。"
+            "数据库中的记录在签名之后被改动过：请告知其他监督员和平台管理员，并运行完整性检查",
+            f"tampering alarm: the audit bundle fails verification, so {step_en} was refused. {len(failures)} problem(s) found "
+            f"({en_found}): {first}{' …' if len(failures) > 3 else ''}. Records in the database were changed after they were "
+            "signed: tell the other supervisors and the platform administrator, and run ownersvote check",
+        )
+
+
+def check_bundle(assembly: Assembly, step: str, data: bytes, *, complete: bool) -> None:
+    """Refuse ``step`` unless the bundle's bytes verify: every leaf against the sealed log's final
+    tree head, every ballot and roll signature against the roll, the tally recomputed, every
+    certification (all that are required when ``complete``)."""
+    failures = bundle_failures(data, complete=complete)
+    if failures:
+        raise TamperingAlarm(step, failures)
+
+
+def record_alarm(assembly: Assembly, alarm: TamperingAlarm, *, actor) -> None:
+    """The tampering alarm in the audit log (the staff's results page shows it). Called once the
+    refused step's own changes are rolled back, and committed by the caller."""
+    checks = list(dict.fromkeys(check for check, _message in alarm.failures))
+    # Stored in English words the audit page translates (webapp.audit.labels.WORDS); the job's
+    # page and the refusal itself carry the first problems in full.
+    record(
+        "tally.tampering",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        step=STEP_WORDS[alarm.step].en,
+        problems=len(alarm.failures),
+        checks=[CHECK_WORDS[c].en if c in CHECK_WORDS else c for c in checks],
+    )
+
+
+def alarms(assembly: Assembly) -> list[tuple[datetime, str, int, list[str]]]:
+    """The tampering alarms raised for this assembly, oldest first: (when, the step refused in
+    words, how many problems, the checks that failed in words)."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.chain == assembly.estate_id,
+            AuditEvent.action == "tally.tampering",
+            AuditEvent.object_type == "Assembly",
+            AuditEvent.object_id == str(assembly.id),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    return [
+        (e.at, word(e.details.get("step")), int(e.details.get("problems") or 0), [word(c) for c in e.details.get("checks") or []])
+        for e in events
+    ]
 
 
 def tally_refusal(assembly: Assembly) -> ResultsError | None:
@@ -159,6 +261,8 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
         )
     document = tally_engine.tally_document(tally_input(assembly, chosen))
     digest = tally_digest(document)
+    # Nothing is signed over rows changed since they were logged and sealed.
+    check_bundle(assembly, "tally", bundle_bytes(build_bundle(assembly, tally=(document, digest))), complete=False)
     now = now or utcnow()
     notice = assembly.current_notice
     statement = sign_object(
@@ -327,6 +431,9 @@ def certify(
         verify(key.jwk, canonical_json(signed), sig)
     except (CryptoError, ValueError, TypeError):
         raise _signature_refusal(signed, signed_payload, key.jwk, sig) from None
+    # The supervisor's browser verified the bundle before signing; a certification posted to the
+    # API directly skipped that, so the server verifies the whole bundle itself every time.
+    check_bundle(assembly, "certify", bundle_bytes(build_bundle(assembly)), complete=False)
     now = now or utcnow()
     certification = Certification(
         assembly_id=assembly.id,
@@ -361,6 +468,7 @@ def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
     now = now or utcnow()
     tally_record = tally_of(assembly)
     data = bundle_bytes(build_bundle(assembly))
+    check_bundle(assembly, "publish", data, complete=True)
     tally_record.bundle_sha256, tally_record.bundle_size = store_bytes(data), len(data)
     _step(assembly, "certified", "published", published_at=now, results_until=now + timedelta(days=assembly.publication_days))
     db.session.flush()

@@ -63,6 +63,7 @@ def manage(estate: Estate, assembly_id: int):
         supervisor=role is Role.supervisor,
         mine=mine,
         notice=verified(assembly.current_notice).document if assembly.current_notice else None,
+        alarms=ops.alarms(assembly),
     )
 
 
@@ -156,6 +157,9 @@ def certify(estate: Estate, assembly_id: int):
         )
     except ops.ResultsError as exc:
         db.session.rollback()
+        if isinstance(exc, ops.TamperingAlarm):  # refused, but the alarm is kept
+            ops.record_alarm(assembly, exc, actor=current_user)
+            db.session.commit()
         return json_error(exc)
     db.session.commit()
     return jsonify({"next": url_for("results.manage", slug=estate.slug, assembly_id=assembly.id), "state": assembly.state})

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 from webapp.rolls import checks
 from webapp.rolls.routes import bp, rolls_to_choose
 
@@ -16,9 +17,16 @@ AUDIT_ACTIONS = {
     "roll.sign": _l("Signed the electoral roll"),
 }
 
+# The roll's freeze and signatures, anchored at once (webapp.audit.operations.ANCHORED).
+AUDIT_ANCHORED = {
+    "roll.freeze",
+    "roll.sign",
+}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
     assembly_hooks.register("opening_blockers", "rolls.certified", checks.opening_blockers)
     assembly_hooks.register("detail_context", "rolls.choices", rolls_to_choose)
