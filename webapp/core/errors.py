@@ -50,6 +50,13 @@ PAGES = {
         "为了安全，短时间内的尝试次数有限。",
         "For safety, the number of attempts in a short time is limited.",
     ),
+    503: (
+        "系统暂时无法使用",
+        "The service is briefly unavailable",
+        "系统的一部分暂时没有响应，请几分钟后再试。已经投出的票不受影响；投票页面仍可提交表决票。",
+        "Part of the system is not answering. Please try again in a few minutes. Ballots already cast are safe, "
+        "and ballots can still be cast from the voting page.",
+    ),
     500: (
         "系统出错了",
         "Something went wrong on our side",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, make_response, redirect, request, url_for
 from sqlalchemy import select
 
+from webapp.core import sessions
 from webapp.core.db import db
 from webapp.core.extensions import LOCALES
 from webapp.core.views import local_target
@@ -21,6 +22,7 @@ def set_language():
 
 
 @bp.get("/healthz")
+@sessions.optional
 def health():
     db.session.execute(select(1))
     return {"status": "ok"}

@@ -36,6 +36,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from webapp.core import redisconn
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.jobs.context import (
@@ -283,9 +284,7 @@ def _pool_worker(tasks: queue.Queue) -> None:
 
 
 def _redis(app: Flask):
-    from redis import Redis
-
-    return Redis.from_url(app.config["OWNERSVOTE_REDIS_URL"])
+    return redisconn.connect(app)
 
 
 def job_queue(app: Flask):

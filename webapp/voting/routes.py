@@ -19,6 +19,7 @@ from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
 from webapp.audit.operations import record
+from webapp.core import sessions
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
@@ -114,6 +115,7 @@ def ballot(assembly_id: int):
 
 @bp.post("/api/v1/a/<int:assembly_id>/ballots")
 @csrf.exempt  # the body is a ballot signed by the voter's own key: no ambient authority to forge
+@sessions.optional  # nor does it need the session store: Redis down, ballots are still cast
 @limiter.limit(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
 def cast(assembly_id: int):
     if is_staff():
