@@ -87,3 +87,27 @@ def test_production_settings_give_redis_timeouts_and_a_process_fallback(app):
     assert config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     client = redisconn.connect(app, "redis://redis.internal:6379/0")
     assert client.connection_pool.connection_kwargs["socket_timeout"] == redisconn.DEFAULT_TIMEOUT
+
+
+def test_readyz_names_a_server_key_that_is_not_the_installations_and_ballots_are_counted(voting, app):
+    from crypto.keys import generate_ed25519
+
+    s = voting
+    ids = s.item_ids()
+    assert s.client.get("/readyz").get_json()["checks"]["server key"] == "ok"
+    body = s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [s.options(TITLES["election"])[0]]})
+    assert s.cast(body)[0] == 201
+    assert s.cast({"ballot": "x", "kid": "k", "sig": "s"})[0] == 400
+    text = s.client.get("/metrics").get_data(as_text=True)
+    assert 'ownersvote_ballots_total{outcome="accepted",reason=""}' in text
+    assert 'ownersvote_ballots_total{outcome="refused",reason="malformed"}' in text
+    assert "ownersvote_sequencer_batches_total" in text
+
+    saved = app.extensions["ownersvote_server_key"]
+    app.extensions["ownersvote_server_key"] = generate_ed25519()
+    try:
+        ready = s.client.get("/readyz")
+    finally:
+        app.extensions["ownersvote_server_key"] = saved
+    assert ready.status_code == 503
+    assert f"names {saved.kid}" in ready.get_json()["checks"]["server key"]

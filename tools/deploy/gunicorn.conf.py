@@ -9,6 +9,7 @@ tools/production_smoke.py starts its two processes with this file.
 """
 
 import multiprocessing
+import os
 
 # The private address nginx reaches, never a public one (see OWNERSVOTE_PROXY_HOPS); each machine
 # sets its own with --bind.
@@ -38,3 +39,12 @@ access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%
 # gunicorn >= 25.1 opens a control socket in $HOME by default; systemd does the managing here,
 # and two instances on one machine would fight over the one path.  (Older gunicorn ignores it.)
 control_socket_disable = True
+
+
+def child_exit(server, worker):
+    # Metrics (docs/deployment.md, "Monitoring"): with PROMETHEUS_MULTIPROC_DIR every worker writes
+    # its counts there; a worker that exits leaves its counters but not its live gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

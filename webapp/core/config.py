@@ -62,6 +62,10 @@ class Settings:
     proxy_hops: int = 0
     # Seconds any one Redis call may take (webapp/core/redisconn.py).
     redis_timeout: float = 1.0
+    # Who may read /metrics: addresses or CIDRs, comma-separated (webapp/core/metrics.py).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    # Seconds each readiness check (/readyz) may take.
+    ready_timeout: float = 2.0
     # Per-address limit on casting a ballot (Flask-Limiter syntax); raised only by benchmarks
     # that send every ballot from one address.
     cast_limit: str = "120/minute"
@@ -84,6 +88,8 @@ class Settings:
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
             files_path=os.environ.get(PREFIX + "FILES_PATH") or None,
             proxy_hops=_proxy_hops(os.environ.get(PREFIX + "PROXY_HOPS", "0")),
+            metrics_allow=os.environ.get(PREFIX + "METRICS_ALLOW") or "127.0.0.1/32,::1/128",
+            ready_timeout=_seconds(PREFIX + "READY_TIMEOUT", os.environ.get(PREFIX + "READY_TIMEOUT", "2")),
             redis_timeout=_seconds(PREFIX + "REDIS_TIMEOUT", os.environ.get(PREFIX + "REDIS_TIMEOUT", "1")),
             cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
             bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
@@ -139,6 +145,8 @@ class Settings:
             "OWNERSVOTE_TIMEZONE": self.timezone,
             "OWNERSVOTE_REDIS_URL": self.redis_url,
             "OWNERSVOTE_REDIS_TIMEOUT": self.redis_timeout,
+            "OWNERSVOTE_METRICS_ALLOW": self.metrics_allow,
+            "OWNERSVOTE_READY_TIMEOUT": self.ready_timeout,
             "OWNERSVOTE_BASE_URL": self.base_url,
             # Background jobs: "rq" when Redis is configured, else "thread" (see webapp/jobs/runner.py).
             "OWNERSVOTE_JOB_RUNNER": self.job_runner,

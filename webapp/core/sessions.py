@@ -52,6 +52,9 @@ ANONYMOUS_LIFETIME = timedelta(hours=1)  # long enough to fill in the form a pag
 class StoreUnavailable(ServiceUnavailable):
     """The session store (Redis) did not answer: the page cannot know who is asking."""
 
+    zh = "登录状态暂时无法读取。投票页面仍可提交表决票；其他页面请几分钟后再试。"
+    en = "Sign-ins cannot be read just now. Ballots can still be cast from the voting page; try other pages again in a few minutes."
+
 
 def optional(view):
     """Mark a view that works without the session store (it needs nobody's session)."""

@@ -30,13 +30,14 @@ import queue
 import secrets
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from webapp.core import redisconn
+from webapp.core import metrics, redisconn
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.jobs.context import (
@@ -98,6 +99,19 @@ def _worker_label() -> str:
 def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     """Run one attempt of a job in the current application context.  Returns what became of it:
     ``done``, ``failed``, ``lost`` (taken away meanwhile) or ``skipped`` (not queued any more)."""
+    started = time.monotonic()
+    kind_name: list[str] = []
+    outcome = "failed"
+    try:
+        outcome = _run_job(job_id, attempt, heartbeat=heartbeat, kind_name=kind_name)
+        return outcome
+    finally:
+        if kind_name and outcome != "skipped":
+            metrics.JOBS.labels(kind_name[0], outcome).inc()
+            metrics.JOB_SECONDS.labels(kind_name[0]).observe(time.monotonic() - started)
+
+
+def _run_job(job_id: int, attempt: int, *, heartbeat: bool | None, kind_name: list[str]) -> str:
     app = current_app._get_current_object()
 
     # A runner starts from a clean session (it does in workers and threads; inline, this ends the
@@ -129,6 +143,7 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     finally:
         session.close()
     kind = get_kind(row.kind)
+    kind_name.append(row.kind)
     ctx = JobContext(app, job_id, attempt, row.estate_id, row.actor_id, row.kind)
     if heartbeat is None:
         heartbeat = runner_mode(app) != "inline"

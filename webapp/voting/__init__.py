@@ -7,7 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
-from webapp.voting import jobs  # noqa: F401  (registers its job kinds)
+from webapp.core import readiness
+from webapp.voting import (
+    health,
+    jobs,  # noqa: F401  (registers its job kinds)
+)
 from webapp.voting.log import close_if_due, open_log
 from webapp.voting.routes import bp
 
@@ -27,6 +31,7 @@ AUDIT_ACTIONS = {
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
+    readiness.register_check("server key", health.server_key, database=True)
     assembly_hooks.register("voting_opened", "voting.open_log", _open_log)
     assembly_hooks.register("voting_due", "voting.close", close_if_due)
 

@@ -19,7 +19,7 @@ from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
 from webapp.audit.operations import record
-from webapp.core import sessions
+from webapp.core import metrics, sessions
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
@@ -136,8 +136,10 @@ def cast(assembly_id: int):
             fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
         except BallotRefused as exc:  # stored, but no receipt yet
             db.session.rollback()
+            metrics.BALLOTS.labels("refused", exc.reason).inc()
             return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
         if fast is not None:
+            metrics.BALLOTS.labels("accepted", "").inc()
             code = fast.receipt["code"]
             return jsonify(
                 {
@@ -159,7 +161,9 @@ def cast(assembly_id: int):
         done = cast_online(assembly, payload, registration=registration)
     except BallotRefused as exc:
         db.session.rollback()
+        metrics.BALLOTS.labels("refused", exc.reason).inc()
         return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
+    metrics.BALLOTS.labels("repeated" if done.repeated else "accepted", "").inc()
     code = done.receipt["code"]
     return jsonify(
         {
