@@ -53,5 +53,5 @@ def init_app(app: Flask) -> None:
         local_target=local_target,
     )
     app.register_blueprint(bp)
-    token_logging.install()
+    token_logging.install(app)
     errors.install(app)
