@@ -9,6 +9,7 @@ tools/production_smoke.py starts its two processes with this file.
 """
 
 import multiprocessing
+import os
 
 # The private address nginx reaches, never a public one (see OWNERSVOTE_PROXY_HOPS); each machine
 # sets its own with --bind.
@@ -31,10 +32,28 @@ max_requests_jitter = 500
 # query strings and cookie or authorization atoms anyway.  Reopened on SIGUSR1 (logrotate).
 accesslog = "/var/log/ownersvote/access.log"
 errorlog = "/var/log/ownersvote/error.log"
-access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The path without its query string (%(U)s, not %(r)s): a search for an identity number, a mobile
+# number or a name is in the query string.  X-Request-ID is the id nginx made ($request_id); the
+# app's and the worker's lines carry the same id.  OWNERSVOTE_LOG_FORMAT=json: one JSON object a line.
+if os.environ.get("OWNERSVOTE_LOG_FORMAT", "").lower() == "json":
+    access_log_format = (
+        '{"time": "%(t)s", "client": "%({x-forwarded-for}i)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
+        '"bytes": "%(b)s", "ms": %(M)s, "agent": "%(a)s", "request_id": "%({x-request-id}i)s"}'
+    )
+else:
+    access_log_format = '%({x-forwarded-for}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s" req=%({x-request-id}i)s'
 # gunicorn itself believes X-Forwarded-Proto only from FORWARDED_ALLOW_IPS (its own environment
 # variable, default 127.0.0.1); the app believes the proxy through OWNERSVOTE_PROXY_HOPS.
 
 # gunicorn >= 25.1 opens a control socket in $HOME by default; systemd does the managing here,
 # and two instances on one machine would fight over the one path.  (Older gunicorn ignores it.)
 control_socket_disable = True
+
+
+def child_exit(server, worker):
+    # Metrics (docs/deployment.md, "Monitoring"): with PROMETHEUS_MULTIPROC_DIR every worker writes
+    # its counts there; a worker that exits leaves its counters but not its live gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

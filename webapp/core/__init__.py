@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # `db` is imported as the module: a name `db` bound here would hide the module webapp.core.db
 # from every `import webapp.core.db` (migrations use it that way).
 from webapp.core import db as database
-from webapp.core import errors, sessions, timefmt
+from webapp.core import errors, metrics, readiness, sessions, timefmt
 from webapp.core import logging as token_logging
 from webapp.core.converters import RowId
 from webapp.core.db import install_idle_ping, utcnow
@@ -33,7 +33,10 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in database.db.engines.values():
             install_idle_ping(engine)
+            metrics.count_pool(engine)
+    metrics.install(app)
     sessions.install(app)
+    readiness.install(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -50,5 +53,5 @@ def init_app(app: Flask) -> None:
         local_target=local_target,
     )
     app.register_blueprint(bp)
-    token_logging.install()
+    token_logging.install(app)
     errors.install(app)

@@ -32,6 +32,16 @@ def _proxy_hops(text: str) -> int:
     return hops
 
 
+def _seconds(name: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 60:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 60")
+    return value
+
+
 def database_url() -> str:
     return os.environ.get(PREFIX + "DATABASE_URL") or default_database_url()
 
@@ -50,6 +60,14 @@ class Settings:
     job_files: str | None = None
     files_path: str | None = None
     proxy_hops: int = 0
+    # Seconds any one Redis call may take (webapp/core/redisconn.py).
+    redis_timeout: float = 1.0
+    # Who may read /metrics: addresses or CIDRs, comma-separated (webapp/core/metrics.py).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    # "text" or "json": how the app's and the worker's log lines are written (webapp/core/logging.py).
+    log_format: str = "text"
+    # Seconds each readiness check (/readyz) may take.
+    ready_timeout: float = 2.0
     # Per-address limit on casting a ballot (Flask-Limiter syntax); raised only by benchmarks
     # that send every ballot from one address.
     cast_limit: str = "120/minute"
@@ -72,9 +90,15 @@ class Settings:
             job_files=os.environ.get(PREFIX + "JOB_FILES") or None,
             files_path=os.environ.get(PREFIX + "FILES_PATH") or None,
             proxy_hops=_proxy_hops(os.environ.get(PREFIX + "PROXY_HOPS", "0")),
+            log_format=(os.environ.get(PREFIX + "LOG_FORMAT") or "text").lower(),
+            metrics_allow=os.environ.get(PREFIX + "METRICS_ALLOW") or "127.0.0.1/32,::1/128",
+            ready_timeout=_seconds(PREFIX + "READY_TIMEOUT", os.environ.get(PREFIX + "READY_TIMEOUT", "2")),
+            redis_timeout=_seconds(PREFIX + "REDIS_TIMEOUT", os.environ.get(PREFIX + "REDIS_TIMEOUT", "1")),
             cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
             bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
         )
+        if settings.log_format not in ("text", "json"):
+            raise ConfigError("OWNERSVOTE_LOG_FORMAT must be text or json")
         if settings.job_runner not in (None, "rq", "thread", "inline"):
             raise ConfigError("OWNERSVOTE_JOB_RUNNER must be rq, thread or inline")
         if settings.job_runner == "rq" and not settings.redis_url:
@@ -125,6 +149,10 @@ class Settings:
             "OWNERSVOTE_ENV": self.env,
             "OWNERSVOTE_TIMEZONE": self.timezone,
             "OWNERSVOTE_REDIS_URL": self.redis_url,
+            "OWNERSVOTE_REDIS_TIMEOUT": self.redis_timeout,
+            "OWNERSVOTE_METRICS_ALLOW": self.metrics_allow,
+            "OWNERSVOTE_LOG_FORMAT": self.log_format,
+            "OWNERSVOTE_READY_TIMEOUT": self.ready_timeout,
             "OWNERSVOTE_BASE_URL": self.base_url,
             # Background jobs: "rq" when Redis is configured, else "thread" (see webapp/jobs/runner.py).
             "OWNERSVOTE_JOB_RUNNER": self.job_runner,
@@ -154,6 +182,12 @@ class Settings:
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
             # Without Redis: limits' memory storage, made safe for threads (webapp.core.extensions).
             "RATELIMIT_STORAGE_URI": self.redis_url or "ownersvote-memory://",
+            # Redis down or frozen: each process counts on its own (webapp.core.extensions) until
+            # Redis answers again, rather than refusing every request with a 500.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {"socket_timeout": self.redis_timeout, "socket_connect_timeout": self.redis_timeout} if self.redis_url else {}
+            ),
             "RATELIMIT_HEADERS_ENABLED": True,
             # A moving window: a fixed one lets twice the limit through across a window's edge.
             "RATELIMIT_STRATEGY": "moving-window",

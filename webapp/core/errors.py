@@ -50,6 +50,12 @@ PAGES = {
         "为了安全，短时间内的尝试次数有限。",
         "For safety, the number of attempts in a short time is limited.",
     ),
+    503: (
+        "系统暂时无法使用",
+        "The service is briefly unavailable",
+        "系统的一部分暂时没有响应，请几分钟后再试。已经投出的票不受影响。",
+        "Part of the system is not answering. Please try again in a few minutes. Ballots already cast are safe.",
+    ),
     500: (
         "系统出错了",
         "Something went wrong on our side",
@@ -92,7 +98,8 @@ def install(app: Flask) -> None:
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
 
-            reason = pick(error) if isinstance(error, Refused) else None
+            # A refusal, or an unavailability that says what still works (webapp.core.sessions).
+            reason = pick(error) if isinstance(getattr(error, "zh", None), str) else None
             if request.accept_mimetypes.best == "application/json" or request.is_json:
                 # A refusal with a reason answers with the reason itself; ``reason`` repeats it
                 # for clients that show the title separately.

@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from limits.storage import MemoryStorage
+from limits.strategies import STRATEGIES
 
 
 class ThreadSafeMemoryStorage(MemoryStorage):
@@ -31,11 +32,29 @@ class ThreadSafeMemoryStorage(MemoryStorage):
             MemoryStorage._MemoryStorage__schedule_expiry(self)
 
 
+class OurLimiter(Limiter):
+    """Flask-Limiter with its in-memory fallback (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) kept in
+    the thread-safe storage above.  With no fallback limits of its own, Flask-Limiter applies each
+    route's own limits to the fallback while Redis is unreachable, per process, and goes back to
+    Redis once it answers a ping again."""
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        if getattr(self, "_fallback_limiter", None) is not None:
+            self._fallback_storage = ThreadSafeMemoryStorage()
+            self._fallback_limiter = STRATEGIES[self._strategy](self._fallback_storage)
+
+    @property
+    def storage_down(self) -> bool:
+        """Whether this process counts limits in its own memory because Redis did not answer."""
+        return bool(getattr(self, "_storage_dead", False))
+
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Redis-backed when OWNERSVOTE_REDIS_URL is set (RATELIMIT_STORAGE_URI), so that a limit holds
 # across gunicorn workers and machines; in memory for a single local process.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = OurLimiter(key_func=get_remote_address, default_limits=[])
 
 LOCALES = ("zh_CN", "en")
 

@@ -10,10 +10,17 @@ mapping a mapping, or the access log's ``%(r)s`` formatting fails on every line.
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
+import secrets
+import sys
 import traceback
 from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import Flask, g, has_request_context, request
 
 REDACTED = "[redacted]"
 _TOKEN_PATH = re.compile(r"/r/[A-Za-z0-9_\-]{8,}")
@@ -71,8 +78,107 @@ RedactTokens = RedactSecrets
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "webapp", "webapp.app", "flask.app", "ownersvote")
 
 
-def install() -> None:
+# --------------------------------------------------------------------------------------------
+# Who and what a line is about: the request id nginx sent (X-Request-ID), the user and the estate;
+# in a job, the job and its estate (webapp.jobs.runner sets them).
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+job_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ownersvote_job", default=None)
+
+
+def request_id() -> str | None:
+    if has_request_context():
+        return g.get("request_id")
+    job = job_context.get()
+    return job.get("request_id") if job else None
+
+
+def _about() -> dict:
+    if has_request_context():
+        about = {"request_id": g.get("request_id")}
+        user = g.get("_login_user")  # Flask-Login's, once a view has looked (never loaded here)
+        if user is not None and getattr(user, "is_authenticated", False):
+            about["user"] = user.get_id().rsplit(":", 1)[0] if user.get_id().startswith("staff:") else user.get_id()
+        estate = g.get("estate")
+        if estate is not None:
+            about["estate"] = getattr(estate, "slug", None)
+        return about
+    return dict(job_context.get() or {})
+
+
+class Context(logging.Filter):
+    """Adds ``request_id``, ``user``, ``estate`` and ``job`` to every record (``-`` when unknown)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        about = _about()
+        for key in ("request_id", "user", "estate", "job"):
+            setattr(record, key, about.get(key) or "-")
+        return True
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user)s estate=%(estate)s job=%(job)s] %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (OWNERSVOTE_LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "user", "estate", "job"):
+            value = getattr(record, key, "-")
+            if value != "-":
+                line[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def formatter(fmt: str) -> logging.Formatter:
+    return JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+APP_LOGGERS = ("webapp", "flask.app", "ownersvote", "rq.worker")
+
+
+def install(app: Flask | None = None) -> None:
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
+    if app is None:
+        return
+    fmt = (app.config.get("OWNERSVOTE_LOG_FORMAT") or "text").lower()
+    for name in APP_LOGGERS:
+        logger = logging.getLogger(name)
+        if app.testing:
+            continue  # pytest's capture shows the records
+        handler = next((h for h in logger.handlers if getattr(h, "ownersvote", False)), None)
+        if handler is None:
+            # On the handler, so that the records of child loggers (webapp.jobs.runner, …) pass them.
+            handler = logging.StreamHandler(sys.stderr)
+            handler.ownersvote = True
+            handler.addFilter(RedactSecrets())
+            handler.addFilter(Context())
+            logger.addHandler(handler)
+            logger.propagate = False
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.INFO)
+        handler.setFormatter(formatter(fmt))
+
+    @app.before_request
+    def _request_id():
+        sent = request.headers.get("X-Request-ID", "")
+        g.request_id = sent if _REQUEST_ID.fullmatch(sent) else secrets.token_hex(8)
+
+    @app.after_request
+    def _echo_request_id(response):
+        if g.get("request_id"):
+            response.headers["X-Request-ID"] = g.request_id
+        return response

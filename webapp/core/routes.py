@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, make_response, redirect, request, url_for
 from sqlalchemy import select
 
+from webapp.core import metrics, readiness, sessions
 from webapp.core.db import db
 from webapp.core.extensions import LOCALES
 from webapp.core.views import local_target
@@ -21,6 +22,22 @@ def set_language():
 
 
 @bp.get("/healthz")
+@sessions.optional
 def health():
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@sessions.optional
+def ready():
+    """Whether this process may take requests: 200, or 503 naming what is wrong."""
+    answers = readiness.run_checks(current_app._get_current_object())
+    ok = all(answer == "ok" for answer in answers.values())
+    return jsonify({"status": "ok" if ok else "unavailable", "checks": answers}), 200 if ok else 503
+
+
+@bp.get("/metrics")
+@sessions.optional
+def metrics_page():
+    return metrics.page(current_app._get_current_object())

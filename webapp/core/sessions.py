@@ -13,21 +13,57 @@ left unflushed.  Our backend writes through a transaction of its own.
 
 Either way the store is keyed by SHA-256 of the session id, so a copy of the store (a backup, a
 Redis dump) holds no live cookie value.
+
+A visitor who is not signed in holds nothing but a CSRF token (every page has a form): such a
+session is kept for ``ANONYMOUS_LIFETIME`` only, not the 12 hours of a signed-in one, so that
+page views by the public and by crawlers do not fill the store.
+
+Redis down or frozen (every call has a timeout, webapp/core/redisconn.py): a request gets an
+empty session that is never saved.  A view marked :func:`optional` (casting a ballot, which the
+voter's own key signs; the health checks) works without it; every other page answers 503 at
+once with a page that says so (``StoreUnavailable``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from contextlib import contextmanager
 from datetime import UTC, timedelta
 
-from flask import Flask, session
+from flask import Flask, current_app, request, session
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
+from redis.exceptions import RedisError
 from sqlalchemy import Connection, delete, insert, select, update
+from werkzeug.exceptions import ServiceUnavailable
 
+from webapp.core import redisconn
 from webapp.core.db import db, utcnow
 from webapp.core.models import ServerSession
+
+log = logging.getLogger(__name__)
+
+# A session holding nothing but these belongs to nobody signed in.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
+ANONYMOUS_LIFETIME = timedelta(hours=1)  # long enough to fill in the form a page showed
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The session store (Redis) did not answer: the page cannot know who is asking."""
+
+    zh = "登录状态暂时无法读取。投票页面仍可提交表决票；其他页面请几分钟后再试。"
+    en = "Sign-ins cannot be read just now. Ballots can still be cast from the voting page; try other pages again in a few minutes."
+
+
+def optional(view):
+    """Mark a view that works without the session store (it needs nobody's session)."""
+    view.session_optional = True
+    return view
+
+
+def anonymous(data) -> bool:
+    return set(data.keys()) <= ANONYMOUS_KEYS
 
 
 class _OurStore:
@@ -53,8 +89,30 @@ class _OurStore:
         super().save_session(app, session, response)
 
 
+def _lifetime(session, lifetime: timedelta) -> timedelta:
+    return min(lifetime, ANONYMOUS_LIFETIME) if anonymous(session) else lifetime
+
+
 class RedisSessions(_OurStore, RedisSessionInterface):
-    pass
+    def open_session(self, app, request):
+        try:
+            return super().open_session(app, request)
+        except RedisError as exc:
+            log.warning("session store (Redis) unavailable: %s", type(exc).__name__)
+            empty = self.session_class(sid=self._generate_sid(self.sid_length), permanent=self.permanent)
+            empty.store_down = True
+            return empty
+
+    def save_session(self, app, session, response) -> None:
+        if getattr(session, "store_down", False):
+            return
+        try:
+            super().save_session(app, session, response)
+        except RedisError as exc:  # the response stands; the session's change is lost
+            log.warning("session not saved, Redis unavailable: %s", type(exc).__name__)
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
+        super()._upsert_session(_lifetime(session, session_lifetime), session, store_id)
 
 
 @contextmanager
@@ -87,7 +145,7 @@ class DatabaseSessions(_OurStore, ServerSideSessionInterface):
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
         data = self.serializer.encode(session)
-        expires = utcnow() + session_lifetime
+        expires = utcnow() + _lifetime(session, session_lifetime)
         with _store_transaction() as connection:
             changed = connection.execute(
                 update(ServerSession).where(ServerSession.id == store_id).values(data=data, expires_at=expires)
@@ -110,11 +168,19 @@ def install(app: Flask) -> None:
     app.config.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
     redis_url = app.config.get("OWNERSVOTE_REDIS_URL")
     if redis_url:
-        from redis import Redis
-
-        app.session_interface = RedisSessions(app, client=Redis.from_url(redis_url), key_prefix="ownersvote:session:", permanent=True)
+        app.session_interface = RedisSessions(
+            app, client=redisconn.connect(app, redis_url), key_prefix="ownersvote:session:", permanent=True
+        )
     else:
         app.session_interface = DatabaseSessions(app, key_prefix="", permanent=True, cleanup_n_requests=500)
+
+    @app.before_request
+    def _refuse_without_the_store():
+        if not getattr(session, "store_down", False) or request.endpoint in (None, "static"):
+            return
+        view = current_app.view_functions.get(request.endpoint)
+        if not getattr(view, "session_optional", False):
+            raise StoreUnavailable()
 
     @app.after_request
     def _end_unit_of_work(response):
@@ -127,8 +193,6 @@ def install(app: Flask) -> None:
 def rotate() -> None:
     """A new session id for the same session: called at every change of privilege (sign-in,
     a registered key), so that an id seen before the change is worth nothing after it."""
-    from flask import current_app
-
     interface = current_app.session_interface
     if isinstance(session._get_current_object(), ServerSideSession):
         interface.regenerate(session._get_current_object())

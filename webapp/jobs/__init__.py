@@ -6,6 +6,8 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
+from webapp.core import metrics, readiness
+from webapp.jobs import health
 from webapp.jobs.routes import bp, can_see_jobs
 
 # How the audit log names this package's actions (webapp.audit.labels).
@@ -19,4 +21,6 @@ AUDIT_ACTIONS = {
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
+    readiness.register_check("file store", health.file_store)
+    metrics.register_collector(health.collect_jobs)
     app.jinja_env.globals["can_see_jobs"] = can_see_jobs

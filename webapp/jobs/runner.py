@@ -30,14 +30,19 @@ import queue
 import secrets
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from webapp.core import metrics, redisconn
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
+from webapp.core.logging import job_context as job_logging
+from webapp.core.logging import request_id as current_request_id
+from webapp.estates.models import Estate
 from webapp.jobs.context import (
     THREADS,
     JobContext,
@@ -94,9 +99,25 @@ def _worker_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:200]
 
 
-def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
+def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None, request_id: str | None = None) -> str:
     """Run one attempt of a job in the current application context.  Returns what became of it:
-    ``done``, ``failed``, ``lost`` (taken away meanwhile) or ``skipped`` (not queued any more)."""
+    ``done``, ``failed``, ``lost`` (taken away meanwhile) or ``skipped`` (not queued any more).
+    Its log lines name the job, its estate and the request that started it."""
+    started = time.monotonic()
+    kind_name: list[str] = []
+    outcome = "failed"
+    token = job_logging.set({"job": str(job_id), "request_id": request_id})
+    try:
+        outcome = _run_job(job_id, attempt, heartbeat=heartbeat, kind_name=kind_name)
+        return outcome
+    finally:
+        job_logging.reset(token)
+        if kind_name and outcome != "skipped":
+            metrics.JOBS.labels(kind_name[0], outcome).inc()
+            metrics.JOB_SECONDS.labels(kind_name[0]).observe(time.monotonic() - started)
+
+
+def _run_job(job_id: int, attempt: int, *, heartbeat: bool | None, kind_name: list[str]) -> str:
     app = current_app._get_current_object()
 
     # A runner starts from a clean session (it does in workers and threads; inline, this ends the
@@ -128,6 +149,10 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
     finally:
         session.close()
     kind = get_kind(row.kind)
+    kind_name.append(row.kind)
+    about = job_logging.get()
+    if about is not None:
+        about["estate"] = _estate_slug(row.estate_id)
     ctx = JobContext(app, job_id, attempt, row.estate_id, row.actor_id, row.kind)
     if heartbeat is None:
         heartbeat = runner_mode(app) != "inline"
@@ -180,6 +205,14 @@ def run_job(job_id: int, attempt: int, *, heartbeat: bool | None = None) -> str:
             except Exception:  # it stays queued and shows so on its page, where it can be retried
                 log.exception("job %s: could not hand over its follow-up job", job_id)
     return outcome
+
+
+def _estate_slug(estate_id: int) -> str:
+    session = side_session()
+    try:
+        return session.scalar(select(Estate.slug).where(Estate.id == estate_id)) or str(estate_id)
+    finally:
+        session.close()
 
 
 def _database_failure(exc: BaseException) -> bool:
@@ -243,16 +276,17 @@ def submit(job: Job) -> None:
     """Hand a committed, queued job to its runner."""
     app = current_app._get_current_object()
     job_id, attempt, mode = job.id, job.attempts, job.runner
+    rid = current_request_id()
     # End the caller's read transaction (its changes are committed already): whatever the runner
     # writes commits on its own and must never sit inside a transaction the caller rolls back.
     db.session.commit()
     if mode == "inline":
         with app.app_context():
-            run_job(job_id, attempt)
+            run_job(job_id, attempt, request_id=rid)
     elif mode == "thread":
-        _pool().put((app, job_id, attempt))
+        _pool().put((app, job_id, attempt, rid))
     elif mode == "rq":
-        _enqueue(app, job_id, attempt)
+        _enqueue(app, job_id, attempt, rid)
     else:  # pragma: no cover
         raise ValueError(mode)
 
@@ -274,18 +308,16 @@ def _pool() -> queue.Queue:
 
 def _pool_worker(tasks: queue.Queue) -> None:
     while True:
-        app, job_id, attempt = tasks.get()
+        app, job_id, attempt, rid = tasks.get()
         try:
             with app.app_context():
-                run_job(job_id, attempt)
+                run_job(job_id, attempt, request_id=rid)
         except Exception:  # never let one job take a pool thread down
             log.exception("in-process job %s crashed its runner", job_id)
 
 
 def _redis(app: Flask):
-    from redis import Redis
-
-    return Redis.from_url(app.config["OWNERSVOTE_REDIS_URL"])
+    return redisconn.connect(app)
 
 
 def job_queue(app: Flask):
@@ -300,7 +332,7 @@ def rq_job_id(queue_name: str, job_id: int, attempt: int) -> str:
     return f"{queue_name}-{job_id}-{attempt}"
 
 
-def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
+def _enqueue(app: Flask, job_id: int, attempt: int, request_id: str | None = None) -> None:
 
     session = side_session()
     try:
@@ -314,6 +346,7 @@ def _enqueue(app: Flask, job_id: int, attempt: int) -> None:
         queue.enqueue_call(
             "webapp.jobs.runner.run_from_queue",
             args=(job_id, attempt),
+            kwargs={"request_id": request_id},
             job_id=rq_job_id(queue.name, job_id, attempt),
             timeout=int(timeout.total_seconds()),
             ttl=int(queued_timeout(app).total_seconds()),
@@ -358,11 +391,11 @@ def _app_for_worker() -> Flask:
     return app
 
 
-def run_from_queue(job_id: int, attempt: int) -> str:
+def run_from_queue(job_id: int, attempt: int, request_id: str | None = None) -> str:
     """What an RQ worker calls (by name) for a queued job."""
     app = _app_for_worker()
     with app.app_context():
-        return run_job(job_id, attempt)
+        return run_job(job_id, attempt, request_id=request_id)
 
 
 def sweep_from_queue() -> int:

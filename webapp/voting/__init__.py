@@ -8,7 +8,11 @@ from flask_babel import lazy_gettext as _l
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.voting import jobs  # noqa: F401  (registers its job kinds)
+from webapp.core import readiness
+from webapp.voting import (
+    health,
+    jobs,  # noqa: F401  (registers its job kinds)
+)
 from webapp.voting.log import close_if_due, open_log
 from webapp.voting.routes import bp
 
@@ -36,6 +40,7 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
+    readiness.register_check("server key", health.server_key, database=True)
     assembly_hooks.register("voting_opened", "voting.open_log", _open_log)
     assembly_hooks.register("voting_due", "voting.close", close_if_due)
 

@@ -41,9 +41,13 @@ MAX_BALLOT_BYTES = 64 * 1024
 class BallotRefused(UserError):
     """A ballot the server will not accept; nothing was written."""
 
-    def __init__(self, zh: str, en: str, status: int = 400):
+    # What the metrics call a refusal when its raiser names no reason (a few fixed words only).
+    REASONS = {400: "malformed", 403: "key", 409: "conflict", 503: "receipt_pending"}
+
+    def __init__(self, zh: str, en: str, status: int = 400, reason: str | None = None):
         super().__init__(zh, en)
         self.status = status
+        self.reason = reason or self.REASONS.get(status, "other")
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,14 @@ def _window_open(assembly) -> None:
             f"投票尚未开始，开始时间：{local(assembly.opens_at, estate)}",
             f"voting has not opened yet; it opens {local(assembly.opens_at, estate)}",
             409,
+            "not_open",
         )
     if now >= assembly.closes_at or row is None or row.state != "voting":
         raise BallotRefused(
             f"投票已于 {local(assembly.closes_at, estate)} 截止，这张选票没有被接收",
             f"voting closed at {local(assembly.closes_at, estate)}: this ballot was not accepted",
             409,
+            "closed",
         )
 
 
@@ -186,7 +192,7 @@ def _store(
                 attempt=attempt + 1,
             )
         raise BallotRefused(
-            "这个业主已经投过票，每位业主只计一张选票", "this member has already voted; one ballot per member", 409
+            "这个业主已经投过票，每位业主只计一张选票", "this member has already voted; one ballot per member", 409, "already_voted"
         ) from None
     db.session.commit()  # durable before anything is acknowledged
     return db.session.get(Ballot, ballot_id), False
@@ -234,11 +240,12 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
             "这个密钥已被注销（例如手机丢失）：请向组织者领取纸质选票",
             "this key was revoked (e.g. a lost phone): ask the organisers for a paper ballot",
             403,
+            "key_revoked",
         )
     try:
         verify(jwk, ballot_text.encode("utf-8"), sig)
     except (CryptoError, ValueError) as exc:
-        raise BallotRefused("选票签名无效", f"the ballot's signature does not verify: {exc}", 403) from exc
+        raise BallotRefused("选票签名无效", f"the ballot's signature does not verify: {exc}", 403, "signature") from exc
     entry = entry_json(ONLINE, ballot_text, kid, sig)
     stored, repeated = _store(
         assembly,

@@ -28,6 +28,7 @@ from crypto.treehead import make_receipt, sign_tree_head
 from webapp.assemblies.models import Assembly
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import PLATFORM_CHAIN, chain_lock_key, chain_rows, record, record_many
+from webapp.core import metrics
 from webapp.core.db import db, utcnow
 from webapp.core.serverkey import signer
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
@@ -261,6 +262,8 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
             "document": document,
         },
     )
+    metrics.BATCHES.inc()
+    metrics.BATCH_SIZE.observe(len(indices))
     return Batch(log.heads, state.size, document, indices)
 
 
@@ -408,6 +411,8 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             "document": json.dumps(document),
         },
     )
+    metrics.BATCHES.inc()
+    metrics.BATCH_SIZE.observe(len(indices))
     return Batch(log.heads, state.size, document, indices)
 
 

@@ -17,6 +17,7 @@ from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
 from webapp.audit.operations import record
+from webapp.core import metrics, sessions
 from webapp.core.db import db
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
@@ -106,6 +107,7 @@ def ballot(assembly_id: int):
 
 @bp.post("/api/v1/a/<int:assembly_id>/ballots")
 @csrf.exempt  # the body is a ballot signed by the voter's own key: no ambient authority to forge
+@sessions.optional  # nor does it need the session store: Redis down, ballots are still cast
 @limiter.limit(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
 def cast(assembly_id: int):
     if is_staff():
@@ -126,8 +128,10 @@ def cast(assembly_id: int):
             fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
         except BallotRefused as exc:  # stored, but no receipt yet
             db.session.rollback()
+            metrics.BALLOTS.labels("refused", exc.reason).inc()
             return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
         if fast is not None:
+            metrics.BALLOTS.labels("accepted", "").inc()
             code = fast.receipt["code"]
             return jsonify(
                 {
@@ -149,7 +153,9 @@ def cast(assembly_id: int):
         done = cast_online(assembly, payload, registration=registration)
     except BallotRefused as exc:
         db.session.rollback()
+        metrics.BALLOTS.labels("refused", exc.reason).inc()
         return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
+    metrics.BALLOTS.labels("repeated" if done.repeated else "accepted", "").inc()
     code = done.receipt["code"]
     return jsonify(
         {
