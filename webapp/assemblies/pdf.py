@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from webapp.assemblies.kinds import kind_of
-from webapp.core.timefmt import zone
+from webapp.core.timefmt import zone, zone_names
 from webapp.estates.thresholds import ARTICLE_278_ZH, CATEGORIES, thresholds_for
 from webapp.printing.document import PdfWriter, date_zh
 
@@ -18,10 +18,14 @@ def _time(ms: int, estate) -> str:
 
 
 def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> bytes:
-    pdf = PdfWriter(f"{document['estate']['name']} {document['title']}", footer=f"公告摘要 SHA-256 {sha256}")
+    pdf = PdfWriter(
+        f"{document['estate']['name']} {document['title']}",
+        footer=f"公告摘要 SHA-256 {sha256}",
+        author=estate.organiser_label or f"{document['estate']['name']}业主大会",
+    )
     pdf.title(f"{document['estate']['name']}业主大会公告")
     pdf.paragraph(f"{document['title']}（{KIND_ZH.get(document['kind'], '')}，第 {document['version']} 版）", 13)
-    pdf.paragraph(f"投票时间：{_time(document['opens'], estate)} 至 {_time(document['closes'], estate)}（{estate.timezone}）")
+    pdf.paragraph(f"投票时间：{_time(document['opens'], estate)} 至 {_time(document['closes'], estate)}（{zone_names(estate)[0]}）")
     pdf.paragraph(
         "投票方式：业主用登记过的手机扫描下方二维码，打开公告页面后点“投票”，在手机上签名投票，并保存回执。"
         "不方便使用手机的业主，可向组织者领取纸质表决票，填写签名后交回。"

@@ -24,10 +24,14 @@ BOTTOM = 60.0
 
 
 class PdfWriter:
-    def __init__(self, title: str, footer: str = ""):
+    def __init__(self, title: str, footer: str = "", author: str | None = None):
         self.buffer = io.BytesIO()
         self.c = Canvas(self.buffer, pagesize=A4, pageCompression=1)
         self.c.setTitle(title)
+        # Who issues the document (the estate's organising body); reportlab writes "anonymous"
+        # unless told otherwise.
+        self.c.setAuthor(author or "OwnersVote 业主表决")
+        self.c.setCreator("OwnersVote 业主表决")
         self.fonts = font_info()
         self.footer = footer
         self.page = 1
