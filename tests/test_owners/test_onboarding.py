@@ -258,3 +258,14 @@ def test_one_letter_used_by_two_phones_at_once_registers_once(app, database_url)
         db.session.commit()
     assert sorted(results) == ["refused", "registered"]
     assert registrations == 1
+
+
+def test_an_id_tail_typed_in_full_width_characters_is_the_same_tail(client, post, letter, device):
+    """Chinese input methods type full-width digits and letters (３１００２Ｘ); they are the same
+    six characters, not a wrong answer."""
+    token, _ = letter()
+    client.get(f"/r/{token}")
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in ZHANG_TAIL)
+    page = post("/join", {"id-name": "张三", "id-id_tail": full_width}, follow_redirects=True).get_data(as_text=True)
+    assert "六个字符" not in page and "six characters" not in page
+    assert device.register().status_code == 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 
 _RESIDENT_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _RESIDENT_CHECK = "10X98765432"
@@ -23,7 +24,8 @@ _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalize_id(raw: str) -> str:
-    return re.sub(r"\s+", "", raw).upper()
+    # NFKC: full-width digits and letters (１２３Ｘ) from Chinese input methods are the same number.
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
 def resident_check_digit(first17: str) -> str:

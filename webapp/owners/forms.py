@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -15,12 +17,19 @@ class CodeForm(FlaskForm):
     )
 
 
+def halfwidth(value):
+    """Full-width letters and digits (１２００２Ｘ, typed by Chinese input methods) as the
+    half-width ones they are, before any check looks at them."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
 class IdentityForm(FlaskForm):
     name = StringField(
         _l("Your name, as on your ID card"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"}
     )
     id_tail = StringField(
         _l("Last six characters of your ID number"),
+        filters=[halfwidth],
         validators=[DataRequired(), Regexp(r"^\s*[0-9A-Za-z]{6}\s*$", message=_l("Enter exactly six characters, e.g. 12002X."))],
         render_kw={"autocomplete": "off", "maxlength": 6, "inputmode": "text"},
     )
@@ -37,6 +46,7 @@ class ReviewForm(FlaskForm):
 class PhoneForm(FlaskForm):
     phone = StringField(
         _l("Your mobile number in the registry"),
+        filters=[halfwidth],
         validators=[DataRequired(), Regexp(r"^[\s\d+\-]{11,20}$", message=_l("Enter an 11-digit mobile number."))],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
