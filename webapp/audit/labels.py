@@ -93,6 +93,54 @@ DETAILS = {
     "step": _l("Step refused"),
     "problems": _l("Problems found"),
     "checks": _l("Checks that failed"),
+    # and the other keys operations record
+    "assembly": _l("Assembly no."),
+    "at": _l("At"),
+    "attempt": _l("Attempt"),
+    "ballots": _l("Ballots"),
+    "bundle_sha256": _l("Audit bundle (SHA-256)"),
+    "candidates": _l("Candidates"),
+    "category": _l("Article 278 category"),
+    "channel": _l("Channel"),
+    "closes": _l("Voting closes"),
+    "counted": _l("Counted"),
+    "decision": _l("Decision"),
+    "due": _l("Due at"),
+    "fee_centi": _l("Fee (fen per m² per month)"),
+    "file": _l("File"),
+    "filename": _l("File name"),
+    "final_head": _l("Final tree head"),
+    "fingerprint": _l("Registry fingerprint"),
+    "first": _l("First version"),
+    "form": _l("Item kind"),
+    "invitation": _l("Letter no."),
+    "item": _l("Agenda item no."),
+    "kind": _l("Kind"),
+    "leaf_hash": _l("Leaf hash"),
+    "listed": _l("Was on the published list"),
+    "log_size": _l("Ballots in the log"),
+    "member": _l("Member"),
+    "opens": _l("Voting opens"),
+    "owner": _l("Belongs to no."),
+    "params": _l("Parameters"),
+    "previous_error": _l("Earlier error"),
+    "proxy": _l("Letter of proxy no."),
+    "proxy_keys": _l("Proxies' keys"),
+    "replace_allowed": _l("Ballots may be replaced"),
+    "required": _l("Signatures required"),
+    "roll": _l("Roll no."),
+    "round": _l("Entry round"),
+    "same_scan": _l("Same scan"),
+    "scan_sha256": _l("Scan (SHA-256)"),
+    "seats": _l("Seats"),
+    "serial": _l("Sheet no."),
+    "sha256": _l("SHA-256"),
+    "sheets": _l("Sheets printed"),
+    "tally_sha256": _l("Tally (SHA-256)"),
+    "title": _l("Title"),
+    "until": _l("Until"),
+    "uscc": _l("Credit code"),
+    "version": _l("Version"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
@@ -131,7 +179,14 @@ ACTORS = {
     "demo": _l("Demo data"),
 }
 
-HASH_KEYS = {"kid", "root"}
+# A key whose meaning depends on the action: (action, key) -> label.
+DETAILS_BY_ACTION = {
+    ("attachment.add", "size"): _l("File size (bytes)"),
+    ("attachment.remove", "size"): _l("File size (bytes)"),
+    ("job.download", "size"): _l("File size (bytes)"),
+}
+
+HASH_KEYS = {"kid", "root", "sha256", "leaf_hash", "bundle_sha256", "tally_sha256", "scan_sha256", "fingerprint", "final_head"}
 OMIT_WHEN_EMPTY = {"reason", "registration"}
 LIST_SHOWN = 12
 
@@ -151,8 +206,9 @@ def action_label(code: str) -> str:
     return _("%(family)s: %(code)s", family=family, code=code) if family else code
 
 
-def detail_label(key: str) -> str:
-    known = DETAILS.get(key)
+def detail_label(key: str, action: str | None = None) -> str:
+    known = DETAILS_BY_ACTION.get((action, key)) if action else None
+    known = known if known is not None else DETAILS.get(key)
     return str(known) if known is not None else key.replace("_", " ").capitalize()
 
 
@@ -199,13 +255,13 @@ def details(event) -> list[Detail]:
             for field, change in value.items():
                 found.append(Detail(detail_label(field), value_text(change)))
         elif key in HASH_KEYS and isinstance(value, str):
-            found.append(Detail(detail_label(key), short_hash(value), code=True))
+            found.append(Detail(detail_label(key, getattr(event, "action", None)), short_hash(value), code=True))
         elif key == "slug":
             found.append(Detail(detail_label(key), str(value), code=True))
         elif key in OMIT_WHEN_EMPTY and value in (None, ""):
             continue
         else:
-            found.append(Detail(detail_label(key), value_text(value)))
+            found.append(Detail(detail_label(key, getattr(event, "action", None)), value_text(value)))
     return found
 
 
