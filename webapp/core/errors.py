@@ -5,7 +5,7 @@ from typing import NoReturn
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden
 
 from webapp.core.db import db
 from webapp.core.extensions import limiter
@@ -67,6 +67,14 @@ class Refused(Forbidden):
         self.zh, self.en = zh, en
 
 
+class Malformed(BadRequest):
+    """A 400 that says what was wrong with the request, in both languages."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(description=en)
+        self.zh, self.en = zh, en
+
+
 def forbid(zh: str, en: str) -> NoReturn:
     raise Refused(zh, en)
 
@@ -92,7 +100,7 @@ def install(app: Flask) -> None:
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
 
-            reason = pick(error) if isinstance(error, Refused) else None
+            reason = pick(error) if isinstance(error, (Refused, Malformed)) else None
             if request.accept_mimetypes.best == "application/json" or request.is_json:
                 # A refusal with a reason answers with the reason itself; ``reason`` repeats it
                 # for clients that show the title separately.

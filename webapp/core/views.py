@@ -61,6 +61,20 @@ def local_target(value: str | None, default: str) -> str:
     return value
 
 
+# Paths that carry a secret of their own: a letter's token (/r/<token>).
+SECRET_PATHS = ("/r/",)
+
+
+def language_next() -> str:
+    """Where the language switch returns to: this page, unless its address carries a secret (a
+    letter's token) or is not a plain local path; then the start page.  Every page, error pages
+    included, writes it into the form, so a secret in it would be echoed into the page."""
+    if request.path.startswith(SECRET_PATHS):
+        return "/"
+    here = request.full_path if request.query_string else request.path
+    return local_target(here, "/")
+
+
 def posted_json() -> dict:
     """The request's JSON object, or an empty one for anything else (a list, a number, no JSON)."""
     data = request.get_json(silent=True)
