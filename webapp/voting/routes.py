@@ -36,7 +36,7 @@ from webapp.proxies.models import Proxy
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
-from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, voted_members
+from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
 from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
 from webapp.voting.receipts import ballot_by_code, check_receipt
 from webapp.voting.turnout import member_for_unit, not_voted_by_building, units_by_member, voted_units
@@ -126,12 +126,11 @@ def cast(assembly_id: int):
             }
         ), 403
     too_large = request.content_length and request.content_length > 128 * 1024
-    registration = current_user._get_current_object() if is_owner() else None
     if not too_large:
         # The common case first, with the fewest round trips (see casting.cast_fast); anything
         # else, including every refusal and its reason, takes the full path below.
         try:
-            fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
+            fast = cast_fast(assembly_id, request.get_json(silent=True))
         except BallotRefused as exc:  # stored, but no receipt yet
             db.session.rollback()
             return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
@@ -154,7 +153,7 @@ def cast(assembly_id: int):
         return jsonify({"error": "提交的内容过大", "error_en": "the submission is too large"}), 413
     payload = request.get_json(silent=True)
     try:
-        done = cast_online(assembly, payload, registration=registration)
+        done = cast_online(assembly, payload)
     except BallotRefused as exc:
         db.session.rollback()
         return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
@@ -181,7 +180,7 @@ def receipt(slug: str, assembly_id: int, code: str):
     doc = ballot_log.receipt(found)
     signer = "proxy" if found.signer == "proxy" else ("paper" if found.channel == "paper" else "owner")
 
-    mine = is_owner() and found.registration_id == current_user.id
+    mine = is_owner() and signed_by(found, current_user.id)
     check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
     return render_template(
         "voting/receipt.html",
