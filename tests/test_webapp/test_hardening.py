@@ -56,14 +56,14 @@ def test_a_nul_in_a_path_or_query_is_refused_with_a_400(client, make_estate, pat
     make_estate()
     response = client.get(path)
     assert response.status_code == 400
-    assert "NUL" in response.get_data(as_text=True)
+    assert "不允许的空字符" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_a_form_value_is_refused_with_a_400_before_the_view(client, post, make_staff):
     make_staff("admin", admin=True)
     response = post("/login", {"username": "ad\x00min", "password": "correct horse battery"})
     assert response.status_code == 400
-    assert "NUL" in response.get_data(as_text=True)
+    assert "不允许的空字符" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_a_paper_sheets_serial_is_refused_with_a_400(client, post, make_staff, make_estate):

@@ -38,16 +38,16 @@ def _has_nul(values) -> bool:
 
 def refuse_bad_input() -> None:
     if "\x00" in request.path or b"%00" in request.query_string or "\x00" in request.query_string.decode("latin-1"):
-        raise Malformed("地址中含有不允许的字符（NUL）", "the address holds a character that is not allowed (NUL)")
+        raise Malformed("地址中含有不允许的空字符", "the address holds a character that is not allowed (NUL)")
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json:
             if too_deep(request.get_data(cache=True)):
                 raise Malformed(
-                    f"提交的 JSON 格式不正确：嵌套超过 {MAX_JSON_DEPTH} 层",
+                    f"提交的数据格式不正确：嵌套超过 {MAX_JSON_DEPTH} 层",
                     f"malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels",
                 )
         elif _has_nul(request.form.items(multi=True)) or any("\x00" in (upload.filename or "") for upload in request.files.values()):
-            raise Malformed("提交的内容中含有不允许的字符（NUL）", "the form holds a character that is not allowed (NUL)")
+            raise Malformed("提交的内容中含有不允许的空字符", "the form holds a character that is not allowed (NUL)")
 
 
 def install(app: Flask) -> None:
