@@ -4,14 +4,32 @@ commit answers 503 "please send again", since nobody can say whether the commit 
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from sqlalchemy import event
 
-# What SQLAlchemy's SQLite dialect reads as a lost connection (PostgreSQL's "server closed the
-# connection unexpectedly" is read the same way by its dialect).
-LOST = "Cannot operate on a closed database."
+LOST = "server closed the connection unexpectedly (simulated)"
+
+
+def _lost(engine):
+    """The driver's own error, which the engine then reads as a lost connection (as the dialect
+    does for a real one: psycopg looks at the connection's state, which a simulation cannot set)."""
+    return engine.dialect.loaded_dbapi.OperationalError(LOST)
+
+
+@pytest.fixture
+def simulated(fresh):
+    from webapp.core.db import db
+
+    with fresh.app_context():
+        engine = db.engine
+
+    def read_as_lost(context):
+        if LOST in str(context.original_exception):
+            context.is_disconnect = True
+
+    event.listen(engine, "handle_error", read_as_lost)
+    yield engine
+    event.remove(engine, "handle_error", read_as_lost)
 
 
 @pytest.fixture
@@ -28,22 +46,15 @@ def fresh(app):
         db.engine.dispose()
 
 
-def _engine(app):
-    from webapp.core.db import db
-
-    with app.app_context():
-        return db.engine
-
-
-def test_the_first_statement_on_a_dropped_connection_is_sent_again_on_a_fresh_one(fresh):
-    engine = _engine(fresh)
+def test_the_first_statement_on_a_dropped_connection_is_sent_again_on_a_fresh_one(fresh, simulated):
+    engine = simulated
     attempts = []
 
     def drop_first(conn, cursor, statement, parameters, context, executemany):
         if statement.strip().upper().startswith("SELECT 1"):
             attempts.append(statement)
             if len(attempts) == 1:
-                raise sqlite3.ProgrammingError(LOST)
+                raise _lost(engine)
 
     event.listen(engine, "before_cursor_execute", drop_first)
     try:
@@ -55,15 +66,15 @@ def test_the_first_statement_on_a_dropped_connection_is_sent_again_on_a_fresh_on
     assert len(attempts) == 2
 
 
-def test_a_connection_lost_at_the_commit_answers_please_send_again_in_both_languages(fresh, monkeypatch):
-    engine = _engine(fresh)
+def test_a_connection_lost_at_the_commit_answers_please_send_again_in_both_languages(fresh, simulated, monkeypatch):
+    engine = simulated
     real_commit = engine.dialect.do_commit
     lost = []
 
     def commit(dbapi_connection):
         if not lost:
             lost.append(True)
-            raise sqlite3.ProgrammingError(LOST)
+            raise _lost(engine)
         return real_commit(dbapi_connection)
 
     monkeypatch.setattr(engine.dialect, "do_commit", commit)
