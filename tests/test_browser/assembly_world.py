@@ -378,7 +378,7 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
                 choices[item["id"]] = [o["id"] for o in item["options"] if o["name"] in names]
         ballot = make_ballot(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, member, choices)
         entry = sign_ballot(signer, ballot)
-        cast = cast_online(assembly, {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}, registration=registration)
+        cast = cast_online(assembly, {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]})
         db.session.commit()
         return cast.receipt
 

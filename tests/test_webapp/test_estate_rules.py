@@ -15,6 +15,7 @@ RULES = {
     "r-candidate_publication_days": "7",
     "r-results_publication_days": "30",
     "r-proxy_cap": "3",
+    "r-objection_cap": "3",
 }
 
 
@@ -56,6 +57,7 @@ def test_an_unreadable_threshold_line_is_named_with_an_example(client, login, po
         ("r-tally_signatures_required", "0", "请填写 1 到 9 之间的数字"),
         ("r-notice_period_days", "", "请填写 0 到 90 之间的天数"),
         ("r-proxy_cap", "21", "请填写 1 到 20 之间的数字"),
+        ("r-objection_cap", "0", "请填写 1 到 20 之间的数字"),
     ],
 )
 def test_a_rule_out_of_range_names_the_allowed_range(client, login, post, people, field, value, message):

@@ -368,10 +368,21 @@ def remove_plan(plan: PlanOption, item: AgendaItem, *, actor) -> None:
     db.session.flush()
 
 
-def attach(assembly: Assembly, *, actor, kind: str, owner_id: int, data: bytes, filename: str, images_only: bool = False):
-    """Attach a checked file to an item, a candidate or a bidder of this assembly."""
+def attach(
+    assembly: Assembly,
+    *,
+    actor,
+    kind: str,
+    owner_id: int,
+    data: bytes,
+    filename: str,
+    images_only: bool = False,
+    max_bytes: int | None = None,
+):
+    """Attach a checked file to an item, a candidate or a bidder of this assembly (at most
+    ``max_bytes`` where its kind takes less than the usual limit)."""
 
-    checked = check(data, filename, images_only=images_only)
+    checked = check(data, filename, images_only=images_only, max_bytes=max_bytes)
     store(checked)
     attachment = Attachment(
         estate_id=assembly.estate_id,

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # `db` is imported as the module: a name `db` bound here would hide the module webapp.core.db
 # from every `import webapp.core.db` (migrations use it that way).
 from webapp.core import db as database
-from webapp.core import errors, metrics, readiness, sessions, timefmt
+from webapp.core import errors, inputs, metrics, readiness, sessions, timefmt
 from webapp.core import logging as token_logging
 from webapp.core.converters import RowId
 from webapp.core.db import install_idle_ping, utcnow
@@ -17,7 +17,7 @@ from webapp.core.extensions import babel, csrf, limiter, login_manager, select_l
 from webapp.core.i18n import is_chinese
 from webapp.core.routes import bp
 from webapp.core.security import install_security_headers
-from webapp.core.views import local_target
+from webapp.core.views import language_next, local_target
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
             install_idle_ping(engine)
             metrics.count_pool(engine)
     metrics.install(app)
+    inputs.install(app)  # before CSRF and every view: a NUL or over-deep JSON never reaches them
     sessions.install(app)
     readiness.install(app)
     csrf.init_app(app)
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
         zone_label=timefmt.zone_label,
         now=utcnow,
         local_target=local_target,
+        language_next=language_next,
     )
     app.register_blueprint(bp)
     token_logging.install(app)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -27,7 +29,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+def lost_connection(error: BaseException) -> bool:
+    """Whether a database error says the connection itself was lost (the server restarted, or
+    the connection was killed), as SQLAlchemy's dialect recognises it."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+class RetryingSession(FlaskSession):
+    """A session whose first statement of a transaction is sent once more on a fresh connection
+    when the pooled one turns out to be dead.
+
+    A connection handed back less than ``PING_AFTER_IDLE_SECONDS`` ago is not pinged (see
+    ``install_idle_ping``); if the database dropped it in the meantime, the next request's first
+    statement fails.  Nothing has been written in that transaction yet (no statement ran in it,
+    and nothing was waiting to be flushed), so rolling back and sending the statement again on a
+    new connection is safe.  SQLAlchemy invalidates the pool's older connections on a disconnect,
+    so the second attempt does not meet another dead one.  Any later failure is not retried: the
+    request answers 503 "please send again" (``webapp.core.errors``)."""
+
+    def _execute_internal(self, statement, *args, **kwargs):
+        fresh = not self.in_transaction() and not (self.new or self.dirty or self.deleted)
+        try:
+            return super()._execute_internal(statement, *args, **kwargs)
+        except DBAPIError as error:
+            if not (fresh and lost_connection(error)):
+                raise
+            self.rollback()
+            return super()._execute_internal(statement, *args, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RetryingSession})
 
 
 def utcnow() -> datetime:

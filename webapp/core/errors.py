@@ -5,9 +5,10 @@ from typing import NoReturn
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import BadRequest, Forbidden
 
-from webapp.core.db import db
+from webapp.core.db import db, lost_connection
 from webapp.core.extensions import limiter
 from webapp.core.i18n import is_chinese, pick
 
@@ -73,6 +74,14 @@ class Refused(Forbidden):
         self.zh, self.en = zh, en
 
 
+class Malformed(BadRequest):
+    """A 400 that says what was wrong with the request, in both languages."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(description=en)
+        self.zh, self.en = zh, en
+
+
 def forbid(zh: str, en: str) -> NoReturn:
     raise Refused(zh, en)
 
@@ -86,14 +95,24 @@ def _retry_at():
         return None
 
 
+# A connection to the database lost mid-request: nobody can say whether the commit happened.
+UNKNOWN_OUTCOME = (
+    "请再发送一次",
+    "Please send again",
+    "与数据库的连接中断了，无法确定刚才的操作是否已保存。请刷新页面查看；如果没有保存，请再发送一次。",
+    "The connection to the database was interrupted, so we cannot tell whether what you sent was saved. "
+    "Reload the page to see; if it was not saved, please send it again.",
+)
+
+
 def install(app: Flask) -> None:
-    def page(code: int):
-        title_zh, title_en, next_zh, next_en = PAGES[code]
+    def page(code: int, texts: tuple[str, str, str, str] | None = None):
+        title_zh, title_en, next_zh, next_en = texts or PAGES[code]
 
         def handler(error):
             from datetime import datetime
 
-            if code == 500:
+            if code in (500, 503):
                 db.session.rollback()
             retry = _retry_at() if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
@@ -136,6 +155,18 @@ def install(app: Flask) -> None:
         ), 400
 
     app.register_error_handler(CSRFError, csrf_expired)
+
+    unknown_outcome = page(503, UNKNOWN_OUTCOME)
+
+    def database_error(error):
+        # The connection was lost during the request (after the first statement, which
+        # RetryingSession sends again): if it was lost at the commit, nobody can say whether the
+        # commit happened.  Anything else is a server error as before.
+        if not lost_connection(error):
+            raise error
+        return unknown_outcome(error)
+
+    app.register_error_handler(DBAPIError, database_error)
 
 
 def json_error(exc, status: int = 400):

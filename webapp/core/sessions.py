@@ -36,10 +36,11 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from redis.exceptions import RedisError
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
 from webapp.core import redisconn
-from webapp.core.db import db, utcnow
+from webapp.core.db import db, lost_connection, utcnow
 from webapp.core.models import ServerSession
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,17 @@ class DatabaseSessions(_OurStore, ServerSideSessionInterface):
     ttl = False  # expired rows are deleted now and then, see cleanup_n_requests
 
     def _retrieve_session_data(self, store_id: str):
-        with _store_transaction() as connection:
-            row = connection.execute(select(ServerSession.data, ServerSession.expires_at).where(ServerSession.id == store_id)).first()
+        query = select(ServerSession.data, ServerSession.expires_at).where(ServerSession.id == store_id)
+        try:
+            with _store_transaction() as connection:
+                row = connection.execute(query).first()
+        except DBAPIError as error:
+            # A pooled connection the database dropped a moment ago: reading writes nothing, so
+            # read once more on a fresh one (as RetryingSession does for the request's own reads).
+            if not lost_connection(error):
+                raise
+            with _store_transaction() as connection:
+                row = connection.execute(query).first()
         if row is None or _aware(row.expires_at) <= utcnow():
             return None
         return self.serializer.decode(row.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import flash, request
 
@@ -34,12 +35,44 @@ def flash_form_errors(form) -> None:
             flash(str(error), "error")
 
 
+def _browser_normalised(value: str) -> str:
+    """``value`` as a browser reads it before resolving it (the WHATWG URL parser): leading and
+    trailing C0 controls and spaces stripped, tabs and line breaks removed anywhere, and a
+    backslash read as a slash."""
+    value = value.strip("".join(chr(c) for c in range(0x21)))
+    value = value.replace("\t", "").replace("\n", "").replace("\r", "")
+    return value.replace("\\", "/")
+
+
 def local_target(value: str | None, default: str) -> str:
     """``value`` when it is a path on this site, else ``default``: a posted or linked "next"
-    must never send anyone to another site (browsers read "//host" and "/\\host" as one)."""
-    if not value or not value.startswith("/") or value[1:2] in ("/", "\\") or any(c in value for c in "\r\n"):
+    must never send anyone to another site.  Browsers drop tabs and line breaks and read a
+    backslash as a slash, so "/<tab>/host" and "/<backslash>host" are "//host" to them: a value with a
+    control character, any whitespace or a backslash is refused outright, and what is left is
+    checked as the browser would read it."""
+    if not value or any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() or c == "\\" for c in value):
+        return default
+    seen = _browser_normalised(value)
+    if seen != value or not seen.startswith("/") or seen.startswith("//"):
+        return default
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc:
         return default
     return value
+
+
+# Paths that carry a secret of their own: a letter's token (/r/<token>).
+SECRET_PATHS = ("/r/",)
+
+
+def language_next() -> str:
+    """Where the language switch returns to: this page, unless its address carries a secret (a
+    letter's token) or is not a plain local path; then the start page.  Every page, error pages
+    included, writes it into the form, so a secret in it would be echoed into the page."""
+    if request.path.startswith(SECRET_PATHS):
+        return "/"
+    here = request.full_path if request.query_string else request.path
+    return local_target(here, "/")
 
 
 def posted_json() -> dict:

@@ -103,5 +103,12 @@ class EstateRulesForm(FlaskForm):
             NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20.")),
         ],
     )
+    objection_cap = IntegerField(
+        _l("Objections one owner may file against one result"),
+        validators=[
+            InputRequired(message=_l("Enter a number from 1 to 20.")),
+            NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20.")),
+        ],
+    )
     turnout_public = BooleanField(_l("Show the live turnout to everyone (the list of units that voted is always public)"))
     voters_may_certify = BooleanField(_l("A supervisor who voted as an owner may still certify"))

@@ -18,6 +18,7 @@ class Estate(db.Model):
         CheckConstraint("letter_valid_days BETWEEN 1 AND 365", name="letter_validity_range"),
         CheckConstraint("tally_signatures_required >= 1", name="tally_signatures_positive"),
         CheckConstraint("notice_period_days >= 0", name="notice_period_not_negative"),
+        CheckConstraint("objection_cap BETWEEN 1 AND 20", name="objection_cap_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,9 @@ class Estate(db.Model):
     turnout_public: Mapped[bool] = mapped_column(default=False, server_default=false())
     voters_may_certify: Mapped[bool] = mapped_column(default=False, server_default=false())
     proxy_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Objections one owner may file against one assembly's result (each must be answered before
+    # the assembly is archived: without a cap, one owner could hold the archive up at will).
+    objection_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -75,6 +75,7 @@ SETTINGS = (
     "turnout_public",
     "voters_may_certify",
     "proxy_cap",
+    "objection_cap",
 )
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
@@ -87,6 +88,7 @@ RANGES = {
     "results_publication_days": (1, 90, "结果公示天数", "results' publication (days)"),
     "party_target_percent": (0, 100, "党员比例目标", "party-membership target (%)"),
     "proxy_cap": (1, 20, "每人可代理的业主数", "owners one proxy may represent"),
+    "objection_cap": (1, 20, "每位业主对一次结果可提出的异议数", "objections one owner may file against one result"),
 }
 
 

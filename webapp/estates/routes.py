@@ -63,6 +63,7 @@ def settings(estate: Estate):
                         "results_publication_days",
                         "party_target_percent",
                         "proxy_cap",
+                        "objection_cap",
                         "turnout_public",
                         "voters_may_certify",
                     )

@@ -113,14 +113,34 @@ def usable_invitation(invitation: Invitation | None, now: datetime | None = None
     return invitation
 
 
-def invitation_by_token(token: str) -> Invitation | None:
-    """The invitation behind a scanned token, whatever its state (None if unknown), after the
-    same work for every token (one hash, one indexed lookup)."""
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == tokens.token_hash(token)))
+@dataclass(frozen=True)
+class Letter:
+    """What a scanned token or a typed code leads to, found by one statement: the invitation (None
+    if unknown), the registration made with it, and whether that registration holds a key."""
+
+    invitation: Invitation | None
+    registration: Registration | None = None
+    has_key: bool = False
 
 
-def invitation_by_code(code: str, pii_key: str) -> Invitation | None:
-    return db.session.scalar(select(Invitation).where(Invitation.code_hash == tokens.code_hash(pii_key, code)))
+def _letter(condition) -> Letter:
+    """One statement for every letter, known or not, used or not: the answer to a guessed token
+    and to a spent one cost the same work (no second query for the used letter's registration)."""
+    has_key = select(DeviceKey.id).where(DeviceKey.registration_id == Registration.id, DeviceKey.state.in_(("active", "pending"))).exists()
+    row = db.session.execute(
+        select(Invitation, Registration, has_key).outerjoin(Registration, Registration.invitation_id == Invitation.id).where(condition)
+    ).first()
+    return Letter(row[0], row[1], bool(row[2])) if row is not None else Letter(None)
+
+
+def letter_by_token(token: str) -> Letter:
+    """The letter behind a scanned token, whatever its state, after the same work for every
+    token: one hash, one indexed statement."""
+    return _letter(Invitation.token_hash == tokens.token_hash(token))
+
+
+def letter_by_code(code: str, pii_key: str) -> Letter:
+    return _letter(Invitation.code_hash == tokens.code_hash(pii_key, code))
 
 
 def letter_state(invitation: Invitation | None, now: datetime | None = None) -> str:
@@ -141,20 +161,22 @@ def letter_state(invitation: Invitation | None, now: datetime | None = None) -> 
     return "usable"
 
 
-def awaiting_owner(invitation: Invitation | None) -> Registration | None:
+def awaiting(letter: Letter) -> Registration | None:
     """The registration a used letter still leads to: one the supervisors are deciding or have
     decided, or one approved before its owner made a key.  The owner comes back with the same
     letter to read the answer and, if approved, to make the key."""
-    if invitation is None or invitation.state != "used":
-        return None
-    registration = db.session.scalar(select(Registration).where(Registration.invitation_id == invitation.id))
-    if registration is None:
+    invitation, registration = letter.invitation, letter.registration
+    if invitation is None or invitation.state != "used" or registration is None:
         return None
     if registration.state in ("pending", "rejected"):
         return registration
-    if registration.state == "approved" and not any(k.state in ("active", "pending") for k in registration.keys):
+    if registration.state == "approved" and not letter.has_key:
         return registration
     return None
+
+
+def awaiting_owner(invitation: Invitation | None) -> Registration | None:
+    return awaiting(_letter(Invitation.id == invitation.id)) if invitation is not None else None
 
 
 # ---------------------------------------------------------------- registration

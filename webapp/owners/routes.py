@@ -49,15 +49,16 @@ def _joining() -> Invitation | None:
     return ops.usable_invitation(invitation)
 
 
-def _start(invitation: Invitation | None) -> str:
+def _start(letter: ops.Letter) -> str:
     """Put the letter in the session; return where to go (its use, its answer, or why not)."""
     for key in ("join", "join_registration", "join_status", "letter_state"):
         session.pop(key, None)
+    invitation = letter.invitation
     state = ops.letter_state(invitation)
     if state == "usable":
         session["join"] = {"invitation": invitation.id}
         return url_for("owners.join")
-    waiting = ops.awaiting_owner(invitation)
+    waiting = ops.awaiting(letter)
     if waiting is not None:
         session["join_status"] = waiting.id
         return url_for("owners.join_status")
@@ -85,8 +86,9 @@ def _unusable(status: int = 200):
 @limiter.limit("30/minute;300/hour")
 def scan(token: str):
     # The token leaves the address bar at once and never reaches a later page, a log line or a
-    # Referer; every token costs the same work (one hash, one indexed lookup).
-    target = _start(ops.invitation_by_token(token) if len(token) <= 64 else None)
+    # Referer; every token costs the same work (one hash, one indexed statement, one redirect),
+    # whether it is unknown, used or too long to be one of ours (its hash matches nothing).
+    target = _start(ops.letter_by_token(token))
     return redirect(target, code=303)
 
 
@@ -95,9 +97,9 @@ def scan(token: str):
 def enter_code():
     form = CodeForm()
     if form.validate_on_submit():
-        invitation = ops.invitation_by_code(form.code.data, _pii_key())
-        if invitation is not None:
-            return redirect(_start(invitation), code=303)
+        letter = ops.letter_by_code(form.code.data, _pii_key())
+        if letter.invitation is not None:
+            return redirect(_start(letter), code=303)
         flash(_("This code cannot be used. Check it, or ask for a new letter."), "error")
     return render_template("owners/code.html", form=form)
 

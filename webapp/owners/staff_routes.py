@@ -13,6 +13,8 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from webapp.core.db import db
+from webapp.core.errors_base import UserError
+from webapp.core.i18n import pick
 from webapp.core.roles import Role
 from webapp.core.views import run_operation
 from webapp.devices import operations as device_ops
@@ -30,6 +32,7 @@ from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, Rep
 from webapp.owners.letters import Letter, render_letters
 from webapp.owners.models import Invitation, Registration
 from webapp.registry.counting import natural_key
+from webapp.registry.labels import listed_labels
 from webapp.registry.models import Building, Unit
 
 bp = Blueprint("onboarding", __name__)
@@ -65,7 +68,9 @@ def _pdf(estate: Estate, issued: list[ops.IssuedLetter], filename: str) -> Respo
 
 
 def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]:
-    wanted = [part.strip() for part in labels.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+    """The estate's units listed by label, and the labels that name none: one statement for the
+    whole list (at most ``MAX_LISTED_UNITS`` of them; more is a UserError)."""
+    wanted = listed_labels(labels)
     units = db.session.scalars(select(Unit).join(Building).where(Unit.estate_id == estate.id).options(selectinload(Unit.building)))
     by_label = {u.label: u for u in units}
     return [by_label[w] for w in wanted if w in by_label], [w for w in wanted if w not in by_label]
@@ -93,7 +98,11 @@ def letters(estate: Estate):
             abort(403)  # organisers post letters; supervisors re-issue single ones with a reason
         params: dict = {"base_url": _origin()}
         if form.units.data:
-            units, unknown = _units_by_label(estate, form.units.data)
+            try:
+                units, unknown = _units_by_label(estate, form.units.data)
+            except UserError as exc:
+                flash(pick(exc), "error")
+                return redirect(url_for("onboarding.letters", slug=estate.slug))
             if unknown:
                 flash(_("Unknown units: %(units)s", units=", ".join(unknown)), "error")
                 return redirect(url_for("onboarding.letters", slug=estate.slug))
@@ -147,7 +156,11 @@ def reissue_letter(estate: Estate):
     if not form.validate_on_submit():
         flash(_("Give the unit and a reason."), "error")
         return redirect(url_for("onboarding.letters", slug=estate.slug))
-    units, unknown = _units_by_label(estate, form.unit.data)
+    try:
+        units, unknown = _units_by_label(estate, form.unit.data)
+    except UserError as exc:
+        flash(pick(exc), "error")
+        return redirect(url_for("onboarding.letters", slug=estate.slug))
     if unknown or len(units) != 1:
         flash(_("Unknown units: %(units)s", units=form.unit.data), "error")
         return redirect(url_for("onboarding.letters", slug=estate.slug))
@@ -208,7 +221,11 @@ def decide(estate: Estate, registration_id: int, decision: str):
 @bp.get("/e/<slug>/units/find")
 @estate_view(Role.supervisor, admin=False)
 def find_unit(estate: Estate):
-    units, unknown = _units_by_label(estate, request.args.get("unit", ""))
+    try:
+        units, unknown = _units_by_label(estate, request.args.get("unit", ""))
+    except UserError as exc:
+        flash(pick(exc), "error")
+        return redirect(url_for("onboarding.queue", slug=estate.slug))
     if len(units) != 1:
         flash(_("Unknown units: %(units)s", units=request.args.get("unit", "")), "error")
         return redirect(url_for("onboarding.queue", slug=estate.slug))

@@ -484,6 +484,10 @@ def publish(assembly: Assembly, *, actor, now: datetime | None = None) -> str:
 
 
 NOT_AN_OWNER = ("只有本小区已登记的业主可以提出异议", "only registered owners of this estate can object")
+# What one objection may carry: its text, and one scan or photo (smaller than other attachments:
+# an objection is a letter, not a registry, and each one is stored for good).
+MAX_OBJECTION_CHARS = 4000
+MAX_OBJECTION_FILE_BYTES = 2 * 1024 * 1024
 
 
 def file_objection(assembly: Assembly, registration, *, text: str, now: datetime | None = None) -> Objection:
@@ -508,9 +512,22 @@ def file_objection(assembly: Assembly, registration, *, text: str, now: datetime
     text = (text or "").strip()
     if not text:
         raise ResultsError("请写明异议的内容", "write what you object to")
-    objection = Objection(
-        assembly_id=assembly.id, estate_id=assembly.estate_id, registration_id=registration.id, text=text[:8000], created_at=now
+    if len(text) > MAX_OBJECTION_CHARS:
+        raise ResultsError(
+            f"异议最多 {MAX_OBJECTION_CHARS} 字（这次 {len(text)} 字）：请写得简短些，详细材料可作为附件上传",
+            f"an objection may have at most {MAX_OBJECTION_CHARS} characters ({len(text)} given): "
+            "shorten it and attach the details as a file",
+        )
+    cap = assembly.estate.objection_cap
+    filed = db.session.scalar(
+        select(db.func.count(Objection.id)).where(Objection.assembly_id == assembly.id, Objection.registration_id == registration.id)
     )
+    if filed >= cap:
+        raise ResultsError(
+            f"您已对这次结果提出了 {filed} 条异议，已达本小区规定的上限（{cap} 条）：监督员会逐条书面答复",
+            f"you have filed {filed} objections to this result, the estate's limit ({cap}): the supervisors will answer each in writing",
+        )
+    objection = Objection(assembly_id=assembly.id, estate_id=assembly.estate_id, registration_id=registration.id, text=text, created_at=now)
     db.session.add(objection)
     db.session.flush()
     record("objection.file", actor=f"owner:{registration.id}", estate_id=assembly.estate_id, obj=objection, assembly=assembly.id)
@@ -518,14 +535,48 @@ def file_objection(assembly: Assembly, registration, *, text: str, now: datetime
 
 
 def answer_objection(objection: Objection, *, actor, text: str, now: datetime | None = None) -> None:
-    _role(actor, objection.estate_id, "supervisor", "只有监督员可以答复异议", "only supervisors answer objections")
-    if objection.answer:
+    answer_objections([objection], actor=actor, text=text, now=now)
+
+
+def same_text(text: str) -> str:
+    """An objection's text as compared with others: spaces and line breaks do not count."""
+    return " ".join(text.split())
+
+
+def identical_groups(objections: list[Objection]) -> list[list[Objection]]:
+    """Unanswered objections grouped by identical text (in the order the first of each was filed),
+    so that supervisors may answer a repeated objection once."""
+    groups: dict[str, list[Objection]] = {}
+    for objection in objections:
+        if objection.answer is None:
+            groups.setdefault(same_text(objection.text), []).append(objection)
+    return list(groups.values())
+
+
+def answer_objections(objections: list[Objection], *, actor, text: str, now: datetime | None = None) -> None:
+    """One written answer to one objection, or to several with the same text (a repeated
+    objection is answered once); each gets the answer and its own audit event."""
+    if not objections:
+        raise ResultsError("请选择要答复的异议", "choose the objections to answer")
+    first = objections[0]
+    _role(actor, first.estate_id, "supervisor", "只有监督员可以答复异议", "only supervisors answer objections")
+    if any(o.assembly_id != first.assembly_id for o in objections):
+        raise ResultsError("只能一起答复同一次会议的异议", "only objections to the same assembly can be answered together")
+    if any(o.answer for o in objections):
         raise ResultsError("这条异议已经答复", "this objection has been answered")
+    if len({same_text(o.text) for o in objections}) > 1:
+        raise ResultsError(
+            "只有内容完全相同的异议可以一起答复：请分别答复",
+            "only objections with identical text can be answered together: answer them one by one",
+        )
     if not (text or "").strip():
         raise ResultsError("请写明答复", "write the answer")
-    objection.answer, objection.answered_by_id, objection.answered_at = text.strip()[:8000], actor.id, now or utcnow()
+    now = now or utcnow()
+    for objection in objections:
+        objection.answer, objection.answered_by_id, objection.answered_at = text.strip()[:8000], actor.id, now
     db.session.flush()
-    record("objection.answer", actor=actor, estate_id=objection.estate_id, obj=objection)
+    for objection in objections:
+        record("objection.answer", actor=actor, estate_id=objection.estate_id, obj=objection)
 
 
 def archive(assembly: Assembly, *, actor, now: datetime | None = None) -> None:

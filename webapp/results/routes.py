@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -58,6 +59,7 @@ def manage(estate: Estate, assembly_id: int):
         assembly=assembly,
         result=result,
         objections=objections,
+        groups=ops.identical_groups(objections),
         form=PageForm(),
         organiser=role is Role.organiser,
         supervisor=role is Role.supervisor,
@@ -176,6 +178,25 @@ def answer(estate: Estate, assembly_id: int, objection_id: int):
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/objections/answer")
+@estate_view(Role.supervisor, admin=False)
+def answer_together(estate: Estate, assembly_id: int):
+    """One written answer to several objections with the same text."""
+    assembly = load_assembly(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+    ids = {int(i) for i in request.form.getlist("objection") if i.isdigit() and len(i) < 10}
+    chosen = list(
+        db.session.scalars(
+            select(Objection).where(Objection.id.in_(ids), Objection.assembly_id == assembly.id).order_by(Objection.created_at)
+        )
+    )
+    if len(chosen) != len(ids):
+        abort(404)
+    run_operation(lambda: ops.answer_objections(chosen, actor=current_user, text=request.form.get("answer", "")), _("Answer published."))
+    return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
+
+
 # ---------------------------------------------------------------- public
 
 
@@ -205,8 +226,14 @@ def public(slug: str, assembly_id: int):
     )
 
 
+def _objector_key() -> str:
+    """Limits that follow the owner, whatever address they send from."""
+    return f"objector:{current_user.id}" if is_owner() else f"objector-address:{get_remote_address()}"
+
+
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
-@limiter.limit("5/hour")
+@limiter.limit("5/hour")  # per address
+@limiter.limit("5/hour", key_func=_objector_key)  # per owner, from however many addresses
 def object_(slug: str, assembly_id: int):
 
     estate, assembly = _published(slug, assembly_id)
@@ -244,8 +271,9 @@ def object_(slug: str, assembly_id: int):
                 actor=f"owner:{current_user.id}",
                 kind="objection",
                 owner_id=objection.id,
-                data=upload.read(),
+                data=upload.read(ops.MAX_OBJECTION_FILE_BYTES + 1),
                 filename=upload.filename,
+                max_bytes=ops.MAX_OBJECTION_FILE_BYTES,
             )
         return objection
 

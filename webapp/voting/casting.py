@@ -211,8 +211,10 @@ def _sequence(assembly, ballot: Ballot) -> dict:
     return receipt
 
 
-def cast_online(assembly, payload: object, *, registration=None) -> Cast:
-    """An owner's (or a proxy's) signed ballot: {"ballot": canonical text, "kid": …, "sig": …}."""
+def cast_online(assembly, payload: object) -> Cast:
+    """An owner's (or a proxy's) signed ballot: {"ballot": canonical text, "kid": …, "sig": …}.
+    It is tied to the registration whose key signed it, never to the session that carried it
+    (an owner may relay another's signed ballot; that makes it neither theirs nor readable)."""
     if (
         not isinstance(payload, dict)
         or set(payload) - {"ballot", "kid", "sig"}
@@ -234,7 +236,8 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
         )
     jwk, use = keys[kid]
 
-    state = db.session.scalar(select(DeviceKey.state).where(DeviceKey.kid == kid))
+    device = db.session.execute(select(DeviceKey.state, DeviceKey.registration_id).where(DeviceKey.kid == kid)).first()
+    state, signed_by = (device.state, device.registration_id) if device is not None else (None, None)
     if state == "revoked":
         raise BallotRefused(
             "这个密钥已被注销（例如手机丢失）：请向组织者领取纸质选票",
@@ -254,7 +257,7 @@ def cast_online(assembly, payload: object, *, registration=None) -> Cast:
         signer="proxy" if use == "proxy" else "owner",
         kid=kid,
         entry=entry,
-        registration_id=getattr(registration, "id", None),
+        registration_id=signed_by,
     )
     # Its "ballot.accept" audit event is written by the sequencer, in the transaction that makes
     # it a leaf (webapp.voting.log.integrate).
@@ -305,6 +308,15 @@ def counted(assembly_id: int, *, replace_allowed: bool) -> dict[str, Ballot]:
 
 def voted_members(assembly_id: int) -> set[str]:
     return set(db.session.scalars(select(Ballot.member).where(Ballot.assembly_id == assembly_id).distinct()))
+
+
+def signed_by(ballot: Ballot, registration_id: int) -> bool:
+    """Whether the registration's own key signed the ballot: only then may its choices be shown to
+    that registration (whoever's session carried it to the server)."""
+    if ballot.channel != ONLINE:
+        return False
+    owner = db.session.scalar(select(DeviceKey.registration_id).where(DeviceKey.kid == ballot.kid))
+    return owner is not None and owner == registration_id
 
 
 def ballot_choices(ballot: Ballot) -> dict:
@@ -398,6 +410,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
     a = Assembly.__table__
     entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
     key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
+    key_registration = select(DeviceKey.registration_id).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
     query = (
         select(
             a.c.state,
@@ -413,6 +426,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
             BallotLog.sealed,
             entry.label("entry"),
             key_state.label("key_state"),
+            key_registration.label("key_registration"),
             (clock() if postgres else literal_column("NULL")).label("now"),
         )
         .join(Estate, Estate.id == a.c.estate_id)
@@ -433,9 +447,10 @@ def _fast_statements(dialect: str, clock) -> tuple:
     return query, store
 
 
-def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None = None) -> FastCast | None:
+def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
     """Accept a ballot in the common case, or return None (having written nothing) for the caller
-    to roll back and take ``cast_online``, which decides every other case."""
+    to roll back and take ``cast_online``, which decides every other case.  Like there, the
+    ballot belongs to the registration whose key signed it."""
     if not isinstance(payload, dict) or set(payload) != {"ballot", "kid", "sig"} or not all(isinstance(v, str) for v in payload.values()):
         return None
     ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
@@ -481,7 +496,7 @@ def cast_fast(assembly_id: int, payload: object, *, registration_id: int | None 
         "kid": kid,
         "entry": entry_text,
         "leaf_hash": leaf,
-        "registration_id": registration_id,
+        "registration_id": row.key_registration,
     }
     if not postgres:
         values["received_at"] = ballot_log.db_now()

@@ -19,6 +19,7 @@ from webapp.assemblies.presentation import verified
 from webapp.audit.operations import record
 from webapp.core import metrics, sessions
 from webapp.core.db import db
+from webapp.core.errors_base import UserError
 from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
@@ -33,13 +34,14 @@ from webapp.jobs.runner import submit
 from webapp.owners.access import owner_required
 from webapp.printing.qr import qr_svg_data_uri
 from webapp.proxies.models import Proxy
+from webapp.registry.labels import listed_labels
 from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
-from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, voted_members
+from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
 from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
 from webapp.voting.receipts import ballot_by_code, check_receipt
-from webapp.voting.turnout import member_for_unit, not_voted_by_building, units_by_member, voted_units
+from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
 
 bp = Blueprint("voting", __name__)
@@ -120,12 +122,11 @@ def cast(assembly_id: int):
             }
         ), 403
     too_large = request.content_length and request.content_length > 128 * 1024
-    registration = current_user._get_current_object() if is_owner() else None
     if not too_large:
         # The common case first, with the fewest round trips (see casting.cast_fast); anything
         # else, including every refusal and its reason, takes the full path below.
         try:
-            fast = cast_fast(assembly_id, request.get_json(silent=True), registration_id=getattr(registration, "id", None))
+            fast = cast_fast(assembly_id, request.get_json(silent=True))
         except BallotRefused as exc:  # stored, but no receipt yet
             db.session.rollback()
             metrics.BALLOTS.labels("refused", exc.reason).inc()
@@ -150,7 +151,7 @@ def cast(assembly_id: int):
         return jsonify({"error": "提交的内容过大", "error_en": "the submission is too large"}), 413
     payload = request.get_json(silent=True)
     try:
-        done = cast_online(assembly, payload, registration=registration)
+        done = cast_online(assembly, payload)
     except BallotRefused as exc:
         db.session.rollback()
         metrics.BALLOTS.labels("refused", exc.reason).inc()
@@ -179,7 +180,7 @@ def receipt(slug: str, assembly_id: int, code: str):
     doc = ballot_log.receipt(found)
     signer = "proxy" if found.signer == "proxy" else ("paper" if found.channel == "paper" else "owner")
 
-    mine = is_owner() and found.registration_id == current_user.id
+    mine = is_owner() and signed_by(found, current_user.id)
     check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
     return render_template(
         "voting/receipt.html",
@@ -434,16 +435,19 @@ def print_sheets(estate: Estate, assembly_id: int):
     if not PageForm().validate_on_submit() or assembly.roll_id is None or assembly.state not in ("notice", "voting"):
         flash(_("Sheets can be printed once the notice is out and the roll is set, until voting closes."), "error")
         return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
-    units = units_by_member(assembly)
-    wanted = [u.strip() for u in request.form.get("units", "").replace("，", ",").replace("、", ",").split(",") if u.strip()]
+    units = units_by_member(assembly)  # once per request, whatever the length of the list
+    try:
+        wanted = listed_labels(request.form.get("units"))
+    except UserError as exc:
+        flash(pick(exc), "error")
+        return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
     if wanted:
-        members = []
-        for label in wanted:
-            member = member_for_unit(assembly, label)
-            if member is None:
-                flash(_("Unknown units: %(units)s", units=label), "error")
-                return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
-            members.append(member)
+        by_unit = member_by_unit(units)
+        unknown = [label for label in wanted if label not in by_unit]
+        if unknown:
+            flash(_("Unknown units: %(units)s", units="、".join(unknown[:20]) + ("…" if len(unknown) > 20 else "")), "error")
+            return redirect(url_for("voting.paper", slug=estate.slug, assembly_id=assembly.id))
+        members = [by_unit[label] for label in wanted]
     else:
         voted = voted_members(assembly.id)
         members = [m for m in units if m not in voted]

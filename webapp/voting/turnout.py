@@ -105,8 +105,10 @@ def not_voted_by_building(assembly) -> dict[str, list[tuple[str, int]]]:
     return {b: sorted(us, key=lambda u: natural_key(u[0])) for b, us in sorted(out.items(), key=lambda kv: natural_key(kv[0]))}
 
 
+def member_by_unit(units: dict[str, list[tuple[str, int]]]) -> dict[str, str]:
+    """Unit label → the member it belongs to, from ``units_by_member``'s answer (read once)."""
+    return {label: member for member, listed in units.items() for label, _area in listed}
+
+
 def member_for_unit(assembly, label: str) -> str | None:
-    for member, units in units_by_member(assembly).items():
-        if any(u[0] == label for u in units):
-            return member
-    return None
+    return member_by_unit(units_by_member(assembly)).get(label)
