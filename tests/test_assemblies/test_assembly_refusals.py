@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_assemblies.conftest import PDF, PNG
-from tests.test_assemblies.refusals import english, errors, nothing_written, text_of
+from tests.factories import PDF, PNG, english, errors, nothing_written, text_of
 from webapp.assemblies.models import AgendaItem, Assembly
 from webapp.demo.registry import uscc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.test_assemblies.conftest import TITLES
+from tests.factories import TITLES
 
 
 def test_the_estates_assemblies_are_listed_with_their_state_and_window_without_login(voting):

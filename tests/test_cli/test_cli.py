@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.test_registry.test_import import GOOD, ZHANG, csv_bytes
+from tests.factories import GOOD, ZHANG, csv_bytes
 
 OWNERSVOTE = [sys.executable, "-m", "webapp.cli"]
 
@@ -64,7 +64,7 @@ def test_a_rejected_import_exits_non_zero_with_the_full_report_and_changes_nothi
 
 
 def test_an_import_removing_most_units_needs_confirm_removal(run, tmp_path):
-    from tests.test_registry.test_removal import registry_of
+    from tests.factories import registry_of
 
     full, partial = tmp_path / "full.csv", tmp_path / "partial.csv"
     full.write_bytes(registry_of(40))

@@ -21,8 +21,7 @@ from crypto import roll as croll
 from crypto.canonical import canonical_json
 from crypto.keys import generate_ed25519
 from crypto.notice import notice_digest
-from tests.test_assemblies.conftest import TITLES, csrf_of
-from tests.test_owners.conftest import ZHANG_TAIL, Device
+from tests.factories import TITLES, ZHANG_TAIL, Device, close, count, csrf_of, start_tally, state, tallied, vote
 from webapp.audit.models import AuditEvent
 from webapp.jobs.models import Job
 from webapp.results.models import Certification, Objection, TallyRecord
@@ -31,53 +30,12 @@ from webapp.results.models import Certification, Objection, TallyRecord
 # Helpers
 
 
-def count(s, model, *where) -> int:
-    return s.db.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
 def events(s, action: str) -> int:
     return count(s, AuditEvent, AuditEvent.action == action)
 
 
-def state(s) -> str:
-    s.db.expire_all()
-    return s.assembly.state
-
-
 def certifications(s) -> int:
     return count(s, Certification, Certification.assembly_id == s.assembly_id)
-
-
-def vote(s) -> None:
-    ids = s.item_ids()
-    election, firm = s.options(TITLES["election"]), s.options(TITLES["firm"])
-    s.sign_in("1-101")
-    assert (
-        s.cast(
-            s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]})
-        )[0]
-        == 201
-    )
-    s.sign_in("1-102")
-    assert s.cast(s.ballot("1-102", {ids[TITLES["statute"]]: "disagree", ids[TITLES["election"]]: [election[1]]}))[0] == 201
-
-
-def close(s) -> None:
-    s.at(s.assembly.closes_at + timedelta(minutes=1))
-    s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}")  # the clock's transitions are made on the next request
-    assert state(s) == "closed"
-
-
-def start_tally(s):
-    s.as_staff("organiser")
-    return s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/tally")
-
-
-def tallied(s) -> None:
-    vote(s)
-    close(s)
-    assert start_tally(s).status_code == 302
-    assert state(s) == "tallied"
 
 
 def as_supervisor(s, username: str = "supervisor") -> str:
@@ -490,7 +448,7 @@ def objections(s) -> tuple[int, int]:
 
 
 def test_objections_by_staff_anonymous_people_or_another_estates_owner_are_refused_with_the_reason(voting, make_estate, db_session, app):
-    from tests.test_registry.test_import import GOOD
+    from tests.factories import GOOD
     from webapp.owners import operations as owner_ops
     from webapp.registry.importing import import_file
     from webapp.registry.models import Unit

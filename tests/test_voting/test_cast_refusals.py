@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crypto.keys import generate_p256
-from tests.test_assemblies.conftest import PDF, TITLES
+from tests.factories import PDF, TITLES
 from webapp.audit.models import AuditEvent
 from webapp.voting.log import db_clock as real_db_clock
 from webapp.voting.log import db_now as real_db_now

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from crypto.keys import generate_ed25519
-from tests.test_owners.test_sessions import restore, saved
+from tests.factories import restore, saved
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import StaffUser
 from webapp.devices import operations as device_ops
@@ -198,7 +198,7 @@ def test_the_settings_form_gives_the_allowed_range_for_letter_days(client, login
 
 
 def test_the_public_roll_names_supervisors_by_their_real_names(db_session, people, app):
-    from tests.test_registry.test_import import GOOD
+    from tests.factories import GOOD
     from webapp.registry.importing import import_file
     from webapp.rolls.operations import add_signature, freeze_roll, roll_document, signing_message
 
@@ -233,7 +233,7 @@ def test_account_changes_show_in_the_platform_audit_log_for_admins_only(client, 
 
 
 def test_an_admin_records_a_supervisors_identity_as_the_registry_keeps_owners(client, login, post, people, db_session, app):
-    from tests.test_registry.test_import import GOOD, ZHANG
+    from tests.factories import GOOD, ZHANG
     from webapp.registry.importing import import_file
     from webapp.registry.models import OwnerHolder
 

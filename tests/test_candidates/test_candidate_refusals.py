@@ -12,9 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.test_assemblies.conftest import PDF, PNG
-from tests.test_assemblies.refusals import english, errors, nothing_written
-from tests.test_owners.conftest import LI_TAIL, ZHANG_TAIL
+from tests.factories import LI_TAIL, PDF, PNG, ZHANG_TAIL, english, errors, nothing_written
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_registry.test_import import GOOD
+from tests.factories import GOOD
 from webapp.audit.models import AuditEvent
 from webapp.core.db import utcnow
 from webapp.core.errors_base import UserError

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import IN_CI, _postgres_database
-from tests.test_registry.test_import import GOOD
+from tests.factories import GOOD, IN_CI, postgres_database
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +55,7 @@ def worker_database(database_url, tmp_path):
         upgrade(url)
         yield url
     else:
-        for url in _postgres_database():
+        for url in postgres_database():
             upgrade(url)
             yield url
 

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from tests.test_assemblies.test_flow import certify_as
-from tests.test_assemblies.test_results_refusals import count, state, tallied
+from tests.factories import certify_as, count, state, tallied
 from webapp.jobs.models import Job
 from webapp.owners.models import Notification, Registration
 

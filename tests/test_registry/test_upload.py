@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_registry.test_import import GOOD, ZHANG, csv_bytes
+from tests.factories import GOOD, ZHANG, csv_bytes
 from webapp.audit.models import AuditEvent
 from webapp.registry.models import RegistryImport, Unit
 
@@ -149,7 +149,7 @@ def test_the_lists_of_added_and_removed_units_say_how_many_more_there_are(client
 
 
 def test_an_xlsx_bomb_upload_is_refused_with_the_limit_in_chinese(client, post, admin, db_session):
-    from tests.test_registry.test_file_limits import workbook_with_sheet
+    from tests.factories import workbook_with_sheet
 
     response = upload(post, workbook_with_sheet(b"<row/>" * (3 * 2**20 // 6)), "registry.xlsx")
     page = response.get_data(as_text=True)
