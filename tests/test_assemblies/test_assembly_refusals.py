@@ -1,4 +1,4 @@
-"""Bad input on an assembly and its agenda (issue 10, item 10): each refused with a clear reason in
+"""Bad input on an assembly and its agenda: each refused with a clear reason in
 the reader's language (Chinese by default, English by the language switch), and nothing written:
 no new or changed row, no audit event for the refused action."""
 

@@ -1,4 +1,4 @@
-"""The public read API (issue 10, item 9): what the public notice shows, to anyone, without login."""
+"""The public read API: what the public notice shows, to anyone, without login."""
 
 from __future__ import annotations
 

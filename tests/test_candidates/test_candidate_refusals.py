@@ -1,4 +1,4 @@
-"""Bad nominations (issue 10, item 10): of someone who is not an owner, of someone already
+"""Bad nominations: of someone who is not an owner, of someone already
 nominated for that election, after the nomination deadline, with a scan or photo that is not
 what its name says.  Each is refused with the reason in the reader's language, and nothing is
 written: no candidate, no file, no audit event."""

@@ -1,5 +1,5 @@
 """An owner sent to the supervisors who left before making a key learns the answer by scanning
-the same letter again (issue 9, item 10), and is never sent to a dead end."""
+the same letter again, and is never sent to a dead end."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input and faults after the close (issue 12, item 10).
+"""Bad input and faults after the close: certifying, publishing, objecting and the tally job.
 
 Each case is refused with a clear message in the reader's language (Chinese unless they chose
 English) or recovered, and leaves nothing half-written: no row, no state change and no audit event

@@ -1,4 +1,4 @@
-"""Bad input at the ballot box (issue 11, item 10): each refused with a clear reason in the
+"""Bad input at the ballot box: each refused with a clear reason in the
 voter's language and nothing written — no ballot row, no audit event, no log growth."""
 
 from __future__ import annotations
