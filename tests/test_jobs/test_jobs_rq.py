@@ -64,8 +64,12 @@ def worker_database(database_url, tmp_path):
 def rq_app(worker_database, redis_url, instance_dir, tmp_path):
     from webapp import create_app
     from webapp.core.db import db
+    from webapp.core.extensions import limiter
 
     queue_name = f"ownersvote-test-{uuid.uuid4().hex[:8]}"  # never another run's jobs
+    # The limiter is one object for every app: this app's RATELIMIT_ENABLED=False switches it off
+    # for the session's app too, so it is switched back when this app is done.
+    limiting = limiter.enabled
     app = create_app(
         {
             "TESTING": True,
@@ -92,6 +96,7 @@ def rq_app(worker_database, redis_url, instance_dir, tmp_path):
     redis.srem("rq:queues", f"rq:queue:{queue_name}")
     with app.app_context():
         db.engine.dispose()
+    limiter.enabled = limiting
 
 
 @pytest.fixture
