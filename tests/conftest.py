@@ -1,4 +1,6 @@
-"""Shared fixtures: one database per test session and backend, a rolled-back transaction per test.
+"""Shared fixtures: one database per test session and backend, a rolled-back transaction per test;
+estates, staff, owners' letters and phones, and an assembly in its voting window built on them.
+The plain helpers and data they use are in tests/factories.py.
 
 Database-backed tests run on SQLite and on PostgreSQL.  PostgreSQL is looked for at
 OWNERSVOTE_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test); when it is
@@ -9,20 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
-PG_URL = os.environ.get("OWNERSVOTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_HOWTO = (
-    "PostgreSQL not reachable at {url} ({error}); its tests are skipped. Start PostgreSQL "
-    "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or set OWNERSVOTE_TEST_PG_URL; CI runs them."
-)
+from tests.factories import GOOD, LI_TAIL, LINUX_UA, STAFF_NAMES, TITLES, ZHANG_TAIL, Device, Scenario, postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -33,35 +29,12 @@ def instance_dir(tmp_path_factory) -> Path:
     return path
 
 
-def _postgres_database():
-    """Create a fresh database on the server for this test session; yield its URL."""
-    admin_url = make_url(PG_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to reach the server
-        message = PG_HOWTO.format(url=admin_url.render_as_string(hide_password=True), error=type(exc).__name__)
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"ownersvote_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, instance_dir, tmp_path_factory):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
-        yield from _postgres_database()
+        yield from postgres_database()
 
 
 @pytest.fixture(scope="session")
@@ -143,10 +116,6 @@ def make_estate(db_session):
     return make
 
 
-# Staff have real names (owners read them on the public roll), never their usernames.
-STAFF_NAMES = ["王敏", "陈立新", "林晓燕", "周建国", "赵丽华", "孙志强", "欧阳娜仁托娅", "司马建华"]
-
-
 @pytest.fixture
 def make_staff(db_session):
     from webapp.auth.operations import assign_role, create_staff
@@ -199,9 +168,8 @@ def login(post):
 
 @pytest.fixture
 def estate(make_estate, db_session):
-    """The small estate of tests/test_registry's GOOD registry: 张三 (1-101 and 2-201), 李四 and
+    """The small estate of the GOOD registry (tests/factories.py): 张三 (1-101 and 2-201), 李四 and
     王五 (co-owners of 1-102), the developer's 3-301 and 3-302, a company's shop S-1."""
-    from tests.test_registry.test_import import GOOD
     from webapp.registry.importing import import_file
 
     estate = make_estate()
@@ -217,3 +185,155 @@ def staff(estate, make_staff):
         "supervisor": make_staff("supervisor", estate=estate, role="supervisor"),
         "supervisor2": make_staff("supervisor2", estate=estate, role="supervisor"),
     }
+
+
+@pytest.fixture
+def two_estates(make_estate, make_staff, db_session):
+    """Estate A (with the GOOD registry, an organiser and a supervisor) and estate B (an organiser
+    only), and a platform admin ``root``."""
+    from webapp.registry.importing import import_file
+
+    a, b = make_estate("estate-a", "甲小区"), make_estate("estate-b", "乙小区")
+    import_file(a, GOOD, "a.csv", actor="test")
+    db_session.commit()
+    make_staff("org-a", estate=a, role="organiser")
+    make_staff("sup-a", estate=a, role="supervisor")
+    make_staff("org-b", estate=b, role="organiser")
+    make_staff("root", admin=True)
+    return a, b
+
+
+@pytest.fixture
+def people(make_estate, make_staff, db_session):
+    """A platform admin, an estate's supervisor (with two signing keys) and organiser, by their real names."""
+    from crypto.keys import generate_ed25519
+    from webapp.devices import operations as device_ops
+
+    estate = make_estate("lvyuan", "绿苑小区")
+    admin = make_staff("root", name="区住建局 周建国", admin=True)
+    supervisor = make_staff("sup", name="居委会 王敏", estate=estate, role="supervisor")
+    organiser = make_staff("org", name="筹备组 林晓燕", estate=estate, role="organiser")
+    keys = [device_ops.add_device_key(jwk=generate_ed25519().jwk, label=LINUX_UA, staff=supervisor) for _ in range(2)]
+    db_session.commit()
+    return {"estate": estate, "admin": admin, "supervisor": supervisor, "organiser": organiser, "keys": keys}
+
+
+# -- owners' onboarding -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def letter(estate, staff, db_session, app):
+    """Issue a letter for a unit label; returns (token, code)."""
+    from webapp.owners import operations as ops
+    from webapp.registry.models import Unit
+
+    def issue(label: str = "1-101"):
+        unit = next(u for u in db_session.scalars(select(Unit).where(Unit.estate_id == estate.id)) if u.label == label)
+        issued = ops.issue_letters(estate, [unit], actor=staff["organiser"], pii_key=app.config["OWNERSVOTE_PII_HMAC_KEY"])
+        db_session.commit()
+        return issued[0].token, issued[0].code
+
+    return issue
+
+
+@pytest.fixture
+def device(client):
+    return Device(client)
+
+
+@pytest.fixture
+def onboard(client, post, letter, device):
+    """Scan a letter, answer the identity check, register the device: the whole owner path."""
+
+    def run(label: str = "1-101", name: str = "张三", tail: str = ZHANG_TAIL):
+        token, _code = letter(label)
+        client.get(f"/r/{token}")
+        post("/join", {"id-name": name, "id-id_tail": tail})
+        response = device.register()
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return token
+
+    return run
+
+
+@pytest.fixture
+def ask_review(client, post, letter, device, db_session):
+    """An owner whose details do not match asks the supervisors to check, registers the phone
+    and leaves; returns the pending registration."""
+    from webapp.owners.models import Registration
+
+    def run(label: str, name: str, tail: str, note: str):
+        token, _ = letter(label)
+        client.get(f"/r/{token}")
+        post("/join", {"id-name": name, "id-id_tail": tail})
+        post("/join/review", {"rv-name": name, "rv-note": note})
+        device.register()
+        post("/logout")
+        return db_session.scalar(select(Registration).order_by(Registration.id.desc()))
+
+    return run
+
+
+@pytest.fixture
+def staff_signer(client):
+    from crypto.keys import generate_ed25519
+
+    return generate_ed25519()
+
+
+# -- an assembly --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scenario(app, client, post, login, estate, staff, make_staff, db_session, monkeypatch):
+    """An estate's assembly driven step by step as its people would (tests/factories.py's
+    ``Scenario``), the server's clock moved with time-machine."""
+    s = Scenario(app, client, post, login, estate, staff, make_staff, db_session, monkeypatch)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def voting(scenario):
+    """An assembly in its voting window: a resolution, a by-election of one seat among two
+    vetted candidates, a firm selection among two bidders; 张三 (1-101) and 李四 (1-102) have
+    voting keys on the signed roll; the notice was published 15 days before opening."""
+    s = scenario
+    s.register_owner("1-101", "张三", ZHANG_TAIL)
+    s.register_owner("1-102", "李四", LI_TAIL)
+    opens = s.start + timedelta(days=25)
+    closes = opens + timedelta(days=7)
+    s.create(opens=opens, closes=closes)
+    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
+    election = s.add_item("election", 3, TITLES["election"], seats=1, by_election="y")
+    firm = s.add_item("selection", 4, TITLES["firm"])
+    s.add_bidder(firm, "杭州安居物业服务有限公司", "2.30")
+    s.add_bidder(firm, "浙江绿城物业服务有限公司", "2.80")
+    s.paper_nomination(election, "1-101", "张三")
+    s.paper_nomination(election, "1-102", "李四")
+    s.vet_all_and_publish(election)
+    s.later(days=8)  # the candidates' list has been on display for the estate's 7 days
+    s.publish_notice()
+    s.freeze_and_sign_roll()
+    s.at(opens + timedelta(hours=1))
+    return s
+
+
+@pytest.fixture
+def kinds():
+    """Register job kinds for one test: ``kinds("test.x", func, start=..., view=...)``."""
+    from webapp.core.roles import Role
+    from webapp.jobs.kinds import JobKind, register, unregister
+
+    names = []
+
+    def add(name: str, func, **options):
+        options.setdefault("start", frozenset({Role.organiser}))
+        options.setdefault("view", frozenset({Role.organiser, Role.supervisor}))
+        register(JobKind(name=name, title="测试任务", run=func, **options))
+        names.append(name)
+        return name
+
+    yield add
+    for name in names:
+        unregister(name)

@@ -1,4 +1,4 @@
-"""Bad input on an assembly and its agenda (issue 10, item 10): each refused with a clear reason in
+"""Bad input on an assembly and its agenda: each refused with a clear reason in
 the reader's language (Chinese by default, English by the language switch), and nothing written:
 no new or changed row, no audit event for the refused action."""
 
@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_assemblies.conftest import PDF, PNG
-from tests.test_assemblies.refusals import english, errors, nothing_written, text_of
+from tests.factories import PDF, PNG, english, errors, nothing_written, text_of
 from webapp.assemblies.models import AgendaItem, Assembly
 from webapp.demo.registry import uscc
 

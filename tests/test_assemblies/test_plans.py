@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from crypto.verify import verify_bundle
-from tests.test_assemblies.conftest import LI_TAIL, PDF, ZHANG_TAIL
-from tests.test_assemblies.test_flow import certify_as
+from tests.factories import LI_TAIL, PDF, ZHANG_TAIL, certify_as
 
 PLANS = "3 号楼电梯更新方案"
 

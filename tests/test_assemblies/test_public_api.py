@@ -1,10 +1,10 @@
-"""The public read API (issue 10, item 9): what the public notice shows, to anyone, without login."""
+"""The public read API: what the public notice shows, to anyone, without login."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.test_assemblies.conftest import TITLES
+from tests.factories import TITLES
 
 
 def test_the_estates_assemblies_are_listed_with_their_state_and_window_without_login(voting):

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import IN_CI
+
 CHROMIUM = os.environ.get("OWNERSVOTE_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -27,7 +28,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
 
 
 def _require(ok: bool, message: str) -> None:

@@ -20,8 +20,8 @@ import re
 
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.test_browser.conftest import PHONE
-
+# The phone every page must fit (an iPhone 12-14 in CSS pixels).
+PHONE = {"width": 390, "height": 844}
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Pages this suite visits but whose templates belong to work in progress elsewhere, with the

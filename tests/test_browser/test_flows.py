@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from crypto.verify import verify_roll
+from tests.factories import GOOD, ZHANG_TAIL
 from tests.test_browser.net import new_page, staff_login
-from tests.test_owners.conftest import ZHANG_TAIL
-from tests.test_registry.test_import import GOOD
 
 pytestmark = pytest.mark.browser
 _slugs = itertools.count(1)

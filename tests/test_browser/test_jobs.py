@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_browser.conftest import PHONE
-from tests.test_browser.test_flows import new_page, staff_login
+from tests.test_browser.net import PHONE, new_page, staff_login
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, PG_HOWTO, PG_URL
+from tests.factories import IN_CI, PG_HOWTO, PG_URL
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import os
 import re
 import secrets
 import shutil
@@ -19,30 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import IN_CI, require_tool, zxing
 from webapp.owners.letters import TITLE, Letter, render_letters, unit_label
 from webapp.printing.fonts import font_info
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} not found: install Debian's poppler-utils to check the rendered letters"
-        if IN_CI:
-            pytest.fail(message + " (CI=true: required)")
-        pytest.skip(message)
-    return path
-
-
-def _zxing():
-    try:
-        import zxingcpp
-    except ImportError:
-        if IN_CI:
-            pytest.fail("zxingcpp not importable (pip install zxing-cpp; CI=true: required)")
-        pytest.skip("zxingcpp not installed (pip install zxing-cpp) to decode the QR codes")
-    return zxingcpp
 
 
 def _token() -> str:
@@ -91,13 +69,13 @@ def pdf(letters, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def pages_png(pdf) -> list[Path]:
-    tool = _require("pdftoppm")
+    tool = require_tool("pdftoppm")
     subprocess.run([tool, "-r", "150", "-png", str(pdf), str(pdf.with_suffix(""))], check=True)
     return sorted(pdf.parent.glob("letters-*.png"))
 
 
 def _pdftotext(pdf: Path, page: int | None = None) -> str:
-    tool = _require("pdftotext")
+    tool = require_tool("pdftotext")
     args = [tool, "-enc", "UTF-8"]
     if page is not None:
         args += ["-f", str(page), "-l", str(page)]
@@ -109,7 +87,7 @@ def _pdftotext(pdf: Path, page: int | None = None) -> str:
 
 
 def test_each_page_has_one_qr_code_that_decodes_to_its_letters_url(letters, pages_png):
-    zxingcpp = _zxing()
+    zxingcpp = zxing()
     from PIL import Image
 
     assert len(pages_png) == len(letters)
@@ -122,7 +100,7 @@ def test_each_page_has_one_qr_code_that_decodes_to_its_letters_url(letters, page
 
 
 def test_qr_code_is_printed_large_enough_for_old_phone_cameras(pages_png):
-    zxingcpp = _zxing()
+    zxingcpp = zxing()
     from PIL import Image
 
     (qr,) = zxingcpp.read_barcodes(Image.open(pages_png[0]), formats=zxingcpp.BarcodeFormat.QRCode)
@@ -133,10 +111,10 @@ def test_qr_code_is_printed_large_enough_for_old_phone_cameras(pages_png):
 
 def test_qr_code_still_decodes_from_a_coarse_grayscale_rendering(letters, pdf):
     """A cheap black-and-white print or a low-resolution scan: 72 dpi, grey levels only."""
-    zxingcpp = _zxing()
+    zxingcpp = zxing()
     from PIL import Image
 
-    tool = _require("pdftoppm")
+    tool = require_tool("pdftoppm")
     out = pdf.parent / "coarse"
     subprocess.run([tool, "-r", "72", "-gray", "-png", str(pdf), str(out)], check=True)
     pngs = sorted(pdf.parent.glob("coarse-*.png"))
@@ -157,7 +135,7 @@ def test_pages_use_no_colour_so_they_print_the_same_in_black_and_white(pages_png
 
 
 def test_one_a4_page_per_letter(letters, pdf):
-    tool = _require("pdfinfo")
+    tool = require_tool("pdfinfo")
     info = subprocess.run([tool, str(pdf)], check=True, capture_output=True).stdout.decode()
     assert re.search(r"^Pages:\s+2$", info, re.M), info
     assert re.search(r"^Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info, re.M), info
@@ -208,7 +186,7 @@ def test_each_page_carries_only_its_own_unit_and_code(letters, pdf):
 def test_token_is_only_in_the_qr_code_never_in_text_bytes_or_metadata(letters, pdf):
     text = _pdftotext(pdf)
     raw = pdf.read_bytes()
-    info = subprocess.run([_require("pdfinfo"), str(pdf)], check=True, capture_output=True).stdout
+    info = subprocess.run([require_tool("pdfinfo"), str(pdf)], check=True, capture_output=True).stdout
     for letter in letters:
         token = letter.url.rsplit("/", 1)[1]
         assert len(token) == 43
@@ -227,7 +205,7 @@ def test_chinese_font_is_embedded_so_phones_without_chinese_fonts_show_it(pdf):
         if IN_CI:
             pytest.fail(message + " (CI=true: required)")
         pytest.skip(message)
-    out = subprocess.run([_require("pdffonts"), str(pdf)], check=True, capture_output=True)
+    out = subprocess.run([require_tool("pdffonts"), str(pdf)], check=True, capture_output=True)
     rows = [line.split() for line in out.stdout.decode().splitlines()[2:]]
     cjk = [r for r in rows if "WenQuanYi" in r[0] or "Droid" in r[0] or "UMing" in r[0]]
     assert cjk, out.stdout.decode()
@@ -238,10 +216,10 @@ def test_chinese_font_is_embedded_so_phones_without_chinese_fonts_show_it(pdf):
 def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(tmp_path):
     """The fallback path (no fonts-wqy-microhei): built-in STSong-Light, not embedded; poppler
     (with poppler-data and any CJK font) still shows the text, and the QR still decodes."""
-    zxingcpp = _zxing()
+    zxingcpp = zxing()
     from PIL import Image
 
-    tool = _require("pdftoppm")
+    tool = require_tool("pdftoppm")
     letter = _letter("3", "1201", "K7QF-9M2X-H3RT")
     path = tmp_path / "fallback.pdf"
     script = (
@@ -252,7 +230,7 @@ def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(
         "open(sys.argv[1], 'wb').write(m.render_letters([letter]))\n"
     )
     subprocess.run([sys.executable, "-c", script, str(path)], check=True, cwd=Path(__file__).resolve().parents[2])
-    assert "STSong-Light" in subprocess.run([_require("pdffonts"), str(path)], check=True, capture_output=True).stdout.decode()
+    assert "STSong-Light" in subprocess.run([require_tool("pdffonts"), str(path)], check=True, capture_output=True).stdout.decode()
     text = _squash(_pdftotext(path))
     assert letter.estate_name in text
     assert "代投（替别人投票）是不允许的" in text

@@ -14,9 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.test_owners.conftest import ZHANG_TAIL
-from tests.test_owners.test_letters import _require, _zxing
-from tests.test_registry.test_import import ZHANG, csv_bytes
+from tests.factories import ZHANG, ZHANG_TAIL, csv_bytes, require_tool, zxing
 from webapp.audit.models import AuditEvent
 from webapp.core.db import utcnow
 from webapp.core.timefmt import zone
@@ -56,7 +54,7 @@ def print_building(client, post, slug: str, name: str):
 def pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
     path = tmp_path / "letters.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run([_require("pdftotext"), "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True).stdout.decode()
+    out = subprocess.run([require_tool("pdftotext"), "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True).stdout.decode()
     return [re.sub(r"\s+", "", page) for page in out.split("\f") if page.strip()]
 
 
@@ -110,14 +108,14 @@ def test_the_whole_estate_or_a_list_of_units_can_be_printed(client, post, login,
 
 
 def test_the_tokens_and_codes_in_the_pdf_open_the_owners_registration(client, post, login, tower, db_session, tmp_path, device):
-    zxingcpp = _zxing()
+    zxingcpp = zxing()
     from PIL import Image
 
     login("organiser")
     response = post(f"/e/{tower.slug}/letters", {"units": "2-101"})
     pdf = client.get(response.headers["Location"] + "/download").data
     (tmp_path / "one.pdf").write_bytes(pdf)
-    subprocess.run([_require("pdftoppm"), "-r", "150", "-png", str(tmp_path / "one.pdf"), str(tmp_path / "page")], check=True)
+    subprocess.run([require_tool("pdftoppm"), "-r", "150", "-png", str(tmp_path / "one.pdf"), str(tmp_path / "page")], check=True)
     (png,) = tmp_path.glob("page*.png")
     (url,) = [b.text for b in zxingcpp.read_barcodes(Image.open(png))]
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", pdf_pages_text(pdf, tmp_path)[0]).group(0)

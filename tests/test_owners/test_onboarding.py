@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import delete, func, select, text
 
-from tests.test_owners.conftest import LI_TAIL, WANG_TAIL, ZHANG_TAIL, Device
+from tests.factories import LI_TAIL, WANG_TAIL, ZHANG_TAIL, Device
 from webapp.audit.models import AuditEvent
 from webapp.devices.models import DeviceKey
 from webapp.owners.models import Invitation, Registration
@@ -213,7 +213,7 @@ def test_one_letter_used_by_two_phones_at_once_registers_once(app, database_url)
 
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite has a single writer; the row lock matters on PostgreSQL")
-    from tests.test_registry.test_import import GOOD
+    from tests.factories import GOOD
     from webapp.core.db import db
     from webapp.estates.models import Estate
     from webapp.estates.operations import create_estate

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.test_owners.conftest import ZHANG_TAIL
+from tests.factories import ZHANG_TAIL
 from webapp.owners.models import Registration
 
 

@@ -1,5 +1,5 @@
 """An owner sent to the supervisors who left before making a key learns the answer by scanning
-the same letter again (issue 9, item 10), and is never sent to a dead end."""
+the same letter again, and is never sent to a dead end."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_a_rejected_owner_reads_the_reason_and_what_to_do_next_with_the_same_let
 
 
 def test_an_approved_owner_continues_from_the_same_letter_to_make_a_key(client, post, login, letter, staff, estate, db_session):
-    from tests.test_owners.conftest import Device
+    from tests.factories import Device
 
     token = leave_for_review(client, post, letter)
     registration = db_session.scalar(select(Registration).order_by(Registration.id.desc()))

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import event
 
-from tests.test_owners.conftest import ZHANG_TAIL
+from tests.factories import ZHANG_TAIL
 from webapp.owners import tokens
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Engine
 
-from tests.test_registry.test_import import LI, MOU, WANG, ZHANG, csv_bytes
+from tests.factories import LI, MOU, WANG, ZHANG, csv_bytes
 from webapp.demo.registry import demo_rows
 from webapp.registry.importing import import_file, validate_file
 from webapp.registry.models import Building, Owner, OwnerHolder, Unit

@@ -1,4 +1,4 @@
-"""Voting members by the SPC interpretation, Art. 8 and 9 (SPEC section 2)."""
+"""Voting members by the SPC interpretation, Art. 8 and 9 (docs/architecture.md, `webapp/registry/`)."""
 
 from __future__ import annotations
 

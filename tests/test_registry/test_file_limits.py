@@ -4,48 +4,13 @@ refused with a message in both languages that names the limit, before the work i
 from __future__ import annotations
 
 import io
-import zipfile
-from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import Workbook
 
-from tests.test_registry.test_import import ZHANG, csv_bytes
+from tests.factories import XLSX_HEADER, ZHANG, csv_bytes, workbook_with_sheet, xlsx_row
 from webapp.registry import parsing
 from webapp.registry.parsing import RegistryFileError, read_table
-
-HEADER = ["楼栋", "房号", "面积", "业主", "证件号"]
-SHEET = "xl/worksheets/sheet1.xml"
-
-
-def _cells(row: int, values: list[str]) -> bytes:
-    cells = "".join(f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{escape(v)}</t></is></c>' for i, v in enumerate(values))
-    return f'<row r="{row}">{cells}</row>'.encode()
-
-
-def workbook_with_sheet(sheet_data: bytes, *, dimension: str = "A1:E2") -> bytes:
-    """A real workbook from openpyxl whose first sheet is replaced by the given <sheetData> body."""
-    book = Workbook()
-    book.active.append(HEADER)
-    plain = io.BytesIO()
-    book.save(plain)
-    sheet = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        + f'<dimension ref="{dimension}"/>'.encode()
-        + b"<sheetData>"
-        + _cells(1, HEADER)
-        + sheet_data
-        + b"</sheetData></worksheet>"
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for member in source.infolist():
-            if member.filename == SHEET:
-                target.writestr(SHEET, sheet, compresslevel=1)
-            else:
-                target.writestr(member, source.read(member))
-    return out.getvalue()
 
 
 def refused(data: bytes, filename: str = "r.xlsx") -> RegistryFileError:
@@ -70,7 +35,7 @@ def no_openpyxl(monkeypatch):
 def test_a_zip_bomb_workbook_is_refused_by_its_inflated_size_before_openpyxl_reads_it(no_openpyxl):
     # Like the report: a small file holding far more XML (here 60 MB in 2 million rows) than a
     # registry ever has.  The zip's directory alone gives it away.
-    row = _cells(2, ["1", "101", "89.5", "张三", ZHANG]).replace(b' r="2"', b"").replace(b' r="A2"', b"")
+    row = xlsx_row(2, ["1", "101", "89.5", "张三", ZHANG]).replace(b' r="2"', b"").replace(b' r="A2"', b"")
     data = workbook_with_sheet(row * (60 * 2**20 // len(row)))
     assert len(data) < 2 * 2**20
     error = refused(data)
@@ -95,7 +60,7 @@ def test_a_workbook_that_is_not_a_zip_is_refused_with_a_reason():
 def test_an_ordinary_workbook_passes_the_archive_checks():
     book = Workbook()
     sheet = book.active
-    sheet.append(HEADER)
+    sheet.append(XLSX_HEADER)
     for n in range(2000):
         sheet.append([1, 100 + n, 89.5, "张三", ZHANG])
     buffer = io.BytesIO()
@@ -105,7 +70,7 @@ def test_an_ordinary_workbook_passes_the_archive_checks():
 
 def test_a_workbook_with_more_data_rows_than_the_limit_is_refused_while_it_is_read(monkeypatch):
     monkeypatch.setattr(parsing, "MAX_DATA_ROWS", 50)
-    rows = b"".join(_cells(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 2000))
+    rows = b"".join(xlsx_row(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 2000))
     error = refused(workbook_with_sheet(rows, dimension="A1:E1999"))
     # It stops at the first row past the limit rather than reading the sheet to its end.
     assert "more than 50 data rows (row 52 is past the limit)" in error.en
@@ -114,7 +79,7 @@ def test_a_workbook_with_more_data_rows_than_the_limit_is_refused_while_it_is_re
 
 def test_a_workbook_with_exactly_the_limit_of_data_rows_is_read(monkeypatch):
     monkeypatch.setattr(parsing, "MAX_DATA_ROWS", 50)
-    rows = b"".join(_cells(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 52))
+    rows = b"".join(xlsx_row(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 52))
     assert len(read_table(workbook_with_sheet(rows), "r.xlsx").rows) == 50
 
 
@@ -136,13 +101,13 @@ def test_blank_rows_do_not_count_towards_the_row_limit(monkeypatch):
 def test_a_workbook_claiming_the_whole_sheet_is_read_within_a_bounded_width():
     # <dimension> says 16,384 columns; a stray cell far to the right is not read, and the rows
     # handed on are never 16,384 cells wide.
-    rows = _cells(2, ["1", "101", "89.5", "张三", ZHANG]) + b'<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>'
+    rows = xlsx_row(2, ["1", "101", "89.5", "张三", ZHANG]) + b'<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>'
     table = read_table(workbook_with_sheet(rows, dimension="A1:XFD3"), "r.xlsx")
     assert [(n, v["unit"]) for n, v in table.rows] == [(2, "101")]
 
 
 def test_rows_past_a_wrong_dimension_are_still_read():
-    rows = b"".join(_cells(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 12))
+    rows = b"".join(xlsx_row(n, ["1", str(n), "80", "张三", ZHANG]) for n in range(2, 12))
     table = read_table(workbook_with_sheet(rows, dimension="A1:E3"), "r.xlsx")
     assert len(table.rows) == 10
 
@@ -151,7 +116,7 @@ def test_a_sheet_running_on_in_blank_rows_is_refused_once_past_the_row_limit(mon
     monkeypatch.setattr(parsing, "MAX_ROWS", 1000)
     # One real row, then a single cell on the sheet's last row: openpyxl would hand over a
     # million blank rows in between.
-    rows = _cells(2, ["1", "101", "89.5", "张三", ZHANG]) + b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    rows = xlsx_row(2, ["1", "101", "89.5", "张三", ZHANG]) + b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     # refused as it passes the limit, not after reading the million blank rows
     error = refused(workbook_with_sheet(rows, dimension="A1:E1048576"))
     assert "more than 1,000 rows (blank ones included)" in error.en

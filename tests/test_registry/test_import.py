@@ -8,44 +8,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from tests.factories import CORP, GOOD, HEADER, LI, MOU, WANG, ZHANG, ZHAO, csv_bytes, plan_of, rejected
 from webapp.registry.importing import import_file, validate_file
 from webapp.registry.models import Owner, OwnerHolder, Unit
 from webapp.registry.operations import diff_registry, estate_roster
-from webapp.registry.parsing import RegistryFileError, read_table
-from webapp.registry.plan import RegistryRejected, build_plan
-
-HEADER = "楼栋,房号,面积,面积依据,业主,证件号,手机,状态"
-ZHANG = "11010519491231002X"
-LI = "440524188001010014"
-WANG = "110101199003074477"
-CORP = "91350100M000100Y43"
-MOU = "330106198001011235"
-ZHAO = "310104197512124564"
-
-
-def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
-    return ("\n".join([header, *rows]) + "\n").encode(encoding)
-
-
-GOOD = csv_bytes(
-    f"1,101,89.5,登记,张三,{ZHANG},13812345678,已交付",
-    f"1,102,120,实测,李四、王五,{LI}、{WANG},,已交付",
-    f"2,201,100.25,,张三,{ZHANG},,",
-    "3,301,95.00,合同,,,,未售",
-    f"3,302,95.00,合同,某某,{MOU},,未交付",
-    f"S,1,50.00,登记,明远商贸有限公司,{CORP},,已交付",
-)
-
-
-def plan_of(data: bytes, filename: str = "r.csv"):
-    """Validation alone is pure: no database, no app."""
-    return build_plan(read_table(data, filename), "test-pii-key")
-
-
-def rejected(data: bytes, filename: str = "r.csv") -> RegistryRejected:
-    with pytest.raises(RegistryRejected) as info:
-        plan_of(data, filename)
-    return info.value
+from webapp.registry.parsing import RegistryFileError
+from webapp.registry.plan import RegistryRejected
 
 
 @pytest.fixture

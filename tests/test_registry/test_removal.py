@@ -3,20 +3,13 @@ when the number of units it removes is given to confirm it; otherwise nothing ch
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_registry.test_import import csv_bytes
+from tests.factories import registry_of
 from webapp.audit.models import AuditEvent
-from webapp.demo.registry import resident_id
 from webapp.registry.importing import Removal, RemovalNotConfirmed, import_file
 from webapp.registry.models import Owner, Unit
-
-
-def registry_of(units: int) -> bytes:
-    return csv_bytes(*[f"1,{n},80,,业主{n},{resident_id(random.Random(n))},," for n in range(1, units + 1)])
 
 
 @pytest.mark.parametrize(

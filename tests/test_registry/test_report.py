@@ -8,7 +8,7 @@ import io
 
 from openpyxl import Workbook
 
-from tests.test_registry.test_import import LI, ZHANG, csv_bytes, rejected
+from tests.factories import LI, ZHANG, csv_bytes, rejected
 
 BAD_CHECK = "110105194912310021"  # ZHANG with a wrong check digit
 

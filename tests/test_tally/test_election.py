@@ -231,7 +231,7 @@ def test_election_under_category_9_is_allowed():
     assert r["category"] == 9
 
 
-# --- abstentions and spoiled items keep their area and heads (SPEC §3: they take part) -------
+# --- abstentions and spoiled items keep their area and heads (docs/tally-format.md: they take part) ---
 
 # Seven ballots on a two-seat election, each member with its own area and heads so that every
 # figure below can only come from one sum.  Worked by hand:

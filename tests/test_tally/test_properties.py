@@ -165,7 +165,7 @@ def test_a_selections_options_abstentions_and_spoiled_items_add_up_to_participat
 
 
 def _expected_abstain_and_invalid(inp, item):
-    """SPEC §3 by hand: no mark or an empty list abstains; anything that is not a list of distinct
+    """The marks of docs/tally-format.md (`ballots`) by hand: no mark or an empty list abstains; anything that is not a list of distinct
     known options, at most ``seats`` of them (one for a selection), is spoiled."""
     limit = item.seats if item.kind == "election" else 1
     abstain, invalid = [], []

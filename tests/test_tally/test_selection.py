@@ -136,7 +136,7 @@ def test_typed_input_built_directly_gives_the_same_result():
     assert r.options[0].votes.heads == 2
 
 
-# --- abstentions and spoiled items keep their area and heads (SPEC §3: they take part) -------
+# --- abstentions and spoiled items keep their area and heads (docs/tally-format.md: they take part) ---
 
 
 def test_abstentions_and_spoiled_items_add_up_their_area_and_heads():

@@ -17,9 +17,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-# Every action recorded in webapp/ (tests/test_webapp/test_audit_labels.py checks that none is missing).
 # Every action recorded in webapp/, registered by the package that records it (its init_app calls
-# register_actions); tests/test_audit/test_audit_labels.py checks that none is missing.
+# register_actions); tests/test_audit/test_labels.py checks that none is missing.
 ACTIONS: dict[str, Any] = {}
 
 
