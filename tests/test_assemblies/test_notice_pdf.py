@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.factories import IN_CI
 
 
 def _poppler(tool: str) -> str:
