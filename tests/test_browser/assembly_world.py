@@ -173,8 +173,8 @@ class World:
 
     # -- people in their browsers -----------------------------------------------------------
 
-    def browser_of(self, browser, phone: bool = True):
-        context, page = new_page(browser, phone=phone)
+    def browser_of(self, browser, phone: bool = True, user_agent: str | None = None):
+        context, page = new_page(browser, phone=phone, user_agent=user_agent)
         self.contexts.append(context)
         return context, page
 

@@ -65,7 +65,9 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     open_ballot(zhang, base)
     statute, election, firm = item(zhang, TITLES["statute"]), item(zhang, TITLES["election"]), item(zhang, TITLES["firm"])
     # One item per screen, the proposal first and in full, the rule in one line under the choices.
-    assert statute.is_visible() and not election.is_visible() and not firm.is_visible()
+    assert statute.is_visible()
+    assert not election.is_visible()
+    assert not firm.is_visible()
     assert "第 1 项，共 3 项" in statute.inner_text()
     assert statute.locator(".proposal").inner_text().strip() == "管理规约修订稿见附件。"
     assert zhang.locator("details").count() == 0  # nothing hidden under 阅读全文
@@ -75,7 +77,8 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     statute.locator("label:has-text('同意') input").first.check()
     shots(zhang, "5-ballot")
     zhang.click("#item-1 [data-step=next]")
-    assert election.is_visible() and not statute.is_visible()
+    assert election.is_visible()
+    assert not statute.is_visible()
     assert "第 2 项，共 3 项" in election.inner_text()
     check_again(zhang)
     counter = election.locator("[data-counter]")
@@ -92,7 +95,8 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     assert firm.is_visible()
     assert firm.locator("input:checked").count() == 0  # the firm selection stays unmarked
     zhang.go_back()  # the back button goes to the previous item, with its choices
-    assert election.is_visible() and election.locator("input:checked").count() == 2
+    assert election.is_visible()
+    assert election.locator("input:checked").count() == 2
     zhang.go_forward()
     assert firm.is_visible()
     zhang.click("#item-3 [data-step=next]")
@@ -106,7 +110,9 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     ]
     # 修改 returns to that item only, and from there straight back to the answers.
     zhang.locator("#review-list li", has_text=TITLES["election"]).locator("button:text-is('修改')").click()
-    assert election.is_visible() and not statute.is_visible() and zhang.locator("#review").is_hidden()
+    assert election.is_visible()
+    assert not statute.is_visible()
+    assert zhang.locator("#review").is_hidden()
     election.locator("label:has-text('周敏') input").uncheck()
     election.locator("label:has-text('刘洋') input").check()
     zhang.click("#item-2 [data-step=next]:text('保存并返回检查页')")
@@ -214,7 +220,11 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     # One ballot per household: the owner, who did not vote first, is told it has voted.
     signin_owner(owner, base)
     assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
-    owner.click("a:text('立即投票')")
+    mine = owner.inner_text("section:has(h2:text-is('业主大会'))")
+    assert "已投票" in mine
+    assert "由您的受托人投票" in mine
+    assert owner.locator("a:text('立即投票')").count() == 0
+    owner.goto(f"{base}/me/a/{assembly_id}/ballot")
     assert "您家已经投票" in owner.inner_text("main")
     assert owner.locator("#ballot").count() == 0
     relogin(organiser, base, world.users["organiser"])
