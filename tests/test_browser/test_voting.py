@@ -50,7 +50,7 @@ def sign_and_send(page) -> None:
 
 def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_browser(browser, assembly_world, clock, shots):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
+    assembly_id = announce(world, clock, attachment=True)
     zhang = world.owner_phone(browser, "1-101")
     freeze_and_sign(world, assembly_id)
     clock.at(opening(world, assembly_id) + timedelta(hours=1))
@@ -69,7 +69,15 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     assert not election.is_visible()
     assert not firm.is_visible()
     assert "第 1 项，共 3 项" in statute.inner_text()
-    assert statute.locator(".proposal").inner_text().strip() == "管理规约修订稿见附件。"
+    assert statute.locator(".proposal p.pre").inner_text() == "管理规约修订稿见附件。"
+    # Its attachment opens in the phone's viewer (in a new tab: the ballot stays), not as a download.
+    link = statute.locator("a.attachment")
+    assert link.inner_text() == "阅读附件：管理规约修订稿.pdf"
+    assert link.get_attribute("target") == "_blank"
+    opened = zhang.request.get(base + link.get_attribute("href"))
+    assert opened.ok
+    assert opened.headers["content-disposition"].startswith("inline")
+    assert opened.headers["content-type"] == "application/pdf"
     assert zhang.locator("details").count() == 0  # nothing hidden under 阅读全文
     assert statute.locator(".threshold").inner_text() == "通过需要：参与表决的业主中，面积和人数都过半数同意（《民法典》第二百七十八条）。"
     for choice in statute.locator("label.choice").all():
