@@ -161,6 +161,18 @@ def test_a_platform_admin_sets_the_estates_rules_and_the_change_is_audited(clien
     assert event.details["changes"]["roll_signatures_required"] == {"from": 1, "to": 2}
 
 
+def test_the_help_line_is_a_phone_number_set_in_the_estates_settings(client, login, post, two_estates, db_session):
+    a, _b = two_estates
+    login("root")
+    fields = {"name": "甲小区", "roll_signatures_required": "1", "letter_valid_days": "30"}
+    refused = post("/e/estate-a/settings", {**fields, "help_phone": "call the office"})
+    assert refused.status_code == 200
+    assert "请输入电话号码" in refused.get_data(as_text=True)
+    assert post("/e/estate-a/settings", {**fields, "help_phone": "0571-8888 6666"}).status_code == 302
+    db_session.expire_all()
+    assert a.help_phone == "0571-8888 6666"
+
+
 def test_organisers_and_supervisors_cannot_change_the_estates_rules(client, login, post, two_estates):
     login("sup-a")
     assert post("/e/estate-a/settings", {"name": "x", "roll_signatures_required": "1", "letter_valid_days": "30"}).status_code == 403
