@@ -173,8 +173,8 @@ class World:
 
     # -- people in their browsers -----------------------------------------------------------
 
-    def browser_of(self, browser, phone: bool = True):
-        context, page = new_page(browser, phone=phone)
+    def browser_of(self, browser, phone: bool = True, user_agent: str | None = None):
+        context, page = new_page(browser, phone=phone, user_agent=user_agent)
         self.contexts.append(context)
         return context, page
 
@@ -242,10 +242,11 @@ def make_world(live, *, roll_signatures: int = 1, tally_signatures: int = 1) -> 
 # -- an assembly set up on the server, as the first test does it through the pages ------------
 
 
-def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101", "2-102", "2-201")) -> int:
+def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101", "2-102", "2-201"), attachment: bool = False) -> int:
     """An assembly with a resolution, a by-election and a firm selection, its candidates vetted
     and on display for the estate's 7 days, its notice published 16 days before voting opens
-    (the clock ends at the notice's publication)."""
+    (the clock ends at the notice's publication).  ``attachment``: the resolution's draft is
+    attached as a PDF (管理规约修订稿.pdf)."""
     import random
 
     from webapp.assemblies import lifecycle
@@ -267,9 +268,11 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
             ),
             actor=organiser,
         )
-        ops.add_item(
+        statute = ops.add_item(
             assembly, "resolution", ItemFields(category=2, title=TITLES["statute"], text="管理规约修订稿见附件。"), actor=organiser
         )
+        if attachment:
+            ops.attach(assembly, actor=organiser, kind="item", owner_id=statute.id, data=PDF, filename="管理规约修订稿.pdf")
         election = ops.add_item(
             assembly, "election", ItemFields(category=3, title=TITLES["election"], seats=seats, by_election=True), actor=organiser
         )

@@ -241,10 +241,14 @@ class CheckedContext:
             self._context.close()
 
 
-def new_page(browser, phone: bool = True, locale: str = "zh-CN"):
+def new_page(browser, phone: bool = True, locale: str = "zh-CN", user_agent: str | None = None):
     """A fresh context and page (a phone, 390×844, unless ``phone`` is false), with script
-    errors collected in ``page.errors`` and every page checked."""
-    context = browser.new_context(viewport=PHONE if phone else {"width": 1200, "height": 900}, accept_downloads=True, locale=locale)
+    errors collected in ``page.errors`` and every page checked.  ``user_agent``: the browser
+    says it is another (an app's own browser, say)."""
+    extra = {"user_agent": user_agent} if user_agent else {}
+    context = browser.new_context(
+        viewport=PHONE if phone else {"width": 1200, "height": 900}, accept_downloads=True, locale=locale, **extra
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

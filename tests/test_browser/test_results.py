@@ -36,10 +36,13 @@ def vote(page, base: str, marks: dict[str, list[str]]) -> str:
     signin_owner(page, base)
     page.click("a:text('立即投票')")
     page.wait_for_selector("#ballot")
-    for title, labels in marks.items():
-        for label in labels:
-            page.locator(f"fieldset[data-title='{title}'] label:has-text('{label}') input").first.check()
-    page.click("[data-step=review]")
+    steps = page.locator("fieldset[data-item]")
+    for n in range(steps.count()):  # one item per screen, in order
+        step = steps.nth(n)
+        for label in marks.get(step.get_attribute("data-title"), []):
+            step.locator(f"label:has-text('{label}') input").first.check()
+        step.locator("[data-step=next]").click()
+    page.wait_for_selector("#review:not([hidden])")
     page.click("[data-step=sign]")
     page.wait_for_url("**/receipt/*")
     page.wait_for_selector("#receipt-check.flash-success")

@@ -50,7 +50,7 @@ def sign_and_send(page) -> None:
 
 def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_browser(browser, assembly_world, clock, shots):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
+    assembly_id = announce(world, clock, attachment=True)
     zhang = world.owner_phone(browser, "1-101")
     freeze_and_sign(world, assembly_id)
     clock.at(opening(world, assembly_id) + timedelta(hours=1))
@@ -64,9 +64,33 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
 
     open_ballot(zhang, base)
     statute, election, firm = item(zhang, TITLES["statute"]), item(zhang, TITLES["election"]), item(zhang, TITLES["firm"])
+    # One item per screen, the proposal first and in full, the rule in one line under the choices.
+    assert statute.is_visible()
+    assert not election.is_visible()
+    assert not firm.is_visible()
+    assert "第 1 项，共 3 项" in statute.inner_text()
+    assert statute.locator(".proposal p.pre").inner_text() == "管理规约修订稿见附件。"
+    # Its attachment opens in the phone's viewer (in a new tab: the ballot stays), not as a download.
+    link = statute.locator("a.attachment")
+    assert link.inner_text() == "阅读附件：管理规约修订稿.pdf"
+    assert link.get_attribute("target") == "_blank"
+    opened = zhang.request.get(base + link.get_attribute("href"))
+    assert opened.ok
+    assert opened.headers["content-disposition"].startswith("inline")
+    assert opened.headers["content-type"] == "application/pdf"
+    assert zhang.locator("details").count() == 0  # nothing hidden under 阅读全文
+    assert statute.locator(".threshold").inner_text() == "通过需要：参与表决的业主中，面积和人数都过半数同意（《民法典》第二百七十八条）。"
+    for choice in statute.locator("label.choice").all():
+        assert choice.bounding_box()["height"] >= 44
+    statute.locator("label:has-text('同意') input").first.check()
+    shots(zhang, "5-ballot")
+    zhang.click("#item-1 [data-step=next]")
+    assert election.is_visible()
+    assert not statute.is_visible()
+    assert "第 2 项，共 3 项" in election.inner_text()
+    check_again(zhang)
     counter = election.locator("[data-counter]")
     assert counter.inner_text() == "已选 0 个，最多可选 2 个"
-    statute.locator("label:has-text('同意') input").first.check()
     election.locator("label:has-text('陈静') input").check()
     assert counter.inner_text() == "已选 1 个，最多可选 2 个"
     election.locator("label:has-text('刘洋') input").check()
@@ -74,23 +98,35 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     assert election.locator("label:has-text('周敏') input").is_disabled()  # the counter stops at the seats
     election.locator("label:has-text('刘洋') input").uncheck()
     assert election.locator("label:has-text('周敏') input").is_enabled()
-    election.locator("label:has-text('刘洋') input").check()
+    election.locator("label:has-text('周敏') input").check()
+    zhang.click("#item-2 [data-step=next]")
+    assert firm.is_visible()
     assert firm.locator("input:checked").count() == 0  # the firm selection stays unmarked
-    shots(zhang, "5-ballot")
-
-    zhang.click("[data-step=review]")
-    zhang.wait_for_selector("#review:not([hidden])")
-    check_again(zhang)  # the review step, revealed by the page's script
-    review = zhang.locator("#review-list li").all_inner_texts()
-    assert review == [
-        f"{TITLES['statute']}：同意",
-        f"{TITLES['election']}：刘洋（2-102）、陈静（2-101）",
-        f"{TITLES['firm']}：弃权（未勾选）",
-    ]
-    shots(zhang, "6-review")
-    zhang.click("[data-step=back]")  # going back keeps the choices
+    zhang.go_back()  # the back button goes to the previous item, with its choices
+    assert election.is_visible()
     assert election.locator("input:checked").count() == 2
-    zhang.click("[data-step=review]")
+    zhang.go_forward()
+    assert firm.is_visible()
+    zhang.click("#item-3 [data-step=next]")
+    zhang.wait_for_selector("#review:not([hidden])")
+    check_again(zhang)  # the check-your-answers page, revealed by the page's script
+    answers = [(li.locator(".q").inner_text(), li.locator(".a").inner_text()) for li in zhang.locator("#review-list li").all()]
+    assert answers == [
+        (TITLES["statute"], "同意"),
+        (TITLES["election"], "周敏（2-201）、陈静（2-101）"),
+        (TITLES["firm"], "弃权（未勾选）"),
+    ]
+    # 修改 returns to that item only, and from there straight back to the answers.
+    zhang.locator("#review-list li", has_text=TITLES["election"]).locator("button:text-is('修改')").click()
+    assert election.is_visible()
+    assert not statute.is_visible()
+    assert zhang.locator("#review").is_hidden()
+    election.locator("label:has-text('周敏') input").uncheck()
+    election.locator("label:has-text('刘洋') input").check()
+    zhang.click("#item-2 [data-step=next]:text('保存并返回检查页')")
+    zhang.wait_for_selector("#review:not([hidden])")
+    assert zhang.locator("#review-list li .a").all_inner_texts() == ["同意", "刘洋（2-102）、陈静（2-101）", "弃权（未勾选）"]
+    shots(zhang, "6-review")
     sign_and_send(zhang)
     check = zhang.inner_text("#receipt-check")
     assert check.startswith("已在本浏览器中核验"), check
@@ -179,14 +215,12 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     open_ballot(proxy, base)
     assert "受托人" in proxy.inner_text("main")
     item(proxy, TITLES["statute"]).locator("label:has-text('反对') input").check()
+    proxy.click("#item-1 [data-step=next]")
     item(proxy, TITLES["election"]).locator("label:has-text('周敏') input").check()
+    proxy.click("#item-2 [data-step=next]")
     item(proxy, TITLES["firm"]).locator(f"label:has-text('{BIDDERS[1][0]}') input").check()
-    proxy.click("[data-step=review]")
-    assert proxy.locator("#review-list li").all_inner_texts() == [
-        f"{TITLES['statute']}：反对",
-        f"{TITLES['election']}：周敏（2-201）",
-        f"{TITLES['firm']}：{BIDDERS[1][0]} · 2.80 元/平方米·月",
-    ]
+    proxy.click("#item-3 [data-step=next]")
+    assert proxy.locator("#review-list li .a").all_inner_texts() == ["反对", "周敏（2-201）", f"{BIDDERS[1][0]} · 2.80 元/平方米·月"]
     sign_and_send(proxy)
     assert "受托人的密钥" in proxy.inner_text("main")
     proxy.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
@@ -194,7 +228,11 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     # One ballot per household: the owner, who did not vote first, is told it has voted.
     signin_owner(owner, base)
     assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
-    owner.click("a:text('立即投票')")
+    mine = owner.inner_text("section:has(h2:text-is('业主大会'))")
+    assert "已投票" in mine
+    assert "由您的受托人投票" in mine
+    assert owner.locator("a:text('立即投票')").count() == 0
+    owner.goto(f"{base}/me/a/{assembly_id}/ballot")
     assert "您家已经投票" in owner.inner_text("main")
     assert owner.locator("#ballot").count() == 0
     relogin(organiser, base, world.users["organiser"])

@@ -89,3 +89,15 @@ def test_the_rules_text_round_trips_in_both_languages():
 def test_a_supervisor_cannot_change_the_rules(client, login, post, people):
     login("sup")
     assert post("/e/lvyuan/settings", {**RULES, "r-thresholds_text": ""}).status_code == 403
+
+
+def test_the_help_line_is_a_phone_number_set_in_the_estates_settings(client, login, post, two_estates, db_session):
+    a, _b = two_estates
+    login("root")
+    fields = {"name": "甲小区", "roll_signatures_required": "1", "letter_valid_days": "30"}
+    refused = post("/e/estate-a/settings", {**fields, "help_phone": "call the office"})
+    assert refused.status_code == 200
+    assert "请输入电话号码" in refused.get_data(as_text=True)
+    assert post("/e/estate-a/settings", {**fields, "help_phone": "0571-8888 6666"}).status_code == 302
+    db_session.expire_all()
+    assert a.help_phone == "0571-8888 6666"

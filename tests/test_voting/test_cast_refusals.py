@@ -201,6 +201,22 @@ def test_resending_the_same_signed_ballot_returns_the_same_receipt_and_writes_no
     assert written(s) == before
 
 
+def test_the_same_signed_ballot_resent_after_the_close_still_gets_its_receipt(voting):
+    """A phone that never heard the answer resends its ballot, perhaps after the close: the very
+    bytes stored in time are answered with their receipt; a new ballot is refused as late."""
+    s = voting
+    body = s.ballot("1-101", choices(s))
+    code, first = s.cast(body)
+    assert code == 201
+    s.at(s.assembly.closes_at + timedelta(minutes=5))
+    code, again = s.cast(body)
+    assert code == 200
+    assert again["repeated"] is True
+    assert again["receipt"]["code"] == first["receipt"]["code"]
+    code, late = s.cast(s.ballot("1-102", choices(s)))
+    assert code != 201
+
+
 def test_a_second_different_ballot_is_refused_when_replacing_is_off(voting):
     s = voting
     assert s.cast(s.ballot("1-101", choices(s)))[0] == 201

@@ -32,3 +32,8 @@ def attachments_of(kind: str, owner_id: int) -> list[dict]:
     """The files of one row (an item, a candidate, a bidder) as the notice lists them."""
     rows = db.session.scalars(select(Attachment).where(Attachment.kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id))
     return [{"name": a.filename, "sha256": a.sha256} for a in rows]
+
+
+def files_by_sha(assembly: Assembly) -> dict[str, int]:
+    """The assembly's stored files by SHA-256, as the notice names them: their ids."""
+    return {a.sha256: a.id for a in db.session.scalars(select(Attachment).where(Attachment.assembly_id == assembly.id))}

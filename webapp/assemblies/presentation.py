@@ -45,6 +45,10 @@ def rules_text(category: int, rules: dict | None, zh: bool) -> str:
     return thresholds_for(category, (rules or {}).get("thresholds")).explain(zh)
 
 
+def threshold_line(category: int, rules: dict | None, zh: bool) -> str:
+    return thresholds_for(category, (rules or {}).get("thresholds")).in_one_line(zh)
+
+
 def category_name(number: int, zh: bool) -> str:
     c = CATEGORIES[number]
     return c.zh if zh else c.en

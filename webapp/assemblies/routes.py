@@ -12,6 +12,7 @@ from sqlalchemy import select
 from webapp.assemblies import hooks, lifecycle
 from webapp.assemblies import operations as ops
 from webapp.assemblies.api import assembly_document
+from webapp.assemblies.files import files_by_sha
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm, category_choices
 from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
@@ -19,7 +20,7 @@ from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
 from webapp.assemblies.notify import notify_owners
 from webapp.assemblies.operations import AssemblyFields, ItemFields
 from webapp.assemblies.pdf import render_notice
-from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, verified
+from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, threshold_line, verified
 from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
 from webapp.attachments.models import Attachment
@@ -45,6 +46,7 @@ def _helpers():
 
     return {
         "rules_text": rules_text,
+        "threshold_line": threshold_line,
         "category_name": category_name,
         "state_label": lambda state: state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
@@ -376,15 +378,10 @@ def notice(slug: str, assembly_id: int):
         shown=shown,
         versions=versions,
         latest=versions[-1],
-        files=_files_by_sha(assembly),
+        files=files_by_sha(assembly),
         article_zh=ARTICLE_278_ZH,
         article_en=ARTICLE_278_EN,
     )
-
-
-def _files_by_sha(assembly: Assembly) -> dict[str, int]:
-
-    return {a.sha256: a.id for a in db.session.scalars(select(Attachment).where(Attachment.assembly_id == assembly.id))}
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/notice.json")
@@ -425,7 +422,12 @@ def download(file_id: int):
     from urllib.parse import quote
 
     response = Response(data, mimetype=attachment.content_type)
-    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
+    # Images show in the page; a PDF opens in the phone's own viewer when asked to (``?view=1``,
+    # the ballot's "read the attachment"), and is saved as a file otherwise.
+    viewable = attachment.content_type.startswith("image/") or (
+        attachment.content_type == "application/pdf" and request.args.get("view") == "1"
+    )
+    disposition = "inline" if viewable else "attachment"
     ascii_name = "".join(c if c.isascii() and c.isalnum() or c in ".-_" else "_" for c in attachment.filename)
     response.headers["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -463,4 +465,4 @@ def api_list(slug: str):
 def api_one(slug: str, assembly_id: int):
 
     estate, assembly = public_assembly(slug, assembly_id)
-    return jsonify(assembly_document(estate, assembly, _files_by_sha(assembly)))
+    return jsonify(assembly_document(estate, assembly, files_by_sha(assembly)))

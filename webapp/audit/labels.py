@@ -87,6 +87,7 @@ DETAILS = {
     "letter_valid_days": _l("Days a letter stays valid"),
     "organiser_label": _l("Who sends the letters"),
     "help_text": _l("Where owners get help"),
+    "help_phone": _l("Help line"),
     "counting_rule": _l("Own counting rule"),
     # a tampering alarm (webapp.results)
     "step": _l("Step refused"),

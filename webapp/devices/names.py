@@ -77,6 +77,25 @@ def _device(ua: str) -> str | None:
     return None
 
 
+# Apps that open links in a browser of their own, whose storage (and so a key made there) is not
+# the phone's browser's: the pages say how to leave them before a key is made.  QQ Browser, a
+# browser of its own, says "MQQBrowser" without "QQ/": it keeps its keys like any browser.
+_IN_APP: list[tuple[str, str]] = [
+    (r"MicroMessenger|WeChat", "wechat"),
+    (r"AlipayClient", "alipay"),
+    (r"(?<![\w])QQ/\d", "qq"),
+]
+
+
+def in_app_browser(user_agent: str | None) -> str | None:
+    """ "wechat", "alipay" or "qq" when the page is open in that app's own browser, else None."""
+    ua = user_agent or ""
+    for pattern, app in _IN_APP:
+        if re.search(pattern, ua):
+            return app
+    return None
+
+
 def device_name(label: str | None) -> str:
     """A readable name for the device behind a key's stored user-agent label."""
     ua = (label or "").strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,9 +14,17 @@ from webapp.core.views import run_operation
 from webapp.devices import operations as device_ops
 from webapp.devices.forms import RevokeForm
 from webapp.devices.models import DeviceKey
+from webapp.devices.names import in_app_browser
 from webapp.devices.proof import register_posted_key
 
 bp = Blueprint("devices", __name__)
+
+
+@bp.app_context_processor
+def _helpers():
+    # Which app's own browser this page is open in (WeChat, Alipay, QQ), for the pages that make
+    # or use a key: they say how to open the page in the phone's browser instead.
+    return {"in_app": lambda: in_app_browser(request.headers.get("User-Agent"))}
 
 
 @bp.get("/staff/keys")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 
 class EstateForm(FlaskForm):
@@ -39,6 +39,15 @@ class EstateSettingsForm(FlaskForm):
     )
     organiser_label = StringField(_l("Who sends the letters (e.g. the preparatory group)"), validators=[Optional(), Length(max=200)])
     help_text = StringField(_l("Where owners get help (printed on letters)"), validators=[Optional(), Length(max=300)])
+    help_phone = StringField(
+        _l("Help line: a phone number owners can call (on the letter and every owner page)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9][0-9 -]{3,38}[0-9]$", message=_l("Enter a phone number: digits, spaces and hyphens, e.g. 0571-8888 6666.")),
+        ],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
     counting_rule = TextAreaField(
         _l("The estate's own counting rule, if its rules of procedure set one"), validators=[Optional(), Length(max=2000)]
     )

@@ -33,6 +33,9 @@ class Estate(db.Model):
     sms_required: Mapped[bool] = mapped_column(default=False, server_default=false())
     letter_valid_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     help_text: Mapped[str | None] = mapped_column(Text)
+    # The help line owners call (a phone number, e.g. "0571-8888 6666"): on the letter and in the
+    # footer of every owner page, as a tap-to-call link.
+    help_phone: Mapped[str | None] = mapped_column(String(40))
     organiser_label: Mapped[str | None] = mapped_column(String(200))
     # The estate's rules of procedure (议事规则) as far as assemblies need them; an assembly takes
     # a snapshot when its notice is first published.

@@ -63,6 +63,7 @@ SETTINGS = (
     "letter_valid_days",
     "organiser_label",
     "help_text",
+    "help_phone",
     "counting_rule",
     "thresholds",
     "alternates",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp.core.db import db
 from webapp.core.i18n import is_chinese
-from webapp.core.roles import admin_required
+from webapp.core.roles import admin_required, is_owner, is_staff
 from webapp.core.views import run_operation
 from webapp.estates import rules_text
 from webapp.estates.access import estate_view
@@ -16,6 +16,28 @@ from webapp.estates.models import Estate
 from webapp.estates.operations import create_estate, update_settings
 
 bp = Blueprint("estates", __name__)
+
+
+def help_line(estate: Estate | None) -> dict | None:
+    """The estate's help line as a page shows it: the number as set, and the digits to dial."""
+    phone = getattr(estate, "help_phone", None)
+    if not phone:
+        return None
+    return {"text": phone, "tel": "".join(c for c in phone if c.isdigit() or c == "+")}
+
+
+@bp.app_context_processor
+def _helpers():
+    def page_help_line(estate: Estate | None = None) -> dict | None:
+        # Owners and the public see the help line of the estate a page is about (or the owner's
+        # own); staff pages do not carry it.
+        if is_staff():
+            return None
+        if estate is None and is_owner():
+            estate = current_user.estate
+        return help_line(estate)
+
+    return {"page_help_line": page_help_line}
 
 
 @bp.get("/")
@@ -87,6 +109,7 @@ def settings(estate: Estate):
                 "letter_valid_days",
                 "organiser_label",
                 "help_text",
+                "help_phone",
                 "counting_rule",
             )
         }

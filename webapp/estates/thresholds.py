@@ -129,6 +129,15 @@ class Thresholds:
             f"participating owners must agree ({source_a})."
         )
 
+    def in_one_line(self, zh: bool) -> str:
+        """What it takes to pass, in one plain line (the ballot shows it under each item; the
+        notice gives the whole rule)."""
+        if zh:
+            source = "本小区议事规则" if self.approval_estate else "《民法典》第二百七十八条"
+            return f"通过需要：参与表决的业主中，面积和人数都{threshold_words(self.approval, True)}同意（{source}）。"
+        source = "the estate's rules" if self.approval_estate else "Civil Code Art. 278"
+        return f"To pass: {threshold_words(self.approval, False)} of the voting area and of the voting owners must agree ({source})."
+
 
 class RulesError(UserError):
     pass

@@ -106,6 +106,7 @@ def print_letters(ctx: JobContext, params: dict) -> None:
             code_url=f"{base}/r",
             expires_on=expires_on.date(),
             help_text=estate.help_text or "物业服务中心或社区居委会",
+            help_phone=estate.help_phone,
             organiser=estate.organiser_label or f"{estate.name}业主大会",
         )
         for unit, (token, code) in zip(units, secrets, strict=True)

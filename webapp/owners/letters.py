@@ -59,6 +59,7 @@ class Letter:
     expires_on: datetime.date
     help_text: str  # who to ask for help, e.g. "物业服务中心 0571-88886666，或社区居委会"
     organiser: str  # who sends it, e.g. "绿苑小区业主大会筹备组"
+    help_phone: str | None = None  # the estate's help line, e.g. "0571-8888 6666"
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,8 +319,9 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
         ("仅限本户：", f"本告知书只用于{label}，只能登记一次。"),
         ("如果丢失：", f"请找{letter.organiser}补发新的告知书。补发后，这份告知书作废。"),
         ("请保管好：", "不要把本告知书或二维码拍照发到微信群，也不要交给别人。"),
+        ("用浏览器打开：", "请用手机相机扫码，在手机自带的浏览器中登记；在微信、支付宝或 QQ 里打开时，请点右上角“···”，选“在浏览器打开”。"),
         ("需要帮助：", letter.help_text),
-    )
+    ) + ((("帮助热线：", letter.help_phone),) if letter.help_phone else ())
     # Long help texts or organiser names shrink the notes rather than run off the page.
     room = pg.y - 70
     nsize = BODY_SIZE

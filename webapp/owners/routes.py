@@ -17,7 +17,9 @@ from webapp.core.roles import is_staff
 from webapp.core.views import posted_json
 from webapp.devices import operations as device_ops
 from webapp.devices.models import DeviceKey
+from webapp.devices.names import in_app_browser
 from webapp.devices.proof import origin, register_posted_key
+from webapp.estates.models import Estate
 from webapp.owners import hooks, sms_codes
 from webapp.owners import operations as ops
 from webapp.owners.access import owner_required
@@ -51,10 +53,12 @@ def _joining() -> Invitation | None:
 
 def _start(letter: ops.Letter) -> str:
     """Put the letter in the session; return where to go (its use, its answer, or why not)."""
-    for key in ("join", "join_registration", "join_status", "letter_state"):
+    for key in ("join", "join_registration", "join_status", "letter_state", "letter_estate"):
         session.pop(key, None)
     invitation = letter.invitation
     state = ops.letter_state(invitation)
+    if invitation is not None:  # whose help line the page gives, whatever the letter's state
+        session["letter_estate"] = invitation.unit.estate_id
     if state == "usable":
         session["join"] = {"invitation": invitation.id}
         return url_for("owners.join")
@@ -79,7 +83,9 @@ def _count_failure(invitation: Invitation, *, counted: bool) -> bool:
 
 
 def _unusable(status: int = 200):
-    return render_template("owners/letter_invalid.html", state=session.get("letter_state", "unknown")), status
+    found = session.get("letter_estate")
+    estate = db.session.get(Estate, found) if isinstance(found, int) else None
+    return render_template("owners/letter_invalid.html", state=session.get("letter_state", "unknown"), help_estate=estate), status
 
 
 @bp.get("/r/<token>")
@@ -88,7 +94,14 @@ def scan(token: str):
     # The token leaves the address bar at once and never reaches a later page, a log line or a
     # Referer; every token costs the same work (one hash, one indexed statement, one redirect),
     # whether it is unknown, used or too long to be one of ours (its hash matches nothing).
-    target = _start(ops.letter_by_token(token))
+    letter = ops.letter_by_token(token)
+    if in_app_browser(request.headers.get("User-Agent")):
+        # WeChat, Alipay or QQ: the key must not be made in the app's own browser.  The letter
+        # is left untouched and the address stays, so that the app's "open in browser" opens
+        # this same letter in the phone's browser (the page itself does not show the token).
+        invitation = letter.invitation
+        return render_template("owners/in_app.html", help_estate=invitation.unit.estate if invitation else None)
+    target = _start(letter)
     return redirect(target, code=303)
 
 

@@ -57,6 +57,7 @@ def _pdf(estate: Estate, issued: list[ops.IssuedLetter], filename: str) -> Respo
             code_url=f"{base}/r",
             expires_on=(item.invitation.expires_at.astimezone(ZoneInfo(local)) - timedelta(seconds=1)).date(),
             help_text=estate.help_text or "物业服务中心或社区居委会",
+            help_phone=estate.help_phone,
             organiser=estate.organiser_label or f"{estate.name}业主大会",
         )
         for item in issued

@@ -18,6 +18,8 @@ from webapp.proxies.models import Proxy
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
 from webapp.rolls.models import Roll, RollEntry
+from webapp.voting.models import Ballot
+from webapp.voting.voters import household_ballot
 
 
 def owner_page_context(registration: Registration) -> dict:
@@ -64,6 +66,7 @@ class OwnerAssembly:
     nominate: bool
     vote: bool
     results: bool
+    ballot: Ballot | None = None  # the household's ballot, once it has voted (open or closed)
 
 
 def _proxy_of(registration: Registration):
@@ -95,12 +98,17 @@ def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
         )
         if assembly.state == "draft" and not open_for_nominations:
             continue
+        voted = household_ballot(assembly, registration) if assembly.state not in ("draft", "notice") else None
+        may_vote = assembly.state == "voting" and (registration.can_vote or proxy is not None)
         out.append(
             OwnerAssembly(
                 assembly,
                 nominate=open_for_nominations,
-                vote=assembly.state == "voting" and (registration.can_vote or proxy is not None),
+                # Once the household has voted, the page says so (with the receipt) instead of
+                # offering a ballot; where ballots may be replaced, it offers that, quietly.
+                vote=may_vote and (voted is None or assembly.replace_allowed),
                 results=assembly.state in ("tallied", "certified", "published", "archived"),
+                ballot=voted,
             )
         )
     return out

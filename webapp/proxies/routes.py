@@ -117,6 +117,7 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
                 code_url=f"{base}/r",
                 expires_on=issued.invitation.expires_at.astimezone(zone(estate)).date(),
                 help_text=estate.help_text or "物业服务中心或社区居委会",
+                help_phone=estate.help_phone,
                 organiser=f"受托人 {proxy.proxy_name} 专用（{assembly.title}）",
             )
             pdf = render_letters([letter])

@@ -221,9 +221,18 @@ def cast_online(assembly, payload: object) -> Cast:
         or not all(isinstance(payload.get(k), str) for k in ("ballot", "kid", "sig"))
     ):
         raise BallotRefused("提交的内容格式不正确", "malformed submission: {ballot, kid, sig} (strings) expected")
+    ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
+    # The very bytes already stored (a phone resending after an answer it never got, perhaps
+    # after the close): the same ballot, answered with its receipt, never a second vote.
+    same = db.session.scalar(
+        select(Ballot).where(
+            Ballot.assembly_id == assembly.id, Ballot.leaf_hash == ballot_log.leaf_hash_of(entry_json(ONLINE, ballot_text, kid, sig))
+        )
+    )
+    if same is not None:
+        return Cast(same, _sequence(assembly, same), True)
     if assembly.state != "voting":
         _window_open(assembly)  # says why: not yet open, or closed
-    ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
     ballot = check_ballot(assembly, ballot_text)
     if ballot["type"] != BALLOT_TYPE:
         raise BallotRefused("网上只接受业主设备签名的选票", "only ballots signed on a device are accepted online")

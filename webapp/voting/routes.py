@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crypto.treehead import tracking_code
 from webapp.assemblies import lifecycle
+from webapp.assemblies.files import files_by_sha
 from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.models import Assembly
@@ -33,9 +34,7 @@ from webapp.jobs.operations import start_job
 from webapp.jobs.runner import submit
 from webapp.owners.access import owner_required
 from webapp.printing.qr import qr_svg_data_uri
-from webapp.proxies.models import Proxy
 from webapp.registry.labels import listed_labels
-from webapp.rolls.models import RollEntry
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
@@ -43,6 +42,7 @@ from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperShee
 from webapp.voting.receipts import ballot_by_code, check_receipt
 from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
+from webapp.voting.voters import voter_member
 
 bp = Blueprint("voting", __name__)
 
@@ -58,24 +58,6 @@ def qr_data_uri(text: str) -> str:
 
 
 # ---------------------------------------------------------------- the owner's ballot
-
-
-def voter_member(assembly: Assembly, registration) -> tuple[str | None, str, str | None]:
-    """(the member this registration votes for on the assembly's roll, as 'owner' or 'proxy',
-    or None with the reason in English as a key for the page)."""
-    if assembly.roll_id is None:
-        return None, "owner", "no-roll"
-    if registration.proxy_id is not None:
-        proxy = db.session.get(Proxy, registration.proxy_id)
-        if proxy is None or proxy.assembly_id != assembly.id or proxy.state != "approved":
-            return None, "proxy", "not-this-assembly"
-        ref, role = proxy.member_ref, "proxy"
-    else:
-        if not registration.can_vote or not registration.member_ref:
-            return None, "owner", "not-representative"
-        ref, role = registration.member_ref, "owner"
-    member = db.session.scalar(select(RollEntry.member).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member_ref == ref))
-    return (member, role, None) if member else (None, role, "not-on-roll")
 
 
 def _my_assembly(assembly_id: int) -> Assembly:
@@ -104,6 +86,7 @@ def ballot(assembly_id: int):
         notice=notice,
         mine=mine,
         roll_root=assembly.roll.root if assembly.roll else "",
+        files=files_by_sha(assembly),
     )
 
 

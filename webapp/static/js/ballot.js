@@ -30,16 +30,35 @@
     return !!(window.crypto && crypto.subtle && crypto.getRandomValues && window.indexedDB && window.fetch && window.OwnersVote);
   }
 
+  /* Session storage, where the browser allows it (a private window may not): the draft and the
+   * signed ballot stay in this tab only, never on the server. */
+  function store(key, value) {
+    try {
+      if (value === null) { sessionStorage.removeItem(key); } else { sessionStorage.setItem(key, JSON.stringify(value)); }
+    } catch (e) { /* no storage: the ballot still works, it is only not kept across a reload */ }
+  }
+  function stored(key) {
+    try { var text = sessionStorage.getItem(key); return text ? JSON.parse(text) : null; } catch (e) { return null; }
+  }
+
   function bindBallot(form) {
     var review = $("#review"), list = $("#review-list"), status = $("#ballot-status"), fallback = $("#fallback");
+    var signButton = $("[data-step=sign]", review);
     var counterText = form.getAttribute("data-msg-counter");
+    var sets = $all("fieldset[data-item]", form);
+    var base = "ownersvote:" + form.getAttribute("data-assembly") + ":" + form.getAttribute("data-member");
+    var DRAFT = base + ":draft", SIGNED = base + ":signed", STEP = base + ":step";
+    var changing = false, leaving = false, kept = null;  // kept: the signed ballot, also in memory
+    var signLabel = signButton.textContent;
+    function signedBallot() { return kept || stored(SIGNED); }
+    function msg(name) { return form.getAttribute("data-msg-" + name); }
 
     function showFallback(text) {
       if (fallback) { $("#fallback-why").textContent = text; fallback.hidden = false; fallback.scrollIntoView(); }
     }
 
     function updateCounters() {
-      $all("fieldset[data-kind=election]", form).forEach(function (set) {
+      sets.filter(function (set) { return set.getAttribute("data-kind") === "election"; }).forEach(function (set) {
         var seats = parseInt(set.getAttribute("data-seats"), 10);
         var boxes = $all("input[type=checkbox]", set);
         var chosen = boxes.filter(function (b) { return b.checked; }).length;
@@ -49,9 +68,26 @@
       });
     }
 
+    /* The draft: the values ticked, by item ("" is a selection's abstention). */
+    function draft() {
+      var out = {};
+      sets.forEach(function (set) {
+        var values = $all("input:checked", set).map(function (b) { return b.value; });
+        if (values.length) { out[set.getAttribute("data-item")] = values; }
+      });
+      return out;
+    }
+    function restore(saved) {
+      sets.forEach(function (set) {
+        var values = saved[set.getAttribute("data-item")] || [];
+        $all("input", set).forEach(function (b) { b.checked = values.indexOf(b.value) >= 0; });
+      });
+    }
+    function hasChoices() { return Object.keys(draft()).length > 0; }
+
     function choices() {
       var out = {};
-      $all("fieldset[data-item]", form).forEach(function (set) {
+      sets.forEach(function (set) {
         var id = set.getAttribute("data-item"), kind = set.getAttribute("data-kind");
         if (kind === "resolution") {
           var picked = $("input:checked", set);
@@ -68,55 +104,161 @@
 
     function describe(set) {
       var picked = $all("input:checked", set).filter(function (b) { return b.value; });
-      if (!picked.length) { return form.getAttribute("data-msg-abstain"); }
+      if (!picked.length) { return msg("abstain"); }
       return picked.map(function (b) { return b.parentNode.textContent.trim(); }).join("、");
     }
 
-    form.addEventListener("change", updateCounters);
-    updateCounters();
-    if (!usable()) { showFallback(form.getAttribute("data-msg-unsupported")); }
-    else {
-      OwnersVote.load(form.getAttribute("data-slot")).then(function (record) {
-        if (!record) { showFallback(form.getAttribute("data-msg-nokey")); }
-      }, function () { showFallback(form.getAttribute("data-msg-unsupported")); });
+    /* One screen at a time: "item-N" or "review"; the address's #fragment follows, so that the
+     * back button goes to the previous screen rather than away from the ballot. */
+    function current() {
+      var hash = window.location.hash.replace("#", "");
+      if (hash === "review") { return "review"; }
+      var m = /^item-(\d+)$/.exec(hash);
+      return m && parseInt(m[1], 10) <= sets.length ? hash : "item-1";
     }
-
-    $("[data-step=review]", form).addEventListener("click", function () {
+    function buildReview() {
       list.textContent = "";
-      $all("fieldset[data-item]", form).forEach(function (set) {
+      var locked = !!signedBallot();
+      sets.forEach(function (set) {
         var li = document.createElement("li");
-        li.textContent = set.getAttribute("data-title") + "：" + describe(set);
+        var q = document.createElement("span"), a = document.createElement("span");
+        q.className = "q"; q.textContent = set.getAttribute("data-title");
+        a.className = "a"; a.textContent = describe(set);
+        li.appendChild(q); li.appendChild(a);
+        if (!locked) {  // once signed, the same ballot is sent again, never another one
+          var change = document.createElement("button");
+          change.type = "button"; change.className = "button change"; change.textContent = msg("change");
+          change.setAttribute("aria-label", msg("change-label").replace("%(title)s", set.getAttribute("data-title")));
+          change.setAttribute("data-goto", set.id);
+          li.appendChild(change);
+        }
         list.appendChild(li);
       });
-      form.hidden = true;
-      review.hidden = false;
-      review.scrollIntoView();
+    }
+    function show(step) {
+      store(STEP, step);
+      sets.forEach(function (set) {
+        set.hidden = set.id !== step;
+        var next = $("[data-step=next]", set);
+        if (next) {
+          var last = set === sets[sets.length - 1];
+          next.textContent = changing ? msg("back-to-review") : (last ? msg("to-review") : msg("next"));
+        }
+      });
+      form.hidden = step === "review";
+      review.hidden = step !== "review";
+      if (step === "review") { changing = false; buildReview(); }
+      window.scrollTo(0, 0);
+      var heading = step === "review" ? $("h2", review) : $("legend", $("#" + step));
+      if (heading && document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-step],[data-goto]")) {
+        heading.setAttribute("tabindex", "-1"); heading.focus();
+      }
+    }
+    function go(step) {
+      if (window.location.hash !== "#" + step) { history.pushState(null, "", "#" + step); }
+      show(step);
+    }
+    window.addEventListener("popstate", function () { show(current()); });
+
+    form.addEventListener("change", function () { updateCounters(); store(DRAFT, draft()); });
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-step]");
+      if (!button) { return; }
+      var index = parseInt(button.closest("fieldset").getAttribute("data-step-index"), 10);
+      if (button.getAttribute("data-step") === "prev") { go("item-" + (index - 1)); return; }
+      go(changing || index === sets.length ? "review" : "item-" + (index + 1));
     });
-    $("[data-step=back]", review).addEventListener("click", function () {
-      review.hidden = true;
-      form.hidden = false;
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-goto]");
+      if (!button) { return; }
+      changing = true;  // the change made, the owner comes back here (GOV.UK's check answers)
+      go(button.getAttribute("data-goto"));
     });
-    $("[data-step=sign]", review).addEventListener("click", function (event) {
-      var button = event.target;
-      if (!usable()) { showFallback(form.getAttribute("data-msg-unsupported")); return; }
-      button.disabled = true;
-      say(status, form.getAttribute("data-msg-working"));
+
+    /* Leaving with choices not yet sent: the browser asks first.  Switching the language keeps
+     * the draft (it is in this tab's storage), so it does not ask. */
+    $all("form").forEach(function (other) {
+      if (other !== form && $("button[name=lang]", other)) { other.addEventListener("submit", function () { leaving = true; }); }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (leaving || !hasChoices()) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+
+    var saved = stored(DRAFT), was = stored(STEP);
+    if (saved) { restore(saved); }
+    updateCounters();
+    if (!window.location.hash && saved && was && (was === "review" || $("#" + was))) {
+      history.replaceState(null, "", "#" + was);  // back where the owner was before the reload
+    }
+    show(current());
+    if (signedBallot()) {
+      history.replaceState(null, "", "#review");
+      show("review");
+      signButton.textContent = msg("resend");
+      say(status, msg("pending"), "error");
+    }
+    if (!usable()) { showFallback(msg("unsupported")); }
+    else {
+      OwnersVote.load(form.getAttribute("data-slot")).then(function (record) {
+        if (!record) { showFallback(msg("nokey")); }
+      }, function () { showFallback(msg("unsupported")); });
+    }
+
+    /* Sign once; send.  If no answer comes back (the network dropped, or the server failed
+     * after storing it), the very same signed bytes are sent again: the server answers a repeat
+     * with the receipt, where a new signature would be a second ballot and be refused. */
+    function signed() {
+      var earlier = signedBallot();
+      if (earlier) { return Promise.resolve(earlier); }
       var ballot = {
         type: "ownersvote-ballot", v: 2, assembly: form.getAttribute("data-assembly"), notice: form.getAttribute("data-notice"),
         roll_root: form.getAttribute("data-roll-root"), member: form.getAttribute("data-member"), choices: choices(), nonce: nonce()
       };
       var text = OwnersVote.canonical(ballot);
-      OwnersVote.load(form.getAttribute("data-slot")).then(function (record) {
+      return OwnersVote.load(form.getAttribute("data-slot")).then(function (record) {
         if (!record) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
         return OwnersVote.sign(record, text).then(function (sig) {
-          return OwnersVote.postJson(form.getAttribute("data-submit"), { ballot: text, kid: record.kid, sig: sig });
+          var body = { ballot: text, kid: record.kid, sig: sig };
+          kept = body;
+          store(SIGNED, body);  // before it leaves the phone
+          return body;
         });
+      });
+    }
+    signButton.addEventListener("click", function () {
+      if (!usable()) { showFallback(msg("unsupported")); return; }
+      signButton.disabled = true;
+      say(status, msg("working"));
+      var sending = false;
+      signed().then(function (body) {
+        sending = true;
+        buildReview();
+        return OwnersVote.postJson(form.getAttribute("data-submit"), body);
       }).then(function (answer) {
+        leaving = true;
+        kept = null;
+        store(DRAFT, null); store(SIGNED, null); store(STEP, null);
         window.location.assign(answer.next);
       }, function (err) {
-        button.disabled = false;
-        if (err && err.code === "nokey") { showFallback(form.getAttribute("data-msg-nokey")); say(status, form.getAttribute("data-msg-nokey"), "error"); return; }
-        say(status, (err && err.data && err.data.error) || form.getAttribute("data-msg-failed"), "error");
+        signButton.disabled = false;
+        if (err && err.code === "nokey") { showFallback(msg("nokey")); say(status, msg("nokey"), "error"); return; }
+        var status_ = err && err.status;
+        if (sending && (!status_ || status_ >= 500 || status_ === 429)) {
+          // Perhaps stored: never "nothing was saved"; offer the same ballot again.
+          signButton.textContent = msg("resend");
+          say(status, msg("unsure"), "error");
+          return;
+        }
+        if (!sending) { say(status, msg("sign-failed"), "error"); return; }
+        // Refused with a reason: this ballot was not stored; a new one may be signed.
+        kept = null;
+        store(SIGNED, null);
+        buildReview();
+        signButton.textContent = signLabel;
+        var reason = err && err.data && err.data.error;
+        say(status, reason ? msg("refused").replace("%(reason)s", reason) : msg("sign-failed"), "error");
       });
     });
   }

@@ -108,7 +108,7 @@
       body: JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) { var e = new Error(data.error || ("HTTP " + r.status)); e.data = data; throw e; }
+        if (!r.ok) { var e = new Error(data.error || ("HTTP " + r.status)); e.data = data; e.status = r.status; throw e; }
         return data;
       });
     });

@@ -71,6 +71,10 @@
         button.disabled = false;
         var text = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey") : ((err && err.data && err.data.error) || button.getAttribute("data-msg-failed"));
         say(box, text, "error");
+        // No key here, or one the server no longer knows: the ways forward, not a loop back to
+        // a letter that has been used.
+        var forward = button.getAttribute("data-no-key") && $(button.getAttribute("data-no-key"));
+        if (forward && (err && (err.code === "nokey" || err.status === 403))) { forward.hidden = false; }
       });
     };
     button.addEventListener("click", go);
