@@ -160,7 +160,13 @@ def issue_token(evaluation: Evaluation, registration, blinded_msg: bytes, *, now
         db.session.add(EvaluationIssue(evaluation_id=evaluation.id, member_ref=registration.member_ref, blinded_sha256=digest))
         evaluation.issued += 1
         db.session.flush()
-        record("evaluation.token", actor=registration, estate_id=evaluation.estate_id, obj=evaluation, member=registration.member_ref)
+        record(
+            "evaluation.token",
+            actor=f"owner:{registration.id}",
+            estate_id=evaluation.estate_id,
+            obj=evaluation,
+            member=registration.member_ref,
+        )
     return blind_sig
 
 
