@@ -249,3 +249,25 @@ def test_a_form_whose_weights_do_not_sum_to_10000_is_refused_with_the_sum(app, d
     bad["sections"][1]["items"][0]["weight"] = 3000
     with pytest.raises(ops.EvaluationError, match="sum to 9000"):
         ops.publish_form(bad, signer=signer(), actor="test")
+
+
+def test_the_pages_render_for_their_people_and_the_result_is_public(world, client, make_staff, login, staff):
+    make_staff("admin", admin=True)
+    login("admin")
+    assert "海晨物业" in client.get("/admin/firms").get_data(as_text=True)
+    assert client.get(f"/admin/firms/{world.firm.id}").status_code == 200
+    assert "物业服务满意度测评" in client.get("/admin/evaluation-forms").get_data(as_text=True)
+    client.post("/logout")
+    login("organiser")
+    slug = world.estate.slug
+    assert "2026年上半年" in client.get(f"/e/{slug}/evaluations").get_data(as_text=True)
+    assert client.get(f"/e/{slug}/evaluations/{world.evaluation.id}").status_code == 200
+    assert client.get("/admin/firms").status_code in (302, 403, 404)
+    for ref, answers in (("owner:1", {"stairs": "satisfied", "gate": 9}), ("owner:2", {"stairs": "basic", "gate": 7})):
+        message, sig = token_for(world, ref, answers)
+        ops.submit_answer(world.evaluation.id, message, sig, now=utcnow())
+    ops.publish_result(world.evaluation, signer=signer(), actor="test", now=world.evaluation.closes)
+    db.session.commit()
+    page = client.get(f"/evaluations/{world.evaluation.id}/result").get_data(as_text=True)
+    assert "楼道清洁" in page
+    assert fmt.verify_result(client.get(f"/evaluations/{world.evaluation.id}/result.json").get_json())["answers"] == 2
