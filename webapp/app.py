@@ -15,6 +15,8 @@ from webapp import (
     demo,
     devices,
     estates,
+    evaluations,
+    firms,
     jobs,
     oversight,
     owners,
@@ -34,7 +36,24 @@ from webapp.core.instance import instance_path
 from webapp.owners.models import Registration
 
 # Bottom to top, as the floors stand (tests/test_layers.py knows the same order).
-PACKAGES = (core, audit, estates, devices, auth, jobs, registry, owners, assemblies, candidates, proxies, rolls, voting, results)
+PACKAGES = (
+    core,
+    audit,
+    estates,
+    devices,
+    auth,
+    firms,
+    jobs,
+    registry,
+    owners,
+    assemblies,
+    evaluations,
+    candidates,
+    proxies,
+    rolls,
+    voting,
+    results,
+)
 PAGES = (portal, oversight, demo)
 
 

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from crypto.evaluation import main as evaluation_main
 from crypto.testbundle import main as bundle_main
 from crypto.verify import main as verify_main
 from tally.cli import main as tally_main
@@ -66,6 +67,11 @@ def _tally():
 @_passthrough("verify", "Verify an audit bundle offline (see docs/bundle-format.md).")
 def _verify():
     return verify_main
+
+
+@_passthrough("verify-evaluation", "Recount a published owners' evaluation offline (see docs/evaluation-format.md).")
+def _verify_evaluation():
+    return evaluation_main
 
 
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")

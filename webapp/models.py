@@ -9,6 +9,8 @@ from webapp.core.db import db
 from webapp.core.models import DeviceChallenge, ServerSession
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
+from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
+from webapp.firms.models import Firm, FirmEstate
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
@@ -53,6 +55,12 @@ __all__ = [
     "RollEntry",
     "RollSignature",
     "Estate",
+    "Evaluation",
+    "EvaluationAnswer",
+    "EvaluationForm",
+    "EvaluationIssue",
+    "Firm",
+    "FirmEstate",
     "EstateRole",
     "Job",
     "Owner",

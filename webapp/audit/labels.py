@@ -48,10 +48,23 @@ FAMILIES = {
     "result": _l("Results"),
     "objection": _l("Objections"),
     "job": _l("Background jobs"),
+    "firm": _l("Property-service firms"),
+    "evaluation": _l("Owners' evaluations"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
 DETAILS = {
+    "uscc": _l("Unified social credit code"),
+    "since": _l("From"),
+    "title": _l("Title"),
+    "form": _l("Form digest"),
+    "key": _l("Key id"),
+    "member": _l("Voting member"),
+    "answers": _l("Answers"),
+    "issued": _l("Tokens issued"),
+    "code": _l("Form code"),
+    "version": _l("Version"),
+    "digest": _l("Digest"),
     "username": _l("Account"),
     "platform_admin": _l("Platform administrator"),
     "role": _l("Role"),
