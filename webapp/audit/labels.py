@@ -125,14 +125,12 @@ DETAILS = {
     "final_head": _l("Final tree head"),
     "fingerprint": _l("Registry fingerprint"),
     "first": _l("First version"),
-    "form": _l("Item kind"),
     "invitation": _l("Letter no."),
     "item": _l("Agenda item no."),
     "kind": _l("Kind"),
     "leaf_hash": _l("Leaf hash"),
     "listed": _l("Was on the published list"),
     "log_size": _l("Ballots in the log"),
-    "member": _l("Member"),
     "opens": _l("Voting opens"),
     "owner": _l("Belongs to no."),
     "params": _l("Parameters"),
@@ -150,10 +148,7 @@ DETAILS = {
     "sha256": _l("SHA-256"),
     "sheets": _l("Sheets printed"),
     "tally_sha256": _l("Tally (SHA-256)"),
-    "title": _l("Title"),
     "until": _l("Until"),
-    "uscc": _l("Credit code"),
-    "version": _l("Version"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
@@ -194,6 +189,7 @@ ACTORS = {
 
 # A key whose meaning depends on the action: (action, key) -> label.
 DETAILS_BY_ACTION = {
+    ("item.add", "form"): _l("Item kind"),
     ("attachment.add", "size"): _l("File size (bytes)"),
     ("attachment.remove", "size"): _l("File size (bytes)"),
     ("job.download", "size"): _l("File size (bytes)"),
