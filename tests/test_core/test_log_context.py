@@ -56,7 +56,9 @@ def test_the_request_id_from_nginx_is_kept_and_a_bad_one_replaced(client):
 
 def test_an_error_line_names_the_request_the_user_and_the_estate(app, make_staff, estate):
     user = make_staff("org-log", estate=estate, role="organiser")
-    with app.test_request_context("/s/x", headers={"X-Request-ID": "nginx-43"}):
+    slug = estate.slug
+    # An estate's page: the estate is named from its address, without a query for the log line.
+    with app.test_request_context(f"/e/{slug}/members", headers={"X-Request-ID": "nginx-43"}):
         app.preprocess_request()
         g._login_user, g.estate = user, estate
         record = logging.LogRecord("webapp.app", logging.ERROR, __file__, 1, "Exception on %s", ("/s/x",), None)
@@ -64,9 +66,9 @@ def test_an_error_line_names_the_request_the_user_and_the_estate(app, make_staff
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "nginx-43"
     assert line["user"] == f"staff:{user.id}"
-    assert line["estate"] == estate.slug
+    assert line["estate"] == slug
     text = formatter("text").format(record)
-    assert f"[req=nginx-43 user=staff:{user.id} estate={estate.slug} job=-]" in text
+    assert f"[req=nginx-43 user=staff:{user.id} estate={slug} job=-]" in text
 
 
 def test_a_job_line_names_the_job_its_estate_and_the_request_that_started_it(db_session, two_estates, kinds, caplog):  # noqa: F811
@@ -74,7 +76,13 @@ def test_a_job_line_names_the_job_its_estate_and_the_request_that_started_it(db_
         logging.getLogger("webapp.jobs.test").warning("working")
 
     kinds("test.logs", work)
-    job = queue(db_session, two_estates["a"], "test.logs", two_estates["org-a"])
+    from sqlalchemy import select
+
+    from webapp.auth.models import StaffUser
+
+    estate_a, _b = two_estates
+    organiser = db_session.scalar(select(StaffUser).where(StaffUser.username == "org-a"))
+    job = queue(db_session, estate_a, "test.logs", organiser)
     caplog.handler.addFilter(Context())
     with caplog.at_level(logging.WARNING, logger="webapp.jobs.test"):
         assert run_job(job.id, 1, request_id="nginx-44") == "done"

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 REDACTED = "[redacted]"
 _TOKEN_PATH = re.compile(r"/r/[A-Za-z0-9_\-]{8,}")
@@ -93,15 +95,34 @@ def request_id() -> str | None:
     return job.get("request_id") if job else None
 
 
+def _in_memory(obj, name: str):
+    """An attribute of a database row as it is in memory, never loaded for a log line: a log call
+    in the middle of a request must not start a query (it would open a transaction of its own,
+    on an error path too)."""
+    try:
+        return sa_inspect(obj).dict.get(name)
+    except NoInspectionAvailable:
+        return getattr(obj, name, None)
+
+
 def _about() -> dict:
     if has_request_context():
         about = {"request_id": g.get("request_id")}
         user = g.get("_login_user")  # Flask-Login's, once a view has looked (never loaded here)
-        if user is not None and getattr(user, "is_authenticated", False):
-            about["user"] = user.get_id().rsplit(":", 1)[0] if user.get_id().startswith("staff:") else user.get_id()
+        if user is not None and getattr(user, "kind", None):
+            try:
+                identity = sa_inspect(user).identity
+            except NoInspectionAvailable:
+                identity = None
+            if identity:
+                about["user"] = f"{user.kind}:{identity[0]}"
+        # The estate's short name from the address (estate pages carry it), else as loaded.
+        slug = (request.view_args or {}).get("slug")
         estate = g.get("estate")
-        if estate is not None:
-            about["estate"] = getattr(estate, "slug", None)
+        if isinstance(slug, str):
+            about["estate"] = slug
+        elif estate is not None:
+            about["estate"] = _in_memory(estate, "slug")
         return about
     return dict(job_context.get() or {})
 
