@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import PDF, registry_of
-from webapp.assemblies.operations import attach, create_assembly
+from webapp.assemblies.operations import AssemblyFields, attach, create_assembly
 from webapp.audit.models import AuditEvent
 from webapp.proxies import operations as ops
 from webapp.proxies.models import Proxy
@@ -43,7 +43,9 @@ def assembly(estate, staff, db_session):
     """A draft assembly of the estate, opening in a month, with no roll yet."""
     opens = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
     assembly = create_assembly(
-        estate, actor=staff["organiser"], title="2026年第一次业主大会", kind="regular", opens_at=opens, closes_at=opens + timedelta(days=7)
+        estate,
+        AssemblyFields(title="2026年第一次业主大会", kind="regular", opens_at=opens, closes_at=opens + timedelta(days=7)),
+        actor=staff["organiser"],
     )
     db_session.commit()
     return assembly
@@ -331,11 +333,8 @@ def test_a_pending_letter_of_another_assembly_does_not_block_this_one(estate, as
     opens = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
     other = create_assembly(
         estate,
+        AssemblyFields(title="2026年临时业主大会", kind="extraordinary", opens_at=opens, closes_at=opens + timedelta(days=7)),
         actor=staff["organiser"],
-        title="2026年临时业主大会",
-        kind="extraordinary",
-        opens_at=opens,
-        closes_at=opens + timedelta(days=7),
     )
     db_session.commit()
     assert ops.freeze_problems(other) == []

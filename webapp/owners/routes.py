@@ -58,7 +58,7 @@ def _start(letter: ops.Letter) -> str:
     invitation = letter.invitation
     state = ops.letter_state(invitation)
     if invitation is not None:  # whose help line the page gives, whatever the letter's state
-        session["letter_estate"] = invitation.unit.estate_id
+        session["letter_estate"] = invitation.estate_id
     if state == "usable":
         session["join"] = {"invitation": invitation.id}
         return url_for("owners.join")
