@@ -48,14 +48,14 @@ def build_bundle(assembly) -> dict:
     notice = assembly.current_notice.document
     return bundle_mod.make_bundle(
         notice=notice,
-        supervisors=list(supervisors.values()),
+        supervisors=bundle_mod.by_kid(supervisors.values()),
         roll=roll["roll"],
         log=log_section(assembly),
         tally=record.document if record else {},
         certification={
             "tally_sha256": record.sha256 if record else "",
             "required_signatures": notice["rules"]["required_signatures"],
-            "signatures": [{"kid": c.kid, "sig": c.sig} for c in certifications],
+            "signatures": bundle_mod.by_kid({"kid": c.kid, "sig": c.sig} for c in certifications),
         },
     )
 

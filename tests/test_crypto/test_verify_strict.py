@@ -1,0 +1,214 @@
+"""Issue 17 item 7: `ownersvote verify` refuses what docs/bundle-format.md forbids.
+
+Each change below was accepted by the reference verifier although the format forbids it; each
+test fails on the verifier before the fix.  tests/test_crypto/test_js_verifier.py runs the same
+changes through the browser's verifier.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from crypto import bundle as bundle_mod
+from crypto.canonical import canonical_json
+from crypto.merkle import MerkleLog, leaf_hash
+from crypto.notice import notice_digest
+from crypto.roll import certification_payload, sign_payload, tally_digest
+from crypto.testbundle import generate
+from crypto.treehead import sign_tree_head
+from crypto.verify import verify_bundle, verify_roll
+
+
+@pytest.fixture(scope="module")
+def gen():
+    return generate(12, 4, seed=31, receipts=0)
+
+
+def failures(bundle, **kw):
+    return verify_bundle(bundle, jobs=1, **kw).failures
+
+
+def named(bundle, check, words, **kw):
+    found = failures(bundle, **kw)
+    assert any(c == check and words in m for c, m in found), found
+    return found
+
+
+def test_the_generated_bundle_passes(gen):
+    assert failures(gen.bundle) == []
+
+
+def test_upper_case_hex_in_a_consistency_proof_is_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    record = next(r for r in b["log"]["tree_heads"] if r["consistency_to_final"])
+    record["consistency_to_final"][0] = record["consistency_to_final"][0].upper()
+    named(b, "consistency", "lowercase hexadecimal")
+
+
+def test_true_for_a_log_index_is_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    b["log"]["entries"][1]["index"] = True
+    named(b, "format", "says index true")
+
+
+def test_false_for_a_log_index_is_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    b["log"]["entries"][0]["index"] = False
+    named(b, "format", "says index false")
+
+
+@pytest.mark.parametrize("name", ["size", "heads"])
+def test_a_boolean_for_the_rolls_size_or_heads_is_refused(name):
+    # A roll of one member with one head: true == 1 in Python.
+    one = generate(1, 1, seed=5, receipts=0)
+    b = copy.deepcopy(one.bundle)
+    assert b["roll"][name] == 1
+    b["roll"][name] = True
+    named(b, "roll", f"roll {name}: the bundle says true")
+
+
+def test_extra_members_in_the_server_keys_jwk_are_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    b["log"]["server_key"]["jwk"]["use"] = "sig"
+    named(b, "tree-head", "only its required members")
+
+
+def test_a_supervisor_key_that_signs_nothing_is_refused(gen):
+    from crypto.keys import generate_ed25519
+
+    b = copy.deepcopy(gen.bundle)
+    idle = bundle_mod.supervisor_record(generate_ed25519().jwk)
+    b["supervisors"] = bundle_mod.by_kid([*b["supervisors"], idle])
+    named(b, "supervisors", f"supervisor key {idle['kid']} is listed but signs nothing")
+
+
+def test_a_published_roll_listing_a_key_that_signs_nothing_is_refused(gen):
+    b = gen.bundle
+    signers = {s["kid"] for s in b["roll"]["signatures"]}
+    document = {
+        "format": "ownersvote-roll",
+        "version": 2,
+        "estate": {"id": b["estate"]["id"]},
+        "supervisors": b["supervisors"],
+        "roll": b["roll"],
+    }
+    report = verify_roll(document)
+    idle = [s["kid"] for s in b["supervisors"] if s["kid"] not in signers]
+    assert idle, "the generated bundle has a supervisor who certified but did not sign the roll"
+    assert any(c == "supervisors" and idle[0] in m and "signs nothing" in m for c, m in report.failures), report.failures
+    document["supervisors"] = [s for s in b["supervisors"] if s["kid"] in signers]
+    assert verify_roll(document).ok
+
+
+def test_the_supervisor_list_reordered_is_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    b["supervisors"].reverse()
+    named(b, "supervisors", "key-id order")
+
+
+@pytest.mark.parametrize("section", ["roll", "certification"])
+def test_a_signature_list_reordered_is_refused(gen, section):
+    b = copy.deepcopy(gen.bundle)
+    assert len(b[section]["signatures"]) == 2
+    b[section]["signatures"].reverse()
+    named(b, "roll-signatures" if section == "roll" else "certification", f"{section}.signatures must be listed in key-id order")
+
+
+def _certify_all(gen, b):
+    final = b["log"]["tree_heads"][-1]["sth"]
+    payload = certification_payload(
+        b["assembly"]["id"], notice_digest(b["notice"]), b["roll"]["root"], final["size"], final["root"], tally_digest(b["tally"])
+    )
+    return bundle_mod.by_kid(sign_payload(s, payload) for s in gen.supervisors)
+
+
+def test_a_bundle_carries_exactly_the_certifications_made_never_a_surplus(gen):
+    """The server takes certifications until the notice's requirement is met and no more, so
+    every certification made is in the bundle; a third one (with 2 required) could not have
+    been made, and is what would let one be dropped unnoticed."""
+    b = copy.deepcopy(gen.bundle)
+    b["certification"]["signatures"] = _certify_all(gen, b)
+    assert len(b["certification"]["signatures"]) == 3
+    named(b, "certification", "carries 3 certifications")
+
+
+def test_dropping_a_certification_fails(gen):
+    b = copy.deepcopy(gen.bundle)
+    b["certification"]["signatures"] = b["certification"]["signatures"][:1]
+    named(b, "certification", "1 valid certification(s), 2 required")
+
+
+def _high_s(sig_b64: str) -> str:
+    from crypto.encoding import b64url_decode, b64url_encode
+    from crypto.keys import P256_ORDER
+
+    raw = b64url_decode(sig_b64)
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    return b64url_encode(r.to_bytes(32, "big") + (P256_ORDER - s).to_bytes(32, "big"))
+
+
+def _reseal(gen, b):
+    """A dishonest server's re-signing of the log's heads and the certification over a changed log."""
+    log = MerkleLog()
+    for e in b["log"]["entries"]:
+        log.append_leaf_hash(leaf_hash(canonical_json({k: v for k, v in e.items() if k != "index"})))
+    old = b["log"]["tree_heads"][-1]["sth"]
+    final = sign_tree_head(
+        gen.server,
+        old["log"],
+        log.size,
+        log.root(),
+        old["timestamp"],
+        n=0,
+        notice=old["notice"],
+        audit=(old["audit"]["seq"], old["audit"]["hash"]),
+        final=True,
+    )
+    b["log"]["tree_heads"] = [bundle_mod.tree_head_record(final, [])]
+    payload = certification_payload(b["assembly"]["id"], old["notice"], b["roll"]["root"], log.size, log.root(), tally_digest(b["tally"]))
+    b["certification"]["signatures"] = bundle_mod.by_kid(sign_payload(s, payload) for s in gen.supervisors[1:])
+    return b
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_the_same_ballot_bytes_with_a_second_valid_signature_are_a_repeat(replace):
+    """ECDSA signs the same bytes many ways (and r, n−s is valid whenever r, s is): the same
+    ballot again under another signature is a repeat of that ballot, not a second ballot."""
+    g = generate(12, 2, seed=41, receipts=0, replace_allowed=replace) if replace else generate(12, 2, seed=41, receipts=0)
+    b = copy.deepcopy(g.bundle)
+    i = next(k for k, e in enumerate(b["log"]["entries"]) if e["kind"] == "online")
+    entry = b["log"]["entries"][i]
+    again = {**{k: v for k, v in entry.items() if k != "index"}, "sig": _high_s(entry["sig"])}
+    assert again["sig"] != entry["sig"]
+    b["log"]["entries"].append({"index": len(b["log"]["entries"]), **again})
+    _reseal(g, b)
+    named(b, "duplicate-ballot", f"repeats the ballot of log entry {i} with another signature")
+
+
+def test_a_tree_head_signed_before_the_opening_is_refused(gen):
+    b = copy.deepcopy(gen.bundle)
+    first = b["log"]["tree_heads"][0]["sth"]
+    early = sign_tree_head(
+        gen.server,
+        first["log"],
+        first["size"],
+        bytes.fromhex(first["root"]),
+        b["notice"]["opens"] - 1,
+        n=first["n"],
+        notice=first["notice"],
+        audit=(first["audit"]["seq"], first["audit"]["hash"]),
+    )
+    b["log"]["tree_heads"][0]["sth"] = early
+    named(b, "tree-head", "before voting opened")
+
+
+def test_an_altered_reason_stating_the_wrong_result_fails(gen):
+    b = copy.deepcopy(gen.bundle)
+    item_id, item = next(iter(b["tally"]["items"].items()))
+    reason = item["reason"]
+    flipped = reason["en"].replace("Result: passed", "Result: not passed") if item["passed"] else reason["en"] + " Result: passed."
+    reason["en"] = flipped
+    found = named(b, "tally", f"tally.items.{item_id}.reason.en")
+    assert {c for c, _ in found} == {"tally"}  # the certified digest leaves the reasons out
