@@ -749,12 +749,22 @@ def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Repo
             report.fail("supervisors", f"supervisor key {sup['kid']} is not one of the keys given with --supervisor-key")
             continue
         trusted[sup["kid"]] = jwk
-    listed = [sup.get("kid") for sup in supervisors if isinstance(sup, dict)]
-    if all(isinstance(k, str) for k in listed) and listed != sorted(listed):
+    if _out_of_order(supervisors):
         report.fail("supervisors", "supervisors must be listed in key-id order (code points, ascending)")
     for kid in pin_supervisors - set(trusted):
         report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
     return trusted
+
+
+def _out_of_order(records: Any) -> bool:
+    """Whether a list of ``{"kid", …}`` records breaks the one order the format gives such lists:
+    by key id, in code-point order (docs/bundle-format.md §5).  Malformed records are reported
+    by their own checks."""
+    if not isinstance(records, list):
+        return False
+    kids = [r.get("kid") for r in records if isinstance(r, dict)]
+    named = [k for k in kids if isinstance(k, str)]
+    return len(named) == len(kids) and named != sorted(named)
 
 
 def _check_every_key_signs(report: Report, trusted: Mapping[str, Any], *signature_lists: Any) -> None:
@@ -785,8 +795,7 @@ def _check_threshold(
     valid, problems = check_signatures(payload, signatures, trusted)
     for problem in problems:
         report.fail(check, f"{prefix} {problem}")
-    kids = [s.get("kid") for s in signatures if isinstance(s, dict)] if isinstance(signatures, list) else []
-    if all(isinstance(k, str) for k in kids) and kids != sorted(kids):
+    if _out_of_order(signatures):
         report.fail(check, f"{section_name}.signatures must be listed in key-id order (code points, ascending)")
     if len(valid) < required:
         report.fail(check, shortfall.format(n=len(valid), required=required))
