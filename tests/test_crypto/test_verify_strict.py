@@ -8,6 +8,7 @@ changes through the browser's verifier.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -212,3 +213,129 @@ def test_an_altered_reason_stating_the_wrong_result_fails(gen):
     reason["en"] = flipped
     found = named(b, "tally", f"tally.items.{item_id}.reason.en")
     assert {c for c, _ in found} == {"tally"}  # the certified digest leaves the reasons out
+
+
+# --- the browser's verifier agrees on each -------------------------------------------------
+
+
+def _idle_supervisor(g, b):
+    from crypto.keys import ed25519_from_seed
+
+    b["supervisors"] = bundle_mod.by_kid([*b["supervisors"], bundle_mod.supervisor_record(ed25519_from_seed(b"\x07" * 32).jwk)])
+
+
+def _upper_hex(g, b):
+    record = next(r for r in b["log"]["tree_heads"] if r["consistency_to_final"])
+    record["consistency_to_final"][0] = record["consistency_to_final"][0].upper()
+
+
+def _surplus_certification(g, b):
+    b["certification"]["signatures"] = _certify_all(g, b)
+
+
+def _repeat_with_another_signature(g, b):
+    i = next(k for k, e in enumerate(b["log"]["entries"]) if e["kind"] == "online")
+    entry = {k: v for k, v in b["log"]["entries"][i].items() if k != "index"}
+    b["log"]["entries"].append({"index": len(b["log"]["entries"]), **entry, "sig": _high_s(entry["sig"])})
+    _reseal(g, b)
+
+
+def _head_before_opening(g, b):
+    first = b["log"]["tree_heads"][0]["sth"]
+    b["log"]["tree_heads"][0]["sth"] = sign_tree_head(
+        g.server,
+        first["log"],
+        first["size"],
+        bytes.fromhex(first["root"]),
+        b["notice"]["opens"] - 1,
+        n=first["n"],
+        notice=first["notice"],
+        audit=(first["audit"]["seq"], first["audit"]["hash"]),
+    )
+
+
+def _wrong_result_in_a_reason(g, b):
+    item = next(iter(b["tally"]["items"].values()))
+    reason = item["reason"]
+    reason["en"] = reason["en"].replace("Result: passed", "Result: not passed") if item["passed"] else reason["en"] + " Result: passed."
+
+
+def _set_leaf(*path, value):
+    def change(g, b):
+        target = b
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+def _reverse(*path):
+    def change(g, b):
+        target = b
+        for key in path:
+            target = target[key]
+        target.reverse()
+
+    return change
+
+
+# (name, bundle ("gen", "one" or "replace"), change, a check each verifier must name: reference, JS)
+FORBIDDEN = [
+    ("upper-case-hex-in-a-consistency-proof", "gen", _upper_hex, "consistency", "tree_heads"),
+    ("true-for-a-log-index", "gen", _set_leaf("log", "entries", 1, "index", value=True), "format", "ballot"),
+    ("false-for-a-log-index", "gen", _set_leaf("log", "entries", 0, "index", value=False), "format", "ballot"),
+    ("true-for-the-rolls-size", "one", _set_leaf("roll", "size", value=True), "roll", "roll"),
+    ("true-for-the-rolls-heads", "one", _set_leaf("roll", "heads", value=True), "roll", "roll"),
+    ("extra-member-in-the-server-jwk", "gen", _set_leaf("log", "server_key", "jwk", "use", value="sig"), "tree-head", "server_key"),
+    ("supervisor-key-signing-nothing", "gen", _idle_supervisor, "supervisors", "supervisors"),
+    ("supervisors-reordered", "gen", _reverse("supervisors"), "supervisors", "supervisors"),
+    ("roll-signatures-reordered", "gen", _reverse("roll", "signatures"), "roll-signatures", "roll"),
+    ("certifications-reordered", "gen", _reverse("certification", "signatures"), "certification", "certification"),
+    ("a-surplus-certification", "gen", _surplus_certification, "certification", "certification"),
+    ("same-ballot-bytes-second-signature", "gen", _repeat_with_another_signature, "duplicate-ballot", "counting"),
+    ("same-ballot-bytes-second-signature-replacing", "replace", _repeat_with_another_signature, "duplicate-ballot", "counting"),
+    ("tree-head-before-the-opening", "gen", _head_before_opening, "tree-head", "tree_heads"),
+    ("wrong-result-in-a-reason", "gen", _wrong_result_in_a_reason, "tally", "tally"),
+]
+
+
+@pytest.fixture(scope="module")
+def bases(gen):
+    return {"gen": gen, "one": generate(1, 1, seed=5), "replace": generate(12, 2, seed=41, replace_allowed=True)}
+
+
+@pytest.fixture(scope="module")
+def js_verdicts(bases, tmp_path_factory):
+    from tests.test_crypto.test_js_verifier import NODE, js_verify
+
+    if NODE is None:
+        pytest.skip("node is not on PATH (CI runs these)")
+    directory = tmp_path_factory.mktemp("forbidden")
+    jobs = []
+    for name, base, change, _, _ in [("untouched-gen", "gen", lambda g, b: None, "", ""), *FORBIDDEN]:
+        g = bases[base]
+        b = copy.deepcopy(g.bundle)
+        change(g, b)
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(b, ensure_ascii=False), encoding="utf-8")
+        jobs.append({"path": str(path)})
+    names = ["untouched-gen", *(f[0] for f in FORBIDDEN)]
+    return dict(zip(names, js_verify(NODE, jobs), strict=True))
+
+
+@pytest.mark.parametrize(("name", "base", "change", "check", "js_check"), FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
+def test_what_the_format_forbids_fails_the_reference_verifier(bases, name, base, change, check, js_check):
+    g = bases[base]
+    b = copy.deepcopy(g.bundle)
+    assert verify_bundle(b, jobs=1).ok
+    change(g, b)
+    assert check in {c for c, _ in failures(b)}, failures(b)
+
+
+@pytest.mark.parametrize(("name", "base", "change", "check", "js_check"), FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
+def test_what_the_format_forbids_fails_the_browser_verifier(js_verdicts, name, base, change, check, js_check):
+    assert js_verdicts["untouched-gen"]["ok"], js_verdicts["untouched-gen"]
+    report = js_verdicts[name]
+    assert not report["ok"]
+    assert js_check in {f["check"] for f in report["failures"]}, report["failures"]
