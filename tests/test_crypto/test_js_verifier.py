@@ -35,7 +35,6 @@ from pathlib import Path
 import pytest
 
 
-
 def _checkout() -> Path:
     """The checkout holding tools/ and webapp/: this file's, or, when the tests run from a copy
     that has only the Python packages and the tests (mutmut runs them in mutants/, inside the

@@ -300,6 +300,33 @@ FORBIDDEN = [
 ]
 
 
+def _resolved_by(value):
+    """Re-enter a paper ballot as decided by a supervisor (the server signs paper ballots)."""
+
+    def change(g, b):
+        from crypto.ballot import parse_ballot
+
+        i = next(k for k, e in enumerate(b["log"]["entries"]) if e["kind"] == "paper")
+        ballot = parse_ballot(b["log"]["entries"][i]["ballot"])
+        ballot["paper"]["resolved_by"] = value
+        data = canonical_json(ballot).decode("utf-8")
+        b["log"]["entries"][i] = {"index": i, "kind": "paper", "ballot": data, "kid": g.server.kid, "sig": g.server.sign_b64(data.encode())}
+        _reseal(g, b)
+
+    return change
+
+
+FORBIDDEN += [
+    ("resolved-by-an-empty-name", "gen", _resolved_by(""), "ballot-form", "ballot"),
+    ("resolved-by-a-key-object", "gen", _resolved_by({"kid": "x"}), "ballot-form", "ballot"),
+]
+
+# Changes the format allows: both verifiers accept them.
+ALLOWED = [
+    ("resolved-by-a-supervisor-account", "gen", _resolved_by("supervisor2")),
+]
+
+
 @pytest.fixture(scope="module")
 def bases(gen):
     return {"gen": gen, "one": generate(1, 1, seed=5), "replace": generate(12, 2, seed=41, replace_allowed=True)}
@@ -313,14 +340,15 @@ def js_verdicts(bases, tmp_path_factory):
         pytest.skip("node is not on PATH (CI runs these)")
     directory = tmp_path_factory.mktemp("forbidden")
     jobs = []
-    for name, base, change, _, _ in [("untouched-gen", "gen", lambda g, b: None, "", ""), *FORBIDDEN]:
+    table = [("untouched-gen", "gen", lambda g, b: None), *(f[:3] for f in FORBIDDEN), *ALLOWED]
+    for name, base, change in table:
         g = bases[base]
         b = copy.deepcopy(g.bundle)
         change(g, b)
         path = directory / f"{name}.json"
         path.write_text(json.dumps(b, ensure_ascii=False), encoding="utf-8")
         jobs.append({"path": str(path)})
-    names = ["untouched-gen", *(f[0] for f in FORBIDDEN)]
+    names = [t[0] for t in table]
     return dict(zip(names, js_verify(NODE, jobs), strict=True))
 
 
@@ -339,3 +367,93 @@ def test_what_the_format_forbids_fails_the_browser_verifier(js_verdicts, name, b
     report = js_verdicts[name]
     assert not report["ok"]
     assert js_check in {f["check"] for f in report["failures"]}, report["failures"]
+
+
+# --- what a second implementation had to guess, now specified ------------------------------
+
+
+@pytest.mark.parametrize(("name", "base", "change"), ALLOWED, ids=[a[0] for a in ALLOWED])
+def test_what_the_format_allows_passes_the_reference_verifier(bases, name, base, change):
+    g = bases[base]
+    b = copy.deepcopy(g.bundle)
+    change(g, b)
+    assert failures(b) == []
+
+
+@pytest.mark.parametrize(("name", "base", "change"), ALLOWED, ids=[a[0] for a in ALLOWED])
+def test_what_the_format_allows_passes_the_browser_verifier(js_verdicts, name, base, change):
+    assert js_verdicts[name]["ok"], js_verdicts[name]["failures"]
+
+
+def _one_of_case(marks):
+    """A selection: member m0 has 0 m² and 0 heads; the others 50 m² and one head each."""
+    members = [{"id": "m0", "area": "0", "heads": 0}] + [{"id": f"m{k}", "area": "50.00", "heads": 1} for k in range(1, 5)]
+    return {
+        "members": members,
+        "items": [{"id": "s", "category": 4, "kind": "selection", "options": ["f1", "f2", "f3"]}],
+        "ballots": [{"member": m, "choices": {"s": c}} for m, c in marks.items()],
+    }
+
+
+CLOSEST_CASES = [
+    # only the weightless member marks f1: f1 has no votes, so nothing is closest
+    ({"m0": ["f1"], "m1": [], "m2": [], "m3": []}, None, None),
+    # f1 weightless, f2 one owner: f2 is closest (f1 is not in a tie with anything)
+    ({"m0": ["f1"], "m1": ["f2"], "m2": [], "m3": []}, "f2", None),
+    # f2 and f3 one owner each, f1 weightless: a tie between f2 and f3 only
+    ({"m0": ["f1"], "m1": ["f2"], "m2": ["f3"], "m3": []}, None, ["f2", "f3"]),
+]
+
+
+@pytest.mark.parametrize(("marks", "closest", "tie"), CLOSEST_CASES)
+def test_an_option_marked_only_by_weightless_members_has_no_votes(marks, closest, tie):
+    import tally
+
+    out = tally.tally_document(_one_of_case(marks))["items"]["s"]
+    assert (out["winner"], out["closest"], out["closest_tie"]) == (None, closest, tie)
+
+
+def test_the_browser_engine_agrees_on_weightless_marks_and_pending_alternates(tmp_path):
+    import random
+    import subprocess
+
+    import tally
+    from tests.test_crypto.test_js_verifier import NODE, VERIFIER_JS, _election_case
+
+    if NODE is None:
+        pytest.skip("node is not on PATH (CI runs these)")
+    cases = [_one_of_case(m) for m, _, _ in CLOSEST_CASES]
+    r = random.Random(17)
+    cases += [_election_case(r) for _ in range(300)]
+    wants = [tally.tally_document(c) for c in cases]
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([{"input": c, "want": w} for c, w in zip(cases, wants, strict=True)]), encoding="utf-8")
+    script = """
+    const V = require(process.argv[1]);
+    const cases = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+    const bad = cases.map((c, i) => V.canonicalize(V.computeTally(c.input)) === V.canonicalize(c.want) ? -1 : i).filter((i) => i >= 0);
+    process.stdout.write(JSON.stringify(bad));
+    """
+    done = subprocess.run([NODE, "-e", script, str(VERIFIER_JS), str(path)], capture_output=True, text=True, timeout=300, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_pending_alternates_follow_the_documented_formula():
+    """alternates_pending = min(rules.alternates, len(tie) − tied_seats) when the last seats are
+    tied, else 0 (docs/tally-format.md, Election)."""
+    import random
+
+    import tally
+    from tests.test_crypto.test_js_verifier import _election_case
+
+    r = random.Random(23)
+    seen_pending = 0
+    for _ in range(400):
+        case = _election_case(r)
+        out = tally.tally_document(case)["items"]["e"]
+        wanted = case["rules"]["alternates"]
+        expected = min(wanted, len(out["tie"]) - out["tied_seats"]) if out["tie"] else 0
+        assert out["alternates_pending"] == expected, (case, out)
+        assert out["alternates_wanted"] == wanted
+        seen_pending += out["alternates_pending"] > 0
+    assert seen_pending > 5
