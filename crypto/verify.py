@@ -14,8 +14,13 @@ package: no Flask, no database, no network.  It recomputes and checks (docs/bund
   final head (so a history rewritten behind a signed tree head shows);
 * every receipt given: its signature and inclusion proof, that its leaf is in the final log;
 * the tally, recomputed by the tally engine from the roll and the counted ballots alone and
-  compared number by number;
-* the certifications: supervisors' signatures over the tally digest and the final tree head.
+  compared value by value, the reason texts included (derived by docs/tally-format.md's templates);
+* the certifications: supervisors' signatures over the tally digest and the final tree head,
+  exactly the required number (the server accepts no more, so none can have been dropped);
+* the format's strictness: integers that are not booleans, lowercase hex, JWKs with only their
+  required members, key and signature lists in key-id order, every listed supervisor key signing
+  something, the same ballot bytes under another signature counted as a repeat, no tree head
+  before the opening.
 
 It names every failure it finds, exits 1 if there is any (2 if the bundle cannot be read at
 all), and prints a one-screen summary on success.
