@@ -12,7 +12,16 @@ from crypto.canonical import canonical_json
 from crypto.errors import SignatureInvalid, ThresholdNotMet
 from crypto.keys import ed25519_from_seed
 from crypto.merkle import MerkleLog, leaf_hash
-from crypto.roll import pseudonymous_member_id, roll_entry, roll_payload, roll_root, sign_payload, verify_threshold
+from crypto.roll import (
+    certification_payload,
+    certified_tally,
+    pseudonymous_member_id,
+    roll_entry,
+    roll_payload,
+    roll_root,
+    sign_payload,
+    verify_threshold,
+)
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -57,3 +66,38 @@ def test_verify_threshold_names_every_bad_signature_and_the_shortfall():
     message = str(caught.value)
     assert message.startswith(f"signature #1 by {a.kid} does not verify")
     assert "; signature #2 is by key 'nobody', which is not a listed supervisor key" in message
+
+
+def test_the_signed_payloads_are_exactly_the_documented_objects():
+    """docs/bundle-format.md §7 and §10, member for member: a renamed member would still verify
+    against a signature made by the same code, so the names are pinned here."""
+    assert certification_payload("a/1", "n" * 64, "r" * 64, 5, bytes(32), "t" * 64) == {
+        "type": "ownersvote-certification",
+        "v": 2,
+        "assembly": "a/1",
+        "notice": "n" * 64,
+        "roll_root": "r" * 64,
+        "log_size": 5,
+        "log_root": "00" * 32,
+        "tally_sha256": "t" * 64,
+    }
+    assert roll_payload("7", "roll-4", bytes(32), 3, "10.50", 4, 1739408400000, 2) == {
+        "type": "ownersvote-roll",
+        "v": 2,
+        "estate": "7",
+        "roll": "roll-4",
+        "root": "00" * 32,
+        "size": 3,
+        "area": "10.50",
+        "heads": 4,
+        "frozen_at": 1739408400000,
+        "required_signatures": 2,
+    }
+
+
+def test_the_certified_part_of_a_tally_leaves_out_only_the_reasons():
+    tally = {"totals": {"area": "1.00"}, "items": {"q1": {"passed": True, "reason": {"zh": "…", "en": "…"}}, "q2": "odd"}}
+    assert certified_tally(tally) == {"totals": {"area": "1.00"}, "items": {"q1": {"passed": True}, "q2": "odd"}}
+    assert tally["items"]["q1"]["reason"]  # the input is left alone
+    # a tally without an items object is certified as it stands (and fails the recount elsewhere)
+    assert certified_tally({"totals": 1, "items": []}) == {"totals": 1, "items": []}
