@@ -101,3 +101,35 @@ def test_the_certified_part_of_a_tally_leaves_out_only_the_reasons():
     assert tally["items"]["q1"]["reason"]  # the input is left alone
     # a tally without an items object is certified as it stands (and fails the recount elsewhere)
     assert certified_tally({"totals": 1, "items": []}) == {"totals": 1, "items": []}
+
+
+def test_check_signatures_examines_every_signature_and_numbers_each_problem():
+    from crypto.roll import check_signatures
+
+    a, b, c, d = (ed25519_from_seed(bytes([n]) * 32) for n in (1, 2, 3, 4))
+    payload = roll_payload("e", "r", "00" * 32, 0, "0.00", 0, 1, 2)
+    trusted = {s.kid: s.jwk for s in (a, b, c, d)}
+    sa, sb, sc = (sign_payload(s, payload) for s in (a, b, c))
+    assert check_signatures(payload, "nope", trusted) == ([], ["signatures must be a list"])
+    signatures = [
+        {**sa, "extra": 1},  # 1: a member no signature format has
+        "text",  # 2: not an object
+        {"kid": ["a"], "sig": sa["sig"]},  # 3: a key id that is not a string
+        {"kid": a.kid, "sig": sb["sig"]},  # 4: a's slot with b's signature: does not verify
+        sa,  # 5: a again, now valid: a key signs once, whatever happened to its first try
+        sb,  # 6: valid
+        {"kid": d.kid, "sig": 123},  # 7: a signature that is not text
+        sb,  # 8: b twice
+        sc,  # 9: valid, after all of the above
+    ]
+    valid, problems = check_signatures(payload, signatures, trusted)
+    assert valid == [b.kid, c.kid]
+    assert problems == [
+        "signature #1 is not {kid, sig}",
+        "signature #2 is not {kid, sig}",
+        "signature #3 is by key ['a'], which is not a listed supervisor key",
+        f"signature #4 by {a.kid} does not verify (signature does not verify)",
+        f"signature #5: key {a.kid} signs more than once (each supervisor signs once)",
+        f"signature #7 by {d.kid} does not verify (an Ed25519 signature is 64 bytes, not 0)",
+        f"signature #8: key {b.kid} signs more than once (each supervisor signs once)",
+    ]
