@@ -133,3 +133,80 @@ def test_check_signatures_examines_every_signature_and_numbers_each_problem():
         f"signature #7 by {d.kid} does not verify (an Ed25519 signature is 64 bytes, not 0)",
         f"signature #8: key {b.kid} signs more than once (each supervisor signs once)",
     ]
+
+
+_KEY = ed25519_from_seed(b"\x05" * 32)
+_KEY2 = ed25519_from_seed(b"\x06" * 32)
+
+
+def _entry(**changes):
+    return {"member": "M-A", "area": "89.50", "heads": 1, "keys": [], **changes}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("M-A", "a roll entry is {member, area, heads, keys}"),
+        ({**_entry(), "unit": "1-101"}, "a roll entry is {member, area, heads, keys}"),
+        (_entry(member=""), "roll entry member must be a non-empty string"),
+        (_entry(member=7), "roll entry member must be a non-empty string"),
+        (_entry(area="89.5"), "area '89.5' must be a decimal string with exactly two decimals, like \"89.50\""),
+        (_entry(heads=True), "roll entry M-A: heads must be a non-negative integer"),
+        (_entry(heads=-1), "roll entry M-A: heads must be a non-negative integer"),
+        (_entry(heads="1"), "roll entry M-A: heads must be a non-negative integer"),
+        (_entry(keys={}), "roll entry M-A: keys must be a list"),
+        (_entry(keys=[{"use": "vote", "jwk": _KEY.jwk, "x": 1}]), 'roll entry M-A: a key is {use, jwk} with use "vote" or "proxy"'),
+        (_entry(keys=[{"use": "admin", "jwk": _KEY.jwk}]), 'roll entry M-A: a key is {use, jwk} with use "vote" or "proxy"'),
+        (
+            _entry(keys=[{"use": "vote", "jwk": {"kty": "RSA"}}]),
+            "roll entry M-A: unsupported key: kty='RSA' crv=None (Ed25519 or P-256 only)",
+        ),
+        (
+            _entry(keys=[{"use": "vote", "jwk": {**_KEY.jwk, "use": "sig"}}]),
+            "roll entry M-A: JWKs on the roll carry only their required members",
+        ),
+        (
+            _entry(keys=[{"use": "vote", "jwk": _KEY.jwk}, {"use": "proxy", "jwk": _KEY.jwk}]),
+            "roll entry M-A: keys must be sorted by key id, without repeats",
+        ),
+        (
+            _entry(keys=[{"use": "vote", "jwk": k.jwk} for k in sorted((_KEY, _KEY2), key=lambda k: k.kid, reverse=True)]),
+            "roll entry M-A: keys must be sorted by key id, without repeats",
+        ),
+    ],
+)
+def test_a_malformed_roll_entry_is_refused_with_its_reason(entry, message):
+    from crypto.errors import FormatError
+    from crypto.roll import validate_roll_entry
+
+    with pytest.raises(FormatError) as caught:
+        validate_roll_entry(entry)
+    assert str(caught.value) == message
+
+
+def test_roll_order_names_the_member_and_what_is_wrong():
+    from crypto.errors import FormatError
+    from crypto.roll import check_roll_order
+
+    check_roll_order([{"member": ""}, {"member": "a"}])  # an empty id is validate_roll_entry's to refuse
+    check_roll_order([{"member": "a"}, {"member": "b"}])
+    for entries, message in [
+        ([{"member": "a"}, {"member": "a"}], "roll member a appears twice (entries are sorted by member id)"),
+        ([{"member": "b"}, {"member": "a"}], "roll member a is out of order (entries are sorted by member id)"),
+        ([{"member": "a"}, "b"], "roll entry without a member id"),
+        ([{"member": "a"}, {"member": 2}], "roll entry without a member id"),
+    ]:
+        with pytest.raises(FormatError) as caught:
+            check_roll_order(entries)
+        assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.0, "100"])
+def test_format_area_takes_only_non_negative_integers(value):
+    from crypto.errors import FormatError
+    from crypto.roll import format_area
+
+    with pytest.raises(FormatError, match="^area must be a non-negative integer number of hundredths of m²$"):
+        format_area(value)
+    assert format_area(0) == "0.00"
+    assert format_area(8950) == "89.50"
