@@ -81,6 +81,12 @@ def supervisor_record(jwk: Mapping[str, Any]) -> dict[str, Any]:
     return {"kid": jwk_thumbprint(normal), "jwk": normal}
 
 
+def by_kid(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Supervisor keys and signatures in the one order a bundle lists them: by key id, in code-point
+    order (docs/bundle-format.md §5, §7, §10), so a list has a single spelling."""
+    return sorted((dict(r) for r in records), key=lambda r: str(r["kid"]))
+
+
 def tree_head_record(sth: Mapping[str, Any], consistency_to_final: Sequence[bytes]) -> dict[str, Any]:
     """A tree head as the bundle stores it: the signed head and its proof against the final head."""
     return {"sth": dict(sth), "consistency_to_final": [h.hex() for h in consistency_to_final]}

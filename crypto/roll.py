@@ -47,8 +47,7 @@ from typing import Any
 from tally import format_area as tally_format_area
 
 from .canonical import canonical_json
-from .encoding import hex_decode
-from .errors import EncodingError, FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
+from .errors import FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
 from .keys import Signer, jwk_thumbprint, public_jwk, verify
 from .merkle import leaf_hash, root_of
 
@@ -258,10 +257,3 @@ def verify_threshold(payload: Mapping[str, Any], signatures: Any, trusted: Mappi
     if len(valid) < required:
         raise ThresholdNotMet(f"{len(valid)} valid signature(s), {required} required")
     return valid
-
-
-def parse_root(text: Any, what: str = "root") -> bytes:
-    try:
-        return hex_decode(text, what=what)
-    except EncodingError as exc:
-        raise FormatError(str(exc)) from exc

@@ -413,7 +413,7 @@ def generate(
     cpayload = certification_payload(assembly_id, notice_sha, root, n, log.root(), tally_digest(tally_doc))
     bundle = bundle_mod.make_bundle(
         notice=notice,
-        supervisors=[bundle_mod.supervisor_record(s.jwk) for s in supervisors],
+        supervisors=bundle_mod.by_kid(bundle_mod.supervisor_record(s.jwk) for s in supervisors),
         roll={
             "id": roll_id,
             "frozen_at": frozen_at,
@@ -422,7 +422,7 @@ def generate(
             "area": area,
             "heads": heads_total,
             "required_signatures": 2,
-            "signatures": [sign_payload(s, rpayload) for s in supervisors[:2]],
+            "signatures": bundle_mod.by_kid(sign_payload(s, rpayload) for s in supervisors[:2]),
             "entries": entries,
         },
         log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads, "entries": log_entries},
@@ -430,7 +430,9 @@ def generate(
         certification={
             "tally_sha256": cpayload["tally_sha256"],
             "required_signatures": 2,
-            "signatures": [sign_payload(s, cpayload) for s in supervisors],
+            # The server takes certifications until the notice's requirement is met, then no
+            # more: the bundle carries exactly those (docs/bundle-format.md §10).
+            "signatures": bundle_mod.by_kid(sign_payload(s, cpayload) for s in supervisors[1:]),
         },
     )
     return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans})

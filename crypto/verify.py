@@ -14,8 +14,13 @@ package: no Flask, no database, no network.  It recomputes and checks (docs/bund
   final head (so a history rewritten behind a signed tree head shows);
 * every receipt given: its signature and inclusion proof, that its leaf is in the final log;
 * the tally, recomputed by the tally engine from the roll and the counted ballots alone and
-  compared number by number;
-* the certifications: supervisors' signatures over the tally digest and the final tree head.
+  compared value by value, the reason texts included (derived by docs/tally-format.md's templates);
+* the certifications: supervisors' signatures over the tally digest and the final tree head,
+  exactly the required number (the server accepts no more, so none can have been dropped);
+* the format's strictness: integers that are not booleans, lowercase hex, JWKs with only their
+  required members, key and signature lists in key-id order, every listed supervisor key signing
+  something, the same ballot bytes under another signature counted as a repeat, no tree head
+  before the opening.
 
 It names every failure it finds, exits 1 if there is any (2 if the bundle cannot be read at
 all), and prints a one-screen summary on success.
@@ -40,7 +45,8 @@ from typing import Any, TextIO
 from . import bundle as bundle_mod
 from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, choice_problems, parse_ballot, validate_entry
 from .canonical import canonical_json, canonical_json_of_checked, loads
-from .errors import CanonicalJSONError, CryptoError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
+from .encoding import hex_decode
+from .errors import CanonicalJSONError, CryptoError, EncodingError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
 from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
 from .notice import assembly_summary, verify_notice
@@ -84,6 +90,11 @@ CHECKS = {
 PARALLEL_THRESHOLD = 4000  # below this, process start-up costs more than it saves
 CHUNK = 2500
 SHANGHAI = timezone(timedelta(hours=8))
+
+
+def _is_int(value: Any) -> bool:
+    """A JSON integer: Python's bool is an int, but ``true`` is not ``1`` (docs/bundle-format.md §1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -145,8 +156,9 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
     problems: list[tuple[str, str]] = []
     if not isinstance(raw, dict):
         return i, None, None, None, None, [("ballot-form", "a log entry is a JSON object")]
-    if raw.get("index") != i:
-        problems.append(("format", f"log entry at position {i} says index {raw.get('index')!r}"))
+    index = raw.get("index")
+    if not _is_int(index) or index != i:  # true is not 1 (docs/bundle-format.md §1)
+        problems.append(("format", f"log entry at position {i} says index {json.dumps(index)}"))
     entry = {k: v for k, v in raw.items() if k != "index"}
     try:
         validate_entry(entry)  # four strings: the fast canonical form is exact
@@ -368,6 +380,8 @@ def _verify(
         if not isinstance(sk, dict) or set(sk) != {"kid", "jwk"}:
             raise FormatError("log.server_key must be {kid, jwk}")
         server_jwk = public_jwk(sk["jwk"])
+        if server_jwk != sk["jwk"]:
+            raise FormatError("log.server_key.jwk must carry only its required members")
         if jwk_thumbprint(server_jwk) != sk["kid"]:
             raise FormatError("log.server_key.kid is not the thumbprint of its key")
         if server_jwk["kty"] != "OKP":
@@ -460,6 +474,7 @@ def _verify(
     ballots_by_member: dict[str, list[int]] = {}
     leaves: list[bytes] = []
     first_index_of_leaf: dict[bytes, int] = {}
+    first_index_of_ballot: dict[str, int] = {}
     counts = {"online": 0, "paper": 0, "valid": 0, "proxy": 0}
     valid_choices: dict[int, dict[str, Any]] = {}
     for i, leaf, member, choices, ballot_root, problems in log_results:
@@ -469,6 +484,15 @@ def _verify(
             problems.append(("duplicate-ballot", f"repeats log entry {first_index_of_leaf[leaf]} byte for byte"))
         else:
             first_index_of_leaf[leaf] = i
+            ballot_text = log_entries[i].get("ballot") if isinstance(log_entries[i], dict) else None
+            if isinstance(ballot_text, str) and ballot_text in first_index_of_ballot:
+                # The nonce makes every ballot's bytes unique: the same bytes again, whatever the
+                # signature (ECDSA signs the same bytes many ways), are a repeat, never a new ballot.
+                problems.append(
+                    ("duplicate-ballot", f"repeats the ballot of log entry {first_index_of_ballot[ballot_text]} with another signature")
+                )
+            elif isinstance(ballot_text, str):
+                first_index_of_ballot[ballot_text] = i
         leaves.append(leaf)
         kind = log_entries[i].get("kind") if isinstance(log_entries[i], dict) else None
         if kind in counts:
@@ -544,6 +568,10 @@ def _verify(
     # The chain of tree heads: numbered 0, 1, 2, … without a gap or a repeat, the final one last
     # and only there, signed at or after the close.
     for k, head in enumerate(heads):
+        if head is not None and head.timestamp < notice["opens"]:
+            report.fail(
+                "tree-head", f"tree head no. {head.n} was signed {_ms(head.timestamp)}, before voting opened ({_ms(notice['opens'])})"
+            )
         if head is not None and head.n != k:
             what = "repeats" if any(h is not None and h.n == head.n for h in heads[:k]) else "breaks the sequence"
             report.fail("tree-head", f"tree head at position {k} is no. {head.n}: it {what} (a head was dropped, repeated or reordered)")
@@ -586,9 +614,12 @@ def _verify(
             )
         if final is not None:
             try:
-                proof = [bytes.fromhex(h) for h in record["consistency_to_final"]]
+                listed = record["consistency_to_final"]
+                if not isinstance(listed, list):
+                    raise TypeError("consistency_to_final must be a list of hashes")
+                proof = [hex_decode(h, what="consistency proof hash") for h in listed]
                 verify_consistency(head.size, final.size, head.root, final.root, proof)
-            except (ValueError, TypeError, ProofInvalid) as exc:
+            except (EncodingError, TypeError, ProofInvalid) as exc:
                 report.fail("consistency", f"{label} is not proven consistent with the final tree head: {exc}")
         if final is not None and (head.size > final.size or head.timestamp > final.timestamp):
             report.fail("tree-head", f"{label} comes after the final tree head")
@@ -682,7 +713,15 @@ def _verify(
             "tally certification",
             "the tally has {n} valid certification(s), {required} required by the signed notice" if require_certification else None,
         )
+        made = cert.get("signatures")
+        if isinstance(made, list) and len(made) > signed_required:
+            report.fail(
+                "certification",
+                f"the bundle carries {len(made)} certifications; the server accepts no more than the notice's "
+                f"required_signatures ({signed_required}), so a bundle carries exactly the certifications made",
+            )
         facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
+    _check_every_key_signs(report, trusted, roll.get("signatures"), cert.get("signatures") if isinstance(cert, dict) else None)
     lap("certification")
 
 
@@ -722,9 +761,30 @@ def _check_supervisors(supervisors: Any, pin_supervisors: set[str], report: Repo
             report.fail("supervisors", f"supervisor key {sup['kid']} is not one of the keys given with --supervisor-key")
             continue
         trusted[sup["kid"]] = jwk
+    if _out_of_order(supervisors):
+        report.fail("supervisors", "supervisors must be listed in key-id order (code points, ascending)")
     for kid in pin_supervisors - set(trusted):
         report.fail("supervisors", f"pinned supervisor key {kid} is not in the bundle")
     return trusted
+
+
+def _out_of_order(records: Any) -> bool:
+    """Whether a list of ``{"kid", …}`` records breaks the one order the format gives such lists:
+    by key id, in code-point order (docs/bundle-format.md §5).  Malformed records are reported
+    by their own checks."""
+    if not isinstance(records, list):
+        return False
+    kids = [r.get("kid") for r in records if isinstance(r, dict)]
+    named = [k for k in kids if isinstance(k, str)]
+    return len(named) == len(kids) and named != sorted(named)
+
+
+def _check_every_key_signs(report: Report, trusted: Mapping[str, Any], *signature_lists: Any) -> None:
+    """A listed supervisor key must sign something: the roll, or the certification."""
+    signing = {s.get("kid") for sigs in signature_lists if isinstance(sigs, list) for s in sigs if isinstance(s, dict)}
+    for kid in trusted:
+        if kid not in signing:
+            report.fail("supervisors", f"supervisor key {kid} is listed but signs nothing in the bundle")
 
 
 def _check_threshold(
@@ -744,9 +804,12 @@ def _check_threshold(
     if not isinstance(required, int) or isinstance(required, bool) or required < 1:
         report.fail(check, f"{section_name}.required_signatures must be a positive integer, not {required!r}")
         required = 1
-    valid, problems = check_signatures(payload, section.get("signatures"), trusted)
+    signatures = section.get("signatures")
+    valid, problems = check_signatures(payload, signatures, trusted)
     for problem in problems:
         report.fail(check, f"{prefix} {problem}")
+    if _out_of_order(signatures):
+        report.fail(check, f"{section_name}.signatures must be listed in key-id order (code points, ascending)")
     if shortfall is not None and len(valid) < required:
         report.fail(check, shortfall.format(n=len(valid), required=required))
     return valid, required
@@ -781,8 +844,9 @@ def _check_roll(
     except (FormatError, KeyError, TypeError):
         area_total, heads_total = None, None
     for name, value in (("size", len(entries)), ("area", area_total), ("heads", heads_total)):
-        if value is not None and roll.get(name) != value:
-            report.fail("roll", f"roll {name}: the bundle says {roll.get(name)!r}, the entries add up to {value!r}")
+        stated = roll.get(name)
+        if value is not None and (stated != value or type(stated) is not type(value)):  # true is not 1
+            report.fail("roll", f"roll {name}: the bundle says {json.dumps(stated)}, the entries add up to {json.dumps(value)}")
     required = roll.get("required_signatures")
     frozen_at = roll.get("frozen_at")
     payload = roll_payload(
@@ -842,6 +906,7 @@ def verify_roll(document: Any, *, pin_supervisors: Iterable[str] = ()) -> Report
     )
     trusted = _check_supervisors(document["supervisors"], set(pin_supervisors), report)
     _check_roll(estate["id"], roll, [_check_roll_entry(e) for e in roll["entries"]], trusted, report)
+    _check_every_key_signs(report, trusted, roll.get("signatures"))
     return report
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python tools/mutation.py --report   # the report of the last run only
     .venv/bin/python tools/mutation.py --resume   # keep mutants/ and its cached results
     .venv/bin/python tools/mutation.py --retest   # re-run only the mutants the last run left (after new tests)
+    .venv/bin/python tools/mutation.py --file crypto/roll.py --minutes 40   # one file, time-bounded
 
 What is mutated, and which tests run, is configured in pyproject.toml under [tool.mutmut]
 (``source_paths``, ``only_mutate``, ``pytest_add_cli_args_test_selection``); this script only
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -64,18 +66,40 @@ def mutated_files(cfg: dict) -> list[str]:
     return out
 
 
-def run_mutmut(jobs: int, names: list[str] = ()) -> float:
+def module_pattern(path: str) -> str:
+    """``crypto/roll.py`` → ``crypto.roll.*``: the names mutmut gives that file's mutants."""
+    return path.removesuffix(".py").replace("/", ".") + ".*"
+
+
+def run_mutmut(jobs: int, names: list[str] = (), minutes: float | None = None) -> float:
     MUTANTS.mkdir(exist_ok=True)
     started = time.monotonic()
-    what = f" ({len(names)} mutants)" if names else ""
-    print(f"mutmut run --max-children {jobs}{what}  (progress in {LOG.relative_to(ROOT)})", flush=True)
+    what = f" ({len(names)} mutants)" if names and not any("*" in n for n in names) else (f" ({' '.join(names)})" if names else "")
+    bound = f", stopped after {minutes:g} min" if minutes else ""
+    print(f"mutmut run --max-children {jobs}{what}{bound}  (progress in {LOG.relative_to(ROOT)})", flush=True)
     with open(LOG, "w") as log:
-        done = subprocess.run(
-            [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *names], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        # A session of its own, so that a time bound stops mutmut's workers too.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *names],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        try:
+            returncode = proc.wait(timeout=minutes * 60 if minutes else None)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            print(f"time bound reached: the report below covers the mutants checked so far ({LOG.relative_to(ROOT)})", flush=True)
+            return time.monotonic() - started
     elapsed = time.monotonic() - started
-    if done.returncode != 0:
-        sys.exit(f"mutmut failed (exit {done.returncode}); see {LOG}")
+    if returncode != 0:
+        sys.exit(f"mutmut failed (exit {returncode}); see {LOG}")
     return elapsed
 
 
@@ -197,23 +221,37 @@ def main(argv: list[str] | None = None) -> int:
         "--retest", action="store_true", help="re-run only the mutants the last run did not detect (quick, after adding tests)"
     )
     parser.add_argument("--diff", action="store_true", help="print the full diff of every undetected mutant")
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="mutate and report only this file (one of only_mutate's; repeatable): a run of one module takes minutes, not an hour",
+    )
+    parser.add_argument("--minutes", type=float, help="stop mutmut after this many minutes and report what it checked so far")
     parser.add_argument("--json", type=Path, help="also write the scores to this file")
     args = parser.parse_args(argv)
 
     cfg = config()
     files = mutated_files(cfg)
+    if args.file:
+        unknown = sorted(set(args.file) - set(files))
+        if unknown:
+            parser.error(f"not mutated under [tool.mutmut] in pyproject.toml: {', '.join(unknown)}")
+        files = [f for f in files if f in args.file]
+    only = [module_pattern(f) for f in files] if args.file else []
     if args.retest:
         with contextlib.redirect_stdout(io.StringIO()):
             left = [n for data in report(files, False).values() for n in data["left"]]
         if not left:
             print("nothing to re-run: the last run detected every mutant (or there was no run)")
         else:
-            elapsed = run_mutmut(args.jobs, left)
+            elapsed = run_mutmut(args.jobs, left, args.minutes)
             print(f"mutmut finished in {elapsed / 60:.1f} min with {args.jobs} parallel runs")
     elif not args.report:
         if not args.resume and MUTANTS.exists():
             shutil.rmtree(MUTANTS)
-        elapsed = run_mutmut(args.jobs)
+        elapsed = run_mutmut(args.jobs, only, args.minutes)
         print(f"mutmut finished in {elapsed / 60:.1f} min with {args.jobs} parallel runs")
     scores = report(files, args.diff)
     if not scores:

@@ -82,7 +82,7 @@ def reseal(gen, bundle, keep_checkpoints=True):
     bundle["tally"] = tally_engine.tally_document(bundle_mod.tally_document(bundle, counted.items()))
     payload = certification_payload(bundle["assembly"]["id"], notice, bundle["roll"]["root"], n, log.root(), tally_digest(bundle["tally"]))
     bundle["certification"]["tally_sha256"] = payload["tally_sha256"]
-    bundle["certification"]["signatures"] = [sign_payload(s, payload) for s in gen.supervisors]
+    bundle["certification"]["signatures"] = bundle_mod.by_kid(sign_payload(s, payload) for s in gen.supervisors[1:])
     return bundle
 
 

@@ -53,14 +53,14 @@ def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
     notice = assembly.current_notice.document
     return bundle_mod.make_bundle(
         notice=notice,
-        supervisors=list(supervisors.values()),
+        supervisors=bundle_mod.by_kid(supervisors.values()),
         roll=roll["roll"],
         log=log_section(assembly),
         tally=document,
         certification={
             "tally_sha256": digest,
             "required_signatures": notice["rules"]["required_signatures"],
-            "signatures": [{"kid": c.kid, "sig": c.sig} for c in certifications],
+            "signatures": bundle_mod.by_kid({"kid": c.kid, "sig": c.sig} for c in certifications),
         },
     )
 

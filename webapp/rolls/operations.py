@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from crypto import bundle as bundle_mod
 from crypto import roll as croll
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
@@ -171,7 +172,7 @@ def roll_document(roll: Roll, estate: Estate) -> dict:
         "format": "ownersvote-roll",
         "version": 2,
         "estate": {"id": payload["estate"]},
-        "supervisors": supervisors,
+        "supervisors": bundle_mod.by_kid(supervisors),
         "roll": {
             "id": payload["roll"],
             "frozen_at": payload["frozen_at"],
@@ -180,7 +181,7 @@ def roll_document(roll: Roll, estate: Estate) -> dict:
             "area": payload["area"],
             "heads": payload["heads"],
             "required_signatures": payload["required_signatures"],
-            "signatures": [{"kid": s.kid, "sig": s.sig} for s in roll.signatures],
+            "signatures": bundle_mod.by_kid({"kid": s.kid, "sig": s.sig} for s in roll.signatures),
             # The column alone, in order (loading 20,000 entry objects cost about 2 s).
             "entries": list(db.session.scalars(select(RollEntry.entry).where(RollEntry.roll_id == roll.id).order_by(RollEntry.position))),
         },

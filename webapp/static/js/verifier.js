@@ -608,7 +608,7 @@
     return {byCategory: out, alternates: alternates};
   }
 
-  /* Compute the tally output document (without the reason texts) from a tally input document. */
+  /* Compute the tally output document, reason texts included, from a tally input document. */
   function computeTally(doc) {
     if (!isObj(doc)) { throw new TallyInputError("the tally input is not an object"); }
     var rules = tallyRules(doc.rules);
@@ -671,7 +671,10 @@
     for (i = 0; i < ballots.length; i++) { PA += ballots[i].weight.area; PH += ballots[i].weight.heads; }
     var out = {totals: {area: formatArea(totalArea), heads: Number(totalHeads)}, ballots: ballots.length, items: {}};
     for (i = 0; i < items.length; i++) {
-      out.items[items[i].id] = tallyItem(items[i], ballots, PA, PH, totalArea, totalHeads, rules.alternates);
+      var nums = {TA: totalArea, TH: totalHeads, PA: PA, PH: PH};
+      var result = tallyItem(items[i], ballots, PA, PH, totalArea, totalHeads, rules.alternates, nums);
+      result.reason = reasonOf(items[i], result, nums);
+      out.items[items[i].id] = result;
     }
     return out;
   }
@@ -679,7 +682,7 @@
   function Acc() { this.area = ZERO; this.heads = ZERO; this.n = 0; }
   Acc.prototype.add = function (w) { this.area += w.area; this.heads += w.heads; this.n++; };
 
-  function tallyItem(item, ballots, PA, PH, TA, TH, alternatesWanted) {
+  function tallyItem(item, ballots, PA, PH, TA, TH, alternatesWanted, nums) {
     var q = item.thresholds.quorum, a = item.thresholds.approval, i, j;
     function weight(acc) {
       return {area: formatArea(acc.area), heads: Number(acc.heads),
@@ -705,6 +708,7 @@
         else { invalid.add(ballots[i].weight); }
       }
       out.counts = {agree: weight(agree), disagree: weight(disagree), abstain: weight(abstain), invalid: weight(invalid)};
+      nums.agree = agree; nums.disagree = disagree; nums.abstain = abstain; nums.invalid = invalid;
       var am = meets(a.rule, agree.area, PA), hm = meets(a.rule, agree.heads, PH);
       out.approval = {area_met: am, heads_met: hm, met: am && hm};
       out.passed = quorumMet && am && hm;
@@ -726,6 +730,7 @@
       for (j = 0; j < marks.length; j++) { accs[marks[j]].add(w); }
     }
     out.counts = {abstain: weight(abstain), invalid: weight(invalid)};
+    nums.abstain = abstain; nums.invalid = invalid; nums.accs = accs;
     var table = {}, reached = {};
     for (j = 0; j < opts.length; j++) {
       var acc = accs[opts[j]], row = weight(acc);
@@ -812,6 +817,225 @@
     out.passed = winner !== null;
     return out;
   }
+
+  // ------------------------------------------------------------------ reason texts (docs/tally-format.md, "Reason texts")
+  //
+  // Derived from the numbers like every other value of the tally and compared with the bundle's:
+  // the templates are the format's, word for word.
+
+  var ZH_DIGITS = "零一二三四五六七八九";
+  function zhInt(n) {
+    n = Number(n);
+    if (n < 0 || n > 9999) { return String(n); }
+    if (n < 10) { return ZH_DIGITS[n]; }
+    var out = "", zero = false, units = [[1000, "千"], [100, "百"], [10, "十"], [1, ""]];
+    for (var i = 0; i < units.length; i++) {
+      var d = Math.floor(n / units[i][0]) % 10;
+      if (d) {
+        if (zero) { out += "零"; zero = false; }
+        out += (units[i][1] === "十" && d === 1 && !out ? "" : ZH_DIGITS[d]) + units[i][1];
+      } else if (out) { zero = true; }
+    }
+    return out;
+  }
+  var SOURCE_EN = "Civil Code Art. 278 ¶2", SOURCE_ZH = "《民法典》第二百七十八条第二款";
+  function thresholdEn(rule) { return (rule.op === "at_least" ? "at least " : "more than ") + rule.p + "/" + rule.q; }
+  function thresholdZh(rule) {
+    var f = zhInt(rule.q) + "分之" + zhInt(rule.p);
+    if (rule.op === "at_least") { return f + "以上"; }
+    return rule.p === ONE && rule.q === BigInt(2) ? "过半数" : "超过" + f;
+  }
+  function sourceEn(source) { return source === ESTATE_SOURCE ? "the estate's rules of procedure, stricter than " + SOURCE_EN : SOURCE_EN; }
+  function sourceZh(source) { return source === ESTATE_SOURCE ? "本小区业主大会议事规则（严于" + SOURCE_ZH + "）" : SOURCE_ZH; }
+  function pctText(part, whole) { return share(part, whole) || "n/a"; }
+  function owners(n) { return n === ONE ? "1 owner" : n + " owners"; }
+  function failedEn(c) {
+    if (!c.area && !c.heads) { return "both the area test and the heads test failed"; }
+    return !c.area ? "the area test failed" : "the heads test failed";
+  }
+  function failedZh(c) {
+    if (!c.area && !c.heads) { return "面积和人数均未达到"; }
+    return !c.area ? "面积未达到" : "人数未达到";
+  }
+  function metEn(c) { return c.area && c.heads ? "met" : "not met (" + failedEn(c) + ")"; }
+  function metZh(c) { return c.area && c.heads ? "已达到" : "未达到（" + failedZh(c) + "）"; }
+  function namesEn(list) { return list.length === 1 ? list[0] : list.slice(0, -1).join(", ") + " and " + list[list.length - 1]; }
+
+  /* The reason of one item: n holds the numbers (BigInt hundredths and heads) the tally used. */
+  function reasonOf(item, out, n) {
+    var TA = n.TA, TH = n.TH, PA = n.PA, PH = n.PH, q = item.thresholds.quorum, a = item.thresholds.approval;
+    function wEn(w) { return formatArea(w.area) + " m² and " + owners(w.heads); }
+    function wZh(w) { return "面积 " + formatArea(w.area) + " 平方米、" + w.heads + " 人"; }
+    function sharesEn(w) {
+      return pctText(w.area, PA) + " of the participating area and " + pctText(w.heads, PH) + " of the participating heads (the legal test); " +
+        pctText(w.area, TA) + " of the total area and " + pctText(w.heads, TH) + " of the total heads";
+    }
+    function sharesZh(w) {
+      return "占参与表决面积的 " + pctText(w.area, PA) + "、参与表决人数的 " + pctText(w.heads, PH) + "（法定计算口径）；" +
+        "占总面积的 " + pctText(w.area, TA) + "、总人数的 " + pctText(w.heads, TH);
+    }
+    function ruleEn(who) {
+      var t = thresholdEn(a.rule);
+      return who + " needs " + t + " of the participating area and " + t + " of the participating heads (" + sourceEn(a.source) + ")";
+    }
+    function ruleZh() {
+      var t = thresholdZh(a.rule);
+      return "依据" + sourceZh(a.source) + "，须经参与表决专有部分面积" + t + "且参与表决人数" + t + "的业主同意";
+    }
+    function optionEn(o, verdict) {
+      var v = n.accs[o];
+      return o + ": " + owners(v.heads) + " and " + formatArea(v.area) + " m², " + pctText(v.heads, PH) + " of the participating heads and " +
+        pctText(v.area, PA) + " of the participating area (" + pctText(v.heads, TH) + " and " + pctText(v.area, TA) + " of the totals) — " + verdict;
+    }
+    function optionZh(o, verdict) {
+      var v = n.accs[o];
+      return o + "：" + v.heads + " 人、面积 " + formatArea(v.area) + " 平方米，占参与表决人数的 " + pctText(v.heads, PH) + "、参与表决面积的 " +
+        pctText(v.area, PA) + "（占总人数的 " + pctText(v.heads, TH) + "、总面积的 " + pctText(v.area, TA) + "）——" + verdict;
+    }
+    function check(w) { return {area: meets(a.rule, w.area, PA), heads: meets(a.rule, w.heads, PH)}; }
+    var quorum = {area: out.participation.area_met, heads: out.participation.heads_met}, quorumMet = out.participation.quorum_met;
+    var en = [
+      "Estate totals: " + formatArea(TA) + " m² of exclusive area and " + owners(TH) + " (heads).",
+      "Took part: " + formatArea(PA) + " m² (" + pctText(PA, TA) + " of the total area) and " + owners(PH) + " (" + pctText(PH, TH) +
+        " of the total heads). The quorum is " + thresholdEn(q.rule) + " of the total area and " + thresholdEn(q.rule) +
+        " of the total heads (" + sourceEn(q.source) + "): " + metEn(quorum) + "."
+    ];
+    var zh = [
+      "全体业主专有部分总面积 " + formatArea(TA) + " 平方米，总人数 " + TH + " 人。",
+      "参与表决的业主专有部分面积 " + formatArea(PA) + " 平方米，占总面积的 " + pctText(PA, TA) + "；人数 " + PH + " 人，占总人数的 " +
+        pctText(PH, TH) + "。依据" + sourceZh(q.source) + "，应由专有部分面积占比" + thresholdZh(q.rule) + "且人数占比" + thresholdZh(q.rule) +
+        "的业主参与表决：" + metZh(quorum) + "。"
+    ];
+    var i, linesEn = [], linesZh = [], o, v;
+    if (item.kind === "resolution") {
+      var ag = n.agree, approval = check(ag);
+      en.push("Agree: " + wEn(ag) + ", that is " + sharesEn(ag) + ". Disagree: " + wEn(n.disagree) + ". Abstain (including items left unmarked): " +
+        wEn(n.abstain) + ". Invalid: " + wEn(n.invalid) + ". Abstentions and invalid marks take part but do not agree.");
+      zh.push("同意：" + wZh(ag) + "，" + sharesZh(ag) + "。反对：" + wZh(n.disagree) + "。弃权（含未填写）：" + wZh(n.abstain) + "。废票：" +
+        wZh(n.invalid) + "。弃权票和废票计入参与表决，但不计为同意。");
+      en.push("Approval: " + ruleEn("the item") + ": " + metEn(approval) + ".");
+      zh.push(ruleZh() + "：" + metZh(approval) + "。");
+      if (out.passed) { en.push("Result: passed."); zh.push("结论：通过。"); }
+      else if (!quorumMet) {
+        en.push("Result: not passed, because the quorum was not met (" + failedEn(quorum) + ").");
+        zh.push("结论：未通过，因参与表决的业主未达到规定比例（" + failedZh(quorum) + "）。");
+      } else {
+        en.push("Result: not passed, because approval was not reached (" + failedEn(approval) + ").");
+        zh.push("结论：未通过，因同意的业主未达到规定比例（" + failedZh(approval) + "）。");
+      }
+      return {zh: zh.join(""), en: en.join(" ")};
+    }
+    var opts = item.options;
+    if (item.kind === "election") {
+      en.unshift("Election of " + item.seats + " seat(s) among " + opts.length + " candidate(s).");
+      zh.unshift("选举 " + item.seats + " 个席位，候选人 " + opts.length + " 名。");
+      en.push(ruleEn("Each candidate") + ", and a met quorum; seats then go by heads, then by area.");
+      zh.push(ruleZh() + "，且参与表决须达到规定比例，方可当选；当选名次先按同意人数、再按同意面积排列。");
+      for (i = 0; i < opts.length; i++) {
+        o = opts[i]; var c = check(n.accs[o]), reached = c.area && c.heads, vEn, vZh;
+        if (reached && quorumMet) { vEn = "eligible"; vZh = "达到当选比例"; }
+        else if (reached) { vEn = "threshold reached but the quorum failed"; vZh = "达到比例，但参与表决未达到规定比例"; }
+        else { vEn = "not eligible (" + failedEn(c) + ")"; vZh = "未达到当选比例（" + failedZh(c) + "）"; }
+        linesEn.push(optionEn(o, vEn)); linesZh.push(optionZh(o, vZh));
+      }
+      en.push("Votes: " + linesEn.join("; ") + ".");
+      zh.push("得票：" + linesZh.join("；") + "。");
+      en.push("Abstained (no candidate marked): " + wEn(n.abstain) + ". Spoiled (more marks than seats, or an unknown or repeated candidate): " + wEn(n.invalid) + ".");
+      zh.push("弃权（未选任何候选人）：" + wZh(n.abstain) + "。废票（所选人数超过席位数，或选了非候选人、重复选同一人）：" + wZh(n.invalid) + "。");
+      if (!quorumMet) { en.push("Nobody is elected, because the quorum was not met."); zh.push("因参与表决的业主未达到规定比例，无人当选。"); }
+      else if (out.elected.length) { en.push("Elected, in rank order: " + out.elected.join(", ") + "."); zh.push("当选（按名次）：" + out.elected.join("、") + "。"); }
+      else { en.push("Nobody is elected."); zh.push("无人当选。"); }
+      if (out.tie) {
+        en.push(namesEn(out.tie) + " are fully tied (same heads and same area) for the last " + out.tied_seats + " seat(s); this count does not break the tie: a re-vote among them decides.");
+        zh.push(out.tie.join("、") + " 的同意人数和面积完全相同，争夺最后 " + out.tied_seats + " 个席位；本次计票不作取舍，由其间重新表决决定。");
+      }
+      if (out.unfilled) {
+        var by = out.unfilled - out.tied_seats;
+        en.push("Unfilled seats: " + out.unfilled + (out.tied_seats ? ", of which " + out.tied_seats + " await the re-vote" : "") +
+          (by ? (by === 1 ? "; 1 goes to a by-election" : "; " + by + " go to a by-election") : "") + ".");
+        zh.push("空缺席位 " + out.unfilled + " 个" + (out.tied_seats ? "，其中 " + out.tied_seats + " 个待重新表决" : "") + (by ? "，" + by + " 个须补选" : "") + "。");
+      }
+      if (out.alternates_wanted && quorumMet) {
+        en.push("Alternates (up to " + out.alternates_wanted + " under the estate's rules, eligible candidates without a seat in the same order): " +
+          (out.alternates.length ? out.alternates.join(", ") : "none") + ".");
+        zh.push("候补委员（依议事规则至多 " + out.alternates_wanted + " 名，由未当选但达到当选比例者按名次递补）：" +
+          (out.alternates.length ? out.alternates.join("、") : "无") + "。");
+        if (out.alternates_pending) {
+          en.push("The first " + out.alternates_pending + " alternate place(s), ahead of those named, go to the tied candidates who lose the re-vote.");
+          zh.push("前 " + out.alternates_pending + " 个候补名次（排在上列人员之前）由重新表决中未当选的并列候选人依次递补。");
+        }
+        if (out.alternates_tie) {
+          en.push(namesEn(out.alternates_tie) + " are fully tied for the last alternate place(s); this count does not break the tie.");
+          zh.push(out.alternates_tie.join("、") + " 并列争夺最后的候补名次，本次计票不作取舍。");
+        }
+      }
+      if (out.passed) { en.push("Result: passed, all " + item.seats + " seat(s) filled."); zh.push("结论：通过，" + item.seats + " 个席位全部产生。"); }
+      else if (!quorumMet) {
+        en.push("Result: not passed, because the quorum was not met (" + failedEn(quorum) + ").");
+        zh.push("结论：未通过，因参与表决的业主未达到规定比例（" + failedZh(quorum) + "）。");
+      } else {
+        en.push("Result: not passed, because " + (out.tie ? "a tie must be decided by a re-vote" : out.unfilled + " seat(s) remain unfilled") + ".");
+        zh.push("结论：未通过，因" + (out.tie ? "存在并列，须重新表决" : "尚有 " + out.unfilled + " 个席位空缺") + "。");
+      }
+      return {zh: zh.join(""), en: en.join(" ")};
+    }
+    var W = ONE_OF_WORDS[item.kind];
+    en.unshift(W.introEn.replace("{n}", opts.length));
+    zh.unshift(W.introZh.replace("{n}", opts.length));
+    en.push(ruleEn(W.subjectEn) + ", and a met quorum, to be " + W.toBeEn + ".");
+    zh.push(ruleZh() + "，且参与表决须达到规定比例，方可选定。");
+    for (i = 0; i < opts.length; i++) {
+      o = opts[i]; v = check(n.accs[o]);
+      linesEn.push(optionEn(o, v.area && v.heads ? "reached" : "not reached (" + failedEn(v) + ")"));
+      linesZh.push(optionZh(o, v.area && v.heads ? "达到规定比例" : "未达到规定比例（" + failedZh(v) + "）"));
+    }
+    en.push("Votes: " + linesEn.join("; ") + ".");
+    zh.push("得票：" + linesZh.join("；") + "。");
+    en.push("Abstained: " + wEn(n.abstain) + ". Spoiled (" + W.spoiledEn + "): " + wEn(n.invalid) + ".");
+    zh.push("弃权：" + wZh(n.abstain) + "。废票（" + W.spoiledZh + "）：" + wZh(n.invalid) + "。");
+    if (out.winner !== null) {
+      en.push(W.chosenEn.replace("{w}", out.winner));
+      zh.push(W.chosenZh.replace("{w}", out.winner));
+      return {zh: zh.join(""), en: en.join(" ")};
+    }
+    if (!quorumMet) {
+      en.push("Result: not passed, because the quorum was not met (" + failedEn(quorum) + "); " + W.noneEn + ".");
+      zh.push("结论：未通过，因参与表决的业主未达到规定比例（" + failedZh(quorum) + "），未选定任何" + W.nounZh + "。");
+    } else {
+      en.push("Result: not passed: no " + W.nounEn + " reached the threshold on both area and heads.");
+      zh.push("结论：未通过，没有" + W.nounZh + "在面积和人数上同时达到规定比例。");
+    }
+    if (out.closest !== null) {
+      v = n.accs[out.closest];
+      en.push(W.closestEn + " (largest of the smaller of its two shares of the participants): " + out.closest + ", with " +
+        pctText(v.heads, PH) + " of the participating heads and " + pctText(v.area, PA) + " of the participating area.");
+      zh.push(W.closestZh + " " + out.closest + "（按面积与人数两项占比中较小者比较），获参与表决人数的 " + pctText(v.heads, PH) +
+        "、参与表决面积的 " + pctText(v.area, PA) + "。");
+    } else if (out.closest_tie) {
+      en.push(namesEn(out.closest_tie) + " came equally close; " + W.noClosestEn + ".");
+      zh.push(out.closest_tie.join("、") + " 同样接近规定比例，" + W.noClosestZh + "。");
+    }
+    if (item.category === 4) {
+      en.push("Under Civil Code Art. 948, if the contract of the serving property-service firm has expired and the firm keeps serving, " +
+        "the contract continues in force for an open-ended term; either side may end it with 60 days' written notice.");
+      zh.push("依据《民法典》第九百四十八条，物业服务期限届满后，业主没有依法作出续聘或者另聘物业服务人决定，" +
+        "物业服务人继续提供物业服务的，原物业服务合同继续有效，但是服务期限为不定期；" +
+        "当事人可以随时解除不定期物业服务合同，但是应当提前六十日书面通知对方。");
+    }
+    return {zh: zh.join(""), en: en.join(" ")};
+  }
+  var ONE_OF_WORDS = {
+    selection: {introEn: "Selection of one among {n} option(s).", introZh: "在 {n} 个选项中选定一个。", nounEn: "option", nounZh: "选项",
+      spoiledEn: "more than one mark, or an unknown option", spoiledZh: "选择多于一项或选了非候选项",
+      chosenEn: "Result: passed; selected: {w}.", chosenZh: "结论：通过，选定 {w}。", subjectEn: "An option", toBeEn: "selected",
+      closestEn: "Closest", noClosestEn: "none is named closest", noClosestZh: "不指定最接近者", noneEn: "nothing is selected",
+      closestZh: "最接近规定比例的是"},
+    plan: {introEn: "Choice of one plan among {n} plan(s).", introZh: "在 {n} 个方案中选定一个方案。", nounEn: "plan", nounZh: "方案",
+      spoiledEn: "more than one plan marked, or an unknown plan", spoiledZh: "选择多于一个方案或选了本事项以外的方案",
+      chosenEn: "Result: passed; plan chosen: {w}.", chosenZh: "结论：通过，选定方案 {w}。", subjectEn: "A plan", toBeEn: "chosen",
+      closestEn: "Closest plan", noClosestEn: "no plan is named closest", noClosestZh: "不指定最接近的方案", noneEn: "no plan is chosen",
+      closestZh: "最接近规定比例的方案是"}
+  };
 
   // ------------------------------------------------------------------ value-by-value comparison
 
@@ -1030,9 +1254,33 @@
 
   // ------------------------------------------------------------------ supervisors and signatures lists
 
+  /* §5: supervisor keys and signatures are listed by key id, in code-point order (kids are
+   * base64url, so JavaScript's string order is code-point order). */
+  function checkKidOrder(R, check, path, list) {
+    if (!Array.isArray(list)) { return; }
+    for (var i = 1; i < list.length; i++) {
+      var a = list[i - 1], b = list[i];
+      if (isObj(a) && isObj(b) && isStr(a.kid) && isStr(b.kid) && b.kid < a.kid) {
+        R.fail(check, path + "[" + i + "]: key " + b.kid + " is listed after " + a.kid + " (the list is in key-id order)");
+      }
+    }
+  }
+  /* §5: every listed supervisor key signs something (the roll or the certification). */
+  function checkEveryKeySigns(R, supervisors, lists) {
+    var signing = Object.create(null), ks = Object.keys(supervisors), i, j;
+    for (i = 0; i < lists.length; i++) {
+      if (!Array.isArray(lists[i])) { continue; }
+      for (j = 0; j < lists[i].length; j++) { if (isObj(lists[i][j]) && isStr(lists[i][j].kid)) { signing[lists[i][j].kid] = true; } }
+    }
+    for (i = 0; i < ks.length; i++) {
+      if (!signing[ks[i]]) { R.fail("supervisors", "supervisors: key " + ks[i] + " is listed but signs nothing in the bundle"); }
+    }
+  }
+
   async function checkKeyList(R, check, path, list) {
     var map = Object.create(null);
     if (!Array.isArray(list)) { R.fail(check, path + ": not an array"); return map; }
+    checkKidOrder(R, check, path, list);
     for (var i = 0; i < list.length; i++) {
       var p = path + "[" + i + "]", e = list[i];
       if (!R.members(check, p, e, ["kid", "jwk"])) { continue; }
@@ -1050,6 +1298,7 @@
   async function checkSignatures(R, S, check, path, sigs, supervisors, pinned, bytes, required) {
     var valid = [];
     if (!Array.isArray(sigs)) { R.fail(check, path + ": not an array"); return valid; }
+    checkKidOrder(R, check, path, sigs);
     var seen = Object.create(null);
     for (var i = 0; i < sigs.length; i++) {
       var p = path + "[" + i + "]", s = sigs[i];
@@ -1320,6 +1569,9 @@
         if (isInt(prev.size) && isInt(s.size) && s.size < prev.size) { R.fail(C, p + ".sth.size: " + s.size + " is smaller than the previous head's " + prev.size); }
         if (isInt(prev.timestamp) && isInt(s.timestamp) && s.timestamp < prev.timestamp) { R.fail(C, p + ".sth.timestamp: earlier than the previous head's"); }
       }
+      if (isInt(s.timestamp) && isInt(ctx.opens) && s.timestamp < ctx.opens) {
+        R.fail(C, p + ".sth: signed before voting opened (" + formatTime(s.timestamp) + " < " + formatTime(ctx.opens) + ")");
+      }
       if (s.final !== true && isInt(s.timestamp) && isInt(ctx.closes) && s.timestamp > ctx.closes) {
         R.fail(C, p + ".sth: a head that is not final is signed after the close (" + formatTime(s.timestamp) + " > " + formatTime(ctx.closes) + ")");
       }
@@ -1510,6 +1762,7 @@
     if (isObj(notice)) {
       ctx.assemblyId = notice.assembly;
       ctx.closes = notice.closes;
+      ctx.opens = notice.opens;
       ctx.replaceAllowed = notice.replace_allowed === true;
       ctx.requiredSignatures = isObj(notice.rules) ? notice.rules.required_signatures : undefined;
       if (Array.isArray(notice.items)) {
@@ -1661,22 +1914,9 @@
         return;
       }
       if (!isObj(tally)) { R.fail("tally", "tally: not an object"); return; }
+      // The reason texts are derived from the numbers by the templates of docs/tally-format.md and
+      // compared like every other value (an altered reason can state the wrong result).
       var got = tally;
-      if (isObj(tally.items)) {
-        got = without(tally, []);
-        got.items = {};
-        var its = Object.keys(tally.items);
-        for (var k = 0; k < its.length; k++) {
-          var t = tally.items[its[k]], p = "tally.items." + its[k];
-          if (isObj(t)) {
-            if (!has(t, "reason")) { R.fail("tally", p + ": missing member \"reason\""); }
-            else if (!isObj(t.reason) || Object.keys(t.reason).length !== 2 || !isStr(t.reason.zh) || !isStr(t.reason.en)) {
-              R.fail("tally", p + ".reason: not {\"zh\": text, \"en\": text}");
-            }
-            got.items[its[k]] = without(t, ["reason"]);
-          } else { got.items[its[k]] = t; }
-        }
-      }
       diff(want, got, "tally", function (m) { R.fail("tally", m + " (recomputed from the roll and the counted ballots)"); });
       R.facts.tally = {totals: want.totals, ballots: want.ballots, items: Object.keys(want.items).map(function (id) {
         var x = want.items[id];
@@ -1714,6 +1954,12 @@
       // verify, but the threshold is what the certifying is about to reach.
       var signers = await checkSignatures(R, S, "certification", P + ".signatures", cert.signatures, supervisors, pinnedSup, bytes,
         R.options && R.options.certifying ? null : required);
+      // §10: the server takes certifications until the notice's requirement is met and no more,
+      // so a bundle carries every certification made: more than required cannot have been made.
+      if (Array.isArray(cert.signatures) && cert.signatures.length > required) {
+        R.fail("certification", P + ".signatures: " + cert.signatures.length + " certifications, but the server accepts no more than the " +
+          required + " the notice requires");
+      }
       R.facts.certification = {signers: signers, required: ctx.requiredSignatures};
     });
     await R.progress(R.total, "done");
@@ -1728,6 +1974,9 @@
         countingRule: isObj(notice.rules) ? notice.rules.counting_rule : null};
     }
     f.supervisors = Object.keys(supervisors);
+    // 4 (continued). every listed supervisor key signs the roll or the certification
+    checkEveryKeySigns(R, supervisors, [isObj(doc.roll) ? doc.roll.signatures : null,
+      isObj(doc.certification) ? doc.certification.signatures : null]);
     return result();
   }
 
@@ -1748,6 +1997,7 @@
     }
     R.facts.format = doc.format;
     R.facts.supervisors = Object.keys(supervisors);
+    checkEveryKeySigns(R, supervisors, [isObj(doc.roll) ? doc.roll.signatures : null]);
     await R.progress(R.total, "done");
     return result();
   }
