@@ -32,7 +32,7 @@ from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, clo
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
 from webapp.jobs.operations import sweep_results
-from webapp.jobs.runner import job_queue, set_worker_app
+from webapp.jobs.runner import job_queue, set_worker_app, start_dead_sweeps
 from webapp.oversight.integrity import IntegrityReport, check_audit, check_estate
 from webapp.registry.counting import format_area
 from webapp.registry.importing import RemovalNotConfirmed, import_file, removal_of, validate_file
@@ -389,6 +389,11 @@ def worker(burst: bool, queue_name: str | None) -> None:
     set_worker_app(app)  # the work horses forked for each job reuse it
     with app.app_context():
         sweep_results(side_session, files_root(app))
+    # Jobs whose worker died (killed, its machine restarted) are failed now, and every minute
+    # after by a scheduled job (not in burst mode, which runs no scheduler).
+    marked = start_dead_sweeps(app, repeat=not burst)
+    if marked:
+        click.echo(f"ownersvote worker: {len(marked)} job(s) whose worker is gone marked failed: {', '.join(map(str, marked))}")
     queue = job_queue(app)
     click.echo(f"ownersvote worker: queue {queue.name} on {_redact(app.config['OWNERSVOTE_REDIS_URL'])}" + (" (burst)" if burst else ""))
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst, logging_level="INFO")

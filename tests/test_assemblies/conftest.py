@@ -2,7 +2,7 @@
 
 Clocks: the server's clock (``utcnow``) is moved with time-machine; the database's clock, which
 decides whether a ballot is in time and when the log is sealed, follows it here through
-``webapp.voting.log.db_now`` (the tests of that clock itself use the real one).
+``webapp.core.db.db_now`` (the tests of that clock itself use the real one).
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ class Scenario:
         self.now = self.start
         from sqlalchemy import bindparam
 
+        from webapp.core import db as database
         from webapp.core.db import UTCDateTime, utcnow
-        from webapp.voting import log as ballot_log
 
-        monkeypatch.setattr(ballot_log, "db_now", utcnow)
-        monkeypatch.setattr(ballot_log, "db_clock", lambda: bindparam("test_clock", callable_=utcnow, type_=UTCDateTime()))
+        monkeypatch.setattr(database, "db_now", lambda session=None: utcnow())
+        monkeypatch.setattr(database, "db_clock", lambda: bindparam("test_clock", callable_=utcnow, type_=UTCDateTime()))
         self.assembly_id = None
         self.devices: dict[str, Device] = {}
         self.sup_keys = {"supervisor": generate_ed25519(), "supervisor2": generate_ed25519()}

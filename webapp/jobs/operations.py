@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.audit.operations import record
-from webapp.core.db import db, utcnow
+from webapp.core import db as database
+from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.timefmt import local
 from webapp.estates.models import Estate
 from webapp.jobs.kinds import JobKind, get_kind
-from webapp.jobs.models import Job
+from webapp.jobs.models import ACTIVE_STATES, Job
 
 STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: the worker died
 QUEUED_TIMEOUT = timedelta(minutes=15)  # queued this long: no worker is taking jobs
@@ -47,7 +48,7 @@ def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: st
         json.dumps(params)
     except (TypeError, ValueError):
         raise JobError("任务参数无效", "the job's parameters are not valid JSON") from None
-    now = utcnow()
+    now = database.db_now()
     job = Job(
         estate_id=estate.id,
         kind=kind_name,
@@ -74,7 +75,7 @@ def retry_job(job: Job, *, actor, runner: str, root: Path) -> Job:
     previous = job.error_en
     remove_result(job, root, "retried")
     job.attempts += 1
-    job.state, job.runner, job.queued_at = "queued", runner, utcnow()
+    job.state, job.runner, job.queued_at = "queued", runner, database.db_now()
     job.started_at = job.finished_at = job.heartbeat_at = None
     job.worker = job.message_zh = job.message_en = job.error_zh = job.error_en = None
     job.progress_done = job.progress_total = 0
@@ -124,8 +125,11 @@ def stale_reason(
 
 
 def refresh(job: Job, app: Flask, now: datetime | None = None) -> bool:
-    """Mark an unfinished job failed if its worker is gone; True when it changed."""
-    now = now or utcnow()
+    """Mark an unfinished job failed if its worker is gone, judged by the database's clock; True
+    when it changed."""
+    if not job.active:
+        return False
+    now = now or database.db_now()
     reason = stale_reason(job, get_kind(job.kind), now, stale_after=stale_after(app), queued_timeout=queued_timeout(app), zone=job.estate)
     if reason is None:
         return False
@@ -134,6 +138,40 @@ def refresh(job: Job, app: Flask, now: datetime | None = None) -> bool:
     job.message_zh = job.message_en = None
     db.session.flush()
     return True
+
+
+def sweep_dead(session_factory, app: Flask) -> list[int]:
+    """Mark failed every unfinished job whose worker is gone, judged by the database's clock, in
+    a session of its own (committed here); the ids of those marked.  Run when ``ownersvote
+    worker`` starts and every minute or so after (a scheduled RQ job, or a timer in a web process
+    running jobs in threads), so a dead job does not stay ``running`` until someone opens its
+    page, and the failed-jobs query of docs/deployment.md lists it.  Each row changes only if it
+    is still the attempt that was judged (a runner finishing meanwhile wins)."""
+    session = session_factory()
+    try:
+        now = database.db_now(session)
+        marked = []
+        for job in session.scalars(select(Job).where(Job.state.in_(ACTIVE_STATES)).order_by(Job.id)):
+            reason = stale_reason(
+                job, get_kind(job.kind), now, stale_after=stale_after(app), queued_timeout=queued_timeout(app), zone=job.estate
+            )
+            if reason is None:
+                continue
+            changed = session.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.state == job.state, Job.attempts == job.attempts)
+                .values(state="failed", finished_at=now, error_zh=reason[0], error_en=reason[1], message_zh=None, message_en=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed:
+                marked.append(job.id)
+        session.commit()
+        return marked
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,7 +192,7 @@ def remove_result(job: Job, root: Path, reason: str, now: datetime | None = None
     if path is not None:
         path.unlink(missing_ok=True)
     if job.result_file and job.result_removed_at is None:
-        job.result_removed_at, job.result_removed_reason = now or utcnow(), reason
+        job.result_removed_at, job.result_removed_reason = now or database.db_now(), reason
 
 
 def sweep_results(session, root: Path, now: datetime | None = None) -> int:
@@ -162,7 +200,7 @@ def sweep_results(session, root: Path, now: datetime | None = None) -> int:
     session or a factory of one (then it is committed and closed here)."""
     own = callable(session) and not hasattr(session, "execute")
     s = session() if own else session
-    now = now or utcnow()
+    now = now or database.db_now(s)
     try:
         expired = list(
             s.scalars(select(Job).where(Job.result_removed_at.is_(None), Job.result_file.is_not(None), Job.result_expires_at <= now))
@@ -186,7 +224,7 @@ class ResultGone(UserError):
 
 def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
     """The result file to send, or ResultGone saying why there is none (and tidying up)."""
-    now = now or utcnow()
+    now = now or database.db_now()
     if job.state != "done" or not job.result_file:
         raise ResultGone("这个任务没有可下载的文件", "this job has no file to download")
     if job.result_removed_at is not None:
