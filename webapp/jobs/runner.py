@@ -511,18 +511,23 @@ _sweeper: dict = {}
 _sweeper_lock = threading.Lock()
 
 
-def start_thread_sweeper(app: Flask) -> None:
+def start_thread_sweeper(app: Flask) -> threading.Event | None:
     """Runner ``thread``: a daemon timer in this process sweeps now and every minute after (once
-    per process; started again after a fork)."""
+    per process; started again after a fork).  Returns the event that stops it (None when this
+    process has one already)."""
     with _sweeper_lock:
         if _sweeper.get("pid") == os.getpid():
-            return
-        _sweeper["pid"] = os.getpid()
+            return None
+        stop = threading.Event()
+        _sweeper.update(pid=os.getpid(), stop=stop)
     every = dead_sweep_every(app)
 
     def loop() -> None:
-        while True:
+        sweep_dead_now(app)
+        while not stop.wait(every):
             sweep_dead_now(app)
-            time.sleep(every)
 
-    threading.Thread(target=loop, name="ownersvote-dead-jobs", daemon=True).start()
+    thread = threading.Thread(target=loop, name="ownersvote-dead-jobs", daemon=True)
+    _sweeper["thread"] = thread
+    thread.start()
+    return stop
