@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from webapp.demo.assemblies import CLOSES_IN_MINUTES
 from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
-from webapp.jobs.operations import sweep_results
+from webapp.jobs.operations import STORE_MARKER, mark_store, sweep_results
 from webapp.jobs.runner import job_queue, set_worker_app, start_dead_sweeps
 from webapp.oversight.integrity import IntegrityReport, check_audit, check_estate
 from webapp.registry.counting import format_area
@@ -99,6 +100,15 @@ def init() -> None:
     if not ran:
         click.echo("no migration to run: the schema is the newest")
     click.echo(f"database ready: {_redact(url)}")
+    # The job files folder, as every server must see it (shared): a server that does not find
+    # this marker there takes the store for not mounted (webapp/jobs/operations.py).
+    configured = os.environ.get("OWNERSVOTE_JOB_FILES")
+    jobs_folder = Path(configured) if configured else instance_path() / "jobs"
+    try:
+        mark_store(jobs_folder)
+        click.echo(f"job files: {jobs_folder} (marked with {STORE_MARKER})")
+    except OSError as exc:
+        click.echo(f"warning: could not mark the job files folder {jobs_folder}: {exc}", err=True)
 
 
 def _redact(url: str) -> str:

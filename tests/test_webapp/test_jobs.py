@@ -492,3 +492,43 @@ def test_no_process_is_forked_by_the_web_app_or_its_jobs():
                 if not (jobs and isinstance(jobs[0].value, ast.Constant) and jobs[0].value.value == 1):
                     found.append(f"{path.relative_to(root)}:{node.lineno} verify_bundle without jobs=1")
     assert found == []
+
+
+# ------------------------------------------------------------------------------------------
+# A server that cannot see the shared store (issue 18, item 7)
+
+
+def test_a_server_that_cannot_see_the_shared_store_never_marks_a_result_missing_for_everyone(
+    client, login, app, db_session, done_job, tmp_path
+):
+    from webapp.jobs.operations import STORE_MARKER
+
+    shared = files_root(app)
+    assert (shared / STORE_MARKER).is_file()  # written with the result
+    login("org-a")
+    app.config["OWNERSVOTE_JOB_FILES"] = str(tmp_path / "not-mounted")  # this server's folder is empty
+    (tmp_path / "not-mounted").mkdir()
+    response = client.get(f"/e/estate-a/jobs/{done_job.id}/download", follow_redirects=True)
+    assert "无法访问文件存储" in response.get_data(as_text=True)
+    assert fresh(db_session, done_job).result_removed_at is None  # not "missing" for everyone
+    app.config["OWNERSVOTE_JOB_FILES"] = str(shared)  # a server that sees it
+    status = client.get(f"/e/estate-a/jobs/{done_job.id}/status").get_json()
+    assert status["result_available"], status
+    assert client.get(f"/e/estate-a/jobs/{done_job.id}/download").data == b"tokens"
+
+
+def test_a_server_that_cannot_see_the_store_leaves_expired_results_for_one_that_can(app, db_session, done_job, tmp_path):
+    from webapp.core.db import db_now
+
+    done_job.result_expires_at = db_now() + timedelta(hours=1)
+    db_session.commit()
+    path = files_root(app) / done_job.result_file
+    not_mounted = tmp_path / "not-mounted"
+    not_mounted.mkdir()
+    later = db_now() + timedelta(days=2)
+    assert ops.sweep_results(db_session, not_mounted, now=later) == 0
+    assert fresh(db_session, done_job).result_removed_at is None
+    assert ops.sweep_results(db_session, files_root(app), now=later) == 1
+    db_session.commit()
+    assert not path.exists()
+    assert fresh(db_session, done_job).result_removed_reason == "expired"

@@ -23,7 +23,7 @@ from webapp.core import db as database
 from webapp.core.db import db
 from webapp.estates.models import Estate
 from webapp.jobs.models import Job
-from webapp.jobs.operations import start_job
+from webapp.jobs.operations import mark_store, start_job
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,7 @@ class JobContext:
         """Store the result file (owner-only permissions, outside the web root)."""
         self.discard_result()
         name = safe_filename(name)
+        mark_store(files_root(self.app))
         folder = files_root(self.app) / str(self.estate_id)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         suffix = Path(name).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix or "") else ".bin"

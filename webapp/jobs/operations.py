@@ -177,6 +177,23 @@ def sweep_dead(session_factory, app: Flask) -> list[int]:
 # --------------------------------------------------------------------------------------------
 # Result files
 
+# A file at the root of the job files folder says that this server sees the shared store: a
+# server whose shared folder is not mounted sees an empty folder instead, and must not decide for
+# everyone that a result is missing (nor record as deleted a file it could not reach).  Written by
+# `ownersvote init` and with every result saved.
+STORE_MARKER = ".ownersvote-store"
+
+
+def mark_store(root: Path) -> None:
+    marker = root / STORE_MARKER
+    if not marker.is_file():
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        marker.write_text("OwnersVote job files: this folder is the shared store (see docs/deployment.md)\n", encoding="utf-8")
+
+
+def store_reachable(root: Path) -> bool:
+    return (root / STORE_MARKER).is_file()
+
 
 def result_path(job: Job, root: Path) -> Path | None:
     if not job.result_file:
@@ -188,6 +205,10 @@ def result_path(job: Job, root: Path) -> Path | None:
 
 
 def remove_result(job: Job, root: Path, reason: str, now: datetime | None = None) -> None:
+    """Delete the result file and record it; a server that cannot see the store records nothing,
+    so that one that can deletes the file later (its expiry sweep)."""
+    if not store_reachable(root):
+        return
     path = result_path(job, root)
     if path is not None:
         path.unlink(missing_ok=True)
@@ -200,8 +221,10 @@ def sweep_results(session, root: Path, now: datetime | None = None) -> int:
     session or a factory of one (then it is committed and closed here)."""
     own = callable(session) and not hasattr(session, "execute")
     s = session() if own else session
-    now = now or database.db_now(s)
     try:
+        if not store_reachable(root):  # not mounted here: a server that sees the store sweeps it
+            return 0
+        now = now or database.db_now(s)
         expired = list(
             s.scalars(select(Job).where(Job.result_removed_at.is_(None), Job.result_file.is_not(None), Job.result_expires_at <= now))
         )
@@ -220,6 +243,10 @@ def sweep_results(session, root: Path, now: datetime | None = None) -> int:
 
 class ResultGone(UserError):
     pass
+
+
+class StoreNotReachable(ResultGone):
+    """The result may well be there: this server cannot see the shared store."""
 
 
 def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
@@ -244,6 +271,12 @@ def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
             "The file was kept for a limited time and has been deleted. Make it again if you need it.",
         )
     path = result_path(job, root)
+    if path is not None and not path.is_file() and not store_reachable(root):
+        raise StoreNotReachable(
+            "这台服务器暂时无法访问文件存储，文件可能仍在。请稍后再试；如果一再出现，请联系技术人员。",
+            "The file store is not reachable from this server; the file may well still be there. Try again in a moment; "
+            "if it keeps happening, tell the technicians.",
+        )
     if path is None or not path.is_file():
         remove_result(job, root, "missing", now)
         raise ResultGone("文件已不在服务器上。需要时请重新生成。", "The file is no longer on the server. Make it again if you need it.")
