@@ -21,7 +21,7 @@ from webapp.assemblies.presentation import estate_assemblies
 from webapp.attachments.storage import read
 from webapp.audit.operations import chain_events
 from webapp.auth.operations import StaffError, assign_role, create_staff, find_staff, set_staff_identity
-from webapp.core.config import Settings, database_url
+from webapp.core.config import ConfigError, Settings, database_url
 from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.migrate import schema_state, upgrade
@@ -46,8 +46,10 @@ commands = click.Group()
 
 
 def _app():
-
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # the configuration, or a startup check (the server key): a sentence, not a traceback
+        _fail(f"error: {exc}", 2)
 
 
 def with_app(func):
