@@ -532,3 +532,16 @@ def test_a_server_that_cannot_see_the_store_leaves_expired_results_for_one_that_
     db_session.commit()
     assert not path.exists()
     assert fresh(db_session, done_job).result_removed_reason == "expired"
+
+
+def test_a_web_process_running_jobs_in_threads_starts_its_sweeper_and_still_answers(instance_dir, database_url, monkeypatch):
+    import webapp.jobs
+    from webapp import create_app
+    from webapp.core.migrate import upgrade
+
+    upgrade(database_url)
+    started = []
+    monkeypatch.setattr(webapp.jobs, "start_thread_sweeper", lambda app: started.append(app) or object())
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "OWNERSVOTE_JOB_RUNNER": "thread"})
+    assert app.test_client().get("/healthz").status_code == 200
+    assert started == [app]

@@ -29,4 +29,6 @@ def init_app(app: Flask) -> None:
     if runner_mode(app) == "thread":
         # Jobs run in this process's threads: so does the sweep of jobs whose runner died (a
         # web process restarted mid-job), started with the first request of each process.
-        app.before_request(lambda: start_thread_sweeper(app))
+        @app.before_request
+        def sweep_dead_jobs_here() -> None:  # (returns nothing: a before_request's value is the response)
+            start_thread_sweeper(app)
