@@ -295,11 +295,11 @@ class Scenario:
         self.now = self.start
         from sqlalchemy import bindparam
 
+        from webapp.core import db as database
         from webapp.core.db import UTCDateTime, utcnow
-        from webapp.voting import log as ballot_log
 
-        monkeypatch.setattr(ballot_log, "db_now", utcnow)
-        monkeypatch.setattr(ballot_log, "db_clock", lambda: bindparam("test_clock", callable_=utcnow, type_=UTCDateTime()))
+        monkeypatch.setattr(database, "db_now", lambda session=None: utcnow())
+        monkeypatch.setattr(database, "db_clock", lambda: bindparam("test_clock", callable_=utcnow, type_=UTCDateTime()))
         self.assembly_id = None
         self.devices: dict[str, Device] = {}
         self.sup_keys = {"supervisor": generate_ed25519(), "supervisor2": generate_ed25519()}

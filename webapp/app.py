@@ -33,6 +33,7 @@ from webapp.core.config import Settings
 from webapp.core.db import db
 from webapp.core.extensions import login_manager
 from webapp.core.instance import instance_path
+from webapp.core.startup import run_startup_checks
 from webapp.owners.models import Registration
 
 # Bottom to top, as the floors stand (tests/test_layers.py knows the same order).
@@ -68,6 +69,9 @@ def create_app(config: dict | None = None) -> Flask:
         package.init_app(app)
     login_manager.user_loader(load_user)
     assembly_hooks.check_complete()
+    # Last, once every package has registered its checks: a process that would sign under a key
+    # that is not the installation's (and the like) is refused here, before any request.
+    run_startup_checks(app)
     if app.config.get("OWNERSVOTE_BENCH_HELLO"):
         _bench_hello(app)
     return app

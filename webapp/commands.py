@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from webapp.assemblies.presentation import estate_assemblies
 from webapp.attachments.storage import read
 from webapp.audit.operations import chain_events
 from webapp.auth.operations import StaffError, assign_role, create_staff, find_staff, set_staff_identity
-from webapp.core.config import Settings, database_url
+from webapp.core.config import ConfigError, Settings, database_url
 from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.migrate import schema_state, upgrade
@@ -31,8 +32,8 @@ from webapp.demo.assemblies import CLOSES_IN_MINUTES
 from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
-from webapp.jobs.operations import sweep_results
-from webapp.jobs.runner import job_queue, set_worker_app
+from webapp.jobs.operations import STORE_MARKER, mark_store, sweep_results
+from webapp.jobs.runner import job_queue, set_worker_app, start_dead_sweeps
 from webapp.oversight.integrity import IntegrityReport, check_audit, check_estate
 from webapp.registry.counting import format_area
 from webapp.registry.importing import RemovalNotConfirmed, import_file, removal_of, validate_file
@@ -45,8 +46,10 @@ commands = click.Group()
 
 
 def _app():
-
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # the configuration, or a startup check (the server key): a sentence, not a traceback
+        _fail(f"error: {exc}", 2)
 
 
 def with_app(func):
@@ -99,6 +102,15 @@ def init() -> None:
     if not ran:
         click.echo("no migration to run: the schema is the newest")
     click.echo(f"database ready: {_redact(url)}")
+    # The job files folder, as every server must see it (shared): a server that does not find
+    # this marker there takes the store for not mounted (webapp/jobs/operations.py).
+    configured = os.environ.get("OWNERSVOTE_JOB_FILES")
+    jobs_folder = Path(configured) if configured else instance_path() / "jobs"
+    try:
+        mark_store(jobs_folder)
+        click.echo(f"job files: {jobs_folder} (marked with {STORE_MARKER})")
+    except OSError as exc:
+        click.echo(f"warning: could not mark the job files folder {jobs_folder}: {exc}", err=True)
 
 
 def _redact(url: str) -> str:
@@ -389,6 +401,11 @@ def worker(burst: bool, queue_name: str | None) -> None:
     set_worker_app(app)  # the work horses forked for each job reuse it
     with app.app_context():
         sweep_results(side_session, files_root(app))
+    # Jobs whose worker died (killed, its machine restarted) are failed now, and every minute
+    # after by a scheduled job (not in burst mode, which runs no scheduler).
+    marked = start_dead_sweeps(app, repeat=not burst)
+    if marked:
+        click.echo(f"ownersvote worker: {len(marked)} job(s) whose worker is gone marked failed: {', '.join(map(str, marked))}")
     queue = job_queue(app)
     click.echo(f"ownersvote worker: queue {queue.name} on {_redact(app.config['OWNERSVOTE_REDIS_URL'])}" + (" (burst)" if burst else ""))
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst, logging_level="INFO")

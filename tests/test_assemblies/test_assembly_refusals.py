@@ -429,6 +429,45 @@ def unique(data: bytes) -> bytes:
     return data + os.urandom(16)
 
 
+def test_a_full_file_store_refuses_an_upload_clearly_and_leaves_no_part_file(item, monkeypatch):
+    """Issue 18, item 7: the disk fills up halfway through the write."""
+    import errno
+    import hashlib
+
+    from webapp.attachments import storage
+    from webapp.attachments.storage import path_for
+
+    s = item
+    data = unique(PDF)
+    written = []
+
+    def full(fd, chunk):
+        os.write(fd, bytes(chunk[: len(chunk) // 2]))
+        written.append(os.readlink(f"/proc/self/fd/{fd}"))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage, "_write", full)
+    with nothing_written(s.db):
+        response = upload(s, s.item_id, data, "管理规约.pdf")
+    assert response.status_code == 200
+    assert errors(response) == ["文件存储空间已满，文件没有保存，其他内容也没有改变。请联系技术人员腾出空间后重试。"]
+    assert not stored(s, data)
+    with s.app.app_context():
+        folder = path_for(hashlib.sha256(data).hexdigest()).parent
+    assert written
+    assert written[0].endswith(".part")
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".part")] == []
+    # Each attempt writes to a temporary file of its own (two servers storing one file at once).
+    with nothing_written(s.db):
+        upload(s, s.item_id, data, "管理规约.pdf")
+    assert len(written) == 2
+    assert written[0] != written[1]
+    # Room made: the same upload is stored.
+    monkeypatch.undo()
+    assert errors(upload(s, s.item_id, data, "管理规约.pdf")) == []
+    assert stored(s, data)
+
+
 def test_a_pdf_whose_bytes_are_a_png_is_refused(item):
     s = item
     data = unique(PNG)

@@ -4,7 +4,7 @@ two organisers, two supervisors, a clock the tests move, and the people's browse
 
 Clocks: the server's clock is moved with time-machine (the live server runs in a thread of the
 test process, so it follows); the database's clock, which decides whether a ballot is in time,
-follows it through ``webapp.voting.log.db_now``.  The clock only ever moves *forward* from the
+follows it through ``webapp.core.db.db_now``.  The clock only ever moves *forward* from the
 real time: Chromium keeps the real time, and a session cookie the server dates in the browser's
 past would be dropped at once.  Server-side sessions last 12 hours, so after a jump of days
 people sign in again, as they would.
@@ -69,10 +69,10 @@ class Clock:
     """The server's (and the database's) clock, started at the real time and moved forward."""
 
     def __init__(self, monkeypatch):
+        from webapp.core import db as database
         from webapp.core.db import utcnow
-        from webapp.voting import log as ballot_log
 
-        monkeypatch.setattr(ballot_log, "db_now", utcnow)
+        monkeypatch.setattr(database, "db_now", lambda session=None: utcnow())
         self.now = datetime.now(UTC).replace(microsecond=0)
         self._travel = time_machine.travel(self.now, tick=True)
         self._travel.start()

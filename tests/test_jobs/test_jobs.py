@@ -366,3 +366,157 @@ def test_a_job_stopped_at_its_time_limit_says_so(db_session, two_estates, kinds)
     job = fresh(db_session, job)
     assert "30 minutes allowed" in job.error_en
     assert "30 分钟" in job.error_zh
+
+
+# ------------------------------------------------------------------------------------------
+# Dead jobs swept without anyone opening their page (issue 18, item 5), by the database's clock
+
+
+def test_every_dead_job_is_marked_failed_by_a_sweep_and_live_ones_are_left_alone(app, db_session, two_estates, kinds):
+    from webapp.core.db import db_now
+
+    kinds("test.slow", lambda ctx, params: None)
+    estate, actor = two_estates["a"], two_estates["org-a"]
+    now = db_now()
+    dead = queue(db_session, estate, "test.slow", actor)
+    dead.state, dead.started_at, dead.heartbeat_at = "running", now - timedelta(minutes=5), now - timedelta(minutes=3)
+    alive = queue(db_session, estate, "test.slow", actor)
+    alive.state, alive.started_at, alive.heartbeat_at = "running", now - timedelta(minutes=5), now - timedelta(seconds=20)
+    stuck = queue(db_session, estate, "test.slow", actor)
+    stuck.queued_at = now - timedelta(minutes=16)
+    waiting = queue(db_session, estate, "test.slow", actor)
+    db_session.commit()
+
+    marked = ops.sweep_dead(side_session, app)
+
+    assert sorted(marked) == sorted([dead.id, stuck.id])
+    assert fresh(db_session, dead).state == "failed"
+    assert "停止了响应" in fresh(db_session, dead).error_zh
+    assert fresh(db_session, stuck).state == "failed"
+    assert "ownersvote worker" in fresh(db_session, stuck).error_en
+    assert fresh(db_session, alive).state == "running"
+    assert fresh(db_session, waiting).state == "queued"
+    # The documented failed-jobs query (docs/deployment.md) now lists the dead one.
+    assert dead.id in db_session.scalars(select(Job.id).where(Job.state == "failed")).all()
+
+
+def test_a_job_is_judged_by_the_database_clock_not_by_an_app_server_whose_clock_is_fast(client, login, app, db_session, two_estates, kinds):
+    import time_machine
+
+    from webapp.core.db import db_now
+
+    kinds("test.slow", lambda ctx, params: None)
+    job = queue(db_session, two_estates["a"], "test.slow", two_estates["org-a"])
+    now = db_now()
+    job.state, job.started_at, job.heartbeat_at = "running", now - timedelta(minutes=1), now - timedelta(seconds=10)
+    db_session.commit()
+    login("org-a")
+    with time_machine.travel(utcnow() + timedelta(minutes=10), tick=True):  # this app server is 10 minutes fast
+        assert ops.sweep_dead(side_session, app) == []
+        assert client.get(f"/e/estate-a/jobs/{job.id}/status").get_json()["state"] == "running"
+    assert fresh(db_session, job).state == "running"
+
+
+def test_a_web_process_running_jobs_in_threads_sweeps_at_its_start_and_again_and_again(app, monkeypatch):
+    """The timer of runner ``thread`` (the sweep itself is the test above; here it is counted, as
+    the timer's thread cannot share the test's one database connection)."""
+    import threading
+
+    from webapp.jobs import runner
+
+    swept = threading.Semaphore(0)
+    monkeypatch.setattr(runner, "_sweeper", {})
+    monkeypatch.setattr(runner, "sweep_dead_now", lambda app: swept.release() or [])
+    monkeypatch.setitem(app.config, "OWNERSVOTE_JOB_SWEEP_EVERY", 1)
+    stop = runner.start_thread_sweeper(app)
+    assert runner.start_thread_sweeper(app) is None  # one timer per process
+    try:
+        assert swept.acquire(timeout=60)  # at its start
+        assert swept.acquire(timeout=60)  # and again
+        assert swept.acquire(timeout=60)
+    finally:
+        stop.set()
+        runner._sweeper["thread"].join(timeout=30)
+    assert not runner._sweeper["thread"].is_alive()
+
+
+def test_no_process_is_forked_by_the_web_app_or_its_jobs():
+    """A work horse's children outlived it (the QR pool, issue 18 item 5): nothing in webapp/
+    starts processes, and the server verifies bundles in its own process (jobs=1)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "webapp"
+    forbidden = {"multiprocessing", "subprocess", "concurrent.futures.process"}
+    found = []
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            if any(n.split(".")[0] in forbidden or n in forbidden or n.endswith("ProcessPoolExecutor") for n in names):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+            forks = ("fork", "forkpty", "spawnv", "system", "posix_spawn")
+            if isinstance(node, ast.Attribute) and node.attr in forks and isinstance(node.value, ast.Name) and node.value.id == "os":
+                found.append(f"{path.relative_to(root)}:{node.lineno} os.{node.attr}")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "verify_bundle":
+                jobs = [k for k in node.keywords if k.arg == "jobs"]
+                if not (jobs and isinstance(jobs[0].value, ast.Constant) and jobs[0].value.value == 1):
+                    found.append(f"{path.relative_to(root)}:{node.lineno} verify_bundle without jobs=1")
+    assert found == []
+
+
+# ------------------------------------------------------------------------------------------
+# A server that cannot see the shared store (issue 18, item 7)
+
+
+def test_a_server_that_cannot_see_the_shared_store_never_marks_a_result_missing_for_everyone(
+    client, login, app, db_session, done_job, tmp_path
+):
+    from webapp.jobs.operations import STORE_MARKER
+
+    shared = files_root(app)
+    assert (shared / STORE_MARKER).is_file()  # written with the result
+    login("org-a")
+    app.config["OWNERSVOTE_JOB_FILES"] = str(tmp_path / "not-mounted")  # this server's folder is empty
+    (tmp_path / "not-mounted").mkdir()
+    response = client.get(f"/e/estate-a/jobs/{done_job.id}/download", follow_redirects=True)
+    assert "无法访问文件存储" in response.get_data(as_text=True)
+    assert fresh(db_session, done_job).result_removed_at is None  # not "missing" for everyone
+    app.config["OWNERSVOTE_JOB_FILES"] = str(shared)  # a server that sees it
+    status = client.get(f"/e/estate-a/jobs/{done_job.id}/status").get_json()
+    assert status["result_available"], status
+    assert client.get(f"/e/estate-a/jobs/{done_job.id}/download").data == b"tokens"
+
+
+def test_a_server_that_cannot_see_the_store_leaves_expired_results_for_one_that_can(app, db_session, done_job, tmp_path):
+    from webapp.core.db import db_now
+
+    done_job.result_expires_at = db_now() + timedelta(hours=1)
+    db_session.commit()
+    path = files_root(app) / done_job.result_file
+    not_mounted = tmp_path / "not-mounted"
+    not_mounted.mkdir()
+    later = db_now() + timedelta(days=2)
+    assert ops.sweep_results(db_session, not_mounted, now=later) == 0
+    assert fresh(db_session, done_job).result_removed_at is None
+    assert ops.sweep_results(db_session, files_root(app), now=later) == 1
+    db_session.commit()
+    assert not path.exists()
+    assert fresh(db_session, done_job).result_removed_reason == "expired"
+
+
+def test_a_web_process_running_jobs_in_threads_starts_its_sweeper_and_still_answers(instance_dir, database_url, monkeypatch):
+    import webapp.jobs
+    from webapp import create_app
+    from webapp.core.migrate import upgrade
+
+    upgrade(database_url)
+    started = []
+    monkeypatch.setattr(webapp.jobs, "start_thread_sweeper", lambda app: started.append(app) or object())
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "OWNERSVOTE_JOB_RUNNER": "thread"})
+    assert app.test_client().get("/healthz").status_code == 200
+    assert started == [app]

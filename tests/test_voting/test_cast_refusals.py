@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from crypto.keys import generate_p256
 from tests.factories import PDF, TITLES
 from webapp.audit.models import AuditEvent
-from webapp.voting.log import db_clock as real_db_clock
-from webapp.voting.log import db_now as real_db_now
+from webapp.core.db import db_clock as real_db_clock
+from webapp.core.db import db_now as real_db_now
 from webapp.voting.models import Ballot, PaperEntry
 
 
@@ -165,11 +165,11 @@ def test_marking_more_candidates_than_seats_is_refused_online(nothing_written):
 def test_a_ballot_one_millisecond_after_the_close_by_the_database_clock_is_refused(voting, monkeypatch):
     """The real database clock decides, in the inserting transaction (the scenario had replaced
     it with the test's clock)."""
-    from webapp.voting import log as ballot_log
+    from webapp.core import db as database
 
     s = voting
-    monkeypatch.setattr(ballot_log, "db_now", real_db_now)
-    monkeypatch.setattr(ballot_log, "db_clock", real_db_clock)
+    monkeypatch.setattr(database, "db_now", real_db_now)
+    monkeypatch.setattr(database, "db_clock", real_db_clock)
     db_now = real_db_now
     # a moment before the close, by that clock, a ballot is accepted
     s.assembly.closes_at = db_now() + timedelta(seconds=30)

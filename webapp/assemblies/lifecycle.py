@@ -23,6 +23,7 @@ from webapp.assemblies.notice import build_payload, changes
 from webapp.assemblies.rules import first_allowed_opening, window_problems
 from webapp.assemblies.states import LifecycleError
 from webapp.audit.operations import record
+from webapp.core import db as database
 from webapp.core.db import db, utcnow
 from webapp.core.timefmt import local, zone_names
 from webapp.estates.thresholds import rules_snapshot
@@ -131,9 +132,13 @@ def opening_blockers(assembly: Assembly) -> list[tuple[str, str]]:
 
 
 def open_if_due(assembly: Assembly, now: datetime | None = None) -> bool:
-    """Open voting when its time has come by the server's clock, on a fully signed roll."""
-    now = now or utcnow()
-    due = assembly.state == "notice" and assembly.opens_at <= now < assembly.closes_at
+    """Open voting when its time has come by the database's clock (the one that accepts ballots
+    and closes the vote: an app server whose clock is fast must not show voting open while every
+    ballot is refused), on a fully signed roll."""
+    if assembly.state != "notice":
+        return False
+    now = now or database.db_now()
+    due = assembly.opens_at <= now < assembly.closes_at
     if due and not opening_blockers(assembly) and _transition(assembly, "notice", "voting", opened_at=now):
         hooks.voting_opened(assembly, now)
         record(

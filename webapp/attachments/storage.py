@@ -8,8 +8,11 @@ folder, outside anything the web server serves directly.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,8 @@ from flask import current_app
 
 from webapp.core.errors_base import UserError
 from webapp.core.instance import instance_path
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -105,14 +110,58 @@ def path_for(sha256: str) -> Path:
     return root() / sha256[:2] / sha256
 
 
+class StoreUnavailable(AttachmentError):
+    """The file store refused the write (full, read-only, not mounted): nothing was saved."""
+
+
+FULL = (
+    "文件存储空间已满，文件没有保存，其他内容也没有改变。请联系技术人员腾出空间后重试。",
+    "The file store is full: the file was not saved and nothing else was changed. Tell the technicians, then try again once "
+    "they have made room.",
+)
+UNAVAILABLE = (
+    "文件存储暂时无法写入（{reason}），文件没有保存，其他内容也没有改变。请联系技术人员后重试。",
+    "The file store cannot be written to ({reason}): the file was not saved and nothing else was changed. Tell the "
+    "technicians, then try again.",
+)
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def store(checked: CheckedFile) -> Path:
-    """Write the bytes once (content-addressed); an existing copy is kept as it is."""
+    """Write the bytes once (content-addressed); an existing copy is kept as it is.  The bytes go
+    to a temporary file of a name of their own (two servers storing the same file at once do not
+    write into one), which is renamed into place only once complete and synced, and removed
+    whatever happens.  A store that refuses the write (full, read-only, not mounted) is a
+    bilingual :class:`StoreUnavailable`, which rolls back the request that stored it."""
     target = path_for(checked.sha256)
-    if not target.exists():
+    if target.exists():
+        return target
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.part")
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.part")
-        temporary.write_bytes(checked.data)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            _write(fd, checked.data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temporary, target)
+    except OSError as exc:
+        log.error("the file store refused a write of %d bytes to %s: %s", len(checked.data), target.parent, exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreUnavailable(*FULL) from None
+        reason = exc.strerror or type(exc).__name__
+        raise StoreUnavailable(UNAVAILABLE[0].format(reason=reason), UNAVAILABLE[1].format(reason=reason)) from None
+    finally:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove %s", temporary, exc_info=True)
     return target
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import literal, select, text
 from crypto.treehead import sign_object
 from webapp.audit.chain import GENESIS, event_hash, verify_chain
 from webapp.audit.models import AuditCheckpoint, AuditEvent
-from webapp.core.db import db, utcnow
+from webapp.core import db as database
+from webapp.core.db import db
 from webapp.core.serverkey import signer
 
 PLATFORM_CHAIN = 0
@@ -53,7 +54,7 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
     object_type = type(obj).__name__ if obj is not None else None
     object_id = str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None
-    at = utcnow()
+    at = database.db_now()  # the database's clock (issue 18, item 6)
     event = AuditEvent(
         chain=chain,
         seq=seq,
@@ -86,35 +87,38 @@ def record(action: str, *, actor=None, estate_id: int | None = None, obj=None, *
     return event
 
 
-def record_many(estate_id: int | None, events: list[dict]) -> tuple[int, str] | None:
+def record_many(estate_id: int | None, events: list[dict], *, at=None) -> tuple[int, str] | None:
     """Append several events to one chain at once, exactly as that many :func:`record` calls would
     (same hashes, same checkpoints), with one lock, one read of the head and one INSERT: the
     ballot sequencer audits a whole batch of accepted ballots this way.  Each event is a dict of
     ``action``, ``actor`` (a label), ``object_type``, ``object_id`` and ``details``.  Returns the
-    chain's new head (seq, hash), or None when ``events`` is empty."""
+    chain's new head (seq, hash), or None when ``events`` is empty.  ``at`` dates them (the
+    database's clock by default)."""
     if not events:
         return None
     chain = estate_id if estate_id is not None else PLATFORM_CHAIN
     _lock_chain(chain)
     head = db.session.connection().execute(_heads_statement(), {"chain": chain}).one()
-    rows, checkpoints = chain_rows(chain, head.seq, head.hash, head.cp_seq, head.cp_at, events)
+    rows, checkpoints = chain_rows(chain, head.seq, head.hash, head.cp_seq, head.cp_at, events, at=at or database.db_now())
     db.session.connection().execute(AuditEvent.__table__.insert(), rows)
     if checkpoints:
         db.session.connection().execute(AuditCheckpoint.__table__.insert(), checkpoints)
     return rows[-1]["seq"], rows[-1]["hash"]
 
 
-def chain_rows(chain: int, last_seq: int | None, last_hash: str | None, cp_seq: int | None, cp_at, events: list[dict]) -> tuple[list, list]:
+def chain_rows(
+    chain: int, last_seq: int | None, last_hash: str | None, cp_seq: int | None, cp_at, events: list[dict], *, at
+) -> tuple[list, list]:
     """The rows of ``events`` appended after the chain's head (``last_seq``, ``last_hash``; None for
     an empty chain), and the signed checkpoints due among them (the last one was ``cp_seq`` at
-    ``cp_at``): what :func:`record` would write, one event at a time."""
+    ``cp_at``): what :func:`record` would write, one event at a time, all dated ``at`` (read from
+    the database's clock by the caller)."""
 
     seq, prev = (last_seq, last_hash) if last_seq is not None else (0, GENESIS)
     last_cp = (cp_seq, cp_at) if cp_seq is not None else None
     rows, checkpoints = [], []
     for event in events:
         seq += 1
-        at = utcnow()
         row = {
             "chain": chain,
             "seq": seq,

@@ -32,13 +32,13 @@ def _proxy_hops(text: str) -> int:
     return hops
 
 
-def _seconds(name: str, text: str) -> float:
+def _seconds(name: str, text: str, most: float = 60) -> float:
     try:
         value = float(text.strip())
     except ValueError:
         value = -1.0
-    if not 0 < value <= 60:
-        raise ConfigError(f"{name} must be a number of seconds between 0 and 60")
+    if not 0 < value <= most:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and {most:g}")
     return value
 
 
@@ -68,6 +68,8 @@ class Settings:
     log_format: str = "text"
     # Seconds each readiness check (/readyz) may take.
     ready_timeout: float = 2.0
+    # Seconds between two sweeps of jobs whose worker is gone (webapp/jobs/runner.py).
+    job_sweep_every: float = 60.0
     # Per-address limit on casting a ballot (Flask-Limiter syntax); raised only by benchmarks
     # that send every ballot from one address.
     cast_limit: str = "120/minute"
@@ -94,6 +96,7 @@ class Settings:
             metrics_allow=os.environ.get(PREFIX + "METRICS_ALLOW") or "127.0.0.1/32,::1/128",
             ready_timeout=_seconds(PREFIX + "READY_TIMEOUT", os.environ.get(PREFIX + "READY_TIMEOUT", "2")),
             redis_timeout=_seconds(PREFIX + "REDIS_TIMEOUT", os.environ.get(PREFIX + "REDIS_TIMEOUT", "1")),
+            job_sweep_every=_seconds(PREFIX + "JOB_SWEEP_EVERY", os.environ.get(PREFIX + "JOB_SWEEP_EVERY", "60"), most=3600),
             cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
             bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
         )
@@ -158,6 +161,7 @@ class Settings:
             "OWNERSVOTE_JOB_RUNNER": self.job_runner,
             "OWNERSVOTE_JOB_QUEUE": self.job_queue,
             "OWNERSVOTE_JOB_FILES": self.job_files,
+            "OWNERSVOTE_JOB_SWEEP_EVERY": self.job_sweep_every,
             # Attachments and audit bundles (content-addressed); default instance/files.
             "OWNERSVOTE_FILES_PATH": self.files_path,
             # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed

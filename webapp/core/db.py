@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, func, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -62,7 +62,29 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": RetryingSession})
 
 
 def utcnow() -> datetime:
+    """This process's clock: for what only this server cares about (sessions, throttles)."""
     return datetime.now(UTC)
+
+
+# One clock for everything that matters (issue 18, item 6): the database's.  It decides whether a
+# ballot is in time and when voting closes, so it also opens voting, dates tree heads and audit
+# events, and judges whether a job's worker is still alive.  An app server whose clock is off by
+# minutes or days then changes nothing anyone relies on.  Callers use it as ``database.db_now()``
+# (``from webapp.core import db as database``), so that tests can move it with the test clock.
+
+
+def db_clock():
+    """The database's clock as an SQL expression, read inside a statement (PostgreSQL)."""
+    return func.clock_timestamp()
+
+
+def db_now(session=None) -> datetime:
+    """The database's clock, read through ``session`` (the request's by default)."""
+    session = session if session is not None else db.session
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    raw = session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+    return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator):

@@ -19,10 +19,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from webapp.auth.models import StaffUser
-from webapp.core.db import db, utcnow
+from webapp.core import db as database
+from webapp.core.db import db
 from webapp.estates.models import Estate
 from webapp.jobs.models import Job
-from webapp.jobs.operations import start_job
+from webapp.jobs.operations import mark_store, start_job
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,25 @@ def side_session():
     return db.session.session_factory()
 
 
+class _Now:
+    """A value that stands for the database's clock, read when the row is written."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW = _Now()
+
+
 def _update_job(job_id: int, attempt: int, *, expect: str = "running", **values) -> bool:
-    """UPDATE the job row if it is still in state ``expect`` at this attempt; commit at once."""
+    """UPDATE the job row if it is still in state ``expect`` at this attempt; commit at once.
+    Values given as :data:`NOW` are the database's clock (heartbeats and staleness are judged by
+    it, never by one app server's clock: issue 18, item 6)."""
     session = side_session()
     try:
+        if any(value is NOW for value in values.values()):
+            now = database.db_now(session)
+            values = {key: now if value is NOW else value for key, value in values.items()}
         result = session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt, Job.state == expect).values(**values))
         session.commit()
         return result.rowcount == 1
@@ -155,7 +171,7 @@ class JobContext:
             return
         if not self._may_write():
             return
-        values = {"progress_done": min(done, total) if total else done, "progress_total": total, "heartbeat_at": utcnow()}
+        values = {"progress_done": min(done, total) if total else done, "progress_total": total, "heartbeat_at": NOW}
         if zh is not None or en is not None:
             values.update(message_zh=zh, message_en=en)
         try:
@@ -175,14 +191,14 @@ class JobContext:
         Elsewhere row locks do the job and this does nothing (it must not lock the job's row,
         which progress and heartbeats update from other connections)."""
         if self._sqlite and not db.session().in_transaction():
-            db.session.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+            db.session.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=database.db_now()))
 
     def beat(self) -> None:
         """A heartbeat without news (for long steps that report no progress)."""
         now = time.monotonic()
         if now - self._last_write < PROGRESS_EVERY or not self._may_write():
             return
-        if not _update_job(self.job_id, self.attempt, heartbeat_at=utcnow()):
+        if not _update_job(self.job_id, self.attempt, heartbeat_at=NOW):
             raise JobLost(self.job_id)
         self._last_write = now
 
@@ -204,6 +220,7 @@ class JobContext:
         """Store the result file (owner-only permissions, outside the web root)."""
         self.discard_result()
         name = safe_filename(name)
+        mark_store(files_root(self.app))
         folder = files_root(self.app) / str(self.estate_id)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         suffix = Path(name).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix or "") else ".bin"

@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.audit.operations import record
-from webapp.core.db import db, utcnow
+from webapp.core import db as database
+from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.timefmt import local
 from webapp.estates.models import Estate
 from webapp.jobs.kinds import JobKind, get_kind
-from webapp.jobs.models import Job
+from webapp.jobs.models import ACTIVE_STATES, Job
 
 STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: the worker died
 QUEUED_TIMEOUT = timedelta(minutes=15)  # queued this long: no worker is taking jobs
@@ -47,7 +48,7 @@ def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: st
         json.dumps(params)
     except (TypeError, ValueError):
         raise JobError("任务参数无效", "the job's parameters are not valid JSON") from None
-    now = utcnow()
+    now = database.db_now()
     job = Job(
         estate_id=estate.id,
         kind=kind_name,
@@ -74,7 +75,7 @@ def retry_job(job: Job, *, actor, runner: str, root: Path) -> Job:
     previous = job.error_en
     remove_result(job, root, "retried")
     job.attempts += 1
-    job.state, job.runner, job.queued_at = "queued", runner, utcnow()
+    job.state, job.runner, job.queued_at = "queued", runner, database.db_now()
     job.started_at = job.finished_at = job.heartbeat_at = None
     job.worker = job.message_zh = job.message_en = job.error_zh = job.error_en = None
     job.progress_done = job.progress_total = 0
@@ -124,8 +125,11 @@ def stale_reason(
 
 
 def refresh(job: Job, app: Flask, now: datetime | None = None) -> bool:
-    """Mark an unfinished job failed if its worker is gone; True when it changed."""
-    now = now or utcnow()
+    """Mark an unfinished job failed if its worker is gone, judged by the database's clock; True
+    when it changed."""
+    if not job.active:
+        return False
+    now = now or database.db_now()
     reason = stale_reason(job, get_kind(job.kind), now, stale_after=stale_after(app), queued_timeout=queued_timeout(app), zone=job.estate)
     if reason is None:
         return False
@@ -136,8 +140,59 @@ def refresh(job: Job, app: Flask, now: datetime | None = None) -> bool:
     return True
 
 
+def sweep_dead(session_factory, app: Flask) -> list[int]:
+    """Mark failed every unfinished job whose worker is gone, judged by the database's clock, in
+    a session of its own (committed here); the ids of those marked.  Run when ``ownersvote
+    worker`` starts and every minute or so after (a scheduled RQ job, or a timer in a web process
+    running jobs in threads), so a dead job does not stay ``running`` until someone opens its
+    page, and the failed-jobs query of docs/deployment.md lists it.  Each row changes only if it
+    is still the attempt that was judged (a runner finishing meanwhile wins)."""
+    session = session_factory()
+    try:
+        now = database.db_now(session)
+        marked = []
+        for job in session.scalars(select(Job).where(Job.state.in_(ACTIVE_STATES)).order_by(Job.id)):
+            reason = stale_reason(
+                job, get_kind(job.kind), now, stale_after=stale_after(app), queued_timeout=queued_timeout(app), zone=job.estate
+            )
+            if reason is None:
+                continue
+            changed = session.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.state == job.state, Job.attempts == job.attempts)
+                .values(state="failed", finished_at=now, error_zh=reason[0], error_en=reason[1], message_zh=None, message_en=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed:
+                marked.append(job.id)
+        session.commit()
+        return marked
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 # --------------------------------------------------------------------------------------------
 # Result files
+
+# A file at the root of the job files folder says that this server sees the shared store: a
+# server whose shared folder is not mounted sees an empty folder instead, and must not decide for
+# everyone that a result is missing (nor record as deleted a file it could not reach).  Written by
+# `ownersvote init` and with every result saved.
+STORE_MARKER = ".ownersvote-store"
+
+
+def mark_store(root: Path) -> None:
+    marker = root / STORE_MARKER
+    if not marker.is_file():
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        marker.write_text("OwnersVote job files: this folder is the shared store (see docs/deployment.md)\n", encoding="utf-8")
+
+
+def store_reachable(root: Path) -> bool:
+    return (root / STORE_MARKER).is_file()
 
 
 def result_path(job: Job, root: Path) -> Path | None:
@@ -150,11 +205,15 @@ def result_path(job: Job, root: Path) -> Path | None:
 
 
 def remove_result(job: Job, root: Path, reason: str, now: datetime | None = None) -> None:
+    """Delete the result file and record it; a server that cannot see the store records nothing,
+    so that one that can deletes the file later (its expiry sweep)."""
+    if not store_reachable(root):
+        return
     path = result_path(job, root)
     if path is not None:
         path.unlink(missing_ok=True)
     if job.result_file and job.result_removed_at is None:
-        job.result_removed_at, job.result_removed_reason = now or utcnow(), reason
+        job.result_removed_at, job.result_removed_reason = now or database.db_now(), reason
 
 
 def sweep_results(session, root: Path, now: datetime | None = None) -> int:
@@ -162,8 +221,10 @@ def sweep_results(session, root: Path, now: datetime | None = None) -> int:
     session or a factory of one (then it is committed and closed here)."""
     own = callable(session) and not hasattr(session, "execute")
     s = session() if own else session
-    now = now or utcnow()
     try:
+        if not store_reachable(root):  # not mounted here: a server that sees the store sweeps it
+            return 0
+        now = now or database.db_now(s)
         expired = list(
             s.scalars(select(Job).where(Job.result_removed_at.is_(None), Job.result_file.is_not(None), Job.result_expires_at <= now))
         )
@@ -184,9 +245,13 @@ class ResultGone(UserError):
     pass
 
 
+class StoreNotReachable(ResultGone):
+    """The result may well be there: this server cannot see the shared store."""
+
+
 def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
     """The result file to send, or ResultGone saying why there is none (and tidying up)."""
-    now = now or utcnow()
+    now = now or database.db_now()
     if job.state != "done" or not job.result_file:
         raise ResultGone("这个任务没有可下载的文件", "this job has no file to download")
     if job.result_removed_at is not None:
@@ -206,6 +271,12 @@ def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
             "The file was kept for a limited time and has been deleted. Make it again if you need it.",
         )
     path = result_path(job, root)
+    if path is not None and not path.is_file() and not store_reachable(root):
+        raise StoreNotReachable(
+            "这台服务器暂时无法访问文件存储，文件可能仍在。请稍后再试；如果一再出现，请联系技术人员。",
+            "The file store is not reachable from this server; the file may well still be there. Try again in a moment; "
+            "if it keeps happening, tell the technicians.",
+        )
     if path is None or not path.is_file():
         remove_result(job, root, "missing", now)
         raise ResultGone("文件已不在服务器上。需要时请重新生成。", "The file is no longer on the server. Make it again if you need it.")

@@ -19,7 +19,9 @@ application context, and then commits the function's database changes together w
 ``done`` state, or rolls them back and stores the bilingual error.  Progress and heartbeats are
 written in transactions of their own (a separate session), never in the function's and never in
 a request's.  A job that stops beating (its process died) is marked failed by the next reader
-(:func:`webapp.jobs.operations.refresh`).
+(:func:`webapp.jobs.operations.refresh`), and by a sweep of every job
+(:func:`webapp.jobs.operations.sweep_dead`) when ``ownersvote worker`` starts and every minute
+after: a scheduled RQ job, or a timer thread in a web process that runs jobs in threads.
 """
 
 from __future__ import annotations
@@ -37,13 +39,15 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from webapp.core import db as database
 from webapp.core import metrics, redisconn
-from webapp.core.db import db, utcnow
+from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.logging import job_context as job_logging
 from webapp.core.logging import request_id as current_request_id
 from webapp.estates.models import Estate
 from webapp.jobs.context import (
+    NOW,
     THREADS,
     JobContext,
     JobLost,
@@ -55,7 +59,7 @@ from webapp.jobs.context import (
 )
 from webapp.jobs.kinds import get_kind
 from webapp.jobs.models import Job
-from webapp.jobs.operations import queued_timeout, sweep_results
+from webapp.jobs.operations import queued_timeout, sweep_dead, sweep_results
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,7 @@ class _Heartbeat(threading.Thread):
         while not self._stop_event.wait(self.every):
             try:
                 with self.app.app_context():
-                    if not _update_job(self.job_id, self.attempt, heartbeat_at=utcnow()):
+                    if not _update_job(self.job_id, self.attempt, heartbeat_at=NOW):
                         return
             except Exception:  # a missed beat is not a failure; the next one may get through
                 log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
@@ -128,14 +132,13 @@ def _run_job(job_id: int, attempt: int, *, heartbeat: bool | None, kind_name: li
     except Exception:  # tidying up must never stop a job
         log.warning("sweeping expired job results failed", exc_info=True)
 
-    now = utcnow()
     if not _update_job(
         job_id,
         attempt,
         expect="queued",
         state="running",
-        started_at=now,
-        heartbeat_at=now,
+        started_at=NOW,
+        heartbeat_at=NOW,
         worker=_worker_label(),
         progress_done=0,
         progress_total=0,
@@ -225,7 +228,7 @@ def _database_failure(exc: BaseException) -> bool:
 def _finish(ctx: JobContext, kind) -> str:
     """Commit the function's changes with the ``done`` state, if the job is still ours (one
     conditional UPDATE: a job marked failed or retried meanwhile keeps nothing of this run)."""
-    now = utcnow()
+    now = database.db_now()
     total = max(ctx.last_total, 1)
     zh, en = ctx.summary or (None, None)
     values = {
@@ -262,7 +265,7 @@ def _finish(ctx: JobContext, kind) -> str:
 def _fail(job_id: int, attempt: int, zh: str, en: str, expect: str = "running") -> None:
     try:
         _update_job(
-            job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None, finished_at=utcnow()
+            job_id, attempt, expect=expect, state="failed", error_zh=zh, error_en=en, message_zh=None, message_en=None, finished_at=NOW
         )
     except Exception:  # the reader marks it failed later, when its heartbeat is stale
         log.exception("job %s: could not store its failure", job_id)
@@ -434,3 +437,97 @@ def schedule_sweep(app: Flask, after: timedelta) -> None:
     timer = threading.Timer(delay, sweep)
     timer.daemon = True
     timer.start()
+
+
+# --------------------------------------------------------------------------------------------
+# Dead jobs: swept when a worker starts, and every minute after
+
+DEAD_SWEEP_EVERY = 60.0  # seconds (OWNERSVOTE_JOB_SWEEP_EVERY)
+
+
+def dead_sweep_every(app: Flask) -> float:
+    return max(1.0, float(app.config.get("OWNERSVOTE_JOB_SWEEP_EVERY") or DEAD_SWEEP_EVERY))
+
+
+def sweep_dead_now(app: Flask) -> list[int]:
+    """Mark failed the jobs whose worker is gone; never raises (tidying up stops nothing)."""
+    try:
+        with app.app_context():
+            marked = sweep_dead(side_session, app)
+    except Exception:
+        log.warning("sweeping jobs whose worker is gone failed", exc_info=True)
+        return []
+    if marked:
+        log.warning("marked failed %d job(s) whose worker is gone: %s", len(marked), ", ".join(map(str, marked)))
+    return marked
+
+
+def _chain_key(queue_name: str) -> str:
+    return f"ownersvote:{queue_name}:dead-sweep"
+
+
+def start_dead_sweeps(app: Flask, *, repeat: bool = True) -> list[int]:
+    """At ``ownersvote worker``'s start: sweep now, then (``repeat``) every minute on the queue.
+    One chain of sweeps per queue: a worker that starts names a new chain in Redis, and the
+    scheduled sweep of an older chain, finding another name there, does not schedule its next."""
+    marked = sweep_dead_now(app)
+    if repeat:
+        try:
+            queue = job_queue(app)
+            token = secrets.token_hex(8)
+            queue.connection.set(_chain_key(queue.name), token)
+            _schedule_dead_sweep(app, queue, token)
+        except Exception:
+            log.warning("could not schedule the sweep of jobs whose worker is gone", exc_info=True)
+    return marked
+
+
+def _schedule_dead_sweep(app: Flask, queue, token: str) -> None:
+    queue.enqueue_in(
+        timedelta(seconds=dead_sweep_every(app)),
+        "webapp.jobs.runner.dead_sweep_from_queue",
+        args=(token,),
+        job_id=f"{queue.name}-dead-sweep-{secrets.token_hex(6)}",
+        result_ttl=0,
+        failure_ttl=3600,
+        description="sweep jobs whose worker is gone",
+    )
+
+
+def dead_sweep_from_queue(token: str) -> int:
+    """What the RQ worker runs every minute: the sweep, then the next one of its chain."""
+    app = _app_for_worker()
+    queue = job_queue(app)
+    current = queue.connection.get(_chain_key(queue.name))
+    if current is not None and current.decode() != token:
+        return 0  # a newer worker started a chain of its own
+    try:
+        return len(sweep_dead_now(app))
+    finally:
+        _schedule_dead_sweep(app, queue, token)
+
+
+_sweeper: dict = {}
+_sweeper_lock = threading.Lock()
+
+
+def start_thread_sweeper(app: Flask) -> threading.Event | None:
+    """Runner ``thread``: a daemon timer in this process sweeps now and every minute after (once
+    per process; started again after a fork).  Returns the event that stops it (None when this
+    process has one already)."""
+    with _sweeper_lock:
+        if _sweeper.get("pid") == os.getpid():
+            return None
+        stop = threading.Event()
+        _sweeper.update(pid=os.getpid(), stop=stop)
+    every = dead_sweep_every(app)
+
+    def loop() -> None:
+        sweep_dead_now(app)
+        while not stop.wait(every):
+            sweep_dead_now(app)
+
+    thread = threading.Thread(target=loop, name="ownersvote-dead-jobs", daemon=True)
+    _sweeper["thread"] = thread
+    thread.start()
+    return stop

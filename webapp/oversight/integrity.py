@@ -10,7 +10,8 @@ estate's results stand on, from what was signed, and say what differs.
 - every notice version against the server's signature;
 - every ballot log: leaves against their entries, the root from the stored nodes and from the
   frontier against the newest tree head, every tree head's signature and consistency with the
-  next;
+  next, and its time against the ballots under it (a head dated before one of them was signed
+  by a server whose clock was wrong);
 - every tally against its digest, the server's statement and the supervisors' certifications;
 - every file the estate's records name (attachments, audit bundles) against its SHA-256 in the
   file store (a restore that missed the files, or a file changed on disk).
@@ -224,6 +225,7 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 f"{assembly.title}: the log's frontier row differs from the root recomputed from its ballots",
             )
         heads = ballot_log.heads(assembly.id)
+        _check_head_times(assembly, ballots, heads, report)
         previous = None
         for head in heads:
             try:
@@ -267,6 +269,27 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 f"{name} 的公告、投票日志（{state.size} 张选票、{len(heads)} 个树头）{'和计票结果' if assembly.state in ('tallied', 'certified', 'published', 'archived') else ''}均与签名一致",
                 f"{assembly.title}: the notice, the ballot log ({state.size} ballots, {len(heads)} tree heads) and any tally match their signatures",
             )
+
+
+def _check_head_times(assembly, ballots: list, heads: list, report: IntegrityReport) -> None:
+    """A tree head is signed after every ballot under it was received, by the same clock (the
+    database's): a head dated before a ballot it covers was signed by a server whose clock was
+    wrong (issue 18, item 6), and its time cannot be relied on."""
+    latest: list[int] = []  # latest[i]: the latest reception (ms) among leaves 0..i
+    for ballot in ballots:
+        received = ballot_log.ms(ballot.received_at) if ballot.received_at is not None else 0
+        latest.append(max(received, latest[-1]) if latest else received)
+    early = [head for head in heads if 0 < head.size <= len(latest) and int(head.document.get("timestamp", 0)) < latest[head.size - 1]]
+    if early:
+        first = early[0]
+        behind = (latest[first.size - 1] - int(first.document.get("timestamp", 0))) / 1000
+        report.bad(
+            "log",
+            f"“{assembly.title}” 有 {len(early)} 个树头的时间早于其包含的选票（第 {first.n} 号早 {behind:.0f} 秒）："
+            "签名的服务器时钟有误，这些时间不可作为依据",
+            f"{assembly.title}: {len(early)} tree head(s) are dated before a ballot they cover (no. {first.n} by {behind:.0f} s): "
+            "the signing server's clock was wrong, and their times cannot be relied on",
+        )
 
 
 def check_files(estate, report: IntegrityReport) -> None:

@@ -25,6 +25,7 @@ from crypto.keys import jwk_thumbprint, verify
 from crypto.notice import tally_items
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.audit.operations import record
+from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.serverkey import signer
@@ -108,7 +109,7 @@ def _window_open(assembly) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT 1 FROM assemblies WHERE id = :id FOR SHARE"), {"id": assembly.id})
     row = db.session.execute(text("SELECT state FROM assemblies WHERE id = :id"), {"id": assembly.id}).first()
-    now = ballot_log.db_now()
+    now = database.db_now()
     estate = assembly.estate
     if now < assembly.opens_at:
         raise BallotRefused(
@@ -170,7 +171,7 @@ def _store(
                     entry=entry,
                     leaf_hash=leaf,
                     registration_id=registration_id,
-                    received_at=ballot_log.db_now(),
+                    received_at=database.db_now(),
                 )
                 .returning(Ballot.id)
             )
@@ -473,11 +474,11 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
-    query, store = _fast_statements(connection.dialect.name, ballot_log.db_clock)
+    query, store = _fast_statements(connection.dialect.name, database.db_clock)
     row = connection.execute(query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid}).first()
     if row is None or row.state != "voting" or row.replace_allowed or row.sealed or row.entry is None:
         return None
-    now = row.now if postgres else ballot_log.db_now()
+    now = row.now if postgres else database.db_now()
     if not (row.opens_at <= now < row.closes_at):
         return None
     ctx = voting_context(assembly_id, row.estate_id, row.slug, row.notice_version, row.notice, row.roll_root)
@@ -508,7 +509,7 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         "registration_id": row.key_registration,
     }
     if not postgres:
-        values["received_at"] = ballot_log.db_now()
+        values["received_at"] = database.db_now()
     ballot_id = connection.execute(store, values).scalar()
     if ballot_id is None:  # this exact ballot again, or the member has voted: cast_online says which
         return None

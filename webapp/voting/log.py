@@ -18,18 +18,19 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, insert, select, text, tuple_, update
 
 from crypto.merkle import EMPTY_ROOT, TreeState, append, consistency_proof, inclusion_proof, root_at
 from crypto.treehead import make_receipt, sign_tree_head
 from webapp.assemblies.models import Assembly
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import PLATFORM_CHAIN, chain_lock_key, chain_rows, record, record_many
+from webapp.core import db as database
 from webapp.core import metrics
-from webapp.core.db import db, utcnow
+from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
 
@@ -102,20 +103,6 @@ def _statements() -> SimpleNamespace:
     )
 
 
-def db_clock():
-    """The database's clock as an SQL expression, to be read inside a statement (PostgreSQL)."""
-    return func.clock_timestamp()
-
-
-def db_now() -> datetime:
-    """The database's clock (the one that decides whether a ballot is in time)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return db.session.execute(text("SELECT clock_timestamp()")).scalar_one()
-    raw = db.session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-    return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
-
-
 def ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -160,7 +147,7 @@ def _sign(assembly, log: BallotLog, state: TreeState, *, timestamp: int, final: 
 
 def open_log(assembly, *, now: datetime | None = None) -> TreeHead:
     """The empty log, with its first signed tree head (size 0), at the opening."""
-    now = now or utcnow()
+    now = now or database.db_now()
     log = BallotLog(assembly_id=assembly.id, frontier=TreeState().to_bytes(), size=0, heads=0, sealed=False)
     db.session.add(log)
     db.session.flush()
@@ -196,7 +183,7 @@ def context_of(assembly) -> LogContext:
 def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False) -> Batch | None:
     """Append every waiting ballot and sign one tree head for the batch (in the caller's
     transaction, which should commit at once: it holds the log's lock).  ``now`` dates the head
-    (loading ballots of an assembly held in the past, as the demo does); the server's clock
+    (loading ballots of an assembly held in the past, as the demo does); the database's clock
     otherwise.  With ``record_accepts`` the batch's online ballots get their ``ballot.accept``
     audit events in the same transaction (the casting path; paper ballots are recorded by
     their entry, bulk loads by their caller)."""
@@ -229,6 +216,9 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
         nodes.extend(new)
     DbNodeStore(ctx.assembly_id).put_nodes(nodes)
     connection.execute(st.set_index, [{"b_id": ballot_id, "idx": index} for ballot_id, index in indices.items()])
+    # The database's clock, read after the batch's ballots were: no head is older than a ballot
+    # under it (`ownersvote check` flags one that is).
+    clock = now or database.db_now()
     anchor = None
     if record_accepts:
         anchor = record_many(
@@ -244,10 +234,11 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
                 for ballot_id, leaf_hex, channel, who in waiting
                 if channel == "online"
             ],
+            at=clock,
         )
     if anchor is None:
         anchor = audit_head(ctx.estate_id)
-    timestamp = max(ms(now or utcnow()), log.last_ts or 0)
+    timestamp = max(ms(clock), log.last_ts or 0)
     document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
     connection.execute(st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1})
     connection.execute(
@@ -269,8 +260,9 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
 
 SEQUENCER_LOCK = 6962  # pg_try_advisory_xact_lock(SEQUENCER_LOCK, assembly id): who integrates now (and 6963: wait for it)
 
-# PostgreSQL: a batch in four round trips while the log is locked (lock and read the log row;
-# read the waiting ballots with the audit chain's head; write everything; commit), since the
+# PostgreSQL: a batch in five round trips while the log is locked (lock and read the log row;
+# read the waiting ballots with the audit chain's head; read the database's clock; write
+# everything; commit), since the
 # lock's holder is what every other voter waits for.
 _PG_LEAD = text("""
     SELECT frontier, size, heads, sealed,
@@ -354,6 +346,7 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             levels.append(level)
             idxs.append(idx)
             hashes.append(h)
+    clock = now or database.db_now()  # after the waiting ballots were read (see integrate_context)
     events, checkpoints = [], []
     if record_accepts:
         events, checkpoints = chain_rows(
@@ -373,12 +366,13 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
                 for r in waiting
                 if r.channel == "online"
             ],
+            at=clock,
         )
     if events:
         anchor = (events[-1]["seq"], events[-1]["hash"])
     else:
         anchor = None if rows[0].audit_seq is None else (rows[0].audit_seq, rows[0].audit_hash)
-    timestamp = max(ms(now or utcnow()), log.last_ts or 0)
+    timestamp = max(ms(clock), log.last_ts or 0)
     document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
     connection.execute(
         _PG_WRITE,
@@ -514,7 +508,7 @@ def close_if_due(assembly) -> bool:
 
     if assembly.state != "voting":
         return False
-    now = db_now()
+    now = database.db_now()
     if now < assembly.closes_at:
         return False
     if db.session.get_bind().dialect.name == "postgresql":
