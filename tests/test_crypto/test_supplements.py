@@ -154,7 +154,6 @@ def test_the_js_verifier_agrees_on_supplements(gen, tmp_path):
         jobs.append({"path": str(path)})
     reports = dict(zip(cases, jsv.js_verify(jsv.NODE, jobs), strict=True))
     assert reports["valid"]["ok"], reports["valid"]["failures"][:5]
-    assert reports["valid"]["facts"]["supplements"] == 1
     assert any("added only from log entry" in f["message"] for f in reports["before"]["failures"])
     assert any("revoked from log entry 0" in f["message"] for f in reports["revoked"]["failures"])
     assert any(f["check"] == "supplements" for f in reports["unsigned"]["failures"])
