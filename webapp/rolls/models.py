@@ -97,6 +97,7 @@ class RollSupplement(db.Model):
     signatures: Mapped[list[RollSupplementSignature]] = relationship(
         order_by="RollSupplementSignature.signed_at", cascade="all, delete-orphan"
     )
+    assembly = relationship("Assembly")
 
 
 class RollSupplementSignature(db.Model):

@@ -404,3 +404,17 @@ def supplement_records(assembly_id: int) -> list[dict]:
 def supplement_signatures(assembly_id: int) -> list[RollSupplementSignature]:
     """Every signature on the assembly's certified supplements (their keys join the bundle's supervisors)."""
     return [signature for supplement in certified_supplements(assembly_id) for signature in supplement.signatures]
+
+
+def typical_signing_time(estate: Estate) -> int | None:
+    """Hours the estate's supervisors took (the median) to put a supplement in force, or None
+    before the first one: what the owner's page says to expect."""
+    rows = db.session.execute(
+        select(RollSupplement.created_at, RollSupplement.certified_at)
+        .join(Roll, Roll.id == RollSupplement.roll_id)
+        .where(Roll.estate_id == estate.id, RollSupplement.state == "certified")
+    ).all()
+    if not rows:
+        return None
+    hours = sorted(max(1, round((certified - created).total_seconds() / 3600)) for created, certified in rows)
+    return hours[len(hours) // 2]
