@@ -83,10 +83,13 @@ def test_a_key_made_after_the_freeze_votes_once_two_supervisors_signed_a_supplem
     s.register_owner("1-101", "张三", ZHANG_TAIL)  # a new letter and a new phone: the old key is revoked
     new = s.devices["1-101"]
     assert new.signer.kid != old.signer.kid
-    # none yet: the owner's page asks for it
+    # none yet: the owner's pages ask for it
     assert s.db.scalar(select(RollSupplement.id).where(RollSupplement.assembly_id == s.assembly_id)) is None
 
     s.sign_in("1-101")
+    ballot_page = s.client.get(f"/me/a/{s.assembly_id}/ballot").get_data(as_text=True)
+    assert "监督员补入名册" in ballot_page  # the ballot page, reached directly, offers no ballot either
+    assert 'id="ballot"' not in ballot_page
     page = s.client.get("/me").get_data(as_text=True)
     assert f'id="key-waiting-{s.assembly_id}"' in page
     assert f"/me/a/{s.assembly_id}/ballot" not in page  # no ballot that would be refused
