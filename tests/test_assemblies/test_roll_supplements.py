@@ -219,3 +219,17 @@ def test_the_published_bundle_with_a_supplement_verifies_offline(two_of_n):
     report = verify_bundle(bundle, [("early", early["receipt"]), ("late", late["receipt"])], jobs=1)
     assert report.ok, report.failures
     assert report.facts["counted"] == 2
+
+
+def test_a_supplement_marked_certified_in_the_database_without_signatures_adds_no_key(two_of_n):
+    from webapp.rolls.models import RollSupplement
+
+    s = two_of_n
+    s.register_owner("1-101", "张三", ZHANG_TAIL)
+    s.sign_in("1-101")
+    s.client.get("/me")
+    supplement = s.db.scalar(select(RollSupplement).where(RollSupplement.assembly_id == s.assembly_id))
+    supplement.state, supplement.log_from = "certified", 0  # someone with write access to the database
+    s.db.commit()
+    status, answer = s.cast(s.ballot("1-101", choices(s), member=supplement.member))
+    assert status == 403, answer

@@ -222,13 +222,28 @@ def keys_in_force(assembly, member: str, entry: dict | None = None) -> tuple[dic
         return {}, set()
     keys = {jwk_thumbprint(k["jwk"]): (k["jwk"], k["use"]) for k in entry["keys"]}
     revoked: set[str] = set()
-    for supplement in certified_supplements(assembly.id, member):
+    found = certified_supplements(assembly.id, member)
+    trusted = supervisor_keys(assembly.estate_id) if found else {}
+    for supplement in found:
+        if not supplement_intact(supplement, assembly, trusted):
+            continue  # a state no signatures bear out counts for nothing (and the integrity check names it)
         for key in supplement.payload["add"]:
             keys[jwk_thumbprint(key["jwk"])] = (key["jwk"], key["use"])
         for kid in supplement.payload["revoke"]:
             keys.pop(kid, None)
             revoked.add(kid)
     return keys, revoked
+
+
+def supplement_intact(supplement: RollSupplement, assembly, trusted: dict[str, dict]) -> bool:
+    """Do the stored signatures bear out the supplement: its payload names this assembly and its
+    roll, and enough of the estate's supervisors signed exactly those bytes?"""
+    payload = supplement.payload
+    roll = db.session.get(Roll, assembly.roll_id)
+    if payload.get("assembly") != assembly.log_id or payload.get("roll_root") != roll.root or supplement.log_from is None:
+        return False
+    valid, _problems = croll.check_signatures(payload, [{"kid": x.kid, "sig": x.sig} for x in supplement.signatures], trusted)
+    return len(valid) >= roll.required_signatures
 
 
 def pending_supplement(assembly_id: int, member_ref: str) -> RollSupplement | None:
