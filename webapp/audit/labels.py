@@ -83,6 +83,7 @@ DETAILS = {
     "signatures": _l("Signatures so far"),
     "certified": _l("Roll now in force"),
     "member": _l("Member on the roll"),
+    "in_force": _l("Supplement now in force"),
     "keys_added": _l("Keys added"),
     "keys_revoked": _l("Keys revoked"),
     # estate settings (inside "changes")

@@ -379,7 +379,7 @@ def add_supplement_signature(
         obj=supplement,
         kid=kid,
         signatures=len(supplement.signatures),
-        certified=supplement.state == "certified",
+        in_force=supplement.state == "certified",
     )
     return signature
 
