@@ -31,6 +31,9 @@ TOP_LEVEL = (
     "tally",
     "certification",
 )
+#: Members a bundle may carry (absent when there is nothing to say): the roll's certified
+#: supplements (crypto.supplement), when a key was added to the frozen roll or revoked.
+OPTIONAL = ("supplements",)
 
 
 def parse_document(data: bytes) -> Any:
@@ -65,7 +68,7 @@ def check_header(bundle: Any) -> None:
     missing = [k for k in TOP_LEVEL if k not in bundle]
     if missing:
         raise FormatError(f"bundle lacks {', '.join(missing)}")
-    unknown = sorted(k for k in bundle if k not in TOP_LEVEL)
+    unknown = sorted(k for k in bundle if k not in TOP_LEVEL and k not in OPTIONAL)
     if unknown:
         # Every member is bound by a signature or derived from one; an extra member is
         # something nobody signed, so the bundle is refused rather than its member ignored.
@@ -100,13 +103,14 @@ def make_bundle(
     log: Mapping[str, Any],
     tally: Mapping[str, Any],
     certification: Mapping[str, Any],
+    supplements: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Put the parts together in the documented order.  ``estate``, ``assembly``,
     ``tally_input`` and ``synthetic`` are derived from the signed notice (the verifier derives
     them again and refuses a difference)."""
     from .notice import assembly_summary, tally_input
 
-    return {
+    bundle = {
         "format": FORMAT,
         "version": VERSION,
         "synthetic": notice["synthetic"],
@@ -120,6 +124,9 @@ def make_bundle(
         "tally": dict(tally),
         "certification": dict(certification),
     }
+    if supplements:
+        bundle["supplements"] = [dict(s) for s in supplements]
+    return bundle
 
 
 def tally_document(bundle: Mapping[str, Any], counted: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:

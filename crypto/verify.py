@@ -63,6 +63,7 @@ from .roll import (
     tally_digest,
     validate_roll_entry,
 )
+from .supplement import KeyChanges, apply_supplements
 from .treehead import TreeHead, tracking_code, verify_receipt, verify_tree_head
 
 # Check names, in the order the report lists them.
@@ -72,6 +73,7 @@ CHECKS = {
     "supervisors": "supervisor keys",
     "roll": "roll entries and root",
     "roll-signatures": "roll signatures",
+    "supplements": "roll supplements (keys added or revoked after the freeze)",
     "ballot-form": "ballot form (canonical, well formed)",
     "ballot-signature": "ballot signatures",
     "ballot-key": "ballot signed by a voting key of its member",
@@ -452,6 +454,7 @@ def _verify(
             if kid in voting and voting[kid][0] != entry["member"]:
                 report.fail("roll", f"key {kid} is registered for two members ({voting[kid][0]} and {entry['member']})")
             voting[kid] = (entry["member"], key["jwk"], key["use"])
+    changes = _supplement_changes(bundle, notice, trusted, len(log_entries), voting, report)
     ctx = {
         "roll_entries": entries,
         "log_entries": log_entries,
@@ -497,6 +500,7 @@ def _verify(
         kind = log_entries[i].get("kind") if isinstance(log_entries[i], dict) else None
         if kind in counts:
             counts[kind] += 1
+        _supplement_ballot_check(changes, log_entries[i], i, problems)
         if ballot_root is not None and ballot_root != root_hex:
             problems.append(("ballot-binding", f"ballot names roll root {ballot_root[:16]}…, not this roll's {root_hex[:16]}…"))
         for check, message in problems:
@@ -723,6 +727,42 @@ def _verify(
         facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
     _check_every_key_signs(report, trusted, roll.get("signatures"), cert.get("signatures") if isinstance(cert, dict) else None)
     lap("certification")
+
+
+def _supplement_changes(
+    bundle: Mapping[str, Any],
+    notice: Mapping[str, Any],
+    trusted: Mapping[str, dict[str, Any]],
+    log_size: int,
+    voting: dict[str, tuple[str, dict[str, Any], str]],
+    report: Report,
+) -> KeyChanges:
+    """The roll's certified supplements (crypto.supplement), checked and applied in order: their
+    added keys join ``voting`` (their ballots are then judged by position)."""
+    changes = apply_supplements(
+        bundle.get("supplements", []),
+        estate=str(notice["estate"]["id"]),
+        roll=bundle["roll"],
+        assembly=str(notice["assembly"]),
+        trusted=trusted,
+        log_size=log_size,
+    )
+    for problem in changes.problems:
+        report.fail("supplements", problem)
+    for kid, (member, jwk, _start) in changes.added.items():
+        voting.setdefault(kid, (member, jwk, "vote"))
+    report.facts["supplements"] = changes.applied
+    return changes
+
+
+def _supplement_ballot_check(changes: KeyChanges, raw: Any, index: int, problems: list[tuple[str, str]]) -> None:
+    """An online ballot signed with a supplement's key before it took effect, or with a key it
+    revoked after that, does not count."""
+    if not isinstance(raw, dict) or raw.get("kind") != ONLINE or not isinstance(raw.get("kid"), str):
+        return
+    problem = changes.ballot_problem(raw["kid"], index)
+    if problem is not None:
+        problems.append(("ballot-key", problem))
 
 
 def _members(report: Report, check: str, name: str, section: Any, expected: set[str]) -> None:

@@ -16,7 +16,7 @@ from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
 from webapp.results.models import Certification, Objection, TallyRecord
-from webapp.rolls.models import Roll, RollEntry, RollSignature
+from webapp.rolls.models import Roll, RollEntry, RollSignature, RollSupplement, RollSupplementSignature
 from webapp.voting.models import Ballot, BallotInspection, BallotLog, LogNode, PaperEntry, PaperSheet, TreeHead
 
 metadata = db.metadata
@@ -54,6 +54,8 @@ __all__ = [
     "Roll",
     "RollEntry",
     "RollSignature",
+    "RollSupplement",
+    "RollSupplementSignature",
     "Estate",
     "Evaluation",
     "EvaluationAnswer",

@@ -94,6 +94,9 @@ DETAILS = {
     "keys": _l("Voting keys"),
     "signatures": _l("Signatures so far"),
     "certified": _l("Roll now in force"),
+    "in_force": _l("Supplement now in force"),
+    "keys_added": _l("Keys added"),
+    "keys_revoked": _l("Keys revoked"),
     # estate settings (inside "changes")
     "roll_signatures_required": _l("Supervisor signatures needed"),
     "sms_required": _l("Text message check"),

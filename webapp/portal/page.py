@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -17,12 +17,15 @@ from webapp.owners.notifications import recent
 from webapp.proxies.models import Proxy
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
-from webapp.rolls.models import Roll, RollEntry
+from webapp.rolls.models import Roll, RollEntry, RollSupplement
+from webapp.rolls.operations import typical_signing_time
 from webapp.voting.models import Ballot
 from webapp.voting.voters import household_ballot
 
 
-def owner_page_context(registration: Registration) -> dict:
+def owner_page_context(registration: Registration, waiting: list[RollSupplement] = ()) -> dict:
+    """``waiting``: the supplements to the roll that the owner's new key waits for (no ballot is
+    offered in those assemblies until they are signed)."""
     estate = registration.estate
     roster, _owners = estate_roster(estate)
     member = next((m for m in roster.members if m.id == registration.member_ref), None)
@@ -43,7 +46,9 @@ def owner_page_context(registration: Registration) -> dict:
         entry = db.session.scalar(select(RollEntry).where(RollEntry.roll_id == roll.id, RollEntry.member_ref == registration.member_ref))
     return {
         "notices": recent(registration),
-        "assemblies": owner_assemblies(registration),
+        "assemblies": owner_assemblies(registration, waiting),
+        "keys_waiting": waiting,
+        "signing_hours": typical_signing_time(estate) if waiting else None,
         "candidacies": candidacies(registration),
         "proxy": _proxy_of(registration),
         "my_proxies": proxies_given(registration),
@@ -76,7 +81,13 @@ def _proxy_of(registration: Registration):
     return db.session.get(Proxy, registration.proxy_id)
 
 
-def owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
+def owner_assemblies(registration: Registration, waiting: list[RollSupplement] = ()) -> list[OwnerAssembly]:
+    # A ballot whose key is not yet on the roll would be refused at signing: not offered.
+    held = {s.assembly_id for s in waiting}
+    return [replace(a, vote=False) if a.assembly.id in held else a for a in _owner_assemblies(registration)]
+
+
+def _owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
     """The estate's assemblies an owner can act on: those with a published notice, and drafts
     whose nominations are open (candidates are nominated before the notice lists them).  A
     proxy sees only the assembly of their proxy."""

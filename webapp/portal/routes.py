@@ -16,6 +16,7 @@ from webapp.owners import notifications
 from webapp.owners.access import owner_required
 from webapp.owners.forms import NoticePhoneForm
 from webapp.portal.page import owner_page_context
+from webapp.rolls.operations import request_supplements
 
 bp = Blueprint("portal", __name__)
 
@@ -23,9 +24,12 @@ bp = Blueprint("portal", __name__)
 @bp.get("/me")
 @owner_required
 def me():
-    if advance_estate(current_user.estate):  # the page shows what owners can do now
+    advanced = advance_estate(current_user.estate)  # the page shows what owners can do now
+    # A key made after the roll froze: the supervisors are asked to add it (a roll supplement).
+    waiting = request_supplements(current_user)
+    if advanced or waiting:
         db.session.commit()
-    return render_template("portal/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user))
+    return render_template("portal/me.html", notice_phone=NoticePhoneForm(prefix="np"), **owner_page_context(current_user, waiting))
 
 
 @bp.post("/me/notices/read")

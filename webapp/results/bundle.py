@@ -13,7 +13,7 @@ from crypto.verify import verify_bundle
 from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.results.models import Certification, TallyRecord
-from webapp.rolls.operations import roll_document
+from webapp.rolls.operations import roll_document, supplement_records, supplement_signatures
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
@@ -50,6 +50,9 @@ def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
     supervisors = {s["kid"]: s for s in roll["supervisors"]}
     for c in certifications:
         supervisors.setdefault(c.kid, bundle_mod.supervisor_record(c.jwk))
+    supplements = supplement_records(assembly.id)
+    for signature in supplement_signatures(assembly.id):
+        supervisors.setdefault(signature.kid, bundle_mod.supervisor_record(signature.jwk))
     notice = assembly.current_notice.document
     return bundle_mod.make_bundle(
         notice=notice,
@@ -62,6 +65,7 @@ def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
             "required_signatures": notice["rules"]["required_signatures"],
             "signatures": bundle_mod.by_kid({"kid": c.kid, "sig": c.sig} for c in certifications),
         },
+        supplements=supplements,
     )
 
 

@@ -15,12 +15,15 @@ from webapp.rolls.routes import bp, rolls_to_choose
 AUDIT_ACTIONS = {
     "roll.freeze": _l("Froze the electoral roll"),
     "roll.sign": _l("Signed the electoral roll"),
+    "roll.supplement": _l("Asked the supervisors to add a key to the frozen roll"),
+    "roll.supplement_sign": _l("Signed a supplement to the electoral roll"),
 }
 
 # The roll's freeze and signatures, anchored at once (webapp.audit.operations.ANCHORED).
 AUDIT_ANCHORED = {
     "roll.freeze",
     "roll.sign",
+    "roll.supplement_sign",
 }
 
 

@@ -66,3 +66,50 @@ class RollSignature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     staff_user = relationship("StaffUser")
+
+
+class RollSupplement(db.Model):
+    """A member's new voting key added to an assembly's frozen roll (and the old one revoked)
+    until the close, once the roll's supervisors signed it (crypto.supplement)."""
+
+    __tablename__ = "roll_supplements"
+    __table_args__ = (
+        UniqueConstraint("assembly_id", "seq"),
+        CheckConstraint("state IN ('signing', 'certified', 'void')", name="state_valid"),
+        CheckConstraint("required_signatures >= 1", name="required_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roll_id: Mapped[int] = mapped_column(ForeignKey("rolls.id", ondelete="CASCADE"), index=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    member: Mapped[str] = mapped_column(String(24))  # the pseudonym on the roll
+    member_ref: Mapped[str] = mapped_column(String(40))  # which voting member (supervisors only)
+    required_signatures: Mapped[int] = mapped_column(Integer)
+    # The exact payload supervisors sign (crypto.supplement.supplement_payload), kept as signed.
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="signing")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The ballot log's size when the last required signature came: the supplement's "from".
+    log_from: Mapped[int | None] = mapped_column(Integer)
+
+    signatures: Mapped[list[RollSupplementSignature]] = relationship(
+        order_by="RollSupplementSignature.signed_at", cascade="all, delete-orphan"
+    )
+    assembly = relationship("Assembly")
+
+
+class RollSupplementSignature(db.Model):
+    __tablename__ = "roll_supplement_signatures"
+    __table_args__ = (UniqueConstraint("supplement_id", "staff_user_id"), UniqueConstraint("supplement_id", "kid"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplement_id: Mapped[int] = mapped_column(ForeignKey("roll_supplements.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="RESTRICT"))
+    kid: Mapped[str] = mapped_column(String(64))
+    jwk: Mapped[dict] = mapped_column(JSON)
+    sig: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff_user = relationship("StaffUser")

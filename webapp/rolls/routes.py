@@ -21,8 +21,16 @@ from webapp.estates.models import Estate
 from webapp.estates.operations import get_estate
 from webapp.registry.counting import DEVELOPER_MEMBER_ID
 from webapp.registry.models import Unit
-from webapp.rolls.models import Roll, RollEntry
-from webapp.rolls.operations import RollError, add_signature, freeze_roll, roll_document
+from webapp.rolls.models import Roll, RollEntry, RollSupplement
+from webapp.rolls.operations import (
+    RollError,
+    add_signature,
+    add_supplement_signature,
+    certified_supplements,
+    freeze_roll,
+    pending_supplements,
+    roll_document,
+)
 from webapp.rolls.verification import check_roll
 
 bp = Blueprint("rolls", __name__)
@@ -62,7 +70,13 @@ def manage(estate: Estate):
         )
     )
     return render_template(
-        "rolls/manage.html", estate=estate, rolls=rolls, form=form, role=current_user.role_in(estate.id), assemblies=open_assemblies
+        "rolls/manage.html",
+        estate=estate,
+        rolls=rolls,
+        form=form,
+        role=current_user.role_in(estate.id),
+        assemblies=open_assemblies,
+        supplements_waiting=len(pending_supplements(estate)),
     )
 
 
@@ -203,3 +217,70 @@ def rolls_to_choose(assembly) -> dict:
     """For the assembly's page: the estate's rolls, newest first, for its supervisors to choose."""
     rolls = db.session.scalars(select(Roll).where(Roll.estate_id == assembly.estate_id).order_by(Roll.seq.desc()))
     return {"rolls": list(rolls)}
+
+
+# ---------------------------------------------------------------- roll supplements
+
+
+def _supplement(estate: Estate, supplement_id: int) -> RollSupplement:
+    supplement = db.session.get(RollSupplement, supplement_id)
+    if supplement is None or db.session.get(Roll, supplement.roll_id).estate_id != estate.id:
+        abort(404)
+    return supplement
+
+
+@bp.get("/e/<slug>/roll/supplements")
+@estate_view(Role.supervisor, Role.organiser)
+def supplements(estate: Estate):
+    """Keys made after a roll froze, waiting for the supervisors to add them to it."""
+    pending = pending_supplements(estate)
+    units: dict[str, str] = {}
+    for supplement in pending:
+        units.update(_units_by_member(db.session.get(Roll, supplement.roll_id), [supplement.member]))
+    keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id, DeviceKey.state == "active")))
+    return render_template(
+        "rolls/supplements.html",
+        estate=estate,
+        pending=pending,
+        units=units,
+        assemblies={s.assembly_id: db.session.get(Assembly, s.assembly_id) for s in pending},
+        rolls={s.roll_id: db.session.get(Roll, s.roll_id) for s in pending},
+        keys=keys,
+        role=current_user.role_in(estate.id),
+    )
+
+
+@bp.get("/e/<slug>/roll/supplements/<int:supplement_id>.json")
+@estate_view(Role.supervisor, admin=False)
+def supplement_json(estate: Estate, supplement_id: int):
+    """What the supervisor's browser checks against the roll before it builds the payload itself."""
+    supplement = _supplement(estate, supplement_id)
+    payload = supplement.payload
+    return jsonify(
+        {
+            "assembly": payload["assembly"],
+            "seq": payload["seq"],
+            "member": payload["member"],
+            "add": payload["add"],
+            "revoke": payload["revoke"],
+            "made_at": payload["made_at"],
+            "earlier": [s.payload for s in certified_supplements(supplement.assembly_id)],
+        }
+    )
+
+
+@bp.post("/e/<slug>/roll/supplements/<int:supplement_id>/signatures")
+@estate_view(Role.supervisor, admin=False)
+@limiter.limit("20/minute")
+def supplement_sign(estate: Estate, supplement_id: int):
+    supplement = _supplement(estate, supplement_id)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data.get("kid"), str) or not isinstance(data.get("sig"), str):
+        abort(400)
+    try:
+        add_supplement_signature(supplement, estate, actor=current_user, kid=data["kid"], sig=data["sig"])
+    except RollError as exc:
+        db.session.rollback()
+        return json_error(exc)
+    db.session.commit()
+    return jsonify({"next": url_for("rolls.supplements", slug=estate.slug), "state": supplement.state})

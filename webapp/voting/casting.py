@@ -32,7 +32,8 @@ from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
-from webapp.rolls.models import Roll, RollEntry
+from webapp.rolls.models import Roll, RollEntry, RollSupplement
+from webapp.rolls.operations import keys_in_force
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot, BallotLog
 
@@ -58,13 +59,16 @@ class Cast:
     repeated: bool  # the same signed ballot had already been accepted
 
 
-def _roll_keys(assembly, member: str) -> dict[str, tuple[dict, str]]:
-    """kid → (jwk, use) of every key the frozen roll lists for ``member``."""
-
-    entry = db.session.scalar(select(RollEntry.entry).where(RollEntry.roll_id == assembly.roll_id, RollEntry.member == member))
-    if entry is None:
-        return {}
-    return {jwk_thumbprint(k["jwk"]): (k["jwk"], k["use"]) for k in entry["keys"]}
+def _waiting_for_supplement(assembly, member: str, kid: str) -> bool:
+    """Is ``kid`` a key that a roll supplement still waiting for signatures would add?"""
+    for payload in db.session.scalars(
+        select(RollSupplement.payload).where(
+            RollSupplement.assembly_id == assembly.id, RollSupplement.member == member, RollSupplement.state == "signing"
+        )
+    ):
+        if any(jwk_thumbprint(k["jwk"]) == kid for k in payload["add"]):
+            return True
+    return False
 
 
 def entry_json(kind: str, ballot_text: str, kid: str, sig: str) -> str:
@@ -237,7 +241,21 @@ def cast_online(assembly, payload: object) -> Cast:
     ballot = check_ballot(assembly, ballot_text)
     if ballot["type"] != BALLOT_TYPE:
         raise BallotRefused("网上只接受业主设备签名的选票", "only ballots signed on a device are accepted online")
-    keys = _roll_keys(assembly, ballot["member"])
+    keys, replaced = keys_in_force(assembly, ballot["member"])
+    if kid in replaced:
+        raise BallotRefused(
+            "这个密钥已被名册补充换成新的密钥：请用新登记的手机投票，或向组织者领取纸质选票",
+            "a roll supplement replaced this key with a newer one: vote on the phone you registered last, or ask the organisers for a paper ballot",
+            403,
+            "key_replaced",
+        )
+    if kid not in keys and _waiting_for_supplement(assembly, ballot["member"], kid):
+        raise BallotRefused(
+            "您的新密钥正在等待监督员签署名册补充，签署后才能投票：请稍后再试，或向组织者领取纸质选票",
+            "your new key is waiting for the supervisors to sign a supplement to the roll: try again once they have, or ask the organisers for a paper ballot",
+            403,
+            "key_pending",
+        )
     if kid not in keys:
         raise BallotRefused(
             "签名的密钥不在冻结名册上这位业主的名下：请用登记时的手机投票，或向组织者领取纸质选票",
@@ -421,6 +439,13 @@ def _fast_statements(dialect: str, clock) -> tuple:
     entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
     key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
     key_registration = select(DeviceKey.registration_id).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
+    # A member whose keys a certified roll supplement changed takes the full path (keys_in_force).
+    supplemented = (
+        select(RollSupplement.id)
+        .where(RollSupplement.assembly_id == a.c.id, RollSupplement.member == bindparam("member"), RollSupplement.state == "certified")
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         select(
             a.c.state,
@@ -437,6 +462,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
             entry.label("entry"),
             key_state.label("key_state"),
             key_registration.label("key_registration"),
+            supplemented.label("supplemented"),
             (clock() if postgres else literal_column("NULL")).label("now"),
         )
         .join(Estate, Estate.id == a.c.estate_id)
@@ -486,7 +512,7 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     if choice_problems(ballot["choices"], ctx.items, strict=True):
         return None
-    if row.key_state == "revoked":
+    if row.key_state == "revoked" or row.supplemented is not None:
         return None
     found = [k for k in row.entry["keys"] if jwk_thumbprint(k["jwk"]) == kid]
     if not found:

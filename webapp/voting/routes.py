@@ -35,6 +35,7 @@ from webapp.jobs.runner import submit
 from webapp.owners.access import owner_required
 from webapp.printing.qr import qr_svg_data_uri
 from webapp.registry.labels import listed_labels
+from webapp.rolls.operations import request_supplements
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
@@ -74,6 +75,14 @@ def _my_assembly(assembly_id: int) -> Assembly:
 def ballot(assembly_id: int):
     assembly = _my_assembly(assembly_id)
     member, role, why = voter_member(assembly, current_user)
+    if member is not None and role == "owner":
+        # A key made after the roll froze waits for a roll supplement (asked for here if the
+        # owner's page has not yet): a ballot it signed would be refused, so none is offered.
+        waiting = request_supplements(current_user)
+        if waiting:
+            db.session.commit()
+        if any(s.assembly_id == assembly.id for s in waiting):
+            member, why = None, "key-pending"
     mine = list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.member == member))) if member else []
     notice = verified(assembly.current_notice)
     return render_template(

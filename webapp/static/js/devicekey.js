@@ -174,6 +174,6 @@
 
   window.OwnersVote = {
     register: register, signin: signin, load: load, save: save, remove: remove, sign: sign,
-    canonical: canonical, merkleRoot: merkleRoot, postJson: postJson, getJson: getJson
+    canonical: canonical, merkleRoot: merkleRoot, postJson: postJson, getJson: getJson, thumbprint: thumbprint
   };
 })();

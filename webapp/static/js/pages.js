@@ -115,6 +115,59 @@
     });
   }
 
+  /* A roll supplement: the browser downloads the roll and the supplement's parts, recomputes the
+   * roll's root, checks that the member is on it, that every revoked key is the member's key in
+   * force (the roll with the earlier supplements) and that no added key is on the roll already,
+   * and only then builds the payload itself and lets the supervisor sign it. */
+  function bindSupplementSign(button) {
+    var box = $(button.getAttribute("data-status"));
+    var check = $(button.getAttribute("data-check"));
+    var payload, doc, part, root;
+    Promise.all([OwnersVote.getJson(button.getAttribute("data-roll")), OwnersVote.getJson(button.getAttribute("data-source"))]).then(function (got) {
+      doc = got[0]; part = got[1];
+      return OwnersVote.merkleRoot(doc.roll.entries);
+    }).then(function (r) {
+      root = r;
+      var kidsOf = function (keys) { return Promise.all(keys.map(function (k) { return OwnersVote.thumbprint(k.jwk); })); };
+      var entry = doc.roll.entries.filter(function (e) { return e.member === part.member; })[0];
+      var everyKey = [];
+      doc.roll.entries.forEach(function (e) { everyKey = everyKey.concat(e.keys); });
+      var earlier = part.earlier.filter(function (p) { return p.member === part.member; });
+      return Promise.all([kidsOf(entry ? entry.keys : []), kidsOf(everyKey), kidsOf(part.add),
+        Promise.all(earlier.map(function (p) { return kidsOf(p.add); }))]).then(function (k) {
+        var inForce = {}, listed = {};
+        k[0].forEach(function (kid) { inForce[kid] = true; });
+        k[1].forEach(function (kid) { listed[kid] = true; });
+        earlier.forEach(function (p, n) {
+          k[3][n].forEach(function (kid) { inForce[kid] = true; listed[kid] = true; });
+          p.revoke.forEach(function (kid) { delete inForce[kid]; });
+        });
+        var order = k[2].map(function (kid, n) { return { kid: kid, key: part.add[n] }; });
+        order.sort(function (a, b) { return a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0; });
+        var ok = root === doc.roll.root && !!entry && part.add.length + part.revoke.length > 0 &&
+          part.revoke.every(function (kid) { return inForce[kid]; }) &&
+          order.every(function (o) { return !listed[o.kid] && o.key.use === "vote"; });
+        // The browser signs the payload it rebuilt from what it checked, never one handed to it.
+        payload = { type: "ownersvote-roll-supplement", v: 1, estate: doc.estate.id, roll: doc.roll.id, roll_root: root,
+                    assembly: part.assembly, seq: part.seq, member: part.member,
+                    add: order.map(function (o) { return { use: "vote", jwk: o.key.jwk }; }),
+                    revoke: part.revoke.slice().sort(), made_at: part.made_at, required_signatures: doc.roll.required_signatures };
+        check.textContent = ok ? button.getAttribute("data-msg-verified") + " " + root : button.getAttribute("data-msg-mismatch");
+        check.className = "flash " + (ok ? "flash-success" : "flash-error");
+        button.disabled = !ok;
+      });
+    }).catch(function () {
+      say(box, button.getAttribute("data-msg-failed"), "error");
+    });
+    button.addEventListener("click", function () {
+      signAndSubmit(button, box, function (record) {
+        return OwnersVote.sign(record, OwnersVote.canonical(payload)).then(function (sig) {
+          return OwnersVote.postJson(button.getAttribute("data-submit"), { kid: record.kid, sig: sig });
+        });
+      });
+    });
+  }
+
   /* Sign a document the server prepared (a candidate's written commitment, …) with this
    * phone's key: fetch {message, challenge}, sign the message, post {kid, signature, challenge}. */
   function bindSignDocument(button) {
@@ -202,5 +255,6 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=signin]"), bindSignin);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-roll]"), bindRollSign);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-supplement]"), bindSupplementSign);
   });
 })();

@@ -1410,6 +1410,88 @@
     return out;
   }
 
+  // ------------------------------------------------------------------ §7a roll supplements
+
+  var SUPPLEMENT_KEYS = ["type", "v", "estate", "roll", "roll_root", "assembly", "seq", "member", "add", "revoke",
+    "made_at", "required_signatures"];
+
+  /* The roll's certified supplements, checked and applied in order: their added keys join the
+   * members' keys on ctx.roll (so their ballots' signatures are checked); returns
+   * {added: kid → {member, from}, revoked: kid → from, applied: n}. A record with a problem changes nothing. */
+  async function checkSupplements(R, S, list, ctx, estateId, rollDoc, supervisors, pinned, logSize) {
+    var C = "supplements", out = {added: Object.create(null), revoked: Object.create(null), applied: 0};
+    if (list === undefined) { return out; }
+    if (!Array.isArray(list)) { R.fail(C, "supplements: not an array"); return out; }
+    var current = Object.create(null), members = ctx.roll.members, m;
+    for (m in members) { current[m] = Object.assign(Object.create(null), members[m].kids); }
+    var required = isObj(rollDoc) ? rollDoc.required_signatures : undefined, previousFrom = 0, seqs = Object.create(null);
+    for (var n = 0; n < list.length; n++) {
+      var rec = list[n], P = "supplements[" + n + "]", j;
+      if (!R.members(C, P, rec, ["payload", "signatures", "from"])) { continue; }
+      var p = rec.payload, bad = [];
+      if (!R.members(C, P + ".payload", p, SUPPLEMENT_KEYS)) { continue; }
+      if (p.type !== "ownersvote-roll-supplement" || p.v !== 1) { bad.push("type and v are " + show(p.type) + ", " + show(p.v)); }
+      if (!isInt(p.seq) || p.seq < 1) { bad.push("seq " + show(p.seq) + " is not a positive integer"); }
+      else if (seqs[p.seq]) { bad.push("repeats no. " + p.seq); }
+      if (!isInt(p.made_at) || p.made_at < 0) { bad.push("made_at " + show(p.made_at) + " is not an integer (ms)"); }
+      if (!isInt(rec.from) || rec.from < previousFrom || rec.from > logSize) {
+        bad.push("from is " + show(rec.from) + ": it must be a log size between " + previousFrom + " (the supplement before) and " + logSize);
+      }
+      var want = {estate: estateId, roll: isObj(rollDoc) ? rollDoc.id : undefined, roll_root: ctx.roll.root, assembly: ctx.assemblyId};
+      for (var name in want) { if (p[name] !== want[name]) { bad.push("names " + name + " " + show(p[name]) + ", not " + show(want[name])); } }
+      if (p.required_signatures !== required) { bad.push("requires " + show(p.required_signatures) + " signature(s), the roll " + show(required)); }
+      var member = isStr(p.member) ? p.member : "";
+      if (!current[member]) { bad.push("member " + show(p.member) + " is not on the roll"); }
+      var adds = [], prevKid = null;
+      if (!Array.isArray(p.add) || !Array.isArray(p.revoke) || (!p.add.length && !p.revoke.length)) {
+        bad.push("add and revoke are lists, not both empty");
+      } else {
+        for (j = 0; j < p.add.length; j++) {
+          var key = p.add[j];
+          if (!isObj(key) || key.use !== "vote" || Object.keys(key).length !== 2 || jwkProblem(key.jwk)) { bad.push("add[" + j + "] is not {use: \"vote\", jwk}"); continue; }
+          var kid = await thumbprint(key.jwk);
+          if (prevKid !== null && prevKid >= kid) { bad.push("add is not sorted by key id, without repeats"); }
+          prevKid = kid;
+          if (ctx.roll.kidOwner[kid] !== undefined) { bad.push("adds key " + kid + ", which is already listed (for " + ctx.roll.kidOwner[kid] + ")"); }
+          adds.push({kid: kid, jwk: key.jwk});
+        }
+        for (j = 0; j < p.revoke.length; j++) {
+          if (j > 0 && !(p.revoke[j - 1] < p.revoke[j])) { bad.push("revoke is not sorted, without repeats"); }
+          if (!isStr(p.revoke[j]) || !current[member] || !current[member][p.revoke[j]]) {
+            bad.push("revokes key " + show(p.revoke[j]) + ", which is not a key of " + member + " in force");
+          }
+        }
+      }
+      var bytes = utf8(canonical(p));
+      var signers = await checkSignatures(R, S, C, P + ".signatures", rec.signatures, supervisors, pinned, bytes, null);
+      if (isInt(required) && signers.length < required) { bad.push("has " + signers.length + " valid supervisor signature(s), " + required + " required"); }
+      var where = "supplement #" + (n + 1) + " (no. " + show(p.seq) + ", member " + member + "): ";
+      if (bad.length) { for (j = 0; j < bad.length; j++) { R.fail(C, where + bad[j]); } continue; }
+      seqs[p.seq] = true; previousFrom = rec.from;
+      for (j = 0; j < adds.length; j++) {
+        ctx.roll.kidOwner[adds[j].kid] = member;
+        members[member].kids[adds[j].kid] = {jwk: adds[j].jwk, use: "vote"};
+        current[member][adds[j].kid] = true;
+        out.added[adds[j].kid] = {member: member, from: rec.from};
+      }
+      for (j = 0; j < p.revoke.length; j++) { delete current[member][p.revoke[j]]; out.revoked[p.revoke[j]] = rec.from; }
+      out.applied++;
+    }
+    return out;
+  }
+
+  /* Why an online ballot at log index i signed with kid does not count under the supplements, or null. */
+  function supplementProblem(supp, kid, i) {
+    if (!isStr(kid)) { return null; }
+    if (supp.added[kid] && i < supp.added[kid].from) {
+      return "signed with key " + kid + ", which a roll supplement added only from log entry " + supp.added[kid].from;
+    }
+    if (supp.revoked[kid] !== undefined && i >= supp.revoked[kid]) {
+      return "signed with key " + kid + ", which a roll supplement revoked from log entry " + supp.revoked[kid];
+    }
+    return null;
+  }
+
   // ------------------------------------------------------------------ §8 ballots
 
   var ONLINE_KEYS = ["assembly", "choices", "member", "nonce", "notice", "roll_root", "type", "v"];
@@ -1724,7 +1806,7 @@
     R.total = rollEntries + 2 * entries.length + headsList.length + receipts.length + 4;
 
     // 1. header
-    R.members("header", "bundle", doc, TOP_LEVEL);
+    R.members("header", "bundle", doc, TOP_LEVEL, ["supplements"]);
     R.expect("header", doc.format === "ownersvote-bundle", "format: is " + show(doc.format) + ", expected \"ownersvote-bundle\"");
     R.expect("header", doc.version === 2, "version: is " + show(doc.version) + ", expected 2");
 
@@ -1820,6 +1902,12 @@
         root: roll.root, signers: roll.signers || [], required: isObj(doc.roll) ? doc.roll.required_signatures : null};
     }
 
+    // 5a. the roll's supplements
+    var supp = await section(R, "supplements", function () {
+      return checkSupplements(R, S, doc.supplements, ctx, estateId, doc.roll, supervisors, pinnedSup, entries.length);
+    }) || {added: Object.create(null), revoked: Object.create(null), applied: 0};
+    R.facts.supplements = supp.applied;
+
     // 6. log entries
     var msgs = new Array(entries.length), valid = new Array(entries.length), leafHexes = new Array(entries.length), leafBytes = new Array(entries.length);
     await section(R, "ballot", async function () {
@@ -1836,6 +1924,10 @@
     // entries are checked concurrently: report their failures in log order
     for (var mi = 0; mi < msgs.length; mi++) {
       for (var mj = 0; msgs[mi] && mj < msgs[mi].length; mj++) { R.fail("ballot", msgs[mi][mj]); }
+    }
+    for (var si = 0; si < entries.length; si++) {
+      var sproblem = isObj(entries[si]) && entries[si].kind === "online" ? supplementProblem(supp, entries[si].kid, si) : null;
+      if (sproblem) { R.fail("ballot", "log.entries[" + si + "]: " + sproblem); valid[si] = null; }
     }
     var online = 0, paper = 0;
     for (var ei = 0; ei < entries.length; ei++) { if (isObj(entries[ei])) { if (entries[ei].kind === "paper") { paper++; } else { online++; } } }
