@@ -3,7 +3,7 @@
 a scheduled sweep, judged by the database's clock, without anyone opening its page; and a worker
 leaves no process of its own behind once it has run a letters job.
 
-Needs Redis (as tests/test_webapp/test_jobs_rq.py, whose fixtures it uses)."""
+Needs Redis (as tests/test_jobs/test_jobs_rq.py, whose fixtures it uses)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.test_webapp.test_jobs_rq import ROOT, run_worker
+from tests.test_jobs.test_jobs_rq import ROOT, run_worker
 
 pytestmark = pytest.mark.redis
 

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from crypto import roll as croll
 from crypto.supplement import apply_supplements, supplement_payload
-from tests.test_assemblies.conftest import TITLES, csrf_of
-from tests.test_owners.conftest import LI_TAIL, ZHANG_TAIL
+from tests.factories import LI_TAIL, TITLES, ZHANG_TAIL, csrf_of
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.test_assemblies.conftest import TITLES
-from tests.test_owners.conftest import LI_TAIL, ZHANG_TAIL
+from tests.factories import LI_TAIL, TITLES, ZHANG_TAIL
 
 
 def database_clock(monkeypatch, offset: timedelta) -> None:
