@@ -146,7 +146,8 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     li.click("a:text-is('表决结果')")
     li.wait_for_url(f"**/p/{world.slug}/a/{assembly_id}/results")
     page_text = li.inner_text("main")
-    assert "共 6 张表决票。全小区：832.50 平方米，业主 8 人。" in page_text
+    assert "共收到表决票 6 张" in page_text
+    assert "全体业主：专有部分面积 832.50 平方米，8 人。" in page_text
     assert "核证监督员：居委会 王敏、街道办 陈立新" in page_text or "核证监督员：街道办 陈立新、居委会 王敏" in page_text
     statute = li.inner_text(f"section.result:has(h2:text('{TITLES['statute']}'))")
     assert "通过" in statute
