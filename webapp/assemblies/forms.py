@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.assemblies.kinds import KINDS
+from webapp.assemblies.operations import AssemblyFields, ItemFields
 from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.timefmt import zone
@@ -22,6 +23,19 @@ def category_choices(zh: bool) -> list[SelectChoice]:
 
 
 class AssemblyForm(PageForm):
+    def fields(self, estate) -> AssemblyFields:
+        """What the organiser entered, as the operations take it (times in UTC)."""
+        return AssemblyFields(
+            title=self.title.data,
+            kind=self.kind.data,
+            description=self.description.data,
+            opens_at=self.in_utc(self.opens_at.data, estate),
+            closes_at=self.in_utc(self.closes_at.data, estate),
+            nomination_deadline=self.in_utc(self.nomination_deadline.data, estate),
+            replace_allowed=self.replace_allowed.data,
+            publication_days=self.publication_days.data,
+        )
+
     title = StringField(_l("Title of the assembly"), validators=[DataRequired(message=_l("Give the assembly a title.")), Length(max=200)])
     kind = SelectField(
         _l("Kind"),
@@ -69,6 +83,15 @@ class AssemblyForm(PageForm):
 
 
 class ItemForm(PageForm):
+    def fields(self) -> ItemFields:
+        return ItemFields(
+            category=int(self.category.data),
+            title=self.title.data,
+            text=self.text.data,
+            seats=self.seats.data,
+            by_election=self.by_election.data,
+        )
+
     form = SelectField(
         _l("Form"),
         choices=[SelectChoice(kind.name, kind.choice) for kind in KINDS.values()],

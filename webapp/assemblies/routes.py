@@ -18,7 +18,6 @@ from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
 from webapp.assemblies.notify import notify_owners
-from webapp.assemblies.operations import AssemblyFields, ItemFields
 from webapp.assemblies.pdf import render_notice
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, threshold_line, verified
 from webapp.assemblies.states import state_label
@@ -83,16 +82,7 @@ def index(estate: Estate):
         done, assembly = run_operation(
             lambda: ops.create_assembly(
                 estate,
-                AssemblyFields(
-                    title=form.title.data,
-                    kind=form.kind.data,
-                    description=form.description.data,
-                    opens_at=form.in_utc(form.opens_at.data, estate),
-                    closes_at=form.in_utc(form.closes_at.data, estate),
-                    nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
-                    replace_allowed=form.replace_allowed.data,
-                    publication_days=form.publication_days.data,
-                ),
+                form.fields(estate),
                 actor=current_user,
             ),
             _("Assembly created. Now add its agenda items."),
@@ -125,16 +115,7 @@ def detail(estate: Estate, assembly_id: int):
         run_operation(
             lambda: ops.update_assembly(
                 assembly,
-                AssemblyFields(
-                    title=form.title.data,
-                    kind=form.kind.data,
-                    description=form.description.data,
-                    opens_at=form.in_utc(form.opens_at.data, estate),
-                    closes_at=form.in_utc(form.closes_at.data, estate),
-                    nomination_deadline=form.in_utc(form.nomination_deadline.data, estate),
-                    replace_allowed=form.replace_allowed.data,
-                    publication_days=form.publication_days.data,
-                ),
+                form.fields(estate),
                 actor=current_user,
             ),
             _("Saved."),
@@ -145,13 +126,7 @@ def detail(estate: Estate, assembly_id: int):
             lambda: ops.add_item(
                 assembly,
                 item_form.form.data,
-                ItemFields(
-                    category=int(item_form.category.data),
-                    title=item_form.title.data,
-                    text=item_form.text.data,
-                    seats=item_form.seats.data,
-                    by_election=item_form.by_election.data,
-                ),
+                item_form.fields(),
                 actor=current_user,
             ),
             _("Item added."),
@@ -218,13 +193,7 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         run_operation(
             lambda: ops.update_item(
                 agenda_item,
-                ItemFields(
-                    category=int(form.category.data),
-                    title=form.title.data,
-                    text=form.text.data,
-                    seats=form.seats.data,
-                    by_election=form.by_election.data,
-                ),
+                form.fields(),
                 actor=current_user,
             ),
             _("Saved."),
