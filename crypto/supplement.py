@@ -203,6 +203,8 @@ def apply_supplements(
                 bad.append(f"revokes key {kid}, which is not a key of {member} in force")
         valid, sig_problems = check_signatures(payload, record["signatures"], trusted)
         bad.extend(sig_problems)
+        if _out_of_kid_order(record["signatures"]):
+            bad.append("signatures must be listed in key-id order (code points, ascending)")
         if isinstance(required, int) and len(valid) < required:
             bad.append(f"has {len(valid)} valid supervisor signature(s), {required} required")
         if bad:
@@ -219,3 +221,13 @@ def apply_supplements(
             out.revoked[kid] = start
         out.applied += 1
     return out
+
+
+def _out_of_kid_order(records: Any) -> bool:
+    """Whether a signature list breaks the one order every list of a bundle keeps: by key id, in
+    code-point order (docs/bundle-format.md §5), as the browser's verifier checks too."""
+    if not isinstance(records, list):
+        return False
+    kids = [r.get("kid") for r in records if isinstance(r, dict)]
+    named = [k for k in kids if isinstance(k, str)]
+    return len(named) == len(kids) and named != sorted(named)

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from crypto.ballot import make_ballot, sign_ballot
+from crypto.bundle import by_kid
 from crypto.errors import FormatError
 from crypto.keys import jwk_thumbprint, p256_from_seed
 from crypto.roll import sign_payload
@@ -55,7 +56,7 @@ def supplemented(gen, *, shift=0, signers=None, keep_old_ballot_after=False):
     old_kid = entries[i]["kid"]
     payload = _payload(bundle, member, revoke=[old_kid])
     signers = gen.supervisors if signers is None else signers
-    bundle["supplements"] = [{"payload": payload, "signatures": [sign_payload(s, payload) for s in signers], "from": i + shift}]
+    bundle["supplements"] = [{"payload": payload, "signatures": by_kid(sign_payload(s, payload) for s in signers), "from": i + shift}]
     if not keep_old_ballot_after:
         fresh = make_ballot(bundle["assembly"]["id"], ballot["notice"], ballot["roll_root"], member, ballot["choices"])
         entries[i] = {"index": i, **sign_ballot(NEW_PHONE, fresh)}
@@ -111,7 +112,9 @@ def test_a_supplement_for_a_member_not_on_the_roll_or_a_foreign_key_fails(gen):
     trusted = {s.kid: s.jwk for s in gen.supervisors}
     stranger = _payload(bundle, "M-NOT-ON-THE-ROLL")
     someone_elses = _payload(bundle, roll["entries"][0]["member"], revoke=[jwk_thumbprint(roll["entries"][1]["keys"][0]["jwk"])])
-    records = [{"payload": p, "signatures": [sign_payload(s, p) for s in gen.supervisors], "from": 0} for p in (stranger, someone_elses)]
+    records = [
+        {"payload": p, "signatures": by_kid(sign_payload(s, p) for s in gen.supervisors), "from": 0} for p in (stranger, someone_elses)
+    ]
     changes = apply_supplements(records, estate=stranger["estate"], roll=roll, assembly=stranger["assembly"], trusted=trusted, log_size=5)
     assert changes.applied == 0
     assert any("is not on the roll" in p for p in changes.problems)
@@ -125,7 +128,9 @@ def test_supplements_apply_in_order(gen):
     member = roll["entries"][0]["member"]
     first = _payload(bundle, member, seq=1)
     then = _payload(bundle, member, add=[p256_from_seed(b"third phone").jwk], revoke=[NEW_PHONE.kid], seq=2)
-    signed = [{"payload": p, "signatures": [sign_payload(s, p) for s in gen.supervisors], "from": f} for p, f in ((first, 2), (then, 4))]
+    signed = [
+        {"payload": p, "signatures": by_kid(sign_payload(s, p) for s in gen.supervisors), "from": f} for p, f in ((first, 2), (then, 4))
+    ]
     changes = apply_supplements(signed, estate=first["estate"], roll=roll, assembly=first["assembly"], trusted=trusted, log_size=5)
     assert changes.applied == 2
     assert not changes.problems
@@ -157,3 +162,17 @@ def test_the_js_verifier_agrees_on_supplements(gen, tmp_path):
     assert any("added only from log entry" in f["message"] for f in reports["before"]["failures"])
     assert any("revoked from log entry 0" in f["message"] for f in reports["revoked"]["failures"])
     assert any(f["check"] == "supplements" for f in reports["unsigned"]["failures"])
+
+
+def test_a_supplements_signatures_out_of_key_id_order_fail_both_verifiers(gen, tmp_path):
+    """Every signature list of a bundle has one order, by key id (docs/bundle-format.md §5)."""
+    bundle = supplemented(gen)
+    bundle["supplements"][0]["signatures"].reverse()
+    failed, report = checks(bundle)
+    assert any("key-id order" in m for _, m in report.failures), report.failures
+    if jsv.NODE:
+        path = tmp_path / "reversed.json"
+        path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+        (js,) = jsv.js_verify(jsv.NODE, [{"path": str(path)}])
+        assert not js["ok"]
+        assert any("key-id order" in f["message"] for f in js["failures"])

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from crypto import bundle as bundle_mod
 from crypto import roll as croll
+from crypto.bundle import by_kid
 from crypto.canonical import canonical_json
 from crypto.errors import CryptoError
 from crypto.keys import jwk_thumbprint, verify
@@ -412,7 +413,7 @@ def pending_supplements(estate: Estate) -> list[RollSupplement]:
 def supplement_records(assembly_id: int) -> list[dict]:
     """The bundle's ``supplements``: the certified ones as signed, in the order they took effect."""
     return [
-        {"payload": s.payload, "signatures": [{"kid": x.kid, "sig": x.sig} for x in s.signatures], "from": s.log_from}
+        {"payload": s.payload, "signatures": by_kid({"kid": x.kid, "sig": x.sig} for x in s.signatures), "from": s.log_from}
         for s in certified_supplements(assembly_id)
     ]
 
