@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
-
-if TYPE_CHECKING:  # pragma: no cover
-    from webapp.owners.models import Registration
 
 
 class DeviceKey(db.Model):
@@ -40,4 +36,5 @@ class DeviceKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
 
-    registration: Mapped[Registration | None] = relationship(back_populates="keys")
+    # The owner's registration, named as a string: owners stand above devices and import it.
+    registration = relationship("Registration", back_populates="keys")

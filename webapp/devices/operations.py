@@ -3,8 +3,6 @@ verified (webapp.devices.proof); each change is audited."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from crypto import keys as ckeys
@@ -14,17 +12,12 @@ from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.devices.models import DeviceKey
 
-if TYPE_CHECKING:  # pragma: no cover
-    from webapp.owners.models import Registration
-
 
 class DeviceKeyError(UserError):
     pass
 
 
-def add_device_key(
-    *, jwk: dict, label: str | None, registration: Registration | None = None, staff=None, estate_id: int | None = None
-) -> DeviceKey:
+def add_device_key(*, jwk: dict, label: str | None, registration=None, staff=None, estate_id: int | None = None) -> DeviceKey:
     """Store a browser's public key after its proof of possession was verified.  A registration
     gets one key: a second phone means a new letter (which revokes the first key)."""
     if registration is not None and any(k.state in ("active", "pending") for k in registration.keys):
