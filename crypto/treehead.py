@@ -17,8 +17,11 @@ signed by the server's Ed25519 key over the canonical JSON of every member excep
 
 A **receipt** is what a voter keeps::
 
-    {"type": "ownersvote-receipt", "v": 2, "log": LOG_ID, "index": I, "leaf_hash": HEX,
-     "code": "ABCD-EFGH-JKLM", "sth": {STH}, "inclusion": [HEX, …]}
+    {"type": "ownersvote-receipt", "v": 3, "log": LOG_ID, "index": I, "leaf_hash": HEX,
+     "code": "ABCD-EFGH-JKLM", "sth": {STH}, "inclusion": [HEX, …], "promise": {PROMISE}}
+
+``promise`` is the signed promise of inclusion the server answered the ballot with at once
+(crypto.promise); version 2 receipts, from before promises, have no ``promise`` and stay valid.
 
 ``code`` is the tracking code: Crockford base32 of the leaf hash's first 60 bits, grouped by
 four; short enough to read over the phone, long enough never to repeat within an assembly.
@@ -31,15 +34,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .canonical import canonical_json
 from .encoding import hex_decode
-from .errors import EncodingError, FormatError, SignatureInvalid
-from .keys import Signer, jwk_thumbprint, verify
+from .errors import EncodingError, FormatError
+from .keys import Signer
 from .merkle import verify_inclusion
+from .promise import Promise, parse_promise
+from .signed import sign_object, signed_payload, verify_object
+
+__all__ = ["sign_object", "signed_payload", "verify_object"]  # where the other signed objects import them from
 
 STH_TYPE = "ownersvote-sth"
 RECEIPT_TYPE = "ownersvote-receipt"
-RECEIPT_VERSION = 2
+RECEIPT_VERSION = 3
+RECEIPT_VERSIONS = (2, 3)  # 2: before promises
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_READ = {c: i for i, c in enumerate(_CROCKFORD)}
 _CROCKFORD_READ.update({"O": 0, "I": 1, "L": 1})
@@ -47,28 +54,6 @@ _CROCKFORD_READ.update({"O": 0, "I": 1, "L": 1})
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def signed_payload(obj: Mapping[str, Any]) -> bytes:
-    """The bytes a signed object's signature covers: canonical JSON without ``kid`` and ``sig``."""
-    return canonical_json({k: v for k, v in obj.items() if k not in ("kid", "sig")})
-
-
-def sign_object(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """``payload`` plus ``kid`` and ``sig`` (see :func:`signed_payload`)."""
-    if "kid" in payload or "sig" in payload:
-        raise FormatError("a payload to sign must not already carry kid or sig")
-    return {**payload, "kid": signer.kid, "sig": signer.sign_b64(signed_payload(payload))}
-
-
-def verify_object(obj: Mapping[str, Any], jwk: Mapping[str, Any]) -> None:
-    """Raise :class:`SignatureInvalid` unless ``obj`` is signed by ``jwk`` (and says so in ``kid``)."""
-    if obj.get("kid") != jwk_thumbprint(jwk):
-        raise SignatureInvalid(f"signed by key {obj.get('kid')!r}, not the expected key {jwk_thumbprint(jwk)}")
-    sig = obj.get("sig")
-    if not isinstance(sig, str):
-        raise SignatureInvalid("signature is missing")
-    verify(jwk, signed_payload(obj), sig)
 
 
 # --- tree heads ------------------------------------------------------------------------------
@@ -226,29 +211,36 @@ class Receipt:
     code: str
     sth: TreeHead
     inclusion: tuple[bytes, ...]
+    promise: Promise | None = None
 
 
-def make_receipt(sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes]) -> dict[str, Any]:
-    """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``."""
+def make_receipt(
+    sth: Mapping[str, Any], index: int, leaf: bytes, inclusion: list[bytes], promise: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A receipt for the leaf at ``index``, proven against the signed tree head ``sth``, with the
+    promise the ballot was answered with (a version 2 receipt when there is none: a ballot
+    loaded in bulk, or accepted before promises)."""
     head = parse_tree_head(sth)
+    extra = {} if promise is None else {"promise": dict(promise)}
     return {
         "type": RECEIPT_TYPE,
-        "v": RECEIPT_VERSION,
+        "v": RECEIPT_VERSION if promise is not None else 2,
         "log": head.log,
         "index": index,
         "leaf_hash": leaf.hex(),
         "code": tracking_code(leaf),
         "sth": dict(sth),
         "inclusion": [h.hex() for h in inclusion],
+        **extra,
     }
 
 
 def parse_receipt(obj: Any) -> Receipt:
     if not isinstance(obj, dict):
         raise FormatError("a receipt is a JSON object")
-    if obj.get("type") != RECEIPT_TYPE or obj.get("v") != RECEIPT_VERSION:
+    if obj.get("type") != RECEIPT_TYPE or obj.get("v") not in RECEIPT_VERSIONS:
         raise FormatError(f"not a version-{RECEIPT_VERSION} {RECEIPT_TYPE}")
-    expected = {"type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"}
+    expected = {"type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"} | ({"promise"} if obj["v"] >= 3 else set())
     if set(obj) != expected:
         raise FormatError(f"receipt members must be {sorted(expected)}")
     if not isinstance(obj["log"], str) or not _is_int(obj["index"]) or obj["index"] < 0:
@@ -262,7 +254,10 @@ def parse_receipt(obj: Any) -> Receipt:
         raise FormatError(str(exc)) from exc
     if not isinstance(obj["code"], str):
         raise FormatError("receipt: code must be a string")
-    return Receipt(obj["log"], obj["index"], leaf, obj["code"], parse_tree_head(obj["sth"]), proof)
+    promise = parse_promise(obj["promise"]) if "promise" in obj else None
+    if promise is not None and (promise.leaf_hash != leaf or promise.log != obj["log"]):
+        raise FormatError("receipt: its promise is for another leaf or log")
+    return Receipt(obj["log"], obj["index"], leaf, obj["code"], parse_tree_head(obj["sth"]), proof, promise)
 
 
 def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None = None) -> Receipt:
@@ -280,5 +275,7 @@ def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None =
     if normalize_tracking_code(receipt.code) != tracking_code(receipt.leaf_hash):
         raise FormatError("receipt tracking code does not match its leaf hash")
     verify_tree_head(obj["sth"], server_jwk, receipt.log)
+    if receipt.promise is not None:
+        verify_object(obj["promise"], server_jwk)
     verify_inclusion(receipt.index, receipt.sth.size, receipt.leaf_hash, list(receipt.inclusion), receipt.sth.root)
     return receipt

@@ -460,6 +460,28 @@ class Scenario:
         response = self.client.post(f"/api/v1/a/{self.assembly_id}/ballots", json=body)
         return response.status_code, response.get_json() or {}
 
+    def sequence(self):
+        """One pass of the sequencer, as its thread would make a second later: the accepted
+        ballots become leaves under a signed tree head."""
+        from webapp.voting.sequencer import run_once  # (factories import no webapp at load)
+
+        return run_once()
+
+    def receipt(self, code: str) -> dict:
+        """The receipt (promise and inclusion proof) of an integrated ballot, as the owner's page
+        fetches it."""
+        response = self.client.get(f"/p/{self.estate.slug}/a/{self.assembly_id}/receipt/{code}.json")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    def cast_in_log(self, body) -> tuple[int, dict]:
+        """Cast, let the sequencer run, and add the receipt to the answer."""
+        code, answer = self.cast(body)
+        if code in (200, 201):
+            self.sequence()
+            answer = {**answer, "receipt": self.receipt(answer["code"])}
+        return code, answer
+
     def item_ids(self) -> dict[str, str]:
         """Item title → ballot id, from the published notice."""
         return {item["title"]: item["id"] for item in self.assembly.current_notice.document["items"]}

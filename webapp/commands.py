@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,11 @@ from webapp.registry.operations import diff_registry, estate_roster
 from webapp.registry.parsing import RegistryFileError
 from webapp.registry.plan import RegistryRejected
 from webapp.results.signatures import tally_of
+from webapp.voting.sequencer import every as sequencer_every
+from webapp.voting.sequencer import mode as sequencer_mode
+from webapp.voting.sequencer import run_forever as sequencer_forever
+from webapp.voting.sequencer import run_once as sequencer_run_once
+from webapp.voting.sequencer import start_thread as start_sequencer_thread
 
 commands = click.Group()
 
@@ -406,9 +412,31 @@ def worker(burst: bool, queue_name: str | None) -> None:
     marked = start_dead_sweeps(app, repeat=not burst)
     if marked:
         click.echo(f"ownersvote worker: {len(marked)} job(s) whose worker is gone marked failed: {', '.join(map(str, marked))}")
+    if sequencer_mode(app) == "worker":
+        start_sequencer_thread(app)  # accepted ballots are integrated here (webapp.voting.sequencer)
+        click.echo("ownersvote worker: sequencer running")
     queue = job_queue(app)
     click.echo(f"ownersvote worker: queue {queue.name} on {_redact(app.config['OWNERSVOTE_REDIS_URL'])}" + (" (burst)" if burst else ""))
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst, logging_level="INFO")
+
+
+@commands.command()
+@click.option("--once", is_flag=True, help="One pass over the assemblies, then exit.")
+def sequencer(once: bool) -> None:
+    """Integrate accepted ballots into their logs, in batches on a clock (webapp.voting.sequencer).
+    Any number may run: one integrates a log at a time."""
+    app = _app()
+    if once:
+        with app.app_context():
+            done = sequencer_run_once()
+        click.echo(f"ownersvote sequencer: {done.integrated} ballot(s) in {done.batches} batch(es); {done.transitions} transition(s)")
+        return
+    click.echo(f"ownersvote sequencer: a pass every {sequencer_every(app)} s (Ctrl+C to stop)")
+    stop = threading.Event()
+    try:
+        sequencer_forever(app, stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @commands.group()

@@ -68,7 +68,7 @@ def test_owners_choose_one_plan_and_the_published_bundle_verifies(plan_vote, tmp
     ids = s.item_ids()
     plans = s.options(PLANS)
     s.sign_in("1-101")
-    code, first = s.cast(s.ballot("1-101", {ids[PLANS]: [plans[0]]}))
+    code, first = s.cast_in_log(s.ballot("1-101", {ids[PLANS]: [plans[0]]}))
     assert code == 201, first
     code, second = s.cast(s.ballot("1-102", {ids[PLANS]: [plans[0]]}))
     assert code == 201, second

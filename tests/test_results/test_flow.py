@@ -16,12 +16,12 @@ def test_an_assembly_runs_from_notice_to_a_verified_bundle(voting, tmp_path):
     s.sign_in("1-101")
     assert 'data-action="ballot"' in s.client.get(f"/me/a/{s.assembly_id}/ballot").get_data(as_text=True)
     election, firm = s.options(TITLES["election"]), s.options(TITLES["firm"])
-    code, first = s.cast(
+    code, first = s.cast_in_log(
         s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]], ids[TITLES["firm"]]: [firm[0]]})
     )
     assert code == 201, first
     assert first["receipt"]["index"] == 0
-    code, second = s.cast(s.ballot("1-102", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]]}))
+    code, second = s.cast_in_log(s.ballot("1-102", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [election[0]]}))
     assert code == 201, second
     receipt_page = s.client.get(second["next"]).get_data(as_text=True)
     assert second["receipt"]["code"] in receipt_page

@@ -174,7 +174,7 @@ def test_the_published_bundle_with_a_supplement_verifies_offline(two_of_n):
 
     s = two_of_n
     s.sign_in("1-102")
-    status, early = s.cast(s.ballot("1-102", choices(s)))  # on the roll's own key, before the supplement
+    status, early = s.cast_in_log(s.ballot("1-102", choices(s)))  # on the roll's own key, before the supplement
     assert status == 201, early
     s.register_owner("1-101", "张三", ZHANG_TAIL)
     s.sign_in("1-101")
@@ -183,7 +183,7 @@ def test_the_published_bundle_with_a_supplement_verifies_offline(two_of_n):
     sign_supplement_in_browser(s, "supervisor", supplement.id)
     sign_supplement_in_browser(s, "supervisor2", supplement.id)
     s.sign_in("1-101")
-    status, late = s.cast(s.ballot("1-101", choices(s), member=supplement.member))
+    status, late = s.cast_in_log(s.ballot("1-101", choices(s), member=supplement.member))
     assert status == 201, late
 
     s.at(s.assembly.closes_at + timedelta(minutes=1))

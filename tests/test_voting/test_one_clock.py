@@ -67,6 +67,7 @@ def test_tree_heads_and_audit_events_are_dated_by_the_database_clock(voting, mon
     s.sign_in("1-101")
     code, body = s.cast(s.ballot("1-101", {s.item_ids()[TITLES["statute"]]: "agree"}))
     assert code == 201, body
+    s.sequence()
     s.db.expire_all()
     ballot = s.db.scalar(select(Ballot).where(Ballot.assembly_id == s.assembly_id))
     head = s.db.scalar(select(TreeHead).where(TreeHead.assembly_id == s.assembly_id).order_by(TreeHead.n.desc()))
@@ -85,6 +86,7 @@ def test_check_flags_a_tree_head_dated_before_a_ballot_it_covers(voting):
     s.sign_in("1-101")
     code, body = s.cast(s.ballot("1-101", {s.item_ids()[TITLES["statute"]]: "agree"}))
     assert code == 201, body
+    s.sequence()
     s.db.expire_all()
     assert not [f for f in check_estate(s.estate).findings if "dated before" in f.en]
     # As a server whose clock was 8 minutes behind the database's signed it (before the fix).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.factories import TITLES
 
 
-def test_a_ballot_sent_again_gets_its_receipt_and_a_second_one_is_refused(voting):
+def test_a_ballot_sent_again_gets_its_promise_then_its_receipt_and_a_second_one_is_refused(voting):
     """The fast path takes only the common case; a repeat and a second ballot of the same member
     fall back to the full path, which answers as before."""
     from sqlalchemy import select
@@ -23,7 +23,14 @@ def test_a_ballot_sent_again_gets_its_receipt_and_a_second_one_is_refused(voting
     code, again = s.cast(first)
     assert code == 200, again
     assert again["repeated"] is True, again
-    assert again["receipt"] == body["receipt"], again
+    assert again["promise"] == body["promise"], again
+    assert "receipt" not in again  # not in the log yet
+    s.sequence()
+    code, third = s.cast(first)
+    assert code == 200, third
+    assert third["promise"] == body["promise"], third
+    assert third["receipt"]["promise"] == body["promise"], third
+    assert third["receipt"]["code"] == body["code"], third
     code, other = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "disagree"}))
     assert code == 409, other
     assert "already" in other["error_en"], other

@@ -61,7 +61,8 @@ def test_without_redis_a_ballot_is_cast_other_pages_say_so_and_healthz_answers(v
     body = s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [s.options(TITLES["election"])[0]]})
     status, answer = s.cast(body)
     assert status == 201, answer
-    assert answer["receipt"]["code"]
+    assert answer["promise"]["leaf_hash"]
+    assert answer["code"]
     assert limiter.storage_down  # the cast's limit was counted in this process
 
     page = s.client.get("/")

@@ -19,6 +19,7 @@ class Estate(db.Model):
         CheckConstraint("tally_signatures_required >= 1", name="tally_signatures_positive"),
         CheckConstraint("notice_period_days >= 0", name="notice_period_not_negative"),
         CheckConstraint("objection_cap BETWEEN 1 AND 20", name="objection_cap_range"),
+        CheckConstraint("publish_batch BETWEEN 1 AND 1000", name="publish_batch_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,10 @@ class Estate(db.Model):
     # Objections one owner may file against one assembly's result (each must be answered before
     # the assembly is archived: without a cap, one owner could hold the archive up at will).
     objection_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # While voting is open the public sees who has voted, and the log's tree heads, only in
+    # batches of at least this many ballots (the last before the close may be smaller): polling
+    # cannot tie a unit to fewer leaves than that (docs/security.md).
+    publish_batch: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ from webapp.core import readiness, startup
 from webapp.voting import (
     health,
     jobs,  # noqa: F401  (registers its job kinds)
+    sequencer,
 )
 from webapp.voting.log import close_if_due, open_log
 from webapp.voting.routes import bp
@@ -44,6 +45,12 @@ def init_app(app: Flask) -> None:
     startup.register_startup_check("server key", health.server_key)
     assembly_hooks.register("voting_opened", "voting.open_log", _open_log)
     assembly_hooks.register("voting_due", "voting.close", close_if_due)
+    if sequencer.mode(app) == "thread":
+        # Accepted ballots are integrated by this process's own sequencer thread, started with
+        # its first request (so that it starts again in each forked worker).
+        @app.before_request
+        def start_sequencer_here() -> None:  # (returns nothing: a before_request's value is the response)
+            sequencer.start_thread(app)
 
 
 def _open_log(assembly, now) -> None:

@@ -3,9 +3,12 @@ assembly's frozen roll for that member, the ballot names this assembly, this not
 roll, the window is open by the database's clock in the same transaction as the insert, every
 choice is valid, and the member has no counted ballot yet (or the assembly allows replacing it).
 
-A ballot is acknowledged only after its row is committed, and its receipt only once it is under
-a signed tree head.  Concurrent submissions for one member meet at a unique constraint: exactly
-one is counted.  Resending the same signed ballot returns the same receipt.
+A ballot is acknowledged only after its row is committed, with the server's signed promise of
+inclusion (crypto.promise): the request accepts, it does not integrate.  The sequencer
+(webapp.voting.sequencer) makes accepted ballots leaves in batches, apart from the requests, and
+the receipt (promise and inclusion proof) is there once a signed tree head covers the ballot.
+Concurrent submissions for one member meet at a unique constraint: exactly one is counted.
+Resending the same signed ballot returns the same promise (and the receipt, once integrated).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import bindparam, insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +27,8 @@ from crypto.canonical import canonical_json, parse_canonical
 from crypto.errors import CanonicalJSONError, CryptoError, FormatError
 from crypto.keys import jwk_thumbprint, verify
 from crypto.notice import tally_items
+from crypto.promise import make_promise
+from crypto.treehead import tracking_code
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.audit.operations import record
 from webapp.core import db as database
@@ -55,8 +61,27 @@ class BallotRefused(UserError):
 @dataclass(frozen=True)
 class Cast:
     ballot: Ballot
-    receipt: dict
+    promise: dict | None
     repeated: bool  # the same signed ballot had already been accepted
+
+    @property
+    def code(self) -> str:
+        return tracking_code(bytes.fromhex(self.ballot.leaf_hash))
+
+
+DEFAULT_MERGE_DELAY_SECONDS = 60
+
+
+def merge_delay_ms() -> int:
+    """The maximum merge delay every promise states: how long after its acceptance a ballot may
+    wait for a signed tree head (the sequencer integrates every second or so)."""
+    return int(current_app.config.get("OWNERSVOTE_MERGE_DELAY_SECONDS", DEFAULT_MERGE_DELAY_SECONDS)) * 1000
+
+
+def promise_for(log_id: str, leaf_hex: str, accepted) -> dict:
+    """The server's signed promise for a ballot accepted (committed) at ``accepted``."""
+    at = ballot_log.ms(accepted)
+    return make_promise(signer(), log_id, bytes.fromhex(leaf_hex), at, at + merge_delay_ms())
 
 
 def _waiting_for_supplement(assembly, member: str, kid: str) -> bool:
@@ -161,6 +186,8 @@ def _store(
         if last.signer != signer:
             raise BallotRefused("业主和受托人只能有一方投票", "an owner and their proxy cannot both vote: the first one counts", 409)
     version = (max((b.version for b in earlier), default=0) + 1) if assembly.replace_allowed else 1
+    now = database.db_now()
+    promise = promise_for(assembly.log_id, leaf, now)
     try:
         with db.session.begin_nested():
             result = db.session.execute(
@@ -175,7 +202,8 @@ def _store(
                     entry=entry,
                     leaf_hash=leaf,
                     registration_id=registration_id,
-                    received_at=database.db_now(),
+                    received_at=now,
+                    promise=promise,
                 )
                 .returning(Ballot.id)
             )
@@ -203,19 +231,6 @@ def _store(
     return db.session.get(Ballot, ballot_id), False
 
 
-def _sequence(assembly, ballot: Ballot) -> dict:
-    """Integrate (this ballot and any others waiting) and return its receipt."""
-    receipt = ballot_log.sequence(ballot_log.context_of(assembly), ballot.id, ballot.leaf_hash)
-    if receipt is None:  # pragma: no cover - the lock always lets the next holder integrate
-        raise BallotRefused(
-            "选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
-            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page",
-            503,
-        )
-    db.session.expire(ballot)
-    return receipt
-
-
 def cast_online(assembly, payload: object) -> Cast:
     """An owner's (or a proxy's) signed ballot: {"ballot": canonical text, "kid": …, "sig": …}.
     It is tied to the registration whose key signed it, never to the session that carried it
@@ -235,7 +250,7 @@ def cast_online(assembly, payload: object) -> Cast:
         )
     )
     if same is not None:
-        return Cast(same, _sequence(assembly, same), True)
+        return Cast(same, same.promise, True)
     if assembly.state != "voting":
         _window_open(assembly)  # says why: not yet open, or closed
     ballot = check_ballot(assembly, ballot_text)
@@ -289,7 +304,7 @@ def cast_online(assembly, payload: object) -> Cast:
     )
     # Its "ballot.accept" audit event is written by the sequencer, in the transaction that makes
     # it a leaf (webapp.voting.log.integrate).
-    return Cast(stored, _sequence(assembly, stored), repeated)
+    return Cast(stored, stored.promise, repeated)
 
 
 def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
@@ -320,7 +335,7 @@ def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
             serial=ballot["paper"]["serial"],
         )
         db.session.commit()
-    return Cast(stored, _sequence(assembly, stored), repeated)
+    return Cast(stored, stored.promise, repeated)
 
 
 def counted(assembly_id: int, *, replace_allowed: bool) -> dict[str, Ballot]:
@@ -371,11 +386,11 @@ def digest(text_: str) -> str:
 # 2. the ballot is checked against what cannot change while voting is open (the notice digest and
 #    items, the roll root, the log id: cached per process by assembly, notice version and roll),
 #    and its signature verified;
-# 3. INSERT … ON CONFLICT DO NOTHING (the unique constraints say "one ballot per member" and "this
-#    exact ballot again") and COMMIT: durable before anything is acknowledged;
-# 4. the sequencer (webapp.voting.log.sequence) integrates it and whatever else is waiting, under
-#    the log's lock, with one signed tree head and the batch's audit events, and the receipt is
-#    built from the head that covers it.
+# 3. the promise is signed (the ballot has been checked: the server verifies before it signs),
+#    dated by the database's clock as read with the lock;
+# 4. INSERT … ON CONFLICT DO NOTHING (the unique constraints say "one ballot per member" and "this
+#    exact ballot again") and COMMIT: durable before anything is acknowledged.
+# The sequencer (webapp.voting.sequencer) integrates it later, with whatever else is waiting.
 
 
 @dataclass(frozen=True)
@@ -424,7 +439,8 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
 @dataclass(frozen=True)
 class FastCast:
     ballot_id: int
-    receipt: dict
+    promise: dict
+    code: str
     slug: str
 
 
@@ -478,7 +494,8 @@ def _fast_statements(dialect: str, clock) -> tuple:
     b = Ballot.__table__
     columns = ("assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "registration_id")
     values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
-    values["received_at"] = clock() if postgres else bindparam("received_at", type_=b.c.received_at.type)
+    values["received_at"] = bindparam("received_at", type_=b.c.received_at.type)  # the clock as read with the lock
+    values["promise"] = bindparam("promise", type_=b.c.promise.type)
     store = (postgresql.insert if postgres else sqlite.insert)(b).values(values).on_conflict_do_nothing().returning(b.c.id)
     return query, store
 
@@ -523,6 +540,7 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
+    promise = promise_for(ctx.log_id, leaf, now)
     values = {
         "assembly_id": assembly_id,
         "member": ballot["member"],
@@ -533,18 +551,11 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         "entry": entry_text,
         "leaf_hash": leaf,
         "registration_id": row.key_registration,
+        "received_at": now,
+        "promise": promise,
     }
-    if not postgres:
-        values["received_at"] = database.db_now()
     ballot_id = connection.execute(store, values).scalar()
     if ballot_id is None:  # this exact ballot again, or the member has voted: cast_online says which
         return None
     db.session.commit()  # durable before anything is acknowledged
-    receipt = ballot_log.sequence(ctx.log, ballot_id, leaf, heads_before=row.heads)
-    if receipt is None:  # pragma: no cover - see _sequence
-        raise BallotRefused(
-            "选票已安全保存，但回执暂时无法生成：请稍后在“查看我的投票”取回回执",
-            "the ballot is safely stored, but its receipt is not ready: fetch it later from your page",
-            503,
-        )
-    return FastCast(ballot_id, receipt, ctx.slug)
+    return FastCast(ballot_id, promise, tracking_code(bytes.fromhex(leaf)), ctx.slug)

@@ -5,17 +5,18 @@ The frontier (crypto.merkle.TreeState) lives in one row, complete-subtree nodes 
 and an inclusion proof reads O(log n) nodes in one query, however long the log.
 
 Accepted ballots are first committed on their own (durable: a crash loses nothing
-acknowledged), then *integrated* by a sequencer, as Trillian's does: whoever takes the log row's
-lock appends every ballot waiting at that moment, stores the nodes and signs one tree head for
-the batch.  Under load, ballots that arrive while a batch is being integrated wait for the lock
-and are taken together by the next holder, so appends do not serialise one by one on the row.
-A receipt is given only once its ballot is under a signed tree head.
+acknowledged; the voter holds a signed promise), then *integrated* by the sequencer
+(webapp.voting.sequencer), apart from any request, as Trillian's is: whoever takes the log's
+lock appends every ballot waiting at that moment, in random order, stores the nodes and signs
+one tree head for the batch.  A receipt is given only once its ballot is under a signed tree
+head.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,13 +77,13 @@ def _statements() -> SimpleNamespace:
     )
     return SimpleNamespace(
         log_row=log_row,
-        waiting=select(ballots.c.id, ballots.c.leaf_hash, ballots.c.channel, ballots.c.signer)
+        waiting=select(ballots.c.id, ballots.c.leaf_hash, ballots.c.channel, ballots.c.signer, ballots.c.member)
         .where(ballots.c.assembly_id == bindparam("a"), ballots.c.leaf_index.is_(None))
         .order_by(ballots.c.id),
         set_index=update(ballots).where(ballots.c.id == bindparam("b_id")).values(leaf_index=bindparam("idx")),
         set_log=update(logs)
         .where(logs.c.assembly_id == bindparam("a"))
-        .values(frontier=bindparam("frontier"), size=bindparam("size"), heads=bindparam("heads")),
+        .values(frontier=bindparam("frontier"), size=bindparam("size"), heads=bindparam("heads"), sealed=bindparam("sealed")),
         add_head=insert(heads_t).values(
             assembly_id=bindparam("a"),
             n=bindparam("n"),
@@ -92,15 +93,30 @@ def _statements() -> SimpleNamespace:
             final=bindparam("final"),
             document=bindparam("document"),
         ),
-        covering=select(ballots.c.leaf_index, heads_t.c.document)
-        .join(heads_t, (heads_t.c.assembly_id == ballots.c.assembly_id) & (heads_t.c.size > ballots.c.leaf_index))
-        .where(ballots.c.id == bindparam("b_id"), heads_t.c.n >= bindparam("h0"))
-        .order_by(heads_t.c.n)
-        .limit(1),
         nodes=select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
             nodes.c.assembly_id == bindparam("a"), tuple_(nodes.c.level, nodes.c.idx).in_(bindparam("keys", expanding=True))
         ),
     )
+
+
+_RANDOM = secrets.SystemRandom()
+
+
+def batch_order(waiting: list, member=lambda row: row.member) -> list:
+    """A batch's ballots in random order, so that a leaf's place says nothing of when, within its
+    batch, its ballot arrived; except that one member's ballots keep their order (with
+    replacements allowed, the last in the log is the one that counts)."""
+    shuffled = list(waiting)
+    _RANDOM.shuffle(shuffled)
+    by_member: dict = {}
+    for place, row in enumerate(shuffled):
+        by_member.setdefault(member(row), []).append(place)
+    for places in by_member.values():
+        if len(places) > 1:
+            rows = sorted((shuffled[p] for p in places), key=lambda row: row[0])  # by id: arrival order
+            for place, row in zip(places, rows, strict=True):
+                shuffled[place] = row
+    return shuffled
 
 
 def ms(value: datetime) -> int:
@@ -180,37 +196,42 @@ def context_of(assembly) -> LogContext:
     return LogContext(assembly.id, assembly.estate_id, assembly.log_id, assembly.current_notice.sha256)
 
 
-def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False) -> Batch | None:
+def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False, final_at: datetime | None = None) -> Batch | None:
     """Append every waiting ballot and sign one tree head for the batch (in the caller's
     transaction, which should commit at once: it holds the log's lock).  ``now`` dates the head
     (loading ballots of an assembly held in the past, as the demo does); the database's clock
     otherwise.  With ``record_accepts`` the batch's online ballots get their ``ballot.accept``
     audit events in the same transaction (the casting path; paper ballots are recorded by
     their entry, bulk loads by their caller)."""
-    return integrate_context(assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now, record_accepts=record_accepts)
+    ctx = assembly if isinstance(assembly, LogContext) else context_of(assembly)
+    return integrate_context(ctx, now=now, record_accepts=record_accepts, final_at=final_at)
 
 
-_NOT_LEADER = object()
+NOT_LEADER = object()
 
 
-def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False, try_lead: bool = False):
+def integrate_context(
+    ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False, try_lead: bool = False, final_at: datetime | None = None
+):
     """:func:`integrate` for a :class:`LogContext`.  With ``try_lead`` (PostgreSQL), only if the
-    sequencer's lock is free: otherwise ``_NOT_LEADER``, having waited for nothing."""
+    sequencer's lock is free: otherwise ``NOT_LEADER``, having waited for nothing (another
+    sequencer is integrating this log).  With ``final_at`` (the close), the batch's head is the
+    final one, dated no earlier than ``final_at``, and the log is sealed."""
 
     st = _statements()
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
-        return _integrate_postgres(ctx, connection, now=now, record_accepts=record_accepts, try_lead=try_lead)
+        return _integrate_postgres(ctx, connection, now=now, record_accepts=record_accepts, try_lead=try_lead, final_at=final_at)
     log = connection.execute(st.log_row, {"a": ctx.assembly_id}).one()  # SQLite: one writer at a time
     if log.sealed:
         return None
-    waiting = connection.execute(st.waiting, {"a": ctx.assembly_id}).all()
+    waiting = batch_order(connection.execute(st.waiting, {"a": ctx.assembly_id}).all())
     if not waiting:
         return None
     state = TreeState.from_bytes(log.frontier)
     nodes, indices = [], {}
-    for ballot_id, leaf_hex, _, _ in waiting:
+    for ballot_id, leaf_hex, _, _, _ in waiting:
         indices[ballot_id] = state.size
         state, new = append(state, bytes.fromhex(leaf_hex))
         nodes.extend(new)
@@ -231,16 +252,21 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
                     "object_id": str(ballot_id),
                     "details": {"assembly": ctx.assembly_id, "channel": channel, "leaf_hash": leaf_hex},
                 }
-                for ballot_id, leaf_hex, channel, who in waiting
+                for ballot_id, leaf_hex, channel, who, _ in waiting
                 if channel == "online"
             ],
             at=clock,
         )
     if anchor is None:
         anchor = audit_head(ctx.estate_id)
-    timestamp = max(ms(clock), log.last_ts or 0)
-    document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
-    connection.execute(st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1})
+    final = final_at is not None
+    timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
+    document = sign_tree_head(
+        signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
+    )
+    connection.execute(
+        st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1, "sealed": final}
+    )
     connection.execute(
         st.add_head,
         {
@@ -249,7 +275,7 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
             "size": state.size,
             "root": document["root"],
             "timestamp": timestamp,
-            "final": False,
+            "final": final,
             "document": document,
         },
     )
@@ -258,7 +284,7 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     return Batch(log.heads, state.size, document, indices)
 
 
-SEQUENCER_LOCK = 6962  # pg_try_advisory_xact_lock(SEQUENCER_LOCK, assembly id): who integrates now (and 6963: wait for it)
+SEQUENCER_LOCK = 6962  # pg_advisory_xact_lock(SEQUENCER_LOCK, assembly id): who integrates the log now
 
 # PostgreSQL: a batch in five round trips while the log is locked (lock and read the log row;
 # read the waiting ballots with the audit chain's head; read the database's clock; write
@@ -272,21 +298,12 @@ _PG_LEAD = text("""
      WHERE assembly_id = :a
        FOR UPDATE
 """)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k, :a), pg_advisory_xact_lock(:k2, :a)")
-# Become the one that integrates, or else wait for the one that does.  Two keys: the first is
-# tried by every request and held only by the one integrating; that one also takes the second,
-# for which the others wait, taking it shared and giving it back in the same statement.  (Waiting
-# on the first key instead, each waiter's passing shared hold made others' tries fail while no
-# one was integrating, and they went round without waiting.)
-_PG_LEAD_OR_WAIT = text("""
-    SELECT CASE WHEN pg_try_advisory_xact_lock(:k, :a) THEN pg_advisory_xact_lock(:k2, :a)::text = ''
-                ELSE NOT (SELECT pg_advisory_unlock_shared(:k2, :a) FROM (SELECT pg_advisory_lock_shared(:k2, :a)) AS waited)
-           END AS lead
-""")  # (NOT …: "… AND false" would be folded to false by the planner, and never wait)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k, :a)")
+_PG_TRY_LEAD = text("SELECT pg_try_advisory_xact_lock(:k, :a)")
 _PG_WAITING = text("""
-    SELECT b.id, b.leaf_hash, b.channel, b.signer, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at
+    SELECT b.id, b.leaf_hash, b.channel, b.signer, b.member, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at
       FROM (SELECT 1) AS one
-      LEFT JOIN LATERAL (SELECT id, leaf_hash, channel, signer FROM ballots
+      LEFT JOIN LATERAL (SELECT id, leaf_hash, channel, signer, member FROM ballots
                           WHERE assembly_id = :a AND leaf_index IS NULL ORDER BY id) AS b ON true
       LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS e ON true
       LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS c ON true
@@ -312,29 +329,29 @@ _PG_WRITE = text("""
           FROM unnest(CAST(:c_seq AS integer[]), CAST(:c_hash AS text[]), CAST(:c_at AS timestamptz[]), CAST(:c_doc AS json[]))
             AS c(seq, hash, at, document)
     ), log AS (
-        UPDATE ballot_logs SET frontier = :frontier, size = :size, heads = :heads + 1 WHERE assembly_id = :a
+        UPDATE ballot_logs SET frontier = :frontier, size = :size, heads = :heads + 1, sealed = :final WHERE assembly_id = :a
     )
     INSERT INTO tree_heads (assembly_id, n, size, root, timestamp, final, document)
-    VALUES (:a, :heads, :size, :root, :timestamp, false, CAST(:document AS json))
+    VALUES (:a, :heads, :size, :root, :timestamp, :final, CAST(:document AS json))
 """)
 
 
-def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: bool, try_lead: bool):
+def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: bool, try_lead: bool, final_at: datetime | None):
     import json
 
     chain = ctx.estate_id if ctx.estate_id is not None else PLATFORM_CHAIN
     if try_lead:
-        if not connection.execute(_PG_LEAD_OR_WAIT, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": ctx.assembly_id}).scalar():
-            return _NOT_LEADER  # (having waited for the batch being integrated)
+        if not connection.execute(_PG_TRY_LEAD, {"k": SEQUENCER_LOCK, "a": ctx.assembly_id}).scalar():
+            return NOT_LEADER
     else:
-        connection.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": ctx.assembly_id})
+        connection.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "a": ctx.assembly_id})
     # The audit chain's lock (webapp.audit.operations.chain_lock_key) comes with the log's, so that
     # the next statement reads the chain's head as it stands.
     log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": chain_lock_key(chain)}).one()
     if log.sealed:
         return None
     rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain}).all()
-    waiting = [r for r in rows if r.id is not None]
+    waiting = batch_order([r for r in rows if r.id is not None])
     if not waiting:
         return None
     state = TreeState.from_bytes(log.frontier)
@@ -372,8 +389,11 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
         anchor = (events[-1]["seq"], events[-1]["hash"])
     else:
         anchor = None if rows[0].audit_seq is None else (rows[0].audit_seq, rows[0].audit_hash)
-    timestamp = max(ms(clock), log.last_ts or 0)
-    document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
+    final = final_at is not None
+    timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
+    document = sign_tree_head(
+        signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
+    )
     connection.execute(
         _PG_WRITE,
         {
@@ -402,55 +422,13 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             "heads": log.heads,
             "root": document["root"],
             "timestamp": timestamp,
+            "final": final,
             "document": json.dumps(document),
         },
     )
     metrics.BATCHES.inc()
     metrics.BATCH_SIZE.observe(len(indices))
     return Batch(log.heads, state.size, document, indices)
-
-
-def sequence(ctx: LogContext, ballot_id: int, leaf_hex: str, *, heads_before: int = 0) -> dict | None:
-    """Make a committed ballot a leaf and return its receipt, built from the first signed tree
-    head that covers it.  ``heads_before`` is a number of tree heads read before the ballot
-    committed (none of those can cover it), so that finding its head reads only the newest ones.
-
-    On PostgreSQL the requests of many voters meet here, and only one at a time may integrate:
-    the one that takes the sequencer's advisory lock, without waiting for it.  It takes every
-    ballot waiting, under the log row's exclusive lock.  The others do not queue for their turn
-    (each would then find its ballot already taken, one after the other): they wait for that
-    batch to commit (``_PG_LEAD_OR_WAIT``), see whether their ballot was in it, and if not try
-    to integrate themselves."""
-    for _ in range(1000):
-        batch = integrate_context(ctx, record_accepts=True, try_lead=True)
-        if batch is not _NOT_LEADER:
-            db.session.commit()
-            if batch is not None and ballot_id in batch.indices:
-                covered = batch.indices[ballot_id], batch.document
-            else:
-                covered = _covering(ballot_id, heads_before)  # integrated in an earlier batch
-            receipt = None if covered is None else _receipt_at(ctx, covered[0], covered[1], leaf_hex)
-            db.session.rollback()
-            if receipt is not None:
-                return receipt
-            continue  # pragma: no cover - integrated by a batch not yet visible: look again
-        # (On PostgreSQL, integrate_context has waited for the batch being integrated.)
-        covered = _covering(ballot_id, heads_before)  # a statement of its own: its snapshot follows the wait
-        receipt = None if covered is None else _receipt_at(ctx, covered[0], covered[1], leaf_hex)
-        db.session.rollback()
-        if receipt is not None:
-            return receipt
-    return None  # pragma: no cover - a thousand batches went by without this ballot
-
-
-def _covering(ballot_id: int, heads_before: int) -> tuple[int, dict] | None:
-    row = db.session.connection().execute(_statements().covering, {"b_id": ballot_id, "h0": heads_before}).first()
-    return None if row is None else (row.leaf_index, row.document)
-
-
-def _receipt_at(ctx: LogContext, index: int, document: dict, leaf_hex: str) -> dict:
-    proof = inclusion_proof(DbNodeStore(ctx.assembly_id), index, document["size"])
-    return make_receipt(document, index, bytes.fromhex(leaf_hex), proof)
 
 
 def _last_timestamp(assembly_id: int) -> int:
@@ -480,7 +458,7 @@ def receipt(ballot: Ballot, head: TreeHead | None = None) -> dict:
         raise ValueError("the ballot is not in the log yet")
     head = head or covering_head(ballot.assembly_id, ballot.leaf_index)
     proof = inclusion_proof(DbNodeStore(ballot.assembly_id), ballot.leaf_index, head.size)
-    return make_receipt(head.document, ballot.leaf_index, bytes.fromhex(ballot.leaf_hash), proof)
+    return make_receipt(head.document, ballot.leaf_index, bytes.fromhex(ballot.leaf_hash), proof, ballot.promise)
 
 
 def inclusion(assembly_id: int, index: int, size: int) -> list[bytes]:
@@ -514,7 +492,7 @@ def close_if_due(assembly) -> bool:
     if db.session.get_bind().dialect.name == "postgresql":
         # The sequencer's lock before the assembly row's: a batch being integrated holds the first
         # and needs a key-share lock on the assembly row for its inserts' foreign keys.
-        db.session.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "k2": SEQUENCER_LOCK + 1, "a": assembly.id})
+        db.session.execute(_PG_LOCK, {"k": SEQUENCER_LOCK, "a": assembly.id})
     _lock_assembly(assembly)
     done = db.session.execute(
         update(Assembly)
@@ -526,12 +504,17 @@ def close_if_due(assembly) -> bool:
         db.session.refresh(assembly)
         return False
     db.session.refresh(assembly)
-    integrate(assembly, record_accepts=True)  # the accepted ballots whose requests have not sequenced them yet
+    # The accepted ballots the sequencer has not integrated yet go under the final head itself (a
+    # head of their own would be one signed after the close that is not the final one).
+    batch = integrate(assembly, record_accepts=True, now=now, final_at=assembly.closes_at)
     log = _lock(assembly.id)
     state = TreeState.from_bytes(log.frontier)
-    final = _sign(assembly, log, state, timestamp=max(ms(assembly.closes_at), ms(now), _last_timestamp(assembly.id)), final=True)
-    log.sealed = True
-    db.session.flush()
+    if batch is None:
+        final = _sign(assembly, log, state, timestamp=max(ms(assembly.closes_at), ms(now), _last_timestamp(assembly.id)), final=True)
+        log.sealed = True
+        db.session.flush()
+    else:
+        final = SimpleNamespace(root=batch.document["root"], n=batch.n)
     record(
         "assembly.close",
         actor="clock",

@@ -58,6 +58,9 @@ class Ballot(db.Model):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     leaf_index: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The signed promise of inclusion the ballot was answered with (crypto.promise); none for
+    # ballots loaded in bulk, which are integrated at once.
+    promise: Mapped[dict | None] = mapped_column(JSON)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -117,20 +118,15 @@ def cast(assembly_id: int):
     if not too_large:
         # The common case first, with the fewest round trips (see casting.cast_fast); anything
         # else, including every refusal and its reason, takes the full path below.
-        try:
-            fast = cast_fast(assembly_id, request.get_json(silent=True))
-        except BallotRefused as exc:  # stored, but no receipt yet
-            db.session.rollback()
-            metrics.BALLOTS.labels("refused", exc.reason).inc()
-            return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
+        fast = cast_fast(assembly_id, request.get_json(silent=True))
         if fast is not None:
             metrics.BALLOTS.labels("accepted", "").inc()
-            code = fast.receipt["code"]
             return jsonify(
                 {
-                    "receipt": fast.receipt,
+                    "promise": fast.promise,
+                    "code": fast.code,
                     "repeated": False,
-                    "next": url_for("voting.receipt", slug=fast.slug, assembly_id=assembly_id, code=code),
+                    "next": url_for("voting.receipt", slug=fast.slug, assembly_id=assembly_id, code=fast.code),
                 }
             ), 201
         db.session.rollback()
@@ -149,17 +145,21 @@ def cast(assembly_id: int):
         metrics.BALLOTS.labels("refused", exc.reason).inc()
         return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
     metrics.BALLOTS.labels("repeated" if done.repeated else "accepted", "").inc()
-    code = done.receipt["code"]
-    return jsonify(
-        {
-            "receipt": done.receipt,
-            "repeated": done.repeated,
-            "next": url_for("voting.receipt", slug=assembly.estate.slug, assembly_id=assembly.id, code=code),
-        }
-    ), 200 if done.repeated else 201
+    answer = {
+        "promise": done.promise,
+        "code": done.code,
+        "repeated": done.repeated,
+        "next": url_for("voting.receipt", slug=assembly.estate.slug, assembly_id=assembly.id, code=done.code),
+    }
+    if done.ballot.leaf_index is not None:  # a repeat of a ballot already in the log: its receipt too
+        answer["receipt"] = ballot_log.receipt(done.ballot)
+    return jsonify(answer), 200 if done.repeated else 201
 
 
 # ---------------------------------------------------------------- receipts
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>")
@@ -167,18 +167,24 @@ def receipt(slug: str, assembly_id: int, code: str):
     estate = public_estate(slug)
     assembly = load_assembly(estate, assembly_id)
     found = ballot_by_code(assembly, code)
-    if found is None or found.leaf_index is None:
+    if found is None or (found.leaf_index is None and found.promise is None):
         abort(404)
-    doc = ballot_log.receipt(found)
+    # Accepted, not yet in the log: the promise now, the proof once the sequencer's batch is in
+    # (the page asks for it and checks both in the browser).
+    doc = ballot_log.receipt(found) if found.leaf_index is not None else None
     signer = "proxy" if found.signer == "proxy" else ("paper" if found.channel == "paper" else "owner")
-
+    tracking = tracking_code(bytes.fromhex(found.leaf_hash))
     mine = is_owner() and signed_by(found, current_user.id)
-    check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=doc["code"], _external=True)
+    check_url = url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=tracking, _external=True)
     return render_template(
         "voting/receipt.html",
         estate=estate,
         assembly=assembly,
         receipt=doc,
+        promise=found.promise,
+        promise_deadline=None if found.promise is None else EPOCH + timedelta(milliseconds=found.promise["deadline"]),
+        code=tracking,
+        accepted=found.received_at,
         ballot=found,
         signer=signer,
         server_jwk=json.dumps(server_signer().jwk),
@@ -195,8 +201,14 @@ def receipt_json(slug: str, assembly_id: int, code: str):
     estate = public_estate(slug)
     assembly = load_assembly(estate, assembly_id)
     found = ballot_by_code(assembly, code)
-    if found is None or found.leaf_index is None:
+    if found is None or (found.leaf_index is None and found.promise is None):
         abort(404)
+    if found.leaf_index is None:  # accepted and promised, waiting for the sequencer's next batch
+        response = jsonify({"pending": True, "promise": found.promise})
+        response.status_code = 202
+        response.headers["Retry-After"] = "1"
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response = jsonify(ballot_log.receipt(found))
     response.headers["Content-Disposition"] = f'attachment; filename="receipt-{estate.slug}-{assembly.id}-{found.leaf_index}.json"'
     return response
@@ -378,7 +390,7 @@ def paper(estate: Estate, assembly_id: int):
         if done:
             cast, state = outcome
             if cast:
-                flash(_("Ballot counted: tracking code %(code)s.", code=cast.receipt["code"]), "success")
+                flash(_("Ballot counted: tracking code %(code)s.", code=cast.code), "success")
             elif state == "disputed":
                 flash(_("Entry saved. It differs from the first entry of this sheet: a supervisor will decide from the scan."), "info")
             else:

@@ -305,27 +305,68 @@
     return r.then(step);
   }
 
+  function payloadOf(signed) {
+    var payload = {};
+    Object.keys(signed).forEach(function (k) { if (k !== "kid" && k !== "sig") { payload[k] = signed[k]; } });
+    return payload;
+  }
+  /* true / false, or "no-ed25519" when this browser cannot check Ed25519 (the server did). */
+  function serverSigned(server, signed) {
+    return crypto.subtle.importKey("jwk", { kty: server.kty, crv: server.crv, x: server.x }, { name: "Ed25519" }, false, ["verify"]).then(function (key) {
+      return crypto.subtle.verify({ name: "Ed25519" }, key, b64urlToBytes(signed.sig), new TextEncoder().encode(OwnersVote.canonical(payloadOf(signed))));
+    }, function () { return "no-ed25519"; });
+  }
+
   function bindReceipt(box) {
     var receipt = JSON.parse(box.getAttribute("data-receipt"));
     var server = JSON.parse(box.getAttribute("data-server-key"));
     if (!(window.crypto && crypto.subtle)) { say(box, box.getAttribute("data-msg-hash-only"), "info"); return; }
-    var sth = receipt.sth, payload = {};
-    Object.keys(sth).forEach(function (k) { if (k !== "kid" && k !== "sig") { payload[k] = sth[k]; } });
-    rootFromProof(receipt.index, sth.size, hexToBytes(receipt.leaf_hash), receipt.inclusion.map(hexToBytes)).then(function (root) {
-      if (!equal(root, hexToBytes(sth.root))) { throw new Error("root"); }
-      return crypto.subtle.importKey("jwk", { kty: server.kty, crv: server.crv, x: server.x }, { name: "Ed25519" }, false, ["verify"]).then(function (key) {
-        return crypto.subtle.verify({ name: "Ed25519" }, key, b64urlToBytes(sth.sig), new TextEncoder().encode(OwnersVote.canonical(payload)));
-      }, function () { return "no-ed25519"; });
-    }).then(function (ok) {
-      if (ok === "no-ed25519") { say(box, box.getAttribute("data-msg-hash-only"), "success"); }
-      else if (ok) { say(box, box.getAttribute("data-msg-ok"), "success"); }
-      else { say(box, box.getAttribute("data-msg-bad"), "error"); }
-    }, function () { say(box, box.getAttribute("data-msg-bad"), "error"); });
+    var sth = receipt.sth, promise = receipt.promise;
+    var promised = Promise.resolve(true);
+    if (promise) {
+      // The promise the ballot was answered with: for this very leaf, signed by the server.
+      promised = promise.leaf_hash === receipt.leaf_hash && promise.log === receipt.log ? serverSigned(server, promise) : Promise.resolve(false);
+    }
+    promised.then(function (ok) {
+      if (ok === false) { say(box, box.getAttribute("data-msg-promise-bad"), "error"); return; }
+      return rootFromProof(receipt.index, sth.size, hexToBytes(receipt.leaf_hash), receipt.inclusion.map(hexToBytes)).then(function (root) {
+        if (!equal(root, hexToBytes(sth.root))) { throw new Error("root"); }
+        return serverSigned(server, sth);
+      }).then(function (ok) {
+        if (ok === "no-ed25519") { say(box, box.getAttribute("data-msg-hash-only"), "success"); }
+        else if (ok) { say(box, box.getAttribute("data-msg-ok"), "success"); }
+        else { say(box, box.getAttribute("data-msg-bad"), "error"); }
+      });
+    }).then(null, function () { say(box, box.getAttribute("data-msg-bad"), "error"); });
+  }
+
+  /* Accepted, not yet in the log: check the server's signed promise here, then ask for the
+   * proof until the sequencer's batch holds the ballot, and show it (the page reloads into the
+   * receipt, which is checked in turn). */
+  function awaitReceipt(box) {
+    var promise = JSON.parse(box.getAttribute("data-promise"));
+    var server = JSON.parse(box.getAttribute("data-server-key"));
+    if (window.crypto && crypto.subtle) {
+      serverSigned(server, promise).then(function (ok) {
+        if (ok === true) { say(box, box.getAttribute("data-msg-promise"), "info"); }
+        else if (ok === false) { say(box, box.getAttribute("data-msg-bad"), "error"); }
+      });
+    }
+    var tries = 0;
+    function poll() {
+      tries += 1;
+      fetch(box.getAttribute("data-poll"), { credentials: "same-origin", cache: "no-store" }).then(function (answer) {
+        if (answer.status === 200) { window.location.reload(); return; }
+        window.setTimeout(poll, tries < 30 ? 1000 : 5000);
+      }, function () { window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 1000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     $all("[data-action=ballot]").forEach(bindBallot);
     $all("[data-action=verify-receipt]").forEach(bindReceipt);
+    $all("[data-action=await-receipt]").forEach(awaitReceipt);
   });
   window.OwnersVoteReceipt = { rootFromProof: rootFromProof };
 })();
