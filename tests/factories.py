@@ -16,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import threading
 import uuid
 import zipfile
 from contextlib import contextmanager
@@ -691,3 +692,40 @@ def queue(db_session, estate, kind: str, actor, params: dict | None = None):
     job = ops.start_job(estate, kind, params or {}, actor=actor, runner="inline")
     db_session.commit()
     return job
+
+
+# Many voters at once (tests/test_voting/conftest.py builds their assembly).
+
+
+def post_all(app, assembly_id: int, bodies: list[dict]) -> list[tuple[int, dict]]:
+    """Every body posted to the cast endpoint at the same moment, each from a thread of its own."""
+    start = threading.Barrier(len(bodies))
+    results: list = [None] * len(bodies)
+
+    def submit(n: int) -> None:
+        client = app.test_client()  # a request pushes an application context of its own
+        start.wait()
+        try:
+            response = client.post(f"/api/v1/a/{assembly_id}/ballots", json=bodies[n])
+            results[n] = (response.status_code, response.get_json())
+        except Exception as exc:  # reported by the assertion below
+            results[n] = (0, {"error": repr(exc)})
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def signed_body(app, built, member: str, signer, choices: dict) -> dict:
+    """A member's ballot for the built assembly (bench/assembly_setup.py), signed by ``signer``."""
+    from webapp.assemblies.models import Assembly
+    from webapp.core.db import db
+
+    with app.app_context():
+        assembly = db.session.get(Assembly, built.assembly_id)
+        ballot = make_ballot(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, member, choices)
+    entry = sign_ballot(signer, ballot)
+    return {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}

@@ -5,86 +5,12 @@ members voting at once all land in the log, each under a signed tree head, each 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from crypto.ballot import make_ballot, sign_ballot
 from crypto.treehead import verify_receipt
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _assembly_setup():
-    spec = importlib.util.spec_from_file_location("bench_assembly_setup", ROOT / "bench" / "assembly_setup.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def voting_pg(database_url, instance_dir, tmp_path_factory):
-    """An estate of 60 units whose owners registered a phone, and an assembly voting now, in a
-    database of its own on the session's backend (a file of its own on SQLite, where the writers
-    queue on the database lock; a database of its own on PostgreSQL, where they meet at row
-    locks and the unique constraint)."""
-    from sqlalchemy.engine import make_url
-
-    setup = _assembly_setup()
-    sqlite = database_url.startswith("sqlite")
-    if sqlite:
-        url = f"sqlite:///{tmp_path_factory.mktemp('concurrent') / 'cast.sqlite3'}"
-    else:
-        admin = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
-        url = setup.create_database(admin, "ownersvote_test_cast")
-    try:
-        app = setup.app_for(url, TESTING=True, OWNERSVOTE_CAST_LIMIT="10000/minute")
-        built = setup.build(app, units=60)
-        yield app, built
-        from webapp.core.db import db
-
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if not sqlite:
-            setup.drop_database(admin, url)
-
-
-def _post_all(app, assembly_id: int, bodies: list[dict]) -> list[tuple[int, dict]]:
-    start = threading.Barrier(len(bodies))
-    results: list = [None] * len(bodies)
-
-    def submit(n: int) -> None:
-        client = app.test_client()  # a request pushes an application context of its own
-        start.wait()
-        try:
-            response = client.post(f"/api/v1/a/{assembly_id}/ballots", json=bodies[n])
-            results[n] = (response.status_code, response.get_json())
-        except Exception as exc:  # reported by the assertion below
-            results[n] = (0, {"error": repr(exc)})
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-def _signed(app, built, member: str, signer, choices: dict) -> dict:
-    from webapp.assemblies.models import Assembly
-    from webapp.core.db import db
-
-    with app.app_context():
-        assembly = db.session.get(Assembly, built.assembly_id)
-        ballot = make_ballot(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, member, choices)
-    entry = sign_ballot(signer, ballot)
-    return {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}
+from tests.factories import post_all, signed_body
 
 
 def test_twenty_concurrent_submissions_for_one_member_give_one_counted_ballot(voting_pg):
@@ -97,8 +23,8 @@ def test_twenty_concurrent_submissions_for_one_member_give_one_counted_ballot(vo
 
     app, built = voting_pg
     member, signer = sorted(built.voters.items())[0]
-    bodies = [_signed(app, built, member, signer, {}) for _ in range(20)]  # twenty different ballots (nonces)
-    results = _post_all(app, built.assembly_id, bodies)
+    bodies = [signed_body(app, built, member, signer, {}) for _ in range(20)]  # twenty different ballots (nonces)
+    results = post_all(app, built.assembly_id, bodies)
     statuses = sorted(code for code, _ in results)
     assert statuses == [201] + [409] * 19, results
     accepted = next(body for code, body in results if code == 201)
@@ -149,8 +75,8 @@ def test_many_members_at_once_all_land_under_signed_tree_heads(voting_pg):
 
     app, built = voting_pg
     voters = sorted(built.voters.items())[1:31]
-    bodies = [_signed(app, built, member, signer, {}) for member, signer in voters]
-    results = _post_all(app, built.assembly_id, bodies)
+    bodies = [signed_body(app, built, member, signer, {}) for member, signer in voters]
+    results = post_all(app, built.assembly_id, bodies)
     assert [code for code, _ in results] == [201] * len(bodies), results
     _sequencers_at_once(app, 2)
     with app.app_context():

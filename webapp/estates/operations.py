@@ -77,6 +77,7 @@ SETTINGS = (
     "voters_may_certify",
     "proxy_cap",
     "objection_cap",
+    "publish_batch",
 )
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
@@ -90,6 +91,7 @@ RANGES = {
     "party_target_percent": (0, 100, "党员比例目标", "party-membership target (%)"),
     "proxy_cap": (1, 20, "每人可代理的业主数", "owners one proxy may represent"),
     "objection_cap": (1, 20, "每位业主对一次结果可提出的异议数", "objections one owner may file against one result"),
+    "publish_batch": (1, 1000, "投票情况分批公布的最少票数", "ballots per published batch"),
 }
 
 

@@ -86,6 +86,7 @@ def settings(estate: Estate):
                         "party_target_percent",
                         "proxy_cap",
                         "objection_cap",
+                        "publish_batch",
                         "turnout_public",
                         "voters_may_certify",
                     )

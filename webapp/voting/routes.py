@@ -39,6 +39,7 @@ from webapp.registry.labels import listed_labels
 from webapp.rolls.operations import request_supplements
 from webapp.voting import log as ballot_log
 from webapp.voting import paper as paper_ops
+from webapp.voting import publication
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
 from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
 from webapp.voting.receipts import ballot_by_code, check_receipt
@@ -239,7 +240,8 @@ def check(slug: str, assembly_id: int):
 def heads_json(slug: str, assembly_id: int):
     estate = public_estate(slug)
     assembly = load_assembly(estate, assembly_id)
-    return jsonify([h.document for h in ballot_log.heads(assembly.id)])
+    # While voting is open, only the heads published batch by batch (webapp.voting.publication).
+    return jsonify([h.document for h in publication.public_heads(assembly)])
 
 
 @bp.get("/p/<slug>/a/<int:assembly_id>/log/consistency.json")
@@ -247,13 +249,14 @@ def consistency_json(slug: str, assembly_id: int):
     """An RFC 6962 consistency proof between two tree sizes of the log (``?first=&second=``)."""
     estate = public_estate(slug)
     assembly = load_assembly(estate, assembly_id)
-    latest = ballot_log.latest_head(assembly.id)
+    public = publication.public_heads(assembly)
+    latest = public[-1] if public else None
     try:
         first = int(request.args.get("first", "0"))
         second = int(request.args.get("second", str(latest.size if latest else 0)))
     except ValueError:
         abort(400)
-    sizes = {h.size for h in ballot_log.heads(assembly.id)}
+    sizes = {h.size for h in public}
     if first not in sizes or second not in sizes or first > second:
         return jsonify(
             {
@@ -283,6 +286,7 @@ def turnout(estate: Estate, assembly_id: int):
         t=compute_turnout(assembly),
         missing=not_voted_by_building(assembly) if role is Role.organiser else None,
         supervisor=role is Role.supervisor,
+        pub=publication.shown(assembly),
         form=PageForm(),
     )
 
@@ -308,6 +312,7 @@ def public_turnout(slug: str, assembly_id: int):
         page=page,
         pages=pages,
         t=compute_turnout(assembly) if show_numbers else None,
+        pub=publication.shown(assembly),
     )
 
 

@@ -12,7 +12,7 @@ from webapp.core.db import db
 from webapp.registry.counting import DEVELOPER_MEMBER_ID, natural_key
 from webapp.registry.models import Unit, UnitStatus
 from webapp.rolls.models import RollEntry
-from webapp.voting.casting import voted_members
+from webapp.voting.publication import voted_members
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def turnout(assembly) -> Turnout:
     entries = db.session.execute(
         select(RollEntry.member, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == assembly.roll_id)
     ).all()
-    voted = voted_members(assembly.id)
+    voted = voted_members(assembly)
     area = sum(e.area_centi for e in entries if e.member in voted)
     heads = sum(e.heads for e in entries if e.member in voted)
     return Turnout(sum(e.area_centi for e in entries), sum(e.heads for e in entries), area, heads, len(voted))
@@ -88,14 +88,14 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
 
 def voted_units(assembly) -> list[tuple[str, int]]:
     """Every unit whose member has voted, in natural order: public (docs/architecture.md)."""
-    voted = voted_members(assembly.id)
+    voted = voted_members(assembly)
     units = [u for member, us in units_by_member(assembly).items() if member in voted for u in us]
     return sorted(units, key=lambda u: natural_key(u[0]))
 
 
 def not_voted_by_building(assembly) -> dict[str, list[tuple[str, int]]]:
     """For organisers knocking on doors: the units whose member has not voted, by building."""
-    voted = voted_members(assembly.id)
+    voted = voted_members(assembly)
     out: dict[str, list[tuple[str, int]]] = {}
     for member, units in units_by_member(assembly).items():
         if member in voted:
