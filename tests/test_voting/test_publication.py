@@ -64,7 +64,6 @@ def test_polling_the_turnout_and_heads_cannot_tie_a_unit_to_fewer_leaves_than_a_
     from webapp.core import db as database
     from webapp.core.db import db
     from webapp.estates.models import Estate
-    from webapp.voting.models import Ballot
     from webapp.voting.publication import shown
     from webapp.voting.sequencer import run_once
     from webapp.voting.turnout import units_by_member
@@ -89,7 +88,9 @@ def test_polling_the_turnout_and_heads_cannot_tie_a_unit_to_fewer_leaves_than_a_
     for _, sizes in polls:
         assert all(b - a >= batch for a, b in zip(sizes, sizes[1:], strict=False))  # heads shown a batch apart
     with app.app_context():  # the close, by the database's clock
-        db.session.execute(update(Assembly).where(Assembly.id == built.assembly_id).values(closes_at=database.db_now() - timedelta(seconds=1)))
+        db.session.execute(
+            update(Assembly).where(Assembly.id == built.assembly_id).values(closes_at=database.db_now() - timedelta(seconds=1))
+        )
         db.session.commit()
         run_once()
         assembly = db.session.get(Assembly, built.assembly_id)

@@ -121,7 +121,9 @@ class EstateRulesForm(FlaskForm):
     )
     publish_batch = IntegerField(
         _l("While voting, show who has voted in batches of at least this many ballots"),
-        description=_l("So that nobody watching the turnout can tell when a household voted (and so, later, which ballot is theirs). 10 is a sensible size; a larger one hides more and shows the turnout less often."),
+        description=_l(
+            "So that nobody watching the turnout can tell when a household voted (and so, later, which ballot is theirs). 10 is a sensible size; a larger one hides more and shows the turnout less often."
+        ),
         validators=[
             InputRequired(message=_l("Enter a number from 1 to 1000.")),
             NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000.")),
