@@ -225,6 +225,9 @@ def make_world(live, *, roll_signatures: int = 1, tally_signatures: int = 1) -> 
         estate.roll_signatures_required = roll_signatures
         estate.tally_signatures_required = tally_signatures
         estate.help_text = "物业服务中心（3号楼底商），电话 0571-8888 6666"
+        # Eight households: each ballot is shown as its own batch, so the flows can watch the
+        # turnout move (publication in batches has its own tests: tests/test_voting/test_publication.py).
+        estate.publish_batch = 1
         estate.eligibility_rules = [
             {"zh": "本小区业主，具有完全民事行为能力", "en": "An owner in this estate with full civil capacity"},
             {"zh": "无拖欠物业服务费、维修资金", "en": "No arrears of property fees or maintenance fund"},
@@ -355,8 +358,9 @@ def phone_outside_the_browser(world: World, label: str):
 
 
 def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict[str, object]) -> dict:
-    """A ballot signed on an owner's phone elsewhere, sent to the same API the ballot page uses.
-    ``marks`` by item title: 'agree' …, or option names."""
+    """A ballot signed on an owner's phone elsewhere, sent to the same API the ballot page uses;
+    returns the server's promise (the sequencer integrates it).  ``marks`` by item title: 'agree'
+    …, or option names."""
     from crypto.ballot import make_ballot, sign_ballot
     from webapp.core.db import db
     from webapp.devices.models import DeviceKey
@@ -383,7 +387,7 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
         entry = sign_ballot(signer, ballot)
         cast = cast_online(assembly, {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]})
         db.session.commit()
-        return cast.receipt
+        return cast.promise
 
 
 def job_done(page, timeout: float = 60_000) -> str:

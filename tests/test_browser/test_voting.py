@@ -5,6 +5,7 @@ two organisers whose entries differ, decided by a supervisor."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -297,7 +298,54 @@ def test_two_organisers_enter_a_paper_sheet_and_a_supervisor_decides_where_they_
     dispute.locator("button:text('按上面的勾选计入')").click()
     assert "已记录审核结果" in supervisor.inner_text(".flash-success")
     assert "已计入" in supervisor.inner_text("table")
-    supervisor.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
+    # In the public list once the sequencer's next batch holds it (a second or so).
+    for _ in range(60):
+        supervisor.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
+        if supervisor.locator("td.unit").count():
+            break
+        supervisor.wait_for_timeout(500)
     assert supervisor.locator("td.unit").all_inner_texts() == ["1-202"]
     for page in (first, second, supervisor):
         assert page.errors == [], page.errors
+
+
+def test_the_owners_phone_shows_the_servers_promise_at_once_then_the_verified_proof(browser, assembly_world, clock, live, shots):
+    """Casting answers with a signed promise; the phone checks it, and shows the inclusion proof,
+    checked too, once the sequencer's batch holds the ballot (issue 19, item 4)."""
+    import time
+
+    from webapp.voting import sequencer
+
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    zhang = world.owner_phone(browser, "1-101")
+    freeze_and_sign(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    # Hold the sequencer between passes (as a busy one would be) so the phone meets the promise
+    # before the proof: wait for a pass that began after the change.
+    live.config["OWNERSVOTE_SEQUENCER_EVERY"] = 3600
+    seen = sequencer.status["passes"]
+    deadline = time.monotonic() + 30
+    while sequencer.status["passes"] < seen + 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        open_ballot(zhang, base)
+        steps = zhang.locator("fieldset[data-item]")
+        for n in range(steps.count()):
+            steps.nth(n).locator("[data-step=next]").click()
+        zhang.wait_for_selector("#review:not([hidden])")
+        zhang.click("[data-step=sign]")
+        zhang.wait_for_url("**/receipt/*")
+        zhang.wait_for_selector("#receipt-pending.flash-info")
+        assert "服务器签名承诺" in zhang.inner_text("#receipt-pending")
+        assert zhang.locator("#receipt-check").count() == 0  # no proof yet, and none claimed
+        shots(zhang, "receipt-promise")
+        with live.app_context():
+            sequencer.run_once()  # the sequencer's next pass
+        zhang.wait_for_selector("#receipt-check.flash-success", timeout=30_000)
+        receipt = json.loads(zhang.get_attribute("#receipt-check", "data-receipt"))
+        assert receipt["v"] == 3
+        assert receipt["promise"]["leaf_hash"] == receipt["leaf_hash"]
+        shots(zhang, "receipt-proof")
+    finally:
+        live.config["OWNERSVOTE_SEQUENCER_EVERY"] = 1.0

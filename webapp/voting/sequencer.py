@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from flask import Flask
@@ -97,15 +98,22 @@ def run_once() -> Pass:
     return done
 
 
+# This process's sequencer: passes made and when the last one ended (time.monotonic()).
+status = {"passes": 0, "last": None}
+
+
 def run_forever(app: Flask, stop: threading.Event) -> None:
-    pause = every(app)
     while not stop.is_set():
         try:
             with app.app_context():
                 run_once()
         except Exception:  # the database away for a moment: the next pass tries again
             log.exception("sequencer pass failed")
-        stop.wait(pause)
+        status["passes"] += 1
+        status["last"] = time.monotonic()
+        # The pause is read again as it runs (an operator may change it in a running process).
+        while not stop.is_set() and time.monotonic() - status["last"] < every(app):
+            stop.wait(0.2)
 
 
 _running: dict = {}
