@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -473,7 +474,7 @@ def serve(host: str, port: int) -> None:
     default=CLOSES_IN_MINUTES,
     show_default=True,
     type=click.IntRange(1, 24 * 60),
-    help="Minutes until the short demo assembly closes (when the demo is created).",
+    help="Minutes until the short demo assembly closes, on the whole minute (when the demo is created).",
 )
 def demo(host: str, port: int, no_serve: bool, closes_in: int) -> None:
     """Create (once) a demo estate of 1,200 units with staff logins, then serve the app."""
@@ -483,7 +484,7 @@ def demo(host: str, port: int, no_serve: bool, closes_in: int) -> None:
     upgrade(database_url())
     app = _app()
     with app.app_context():
-        created = ensure_demo(closes_in)
+        created = ensure_demo(timedelta(minutes=closes_in))
         closing = closing_soon()
         closing_line = (
             f"the demo assembly '{closing.title}' closes at "

@@ -180,7 +180,9 @@ def test_after_voting_my_page_shows_voted_with_the_time_and_the_receipt_while_op
     mine = my_assembly()
     assert "立即投票" not in mine
     assert re.search(r"已投票 · \d{4}-\d{2}-\d{2} \d{2}:\d{2}", mine), mine
-    shots(zhang, "8-my-page-voted", max_height=1400)
+    # The README's picture ends below the assemblies, where a card ends, not across one.
+    box = zhang.locator("section:has(h2:text-is('业主大会'))").bounding_box()
+    shots(zhang, "8-my-page-voted", max_height=round(box["y"] + box["height"] + 16))
     zhang.click("a:text('查看回执')")
     zhang.wait_for_url(f"**/receipt/{code}")
 

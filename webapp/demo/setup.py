@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from webapp.assemblies.models import Assembly
@@ -9,7 +11,7 @@ from webapp.auth.operations import assign_role, create_staff, find_staff
 from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
-from webapp.demo.assemblies import CLOSES_IN_MINUTES, CLOSING_SOON_TITLE, build
+from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.registry.importing import import_file
@@ -47,9 +49,9 @@ def sample_owner() -> tuple[str, str, str]:
     raise LookupError("the demo registry has no owner for the sample unit")
 
 
-def ensure_demo(closes_in: int = CLOSES_IN_MINUTES) -> bool:
+def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     """True when this call created the demo estate (its short assembly closes ``closes_in``
-    minutes later)."""
+    later, on a whole minute when ``closes_in`` is whole minutes)."""
     if get_estate(DEMO_SLUG) is not None:
         return False
     estate = create_estate(DEMO_SLUG, DEMO_NAME, actor="demo")

@@ -47,7 +47,8 @@
         submitUrl: button.getAttribute("data-submit")
       }).then(function (answer) {
         say(box, button.getAttribute("data-msg-done"), "success");
-        window.location.assign(answer.next);
+        // A page that offers a key on the way to something else (a certification) comes back.
+        window.location.assign(button.getAttribute("data-next") || answer.next);
       }, function (err) {
         button.disabled = false;
         say(box, (err && err.data && err.data.error) || button.getAttribute("data-msg-failed"), "error");
@@ -215,6 +216,15 @@
     var declare = button.getAttribute("data-declare") ? $(button.getAttribute("data-declare")) : null;
     var payload = null;
     if (!window.OwnersVoteVerifier || !supported()) { say(summary, button.getAttribute("data-msg-bad"), "error"); return; }
+    // Only this browser knows whether it holds one of the supervisor's active keys: if not, the
+    // page offers to make one here (the button of the key block) instead of a sign button that
+    // could only fail.
+    var kids = (button.getAttribute("data-kids") || "").split(" ").filter(Boolean);
+    OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
+      var held = !!record && kids.indexOf(record.kid) >= 0;
+      $(button.getAttribute("data-key-block")).hidden = held;
+      $(button.getAttribute("data-sign-block")).hidden = !held;
+    });
     fetch(button.getAttribute("data-bundle"), { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.arrayBuffer();
