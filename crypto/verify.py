@@ -639,7 +639,7 @@ def _verify(
 
     # -- receipts and promises ------------------------------------------------------------------
     # A voter keeps a receipt (version 2, or 3 with the promise the ballot was answered with) or
-    # only the promise (docs/bundle-format.md §9).
+    # only the promise (docs/bundle-format.md §9, §9a).
     promises = _Promises(report, heads, final, leaves, first_index_of_leaf, notice["closes"])
     for name, receipt in receipts:
         bare = isinstance(receipt, dict) and receipt.get("type") == PROMISE_TYPE
@@ -752,7 +752,7 @@ def _verify(
 
 
 class _Promises:
-    """Promises of inclusion checked against the final log (docs/bundle-format.md §9): per
+    """Promises of inclusion checked against the final log (docs/bundle-format.md §9a): per
     promise, one dict lookup of its leaf and one bisection over the tree heads — no work per leaf.
 
     A promise the server signed is evidence: if its leaf is missing from the final tree, or the
@@ -769,10 +769,9 @@ class _Promises:
         closes: int,
     ) -> None:
         self.report = report
-        self.heads = [h for h in heads if h is not None]  # the valid ones; the others are reported
-        # reach[k]: the largest size among the first k+1 heads, so the first head covering leaf i
-        # is at the first k whose reach exceeds i, even if a (reported) head went back in size.
-        self.reach = list(itertools.accumulate((h.size for h in self.heads), max))
+        self.all_heads = heads
+        self.heads: list[TreeHead] = []  # the valid ones (the others are reported), once needed
+        self.reach: list[int] = []
         self.final = final
         self.size = final.size if final is not None else len(leaves)
         self.leaves = leaves
@@ -781,6 +780,11 @@ class _Promises:
 
     def covering(self, index: int) -> TreeHead | None:
         """The first signed tree head (in the bundle's order) whose size exceeds ``index``."""
+        if not self.heads:
+            self.heads = [h for h in self.all_heads if h is not None]
+            # reach[k]: the largest size among the first k+1 heads, so the first head covering
+            # leaf i is at the first k whose reach exceeds i, even if a (reported) head went back.
+            self.reach = list(itertools.accumulate((h.size for h in self.heads), max))
         k = bisect.bisect_right(self.reach, index)
         return self.heads[k] if k < len(self.heads) else None
 

@@ -1,5 +1,5 @@
 """Promises of inclusion before `ownersvote verify`: in a version 3 receipt or alone, kept or
-broken; a broken one is named as evidence against the server (docs/bundle-format.md §9)."""
+broken; a broken one is named as evidence against the server (docs/bundle-format.md §9a)."""
 
 from __future__ import annotations
 

@@ -1763,7 +1763,7 @@
       P + ": the leaf is not shown to be included in the final tree");
   }
 
-  // ------------------------------------------------------------------ §9 promises of inclusion
+  // ------------------------------------------------------------------ §9a promises of inclusion
 
   var PROMISE_KEYS = ["type", "v", "log", "leaf_hash", "accepted", "deadline", "kid", "sig"];
   var EVIDENCE = "this signed promise is evidence against the server";
