@@ -355,8 +355,9 @@ def phone_outside_the_browser(world: World, label: str):
 
 
 def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict[str, object]) -> dict:
-    """A ballot signed on an owner's phone elsewhere, sent to the same API the ballot page uses.
-    ``marks`` by item title: 'agree' …, or option names."""
+    """A ballot signed on an owner's phone elsewhere, sent to the same API the ballot page uses
+    (``marks`` by item title: 'agree' …, or option names); returns the promise it was answered
+    with (a receipt comes once the sequencer's batch is in)."""
     from crypto.ballot import make_ballot, sign_ballot
     from webapp.core.db import db
     from webapp.devices.models import DeviceKey
@@ -383,7 +384,7 @@ def vote_outside_the_browser(world: World, assembly_id: int, signer, marks: dict
         entry = sign_ballot(signer, ballot)
         cast = cast_online(assembly, {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]})
         db.session.commit()
-        return cast.receipt
+        return cast.promise
 
 
 def job_done(page, timeout: float = 60_000) -> str:
