@@ -28,6 +28,7 @@ from .ballot import entry_leaf_hash, make_ballot, make_paper_ballot, sign_ballot
 from .keys import Signer, ed25519_from_seed, p256_from_seed
 from .merkle import MerkleLog
 from .notice import notice_digest, sign_notice
+from .promise import make_promise
 from .roll import (
     certification_payload,
     pseudonymous_member_id,
@@ -41,6 +42,7 @@ from .roll import (
 from .treehead import make_receipt, sign_tree_head
 
 PARALLEL_THRESHOLD = 3000
+MERGE_DELAY_MS = 60_000  # the web app's default maximum merge delay
 CHUNK = 2000
 # 2025-03-01 09:00 Asia/Shanghai: a fixed clock, so that a seed fixes the whole bundle.
 BASE_MS = 1740790800000
@@ -250,9 +252,30 @@ class Generated:
     supervisors: list[Signer]
     seed: int
     key_specs: dict[str, list[tuple[str, str]]]  # member → specs (re-derive with member_signer)
+    accepted: list[int] = field(default_factory=list)  # when each log entry's ballot was accepted (ms)
+    promises: list[dict[str, Any]] = field(default_factory=list)  # the promises of the receipts' ballots, alone
 
     def member_signer(self, member: str, n: int = 0) -> Signer:
         return _key(self.seed, self.key_specs[member][n])
+
+    def leaf(self, index: int) -> bytes:
+        entry = self.bundle["log"]["entries"][index]
+        return entry_leaf_hash({k: v for k, v in entry.items() if k != "index"})
+
+    def promise(
+        self, index: int = 0, *, leaf: bytes | None = None, accepted: int | None = None, deadline: int | None = None
+    ) -> dict[str, Any]:
+        """The promise the server answered log entry ``index``'s ballot with, signed by its key:
+        accepted when the ballot was cast, due a merge delay later or when the bundle's first
+        tree head covering it was signed, whichever is later (the bundle's tree heads come every
+        eighth of the log, far apart).  Any member can be given, to make a broken promise: a
+        ``leaf`` the log does not hold, a ``deadline`` before the covering head."""
+        if accepted is None:
+            accepted = self.accepted[index]
+        if deadline is None:
+            covering = next(r["sth"] for r in self.bundle["log"]["tree_heads"] if r["sth"]["size"] > index)
+            deadline = max(accepted + MERGE_DELAY_MS, covering["timestamp"])
+        return make_promise(self.server, self.bundle["log"]["id"], self.leaf(index) if leaf is None else leaf, accepted, deadline)
 
 
 def generate(
@@ -265,9 +288,14 @@ def generate(
     jobs: int | None = None,
     turnout: float = 0.88,
     with_plan: bool = False,
+    receipt_version: int = 3,
 ) -> Generated:
     """A bundle of ``members`` members and ``items`` agenda items (plus a choice among plans
-    after them with ``with_plan``)."""
+    after them with ``with_plan``), and ``receipts`` voters' receipts: version 3, carrying the
+    promise the ballot was answered with (``Generated.promises`` holds those promises alone), or
+    version 2, from before promises."""
+    if receipt_version not in (2, 3):
+        raise ValueError("receipts are version 2 or 3")
     if members < 1 or items < 1:
         raise ValueError("a test bundle needs at least one member and one item")
     rng = random.Random(seed)
@@ -386,14 +414,18 @@ def generate(
     tree_heads.append(bundle_mod.tree_head_record(final, []))
 
     receipt_docs = []
+    promise_docs = []
     if receipts and n:
         # A receipt's tree head is the checkpoint that first covered its ballot (every head the
         # server signed is in the bundle); ballots after the last checkpoint get the final head.
+        # Its promise: accepted when the ballot was cast, due when that head was signed.
         heads = [(size, ordinal) for ordinal, size in enumerate(checkpoints)] + [(n, len(checkpoints))]
         for i in sorted({(n - 1) * j // max(1, receipts - 1) for j in range(receipts)}):
             size, ordinal = next((sz, o) for sz, o in heads if sz > i)
             sth = tree_heads[ordinal]["sth"]
-            receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, size)))
+            promise = make_promise(server, log_id, signed[i][1], times[i], max(times[i] + MERGE_DELAY_MS, sth["timestamp"]))
+            promise_docs.append(promise)
+            receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, size), promise if receipt_version == 3 else None))
 
     # Count as the verifier will: one ballot per member, the last if replacing is allowed.
     counted: dict[str, dict[str, Any]] = {}
@@ -435,7 +467,7 @@ def generate(
             "signatures": bundle_mod.by_kid(sign_payload(s, cpayload) for s in supervisors[1:]),
         },
     )
-    return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans})
+    return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans}, times, promise_docs)
 
 
 def _b64(data: bytes) -> str:
@@ -458,6 +490,10 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     parser.add_argument("--seed", type=int, default=1, help="same seed, same bundle (default 1)")
     parser.add_argument("--replace-allowed", action="store_true", help="the assembly lets owners replace their ballot")
     parser.add_argument("--receipts", type=int, default=0, metavar="N", help="also write N voters' receipts")
+    parser.add_argument(
+        "--receipt-version", type=int, choices=(2, 3), default=3, help="3: receipts carry their promise (default); 2: as before promises"
+    )
+    parser.add_argument("--promises", action="store_true", help="also write the receipts' promises alone (what an owner may keep)")
     parser.add_argument("--receipts-dir", default=None, help="where to write receipts (default: beside the bundle)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     args = parser.parse_args(argv)
@@ -472,16 +508,21 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
         receipts=args.receipts,
         jobs=args.jobs,
         with_plan=args.plan,
+        receipt_version=args.receipt_version,
     )
     write_json(args.out, gen.bundle)
     written: list[str] = []
     if gen.receipts:
         folder = Path(args.receipts_dir) if args.receipts_dir else Path(args.out).resolve().parent
         folder.mkdir(parents=True, exist_ok=True)
-        for r in gen.receipts:
+        for r, promise in zip(gen.receipts, gen.promises, strict=True):
             path = folder / f"{Path(args.out).stem}.receipt-{r['index']}.json"
             write_json(path, r)
             written.append(str(path))
+            if args.promises:
+                path = folder / f"{Path(args.out).stem}.promise-{r['index']}.json"
+                write_json(path, promise)
+                written.append(str(path))
     entries = gen.bundle["log"]["entries"]
     print(
         f"wrote {args.out}: synthetic bundle, {args.members} members, {args.items} items{' and a plan choice' if args.plan else ''}, "

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .encoding import hex_decode
-from .errors import EncodingError, FormatError
+from .errors import EncodingError, FormatError, SignatureInvalid
 from .keys import Signer
 from .merkle import verify_inclusion
 from .promise import Promise, parse_promise
@@ -276,6 +276,9 @@ def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None =
         raise FormatError("receipt tracking code does not match its leaf hash")
     verify_tree_head(obj["sth"], server_jwk, receipt.log)
     if receipt.promise is not None:
-        verify_object(obj["promise"], server_jwk)
+        try:
+            verify_object(obj["promise"], server_jwk)
+        except SignatureInvalid as exc:
+            raise SignatureInvalid(f"the receipt's promise: {exc}") from exc
     verify_inclusion(receipt.index, receipt.sth.size, receipt.leaf_hash, list(receipt.inclusion), receipt.sth.root)
     return receipt

@@ -13,6 +13,10 @@ package: no Flask, no database, no network.  It recomputes and checks (docs/bund
   signature; that every earlier tree head matches the log's prefix and is consistent with the
   final head (so a history rewritten behind a signed tree head shows);
 * every receipt given: its signature and inclusion proof, that its leaf is in the final log;
+* every promise of inclusion given (in a version 3 receipt, or alone): the server's signature,
+  that its leaf is in the final tree, that the first tree head covering it was signed by its
+  deadline, that it was not accepted after the close (a broken promise is evidence against the
+  server, and the report says so);
 * the tally, recomputed by the tally engine from the roll and the counted ballots alone and
   compared value by value, the reason texts included (derived by docs/tally-format.md's templates);
 * the certifications: supervisors' signatures over the tally digest and the final tree head,
@@ -29,7 +33,9 @@ all), and prints a one-screen summary on success.
 from __future__ import annotations
 
 import argparse
+import bisect
 import gc
+import itertools
 import json
 import multiprocessing
 import os
@@ -51,6 +57,7 @@ from .keys import jwk_thumbprint, public_jwk, verify
 from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
 from .notice import assembly_summary, verify_notice
 from .notice import tally_input as notice_tally_input
+from .promise import PROMISE_TYPE, Promise, verify_promise
 from .roll import (
     KEY_USES,
     PROXY,
@@ -85,6 +92,7 @@ CHECKS = {
     "history": "earlier tree heads match the log (no rewritten history)",
     "consistency": "consistency proofs to the final tree head",
     "receipt": "receipts",
+    "promise": "promises of inclusion (a broken one is evidence against the server)",
     "tally": "tally recomputed from the ballots",
     "certification": "certifications of the tally",
 }
@@ -629,16 +637,30 @@ def _verify(
             report.fail("tree-head", f"{label} comes after the final tree head")
     facts.update(log_root=log_root.hex(), tree_heads=len(records), final_timestamp=final.timestamp if final else None)
 
-    # -- receipts -------------------------------------------------------------------------------
+    # -- receipts and promises ------------------------------------------------------------------
+    # A voter keeps a receipt (version 2, or 3 with the promise the ballot was answered with) or
+    # only the promise (docs/bundle-format.md §9, §9a).
+    promises = _Promises(report, heads, final, leaves, first_index_of_leaf, notice["closes"])
     for name, receipt in receipts:
+        bare = isinstance(receipt, dict) and receipt.get("type") == PROMISE_TYPE
         if server_jwk is None:
-            report.fail("receipt", f"{name}: cannot be checked without a valid server key")
+            report.fail("promise" if bare else "receipt", f"{name}: cannot be checked without a valid server key")
+            continue
+        if bare:
+            try:
+                promise = verify_promise(receipt, server_jwk, log_id)
+            except (FormatError, SignatureInvalid, KeyFormatError) as exc:
+                report.fail("promise", f"promise {name}: {exc}")
+                continue
+            promises.check(name, promise)
             continue
         try:
             r = verify_receipt(receipt, server_jwk, log_id)
         except (FormatError, SignatureInvalid, ProofInvalid, KeyFormatError) as exc:
             report.fail("receipt", f"{name}: {exc}")
             continue
+        if r.promise is not None:
+            promises.check(name, r.promise, r.index)
         code = tracking_code(r.leaf_hash)
         if r.index >= n or leaves[r.index] != r.leaf_hash:
             report.fail(
@@ -727,6 +749,103 @@ def _verify(
         facts.update(certifiers=valid, cert_required=required, tally_sha256=digest)
     _check_every_key_signs(report, trusted, roll.get("signatures"), cert.get("signatures") if isinstance(cert, dict) else None)
     lap("certification")
+
+
+class _Promises:
+    """Promises of inclusion checked against the final log (docs/bundle-format.md §9a): per
+    promise, one dict lookup of its leaf and one bisection over the tree heads — no work per leaf.
+
+    A promise the server signed is evidence: if its leaf is missing from the final tree, or the
+    first tree head covering it was signed after its deadline, the report says so in words a
+    voter can take to the supervisors."""
+
+    def __init__(
+        self,
+        report: Report,
+        heads: Sequence[TreeHead | None],
+        final: TreeHead | None,
+        leaves: Sequence[bytes],
+        index_of_leaf: Mapping[bytes, int],
+        closes: int,
+    ) -> None:
+        self.report = report
+        self.all_heads = heads
+        self.heads: list[TreeHead] = []  # the valid ones (the others are reported), once needed
+        self.reach: list[int] = []
+        self.final = final
+        self.size = final.size if final is not None else len(leaves)
+        self.leaves = leaves
+        self.index_of_leaf = index_of_leaf
+        self.closes = closes
+
+    def covering(self, index: int) -> TreeHead | None:
+        """The first signed tree head (in the bundle's order) whose size exceeds ``index``."""
+        if not self.heads:
+            self.heads = [h for h in self.all_heads if h is not None]
+            # reach[k]: the largest size among the first k+1 heads, so the first head covering
+            # leaf i is at the first k whose reach exceeds i, even if a (reported) head went back.
+            self.reach = list(itertools.accumulate((h.size for h in self.heads), max))
+        k = bisect.bisect_right(self.reach, index)
+        return self.heads[k] if k < len(self.heads) else None
+
+    def check(self, name: str, promise: Promise, index: int | None = None) -> None:
+        """``index``: where the receipt carrying the promise says its leaf is (None: look it up)."""
+        code = tracking_code(promise.leaf_hash)
+        label = f"promise {name} (tracking code {code})"
+        promised = f"the server promised to include leaf {promise.leaf_hash.hex()} by {_ms_exact(promise.deadline)} (UTC+8)"
+        evidence = "this signed promise is evidence against the server"
+        kept = True
+        if index is None or not 0 <= index < len(self.leaves) or self.leaves[index] != promise.leaf_hash:
+            index = self.index_of_leaf.get(promise.leaf_hash)
+        limit, after = self.closes, "voting closed"
+        if self.final is not None and self.final.timestamp < limit:
+            limit, after = self.final.timestamp, "the final tree head was signed"
+        if promise.accepted > limit:
+            self.report.fail(
+                "promise",
+                f"{label}: suspicious — the server signed that it accepted this ballot {_ms_exact(promise.accepted)} (UTC+8), "
+                f"after {after} ({_ms_exact(limit)} UTC+8): it should have refused it; keep this signed promise as evidence",
+            )
+            kept = False
+        if index is None or index >= self.size:
+            self.report.fail("promise", f"{label}: {promised}, and the final tree does not contain it — {evidence}")
+            return
+        head = self.covering(index)
+        if head is None:
+            self.report.fail("promise", f"{label}: {promised}, and no signed tree head covers leaf {index} — {evidence}")
+            return
+        if head.timestamp > promise.deadline:
+            self.report.fail(
+                "promise",
+                f"{label}: {promised}, but the first signed tree head that covers it (no. {head.n}, size {head.size}) was "
+                f"signed {_ms_exact(head.timestamp)} (UTC+8), {_duration(head.timestamp - promise.deadline)} late — a broken "
+                f"promise (late inclusion): {evidence}",
+            )
+            kept = False
+        elif kept and promise.accepted > head.timestamp:
+            self.report.fail(
+                "promise",
+                f"{label}: suspicious — the server signed that it accepted this ballot {_ms_exact(promise.accepted)} (UTC+8), after "
+                f"tree head no. {head.n}, which already covers it, was signed ({_ms_exact(head.timestamp)} UTC+8): the server's signed "
+                "times contradict each other",
+            )
+            kept = False
+        if kept:
+            self.report.facts.setdefault("promises", []).append(code)
+
+
+def _ms_exact(ms: int) -> str:
+    """A time to the millisecond when it has any (a deadline missed by 1 ms is still missed)."""
+    return _ms(ms) + (f".{ms % 1000:03d}" if ms % 1000 else "")
+
+
+def _duration(ms: int) -> str:
+    seconds = ms / 1000
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _supplement_changes(
@@ -1001,6 +1120,11 @@ def print_summary(report: Report, out: TextIO | None = None) -> None:
     w(f"  counted    {f['counted']} ballots, one per member{replaced}; replacing {'allowed' if f['replace_allowed'] else 'not allowed'}\n")
     if f.get("receipts"):
         w(f"  receipts   {len(f['receipts'])} verified: {', '.join(f['receipts'][:6])}{' …' if len(f['receipts']) > 6 else ''}\n")
+    if f.get("promises"):
+        w(
+            f"  promises   {len(f['promises'])} kept (in the final tree, covered by their deadlines): "
+            f"{', '.join(f['promises'][:6])}{' …' if len(f['promises']) > 6 else ''}\n"
+        )
     tally_doc = f.get("tally") or {}
     totals = tally_doc.get("totals", {})
     w(f"  tally      recomputed and identical to the bundle's (totals {totals.get('area')} m², {totals.get('heads')} heads)\n")
@@ -1056,7 +1180,13 @@ def _key_values_joined(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Verify an OwnersVote audit bundle offline (docs/bundle-format.md).")
     parser.add_argument("bundle", metavar="BUNDLE", help="the audit bundle (JSON)")
-    parser.add_argument("--receipt", action="append", default=[], metavar="R", help="a voter's receipt (JSON) to check; repeatable")
+    parser.add_argument(
+        "--receipt",
+        action="append",
+        default=[],
+        metavar="R",
+        help="a voter's receipt (version 2 or 3) or promise of inclusion (JSON) to check; repeatable",
+    )
     parser.add_argument("--server-key", metavar="KID", help="require the log to be signed by this key id (as the estate published it)")
     parser.add_argument(
         "--supervisor-key", action="append", default=[], metavar="KID", help="trust only these supervisor key ids; repeatable"
@@ -1109,7 +1239,13 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
 def _print_report(report: Report, args: argparse.Namespace, elapsed: float) -> None:
     if args.json:
         json.dump(
-            {"ok": report.ok, "failures": [{"check": c, "message": m} for c, m in report.failures], "seconds": round(elapsed, 3)},
+            {
+                "ok": report.ok,
+                "failures": [{"check": c, "message": m} for c, m in report.failures],
+                "receipts": report.facts.get("receipts", []),
+                "promises": report.facts.get("promises", []),
+                "seconds": round(elapsed, 3),
+            },
             sys.stdout,
             ensure_ascii=False,
             indent=2,

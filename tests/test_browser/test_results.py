@@ -200,18 +200,23 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert "已计入最终树头" in verdict
     assert "✘" not in zhang.inner_text("main")
     shots(zhang, "check-receipt")
-    # 李四 uploads the receipt file instead: its signature, its place and the log's consistency.
+    # 李四 uploads the receipt file instead: its signature, its promise, its place, the log's
+    # consistency, and the promise kept (the batch was in before the deadline).
     li.goto(f"{base}/p/{world.slug}/a/{assembly_id}/check")
     li.set_input_files("#file", str(receipt_file))
     li.click("form button.primary")
     steps = li.locator("ul.list li").all_inner_texts()
     assert "已计入最终树头" in li.inner_text("p.flash-success"), steps
-    assert len(steps) == 4, steps
+    assert len(steps) == 6, steps
     assert all(step.startswith("✔") for step in steps), steps
+    assert "服务器守约" in steps[-1], steps
 
-    # Anyone can check it all offline: the public bundle, with the receipt, verifies.
+    # Anyone can check it all offline: the public bundle, with the receipt and its promise, verifies.
     bundle = li.request.get(f"{base}/p/{world.slug}/a/{assembly_id}/bundle.json").json()
-    report = verify_bundle(bundle, [("李四", json.loads(receipt_file.read_text()))])
+    kept = json.loads(receipt_file.read_text())
+    assert kept["v"] == 3
+    report = verify_bundle(bundle, [("李四", kept), ("李四's promise", kept["promise"])])
     assert report.ok, report.failures
+    assert report.facts["promises"] == [kept["code"]] * 2
     for page in (zhang, li, organiser, first, second):
         assert page.errors == [], page.errors

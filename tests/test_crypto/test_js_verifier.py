@@ -5,10 +5,11 @@ alone.  These tests run it under Node.js (tools/verify-bundle.mjs, many bundles 
 beside the reference verifier, run as a black box:
 
 * synthetic bundles from `ownersvote make-test-bundle` (several seeds and sizes, with and without
-  --replace-allowed, with receipts) pass both;
+  --replace-allowed, with receipts of both versions and promises alone) pass both;
 * each tampering of a list (a ballot's choice, a signature, a dropped or duplicated ballot, the
   roll, the tally, the certification, the agenda, the estate, the window, the tree heads, a
-  receipt, strict JSON ...) fails both;
+  receipt, a promise, strict JSON ...) fails both, and a broken promise is named as evidence
+  against the server by both;
 * every single leaf value of a small bundle, changed one at a time, fails the JS verifier, the
   items' `reason` texts inside `tally` included (both verifiers derive them from the numbers by
   the templates of docs/tally-format.md; the reference is checked on them too);
@@ -78,8 +79,19 @@ def canonical(value) -> str:
 
 
 def make_bundle(
-    directory: Path, name: str, members: int, items: int, seed: int, replace: bool = False, receipts: int = 0, plan: bool = False
+    directory: Path,
+    name: str,
+    members: int,
+    items: int,
+    seed: int,
+    replace: bool = False,
+    receipts: int = 0,
+    plan: bool = False,
+    receipt_version: int = 3,
+    promises: bool = False,
 ) -> tuple[Path, list[Path]]:
+    """The bundle and what its voters kept: receipts (version 3 with their promise, or 2), and
+    with ``promises`` each receipt's promise alone too."""
     out = directory / f"{name}.json"
     command = _ownersvote() + [
         "make-test-bundle",
@@ -100,9 +112,10 @@ def make_bundle(
         command.append("--plan")  # a choice among plans (方案选择) after the items
     if receipts:
         command += ["--receipts", str(receipts), "--receipts-dir", str(directory / f"{name}-receipts")]
+        command += ["--receipt-version", str(receipt_version)] + (["--promises"] if promises else [])
     subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
     found = sorted((directory / f"{name}-receipts").glob("*.json")) if receipts else []
-    assert len(found) == receipts
+    assert len(found) == receipts * (2 if promises else 1)
     return out, found
 
 
@@ -147,6 +160,9 @@ CONFIGS = [
     {"id": "25-members-2-items-replace", "members": 25, "items": 2, "seed": 7, "replace": True},
     {"id": "40-members-plan", "members": 40, "items": 4, "seed": 12, "receipts": 2, "plan": True},
     {"id": "120-members-plan-replace", "members": 120, "items": 1, "seed": 14, "replace": True, "plan": True},
+    # receipts from before promises (version 2), and promises kept alone beside version 3 receipts
+    {"id": "40-members-version-2-receipts", "members": 40, "items": 3, "seed": 9, "receipts": 2, "receipt_version": 2},
+    {"id": "40-members-receipts-and-promises", "members": 40, "items": 3, "seed": 10, "receipts": 3, "promises": True},
 ]
 
 
@@ -155,7 +171,16 @@ def valid_bundles(tmp_path_factory) -> dict[str, tuple[Path, list[Path]]]:
     directory = tmp_path_factory.mktemp("js-valid")
     return {
         c["id"]: make_bundle(
-            directory, c["id"], c["members"], c["items"], c["seed"], c.get("replace", False), c.get("receipts", 0), c.get("plan", False)
+            directory,
+            c["id"],
+            c["members"],
+            c["items"],
+            c["seed"],
+            c.get("replace", False),
+            c.get("receipts", 0),
+            c.get("plan", False),
+            c.get("receipt_version", 3),
+            c.get("promises", False),
         )
         for c in CONFIGS
     }
@@ -198,6 +223,27 @@ def test_both_verifiers_recount_a_plan_item_to_the_same_result(node, config, val
     # The reference says the same in its summary line.
     line = next(x for x in reference.stdout.splitlines() if x.strip().startswith(plan_id + " "))
     assert (f"plan chosen {stored['winner']}" if stored["winner"] else "no plan chosen") in line
+
+
+def test_both_verifiers_take_receipts_of_both_versions_and_promises_alone_and_list_the_promises(node, valid_bundles):
+    for config, receipts, promises in [("40-members-version-2-receipts", 2, 0), ("40-members-receipts-and-promises", 3, 6)]:
+        path, kept = valid_bundles[config]
+        kinds = sorted((doc["type"], doc["v"]) for doc in (json.loads(k.read_text(encoding="utf-8")) for k in kept))
+        assert kinds == (
+            [("ownersvote-receipt", 2)] * 2 if not promises else [("ownersvote-promise", 1)] * 3 + [("ownersvote-receipt", 3)] * 3
+        )
+        args = [str(path)] + [x for k in kept for x in ("--receipt", str(k))]
+        js = subprocess.run([node, str(CLI), *args], capture_output=True, text=True, timeout=120)
+        reference = subprocess.run(_ownersvote() + ["verify", "--jobs", "1", *args], capture_output=True, text=True, timeout=120)
+        assert js.returncode == 0, js.stdout + js.stderr
+        assert reference.returncode == 0, reference.stdout + reference.stderr
+        assert f"receipts   {receipts} " in js.stdout
+        assert f"receipts   {receipts} verified" in reference.stdout
+        for out in (js.stdout, reference.stdout):
+            if promises:
+                assert f"promises   {promises} kept (in the final tree, covered by their deadlines)" in out
+            else:
+                assert "promises" not in out
 
 
 def test_a_published_roll_is_checked_alone_by_both(node, valid_bundles, tmp_path):
@@ -413,6 +459,36 @@ def _bump(s: str) -> str:
     return s[:-1] + ("0" if s[-1] != "0" else "1")
 
 
+def _signed_promise(b, receipt, **change):
+    """A promise the server (its test key, derived from the seed) signs for the receipt's leaf,
+    with ``change`` made: the promises a dishonest server would have to answer for."""
+    from crypto.promise import make_promise
+    from crypto.testbundle import server_signer
+
+    p = {**receipt["promise"], **change}
+    return make_promise(server_signer(TAMPER_SEED), b["log"]["id"], bytes.fromhex(p["leaf_hash"]), p["accepted"], p["deadline"])
+
+
+def _covering(b, index):
+    return next(r["sth"] for r in b["log"]["tree_heads"] if r["sth"]["size"] > index)
+
+
+def _add_promise(make):
+    """A promise alone, as an owner who kept only the promise would give it."""
+
+    def tamper(b, receipts):
+        receipts.append(json.dumps(make(b, json.loads(receipts[0]))))
+
+    return tamper
+
+
+def _drop_the_receipted_ballot(b, receipts):
+    _drop_ballot(json.loads(receipts[0])["index"])(b)
+
+
+EVIDENCE = "this signed promise is evidence against the server"
+
+
 PLUS = lambda s: s + " (amended)"
 TAMPERINGS = [
     # (id, change to the bundle, change to the receipts or None, a check the JS verifier must name)
@@ -467,6 +543,32 @@ TAMPERINGS = [
     ("receipt-code", None, _receipt(lambda r: r.update(code=("1" if r["code"][0] != "1" else "2") + r["code"][1:])), "receipt"),
     ("receipt-tree-head-size", None, _receipt(lambda r: r["sth"].update(size=r["sth"]["size"] + 1)), "receipt"),
     ("receipt-inclusion-proof", None, _receipt(lambda r: r.update(inclusion=r["inclusion"] + [r["leaf_hash"]])), "receipt"),
+    # promises of inclusion, in a version 3 receipt or alone (docs/bundle-format.md §9)
+    ("receipt-promise-signature", None, _receipt(lambda r: r["promise"].update(sig=r["sth"]["sig"])), "receipt"),
+    ("receipt-promise-deadline", None, _receipt(lambda r: r["promise"].update(deadline=r["promise"]["deadline"] + 1)), "receipt"),
+    ("receipt-promise-dropped", None, _receipt(lambda r: r.pop("promise")), "receipt"),
+    ("receipt-promise-of-version-2", None, _receipt(lambda r: r.update(v=2)), "receipt"),
+    ("promise-alone-signature", None, _add_promise(lambda b, r: dict(r["promise"], sig=r["sth"]["sig"])), "promise"),
+    ("promise-alone-extra-member", None, _add_promise(lambda b, r: dict(r["promise"], note="kept")), "promise"),
+    (
+        "promise-for-a-leaf-missing-from-the-final-tree",
+        None,
+        _add_promise(lambda b, r: _signed_promise(b, r, leaf_hash=hashlib.sha256(b"dropped").hexdigest())),
+        "promise",
+    ),
+    (
+        "promise-kept-late",
+        None,
+        _add_promise(lambda b, r: _signed_promise(b, r, deadline=_covering(b, r["index"])["timestamp"] - 1)),
+        "promise",
+    ),
+    (
+        "promise-accepted-after-the-close",
+        None,
+        _add_promise(lambda b, r: _signed_promise(b, r, accepted=b["notice"]["closes"] + 1, deadline=b["notice"]["closes"] + 60_000)),
+        "promise",
+    ),
+    ("receipted-ballot-dropped", None, _drop_the_receipted_ballot, "promise"),
     # on a bundle whose notice allows replacing a ballot
     ("replace-allowed-duplicate-a-ballot", _duplicate_ballot, None, "counting", "replace"),
     ("replace-allowed-drop-the-replaced-ballot", _drop_replaced_ballot, None, "tree_heads", "replace"),
@@ -490,10 +592,19 @@ UNREADABLE = [
 ]
 
 
+TAMPER_SEED = 2
+# The tamperings that break a promise the server signed: both verifiers say it is evidence.
+BROKEN_PROMISES = [
+    "promise-for-a-leaf-missing-from-the-final-tree",
+    "promise-kept-late",
+    "receipted-ballot-dropped",
+]
+
+
 @pytest.fixture(scope="module")
 def tamper_verdicts(node, tmp_path_factory):
     directory = tmp_path_factory.mktemp("js-tampered")
-    path, receipt_paths = make_bundle(directory, "base", 40, 4, 2, receipts=2)
+    path, receipt_paths = make_bundle(directory, "base", 40, 4, TAMPER_SEED, receipts=2)
     text = path.read_text(encoding="utf-8")
     assert text.startswith('{"format":"ownersvote-bundle","version":2,')
     bases = {"plain": (text, [r.read_text(encoding="utf-8") for r in receipt_paths])}
@@ -535,6 +646,18 @@ def test_a_tampering_fails_both_verifiers(name, check, tamper_verdicts):
     assert not js["ok"]
     assert js["readable"]
     assert check in {f["check"] for f in js["failures"]}, failures(js)
+
+
+@pytest.mark.parametrize("name", BROKEN_PROMISES)
+def test_a_broken_promise_is_named_as_evidence_against_the_server_by_both(name, tamper_verdicts):
+    js, reference = tamper_verdicts[name]
+    assert reference.returncode == 1, reference.stdout + reference.stderr
+    assert "[promise] promises of inclusion" in reference.stdout
+    assert EVIDENCE in reference.stdout
+    assert any(f["check"] == "promise" and EVIDENCE in f["message"] for f in js["failures"]), failures(js)
+    late = name == "promise-kept-late"
+    assert ("a broken promise (late inclusion)" in reference.stdout) == late
+    assert any("a broken promise (late inclusion)" in f["message"] for f in js["failures"]) == late
 
 
 @pytest.mark.parametrize("name", [u[0] for u in UNREADABLE])

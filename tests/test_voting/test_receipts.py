@@ -40,3 +40,137 @@ def test_a_ballot_sent_again_gets_its_promise_then_its_receipt_and_a_second_one_
     events = list(s.db.scalars(select(AuditEvent).where(AuditEvent.action == "ballot.accept")))
     assert [e.object_id for e in events] == [str(ballots[0].id)]
     assert events[0].details == {"assembly": s.assembly_id, "channel": "online", "leaf_hash": ballots[0].leaf_hash}
+
+
+# -- the receipt check page: a receipt of either version, a promise alone, or the code ----------
+
+EVIDENCE_EN = "this signed promise is evidence against the server"
+EVIDENCE_ZH = "这份有服务器签名的承诺是对服务器不利的证据"
+
+
+def checked(s, *, code: str = "", pasted=None, english: bool = True) -> str:
+    """The check page's answer, as text, to a typed code or a pasted receipt or promise."""
+    import html
+    import json
+    import re
+
+    if english:
+        s.client.set_cookie("lang", "en", domain="ownersvote.test")
+    try:
+        body = {"code": code, "receipt": "" if pasted is None else json.dumps(pasted)}
+        response = s.post(f"/p/{s.estate.slug}/a/{s.assembly_id}/check", body)
+    finally:
+        if english:
+            s.client.delete_cookie("lang", domain="ownersvote.test")
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def cast_one(s):
+    ids = s.item_ids()
+    s.sign_in("1-101")
+    code, body = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))
+    assert code == 201, body
+    return body
+
+
+def test_a_ballot_accepted_and_not_yet_in_the_log_is_waiting_not_an_alarm(voting):
+    s = voting
+    body = cast_one(s)
+    for page in (checked(s, code=body["code"]), checked(s, pasted=body["promise"])):
+        assert "Your ballot is accepted and waits for the next batch of the public log" in page
+        assert "The check did not pass" not in page
+        assert "evidence against the server" not in page
+    page = checked(s, pasted=body["promise"], english=False)
+    assert "您的选票已被受理，正在等待下一批记入公开日志" in page
+    assert "服务器的承诺签名有效" in page
+
+
+def test_a_version_3_receipt_and_a_promise_alone_pass_once_the_batch_is_in(voting):
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    receipt = s.receipt(body["code"])
+    assert receipt["v"] == 3
+    assert receipt["promise"] == body["promise"]
+    for pasted in (receipt, body["promise"]):
+        page = checked(s, pasted=pasted)
+        assert "Your ballot is in the log." in page, page
+        assert "the server's promise is validly signed" in page
+        assert "the server kept its promise: tree head no. 1 covered your ballot" in page
+        assert "✘" not in page
+    page = checked(s, code=body["code"], english=False)
+    assert "服务器守约：第 1 号树头" in page
+    assert "✘" not in page
+
+
+def test_a_version_2_receipt_still_passes(voting):
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    receipt = s.receipt(body["code"])
+    old = {k: v for k, v in receipt.items() if k != "promise"} | {"v": 2}
+    page = checked(s, pasted=old)
+    assert "Your ballot is in the log." in page, page
+    assert "the server's promise is validly signed" not in page  # a version 2 receipt has none
+    assert "kept its promise" not in page
+    assert "✘" not in page
+
+
+def test_a_tampered_promise_fails_and_proves_nothing(voting):
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    promise = {**body["promise"], "deadline": body["promise"]["deadline"] + 3_600_000}
+    page = checked(s, pasted=promise)
+    assert "the promise itself does not verify: signature does not verify" in page
+    assert "evidence against the server" not in page
+    receipt = s.receipt(body["code"])
+    page = checked(s, pasted={**receipt, "promise": promise})
+    assert "the receipt itself does not verify: the receipt's promise: signature does not verify" in page
+
+
+def test_a_promise_for_a_ballot_the_log_does_not_have_is_evidence_against_the_server(voting):
+    import hashlib
+
+    from crypto.promise import make_promise
+    from webapp.core.serverkey import signer
+
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    leaf = hashlib.sha256(b"a ballot the server accepted and then lost").digest()
+    accepted = body["promise"]["accepted"]
+    promise = make_promise(signer(), s.assembly.log_id, leaf, accepted, accepted + 60_000)
+    page = checked(s, pasted=promise)
+    assert "the server promised to put this ballot in the log by" in page
+    assert "and the log does not have it" in page
+    assert EVIDENCE_EN in page
+    assert "Keep what you checked: the server signed it, so it is evidence against the server." in page
+    assert EVIDENCE_ZH in checked(s, pasted=promise, english=False)
+
+
+def test_a_ballot_still_waiting_after_its_deadline_is_evidence_against_the_server(voting):
+    s = voting
+    body = cast_one(s)
+    s.later(minutes=2)  # the promise said one minute; no sequencer ran
+    page = checked(s, code=body["code"])
+    assert "the promised deadline" in page
+    assert "has passed and your ballot is still not in the log" in page
+    assert EVIDENCE_EN in page
+    assert "waits for the next batch" not in page
+
+
+def test_a_ballot_integrated_after_its_deadline_is_a_broken_promise(voting):
+    s = voting
+    body = cast_one(s)
+    s.later(minutes=2)
+    s.sequence()  # late: the first tree head covering the ballot is signed after the deadline
+    receipt = s.receipt(body["code"])
+    page = checked(s, pasted=receipt)
+    assert "Your ballot is in the log." not in page
+    assert "the server broke its promise: the first tree head covering your ballot (no. 1) was signed at" in page
+    assert EVIDENCE_EN in page
+    page = checked(s, pasted=body["promise"], english=False)
+    assert "服务器违背了承诺" in page
+    assert EVIDENCE_ZH in page

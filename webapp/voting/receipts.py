@@ -1,22 +1,37 @@
-"""Checking a voter's receipt against the log as it stands now: its signature and proof, that
-its ballot is still at its place, and that the newest signed tree head (the final one after the
-close) is consistent with the one the receipt carries and still includes the ballot."""
+"""Checking what a voter kept against the log as it stands now: a receipt (version 2, or 3 with
+the server's promise), the promise alone, or the tracking code.
+
+A receipt: its signature and proof, that its ballot is still at its place, and that the newest
+signed tree head (the final one after the close) is consistent with the one the receipt carries
+and still includes the ballot.  A promise (docs/bundle-format.md §9a): the server's signature,
+that the ballot it promises is in the log, and that the first tree head covering it was signed
+by its deadline; a ballot accepted and not yet integrated is waiting for the sequencer's next
+batch, which is no alarm until the deadline has passed.  A broken promise is evidence against
+the server, and the page says so."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from crypto.canonical import loads
 from crypto.errors import CryptoError, FormatError
 from crypto.merkle import verify_consistency, verify_inclusion
+from crypto.promise import PROMISE_TYPE, Promise, parse_promise, verify_promise
 from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, tracking_code, verify_receipt
 from webapp.assemblies.models import Assembly
+from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.serverkey import signer
+from webapp.core.timefmt import local
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EVIDENCE_ZH = "这份有服务器签名的承诺是对服务器不利的证据：请保存它并立即告知监督员"
+EVIDENCE_EN = "this signed promise is evidence against the server: keep it and tell the supervisors at once"
 
 
 @dataclass
@@ -27,6 +42,9 @@ class ReceiptCheck:
     code: str | None = None
     head: object = None  # the newest tree head it was checked against
     final: bool = False
+    pending: bool = False  # accepted, waiting for the sequencer's next batch (within its promise)
+    deadline: str | None = None  # the promise's deadline, in the estate's time
+    evidence: bool = False  # a promise the server signed and broke (docs/bundle-format.md §9a)
 
     @property
     def ok(self) -> bool:
@@ -35,30 +53,84 @@ class ReceiptCheck:
     def step(self, passed: bool, zh: str, en: str) -> None:
         self.steps.append((passed, zh, en))
 
+    def broken(self, zh: str, en: str) -> None:
+        """A failed step that the server's own signed promise proves."""
+        self.evidence = True
+        self.step(False, f"{zh}；{EVIDENCE_ZH}", f"{en}; {EVIDENCE_EN}")
+
+
+def _when(ms: int, estate) -> str:
+    return local(EPOCH + timedelta(milliseconds=ms), estate, "%Y-%m-%d %H:%M:%S")
+
 
 def check_receipt(assembly, *, code: str | None = None, document: str | None = None) -> ReceiptCheck:
 
     result = ReceiptCheck()
+    estate = assembly.estate
     latest = ballot_log.latest_head(assembly.id)
     if latest is None:
         result.step(False, "这次会议还没有投票记录", "this assembly has no ballot log yet")
         return result
     result.head, result.final = latest, latest.final
-    receipt = None
+    receipt = promise = None
     if document:
         try:
-            receipt_doc = loads(document.encode("utf-8"))
-            receipt = verify_receipt(receipt_doc, signer().jwk, assembly.log_id)
+            doc = loads(document.encode("utf-8"))
         except (CryptoError, ValueError, UnicodeError) as exc:
-            result.step(False, "回执本身无效（签名、追踪码或证明不对）", f"the receipt itself does not verify: {exc}")
+            result.step(False, "粘贴的内容不是有效的 JSON", f"what was pasted is not valid JSON: {exc}")
             return result
-        result.step(True, "回执的签名、追踪码和包含证明都有效", "the receipt's signature, tracking code and inclusion proof are valid")
-        code = receipt.code
-    ballot = ballot_by_code(assembly, code or "")
-    if ballot is None or ballot.leaf_index is None:
-        result.step(False, "日志中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
+        if isinstance(doc, dict) and doc.get("type") == PROMISE_TYPE:
+            try:
+                promise = verify_promise(doc, signer().jwk, assembly.log_id)
+            except (CryptoError, ValueError) as exc:
+                result.step(False, "承诺本身无效（签名或格式不对）", f"the promise itself does not verify: {exc}")
+                return result
+            kept_leaf = promise.leaf_hash
+        else:
+            try:
+                receipt = verify_receipt(doc, signer().jwk, assembly.log_id)
+            except (CryptoError, ValueError) as exc:
+                result.step(False, "回执本身无效（签名、追踪码或证明不对）", f"the receipt itself does not verify: {exc}")
+                return result
+            result.step(True, "回执的签名、追踪码和包含证明都有效", "the receipt's signature, tracking code and inclusion proof are valid")
+            promise, kept_leaf = receipt.promise, receipt.leaf_hash
+        if promise is not None:
+            accepted, due = _when(promise.accepted, estate), _when(promise.deadline, estate)
+            result.step(
+                True,
+                f"服务器的承诺签名有效：{accepted} 受理了这张选票，承诺在 {due} 前记入公开日志",
+                f"the server's promise is validly signed: it accepted this ballot at {accepted} and promised to put it in the "
+                f"public log by {due}",
+            )
+        ballot = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == kept_leaf.hex()))
+    else:
+        ballot = ballot_by_code(assembly, code or "")
+        if ballot is not None and ballot.promise is not None:
+            try:
+                promise = parse_promise(ballot.promise)
+            except FormatError:
+                promise = None
+    if promise is not None:
+        result.deadline = _when(promise.deadline, estate)
+        if promise.accepted > ballot_log.ms(assembly.closes_at):
+            closes = _when(ballot_log.ms(assembly.closes_at), estate)
+            result.broken(
+                f"可疑：承诺说这张选票在投票截止（{closes}）之后才被受理",
+                f"suspicious: the promise says the ballot was accepted after voting closed ({closes})",
+            )
+    if ballot is None:
+        if promise is not None:
+            result.broken(
+                f"服务器承诺在 {result.deadline} 前记入这张选票，日志中却没有它",
+                f"the server promised to put this ballot in the log by {result.deadline}, and the log does not have it",
+            )
+        else:
+            result.step(False, "日志中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
         return result
-    result.found, result.index, result.code = True, ballot.leaf_index, tracking_code(bytes.fromhex(ballot.leaf_hash))
+    result.code = tracking_code(bytes.fromhex(ballot.leaf_hash))
+    if ballot.leaf_index is None:
+        return _waiting(result, promise)
+    result.found, result.index = True, ballot.leaf_index
     leaf = bytes.fromhex(ballot.leaf_hash)
     if receipt is not None:
         same = receipt.index == ballot.leaf_index and receipt.leaf_hash == leaf
@@ -94,7 +166,51 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
         result.step(True, f"您的选票包含在{what_zh}中", f"your ballot is included in {what_en}")
     except (CryptoError, ValueError) as exc:
         result.step(False, "您的选票不在最新树头中", f"your ballot is not included in the newest tree head: {exc}")
+    if promise is not None:
+        _kept_in_time(result, assembly, promise, ballot.leaf_index)
     return result
+
+
+def _waiting(result: ReceiptCheck, promise: Promise | None) -> ReceiptCheck:
+    """Accepted, not yet a leaf: the sequencer's next batch will take it — no alarm until the
+    promise's deadline has passed (by the database's clock)."""
+    if promise is None:  # every ballot a request accepted was promised; only a bulk load was not
+        result.step(False, "日志中还没有这张选票", "this ballot is not in the log yet")
+        return result
+    result.found = True
+    if ballot_log.ms(database.db_now()) <= promise.deadline:
+        result.pending = True
+        result.step(
+            True,
+            f"您的选票已被受理，正在等待下一批记入公开日志（最迟 {result.deadline}）",
+            f"your ballot is accepted and waiting for the next batch of the public log (by {result.deadline} at the latest)",
+        )
+    else:
+        result.broken(
+            f"承诺的期限（{result.deadline}）已过，您的选票仍未记入日志",
+            f"the promised deadline ({result.deadline}) has passed and your ballot is still not in the log",
+        )
+    return result
+
+
+def _kept_in_time(result: ReceiptCheck, assembly, promise: Promise, index: int) -> None:
+    """The first signed tree head covering the ballot was signed by the promise's deadline."""
+    head = ballot_log.covering_head(assembly.id, index)
+    if head is None:  # cannot be: the newest head includes it
+        return
+    signed = _when(head.timestamp, assembly.estate)
+    if head.timestamp <= promise.deadline:
+        result.step(
+            True,
+            f"服务器守约：第 {head.n} 号树头于 {signed} 记入了您的选票，未超过承诺的期限（{result.deadline}）",
+            f"the server kept its promise: tree head no. {head.n} covered your ballot at {signed}, by the deadline ({result.deadline})",
+        )
+    else:
+        result.broken(
+            f"服务器违背了承诺：最早记入您选票的第 {head.n} 号树头签于 {signed}，晚于承诺的期限（{result.deadline}）",
+            f"the server broke its promise: the first tree head covering your ballot (no. {head.n}) was signed at {signed}, "
+            f"after the promised deadline ({result.deadline})",
+        )
 
 
 def ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:

@@ -11,7 +11,7 @@
  *     {ok, readable, failures: [{check, message}], facts: {...}, certificationPayload,
  *      certificationPayloadCanonical}
  *   input:   the bundle's text (or bytes: then strict JSON, §1, is checked here) or a parsed object
- *   options: {receipts: [receipt text or object], serverKey: kid, supervisorKeys: [kid],
+ *   options: {receipts: [receipt or promise, text or object], serverKey: kid, supervisorKeys: [kid],
  *             onProgress: function (done, total, what)}
  *
  * Exposed as window.OwnersVoteVerifier in browsers and as module.exports in Node.
@@ -1698,18 +1698,42 @@
 
   // ------------------------------------------------------------------ §9 receipts
 
-  async function checkReceipt(R, S, ctx, input, r, levels, leafHexes, heads) {
-    var C = "receipt", P = "receipt[" + r + "]", rc = input;
-    if (typeof rc === "string") {
-      try { rc = parseStrictJSON(rc); } catch (e) { R.fail(C, P + ": not strict JSON: " + e.message); return; }
+  /* What a voter kept (§9): a receipt, version 2 or 3 (with its promise), or a promise alone.
+   * Returns "receipt" or "promise", what the input was taken for. */
+  async function checkReceiptInput(R, S, ctx, input, r, levels, leafHexes, heads) {
+    var doc = input;
+    if (typeof doc === "string") {
+      try { doc = parseStrictJSON(doc); } catch (e) { R.fail("receipt", "receipt[" + r + "]: not strict JSON: " + e.message); return "receipt"; }
     }
-    R.members(C, P, rc, ["type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"]);
+    if (isObj(doc) && doc.type === "ownersvote-promise") {
+      var P = "promise[" + r + "]", problems = await promiseProblems(S, ctx, doc);
+      for (var i = 0; i < problems.length; i++) { R.fail("promise", P + ": " + problems[i]); }
+      if (!problems.length) { checkPromiseKept(R, ctx, P, doc, undefined, leafHexes, heads); }
+      return "promise";
+    }
+    await checkReceipt(R, S, ctx, doc, r, levels, leafHexes, heads);
+    return "receipt";
+  }
+
+  async function checkReceipt(R, S, ctx, rc, r, levels, leafHexes, heads) {
+    var C = "receipt", P = "receipt[" + r + "]";
+    // version 3 carries the promise the ballot was answered with; version 2 (before promises) not
+    R.members(C, P, rc, ["type", "v", "log", "index", "leaf_hash", "code", "sth", "inclusion"].concat(isObj(rc) && rc.v === 3 ? ["promise"] : []));
     if (!isObj(rc)) { return; }
     R.expect(C, rc.type === "ownersvote-receipt", P + ".type: is " + show(rc.type) + ", expected \"ownersvote-receipt\"");
-    R.expect(C, rc.v === 2, P + ".v: is " + show(rc.v) + ", expected 2");
+    R.expect(C, rc.v === 2 || rc.v === 3, P + ".v: is " + show(rc.v) + ", expected 2 or 3");
     R.expect(C, rc.log === ctx.logId, P + ".log: is " + show(rc.log) + ", not this log " + show(ctx.logId));
     var problems = await sthProblems(S, ctx, rc.sth);
     for (var i = 0; i < problems.length; i++) { R.fail(C, P + ".sth: " + problems[i]); }
+    if (rc.v === 3 && has(rc, "promise")) {
+      var pp = await promiseProblems(S, ctx, rc.promise);
+      for (var j = 0; j < pp.length; j++) { R.fail(C, P + ".promise: " + pp[j]); }
+      if (!pp.length) {
+        if (rc.promise.leaf_hash !== rc.leaf_hash) {
+          R.fail(C, P + ".promise: is for leaf " + rc.promise.leaf_hash + ", not the receipt's leaf " + show(rc.leaf_hash));
+        } else { checkPromiseKept(R, ctx, P + ".promise", rc.promise, rc.index, leafHexes, heads); }
+      }
+    }
     var sth = rc.sth;
     if (isObj(sth) && isInt(sth.n)) {
       var listed = Array.isArray(heads) && isObj(heads[sth.n]) ? heads[sth.n].sth : undefined;
@@ -1737,6 +1761,108 @@
     }
     R.expect(C, rc.index < leafHexes.length && leafHexes[rc.index] === rc.leaf_hash && ctx.finalOk,
       P + ": the leaf is not shown to be included in the final tree");
+  }
+
+  // ------------------------------------------------------------------ §9a promises of inclusion
+
+  var PROMISE_KEYS = ["type", "v", "log", "leaf_hash", "accepted", "deadline", "kid", "sig"];
+  var EVIDENCE = "this signed promise is evidence against the server";
+
+  /* Shape, log and the server's signature of a promise; returns a list of problems. */
+  async function promiseProblems(S, ctx, pr) {
+    var out = [];
+    if (!isObj(pr)) { return ["not an object"]; }
+    var ks = Object.keys(pr), j;
+    for (j = 0; j < PROMISE_KEYS.length; j++) { if (!has(pr, PROMISE_KEYS[j])) { out.push("missing member \"" + PROMISE_KEYS[j] + "\""); } }
+    for (j = 0; j < ks.length; j++) { if (PROMISE_KEYS.indexOf(ks[j]) < 0) { out.push("unknown member \"" + ks[j] + "\""); } }
+    if (pr.type !== "ownersvote-promise") { out.push("type is " + show(pr.type) + ", expected \"ownersvote-promise\""); }
+    if (pr.v !== 1) { out.push("v is " + show(pr.v) + ", expected 1"); }
+    if (pr.log !== ctx.logId) { out.push("names log " + show(pr.log) + ", not " + show(ctx.logId)); }
+    if (!isHex64(pr.leaf_hash)) { out.push("leaf_hash is not 64 lowercase hexadecimal digits"); }
+    if (!isInt(pr.accepted) || pr.accepted < 0) { out.push("accepted is not a time (a non-negative integer, ms)"); }
+    if (!isInt(pr.deadline) || pr.deadline < 0) { out.push("deadline is not a time (a non-negative integer, ms)"); }
+    else if (isInt(pr.accepted) && pr.deadline < pr.accepted) { out.push("deadline is before accepted"); }
+    if (pr.kid !== ctx.serverKid) { out.push("kid " + show(pr.kid) + " is not the server key " + ctx.serverKid); }
+    else if (ctx.serverJwk) {
+      var bytes;
+      try { bytes = utf8(canonical(without(pr, ["kid", "sig"]))); } catch (e) { bytes = null; out.push("cannot be canonicalised: " + e.message); }
+      if (bytes) {
+        var problem = await S.verify(ctx.serverJwk, pr.sig, bytes);
+        if (problem) { out.push("signature: " + problem); }
+      }
+    } else { out.push("cannot be checked without a valid server key"); }
+    return out;
+  }
+
+  /* Leaf hash -> its first index in the log, built once and only when a promise comes alone. */
+  function leafIndex(ctx, leafHexes) {
+    if (!ctx.leafIndex) {
+      ctx.leafIndex = Object.create(null);
+      for (var i = 0; i < leafHexes.length; i++) {
+        if (leafHexes[i] && ctx.leafIndex[leafHexes[i]] === undefined) { ctx.leafIndex[leafHexes[i]] = i; }
+      }
+    }
+    return ctx.leafIndex;
+  }
+
+  function formatTimeExact(ms) {
+    var t = formatTime(ms);
+    if (!isInt(ms) || ms % 1000 === 0) { return t; }
+    var frac = String(ms % 1000);
+    while (frac.length < 3) { frac = "0" + frac; }
+    return t.replace(" (UTC+8)", "." + frac + " (UTC+8)");
+  }
+
+  function durationText(ms) {
+    var seconds = ms / 1000;
+    if (seconds < 120) { return String(Number(seconds.toPrecision(3))) + " s"; }
+    if (seconds < 7200) { return Math.round(seconds / 60) + " min"; }
+    return (seconds / 3600).toFixed(1) + " h";
+  }
+
+  /* A well-formed promise signed by the server (promiseProblems found nothing): was it kept?
+   * Its leaf is in the final tree; the first tree head covering it (the first in tree_heads whose
+   * size exceeds the leaf's index) was signed by its deadline; it was not accepted after the
+   * close. A broken promise is evidence against the server: the voter holds its signature. */
+  function checkPromiseKept(R, ctx, P, pr, indexHint, leafHexes, heads) {
+    var C = "promise", code = trackingCode(pr.leaf_hash), label = P + " (tracking code " + code + ")";
+    var promised = "the server promised to include leaf " + pr.leaf_hash + " by " + formatTimeExact(pr.deadline);
+    var kept = true, index = indexHint;
+    if (!isInt(index) || index < 0 || index >= leafHexes.length || leafHexes[index] !== pr.leaf_hash) {
+      index = leafIndex(ctx, leafHexes)[pr.leaf_hash];
+    }
+    var final = ctx.finalHead, limit = ctx.closes, after = "voting closed";
+    if (isObj(final) && isInt(final.timestamp) && isInt(limit) && final.timestamp < limit) { limit = final.timestamp; after = "the final tree head was signed"; }
+    if (isInt(limit) && pr.accepted > limit) {
+      R.fail(C, label + ": suspicious — the server signed that it accepted this ballot " + formatTimeExact(pr.accepted) + ", after " +
+        after + ", " + formatTimeExact(limit) + ": it should have refused it; keep this signed promise as evidence");
+      kept = false;
+    }
+    var size = isObj(final) && isInt(final.size) ? final.size : leafHexes.length;
+    if (index === undefined || index >= size) {
+      R.fail(C, label + ": " + promised + ", and the final tree does not contain it — " + EVIDENCE);
+      return;
+    }
+    var head = null;
+    for (var k = 0; Array.isArray(heads) && k < heads.length && !head; k++) {
+      var s = isObj(heads[k]) ? heads[k].sth : undefined;
+      if (isObj(s) && isInt(s.size) && isInt(s.timestamp) && s.size > index) { head = s; }
+    }
+    if (!head) {
+      R.fail(C, label + ": " + promised + ", and no signed tree head covers leaf " + index + " — " + EVIDENCE);
+      return;
+    }
+    if (head.timestamp > pr.deadline) {
+      R.fail(C, label + ": " + promised + ", but the first signed tree head that covers it (no. " + head.n + ", size " + head.size +
+        ") was signed " + formatTimeExact(head.timestamp) + ", " + durationText(head.timestamp - pr.deadline) +
+        " late — a broken promise (late inclusion): " + EVIDENCE);
+      kept = false;
+    } else if (kept && pr.accepted > head.timestamp) {
+      R.fail(C, label + ": suspicious — the server signed that it accepted this ballot " + formatTimeExact(pr.accepted) + ", after tree head no. " +
+        head.n + ", which already covers it, was signed " + formatTimeExact(head.timestamp) + ": the server's signed times contradict each other");
+      kept = false;
+    }
+    if (kept) { R.facts.promises.push(code); }
   }
 
   // ------------------------------------------------------------------ the whole bundle
@@ -1979,16 +2105,20 @@
       logRootHex = bytesToHex(await prefixRoot(levels, leafBytes.length));
       final = await checkTreeHeads(R, S, ctx, logObj.tree_heads, levels, entries.length, logRootHex);
       ctx.finalOk = !!final && final.size === entries.length && final.root === logRootHex;
+      ctx.finalHead = final;
       R.facts.logRoot = logRootHex;
       if (final) { R.facts.finalHead = {size: final.size, root: final.root, timestamp: final.timestamp, time: formatTime(final.timestamp)}; }
     });
 
-    // 9. receipts
+    // 9. receipts (version 2 or 3) and promises of inclusion kept alone
+    var receiptCount = 0;
+    R.facts.promises = [];
     for (var r = 0; r < receipts.length; r++) {
-      await section(R, "receipt", function () { return checkReceipt(R, S, ctx, receipts[r], r, levels, leafHexes, logObj.tree_heads); });
+      var took = await section(R, "receipt", function () { return checkReceiptInput(R, S, ctx, receipts[r], r, levels, leafHexes, logObj.tree_heads); });
+      if (took !== "promise") { receiptCount++; }
       await R.progress(1, "receipts");
     }
-    R.facts.receipts = receipts.length;
+    R.facts.receipts = receiptCount;
 
     // 10. the tally
     var tally = doc.tally;
@@ -2153,6 +2283,10 @@
     }
     lines.push("  tally digest " + f.tallyDigest);
     if (f.receipts) { lines.push("  receipts   " + f.receipts + " checked"); }
+    if (f.promises && f.promises.length) {
+      lines.push("  promises   " + f.promises.length + " kept (in the final tree, covered by their deadlines): " +
+        f.promises.slice(0, 6).join(", ") + (f.promises.length > 6 ? " …" : ""));
+    }
     lines.push("  server key " + f.serverKey + "  (compare with the key the estate published)");
     lines.push("  checked in " + f.seconds + " s");
     return lines.join("\n");
