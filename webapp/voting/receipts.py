@@ -27,6 +27,7 @@ from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
 from webapp.voting import log as ballot_log
+from webapp.voting import publication
 from webapp.voting.models import Ballot
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,6 +62,19 @@ class ReceiptCheck:
 
 def _when(ms: int, estate) -> str:
     return local(EPOCH + timedelta(milliseconds=ms), estate, "%Y-%m-%d %H:%M:%S")
+
+
+def _checked_against(assembly, newest, index: int, receipt_size: int):
+    """The head a receipt is checked against: the newest one published (while voting, heads are
+    published batch by batch: webapp.voting.publication), or, when that does not yet reach this
+    ballot or the receipt's own head, the first head that does (it tells the holder of this
+    receipt nothing about anyone else's ballot)."""
+    public = publication.public_heads(assembly)
+    need = max(index + 1, receipt_size)
+    if public and public[-1].size >= need:
+        return public[-1]
+    later = [h for h in ballot_log.heads(assembly.id) if h.size >= need]
+    return later[0] if later else newest
 
 
 def check_receipt(assembly, *, code: str | None = None, document: str | None = None) -> ReceiptCheck:
@@ -131,6 +145,8 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
     if ballot.leaf_index is None:
         return _waiting(result, promise)
     result.found, result.index = True, ballot.leaf_index
+    latest = _checked_against(assembly, latest, ballot.leaf_index, receipt.sth.size if receipt is not None else 0)
+    result.head, result.final = latest, latest.final
     leaf = bytes.fromhex(ballot.leaf_hash)
     if receipt is not None:
         same = receipt.index == ballot.leaf_index and receipt.leaf_hash == leaf
