@@ -81,3 +81,57 @@ def test_an_owner_withdraws_a_letter_of_proxy_only_after_confirming(browser, ass
     assert proxy_state(world, proxy_id) == "withdrawn"
     assert wang.locator("#proxies").count() == 0
     assert wang.errors == []
+
+
+def letter_states(world, label: str) -> list[str]:
+    from webapp.core.db import db
+    from webapp.owners.models import Invitation
+    from webapp.registry.models import Unit
+
+    with world.live.app_context():
+        unit_ids = [u.id for u in db.session.scalars(select(Unit).where(Unit.estate_id == world.estate().id)) if u.label == label]
+        return sorted(db.session.scalars(select(Invitation.state).where(Invitation.unit_id.in_(unit_ids))))
+
+
+def test_a_reissued_letter_says_so_and_a_second_press_does_not_silently_issue_another(browser, assembly_world, shots, tmp_path):
+    world, base = assembly_world, assembly_world.base
+    world.letter("1-101")  # the letter the owner lost
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(f"{base}/e/{world.slug}/letters")
+    supervisor.fill("#re-unit", "1-101")
+    supervisor.fill("#re-reason", "业主手机丢失")
+    supervisor.click("button:text('补发新的告知书')")
+    supervisor.wait_for_url("**/jobs/*")
+    supervisor.wait_for_selector(".job-status[data-job-state=done]")
+    said = supervisor.inner_text("main")
+    assert "已为 1-101 补发新的告知书" in said
+    assert "此前的告知书已作废，不能再用来登记" in said
+    shots(supervisor, "11-reissued-letter")
+    with supervisor.expect_download() as download:
+        supervisor.click("a[data-job-download]")
+    download.value.save_as(tmp_path / "letter.pdf")
+    assert (tmp_path / "letter.pdf").read_bytes().startswith(b"%PDF")
+    assert letter_states(world, "1-101") == ["active", "void"]
+
+    # Back on the letters page, the same form pressed again: the letter just made is shown.
+    supervisor.goto(f"{base}/e/{world.slug}/letters")
+    assert "房屋 1-101 · 理由：业主手机丢失" in supervisor.inner_text("main")
+    supervisor.fill("#re-unit", "1-101")
+    supervisor.fill("#re-reason", "业主手机丢失")
+    supervisor.click("button:text('补发新的告知书')")
+    assert "刚刚已为 1-101 补发了新的告知书" in supervisor.inner_text("main")
+    assert letter_states(world, "1-101") == ["active", "void"]
+    shots(supervisor, "11-reissue-again")
+    supervisor.click("a:text('打开刚补发的告知书（PDF）')")
+    supervisor.wait_for_url("**/jobs/*")
+
+    # The new letter was lost as well: asked again, and confirmed, another one is made.
+    supervisor.goto(f"{base}/e/{world.slug}/letters")
+    supervisor.fill("#re-unit", "1-101")
+    supervisor.fill("#re-reason", "补发的告知书又丢了")
+    supervisor.click("button:text('补发新的告知书')")
+    supervisor.click("button:text('为 1-101 再补发一封')")
+    supervisor.wait_for_url("**/jobs/*")
+    supervisor.wait_for_selector(".job-status[data-job-state=done]")
+    assert letter_states(world, "1-101") == ["active", "void", "void"]
+    assert supervisor.errors == []
