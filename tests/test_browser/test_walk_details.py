@@ -135,3 +135,32 @@ def test_a_reissued_letter_says_so_and_a_second_press_does_not_silently_issue_an
     supervisor.wait_for_selector(".job-status[data-job-state=done]")
     assert letter_states(world, "1-101") == ["active", "void", "void"]
     assert supervisor.errors == []
+
+
+SCAN_NAME = r"（PDF，1 KB，\d{4}-\d{2}-\d{2} 上传）"
+
+
+def test_the_vetting_supervisor_opens_a_paper_nominations_scan_named_for_people(browser, assembly_world, clock, shots):
+    import re
+
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)  # three paper nominations, each with its scan
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/candidates")
+    card = supervisor.locator(".row-card:has-text('陈静')")
+    link = card.locator("a:text('提名表和承诺书扫描件')")
+    assert re.fullmatch("提名表和承诺书扫描件" + SCAN_NAME, link.inner_text()), link.inner_text()
+    assert not re.search(r"[0-9a-f]{12}", card.inner_text())  # a name, not a digest
+    shots(supervisor, "11-nomination-scan-link")
+    opened = supervisor.request.get(base + link.get_attribute("href"))
+    assert opened.status == 200
+    assert opened.body() == PDF + b"2-101"
+
+    # The letters of proxy are named the same way.
+    enter_proxy(world, assembly_id)
+    supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/proxies")
+    scan = supervisor.locator(".row-card:has-text('1-201') a:text('委托书扫描件')")
+    assert re.fullmatch("委托书扫描件" + SCAN_NAME, scan.inner_text()), scan.inner_text()
+    assert not re.search(r"[0-9a-f]{12}", supervisor.inner_text(".row-card:has-text('1-201')"))
+    assert supervisor.request.get(base + scan.get_attribute("href")).status == 200
+    assert supervisor.errors == []

@@ -22,6 +22,7 @@ from webapp.assemblies.pdf import render_notice
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, threshold_line, verified
 from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
+from webapp.attachments.labels import file_label
 from webapp.attachments.models import Attachment
 from webapp.attachments.storage import AttachmentError, read
 from webapp.core.db import db
@@ -50,6 +51,7 @@ def _helpers():
         "state_label": lambda state: state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
         "item_kind": kind_of,
+        "file_label": file_label,
     }
 
 
