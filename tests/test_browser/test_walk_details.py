@@ -8,12 +8,23 @@ get."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from tests.test_browser.assembly_world import PDF, PROXY, announce
+from tests.test_browser.assembly_world import (
+    PDF,
+    PROXY,
+    TITLES,
+    announce,
+    closing,
+    freeze_and_sign,
+    opening,
+    phone_outside_the_browser,
+    server_key,
+    vote_outside_the_browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +53,63 @@ def enter_proxy(world, assembly_id: int, label: str = "1-201") -> int:
         scan.owner_id = proxy.id
         db.session.commit()
         return proxy.id
+
+
+def through_the_close(world, clock, voters=("1-101", "1-102", "1-201", "1-202", "2-101", "2-102")) -> int:
+    """An assembly announced, its roll signed, six of the eight households voting on phones of
+    their own (outside the browser: the tests are about what comes after), and closed."""
+    from webapp.assemblies import lifecycle
+    from webapp.core.db import db
+
+    assembly_id = announce(world, clock)
+    keys = {label: phone_outside_the_browser(world, label) for label in voters}
+    freeze_and_sign(world, assembly_id)
+
+    def advance() -> None:  # what the next page view would do
+        with world.live.app_context():
+            lifecycle.advance_estate(world.estate())
+            db.session.commit()
+
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    advance()
+    for signer in keys.values():
+        vote_outside_the_browser(world, assembly_id, signer, {TITLES["statute"]: "agree"})
+    clock.at(closing(world, assembly_id) + timedelta(minutes=1))
+    advance()
+    return assembly_id
+
+
+def tallied(world, assembly_id: int) -> None:
+    from webapp.core.db import db
+    from webapp.results.operations import compute_tally
+
+    with world.live.app_context():
+        compute_tally(world.assembly(assembly_id), actor=world.staff("organiser"))
+        db.session.commit()
+
+
+def certified_by(world, assembly_id: int, who: str = "supervisor") -> None:
+    """A supervisor's certification, signed with a key of theirs (made outside the browser)."""
+    from crypto.canonical import canonical_json
+    from webapp.core.db import db
+    from webapp.results.operations import certify
+    from webapp.results.signatures import payload
+
+    signer = server_key(world, who)
+    with world.live.app_context():
+        assembly = world.assembly(assembly_id)
+        sig = signer.sign_b64(canonical_json(payload(assembly)))
+        certify(assembly, actor=world.staff(who), kid=signer.kid, sig=sig, declared_not_voted=True)
+        db.session.commit()
+
+
+def published(world, assembly_id: int) -> None:
+    from webapp.core.db import db
+    from webapp.results.operations import publish
+
+    with world.live.app_context():
+        publish(world.assembly(assembly_id), actor=world.staff("organiser"))
+        db.session.commit()
 
 
 def proxy_state(world, proxy_id: int) -> str:
@@ -164,3 +232,26 @@ def test_the_vetting_supervisor_opens_a_paper_nominations_scan_named_for_people(
     assert not re.search(r"[0-9a-f]{12}", supervisor.inner_text(".row-card:has-text('1-201')"))
     assert supervisor.request.get(base + scan.get_attribute("href")).status == 200
     assert supervisor.errors == []
+
+
+def test_the_certify_page_of_a_certified_result_says_so_and_leads_on(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = through_the_close(world, clock)
+    tallied(world, assembly_id)
+    certified_by(world, assembly_id, "supervisor")  # the estate needs one signature: certified
+    certify = f"{base}/e/{world.slug}/assemblies/{assembly_id}/certify"
+    for who in ("supervisor", "supervisor2"):
+        page = world.staff_page(browser, who)
+        page.goto(certify)
+        page.wait_for_load_state("networkidle")
+        said = page.inner_text("main")
+        assert "此结果已核证：1 位监督员的签名经核验有效（需要 1 位）。" in said, said
+        assert "居委会 王敏" in page.inner_text("#cert-done")
+        assert "正在本浏览器中核验" not in said  # nothing left checking for ever
+        assert page.locator("progress, [data-action=certify]").count() == 0
+        if who == "supervisor":
+            assert "您已于" in said
+            shots(page, "11-certify-page-certified")
+        page.click("a:text('下一步：公示结果')")
+        page.wait_for_url(f"**/assemblies/{assembly_id}/results")
+        assert page.errors == []
