@@ -57,7 +57,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
 
     organiser = world.staff_page(browser, "organiser")
     organiser.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/turnout")
-    assert re.search(r"已投票户数\s*0", organiser.inner_text("main"))
+    assert re.search(r"已投票的业主\s*0 人", organiser.inner_text("main"))
     public = f"{base}/p/{world.slug}/a/{assembly_id}/turnout"
     zhang.goto(public)
     assert "还没有房屋投票" in zhang.inner_text("main")
@@ -145,7 +145,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     assert zhang.locator("#ballot").count() == 0
 
     organiser.reload()
-    assert re.search(r"已投票户数\s*1", organiser.inner_text("main"))
+    assert re.search(r"已投票的业主\s*1 人", organiser.inner_text("main"))
     assert "89.50" in organiser.inner_text("main")
     zhang.goto(public)
     units = zhang.locator("td.unit").all_inner_texts()

@@ -255,3 +255,34 @@ def test_the_certify_page_of_a_certified_result_says_so_and_leads_on(browser, as
         page.click("a:text('下一步：公示结果')")
         page.wait_for_url(f"**/assemblies/{assembly_id}/results")
         assert page.errors == []
+
+
+NUMBERS_WHOLE = """() => [...document.querySelectorAll('.stats .nowrap')].map(el => [
+  el.textContent.trim(), getComputedStyle(el).whiteSpace, el.getClientRects().length])"""
+
+
+def test_turnout_gives_one_count_of_who_voted_each_figure_labelled_and_no_number_broken(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = through_the_close(world, clock)  # six of the eight owners voted
+    organiser = world.staff_page(browser, "organiser")
+    organiser.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/turnout")
+    stats = organiser.locator(".stats .stat").all_inner_texts()
+    assert [" ".join(s.split()) for s in stats] == [
+        "已投票的业主 6 人 占全体业主 8 人的 75.00%",
+        "已投票业主的面积 607.10 m² 占总面积 832.50 m² 的 72.92%",
+    ]
+    assert "已投票户数" not in organiser.inner_text("main")  # the second count of the same people
+    shots(organiser, "11-turnout")
+    numbers = organiser.evaluate(NUMBERS_WHOLE)
+    assert [text for text, _space, _lines in numbers] == ["6", "8", "75.00%", "607.10", "832.50 m²", "72.92%"]
+    for text, white_space, lines in numbers:
+        assert (white_space, lines) == ("nowrap", 1), text
+
+    public = world.owner_phone(browser, "1-101")
+    public.goto(f"{base}/p/{world.slug}/a/{assembly_id}/turnout")
+    said = public.inner_text("main")
+    assert "已列出 6 套房屋：每位已投票业主名下的房屋都会列出" in said
+    assert "已投票的业主 6 人" in " ".join(said.split())
+    assert public.locator("td.unit").count() == 6
+    assert organiser.errors == []
+    assert public.errors == []
