@@ -23,6 +23,7 @@ from tests.test_browser.assembly_world import (
     opening,
     phone_outside_the_browser,
     server_key,
+    signin_owner,
     vote_outside_the_browser,
 )
 
@@ -286,3 +287,60 @@ def test_turnout_gives_one_count_of_who_voted_each_figure_labelled_and_no_number
     assert public.locator("td.unit").count() == 6
     assert organiser.errors == []
     assert public.errors == []
+
+
+def test_owners_never_see_a_draft_and_are_offered_nominations_only_while_they_are_open(browser, assembly_world, clock, shots):
+    from webapp.assemblies import operations as ops
+    from webapp.assemblies.operations import AssemblyFields, ItemFields
+    from webapp.core.db import db
+
+    world, base = assembly_world, assembly_world.base
+    opens = (clock.now + timedelta(days=40)).replace(minute=0, second=0)
+    deadline = clock.now + timedelta(days=10)
+    with world.live.app_context():
+        organiser = world.staff("organiser")
+        draft = ops.create_assembly(
+            world.estate(),
+            AssemblyFields(
+                title="2027年第一次业主大会",
+                kind="regular",
+                opens_at=opens,
+                closes_at=opens + timedelta(days=7),
+                publication_days=7,
+                nomination_deadline=deadline,
+            ),
+            actor=organiser,
+        )
+        ops.add_item(draft, "election", ItemFields(category=3, title=TITLES["election"], seats=1, by_election=True), actor=organiser)
+        db.session.commit()
+        draft_id = draft.id
+    zhang = world.owner_phone(browser, "1-101")
+    assert "2027年第一次业主大会" not in zhang.inner_text("main")
+    assert zhang.locator("a:text('提名候选人')").count() == 0
+    zhang.goto(f"{base}/me/a/{draft_id}/nominate")
+    assert "页面不存在" in zhang.inner_text("main")
+    zhang.errors.clear()  # that 404, asked for on purpose
+
+    # The organisers call for candidates: owners see that call, never the draft itself.
+    organiser = world.staff_page(browser, "organiser")
+    organiser.goto(f"{base}/e/{world.slug}/assemblies/{draft_id}")
+    organiser.click("#call-for-candidates button:text('开始征集候选人')")
+    assert "已开始征集候选人" in organiser.inner_text(".flash-success")
+    zhang.goto(f"{base}/me")
+    call = zhang.inner_text(f"#call-{draft_id}")
+    assert "征集候选人" in call
+    assert TITLES["election"] in call
+    assert "草稿" not in zhang.inner_text("main")
+    assert "投票时间" not in call  # nothing of the draft's window, which may still change
+    assert f"征集候选人：2027年第一次业主大会（{TITLES['election']}）" in zhang.inner_text("#notices")
+    shots(zhang, "11-call-for-candidates", max_height=1400)
+    zhang.click(f"#call-{draft_id} a:text('提名候选人')")
+    zhang.wait_for_url(f"**/me/a/{draft_id}/nominate")
+
+    # Past the deadline the call is over: no button, and the draft is gone from the page again.
+    clock.at(deadline + timedelta(minutes=1))
+    signin_owner(zhang, base)
+    assert zhang.locator(f"#call-{draft_id}").count() == 0
+    assert zhang.locator("a:text('提名候选人')").count() == 0
+    assert zhang.errors == []
+    assert organiser.errors == []
