@@ -344,3 +344,38 @@ def test_owners_never_see_a_draft_and_are_offered_nominations_only_while_they_ar
     assert zhang.locator("a:text('提名候选人')").count() == 0
     assert zhang.errors == []
     assert organiser.errors == []
+
+
+def test_the_settings_say_the_statutes_notice_period_and_warn_below_it(browser, assembly_world, shots):
+    from tests.test_browser.assembly_world import PASSWORD
+    from webapp.auth.operations import create_staff
+    from webapp.core.db import db
+
+    world, base = assembly_world, assembly_world.base
+    with world.live.app_context():
+        create_staff(f"admin-{world.slug}", "区住建局 周建国", PASSWORD, admin=True, actor="test")
+        db.session.commit()
+    world.users["admin"] = f"admin-{world.slug}"
+    admin = world.staff_page(browser, "admin")
+    admin.goto(f"{base}/e/{world.slug}/settings")
+    field = admin.locator("#r-notice_period_days")
+    hint = admin.locator("#r-notice_period_days-hint")
+    assert field.get_attribute("aria-describedby") == "r-notice_period_days-hint"
+    assert "法定为 15 天" in hint.inner_text()
+    assert admin.locator("#notice-period-warning").count() == 0  # 15 days: nothing to warn of
+
+    field.fill("3")
+    admin.click("form:has(#r-notice_period_days) button.primary")
+    admin.wait_for_url("**/settings#rules")
+    warned = admin.inner_text(".flash-warning >> nth=0")
+    assert "公告期为 3 天，短于法定的 15 天" in warned
+    assert "议事规则" in warned
+    assert "公告期为 3 天" in admin.inner_text("#notice-period-warning")  # and as long as it stays so
+    shots(admin, "11-notice-period-warning")
+    with world.live.app_context():
+        assert world.estate().notice_period_days == 3  # allowed: the estate's rules may say so
+    admin.locator("#r-notice_period_days").fill("15")
+    admin.click("form:has(#r-notice_period_days) button.primary")
+    admin.wait_for_url("**/settings#rules")
+    assert admin.locator(".flash-warning").count() == 0
+    assert admin.errors == []
