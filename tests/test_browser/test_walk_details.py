@@ -379,3 +379,35 @@ def test_the_settings_say_the_statutes_notice_period_and_warn_below_it(browser, 
     admin.wait_for_url("**/settings#rules")
     assert admin.locator(".flash-warning").count() == 0
     assert admin.errors == []
+
+
+CURRENT_STEP = """() => [...document.querySelectorAll('ol.steps > li')].map(li => [
+  li.getAttribute('aria-current'), li.className, getComputedStyle(li).borderLeftWidth])"""
+
+
+def test_the_results_page_marks_the_step_the_assembly_is_at(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = through_the_close(world, clock)
+    organiser = world.staff_page(browser, "organiser")
+    results = f"{base}/e/{world.slug}/assemblies/{assembly_id}/results"
+
+    def marks() -> list:
+        organiser.goto(results)
+        return organiser.evaluate(CURRENT_STEP)
+
+    assert [m[:2] for m in marks()] == [[None, "done"], ["step", "current"], [None, ""], [None, ""], [None, ""]]
+    current = organiser.locator("ol.steps > li[aria-current=step]")
+    assert "当前步骤" in current.inner_text()
+    assert "计票" in current.inner_text()
+    assert marks()[1][2] == "4px"  # seen, not only announced
+    assert "已完成" in organiser.inner_text("ol.steps > li >> nth=0")
+
+    tallied(world, assembly_id)
+    assert [m[0] for m in marks()] == [None, None, "step", None, None]
+    shots(organiser, "11-results-current-step")
+    certified_by(world, assembly_id)
+    assert [m[0] for m in marks()] == [None, None, None, "step", None]
+    assert "公示" in organiser.inner_text("ol.steps > li[aria-current=step]")
+    published(world, assembly_id)
+    assert [m[0] for m in marks()] == [None, None, None, None, "step"]
+    assert organiser.errors == []
