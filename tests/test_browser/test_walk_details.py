@@ -411,3 +411,35 @@ def test_the_results_page_marks_the_step_the_assembly_is_at(browser, assembly_wo
     published(world, assembly_id)
     assert [m[0] for m in marks()] == [None, None, None, None, "step"]
     assert organiser.errors == []
+
+
+def test_an_upload_refusal_is_said_whole(browser, assembly_world, clock, shots):
+    from tests.test_browser.assembly_world import upload
+    from webapp.assemblies import operations as ops
+    from webapp.assemblies.operations import AssemblyFields, ItemFields
+    from webapp.core.db import db
+
+    world, base = assembly_world, assembly_world.base
+    opens = (clock.now + timedelta(days=40)).replace(minute=0, second=0)
+    with world.live.app_context():
+        organiser = world.staff("organiser")
+        draft = ops.create_assembly(
+            world.estate(),
+            AssemblyFields(title="2027年第一次业主大会", kind="regular", opens_at=opens, closes_at=opens + timedelta(days=7)),
+            actor=organiser,
+        )
+        item = ops.add_item(draft, "resolution", ItemFields(category=2, title=TITLES["statute"]), actor=organiser)
+        db.session.commit()
+        item_url = f"{base}/e/{world.slug}/assemblies/{draft.id}/items/{item.id}"
+    page = world.staff_page(browser, "organiser")
+    page.goto(item_url)
+    word = b"PK\x03\x04" + b"\x00" * 64  # a .docx, renamed
+    page.set_input_files("#file", upload("管理规约修订稿.pdf", word))
+    page.click("form.upload button")
+    said = page.inner_text(".flash-error")
+    assert said == (
+        "只接受 PDF、JPEG、PNG 文件，而这个文件的内容不是其中任何一种（例如 Word、Excel 文件，或改过扩展名的文件）。"
+        "请把它另存为 PDF，或拍照保存为 JPEG，再上传。"
+    )
+    shots(page, "11-upload-refused")
+    assert page.errors == []
