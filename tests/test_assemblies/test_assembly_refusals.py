@@ -482,7 +482,9 @@ def test_a_pdf_whose_bytes_are_text_is_refused(item):
     data = unique("这其实是一个文本文件\n".encode())
     with nothing_written(s.db):
         response = upload(s, s.item_id, data, "预算.pdf")
-    assert errors(response) == ["只接受 PDF、JPEG、PNG 文件；这个文件的内容不是"]
+    assert errors(response) == [
+        "只接受 PDF、JPEG、PNG 文件，而这个文件的内容不是其中任何一种（例如 Word、Excel 文件，或改过扩展名的文件）。请把它另存为 PDF，或拍照保存为 JPEG，再上传。"
+    ]
     assert not stored(s, data)
 
 
@@ -531,7 +533,9 @@ def test_a_bidders_file_that_is_not_what_its_name_says_is_refused(selection):
     bidder_id = s.db.scalar(select(Bidder.id))
     with nothing_written(s.db):
         response = upload(s, s.item_id, unique(b"GIF89a" + b"\x00" * 32), "投标书.pdf", bidder=str(bidder_id))
-    assert errors(response) == ["只接受 PDF、JPEG、PNG 文件；这个文件的内容不是"]
+    assert errors(response) == [
+        "只接受 PDF、JPEG、PNG 文件，而这个文件的内容不是其中任何一种（例如 Word、Excel 文件，或改过扩展名的文件）。请把它另存为 PDF，或拍照保存为 JPEG，再上传。"
+    ]
 
 
 def test_a_file_that_is_what_its_name_says_is_attached_with_its_digest(item):

@@ -88,8 +88,14 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     assert TITLES["election"] in agenda
     assert TITLES["firm"] in agenda
 
-    # -- owners nominate: 张三 stands himself, and nominates 李四, who accepts ---------------------
+    # -- the organiser calls for candidates; owners nominate: 张三 stands himself, and nominates
+    # 李四, who accepts ------------------------------------------------------------------------
     zhang.goto(f"{base}/me")
+    assert "2026年第一次业主大会" not in zhang.inner_text("main")  # a draft is the organisers' own
+    organiser.click("button:text('开始征集候选人')")
+    assert "已开始征集候选人" in organiser.inner_text(".flash-success")
+    zhang.goto(f"{base}/me")
+    assert "征集候选人" in zhang.inner_text(f"#call-{assembly_id}")
     zhang.click("a:text('提名候选人')")
     zhang.wait_for_url(f"**/me/a/{assembly_id}/nominate")
     zhang.fill("#s-statement", "退休教师，住在小区二十年，愿意为大家服务。")

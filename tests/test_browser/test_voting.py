@@ -58,7 +58,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
 
     organiser = world.staff_page(browser, "organiser")
     organiser.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/turnout")
-    assert re.search(r"已投票户数\s*0", organiser.inner_text("main"))
+    assert re.search(r"已投票的业主\s*0 人", organiser.inner_text("main"))
     public = f"{base}/p/{world.slug}/a/{assembly_id}/turnout"
     zhang.goto(public)
     assert "还没有房屋投票" in zhang.inner_text("main")
@@ -146,7 +146,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     assert zhang.locator("#ballot").count() == 0
 
     organiser.reload()
-    assert re.search(r"已投票户数\s*1", organiser.inner_text("main"))
+    assert re.search(r"已投票的业主\s*1 人", organiser.inner_text("main"))
     assert "89.50" in organiser.inner_text("main")
     zhang.goto(public)
     units = zhang.locator("td.unit").all_inner_texts()
@@ -196,7 +196,7 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     letters = owner.inner_text("section:has(h2:text-is('我的委托书'))")
     assert f"{PROXY[0]} 受您委托" in letters
     assert "已通过" in letters
-    assert owner.locator("button:text('撤回这份委托')").count() == 1
+    assert owner.locator("a:text('撤回这份委托')").count() == 1
 
     # The supervisor makes a key in this browser, freezes the roll for the assembly, signs it.
     supervisor.goto(f"{base}/staff/keys")

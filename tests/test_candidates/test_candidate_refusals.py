@@ -144,7 +144,11 @@ def test_a_candidates_photo_that_is_not_an_image_is_refused(nominations):
     nominate(s, **{"s-statement": "我愿意为大家服务"})
     candidate_id = s.db.scalar(select(Candidate.id))
     for data, name, message in (
-        (PDF + os.urandom(8), "我.jpg", "只接受 JPEG、PNG 文件；这个文件的内容不是"),
+        (
+            PDF + os.urandom(8),
+            "我.jpg",
+            "只接受 JPEG、PNG 图片，而这个文件的内容不是图片（例如 PDF 或 Word 文件）。请上传照片，或把它另存为 JPEG、PNG 图片再上传。",
+        ),
         (PNG + os.urandom(8), "我.jpg", "与内容不符：内容是 image/png"),
         (b"", "我.png", "文件是空的"),
     ):
@@ -198,7 +202,11 @@ def test_a_paper_nomination_after_the_deadline_is_refused(nominations):
 @pytest.mark.parametrize(
     ("scan", "name", "message"),
     [
-        ("这不是扫描件".encode(), "提名表.pdf", "只接受 PDF、JPEG、PNG 文件；这个文件的内容不是"),
+        (
+            "这不是扫描件".encode(),
+            "提名表.pdf",
+            "只接受 PDF、JPEG、PNG 文件，而这个文件的内容不是其中任何一种（例如 Word、Excel 文件，或改过扩展名的文件）。请把它另存为 PDF，或拍照保存为 JPEG，再上传。",
+        ),
         (PNG, "提名表.pdf", "文件名“提名表.pdf”与内容不符：内容是 image/png"),
         (b"", "提名表.pdf", "文件是空的"),
     ],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import ZHANG_TAIL, Device
 from webapp.devices.models import DeviceKey
@@ -124,9 +124,44 @@ def test_supervisors_cannot_bulk_print_but_can_reissue_with_a_reason(client, pos
     login("supervisor")
     assert post(f"/e/{estate.slug}/letters", {"units": "1-101"}).status_code == 403
     response = post(f"/e/{estate.slug}/letters/reissue", {"re-unit": "1-101", "re-reason": "业主手机丢失"})
-    assert response.mimetype == "application/pdf"
+    assert response.status_code == 303
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已为 1-101 补发新的告知书" in job_page
+    assert "此前的告知书已作废，不能再用来登记" in job_page
+    download = client.get(re.search(r'href="([^"]+/download)"', job_page).group(1))
+    assert download.mimetype == "application/pdf"
     invitation = db_session.scalar(select(Invitation))
     assert invitation.unit.label == "1-101"
+
+
+def test_a_second_press_of_reissue_shows_the_letter_just_made_and_issues_another_only_when_asked(
+    client, post, login, staff, letter, estate, db_session
+):
+    from webapp.jobs.models import Job
+
+    letter("1-101")  # the letter the owner lost
+    login("supervisor")
+    reissue = f"/e/{estate.slug}/letters/reissue"
+    first = post(reissue, {"re-unit": "1-101", "re-reason": "业主手机丢失"})
+    assert first.status_code == 303
+    states = lambda: sorted(i.state for i in db_session.scalars(select(Invitation)))  # noqa: E731
+
+    db_session.expire_all()
+    assert states() == ["active", "void"]
+    again = post(reissue, {"re-unit": "1-101", "re-reason": "业主手机丢失"})  # a double tap, a reload
+    assert again.status_code == 200
+    page = again.get_data(as_text=True)
+    assert "刚刚已为 1-101 补发了新的告知书" in page
+    assert first.headers["Location"].split("ownersvote.test")[-1] in page  # the letter just made, to download
+    db_session.expire_all()
+    assert states() == ["active", "void"]
+    assert db_session.scalar(select(func.count(Job.id)).where(Job.kind == "reissue")) == 1
+
+    asked = post(reissue, {"re-unit": "1-101", "re-reason": "补发的告知书又丢了", "again": "yes"})
+    assert asked.status_code == 303
+    db_session.expire_all()
+    assert states() == ["active", "void", "void"]
+    assert db_session.scalar(select(func.count(Job.id)).where(Job.kind == "reissue")) == 2
 
 
 def test_a_supervisor_records_the_co_owners_choice_of_who_votes(client, post, login, onboard, staff, estate, db_session):

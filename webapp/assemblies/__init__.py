@@ -15,6 +15,7 @@ from webapp.audit.operations import anchor_at_once
 AUDIT_ACTIONS = {
     "assembly.create": _l("Created an assembly"),
     "assembly.edit": _l("Changed an assembly's details"),
+    "assembly.nominations_open": _l("Called for candidates"),
     "assembly.notice": _l("Published the notice"),
     "assembly.open": _l("Voting opened (by the clock)"),
     "assembly.roll": _l("Set the assembly's electoral roll"),

@@ -40,6 +40,9 @@ class Assembly(db.Model):
     replace_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     publication_days: Mapped[int] = mapped_column(Integer, default=7)
     nomination_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the organisers called for candidates (征集候选人): owners nominate online from then (or
+    # from the notice's publication) until the deadline; before it they see nothing of a draft.
+    nominations_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(12), default="draft")
     roll_id: Mapped[int | None] = mapped_column(ForeignKey("rolls.id", ondelete="RESTRICT"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from webapp.core.db import db
+from webapp.core.timefmt import local
 from webapp.jobs.context import runner_mode
 from webapp.jobs.operations import start_job
 from webapp.jobs.runner import submit
@@ -28,6 +29,19 @@ def notify_owners(assembly, notice) -> None:
         job = start_job(estate, "texts", {"text": text}, actor=_organiser(), runner=runner_mode(current_app))
         db.session.commit()
         submit(job)
+
+
+def notify_call_for_candidates(assembly) -> None:
+    """A line on every registered owner's page: the organisers call for candidates (the caller
+    commits, with the call itself)."""
+    estate = assembly.estate
+    elections = "、".join(i.title for i in assembly.items if i.form == "election")
+    zh, en = f"征集候选人：{assembly.title}（{elections}）", f"Call for candidates: {assembly.title}"
+    if assembly.nomination_deadline is not None:
+        zh += f"，提名截止 {local(assembly.nomination_deadline, estate)}"
+        en += f"; nominations close {local(assembly.nomination_deadline, estate)}"
+    url = url_for("candidates.nominate", assembly_id=assembly.id)
+    notify(estate.id, kind="nominations", zh=zh, en=en, url=url, assembly_id=assembly.id)
 
 
 def _organiser():

@@ -217,6 +217,47 @@ def add_item(assembly: Assembly, form: str, fields: ItemFields, *, actor) -> Age
     return item
 
 
+def elections_of(assembly: Assembly) -> list[AgendaItem]:
+    """The items that take nominations (elections)."""
+    return [i for i in assembly.items if kind_of(i.form).takes_nominations]
+
+
+def nominations_open(assembly: Assembly, now: datetime | None = None) -> bool:
+    """Whether owners may nominate online now: an election on the agenda, the organisers' call
+    for candidates made (or the notice published), voting not begun, the deadline not passed.
+    A draft whose nominations are not open is the organisers' working copy: owners see none of it."""
+    now = now or utcnow()
+    return (
+        bool(elections_of(assembly))
+        and (assembly.state == "notice" or (assembly.state == "draft" and assembly.nominations_opened_at is not None))
+        and (assembly.nomination_deadline is None or now <= assembly.nomination_deadline)
+    )
+
+
+def open_nominations(assembly: Assembly, *, actor, now: datetime | None = None) -> None:
+    """The organisers' call for candidates (征集候选人): from now, the estate's owners see the
+    election on their page and may nominate, until the nomination deadline."""
+    now = now or utcnow()
+    require_organiser(actor, assembly.estate_id)
+    if assembly.state not in ("draft", "notice"):
+        raise LifecycleError("投票已经开始，不再接受提名", "voting has started: nominations are closed")
+    if not elections_of(assembly):
+        raise AssemblyError("议程中没有选举事项，无需征集候选人", "the agenda has no election: there are no candidates to call for")
+    if assembly.nominations_opened_at is not None:
+        raise AssemblyError("已经开始征集候选人", "the call for candidates has already been made")
+    if assembly.nomination_deadline is not None and now > assembly.nomination_deadline:
+        raise AssemblyError("提名截止时间已过：请先修改提名截止时间", "the nomination deadline has passed: change it first")
+    assembly.nominations_opened_at = now
+    db.session.flush()
+    record(
+        "assembly.nominations_open",
+        actor=actor,
+        estate_id=assembly.estate_id,
+        obj=assembly,
+        until=assembly.nomination_deadline.isoformat() if assembly.nomination_deadline else None,
+    )
+
+
 def update_item(item: AgendaItem, fields: ItemFields, *, actor) -> None:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)

@@ -17,11 +17,12 @@ from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm
 from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
-from webapp.assemblies.notify import notify_owners
+from webapp.assemblies.notify import notify_call_for_candidates, notify_owners
 from webapp.assemblies.pdf import render_notice
 from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, threshold_line, verified
 from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
+from webapp.attachments.labels import file_label
 from webapp.attachments.models import Attachment
 from webapp.attachments.storage import AttachmentError, read
 from webapp.core.db import db
@@ -50,6 +51,7 @@ def _helpers():
         "state_label": lambda state: state_label(state, is_chinese()),
         "from_ms": lambda ms: datetime.fromtimestamp(ms / 1000, UTC),
         "item_kind": kind_of,
+        "file_label": file_label,
     }
 
 
@@ -172,6 +174,22 @@ def publish(estate: Estate, assembly_id: int):
         flash(_("Notice version %(n)d published. Owners can read it now.", n=notice.version), "success")
 
         notify_owners(assembly, notice)
+    return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
+
+
+@bp.post("/e/<slug>/assemblies/<int:assembly_id>/nominations")
+@estate_view(Role.organiser, admin=False)
+def open_nominations(estate: Estate, assembly_id: int):
+    """The organisers' call for candidates: owners see the elections from now, and nominate."""
+    assembly = load_assembly(estate, assembly_id)
+    if not PageForm().validate_on_submit():
+        abort(400)
+
+    def call() -> None:
+        ops.open_nominations(assembly, actor=current_user)
+        notify_call_for_candidates(assembly)
+
+    run_operation(call, _("Candidates called for: owners see the elections on their page and can nominate now."))
     return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
 
 

@@ -37,6 +37,21 @@ class AttachmentError(UserError):
     pass
 
 
+# A file whose content is not one the store takes, said whole: what is taken, what this is not,
+# and what to do (the first wording stopped at "这个文件的内容不是", "this file's content is not").
+NOT_A_DOCUMENT = (
+    "只接受 PDF、JPEG、PNG 文件，而这个文件的内容不是其中任何一种（例如 Word、Excel 文件，或改过扩展名的文件）。"
+    "请把它另存为 PDF，或拍照保存为 JPEG，再上传。",
+    "Only PDF, JPEG and PNG files are accepted, and this file's content is none of them (a Word or Excel file, say, "
+    "or a file renamed). Save it as PDF, or photograph it as JPEG, and upload that.",
+)
+NOT_AN_IMAGE = (
+    "只接受 JPEG、PNG 图片，而这个文件的内容不是图片（例如 PDF 或 Word 文件）。请上传照片，或把它另存为 JPEG、PNG 图片再上传。",
+    "Only JPEG and PNG images are accepted, and this file's content is not an image (a PDF or Word file, say). "
+    "Upload a photo, or save it as a JPEG or PNG image and upload that.",
+)
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     data: bytes
@@ -78,12 +93,8 @@ def check(data: bytes, filename: str, *, images_only: bool = False, max_bytes: i
             f"the file is too large ({len(data) // 1024} KB); at most {most}",
         )
     found = sniff(data)
-    allowed = "JPEG、PNG" if images_only else "PDF、JPEG、PNG"
     if found is None or (images_only and not found[0].startswith("image/")):
-        raise AttachmentError(
-            f"只接受 {allowed} 文件；这个文件的内容不是",
-            f"only {allowed.replace('、', ', ')} files are accepted; this file's content is not one",
-        )
+        raise AttachmentError(*(NOT_AN_IMAGE if images_only else NOT_A_DOCUMENT))
     content_type, extensions = found
     name = clean_name(filename)
     suffix = os.path.splitext(name)[1].lower()

@@ -53,6 +53,7 @@ class Candidate(db.Model):
     item = relationship("AgendaItem")
     holder = relationship("OwnerHolder")
     photo = relationship("Attachment", foreign_keys=[photo_id])
+    commitment_scan = relationship("Attachment", foreign_keys=[commitment_scan_id])
 
     @property
     def ballot_id(self) -> str:

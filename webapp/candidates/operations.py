@@ -55,12 +55,16 @@ def owner_label(registration) -> str:
     return f"owner:{registration.id}"
 
 
-def _open_for_nominations(item: AgendaItem, now: datetime) -> None:
+def _open_for_nominations(item: AgendaItem, now: datetime, *, online: bool = True) -> None:
+    """``online``: an owner's nomination, which needs the organisers' call for candidates (or the
+    published notice); organisers enter paper nominations into their draft at any time before."""
     assembly = item.assembly
     if not kind_of(item.form).takes_nominations:
         raise CandidateError("这个事项不是选举，不接受提名", "this item is not an election: it takes no nominations")
     if assembly.state not in ("draft", "notice"):
         raise LifecycleError("投票已经开始，不再接受提名", "voting has started: nominations are closed")
+    if online and assembly.state == "draft" and assembly.nominations_opened_at is None:
+        raise CandidateError("组织者尚未开始征集候选人", "the organisers have not called for candidates yet")
     if assembly.nomination_deadline is not None and now > assembly.nomination_deadline:
         raise CandidateError(
             f"提名已于 {local(assembly.nomination_deadline, assembly.estate)} 截止",
@@ -274,7 +278,7 @@ def paper_nomination(
 
     now = now or utcnow()
     require_organiser(actor, item.assembly.estate_id)
-    _open_for_nominations(item, now)
+    _open_for_nominations(item, now, online=False)
     holder = find_owner(item.assembly.estate_id, unit_label, name)
     candidate = _new(
         item,

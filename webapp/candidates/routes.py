@@ -160,9 +160,12 @@ def paper(estate: Estate, assembly_id: int, item_id: int):
 
 def _own_assembly(assembly_id: int) -> Assembly:
     """An assembly of the owner's estate.  Nominations come before the notice (which lists the
-    vetted candidates), so a draft is reachable here too; it has no notice to show yet."""
+    vetted candidates), so a draft is reachable here once its organisers have called for
+    candidates (and not before: a draft is their working copy); it has no notice to show yet."""
     assembly = db.session.get(Assembly, assembly_id)
     if assembly is None or assembly.estate_id != current_user.estate_id:
+        abort(404)
+    if assembly.state == "draft" and assembly.nominations_opened_at is None:
         abort(404)
 
     if lifecycle.advance(assembly):

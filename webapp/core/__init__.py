@@ -4,6 +4,7 @@ key, configuration and the instance folder, roles and user kinds."""
 from __future__ import annotations
 
 from flask import Flask
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # `db` is imported as the module: a name `db` bound here would hide the module webapp.core.db
@@ -18,6 +19,12 @@ from webapp.core.i18n import is_chinese
 from webapp.core.routes import bp
 from webapp.core.security import install_security_headers
 from webapp.core.views import language_next, local_target
+
+
+def nowrap(value) -> Markup:
+    """A number (with its unit) that a line never breaks: 12,345.67 m² stays whole on a phone.
+    Inside a translated sentence: ``_('of %(area)s', area=(x ~ ' m²')|nowrap)``."""
+    return Markup('<span class="nowrap">%s</span>') % value
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +61,7 @@ def init_app(app: Flask) -> None:
         local_target=local_target,
         language_next=language_next,
     )
+    app.jinja_env.filters["nowrap"] = nowrap
     app.register_blueprint(bp)
     token_logging.install(app)
     errors.install(app)

@@ -79,10 +79,14 @@ class EstateRulesForm(FlaskForm):
     )
     notice_period_days = IntegerField(
         _l("Days between the notice and the opening of voting"),
+        description=_l(
+            "The statute's is 15 days (Property Management Regulations, Art. 13). Set fewer only if the estate's rules of procedure say so."
+        ),
         validators=[
             InputRequired(message=_l("Enter a number of days from 0 to 90.")),
             NumberRange(min=0, max=90, message=_l("Enter a number of days from 0 to 90.")),
         ],
+        render_kw={"inputmode": "numeric"},
     )
     candidate_publication_days = IntegerField(
         _l("Days the approved candidates' list is on display before the notice"),

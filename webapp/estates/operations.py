@@ -95,6 +95,25 @@ RANGES = {
 }
 
 
+# The statute's notice period: an assembly is notified to every owner at least 15 days before
+# it meets (物业管理条例 Art. 13); an estate's rules of procedure may set another (SPEC §4).
+STATUTE_NOTICE_DAYS = 15
+
+
+def notice_period_warning(days: int | None) -> tuple[str, str] | None:
+    """What to tell whoever sets a notice period shorter than the statute's (None otherwise):
+    allowed, since the estate's own rules may say so, but never without a word."""
+    if days is None or days >= STATUTE_NOTICE_DAYS:
+        return None
+    return (
+        f"公告期为 {days} 天，短于法定的 {STATUTE_NOTICE_DAYS} 天（《物业管理条例》第十三条：业主大会会议应于召开 15 日以前通知全体业主）。"
+        "只有本小区议事规则另有规定时才能这样设置；否则据此召开的会议，其决定可能被业主请求撤销。",
+        f"The notice period is {days} days, shorter than the statute's {STATUTE_NOTICE_DAYS} (Property Management Regulations, "
+        "Art. 13: owners are notified 15 days before an assembly). Set it only if the estate's rules of procedure say so; "
+        "otherwise an owner may ask a court to annul the decisions of an assembly held on it.",
+    )
+
+
 def update_settings(estate: Estate, *, actor, **values) -> dict:
     """Change the estate's settings; the audit event records every value before and after."""
     changes = {}

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.core.db import db
-from webapp.core.i18n import is_chinese
+from webapp.core.i18n import Bilingual, is_chinese, pick
 from webapp.core.roles import admin_required, is_owner, is_staff
 from webapp.core.views import run_operation
 from webapp.estates import rules_text
 from webapp.estates.access import estate_view
 from webapp.estates.forms import EstateForm, EstateRulesForm, EstateSettingsForm
 from webapp.estates.models import Estate
-from webapp.estates.operations import create_estate, update_settings
+from webapp.estates.operations import create_estate, notice_period_warning, update_settings
 
 bp = Blueprint("estates", __name__)
 
@@ -99,7 +99,10 @@ def settings(estate: Estate):
                 save, _("Rules saved. Assemblies whose notice is already out keep the rules they were announced with.")
             )
             if done:
-                return redirect(url_for("estates.settings", slug=estate.slug))
+                warning = notice_period_warning(estate.notice_period_days)
+                if warning is not None:
+                    flash(pick(Bilingual(*warning)), "warning")
+                return redirect(url_for("estates.settings", slug=estate.slug) + "#rules")
     elif form.validate_on_submit():
         values = {
             name: getattr(form, name).data
@@ -117,4 +120,7 @@ def settings(estate: Estate):
         done, _changes = run_operation(lambda: update_settings(estate, actor=current_user, **values), _("Settings saved."))
         if done:
             return redirect(url_for("estates.settings", slug=estate.slug))
-    return render_template("estates/settings.html", estate=estate, form=form, rules=rules)
+    warning = notice_period_warning(estate.notice_period_days)
+    return render_template(
+        "estates/settings.html", estate=estate, form=form, rules=rules, notice_warning=pick(Bilingual(*warning)) if warning else None
+    )

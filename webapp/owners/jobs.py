@@ -86,6 +86,46 @@ def describe(params: dict) -> str:
     notes=(_l("Printing voids the letters printed before for the same units, once the job is done."),),
 )
 def print_letters(ctx: JobContext, params: dict) -> None:
+    n = _print(ctx, params)
+    ctx.done(f"已生成 {n:,} 封告知书，共 {n:,} 页。", f"{n:,} letters made, one page each.")
+
+
+def describe_reissue(params: dict) -> str:
+    labels = params.get("unit_labels") or []
+    return _("Unit %(unit)s · reason: %(reason)s", unit=labels[0] if labels else "", reason=params.get("reason", ""))
+
+
+@job_kind(
+    "reissue",
+    title=_l("Re-issued letter"),
+    start={Role.supervisor},
+    view={Role.supervisor},
+    timeout=timedelta(minutes=10),
+    result_ttl=timedelta(hours=1),
+    delete_after_download=True,
+    describe=describe_reissue,
+    back_endpoint="onboarding.letters",
+    back_title=_l("QR letters"),
+    notes=(
+        _l(
+            "The letters printed before for this unit no longer work. When the owner registers with the new letter, "
+            "their old key is revoked."
+        ),
+    ),
+)
+def reissue_letter(ctx: JobContext, params: dict) -> None:
+    """A supervisor's new letter for one unit (a lost letter or phone), with the reason."""
+    _print(ctx, params, reason=params.get("reason") or None)
+    label = (params.get("unit_labels") or [""])[0]
+    ctx.done(
+        f"已为 {label} 补发新的告知书：请下载并打印。此前的告知书已作废，不能再用来登记。",
+        f"A new letter for {label} is made: download and print it. The letters before it no longer work.",
+    )
+
+
+def _print(ctx: JobContext, params: dict, *, reason: str | None = None) -> int:
+    """Draw the letters of ``params``' units, save the PDF, then record them (voiding the older
+    ones) in the job's transaction; how many."""
     ctx.progress(0, 0, "正在读取房屋清单", "Reading the list of units", force=True)
     estate = ctx.estate
     units = scope_units(estate.id, params)
@@ -143,9 +183,16 @@ def print_letters(ctx: JobContext, params: dict) -> None:
             "打印期间房屋清单发生了变化，请重新打印", "the registry changed while the letters were made: print them again"
         )
     ops.issue_letters(
-        estate, units, actor=ctx.actor, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], now=now, secrets=secrets, job_id=ctx.job_id
+        estate,
+        units,
+        actor=ctx.actor,
+        pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"],
+        now=now,
+        secrets=secrets,
+        job_id=ctx.job_id,
+        reason=reason,
     )
-    ctx.done(f"已生成 {n:,} 封告知书，共 {n:,} 页。", f"{n:,} letters made, one page each.")
+    return n
 
 
 @job_kind(

@@ -14,6 +14,8 @@ from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
+from webapp.jobs.models import Job
+from webapp.jobs.operations import start_job
 from webapp.owners import tokens
 from webapp.owners.matching import HolderFacts, match_holder
 from webapp.owners.models import Invitation, Registration
@@ -102,6 +104,46 @@ def issue_letters(
         "letter.issue", actor=actor, estate_id=estate.id, count=len(issued), units=[u.label for u in units][:2000], reason=reason, **extra
     )
     return issued
+
+
+# A second press of "re-issue" within this time (a double tap, a reload, a colleague at the same
+# moment) is shown the re-issue already made instead of voiding it with yet another letter.
+REISSUE_REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def reissue(
+    estate: Estate, unit: Unit, *, actor, reason: str, base_url: str, runner: str, again: bool = False, now: datetime | None = None
+) -> tuple[Job, bool]:
+    """Start a new letter for one unit (the ``reissue`` job, which voids the older letters when it
+    has drawn the new one): (the job, True).  When a re-issue of the unit was started in the last
+    ``REISSUE_REPEAT_WINDOW`` and has not failed, and ``again`` is not said: (that job, False),
+    and nothing new is started."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OnboardingError("请写明补发理由", "give the reason for the new letter")
+    if unit.estate_id != estate.id:
+        raise OnboardingError("房屋不属于本小区", "a unit does not belong to this estate")
+    # One re-issue at a time per unit: a concurrent second press waits here (PostgreSQL) and
+    # then finds the first one's job.
+    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    if not again:
+        recent = recent_reissue(estate, unit, now=now)
+        if recent is not None:
+            return recent, False
+    params = {"base_url": base_url, "scope": "units", "unit_ids": [unit.id], "unit_labels": [unit.label], "reason": reason[:500]}
+    return start_job(estate, "reissue", params, actor=actor, runner=runner), True
+
+
+def recent_reissue(estate: Estate, unit: Unit, now: datetime | None = None) -> Job | None:
+    """The newest re-issue of the unit's letter started within ``REISSUE_REPEAT_WINDOW`` that has
+    not failed (queued, running or done), or None."""
+    since = (now or utcnow()) - REISSUE_REPEAT_WINDOW
+    jobs = db.session.scalars(
+        select(Job)
+        .where(Job.estate_id == estate.id, Job.kind == "reissue", Job.created_at >= since, Job.state != "failed")
+        .order_by(Job.created_at.desc(), Job.id.desc())
+    )
+    return next((job for job in jobs if (job.params or {}).get("unit_ids") == [unit.id]), None)
 
 
 def usable_invitation(invitation: Invitation | None, now: datetime | None = None) -> Invitation | None:

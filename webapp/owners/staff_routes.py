@@ -3,9 +3,7 @@ staff's own device keys (for signing rolls and tallies in their browser)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -29,7 +27,6 @@ from webapp.jobs.routes import status_doc
 from webapp.jobs.runner import submit
 from webapp.owners import operations as ops
 from webapp.owners.forms import DecisionForm, IssueLettersForm, ReissueForm, RepresentativeForm
-from webapp.owners.letters import Letter, render_letters
 from webapp.owners.models import Invitation, Registration
 from webapp.registry.counting import natural_key
 from webapp.registry.labels import listed_labels
@@ -40,32 +37,6 @@ bp = Blueprint("onboarding", __name__)
 
 def _origin() -> str:
     return (current_app.config.get("OWNERSVOTE_BASE_URL") or request.host_url).rstrip("/")
-
-
-def _pdf(estate: Estate, issued: list[ops.IssuedLetter], filename: str) -> Response:
-    base = _origin()
-    local = estate.timezone
-    from zoneinfo import ZoneInfo
-
-    letters = [
-        Letter(
-            estate_name=estate.name,
-            building=item.unit.building.name,
-            unit=item.unit.number,
-            url=f"{base}/r/{item.token}",
-            code=item.code,
-            code_url=f"{base}/r",
-            expires_on=(item.invitation.expires_at.astimezone(ZoneInfo(local)) - timedelta(seconds=1)).date(),
-            help_text=estate.help_text or "物业服务中心或社区居委会",
-            help_phone=estate.help_phone,
-            organiser=estate.organiser_label or f"{estate.name}业主大会",
-        )
-        for item in issued
-    ]
-    response = Response(render_letters(letters), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # the PDF holds live tokens
-    return response
 
 
 def _units_by_label(estate: Estate, labels: str) -> tuple[list[Unit], list[str]]:
@@ -130,15 +101,18 @@ def letters(estate: Estate):
         submit(job)  # after the commit: the job's runner must see it
         return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id), code=303)
     recent = []
-    if current_user.role_in(estate.id) is Role.organiser:
+    role = current_user.role_in(estate.id)
+    if role is Role.organiser:
         recent, _total = jobs_of(estate, ["letters"], limit=3)
+    elif role is Role.supervisor:
+        recent, _total = jobs_of(estate, ["reissue"], limit=5)
     return render_template(
         "owners/letters.html",
         estate=estate,
         form=form,
         reissue=reissue,
         counts=_letter_counts(estate),
-        recent=[(job, status_doc(job, kind, estate), kind.label(job.params)) for job in recent for kind in [get_kind("letters")]],
+        recent=[(job, status_doc(job, kind, estate), kind.label(job.params)) for job in recent for kind in [get_kind(job.kind)]],
     )
 
 
@@ -153,6 +127,9 @@ def letter_counts(estate: Estate):
 @bp.post("/e/<slug>/letters/reissue")
 @estate_view(Role.supervisor, admin=False)
 def reissue_letter(estate: Estate):
+    """A new letter for one unit, made in the background: the job's page says it was issued and
+    that the old letter no longer works, and offers the PDF.  A second press within minutes is
+    shown the re-issue already made, and issues another only when asked again."""
     form = ReissueForm(prefix="re")
     if not form.validate_on_submit():
         flash(_("Give the unit and a reason."), "error")
@@ -165,12 +142,25 @@ def reissue_letter(estate: Estate):
     if unknown or len(units) != 1:
         flash(_("Unknown units: %(units)s", units=form.unit.data), "error")
         return redirect(url_for("onboarding.letters", slug=estate.slug))
-    issued = ops.issue_letters(
-        estate, units, actor=current_user, pii_key=current_app.config["OWNERSVOTE_PII_HMAC_KEY"], reason=form.reason.data.strip()
+    unit = units[0]
+    done, answer = run_operation(
+        lambda: ops.reissue(
+            estate,
+            unit,
+            actor=current_user,
+            reason=form.reason.data,
+            base_url=_origin(),
+            runner=runner_mode(current_app),
+            again=request.form.get("again") == "yes",
+        )
     )
-    response = _pdf(estate, issued, f"letter-{units[0].label}.pdf")
-    db.session.commit()
-    return response
+    if not done:
+        return redirect(url_for("onboarding.letters", slug=estate.slug))
+    job, started = answer
+    if not started:
+        return render_template("owners/reissue_recent.html", estate=estate, unit=unit, job=job, form=form)
+    submit(job)  # after the commit: the job's runner must see it
+    return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id), code=303)
 
 
 @bp.get("/e/<slug>/registrations")

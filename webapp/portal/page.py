@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
-from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.models import Assembly
+from webapp.assemblies.operations import elections_of, nominations_open
 from webapp.assemblies.presentation import estate_assemblies
 from webapp.candidates.models import Candidate
 from webapp.core.db import db, utcnow
@@ -72,6 +72,8 @@ class OwnerAssembly:
     vote: bool
     results: bool
     ballot: Ballot | None = None  # the household's ballot, once it has voted (open or closed)
+    calling: bool = False  # a draft whose organisers call for candidates: shown as that call only
+    elections: list[str] = field(default_factory=list)  # the elections that take nominations now
 
 
 def _proxy_of(registration: Registration):
@@ -89,8 +91,9 @@ def owner_assemblies(registration: Registration, waiting: list[RollSupplement] =
 
 def _owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
     """The estate's assemblies an owner can act on: those with a published notice, and drafts
-    whose nominations are open (candidates are nominated before the notice lists them).  A
-    proxy sees only the assembly of their proxy."""
+    whose organisers have called for candidates, shown as that call alone (a draft itself is the
+    organisers' working copy, never shown to owners).  A proxy sees only the assembly of their
+    proxy."""
 
     if registration.state != "approved":
         return []
@@ -100,26 +103,22 @@ def _owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
     for assembly in estate_assemblies(registration.estate):
         if proxy is not None and assembly.id != proxy.assembly_id:
             continue
-        open_for_nominations = (
-            proxy is None
-            and registration.holder_id is not None
-            and assembly.state in ("draft", "notice")
-            and any(kind_of(i.form).takes_nominations for i in assembly.items)
-            and (assembly.nomination_deadline is None or now <= assembly.nomination_deadline)
-        )
-        if assembly.state == "draft" and not open_for_nominations:
+        may_nominate = proxy is None and registration.holder_id is not None and nominations_open(assembly, now)
+        if assembly.state == "draft" and not may_nominate:
             continue
         voted = household_ballot(assembly, registration) if assembly.state not in ("draft", "notice") else None
         may_vote = assembly.state == "voting" and (registration.can_vote or proxy is not None)
         out.append(
             OwnerAssembly(
                 assembly,
-                nominate=open_for_nominations,
+                nominate=may_nominate,
                 # Once the household has voted, the page says so (with the receipt) instead of
                 # offering a ballot; where ballots may be replaced, it offers that, quietly.
                 vote=may_vote and (voted is None or assembly.replace_allowed),
                 results=assembly.state in ("tallied", "certified", "published", "archived"),
                 ballot=voted,
+                calling=assembly.state == "draft",
+                elections=[i.title for i in elections_of(assembly)] if may_nominate else [],
             )
         )
     return out

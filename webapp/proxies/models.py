@@ -38,3 +38,4 @@ class Proxy(db.Model):
 
     unit = relationship("Unit")
     owner = relationship("Owner")
+    scan = relationship("Attachment", foreign_keys=[scan_id])

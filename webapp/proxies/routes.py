@@ -129,20 +129,32 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
     return redirect(url_for("proxies.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
-@bp.post("/me/proxies/<int:proxy_id>/withdraw")
+@bp.route("/me/proxies/<int:proxy_id>/withdraw", methods=["GET", "POST"])
 @owner_required
 def owner_withdraw(proxy_id: int):
+    """The owner withdraws a letter of proxy in two steps: this page says what withdrawing does
+    and asks; only its own form (which carries ``confirm``) withdraws."""
     proxy = db.session.get(Proxy, proxy_id)
-    if (
-        proxy is None
-        or proxy.estate_id != current_user.estate_id
-        or current_user.owner_id != proxy.owner_id
-        or not PageForm().validate_on_submit()
-    ):
+    if proxy is None or proxy.estate_id != current_user.estate_id or current_user.owner_id != proxy.owner_id:
         abort(404)
-
     assembly = db.session.get(Assembly, proxy.assembly_id)
-    run_operation(
-        lambda: ops.withdraw(proxy, assembly, by=f"owner:{current_user.id}", reason="withdrawn by the owner online"), _("Proxy withdrawn.")
+    form = PageForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("confirm") != "yes":  # a form from elsewhere: ask first
+            return redirect(url_for("proxies.owner_withdraw", proxy_id=proxy.id))
+        done, _result = run_operation(
+            lambda: ops.withdraw(proxy, assembly, by=f"owner:{current_user.id}", reason="withdrawn by the owner online"),
+            _("Proxy withdrawn. %(name)s can no longer vote for your household.", name=proxy.proxy_name),
+        )
+        return redirect(url_for("portal.me") + ("#proxies" if done else ""))
+    return render_template(
+        "proxies/withdraw.html",
+        proxy=proxy,
+        assembly=assembly,
+        estate=current_user.estate,
+        form=form,
+        in_force=proxy.state in ("pending", "approved"),
+        may_withdraw=assembly.roll_id is None and assembly.state in ("draft", "notice"),
     )
-    return redirect(url_for("portal.me"))

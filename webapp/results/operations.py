@@ -157,6 +157,17 @@ def alarms(assembly: Assembly) -> list[tuple[datetime, str, int, list[str]]]:
     ]
 
 
+# The five steps of the results page, from the sealed log to the archive: which one an assembly
+# in each state is at (the steps before it are done; an archived assembly has done them all).
+RESULT_STEPS = 5
+_STEP_OF_STATE = {"closed": 2, "tallied": 3, "certified": 4, "published": 5, "archived": RESULT_STEPS + 1}
+
+
+def current_step(state: str) -> int:
+    """The results page's step (1 to 5) an assembly in ``state`` is at; 6 once archived."""
+    return _STEP_OF_STATE.get(state, 1)
+
+
 def tally_refusal(assembly: Assembly) -> ResultsError | None:
     """Why the assembly cannot be tallied now, with the times in the estate's zone (None: it can)."""
     estate = assembly.estate

@@ -66,6 +66,7 @@ def manage(estate: Estate, assembly_id: int):
         mine=mine,
         notice=verified(assembly.current_notice).document if assembly.current_notice else None,
         alarms=ops.alarms(assembly),
+        step=ops.current_step(assembly.state),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
 
@@ -113,6 +113,8 @@ class PaperEntry(db.Model):
     scan_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="RESTRICT"))
     scan_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    scan = relationship("Attachment", foreign_keys=[scan_id])
 
 
 class BallotInspection(db.Model):
