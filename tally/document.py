@@ -18,6 +18,8 @@ from .model import (
     TallyInputError,
     Threshold,
     _is_int,
+    checked_ballot,
+    checked_member,
 )
 from .results import (
     Check,
@@ -148,16 +150,7 @@ def load_document(doc: dict[str, Any]) -> TallyInput:
             raise TallyInputError(key, "missing (the document needs members, items and ballots)")
     rules = parse_rules(doc.get("rules"))
 
-    members = []
-    for i, m in enumerate(_list(doc["members"], "members")):
-        path = f"members[{i}]"
-        m = _obj(m, path)
-        if "area" not in m:
-            raise TallyInputError(f"{path}.area", "missing")
-        mid = _id(m.get("id"), f"{path}.id")
-        area = parse_area(m["area"], f"{path}.area")
-        heads = _int(m["heads"], f"{path}.heads", 0) if "heads" in m else 1
-        members.append(Member(mid, area, heads))
+    members = _members(_list(doc["members"], "members"))
 
     items = []
     for i, it in enumerate(_list(doc["items"], "items")):
@@ -174,15 +167,59 @@ def load_document(doc: dict[str, Any]) -> TallyInput:
         except TallyInputError as e:
             raise e.within(path) from None
 
-    ballots = []
-    for i, b in enumerate(_list(doc["ballots"], "ballots")):
-        path = f"ballots[{i}]"
-        b = _obj(b, path)
-        if "choices" not in b:
-            raise TallyInputError(f"{path}.choices", "missing (use {} for a ballot that marks nothing)")
-        ballots.append(Ballot(_id(b.get("member"), f"{path}.member"), _obj(b["choices"], f"{path}.choices")))
+    ballots = _ballots(_list(doc["ballots"], "ballots"))
 
     return TallyInput(tuple(members), tuple(items), tuple(ballots), rules)
+
+
+# Members and ballots: a whole estate's, so the usual case (a well-formed entry) is checked in a
+# few exact type tests and built without checking again; any other entry goes through the
+# checks one by one, which name its first problem.
+
+
+def _members(raw: list[Any]) -> list[Member]:
+    areas: dict[str, int] = {}  # an estate has a few thousand different areas: each parsed once
+    out = []
+    for i, m in enumerate(raw):
+        if type(m) is dict:
+            mid, area, heads = m.get("id"), m.get("area"), m.get("heads", 1)
+            if type(mid) is str and mid and type(area) is str and type(heads) is int and heads >= 0:
+                hundredths = areas.get(area)
+                if hundredths is None:
+                    hundredths = areas[area] = parse_area(area, f"members[{i}].area")
+                out.append(checked_member(mid, hundredths, heads))
+                continue
+        out.append(_member(m, f"members[{i}]"))
+    return out
+
+
+def _member(m: Any, path: str) -> Member:
+    m = _obj(m, path)
+    if "area" not in m:
+        raise TallyInputError(f"{path}.area", "missing")
+    mid = _id(m.get("id"), f"{path}.id")
+    area = parse_area(m["area"], f"{path}.area")
+    heads = _int(m["heads"], f"{path}.heads", 0) if "heads" in m else 1
+    return Member(mid, area, heads)
+
+
+def _ballots(raw: list[Any]) -> list[Ballot]:
+    out = []
+    for i, b in enumerate(raw):
+        if type(b) is dict:
+            member, choices = b.get("member"), b.get("choices")
+            if type(member) is str and member and type(choices) is dict:
+                out.append(checked_ballot(member, choices))
+                continue
+        out.append(_ballot(b, f"ballots[{i}]"))
+    return out
+
+
+def _ballot(b: Any, path: str) -> Ballot:
+    b = _obj(b, path)
+    if "choices" not in b:
+        raise TallyInputError(f"{path}.choices", "missing (use {} for a ballot that marks nothing)")
+    return Ballot(_id(b.get("member"), f"{path}.member"), _obj(b["choices"], f"{path}.choices"))
 
 
 # ---------------------------------------------------------------------------------------------

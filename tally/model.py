@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from math import gcd
 from types import MappingProxyType
 from typing import Any, Literal, TypeGuard
@@ -287,6 +288,33 @@ class Ballot:
         object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
 
 
+# Built from values already checked one by one (tally.document.load_document, 100,000 members
+# and their ballots): the instance is made and its slots filled directly, without running the
+# checks of __post_init__ a second time (they cost more than the rest of loading together).
+_new = object.__new__
+_set_member_id, _set_member_area, _set_member_heads = (Member.__dict__[name].__set__ for name in ("id", "area", "heads"))
+_set_ballot_member, _set_ballot_choices = (Ballot.__dict__[name].__set__ for name in ("member", "choices"))
+
+
+def checked_member(member_id: str, area: int, heads: int) -> Member:
+    """``Member(member_id, area, heads)`` for values the caller has checked as ``Member`` would:
+    a non-empty ``str`` id and non-negative ``int`` area and heads (``bool`` is not an int)."""
+    member: Member = _new(Member)
+    _set_member_id(member, member_id)
+    _set_member_area(member, area)
+    _set_member_heads(member, heads)
+    return member
+
+
+def checked_ballot(member: str, choices: dict[str, Any]) -> Ballot:
+    """``Ballot(member, choices)`` for a non-empty ``str`` member and a ``dict`` of choices the
+    caller has checked; the choices are copied and frozen as ``Ballot`` does."""
+    ballot: Ballot = _new(Ballot)
+    _set_ballot_member(ballot, member)
+    _set_ballot_choices(ballot, MappingProxyType(dict(choices)))
+    return ballot
+
+
 @dataclass(frozen=True)
 class TallyInput:
     """Everything the tally needs: the frozen roll, the agenda, the counted ballots, the rules.
@@ -310,13 +338,7 @@ class TallyInput:
         object.__setattr__(self, "ballots", ballots)
         if not isinstance(self.rules, Rules):
             raise TallyInputError("rules", "must be a Rules instance")
-        index: dict[str, Member] = {}
-        for i, m in enumerate(members):
-            if not isinstance(m, Member):
-                raise TallyInputError(f"members[{i}]", "must be a Member")
-            if m.id in index:
-                raise TallyInputError(f"members[{i}].id", f"duplicate member {m.id}")
-            index[m.id] = m
+        index = self._members_index(members)
         item_ids: set[str] = set()
         for i, it in enumerate(items):
             if not isinstance(it, Item):
@@ -324,6 +346,35 @@ class TallyInput:
             if it.id in item_ids:
                 raise TallyInputError(f"items[{i}].id", f"duplicate item {it.id}")
             item_ids.add(it.id)
+        # The usual case checked as a whole, set against set; anything amiss is looked for again
+        # ballot by ballot, which names the first problem.
+        named = [b.member for b in ballots] if set(map(type, ballots)) <= {Ballot} else None
+        if (
+            named is None
+            or len(set(named)) != len(named)
+            or not index.keys() >= set(named)
+            or not item_ids.issuperset(chain.from_iterable(b.choices for b in ballots))
+        ):
+            self._check_ballots(ballots, index, item_ids)
+        object.__setattr__(self, "_member_index", MappingProxyType(index))
+
+    @staticmethod
+    def _members_index(members: tuple[Member, ...]) -> dict[str, Member]:
+        if set(map(type, members)) <= {Member}:
+            index = {m.id: m for m in members}
+            if len(index) == len(members):
+                return index
+        index = {}
+        for i, m in enumerate(members):
+            if not isinstance(m, Member):
+                raise TallyInputError(f"members[{i}]", "must be a Member")
+            if m.id in index:
+                raise TallyInputError(f"members[{i}].id", f"duplicate member {m.id}")
+            index[m.id] = m
+        return index
+
+    @staticmethod
+    def _check_ballots(ballots: tuple[Ballot, ...], index: Mapping[str, Member], item_ids: set[str]) -> None:
         first_ballot: dict[str, int] = {}
         for i, b in enumerate(ballots):
             if not isinstance(b, Ballot):
@@ -338,7 +389,6 @@ class TallyInput:
             for item_id in b.choices:
                 if item_id not in item_ids:
                     raise TallyInputError(f"ballots[{i}].choices.{item_id}", f"unknown item {item_id}")
-        object.__setattr__(self, "_member_index", MappingProxyType(index))
 
     def member(self, member_id: str) -> Member:
         return self._member_index[member_id]

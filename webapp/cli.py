@@ -12,11 +12,6 @@ import sys
 
 import click
 
-from crypto.evaluation import main as evaluation_main
-from crypto.testbundle import main as bundle_main
-from crypto.verify import main as verify_main
-from tally.cli import main as tally_main
-
 
 def _passthrough(name: str, help_text: str):
     """Forward every argument untouched to a pure package's own ``main(argv, prog)``."""
@@ -61,22 +56,30 @@ def main() -> None:
 
 @_passthrough("tally", "Tally an assembly from a JSON document (see docs/tally-format.md).")
 def _tally():
-    return tally_main
+    from tally.cli import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
 
 
 @_passthrough("verify", "Verify an audit bundle offline (see docs/bundle-format.md).")
 def _verify():
-    return verify_main
+    from crypto.verify import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
 
 
 @_passthrough("verify-evaluation", "Recount a published owners' evaluation offline (see docs/evaluation-format.md).")
 def _verify_evaluation():
-    return evaluation_main
+    from crypto.evaluation import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
 
 
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")
 def _make_test_bundle():
-    return bundle_main
+    from crypto.testbundle import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
 
 
 if __name__ == "__main__":  # pragma: no cover
