@@ -123,6 +123,15 @@ def open_evaluation(
     return evaluation
 
 
+def phase(evaluation: Evaluation, now: datetime) -> str:
+    """``upcoming``, ``open``, ``closed`` (the result is still to be published) or ``published``."""
+    if evaluation.state == "published":
+        return "published"
+    if _aware(now) < _aware(evaluation.opens):
+        return "upcoming"
+    return "open" if _aware(now) < _aware(evaluation.closes) else "closed"
+
+
 def in_period(evaluation: Evaluation, now: datetime) -> bool:
     return evaluation.state == "open" and _aware(evaluation.opens) <= _aware(now) < _aware(evaluation.closes)
 
@@ -168,6 +177,16 @@ def issue_token(evaluation: Evaluation, registration, blinded_msg: bytes, *, now
             member=registration.member_ref,
         )
     return blind_sig
+
+
+def has_token(evaluation: Evaluation, member_ref: str | None) -> bool:
+    """Whether the member took its token (never whether, or what, it answered)."""
+    if not member_ref:
+        return False
+    found = db.session.scalar(
+        select(EvaluationIssue.id).where(EvaluationIssue.evaluation_id == evaluation.id, EvaluationIssue.member_ref == member_ref)
+    )
+    return found is not None
 
 
 # --- answers ---------------------------------------------------------------------------------------
