@@ -13,6 +13,7 @@ import sys
 import click
 
 from crypto.evaluation import main as evaluation_main
+from crypto.ranking import main as ranking_main
 from crypto.testbundle import main as bundle_main
 from crypto.verify import main as verify_main
 from tally.cli import main as tally_main
@@ -72,6 +73,11 @@ def _verify():
 @_passthrough("verify-evaluation", "Recount a published owners' evaluation offline (see docs/evaluation-format.md).")
 def _verify_evaluation():
     return evaluation_main
+
+
+@_passthrough("verify-ranking", "Check a published ranking of firms, and the evaluation results it names (docs/evaluation-format.md).")
+def _verify_ranking():
+    return ranking_main
 
 
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")
