@@ -22,7 +22,7 @@ import random
 import secrets
 from datetime import date, datetime, timedelta
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import select
 
@@ -164,26 +164,32 @@ def _answers(rng: random.Random, mood: float) -> dict:
     return out
 
 
-def answer_as_owners(evaluation: Evaluation, registrations: list[Registration], rng: random.Random, at: datetime, mood: float) -> int:
-    """Each registration's household takes its token and answers, as its phone would."""
-    key = serialization.load_pem_private_key(evaluation.private_key_pem.encode(), password=None)
-    form = evaluation.form.digest
-    for registration in registrations:
-        comment = rng.choice(COMMENTS) if rng.random() < 0.12 else None
+def send_answers(evaluation: Evaluation, answers: list[tuple[Registration, dict, str | None]], at: datetime) -> list[str]:
+    """Each registration's household takes its token and sends its answers (and comment), as its
+    phone would; returns the answers' token ids."""
+    key = evaluations.private_key(evaluation)
+    tokens = []
+    for registration, given, comment in answers:
         message = fmt.answer_message(
             evaluation=evaluation.id,
-            form=form,
+            form=evaluation.form.digest,
             key=evaluation.key_id,
             nonce=b64url_encode(secrets.token_bytes(fmt.NONCE_BYTES)),
-            answers=_answers(rng, mood),
+            answers=given,
             comment=comment,
         )
         blinded, r, n = _blind(key, message)
         blind_sig = evaluations.issue_token(evaluation, registration, blinded, now=at)
         sig = (int.from_bytes(blind_sig, "big") * pow(r, -1, n) % n).to_bytes(len(blind_sig), "big")
-        evaluations.submit_answer(evaluation.id, message, sig, now=at)
+        tokens.append(evaluations.submit_answer(evaluation.id, message, sig, now=at))
     db.session.flush()
-    return len(registrations)
+    return tokens
+
+
+def answer_as_owners(evaluation: Evaluation, registrations: list[Registration], rng: random.Random, at: datetime, mood: float) -> int:
+    """Each registration's household answers at random, ``mood`` its share of satisfied answers."""
+    answers = [(r, _answers(rng, mood), rng.choice(COMMENTS) if rng.random() < 0.12 else None) for r in registrations]
+    return len(send_answers(evaluation, answers, at))
 
 
 def district_form(admin) -> EvaluationForm:
@@ -235,7 +241,7 @@ def build(estate: Estate, staff: dict, admin, skip_kids: set[str]) -> dict[str, 
         min_answers=5,
         actor=staff["organiser"],
     )
-    answer_as_owners(finished, rng.sample(members, min(len(members), 240)), rng, now - timedelta(days=95), mood=0.55)
+    answer_as_owners(finished, rng.sample(members, min(len(members), 150)), rng, now - timedelta(days=95), mood=0.55)
     evaluations.publish_result(finished, signer=signer(), actor=staff["organiser"], now=now - timedelta(days=85))
 
     current = evaluations.open_evaluation(
@@ -248,5 +254,5 @@ def build(estate: Estate, staff: dict, admin, skip_kids: set[str]) -> dict[str, 
         actor=staff["supervisor"],
     )
     others = [r for r in members if r.member_ref not in skip]
-    answer_as_owners(current, rng.sample(others, min(len(others), 160)), rng, now - timedelta(days=1), mood=0.62)
+    answer_as_owners(current, rng.sample(others, min(len(others), 90)), rng, now - timedelta(days=1), mood=0.62)
     return {"finished": finished, "open": current}
