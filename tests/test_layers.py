@@ -29,7 +29,7 @@ FLOORS: list[set[str]] = [
     {"registry"},
     {"owners"},
     {"assemblies", "evaluations"},
-    {"candidates", "proxies", "rolls"},
+    {"candidates", "proxies", "rolls", "rankings"},
     {"voting"},
     {"results"},
     {"portal", "oversight", "demo"},

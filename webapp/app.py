@@ -22,6 +22,7 @@ from webapp import (
     owners,
     portal,
     proxies,
+    rankings,
     registry,
     results,
     rolls,
@@ -52,6 +53,7 @@ PACKAGES = (
     candidates,
     proxies,
     rolls,
+    rankings,
     voting,
     results,
 )

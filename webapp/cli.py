@@ -75,6 +75,13 @@ def _verify_evaluation():
     return main
 
 
+@_passthrough("verify-ranking", "Check a published ranking of firms, and the evaluation results it names (docs/evaluation-format.md).")
+def _verify_ranking():
+    from crypto.ranking import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
+
+
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")
 def _make_test_bundle():
     from crypto.testbundle import main  # late: each pure command loads only its own package (start-up is part of its time)

@@ -31,7 +31,7 @@ from webapp.core.roles import Role
 from webapp.core.serverkey import ServerKeyError, load_seed
 from webapp.core.timefmt import local
 from webapp.demo.assemblies import CLOSES_IN_MINUTES
-from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, ensure_demo, sample_owner
+from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, demo_evaluation_lines, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
 from webapp.jobs.operations import STORE_MARKER, mark_store, sweep_results
@@ -506,6 +506,9 @@ def demo(host: str, port: int, no_serve: bool, closes_in: int) -> None:
         f"to try the owner's registration: log in as organiser, open 'QR letters', print the letter for unit {unit};\n"
         f"  open {site}/r, type the code printed on it, and confirm as {name} with ID ending {tail}"
     )
+    with app.app_context():
+        for line in demo_evaluation_lines(site):
+            click.echo(line)
     if not no_serve:
         app.config["OWNERSVOTE_DEMO"] = True
         click.echo(f"OwnersVote at http://{host}:{port}/  (Ctrl+C to stop)")

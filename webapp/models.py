@@ -14,6 +14,7 @@ from webapp.firms.models import Firm, FirmEstate
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
+from webapp.rankings.models import Ranking, RankingEntry, RankingRule
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
 from webapp.results.models import Certification, Objection, TallyRecord
 from webapp.rolls.models import Roll, RollEntry, RollSignature, RollSupplement, RollSupplementSignature
@@ -41,6 +42,9 @@ __all__ = [
     "PaperEntry",
     "PaperSheet",
     "Proxy",
+    "Ranking",
+    "RankingEntry",
+    "RankingRule",
     "TreeHead",
     "DeviceChallenge",
     "LoginThrottle",

@@ -1,7 +1,7 @@
 """nominations opened: when the organisers called for candidates (owners see no draft before)
 
 Revision ID: e7a3c51d9b08
-Revises: 7b3e9d1c2a40
+Revises: 9c1e5a7b3d20
 Create Date: 2026-12-07 09:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import webapp.core.db
 
 
 revision = 'e7a3c51d9b08'
-down_revision = '7b3e9d1c2a40'
+down_revision = '9c1e5a7b3d20'
 branch_labels = None
 depends_on = None
 

@@ -254,12 +254,16 @@ def test_a_form_whose_weights_do_not_sum_to_10000_is_refused_with_the_sum(app, d
 def test_the_pages_render_for_their_people_and_the_result_is_public(world, client, make_staff, login, staff):
     make_staff("admin", admin=True)
     login("admin")
+    menu = client.get("/").get_data(as_text=True)
+    assert "/admin/firms" in menu
+    assert "/admin/evaluation-forms" in menu
     assert "海晨物业" in client.get("/admin/firms").get_data(as_text=True)
     assert client.get(f"/admin/firms/{world.firm.id}").status_code == 200
     assert "物业服务满意度测评" in client.get("/admin/evaluation-forms").get_data(as_text=True)
     client.post("/logout")
     login("organiser")
     slug = world.estate.slug
+    assert f"/e/{slug}/evaluations" in client.get(f"/e/{slug}/").get_data(as_text=True)
     assert "2026年上半年" in client.get(f"/e/{slug}/evaluations").get_data(as_text=True)
     assert client.get(f"/e/{slug}/evaluations/{world.evaluation.id}").status_code == 200
     assert client.get("/admin/firms").status_code in (302, 403, 404)

@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
-from webapp.core.db import db
+from webapp.core.db import db, utcnow
 from webapp.demo.setup import DEMO_SLUG, demo_voters
 from webapp.estates.operations import get_estate
+from webapp.evaluations.models import Evaluation
+from webapp.evaluations.operations import phase
 from webapp.voting.models import Ballot
 
 bp = Blueprint("demo", __name__)
@@ -39,7 +41,8 @@ def _demo_links():
     estate = get_estate(DEMO_SLUG)
     if estate is None:
         return {}
-    return {"demo": {"estate": estate, "assemblies": _assemblies(estate)}}
+    evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.estate_id == estate.id).order_by(Evaluation.closes.desc())))
+    return {"demo": {"estate": estate, "assemblies": _assemblies(estate), "evaluations": evaluations}}
 
 
 @bp.get("/demo/voters")
@@ -58,5 +61,12 @@ def voters():
     voted = set(db.session.scalars(select(Ballot.kid).where(Ballot.assembly_id == assembly.id))) if assembly else set()
     people = [{**v, "voted": v["kid"] in voted, "jwk_json": json.dumps(v["jwk"])} for v in demo_voters()]
     return render_template(
-        "demo/voters.html", estate=estate, assembly=assembly, others=[a for a in open_now if a is not assembly], people=people
+        "demo/voters.html",
+        estate=estate,
+        assembly=assembly,
+        others=[a for a in open_now if a is not assembly],
+        people=people,
+        evaluation_open=any(
+            phase(e, utcnow()) == "open" for e in db.session.scalars(select(Evaluation).where(Evaluation.estate_id == estate.id))
+        ),
     )

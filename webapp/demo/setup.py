@@ -12,8 +12,10 @@ from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
+from webapp.demo.evaluations import build as build_evaluations
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
+from webapp.evaluations.models import Evaluation
 from webapp.registry.importing import import_file
 
 DEMO_SLUG = "demo"
@@ -64,7 +66,9 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     from flask import current_app
 
     staff = {username: find_staff(username) for username, _, role in DEMO_LOGINS if role != "platform admin"}
-    build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path(), closes_in)
+    voters = build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path(), closes_in)
+    db.session.commit()
+    build_evaluations(estate, staff, find_staff("admin"), skip_kids={v["kid"] for v in voters})
     db.session.commit()
     return True
 
@@ -83,3 +87,20 @@ def demo_voters() -> list[dict]:
 
     path = instance_path() / "demo_voters.json"
     return json.loads(path.read_text()) if path.exists() else []
+
+
+def demo_evaluation_lines(site: str) -> list[str]:
+    """What the demo command says about the owners' evaluations of the firm."""
+    estate = get_estate(DEMO_SLUG)
+    if estate is None:
+        return []
+    lines = []
+    for evaluation in db.session.scalars(select(Evaluation).where(Evaluation.estate_id == estate.id).order_by(Evaluation.closes)):
+        if evaluation.result:
+            lines.append(
+                f"owners' evaluation '{evaluation.title}': result published at {site}/evaluations/{evaluation.id}/result "
+                f"(recount: ownersvote verify-evaluation result.json)"
+            )
+        else:
+            lines.append(f"owners' evaluation '{evaluation.title}': open; a demo owner answers it anonymously from My page ({site}/me)")
+    return lines

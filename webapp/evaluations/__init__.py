@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.evaluations.routes import bp
+from webapp.evaluations.routes import bp, phase, phase_label
 
 AUDIT_ACTIONS = {
     "evaluation.form": _l("Published an evaluation form"),
@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     anchor_at_once(AUDIT_ANCHORED)
     app.config.setdefault("OWNERSVOTE_EVALUATION_MIN_ANSWERS", 5)
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(evaluation_phase=phase, evaluation_phase_label=phase_label)

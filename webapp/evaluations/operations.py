@@ -18,6 +18,7 @@ import json
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -123,8 +124,28 @@ def open_evaluation(
     return evaluation
 
 
+def phase(evaluation: Evaluation, now: datetime) -> str:
+    """``upcoming``, ``open``, ``closed`` (the result is still to be published) or ``published``."""
+    if evaluation.state == "published":
+        return "published"
+    if _aware(now) < _aware(evaluation.opens):
+        return "upcoming"
+    return "open" if _aware(now) < _aware(evaluation.closes) else "closed"
+
+
 def in_period(evaluation: Evaluation, now: datetime) -> bool:
     return evaluation.state == "open" and _aware(evaluation.opens) <= _aware(now) < _aware(evaluation.closes)
+
+
+def private_key(evaluation: Evaluation) -> rsa.RSAPrivateKey:
+    """The evaluation's private key.  OpenSSL's check of an RSA key's primes on loading costs ~100 ms
+    of CPU, on every token request; the key is the server's own (made by :func:`open_evaluation`) and
+    :func:`crypto.blindrsa.blind_sign` checks ``s^e == m`` for every signature it returns, so a
+    damaged key cannot sign unnoticed: the check on loading is skipped."""
+    key = serialization.load_pem_private_key(evaluation.private_key_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise EvaluationError("测评密钥无效", "the evaluation's key is not an RSA key", 500)
+    return key
 
 
 # --- tokens ----------------------------------------------------------------------------------------
@@ -151,9 +172,8 @@ def issue_token(evaluation: Evaluation, registration, blinded_msg: bytes, *, now
             "your household already has its token for this evaluation: one answer per household",
             409,
         )
-    key = serialization.load_pem_private_key(evaluation.private_key_pem.encode(), password=None)
     try:
-        blind_sig = blindrsa.blind_sign(key, blinded_msg)  # type: ignore[arg-type]
+        blind_sig = blindrsa.blind_sign(private_key(evaluation), blinded_msg)
     except CryptoError as exc:
         raise EvaluationError("凭证请求无效", f"the token request is not valid: {exc}") from None
     if issued is None:
@@ -168,6 +188,16 @@ def issue_token(evaluation: Evaluation, registration, blinded_msg: bytes, *, now
             member=registration.member_ref,
         )
     return blind_sig
+
+
+def has_token(evaluation: Evaluation, member_ref: str | None) -> bool:
+    """Whether the member took its token (never whether, or what, it answered)."""
+    if not member_ref:
+        return False
+    found = db.session.scalar(
+        select(EvaluationIssue.id).where(EvaluationIssue.evaluation_id == evaluation.id, EvaluationIssue.member_ref == member_ref)
+    )
+    return found is not None
 
 
 # --- answers ---------------------------------------------------------------------------------------

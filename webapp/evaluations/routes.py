@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crypto import blindrsa
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from webapp.core import sessions
@@ -26,6 +27,7 @@ from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 from webapp.evaluations import operations as ops
 from webapp.evaluations.models import Evaluation, EvaluationForm
+from webapp.firms.operations import serving
 from webapp.owners.access import owner_required
 
 bp = Blueprint("evaluations", __name__)
@@ -53,6 +55,19 @@ def forms():
             return redirect(url_for("evaluations.forms"))
     found = list(db.session.scalars(select(EvaluationForm).order_by(EvaluationForm.code, EvaluationForm.version.desc())))
     return render_template("evaluations/forms.html", forms=found, form=form, text=text)
+
+
+def phase(evaluation: Evaluation) -> str:
+    return ops.phase(evaluation, utcnow())
+
+
+def phase_label(evaluation: Evaluation) -> str:
+    return {
+        "upcoming": _("Not open yet"),
+        "open": _("Open"),
+        "closed": _("Closed, result to publish"),
+        "published": _("Result published"),
+    }[phase(evaluation)]
 
 
 def _moment(estate: Estate, text: str) -> datetime:
@@ -91,6 +106,7 @@ def estate_list(estate: Estate):
         "evaluations/estate_list.html",
         estate=estate,
         evaluations=evaluations,
+        firm=service.firm if (service := serving(estate)) else None,
         choices=choices,
         form=form,
         min_answers=current_app.config["OWNERSVOTE_EVALUATION_MIN_ANSWERS"],
@@ -133,6 +149,7 @@ def answer_page(evaluation_id: int):
         form=ops.form_document(evaluation.form),
         may=current_user.state == "approved" and current_user.can_vote,
         open=ops.in_period(evaluation, utcnow()),
+        taken=ops.has_token(evaluation, current_user.member_ref),
     )
 
 
@@ -198,4 +215,5 @@ def result_json(evaluation_id: int):
 def result_page(evaluation_id: int):
     evaluation = _published(evaluation_id)
     result = json.loads(evaluation.result)
-    return render_template("evaluations/result.html", evaluation=evaluation, result=result, estate=evaluation.estate)
+    codes = sorted(blindrsa.token_id(b64url_decode(a["message"])) for a in result["answers"] or ())
+    return render_template("evaluations/result.html", evaluation=evaluation, result=result, estate=evaluation.estate, codes=codes)

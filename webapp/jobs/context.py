@@ -131,7 +131,7 @@ class JobContext:
     has been taken away from this runner, so a function stops working for nobody.
     """
 
-    def __init__(self, app: Flask, job_id: int, attempt: int, estate_id: int, actor_id: int | None, kind: str):
+    def __init__(self, app: Flask, job_id: int, attempt: int, estate_id: int | None, actor_id: int | None, kind: str):
         self.app = app
         self.job_id = job_id
         self.attempt = attempt
@@ -149,7 +149,7 @@ class JobContext:
     @property
     def estate(self):
 
-        return db.session.get(Estate, self.estate_id)
+        return db.session.get(Estate, self.estate_id) if self.estate_id is not None else None
 
     @property
     def actor(self):
@@ -221,7 +221,7 @@ class JobContext:
         self.discard_result()
         name = safe_filename(name)
         mark_store(files_root(self.app))
-        folder = files_root(self.app) / str(self.estate_id)
+        folder = files_root(self.app) / (str(self.estate_id) if self.estate_id is not None else "district")
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         suffix = Path(name).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix or "") else ".bin"
         path = folder / f"job-{self.job_id}-{self.attempt}-{secrets.token_hex(8)}{suffix}"

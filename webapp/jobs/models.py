@@ -35,7 +35,8 @@ class Job(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"))
+    # None: a district job (the ranking of every estate's firm), seen by platform admins only.
+    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     params: Mapped[dict] = mapped_column(JSON, default=dict)

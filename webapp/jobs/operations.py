@@ -40,8 +40,12 @@ def _audit_params(params: dict) -> dict:
     return {k: (f"{len(v)} items" if isinstance(v, (list, tuple)) and len(v) > 20 else v) for k, v in params.items()}
 
 
-def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: str) -> Job:
-    """Queue a job of ``kind_name`` for ``estate``; the caller commits and then submits it."""
+def start_job(estate: Estate | None, kind_name: str, params: dict, *, actor, runner: str) -> Job:
+    """Queue a job of ``kind_name`` for ``estate`` (None: a district job, which only a kind open to
+    platform admins may be); the caller commits and then submits it."""
+    kind = get_kind(kind_name)
+    if estate is None and kind is not None and not kind.admin:
+        raise JobError("这项任务须属于一个小区", "this kind of job belongs to an estate")
     if get_kind(kind_name) is None:
         raise JobError(f"未知的任务类型 {kind_name}", f"unknown job kind {kind_name}")
     try:
@@ -50,7 +54,7 @@ def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: st
         raise JobError("任务参数无效", "the job's parameters are not valid JSON") from None
     now = database.db_now()
     job = Job(
-        estate_id=estate.id,
+        estate_id=estate.id if estate is not None else None,
         kind=kind_name,
         actor_id=getattr(actor, "id", None),
         params=params,
@@ -64,7 +68,7 @@ def start_job(estate: Estate, kind_name: str, params: dict, *, actor, runner: st
     )
     db.session.add(job)
     db.session.flush()
-    record("job.start", actor=actor, estate_id=estate.id, obj=job, kind=kind_name, params=_audit_params(params))
+    record("job.start", actor=actor, estate_id=job.estate_id, obj=job, kind=kind_name, params=_audit_params(params))
     return job
 
 

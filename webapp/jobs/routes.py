@@ -14,7 +14,7 @@ from flask_login import current_user
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.i18n import is_chinese, pick
-from webapp.core.roles import Role, is_staff
+from webapp.core.roles import Role, admin_required, is_staff
 from webapp.core.timefmt import local
 from webapp.core.views import run_operation
 from webapp.estates.access import estate_view, in_estate
@@ -70,7 +70,7 @@ def size_label(size: int | None) -> str:
     return _("%(n)d KB", n=max(1, size // 1024))
 
 
-def removed_text(job: Job, estate: Estate) -> str:
+def removed_text(job: Job, estate: Estate | None) -> str:
     if job.result_removed_at is None:
         return ""
     at = local(job.result_removed_at, estate)
@@ -81,8 +81,15 @@ def removed_text(job: Job, estate: Estate) -> str:
     return _("The file is no longer on the server (%(at)s).", at=at)
 
 
-def status_doc(job: Job, kind: JobKind, estate: Estate) -> dict:
+def status_doc(job: Job, kind: JobKind, estate: Estate | None) -> dict:
+    """The job's state for its page's script; ``estate`` None for a district job."""
     available = job.result_available
+    if not available:
+        download = ""
+    elif estate is None:
+        download = url_for("jobs.district_download", job_id=job.id)
+    else:
+        download = url_for("jobs.download", slug=estate.slug, job_id=job.id)
     return {
         "id": job.id,
         "state": job.state,
@@ -100,7 +107,7 @@ def status_doc(job: Job, kind: JobKind, estate: Estate) -> dict:
         "result_size": size_label(job.result_size) if available else "",
         "sha256": job.result_sha256 if available else "",
         "expires_at": local(job.result_expires_at, estate) if available and job.result_expires_at else "",
-        "download_url": url_for("jobs.download", slug=estate.slug, job_id=job.id) if available else "",
+        "download_url": download,
         "removed": removed_text(job, estate),
     }
 
@@ -181,13 +188,18 @@ def attachment(name: str) -> dict:
 @estate_view(Role.organiser, Role.supervisor)
 def download(estate: Estate, job_id: int):
     job, kind = _load(estate, job_id)
+    return _send(job, kind, url_for("jobs.job", slug=estate.slug, job_id=job.id))
+
+
+def _send(job: Job, kind: JobKind, back: str):
+    """Stream a job's result file to its reader (audited), or say why it is gone."""
     root = files_root()
     try:
         path = ops.open_result(job, root)
     except ops.ResultGone as exc:
         db.session.commit()  # what open_result tidied up
         flash(pick(exc), "error")
-        return redirect(url_for("jobs.job", slug=estate.slug, job_id=job.id))
+        return redirect(back)
     handle = path.open("rb")
     size = path.stat().st_size
     ops.record_download(job, actor=current_user)
@@ -211,3 +223,76 @@ def download(estate: Estate, job_id: int):
     response.headers.set("Content-Disposition", "attachment", **attachment(job.result_name or "result"))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- district jobs (no estate: the ranking of every estate's firm), for platform admins ----------
+
+
+def _district(job_id: int) -> tuple[Job, JobKind]:
+    job = db.session.get(Job, job_id)
+    kind = get_kind(job.kind) if job is not None else None
+    if job is None or kind is None or job.estate_id is not None or not kind.admin:
+        abort(404)
+    return job, kind
+
+
+def district_back(kind: JobKind, params: dict) -> tuple[str, object] | None:
+    if not kind.back_endpoint:
+        return None
+    try:
+        extra = kind.back_args(params) if kind.back_args else {}
+    except (KeyError, TypeError, ValueError):
+        return None
+    return url_for(kind.back_endpoint, **extra), kind.back_title or kind.title
+
+
+@bp.get("/admin/jobs/<int:job_id>")
+@admin_required
+def district_job(job_id: int):
+    job, kind = _district(job_id)
+    _tidy(job)
+    db.session.commit()
+    return render_template(
+        "jobs/district_job.html",
+        job=job,
+        kind=kind,
+        status=status_doc(job, kind, None),
+        status_url=url_for("jobs.district_status", job_id=job.id),
+        back=district_back(kind, job.params or {}),
+        retry=RetryForm(),
+    )
+
+
+@bp.get("/admin/jobs/<int:job_id>/status")
+@limiter.exempt  # polled every second while a job runs
+@admin_required
+def district_status(job_id: int):
+    job, kind = _district(job_id)
+    if job.active and ops.refresh(job, current_app):
+        db.session.commit()
+    response = jsonify(status_doc(job, kind, None))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/admin/jobs/<int:job_id>/retry")
+@admin_required
+def district_retry(job_id: int):
+    job, _kind = _district(job_id)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    _tidy(job)
+    done, _result = run_operation(
+        lambda: ops.retry_job(job, actor=current_user, runner=runner_mode(current_app), root=files_root()),
+        _("The job was started again."),
+    )
+    if done:
+        submit(job)
+    return redirect(url_for("jobs.district_job", job_id=job.id), code=303)
+
+
+@bp.get("/admin/jobs/<int:job_id>/download")
+@admin_required
+def district_download(job_id: int):
+    job, kind = _district(job_id)
+    return _send(job, kind, url_for("jobs.district_job", job_id=job.id))

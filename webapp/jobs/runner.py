@@ -210,7 +210,9 @@ def _run_job(job_id: int, attempt: int, *, heartbeat: bool | None, kind_name: li
     return outcome
 
 
-def _estate_slug(estate_id: int) -> str:
+def _estate_slug(estate_id: int | None) -> str:
+    if estate_id is None:
+        return "district"
     session = side_session()
     try:
         return session.scalar(select(Estate.slug).where(Estate.id == estate_id)) or str(estate_id)

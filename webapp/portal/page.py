@@ -12,6 +12,8 @@ from webapp.assemblies.presentation import estate_assemblies
 from webapp.candidates.models import Candidate
 from webapp.core.db import db, utcnow
 from webapp.devices.models import DeviceKey
+from webapp.evaluations.models import Evaluation, EvaluationIssue
+from webapp.evaluations.operations import phase
 from webapp.owners.models import Registration
 from webapp.owners.notifications import recent
 from webapp.proxies.models import Proxy
@@ -50,6 +52,7 @@ def owner_page_context(registration: Registration, waiting: list[RollSupplement]
         "keys_waiting": waiting,
         "signing_hours": typical_signing_time(estate) if waiting else None,
         "candidacies": candidacies(registration),
+        "evaluations": owner_evaluations(registration),
         "proxy": _proxy_of(registration),
         "my_proxies": proxies_given(registration),
         "registration": registration,
@@ -144,3 +147,33 @@ def proxies_given(registration: Registration) -> list[tuple]:
         .order_by(Proxy.created_at.desc())
     )
     return [(proxy, db.session.get(Assembly, proxy.assembly_id)) for proxy in found]
+
+
+@dataclass(frozen=True)
+class OwnerEvaluation:
+    """An evaluation of the firm on the owner's page: open to answer, or its result published."""
+
+    evaluation: Evaluation
+    phase: str
+    answer: bool  # the household may still take its token and answer now
+    taken: bool  # the household has taken its token (whether it answered is recorded nowhere)
+
+
+def owner_evaluations(registration: Registration) -> list[OwnerEvaluation]:
+    """The estate's evaluations that are open now or whose result is published (newest first)."""
+    if registration.state != "approved":
+        return []
+    now = utcnow()
+    taken: set[int] = set()
+    if registration.member_ref:
+        taken = set(db.session.scalars(select(EvaluationIssue.evaluation_id).where(EvaluationIssue.member_ref == registration.member_ref)))
+    out = []
+    for evaluation in db.session.scalars(
+        select(Evaluation).where(Evaluation.estate_id == registration.estate_id).order_by(Evaluation.closes.desc())
+    ):
+        state = phase(evaluation, now)
+        if state not in ("open", "published"):
+            continue
+        mine = evaluation.id in taken
+        out.append(OwnerEvaluation(evaluation, state, answer=state == "open" and registration.can_vote and not mine, taken=mine))
+    return out

@@ -4,6 +4,36 @@
 // separate request that carries no cookie.
 (function () {
   "use strict";
+  var STORE = "ownersvote-evaluation-";
+  // The household already has its token: show the code this phone kept, if it is this phone.
+  var kept = document.getElementById("evaluation-kept");
+  if (kept) {
+    var code = null;
+    try { code = window.localStorage.getItem(STORE + kept.dataset.evaluation); } catch (e) { code = null; }
+    if (code) {
+      kept.textContent = kept.dataset.tCode + " ";
+      var c = document.createElement("code");
+      c.id = "token-id";
+      c.textContent = code;
+      kept.appendChild(c);
+      kept.hidden = false;
+    }
+  }
+  // On a published result: is the answer this phone sent among the counted ones?
+  var mine = document.getElementById("evaluation-mine");
+  if (mine) {
+    var kept2 = null;
+    try { kept2 = window.localStorage.getItem(STORE + mine.dataset.evaluation); } catch (e) { kept2 = null; }
+    if (kept2) {
+      var found = document.getElementById("code-" + kept2);
+      mine.textContent = (found ? mine.dataset.tCounted : mine.dataset.tMissing) + " ";
+      var c2 = document.createElement("code");
+      c2.textContent = kept2;
+      mine.appendChild(c2);
+      if (!found) mine.className = "flash flash-error";
+      mine.hidden = false;
+    }
+  }
   var root = document.getElementById("evaluation");
   if (!root || !window.BlindRSATs) return;
   var d = root.dataset;
@@ -108,8 +138,10 @@
       var j2 = await r2.json();
       if (!r2.ok) throw new Error(j2.error || r2.status);
       var mine = hex(await crypto.subtle.digest("SHA-256", message));
-      root.replaceChildren(el("p", { "class": "flash flash-success" }, d.tDone), el("p", {}, ""));
-      root.lastChild.appendChild(el("code", { id: "token-id" }, j2.token === mine ? mine : j2.token));
+      if (j2.token !== mine) throw new Error(d.tMismatch);
+      try { window.localStorage.setItem(STORE + d.evaluation, mine); } catch (e) { /* private mode: the code is on the screen */ }
+      root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, ""));
+      root.lastChild.appendChild(el("code", { id: "token-id" }, mine));
     } catch (e) {
       root.replaceChildren(el("p", { "class": "flash flash-error" }, d.tFailed + " " + (e && e.message ? e.message : e)));
     }

@@ -1,0 +1,162 @@
+"""Owners evaluate their firm anonymously, in Chromium at phone size and in Chinese (issue 20): the
+platform admin registers the firm and publishes a form from the staff menu, an organiser opens an
+evaluation from the estate's menu, two owners answer on their phones one item per screen (each
+phone gets its blind token signed in, then sends the answer in a request without a cookie), the
+organiser publishes the result after the period, and an owner's phone finds its answer counted."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from crypto import evaluation as fmt
+from tests.test_browser.assembly_world import PASSWORD, local_input, relogin
+from tests.test_browser.net import check_again, new_page, staff_login
+
+pytestmark = pytest.mark.browser
+
+USCC = "91350100M000100Y43"
+FORM = {
+    "code": "browser-test",
+    "title": "物业服务满意度测评（简表）",
+    "scales": {
+        "satisfaction": {
+            "kind": "choice",
+            "choices": [
+                {"id": "satisfied", "label": "满意", "points": 100},
+                {"id": "basic", "label": "基本满意", "points": 60},
+                {"id": "dissatisfied", "label": "不满意", "points": 0},
+            ],
+        },
+        "score": {"kind": "score", "min": 0, "max": 10},
+    },
+    "sections": [
+        {
+            "id": "cleaning",
+            "title": "保洁",
+            "items": [
+                {"id": "stairs", "text": "楼道、扶手每日清洁", "scale": "satisfaction", "weight": 3000},
+                {"id": "bins", "text": "垃圾分类收运及时", "scale": "satisfaction", "weight": 2000},
+            ],
+        },
+        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守、访客登记", "scale": "score", "weight": 3000}]},
+        {
+            "id": "service",
+            "title": "客户服务",
+            "items": [{"id": "repairs", "text": "报修响应及时", "scale": "satisfaction", "weight": 2000}],
+        },
+    ],
+}
+
+
+def answer(page, base: str, picks: list[str], comment: str) -> str:
+    """From the owner's page: one item per screen, the comment, send; returns the answer's code."""
+    page.goto(f"{base}/me")
+    page.click("a:text('立即测评（匿名）')")
+    page.wait_for_selector("#evaluation fieldset")
+    for n, pick in enumerate(picks):  # one item per screen: choosing moves on to the next
+        assert f"第 {n + 1} 项，共 {len(picks)} 项" in page.inner_text("#evaluation p.muted")
+        if pick == "跳过":
+            page.click("#evaluation button:text('跳过')")
+        else:
+            page.get_by_label(pick, exact=True).click()
+    page.fill("#comment", comment)
+    page.click("#evaluation button:text('提交答卷')")
+    page.wait_for_selector("#token-id")
+    assert "已计入" in page.inner_text("#evaluation")
+    return page.inner_text("#token-id")
+
+
+def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_answer_counted(browser, assembly_world, clock, live, shots):
+    from webapp.auth.operations import create_staff
+    from webapp.core.db import db
+    from webapp.evaluations.models import Evaluation, EvaluationAnswer
+
+    world, base = assembly_world, assembly_world.base
+    with live.app_context():
+        admin = create_staff(f"admin-ev-{world.slug}", "区住建局 周建国", PASSWORD, admin=True, actor="test").username
+        db.session.commit()
+
+    # The platform admin: the firm register and the form, from the staff menu.
+    context, desk = new_page(browser)
+    world.contexts.append(context)
+    staff_login(desk, base, admin)
+    desk.click("header nav a:text('物业企业')")
+    desk.fill("#name", "海晨物业服务有限公司")
+    desk.fill("#uscc", USCC)
+    desk.click("form button:text('登记企业')")
+    desk.wait_for_selector("h1:text('海晨物业服务有限公司')")
+    desk.select_option("#estate", label=world.name)
+    desk.fill("#since", "2026-01-01")
+    desk.click("form button:text('登记')")
+    assert world.name in desk.inner_text("main")
+    desk.click("header nav a:text('测评表')")
+    desk.fill("#definition", json.dumps(FORM, ensure_ascii=False))
+    desk.click("form button:text('发布并签名')")
+    assert "物业服务满意度测评（简表）" in desk.inner_text("main")
+    shots(desk, "evaluation-1-admin-form")
+
+    # An organiser opens the evaluation from the estate's menu.
+    organiser = world.staff_page(browser, "organiser")
+    organiser.goto(f"{base}/e/{world.slug}/")
+    organiser.click("nav.tabs a:text('业主测评')")
+    assert "服务企业：海晨物业服务有限公司" in organiser.inner_text("main")
+    organiser.fill("#title", "2026年上半年物业服务满意度测评")
+    organiser.fill("#opens", local_input(clock.now))
+    organiser.fill("#closes", local_input(clock.now + timedelta(days=7)))
+    organiser.fill("#min_answers", "2")
+    organiser.click("form button:text('发起测评')")
+    organiser.wait_for_selector("h2:has-text('2026年上半年物业服务满意度测评')")
+    assert "进行中" in organiser.inner_text("main")
+    assert "已发凭证：0" in organiser.inner_text("main")
+    shots(organiser, "evaluation-2-organiser-opens")
+
+    # Two owners answer on their phones; the answer leaves without a cookie.
+    sent = []
+    zhang = world.owner_phone(browser, "1-101")
+    zhang.on("request", lambda r: sent.append(r) if "/answers" in r.url else None)
+    shots(zhang, "evaluation-3-owner-page")
+    code = answer(zhang, base, ["满意", "基本满意", "8", "跳过"], "楼道灯坏了两周才修好。")
+    shots(zhang, "evaluation-4-owner-counted")
+    assert len(sent) == 1
+    assert "cookie" not in sent[0].all_headers()
+    li = world.owner_phone(browser, "1-102")
+    other = answer(li, base, ["不满意", "满意", "6", "基本满意"], "希望门岗夜间也登记访客。")
+    assert code != other
+
+    # The household took its token; it cannot take another, and nothing links it to its answer.
+    zhang.goto(f"{base}/me")
+    assert "您这一户已领取本次测评的凭证" in zhang.inner_text("#evaluations")
+    zhang.goto(f"{base}/o/evaluations/1")
+    zhang.wait_for_selector("#evaluation-kept:not([hidden])")
+    assert code in zhang.inner_text("#evaluation-kept")
+    check_again(zhang)
+    with live.app_context():
+        evaluation = db.session.scalars(select(Evaluation).order_by(Evaluation.id.desc())).first()
+        assert evaluation.issued == 2
+        assert (
+            db.session.scalar(select(func.count()).select_from(EvaluationAnswer).where(EvaluationAnswer.evaluation_id == evaluation.id))
+            == 2
+        )
+        evaluation_id, closes = evaluation.id, evaluation.closes
+
+    # After the period the organiser publishes the result; the owner's phone finds its answer.
+    clock.at(closes + timedelta(minutes=1))
+    relogin(organiser, base, world.users["organiser"])
+    organiser.goto(f"{base}/e/{world.slug}/evaluations/{evaluation_id}")
+    organiser.click("form button:text('公示结果')")
+    organiser.click("a:text('已公布的结果')")
+    assert "已发凭证 2 个，收到答卷 2 份" in organiser.inner_text("main")
+    zhang.goto(f"{base}/evaluations/{evaluation_id}/result")
+    zhang.wait_for_selector("#evaluation-mine:not([hidden])")
+    assert "您的答卷已计入" in zhang.inner_text("#evaluation-mine")
+    shots(zhang, "evaluation-5-owner-finds-answer")
+    result = json.loads(zhang.evaluate(f"fetch('/evaluations/{evaluation_id}/result.json').then(r => r.text())"))
+    assert fmt.verify_result(result)["answers"] == 2
+    assert result["counts"]["items"]["stairs"]["choices"] == {"satisfied": 1, "basic": 0, "dissatisfied": 1}
+    assert result["counts"]["items"]["repairs"] == {"answered": 1, "suppressed": True}
+    for page in (desk, organiser, zhang, li):
+        assert page.errors == []

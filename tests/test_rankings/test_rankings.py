@@ -1,0 +1,207 @@
+"""Rankings of firms (webapp/rankings): a platform admin publishes a rule and ranks a period; a
+background job checks every evaluation result, computes and signs the ranking and its PDF; the
+public page shows it from the signed bytes; bad input and tampering are refused with a reason."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select, update
+
+from crypto import ranking as rk
+from webapp.core.db import db
+from webapp.core.serverkey import signer
+from webapp.demo.evaluations import send_answers
+from webapp.evaluations import operations as evaluations
+from webapp.firms.operations import assign_estate, create_firm
+from webapp.jobs.models import Job
+from webapp.rankings import operations as ops
+from webapp.rankings.models import Ranking, RankingEntry, RankingRule
+
+FORM = {
+    "code": "district",
+    "title": "物业服务满意度测评",
+    "scales": {
+        "satisfaction": {
+            "kind": "choice",
+            "choices": [
+                {"id": "satisfied", "label": "满意", "points": 100},
+                {"id": "basic", "label": "基本满意", "points": 60},
+                {"id": "dissatisfied", "label": "不满意", "points": 0},
+            ],
+        },
+        "score": {"kind": "score", "min": 0, "max": 10},
+    },
+    "sections": [
+        {"id": "cleaning", "title": "保洁", "items": [{"id": "stairs", "text": "楼道清洁", "scale": "satisfaction", "weight": 6000}]},
+        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守", "scale": "score", "weight": 4000}]},
+    ],
+}
+RULE = ops.RuleFields(
+    code="district-2026",
+    title="2026年物业服务考评规则",
+    score_percent=70,
+    satisfaction_percent=30,
+    satisfied_at=60,
+    pass_mark=60,
+    red_mark=85,
+)
+CLOSES = datetime(2026, 9, 20, 4, 0, tzinfo=UTC)  # noon, Beijing time
+PERIOD = {"title": "2026年第三季度", "start": "2026-07-01", "until": "2026-10-01"}
+
+
+def evaluate(estate, form, answers: list[tuple[str, int | None]], closes: datetime = CLOSES):
+    evaluation = evaluations.open_evaluation(
+        estate, form, title=f"{estate.name}第三季度测评", opens=closes - timedelta(days=14), closes=closes, min_answers=2, actor="test"
+    )
+    members = [
+        SimpleNamespace(id=n, estate_id=estate.id, state="approved", can_vote=True, member_ref=f"owner:{n}") for n in range(len(answers))
+    ]
+    send_answers(
+        evaluation, [(m, {"stairs": s, "gate": g}, None) for m, (s, g) in zip(members, answers, strict=True)], closes - timedelta(days=1)
+    )
+    evaluations.publish_result(evaluation, signer=signer(), actor="test", now=closes)
+    return evaluation
+
+
+@pytest.fixture
+def district(app, make_estate, make_staff, db_session):
+    """Four estates: 海晨 serves 1 (well) and 2 (badly), 绿城 serves 3 (too few answers) and 4
+    (no evaluation)."""
+    estates = [make_estate(f"e{n}", name) for n, name in enumerate(["春晖苑", "秋实苑", "夏荷苑", "冬青苑"], start=1)]
+    good = create_firm(name="海晨物业服务有限公司", uscc="91350100M000100Y43", actor="test")
+    other = create_firm(name="绿城物业服务集团有限公司", uscc="91330100MA27WX4C5P", actor="test")
+    for estate, firm in zip(estates, (good, good, other, other), strict=True):
+        assign_estate(firm, estate, date(2025, 1, 1), actor="test")
+    form = evaluations.publish_form(copy.deepcopy(FORM), signer=signer(), actor="test")
+    results = [
+        evaluate(estates[0], form, [("satisfied", 10), ("satisfied", 9), ("basic", 9)]),
+        evaluate(estates[1], form, [("dissatisfied", 2), ("basic", 4), ("dissatisfied", None)]),
+        evaluate(estates[2], form, [("satisfied", 9)]),
+    ]
+    rule = ops.publish_rule(RULE, signer=signer(), actor="test")
+    make_staff("admin", admin=True)
+    make_staff("organiser", estate=estates[0], role="organiser")
+    db_session.commit()
+    return SimpleNamespace(estates=estates, firms=(good, other), form=form, evaluations=results, rule=rule)
+
+
+def rank(post, district, **changes):
+    data = {"rule": district.rule.id, "title": PERIOD["title"], "start": PERIOD["start"], "until": PERIOD["until"], **changes}
+    return post("/admin/rankings", data)
+
+
+def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(client, post, login, district):
+    login("admin")
+    response = rank(post, district)
+    assert response.status_code == 303
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已公布：4 个小区，红榜 1，黑榜 1。" in job_page
+    ranking = db.session.scalars(select(Ranking)).one()
+    entries = {e.estate.name: e for e in db.session.scalars(select(RankingEntry))}
+    assert entries["春晖苑"].band == "red"
+    assert entries["秋实苑"].band == "black"
+    assert entries["秋实苑"].fails is True
+    assert entries["夏荷苑"].score is None
+    assert entries["冬青苑"].score is None
+
+    page = client.get(f"/rankings/{ranking.id}").get_data(as_text=True)
+    assert "已核验" in page
+    assert "答卷数少于公布下限，不计分" in page
+    assert "本期没有公布的业主测评结果" in page
+    document = client.get(f"/rankings/{ranking.id}/ranking.json").get_json()
+    results = [client.get(f"/evaluations/{e.id}/result.json").get_json() for e in district.evaluations]
+    summary = rk.verify_ranking(document, signer().jwk, results)
+    assert (summary["red"], summary["black"], summary["scored"], summary["results"]) == (1, 1, 2, 3)
+    # 春晖苑: stairs (100+100+60)/3, gate 280/300 of 100; score 0.6·260/3 + 0.4·280/3 = 268/3; all satisfied.
+    first = document["estates"][0]
+    assert first["measures"] == {"owners_score": "268/3", "owners_satisfaction": "100/1"}
+    assert first["score"] == rk.frac(rk.read_frac("268/3") * 7 / 10 + 30)
+    pdf = client.get(f"/rankings/{ranking.id}/ranking.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert ranking.pdf_sha256
+    assert len(ranking.pdf) == len(pdf.data)
+    assert "2026年第三季度" in client.get("/rankings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"score_percent": 60}, "各项权重之和须为 100%，现为 90%"),
+        ({"pass_mark": 120, "red_mark": 130}, "及格线须在 0 到 100 分之间，不能是 120"),
+        ({"pass_mark": 0}, "及格线须高于 0 分"),
+        ({"red_mark": 50}, "红榜分数线不得低于及格线"),
+        ({"fail_periods": 0}, "连续不及格期数须在 1 到 12 之间"),
+    ],
+)
+def test_a_rule_whose_weights_do_not_sum_to_one_or_marks_leave_the_scale_is_refused(client, post, login, district, changes, reason):
+    login("admin")
+    fields = {
+        "code": "other",
+        "title": "另一规则",
+        "score_percent": 70,
+        "satisfaction_percent": 30,
+        "satisfied_at": 60,
+        "pass_mark": 60,
+        "red_mark": 85,
+        "fail_periods": 2,
+        **changes,
+    }
+    page = post("/admin/ranking-rules", fields, follow_redirects=True).get_data(as_text=True)
+    assert reason in page
+    assert db.session.scalar(select(func.count()).select_from(RankingRule)) == 1
+
+
+def test_a_period_is_ranked_once_and_an_overlapping_one_is_refused(client, post, login, district):
+    login("admin")
+    rank(post, district)
+    again = rank(post, district, title="再排一次", start="2026-09-01", until="2026-12-01")
+    assert again.status_code == 200
+    assert "这一期与已公布的“2026年第三季度”重叠" in again.get_data(as_text=True)
+    backwards = rank(post, district, title="倒过来", start="2027-01-01", until="2026-12-01")
+    assert "考评期的结束日期须晚于开始日期" in backwards.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+
+
+def test_only_platform_admins_reach_the_rules_the_rankings_and_their_jobs(client, post, login, district):
+    login("admin")
+    job_url = rank(post, district).headers["Location"]
+    client.post("/logout")
+    login("organiser")
+    for url in ("/admin/ranking-rules", "/admin/rankings", job_url, job_url + "/status", job_url + "/download"):
+        assert client.get(url).status_code == 403, url
+    assert client.get(f"/e/{district.estates[0].slug}/jobs/{job_url.rsplit('/', 1)[1]}").status_code == 404
+    assert rank(post, district, title="组织者排名").status_code == 403
+    assert client.get("/rankings").status_code == 200  # published rankings are public
+
+
+def test_a_ranking_changed_in_the_database_is_shown_as_an_alarm_not_as_a_result(client, post, login, district):
+    login("admin")
+    rank(post, district)
+    ranking = db.session.scalars(select(Ranking)).one()
+    forged = ranking.document.replace('"band":"black"', '"band":null', 1)
+    db.session.execute(update(Ranking).where(Ranking.id == ranking.id).values(document=forged))
+    db.session.commit()
+    page = client.get(f"/rankings/{ranking.id}").get_data(as_text=True)
+    assert "这份排名核验不通过" in page
+    assert "秋实苑" not in page
+
+
+def test_a_result_that_does_not_recount_stops_the_ranking_and_nothing_is_kept(client, post, login, district):
+    from webapp.evaluations.models import Evaluation
+
+    evaluation = district.evaluations[1]
+    result = json.loads(evaluation.result)
+    result["counts"]["items"]["stairs"]["choices"]["dissatisfied"] = 0  # the counts edited after signing
+    db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=json.dumps(result)))
+    db.session.commit()
+    login("admin")
+    job_page = client.get(rank(post, district).headers["Location"]).get_data(as_text=True)
+    assert "测评" in job_page
+    assert "核验失败，排名未生成" in job_page
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0

@@ -1,0 +1,27 @@
+"""Rankings (考评排名, 红黑榜): the district's rules, each period's signed ranking of every estate's firm
+from the owners' evaluations, its PDF for notice boards (docs/evaluation-format.md, "Ranking")."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
+from webapp.rankings import jobs  # noqa: F401  (registers the ranking job kind)
+from webapp.rankings.routes import bp
+
+AUDIT_ACTIONS = {
+    "ranking.rule": _l("Published a ranking rule"),
+    "ranking.publish": _l("Published a ranking of firms"),
+}
+
+# A published ranking is relied on (it can send an estate's firm back to the owners): anchored at once.
+AUDIT_ANCHORED = {"ranking.publish"}
+
+
+def init_app(app: Flask) -> None:
+    audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
+    app.config.setdefault("OWNERSVOTE_DISTRICT_TIMEZONE", "Asia/Shanghai")
+    app.register_blueprint(bp)
