@@ -54,6 +54,10 @@ FAMILIES = {
 
 # Detail keys, as the operations pass them to ``record``.
 DETAILS = {
+    "black": _l("Firms on the black list"),
+    "red": _l("Firms on the red list"),
+    "estates": _l("Estates"),
+    "period": _l("Period"),
     "uscc": _l("Unified social credit code"),
     "since": _l("From"),
     "title": _l("Title"),
