@@ -126,6 +126,11 @@ def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(cli
     assert ranking.pdf_sha256
     assert len(ranking.pdf) == len(pdf.data)
     assert "2026年第三季度" in client.get("/rankings").get_data(as_text=True)
+    history = client.get(f"/rankings/firms/{district.firms[0].uscc}").get_data(as_text=True)
+    assert "春晖苑" in history
+    assert "秋实苑" in history
+    assert "268" not in history  # the page shows scores rounded, the exact ones are in the ranking
+    assert f"/rankings/firms/{district.firms[0].uscc}" in client.get(f"/admin/firms/{district.firms[0].id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
