@@ -201,15 +201,22 @@ def test_a_result_that_does_not_recount_stops_the_ranking_and_nothing_is_kept(cl
     from webapp.evaluations.models import Evaluation
 
     evaluation = district.evaluations[1]
-    result = json.loads(evaluation.result)
+    signed = evaluation.result
+    result = json.loads(signed)
     result["counts"]["items"]["stairs"]["choices"]["dissatisfied"] = 0  # the counts edited after signing
     db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=json.dumps(result)))
     db.session.commit()
     login("admin")
-    job_page = client.get(rank(post, district).headers["Location"]).get_data(as_text=True)
-    assert "测评" in job_page
-    assert "核验失败，排名未生成" in job_page
+    job_url = rank(post, district).headers["Location"]
+    job_page = client.get(job_url).get_data(as_text=True)
+    assert f"测评 {evaluation.id}（秋实苑）的公布结果核验失败，排名未生成" in job_page
     assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0
+    # Restored, the same job is retried from its page and publishes.
+    db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=signed))
+    db.session.commit()
+    assert post(job_url + "/retry").status_code == 303
+    assert "已公布：4 个小区" in client.get(job_url).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 1
 
 
 # --- the road to re-selection ----------------------------------------------------------------------
