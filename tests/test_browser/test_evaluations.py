@@ -52,13 +52,15 @@ FORM = {
 }
 
 
-def answer(page, base: str, picks: list[str], comment: str) -> str:
+def answer(page, base: str, picks: list[str], comment: str, shot=None) -> str:
     """From the owner's page: one item per screen, the comment, send; returns the answer's code."""
     page.goto(f"{base}/me")
     page.click("a:text('立即测评（匿名）')")
     page.wait_for_selector("#evaluation fieldset")
     for n, pick in enumerate(picks):  # one item per screen: choosing moves on to the next
         assert f"第 {n + 1} 项，共 {len(picks)} 项" in page.inner_text("#evaluation p.muted")
+        if shot and n == 0:
+            shot(page, "evaluation-item")
         if pick == "跳过":
             page.click("#evaluation button:text('跳过')")
         else:
@@ -97,7 +99,6 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     desk.fill("#definition", json.dumps(FORM, ensure_ascii=False))
     desk.click("form button:text('发布并签名')")
     assert "物业服务满意度测评（简表）" in desk.inner_text("main")
-    shots(desk, "evaluation-1-admin-form")
 
     # An organiser opens the evaluation from the estate's menu.
     organiser = world.staff_page(browser, "organiser")
@@ -112,15 +113,14 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     organiser.wait_for_selector("h2:has-text('2026年上半年物业服务满意度测评')")
     assert "进行中" in organiser.inner_text("main")
     assert "已发凭证：0" in organiser.inner_text("main")
-    shots(organiser, "evaluation-2-organiser-opens")
+    shots(organiser, "evaluation-opened")
 
     # Two owners answer on their phones; the answer leaves without a cookie.
     sent = []
     zhang = world.owner_phone(browser, "1-101")
     zhang.on("request", lambda r: sent.append(r) if "/answers" in r.url else None)
-    shots(zhang, "evaluation-3-owner-page")
-    code = answer(zhang, base, ["满意", "基本满意", "8", "跳过"], "楼道灯坏了两周才修好。")
-    shots(zhang, "evaluation-4-owner-counted")
+    code = answer(zhang, base, ["满意", "基本满意", "8", "跳过"], "楼道灯坏了两周才修好。", shot=shots)
+    shots(zhang, "evaluation-counted")
     assert len(sent) == 1
     assert "cookie" not in sent[0].all_headers()
     li = world.owner_phone(browser, "1-102")
@@ -153,7 +153,7 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     zhang.goto(f"{base}/evaluations/{evaluation_id}/result")
     zhang.wait_for_selector("#evaluation-mine:not([hidden])")
     assert "您的答卷已计入" in zhang.inner_text("#evaluation-mine")
-    shots(zhang, "evaluation-5-owner-finds-answer")
+    shots(zhang, "evaluation-found", max_height=2 * 844)
     result = json.loads(zhang.evaluate(f"fetch('/evaluations/{evaluation_id}/result.json').then(r => r.text())"))
     assert fmt.verify_result(result)["answers"] == 2
     assert result["counts"]["items"]["stairs"]["choices"] == {"satisfied": 1, "basic": 0, "dissatisfied": 1}

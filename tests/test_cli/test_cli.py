@@ -105,6 +105,7 @@ def test_the_demo_creates_a_realistic_estate_once(run):
     assert "绿苑社区居委会 王敏" in first.stdout
     assert "owners' evaluation '2026年第三季度物业服务满意度测评': result published at" in first.stdout
     assert "owners' evaluation '2026年第四季度物业服务满意度测评': open" in first.stdout
+    assert first.stdout.count("ranking of firms '") == 2
     second = run("demo", "--no-serve")
     assert "already there" in second.stdout
     doc = json.loads(run("members", "demo", "--json").stdout)

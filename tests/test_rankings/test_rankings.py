@@ -126,6 +126,11 @@ def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(cli
     assert ranking.pdf_sha256
     assert len(ranking.pdf) == len(pdf.data)
     assert "2026年第三季度" in client.get("/rankings").get_data(as_text=True)
+    history = client.get(f"/rankings/firms/{district.firms[0].uscc}").get_data(as_text=True)
+    assert "春晖苑" in history
+    assert "秋实苑" in history
+    assert "268" not in history  # the page shows scores rounded, the exact ones are in the ranking
+    assert f"/rankings/firms/{district.firms[0].uscc}" in client.get(f"/admin/firms/{district.firms[0].id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -196,12 +201,69 @@ def test_a_result_that_does_not_recount_stops_the_ranking_and_nothing_is_kept(cl
     from webapp.evaluations.models import Evaluation
 
     evaluation = district.evaluations[1]
-    result = json.loads(evaluation.result)
+    signed = evaluation.result
+    result = json.loads(signed)
     result["counts"]["items"]["stairs"]["choices"]["dissatisfied"] = 0  # the counts edited after signing
     db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=json.dumps(result)))
     db.session.commit()
     login("admin")
-    job_page = client.get(rank(post, district).headers["Location"]).get_data(as_text=True)
-    assert "测评" in job_page
-    assert "核验失败，排名未生成" in job_page
+    job_url = rank(post, district).headers["Location"]
+    job_page = client.get(job_url).get_data(as_text=True)
+    assert f"测评 {evaluation.id}（秋实苑）的公布结果核验失败，排名未生成" in job_page
     assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0
+    # Restored, the same job is retried from its page and publishes.
+    db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=signed))
+    db.session.commit()
+    assert post(job_url + "/retry").status_code == 303
+    assert "已公布：4 个小区" in client.get(job_url).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 1
+
+
+# --- the road to re-selection ----------------------------------------------------------------------
+
+Q4 = {"title": "2026年第四季度", "start": "2026-10-01", "until": "2027-01-01"}
+Q4_CLOSES = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+
+
+def drafts_of(estate):
+    from webapp.assemblies.models import Assembly
+
+    return list(db.session.scalars(select(Assembly).where(Assembly.estate_id == estate.id)))
+
+
+def test_a_firm_failing_two_consecutive_periods_gets_a_reselection_draft_with_the_pool(client, post, login, district):
+    from webapp.audit.models import AuditEvent
+
+    login("admin")
+    rank(post, district)  # 秋实苑 fails once: nothing happens
+    assert drafts_of(district.estates[1]) == []
+    evaluate(district.estates[0], district.form, [("satisfied", 9), ("satisfied", 10)], closes=Q4_CLOSES)
+    evaluate(district.estates[1], district.form, [("dissatisfied", 1), ("basic", 3)], closes=Q4_CLOSES)
+    job_page = client.get(rank(post, district, **Q4).headers["Location"]).get_data(as_text=True)
+    assert "连续 2 期不及格，已为以下小区准备重新选聘的业主大会草稿：秋实苑" in job_page
+
+    [draft] = drafts_of(district.estates[1])
+    assert draft.state == "draft"
+    assert draft.created_by_id is None
+    assert "海晨物业服务有限公司连续 2 期考评不及格" in draft.title
+    assert "2026年第三季度" in draft.description
+    [item] = draft.items
+    assert (item.form, item.category, item.title) == ("selection", 4, "选聘物业服务企业")
+    pool = item.text.split("可参与投标的企业：")[1]
+    assert "绿城物业服务集团有限公司（统一社会信用代码 91330100MA27WX4C5P）" in pool
+    assert "海晨" not in pool  # the failing firm does not bid
+    assert item.bidders == []  # each firm is listed as a bidder with the fee it offers, by the organisers
+    assert drafts_of(district.estates[0]) == []
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "ranking.reselection")).one()
+    assert event.chain == district.estates[1].id
+    assert event.details["periods"] == ["2026年第三季度", "2026年第四季度"]
+
+
+def test_an_unscored_period_between_two_failures_breaks_the_run(client, post, login, district):
+    login("admin")
+    rank(post, district)
+    rank(post, district, **Q4)  # 秋实苑 has no evaluation in the fourth quarter: unscored, not failing
+    evaluate(district.estates[1], district.form, [("dissatisfied", 1), ("basic", 3)], closes=datetime(2027, 2, 1, 4, 0, tzinfo=UTC))
+    rank(post, district, title="2027年第一季度", start="2027-01-01", until="2027-04-01")
+    assert drafts_of(district.estates[1]) == []
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 3

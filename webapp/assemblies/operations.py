@@ -69,10 +69,27 @@ class AssemblyFields:
 
 
 def create_assembly(estate, fields: AssemblyFields, *, actor, now: datetime | None = None) -> Assembly:
+    require_organiser(actor, estate.id)
+    return _create(estate, fields, actor=actor, now=now)
+
+
+def prepare_draft(
+    estate, fields: AssemblyFields, items: list[tuple[str, ItemFields]], *, prepared_by: str, now: datetime | None = None
+) -> Assembly:
+    """A draft the system prepares for the estate's organisers (a re-selection of the firm after
+    failing periods, webapp/rankings): the checks of an organiser's draft, its audit events under
+    ``prepared_by`` (a label, not a person), and nothing more than a draft — the organisers edit
+    it and publish its notice, and the owners decide as they always do."""
+    assembly = _create(estate, fields, actor=prepared_by, now=now)
+    for form, item in items:
+        _add_item(assembly, form, item, actor=prepared_by)
+    return assembly
+
+
+def _create(estate, fields: AssemblyFields, *, actor, now: datetime | None) -> Assembly:
     title, kind, opens_at, closes_at = fields.title, fields.kind, fields.opens_at, fields.closes_at
     replace_allowed, publication_days = fields.replace_allowed, fields.publication_days
     nomination_deadline, description = fields.nomination_deadline, fields.description
-    require_organiser(actor, estate.id)
     now = now or utcnow()
     title = (title or "").strip()
     if not title:
@@ -94,7 +111,7 @@ def create_assembly(estate, fields: AssemblyFields, *, actor, now: datetime | No
         publication_days=days,
         nomination_deadline=nomination_deadline,
         state="draft",
-        created_by_id=actor.id,
+        created_by_id=getattr(actor, "id", None),
         created_at=now,
         notice_version=0,
     )
@@ -183,6 +200,10 @@ def _item_problem(kind: ItemKind, fields: ItemFields) -> None:
 
 def add_item(assembly: Assembly, form: str, fields: ItemFields, *, actor) -> AgendaItem:
     require_organiser(actor, assembly.estate_id)
+    return _add_item(assembly, form, fields, actor=actor)
+
+
+def _add_item(assembly: Assembly, form: str, fields: ItemFields, *, actor) -> AgendaItem:
     require_editable(assembly)
     if form not in KINDS:
         raise AssemblyError("事项形式须为表决、选举、选聘或方案选择", "the form must be resolution, election, selection or plan")

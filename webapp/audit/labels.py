@@ -50,6 +50,7 @@ FAMILIES = {
     "job": _l("Background jobs"),
     "firm": _l("Property-service firms"),
     "evaluation": _l("Owners' evaluations"),
+    "ranking": _l("Rankings of firms"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -59,6 +60,14 @@ DETAILS = {
     "estates": _l("Estates"),
     "period": _l("Period"),
     "uscc": _l("Unified social credit code"),
+    "period": _l("Period"),
+    "periods": _l("Failing periods"),
+    "estates": _l("Estates"),
+    "red": _l("Red list"),
+    "black": _l("Black list"),
+    "firm": _l("Firm"),
+    "ranking": _l("Ranking no."),
+    "pool": _l("Firms that may bid"),
     "since": _l("From"),
     "title": _l("Title"),
     "form": _l("Form digest"),
@@ -196,6 +205,7 @@ ACTORS = {
 
 # A key whose meaning depends on the action: (action, key) -> label.
 DETAILS_BY_ACTION = {
+    ("ranking.rule", "code"): _l("Rule code"),
     ("item.add", "form"): _l("Item kind"),
     ("attachment.add", "size"): _l("File size (bytes)"),
     ("attachment.remove", "size"): _l("File size (bytes)"),

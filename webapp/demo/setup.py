@@ -12,10 +12,12 @@ from webapp.core.db import db
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
+from webapp.demo.district import build as build_district
 from webapp.demo.evaluations import build as build_evaluations
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.evaluations.models import Evaluation
+from webapp.rankings.models import Ranking
 from webapp.registry.importing import import_file
 
 DEMO_SLUG = "demo"
@@ -70,6 +72,8 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     db.session.commit()
     build_evaluations(estate, staff, find_staff("admin"), skip_kids={v["kid"] for v in voters})
     db.session.commit()
+    build_district(estate, find_staff("admin"), base_url=current_app.config.get("OWNERSVOTE_BASE_URL") or "http://127.0.0.1:5000")
+    db.session.commit()
     return True
 
 
@@ -103,4 +107,9 @@ def demo_evaluation_lines(site: str) -> list[str]:
             )
         else:
             lines.append(f"owners' evaluation '{evaluation.title}': open; a demo owner answers it anonymously from My page ({site}/me)")
+    rankings = list(db.session.scalars(select(Ranking).order_by(Ranking.period_from)))
+    for ranking in rankings:
+        lines.append(
+            f"ranking of firms '{ranking.period_title}': {site}/rankings/{ranking.id} (PDF, signed JSON; ownersvote verify-ranking)"
+        )
     return lines

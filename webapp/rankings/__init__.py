@@ -14,10 +14,11 @@ from webapp.rankings.routes import bp
 AUDIT_ACTIONS = {
     "ranking.rule": _l("Published a ranking rule"),
     "ranking.publish": _l("Published a ranking of firms"),
+    "ranking.reselection": _l("Prepared a re-selection draft: the firm failed consecutive periods"),
 }
 
 # A published ranking is relied on (it can send an estate's firm back to the owners): anchored at once.
-AUDIT_ANCHORED = {"ranking.publish"}
+AUDIT_ANCHORED = {"ranking.publish", "ranking.reselection"}
 
 
 def init_app(app: Flask) -> None:

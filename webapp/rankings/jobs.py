@@ -14,6 +14,7 @@ from webapp.core.serverkey import signer
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import job_kind
 from webapp.rankings import operations as ops
+from webapp.rankings import reselection
 from webapp.rankings.models import RankingRule
 from webapp.rankings.pdf import render_ranking
 
@@ -60,6 +61,7 @@ def publish_ranking(ctx: JobContext, params: dict) -> None:
     ctx.progress(len(sources), total, "正在生成公告 PDF", "Making the notice-board PDF", force=True)
     ctx.begin_writing()
     ranking = ops.store(db.session.get(RankingRule, rule_id), document, actor=ctx.actor)
+    drafts = reselection.prepare(ranking, rule_doc["fail_periods"], now=utcnow())
     page_url = params.get("base_url", "").rstrip("/") + f"/rankings/{ranking.id}"
     pdf = render_ranking(document, ranking.sha256, page_url=page_url)
     ops.attach_pdf(ranking, pdf)
@@ -68,7 +70,12 @@ def publish_ranking(ctx: JobContext, params: dict) -> None:
     rows_out = document["estates"]
     red = sum(1 for r in rows_out if r["band"] == "red")
     black = sum(1 for r in rows_out if r["band"] == "black")
-    ctx.done(
-        f"已公布：{len(rows_out)} 个小区，红榜 {red}，黑榜 {black}。",
-        f"Published: {len(rows_out)} estates, {red} on the red list, {black} on the black list.",
-    )
+    zh = f"已公布：{len(rows_out)} 个小区，红榜 {red}，黑榜 {black}。"
+    en = f"Published: {len(rows_out)} estates, {red} on the red list, {black} on the black list."
+    if drafts:
+        names = "、".join(d.estate.name for d in drafts)
+        zh += f"连续 {rule_doc['fail_periods']} 期不及格，已为以下小区准备重新选聘的业主大会草稿：{names}。"
+        en += (
+            f" {len(drafts)} estate(s) failed {rule_doc['fail_periods']} consecutive periods: a re-selection draft is prepared for {names}."
+        )
+    ctx.done(zh, en)

@@ -32,6 +32,7 @@ from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation
 from webapp.firms.models import Firm, FirmEstate
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
+from webapp.rankings.pdf import render_ranking
 
 MAX_PERIOD_DAYS = 400
 
@@ -316,3 +317,14 @@ def firm_history(firm: Firm) -> list[RankingEntry]:
             .order_by(Ranking.period_until.desc(), RankingEntry.estate_id)
         )
     )
+
+
+def publish_now(rule: RankingRule, period: dict, *, actor, server: Signer, base_url: str, now: datetime) -> Ranking:
+    """Rank a period at once, in the caller's transaction (the demo; people start the job)."""
+    check_period(rule, period["title"], date.fromisoformat(period["from"]), date.fromisoformat(period["until"]))
+    rule_doc = rule_document(rule)
+    rows = [source.row(inputs_of(source, rule_doc, server.jwk)) for source in gather(period)]
+    document = rk.sign_ranking(server, rk.build(rule_doc, period, rows, published=int(now.timestamp() * 1000)))
+    ranking = store(rule, document, actor=actor)
+    attach_pdf(ranking, render_ranking(document, ranking.sha256, page_url=f"{base_url.rstrip('/')}/rankings/{ranking.id}"))
+    return ranking

@@ -14,6 +14,7 @@ from webapp.core.extensions import limiter
 from webapp.core.roles import admin_required
 from webapp.core.serverkey import signer
 from webapp.core.views import flash_form_errors, run_operation
+from webapp.firms.models import Firm
 from webapp.jobs.context import runner_mode
 from webapp.jobs.operations import start_job
 from webapp.jobs.runner import submit
@@ -113,6 +114,13 @@ def page(ranking_id: int):
         BANDS=BANDS,
         UNSCORED=UNSCORED,
     )
+
+
+@bp.get("/rankings/firms/<uscc>")
+def firm(uscc: str):
+    """A firm's score history: its line in every published ranking (the district's register)."""
+    found = db.session.scalar(select(Firm).where(Firm.uscc == uscc.upper())) or abort(404)
+    return render_template("rankings/firm.html", firm=found, entries=ops.firm_history(found), BANDS=BANDS)
 
 
 @bp.get("/rankings/<int:ranking_id>/ranking.json")

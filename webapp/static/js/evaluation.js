@@ -75,14 +75,14 @@
     root.replaceChildren();
     if (step < items.length) {
       var x = items[step], scale = form.scales[x.item.scale];
-      root.appendChild(el("p", { "class": "muted" }, d.tOf.replace("{i}", step + 1).replace("{n}", items.length) + " · " + x.section));
-      var fs = el("fieldset", { "class": "choices" });
+      root.appendChild(el("p", { "class": "muted ballot-step" }, d.tOf.replace("{i}", step + 1).replace("{n}", items.length) + " · " + x.section));
+      var fs = el("fieldset", { "class": "item" });
       fs.appendChild(el("legend", {}, x.item.text));
       var values = scale.kind === "choice" ? scale.choices.map(function (c) { return [c.id, c.label]; })
         : Array.from({ length: scale.max - scale.min + 1 }, function (_, i) { return [scale.min + i, String(scale.min + i)]; });
       values.forEach(function (pair) {
         var id = "c-" + x.item.id + "-" + pair[0];
-        var label = el("label", { "for": id, "class": "check" });
+        var label = el("label", { "for": id, "class": "choice big-choice" });
         var input = el("input", { type: "radio", name: x.item.id, id: id });
         if (answers[x.item.id] === pair[0]) input.checked = true;
         input.addEventListener("change", function () { answers[x.item.id] = pair[0]; step += 1; render(); });
@@ -90,9 +90,9 @@
         fs.appendChild(label);
       });
       root.appendChild(fs);
-      var nav = el("p", { "class": "actions" });
-      if (step > 0) nav.appendChild(button(d.tBack, "", function () { step -= 1; render(); }));
-      nav.appendChild(button(d.tSkip, "", function () { answers[x.item.id] = null; step += 1; render(); }));
+      var nav = el("div", { "class": "ballot-nav" });
+      nav.appendChild(button(d.tSkip, "wide", function () { answers[x.item.id] = null; step += 1; render(); }));
+      if (step > 0) nav.appendChild(button(d.tBack, "wide", function () { step -= 1; render(); }));
       root.appendChild(nav);
       return;
     }
@@ -103,9 +103,9 @@
     area.addEventListener("input", function () { comment = area.value; });
     field.appendChild(area);
     root.appendChild(field);
-    var nav2 = el("p", { "class": "actions" });
-    nav2.appendChild(button(d.tBack, "", function () { step -= 1; render(); }));
-    nav2.appendChild(button(d.tSend, "primary", send));
+    var nav2 = el("div", { "class": "ballot-nav" });
+    nav2.appendChild(button(d.tSend, "primary wide", send));
+    nav2.appendChild(button(d.tBack, "wide", function () { step -= 1; render(); }));
     root.appendChild(nav2);
   }
 
