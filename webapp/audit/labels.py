@@ -55,10 +55,6 @@ FAMILIES = {
 
 # Detail keys, as the operations pass them to ``record``.
 DETAILS = {
-    "black": _l("Firms on the black list"),
-    "red": _l("Firms on the red list"),
-    "estates": _l("Estates"),
-    "period": _l("Period"),
     "uscc": _l("Unified social credit code"),
     "period": _l("Period"),
     "periods": _l("Failing periods"),
