@@ -31,6 +31,20 @@ from webapp.voting import publication
 from webapp.voting.models import Ballot
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MALFORMED_CODE = (
+    "这不是一个完整的追踪码。追踪码是 12 位字母和数字，分成三组，例如 ABCD-EFGH-JKMN；大小写都可以，"
+    "字母 O 与数字 0、字母 I 或 L 与数字 1 视为相同，横线和空格可以省略。请对照回执逐个字符核对后再试。",
+    "This is not a whole tracking code. A code is 12 letters and digits in three groups, like ABCD-EFGH-JKMN; "
+    "either case will do, O counts as 0 and I or L as 1, and dashes and spaces may be left out. "
+    "Check it character by character against your receipt and try again.",
+)
+UNKNOWN_CODE = (
+    "日志中没有以这个追踪码开头的选票。最常见的原因是抄错了一个字符：请对照回执逐个字符核对后再试。"
+    "如果核对无误，请上传回执文件再核验一次；仍然找不到时，请告知监督员。",
+    "No ballot in the log has this tracking code. The likeliest reason is one character typed wrong: check it "
+    "character by character against your receipt and try again. If it is right, check the receipt file itself "
+    "(upload it below); if the ballot is still not found, tell the supervisors.",
+)
 EVIDENCE_ZH = "这份有服务器签名的承诺是对服务器不利的证据：请保存它并立即告知监督员"
 EVIDENCE_EN = "this signed promise is evidence against the server: keep it and tell the supervisors at once"
 
@@ -46,6 +60,9 @@ class ReceiptCheck:
     pending: bool = False  # accepted, waiting for the sequencer's next batch (within its promise)
     deadline: str | None = None  # the promise's deadline, in the estate's time
     evidence: bool = False  # a promise the server signed and broke (docs/bundle-format.md §9a)
+    # A typed code that is not a code, or names no ballot: most likely a typing slip, said as a
+    # hint (zh, en), not as the alarm a ballot missing from the log or changed in it is.
+    hint: tuple[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,8 +135,16 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             )
         ballot = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == kept_leaf.hex()))
     else:
+        try:
+            normalize_tracking_code(code or "")
+        except FormatError:
+            result.hint = MALFORMED_CODE
+            return result
         ballot = ballot_by_code(assembly, code or "")
-        if ballot is not None and ballot.promise is not None:
+        if ballot is None:  # a typed code: a slip of one character is the likeliest reason
+            result.hint = UNKNOWN_CODE
+            return result
+        if ballot.promise is not None:
             try:
                 promise = parse_promise(ballot.promise)
             except FormatError:
