@@ -22,6 +22,19 @@ in production; without it, in each worker's memory.
    newest signed tree head (its signature and its root recomputed from the ballots' entries),
    and no member has two ballots.
 
+5. Since casting answers with a promise and the sequencer integrates apart (issue 19), it also
+   prints what a user feels:
+   - CPU per accepted ballot, all in: gunicorn (requests and the sequencer's threads) and the
+     PostgreSQL backends, from the start of the closed-loop run until the sequencer has
+     integrated its last ballot;
+   - p95 at a fixed offered rate (--open-rate, 200 ballots a second by default): an open-loop
+     generator that sends each ballot at its scheduled time and measures from that time, so a
+     slow answer cannot hide the queue behind it (wrk's closed loop with 50 connections only
+     measures Little's law);
+   - the time from acceptance to inclusion (p50, p95): the database's acceptance time of each
+     ballot of the open-loop run against the timestamp of the first signed tree head covering it,
+     and a sample of receipts fetched as the phone does and verified (promise, head, proof).
+
 The last line printed is ``cast/hello ratio R, p95 P ms, accepted A, in log L``; the exit status is
 non-zero when a check fails.
 """
@@ -287,6 +300,121 @@ def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], lis
     return in_log, problems
 
 
+def wait_integrated(app, assembly_id: int, timeout: float = 120.0) -> float:
+    """Wait until the sequencer has integrated every accepted ballot; seconds waited."""
+    from sqlalchemy import func, select
+
+    from webapp.core.db import db
+    from webapp.voting.models import Ballot
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        with app.app_context():
+            waiting = db.session.scalar(
+                select(func.count()).select_from(Ballot).where(Ballot.assembly_id == assembly_id, Ballot.leaf_index.is_(None))
+            )
+            db.session.rollback()
+        if not waiting:
+            break
+        time.sleep(0.1)
+    return time.monotonic() - t0
+
+
+def open_loop(url: str, bodies: list[str], rate: float, workers: int = 48) -> list[tuple[int, float, str]]:
+    """Send ``bodies`` at ``rate`` a second, each at its scheduled time (open loop); returns
+    (status, latency from the scheduled time in ms, leaf hash) per ballot."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    results: list = [None] * len(bodies)
+    lock = threading.Lock()
+    counter = iter(range(len(bodies)))
+    t0 = time.monotonic() + 0.5
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            due = t0 + n / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                connection.request("POST", parts.path, body=bodies[n], headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                payload = response.read()
+                status = response.status
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                status, payload = 0, b"{}"
+            latency = (time.monotonic() - due) * 1000
+            leaf = json.loads(payload or b"{}").get("promise", {}).get("leaf_hash", "-") if status == 201 else "-"
+            results[n] = (status, latency, leaf)
+        connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def inclusion_delays(app, assembly_id: int, leaves: list[str]) -> list[float]:
+    """Milliseconds from each ballot's acceptance (its promise, by the database's clock) to the
+    timestamp of the first signed tree head that covers it."""
+    from sqlalchemy import select
+
+    from webapp.core.db import db
+    from webapp.voting.models import Ballot, TreeHead
+
+    wanted = set(leaves)
+    with app.app_context():
+        heads = list(
+            db.session.execute(select(TreeHead.size, TreeHead.timestamp).where(TreeHead.assembly_id == assembly_id).order_by(TreeHead.n))
+        )
+        rows = db.session.execute(
+            select(Ballot.leaf_hash, Ballot.leaf_index, Ballot.promise).where(Ballot.assembly_id == assembly_id)
+        ).all()
+    import bisect
+
+    sizes = [h.size for h in heads]
+    out = []
+    for leaf, index, promise in rows:
+        if leaf in wanted and index is not None and promise:
+            first = heads[bisect.bisect_right(sizes, index)]
+            out.append(first.timestamp - promise["accepted"])
+    return out
+
+
+def verified_receipts(base: str, slug: str, assembly_id: int, leaves: list[str], app) -> int:
+    """Fetch receipts as the owner's page does and verify each (promise, head, inclusion proof)."""
+    from crypto.treehead import tracking_code, verify_receipt
+    from webapp.core.serverkey import signer
+
+    with app.app_context():
+        jwk = signer().jwk
+    done = 0
+    for leaf in leaves:
+        code = tracking_code(bytes.fromhex(leaf))
+        with urllib.request.urlopen(f"{base}/p/{slug}/a/{assembly_id}/receipt/{code}.json", timeout=10) as response:
+            receipt = json.loads(response.read())
+        verify_receipt(receipt, jwk)
+        done += 1
+    return done
+
+
 def _mth(leaves: list[bytes]) -> bytes:
     """RFC 6962 Merkle tree hash, written out here so that the check does not trust the app's."""
     import hashlib
@@ -317,6 +445,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     parser.add_argument("--app-root", help="serve the webapp package of another checkout (same schema), to compare versions")
     parser.add_argument("--baseline", metavar="COMMIT", help="serve the app as it was at COMMIT (e.g. 4f7b44e, before the fast path)")
+    parser.add_argument("--open-rate", type=float, default=200.0, help="ballots a second offered by the open-loop run")
+    parser.add_argument("--open-seconds", type=float, default=10.0, help="length of the open-loop run")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print(WRK_HOWTO, file=sys.stderr)
@@ -383,6 +513,24 @@ def main() -> int:
         run_wrk(args, cast_url, folder, "warm-cast", args.warmup_seconds, warm_file)
         with CpuMeter(server, database_url) as cast_cpu:
             cast = run_wrk(args, cast_url, folder, "cast", args.cast_seconds, folder / "cast.jsonl")
+        with CpuMeter(server, database_url) as drain_cpu:  # the sequencer finishing the run's ballots
+            drained = wait_integrated(app, built.assembly_id)
+
+        # The open loop: the ballots wrk did not use, at a fixed rate.
+        used = sum(1 for path in folder.glob("cast-*.txt") for _ in path.read_text().splitlines())
+        rest = lines[warm_count + used + 1000 :]  # (a margin: wrk's threads read ahead)
+        offered = rest[: int(args.open_rate * args.open_seconds)]
+        opened = open_loop(cast_url, [line.strip() for line in offered], args.open_rate) if offered else []
+        wait_integrated(app, built.assembly_id)
+        open_ok = [r for r in opened if r[0] == 201]
+        open_leaves = [r[2] for r in open_ok]
+        delays = inclusion_delays(app, built.assembly_id, open_leaves)
+        with app.app_context():
+            from webapp.assemblies.models import Assembly
+            from webapp.core.db import db
+
+            slug = db.session.get(Assembly, built.assembly_id).estate.slug
+        sample = verified_receipts(base, slug, built.assembly_id, open_leaves[:: max(1, len(open_leaves) // 50)], app)
         stop_server(server)
         server = None
 
@@ -396,14 +544,31 @@ def main() -> int:
             f"machine busy {cast['machine_busy']:.0%}, load {cast['load']}; CPU per request: gunicorn "
             f"{cast_cpu.app / max(1, cast['requests']) * 1000:.2f} ms, PostgreSQL {cast_cpu.db / max(1, cast['requests']) * 1000:.2f} ms"
         )
+        all_in = (cast_cpu.app + cast_cpu.db + drain_cpu.app + drain_cpu.db) / max(1, accepted) * 1000
+        print(
+            f"CPU per accepted ballot, all in (web, sequencer, PostgreSQL): {all_in:.2f} ms "
+            f"(the sequencer finished {drained:.1f} s after the load)"
+        )
+        if opened:
+            latencies = [r[1] for r in open_ok]
+            print(
+                f"open loop at {args.open_rate:.0f}/s offered for {args.open_seconds:.0f} s: {len(open_ok)} of {len(opened)} accepted, "
+                f"p50 {percentile(latencies, 0.50):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms"
+            )
+            print(
+                f"acceptance to inclusion: p50 {percentile(delays, 0.50) / 1000:.2f} s, p95 {percentile(delays, 0.95) / 1000:.2f} s, "
+                f"max {max(delays, default=0) / 1000:.2f} s; {sample} receipts fetched as the phone does and verified"
+            )
         problems = []
+        if opened and len(open_ok) != len(opened):
+            problems.append(f"open loop: {len(opened) - len(open_ok)} ballot(s) not accepted")
         if exhausted:
             problems.append("wrk ran out of distinct ballots: the rate is understated; run with more --units or fewer --cast-seconds")
         if set(statuses) - {201} or set(warm_statuses) - {201}:
             problems.append(f"responses other than 201: cast {statuses}, warm-up {warm_statuses}")
         if cast["connect_errors"] + cast["read_errors"] + cast["write_errors"] + cast["timeouts"]:
             problems.append(f"socket errors: {cast}")
-        logged, log_problems = check_log(app, built.assembly_id, leaves + warm_leaves)
+        logged, log_problems = check_log(app, built.assembly_id, leaves + warm_leaves + open_leaves)
         problems += log_problems
         in_log = sum(1 for leaf in leaves if leaf in logged)
         found = in_log + sum(1 for leaf in warm_leaves if leaf in logged)

@@ -13,7 +13,7 @@ from webapp.core import db as database
 from webapp.core import errors, inputs, metrics, readiness, sessions, timefmt
 from webapp.core import logging as token_logging
 from webapp.core.converters import RowId
-from webapp.core.db import install_idle_ping, utcnow
+from webapp.core.db import forget_pool_after_fork, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
 from webapp.core.i18n import is_chinese
 from webapp.core.routes import bp
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in database.db.engines.values():
             install_idle_ping(engine)
+            forget_pool_after_fork(engine)
             metrics.count_pool(engine)
     metrics.install(app)
     inputs.install(app)  # before CSRF and every view: a NUL or over-deep JSON never reaches them

@@ -6,6 +6,7 @@ them on SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -111,6 +112,14 @@ class UTCDateTime(TypeDecorator):
 # ago is as good as it was (SQLAlchemy's pool_pre_ping would spend a round trip on every checkout,
 # several per ballot cast).
 PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def forget_pool_after_fork(engine: Engine) -> None:
+    """A forked child (gunicorn's workers under --preload, the RQ work horse) must not use the
+    connections its parent opened: two processes on one socket corrupt each other's results
+    ("unexpected result EMPTY_QUERY from command 'BEGIN'").  SQLAlchemy's documented recipe: the
+    child drops the inherited pool without closing the parent's connections."""
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
 
 
 def install_idle_ping(engine: Engine) -> None:
