@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/tally.py                 # 25k, 50k and 100k members × 10 items
     .venv/bin/python bench/tally.py --members 100000 --repeat 3
+    .venv/bin/python bench/tally.py --members 100000 --write bench/out/tally-100000.json   # for timing the command:
+    /usr/bin/time -v .venv/bin/ownersvote tally bench/out/tally-100000.json > /dev/null
 
 Each size runs in a fresh subprocess so that its peak RSS is its own.  An estate has N members
 (one head each, 40–180 m², plus the developer holding 5% of the area as one head), 10 items
@@ -109,7 +111,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="*", default=[25_000, 50_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode
+    parser.add_argument("--write", metavar="FILE", help="write the document of the first --members size to FILE and stop")
     args = parser.parse_args()
+    if args.write:
+        Path(args.write).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.write).write_text(json.dumps(make_document(args.members[0])), encoding="utf-8")
+        print(f"wrote {args.write}")
+        return
     if args.one:
         print(json.dumps(measure(args.one, args.repeat)))
         return

@@ -227,15 +227,32 @@ def verify_entry(entry: Mapping[str, Any], jwk: Mapping[str, Any]) -> dict[str, 
     return ballot
 
 
-def choice_problems(choices: Mapping[str, Any], items: Sequence[Mapping[str, Any]], strict: bool = True) -> list[str]:
-    """What is wrong with ``choices`` against the agenda ``items`` (tally input format).
+class Agenda:
+    """An agenda's items by id, each item's options made a set once: what :func:`choice_problems`
+    looks up for every ballot (the verifier checks 100,000 of them against one agenda)."""
+
+    def __init__(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self.by_id = {item.get("id"): item for item in items}
+        self._options: dict[Any, set[Any]] = {}
+
+    def options(self, item_id: Any, item: Mapping[str, Any]) -> set[Any]:
+        options = self._options.get(item_id)
+        if options is None:
+            options = self._options[item_id] = set(item.get("options") or ())
+        return options
+
+
+def choice_problems(choices: Mapping[str, Any], items: Sequence[Mapping[str, Any]] | Agenda, strict: bool = True) -> list[str]:
+    """What is wrong with ``choices`` against the agenda ``items`` (tally input format), given
+    as a list or as an :class:`Agenda` made of it.
 
     Unknown items are always wrong.  With ``strict`` (online ballots: the server must refuse
     them), so are unknown or repeated options and more marks than allowed; a paper ballot may
     legitimately be spoiled on an item (废票) and is then checked with ``strict=False``.
     """
     problems = []
-    by_id = {item.get("id"): item for item in items}
+    agenda = items if isinstance(items, Agenda) else Agenda(items)
+    by_id = agenda.by_id
     for item_id, choice in choices.items():
         item = by_id.get(item_id)
         if item is None:
@@ -252,7 +269,7 @@ def choice_problems(choices: Mapping[str, Any], items: Sequence[Mapping[str, Any
             continue
         if not strict:
             continue
-        options = set(item.get("options") or ())
+        options = agenda.options(item_id, item)
         # An election takes up to its seats; a selection or a plan (方案选择) at most one option.
         allowed = item.get("seats", 1) if kind == "election" else 1
         unknown = [o for o in choice if o not in options]

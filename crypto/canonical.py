@@ -91,7 +91,7 @@ def canonical_json_of_checked(value: Any) -> bytes:
     does the work.  tests/test_crypto/test_canonical.py checks the equivalence property-wise.
     """
     text = _dumps(value)
-    if _ASTRAL.search(text):
+    if not text.isascii() and _ASTRAL.search(text):  # isascii() looks at a flag: no scan
         return rfc8785.dumps(value)
     return text.encode("utf-8")
 
@@ -165,7 +165,23 @@ def parse_canonical(data: bytes | str) -> Any:
     orders that some other parser might read differently.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if b"\\" not in raw:
+        # The usual case, without the strict parser's Python hook on every object.  Text without
+        # a backslash has no escape, so no lone surrogate; a float, NaN or unsafe integer stops
+        # the parse; and a repeated member name, which the plain parser would drop, makes the
+        # text differ from the canonical form of what was read.  Anything else (and every error)
+        # goes through the strict path below, which names the problem.
+        try:
+            value = _plain_loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError, CanonicalJSONError):
+            pass
+        else:
+            if canonical_json_of_checked(value) == raw:
+                return value
     value = loads(raw)
     if canonical_json_of_checked(value) != raw:
         raise CanonicalJSONError("JSON text is not in RFC 8785 canonical form")
     return value
+
+
+_plain_loads = json.JSONDecoder(parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant).decode

@@ -39,9 +39,16 @@ SIGNATURE_LENGTH = 64  # both algorithms
 _REQUIRED = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}
 # Members that would make a JWK a private key: never accepted where a public key is expected.
 _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+_PRIVATE_SET = frozenset(_PRIVATE)
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+
+
+#: Thumbprints already computed, by the members they depend on (all plain strings): the verifier
+#: asks for each roll key's id three times (its own key map, the supplements, the roll check in
+#: a worker process, which inherits this table when it forks).
+_THUMBPRINTS: dict[tuple[Any, ...], str] = {}
 
 
 def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
@@ -56,9 +63,12 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     kty = jwk.get("kty")
     if kty not in _REQUIRED:
         raise KeyFormatError(f"unsupported JWK key type {kty!r}")
+    values = tuple(map(jwk.get, _REQUIRED[kty]))
+    plain = all(type(value) is str for value in values)
+    if plain and (kid := _THUMBPRINTS.get(values)) is not None:
+        return kid
     members = []
-    for name in _REQUIRED[kty]:
-        value = jwk.get(name)
+    for name, value in zip(_REQUIRED[kty], values, strict=True):
         if not isinstance(value, str):
             raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
         # Every required member is base64url or a short ASCII name: JSON-escaping is never
@@ -66,8 +76,10 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
         if '"' in value or "\\" in value or not value.isascii() or not value.isprintable():
             raise KeyFormatError(f"JWK member {name!r} has characters no JWK uses")
         members.append(f'"{name}":"{value}"')
-    digest = hashlib.sha256(("{" + ",".join(members) + "}").encode("ascii")).digest()
-    return b64url_encode(digest)
+    kid = b64url_encode(hashlib.sha256(("{" + ",".join(members) + "}").encode("ascii")).digest())
+    if plain and len(_THUMBPRINTS) < 1_000_000:  # a verifier holds at most a roll's worth of keys
+        _THUMBPRINTS[values] = kid
+    return kid
 
 
 def public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:
@@ -121,7 +133,7 @@ def load_public_key(jwk: Mapping[str, Any]) -> PublicKey:
         raise KeyFormatError("a JWK must be a JSON object")
     ident = (jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y"))
     key = _LOADED.get(ident)
-    if key is None or any(name in jwk for name in _PRIVATE):
+    if key is None or not _PRIVATE_SET.isdisjoint(jwk):
         key = _load_public(tuple(sorted(public_jwk(jwk).items())))
         if len(_LOADED) < 1_000_000:  # a verifier holds at most a roll's worth of keys
             _LOADED[ident] = key

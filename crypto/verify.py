@@ -41,20 +41,20 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from . import bundle as bundle_mod
-from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, choice_problems, parse_ballot, validate_entry
+from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, Agenda, choice_problems, parse_ballot, validate_entry
 from .canonical import canonical_json, canonical_json_of_checked, loads
 from .encoding import hex_decode
 from .errors import CanonicalJSONError, CryptoError, EncodingError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
-from .merkle import MerkleLog, leaf_hash, verify_consistency, verify_inclusion
+from .merkle import MerkleLog, leaf_hash, root_of, verify_consistency, verify_inclusion
 from .notice import assembly_summary, verify_notice
 from .notice import tally_input as notice_tally_input
 from .promise import PROMISE_TYPE, Promise, verify_promise
@@ -132,15 +132,16 @@ class Report:
 # context — the roll, the log, the voting keys — reaches each worker once, through the pool
 # initializer (inherited for free where processes fork), and a task is only a range of roll
 # entries plus the log entries signed by those members, so that a worker loads each public
-# key once, for the roll check, and finds it cached for the ballot check.
+# key once, for the roll check, and finds it cached for the ballot check.  A worker answers
+# with hashes and problems only: the main process reads the ballots' contents itself, while the
+# pool works (see _read_ballots).
 
 _CTX: dict[str, Any] = {}
 
 #: A roll entry checked: (leaf hash | None, problem | None).
 _RollResult = tuple[bytes | None, str | None]
-#: A log entry checked: (index, leaf hash | None, member | None, choices | None, roll_root | None,
-#: [(check, message)]).
-_LogResult = tuple[int, bytes | None, str | None, dict[str, Any] | None, str | None, list[tuple[str, str]]]
+#: A log entry checked: (index, leaf hash | None, whether its ballot is well formed, [(check, message)]).
+_LogResult = tuple[int, bytes | None, bool, list[tuple[str, str]]]
 
 
 def _init_worker(ctx: dict[str, Any]) -> None:
@@ -161,11 +162,11 @@ def _check_roll_entry(entry: Any) -> _RollResult:
 
 
 def _check_log_entry(i: int, raw: Any) -> _LogResult:
-    """(index, leaf hash | None, member | None, choices | None, roll_root | None, [(check, message)])."""
+    """(index, leaf hash | None, whether the ballot parsed as a well-formed ballot, [(check, message)])."""
     ctx = _CTX
     problems: list[tuple[str, str]] = []
     if not isinstance(raw, dict):
-        return i, None, None, None, None, [("ballot-form", "a log entry is a JSON object")]
+        return i, None, False, [("ballot-form", "a log entry is a JSON object")]
     index = raw.get("index")
     if not _is_int(index) or index != i:  # true is not 1 (docs/bundle-format.md §1)
         problems.append(("format", f"log entry at position {i} says index {json.dumps(index)}"))
@@ -179,7 +180,7 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
             leaf = leaf_hash(canonical_json(entry))
         except CanonicalJSONError:
             leaf = None
-        return i, leaf, None, None, None, problems
+        return i, leaf, False, problems
     kind, kid = entry["kind"], entry["kid"]
     jwk = owner = None
     if kind == ONLINE:
@@ -202,7 +203,7 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
         except (SignatureInvalid, KeyFormatError) as exc:
             problems.append(("ballot-signature", f"signature by key {kid} does not verify ({exc})"))
     if ballot is None:
-        return i, leaf, None, None, None, problems
+        return i, leaf, False, problems
     expected = PAPER_BALLOT_TYPE if kind == PAPER else BALLOT_TYPE
     if ballot["type"] != expected:
         problems.append(("ballot-form", f"a {kind} entry holds a {ballot['type']}"))
@@ -220,9 +221,9 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
         )
     if member not in ctx["members"]:
         problems.append(("ballot-key", f"ballot is for {member}, who is not on the roll"))
-    for p in choice_problems(ballot["choices"], ctx["items"], strict=ballot["type"] == BALLOT_TYPE):
+    for p in choice_problems(ballot["choices"], ctx["agenda"], strict=ballot["type"] == BALLOT_TYPE):
         problems.append(("ballot-choices", p))
-    return i, leaf, member, ballot["choices"], ballot["roll_root"], problems
+    return i, leaf, True, problems
 
 
 def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list[_RollResult], list[_LogResult]]:
@@ -231,16 +232,23 @@ def _work(task: tuple[int, int, Sequence[int]]) -> tuple[list[_RollResult], list
     return ([_check_roll_entry(roll[n]) for n in range(start, end)], [_check_log_entry(i, log[i]) for i in log_indices])
 
 
-def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None) -> tuple[list[_RollResult], list[_LogResult]]:
-    """Check every roll and log entry, in a pool when there are enough of them."""
+_T = TypeVar("_T")
+
+
+def _run_entries(
+    ctx: dict[str, Any], member_index: dict[str, int], jobs: int | None, beside: Callable[[], _T]
+) -> tuple[list[_RollResult], list[_LogResult], _T]:
+    """Check every roll and log entry, in a pool when there are enough of them, and run ``beside``
+    in this process meanwhile (after the entries when there is no pool)."""
     roll, log = ctx["roll_entries"], ctx["log_entries"]
     jobs = jobs or os.cpu_count() or 1
     if len(roll) + len(log) < PARALLEL_THRESHOLD or jobs < 2:
         _init_worker(ctx)
         try:
-            return _work((0, len(roll), range(len(log))))
+            rolled, logged = _work((0, len(roll), range(len(log))))
         finally:
             _init_worker({})
+        return rolled, logged, beside()
     # Group log entries with the roll chunk of the member whose key signed them.
     n_chunks = max(1, -(-len(roll) // CHUNK))
     groups: list[list[int]] = [[] for _ in range(n_chunks)]
@@ -260,13 +268,16 @@ def _run_entries(ctx: dict[str, Any], member_index: dict[str, int], jobs: int | 
     gc.freeze()  # forked workers then share the bundle's pages instead of copying them
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(ctx,)) as pool:
-            for rolled, logged in pool.map(_work, tasks):
+            futures = [pool.submit(_work, task) for task in tasks]
+            aside = beside()  # while the workers check signatures
+            for future in futures:
+                rolled, logged = future.result()
                 roll_results.extend(rolled)
                 for result in logged:
                     log_results[result[0]] = result
     finally:
         gc.unfreeze()
-    return roll_results, [log_results[i] for i in range(len(log))]
+    return roll_results, [log_results[i] for i in range(len(log))], aside
 
 
 # --- the verifier --------------------------------------------------------------------------
@@ -473,10 +484,19 @@ def _verify(
         "assembly": assembly_id,
         "notice": notice_sha,
         "items": items,
+        "agenda": Agenda(items),
     }
     lap("prepare")
-    roll_results, log_results = _run_entries(ctx, members, jobs)
+
+    def beside() -> tuple[list[dict[str, Any] | None], _Tally | None, float]:
+        started = time.perf_counter()
+        ballots = _read_ballots(log_entries)
+        speculated = _speculate(ballots, replace_allowed, roll, derived["tally_input"])
+        return ballots, speculated, time.perf_counter() - started
+
+    roll_results, log_results, (ballots, speculated, beside_s) = _run_entries(ctx, members, jobs, beside)
     lap("entries")
+    timings["of which beside the pool: ballots read, tally"] = round(beside_s, 4)
 
     roll_ok = _check_roll(notice["estate"]["id"], roll, roll_results, trusted, report)
     root_hex = facts["roll_root"]
@@ -488,7 +508,14 @@ def _verify(
     first_index_of_ballot: dict[str, int] = {}
     counts = {"online": 0, "paper": 0, "valid": 0, "proxy": 0}
     valid_choices: dict[int, dict[str, Any]] = {}
-    for i, leaf, member, choices, ballot_root, problems in log_results:
+    for i, leaf, parsed, problems in log_results:
+        # A worker found the ballot well formed (strictly parsed and canonical): the main
+        # process's own reading of the same text is then the same value.
+        ballot = ballots[i] if parsed else None
+        assert not parsed or ballot is not None
+        member, choices, ballot_root = (
+            (ballot["member"], ballot["choices"], ballot["roll_root"]) if ballot is not None else (None, None, None)
+        )
         if leaf is None:
             leaf = leaf_hash(b"")  # unreadable entry: keeps positions; the root check will fail
         elif leaf in first_index_of_leaf:
@@ -688,12 +715,12 @@ def _verify(
     # -- the tally, recomputed --------------------------------------------------------------------
     stored_tally = bundle["tally"]
     recomputed = None
-    if roll_ok:
+    if roll_ok and speculated is not None and speculated.counted == counted:
+        # The ballots the checks count are the ones the tally beside the pool assumed.
+        recomputed = speculated.result
+    elif roll_ok:
         try:
-            import tally as tally_engine
-
-            doc = bundle_mod.tally_document({"roll": roll, "tally_input": derived["tally_input"]}, counted_ballots)
-            recomputed = tally_engine.tally_document(doc)
+            recomputed = _recount(roll, derived["tally_input"], counted_ballots)
         except Exception as exc:  # the engine's TallyInputError, or anything a hostile bundle provokes
             report.fail("tally", f"the tally cannot be recomputed from the bundle: {exc}")
     else:
@@ -848,6 +875,55 @@ def _duration(ms: int) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """The tally recomputed beside the pool, from the ballots it assumed counted."""
+
+    counted: list[tuple[int, str]]  # (log index, member)
+    result: dict[str, Any]
+
+
+def _recount(roll: Mapping[str, Any], tally_input: Mapping[str, Any], counted: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """The tally engine's output document for the roll, the agenda and the counted (member, choices)."""
+    import tally as tally_engine
+
+    return tally_engine.tally_document(bundle_mod.tally_document({"roll": roll, "tally_input": tally_input}, counted))
+
+
+def _read_ballots(log_entries: Sequence[Any]) -> list[dict[str, Any] | None]:
+    """Each log entry's ballot as a dict with a str member and dict choices, or None: read with
+    the plain JSON parser.  Whether a ballot is well formed and may count is the workers' finding;
+    where it is, the strict parser read this same value from this same text."""
+    out: list[dict[str, Any] | None] = []
+    for raw in log_entries:
+        text = raw.get("ballot") if isinstance(raw, dict) else None
+        try:
+            ballot = json.loads(text) if isinstance(text, str) else None
+        except (ValueError, RecursionError):
+            ballot = None
+        ok = isinstance(ballot, dict) and isinstance(ballot.get("member"), str) and isinstance(ballot.get("choices"), dict)
+        out.append(ballot if ok else None)
+    return out
+
+
+def _speculate(
+    ballots: Sequence[dict[str, Any] | None], replace_allowed: bool, roll: Mapping[str, Any], tally_input: Mapping[str, Any]
+) -> _Tally | None:
+    """The tally as it will be if every readable ballot counts (the usual verdict on a bundle),
+    computed while the pool checks the signatures; used only if the checks count exactly these
+    ballots (see _verify), so the result is the one computed after them."""
+    by_member: dict[str, list[int]] = {}
+    for i, ballot in enumerate(ballots):
+        if ballot is not None:
+            by_member.setdefault(ballot["member"], []).append(i)
+    counted = sorted((indices[-1] if replace_allowed else indices[0], member) for member, indices in by_member.items())
+    try:
+        result = _recount(roll, tally_input, [(member, ballot["choices"]) for i, member in counted if (ballot := ballots[i]) is not None])
+    except Exception:  # the checks after the pool say what is wrong, and the tally is tried again
+        return None
+    return _Tally(counted, result)
+
+
 def _supplement_changes(
     bundle: Mapping[str, Any],
     notice: Mapping[str, Any],
@@ -986,14 +1062,13 @@ def _check_roll(
     except FormatError as exc:
         report.fail("roll", str(exc))
         roll_ok = False
-    roll_log = MerkleLog()
-    for n, (leaf, problem) in enumerate(roll_results):
+    for n, (_leaf, problem) in enumerate(roll_results):
         if problem:
             member = entries[n].get("member") if isinstance(entries[n], dict) else None
             report.fail("roll", f"roll entry #{n + 1} ({member}): {problem}")
             roll_ok = False
-        roll_log.append_leaf_hash(leaf or leaf_hash(b""))
-    root = roll_log.root()
+    empty = leaf_hash(b"")
+    root = root_of([leaf or empty for leaf, _ in roll_results])
     root_hex = root.hex()
     if roll.get("root") != root_hex:
         report.fail("roll", f"the roll's Merkle root over its {len(entries)} entries is {root_hex}, the bundle says {roll.get('root')!r}")

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote tally") -> int:
         except RecursionError:
             return fail(f"{args.input}: invalid JSON: nested too deeply")
         try:
-            result = compute(load_document(doc))
+            result = compute(load_document(doc), processes=2)
         except TallyInputError as e:
             return fail(f"invalid tally document: {e}")
 

@@ -5,6 +5,12 @@ The plain helpers and data they use are in tests/factories.py.
 Database-backed tests run on SQLite and on PostgreSQL.  PostgreSQL is looked for at
 OWNERSVOTE_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test); when it is
 not reachable its tests are skipped with a message, except in CI (CI=true), where that fails.
+
+The README's command runs the suite in several processes (pytest-xdist, ``--dist loadfile``).
+Each worker makes its own of everything shared: the session's databases (SQLite under its own
+``tmp_path_factory``, PostgreSQL databases named by a random uuid), the instance folder, live
+servers on a port the kernel picks (port 0), and in Redis a queue name or key prefix per test.
+A test that adds something shared must do the same.
 """
 
 from __future__ import annotations

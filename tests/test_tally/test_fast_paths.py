@@ -9,6 +9,7 @@ reference written out plainly here, on marks Hypothesis draws from everything a 
 from __future__ import annotations
 
 import enum
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -191,3 +192,40 @@ def test_a_repeated_member_is_named_where_it_repeats():
     with pytest.raises(TallyInputError) as caught:
         load_document(doc)
     assert caught.value.path == "members[2].id"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="shares the items with a forked process where fork exists")
+def test_a_large_tally_shared_with_a_forked_process_decides_the_same(monkeypatch):
+    from tally import engine, result_to_document
+
+    members = tuple(Member(f"m{i}", 100 + i, 1) for i in range(60))
+    ballots = tuple(
+        Ballot(m.id, {"r": ["agree", "disagree", "abstain"][i % 3], "e": [OPTIONS[i % 3]], "s": [OPTIONS[i % 2]], "p": []})
+        for i, m in enumerate(members)
+    )
+    inp = TallyInput(members, ITEMS, ballots)
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(engine, "FORK_AT", 1)
+    monkeypatch.setattr(os, "fork", fork)
+    shared = engine.compute(inp, processes=2)
+    assert forks
+    assert result_to_document(shared) == result_to_document(compute(inp))
+    assert shared == compute(inp)
+
+
+def test_if_the_forked_process_fails_this_one_decides_its_share(monkeypatch):
+    from tally import engine
+
+    members = tuple(Member(f"m{i}", 100, 1) for i in range(10))
+    inp = TallyInput(members, ITEMS, tuple(Ballot(m.id, {"r": "agree"}) for m in members))
+    monkeypatch.setattr(engine, "FORK_AT", 1)
+    monkeypatch.setattr(engine.pickle, "loads", lambda data: [])  # what a child that died sends
+    assert engine.compute(inp, processes=2) == compute(inp)

@@ -38,7 +38,14 @@ def mutate(path: str, value) -> dict:
     return d
 
 
-DELETE = object()
+class _Delete:
+    """The member is removed rather than set (its repr names test ids alike in every process)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
 
 CASES = [
     # mutation path, value, expected location, expected words
