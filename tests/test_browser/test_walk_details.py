@@ -56,9 +56,10 @@ def enter_proxy(world, assembly_id: int, label: str = "1-201") -> int:
         return proxy.id
 
 
-def through_the_close(world, clock, voters=("1-101", "1-102", "1-201", "1-202", "2-101", "2-102")) -> int:
+def through_the_close(world, clock, voters=("1-101", "1-102", "1-201", "1-202", "2-101", "2-102"), receipts=None) -> int:
     """An assembly announced, its roll signed, six of the eight households voting on phones of
-    their own (outside the browser: the tests are about what comes after), and closed."""
+    their own (outside the browser: the tests are about what comes after), and closed.
+    ``receipts``: a dict that gets each voter's receipt, by unit."""
     from webapp.assemblies import lifecycle
     from webapp.core.db import db
 
@@ -73,8 +74,10 @@ def through_the_close(world, clock, voters=("1-101", "1-102", "1-201", "1-202", 
 
     clock.at(opening(world, assembly_id) + timedelta(hours=1))
     advance()
-    for signer in keys.values():
-        vote_outside_the_browser(world, assembly_id, signer, {TITLES["statute"]: "agree"})
+    for label, signer in keys.items():
+        receipt = vote_outside_the_browser(world, assembly_id, signer, {TITLES["statute"]: "agree"})
+        if receipts is not None:
+            receipts[label] = receipt
     clock.at(closing(world, assembly_id) + timedelta(minutes=1))
     advance()
     return assembly_id
@@ -442,4 +445,45 @@ def test_an_upload_refusal_is_said_whole(browser, assembly_world, clock, shots):
         "请把它另存为 PDF，或拍照保存为 JPEG，再上传。"
     )
     shots(page, "11-upload-refused")
+    assert page.errors == []
+
+
+def test_a_mistyped_receipt_code_gets_a_hint_about_typos_and_a_changed_receipt_the_alarm(browser, assembly_world, clock, shots):
+    import json
+
+    world, base = assembly_world, assembly_world.base
+    receipts = {}
+    assembly_id = through_the_close(world, clock, receipts=receipts)
+    code = receipts["1-101"]["code"]
+    _context, page = world.browser_of(browser)
+    check = f"{base}/p/{world.slug}/a/{assembly_id}/check"
+
+    def check_code(typed: str) -> str:
+        page.goto(check)
+        page.fill("#code", typed)
+        page.click("form button.primary")
+        return page.inner_text("main")
+
+    said = check_code(code[:-2])  # two characters short
+    assert "这不是一个完整的追踪码。追踪码是 12 位字母和数字" in said
+    assert "例如 ABCD-EFGH-JKMN" in said
+    assert page.locator(".flash-error").count() == 0  # a hint, not the alarm
+    assert "✘" not in said
+    shots(page, "11-receipt-code-typo")
+
+    slip = code[:-1] + ("0" if code[-1] != "0" else "1")  # one character typed wrong
+    said = check_code(slip)
+    assert "日志中没有以这个追踪码开头的选票。最常见的原因是抄错了一个字符" in said
+    assert page.locator(".flash-error").count() == 0
+    assert slip in page.inner_text("#check-hint")
+
+    check_code(code.lower().replace("-", " "))  # as a person may type it: found
+    assert "您的表决票已记入日志" in page.inner_text(".flash-success")
+
+    # A receipt that no longer matches the log is the alarm, as before.
+    changed = dict(receipts["1-101"], index=receipts["1-101"]["index"] + 1)
+    page.goto(check)
+    page.fill("#receipt", json.dumps(changed))
+    page.click("form button.primary")
+    assert "核验未通过：请立即告知监督员" in page.inner_text(".flash-error")
     assert page.errors == []

@@ -18,6 +18,26 @@ from webapp.core.serverkey import signer
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
+MALFORMED_CODE = (
+    "这不是一个完整的追踪码。追踪码是 12 位字母和数字，分成三组，例如 ABCD-EFGH-JKMN；大小写都可以，"
+    "字母 O 与数字 0、字母 I 或 L 与数字 1 视为相同，横线和空格可以省略。请对照回执逐个字符核对后再试。",
+    "This is not a whole tracking code. A code is 12 letters and digits in three groups, like ABCD-EFGH-JKMN; "
+    "either case will do, O counts as 0 and I or L as 1, and dashes and spaces may be left out. "
+    "Check it character by character against your receipt and try again.",
+)
+UNKNOWN_CODE = (
+    "日志中没有以这个追踪码开头的选票。最常见的原因是抄错了一个字符：请对照回执逐个字符核对后再试。"
+    "如果核对无误，请上传回执文件再核验一次；仍然找不到时，请告知监督员。",
+    "No ballot in the log has this tracking code. The likeliest reason is one character typed wrong: check it "
+    "character by character against your receipt and try again. If it is right, check the receipt file itself "
+    "(upload it below); if the ballot is still not found, tell the supervisors.",
+)
+
+BEING_LOGGED = (
+    "这张选票已经收到，正在记入日志：请过一分钟再核对。",
+    "This ballot was received and is being written into the log: check again in a minute.",
+)
+
 
 @dataclass
 class ReceiptCheck:
@@ -27,6 +47,9 @@ class ReceiptCheck:
     code: str | None = None
     head: object = None  # the newest tree head it was checked against
     final: bool = False
+    # A typed code that is not a code, or names no ballot: most likely a typing slip, said as a
+    # hint (zh, en), not as the alarm a ballot missing from the log or changed in it is.
+    hint: tuple[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,8 +77,17 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             return result
         result.step(True, "回执的签名、追踪码和包含证明都有效", "the receipt's signature, tracking code and inclusion proof are valid")
         code = receipt.code
+    if receipt is None:
+        try:
+            normalize_tracking_code(code or "")
+        except FormatError:
+            result.hint = MALFORMED_CODE
+            return result
     ballot = ballot_by_code(assembly, code or "")
     if ballot is None or ballot.leaf_index is None:
+        if receipt is None:  # a typed code: a slip of one character is the likeliest reason
+            result.hint = UNKNOWN_CODE if ballot is None else BEING_LOGGED
+            return result
         result.step(False, "日志中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
         return result
     result.found, result.index, result.code = True, ballot.leaf_index, tracking_code(bytes.fromhex(ballot.leaf_hash))
