@@ -157,8 +157,9 @@ def test_each_page_names_its_estate_unit_code_and_what_to_do(letters, pdf):
             "用手机相机或微信“扫一扫”，扫描下面的二维码",
             "业主姓名和身份证号码的后六位",
             "您的手机会保存一把“电子钥匙”",
-            "请用您本人的手机登记，不要让别人替您登记",
-            "代投（替别人投票）是不允许的",
+            "请用您本人的手机登记，不要让别人替您登记或投票",
+            # the estate's proxy rule, as it is (issue 16: the letter said proxies were not allowed)
+            "委托他人投票须有书面委托书并经监督员审核，每人最多代理3户",
             # single use, this unit only, what to do if lost
             "只能登记一次",
             "补发新的告知书",
@@ -167,6 +168,20 @@ def test_each_page_names_its_estate_unit_code_and_what_to_do(letters, pdf):
         ]
         missing = [s for s in expected if s not in text]
         assert not missing, f"page {page} lacks {missing}; text was {text!r}"
+        assert "不允许" not in text
+
+
+def test_the_letter_says_the_estates_proxy_rule_and_a_proxys_letter_what_it_is(tmp_path):
+    owners = tmp_path / "owner.pdf"
+    owners.write_bytes(render_letters([_letter("3", "1201", "K7QF-9M2X-H3RT", proxy_cap=1)]))
+    text = _squash(_pdftotext(owners))
+    assert "委托他人投票须有书面委托书并经监督员审核，每人最多代理1户。" in text
+    proxys = tmp_path / "proxy.pdf"
+    proxys.write_bytes(render_letters([_letter("3", "1201", "K7QF-9M2X-H3RT", organiser="受托人 孙丽 专用", for_proxy=True)]))
+    text = _squash(_pdftotext(proxys))
+    assert "本告知书只供受托人本人用自己的手机登记" in text
+    assert "受托人只能按书面委托书代业主投票。" in text
+    assert "委托他人投票" not in text
 
 
 def test_building_and_unit_read_as_chinese_house_numbers():
@@ -233,7 +248,7 @@ def test_without_a_truetype_cjk_font_letters_fall_back_to_stsong_and_still_read(
     assert "STSong-Light" in subprocess.run([require_tool("pdffonts"), str(path)], check=True, capture_output=True).stdout.decode()
     text = _squash(_pdftotext(path))
     assert letter.estate_name in text
-    assert "代投（替别人投票）是不允许的" in text
+    assert "委托他人投票须有书面委托书" in text
     subprocess.run([tool, "-r", "100", "-png", str(path), str(tmp_path / "fb")], check=True)
     (png,) = tmp_path.glob("fb-*.png")
     assert [b.text for b in zxingcpp.read_barcodes(Image.open(png))] == [letter.url]

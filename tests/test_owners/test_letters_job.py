@@ -235,3 +235,15 @@ def test_the_expiry_date_printed_is_the_estates_local_date(client, post, login, 
     last_day = (invitation.expires_at.astimezone(zone(tower)) - timedelta(seconds=1)).date()
     text = pdf_pages_text(client.get(location + "/download").data, tmp_path)[0]
     assert f"至{last_day.year}年{last_day.month}月{last_day.day}日" in text
+
+
+def test_the_letters_say_the_estates_proxy_rule(client, post, login, estate, staff, db_session, tmp_path):
+    """Issue 16: the letter said that voting for another was not allowed, while this estate takes
+    written letters of proxy; it now says how, with the estate's own limit."""
+    estate.proxy_cap = 2
+    db_session.commit()
+    login("organiser")
+    response = post(f"/e/{estate.slug}/letters", {"units": "1-101"})
+    (page,) = pdf_pages_text(client.get(response.headers["Location"] + "/download").data, tmp_path)
+    assert "委托他人投票须有书面委托书并经监督员审核，每人最多代理2户。" in page
+    assert "不允许" not in page

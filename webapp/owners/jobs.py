@@ -148,6 +148,7 @@ def _print(ctx: JobContext, params: dict, *, reason: str | None = None) -> int:
             help_text=estate.help_text or "物业服务中心或社区居委会",
             help_phone=estate.help_phone,
             organiser=estate.organiser_label or f"{estate.name}业主大会",
+            proxy_cap=estate.proxy_cap,
         )
         for unit, (token, code) in zip(units, secrets, strict=True)
     ]

@@ -60,6 +60,20 @@ class Letter:
     help_text: str  # who to ask for help, e.g. "物业服务中心 0571-88886666，或社区居委会"
     organiser: str  # who sends it, e.g. "绿苑小区业主大会筹备组"
     help_phone: str | None = None  # the estate's help line, e.g. "0571-8888 6666"
+    # The estate's proxy rule (Estate.proxy_cap): an owner may authorise someone in writing, and one
+    # person represents at most this many owners.  A proxy's own letter says what it is instead.
+    proxy_cap: int = 3
+    for_proxy: bool = False
+
+
+def own_phone_warning(letter: Letter) -> str:
+    """The black bar of the letter: register on your own phone; and how voting for someone else is
+    done in this estate (a written, vetted letter of proxy), never that it is not allowed."""
+    if letter.for_proxy:
+        return "本告知书只供受托人本人用自己的手机登记，不要转交他人。\n受托人只能按书面委托书代业主投票。"
+    return (
+        f"请用您本人的手机登记，不要让别人替您登记或投票。\n委托他人投票须有书面委托书并经监督员审核，每人最多代理 {letter.proxy_cap} 户。"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +272,7 @@ def _draw_letter(c: Canvas, fonts: FontInfo, letter: Letter, matrix: list[list[b
 
     # Own phone only: a black bar with white text, visible in black-and-white print.
     pg.y -= 6
-    warn = "请用您本人的手机登记，不要让别人替您登记。\n代投（替别人投票）是不允许的。"
+    warn = own_phone_warning(letter)
     wsize = 14.5
     wlines = wrap_text(warn, fonts.body, wsize, CONTENT_W - 24)
     wh = len(wlines) * wsize * LEADING + 12

@@ -119,6 +119,8 @@ def act(estate: Estate, assembly_id: int, proxy_id: int, action: str):
                 help_text=estate.help_text or "物业服务中心或社区居委会",
                 help_phone=estate.help_phone,
                 organiser=f"受托人 {proxy.proxy_name} 专用（{assembly.title}）",
+                proxy_cap=estate.proxy_cap,
+                for_proxy=True,
             )
             pdf = render_letters([letter])
             db.session.commit()
