@@ -490,3 +490,65 @@ def test_a_mistyped_receipt_code_gets_a_hint_about_typos_and_a_changed_receipt_t
     page.click("form button.primary")
     assert "核验未通过：请立即告知监督员" in page.inner_text(".flash-error")
     assert page.errors == []
+
+
+def test_a_nominee_reads_the_vetting_on_their_page_and_is_told_of_a_change(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)  # 陈静 (2-101) nominated on paper and approved
+    chen = world.owner_phone(browser, "2-101")  # she registers her phone afterwards
+    mine = chen.inner_text("#candidacies")
+    assert TITLES["election"] in mine
+    assert "已通过" in mine
+    assert "纸质提名" in mine
+    assert "写道：符合候选人条件" in mine
+
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/candidates")
+    card = supervisor.locator(".row-card:has-text('陈静')")
+    card.locator("input[name='d-reason']").fill("经核实尚欠缴物业服务费三个月，不符合候选人条件")
+    card.locator("button:text-is('驳回')").click()
+    assert "已记录" in supervisor.inner_text(".flash-success")
+
+    chen.goto(f"{base}/me")
+    told = chen.inner_text("#notices")
+    assert f"资格审查未通过：“{TITLES['election']}”（2026年第一次业主大会）。监督员写道：经核实尚欠缴物业服务费三个月" in told
+    mine = chen.inner_text("#candidacies")
+    assert "已驳回" in mine
+    assert "写道：经核实尚欠缴物业服务费三个月，不符合候选人条件" in mine
+    shots(chen, "11-nominee-vetted", max_height=1600)
+    assert chen.errors == []
+    assert supervisor.errors == []
+
+
+def test_an_objector_is_told_of_the_answer_and_finds_it_under_their_objection(browser, assembly_world, clock, shots):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = through_the_close(world, clock)
+    tallied(world, assembly_id)
+    certified_by(world, assembly_id)
+    published(world, assembly_id)
+    zhou = world.owner_phone(browser, "2-201")
+    results = f"{base}/p/{world.slug}/a/{assembly_id}/results"
+    zhou.goto(results)
+    zhou.fill("#text", "我没有收到纸质表决票，请核实投递情况。")
+    zhou.click("button:text('提交异议')")
+    assert "您的异议已提交" in zhou.inner_text(".flash-success")
+
+    supervisor = world.staff_page(browser, "supervisor")
+    supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/results")
+    supervisor.fill("textarea[name=answer]", "已核实：2-201 的表决票已于投票开始前送达，签收记录见物业服务中心。")
+    supervisor.click("button:text('公布答复')")
+    assert "答复已公布" in supervisor.inner_text(".flash-success")
+
+    zhou.goto(f"{base}/me")
+    notice = zhou.locator("#notices a:text('监督员已书面答复您对“2026年第一次业主大会”结果提出的异议')")
+    assert notice.count() == 1
+    shots(zhou, "11-objection-answered-notice", max_height=900)
+    notice.click()
+    zhou.wait_for_url("**/results#objections")
+    yours = zhou.inner_text(".row-card.mine")
+    assert "您的" in yours
+    assert "我没有收到纸质表决票" in yours
+    assert "已核实：2-201 的表决票已于投票开始前送达" in yours
+    assert "其中 1 条是您提出的异议" in zhou.inner_text("#my-objections")
+    assert zhou.errors == []
+    assert supervisor.errors == []

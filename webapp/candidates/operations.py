@@ -33,6 +33,7 @@ from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.owners.matching import normalize_name
 from webapp.owners.models import Registration
+from webapp.owners.notifications import notify_people
 from webapp.registry.counting import natural_key
 from webapp.registry.models import Building, Unit
 
@@ -330,7 +331,9 @@ def _require_supervisor(actor, estate_id: int) -> None:
         raise CandidateError("只有本小区的监督员可以进行资格审查", "only a supervisor of this estate vets candidates")
 
 
-def decide(candidate: Candidate, *, actor, approve: bool, reason: str, now: datetime | None = None) -> None:
+def decide(candidate: Candidate, *, actor, approve: bool, reason: str, now: datetime | None = None, link: str | None = None) -> None:
+    """A supervisor's vetting decision, with the written reason the candidate reads; the
+    candidate is told on their page (``link``: where the notice leads, their candidacy)."""
     now = now or utcnow()
     _require_supervisor(actor, candidate.estate_id)
     if not (reason or "").strip():
@@ -353,6 +356,36 @@ def decide(candidate: Candidate, *, actor, approve: bool, reason: str, now: date
         name=candidate.name,
         decision=candidate.state,
         reason=candidate.decision_reason,
+    )
+    _tell_the_candidate(candidate, link)
+
+
+def nominee_registrations(candidate: Candidate) -> list[int]:
+    """The registrations of the person nominated: theirs if they were nominated online, else any
+    approved registration of the same person (a paper nominee who registered a phone)."""
+    if candidate.registration_id is not None:
+        return [candidate.registration_id]
+    return list(
+        db.session.scalars(select(Registration.id).where(Registration.holder_id == candidate.holder_id, Registration.state == "approved"))
+    )
+
+
+def _tell_the_candidate(candidate: Candidate, link: str | None) -> None:
+    item = candidate.item
+    if candidate.state == "approved":
+        zh = f"资格审查通过：您是“{item.title}”的候选人（{item.assembly.title}）。监督员写道：{candidate.decision_reason}"
+        en = f"Vetting passed: you are a candidate in '{item.title}' ({item.assembly.title}). The supervisors wrote: {candidate.decision_reason}"
+    else:
+        zh = f"资格审查未通过：“{item.title}”（{item.assembly.title}）。监督员写道：{candidate.decision_reason}"
+        en = f"Vetting not passed: '{item.title}' ({item.assembly.title}). The supervisors wrote: {candidate.decision_reason}"
+    notify_people(
+        nominee_registrations(candidate),
+        candidate.estate_id,
+        kind="vetting",
+        zh=zh[:1000],
+        en=en[:1000],
+        url=link if candidate.registration_id is not None else None,
+        assembly_id=candidate.assembly_id,
     )
 
 

@@ -110,7 +110,13 @@ def decide(estate: Estate, assembly_id: int, candidate_id: int, decision: str):
         flash(_("A written reason is required (the candidate will see it)."), "error")
     else:
         run_operation(
-            lambda: ops.decide(candidate, actor=current_user, approve=decision == "approve", reason=form.reason.data),
+            lambda: ops.decide(
+                candidate,
+                actor=current_user,
+                approve=decision == "approve",
+                reason=form.reason.data,
+                link=url_for("candidates.mine", candidate_id=candidate.id),
+            ),
             _("Decision recorded."),
         )
     return redirect(url_for("candidates.manage", slug=estate.slug, assembly_id=assembly.id) + f"#c{candidate.id}")

@@ -89,6 +89,33 @@ def notify(estate_id: int, *, kind: str, zh: str, en: str, url: str | None, asse
     return len(people)
 
 
+def notify_people(
+    registration_ids: list[int], estate_id: int, *, kind: str, zh: str, en: str, url: str | None, assembly_id: int | None = None
+) -> int:
+    """A line on the pages of the given owners only (an answer to their objection, the vetting
+    of their candidacy); returns how many."""
+    ids = sorted(set(registration_ids))
+    now = utcnow()
+    if ids:
+        db.session.execute(
+            insert(Notification),
+            [
+                {
+                    "registration_id": rid,
+                    "estate_id": estate_id,
+                    "assembly_id": assembly_id,
+                    "kind": kind,
+                    "text_zh": zh,
+                    "text_en": en,
+                    "url": url,
+                    "created_at": now,
+                }
+                for rid in ids
+            ],
+        )
+    return len(ids)
+
+
 def sms_numbers(estate_id: int) -> list[str]:
     return [phone for phone in (phone_of(r) for r in recipients(estate_id)) if phone]
 

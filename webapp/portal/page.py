@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.operations import elections_of, nominations_open
@@ -128,11 +128,13 @@ def _owner_assemblies(registration: Registration) -> list[OwnerAssembly]:
 
 
 def candidacies(registration: Registration) -> list:
-    """The owner's own nominations: to accept and sign, or to read the supervisors' decision."""
+    """The owner's own nominations, online or entered from paper: to accept and sign, or to read
+    the supervisors' decision and its reason."""
 
-    return list(
-        db.session.scalars(select(Candidate).where(Candidate.registration_id == registration.id).order_by(Candidate.created_at.desc()))
-    )
+    mine = Candidate.registration_id == registration.id
+    if registration.holder_id is not None:
+        mine = or_(mine, Candidate.holder_id == registration.holder_id)
+    return list(db.session.scalars(select(Candidate).where(mine).order_by(Candidate.created_at.desc())))
 
 
 def proxies_given(registration: Registration) -> list[tuple]:

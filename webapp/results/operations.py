@@ -29,6 +29,7 @@ from webapp.core.roles import Role
 from webapp.core.serverkey import signer
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
+from webapp.owners.notifications import notify_people
 from webapp.registry.models import OwnerHolder
 from webapp.results.bundle import build_bundle, bundle_bytes, bundle_failures
 from webapp.results.errors import ResultsError
@@ -545,8 +546,8 @@ def file_objection(assembly: Assembly, registration, *, text: str, now: datetime
     return objection
 
 
-def answer_objection(objection: Objection, *, actor, text: str, now: datetime | None = None) -> None:
-    answer_objections([objection], actor=actor, text=text, now=now)
+def answer_objection(objection: Objection, *, actor, text: str, now: datetime | None = None, link: str | None = None) -> None:
+    answer_objections([objection], actor=actor, text=text, now=now, link=link)
 
 
 def same_text(text: str) -> str:
@@ -564,9 +565,10 @@ def identical_groups(objections: list[Objection]) -> list[list[Objection]]:
     return list(groups.values())
 
 
-def answer_objections(objections: list[Objection], *, actor, text: str, now: datetime | None = None) -> None:
+def answer_objections(objections: list[Objection], *, actor, text: str, now: datetime | None = None, link: str | None = None) -> None:
     """One written answer to one objection, or to several with the same text (a repeated
-    objection is answered once); each gets the answer and its own audit event."""
+    objection is answered once); each gets the answer and its own audit event, and each objector
+    a notice on their page (``link``: where it leads, the results page's objections)."""
     if not objections:
         raise ResultsError("请选择要答复的异议", "choose the objections to answer")
     first = objections[0]
@@ -588,6 +590,16 @@ def answer_objections(objections: list[Objection], *, actor, text: str, now: dat
     db.session.flush()
     for objection in objections:
         record("objection.answer", actor=actor, estate_id=objection.estate_id, obj=objection)
+    assembly = db.session.get(Assembly, first.assembly_id)
+    notify_people(
+        [o.registration_id for o in objections],
+        first.estate_id,
+        kind="objection",
+        zh=f"监督员已书面答复您对“{assembly.title}”结果提出的异议",
+        en=f"The supervisors answered your objection to the result of '{assembly.title}' in writing",
+        url=link,
+        assembly_id=assembly.id,
+    )
 
 
 def archive(assembly: Assembly, *, actor, now: datetime | None = None) -> None:

@@ -175,7 +175,10 @@ def answer(estate: Estate, assembly_id: int, objection_id: int):
     objection = in_estate(Objection, objection_id, estate)
     if objection.assembly_id != assembly.id or not PageForm().validate_on_submit():
         abort(404)
-    run_operation(lambda: ops.answer_objection(objection, actor=current_user, text=request.form.get("answer", "")), _("Answer published."))
+    link = url_for("results.public", slug=estate.slug, assembly_id=assembly.id, _anchor="objections")
+    run_operation(
+        lambda: ops.answer_objection(objection, actor=current_user, text=request.form.get("answer", ""), link=link), _("Answer published.")
+    )
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
@@ -194,7 +197,10 @@ def answer_together(estate: Estate, assembly_id: int):
     )
     if len(chosen) != len(ids):
         abort(404)
-    run_operation(lambda: ops.answer_objections(chosen, actor=current_user, text=request.form.get("answer", "")), _("Answer published."))
+    link = url_for("results.public", slug=estate.slug, assembly_id=assembly.id, _anchor="objections")
+    run_operation(
+        lambda: ops.answer_objections(chosen, actor=current_user, text=request.form.get("answer", ""), link=link), _("Answer published.")
+    )
     return redirect(url_for("results.manage", slug=estate.slug, assembly_id=assembly.id))
 
 
@@ -215,6 +221,7 @@ def public(slug: str, assembly_id: int):
     result = verified_result(assembly)
     objections = list(db.session.scalars(select(Objection).where(Objection.assembly_id == assembly.id).order_by(Objection.created_at)))
     can_object = is_owner() and current_user.estate_id == estate.id and assembly.state == "published"
+    mine = {o.id for o in objections if is_owner() and o.registration_id == current_user.id}
     return render_template(
         "results/public.html",
         estate=estate,
@@ -223,6 +230,7 @@ def public(slug: str, assembly_id: int):
         objections=objections,
         notice=verified(assembly.current_notice).document,
         can_object=can_object,
+        mine=mine,
         form=PageForm(),
     )
 
