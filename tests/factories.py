@@ -9,6 +9,7 @@ from ``webapp`` is imported here at load, only inside the helpers that need it."
 
 from __future__ import annotations
 
+import copy
 import html
 import io
 import json
@@ -729,3 +730,30 @@ def signed_body(app, built, member: str, signer, choices: dict) -> dict:
         ballot = make_ballot(assembly.log_id, assembly.current_notice.sha256, assembly.roll.root, member, choices)
     entry = sign_ballot(signer, ballot)
     return {"ballot": entry["ballot"], "kid": entry["kid"], "sig": entry["sig"]}
+
+
+# A firm evaluation form of two sections (the district's rankings' tests; each gives its own code
+# and title, and gets a copy of its own).
+_DISTRICT_FORM = {
+    "code": "district",
+    "title": "物业服务满意度测评",
+    "scales": {
+        "satisfaction": {
+            "kind": "choice",
+            "choices": [
+                {"id": "satisfied", "label": "满意", "points": 100},
+                {"id": "basic", "label": "基本满意", "points": 60},
+                {"id": "dissatisfied", "label": "不满意", "points": 0},
+            ],
+        },
+        "score": {"kind": "score", "min": 0, "max": 10},
+    },
+    "sections": [
+        {"id": "cleaning", "title": "保洁", "items": [{"id": "stairs", "text": "楼道清洁", "scale": "satisfaction", "weight": 6000}]},
+        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守", "scale": "score", "weight": 4000}]},
+    ],
+}
+
+
+def district_form(**members) -> dict:
+    return {**copy.deepcopy(_DISTRICT_FORM), **members}

@@ -12,30 +12,13 @@ from types import SimpleNamespace
 import pytest
 
 from crypto import ranking as rk
+from tests.factories import district_form
 from tests.test_browser.assembly_world import PASSWORD, job_done
 from tests.test_browser.net import check_again, new_page, staff_login
 
 pytestmark = pytest.mark.browser
 
-FORM = {
-    "code": "browser-ranking",
-    "title": "物业服务满意度测评（排名用）",
-    "scales": {
-        "satisfaction": {
-            "kind": "choice",
-            "choices": [
-                {"id": "satisfied", "label": "满意", "points": 100},
-                {"id": "basic", "label": "基本满意", "points": 60},
-                {"id": "dissatisfied", "label": "不满意", "points": 0},
-            ],
-        },
-        "score": {"kind": "score", "min": 0, "max": 10},
-    },
-    "sections": [
-        {"id": "cleaning", "title": "保洁", "items": [{"id": "stairs", "text": "楼道清洁", "scale": "satisfaction", "weight": 6000}]},
-        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守", "scale": "score", "weight": 4000}]},
-    ],
-}
+FORM = district_form(code="browser-ranking", title="物业服务满意度测评（排名用）")
 ESTATES = [
     (
         "rk-chunhui",

@@ -21,29 +21,11 @@ from crypto import ranking as rk
 from crypto.encoding import b64url_encode
 from crypto.errors import CryptoError, FormatError
 from crypto.keys import generate_ed25519
+from tests.factories import district_form
 
 SERVER = generate_ed25519()
 KEY = blindrsa.BlindKey.generate(2048)
-FORM = {
-    "code": "district",
-    "version": 1,
-    "title": "物业服务满意度测评",
-    "scales": {
-        "satisfaction": {
-            "kind": "choice",
-            "choices": [
-                {"id": "satisfied", "label": "满意", "points": 100},
-                {"id": "basic", "label": "基本满意", "points": 60},
-                {"id": "dissatisfied", "label": "不满意", "points": 0},
-            ],
-        },
-        "score": {"kind": "score", "min": 0, "max": 10},
-    },
-    "sections": [
-        {"id": "cleaning", "title": "保洁", "items": [{"id": "stairs", "text": "楼道清洁", "scale": "satisfaction", "weight": 6000}]},
-        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守", "scale": "score", "weight": 4000}]},
-    ],
-}
+FORM = district_form(code="district", title="物业服务满意度测评", version=1)
 RULE = {
     "code": "district-2026",
     "version": 1,

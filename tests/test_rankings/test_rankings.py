@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from crypto import ranking as rk
+from tests.factories import district_form
 from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.demo.evaluations import send_answers
@@ -22,25 +23,7 @@ from webapp.jobs.models import Job
 from webapp.rankings import operations as ops
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
 
-FORM = {
-    "code": "district",
-    "title": "物业服务满意度测评",
-    "scales": {
-        "satisfaction": {
-            "kind": "choice",
-            "choices": [
-                {"id": "satisfied", "label": "满意", "points": 100},
-                {"id": "basic", "label": "基本满意", "points": 60},
-                {"id": "dissatisfied", "label": "不满意", "points": 0},
-            ],
-        },
-        "score": {"kind": "score", "min": 0, "max": 10},
-    },
-    "sections": [
-        {"id": "cleaning", "title": "保洁", "items": [{"id": "stairs", "text": "楼道清洁", "scale": "satisfaction", "weight": 6000}]},
-        {"id": "security", "title": "秩序维护", "items": [{"id": "gate", "text": "门岗值守", "scale": "score", "weight": 4000}]},
-    ],
-}
+FORM = district_form(code="district", title="物业服务满意度测评")
 RULE = ops.RuleFields(
     code="district-2026",
     title="2026年物业服务考评规则",
