@@ -97,3 +97,22 @@ def test_the_close_seals_only_after_every_ballot_accepted_before_it_is_in_the_lo
         .where(TreeHead.assembly_id == s.assembly_id, TreeHead.final.is_(False), TreeHead.size > 0)
     )
     assert non_final_after_close == 0
+
+
+def test_each_app_in_a_process_gets_its_own_sequencer_thread():
+    """Two apps served by one process (a test run's demo server, then its live server) each have
+    their own sequencer: a thread already running for the first must not stand for the second."""
+    from flask import Flask
+
+    from webapp.voting import sequencer
+
+    first, second = Flask("first"), Flask("second")
+    first.config["OWNERSVOTE_SEQUENCER_EVERY"] = second.config["OWNERSVOTE_SEQUENCER_EVERY"] = 3600
+    stops = [sequencer.start_thread(first), sequencer.start_thread(second)]
+    try:
+        assert all(stop is not None for stop in stops)
+        assert sequencer.start_thread(first) is None  # once per app
+    finally:
+        for stop in stops:
+            if stop is not None:
+                stop.set()

@@ -91,6 +91,8 @@ def settings(estate: Estate):
                         "voters_may_certify",
                     )
                 }
+                if values["publish_batch"] is None:  # not sent: unchanged
+                    del values["publish_batch"]
                 values["thresholds"] = rules_text.parse(rules.thresholds_text.data)
                 values["eligibility_rules"] = [line.strip() for line in (rules.eligibility_text.data or "").splitlines() if line.strip()]
                 return update_settings(estate, actor=current_user, **values)

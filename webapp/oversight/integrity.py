@@ -202,6 +202,15 @@ def check_assemblies(estate, report: IntegrityReport) -> None:
                 select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None)).order_by(Ballot.leaf_index)
             )
         )
+        # Ballots accepted and waiting for the sequencer: their entry must still hash to the leaf
+        # their promise was signed over (the sequencer appends the stored leaf hash).
+        for waiting in db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_(None))):
+            if leaf_hash(waiting.entry.encode("utf-8")).hex() != waiting.leaf_hash:
+                report.bad(
+                    "log",
+                    f"{name} 等待记入日志的选票 {waiting.id} 的内容与其哈希不符（被改动）",
+                    f"{assembly.title}: waiting ballot {waiting.id} does not hash to its leaf (changed)",
+                )
         state = TreeState()
 
         for position, ballot in enumerate(ballots):

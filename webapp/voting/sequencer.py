@@ -121,13 +121,14 @@ _lock = threading.Lock()
 
 
 def start_thread(app: Flask) -> threading.Event | None:
-    """The sequencer as a daemon thread of this process (once per process; again after a fork).
-    Returns the event that stops it, or None when this process runs one already."""
+    """The sequencer as a daemon thread of this process, for this app (once per process and app;
+    again after a fork).  Returns the event that stops it, or None when it runs already."""
     with _lock:
-        if _running.get("pid") == os.getpid():
+        key = (os.getpid(), id(app))
+        if key in _running:
             return None
         stop = threading.Event()
-        _running.update(pid=os.getpid(), stop=stop)
+        _running[key] = stop
     thread = threading.Thread(target=run_forever, args=(app, stop), name="ownersvote-sequencer", daemon=True)
     thread.start()
     return stop
