@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from crypto import bundle as bundle_mod
+from crypto.serverkeys import key_record
 from crypto.verify import verify_bundle
 from webapp.core.db import db
 from webapp.core.serverkey import signer
@@ -33,7 +34,7 @@ def log_section(assembly) -> dict:
     for head in heads:
         proof = [] if final is None or head is final else ballot_log.consistency(assembly.id, head.size, final.size)
         records.append(bundle_mod.tree_head_record(head.document, proof))
-    return {"id": assembly.log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "entries": entries, "tree_heads": records}
+    return {"id": assembly.log_id, "server_keys": [key_record(server.jwk, 0, None)], "entries": entries, "tree_heads": records}
 
 
 def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
