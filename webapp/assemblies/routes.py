@@ -29,7 +29,6 @@ from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.roles import Role
-from webapp.core.serverkey import signer
 from webapp.core.timefmt import zone
 from webapp.core.views import local_target, run_operation
 from webapp.estates.access import estate_view
@@ -167,7 +166,7 @@ def publish(estate: Estate, assembly_id: int):
     assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
-    done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user, signer=signer()))
+    done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user))
     if done:
         flash(_("Notice version %(n)d published. Owners can read it now.", n=notice.version), "success")
 

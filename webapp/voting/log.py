@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +32,10 @@ from webapp.audit.operations import PLATFORM_CHAIN, chain_lock_key, chain_rows, 
 from webapp.core import db as database
 from webapp.core import metrics
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import KeyNotUsable, signer, signing_key, usable_at
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
+
+logger = logging.getLogger(__name__)
 
 
 class DbNodeStore:
@@ -127,7 +130,7 @@ def _sign(assembly, log: BallotLog, state: TreeState, *, timestamp: int, final: 
 
     notice = assembly.current_notice
     document = sign_tree_head(
-        signer(),
+        signing_key(timestamp),
         assembly.log_id,
         state.size,
         state.root(),
@@ -239,7 +242,9 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     if anchor is None:
         anchor = audit_head(ctx.estate_id)
     timestamp = max(ms(clock), log.last_ts or 0)
-    document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
+    document = sign_tree_head(
+        signing_key(timestamp), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor
+    )
     connection.execute(st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1})
     connection.execute(
         st.add_head,
@@ -283,13 +288,17 @@ _PG_LEAD_OR_WAIT = text("""
                 ELSE NOT (SELECT pg_advisory_unlock_shared(:k2, :a) FROM (SELECT pg_advisory_lock_shared(:k2, :a)) AS waited)
            END AS lead
 """)  # (NOT …: "… AND false" would be folded to false by the planner, and never wait)
+# The server key's row comes along, locked (FOR KEY SHARE) until the batch commits: a retirement
+# waits for the batch, and the key is checked against its period (webapp.core.serverkey).
 _PG_WAITING = text("""
-    SELECT b.id, b.leaf_hash, b.channel, b.signer, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at
+    SELECT b.id, b.leaf_hash, b.channel, b.signer, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at,
+           k.kid AS key_kid, k.not_before AS key_from, k.retired_at AS key_until
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (SELECT id, leaf_hash, channel, signer FROM ballots
                           WHERE assembly_id = :a AND leaf_index IS NULL ORDER BY id) AS b ON true
       LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS e ON true
       LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS c ON true
+      LEFT JOIN LATERAL (SELECT kid, not_before, retired_at FROM server_keys WHERE kid = :kid FOR KEY SHARE) AS k ON true
 """)
 _PG_WRITE = text("""
     WITH nodes AS (
@@ -333,7 +342,8 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
     log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": chain_lock_key(chain)}).one()
     if log.sealed:
         return None
-    rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain}).all()
+    key = signer()
+    rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain, "kid": key.kid}).all()
     waiting = [r for r in rows if r.id is not None]
     if not waiting:
         return None
@@ -347,6 +357,12 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             idxs.append(idx)
             hashes.append(h)
     clock = now or database.db_now()  # after the waiting ballots were read (see integrate_context)
+    timestamp = max(ms(clock), log.last_ts or 0)
+    if rows[0].key_kid is None:
+        key = signing_key(timestamp)  # the installation's first key is recorded, or the key refused
+    else:
+        for at in (ms(clock), timestamp):
+            usable_at(key.kid, (rows[0].key_from, rows[0].key_until), at)
     events, checkpoints = [], []
     if record_accepts:
         events, checkpoints = chain_rows(
@@ -367,13 +383,13 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
                 if r.channel == "online"
             ],
             at=clock,
+            key=key,
         )
     if events:
         anchor = (events[-1]["seq"], events[-1]["hash"])
     else:
         anchor = None if rows[0].audit_seq is None else (rows[0].audit_seq, rows[0].audit_hash)
-    timestamp = max(ms(clock), log.last_ts or 0)
-    document = sign_tree_head(signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
+    document = sign_tree_head(key, ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor)
     connection.execute(
         _PG_WRITE,
         {
@@ -420,9 +436,17 @@ def sequence(ctx: LogContext, ballot_id: int, leaf_hex: str, *, heads_before: in
     ballot waiting, under the log row's exclusive lock.  The others do not queue for their turn
     (each would then find its ballot already taken, one after the other): they wait for that
     batch to commit (``_PG_LEAD_OR_WAIT``), see whether their ballot was in it, and if not try
-    to integrate themselves."""
+    to integrate themselves.
+
+    A server whose key may not sign (retired while it ran, say) integrates nothing: the ballot
+    stays stored, without a receipt, for a server with the installation's key (None)."""
     for _ in range(1000):
-        batch = integrate_context(ctx, record_accepts=True, try_lead=True)
+        try:
+            batch = integrate_context(ctx, record_accepts=True, try_lead=True)
+        except KeyNotUsable as exc:
+            db.session.rollback()
+            logger.error("ballot %s is stored but not put in the log: %s", ballot_id, exc)
+            return None
         if batch is not _NOT_LEADER:
             db.session.commit()
             if batch is not None and ballot_id in batch.indices:

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from crypto.canonical import loads
 from crypto.errors import CryptoError, FormatError
 from crypto.merkle import verify_consistency, verify_inclusion
-from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, tracking_code, verify_receipt
+from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, parse_receipt, tracking_code, verify_receipt
 from webapp.assemblies.models import Assembly
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import key_set
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
@@ -48,7 +48,8 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
     if document:
         try:
             receipt_doc = loads(document.encode("utf-8"))
-            receipt = verify_receipt(receipt_doc, signer().jwk, assembly.log_id)
+            head = parse_receipt(receipt_doc).sth
+            receipt = verify_receipt(receipt_doc, key_set().jwk_at(head.kid, head.timestamp), assembly.log_id)
         except (CryptoError, ValueError, UnicodeError) as exc:
             result.step(False, "回执本身无效（签名、追踪码或证明不对）", f"the receipt itself does not verify: {exc}")
             return result

@@ -25,6 +25,7 @@ from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
 from webapp.core.roles import Role, is_owner, is_staff
+from webapp.core.serverkey import public_jwk_of
 from webapp.core.serverkey import signer as server_signer
 from webapp.core.views import run_operation
 from webapp.estates.access import estate_view
@@ -181,7 +182,8 @@ def receipt(slug: str, assembly_id: int, code: str):
         receipt=doc,
         ballot=found,
         signer=signer,
-        server_jwk=json.dumps(server_signer().jwk),
+        # The key the receipt's tree head names (a key rotated out since, for an early ballot).
+        server_jwk=json.dumps(public_jwk_of(doc["sth"]["kid"]) or server_signer().jwk),
         qr=qr_data_uri(check_url),
         check_url=check_url,
         mine=mine,
