@@ -183,20 +183,25 @@ def context_of(assembly) -> LogContext:
     return LogContext(assembly.id, assembly.estate_id, assembly.log_id, assembly.current_notice.sha256)
 
 
-def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False) -> Batch | None:
+def integrate(assembly, *, now: datetime | None = None, record_accepts: bool = False, head_at: datetime | None = None) -> Batch | None:
     """Append every waiting ballot and sign one tree head for the batch (in the caller's
     transaction, which should commit at once: it holds the log's lock).  ``now`` dates the head
     (loading ballots of an assembly held in the past, as the demo does); the database's clock
     otherwise.  With ``record_accepts`` the batch's online ballots get their ``ballot.accept``
     audit events in the same transaction (the casting path; paper ballots are recorded by
-    their entry, bulk loads by their caller)."""
-    return integrate_context(assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now, record_accepts=record_accepts)
+    their entry, bulk loads by their caller).  ``head_at`` dates the head no later than that (the
+    close: see :func:`close_if_due`)."""
+    return integrate_context(
+        assembly if isinstance(assembly, LogContext) else context_of(assembly), now=now, record_accepts=record_accepts, head_at=head_at
+    )
 
 
 _NOT_LEADER = object()
 
 
-def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False, try_lead: bool = False):
+def integrate_context(
+    ctx: LogContext, *, now: datetime | None = None, record_accepts: bool = False, try_lead: bool = False, head_at: datetime | None = None
+):
     """:func:`integrate` for a :class:`LogContext`.  With ``try_lead`` (PostgreSQL), only if the
     sequencer's lock is free: otherwise ``_NOT_LEADER``, having waited for nothing."""
 
@@ -204,7 +209,7 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
-        return _integrate_postgres(ctx, connection, now=now, record_accepts=record_accepts, try_lead=try_lead)
+        return _integrate_postgres(ctx, connection, now=now, record_accepts=record_accepts, try_lead=try_lead, head_at=head_at)
     log = connection.execute(st.log_row, {"a": ctx.assembly_id}).one()  # SQLite: one writer at a time
     if log.sealed:
         return None
@@ -241,7 +246,7 @@ def integrate_context(ctx: LogContext, *, now: datetime | None = None, record_ac
         )
     if anchor is None:
         anchor = audit_head(ctx.estate_id)
-    timestamp = max(ms(clock), log.last_ts or 0)
+    timestamp = max(ms(min(clock, head_at) if head_at else clock), log.last_ts or 0)
     document = sign_tree_head(
         signing_key(timestamp), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor
     )
@@ -328,7 +333,7 @@ _PG_WRITE = text("""
 """)
 
 
-def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: bool, try_lead: bool):
+def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: bool, try_lead: bool, head_at: datetime | None = None):
     import json
 
     chain = ctx.estate_id if ctx.estate_id is not None else PLATFORM_CHAIN
@@ -357,7 +362,7 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             idxs.append(idx)
             hashes.append(h)
     clock = now or database.db_now()  # after the waiting ballots were read (see integrate_context)
-    timestamp = max(ms(clock), log.last_ts or 0)
+    timestamp = max(ms(min(clock, head_at) if head_at else clock), log.last_ts or 0)
     if rows[0].key_kid is None:
         key = signing_key(timestamp)  # the installation's first key is recorded, or the key refused
     else:
@@ -550,7 +555,10 @@ def close_if_due(assembly) -> bool:
         db.session.refresh(assembly)
         return False
     db.session.refresh(assembly)
-    integrate(assembly, record_accepts=True)  # the accepted ballots whose requests have not sequenced them yet
+    # The accepted ballots whose requests have not sequenced them yet (a server that stopped, or
+    # whose key may not sign, between storing a ballot and its receipt): under a head dated at the
+    # close, since a head that is not final is never signed after it (docs/bundle-format.md §9).
+    integrate(assembly, record_accepts=True, head_at=assembly.closes_at)
     log = _lock(assembly.id)
     state = TreeState.from_bytes(log.frontier)
     final = _sign(assembly, log, state, timestamp=max(ms(assembly.closes_at), ms(now), _last_timestamp(assembly.id)), final=True)
