@@ -18,12 +18,13 @@ from webapp import create_app
 from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.presentation import estate_assemblies
-from webapp.attachments.storage import read
+from webapp.attachments.storage import StoreUnavailable, read
 from webapp.audit.operations import chain_events
 from webapp.auth.operations import StaffError, assign_role, create_staff, find_staff, set_staff_identity
 from webapp.core import db as database
 from webapp.core.config import ConfigError, Settings, database_url
 from webapp.core.db import db
+from webapp.core.filestore import STORE_MARKER, mark
 from webapp.core.instance import instance_path
 from webapp.core.migrate import schema_state, upgrade
 from webapp.core.roles import Role
@@ -33,7 +34,7 @@ from webapp.demo.assemblies import CLOSES_IN_MINUTES
 from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
-from webapp.jobs.operations import STORE_MARKER, mark_store, sweep_results
+from webapp.jobs.operations import sweep_results
 from webapp.jobs.runner import job_queue, set_worker_app, start_dead_sweeps
 from webapp.oversight.integrity import IntegrityReport, check_audit, check_estate
 from webapp.oversight.serverkeys import KeySetError, activate_key, add_key, retire_key
@@ -106,15 +107,16 @@ def init() -> None:
     if not ran:
         click.echo("no migration to run: the schema is the newest")
     click.echo(f"database ready: {_redact(url)}")
-    # The job files folder, as every server must see it (shared): a server that does not find
-    # this marker there takes the store for not mounted (webapp/jobs/operations.py).
-    configured = os.environ.get("OWNERSVOTE_JOB_FILES")
-    jobs_folder = Path(configured) if configured else instance_path() / "jobs"
-    try:
-        mark_store(jobs_folder)
-        click.echo(f"job files: {jobs_folder} (marked with {STORE_MARKER})")
-    except OSError as exc:
-        click.echo(f"warning: could not mark the job files folder {jobs_folder}: {exc}", err=True)
+    # The file store and the job files folder, as every server must see them (shared): a server
+    # that does not find this marker there takes the store for not mounted (webapp/core/filestore.py).
+    for what, variable, default in (("file store", "OWNERSVOTE_FILES_PATH", "files"), ("job files", "OWNERSVOTE_JOB_FILES", "jobs")):
+        configured = os.environ.get(variable)
+        folder = Path(configured) if configured else instance_path() / default
+        try:
+            mark(folder, what)
+            click.echo(f"{what}: {folder} (marked with {STORE_MARKER})")
+        except OSError as exc:
+            click.echo(f"warning: could not mark the {what} folder {folder}: {exc}", err=True)
 
 
 def _redact(url: str) -> str:
@@ -317,7 +319,10 @@ def export_bundle(slug: str, assembly_id: int, out: Path) -> None:
             "审计数据包在核证结果公示后才公开",
             1,
         )
-    data = read(record.bundle_sha256)
+    try:
+        data = read(record.bundle_sha256)
+    except StoreUnavailable as exc:
+        _fail(f"error: {exc.en} / {exc.zh}", 2)
     out.write_bytes(data)
     click.echo(f"wrote {out}: {len(data)} bytes, sha256 {record.bundle_sha256}")
 

@@ -23,7 +23,7 @@ from webapp.assemblies.presentation import category_name, estate_assemblies, pub
 from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
 from webapp.attachments.models import Attachment
-from webapp.attachments.storage import AttachmentError, read
+from webapp.attachments.storage import AttachmentError, StoreUnavailable, read
 from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
@@ -384,6 +384,9 @@ def download(file_id: int):
         abort(404)
     try:
         data = read(attachment.sha256)
+    except StoreUnavailable as exc:  # this server cannot see the store: not "missing"
+        flash(pick(exc), "error")
+        abort(503)
     except (OSError, AttachmentError) as exc:
         flash(pick(exc) if isinstance(exc, AttachmentError) else _("The file is missing from the store."), "error")
         abort(410)

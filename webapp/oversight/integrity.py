@@ -30,11 +30,12 @@ from crypto.treehead import verify_tree_head
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.presentation import verified
 from webapp.attachments.models import Attachment
-from webapp.attachments.storage import path_for
+from webapp.attachments.storage import path_for, root
 from webapp.audit.chain import verify_chain
 from webapp.audit.models import AuditCheckpoint
 from webapp.audit.operations import chain_events
 from webapp.core.db import db
+from webapp.core.filestore import STORE_MARKER, mounted, not_mounted
 from webapp.core.serverkey import key_set
 from webapp.registry.operations import estate_roster, registry_fingerprint
 from webapp.results.models import TallyRecord
@@ -310,6 +311,14 @@ def check_files(estate, report: IntegrityReport) -> None:
         )
     ]
     if not named:
+        return
+    if not mounted(root()):
+        # Every file would seem missing: one finding, not thousands (webapp/core/filestore.py).
+        report.bad(
+            "files",
+            f"这台服务器无法访问文件存储（{root()} 中没有标记文件 {STORE_MARKER}：未挂载）：{len(named)} 个文件未核对",
+            f"the file store is not reachable from this machine ({not_mounted(root())}): its {len(named)} files were not checked",
+        )
         return
     bad, seen = 0, {}
     for sha, zh, en in named:
