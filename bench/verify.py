@@ -43,8 +43,8 @@ def bare_loop(bundle: dict) -> tuple[float, int]:
     for entry in bundle["roll"]["entries"]:
         for k in entry["keys"]:
             keys[jwk_thumbprint(k["jwk"])] = k["jwk"]
-    server = bundle["log"]["server_key"]
-    keys[server["kid"]] = server["jwk"]
+    for server in bundle["log"]["server_keys"]:
+        keys[server["kid"]] = server["jwk"]
     work = [(keys[e["kid"]], e["ballot"].encode(), e["sig"]) for e in bundle["log"]["entries"]]
     started = time.perf_counter()
     for jwk, message, sig in work:
