@@ -2,8 +2,9 @@
 old key, a new key is added and activated, the machines move to it, the old one is retired, more
 ballots are cast, the vote closes, the tally is certified and published, and the bundle (both
 keys, with their periods) verifies with both verifiers, the receipts of either period included.
-A server still configured with the retired key signs nothing: the ballot it takes stays stored
-for one with the installation's key."""
+A server still configured with the retired key signs nothing: it refuses a ballot (it cannot sign
+the promise), and its sequencer leaves accepted ballots waiting for one with the installation's key
+(the close then puts them under the final head)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,16 @@ def configured(app):
     app.extensions["ownersvote_server_key"] = original
 
 
-def cast(s, label: str, statute: str):
+def ballot(s, label: str, statute: str) -> dict:
     ids = s.item_ids()
     s.sign_in(label)
     election = s.options(TITLES["election"])
-    return s.cast(s.ballot(label, {ids[TITLES["statute"]]: statute, ids[TITLES["election"]]: [election[0]]}))
+    return s.ballot(label, {ids[TITLES["statute"]]: statute, ids[TITLES["election"]]: [election[0]]})
+
+
+def cast(s, label: str, statute: str):
+    """Cast, let the sequencer integrate it, and add the receipt to the answer."""
+    return s.cast_in_log(ballot(s, label, statute))
 
 
 def test_a_key_rotated_mid_vote_leaves_every_signature_verifiable(voting, app, configured, tmp_path):
@@ -63,16 +69,24 @@ def test_a_key_rotated_mid_vote_leaves_every_signature_verifiable(voting, app, c
     retired = retire_key(old.kid, actor="operator")
     s.db.commit()
 
-    # A machine left on the retired key: nothing signed, the ballot kept, /readyz says why.
+    # A machine left on the retired key: nothing signed, /readyz says why.  It refuses a ballot
+    # (nothing stored: it cannot sign the promise), and its sequencer integrates nothing.
     configured(old)
     ready = s.client.get("/readyz").get_json()["checks"]["server key"]
     assert f"this installation's key is {new.kid} ({old.kid} was retired at {retired.retired_at:%Y-%m-%d %H:%M:%S} UTC)" in ready
-    code, pending = cast(s, "1-102", "disagree")
-    assert code == 503, pending
-    assert "receipt is not ready" in pending["error_en"]
+    late = ballot(s, "1-102", "disagree")
+    code, refused = s.cast(late)
+    assert code == 503, refused
+    assert "was retired" in refused["error_en"]
+    configured(new)
+    code, pending = s.cast(late)
+    assert code == 201, pending
+    assert pending["promise"]["kid"] == new.kid
+    configured(old)
+    assert s.sequence().integrated == 0  # the ballot waits, stored, with its promise
     configured(new)
 
-    close(s)  # the new key integrates the waiting ballot and signs the final head
+    close(s)  # the new key puts the waiting ballot under the final head itself
     heads = [h.document for h in ballot_log.heads(s.assembly_id)]
     assert [h["kid"] for h in heads] == [old.kid] * 2 + [new.kid] * (len(heads) - 2)
     assert heads[-1]["final"]
