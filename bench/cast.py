@@ -259,14 +259,14 @@ def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], lis
     from crypto.merkle import leaf_hash
     from crypto.treehead import verify_tree_head
     from webapp.core.db import db
-    from webapp.core.serverkey import signer
+    from webapp.core.serverkey import key_set
     from webapp.voting.models import Ballot, TreeHead
 
     problems = []
     with app.app_context():
         head = db.session.scalar(select(TreeHead).where(TreeHead.assembly_id == assembly_id).order_by(TreeHead.n.desc()).limit(1))
         try:
-            verify_tree_head(head.document, signer().jwk)
+            verify_tree_head(head.document, key_set().jwk_at(head.document.get("kid"), head.document.get("timestamp")))
         except Exception as exc:  # any failure is a finding
             problems.append(f"the newest tree head does not verify: {exc}")
         rows = db.session.execute(

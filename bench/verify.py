@@ -44,8 +44,8 @@ def bare_work(bundle: dict) -> list[tuple[dict, bytes, str]]:
     for entry in bundle["roll"]["entries"]:
         for k in entry["keys"]:
             keys[jwk_thumbprint(k["jwk"])] = k["jwk"]
-    server = bundle["log"]["server_key"]
-    keys[server["kid"]] = server["jwk"]
+    for server in bundle["log"].get("server_keys") or [bundle["log"]["server_key"]]:
+        keys[server["kid"]] = server["jwk"]
     return [(keys[e["kid"]], e["ballot"].encode(), e["sig"]) for e in bundle["log"]["entries"]]
 
 

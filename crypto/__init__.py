@@ -6,6 +6,7 @@ Modules (see docs/bundle-format.md for the formats):
 - ``crypto.keys`` — JWK public keys, RFC 7638 key ids, Ed25519 / P-256 (raw r‖s) signatures;
 - ``crypto.merkle`` — RFC 6962 Merkle log: compact frontier, node store, proofs, verification;
 - ``crypto.treehead`` — signed tree heads, receipts, tracking codes;
+- ``crypto.serverkeys`` — the server's key set: each key's validity period, signatures checked in it;
 - ``crypto.ballot`` — ballots (online and paper) and log entries;
 - ``crypto.roll`` — roll entries and root, supervisors' signatures, certifications;
 - ``crypto.bundle`` — the audit bundle; ``crypto.verify`` — the offline verifier;

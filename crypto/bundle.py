@@ -16,7 +16,10 @@ from .canonical import loads
 from .errors import CanonicalJSONError, FormatError
 
 FORMAT = "ownersvote-bundle"
-VERSION = 2
+#: What producers write: version 3 lists the server's keys with their periods (``log.server_keys``,
+#: a key rotation); version 2, one server key (``log.server_key``), is still read and checked.
+VERSION = 3
+VERSIONS = (2, 3)
 TOP_LEVEL = (
     "format",
     "version",
@@ -63,8 +66,9 @@ def check_header(bundle: Any) -> None:
         raise FormatError("a bundle is a JSON object")
     if bundle.get("format") != FORMAT:
         raise FormatError(f"not an OwnersVote audit bundle (format is {bundle.get('format')!r}, expected {FORMAT!r})")
-    if bundle.get("version") != VERSION:
-        raise FormatError(f"bundle version {bundle.get('version')!r} is not supported (this verifier reads version {VERSION})")
+    version = bundle.get("version")
+    if isinstance(version, bool) or version not in VERSIONS:
+        raise FormatError(f"bundle version {version!r} is not supported (this verifier reads versions {', '.join(map(str, VERSIONS))})")
     missing = [k for k in TOP_LEVEL if k not in bundle]
     if missing:
         raise FormatError(f"bundle lacks {', '.join(missing)}")
@@ -73,6 +77,11 @@ def check_header(bundle: Any) -> None:
         # Every member is bound by a signature or derived from one; an extra member is
         # something nobody signed, so the bundle is refused rather than its member ignored.
         raise FormatError(f"bundle has members no signature covers: {', '.join(unknown)}")
+
+
+def log_members(version: int) -> set[str]:
+    """The members of the ``log`` section: one server key in version 2, the key set in version 3."""
+    return {"id", "server_key" if version == 2 else "server_keys", "entries", "tree_heads"}
 
 
 def supervisor_record(jwk: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from .roll import (
     sign_payload,
     tally_digest,
 )
+from .serverkeys import key_record
 from .treehead import make_receipt, sign_tree_head
 
 PARALLEL_THRESHOLD = 3000
@@ -60,6 +61,17 @@ def _key(seed: int, spec: tuple[str, str]) -> Signer:
 
 def server_signer(seed: int) -> Signer:
     return ed25519_from_seed(_derive(seed, "server"))
+
+
+def rotated_server_signer(seed: int) -> Signer:
+    """The server's second key, when the test bundle rotates the key mid-vote."""
+    return ed25519_from_seed(_derive(seed, "server", 2))
+
+
+#: A job's key spec for a paper ballot signed by the server's second key.
+ROTATED = ("Ed25519", "server/2")
+#: The first server key's period starts 30 days before the fixed clock's opening.
+KEY_SINCE_MS = BASE_MS - 86_400_000 * 30
 
 
 def supervisor_signers(seed: int) -> list[Signer]:
@@ -96,8 +108,13 @@ def _sign_chunk(seed: int, jobs: Sequence[tuple[tuple[str, str] | None, dict[str
     cache: dict[tuple[str, str], Signer] = {}
     out = []
     for spec, ballot in jobs:
-        # No key spec: a paper ballot, whose double entry the server attests.
-        signer = server if spec is None else cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
+        # No key spec: a paper ballot, whose double entry the server attests (ROTATED: with its second key).
+        if spec is None:
+            signer = server
+        elif spec == ROTATED:
+            signer = rotated_server_signer(seed)
+        else:
+            signer = cache.get(spec) or cache.setdefault(spec, _key(seed, spec))
         entry = sign_ballot(signer, ballot)
         out.append((entry, entry_leaf_hash(entry)))
     return out
@@ -250,6 +267,8 @@ class Generated:
     receipts: list[dict[str, Any]]
     server: Signer
     supervisors: list[Signer]
+    rotated: Signer | None  # the server's second key, if the key was rotated mid-vote
+    rotated_at: int | None  # when (ms): the first key's retirement, the second's start
     seed: int
     key_specs: dict[str, list[tuple[str, str]]]  # member → specs (re-derive with member_signer)
     accepted: list[int] = field(default_factory=list)  # when each log entry's ballot was accepted (ms)
@@ -275,7 +294,13 @@ class Generated:
         if deadline is None:
             covering = next(r["sth"] for r in self.bundle["log"]["tree_heads"] if r["sth"]["size"] > index)
             deadline = max(accepted + MERGE_DELAY_MS, covering["timestamp"])
-        return make_promise(self.server, self.bundle["log"]["id"], self.leaf(index) if leaf is None else leaf, accepted, deadline)
+        return make_promise(
+            self.server_at(accepted), self.bundle["log"]["id"], self.leaf(index) if leaf is None else leaf, accepted, deadline
+        )
+
+    def server_at(self, ms: int) -> Signer:
+        """The server's key valid at ``ms`` (the second one from the rotation on)."""
+        return self.rotated if self.rotated is not None and self.rotated_at is not None and ms >= self.rotated_at else self.server
 
 
 def generate(
@@ -289,11 +314,15 @@ def generate(
     turnout: float = 0.88,
     with_plan: bool = False,
     receipt_version: int = 3,
+    rotate_server_key: bool = False,
 ) -> Generated:
     """A bundle of ``members`` members and ``items`` agenda items (plus a choice among plans
     after them with ``with_plan``), and ``receipts`` voters' receipts: version 3, carrying the
     promise the ballot was answered with (``Generated.promises`` holds those promises alone), or
-    version 2, from before promises."""
+    version 2, from before promises.  With ``rotate_server_key`` the server's key is rotated
+    half-way through the vote: the notice, the first tree heads, the paper ballots they cover and
+    the promises of ballots accepted before the rotation are signed by the first key (retired
+    then), the rest by the second."""
     if receipt_version not in (2, 3):
         raise ValueError("receipts are version 2 or 3")
     if members < 1 or items < 1:
@@ -388,6 +417,12 @@ def generate(
             for p, _ in rng.sample(online, k=min(len(online), max(1, len(online) // 30))):
                 ballot = make_ballot(assembly_id, notice_sha, root, p.member, _choices(rng, agenda, bias), _b64(rng.randbytes(16)))
                 jobs_list.append((p.keys[0], ballot))
+        n = len(jobs_list)
+        times = _times(n, notice["closes"])
+        rotated_at = times[n // 2] if rotate_server_key and n > 1 else None
+        if rotated_at is not None:
+            # A paper ballot entered after the rotation is signed by the second key.
+            jobs_list = [(ROTATED if spec is None and times[i] >= rotated_at else spec, b) for i, (spec, b) in enumerate(jobs_list)]
         signed = _run(pool, _sign_chunk, seed, jobs_list)
     finally:
         if pool is not None:
@@ -395,10 +430,12 @@ def generate(
 
     supervisors = supervisor_signers(seed)
     log_id = assembly_id
-    n = len(signed)
     close_ms = notice["closes"]
-    span = close_ms - BASE_MS - 3_600_000
-    times = [BASE_MS + 3_600_000 + (i * span) // max(1, n) for i in range(n)]
+    second = rotated_server_signer(seed) if rotated_at is not None else None
+
+    def head_signer(timestamp: int) -> Signer:
+        return second if second is not None and rotated_at is not None and timestamp >= rotated_at else server
+
     log = MerkleLog()
     log_entries = []
     for i, (entry, leaf) in enumerate(signed):
@@ -408,9 +445,12 @@ def generate(
     tree_heads = []
     audit = (1, hashlib.sha256(f"audit head of test estate {seed}".encode()).hexdigest())
     for ordinal, size in enumerate(checkpoints):
-        sth = sign_tree_head(server, log_id, size, log.root(size), times[size - 1] + 1, n=ordinal, notice=notice_sha, audit=audit)
+        stamp = times[size - 1] + 1
+        sth = sign_tree_head(head_signer(stamp), log_id, size, log.root(size), stamp, n=ordinal, notice=notice_sha, audit=audit)
         tree_heads.append(bundle_mod.tree_head_record(sth, log.consistency_proof(size, n)))
-    final = sign_tree_head(server, log_id, n, log.root(), close_ms, n=len(checkpoints), notice=notice_sha, audit=audit, final=True)
+    final = sign_tree_head(
+        head_signer(close_ms), log_id, n, log.root(), close_ms, n=len(checkpoints), notice=notice_sha, audit=audit, final=True
+    )
     tree_heads.append(bundle_mod.tree_head_record(final, []))
 
     receipt_docs = []
@@ -423,7 +463,7 @@ def generate(
         for i in sorted({(n - 1) * j // max(1, receipts - 1) for j in range(receipts)}):
             size, ordinal = next((sz, o) for sz, o in heads if sz > i)
             sth = tree_heads[ordinal]["sth"]
-            promise = make_promise(server, log_id, signed[i][1], times[i], max(times[i] + MERGE_DELAY_MS, sth["timestamp"]))
+            promise = make_promise(head_signer(times[i]), log_id, signed[i][1], times[i], max(times[i] + MERGE_DELAY_MS, sth["timestamp"]))
             promise_docs.append(promise)
             receipt_docs.append(make_receipt(sth, i, signed[i][1], log.inclusion_proof(i, size), promise if receipt_version == 3 else None))
 
@@ -443,6 +483,9 @@ def generate(
     tally_doc = tally_engine.tally_document(bundle_mod.tally_document(skeleton, counted.items()))
     rpayload = roll_payload(estate_id, roll_id, root, len(entries), area, heads_total, frozen_at, 2)
     cpayload = certification_payload(assembly_id, notice_sha, root, n, log.root(), tally_digest(tally_doc))
+    server_keys = bundle_mod.by_kid(
+        [key_record(server.jwk, KEY_SINCE_MS, rotated_at)] + ([key_record(second.jwk, rotated_at, None)] if second and rotated_at else [])
+    )
     bundle = bundle_mod.make_bundle(
         notice=notice,
         supervisors=bundle_mod.by_kid(bundle_mod.supervisor_record(s.jwk) for s in supervisors),
@@ -457,7 +500,7 @@ def generate(
             "signatures": bundle_mod.by_kid(sign_payload(s, rpayload) for s in supervisors[:2]),
             "entries": entries,
         },
-        log={"id": log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "tree_heads": tree_heads, "entries": log_entries},
+        log={"id": log_id, "server_keys": server_keys, "tree_heads": tree_heads, "entries": log_entries},
         tally=tally_doc,
         certification={
             "tally_sha256": cpayload["tally_sha256"],
@@ -467,7 +510,15 @@ def generate(
             "signatures": bundle_mod.by_kid(sign_payload(s, cpayload) for s in supervisors[1:]),
         },
     )
-    return Generated(bundle, receipt_docs, server, supervisors, seed, {p.member: p.keys for p in plans}, times, promise_docs)
+    return Generated(
+        bundle, receipt_docs, server, supervisors, second, rotated_at, seed, {p.member: p.keys for p in plans}, times, promise_docs
+    )
+
+
+def _times(n: int, close_ms: int) -> list[int]:
+    """When each of ``n`` ballots reached the log: spread over the window, from an hour after the opening."""
+    span = close_ms - BASE_MS - 3_600_000
+    return [BASE_MS + 3_600_000 + (i * span) // max(1, n) for i in range(n)]
 
 
 def _b64(data: bytes) -> str:
@@ -496,6 +547,9 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
     parser.add_argument("--promises", action="store_true", help="also write the receipts' promises alone (what an owner may keep)")
     parser.add_argument("--receipts-dir", default=None, help="where to write receipts (default: beside the bundle)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument(
+        "--rotate-server-key", action="store_true", help="rotate the server's key half-way through the vote (two keys, two periods)"
+    )
     args = parser.parse_args(argv)
     if args.members < 1 or args.items < 1:
         parser.error("--members and --items must be at least 1")
@@ -509,6 +563,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote make-test-bundle
         jobs=args.jobs,
         with_plan=args.plan,
         receipt_version=args.receipt_version,
+        rotate_server_key=args.rotate_server_key,
     )
     write_json(args.out, gen.bundle)
     written: list[str] = []

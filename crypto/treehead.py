@@ -260,8 +260,12 @@ def parse_receipt(obj: Any) -> Receipt:
     return Receipt(obj["log"], obj["index"], leaf, obj["code"], parse_tree_head(obj["sth"]), proof, promise)
 
 
-def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None = None) -> Receipt:
+def verify_receipt(
+    obj: Any, server_jwk: Mapping[str, Any], log_id: str | None = None, *, promise_jwk: Mapping[str, Any] | None = None
+) -> Receipt:
     """Check a receipt on its own: tracking code, tree-head signature, inclusion proof.
+    ``promise_jwk`` checks its promise when another key signed it (a key rotated between the
+    ballot's acceptance and its tree head); ``server_jwk`` otherwise.
 
     Raises :class:`FormatError`, :class:`SignatureInvalid` or :class:`ProofInvalid`.  Whether
     the tree head is consistent with a later one is a separate check (the verifier makes it
@@ -277,7 +281,7 @@ def verify_receipt(obj: Any, server_jwk: Mapping[str, Any], log_id: str | None =
     verify_tree_head(obj["sth"], server_jwk, receipt.log)
     if receipt.promise is not None:
         try:
-            verify_object(obj["promise"], server_jwk)
+            verify_object(obj["promise"], server_jwk if promise_jwk is None else promise_jwk)
         except SignatureInvalid as exc:
             raise SignatureInvalid(f"the receipt's promise: {exc}") from exc
     verify_inclusion(receipt.index, receipt.sth.size, receipt.leaf_hash, list(receipt.inclusion), receipt.sth.root)

@@ -6,9 +6,12 @@ package: no Flask, no database, no network.  It recomputes and checks (docs/bund
 * the roll: every entry well formed, the Merkle root, the totals, the supervisors' signatures
   (at least ``required_signatures`` distinct supervisor keys);
 * every log entry: canonical ballot bytes, the signature, that the signing key is a voting key
-  of the ballot's member on the roll (or, for paper ballots, the server's key with a double
+  of the ballot's member on the roll (or, for paper ballots, a server key with a double
   entry and a scan hash), that the ballot names this assembly and this roll;
 * at most one counted ballot per member (the last one if the assembly allows replacing);
+* the server's keys (version 3: several, each with its validity period): every notice, tree head
+  and paper ballot signed by a listed key valid at the object's own time (a rotation: heads before
+  it by the old key, after it by the new one; never a retired key after its retirement);
 * the Merkle root over the log against the final signed tree head; every tree head's
   signature; that every earlier tree head matches the log's prefix and is consistent with the
   final head (so a history rewritten behind a signed tree head shows);
@@ -55,9 +58,9 @@ from .encoding import hex_decode
 from .errors import CanonicalJSONError, CryptoError, EncodingError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
 from .merkle import MerkleLog, leaf_hash, root_of, verify_consistency, verify_inclusion
-from .notice import assembly_summary, verify_notice
+from .notice import assembly_summary, validate_notice, verify_notice
 from .notice import tally_input as notice_tally_input
-from .promise import PROMISE_TYPE, Promise, verify_promise
+from .promise import PROMISE_TYPE, Promise, parse_promise, verify_promise
 from .roll import (
     KEY_USES,
     PROXY,
@@ -70,8 +73,9 @@ from .roll import (
     tally_digest,
     validate_roll_entry,
 )
+from .serverkeys import KeySet, ServerKey, parse_key
 from .supplement import KeyChanges, apply_supplements
-from .treehead import TreeHead, tracking_code, verify_receipt, verify_tree_head
+from .treehead import TreeHead, parse_receipt, parse_tree_head, tracking_code, verify_receipt, verify_tree_head
 
 # Check names, in the order the report lists them.
 CHECKS = {
@@ -188,10 +192,10 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
             owner, jwk, _use = ctx["voting"][kid]
         else:
             problems.append(("ballot-key", f"signed with key {kid!r}, which is not a voting or proxy key on the roll"))
-    elif ctx["server_jwk"] is not None and kid == ctx["server_kid"]:
-        jwk = ctx["server_jwk"]
+    elif kid in ctx["server_keys"]:
+        jwk = ctx["server_keys"][kid]  # its period is checked against the tree heads (_check_paper_keys)
     else:
-        problems.append(("ballot-key", f"paper ballot signed with key {kid!r}, not the server's log key"))
+        problems.append(("ballot-key", f"paper ballot signed with key {kid!r}, not a server key of the log"))
     ballot = None
     try:
         ballot = parse_ballot(entry["ballot"])
@@ -323,7 +327,7 @@ def verify_bundle(
     receipts: Sequence[tuple[str, Any]] = (),
     *,
     jobs: int | None = None,
-    pin_server: str | None = None,
+    pin_server: str | Iterable[str] | None = None,
     pin_supervisors: Iterable[str] = (),
     require_certification: bool = True,
 ) -> Report:
@@ -332,8 +336,10 @@ def verify_bundle(
     ``require_certification=False`` checks a bundle whose certification is still under way (the
     server checks its own bundle before it signs a tally and before it accepts each
     certification): every signature present is checked, but fewer than ``required_signatures``
-    is not a failure."""
+    is not a failure.  ``pin_server``: the server key id(s) the installation published; every
+    server key the bundle lists must be one of them."""
     report = Report()
+    pins = {pin_server} if isinstance(pin_server, str) else set(pin_server or ())
     try:
         bundle_mod.check_header(bundle)
     except FormatError as exc:
@@ -345,7 +351,7 @@ def verify_bundle(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _verify(bundle, receipts, report, jobs, pin_server, set(pin_supervisors), require_certification)
+        _verify(bundle, receipts, report, jobs, pins, set(pin_supervisors), require_certification)
     except _Stop:
         pass
     finally:
@@ -369,7 +375,7 @@ def _verify(
     receipts: Sequence[tuple[str, Any]],
     report: Report,
     jobs: int | None,
-    pin_server: str | None,
+    pin_server: set[str],
     pin_supervisors: set[str],
     require_certification: bool = True,
 ) -> None:
@@ -386,7 +392,7 @@ def _verify(
     _need(report, isinstance(roll, dict) and isinstance(roll.get("entries"), list), "roll.entries must be a list")
     _need(report, isinstance(log, dict) and isinstance(log.get("entries"), list), "log.entries must be a list")
     _need(report, isinstance(log.get("tree_heads"), list) and log["tree_heads"], "log.tree_heads must list at least the final tree head")
-    _members(report, "format", "log", log, {"id", "server_key", "entries", "tree_heads"})
+    _members(report, "format", "log", log, bundle_mod.log_members(bundle["version"]))
     _members(
         report, "roll", "roll", roll, {"id", "frozen_at", "root", "size", "area", "heads", "required_signatures", "signatures", "entries"}
     )
@@ -394,34 +400,19 @@ def _verify(
 
     trusted = _check_supervisors(bundle["supervisors"], pin_supervisors, report)
 
-    # -- server key -----------------------------------------------------------------------------
-    server_jwk = None
-    sk = log.get("server_key")
-    try:
-        if not isinstance(sk, dict) or set(sk) != {"kid", "jwk"}:
-            raise FormatError("log.server_key must be {kid, jwk}")
-        server_jwk = public_jwk(sk["jwk"])
-        if server_jwk != sk["jwk"]:
-            raise FormatError("log.server_key.jwk must carry only its required members")
-        if jwk_thumbprint(server_jwk) != sk["kid"]:
-            raise FormatError("log.server_key.kid is not the thumbprint of its key")
-        if server_jwk["kty"] != "OKP":
-            raise FormatError("the server's log key must be Ed25519")
-    except (FormatError, KeyFormatError) as exc:
-        report.fail("tree-head", f"server key: {exc}")
-        server_jwk = None
-    if server_jwk is not None and pin_server and jwk_thumbprint(server_jwk) != pin_server:
-        report.fail(
-            "tree-head", f"the bundle's server key {jwk_thumbprint(server_jwk)} is not the key given with --server-key ({pin_server})"
-        )
-        server_jwk = None
-    facts["server_kid"] = sk.get("kid") if isinstance(sk, dict) else None
+    # -- server keys ----------------------------------------------------------------------------
+    server_keys = _server_keys(log, bundle["version"], pin_server, report)
+    facts["server_keys"] = sorted((k.not_before, k.kid, k.retired_at) for k in server_keys.keys.values()) if server_keys else []
+    facts["server_kid"] = ", ".join(server_keys.keys) if server_keys else None
+    signing: set[str] = set()  # the server keys whose signatures the bundle holds
 
     # -- the notice: what was asked, under which rules; everything else is bound to its digest ---
     try:
-        if server_jwk is None:
+        if server_keys is None:
             raise FormatError("cannot be checked without a valid server key")
-        notice_sha = verify_notice(notice, server_jwk)
+        validate_notice(notice)
+        signing.add(notice["kid"])
+        notice_sha = verify_notice(notice, server_keys.jwk_at(notice["kid"], notice["published_at"]))
     except (FormatError, SignatureInvalid, KeyFormatError) as exc:
         report.fail("notice", f"the notice: {exc}")
         raise _Stop from None
@@ -479,8 +470,7 @@ def _verify(
         "log_entries": log_entries,
         "voting": voting,
         "members": members,
-        "server_jwk": server_jwk,
-        "server_kid": jwk_thumbprint(server_jwk) if server_jwk else None,
+        "server_keys": {k.kid: k.jwk for k in server_keys.keys.values()} if server_keys else {},
         "assembly": assembly_id,
         "notice": notice_sha,
         "items": items,
@@ -589,11 +579,13 @@ def _verify(
             report.fail("tree-head", f"{label}: must be {{sth, consistency_to_final}}")
             heads.append(None)
             continue
-        if server_jwk is None:
+        if server_keys is None:
             heads.append(None)
             continue
+        if isinstance(record["sth"], dict) and isinstance(record["sth"].get("kid"), str):
+            signing.add(record["sth"]["kid"])
         try:
-            checked = verify_tree_head(record["sth"], server_jwk, log_id)
+            checked = _verify_head(record["sth"], server_keys, log_id)
         except (FormatError, SignatureInvalid, KeyFormatError) as exc:
             report.fail("tree-head", f"{label}: {exc}")
             heads.append(None)
@@ -663,6 +655,8 @@ def _verify(
         if final is not None and (head.size > final.size or head.timestamp > final.timestamp):
             report.fail("tree-head", f"{label} comes after the final tree head")
     facts.update(log_root=log_root.hex(), tree_heads=len(records), final_timestamp=final.timestamp if final else None)
+    if server_keys is not None:
+        signing |= _check_paper_keys(log_entries, heads, server_keys, notice["opens"], report)
 
     # -- receipts and promises ------------------------------------------------------------------
     # A voter keeps a receipt (version 2, or 3 with the promise the ballot was answered with) or
@@ -670,23 +664,30 @@ def _verify(
     promises = _Promises(report, heads, final, leaves, first_index_of_leaf, notice["closes"])
     for name, receipt in receipts:
         bare = isinstance(receipt, dict) and receipt.get("type") == PROMISE_TYPE
-        if server_jwk is None:
+        if server_keys is None:
             report.fail("promise" if bare else "receipt", f"{name}: cannot be checked without a valid server key")
             continue
         if bare:
+            # Signed by a listed server key valid when the ballot was accepted.
             try:
-                promise = verify_promise(receipt, server_jwk, log_id)
+                promise = verify_promise(receipt, server_keys.jwk_at(parse_promise(receipt).kid, receipt["accepted"]), log_id)
             except (FormatError, SignatureInvalid, KeyFormatError) as exc:
                 report.fail("promise", f"promise {name}: {exc}")
                 continue
+            signing.add(promise.kid)
             promises.check(name, promise)
             continue
         try:
-            r = verify_receipt(receipt, server_jwk, log_id)
+            parsed = parse_receipt(receipt)
+            # Each signature by a listed server key valid at its object's time: the tree head's
+            # timestamp, the promise's acceptance (a key may have been rotated in between).
+            promise_jwk = None if parsed.promise is None else server_keys.jwk_at(parsed.promise.kid, parsed.promise.accepted)
+            r = verify_receipt(receipt, server_keys.jwk_at(parsed.sth.kid, parsed.sth.timestamp), log_id, promise_jwk=promise_jwk)
         except (FormatError, SignatureInvalid, ProofInvalid, KeyFormatError) as exc:
             report.fail("receipt", f"{name}: {exc}")
             continue
         if r.promise is not None:
+            signing.add(r.promise.kid)
             promises.check(name, r.promise, r.index)
         code = tracking_code(r.leaf_hash)
         if r.index >= n or leaves[r.index] != r.leaf_hash:
@@ -710,6 +711,8 @@ def _verify(
                 report.fail("receipt", f"{name} (tracking code {code}): not included in the final tree: {exc}")
                 continue
         facts.setdefault("receipts", []).append(code)
+    if server_keys is not None:  # (after the receipts and promises: a key may have signed only promises)
+        _check_every_server_key_signs(report, server_keys, signing)
 
     lap("log+receipts")
     # -- the tally, recomputed --------------------------------------------------------------------
@@ -922,6 +925,81 @@ def _speculate(
     except Exception:  # the checks after the pool say what is wrong, and the tally is tried again
         return None
     return _Tally(counted, result)
+
+
+def _server_keys(log: Mapping[str, Any], version: int, pins: set[str], report: Report) -> KeySet | None:
+    """The keys the server signed with: version 2 names one (``log.server_key``, no period),
+    version 3 lists them with their periods (``log.server_keys``, in key-id order, each once).
+    With pins (``--server-key``), a key that is not pinned is not trusted."""
+    keys: list[ServerKey] = []
+    if version == 2:
+        sk = log.get("server_key")
+        try:
+            if not isinstance(sk, dict) or set(sk) != {"kid", "jwk"}:
+                raise FormatError("log.server_key must be {kid, jwk}")
+            keys.append(parse_key({**sk, "not_before": 0, "retired_at": None}))
+        except FormatError as exc:
+            report.fail("tree-head", f"server key: {str(exc).replace('a server key is', 'log.server_key is')}")
+    else:
+        records = log.get("server_keys")
+        if not isinstance(records, list) or not records:
+            report.fail("tree-head", "log.server_keys must list the server's keys (at least one)")
+            records = []
+        for n, record in enumerate(records):
+            try:
+                key = parse_key(record)
+            except FormatError as exc:
+                report.fail("tree-head", f"server key #{n + 1}: {exc}")
+                continue
+            if any(k.kid == key.kid for k in keys):
+                report.fail("tree-head", f"server key #{n + 1}: key {key.kid} is listed twice")
+                continue
+            keys.append(key)
+        if _out_of_order(records):
+            report.fail("tree-head", "log.server_keys must be listed in key-id order (code points, ascending)")
+    if pins:
+        several = "one of the keys" if len(pins) > 1 else "the key"
+        for key in [k for k in keys if k.kid not in pins]:
+            report.fail(
+                "tree-head", f"the bundle's server key {key.kid} is not {several} given with --server-key ({', '.join(sorted(pins))})"
+            )
+            keys.remove(key)
+    return KeySet.of(keys) if keys else None
+
+
+def _verify_head(obj: Any, keys: KeySet, log_id: Any) -> TreeHead:
+    """A tree head's shape, its log, and its signature by a server key valid at its timestamp."""
+    head = parse_tree_head(obj)
+    return verify_tree_head(obj, keys.jwk_at(head.kid, head.timestamp), log_id)
+
+
+def _check_paper_keys(log_entries: Sequence[Any], heads: Sequence[TreeHead | None], keys: KeySet, opens: int, report: Report) -> set[str]:
+    """A paper ballot carries no time: it was signed between the opening and the tree head that
+    first covered it, so its server key must have been valid at some instant of that interval.
+    Returns the server keys that signed paper ballots."""
+    signed: set[str] = set()
+    covering = sorted((h.size, h.timestamp) for h in heads if h is not None)
+    for i, raw in enumerate(log_entries):
+        if not isinstance(raw, dict) or raw.get("kind") != PAPER or raw.get("kid") not in keys:
+            continue
+        key = keys.key(raw["kid"])
+        signed.add(key.kid)
+        cover = next((ts for size, ts in covering if size > i), None)
+        if cover is not None and not key.valid_during(opens, cover):
+            report.fail(
+                "ballot-key",
+                f"log entry {i}: paper ballot signed with server key {key.kid}, which was not valid between the opening "
+                f"({_ms(opens)}) and the tree head that first covers it ({_ms(cover)}): its period is {key.period()}",
+            )
+    return signed
+
+
+def _check_every_server_key_signs(report: Report, keys: KeySet, signing: set[str]) -> None:
+    """A listed server key must sign something in the bundle (the notice, a tree head, a paper
+    ballot) or a promise of the receipts and promises checked with it."""
+    for kid in keys.keys:
+        if kid not in signing:
+            report.fail("tree-head", f"server key {kid} is listed but signs nothing in the bundle")
 
 
 def _supplement_changes(
@@ -1213,7 +1291,12 @@ def print_summary(report: Report, out: TextIO | None = None) -> None:
         f"  certified  by {len(f['certifiers'])} supervisor key(s), {f['cert_required']} required by the notice: {'; '.join(f['certifiers'])}\n"
     )
     w(f"  tally digest {f['tally_sha256']}\n")
-    w(f"  server key {f['server_kid']}  (compare with the key the estate published)\n")
+    for n, (not_before, kid, retired_at) in enumerate(f["server_keys"]):
+        label = "server key" if n == 0 else "          "
+        until = f"retired {_ms(retired_at)} (UTC+8)" if retired_at is not None else "in use"
+        since = f"from {_ms(not_before)} (UTC+8)" if not_before else "from the start"
+        w(f"  {label} {kid}  {since}, {until}\n")
+    w("             (compare the key ids and periods with those the installation published)\n")
 
 
 def print_failures(report: Report, limit: int, out: TextIO | None = None) -> None:
@@ -1262,7 +1345,13 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
         metavar="R",
         help="a voter's receipt (version 2 or 3) or promise of inclusion (JSON) to check; repeatable",
     )
-    parser.add_argument("--server-key", metavar="KID", help="require the log to be signed by this key id (as the estate published it)")
+    parser.add_argument(
+        "--server-key",
+        action="append",
+        default=[],
+        metavar="KID",
+        help="trust only these server key ids (as the installation published them); repeatable (a key rotation)",
+    )
     parser.add_argument(
         "--supervisor-key", action="append", default=[], metavar="KID", help="trust only these supervisor key ids; repeatable"
     )

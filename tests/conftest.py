@@ -74,8 +74,10 @@ def db_session(app, tmp_path):
     the test's own (row ids repeat from one rolled-back test to the next)."""
     from webapp.core.db import db
     from webapp.core.extensions import limiter
+    from webapp.core.filestore import mark
 
     app.config["OWNERSVOTE_JOB_FILES"] = str(tmp_path / "jobs")
+    mark(tmp_path / "jobs", "job files")  # as `ownersvote init` marks the shared folder
     with app.app_context():
         engine = db.engine
         connection = engine.connect()

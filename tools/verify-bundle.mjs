@@ -2,8 +2,10 @@
 // Verify an OwnersVote audit bundle with the independent JavaScript verifier
 // (webapp/static/js/verifier.js), the second implementation beside `ownersvote verify`.
 //
-//   node tools/verify-bundle.mjs BUNDLE [--receipt R ...] [--server-key KID]
+//   node tools/verify-bundle.mjs BUNDLE [--receipt R ...] [--server-key KID ...]
 //                                [--supervisor-key KID ...] [--all] [--json] [--progress]
+//
+// --server-key (repeatable: the keys before and after a rotation) trusts only those server keys.
 //
 // Exit status: 0 every check passed; 1 at least one check failed (each listed as
 // "[check] message", the first 20 of each check unless --all); 2 the bundle (or a receipt)
@@ -12,7 +14,7 @@
 //   node tools/verify-bundle.mjs --batch < JOBS.jsonl
 //
 // verifies many bundles in one process (for the test suite): each input line is a JSON object
-// {"path": F | "text": T, "receipts": [F, ...], "receipt_texts": [T, ...], "server_key": KID,
+// {"path": F | "text": T, "receipts": [F, ...], "receipt_texts": [T, ...], "server_key": KID | [KID, ...],
 // "supervisor_keys": [KID, ...]}; each output line is {"ok", "readable", "failures"} or
 // {"error": message} when a file cannot be read.  Exit status 0 unless the input is unreadable.
 import { readFileSync } from "node:fs";
@@ -25,11 +27,11 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const V = require(join(here, "..", "webapp", "static", "js", "verifier.js"));
 
-const USAGE = "usage: node tools/verify-bundle.mjs BUNDLE [--receipt R ...] [--server-key KID] " +
+const USAGE = "usage: node tools/verify-bundle.mjs BUNDLE [--receipt R ...] [--server-key KID ...] " +
   "[--supervisor-key KID ...] [--all] [--json] [--progress]\n       node tools/verify-bundle.mjs --batch < JOBS.jsonl";
 
 function parseArgs(argv) {
-  const args = { receipts: [], supervisorKeys: [], all: false, json: false, progress: false, batch: false, bundle: null };
+  const args = { receipts: [], serverKeys: [], supervisorKeys: [], all: false, json: false, progress: false, batch: false, bundle: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -37,7 +39,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === "--receipt") args.receipts.push(value());
-    else if (a === "--server-key") args.serverKey = value();
+    else if (a === "--server-key") args.serverKeys.push(value());
     else if (a === "--supervisor-key") args.supervisorKeys.push(value());
     else if (a === "--all") args.all = true;
     else if (a === "--json") args.json = true;
@@ -97,7 +99,7 @@ async function main() {
   } : undefined;
   const report = await V.verifyBundle(bundle, {
     receipts,
-    serverKey: args.serverKey,
+    serverKey: args.serverKeys.length ? args.serverKeys : undefined,
     supervisorKeys: args.supervisorKeys.length ? args.supervisorKeys : undefined,
     onProgress,
   });

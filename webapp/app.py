@@ -72,8 +72,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(load_user)
     assembly_hooks.check_complete()
     # Last, once every package has registered its checks: a process that would sign under a key
-    # that is not the installation's (and the like) is refused here, before any request.
-    run_startup_checks(app)
+    # that is not the installation's (and the like) is refused here, before any request.  (Only
+    # `ownersvote server-key`, which changes the key set, goes without: it is how a key is put right.)
+    if app.config.get("OWNERSVOTE_STARTUP_CHECKS", True):
+        run_startup_checks(app)
     if app.config.get("OWNERSVOTE_BENCH_HELLO"):
         _bench_hello(app)
     return app

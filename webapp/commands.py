@@ -20,23 +20,28 @@ from webapp import create_app
 from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
 from webapp.assemblies.presentation import estate_assemblies
-from webapp.attachments.storage import read
+from webapp.attachments.storage import StoreUnavailable, read
 from webapp.audit.operations import chain_events
 from webapp.auth.operations import StaffError, assign_role, create_staff, find_staff, set_staff_identity
+from webapp.core import db as database
 from webapp.core.config import ConfigError, Settings, database_url
 from webapp.core.db import db
+from webapp.core.filestore import STORE_MARKER, mark
 from webapp.core.instance import instance_path
 from webapp.core.migrate import schema_state, upgrade
 from webapp.core.roles import Role
-from webapp.core.serverkey import ServerKeyError, load_seed
+from webapp.core.serverkey import ServerKeyError, load_seed, ms, record_first_key, signer
 from webapp.core.timefmt import local
 from webapp.demo.assemblies import CLOSES_IN_MINUTES
 from webapp.demo.setup import DEMO_LOGINS, DEMO_NAME, DEMO_NAMES, DEMO_SLUG, closing_soon, demo_evaluation_lines, ensure_demo, sample_owner
 from webapp.estates.operations import EstateError, create_estate, get_estate
 from webapp.jobs.context import files_root, side_session
-from webapp.jobs.operations import STORE_MARKER, mark_store, sweep_results
+from webapp.jobs.operations import sweep_results
 from webapp.jobs.runner import job_queue, set_worker_app, start_dead_sweeps
 from webapp.oversight.integrity import IntegrityReport, check_audit, check_estate
+from webapp.oversight.serverkeys import KeySetError, activate_key, add_key, retire_key
+from webapp.oversight.serverkeys import keys as key_set_rows
+from webapp.oversight.serverkeys import state_of as key_state
 from webapp.registry.counting import format_area
 from webapp.registry.importing import RemovalNotConfirmed, import_file, removal_of, validate_file
 from webapp.registry.operations import diff_registry, estate_roster
@@ -109,15 +114,16 @@ def init() -> None:
     if not ran:
         click.echo("no migration to run: the schema is the newest")
     click.echo(f"database ready: {_redact(url)}")
-    # The job files folder, as every server must see it (shared): a server that does not find
-    # this marker there takes the store for not mounted (webapp/jobs/operations.py).
-    configured = os.environ.get("OWNERSVOTE_JOB_FILES")
-    jobs_folder = Path(configured) if configured else instance_path() / "jobs"
-    try:
-        mark_store(jobs_folder)
-        click.echo(f"job files: {jobs_folder} (marked with {STORE_MARKER})")
-    except OSError as exc:
-        click.echo(f"warning: could not mark the job files folder {jobs_folder}: {exc}", err=True)
+    # The file store and the job files folder, as every server must see them (shared): a server
+    # that does not find this marker there takes the store for not mounted (webapp/core/filestore.py).
+    for what, variable, default in (("file store", "OWNERSVOTE_FILES_PATH", "files"), ("job files", "OWNERSVOTE_JOB_FILES", "jobs")):
+        configured = os.environ.get(variable)
+        folder = Path(configured) if configured else instance_path() / default
+        try:
+            mark(folder, what)
+            click.echo(f"{what}: {folder} (marked with {STORE_MARKER})")
+        except OSError as exc:
+            click.echo(f"warning: could not mark the {what} folder {folder}: {exc}", err=True)
 
 
 def _redact(url: str) -> str:
@@ -320,7 +326,10 @@ def export_bundle(slug: str, assembly_id: int, out: Path) -> None:
             "审计数据包在核证结果公示后才公开",
             1,
         )
-    data = read(record.bundle_sha256)
+    try:
+        data = read(record.bundle_sha256)
+    except StoreUnavailable as exc:
+        _fail(f"error: {exc.en} / {exc.zh}", 2)
     out.write_bytes(data)
     click.echo(f"wrote {out}: {len(data)} bytes, sha256 {record.bundle_sha256}")
 
@@ -368,19 +377,26 @@ def staff_grant(username: str, slug: str, role: str) -> None:
     click.echo(f"{user.username} is now {role} of {slug}")
 
 
-@commands.command("server-key")
+@commands.group("server-key", invoke_without_command=True)
 @click.option("--generate", is_flag=True, help="Print a new secret for OWNERSVOTE_SERVER_KEY (and its key id) instead.")
-def server_key(generate: bool) -> None:
+@click.pass_context
+def server_key(ctx: click.Context, generate: bool) -> None:
     """Print the server signing key's id (kid) and public key, as notices and bundles name it and
-    as verifiers pin it (ownersvote verify --server-key KID); never the secret itself."""
+    as verifiers pin it (ownersvote verify --server-key KID); never the secret itself.  Its
+    subcommands change the installation's key set: a key rotation (docs/deployment.md)."""
     import base64
-    import os
     import secrets
 
+    if ctx.invoked_subcommand is not None:
+        if generate:
+            _fail("error: --generate stands alone (ownersvote server-key --generate)", 2)
+        return
     if generate:
         seed = secrets.token_bytes(32)
+        key = ed25519_from_seed(seed)
         click.echo(f"OWNERSVOTE_SERVER_KEY={base64.urlsafe_b64encode(seed).decode()}")
-        click.echo(f"# key id (publish it; keep the line above secret and backed up): {ed25519_from_seed(seed).kid}", err=True)
+        click.echo(f"# key id (publish it; keep the line above secret and backed up): {key.kid}", err=True)
+        click.echo(f"# public key (ownersvote server-key add '...'): {json.dumps(key.jwk, sort_keys=True)}", err=True)
         return
     try:
         key = ed25519_from_seed(load_seed(os.environ.get("OWNERSVOTE_ENV") == "production"))
@@ -388,6 +404,115 @@ def server_key(generate: bool) -> None:
         _fail(f"error: {exc}")
     click.echo(f"kid {key.kid}")
     click.echo(f"jwk {json.dumps(key.jwk, sort_keys=True)}")
+
+
+def with_key_set(func):
+    """Like :func:`with_app`, for the commands that change the key set: the app is built without
+    the start-up check of the configured key (they are how a key is put right), and an empty key
+    set first gets the installation's first key, as a start would record it."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            app = create_app({"OWNERSVOTE_STARTUP_CHECKS": False})
+        except ConfigError as exc:
+            _fail(f"error: {exc}", 2)
+        with app.app_context():
+            _require_schema()
+            problem = record_first_key(signer())
+            if problem:
+                _fail(f"error: {problem}", 2)
+            db.session.commit()
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _key_line(key, now) -> str:
+    state = key_state(key, now)
+    since = f"from {key.not_before:%Y-%m-%d %H:%M:%S} UTC" if key.not_before and key.not_before.year > 1970 else "from the start"
+    if state == "added":
+        period = f"added {key.added_at:%Y-%m-%d %H:%M:%S} UTC, not in use yet"
+    elif state == "active":
+        period = f"{since}, in use"
+    else:
+        period = (f"{since} " if key.not_before else "never used, ") + f"until {key.retired_at:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{key.kid}  {state:<8} {period}"
+
+
+@server_key.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: each key's kid, public key, state and period (ms), to publish.")
+@with_key_set
+def server_key_list(as_json: bool) -> None:
+    """The installation's key set: every key, its state and its period [not_before, retired_at)."""
+    now = database.db_now()
+    found = key_set_rows()
+    if as_json:
+        doc = [
+            {
+                "kid": k.kid,
+                "jwk": k.jwk,
+                "state": key_state(k, now),
+                "not_before": ms(k.not_before) if k.not_before else None,
+                "retired_at": ms(k.retired_at) if k.retired_at else None,
+            }
+            for k in found
+        ]
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    mine = signer().kid
+    for k in found:
+        click.echo(_key_line(k, now) + ("   (configured here)" if k.kid == mine else ""))
+
+
+@server_key.command("add")
+@click.argument("jwk", required=False)
+@with_key_set
+def server_key_add(jwk: str | None) -> None:
+    """Add a new key (its public JWK, as `ownersvote server-key --generate` prints it; without
+    JWK, the key this machine is configured with), not in use until `activate`."""
+    try:
+        public = json.loads(jwk) if jwk else signer().jwk
+    except ValueError:
+        _fail('error: JWK must be the public key as JSON, e.g. \'{"crv": "Ed25519", "kty": "OKP", "x": "..."}\'', 2)
+    try:
+        key = add_key(public, actor="cli")
+    except KeySetError as exc:
+        db.session.rollback()
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"added {key.kid}: not in use yet; `ownersvote server-key activate {key.kid}` puts it into use")
+
+
+@server_key.command("activate")
+@click.argument("kid")
+@with_key_set
+def server_key_activate(kid: str) -> None:
+    """Put the key KID into use from now (by the database's clock): machines configured with it
+    may start and sign; the keys active before stay active until retired."""
+    try:
+        key = activate_key(kid, actor="cli")
+    except KeySetError as exc:
+        db.session.rollback()
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"{key.kid} is in use from {key.not_before:%Y-%m-%d %H:%M:%S} UTC; publish its key id")
+
+
+@server_key.command("retire")
+@click.argument("kid")
+@with_key_set
+def server_key_retire(kid: str) -> None:
+    """Retire the key KID from now (by the database's clock): nothing dated from now on is signed
+    with it, and a machine still configured with it stops signing (its /readyz says so).  Run it
+    once every machine has been restarted with the new key."""
+    try:
+        key = retire_key(kid, actor="cli")
+    except KeySetError as exc:
+        db.session.rollback()
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    click.echo(f"{key.kid} retired at {key.retired_at:%Y-%m-%d %H:%M:%S} UTC: remove its secret from every machine and destroy it")
 
 
 @commands.command()

@@ -6,7 +6,7 @@ from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.auth.models import EstateRole, LoginThrottle, StaffUser
 from webapp.candidates.models import Candidate
 from webapp.core.db import db
-from webapp.core.models import DeviceChallenge, ServerSession
+from webapp.core.models import DeviceChallenge, InstallationKey, ServerSession
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
@@ -47,6 +47,7 @@ __all__ = [
     "RankingRule",
     "TreeHead",
     "DeviceChallenge",
+    "InstallationKey",
     "LoginThrottle",
     "ServerSession",
     "SmsCode",

@@ -844,3 +844,26 @@ def test_an_edit_the_notice_does_not_show_needs_no_new_version(draft):
     assert errors(response) == [], errors(response)
     assert current(s).description == "内部说明：请物业协助张贴"
     assert not current(s).notice_dirty
+
+
+def test_an_upload_to_a_file_store_not_mounted_here_is_refused_and_nothing_is_written(item, tmp_path):
+    """Issue 18, item 7: this server's shared folder is not mounted (an empty local folder where
+    the store should be): the upload is refused in words, and no file lands where only this server
+    would see it."""
+    from webapp.attachments.storage import NOT_MOUNTED
+
+    s = item
+    data = unique(PDF)
+    empty = tmp_path / "unmounted-files"
+    empty.mkdir()
+    saved = s.app.config.get("OWNERSVOTE_FILES_PATH")
+    s.app.config["OWNERSVOTE_FILES_PATH"] = str(empty)
+    try:
+        with nothing_written(s.db):
+            response = upload(s, s.item_id, data, "管理规约.pdf")
+        assert errors(response) == [NOT_MOUNTED[0]]
+        assert list(empty.iterdir()) == []
+    finally:
+        s.app.config["OWNERSVOTE_FILES_PATH"] = saved
+    assert errors(upload(s, s.item_id, data, "管理规约.pdf")) == []  # the store seen again: stored
+    assert stored(s, data)

@@ -257,7 +257,6 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
     from webapp.assemblies.operations import AssemblyFields, ItemFields
     from webapp.candidates import operations as cops
     from webapp.core.db import db
-    from webapp.core.serverkey import signer
     from webapp.demo.registry import uscc
 
     rng = random.Random(7)
@@ -300,7 +299,7 @@ def announce(world: World, clock: Clock, *, seats: int = 2, candidates=("2-101",
         assembly_id = assembly.id
     clock.later(days=8)
     with world.live.app_context():
-        lifecycle.publish_notice(world.assembly(assembly_id), actor=world.staff("organiser"), signer=signer())
+        lifecycle.publish_notice(world.assembly(assembly_id), actor=world.staff("organiser"))
         db.session.commit()
     return assembly_id
 

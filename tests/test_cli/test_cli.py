@@ -95,6 +95,15 @@ def test_init_is_safe_to_run_twice(run):
     assert "database ready" in run("init").stdout
 
 
+def test_init_marks_the_file_store_and_the_job_files_folder(run, tmp_path):
+    """The marker a server looks for before it trusts a store to be the shared one (issue 18,
+    item 7; webapp/core/filestore.py)."""
+    out = run("init").stdout
+    for what, name in (("file store", "files"), ("job files", "jobs")):
+        assert f"{what}: {tmp_path / 'instance' / name} (marked with .ownersvote-store)" in out
+        assert (tmp_path / "instance" / name / ".ownersvote-store").is_file()
+
+
 def test_the_demo_creates_a_realistic_estate_once(run):
     first = run("demo", "--no-serve")
     assert "created" in first.stdout

@@ -79,7 +79,7 @@ def test_load_bundle_reads_bytes_and_files_and_checks_the_header(tmp_path):
     [
         ([], "^a bundle is a JSON object$"),
         (_header(format="other"), r"^not an OwnersVote audit bundle \(format is 'other', expected 'ownersvote-bundle'\)$"),
-        (_header(version=1), r"^bundle version 1 is not supported \(this verifier reads version 2\)$"),
+        (_header(version=1), r"^bundle version 1 is not supported \(this verifier reads versions 2, 3\)$"),
         ({k: v for k, v in _header().items() if k not in ("tally", "roll")}, "^bundle lacks roll, tally$"),
         (_header(zz=1, aa=2), "^bundle has members no signature covers: aa, zz$"),
     ],

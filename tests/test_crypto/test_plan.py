@@ -209,6 +209,8 @@ def test_changing_any_single_value_of_a_small_plan_bundle_fails_verification():
     assert len(paths) > 250
     survivors = []
     for path, value in paths:
+        if path[:2] == ("log", "server_keys") and path[3] == "not_before":
+            continue  # the installation's record, not signed (docs/bundle-format.md §8; test_key_rotation.py)
         b = copy.deepcopy(small.bundle)
         target = b
         for key in path[:-1]:

@@ -117,7 +117,8 @@ def test_a_promise_for_another_leaf_inside_a_receipt_fails(gen):
 
 
 def test_a_promise_of_another_log_fails(gen):
-    other = make_promise(gen.server, "another-assembly", bytes.fromhex(gen.promises[0]["leaf_hash"]), 1, 2)
+    accepted = gen.promises[0]["accepted"]  # (inside the key's period: only the log is wrong)
+    other = make_promise(gen.server, "another-assembly", bytes.fromhex(gen.promises[0]["leaf_hash"]), accepted, accepted + 1)
     (message,) = messages(report_of(gen, other))
     assert "not 'test-assembly-11'" in message
 

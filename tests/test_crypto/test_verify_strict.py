@@ -72,7 +72,7 @@ def test_a_boolean_for_the_rolls_size_or_heads_is_refused(name):
 
 def test_extra_members_in_the_server_keys_jwk_are_refused(gen):
     b = copy.deepcopy(gen.bundle)
-    b["log"]["server_key"]["jwk"]["use"] = "sig"
+    b["log"]["server_keys"][0]["jwk"]["use"] = "sig"
     named(b, "tree-head", "only its required members")
 
 
@@ -287,7 +287,7 @@ FORBIDDEN = [
     ("false-for-a-log-index", "gen", _set_leaf("log", "entries", 0, "index", value=False), "format", "ballot"),
     ("true-for-the-rolls-size", "one", _set_leaf("roll", "size", value=True), "roll", "roll"),
     ("true-for-the-rolls-heads", "one", _set_leaf("roll", "heads", value=True), "roll", "roll"),
-    ("extra-member-in-the-server-jwk", "gen", _set_leaf("log", "server_key", "jwk", "use", value="sig"), "tree-head", "server_key"),
+    ("extra-member-in-the-server-jwk", "gen", _set_leaf("log", "server_keys", 0, "jwk", "use", value="sig"), "tree-head", "server_key"),
     ("supervisor-key-signing-nothing", "gen", _idle_supervisor, "supervisors", "supervisors"),
     ("supervisors-reordered", "gen", _reverse("supervisors"), "supervisors", "supervisors"),
     ("roll-signatures-reordered", "gen", _reverse("roll", "signatures"), "roll-signatures", "roll"),

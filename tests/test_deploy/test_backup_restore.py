@@ -145,11 +145,11 @@ def build_midway_estate(database_url: str, files: Path, env: dict, instance: Pat
 @pytest.fixture(scope="module")
 def backup(new_database, secrets_env, tmp_path_factory):
     """The estate mid-way, then its backup: ``pg_dump -Fc`` and a tar of the file store."""
-    from webapp.core.migrate import upgrade
 
     live = tmp_path_factory.mktemp("live")
     source = new_database()
-    upgrade(source)
+    init = ownersvote(secrets_env, source, live / "files", "init")  # the tables, and the shared store's marker
+    assert init.returncode == 0, init.stderr
     build_midway_estate(source, live / "files", secrets_env, live)
     original = ownersvote(secrets_env, source, live / "files", "check", SLUG)
     assert original.returncode == 0, original.stdout + original.stderr

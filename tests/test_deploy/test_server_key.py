@@ -7,6 +7,7 @@ id the installation expects."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -72,3 +73,66 @@ def test_gunicorn_with_another_key_refuses_to_start(installation):
     )
     assert result.returncode != 0
     assert f"this installation's key is {kid}" in result.stdout + result.stderr
+
+
+def test_check_with_another_key_refuses_at_once_naming_the_expected_key(installation):
+    """``ownersvote check`` was a diagnostic: with the wrong key it reported every signature of
+    the installation as failing (2,072 lines).  It refuses instead, in one sentence (exit 2)."""
+    env, kid = installation
+    wrong, wrong_kid = new_key()
+    result = ownersvote({**env, "OWNERSVOTE_SERVER_KEY": wrong}, "check", "keys")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "FAIL" not in result.stderr
+    assert f"has key id {wrong_kid}, but this installation's key is {kid}" in result.stderr
+    assert f"{wrong_kid} is not in the installation's key set" in result.stderr
+
+
+def test_a_rotation_by_the_commands_the_deployment_guide_gives(installation):
+    """docs/deployment.md, "Rotating the server key": generate, add, activate, move the machines
+    over (both keys start meanwhile), retire the old key; then only the new key starts, and a
+    machine left on the old one is refused, naming the new key."""
+    env, old_kid = installation
+    generated = ownersvote(env, "server-key", "--generate")
+    assert generated.returncode == 0, generated.stderr
+    secret = generated.stdout.strip().removeprefix("OWNERSVOTE_SERVER_KEY=")
+    jwk = next(line.split(": ", 1)[1] for line in generated.stderr.splitlines() if line.startswith("# public key"))
+    new_kid = ed25519_from_seed(base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))).kid
+    new_env = {**env, "OWNERSVOTE_SERVER_KEY": secret}
+
+    added = ownersvote(env, "server-key", "add", jwk)
+    assert added.returncode == 0, added.stderr
+    assert f"added {new_kid}: not in use yet" in added.stdout
+    early = ownersvote(new_env, "check", "keys")  # added, not active: a machine with it does not start
+    assert early.returncode == 2
+    assert f"{new_kid} was added but is not active yet: `ownersvote server-key activate {new_kid}`" in early.stderr
+
+    activated = ownersvote(env, "server-key", "activate", new_kid)
+    assert activated.returncode == 0, activated.stderr
+    for machine in (env, new_env):  # both keys active while the machines move over
+        assert ownersvote(machine, "check", "keys").returncode == 0
+    listed = ownersvote(new_env, "server-key", "list")
+    assert f"{old_kid}  active   from the start, in use" in listed.stdout
+    assert f"{new_kid}  active   from " in listed.stdout
+    assert "(configured here)" in listed.stdout.splitlines()[1]
+
+    retired = ownersvote(new_env, "server-key", "retire", old_kid)
+    assert retired.returncode == 0, retired.stderr
+    assert f"{old_kid} retired at " in retired.stdout
+    again = ownersvote(new_env, "server-key", "retire", new_kid)  # never the last active key
+    assert again.returncode == 1
+    assert "the only active key" in again.stderr
+    published = json.loads(ownersvote(new_env, "server-key", "list", "--json").stdout)
+    assert [(k["kid"], k["state"], k["not_before"] == 0, k["retired_at"] is None) for k in published] == [
+        (old_kid, "retired", True, False),
+        (new_kid, "active", False, True),
+    ]
+
+    left_behind = ownersvote({**env, "OWNERSVOTE_REDIS_URL": "redis://127.0.0.1:1/0"}, "worker", "--burst")
+    assert left_behind.returncode == 2
+    assert f"has key id {old_kid}, but this installation's key is {new_kid} ({old_kid} was retired at " in left_behind.stderr
+    checked = ownersvote(new_env, "check", "keys")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "everything checked matches what was signed" in checked.stdout
+    events = ownersvote(new_env, "audit-check", "keys")
+    assert events.returncode == 0, events.stderr

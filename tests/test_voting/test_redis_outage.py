@@ -112,4 +112,4 @@ def test_readyz_names_a_server_key_that_is_not_the_installations_and_ballots_are
     finally:
         app.extensions["ownersvote_server_key"] = saved
     assert ready.status_code == 503
-    assert f"names {saved.kid}" in ready.get_json()["checks"]["server key"]
+    assert f"this installation's key is {saved.kid}" in ready.get_json()["checks"]["server key"]

@@ -24,7 +24,8 @@ from webapp.assemblies.rules import first_allowed_opening, window_problems
 from webapp.assemblies.states import LifecycleError
 from webapp.audit.operations import record
 from webapp.core import db as database
-from webapp.core.db import db, utcnow
+from webapp.core.db import db
+from webapp.core.serverkey import signing_key
 from webapp.core.timefmt import local, zone_names
 from webapp.estates.thresholds import rules_snapshot
 
@@ -57,9 +58,10 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
     return problems
 
 
-def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = None) -> NoticeVersion:
-    """Publish the notice (or a new version of it): signed by the server, the period restarting."""
-    now = now or utcnow()
+def publish_notice(assembly: Assembly, *, actor, now: datetime | None = None) -> NoticeVersion:
+    """Publish the notice (or a new version of it): signed by the server (the key the key set
+    says is valid at ``published_at``, the database's clock), the period restarting."""
+    now = now or database.db_now()
     problems = notice_problems(assembly, now)
     if problems:
         raise LifecycleError("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
@@ -73,7 +75,7 @@ def publish_notice(assembly: Assembly, *, actor, signer, now: datetime | None = 
         )
     version = assembly.notice_version + 1
     payload = build_payload(assembly, version=version, published_at=now, rules=assembly.rules_snapshot)
-    document = sign_notice(signer, payload)
+    document = sign_notice(signing_key(now), payload)
     previous = assembly.current_notice
     notice = NoticeVersion(
         assembly_id=assembly.id,

@@ -10,7 +10,7 @@ from crypto.errors import CryptoError
 from crypto.notice import verify_notice
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import key_set
 from webapp.estates.thresholds import CATEGORIES, thresholds_for
 
 
@@ -32,7 +32,8 @@ def verified(version: NoticeVersion) -> VerifiedNotice:
     document = dict(version.document or {})
     result = VerifiedNotice(version, document)
     try:
-        digest = verify_notice(document, signer().jwk)
+        # The key the notice names, valid when it was published (a key rotated out since still verifies).
+        digest = verify_notice(document, key_set().jwk_at(document.get("kid"), document.get("published_at")))
     except (CryptoError, ValueError) as exc:
         result.problems.append(("公告与服务器签名不符：内容被改动过", f"the notice does not match the server's signature: {exc}"))
         return result

@@ -24,13 +24,12 @@ from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
 from webapp.attachments.labels import file_label
 from webapp.attachments.models import Attachment
-from webapp.attachments.storage import AttachmentError, read
+from webapp.attachments.storage import AttachmentError, StoreUnavailable, read
 from webapp.core.db import db
 from webapp.core.errors import forbid
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.roles import Role
-from webapp.core.serverkey import signer
 from webapp.core.timefmt import zone
 from webapp.core.views import local_target, run_operation
 from webapp.estates.access import estate_view
@@ -169,7 +168,7 @@ def publish(estate: Estate, assembly_id: int):
     assembly = load_assembly(estate, assembly_id)
     if not PageForm().validate_on_submit():
         abort(400)
-    done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user, signer=signer()))
+    done, notice = run_operation(lambda: lifecycle.publish_notice(assembly, actor=current_user))
     if done:
         flash(_("Notice version %(n)d published. Owners can read it now.", n=notice.version), "success")
 
@@ -403,6 +402,9 @@ def download(file_id: int):
         abort(404)
     try:
         data = read(attachment.sha256)
+    except StoreUnavailable as exc:  # this server cannot see the store: not "missing"
+        flash(pick(exc), "error")
+        abort(503)
     except (OSError, AttachmentError) as exc:
         flash(pick(exc) if isinstance(exc, AttachmentError) else _("The file is missing from the store."), "error")
         abort(410)

@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 
 from webapp.core.errors_base import UserError
+from webapp.core.filestore import mounted, not_mounted
 from webapp.core.instance import instance_path
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,16 @@ FULL = (
     "The file store is full: the file was not saved and nothing else was changed. Tell the technicians, then try again once "
     "they have made room.",
 )
+NOT_MOUNTED = (
+    "这台服务器无法访问文件存储（共享文件夹未挂载），文件没有保存，其他内容也没有改变。请稍后重试；如果一再出现，请联系技术人员。",
+    "The file store is not reachable from this server (the shared folder is not mounted): the file was not saved and nothing "
+    "else was changed. Try again in a moment; if it keeps happening, tell the technicians.",
+)
+NOT_REACHABLE = (
+    "这台服务器暂时无法访问文件存储，文件可能仍在。请稍后再试；如果一再出现，请联系技术人员。",
+    "The file store is not reachable from this server; the file may well still be there. Try again in a moment; if it "
+    "keeps happening, tell the technicians.",
+)
 UNAVAILABLE = (
     "文件存储暂时无法写入（{reason}），文件没有保存，其他内容也没有改变。请联系技术人员后重试。",
     "The file store cannot be written to ({reason}): the file was not saved and nothing else was changed. Tell the "
@@ -149,6 +160,11 @@ def store(checked: CheckedFile) -> Path:
     write into one), which is renamed into place only once complete and synced, and removed
     whatever happens.  A store that refuses the write (full, read-only, not mounted) is a
     bilingual :class:`StoreUnavailable`, which rolls back the request that stored it."""
+    if not mounted(root()):
+        # Written into an unmounted share's empty local folder, the file would be missing for
+        # every other server (webapp/core/filestore.py).
+        log.error("the file store refused a write of %d bytes: %s", len(checked.data), not_mounted(root()))
+        raise StoreUnavailable(*NOT_MOUNTED)
     target = path_for(checked.sha256)
     if target.exists():
         return target
@@ -177,6 +193,10 @@ def store(checked: CheckedFile) -> Path:
 
 
 def read(sha256: str) -> bytes:
+    """The file's bytes, checked against their SHA-256; :class:`StoreUnavailable` when this server
+    cannot see the store (the file may well be there), never "missing"."""
+    if not mounted(root()):
+        raise StoreUnavailable(*NOT_REACHABLE)
     data = path_for(sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         raise AttachmentError("存储的文件已损坏或被改动", "the stored file is damaged or was changed")

@@ -12,7 +12,7 @@ from webapp.audit.chain import GENESIS, event_hash, verify_chain
 from webapp.audit.models import AuditCheckpoint, AuditEvent
 from webapp.core import db as database
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 
 PLATFORM_CHAIN = 0
 
@@ -107,12 +107,13 @@ def record_many(estate_id: int | None, events: list[dict], *, at=None) -> tuple[
 
 
 def chain_rows(
-    chain: int, last_seq: int | None, last_hash: str | None, cp_seq: int | None, cp_at, events: list[dict], *, at
+    chain: int, last_seq: int | None, last_hash: str | None, cp_seq: int | None, cp_at, events: list[dict], *, at, key=None
 ) -> tuple[list, list]:
     """The rows of ``events`` appended after the chain's head (``last_seq``, ``last_hash``; None for
     an empty chain), and the signed checkpoints due among them (the last one was ``cp_seq`` at
     ``cp_at``): what :func:`record` would write, one event at a time, all dated ``at`` (read from
-    the database's clock by the caller)."""
+    the database's clock by the caller).  ``key``: the server key, already checked valid at ``at``
+    by the caller (the sequencer); otherwise the key set is asked when a checkpoint is due."""
 
     seq, prev = (last_seq, last_hash) if last_seq is not None else (0, GENESIS)
     last_cp = (cp_seq, cp_at) if cp_seq is not None else None
@@ -150,8 +151,9 @@ def chain_rows(
             or seq - last_cp[0] >= CHECKPOINT_EVERY
             or (at - last_cp[1]).total_seconds() >= CHECKPOINT_AFTER_SECONDS
         ):
+            key = key or signing_key(at)
             document = sign_object(
-                signer(),
+                key,
                 {
                     "type": "ownersvote-audit-checkpoint",
                     "v": 1,
@@ -206,7 +208,7 @@ def _checkpoint_if_due(event: AuditEvent) -> None:
 def checkpoint(chain: int, seq: int, hash_: str, at) -> AuditCheckpoint:
 
     document = sign_object(
-        signer(),
+        signing_key(at),
         {"type": "ownersvote-audit-checkpoint", "v": 1, "chain": chain, "seq": seq, "hash": hash_, "at": int(at.timestamp() * 1000)},
     )
     row = AuditCheckpoint(chain=chain, seq=seq, hash=hash_, at=at, document=document)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import BadRequest, Forbidden
 from webapp.core.db import db, lost_connection
 from webapp.core.extensions import limiter
 from webapp.core.i18n import is_chinese, pick
+from webapp.core.serverkey import KeyNotUsable
 
 # What each refusal means and what to do next, in both languages.
 PAGES = {
@@ -95,6 +96,16 @@ def _retry_at():
         return None
 
 
+# This server's configured key may not sign (not in the key set, not active yet, or retired):
+# nothing was signed or saved; the readiness check says the same to the load balancer.
+CANNOT_SIGN = (
+    "这台服务器暂时不能签名",
+    "This server cannot sign right now",
+    "您的操作没有被保存。请稍后再试；如果一再出现，请告知平台管理员（服务器签名密钥）。",
+    "Nothing was saved. Please try again in a moment; if it keeps happening, tell the platform administrator (the server signing key).",
+)
+
+
 # A connection to the database lost mid-request: nobody can say whether the commit happened.
 UNKNOWN_OUTCOME = (
     "请再发送一次",
@@ -167,6 +178,7 @@ def install(app: Flask) -> None:
         return unknown_outcome(error)
 
     app.register_error_handler(DBAPIError, database_error)
+    app.register_error_handler(KeyNotUsable, page(503, CANNOT_SIGN))
 
 
 def json_error(exc, status: int = 400):

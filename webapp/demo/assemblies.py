@@ -32,7 +32,7 @@ from webapp.assemblies.lifecycle import publish_notice
 from webapp.assemblies.operations import AssemblyFields, ItemFields, attach
 from webapp.candidates import operations as cops
 from webapp.core.db import db, utcnow
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.demo.registry import uscc
 from webapp.devices.models import DeviceKey
 from webapp.owners import tokens
@@ -282,7 +282,7 @@ def _paper(assembly, staff, rng: random.Random, refs: list[str], at: datetime) -
             ["organiser", "organiser2"],
             serial=sheet.serial,
         )
-        entries.append(sign_ballot(signer(), ballot))
+        entries.append(sign_ballot(signing_key(at), ballot))
         sheet.state = "cast"
     load_entries(assembly, entries, batch=40, at=at)
 
@@ -308,7 +308,7 @@ def _objection_answer(tally: dict, item_id: str, paper_count: int) -> str:
 
 def _notice(assembly, staff, at: datetime):
 
-    return publish_notice(assembly, actor=staff["organiser"], signer=signer(), now=at)
+    return publish_notice(assembly, actor=staff["organiser"], now=at)
 
 
 def build(estate, staff: dict, pii_key: str, instance_folder, closes_in: timedelta = CLOSES_IN) -> list[dict]:

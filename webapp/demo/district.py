@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from webapp.core.db import db, utcnow
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.demo.assemblies import _register_owners
 from webapp.demo.evaluations import answer_as_owners, demo_firm, district_form
 from webapp.demo.registry import demo_rows
@@ -86,7 +86,7 @@ def _evaluate(estate: Estate, form, title: str, closes: datetime, mood: float, r
     )
     members = _members(estate)
     answer_as_owners(evaluation, rng.sample(members, min(count, len(members))), rng, closes - timedelta(days=3), mood=mood)
-    evaluations.publish_result(evaluation, signer=signer(), actor=actor, now=closes + timedelta(hours=1))
+    evaluations.publish_result(evaluation, signer=signing_key(), actor=actor, now=closes + timedelta(hours=1))
 
 
 def build(demo_estate: Estate, admin, base_url: str = "http://127.0.0.1:5000") -> list[Ranking]:
@@ -112,12 +112,12 @@ def build(demo_estate: Estate, admin, base_url: str = "http://127.0.0.1:5000") -
         for (start, until, title), mood in zip(((p_from, p_until, p_title), (q_from, q_until, q_title)), moods, strict=True):
             middle = datetime.combine(start + (until - start) // 2, datetime.min.time(), zone)
             _evaluate(estate, form, f"{title}物业服务满意度测评", min(middle, finished.closes), mood, rng, ANSWERS, admin)
-    rule = rankings.publish_rule(RULE, signer=signer(), actor=admin)
+    rule = rankings.publish_rule(RULE, signer=signing_key(), actor=admin)
     out = []
     for start, until, title in ((p_from, p_until, p_title), (q_from, q_until, q_title)):
         out.append(
             rankings.publish_now(
-                rule, rankings.period_of(title, start, until, ZONE), actor=admin, server=signer(), base_url=base_url, now=now
+                rule, rankings.period_of(title, start, until, ZONE), actor=admin, server=signing_key(), base_url=base_url, now=now
             )
         )
         reselection.prepare(out[-1], RULE.fail_periods, now=now)

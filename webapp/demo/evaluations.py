@@ -30,7 +30,7 @@ from crypto import blindrsa
 from crypto import evaluation as fmt
 from crypto.encoding import b64url_encode
 from webapp.core.db import db, utcnow
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
 from webapp.evaluations import operations as evaluations
@@ -197,7 +197,7 @@ def district_form(admin) -> EvaluationForm:
     found = db.session.scalar(
         select(EvaluationForm).where(EvaluationForm.code == DISTRICT_FORM["code"]).order_by(EvaluationForm.version.desc())
     )
-    return found or evaluations.publish_form(json.loads(json.dumps(DISTRICT_FORM)), signer=signer(), actor=admin)
+    return found or evaluations.publish_form(json.loads(json.dumps(DISTRICT_FORM)), signer=signing_key(), actor=admin)
 
 
 def demo_firm(estate: Estate, admin, name: str = FIRM[0], uscc: str = FIRM[1], since: date = date(2023, 7, 1)) -> Firm:
@@ -242,7 +242,7 @@ def build(estate: Estate, staff: dict, admin, skip_kids: set[str]) -> dict[str, 
         actor=staff["organiser"],
     )
     answer_as_owners(finished, rng.sample(members, min(len(members), 150)), rng, now - timedelta(days=95), mood=0.55)
-    evaluations.publish_result(finished, signer=signer(), actor=staff["organiser"], now=now - timedelta(days=85))
+    evaluations.publish_result(finished, signer=signing_key(), actor=staff["organiser"], now=now - timedelta(days=85))
 
     current = evaluations.open_evaluation(
         estate,

@@ -251,6 +251,11 @@ def publish_result(evaluation: Evaluation, *, signer: Signer, actor, now: dateti
     if _aware(now) < _aware(evaluation.closes):
         raise EvaluationError("测评期结束后才能公布结果", "the result is published only after the period ends", 409)
     form = form_document(evaluation.form)
+    if form.get("kid") != signer.kid:
+        # The form was signed by a key since rotated out: the result carries it signed by the key
+        # that signs the result (the same digest, which every answer names), so that one server
+        # key checks both (docs/evaluation-format.md).
+        form = fmt.sign_form(signer, {k: v for k, v in form.items() if k not in ("kid", "sig")})
     rows = list(
         db.session.scalars(
             select(EvaluationAnswer).where(EvaluationAnswer.evaluation_id == evaluation.id).order_by(EvaluationAnswer.token_id)

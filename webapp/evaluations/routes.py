@@ -20,7 +20,7 @@ from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
 from webapp.core.roles import Role, admin_required, is_owner
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.core.timefmt import zone
 from webapp.core.views import posted_json, run_operation
 from webapp.estates.access import estate_view
@@ -49,7 +49,7 @@ def forms():
         except ValueError:
             definition = None
         done, _found = run_operation(
-            lambda: ops.publish_form(definition, signer=signer(), actor=current_user), _("Form published and signed.")
+            lambda: ops.publish_form(definition, signer=signing_key(), actor=current_user), _("Form published and signed.")
         )
         if done:
             return redirect(url_for("evaluations.forms"))
@@ -126,7 +126,9 @@ def detail(estate: Estate, evaluation_id: int):
     evaluation = _load(estate, evaluation_id)
     form = PageForm()
     if request.method == "POST" and form.validate_on_submit():
-        run_operation(lambda: ops.publish_result(evaluation, signer=signer(), actor=current_user, now=utcnow()), _("Result published."))
+        run_operation(
+            lambda: ops.publish_result(evaluation, signer=signing_key(), actor=current_user, now=utcnow()), _("Result published.")
+        )
         return redirect(url_for("evaluations.detail", slug=estate.slug, evaluation_id=evaluation.id))
     return render_template(
         "evaluations/detail.html", estate=estate, evaluation=evaluation, form=form, now=utcnow(), open=ops.in_period(evaluation, utcnow())

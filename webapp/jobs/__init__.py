@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
-from webapp.core import metrics, readiness
+from webapp.core import metrics, readiness, startup
 from webapp.jobs import health
 from webapp.jobs.context import runner_mode
 from webapp.jobs.routes import bp, can_see_jobs
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
     readiness.register_check("file store", health.file_store)
+    startup.register_startup_check("file store", lambda app: health.mark_local_stores(app))
     metrics.register_collector(health.collect_jobs)
     app.jinja_env.globals["can_see_jobs"] = can_see_jobs
     if runner_mode(app) == "thread":

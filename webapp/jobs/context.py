@@ -21,9 +21,10 @@ from sqlalchemy.exc import OperationalError
 from webapp.auth.models import StaffUser
 from webapp.core import db as database
 from webapp.core.db import db
+from webapp.core.filestore import not_mounted
 from webapp.estates.models import Estate
 from webapp.jobs.models import Job
-from webapp.jobs.operations import mark_store, start_job
+from webapp.jobs.operations import StoreNotReachable, start_job, store_reachable
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,15 @@ class JobContext:
         """Store the result file (owner-only permissions, outside the web root)."""
         self.discard_result()
         name = safe_filename(name)
-        mark_store(files_root(self.app))
+        if not store_reachable(files_root(self.app)):
+            # Not mounted here: a result saved into the empty local folder would be missing for
+            # every other server (webapp/core/filestore.py).  The job fails and can be retried.
+            log.error("job %s: %s", self.job_id, not_mounted(files_root(self.app)))
+            raise StoreNotReachable(
+                "这台服务器无法访问文件存储（共享文件夹未挂载），结果没有保存。请稍后重试；如果一再出现，请联系技术人员。",
+                "The file store is not reachable from this server (the shared folder is not mounted): the result was not saved. "
+                "Try again in a moment; if it keeps happening, tell the technicians.",
+            )
         folder = files_root(self.app) / (str(self.estate_id) if self.estate_id is not None else "district")
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         suffix = Path(name).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix or "") else ".bin"

@@ -1,5 +1,6 @@
 """What the jobs package tells readiness and metrics: whether the file store and the job folder
-take a write, and how many jobs wait and run (read when /metrics is scraped)."""
+are the shared stores (their marker, webapp/core/filestore.py) and take a write, and how many jobs
+wait and run (read when /metrics is scraped)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from sqlalchemy import func, select
 
 from webapp.attachments.storage import root as files_root_of_attachments
 from webapp.core.db import db
+from webapp.core.filestore import mark_if_local, mounted, not_mounted
 from webapp.jobs.context import files_root, runner_mode
 from webapp.jobs.models import Job
 from webapp.jobs.runner import job_queue
 
 
 def _writable(folder: Path) -> str | None:
+    if not mounted(folder):  # never written into an unmounted share's empty local folder
+        return not_mounted(folder)
     probe = folder / f".ready-{secrets.token_hex(6)}"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, b"ok")
@@ -40,6 +43,14 @@ def _writable(folder: Path) -> str | None:
 def file_store(app: Flask) -> str | None:
     problems = [p for p in (_writable(files_root_of_attachments()), _writable(files_root(app))) if p]
     return "; ".join(problems) or None
+
+
+def mark_local_stores(app: Flask) -> None:
+    """At start: a store the installation owns on this machine is marked (its first start); a
+    shared one only by `ownersvote init`, so that an unmounted share is never taken for the store."""
+    production = app.config.get("OWNERSVOTE_ENV") == "production"
+    mark_if_local(files_root_of_attachments(), production=production, what="file store")
+    mark_if_local(files_root(app), production=production, what="job files")
 
 
 def collect_jobs():

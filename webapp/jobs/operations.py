@@ -14,6 +14,7 @@ from webapp.audit.operations import record
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.filestore import STORE_MARKER, mark, mounted  # noqa: F401  (STORE_MARKER: said here too)
 from webapp.core.timefmt import local
 from webapp.estates.models import Estate
 from webapp.jobs.kinds import JobKind, get_kind
@@ -183,20 +184,16 @@ def sweep_dead(session_factory, app: Flask) -> list[int]:
 
 # A file at the root of the job files folder says that this server sees the shared store: a
 # server whose shared folder is not mounted sees an empty folder instead, and must not decide for
-# everyone that a result is missing (nor record as deleted a file it could not reach).  Written by
-# `ownersvote init` and with every result saved.
-STORE_MARKER = ".ownersvote-store"
+# everyone that a result is missing (nor record as deleted a file it could not reach, nor save a
+# result nobody else would see).  Written by `ownersvote init` (webapp/core/filestore.py).
 
 
 def mark_store(root: Path) -> None:
-    marker = root / STORE_MARKER
-    if not marker.is_file():
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        marker.write_text("OwnersVote job files: this folder is the shared store (see docs/deployment.md)\n", encoding="utf-8")
+    mark(root, "job files")
 
 
 def store_reachable(root: Path) -> bool:
-    return (root / STORE_MARKER).is_file()
+    return mounted(root)
 
 
 def result_path(job: Job, root: Path) -> Path | None:
@@ -274,13 +271,13 @@ def open_result(job: Job, root: Path, now: datetime | None = None) -> Path:
             "文件已过保存期限并已删除。需要时请重新生成。",
             "The file was kept for a limited time and has been deleted. Make it again if you need it.",
         )
-    path = result_path(job, root)
-    if path is not None and not path.is_file() and not store_reachable(root):
+    if not store_reachable(root):
         raise StoreNotReachable(
             "这台服务器暂时无法访问文件存储，文件可能仍在。请稍后再试；如果一再出现，请联系技术人员。",
             "The file store is not reachable from this server; the file may well still be there. Try again in a moment; "
             "if it keeps happening, tell the technicians.",
         )
+    path = result_path(job, root)
     if path is None or not path.is_file():
         remove_result(job, root, "missing", now)
         raise ResultGone("文件已不在服务器上。需要时请重新生成。", "The file is no longer on the server. Make it again if you need it.")

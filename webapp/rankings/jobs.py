@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from crypto import ranking as rk
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signer, signing_key
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import job_kind
 from webapp.rankings import operations as ops
@@ -51,13 +51,13 @@ def publish_ranking(ctx: JobContext, params: dict) -> None:
     sources = ops.gather(period)
     db.session.rollback()  # what follows only reads what was gathered (progress can be written)
     total = len(sources) + 1
-    server = signer()
+    server = signer()  # (checks the inputs; the ranking is signed through the key set below)
     rows = []
     for n, source in enumerate(sources, start=1):
         rows.append(source.row(ops.inputs_of(source, rule_doc, server.jwk)))
         ctx.progress(n, total, f"正在核验并计分：{source.estate_name}", f"Checking and scoring: {source.estate_name}")
     published = int(utcnow().timestamp() * 1000)
-    document = rk.sign_ranking(server, rk.build(rule_doc, period, rows, published=published))
+    document = rk.sign_ranking(signing_key(published), rk.build(rule_doc, period, rows, published=published))
     ctx.progress(len(sources), total, "正在生成公告 PDF", "Making the notice-board PDF", force=True)
     ctx.begin_writing()
     ranking = ops.store(db.session.get(RankingRule, rule_id), document, actor=ctx.actor)

@@ -12,7 +12,7 @@ from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.extensions import limiter
 from webapp.core.roles import admin_required
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signer, signing_key
 from webapp.core.views import flash_form_errors, run_operation
 from webapp.firms.models import Firm
 from webapp.jobs.context import runner_mode
@@ -45,7 +45,9 @@ def rules():
             red_mark=form.red_mark.data,
             fail_periods=form.fail_periods.data,
         )
-        done, _rule = run_operation(lambda: ops.publish_rule(fields, signer=signer(), actor=current_user), _("Rule published and signed."))
+        done, _rule = run_operation(
+            lambda: ops.publish_rule(fields, signer=signing_key(), actor=current_user), _("Rule published and signed.")
+        )
         if done:
             return redirect(url_for("rankings.rules"))
     elif form.is_submitted():

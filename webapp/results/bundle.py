@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crypto import bundle as bundle_mod
 from crypto.verify import verify_bundle
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import key_records, key_set
 from webapp.results.models import Certification, TallyRecord
 from webapp.rolls.operations import roll_document, supplement_records, supplement_signatures
 from webapp.voting import log as ballot_log
@@ -19,21 +19,25 @@ from webapp.voting.models import Ballot
 
 
 def log_section(assembly) -> dict:
-
-    server = signer()
+    """Every ballot as logged, every tree head with its consistency proof to the final one, and
+    the server keys they (the notice, and the ballots' promises of inclusion) are signed by, with
+    their periods (format version 3)."""
     rows = db.session.execute(
-        select(Ballot.leaf_index, Ballot.entry)
+        select(Ballot.leaf_index, Ballot.entry, Ballot.promise)
         .where(Ballot.assembly_id == assembly.id, Ballot.leaf_index.is_not(None))
         .order_by(Ballot.leaf_index)
-    )
-    entries = [{"index": index, **json.loads(entry)} for index, entry in rows]  # columns, not objects
+    ).all()
+    entries = [{"index": index, **json.loads(entry)} for index, entry, _ in rows]  # columns, not objects
+    promised = {promise["kid"] for _, _, promise in rows if promise}  # a voter's receipt carries its promise
     heads = ballot_log.heads(assembly.id)
     final = heads[-1] if heads else None
     records = []
     for head in heads:
         proof = [] if final is None or head is final else ballot_log.consistency(assembly.id, head.size, final.size)
         records.append(bundle_mod.tree_head_record(head.document, proof))
-    return {"id": assembly.log_id, "server_key": {"kid": server.kid, "jwk": server.jwk}, "entries": entries, "tree_heads": records}
+    named = {assembly.current_notice.document["kid"]} | {h.document["kid"] for h in heads}
+    named |= {e["kid"] for e in entries if e.get("kind") == "paper"} | promised
+    return {"id": assembly.log_id, "server_keys": key_records(named), "entries": entries, "tree_heads": records}
 
 
 def build_bundle(assembly, *, tally: tuple[dict, str] | None = None) -> dict:
@@ -75,9 +79,9 @@ def bundle_bytes(bundle: dict) -> bytes:
 
 def bundle_failures(data: bytes, *, complete: bool) -> list[tuple[str, str]]:
     """(check, message) of every way these bundle bytes fail ``crypto.verify`` (none: they verify),
-    with the server's own key pinned; ``complete=False`` while its certification is under way.
+    with the installation's server keys pinned; ``complete=False`` while its certification is under way.
     One process: this runs in web requests and jobs, where forking a pool is not safe."""
-    report = verify_bundle(bundle_mod.parse_document(data), jobs=1, pin_server=signer().kid, require_certification=complete)
+    report = verify_bundle(bundle_mod.parse_document(data), jobs=1, pin_server=list(key_set().keys), require_certification=complete)
     return report.failures
 
 

@@ -23,10 +23,11 @@ from webapp.attachments.storage import store_bytes
 from webapp.audit.labels import word
 from webapp.audit.models import AuditEvent
 from webapp.audit.operations import record
+from webapp.core import db as database
 from webapp.core.db import db, utcnow
 from webapp.core.i18n import Bilingual
 from webapp.core.roles import Role
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.owners.notifications import notify_people
@@ -275,10 +276,10 @@ def compute_tally(assembly: Assembly, *, actor, now: datetime | None = None) -> 
     digest = tally_digest(document)
     # Nothing is signed over rows changed since they were logged and sealed.
     check_bundle(assembly, "tally", bundle_bytes(build_bundle(assembly, tally=(document, digest))), complete=False)
-    now = now or utcnow()
+    now = now or database.db_now()
     notice = assembly.current_notice
     statement = sign_object(
-        signer(),
+        signing_key(now),
         {
             "type": "ownersvote-tally",
             "v": 1,

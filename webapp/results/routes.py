@@ -11,7 +11,7 @@ from sqlalchemy import select
 from webapp.assemblies.loaders import load_assembly, public_estate
 from webapp.assemblies.operations import attach
 from webapp.assemblies.presentation import verified
-from webapp.attachments.storage import read
+from webapp.attachments.storage import StoreUnavailable, read
 from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
@@ -298,7 +298,12 @@ def bundle(slug: str, assembly_id: int):
     if assembly.state not in ("published", "archived") or record is None or record.bundle_sha256 is None:
         flash(_("The audit bundle is published together with the certified result."), "error")
         abort(404)
-    response = Response(read(record.bundle_sha256), mimetype="application/json")
+    try:
+        data = read(record.bundle_sha256)
+    except StoreUnavailable as exc:  # this server cannot see the store (webapp/core/filestore.py)
+        flash(pick(exc), "error")
+        abort(503)
+    response = Response(data, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="bundle-{estate.slug}-{assembly.id}.json"'
     response.headers["X-Content-SHA256"] = record.bundle_sha256
     return response

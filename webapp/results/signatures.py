@@ -15,7 +15,7 @@ from tally.model import Threshold
 from webapp.assemblies.models import Assembly
 from webapp.auth.models import StaffUser
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import key_set
 from webapp.estates.thresholds import threshold_words as words
 from webapp.results.errors import ResultsError
 from webapp.results.models import Certification, TallyRecord
@@ -67,7 +67,7 @@ def tally_problems(assembly, record) -> list[tuple[str, str]]:
     if digest != record.sha256:
         problems.append(("计票结果与其摘要不符：内容被改动过", "the tally does not match its digest: it was changed"))
     try:
-        verify_object(record.statement, signer().jwk)
+        verify_object(record.statement, key_set().jwk_at(record.statement.get("kid"), record.statement.get("computed_at")))
         statement_ok = record.statement.get("tally_sha256") == digest and record.statement.get("notice") == assembly.current_notice.sha256
     except (CryptoError, ValueError):
         statement_ok = False

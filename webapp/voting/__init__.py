@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.core import readiness, startup
+from webapp.core import readiness, serverkey, startup
 from webapp.voting import (
     health,
     jobs,  # noqa: F401  (registers its job kinds)
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     readiness.register_check("server key", health.server_key, database=True)
     startup.register_startup_check("server key", health.server_key)
+    serverkey.register_first_key_check(health.first_key_problem)
     assembly_hooks.register("voting_opened", "voting.open_log", _open_log)
     assembly_hooks.register("voting_due", "voting.close", close_if_due)
     if sequencer.mode(app) == "thread":

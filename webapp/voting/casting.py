@@ -34,7 +34,7 @@ from webapp.audit.operations import record
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signing_key
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
@@ -79,9 +79,10 @@ def merge_delay_ms() -> int:
 
 
 def promise_for(log_id: str, leaf_hex: str, accepted) -> dict:
-    """The server's signed promise for a ballot accepted (committed) at ``accepted``."""
+    """The server's signed promise for a ballot accepted (committed) at ``accepted``, signed by
+    the configured key once the key set says it is valid then (webapp.core.serverkey)."""
     at = ballot_log.ms(accepted)
-    return make_promise(signer(), log_id, bytes.fromhex(leaf_hex), at, at + merge_delay_ms())
+    return make_promise(signing_key(at), log_id, bytes.fromhex(leaf_hex), at, at + merge_delay_ms())
 
 
 def _waiting_for_supplement(assembly, member: str, kid: str) -> bool:
@@ -312,7 +313,7 @@ def cast_paper(assembly, ballot: dict, *, actor) -> Cast:
 
     text_ = canonical_json(ballot).decode("utf-8")
     check_ballot(assembly, text_, strict=False)
-    server = signer()
+    server = signing_key()
     entry = sign_ballot(server, ballot)
     stored, repeated = _store(
         assembly,

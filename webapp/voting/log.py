@@ -32,7 +32,7 @@ from webapp.audit.operations import PLATFORM_CHAIN, chain_lock_key, chain_rows, 
 from webapp.core import db as database
 from webapp.core import metrics
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import signer, signing_key, usable_at
 from webapp.voting.models import Ballot, BallotLog, LogNode, TreeHead
 
 
@@ -143,7 +143,7 @@ def _sign(assembly, log: BallotLog, state: TreeState, *, timestamp: int, final: 
 
     notice = assembly.current_notice
     document = sign_tree_head(
-        signer(),
+        signing_key(timestamp),
         assembly.log_id,
         state.size,
         state.root(),
@@ -262,7 +262,7 @@ def integrate_context(
     final = final_at is not None
     timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
     document = sign_tree_head(
-        signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
+        signing_key(timestamp), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
     )
     connection.execute(
         st.set_log, {"a": ctx.assembly_id, "frontier": state.to_bytes(), "size": state.size, "heads": log.heads + 1, "sealed": final}
@@ -300,13 +300,17 @@ _PG_LEAD = text("""
 """)
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k, :a)")
 _PG_TRY_LEAD = text("SELECT pg_try_advisory_xact_lock(:k, :a)")
+# The server key's row comes along, locked (FOR KEY SHARE) until the batch commits: a retirement
+# waits for the batch, and the key is checked against its period (webapp.core.serverkey).
 _PG_WAITING = text("""
-    SELECT b.id, b.leaf_hash, b.channel, b.signer, b.member, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at
+    SELECT b.id, b.leaf_hash, b.channel, b.signer, b.member, e.seq AS audit_seq, e.hash AS audit_hash, c.seq AS cp_seq, c.at AS cp_at,
+           k.kid AS key_kid, k.not_before AS key_from, k.retired_at AS key_until
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (SELECT id, leaf_hash, channel, signer, member FROM ballots
                           WHERE assembly_id = :a AND leaf_index IS NULL ORDER BY id) AS b ON true
       LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS e ON true
       LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS c ON true
+      LEFT JOIN LATERAL (SELECT kid, not_before, retired_at FROM server_keys WHERE kid = :kid FOR KEY SHARE) AS k ON true
 """)
 _PG_WRITE = text("""
     WITH nodes AS (
@@ -350,7 +354,8 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
     log = connection.execute(_PG_LEAD, {"a": ctx.assembly_id, "audit_key": chain_lock_key(chain)}).one()
     if log.sealed:
         return None
-    rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain}).all()
+    key = signer()
+    rows = connection.execute(_PG_WAITING, {"a": ctx.assembly_id, "chain": chain, "kid": key.kid}).all()
     waiting = batch_order([r for r in rows if r.id is not None])
     if not waiting:
         return None
@@ -364,6 +369,13 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
             idxs.append(idx)
             hashes.append(h)
     clock = now or database.db_now()  # after the waiting ballots were read (see integrate_context)
+    final = final_at is not None
+    timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
+    if rows[0].key_kid is None:
+        key = signing_key(timestamp)  # the installation's first key is recorded, or the key refused
+    else:
+        for at in (ms(clock), timestamp):
+            usable_at(key.kid, (rows[0].key_from, rows[0].key_until), at)
     events, checkpoints = [], []
     if record_accepts:
         events, checkpoints = chain_rows(
@@ -384,15 +396,14 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
                 if r.channel == "online"
             ],
             at=clock,
+            key=key,
         )
     if events:
         anchor = (events[-1]["seq"], events[-1]["hash"])
     else:
         anchor = None if rows[0].audit_seq is None else (rows[0].audit_seq, rows[0].audit_hash)
-    final = final_at is not None
-    timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
     document = sign_tree_head(
-        signer(), ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
+        key, ctx.log_id, state.size, state.root(), timestamp, n=log.heads, notice=ctx.notice, audit=anchor, final=final
     )
     connection.execute(
         _PG_WRITE,

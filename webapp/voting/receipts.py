@@ -20,11 +20,11 @@ from crypto.canonical import loads
 from crypto.errors import CryptoError, FormatError
 from crypto.merkle import verify_consistency, verify_inclusion
 from crypto.promise import PROMISE_TYPE, Promise, parse_promise, verify_promise
-from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, tracking_code, verify_receipt
+from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, parse_receipt, tracking_code, verify_receipt
 from webapp.assemblies.models import Assembly
 from webapp.core import db as database
 from webapp.core.db import db
-from webapp.core.serverkey import signer
+from webapp.core.serverkey import key_set
 from webapp.core.timefmt import local
 from webapp.voting import log as ballot_log
 from webapp.voting import publication
@@ -112,14 +112,20 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             return result
         if isinstance(doc, dict) and doc.get("type") == PROMISE_TYPE:
             try:
-                promise = verify_promise(doc, signer().jwk, assembly.log_id)
+                # The key that signed it, valid when the ballot was accepted (webapp.core.serverkey).
+                promise = verify_promise(doc, key_set().jwk_at(doc.get("kid"), doc.get("accepted")), assembly.log_id)
             except (CryptoError, ValueError) as exc:
                 result.step(False, "承诺本身无效（签名或格式不对）", f"the promise itself does not verify: {exc}")
                 return result
             kept_leaf = promise.leaf_hash
         else:
             try:
-                receipt = verify_receipt(doc, signer().jwk, assembly.log_id)
+                # Each signature by the key it names, valid at the object's own time: the tree head's
+                # timestamp, the promise's acceptance (a key may have been rotated in between).
+                parsed = parse_receipt(doc)
+                keys = key_set()
+                promise_jwk = None if parsed.promise is None else keys.jwk_at(parsed.promise.kid, parsed.promise.accepted)
+                receipt = verify_receipt(doc, keys.jwk_at(parsed.sth.kid, parsed.sth.timestamp), assembly.log_id, promise_jwk=promise_jwk)
             except (CryptoError, ValueError) as exc:
                 result.step(False, "回执本身无效（签名、追踪码或证明不对）", f"the receipt itself does not verify: {exc}")
                 return result

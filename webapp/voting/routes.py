@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crypto.errors import CryptoError
 from crypto.treehead import tracking_code
 from webapp.assemblies import lifecycle
 from webapp.assemblies.files import files_by_sha
@@ -26,7 +27,7 @@ from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
 from webapp.core.roles import Role, is_owner, is_staff
-from webapp.core.serverkey import signer as server_signer
+from webapp.core.serverkey import key_set
 from webapp.core.views import run_operation
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
@@ -163,6 +164,15 @@ def cast(assembly_id: int):
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _jwk_at(kid: object, at: object) -> dict | None:
+    """The public key of the installation's key set that ``kid`` names, if it was valid at ``at``
+    (ms: the signed object's own time); None otherwise, and the page's check then fails."""
+    try:
+        return key_set().jwk_at(kid, at)
+    except CryptoError:
+        return None
+
+
 @bp.get("/p/<slug>/a/<int:assembly_id>/receipt/<code>")
 def receipt(slug: str, assembly_id: int, code: str):
     estate = public_estate(slug)
@@ -188,7 +198,10 @@ def receipt(slug: str, assembly_id: int, code: str):
         accepted=found.received_at,
         ballot=found,
         signer=signer,
-        server_jwk=json.dumps(server_signer().jwk),
+        # The keys the tree head and the promise name, each valid at its object's time (a key
+        # rotated out since, for an early ballot; the promise may predate a rotation its head follows).
+        server_jwk=json.dumps(None if doc is None else _jwk_at(doc["sth"]["kid"], doc["sth"]["timestamp"])),
+        promise_jwk=json.dumps(None if found.promise is None else _jwk_at(found.promise["kid"], found.promise["accepted"])),
         qr=qr_data_uri(check_url),
         check_url=check_url,
         mine=mine,

@@ -32,6 +32,7 @@ from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly
 from webapp.core import db as database
 from webapp.core.db import db
+from webapp.core.serverkey import KeyNotUsable
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot
 
@@ -92,6 +93,9 @@ def run_once() -> Pass:
             db.session.commit()
             done.integrated += len(batch.indices)
             done.batches += 1
+        except KeyNotUsable as exc:  # this server's key may not sign: the ballots wait for a server whose key may
+            db.session.rollback()
+            log.error("sequencer: assembly %s: ballots stay waiting: %s", assembly_id, exc)
         except Exception:  # one assembly's failure must not stop the others' ballots
             db.session.rollback()
             log.exception("sequencer: assembly %s", assembly_id)

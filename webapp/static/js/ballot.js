@@ -312,6 +312,7 @@
   }
   /* true / false, or "no-ed25519" when this browser cannot check Ed25519 (the server did). */
   function serverSigned(server, signed) {
+    if (!server) { return Promise.resolve(false); } // no key of the installation valid at the object's time
     return crypto.subtle.importKey("jwk", { kty: server.kty, crv: server.crv, x: server.x }, { name: "Ed25519" }, false, ["verify"]).then(function (key) {
       return crypto.subtle.verify({ name: "Ed25519" }, key, b64urlToBytes(signed.sig), new TextEncoder().encode(OwnersVote.canonical(payloadOf(signed))));
     }, function () { return "no-ed25519"; });
@@ -320,12 +321,13 @@
   function bindReceipt(box) {
     var receipt = JSON.parse(box.getAttribute("data-receipt"));
     var server = JSON.parse(box.getAttribute("data-server-key"));
+    var promiseKey = JSON.parse(box.getAttribute("data-promise-key") || "null"); // a key rotated in between may differ
     if (!(window.crypto && crypto.subtle)) { say(box, box.getAttribute("data-msg-hash-only"), "info"); return; }
     var sth = receipt.sth, promise = receipt.promise;
     var promised = Promise.resolve(true);
     if (promise) {
       // The promise the ballot was answered with: for this very leaf, signed by the server.
-      promised = promise.leaf_hash === receipt.leaf_hash && promise.log === receipt.log ? serverSigned(server, promise) : Promise.resolve(false);
+      promised = promise.leaf_hash === receipt.leaf_hash && promise.log === receipt.log ? serverSigned(promiseKey, promise) : Promise.resolve(false);
     }
     promised.then(function (ok) {
       if (ok === false) { say(box, box.getAttribute("data-msg-promise-bad"), "error"); return; }

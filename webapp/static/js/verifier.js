@@ -1,4 +1,4 @@
-/* OwnersVote audit bundle verifier, format 2 — an independent second implementation.
+/* OwnersVote audit bundle verifier, formats 3 and 2 — an independent second implementation.
  *
  * Written from docs/bundle-format.md (normative) and docs/tally-format.md alone, without reading
  * the reference verifier (`ownersvote verify`, Python).  One file, no dependencies, no build step;
@@ -11,8 +11,8 @@
  *     {ok, readable, failures: [{check, message}], facts: {...}, certificationPayload,
  *      certificationPayloadCanonical}
  *   input:   the bundle's text (or bytes: then strict JSON, §1, is checked here) or a parsed object
- *   options: {receipts: [receipt or promise, text or object], serverKey: kid, supervisorKeys: [kid],
- *             onProgress: function (done, total, what)}
+ *   options: {receipts: [receipt or promise, text or object], serverKey: kid or [kid] (the server
+ *             keys the installation published), supervisorKeys: [kid], onProgress: function (done, total, what)}
  *
  * Exposed as window.OwnersVoteVerifier in browsers and as module.exports in Node.
  */
@@ -1568,8 +1568,10 @@
     }
     var jwk = null;
     if (paper) {
-      if (entry.kid !== ctx.serverKid) { fail("a paper ballot must be signed by the server key " + ctx.serverKid + ", not " + show(entry.kid)); }
-      else { jwk = ctx.serverJwk; }
+      // Its period is checked against the tree head that first covers it (checkPaperKeys).
+      var sk = isStr(entry.kid) ? ctx.serverKeys[entry.kid] : undefined;
+      if (!sk) { fail("a paper ballot must be signed by a server key (" + Object.keys(ctx.serverKeys).join(", ") + "), not " + show(entry.kid)); }
+      else { jwk = sk.jwk; }
     } else if (member) {
       var key = isStr(entry.kid) ? member.kids[entry.kid] : undefined;
       if (!key) {
@@ -1582,6 +1584,88 @@
       if (problem) { fail("signature by " + entry.kid + ": " + problem); }
     }
     return bad === 0 ? b : null;
+  }
+
+  // ------------------------------------------------------------------ §8 the server's keys
+
+  /* The server's keys: version 2 names one (log.server_key, valid always), version 3 lists them
+   * with their periods [not_before, retired_at) (log.server_keys, in key-id order, each once).
+   * Keys not among the pinned ones (options.serverKey) are reported and not trusted. */
+  async function checkServerKeys(R, doc, logObj, pins) {
+    var keys = Object.create(null), C = "server_key", i;
+    if (doc.version === 2) {
+      var sk = logObj.server_key, P = "log.server_key";
+      if (!R.members(C, P, sk, ["kid", "jwk"]) && !isObj(sk)) { return keys; }
+      var problem = jwkProblem(sk.jwk);
+      if (problem) { R.fail(C, P + ".jwk: " + problem); return keys; }
+      if (sk.jwk.kty !== "OKP") { R.fail(C, P + ".jwk: the server key must be Ed25519"); return keys; }
+      var kid = await thumbprint(sk.jwk);
+      if (sk.kid !== kid) { R.fail(C, P + ".kid: " + show(sk.kid) + " is not its key's thumbprint " + kid); return keys; }
+      keys[kid] = {jwk: sk.jwk, notBefore: 0, retiredAt: null};
+    } else {
+      var list = logObj.server_keys, PL = "log.server_keys";
+      if (!Array.isArray(list) || list.length === 0) { R.fail(C, PL + ": not a non-empty array"); return keys; }
+      checkKidOrder(R, C, PL, list);
+      for (i = 0; i < list.length; i++) {
+        var p = PL + "[" + i + "]", e = list[i];
+        if (!R.members(C, p, e, ["kid", "jwk", "not_before", "retired_at"])) { continue; }
+        var pr = jwkProblem(e.jwk);
+        if (pr) { R.fail(C, p + ".jwk: " + pr); continue; }
+        if (e.jwk.kty !== "OKP") { R.fail(C, p + ".jwk: a server key must be Ed25519"); continue; }
+        var k2 = await thumbprint(e.jwk);
+        if (e.kid !== k2) { R.fail(C, p + ".kid: " + show(e.kid) + " is not its key's thumbprint " + k2); continue; }
+        if (!isInt(e.not_before) || e.not_before < 0) { R.fail(C, p + ".not_before: not an integer time (ms)"); continue; }
+        if (!(e.retired_at === null || (isInt(e.retired_at) && e.retired_at > e.not_before))) {
+          R.fail(C, p + ".retired_at: neither null nor a time (ms) after not_before"); continue;
+        }
+        if (keys[k2]) { R.fail(C, p + ": key " + k2 + " is listed twice"); continue; }
+        keys[k2] = {jwk: e.jwk, notBefore: e.not_before, retiredAt: e.retired_at};
+      }
+    }
+    if (pins) {
+      var ks = Object.keys(keys);
+      for (i = 0; i < ks.length; i++) {
+        if (pins.indexOf(ks[i]) < 0) {
+          R.fail(C, "the server key " + ks[i] + " is not " + (pins.length > 1 ? "one of the pinned keys " : "the pinned key ") + pins.join(", "));
+          delete keys[ks[i]];
+        }
+      }
+    }
+    return keys;
+  }
+
+  /* The server key named kid, if it was valid at time t (an object's own time): {jwk} or {problem}. */
+  function serverKeyAt(ctx, kid, t) {
+    var k = isStr(kid) ? ctx.serverKeys[kid] : undefined;
+    if (!k) { return {problem: "kid " + show(kid) + " is not a server key (" + Object.keys(ctx.serverKeys).join(", ") + ")"}; }
+    if (!isInt(t)) { return {problem: "the time of the signed object is not an integer"}; }
+    if (t < k.notBefore) { return {problem: "signed " + formatTime(t) + " by key " + kid + ", which is valid only from " + formatTime(k.notBefore)}; }
+    if (k.retiredAt !== null && t >= k.retiredAt) {
+      return {problem: "signed " + formatTime(t) + " by key " + kid + ", after its retirement " + formatTime(k.retiredAt)};
+    }
+    return {jwk: k.jwk};
+  }
+
+  /* A paper ballot carries no time: its server key must have been valid at some instant between
+   * the opening and the tree head that first covers it. */
+  function checkPaperKeys(R, ctx, entries, heads, signing) {
+    var covering = [], i, j;
+    for (i = 0; i < (Array.isArray(heads) ? heads.length : 0); i++) {
+      var s = isObj(heads[i]) ? heads[i].sth : null;
+      if (isObj(s) && isInt(s.size) && isInt(s.timestamp)) { covering.push(s); }
+    }
+    for (i = 0; i < entries.length; i++) {
+      var e = entries[i];
+      if (!isObj(e) || e.kind !== "paper" || !isStr(e.kid) || !ctx.serverKeys[e.kid]) { continue; }
+      signing[e.kid] = true;
+      var k = ctx.serverKeys[e.kid], cover = null;
+      for (j = 0; j < covering.length; j++) { if (covering[j].size > i) { cover = covering[j].timestamp; break; } }
+      if (cover === null || !isInt(ctx.opens)) { continue; }
+      if (!(k.notBefore <= cover && (k.retiredAt === null || k.retiredAt > ctx.opens))) {
+        R.fail("ballot", "log.entries[" + i + "]: a paper ballot signed by server key " + e.kid + ", which was not valid between the opening (" +
+          formatTime(ctx.opens) + ") and the tree head that first covers it (" + formatTime(cover) + ")");
+      }
+    }
   }
 
   // ------------------------------------------------------------------ §9 tree heads
@@ -1613,15 +1697,16 @@
       }
     }
     if (!isBool(sth.final)) { out.push("final is not a boolean"); }
-    if (sth.kid !== ctx.serverKid) { out.push("kid " + show(sth.kid) + " is not the server key " + ctx.serverKid); }
-    else if (ctx.serverJwk) {
+    var found = serverKeyAt(ctx, sth.kid, sth.timestamp);
+    if (found.problem) { out.push(found.problem); }
+    else {
       var bytes;
       try { bytes = utf8(canonical(without(sth, ["kid", "sig"]))); } catch (e) { bytes = null; out.push("cannot be canonicalised: " + e.message); }
       if (bytes) {
-        var problem = await S.verify(ctx.serverJwk, sth.sig, bytes);
+        var problem = await S.verify(found.jwk, sth.sig, bytes);
         if (problem) { out.push("signature: " + problem); }
       }
-    } else { out.push("cannot be checked without a valid server key"); }
+    }
     return out;
   }
 
@@ -1782,15 +1867,18 @@
     if (!isInt(pr.accepted) || pr.accepted < 0) { out.push("accepted is not a time (a non-negative integer, ms)"); }
     if (!isInt(pr.deadline) || pr.deadline < 0) { out.push("deadline is not a time (a non-negative integer, ms)"); }
     else if (isInt(pr.accepted) && pr.deadline < pr.accepted) { out.push("deadline is before accepted"); }
-    if (pr.kid !== ctx.serverKid) { out.push("kid " + show(pr.kid) + " is not the server key " + ctx.serverKid); }
-    else if (ctx.serverJwk) {
+    // signed by a listed server key valid when the ballot was accepted
+    var found = Object.keys(ctx.serverKeys).length ? serverKeyAt(ctx, pr.kid, pr.accepted) : {problem: "cannot be checked without a valid server key"};
+    if (found.problem) { out.push(found.problem); }
+    else {
       var bytes;
       try { bytes = utf8(canonical(without(pr, ["kid", "sig"]))); } catch (e) { bytes = null; out.push("cannot be canonicalised: " + e.message); }
       if (bytes) {
-        var problem = await S.verify(ctx.serverJwk, pr.sig, bytes);
+        var problem = await S.verify(found.jwk, pr.sig, bytes);
         if (problem) { out.push("signature: " + problem); }
+        else if (ctx.serverSigning) { ctx.serverSigning[pr.kid] = true; }
       }
-    } else { out.push("cannot be checked without a valid server key"); }
+    }
     return out;
   }
 
@@ -1934,24 +2022,21 @@
     // 1. header
     R.members("header", "bundle", doc, TOP_LEVEL, ["supplements"]);
     R.expect("header", doc.format === "ownersvote-bundle", "format: is " + show(doc.format) + ", expected \"ownersvote-bundle\"");
-    R.expect("header", doc.version === 2, "version: is " + show(doc.version) + ", expected 2");
+    R.expect("header", doc.version === 2 || doc.version === 3, "version: is " + show(doc.version) + ", expected 3 (or 2)");
 
     var ctx = {roll: {members: Object.create(null), kidOwner: Object.create(null)}, items: Object.create(null)};
-    // 2. the server key
-    await section(R, "server_key", async function () {
-      var sk = logObj.server_key, P = "log.server_key";
-      if (!R.members("server_key", P, sk, ["kid", "jwk"])) { if (!isObj(sk)) { return; } }
-      var problem = jwkProblem(sk.jwk);
-      if (problem) { R.fail("server_key", P + ".jwk: " + problem); return; }
-      if (sk.jwk.kty !== "OKP") { R.fail("server_key", P + ".jwk: the server key must be Ed25519"); return; }
-      var kid = await thumbprint(sk.jwk);
-      if (sk.kid !== kid) { R.fail("server_key", P + ".kid: " + show(sk.kid) + " is not its key's thumbprint " + kid); return; }
-      if (options.serverKey && options.serverKey !== kid) {
-        R.fail("server_key", P + ": the log's server key " + kid + " is not the pinned key " + options.serverKey);
-      }
-      ctx.serverKid = kid; ctx.serverJwk = sk.jwk;
-    });
-    R.facts.serverKey = ctx.serverKid || null;
+    // 2. the server's keys
+    var pins = Array.isArray(options.serverKey) ? (options.serverKey.length ? options.serverKey.slice() : null)
+      : (options.serverKey ? [options.serverKey] : null);
+    ctx.serverKeys = Object.create(null);
+    var serverSigning = Object.create(null);   // the server keys whose signatures the bundle holds
+    ctx.serverSigning = serverSigning;          // (and the promises checked with it: promiseProblems)
+    await section(R, "server_key", async function () { ctx.serverKeys = await checkServerKeys(R, doc, logObj, pins); });
+    R.facts.serverKeys = Object.keys(ctx.serverKeys).map(function (kid) {
+      var k = ctx.serverKeys[kid];
+      return {kid: kid, notBefore: k.notBefore, retiredAt: k.retiredAt};
+    }).sort(function (a, b) { return a.notBefore - b.notBefore || (a.kid < b.kid ? -1 : 1); });
+    R.facts.serverKey = R.facts.serverKeys.map(function (k) { return k.kid; }).join(", ") || null;
 
     // 3. the notice and the derived sections
     var notice = doc.notice, noticeUsable = false;
@@ -1960,10 +2045,11 @@
       if (!isObj(notice)) { return; }
       var body = without(notice, ["kid", "sig"]), bytes = utf8(canonical(body));
       ctx.noticeDigest = bytesToHex(await sha256(bytes));
-      if (notice.kid !== ctx.serverKid) {
-        R.fail("notice", "notice.kid: " + show(notice.kid) + " is not the log's server key " + show(ctx.serverKid));
-      } else if (ctx.serverJwk) {
-        var problem = await S.verify(ctx.serverJwk, notice.sig, bytes);
+      if (isStr(notice.kid)) { serverSigning[notice.kid] = true; }
+      var found = serverKeyAt(ctx, notice.kid, notice.published_at);
+      if (found.problem) { R.fail("notice", "notice.kid: " + found.problem); }
+      else {
+        var problem = await S.verify(found.jwk, notice.sig, bytes);
         if (problem) { R.fail("notice", "notice.sig: " + problem); }
       }
     });
@@ -2000,7 +2086,7 @@
     ctx.logId = logObj.id;
     R.expect("log", isObj(doc.log), "log: not an object");
     if (isObj(doc.log)) {
-      R.members("log", "log", doc.log, ["id", "server_key", "entries", "tree_heads"]);
+      R.members("log", "log", doc.log, ["id", doc.version === 2 ? "server_key" : "server_keys", "entries", "tree_heads"]);
       R.expect("log", isStr(logObj.id) && logObj.id === (isObj(notice) ? notice.assembly : undefined),
         "log.id: is " + show(logObj.id) + ", expected notice.assembly " + show(isObj(notice) ? notice.assembly : undefined));
       R.expect("log", Array.isArray(logObj.entries), "log.entries: not an array");
@@ -2104,6 +2190,11 @@
       levels = await merkleLevels(leafBytes);
       logRootHex = bytesToHex(await prefixRoot(levels, leafBytes.length));
       final = await checkTreeHeads(R, S, ctx, logObj.tree_heads, levels, entries.length, logRootHex);
+      for (var hk = 0; hk < headsList.length; hk++) {
+        var hs = isObj(headsList[hk]) ? headsList[hk].sth : null;
+        if (isObj(hs) && isStr(hs.kid)) { serverSigning[hs.kid] = true; }
+      }
+      checkPaperKeys(R, ctx, entries, headsList, serverSigning);
       ctx.finalOk = !!final && final.size === entries.length && final.root === logRootHex;
       ctx.finalHead = final;
       R.facts.logRoot = logRootHex;
@@ -2119,6 +2210,14 @@
       await R.progress(1, "receipts");
     }
     R.facts.receipts = receiptCount;
+    // §8: every listed server key signs something in the bundle (the notice, a tree head, a paper
+    // ballot) or a promise of the receipts and promises checked with it
+    await section(R, "server_key", function () {
+      var listedServer = Object.keys(ctx.serverKeys);
+      for (var lk = 0; lk < listedServer.length; lk++) {
+        if (!serverSigning[listedServer[lk]]) { R.fail("server_key", "server key " + listedServer[lk] + " is listed but signs nothing in the bundle"); }
+      }
+    });
 
     // 10. the tally
     var tally = doc.tally;
@@ -2287,13 +2386,18 @@
       lines.push("  promises   " + f.promises.length + " kept (in the final tree, covered by their deadlines): " +
         f.promises.slice(0, 6).join(", ") + (f.promises.length > 6 ? " …" : ""));
     }
-    lines.push("  server key " + f.serverKey + "  (compare with the key the estate published)");
+    for (var sk = 0; sk < (f.serverKeys || []).length; sk++) {
+      var key = f.serverKeys[sk];
+      lines.push((sk === 0 ? "  server key " : "             ") + key.kid + (key.notBefore ? "  from " + formatTime(key.notBefore) : "  from the start") +
+        (key.retiredAt === null ? ", in use" : ", retired " + formatTime(key.retiredAt)));
+    }
+    lines.push("             (compare the key ids and periods with those the installation published)");
     lines.push("  checked in " + f.seconds + " s");
     return lines.join("\n");
   }
 
   var api = {
-    version: 2,
+    version: 3,
     verifyBundle: verifyBundle,
     summarize: summarize,
     parseStrictJSON: parseStrictJSON,
