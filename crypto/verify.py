@@ -678,11 +678,11 @@ def _verify(
             promises.check(name, promise)
             continue
         try:
-            parsed = parse_receipt(receipt)
+            shape = parse_receipt(receipt)
             # Each signature by a listed server key valid at its object's time: the tree head's
             # timestamp, the promise's acceptance (a key may have been rotated in between).
-            promise_jwk = None if parsed.promise is None else server_keys.jwk_at(parsed.promise.kid, parsed.promise.accepted)
-            r = verify_receipt(receipt, server_keys.jwk_at(parsed.sth.kid, parsed.sth.timestamp), log_id, promise_jwk=promise_jwk)
+            promise_jwk = None if shape.promise is None else server_keys.jwk_at(shape.promise.kid, shape.promise.accepted)
+            r = verify_receipt(receipt, server_keys.jwk_at(shape.sth.kid, shape.sth.timestamp), log_id, promise_jwk=promise_jwk)
         except (FormatError, SignatureInvalid, ProofInvalid, KeyFormatError) as exc:
             report.fail("receipt", f"{name}: {exc}")
             continue
