@@ -465,6 +465,17 @@ def server_key_list(as_json: bool) -> None:
         click.echo(_key_line(k, now) + ("   (configured here)" if k.kid == mine else ""))
 
 
+def _change_key_set(change, argument):
+    """One change to the server's key set, committed, or refused in words with nothing kept."""
+    try:
+        key = change(argument, actor="cli")
+    except KeySetError as exc:
+        db.session.rollback()
+        _fail(f"error: {exc.en} / {exc.zh}")
+    db.session.commit()
+    return key
+
+
 @server_key.command("add")
 @click.argument("jwk", required=False)
 @with_key_set
@@ -475,12 +486,7 @@ def server_key_add(jwk: str | None) -> None:
         public = json.loads(jwk) if jwk else signer().jwk
     except ValueError:
         _fail('error: JWK must be the public key as JSON, e.g. \'{"crv": "Ed25519", "kty": "OKP", "x": "..."}\'', 2)
-    try:
-        key = add_key(public, actor="cli")
-    except KeySetError as exc:
-        db.session.rollback()
-        _fail(f"error: {exc.en} / {exc.zh}")
-    db.session.commit()
+    key = _change_key_set(add_key, public)
     click.echo(f"added {key.kid}: not in use yet; `ownersvote server-key activate {key.kid}` puts it into use")
 
 
@@ -490,12 +496,7 @@ def server_key_add(jwk: str | None) -> None:
 def server_key_activate(kid: str) -> None:
     """Put the key KID into use from now (by the database's clock): machines configured with it
     may start and sign; the keys active before stay active until retired."""
-    try:
-        key = activate_key(kid, actor="cli")
-    except KeySetError as exc:
-        db.session.rollback()
-        _fail(f"error: {exc.en} / {exc.zh}")
-    db.session.commit()
+    key = _change_key_set(activate_key, kid)
     click.echo(f"{key.kid} is in use from {key.not_before:%Y-%m-%d %H:%M:%S} UTC; publish its key id")
 
 
@@ -506,12 +507,7 @@ def server_key_retire(kid: str) -> None:
     """Retire the key KID from now (by the database's clock): nothing dated from now on is signed
     with it, and a machine still configured with it stops signing (its /readyz says so).  Run it
     once every machine has been restarted with the new key."""
-    try:
-        key = retire_key(kid, actor="cli")
-    except KeySetError as exc:
-        db.session.rollback()
-        _fail(f"error: {exc.en} / {exc.zh}")
-    db.session.commit()
+    key = _change_key_set(retire_key, kid)
     click.echo(f"{key.kid} retired at {key.retired_at:%Y-%m-%d %H:%M:%S} UTC: remove its secret from every machine and destroy it")
 
 

@@ -402,7 +402,6 @@ class VotingContext:
     notice: str  # digest
     roll_root: str
     items: tuple  # the notice's items as choice_problems reads them
-    log: ballot_log.LogContext
 
 
 _CONTEXTS: dict[tuple, VotingContext] = {}
@@ -429,7 +428,6 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
         notice_sha256,
         roll_root,
         tuple(tally_items(document)),
-        ballot_log.LogContext(assembly_id, estate_id, log_id, notice_sha256),
     )
     if len(_CONTEXTS) > 64:
         _CONTEXTS.clear()
@@ -474,7 +472,6 @@ def _fast_statements(dialect: str, clock) -> tuple:
             Estate.slug,
             NoticeVersion.sha256.label("notice"),
             Roll.root.label("roll_root"),
-            BallotLog.heads,
             BallotLog.sealed,
             entry.label("entry"),
             key_state.label("key_state"),
