@@ -34,6 +34,7 @@ from typing import Any
 
 from . import blindrsa
 from .canonical import canonical_json, parse_canonical
+from .cli import key_values_joined
 from .encoding import b64url_decode
 from .errors import CryptoError, FormatError
 from .keys import Signer, jwk_thumbprint
@@ -320,7 +321,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify-evaluatio
     parser = argparse.ArgumentParser(prog=prog, description="Recount a published evaluation (docs/evaluation-format.md).")
     parser.add_argument("result", metavar="RESULT", help="the published result (JSON)")
     parser.add_argument("--server-key", metavar="KID", help="require the result to be signed by this key id (as the platform published it)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
     try:
         document = json.loads(Path(args.result).read_bytes())
     except (OSError, ValueError) as exc:

@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import evaluation as ev
 from .canonical import canonical_json
+from .cli import key_values_joined
 from .errors import CryptoError, FormatError
 from .keys import Signer, jwk_thumbprint
 from .treehead import sign_object, signed_payload, verify_object
@@ -442,7 +443,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify-ranking")
     parser.add_argument(
         "--server-key", metavar="KID", help="require the ranking to be signed by this key id (as the platform published it)"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
     try:
         document = json.loads(Path(args.ranking).read_bytes())
         results = [json.loads(Path(path).read_bytes()) for path in args.results]

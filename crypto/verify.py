@@ -54,6 +54,7 @@ from typing import Any, TextIO, TypeVar
 from . import bundle as bundle_mod
 from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, Agenda, choice_problems, parse_ballot, validate_entry
 from .canonical import canonical_json, canonical_json_of_checked, loads
+from .cli import key_values_joined
 from .encoding import hex_decode
 from .errors import CanonicalJSONError, CryptoError, EncodingError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
 from .keys import jwk_thumbprint, public_jwk, verify
@@ -1317,24 +1318,6 @@ def _read_json(path: str) -> Any:
     return loads(Path(path).read_bytes())
 
 
-_KEY_OPTIONS = ("--server-key", "--supervisor-key")
-
-
-def _key_values_joined(argv: list[str]) -> list[str]:
-    """``--server-key KID`` as ``--server-key=KID``: a key id is base64url and begins with "-" once
-    in 64, which argparse would otherwise take for an option."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] in _KEY_OPTIONS and i + 1 < len(argv):
-            out.append(f"{argv[i]}={argv[i + 1]}")
-            i += 2
-        else:
-            out.append(argv[i])
-            i += 1
-    return out
-
-
 def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Verify an OwnersVote audit bundle offline (docs/bundle-format.md).")
     parser.add_argument("bundle", metavar="BUNDLE", help="the audit bundle (JSON)")
@@ -1358,7 +1341,7 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for signature checks (default: all cores)")
     parser.add_argument("--all", action="store_true", help="list every failure (default: the first 20 of each kind)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(_key_values_joined(sys.argv[1:] if argv is None else list(argv)))
+    args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
 
     started = time.perf_counter()
     # The file is read and parsed once, then checked as a published roll or as a bundle.

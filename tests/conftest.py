@@ -27,6 +27,19 @@ from sqlalchemy import select
 from tests.factories import GOOD, LI_TAIL, LINUX_UA, STAFF_NAMES, TITLES, ZHANG_TAIL, Device, Scenario, postgres_database
 
 
+@pytest.fixture(autouse=True)
+def _no_sequencer_outlives_its_test():
+    """A sequencer thread started during a test (an app that is not TESTING, a live server) stops
+    with it: a thread left polling a dropped database logs tracebacks for ever, and Python 3.11's
+    traceback module parses source with the ``ast`` module, whose state is shared between threads
+    (CPython gh-106905: "AST constructor recursion depth mismatch" in whatever else parses)."""
+    from webapp.voting import sequencer
+
+    before = sequencer.running()
+    yield
+    sequencer.stop_threads(sequencer.running() - before)
+
+
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("instance")

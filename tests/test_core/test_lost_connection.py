@@ -39,7 +39,13 @@ def fresh(app):
     from webapp.core.db import db
 
     made = create_app(
-        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "SERVER_NAME": "ownersvote.test", "WTF_CSRF_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SERVER_NAME": "ownersvote.test",
+            "WTF_CSRF_ENABLED": False,
+            # No sequencer thread: its own commit would meet the simulated loss meant for the request's.
+            "OWNERSVOTE_SEQUENCER": "off",
+        }
     )
     yield made
     with made.app_context():

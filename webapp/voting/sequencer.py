@@ -136,3 +136,19 @@ def start_thread(app: Flask) -> threading.Event | None:
     thread = threading.Thread(target=run_forever, args=(app, stop), name="ownersvote-sequencer", daemon=True)
     thread.start()
     return stop
+
+
+def running() -> set:
+    """The (process, app) pairs whose sequencer thread runs now."""
+    with _lock:
+        return set(_running)
+
+
+def stop_threads(keys) -> None:
+    """Stop these sequencer threads (keys as ``running()`` gives them); an app's next request
+    starts its thread again.  For tests, whose apps come and go within one process."""
+    with _lock:
+        for key in keys:
+            stop = _running.pop(key, None)
+            if stop is not None:
+                stop.set()
