@@ -22,4 +22,3 @@ def test_a_pinned_key_id_beginning_with_a_dash_is_read_as_the_key_not_as_an_opti
     missing = tmp_path / "missing.json"
     assert main([str(missing), "--server-key", dash_signer().kid]) == 2  # argparse would exit instead
     assert "cannot read" in capsys.readouterr().err
-

@@ -36,7 +36,6 @@ def test_a_cast_answers_with_a_signed_promise_and_signs_no_tree_head(voting):
     assert s.client.get(answer["next"] + ".json").status_code == 202
 
 
-
 def test_my_page_links_to_the_receipt_of_a_ballot_the_sequencer_has_not_yet_integrated(voting):
     """The receipt page shows the promise until the proof comes: the owner is not told to come
     back later when the link already leads somewhere."""
