@@ -368,6 +368,12 @@ def build(rule: Mapping[str, Any], period: Mapping[str, Any], rows: Sequence[Map
 
 
 def sign_ranking(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The ranking signed, with the rule it embeds signed by the same key: a rule signed by a key
+    since rotated out is signed again (the same payload, so the same digest), so that the one
+    server key the ranking carries checks both."""
+    rule = payload["rule"]
+    if isinstance(rule, Mapping) and rule.get("kid") != signer.kid:
+        payload = {**payload, "rule": sign_object(signer, {k: v for k, v in rule.items() if k not in ("kid", "sig")})}
     return sign_object(signer, {**payload, "server": signer.jwk})
 
 
@@ -412,7 +418,9 @@ def verify_ranking(document: Any, server_jwk: Mapping[str, Any] | None = None, r
     where = {entry["id"]: (row, entry) for row in document["estates"] for entry in row["evaluations"]}
     for result in results:
         try:
-            ev.verify_result(result, server_jwk)
+            # Each result by the server key it carries (it may predate a rotation): the signed
+            # ranking names the result's digest, which binds the result itself.
+            ev.verify_result(result)
         except (KeyError, TypeError, AttributeError) as exc:
             raise FormatError(f"an evaluation result is malformed: {exc!r}") from None
         evaluation = result["evaluation"]

@@ -713,7 +713,7 @@ def _verify(
                 continue
         facts.setdefault("receipts", []).append(code)
     if server_keys is not None:  # (after the receipts and promises: a key may have signed only promises)
-        _check_every_server_key_signs(report, server_keys, signing)
+        _check_every_server_key_signs(report, server_keys, signing, notice["opens"], notice["closes"])
 
     lap("log+receipts")
     # -- the tally, recomputed --------------------------------------------------------------------
@@ -995,12 +995,18 @@ def _check_paper_keys(log_entries: Sequence[Any], heads: Sequence[TreeHead | Non
     return signed
 
 
-def _check_every_server_key_signs(report: Report, keys: KeySet, signing: set[str]) -> None:
+def _check_every_server_key_signs(report: Report, keys: KeySet, signing: set[str], opens: int, closes: int) -> None:
     """A listed server key must sign something in the bundle (the notice, a tree head, a paper
-    ballot) or a promise of the receipts and promises checked with it."""
-    for kid in keys.keys:
-        if kid not in signing:
-            report.fail("tree-head", f"server key {kid} is listed but signs nothing in the bundle")
+    ballot) or a promise of the receipts and promises checked with it, or else have been valid
+    while voting was open: promises are not in the bundle (their times would tell who voted when),
+    and a key rotated in during the vote may have signed only promises of inclusion."""
+    for kid, key in keys.keys.items():
+        if kid not in signing and not key.valid_during(opens, closes):
+            report.fail(
+                "tree-head",
+                f"server key {kid} is listed but signs nothing in the bundle, and was not valid while voting was open "
+                f"({_ms(opens)} – {_ms(closes)}), so it signed no promise either: its period is {key.period()}",
+            )
 
 
 def _supplement_changes(

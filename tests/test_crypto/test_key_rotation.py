@@ -191,8 +191,21 @@ def test_a_key_the_bundle_needs_but_does_not_list_or_one_listed_that_signs_nothi
     )
     b = copy.deepcopy(rotated.bundle)
     idle = generate_ed25519()
-    b["log"]["server_keys"] = by_kid(b["log"]["server_keys"] + [key_record(idle.jwk, 0, None)])
-    assert failures(b) == [("tree-head", f"server key {idle.kid} is listed but signs nothing in the bundle")]
+    # Retired as voting opened: it can have signed no promise of this vote either.
+    b["log"]["server_keys"] = by_kid(b["log"]["server_keys"] + [key_record(idle.jwk, 0, b["notice"]["opens"])])
+    [(check, message)] = failures(b)
+    assert check == "tree-head"
+    assert message.startswith(f"server key {idle.kid} is listed but signs nothing in the bundle, and was not valid while voting was open")
+
+
+def test_a_listed_key_valid_during_the_vote_may_have_signed_only_promises(rotated):
+    """A key rotated in during the vote may have signed promises of inclusion and nothing the bundle
+    carries (promises stay with the owners: their times would tell who voted when)."""
+    b = copy.deepcopy(rotated.bundle)
+    promises_only = generate_ed25519()
+    notice = b["notice"]
+    b["log"]["server_keys"] = by_kid(b["log"]["server_keys"] + [key_record(promises_only.jwk, notice["closes"] - 60_000, None)])
+    assert failures(b) == []
 
 
 def test_the_server_keys_are_listed_once_each_in_key_id_order(rotated):
@@ -241,12 +254,17 @@ def test_the_js_verifier_accepts_a_rotation_and_refuses_a_key_outside_its_period
     early_notice = copy.deepcopy(rotated.bundle)
     early_notice["notice"] = resigned(early_notice["notice"], rotated.rotated)
     idle = copy.deepcopy(rotated.bundle)
-    idle["log"]["server_keys"] = by_kid(idle["log"]["server_keys"] + [key_record(generate_ed25519().jwk, 0, None)])
+    idle["log"]["server_keys"] = by_kid(idle["log"]["server_keys"] + [key_record(generate_ed25519().jwk, 0, idle["notice"]["opens"])])
+    during = copy.deepcopy(rotated.bundle)
+    during["log"]["server_keys"] = by_kid(
+        during["log"]["server_keys"] + [key_record(generate_ed25519().jwk, during["notice"]["closes"] - 60_000, None)]
+    )
     cases = {
         "rotated": rotated.bundle,
         "late": late,
         "early-notice": early_notice,
         "idle": idle,
+        "promises-only": during,
         "version-2": as_version_2(generate(12, 2, seed=32).bundle),
     }
     jobs = []
@@ -267,4 +285,5 @@ def test_the_js_verifier_accepts_a_rotation_and_refuses_a_key_outside_its_period
     assert "after its retirement" in verdicts["late"]["failures"][0]["message"]
     assert any("valid only from" in f["message"] for f in verdicts["early-notice"]["failures"]), jsv.failures(verdicts["early-notice"])
     assert any("is listed but signs nothing" in f["message"] for f in verdicts["idle"]["failures"]), jsv.failures(verdicts["idle"])
+    assert verdicts["promises-only"]["ok"], jsv.failures(verdicts["promises-only"])
     assert any(f["check"] == "server_key" and "pinned" in f["message"] for f in verdicts["pinned-new-only"]["failures"])

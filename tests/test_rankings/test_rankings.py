@@ -202,6 +202,69 @@ def test_a_result_that_does_not_recount_stops_the_ranking_and_nothing_is_kept(cl
     assert db.session.scalar(select(func.count()).select_from(Ranking)) == 1
 
 
+def test_a_result_page_changed_in_the_database_is_shown_as_an_alarm_not_as_counts(client, district):
+    from webapp.evaluations.models import Evaluation
+
+    evaluation = district.evaluations[0]
+    assert "已核验" in client.get(f"/evaluations/{evaluation.id}/result").get_data(as_text=True)
+    result = json.loads(evaluation.result)
+    result["counts"]["items"]["stairs"]["choices"]["satisfied"] = 3  # was 2: edited after signing
+    db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id).values(result=json.dumps(result)))
+    db.session.commit()
+    page = client.get(f"/evaluations/{evaluation.id}/result").get_data(as_text=True)
+    assert "此结果未通过核验，请勿采信。" in page
+    assert "满意 3" not in page
+
+
+@pytest.fixture
+def configured(app):
+    """Swap the key this app (a machine) is configured with; put the original back afterwards."""
+    original = app.extensions["ownersvote_server_key"]
+
+    def use(key):
+        app.extensions["ownersvote_server_key"] = key
+
+    yield use
+    app.extensions["ownersvote_server_key"] = original
+
+
+def test_a_key_rotated_after_the_evaluations_ranks_and_verifies_them_with_their_own_key(
+    client, post, login, district, configured, tmp_path
+):
+    """Results (and the rule) signed by the old key, the ranking by the new one: the ranking is made,
+    its page and every result page verify, and so does the offline check with the new key pinned."""
+    from crypto.keys import generate_ed25519
+    from webapp.oversight.serverkeys import activate_key, add_key, retire_key
+
+    old, new = signer(), generate_ed25519()
+    add_key(new.jwk, actor="operator")
+    activate_key(new.kid, actor="operator")
+    db.session.commit()
+    configured(new)
+    retire_key(old.kid, actor="operator")
+    db.session.commit()
+
+    login("admin")
+    job_page = client.get(rank(post, district).headers["Location"]).get_data(as_text=True)
+    assert "已公布：4 个小区，红榜 1，黑榜 1。" in job_page
+    ranking = db.session.scalars(select(Ranking)).one()
+    assert "已核验" in client.get(f"/rankings/{ranking.id}").get_data(as_text=True)
+    for evaluation in district.evaluations:
+        assert "已核验" in client.get(f"/evaluations/{evaluation.id}/result").get_data(as_text=True)
+    document = client.get(f"/rankings/{ranking.id}/ranking.json").get_json()
+    assert document["kid"] == new.kid
+    assert document["rule"]["kid"] == new.kid  # the rule signed again by the key that signs the ranking
+    assert rk.rule_digest(document["rule"]) == district.rule.digest  # the same rule
+    path = tmp_path / "ranking.json"
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    files = []
+    for evaluation in district.evaluations:
+        files.append(tmp_path / f"result-{evaluation.id}.json")
+        files[-1].write_text(evaluation.result)
+        assert json.loads(evaluation.result)["kid"] == old.kid
+    assert rk.main([str(path), *map(str, files), "--server-key", new.kid]) == 0
+
+
 # --- the road to re-selection ----------------------------------------------------------------------
 
 Q4 = {"title": "2026年第四季度", "start": "2026-10-01", "until": "2027-01-01"}

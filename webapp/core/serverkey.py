@@ -26,11 +26,13 @@ import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from crypto.errors import FormatError
 from crypto.keys import Signer, ed25519_from_seed
 from crypto.serverkeys import KeySet, ServerKey, key_record
 from webapp.core import db as database
@@ -194,6 +196,20 @@ def key_set() -> KeySet:
     signature the app checks is looked up in, by its ``kid``, at the object's own time."""
     rows = db.session.scalars(select(InstallationKey).order_by(InstallationKey.id))
     return KeySet.of(k for k in (_server_key(r) for r in rows) if k is not None)
+
+
+def installation_jwk(document: Any, at: Any = None) -> dict[str, str]:
+    """The public key a server-signed document names by its ``kid``, when that is a key of this
+    installation (valid at ``at``, ms, when the document has a time of its own) and the document
+    carries that very key as its ``server``.  :class:`CryptoError` otherwise."""
+    if not isinstance(document, dict):
+        raise FormatError("a signed document is a JSON object")
+    kid = document.get("kid")
+    keys = key_set()
+    jwk = keys.key(kid).jwk if at is None else keys.jwk_at(kid, at)
+    if document.get("server") != jwk:
+        raise FormatError(f"the document carries another key than the installation's key {kid}")
+    return jwk
 
 
 def key_records(kids: set[str]) -> list[dict]:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crypto import blindrsa
+from crypto import evaluation as fmt
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from webapp.core import sessions
@@ -20,7 +21,7 @@ from webapp.core.extensions import csrf, limiter
 from webapp.core.forms import PageForm
 from webapp.core.i18n import pick
 from webapp.core.roles import Role, admin_required, is_owner
-from webapp.core.serverkey import signing_key
+from webapp.core.serverkey import installation_jwk, signing_key
 from webapp.core.timefmt import zone
 from webapp.core.views import posted_json, run_operation
 from webapp.estates.access import estate_view
@@ -217,5 +218,19 @@ def result_json(evaluation_id: int):
 def result_page(evaluation_id: int):
     evaluation = _published(evaluation_id)
     result = json.loads(evaluation.result)
+    # The counts shown are the recount of the signed result, checked with the installation's key
+    # it names (which may since have been rotated out), never the stored numbers taken on trust.
+    try:
+        fmt.verify_result(result, installation_jwk(result))
+    except (CryptoError, KeyError, TypeError, AttributeError) as exc:
+        problem = (
+            f"服务器对结果的签名或其计数核验失败：{exc}",
+            f"the server's signature on the result, or its counts, do not verify: {exc}",
+        )
+        return render_template(
+            "evaluations/result.html", evaluation=evaluation, result=None, estate=evaluation.estate, codes=[], problem=problem
+        )
     codes = sorted(blindrsa.token_id(b64url_decode(a["message"])) for a in result["answers"] or ())
-    return render_template("evaluations/result.html", evaluation=evaluation, result=result, estate=evaluation.estate, codes=codes)
+    return render_template(
+        "evaluations/result.html", evaluation=evaluation, result=result, estate=evaluation.estate, codes=codes, problem=None
+    )

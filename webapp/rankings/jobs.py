@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from crypto import ranking as rk
 from webapp.core.db import db, utcnow
 from webapp.core.errors_base import UserError
-from webapp.core.serverkey import signer, signing_key
+from webapp.core.serverkey import signing_key
 from webapp.jobs.context import JobContext
 from webapp.jobs.kinds import job_kind
 from webapp.rankings import operations as ops
@@ -51,10 +51,9 @@ def publish_ranking(ctx: JobContext, params: dict) -> None:
     sources = ops.gather(period)
     db.session.rollback()  # what follows only reads what was gathered (progress can be written)
     total = len(sources) + 1
-    server = signer()  # (checks the inputs; the ranking is signed through the key set below)
     rows = []
     for n, source in enumerate(sources, start=1):
-        rows.append(source.row(ops.inputs_of(source, rule_doc, server.jwk)))
+        rows.append(source.row(ops.inputs_of(source, rule_doc)))
         ctx.progress(n, total, f"正在核验并计分：{source.estate_name}", f"Checking and scoring: {source.estate_name}")
     published = int(utcnow().timestamp() * 1000)
     document = rk.sign_ranking(signing_key(published), rk.build(rule_doc, period, rows, published=published))

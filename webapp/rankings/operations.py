@@ -28,6 +28,7 @@ from crypto.keys import Signer
 from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.serverkey import installation_jwk
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation
 from webapp.firms.models import Firm, FirmEstate
@@ -203,13 +204,13 @@ def gather(period: dict) -> list[Source]:
     return sorted(sources.values(), key=lambda s: (s.estate_id, s.firm_id))
 
 
-def inputs_of(source: Source, rule: dict, server_jwk: dict) -> list[dict]:
-    """Check each result (the server's signatures, every token, the recount) before taking its
-    numbers: a result that fails is an alarm, and the ranking is not made."""
+def inputs_of(source: Source, rule: dict) -> list[dict]:
+    """Check each result (the server's signatures by a key of the installation, every token, the
+    recount) before taking its numbers: a result that fails is an alarm, and the ranking is not made."""
     out = []
     for result in source.results:
         try:
-            ev.verify_result(result, server_jwk)
+            ev.verify_result(result, installation_jwk(result))
         except CryptoError as exc:
             number = result.get("evaluation", {}).get("id", "?")
             raise RankingError(
@@ -286,15 +287,16 @@ class VerifiedRanking:
         return self.document is not None and not self.problems
 
 
-def verified(ranking: Ranking, server_jwk: dict) -> VerifiedRanking:
+def verified(ranking: Ranking) -> VerifiedRanking:
     """The ranking's document if its bytes hash to the stored digest, its server signatures verify
-    with the server's own key and every number follows from its inputs; else the problems."""
+    with the installation's key it names (valid when it was published) and every number follows
+    from its inputs; else the problems."""
     problems: list[tuple[str, str]] = []
     if hashlib.sha256(ranking.document.encode()).hexdigest() != ranking.sha256:
         problems.append(("排名与其摘要不符：内容被改动过", "the ranking does not match its digest: it was changed"))
     try:
         document = json.loads(ranking.document)
-        rk.verify_ranking(document, server_jwk)
+        rk.verify_ranking(document, installation_jwk(document, document.get("published")))
     except (CryptoError, ValueError) as exc:
         problems.append(
             (f"服务器对排名的签名或其计算核验失败：{exc}", f"the server's signature on the ranking, or its numbers, do not verify: {exc}")
@@ -323,7 +325,7 @@ def publish_now(rule: RankingRule, period: dict, *, actor, server: Signer, base_
     """Rank a period at once, in the caller's transaction (the demo; people start the job)."""
     check_period(rule, period["title"], date.fromisoformat(period["from"]), date.fromisoformat(period["until"]))
     rule_doc = rule_document(rule)
-    rows = [source.row(inputs_of(source, rule_doc, server.jwk)) for source in gather(period)]
+    rows = [source.row(inputs_of(source, rule_doc)) for source in gather(period)]
     document = rk.sign_ranking(server, rk.build(rule_doc, period, rows, published=int(now.timestamp() * 1000)))
     ranking = store(rule, document, actor=actor)
     attach_pdf(ranking, render_ranking(document, ranking.sha256, page_url=f"{base_url.rstrip('/')}/rankings/{ranking.id}"))

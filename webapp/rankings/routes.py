@@ -12,7 +12,7 @@ from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.extensions import limiter
 from webapp.core.roles import admin_required
-from webapp.core.serverkey import signer, signing_key
+from webapp.core.serverkey import signing_key
 from webapp.core.views import flash_form_errors, run_operation
 from webapp.firms.models import Firm
 from webapp.jobs.context import runner_mode
@@ -103,7 +103,7 @@ def _ranking(ranking_id: int) -> Ranking:
 @bp.get("/rankings/<int:ranking_id>")
 def page(ranking_id: int):
     ranking = _ranking(ranking_id)
-    checked = ops.verified(ranking, signer().jwk)
+    checked = ops.verified(ranking)
     return render_template(
         "rankings/page.html",
         ranking=ranking,
