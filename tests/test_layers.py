@@ -32,6 +32,7 @@ FLOORS: list[set[str]] = [
     {"candidates", "proxies", "rolls", "rankings"},
     {"voting"},
     {"results"},
+    {"district"},
     {"portal", "oversight", "demo"},
     {"models"},
     {"app"},

@@ -14,6 +14,7 @@ from webapp import (
     core,
     demo,
     devices,
+    district,
     estates,
     evaluations,
     firms,
@@ -56,6 +57,7 @@ PACKAGES = (
     rankings,
     voting,
     results,
+    district,
 )
 PAGES = (portal, oversight, demo)
 

@@ -8,6 +8,7 @@ from webapp.candidates.models import Candidate
 from webapp.core.db import db
 from webapp.core.models import DeviceChallenge, InstallationKey, ServerSession
 from webapp.devices.models import DeviceKey
+from webapp.district.models import EstateArea, StaffArea
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
 from webapp.firms.models import Firm, FirmEstate
@@ -23,6 +24,8 @@ from webapp.voting.models import Ballot, BallotInspection, BallotLog, LogNode, P
 metadata = db.metadata
 
 __all__ = [
+    "EstateArea",
+    "StaffArea",
     "AuditCheckpoint",
     "Certification",
     "Objection",

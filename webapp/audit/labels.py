@@ -55,6 +55,8 @@ FAMILIES = {
 
 # Detail keys, as the operations pass them to ``record``.
 DETAILS = {
+    "district": _l("District"),
+    "sub_district": _l("Sub-district"),
     "uscc": _l("Unified social credit code"),
     "period": _l("Period"),
     "periods": _l("Failing periods"),

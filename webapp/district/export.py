@@ -1,0 +1,111 @@
+"""The district view as an Excel workbook (openpyxl): the estates' lines and the figures by month,
+as the districts pass them upward.  Counts are written as integers, shares as exact fractions of
+the counts (a formula a reader can check), never as rounded floats typed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from webapp.district.operations import EstateLine
+
+HEADERS_ZH = [
+    "小区",
+    "区",
+    "街道",
+    "物业服务企业",
+    "统一社会信用代码",
+    "服务起始",
+    "最近考评",
+    "得分",
+    "榜单",
+    "进行中的业主大会",
+    "最近结果",
+]
+HEADERS_EN = [
+    "Estate",
+    "District",
+    "Sub-district",
+    "Firm",
+    "USCC",
+    "Serving since",
+    "Latest ranking",
+    "Score",
+    "List",
+    "Assemblies in progress",
+    "Last result",
+]
+
+
+def workbook(
+    lines: list[EstateLine], figures: dict, *, zh: bool, extra_columns: Sequence[tuple[str, str, Callable[[EstateLine], str]]] = ()
+) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "小区" if zh else "Estates"
+    headers = (HEADERS_ZH if zh else HEADERS_EN) + [(c[0] if zh else c[1]) for c in extra_columns]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    band = {"red": "红榜" if zh else "red", "black": "黑榜" if zh else "black"}
+    for line in lines:
+        running = "；".join(
+            f"{r.assembly.title}（{r.assembly.state}）" + (f" {r.turnout.ballots}" if r.turnout else "") for r in line.running
+        )
+        last = ""
+        if line.last is not None:
+            if line.last.intact:
+                last = f"{line.last.assembly.title}: {line.last.passed}/{line.last.items}"
+            else:
+                last = f"{line.last.assembly.title}: " + ("核验未通过" if zh else "does not verify")
+        score = line.score
+        sheet.append(
+            [
+                line.estate.name,
+                line.area.district if line.area else "",
+                line.area.sub_district if line.area else "",
+                line.firm.name if line.firm else ("无物业" if zh else "none"),
+                line.firm.uscc if line.firm else "",
+                line.firm_since.isoformat() if line.firm_since else "",
+                score.period if score else "",
+                (score.shown if score and score.intact else "") or "",
+                band.get(score.band, "") if score and score.band else "",
+                running,
+                last,
+            ]
+            + [value(line) for _zh, _en, value in extra_columns]
+        )
+    _widths(sheet)
+
+    trend = book.create_sheet("指标" if zh else "Figures")
+    measures = list(figures["measures"].items())
+    header = ["月末" if zh else "Month end", "小区数" if zh else "Estates"]
+    for _name, words in measures:
+        label = words["zh"] if zh else words["en"]
+        header += [label + ("（个）" if zh else " (count)"), label]
+    trend.append(header)
+    for cell in trend[1]:
+        cell.font = Font(bold=True)
+    for row_number, point in enumerate(figures["points"], start=2):
+        row: list = [point["day"], point["estates"]]
+        for index, (name, _words) in enumerate(measures):
+            row.append(point[name]["count"])
+            count_cell = f"{get_column_letter(3 + 2 * index)}{row_number}"
+            row.append(f'=IF(B{row_number}=0,"",{count_cell}/B{row_number})')
+        trend.append(row)
+        for index in range(len(measures)):
+            trend.cell(row=row_number, column=4 + 2 * index).number_format = "0.00%"
+    _widths(trend)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _widths(sheet) -> None:
+    for column in sheet.columns:
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
+        sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, longest * 2))
