@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
+from webapp.audit.operations import anchor_at_once
 from webapp.pool.routes import bp
 
 AUDIT_ACTIONS = {
@@ -22,7 +23,12 @@ AUDIT_ACTIONS = {
     "pool.match": _l("The estate and a firm of the pool are interested in each other (a match)"),
 }
 
+# A firm's place in the pool decides whether a selection or a re-selection draft may name it:
+# entering and leaving are anchored at once, as is a match an estate's organisers act on.
+AUDIT_ANCHORED = {"pool.enter", "pool.leave", "pool.match"}
+
 
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
+    anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
