@@ -301,6 +301,18 @@ def test_an_interest_withdrawn_undoes_the_match(client, login, post, world):
     assert db.session.scalar(select(func.count()).select_from(Interest)) == 1  # the firm's interest stays
 
 
+def test_an_admin_withdraws_the_firms_interest_for_it_and_the_match_is_gone(client, login, post, world):
+    ops.mark_estate_interest(world.a, world.lvcheng, actor=staff("org-a"))
+    ops.mark_firm_interest(world.lvcheng, world.a, actor=world.admin)
+    db.session.commit()
+    login("root")
+    assert "双向匹配" in text_of(client.get(f"/admin/pool/firms/{world.lvcheng.id}")).split("这家企业愿意服务的无物业小区")[1]
+    assert post(f"/admin/pool/firms/{world.lvcheng.id}/estates/{world.a.id}/withdraw").status_code == 302
+    assert ops.matches() == []
+    assert events("pool.firm_withdraw") == 1
+    assert post(f"/admin/pool/firms/{world.lvcheng.id}/estates/{world.a.id}/withdraw").status_code == 404  # nothing left to withdraw
+
+
 def test_a_firm_that_leaves_the_pool_no_longer_counts_as_a_match(world):
     ops.mark_estate_interest(world.a, world.lvcheng, actor=staff("org-a"))
     ops.mark_firm_interest(world.lvcheng, world.a, actor=world.admin)
