@@ -25,6 +25,7 @@ FLOORS: list[set[str]] = [
     {"devices"},
     {"auth"},
     {"firms"},
+    {"pool"},
     {"jobs"},
     {"registry"},
     {"owners"},

@@ -14,6 +14,7 @@ from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationFo
 from webapp.firms.models import Firm, FirmEstate
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
+from webapp.pool.models import Interest, PoolTerm
 from webapp.proxies.models import Proxy
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
 from webapp.registry.models import Building, Owner, OwnerHolder, RegistryImport, Unit
@@ -71,6 +72,8 @@ __all__ = [
     "EvaluationIssue",
     "Firm",
     "FirmEstate",
+    "Interest",
+    "PoolTerm",
     "EstateRole",
     "Job",
     "Owner",

@@ -115,6 +115,8 @@ def test_the_demo_creates_a_realistic_estate_once(run):
     assert "owners' evaluation '2026年第三季度物业服务满意度测评': result published at" in first.stdout
     assert "owners' evaluation '2026年第四季度物业服务满意度测评': open" in first.stdout
     assert first.stdout.count("ranking of firms '") == 2
+    assert "the district's pool of firms: " in first.stdout
+    assert "冬青苑（演示） has no firm and one match: " in first.stdout
     second = run("demo", "--no-serve")
     assert "already there" in second.stdout
     doc = json.loads(run("members", "demo", "--json").stdout)

@@ -67,5 +67,8 @@ def test_every_event_a_person_relies_on_is_anchored_at_once(app):
         "roll.sign",
         "paper.resolve",
         "paper.refused",
+        "pool.enter",
+        "pool.leave",
+        "pool.match",
     }
     assert relied_on <= ANCHORED, sorted(relied_on - ANCHORED)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from crypto import ranking as rk
 from tests.factories import district_form
+from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.core.serverkey import signer
 from webapp.demo.evaluations import send_answers
@@ -278,8 +279,16 @@ def drafts_of(estate):
 
 
 def test_a_firm_failing_two_consecutive_periods_gets_a_reselection_draft_with_the_pool(client, post, login, district):
+    """The draft names the firms of the district's pool (webapp/pool) that may bid: not the
+    failing firm (even though it is in the pool), nor a firm only in the register."""
     from webapp.audit.models import AuditEvent
+    from webapp.pool.operations import enter_pool
 
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.username == "admin"))
+    for firm in district.firms:  # 海晨 (failing) and 绿城
+        enter_pool(firm, on=date(2026, 1, 5), reason="2025年度考评合格", today=date(2026, 12, 1), actor=admin)
+    create_firm(name="杭州某物业管理有限公司", uscc="91330100MA28QXNY41", actor="test")  # in the register only
+    db.session.commit()
     login("admin")
     rank(post, district)  # 秋实苑 fails once: nothing happens
     assert drafts_of(district.estates[1]) == []
@@ -298,11 +307,13 @@ def test_a_firm_failing_two_consecutive_periods_gets_a_reselection_draft_with_th
     pool = item.text.split("可参与投标的企业：")[1]
     assert "绿城物业服务集团有限公司（统一社会信用代码 91330100MA27WX4C5P）" in pool
     assert "海晨" not in pool  # the failing firm does not bid
+    assert "杭州某物业管理有限公司" not in pool  # in the register, not in the pool
     assert item.bidders == []  # each firm is listed as a bidder with the fee it offers, by the organisers
     assert drafts_of(district.estates[0]) == []
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "ranking.reselection")).one()
     assert event.chain == district.estates[1].id
     assert event.details["periods"] == ["2026年第三季度", "2026年第四季度"]
+    assert event.details["pool"] == ["91330100MA27WX4C5P"]
 
 
 def test_an_unscored_period_between_two_failures_breaks_the_run(client, post, login, district):

@@ -123,6 +123,19 @@ class BidderForm(PageForm):
     plan = TextAreaField(_l("Service plan (summary)"), validators=[Optional(), Length(max=8000)])
 
 
+class PoolBidderForm(PageForm):
+    """A bidder picked from the district's pool (优势资源库): its name and credit code come from
+    the register.  The operation, not the list, decides whether the firm may be picked (and
+    says why not: it may have left the pool since the page was loaded)."""
+
+    firm = SelectField(_l("Firm of the district's pool"), coerce=int, validate_choice=False)
+    fee = StringField(
+        _l("Proposed fee, yuan per m² per month (e.g. 2.50)"),
+        validators=[DataRequired(message=_l("Give the proposed fee.")), Length(max=12)],
+    )
+    plan = TextAreaField(_l("Service plan (summary)"), validators=[Optional(), Length(max=8000)])
+
+
 class PlanForm(PageForm):
     name = StringField(_l("Plan's title"), validators=[DataRequired(message=_l("Give the plan a title.")), Length(max=300)])
     text = TextAreaField(_l("What the plan is (optional)"), validators=[Optional(), Length(max=8000)])

@@ -25,6 +25,8 @@ from webapp.core.errors_base import UserError
 from webapp.core.identity import is_uscc, normalize_id
 from webapp.core.roles import Role
 from webapp.estates.thresholds import CATEGORIES
+from webapp.firms.models import Firm
+from webapp.pool.operations import in_pool
 
 
 class AssemblyError(UserError):
@@ -346,7 +348,7 @@ def same_firm_name(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan: str | None) -> Bidder:
+def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan: str | None, from_pool: bool = False) -> Bidder:
     assembly = item.assembly
     require_organiser(actor, assembly.estate_id)
     require_editable(assembly)
@@ -381,8 +383,22 @@ def add_bidder(item: AgendaItem, *, actor, name: str, uscc: str, fee: str, plan:
         name=bidder.name,
         uscc=code,
         fee_centi=bidder.fee_centi,
+        **({"from_pool": True} if from_pool else {}),
     )
     return bidder
+
+
+def add_pool_bidder(item: AgendaItem, firm: Firm, *, actor, fee: str, plan: str | None) -> Bidder:
+    """A bidder from the district's pool (优势资源库): the firm's name and credit code as the
+    register has them; a firm not in the pool now is refused (add it by hand, or ask the
+    district to take it into the pool)."""
+    require_organiser(actor, item.assembly.estate_id)
+    if not in_pool(firm):
+        raise AssemblyError(
+            f"{firm.name}不在区物业服务企业优势资源库中，不能从资源库添加；如它参与投标，请在“添加参选企业”中填写其名称和统一社会信用代码",
+            f"{firm.name} is not in the district's pool of firms; if it bids, add it under 'Add a bidder' with its name and credit code",
+        )
+    return add_bidder(item, actor=actor, name=firm.name, uscc=firm.uscc, fee=fee, plan=plan, from_pool=True)
 
 
 def remove_bidder(bidder: Bidder, item: AgendaItem, *, actor) -> None:

@@ -13,7 +13,7 @@ from webapp.assemblies import hooks, lifecycle
 from webapp.assemblies import operations as ops
 from webapp.assemblies.api import assembly_document
 from webapp.assemblies.files import files_by_sha
-from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm, category_choices
+from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm, PoolBidderForm, category_choices
 from webapp.assemblies.kinds import kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
@@ -35,6 +35,8 @@ from webapp.core.views import local_target, run_operation
 from webapp.estates.access import estate_view
 from webapp.estates.models import Estate
 from webapp.estates.thresholds import ARTICLE_278_EN, ARTICLE_278_ZH, CATEGORIES, thresholds_for
+from webapp.firms.models import Firm
+from webapp.pool.operations import pool_firms
 
 bp = Blueprint("assemblies", __name__)
 
@@ -200,6 +202,9 @@ def item(estate: Estate, assembly_id: int, item_id: int):
     form = ItemForm(prefix="i")
     form.category.choices = category_choices(is_chinese())
     bidder_form = BidderForm(prefix="b")
+    pool_form = PoolBidderForm(prefix="pb")
+    pool = pool_firms() if agenda_item.form == "selection" else []
+    pool_form.firm.choices = [(f.id, f"{f.name}（{f.uscc}）") for f in pool]
     plan_form = PlanForm(prefix="p")
     if request.method == "POST":
         _organisers_only(estate)
@@ -229,6 +234,13 @@ def item(estate: Estate, assembly_id: int, item_id: int):
             _("Bidder added."),
         )
         return redirect(request.path)
+    elif pool_form.submit_ok():
+        firm = (db.session.get(Firm, pool_form.firm.data) if pool_form.firm.data else None) or abort(404)
+        run_operation(
+            lambda: ops.add_pool_bidder(agenda_item, firm, actor=current_user, fee=pool_form.fee.data, plan=pool_form.plan.data),
+            _("Bidder added from the district's pool."),
+        )
+        return redirect(request.path)
     elif plan_form.submit_ok():
         upload = request.files.get("p-file")
         attached = (upload.read(), upload.filename) if upload is not None and upload.filename else None
@@ -241,7 +253,7 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         _upload(assembly, agenda_item)
         return redirect(request.path)
     else:
-        for f in (form, bidder_form, plan_form):
+        for f in (form, bidder_form, pool_form, plan_form):
             for field_errors in f.errors.values():
                 for error in field_errors:
                     flash(str(error), "error")
@@ -262,6 +274,8 @@ def item(estate: Estate, assembly_id: int, item_id: int):
         item=agenda_item,
         form=form,
         bidder_form=bidder_form,
+        pool_form=pool_form,
+        pool=pool,
         plan_form=plan_form,
         organiser=_is_organiser(estate),
         files=files,

@@ -51,6 +51,7 @@ FAMILIES = {
     "firm": _l("Property-service firms"),
     "evaluation": _l("Owners' evaluations"),
     "ranking": _l("Rankings of firms"),
+    "pool": _l("The district's pool of firms"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -163,6 +164,14 @@ DETAILS = {
     "sheets": _l("Sheets printed"),
     "tally_sha256": _l("Tally (SHA-256)"),
     "until": _l("Until"),
+    # the district's pool of firms (webapp/pool; a firm's profile changes are inside "changes")
+    "estate": _l("Estate"),
+    "contact_name": _l("Contact person"),
+    "contact_phone": _l("Contact phone"),
+    "address": _l("Address"),
+    "qualifications": _l("Qualifications"),
+    "notes": _l("Notes"),
+    "from_pool": _l("Taken from the district's pool"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.

@@ -15,7 +15,7 @@ from webapp.core import logging as token_logging
 from webapp.core.converters import RowId
 from webapp.core.db import forget_pool_after_fork, install_idle_ping, utcnow
 from webapp.core.extensions import babel, csrf, limiter, login_manager, select_locale
-from webapp.core.i18n import is_chinese
+from webapp.core.i18n import colon, is_chinese
 from webapp.core.routes import bp
 from webapp.core.security import install_security_headers
 from webapp.core.views import language_next, local_target
@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     install_security_headers(app)
     app.jinja_env.globals.update(
         is_chinese=is_chinese,
+        colon=colon,
         local=timefmt.local,
         local_date=timefmt.local_date,
         zone_label=timefmt.zone_label,

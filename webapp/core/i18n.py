@@ -8,6 +8,11 @@ def is_chinese() -> bool:
     return locale is None or locale.language == "zh"
 
 
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (联系人：), a colon and a space in English."""
+    return "：" if is_chinese() else ": "
+
+
 def pick(obj) -> str:
     """The message of an error that carries both languages (``zh`` and ``en``), in the reader's."""
     return obj.zh if is_chinese() else obj.en

@@ -83,6 +83,36 @@ def is_mobile(number: str) -> bool:
     return bool(_PHONE_RE.match(number))
 
 
+_CONTACT_STRIP_RE = re.compile(r"[\s\-()]")
+_SERVICE_RE = re.compile(r"^[48]00\d{7}$")
+
+
+def contact_phone(raw: str) -> str | None:
+    """A firm's contact number as it is written on its letterhead, or None when it is none of
+    China's numbers: a mobile (1[3-9] and nine digits), a landline with its area code (010 and
+    02x have three digits, the others four; the local number has seven or eight digits and does
+    not start with 0 or 1), or a 400/800 service number.  Spaces, dashes, brackets, full-width
+    digits and a +86 or 0086 prefix are allowed; the result is the normalised form (a mobile as
+    eleven digits, ``0571-87654321``, ``400-820-8820``)."""
+    digits = _CONTACT_STRIP_RE.sub("", unicodedata.normalize("NFKC", raw or ""))
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+            break
+    if not digits.isdigit():
+        return None
+    if is_mobile(digits):
+        return digits
+    if _SERVICE_RE.match(digits):
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    if digits.startswith("0") and len(digits) >= 10:
+        area = digits[:3] if digits[1] in "12" else digits[:4]
+        local = digits[len(area) :]
+        if len(local) in (7, 8) and local[0] not in "01":
+            return f"{area}-{local}"
+    return None
+
+
 def keyed_hash(key: str | bytes, value: str, *, purpose: str) -> str:
     """HMAC-SHA256 with a purpose label, so an identity hash can never be confused with (or
     replayed as) a phone hash or an identity-tail hash."""

@@ -1,5 +1,6 @@
-"""The demo's district: three small estates beside the demo estate, their firms, two quarters of
-owners' evaluations, the district's ranking rule and both quarters' published rankings (红黑榜).
+"""The demo's district: three small estates beside the demo estate, their firms, the district's
+pool of firms (webapp/demo/pool.py), two quarters of owners' evaluations, the district's ranking
+rule and both quarters' published rankings (红黑榜).
 
 One small estate's firm fails the pass mark in both quarters, so the second ranking prepares a
 re-selection draft in that estate, as the rule says; the demo estate has no evaluation in the
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from webapp.core.db import db, utcnow
 from webapp.core.serverkey import signing_key
+from webapp.demo import pool as demo_pool
 from webapp.demo.assemblies import _register_owners
 from webapp.demo.evaluations import answer_as_owners, demo_firm, district_form
 from webapp.demo.registry import demo_rows
@@ -26,8 +28,6 @@ from webapp.estates.models import Estate
 from webapp.estates.operations import create_estate, get_estate
 from webapp.evaluations import operations as evaluations
 from webapp.evaluations.models import Evaluation
-from webapp.firms.models import Firm
-from webapp.firms.operations import create_firm
 from webapp.owners.models import Registration
 from webapp.rankings import operations as rankings
 from webapp.rankings import reselection
@@ -52,7 +52,6 @@ NEIGHBOURS = [
     ("xiahe", "夏荷苑（演示）", ("杭州春晖物业服务有限公司", "91330100MA27WX4C5P"), (0.55, 0.6), "5"),
 ]
 ANSWERS = 18  # per small estate and quarter
-POOL = [("浙江绿城物业服务集团有限公司", "91330100MA2B8R3T40"), ("杭州滨江物业管理有限公司", "91330100MA28QXNY41")]
 
 
 def quarter(day: date) -> tuple[date, date, str]:
@@ -102,8 +101,8 @@ def build(demo_estate: Estate, admin, base_url: str = "http://127.0.0.1:5000") -
     q_from, q_until, q_title = quarter(finished.closes.astimezone(zone).date())
     p_from, p_until, p_title = quarter(q_from - timedelta(days=1))
     form = district_form(admin)
-    for name, uscc in POOL:
-        demo_firm_only(name, uscc, admin)
+    today = now.astimezone(zone).date()
+    demo_pool.fill_pool(admin, today)  # the district's pool (优势资源库), before the re-selection names it
     for slug, name, (firm, uscc), moods, building in NEIGHBOURS:
         estate = get_estate(slug) or create_estate(slug, name, actor="demo")
         import_file(estate, _small_registry(building), f"{slug}-registry.csv", actor="demo")
@@ -121,9 +120,5 @@ def build(demo_estate: Estate, admin, base_url: str = "http://127.0.0.1:5000") -
             )
         )
         reselection.prepare(out[-1], RULE.fail_periods, now=now)
+    demo_pool.drop_failing(admin, today, RULE.fail_periods)
     return out
-
-
-def demo_firm_only(name: str, uscc: str, admin):
-    """A firm of the district's pool that serves no demo estate (a bidder a re-selection may name)."""
-    return db.session.scalar(select(Firm).where(Firm.uscc == uscc)) or create_firm(name=name, uscc=uscc, actor=admin)

@@ -14,6 +14,7 @@ from webapp.core.roles import Role
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
 from webapp.demo.district import build as build_district
 from webapp.demo.evaluations import build as build_evaluations
+from webapp.demo.pool import NO_FIRM, build_matching
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.evaluations.models import Evaluation
@@ -74,6 +75,8 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     db.session.commit()
     build_district(estate, find_staff("admin"), base_url=current_app.config.get("OWNERSVOTE_BASE_URL") or "http://127.0.0.1:5000")
     db.session.commit()
+    build_matching(find_staff("admin"), find_staff("organiser"))
+    db.session.commit()
     return True
 
 
@@ -111,5 +114,9 @@ def demo_evaluation_lines(site: str) -> list[str]:
     for ranking in rankings:
         lines.append(
             f"ranking of firms '{ranking.period_title}': {site}/rankings/{ranking.id} (PDF, signed JSON; ownersvote verify-ranking)"
+        )
+    if get_estate(NO_FIRM[0]) is not None:
+        lines.append(
+            f"the district's pool of firms: {site}/pool; {NO_FIRM[1]} has no firm and one match: {site}/e/{NO_FIRM[0]}/pool (organiser)"
         )
     return lines

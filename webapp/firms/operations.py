@@ -9,6 +9,7 @@ from sqlalchemy import select
 from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
+from webapp.core.identity import contact_phone as phone_number
 from webapp.core.identity import is_uscc
 from webapp.estates.models import Estate
 from webapp.firms.models import Firm, FirmEstate
@@ -16,6 +17,33 @@ from webapp.firms.models import Firm, FirmEstate
 
 class FirmError(UserError):
     pass
+
+
+def _one_line(value: str | None, limit: int, zh: str, en: str) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise FirmError(
+            f"{zh}不能超过 {limit} 个字（现为 {len(text)} 个）", f"{en} is at most {limit} characters (this one has {len(text)})"
+        )
+    return text or None
+
+
+def clean_contacts(contact_name: str | None, phone: str | None, address: str | None) -> tuple[str | None, str | None, str | None]:
+    """A firm's contact person, phone and address, checked: each on one line within its length,
+    the phone a Chinese mobile, landline with area code or 400/800 number (normalised)."""
+    name = _one_line(contact_name, 100, "联系人", "the contact person")
+    address_text = _one_line(address, 300, "地址", "the address")
+    raw = " ".join((phone or "").split())
+    number = None
+    if raw:
+        number = phone_number(raw)
+        if number is None:
+            raise FirmError(
+                f"联系电话“{raw[:40]}”无效：请填写手机号（11 位）、带区号的固定电话（如 0571-87654321）或 400/800 电话",
+                f"the contact phone '{raw[:40]}' is not valid: give a mobile number (11 digits), a landline with its area code "
+                "(e.g. 0571-87654321) or a 400/800 number",
+            )
+    return name, number, address_text
 
 
 def create_firm(*, name: str, uscc: str, contact_name: str = "", contact_phone: str = "", address: str = "", actor) -> Firm:
@@ -28,13 +56,8 @@ def create_firm(*, name: str, uscc: str, contact_name: str = "", contact_phone: 
         )
     if db.session.scalar(select(Firm.id).where(Firm.uscc == uscc)) is not None:
         raise FirmError("已有同一统一社会信用代码的企业", "a firm with this unified social credit code is already registered")
-    firm = Firm(
-        name=name,
-        uscc=uscc,
-        contact_name=(contact_name or "").strip()[:100] or None,
-        contact_phone=(contact_phone or "").strip()[:40] or None,
-        address=(address or "").strip()[:300] or None,
-    )
+    person, phone, where = clean_contacts(contact_name, contact_phone, address)
+    firm = Firm(name=name, uscc=uscc, contact_name=person, contact_phone=phone, address=where)
     db.session.add(firm)
     db.session.flush()
     record("firm.create", actor=actor, obj=firm, name=name, uscc=uscc)

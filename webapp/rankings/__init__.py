@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
+from webapp.pool import hooks as pool_hooks
 from webapp.rankings import jobs  # noqa: F401  (registers the ranking job kind)
+from webapp.rankings import operations as ops
 from webapp.rankings.routes import bp
 
 AUDIT_ACTIONS = {
@@ -25,4 +27,5 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     anchor_at_once(AUDIT_ANCHORED)
     app.config.setdefault("OWNERSVOTE_DISTRICT_TIMEZONE", "Asia/Shanghai")
+    pool_hooks.answer_standings(ops.latest_standings)
     app.register_blueprint(bp)

@@ -32,6 +32,7 @@ from webapp.core.serverkey import installation_jwk
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation
 from webapp.firms.models import Firm, FirmEstate
+from webapp.pool.hooks import Standing, StandingLine
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
 from webapp.rankings.pdf import render_ranking
 
@@ -319,6 +320,26 @@ def firm_history(firm: Firm) -> list[RankingEntry]:
             .order_by(Ranking.period_until.desc(), RankingEntry.estate_id)
         )
     )
+
+
+def latest_standings(firms: list[Firm]) -> dict[int, Standing]:
+    """Each firm's lines in the latest published ranking that names it (the pool's page asks,
+    webapp/pool/hooks.py); a firm no ranking names is left out."""
+    ids = [f.id for f in firms]
+    if not ids:
+        return {}
+    entries = db.session.scalars(
+        select(RankingEntry)
+        .join(Ranking, RankingEntry.ranking_id == Ranking.id)
+        .where(RankingEntry.firm_id.in_(ids))
+        .order_by(Ranking.period_until.desc(), Ranking.id.desc(), RankingEntry.position)
+    )
+    out: dict[int, Standing] = {}
+    for entry in entries:
+        standing = out.setdefault(entry.firm_id, Standing(entry.ranking_id, entry.ranking.period_title))
+        if standing.ranking_id == entry.ranking_id:
+            standing.lines.append(StandingLine(entry.estate.name, entry.shown, entry.band))
+    return out
 
 
 def publish_now(rule: RankingRule, period: dict, *, actor, server: Signer, base_url: str, now: datetime) -> Ranking:

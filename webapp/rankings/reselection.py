@@ -1,7 +1,7 @@
 """The road to re-selection (issue 20, item 6): when an estate's firm fails the pass mark in the
 rule's number of consecutive periods (two in the seeds), an assembly draft is prepared for the
 estate's organisers with a category-4 selection item (选聘物业服务企业) naming the firms of the
-district's register that may bid.  Nothing is decided for the owners: the organisers add each
+district's pool (优势资源库) that may bid.  Nothing is decided for the owners: the organisers add each
 bidder with the fee it offers, publish the notice, and the owners vote as they always do.
 
 "Consecutive" is by the rule's code: the last ``fail_periods`` published rankings of that code,
@@ -20,6 +20,7 @@ from webapp.audit.operations import record
 from webapp.core.db import db
 from webapp.estates.models import Estate
 from webapp.firms.models import Firm
+from webapp.pool.operations import pool_firms
 from webapp.rankings.models import Ranking, RankingEntry
 
 PREPARED_BY = "system"
@@ -49,11 +50,10 @@ def failing_runs(ranking: Ranking, fail_periods: int) -> list[tuple[RankingEntry
 
 
 def pool_for(ranking: Ranking, failing: Firm) -> list[Firm]:
-    """The firms of the district's register that may bid: every registered firm but the failing
-    one and those on this ranking's black list."""
+    """The firms that may bid: those in the district's pool (优势资源库, webapp/pool) now, but
+    the failing one and those on this ranking's black list."""
     black = {e.firm_id for e in ranking.entries if e.fails}
-    firms = db.session.scalars(select(Firm).order_by(Firm.name))
-    return [f for f in firms if f.id != failing.id and f.id not in black]
+    return [f for f in pool_firms() if f.id != failing.id and f.id not in black]
 
 
 def _opening(estate: Estate, now: datetime) -> datetime:
@@ -92,7 +92,7 @@ def prepare(ranking: Ranking, fail_periods: int, *, now: datetime) -> list:
                         title="选聘物业服务企业",
                         text=(
                             f"现服务企业{firm.name}连续 {fail_periods} 期考评不及格。区物业服务企业优势资源库中可参与投标的企业：\n{listed}\n"
-                            "各企业报价后由组织者逐一列入参选企业。"
+                            "各企业报价后由组织者在本事项页面“从优势资源库添加参选企业”逐一列入。"
                         ),
                     ),
                 )
