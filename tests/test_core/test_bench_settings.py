@@ -73,3 +73,34 @@ def test_the_in_process_rate_limit_storage_is_the_thread_safe_one_and_counts_eve
         t.join()
     assert errors == []
     assert storage.get_moving_window("k", 10**6, 60)[1] == 32 * 200
+
+
+def test_the_in_process_rate_limit_storage_starts_no_thread_per_hit_and_still_expires():
+    import threading
+    import time
+
+    from limits.storage import storage_from_string
+
+    storage = storage_from_string("ownersvote-memory://")
+    before = threading.active_count()
+    started = []
+    real_start = threading.Thread.start
+
+    def counting_start(self, *args, **kwargs):
+        started.append(self.name)
+        return real_start(self, *args, **kwargs)
+
+    threading.Thread.start = counting_start
+    try:
+        for n in range(300):
+            storage.acquire_entry(f"k{n % 3}", 10**6, 1)
+    finally:
+        threading.Thread.start = real_start
+    assert started == []
+    assert threading.active_count() <= before + 1  # (the base class's first timer, at most)
+    storage._last_expiry = time.monotonic() - storage.EXPIRE_EVERY  # a second has passed
+    assert len(storage.events["k0"]) == 100
+    for entry in storage.events["k0"]:  # and every entry of k0 has expired
+        entry.expiry = time.time() - 1
+    storage.acquire_entry("k1", 10**6, 1)  # any hit runs the expiry
+    assert storage.events["k0"] == []

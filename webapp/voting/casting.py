@@ -34,7 +34,8 @@ from webapp.audit.operations import record
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
-from webapp.core.serverkey import signing_key
+from webapp.core.models import InstallationKey
+from webapp.core.serverkey import signer, signing_key, usable_at
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
@@ -478,8 +479,14 @@ def _fast_statements(dialect: str, clock) -> tuple:
             key_registration.label("key_registration"),
             supplemented.label("supplemented"),
             (clock() if postgres else literal_column("NULL")).label("now"),
+            # The period of the key this process signs with (webapp.core.serverkey), read and
+            # locked here rather than in a round trip of its own: a key not in the set has no row,
+            # and the full path (which records a first key, or refuses) takes the ballot.
+            InstallationKey.not_before.label("key_not_before"),
+            InstallationKey.retired_at.label("key_retired_at"),
         )
         .join(Estate, Estate.id == a.c.estate_id)
+        .join(InstallationKey, InstallationKey.kid == bindparam("server_kid"))
         .join(BallotLog, BallotLog.assembly_id == a.c.id)
         .join(NoticeVersion, (NoticeVersion.assembly_id == a.c.id) & (NoticeVersion.version == a.c.notice_version))
         .join(Roll, Roll.id == a.c.roll_id)
@@ -487,8 +494,9 @@ def _fast_statements(dialect: str, clock) -> tuple:
     )
     if postgres:
         # The shared lock that the sealer's exclusive one waits for, held until the commit; state
-        # and clock are those of the row as locked.
-        query = query.with_for_update(read=True, of=a)
+        # and clock are those of the row as locked.  The server key's row shares it too: a
+        # retirement (FOR UPDATE) waits for what is being signed, as in serverkey._row_for.
+        query = query.with_for_update(read=True, of=[a, InstallationKey.__table__])
     b = Ballot.__table__
     columns = ("assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "registration_id")
     values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
@@ -516,7 +524,8 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     query, store = _fast_statements(connection.dialect.name, database.db_clock)
-    row = connection.execute(query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid}).first()
+    server = signer()
+    row = connection.execute(query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}).first()
     if row is None or row.state != "voting" or row.replace_allowed or row.sealed or row.entry is None:
         return None
     now = row.now if postgres else database.db_now()
@@ -538,7 +547,9 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
-    promise = promise_for(ctx.log_id, leaf, now)
+    at = ballot_log.ms(now)
+    usable_at(server.kid, (row.key_not_before, row.key_retired_at), at)  # KeyNotUsable: 503, nothing stored
+    promise = make_promise(server, ctx.log_id, bytes.fromhex(leaf), at, at + merge_delay_ms())
     values = {
         "assembly_id": assembly_id,
         "member": ballot["member"],
