@@ -20,6 +20,7 @@ from webapp import (
     jobs,
     oversight,
     owners,
+    petitions,
     portal,
     proxies,
     rankings,
@@ -54,6 +55,7 @@ PACKAGES = (
     proxies,
     rolls,
     rankings,
+    petitions,
     voting,
     results,
 )
