@@ -29,7 +29,7 @@ def test_two_small_households_reach_the_heads_but_not_the_area_and_a_third_reach
     assert (petition.signed_heads, petition.signed_area_centi, petition.state) == (2, 12000, "open")
     page = text_of(world.client.get(f"/p/qingyuan/petitions/{petition.seq}"))
     assert "120.00 m²" in page
-    assert "13.04% of 920.00 m²" in page or "920.00 m² 的 13.04%" in page
+    assert "占总面积 920.00 平方米的 13.04%" in page
     code, answer = world.sign(petition, world.body(petition, "1-201"))
     assert code == 201, answer
     assert answer["state"] == "succeeded"
