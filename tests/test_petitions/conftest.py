@@ -130,3 +130,39 @@ def world(app, client, post, login, make_estate, make_staff, db_session, monkeyp
     w = PetitionWorld(app, client, post, login, estate, staff, db_session, monkeypatch)
     yield w
     w.stop()
+
+
+@pytest.fixture(scope="module")
+def crowd(database_url, instance_dir, tmp_path_factory):
+    """An estate of 30 units whose owners all registered a phone, in a database of its own on the
+    session's backend (bench/assembly_setup.py builds it, as for concurrent casting), so that
+    threads sign at once through real connections."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_assembly_setup", Path(__file__).resolve().parents[2] / "bench" / "assembly_setup.py"
+    )
+    setup = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = setup
+    spec.loader.exec_module(setup)
+    sqlite = database_url.startswith("sqlite")
+    if sqlite:
+        url = f"sqlite:///{tmp_path_factory.mktemp('petition') / 'crowd.sqlite3'}"
+    else:
+        admin = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
+        url = setup.create_database(admin, "ownersvote_test_petition")
+    try:
+        app = setup.app_for(url, TESTING=True)
+        built = setup.build(app, units=30)
+        yield app, built
+        from webapp.core.db import db
+
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if not sqlite:
+            setup.drop_database(admin, url)

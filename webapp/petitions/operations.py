@@ -502,8 +502,20 @@ def sign(petition: Petition, payload: object, now: datetime | None = None) -> Si
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
+        # Another request of the same member won the race, or (SQLite, which takes no row lock)
+        # another member's signature took this leaf's place at the same moment: say which.
+        if db.session.scalar(
+            select(PetitionSignature.id).where(PetitionSignature.petition_id == petition.id, PetitionSignature.member == mine.member)
+        ):
+            raise PetitionRefused(
+                "本户已经签署这项提议；每户只计一个签名",
+                "your household has signed this petition already; one signature per household",
+                409,
+            ) from None
         raise PetitionRefused(
-            "本户已经签署这项提议；每户只计一个签名", "your household has signed this petition already; one signature per household", 409
+            "同一时刻有另一位业主的签名正在记入，您的签名没有记入：请再点一次签名",
+            "another owner's signature was being recorded at the same moment and yours was not: please sign again",
+            409,
         ) from None
     petition.tree_state = state.to_bytes()
     petition.signed_area_centi += mine.area_centi
