@@ -757,3 +757,30 @@ _DISTRICT_FORM = {
 
 def district_form(**members) -> dict:
     return {**copy.deepcopy(_DISTRICT_FORM), **members}
+
+
+# ================================================================================================
+# Petitions (tests/test_petitions): eight voting members whose shares of area and heads part ways.
+
+
+# label: (owners, identity numbers, area, state); co-owners and their numbers joined with 、.
+PETITION_HOUSEHOLDS = {
+    "1-101": ("张三", "11010519491231002X", "60.00", "已交付"),
+    "1-102": ("李四", "440524188001010014", "60.00", "已交付"),
+    "1-201": ("王芳", "33010619620315004X", "100.00", "已交付"),
+    "1-202": ("赵强", "330105197007080038", "100.00", "已交付"),
+    "2-101": ("陈静、刘洋", "330108197511200069、310104198002020073", "100.00", "已交付"),
+    "2-102": ("周敏", "320102196810100020", "100.00", "已交付"),
+    "2-201": ("吴刚", "510107195505050015", "100.00", "已交付"),
+    "4-101": ("吴刚", "510107195505050015", "100.00", "已交付"),
+    "3-301": ("", "", "100.00", "未售"),
+    "3-302": ("", "", "100.00", "未售"),
+}
+
+
+def petition_registry(*extra: str) -> bytes:
+    rows = []
+    for label, (owners, numbers, area, status) in PETITION_HOUSEHOLDS.items():
+        building, unit = label.split("-")
+        rows.append(f"{building},{unit},{area},登记,{owners},{numbers},,{status}")
+    return csv_bytes(*rows, *extra)

@@ -30,7 +30,7 @@ FLOORS: list[set[str]] = [
     {"registry"},
     {"owners"},
     {"assemblies", "evaluations"},
-    {"candidates", "proxies", "rolls", "rankings"},
+    {"candidates", "proxies", "rolls", "rankings", "petitions"},
     {"voting"},
     {"results"},
     {"district"},

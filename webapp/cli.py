@@ -82,6 +82,13 @@ def _verify_ranking():
     return main
 
 
+@_passthrough("verify-petition", "Check an exported owners' petition for an extraordinary meeting (docs/petition-format.md).")
+def _verify_petition():
+    from crypto.petition import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
+
+
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")
 def _make_test_bundle():
     from crypto.testbundle import main  # late: each pure command loads only its own package (start-up is part of its time)

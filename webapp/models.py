@@ -3,7 +3,7 @@
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion, PlanOption
 from webapp.attachments.models import Attachment
 from webapp.audit.models import AuditCheckpoint, AuditEvent
-from webapp.auth.models import EstateRole, LoginThrottle, StaffUser
+from webapp.auth.models import EstateRole, LoginThrottle, StaffNotification, StaffUser
 from webapp.candidates.models import Candidate
 from webapp.core.db import db
 from webapp.core.models import DeviceChallenge, InstallationKey, ServerSession
@@ -14,6 +14,7 @@ from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationFo
 from webapp.firms.models import Firm, FirmEstate
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
+from webapp.petitions.models import Petition, PetitionMember, PetitionSignature, PetitionTreeHead
 from webapp.pool.models import Interest, PoolTerm
 from webapp.proxies.models import Proxy
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
@@ -45,6 +46,10 @@ __all__ = [
     "NoticeVersion",
     "PaperEntry",
     "PaperSheet",
+    "Petition",
+    "PetitionMember",
+    "PetitionSignature",
+    "PetitionTreeHead",
     "Proxy",
     "Ranking",
     "RankingEntry",
@@ -79,6 +84,7 @@ __all__ = [
     "Owner",
     "OwnerHolder",
     "RegistryImport",
+    "StaffNotification",
     "StaffUser",
     "Unit",
     "metadata",

@@ -176,7 +176,16 @@ def test_the_audit_log_speaks_english_when_chosen(browser, big):
 
 def staff_pages(big) -> dict[str, list[str]]:
     slug = big["slug"]
-    shared = ["/", f"/e/{slug}/", f"/e/{slug}/members", f"/e/{slug}/roll", f"/e/{slug}/letters", "/staff/keys", "/staff/password"]
+    shared = [
+        "/",
+        f"/e/{slug}/",
+        f"/e/{slug}/members",
+        f"/e/{slug}/roll",
+        f"/e/{slug}/letters",
+        f"/e/{slug}/petitions",
+        "/staff/keys",
+        "/staff/password",
+    ]
     return {
         "organiser": shared,
         "supervisor": shared

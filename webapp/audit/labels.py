@@ -52,6 +52,7 @@ FAMILIES = {
     "evaluation": _l("Owners' evaluations"),
     "ranking": _l("Rankings of firms"),
     "pool": _l("The district's pool of firms"),
+    "petition": _l("Owners' petitions"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -89,6 +90,10 @@ DETAILS = {
     "previous": _l("Until now"),
     "now": _l("From now on"),
     "kid": _l("Key"),
+    # owners' petitions (webapp.petitions)
+    "area": _l("Area signed (m²)"),
+    "heads": _l("Owners who signed"),
+    "told": _l("Staff told"),
     "state": _l("State"),
     "registration": _l("Registration no."),
     "slug": _l("Short name"),
@@ -117,6 +122,10 @@ DETAILS = {
     "help_text": _l("Where owners get help"),
     "help_phone": _l("Help line"),
     "counting_rule": _l("Own counting rule"),
+    "petition_area_percent": _l("Share of the area a petition needs (%)"),
+    "petition_heads_percent": _l("Share of the heads a petition needs (%)"),
+    "petition_window_days": _l("Days a petition collects signatures"),
+    "petition_convene_days": _l("Days to convene once a petition succeeds"),
     # a tampering alarm (webapp.results)
     "step": _l("Step refused"),
     "problems": _l("Problems found"),

@@ -75,3 +75,19 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffNotification(db.Model):
+    """Something an estate's staff must act on (an owners' petition that reached its shares, say):
+    a line on the estate's overview for each organiser and supervisor it was sent to."""
+
+    __tablename__ = "staff_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -311,9 +311,12 @@ def _notice(assembly, staff, at: datetime):
     return publish_notice(assembly, actor=staff["organiser"], now=at)
 
 
-def build(estate, staff: dict, pii_key: str, instance_folder, closes_in: timedelta = CLOSES_IN) -> list[dict]:
+def build(
+    estate, staff: dict, pii_key: str, instance_folder, closes_in: timedelta = CLOSES_IN, signers_out: dict | None = None
+) -> list[dict]:
     """Create the demo assemblies; return the demo voters (unit, name, private JWK).  The short
-    assembly closes ``closes_in`` after the build (see :func:`closing_time`)."""
+    assembly closes ``closes_in`` after the build (see :func:`closing_time`).  ``signers_out``
+    receives the registered owners' phone keys by member (the demo petition signs with them)."""
 
     rng = random.Random(2026)
     now = utcnow().replace(second=0, microsecond=0)
@@ -337,6 +340,8 @@ def build(estate, staff: dict, pii_key: str, instance_folder, closes_in: timedel
     ]
     db.session.flush()
     signers = _register_owners(estate, rng, share=0.86)
+    if signers_out is not None:
+        signers_out.update(signers)
     keys = _supervisor_keys(staff)
     people = []
     for ref in list(signers)[:20]:

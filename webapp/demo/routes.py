@@ -19,6 +19,7 @@ from webapp.demo.setup import DEMO_SLUG, demo_voters
 from webapp.estates.operations import get_estate
 from webapp.evaluations.models import Evaluation
 from webapp.evaluations.operations import phase
+from webapp.petitions.models import Petition
 from webapp.voting.models import Ballot
 
 bp = Blueprint("demo", __name__)
@@ -66,6 +67,9 @@ def voters():
         assembly=assembly,
         others=[a for a in open_now if a is not assembly],
         people=people,
+        petition=db.session.scalar(
+            select(Petition).where(Petition.estate_id == estate.id, Petition.state == "open").order_by(Petition.seq.desc()).limit(1)
+        ),
         evaluation_open=any(
             phase(e, utcnow()) == "open" for e in db.session.scalars(select(Evaluation).where(Evaluation.estate_id == estate.id))
         ),

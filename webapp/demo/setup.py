@@ -14,6 +14,7 @@ from webapp.core.roles import Role
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
 from webapp.demo.district import build as build_district
 from webapp.demo.evaluations import build as build_evaluations
+from webapp.demo.petitions import build as build_petition
 from webapp.demo.pool import NO_FIRM, build_matching
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
@@ -69,7 +70,10 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     from flask import current_app
 
     staff = {username: find_staff(username) for username, _, role in DEMO_LOGINS if role != "platform admin"}
-    voters = build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path(), closes_in)
+    signers: dict = {}
+    voters = build(estate, staff, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], instance_path(), closes_in, signers_out=signers)
+    db.session.commit()
+    build_petition(estate, signers, current_app.config["OWNERSVOTE_PII_HMAC_KEY"], skip_kids={v["kid"] for v in voters})
     db.session.commit()
     build_evaluations(estate, staff, find_staff("admin"), skip_kids={v["kid"] for v in voters})
     db.session.commit()

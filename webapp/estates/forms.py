@@ -130,5 +130,30 @@ class EstateRulesForm(FlaskForm):
         ),
         validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))],
     )
+    # Owners' petitions for an extraordinary meeting (left out of a form posted by an older page: kept).
+    # The form takes any percentage; the operation refuses one above the statute's 20%, saying why.
+    petition_area_percent = IntegerField(
+        _l("Share of the exclusive area a petition for an extraordinary meeting needs, %"),
+        description=_l(
+            "The statute's is 20% of the area and 20% of the heads (Guiding Rules, Art. 21); the estate's rules may set less, never more."
+        ),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Enter a percentage from 1 to 100."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    petition_heads_percent = IntegerField(
+        _l("Share of the heads a petition needs, %"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Enter a percentage from 1 to 100."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    petition_window_days = IntegerField(
+        _l("Days a petition collects signatures"),
+        validators=[Optional(), NumberRange(min=1, max=180, message=_l("Enter a number of days from 1 to 180."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    petition_convene_days = IntegerField(
+        _l("Days the committee has to convene the meeting once a petition reaches both shares"),
+        validators=[Optional(), NumberRange(min=1, max=90, message=_l("Enter a number of days from 1 to 90."))],
+        render_kw={"inputmode": "numeric"},
+    )
     turnout_public = BooleanField(_l("Show the live turnout to everyone (the list of units that voted is always public)"))
     voters_may_certify = BooleanField(_l("A supervisor who voted as an owner may still certify"))

@@ -20,6 +20,12 @@ class Estate(db.Model):
         CheckConstraint("notice_period_days >= 0", name="notice_period_not_negative"),
         CheckConstraint("objection_cap BETWEEN 1 AND 20", name="objection_cap_range"),
         CheckConstraint("publish_batch BETWEEN 1 AND 1000", name="publish_batch_range"),
+        # 业主大会和业主委员会指导规则 Art. 21: 20% of the area and of the heads may require an
+        # extraordinary meeting; an estate's rules may lower the shares, never raise them.
+        CheckConstraint("petition_area_percent BETWEEN 1 AND 20", name="petition_area_percent_range"),
+        CheckConstraint("petition_heads_percent BETWEEN 1 AND 20", name="petition_heads_percent_range"),
+        CheckConstraint("petition_window_days BETWEEN 1 AND 180", name="petition_window_days_range"),
+        CheckConstraint("petition_convene_days BETWEEN 1 AND 90", name="petition_convene_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +69,13 @@ class Estate(db.Model):
     # batches of at least this many ballots (the last before the close may be smaller): polling
     # cannot tie a unit to fewer leaves than that (docs/security.md).
     publish_batch: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Owners' petitions for an extraordinary meeting (webapp/petitions): the shares of area and
+    # heads they must reach (at most the statute's 20%), how long they may collect signatures, and
+    # how many days the committee has to convene the meeting once both shares are reached.
+    petition_area_percent: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    petition_heads_percent: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    petition_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    petition_convene_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -78,6 +78,10 @@ SETTINGS = (
     "proxy_cap",
     "objection_cap",
     "publish_batch",
+    "petition_area_percent",
+    "petition_heads_percent",
+    "petition_window_days",
+    "petition_convene_days",
 )
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
@@ -92,7 +96,29 @@ RANGES = {
     "proxy_cap": (1, 20, "每人可代理的业主数", "owners one proxy may represent"),
     "objection_cap": (1, 20, "每位业主对一次结果可提出的异议数", "objections one owner may file against one result"),
     "publish_batch": (1, 1000, "投票情况分批公布的最少票数", "ballots per published batch"),
+    "petition_area_percent": (1, 100, "提议临时会议所需的专有部分面积比例", "share of the area a petition needs (%)"),
+    "petition_heads_percent": (1, 100, "提议临时会议所需的业主人数比例", "share of the heads a petition needs (%)"),
+    "petition_window_days": (1, 180, "提议征集签名的天数", "days a petition collects signatures"),
+    "petition_convene_days": (1, 90, "提议达到比例后召开临时会议的期限（天）", "days to convene once a petition succeeds"),
 }
+
+# 业主大会和业主委员会指导规则 Art. 21: owners holding 20% of the exclusive area and 20% of the heads
+# may require an extraordinary meeting.  An estate's rules may ask for less, never for more.
+STATUTE_PETITION_PERCENT = 20
+
+
+def _petition_share(field: str, value: int) -> None:
+    if value > STATUTE_PETITION_PERCENT:
+        what_zh, what_en = ("专有部分面积", "exclusive area") if field == "petition_area_percent" else ("业主人数", "heads")
+        raise EstateError(
+            f"提议召开业主大会临时会议所需的{what_zh}比例不能高于法定的 {STATUTE_PETITION_PERCENT}%（设为 {value}%）："
+            f"《业主大会和业主委员会指导规则》第二十一条规定，专有部分占建筑物总面积 20% 以上且占总人数 20% 以上的业主提议，"
+            f"业主委员会应当组织召开临时会议；议事规则只能降低这一比例。请填写 1 到 {STATUTE_PETITION_PERCENT} 之间的数。",
+            f"A petition for an extraordinary meeting cannot need more than the statute's {STATUTE_PETITION_PERCENT}% of the {what_en} "
+            f"(set to {value}%): owners holding 20% of the exclusive area and 20% of the heads may always require one "
+            f"(Guiding Rules for Owners' Assemblies and Committees, Art. 21), and an estate's rules may only lower that. "
+            f"Enter a number from 1 to {STATUTE_PETITION_PERCENT}.",
+        )
 
 
 # The statute's notice period: an assembly is notified to every owner at least 15 days before
@@ -127,6 +153,8 @@ def update_settings(estate: Estate, *, actor, **values) -> dict:
             low, high, zh, en = RANGES[field]
             if not (isinstance(new, int) and not isinstance(new, bool) and low <= new <= high):
                 raise EstateError(f"{zh}须在 {low} 到 {high} 之间", f"{en} must be between {low} and {high}")
+        if field in ("petition_area_percent", "petition_heads_percent"):
+            _petition_share(field, new)
         if field == "thresholds":
             new = check_estate_thresholds(new or {}, values.get("alternates", estate.alternates) or 0)
         if field == "eligibility_rules":

@@ -89,10 +89,21 @@ def settings(estate: Estate):
                         "publish_batch",
                         "turnout_public",
                         "voters_may_certify",
+                        "petition_area_percent",
+                        "petition_heads_percent",
+                        "petition_window_days",
+                        "petition_convene_days",
                     )
                 }
-                if values["publish_batch"] is None:  # not sent: unchanged
-                    del values["publish_batch"]
+                for optional in (
+                    "publish_batch",
+                    "petition_area_percent",
+                    "petition_heads_percent",
+                    "petition_window_days",
+                    "petition_convene_days",
+                ):
+                    if values[optional] is None:  # not sent: unchanged
+                        del values[optional]
                 values["thresholds"] = rules_text.parse(rules.thresholds_text.data)
                 values["eligibility_rules"] = [line.strip() for line in (rules.eligibility_text.data or "").splitlines() if line.strip()]
                 return update_settings(estate, actor=current_user, **values)

@@ -16,6 +16,7 @@ from webapp.evaluations.models import Evaluation, EvaluationIssue
 from webapp.evaluations.operations import phase
 from webapp.owners.models import Registration
 from webapp.owners.notifications import recent
+from webapp.petitions.operations import owner_petitions
 from webapp.proxies.models import Proxy
 from webapp.registry.models import Unit
 from webapp.registry.operations import estate_roster
@@ -53,6 +54,7 @@ def owner_page_context(registration: Registration, waiting: list[RollSupplement]
         "signing_hours": typical_signing_time(estate) if waiting else None,
         "candidacies": candidacies(registration),
         "evaluations": owner_evaluations(registration),
+        "petitions": owner_petitions(registration),
         "proxy": _proxy_of(registration),
         "my_proxies": proxies_given(registration),
         "registration": registration,
