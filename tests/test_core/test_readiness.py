@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -57,11 +58,16 @@ def test_redis_down_makes_the_process_not_ready(app, client):
 def test_a_database_that_does_not_answer_in_time_is_reported_not_waited_for(app, client, monkeypatch):
     release = threading.Event()
     monkeypatch.setattr(readiness, "_database", lambda app: release.wait(30) and None)
+    # A pool of this test's own, ended before the test is: the check left waiting goes on to
+    # query the database once released, and must not do so on the next test's connection.
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ownersvote-ready-test")
+    monkeypatch.setattr(readiness, "_pool", pool)
     app.config["OWNERSVOTE_READY_TIMEOUT"] = 0.2
     try:
         response = client.get("/readyz")
     finally:
         release.set()
+        pool.shutdown(wait=True)
         app.config["OWNERSVOTE_READY_TIMEOUT"] = 2.0
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "no answer within 0.2 s"
