@@ -28,7 +28,7 @@ FLOORS: list[set[str]] = [
     {"jobs"},
     {"registry"},
     {"owners"},
-    {"assemblies", "evaluations"},
+    {"assemblies", "evaluations", "inspections"},
     {"candidates", "proxies", "rolls", "rankings"},
     {"voting"},
     {"results"},

@@ -10,7 +10,8 @@ from webapp.core.models import DeviceChallenge, InstallationKey, ServerSession
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
-from webapp.firms.models import Firm, FirmEstate
+from webapp.firms.models import Firm, FirmEstate, FirmUser
+from webapp.inspections.models import FirmAnswer, FollowUp, Inspection, InspectionForm, RectificationNotice
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.proxies.models import Proxy
@@ -68,6 +69,12 @@ __all__ = [
     "EvaluationIssue",
     "Firm",
     "FirmEstate",
+    "FirmAnswer",
+    "FirmUser",
+    "FollowUp",
+    "Inspection",
+    "InspectionForm",
+    "RectificationNotice",
     "EstateRole",
     "Job",
     "Owner",

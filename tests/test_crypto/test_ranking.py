@@ -132,7 +132,6 @@ def test_a_rule_whose_weights_do_not_sum_to_one_is_refused_with_the_sum():
         ({"red_mark": 50}, "at least the pass mark"),
         ({"satisfied_at": 100.5}, "satisfied_at is an integer"),
         ({"fail_periods": 0}, "fail_periods"),
-        ({"weights": {"owners_score": 5000, "inspections": 5000}}, "inspections are not recorded yet"),
         ({"weights": {"owners_score": 5000, "mood": 5000}}, "not a measure"),
     ],
 )
