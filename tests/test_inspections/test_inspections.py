@@ -395,3 +395,77 @@ def test_a_firm_login_sees_nothing_of_owners_or_of_the_estates_staff_pages(clien
     assert client.get("/me").status_code == 302  # to the owners' sign-in
     assert client.get("/admin/firms").status_code == 403
     assert client.get("/staff/keys").status_code == 404
+
+
+# --- the inspections measure in the district's ranking ---------------------------------------------------
+
+
+def test_a_rule_weighing_inspections_ranks_the_firm_by_its_signed_inspections(client, login, world, make_staff):
+    from crypto import ranking as rk
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+    from webapp.rankings.models import RankingEntry
+
+    recorded(client, login, world, {"stairwells": 0, "fire-lanes": 0})  # 76
+    recorded(client, login, world)  # 100
+    admin = make_staff("root", admin=True)
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="检查考核为主的考评规则",
+        score_percent=0,
+        satisfaction_percent=0,
+        inspections_percent=100,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    ranking = rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    document = json.loads(ranking.document)
+    row = next(r for r in document["estates"] if r["estate"]["id"] == world["estate"].id)
+    assert row["measures"]["inspections"] == "88/1"  # (76 + 100) / 2
+    assert (row["score"], row["band"]) == ("88/1", "red")
+    other = next(r for r in document["estates"] if r["estate"]["id"] == world["other_estate"].id)
+    assert other["unscored"] == "no-inspection"
+    entry = db.session.scalar(select(RankingEntry).where(RankingEntry.estate_id == world["estate"].id))
+    assert entry.shown == "88.00"
+    # Checked offline against the signed inspections the firm downloads.
+    client.post("/logout")
+    client.post("/firm/login", data={"username": "lvyuan-pm", "password": "firm password 1", "csrf_token": csrf_of(client, "/firm/login")})
+    records = [client.get(f"/firm/inspections/{i.id}.json").get_json() for i in db.session.scalars(select(Inspection))]
+    assert rk.verify_ranking(document, inspections=records)["inspections"] == 2
+    page = text_of(client.get(f"/rankings/{ranking.id}"))
+    assert "检查考核得分" in page
+
+
+def test_a_ranking_is_not_made_on_an_inspection_whose_signature_does_not_bear_it_out(client, login, world, make_staff):
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+    from webapp.rankings.models import Ranking
+
+    inspection = recorded(client, login, world, {"stairwells": 0})
+    changed = json.loads(inspection.document)
+    changed["items"][0]["score"] = 10  # written into the database past the application
+    inspection.document = json.dumps(changed, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    db.session.commit()
+    assert not ops.checked(inspection).intact
+    assert "核验失败" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    admin = make_staff("root", admin=True)
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="规则",
+        score_percent=50,
+        satisfaction_percent=0,
+        inspections_percent=50,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    with pytest.raises(rankings.RankingError, match="does not verify; no ranking was made"):
+        rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0
