@@ -51,11 +51,22 @@ FAMILIES = {
     "firm": _l("Property-service firms"),
     "evaluation": _l("Owners' evaluations"),
     "ranking": _l("Rankings of firms"),
+    "inspection": _l("Inspections"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
 DETAILS = {
     "uscc": _l("Unified social credit code"),
+    "author": _l("Written by"),
+    "chars": _l("Length (characters)"),
+    "date": _l("Date"),
+    "deadline": _l("Rectify by"),
+    "inspection": _l("Inspection no."),
+    "items": _l("Items"),
+    "notice": _l("Notice no."),
+    "photos": _l("Photos"),
+    "rectified": _l("Items rectified"),
+    "score": _l("Score"),
     "period": _l("Period"),
     "periods": _l("Failing periods"),
     "estates": _l("Estates"),
