@@ -176,7 +176,16 @@ def test_the_audit_log_speaks_english_when_chosen(browser, big):
 
 def staff_pages(big) -> dict[str, list[str]]:
     slug = big["slug"]
-    shared = ["/", f"/e/{slug}/", f"/e/{slug}/members", f"/e/{slug}/roll", f"/e/{slug}/letters", "/staff/keys", "/staff/password"]
+    shared = [
+        "/",
+        f"/e/{slug}/",
+        f"/e/{slug}/members",
+        f"/e/{slug}/roll",
+        f"/e/{slug}/letters",
+        f"/e/{slug}/inspections",
+        "/staff/keys",
+        "/staff/password",
+    ]
     return {
         "organiser": shared,
         "supervisor": shared
@@ -198,6 +207,8 @@ def staff_pages(big) -> dict[str, list[str]]:
             f"/e/{slug}/staff",
             f"/e/{slug}/settings",
             f"/e/{slug}/registry/import",
+            "/admin/inspection-forms",
+            "/admin/firms",
         ],
     }
 
