@@ -6,11 +6,13 @@ measure weighs, the pass mark and the red-list mark on the 0–100 scale, which 
 satisfied, and after how many consecutive failing periods an estate's firm goes back to the owners::
 
     {"type": "ownersvote-ranking-rule", "v": 1, "code": CODE, "version": N, "title": TEXT,
-     "weights": {"owners_score": BP, "owners_satisfaction": BP}, "satisfied_at": POINTS,
+     "weights": {"owners_score": BP, "owners_satisfaction": BP, "inspections": BP}, "satisfied_at": POINTS,
      "pass_mark": POINTS, "red_mark": POINTS, "fail_periods": N, "kid", "sig"}
 
 A **ranking** names its rule and period, and for every estate its firm, the inputs taken from each
-evaluation result that closed in the period (each result by its SHA-256), every measure, the score,
+evaluation result that closed in the period (each result by its SHA-256) and, from version 2, from
+each inspection of the estate's firm dated in the period (each signed inspection document by its
+SHA-256, crypto/inspection.py), every measure, the score,
 the rank and the band, with exact fractions (``"p/q"``) throughout; a score is compared with the
 marks exactly, and shown rounded half up to two decimals.  :func:`build` computes it,
 :func:`verify_ranking` recomputes it from its own inputs (and, given the results, the inputs from
@@ -24,6 +26,9 @@ The measures of one evaluation, from its published counts:
   worth ``100·(v−min)/(max−min)``.
 - ``owners_satisfaction`` (满意率): 100 × the share of answers to shown choice items whose choice is
   worth at least ``satisfied_at`` points.
+
+The ``inspections`` measure (version 2): the mean of the estate's inspections' weighted scores
+(each ``Σ weight·score/max`` on 0–100, crypto/inspection.py) dated in the period.
 
 An estate's measure in a period is the mean over its evaluations that have it; its score is the
 weighted sum of its measures (basis points / 10000).  Without a value for a measure that weighs
@@ -47,6 +52,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import evaluation as ev
+from . import inspection as insp
 from .canonical import canonical_json
 from .cli import key_values_joined
 from .errors import CryptoError, FormatError
@@ -55,11 +61,16 @@ from .treehead import sign_object, signed_payload, verify_object
 
 RULE_TYPE = "ownersvote-ranking-rule"
 RANKING_TYPE = "ownersvote-ranking"
-MEASURES = ("owners_score", "owners_satisfaction")
+OWNERS_MEASURES = ("owners_score", "owners_satisfaction")
+MEASURES = (*OWNERS_MEASURES, "inspections")
+# Version 1 rankings (before inspections were recorded) carry the owners' measures only; they
+# still verify as they were signed.  Version 2 rows carry their inspections too.
+VERSIONS = (1, 2)
+VERSION = 2
 WEIGHT_TOTAL = 10000
 SCALE_MAX = 100
 MAX_FAIL_PERIODS = 12
-UNSCORED = ("no-evaluation", "too-few-answers")
+UNSCORED = ("no-evaluation", "too-few-answers", "no-inspection")
 _FRACTION = re.compile(r"(0|[1-9][0-9]*)/([1-9][0-9]*)")
 
 
@@ -115,8 +126,6 @@ def validate_rule(rule: Any, *, signed: bool = True) -> None:
     if not isinstance(weights, dict) or not weights:
         raise FormatError("weights name the measures and their basis points")
     for name, weight in weights.items():
-        if name == "inspections":
-            raise FormatError("inspections are not recorded yet: they cannot weigh in a rule")
         if name not in MEASURES:
             raise FormatError(f"{name!r} is not a measure (known: {', '.join(MEASURES)})")
         if not _is_int(weight) or weight < 0:
@@ -230,6 +239,41 @@ def _check_entry(entry: Any) -> None:
         raise FormatError("more satisfied answers than answers")
 
 
+def _check_inspection(entry: Any) -> Fraction:
+    """An inspection's inputs are well formed and its score follows from its items; returns it."""
+    keys = {"document", "date", "items", "score"}
+    if not isinstance(entry, dict) or set(entry) != keys:
+        raise FormatError(f"an inspection of a ranking has exactly {sorted(keys)}")
+    if not isinstance(entry["document"], str) or not re.fullmatch(r"[0-9a-f]{64}", entry["document"]):
+        raise FormatError("an inspection is named by the SHA-256 (hex) of its signed document")
+    try:
+        date.fromisoformat(entry["date"])
+    except (TypeError, ValueError):
+        raise FormatError("an inspection's date is YYYY-MM-DD") from None
+    items = entry["items"]
+    if not isinstance(items, list) or not items:
+        raise FormatError("an inspection's items are a non-empty list")
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"id", "weight", "score", "max"}:
+            raise FormatError("an inspection's item has exactly id, weight, score and max")
+        if not all(_is_int(item[k]) for k in ("weight", "score", "max")) or item["weight"] < 0 or not 0 <= item["score"] <= item["max"]:
+            raise FormatError("an inspection's item has integers: weight ≥ 0, 0 ≤ score ≤ max")
+        if not 1 <= item["max"] <= SCALE_MAX:
+            raise FormatError(f"an inspection's item has a maximum from 1 to {SCALE_MAX}")
+    if sum(item["weight"] for item in items) != WEIGHT_TOTAL:
+        raise FormatError(f"an inspection's weights sum to {WEIGHT_TOTAL}")
+    score = insp.item_score(items)
+    if read_frac(entry["score"], "an inspection's score") != score:
+        raise FormatError(f"inspection {entry['document'][:16]}…: its score does not follow from its items")
+    return score
+
+
+def inspection_inputs(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What a ranking takes from a (verified) signed inspection document."""
+    taken = insp.ranking_input(document)
+    return {**taken, "score": frac(insp.item_score(taken["items"]))}
+
+
 def _check_names(row: Any) -> None:
     estate, firm = row.get("estate"), row.get("firm")
     if not isinstance(estate, dict) or set(estate) != {"id", "name"} or not _is_int(estate["id"]) or not isinstance(estate["name"], str):
@@ -262,19 +306,29 @@ def band(score: Fraction, rule: Mapping[str, Any]) -> str | None:
 
 
 def row_score(
-    evaluations: Sequence[Mapping[str, Any]], rule: Mapping[str, Any]
+    evaluations: Sequence[Mapping[str, Any]],
+    rule: Mapping[str, Any],
+    inspections: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Fraction | None], Fraction | None, str | None]:
-    """An estate's measures (means over its evaluations), its score, and why it has none."""
-    if not evaluations:
-        return dict.fromkeys(MEASURES), None, "no-evaluation"
+    """An estate's measures (means over its evaluations and, given them, its inspections), its
+    score, and why it has none.  ``inspections`` None is a version 1 ranking (no such measure)."""
+    names = OWNERS_MEASURES if inspections is None else MEASURES
     each = [evaluation_measures(entry) for entry in evaluations]
     measures: dict[str, Fraction | None] = {}
-    for name in MEASURES:
+    for name in OWNERS_MEASURES:
         values: list[Fraction] = [value for m in each if (value := m[name]) is not None]
         measures[name] = sum(values, Fraction(0)) / len(values) if values else None
+    if inspections is not None:
+        scores = [read_frac(entry["score"], "an inspection's score") for entry in inspections]
+        measures["inspections"] = sum(scores, Fraction(0)) / len(scores) if scores else None
+    if inspections is None and not evaluations:
+        return dict.fromkeys(names), None, "no-evaluation"
     weights = rule["weights"]
-    if any(measures.get(name) is None for name, weight in weights.items() if weight):
-        return measures, None, "too-few-answers"
+    missing = [name for name, weight in weights.items() if weight and measures.get(name) is None]
+    if any(name in OWNERS_MEASURES for name in missing):
+        return measures, None, "too-few-answers" if evaluations else "no-evaluation"
+    if missing:
+        return measures, None, "no-inspection"
     score = sum((Fraction(weight, WEIGHT_TOTAL) * (measures[name] or 0) for name, weight in weights.items() if weight), Fraction(0))
     return measures, score, None
 
@@ -301,11 +355,23 @@ def in_period(closes_ms: int, period: Mapping[str, Any]) -> bool:
     return date.fromisoformat(period["from"]) <= day < date.fromisoformat(period["until"])
 
 
-def build(rule: Mapping[str, Any], period: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], *, published: int) -> dict[str, Any]:
+def _day_in_period(day: str, period: Mapping[str, Any]) -> bool:
+    return date.fromisoformat(period["from"]) <= date.fromisoformat(day) < date.fromisoformat(period["until"])
+
+
+def build(
+    rule: Mapping[str, Any], period: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], *, published: int, version: int = VERSION
+) -> dict[str, Any]:
     """The ranking's payload (unsigned, without ``server``) from the signed rule, the period and
     one input per estate and firm: ``{"estate": {"id", "name"}, "firm": {"name", "uscc"},
-    "evaluations": [evaluation_inputs(...), ...]}``.  Pure: the same inputs give the same bytes."""
+    "evaluations": [evaluation_inputs(...), ...], "inspections": [inspection_inputs(...), ...]}``
+    (``inspections`` from version 2; a row without it has none).  Pure: the same inputs give the
+    same bytes."""
+    if version not in VERSIONS:
+        raise FormatError(f"a ranking is of version {' or '.join(map(str, VERSIONS))}")
     _period_check(period)
+    if version == 1 and rule["weights"].get("inspections"):
+        raise FormatError("a ranking of version 1 has no inspections: its rule cannot weigh them")
     scored: list[dict[str, Any]] = []
     unscored: list[dict[str, Any]] = []
     for row in rows:
@@ -315,11 +381,27 @@ def build(rule: Mapping[str, Any], period: Mapping[str, Any], rows: Sequence[Map
             _check_entry(entry)
             if not in_period(entry["closes"], period):
                 raise FormatError(f"evaluation {entry['id']} did not close in the period")
-        measures, score, why = row_score(evaluations, rule)
+        inspections: list[dict[str, Any]] | None = None
+        if version == 1:
+            if "inspections" in row:
+                raise FormatError("a ranking of version 1 carries no inspections")
+        else:
+            given = row.get("inspections", [])
+            if not isinstance(given, list):
+                raise FormatError("a row's inspections are a list")
+            inspections = sorted(given, key=lambda e: (str(e.get("date")), str(e.get("document"))) if isinstance(e, dict) else ("", ""))
+            for entry in inspections:
+                _check_inspection(entry)
+                if not _day_in_period(entry["date"], period):
+                    raise FormatError(f"inspection {entry['document'][:16]}… is not dated in the period")
+            if len({e["document"] for e in inspections}) != len(inspections):
+                raise FormatError("an inspection appears twice in a row")
+        measures, score, why = row_score(evaluations, rule, inspections)
         out = {
             "estate": {"id": row["estate"]["id"], "name": row["estate"]["name"]},
             "firm": {"name": row["firm"]["name"], "uscc": row["firm"]["uscc"]},
             "evaluations": evaluations,
+            **({} if inspections is None else {"inspections": inspections}),
             "measures": {name: (frac(value) if value is not None else None) for name, value in measures.items()},
             "score": frac(score) if score is not None else None,
             "shown": shown(score) if score is not None else None,
@@ -356,9 +438,12 @@ def build(rule: Mapping[str, Any], period: Mapping[str, Any], rows: Sequence[Map
     for firm, rank in zip(firm_rows, competition_ranks([read_frac(f["score"]) for f in firm_rows]), strict=True):
         firm["rank"] = rank
     firm_rows.sort(key=lambda f: (f["rank"], f["firm"]["uscc"]))
+    every = [entry["document"] for row in [*scored, *unscored] for entry in row.get("inspections", [])]
+    if len(set(every)) != len(every):
+        raise FormatError("an inspection appears in two rows")
     return {
         "type": RANKING_TYPE,
-        "v": 1,
+        "v": version,
         "rule": dict(rule),
         "period": dict(period),
         "published": published,
@@ -380,15 +465,22 @@ def sign_ranking(signer: Signer, payload: Mapping[str, Any]) -> dict[str, Any]:
 _RANKING_KEYS = {"type", "v", "rule", "period", "published", "estates", "firms", "server", "kid", "sig"}
 
 
-def verify_ranking(document: Any, server_jwk: Mapping[str, Any] | None = None, results: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def verify_ranking(
+    document: Any,
+    server_jwk: Mapping[str, Any] | None = None,
+    results: Sequence[Mapping[str, Any]] = (),
+    inspections: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """Check a published ranking: the server's signatures on it and on its rule, every number
     recomputed from its own inputs by the rule, and, for each evaluation result given, that the
     result verifies, belongs to the row that names it, and yields exactly the inputs the ranking
-    took.  Returns a summary; raises :class:`CryptoError` at the first fault."""
+    took; likewise for each signed inspection given (``{"document", "jwk", "sig"}``: its
+    inspector's signature, its estate and firm, its inputs).  Returns a summary; raises
+    :class:`CryptoError` at the first fault."""
     if not isinstance(document, dict) or set(document) != _RANKING_KEYS:
         raise FormatError(f"a ranking has exactly the members {sorted(_RANKING_KEYS)}")
-    if document["type"] != RANKING_TYPE or document["v"] != 1:
-        raise FormatError("not a ranking of version 1")
+    if document["type"] != RANKING_TYPE or document["v"] not in VERSIONS:
+        raise FormatError(f"not a ranking of version {' or '.join(map(str, VERSIONS))}")
     if server_jwk is None:
         server_jwk = document["server"]
     elif document["server"] != dict(server_jwk):
@@ -404,9 +496,12 @@ def verify_ranking(document: Any, server_jwk: Mapping[str, Any] | None = None, r
     for row in document["estates"]:
         if not isinstance(row, dict):
             raise FormatError("a row of a ranking is an object")
-        inputs.append({"estate": row.get("estate"), "firm": row.get("firm"), "evaluations": row.get("evaluations")})
+        taken = {"estate": row.get("estate"), "firm": row.get("firm"), "evaluations": row.get("evaluations")}
+        if document["v"] >= 2:
+            taken["inspections"] = row.get("inspections")
+        inputs.append(taken)
     try:
-        expected = build(rule, document["period"], inputs, published=document["published"])
+        expected = build(rule, document["period"], inputs, published=document["published"], version=document["v"])
     except (KeyError, TypeError, AttributeError, ZeroDivisionError) as exc:
         raise FormatError(f"the ranking's inputs are malformed: {exc!r}") from None
     payload = {k: v for k, v in document.items() if k not in ("server", "kid", "sig")}
@@ -431,6 +526,23 @@ def verify_ranking(document: Any, server_jwk: Mapping[str, Any] | None = None, r
             raise FormatError(f"evaluation {evaluation['id']} is of another estate or firm than its row")
         if evaluation_inputs(result, rule["satisfied_at"]) != entry:
             raise FormatError(f"evaluation {evaluation['id']}: the ranking did not take exactly what its result says")
+    inspected = {entry["document"]: row for row in document["estates"] for entry in row.get("inspections", [])}
+    for record in inspections:
+        try:
+            digest = insp.verify_signed(record)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise FormatError(f"a signed inspection is malformed: {exc!r}") from None
+        inspection = record["document"]
+        if inspection["type"] != insp.INSPECTION_TYPE:
+            raise FormatError(f"document {digest[:16]}… is not an inspection")
+        if digest not in inspected:
+            raise FormatError(f"inspection {digest[:16]}… is not in the ranking")
+        row = inspected[digest]
+        if inspection["estate"]["id"] != row["estate"]["id"] or (inspection["firm"] or {}).get("uscc") != row["firm"]["uscc"]:
+            raise FormatError(f"inspection {digest[:16]}… is of another estate or firm than its row")
+        entry = next(e for e in row["inspections"] if e["document"] == digest)
+        if inspection_inputs(inspection) != entry:
+            raise FormatError(f"inspection {digest[:16]}…: the ranking did not take exactly what the signed inspection says")
     rows = document["estates"]
     return {
         "period": document["period"]["title"],
@@ -440,6 +552,7 @@ def verify_ranking(document: Any, server_jwk: Mapping[str, Any] | None = None, r
         "red": sum(1 for r in rows if r["band"] == "red"),
         "black": sum(1 for r in rows if r["band"] == "black"),
         "results": len(results),
+        "inspections": len(inspections),
     }
 
 
@@ -447,21 +560,29 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify-ranking")
     """Check a published ranking offline, and the evaluation results it names when given."""
     parser = argparse.ArgumentParser(prog=prog, description="Check a published ranking of firms (docs/evaluation-format.md).")
     parser.add_argument("ranking", metavar="RANKING", help="the published ranking (JSON)")
-    parser.add_argument("results", metavar="RESULT", nargs="*", help="published evaluation results it names (JSON), to check its inputs")
+    parser.add_argument(
+        "results",
+        metavar="RESULT",
+        nargs="*",
+        help="published evaluation results and signed inspections it names (JSON), to check its inputs",
+    )
     parser.add_argument(
         "--server-key", metavar="KID", help="require the ranking to be signed by this key id (as the platform published it)"
     )
     args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
     try:
         document = json.loads(Path(args.ranking).read_bytes())
-        results = [json.loads(Path(path).read_bytes()) for path in args.results]
+        given = [json.loads(Path(path).read_bytes()) for path in args.results]
     except (OSError, ValueError) as exc:
         print(f"{prog}: cannot read: {exc}", file=sys.stderr)
         return 2
     try:
         if args.server_key and (not isinstance(document, dict) or jwk_thumbprint(document.get("server") or {}) != args.server_key):
             raise FormatError(f"the ranking is not signed by the pinned server key {args.server_key}")
-        summary = verify_ranking(document, results=results)
+        # A signed inspection is {"document", "jwk", "sig"}; anything else is taken for a result.
+        signed = [g for g in given if isinstance(g, dict) and set(g) == {"document", "jwk", "sig"}]
+        results = [g for g in given if not (isinstance(g, dict) and set(g) == {"document", "jwk", "sig"})]
+        summary = verify_ranking(document, results=results, inspections=signed)
     except CryptoError as exc:
         print(f"{prog}: {args.ranking}: FAILED — {exc}", file=sys.stderr)
         return 1
@@ -471,6 +592,6 @@ def main(argv: list[str] | None = None, prog: str = "ownersvote verify-ranking")
     print(
         f"{prog}: {args.ranking}: OK — {summary['period']}: {summary['estates']} estates, {summary['scored']} scored, "
         f"{summary['red']} on the red list, {summary['black']} on the black list; every number recomputed by rule {summary['rule'][:16]}…; "
-        f"{summary['results']} evaluation results checked against it"
+        f"{summary['results']} evaluation results and {summary['inspections']} signed inspections checked against it"
     )
     return 0

@@ -784,3 +784,108 @@ def petition_registry(*extra: str) -> bytes:
         building, unit = label.split("-")
         rows.append(f"{building},{unit},{area},登记,{owners},{numbers},,{status}")
     return csv_bytes(*rows, *extra)
+
+
+# Inspections: documents signed as a supervisor's browser signs them, and photos
+
+
+def photo_bytes(kind: str = "JPEG", *, exif: bool = False, colour: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    """A small real image (Pillow): a JPEG or PNG without metadata, or a JPEG with EXIF (a camera's)."""
+    from PIL import Image
+
+    image = Image.new("RGB", (48, 32), colour)
+    out = io.BytesIO()
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "Xiaomi"  # Make
+        data[0x0132] = "2026:12:08 10:00:00"  # DateTime
+        image.save(out, kind, exif=data.tobytes())
+    else:
+        image.save(out, kind)
+    return out.getvalue()
+
+
+def inspection_document(draft: dict, signer, scores: dict | None = None, *, photos: list[bytes] = (), **changes) -> dict:
+    """The inspection document a supervisor's browser builds from the page's draft: every item
+    scored (its maximum unless ``scores`` says otherwise), the photos by SHA-256."""
+    import hashlib
+
+    scores = scores or {}
+    document = {
+        "type": draft["type"],
+        "v": 1,
+        "estate": draft["estate"],
+        "firm": draft["firm"],
+        "form": draft["form"],
+        "date": draft["date"],
+        "kid": signer.kid,
+        "nonce": _nonce(),
+        "items": [
+            {"id": i["id"], "score": scores.get(i["id"], i["max"]), "max": i["max"], "weight": i["weight"], "note": None}
+            for i in draft["items"]
+        ],
+        "notes": "楼道整体整洁",
+        "photos": [hashlib.sha256(p).hexdigest() for p in photos],
+    }
+    document.update(changes)
+    return document
+
+
+def notice_document(inspection, signer, *, deadline: str, day: str, items: list[str] = ("3号楼楼道堆放杂物，限期清理",), **changes) -> dict:
+    document = {
+        "type": "ownersvote-rectification-notice",
+        "v": 1,
+        "estate": json.loads(inspection.document)["estate"],
+        "firm": json.loads(inspection.document)["firm"],
+        "inspection": inspection.digest,
+        "date": day,
+        "deadline": deadline,
+        "kid": signer.kid,
+        "nonce": _nonce(),
+        "items": [{"id": str(n), "text": text, "item": None} for n, text in enumerate(items, start=1)],
+        "notes": None,
+    }
+    document.update(changes)
+    return document
+
+
+def followup_document(notice, signer, rectified: list[bool], *, day: str, photos: list[bytes] = (), **changes) -> dict:
+    import hashlib
+
+    document = {
+        "type": "ownersvote-rectification-followup",
+        "v": 1,
+        "estate": json.loads(notice.document)["estate"],
+        "notice": notice.digest,
+        "date": day,
+        "kid": signer.kid,
+        "nonce": _nonce(),
+        "items": [{"id": str(n), "rectified": done, "note": None} for n, done in enumerate(rectified, start=1)],
+        "notes": None,
+        "photos": [hashlib.sha256(p).hexdigest() for p in photos],
+    }
+    document.update(changes)
+    return document
+
+
+def _nonce() -> str:
+    from crypto.encoding import b64url_encode
+
+    return b64url_encode(os.urandom(16))
+
+
+def sign_document(signer, document: dict) -> str:
+    from crypto.canonical import canonical_json
+
+    return signer.sign_b64(canonical_json(document))
+
+
+def post_signed(client, url: str, csrf: str, document: dict, signer, *, sig: str | None = None, photos: list[tuple[bytes, str]] = ()):
+    """Post a signed document as the inspection page's script does (multipart, with the photos)."""
+    data = {
+        "document": json.dumps(document, ensure_ascii=False),
+        "kid": signer.kid,
+        "sig": sig or sign_document(signer, document),
+        "photo": [(io.BytesIO(content), name) for content, name in photos],
+    }
+    return client.post(url, data=data, headers={"X-CSRFToken": csrf}, content_type="multipart/form-data")

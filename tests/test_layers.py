@@ -29,7 +29,7 @@ FLOORS: list[set[str]] = [
     {"jobs"},
     {"registry"},
     {"owners"},
-    {"assemblies", "evaluations"},
+    {"assemblies", "evaluations", "inspections"},
     {"candidates", "proxies", "rolls", "rankings", "petitions"},
     {"voting"},
     {"results"},

@@ -18,6 +18,7 @@ from webapp import (
     estates,
     evaluations,
     firms,
+    inspections,
     jobs,
     oversight,
     owners,
@@ -38,6 +39,7 @@ from webapp.core.db import db
 from webapp.core.extensions import login_manager
 from webapp.core.instance import instance_path
 from webapp.core.startup import run_startup_checks
+from webapp.firms.models import FirmUser
 from webapp.owners.models import Registration
 
 # Bottom to top, as the floors stand (tests/test_layers.py knows the same order).
@@ -54,6 +56,7 @@ PACKAGES = (
     owners,
     assemblies,
     evaluations,
+    inspections,
     candidates,
     proxies,
     rolls,
@@ -97,13 +100,14 @@ def _bench_hello(app: Flask) -> None:
 
 
 def load_user(user_id: str):
-    """The signed-in user from the session's id: ``staff:ID:EPOCH`` or ``owner:ID``."""
+    """The signed-in user from the session's id: ``staff:ID:EPOCH``, ``firm:ID:EPOCH`` (a firm's
+    login) or ``owner:ID``."""
     kind, _, raw = user_id.partition(":")
-    if kind == "staff":
+    if kind in ("staff", "firm"):
         number, _, epoch = raw.partition(":")
         if not (number.isdigit() and epoch.isdigit()):
             return None
-        user = db.session.get(StaffUser, int(number))
+        user = db.session.get(StaffUser if kind == "staff" else FirmUser, int(number))
         # A disabled account's sessions end at once, and a changed password ends every session
         # opened before it: neither loads any more.
         return user if user is not None and user.active and user.session_epoch == int(epoch) else None

@@ -11,7 +11,8 @@ from webapp.devices.models import DeviceKey
 from webapp.district.models import EstateArea, StaffArea
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
-from webapp.firms.models import Firm, FirmEstate
+from webapp.firms.models import Firm, FirmEstate, FirmUser
+from webapp.inspections.models import FirmAnswer, FollowUp, Inspection, InspectionForm, RectificationNotice
 from webapp.jobs.models import Job
 from webapp.owners.models import Invitation, Notification, Registration, SmsCode
 from webapp.petitions.models import Petition, PetitionMember, PetitionSignature, PetitionTreeHead
@@ -79,6 +80,12 @@ __all__ = [
     "FirmEstate",
     "Interest",
     "PoolTerm",
+    "FirmAnswer",
+    "FirmUser",
+    "FollowUp",
+    "Inspection",
+    "InspectionForm",
+    "RectificationNotice",
     "EstateRole",
     "Job",
     "Owner",

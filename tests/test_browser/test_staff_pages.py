@@ -183,6 +183,7 @@ def staff_pages(big) -> dict[str, list[str]]:
         f"/e/{slug}/roll",
         f"/e/{slug}/letters",
         f"/e/{slug}/petitions",
+        f"/e/{slug}/inspections",
         "/staff/keys",
         "/staff/password",
     ]
@@ -207,6 +208,8 @@ def staff_pages(big) -> dict[str, list[str]]:
             f"/e/{slug}/staff",
             f"/e/{slug}/settings",
             f"/e/{slug}/registry/import",
+            "/admin/inspection-forms",
+            "/admin/firms",
         ],
     }
 

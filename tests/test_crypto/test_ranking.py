@@ -132,7 +132,6 @@ def test_a_rule_whose_weights_do_not_sum_to_one_is_refused_with_the_sum():
         ({"red_mark": 50}, "at least the pass mark"),
         ({"satisfied_at": 100.5}, "satisfied_at is an integer"),
         ({"fail_periods": 0}, "fail_periods"),
-        ({"weights": {"owners_score": 5000, "inspections": 5000}}, "inspections are not recorded yet"),
         ({"weights": {"owners_score": 5000, "mood": 5000}}, "not a measure"),
     ],
 )
@@ -379,3 +378,146 @@ def test_an_unsigned_or_wrongly_signed_ranking_fails(published):
         rk.verify_ranking(document)
     with pytest.raises(FormatError, match="another server key"):
         rk.verify_ranking(published[0], generate_ed25519().jwk)
+
+
+# --- the inspections measure (version 2) ------------------------------------------------------------
+
+
+INSPECTOR = generate_ed25519()
+
+
+def inspection(estate: int, firm: str | None, day: str, scores: tuple[int, int]) -> dict:
+    """A signed inspection record (as the estate's supervisor's browser signs it)."""
+    from crypto import inspection as insp
+    from crypto.canonical import canonical_json
+
+    document = {
+        "type": insp.INSPECTION_TYPE,
+        "v": 1,
+        "estate": {"id": estate, "name": f"{estate}号小区"},
+        "firm": {"name": FIRMS[firm][0], "uscc": FIRMS[firm][1]} if firm else None,
+        "form": {"code": "district-inspection", "version": 1, "digest": "d" * 64},
+        "date": day,
+        "kid": INSPECTOR.kid,
+        "nonce": b64url_encode(secrets.token_bytes(16)),
+        "items": [
+            {"id": "stairwells", "score": scores[0], "max": 10, "weight": 6000, "note": None},
+            {"id": "fire-lanes", "score": scores[1], "max": 5, "weight": 4000, "note": None},
+        ],
+        "notes": None,
+        "photos": [],
+    }
+    return {"document": document, "jwk": INSPECTOR.jwk, "sig": INSPECTOR.sign_b64(canonical_json(document))}
+
+
+def inspected_row(estate: int, firm: str, results: list[dict], records: list[dict], the_rule: dict) -> dict:
+    return {**row(estate, firm, *results, the_rule=the_rule), "inspections": [rk.inspection_inputs(r["document"]) for r in records]}
+
+
+@pytest.fixture(scope="module")
+def inspected(published):
+    _document, (good, poor, _quiet) = published
+    the_rule = rule(code="with-inspections", weights={"owners_score": 5000, "owners_satisfaction": 2000, "inspections": 3000})
+    records = {
+        1: [inspection(1, "a", "2026-08-01", (10, 5)), inspection(1, "a", "2026-09-01", (5, 5))],  # 100 and 70
+        2: [inspection(2, "b", "2026-08-15", (2, 1))],  # 12 + 8 = 20
+    }
+    rows = [
+        inspected_row(1, "a", [good], records[1], the_rule),
+        inspected_row(2, "b", [poor], records[2], the_rule),
+        inspected_row(4, "b", [], [], the_rule),
+        {**row(5, "a", result(5, 5, "a", [S("satisfied", 9), S("basic", 8)]), the_rule=the_rule), "inspections": []},
+    ]
+    document = rk.sign_ranking(SERVER, rk.build(the_rule, PERIOD, rows, published=CLOSES + 86400000))
+    return document, records, [good, poor]
+
+
+def test_the_inspections_measure_is_the_mean_of_the_inspections_scores_and_weighs_by_the_rule(inspected):
+    document, _records, _results = inspected
+    rows = {r["estate"]["id"]: r for r in document["estates"]}
+    assert document["v"] == 2
+    assert rows[1]["measures"]["inspections"] == "85/1"  # (100 + 70) / 2
+    assert rows[2]["measures"]["inspections"] == "20/1"
+    owners = {name: rk.read_frac(rows[1]["measures"][name]) for name in rk.OWNERS_MEASURES}
+    expected = Fraction(5000, 10000) * owners["owners_score"] + Fraction(2000, 10000) * owners["owners_satisfaction"] + Fraction(3, 10) * 85
+    assert rk.read_frac(rows[1]["score"]) == expected
+    assert rows[4]["unscored"] == "no-evaluation"
+    assert rows[5]["unscored"] == "no-inspection"  # answered, but never inspected: not scored, not a zero
+    assert rows[5]["measures"]["inspections"] is None
+
+
+def test_a_ranking_verifies_with_its_signed_inspections_offline(inspected, tmp_path, capsys):
+    document, records, results = inspected
+    summary = rk.verify_ranking(document, SERVER.jwk, results, [*records[1], *records[2]])
+    assert summary["inspections"] == 3
+    path = tmp_path / "ranking.json"
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    files = []
+    for n, record in enumerate([*records[1], *results]):
+        files.append(tmp_path / f"given-{n}.json")
+        files[-1].write_text(json.dumps(record, ensure_ascii=False))
+    assert rk.main([str(path), *map(str, files)]) == 0
+    assert "2 evaluation results and 2 signed inspections checked" in capsys.readouterr().out
+
+
+def test_an_inspection_the_ranking_took_otherwise_or_of_another_estate_or_unsigned_fails(inspected):
+    document, records, _results = inspected
+    stray = inspection(1, "a", "2026-08-02", (1, 1))
+    with pytest.raises(FormatError, match="not in the ranking"):
+        rk.verify_ranking(document, inspections=[stray])
+    tampered = copy.deepcopy(records[2][0])
+    tampered["document"]["items"][0]["score"] = 10
+    with pytest.raises(CryptoError):
+        rk.verify_ranking(document, inspections=[tampered])
+    forged = copy.deepcopy(document)
+    forged["estates"][0]["inspections"][0]["score"] = "99/1"
+    with pytest.raises(FormatError, match="does not follow from its items"):
+        rk.verify_ranking(resign(forged))
+    moved = copy.deepcopy(document)
+    entry = moved["estates"][0]["inspections"].pop()
+    moved["estates"][1]["inspections"].append(entry)
+    with pytest.raises(FormatError, match="another estate or firm"):
+        rk.verify_ranking(
+            rk.sign_ranking(
+                SERVER,
+                rk.build(
+                    moved["rule"],
+                    moved["period"],
+                    [{k: r[k] for k in ("estate", "firm", "evaluations", "inspections")} for r in moved["estates"]],
+                    published=moved["published"],
+                ),
+            ),
+            inspections=records[1],
+        )
+
+
+def test_an_inspection_outside_the_period_is_refused():
+    late = rk.inspection_inputs(inspection(1, "a", "2026-10-01", (5, 5))["document"])
+    with pytest.raises(FormatError, match="not dated in the period"):
+        rk.build(rule(), PERIOD, [{**row(1, "a"), "inspections": [late]}], published=1)
+
+
+def test_a_version_1_ranking_still_verifies_and_carries_no_inspections(published):
+    _document, results = published
+    the_rule = rule()
+    rows = [row(1, "a", results[0]), row(2, "b", results[1])]
+    old = rk.sign_ranking(SERVER, rk.build(the_rule, PERIOD, rows, published=CLOSES, version=1))
+    assert old["v"] == 1
+    assert "inspections" not in old["estates"][0]
+    assert set(old["estates"][0]["measures"]) == set(rk.OWNERS_MEASURES)
+    assert rk.verify_ranking(old, SERVER.jwk, results[:2])["scored"] == 2
+    with pytest.raises(FormatError, match="cannot weigh them"):
+        rk.build(rule(weights={"owners_score": 7000, "inspections": 3000}), PERIOD, rows, published=1, version=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10), st.integers(0, 5)), min_size=1, max_size=6))
+def test_the_inspections_measure_is_the_exact_mean_whatever_the_order(scores):
+    the_rule = rule(weights={"inspections": 10000})
+    records = [inspection(7, "a", f"2026-08-{n + 1:02d}", s) for n, s in enumerate(scores)]
+    inputs = [rk.inspection_inputs(r["document"]) for r in records]
+    built = rk.build(the_rule, PERIOD, [{**row(7, "a", the_rule=the_rule), "inspections": inputs}], published=1)
+    again = rk.build(the_rule, PERIOD, [{**row(7, "a", the_rule=the_rule), "inspections": inputs[::-1]}], published=1)
+    assert built == again
+    expected = sum((Fraction(6000 * a, 10) + Fraction(4000 * b, 5)) / 100 for a, b in scores) / len(scores)
+    assert rk.read_frac(built["estates"][0]["score"]) == expected

@@ -103,7 +103,7 @@ def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(cli
     assert (summary["red"], summary["black"], summary["scored"], summary["results"]) == (1, 1, 2, 3)
     # 春晖苑: stairs (100+100+60)/3, gate 280/300 of 100; score 0.6·260/3 + 0.4·280/3 = 268/3; all satisfied.
     first = document["estates"][0]
-    assert first["measures"] == {"owners_score": "268/3", "owners_satisfaction": "100/1"}
+    assert first["measures"] == {"owners_score": "268/3", "owners_satisfaction": "100/1", "inspections": None}
     assert first["score"] == rk.frac(rk.read_frac("268/3") * 7 / 10 + 30)
     pdf = client.get(f"/rankings/{ranking.id}/ranking.pdf")
     assert pdf.data.startswith(b"%PDF")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.core.db import UTCDateTime, db, utcnow
 
 # What a file belongs to decides who may read it (see webapp.attachments.access).
-KINDS = ("item", "candidate", "photo", "bidder", "plan", "proxy", "paper", "nomination", "objection")
+KINDS = ("item", "candidate", "photo", "bidder", "plan", "proxy", "paper", "nomination", "objection", "inspection", "followup")
 
 
 class Attachment(db.Model):
@@ -18,7 +18,9 @@ class Attachment(db.Model):
     __table_args__ = (
         CheckConstraint("size > 0", name="not_empty"),
         CheckConstraint(
-            "kind IN ('item', 'candidate', 'photo', 'bidder', 'plan', 'proxy', 'paper', 'nomination', 'objection')", name="kind_valid"
+            "kind IN ('item', 'candidate', 'photo', 'bidder', 'plan', 'proxy', 'paper', 'nomination', 'objection', 'inspection', "
+            "'followup')",
+            name="kind_valid",
         ),
     )
 

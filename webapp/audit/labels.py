@@ -53,6 +53,7 @@ FAMILIES = {
     "ranking": _l("Rankings of firms"),
     "pool": _l("The district's pool of firms"),
     "petition": _l("Owners' petitions"),
+    "inspection": _l("Inspections"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -60,6 +61,16 @@ DETAILS = {
     "district": _l("District"),
     "sub_district": _l("Sub-district"),
     "uscc": _l("Unified social credit code"),
+    "author": _l("Written by"),
+    "chars": _l("Length (characters)"),
+    "date": _l("Date"),
+    "deadline": _l("Rectify by"),
+    "inspection": _l("Inspection no."),
+    "items": _l("Items"),
+    "notice": _l("Notice no."),
+    "photos": _l("Photos"),
+    "rectified": _l("Items rectified"),
+    "score": _l("Score"),
     "period": _l("Period"),
     "periods": _l("Failing periods"),
     "estates": _l("Estates"),

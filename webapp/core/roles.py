@@ -1,5 +1,6 @@
 """Who people are to the application: the staff roles of an estate, and the kinds of signed-in
-user.  A user object says its kind by its ``kind`` attribute (``"staff"`` or ``"owner"``), so
+user.  A user object says its kind by its ``kind`` attribute (``"staff"``, ``"owner"``, or
+``"firm"`` for a property firm's login, webapp/firms), so
 that pages low in the house can tell them apart without importing the packages that define them.
 """
 
@@ -21,10 +22,11 @@ class Role(enum.Enum):
 
 STAFF = "staff"
 OWNER = "owner"
+FIRM = "firm"
 
 
 def user_kind(user=None) -> str | None:
-    """``"staff"``, ``"owner"`` or None (nobody signed in) for ``user`` (the current one by default)."""
+    """``"staff"``, ``"owner"``, ``"firm"`` or None (nobody signed in) for ``user`` (the current one by default)."""
     user = current_user if user is None else user
     if not getattr(user, "is_authenticated", False):
         return None
@@ -37,6 +39,10 @@ def is_staff() -> bool:
 
 def is_owner() -> bool:
     return user_kind() == OWNER
+
+
+def is_firm() -> bool:
+    return user_kind() == FIRM
 
 
 def admin_required(view):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.assemblies.models import Assembly
 from webapp.auth.operations import assign_role, create_staff, find_staff
@@ -14,11 +14,14 @@ from webapp.core.roles import Role
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
 from webapp.demo.district import build as build_district
 from webapp.demo.evaluations import build as build_evaluations
+from webapp.demo.inspections import FIRM_LOGIN
+from webapp.demo.inspections import build as build_inspections
 from webapp.demo.petitions import build as build_petition
 from webapp.demo.pool import NO_FIRM, build_matching
 from webapp.demo.registry import demo_csv, demo_rows
 from webapp.estates.operations import create_estate, get_estate
 from webapp.evaluations.models import Evaluation
+from webapp.inspections.models import Inspection
 from webapp.rankings.models import Ranking
 from webapp.registry.importing import import_file
 
@@ -77,6 +80,8 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     db.session.commit()
     build_evaluations(estate, staff, find_staff("admin"), skip_kids={v["kid"] for v in voters})
     db.session.commit()
+    build_inspections(estate, staff, find_staff("admin"))
+    db.session.commit()
     build_district(estate, find_staff("admin"), base_url=current_app.config.get("OWNERSVOTE_BASE_URL") or "http://127.0.0.1:5000")
     db.session.commit()
     build_matching(find_staff("admin"), find_staff("organiser"))
@@ -114,6 +119,12 @@ def demo_evaluation_lines(site: str) -> list[str]:
             )
         else:
             lines.append(f"owners' evaluation '{evaluation.title}': open; a demo owner answers it anonymously from My page ({site}/me)")
+    inspected = db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.estate_id == estate.id))
+    if inspected:
+        lines.append(
+            f"inspections of the firm: {inspected} signed by the supervisors, a rectification notice and its follow-up at "
+            f"{site}/e/{DEMO_SLUG}/inspections; the firm signs in at {site}/firm/login as {FIRM_LOGIN[0]} / {FIRM_LOGIN[1]}"
+        )
     rankings = list(db.session.scalars(select(Ranking).order_by(Ranking.period_from)))
     for ranking in rankings:
         lines.append(

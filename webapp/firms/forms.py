@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -17,3 +17,19 @@ class FirmForm(FlaskForm):
 class AssignForm(FlaskForm):
     estate = SelectField(_l("Estate"), coerce=int)
     since = DateField(_l("Serves from"), validators=[DataRequired()])
+
+
+class AccountForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "off"})
+    display_name = StringField(
+        _l("Real name (the estate's staff read it with the firm's answers)"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)], render_kw={"autocomplete": "new-password"}
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import UTCDateTime, db, utcnow
+from webapp.core.roles import FIRM
 
 
 class Firm(db.Model):
@@ -25,6 +27,7 @@ class Firm(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     services = relationship("FirmEstate", back_populates="firm", order_by="FirmEstate.since.desc()")
+    accounts = relationship("FirmUser", back_populates="firm", order_by="FirmUser.username")
 
 
 class FirmEstate(db.Model):
@@ -41,3 +44,37 @@ class FirmEstate(db.Model):
 
     firm = relationship("Firm", back_populates="services")
     estate = relationship("Estate")
+
+
+class FirmUser(UserMixin, db.Model):
+    """A login of a firm's staff: sees its estates' published evaluation results, inspections and
+    rectification notices, and answers them; never anything about owners (webapp/core/roles.py)."""
+
+    __tablename__ = "firm_users"
+    __table_args__ = (CheckConstraint("display_name <> ''", name="display_name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+
+    firm = relationship("Firm", back_populates="accounts")
+
+    kind = FIRM  # webapp.core.roles.user_kind
+    # Asked of any signed-in user by pages low in the house: a firm's login is neither.
+    is_platform_admin = False
+
+    def get_id(self) -> str:
+        return f"firm:{self.id}:{self.session_epoch}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def role_in(self, estate_id: int) -> None:
+        return None

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.audit.operations import record
+from webapp.auth.operations import find_staff
+from webapp.auth.passwords import check_password, hash_password
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.core.identity import contact_phone as phone_number
 from webapp.core.identity import is_uscc
 from webapp.estates.models import Estate
-from webapp.firms.models import Firm, FirmEstate
+from webapp.firms.models import Firm, FirmEstate, FirmUser
 
 
 class FirmError(UserError):
@@ -85,3 +87,81 @@ def serving(estate: Estate) -> FirmEstate | None:
     return db.session.scalars(
         select(FirmEstate).where(FirmEstate.estate_id == estate.id, FirmEstate.until.is_(None)).order_by(FirmEstate.since.desc())
     ).first()
+
+
+def serving_on(estate_id: int, day: date) -> FirmEstate | None:
+    """The firm that served the estate on ``day`` (since ≤ day < until), or None."""
+    return db.session.scalars(
+        select(FirmEstate)
+        .where(FirmEstate.estate_id == estate_id, FirmEstate.since <= day, or_(FirmEstate.until.is_(None), FirmEstate.until > day))
+        .order_by(FirmEstate.since.desc())
+    ).first()
+
+
+# --- the firm's own accounts ------------------------------------------------------------------------
+
+
+def find_account(username: str) -> FirmUser | None:
+    return db.session.scalar(select(FirmUser).where(FirmUser.username == (username or "").strip().lower()))
+
+
+def create_account(firm: Firm, *, username: str, display_name: str, password: str, actor) -> FirmUser:
+    """A platform admin gives a firm's staff member a login (from the firm's page).  The login sees
+    only the firm's own estates' published results, inspections and notices, never owners."""
+    username, display_name = (username or "").strip().lower(), (display_name or "").strip()
+    if not username or len(username) > 120:
+        raise FirmError("请填写用户名（120字以内）", "give a username (at most 120 characters)")
+    if not display_name or len(display_name) > 200:
+        raise FirmError(
+            "请填写企业人员的真实姓名（监督员和业委会会看到）", "give the person's real name: supervisors and the committee read it"
+        )
+    if find_account(username) is not None or find_staff(username) is not None:
+        raise FirmError(f"用户名 {username} 已被使用，请换一个", f"the username {username} is taken: choose another")
+    try:
+        password_hash = hash_password(password or "")
+    except ValueError as exc:
+        raise FirmError("初始密码至少需要 10 个字符", str(exc)) from exc
+    account = FirmUser(
+        firm_id=firm.id, username=username, display_name=display_name, password_hash=password_hash, created_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(account)
+    db.session.flush()
+    record("firm.account", actor=actor, obj=firm, name=firm.name, uscc=firm.uscc, username=username)
+    return account
+
+
+def authenticate_account(username: str, password: str) -> FirmUser | None:
+    account = find_account(username)
+    ok = check_password(account.password_hash if account else None, password or "")
+    return account if ok and account is not None else None
+
+
+def set_account_active(account: FirmUser, active: bool, *, actor, reason: str) -> None:
+    """A platform admin disables a firm's login (its sessions end at once) or enables it again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FirmError("请写明理由", "a written reason is required")
+    if account.active == active:
+        raise FirmError("账号已是这个状态", "the account is already so")
+    account.active = active
+    account.session_epoch += 1
+    db.session.flush()
+    record(
+        "firm.account_enable" if active else "firm.account_disable",
+        actor=actor,
+        obj=account.firm,
+        username=account.username,
+        reason=reason,
+    )
+
+
+def estates_of(firm_id: int) -> list[Estate]:
+    """The estates the firm serves now."""
+    return list(
+        db.session.scalars(
+            select(Estate)
+            .join(FirmEstate, FirmEstate.estate_id == Estate.id)
+            .where(FirmEstate.firm_id == firm_id, FirmEstate.until.is_(None))
+            .order_by(Estate.name)
+        )
+    )

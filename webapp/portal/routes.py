@@ -1,17 +1,24 @@
 """The owner's own page: their units and keys, the estate's assemblies and what the owner can do in
-each now, their nominations, letters of proxy and notices."""
+each now, their nominations, letters of proxy and notices; and a property firm's own page (its
+estates' published evaluation results, inspections and rectification notices)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from crypto.ranking import read_frac, shown
 from webapp.assemblies.lifecycle import advance_estate
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
 from webapp.core.views import flash_form_errors, run_operation
+from webapp.evaluations.models import Evaluation
+from webapp.firms.access import firm_required
+from webapp.firms.operations import estates_of
+from webapp.inspections import operations as inspections
 from webapp.owners import notifications
 from webapp.owners.access import owner_required
 from webapp.owners.forms import NoticePhoneForm
@@ -58,3 +65,32 @@ def notices_phone():
                 "success",
             )
     return redirect(url_for("portal.me") + "#notices")
+
+
+# --- a property firm's own page --------------------------------------------------------------------
+
+
+@bp.get("/firm")
+@firm_required
+def firm_home():
+    """What a firm's login sees: the estates it serves, their published evaluation results, the
+    inspections of its service and the rectification notices to it, and which wait for an
+    answer.  Nothing about owners."""
+    firm_id = current_user.firm_id
+    evaluations = list(
+        db.session.scalars(
+            select(Evaluation).where(Evaluation.firm_id == firm_id, Evaluation.state == "published").order_by(Evaluation.closes.desc())
+        )
+    )
+    notices = inspections.firm_notices(firm_id)
+    return render_template(
+        "portal/firm.html",
+        firm=current_user.firm,
+        estates=estates_of(firm_id),
+        evaluations=evaluations,
+        inspections=inspections.firm_inspections(firm_id),
+        notices=notices,
+        answered={n.id for n in notices if inspections.answers_to(n)},
+        overdue=inspections.overdue,
+        shown=lambda score: shown(read_frac(score)),
+    )

@@ -1,4 +1,5 @@
-"""Scores and rankings of firms (红黑榜) from the owners' published evaluations (crypto/ranking.py).
+"""Scores and rankings of firms (红黑榜) from the owners' published evaluations and the supervisors'
+signed inspections (crypto/ranking.py).
 
 1. A platform admin publishes a rule, signed by the server key (:func:`publish_rule`): the
    measures' weights (summing to 100%), the pass mark and the red-list mark, what counts as
@@ -32,6 +33,8 @@ from webapp.core.serverkey import installation_jwk
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation
 from webapp.firms.models import Firm, FirmEstate
+from webapp.inspections import operations as inspection_ops
+from webapp.inspections.operations import InspectionError
 from webapp.pool.hooks import Standing, StandingLine
 from webapp.rankings.models import Ranking, RankingEntry, RankingRule
 from webapp.rankings.pdf import render_ranking
@@ -58,6 +61,7 @@ class RuleFields:
     pass_mark: int
     red_mark: int
     fail_periods: int = 2
+    inspections_percent: int = 0
 
 
 def _whole(value, zh: str, en: str) -> int:
@@ -71,10 +75,10 @@ def publish_rule(fields: RuleFields, *, signer: Signer, actor) -> RankingRule:
     weights that do not sum to 100%, a mark outside the 0–100 scale, a red mark below the pass mark."""
     score = _whole(fields.score_percent, "业主测评得分的权重", "the weight of the owners' score")
     satisfaction = _whole(fields.satisfaction_percent, "满意率的权重", "the weight of the satisfaction rate")
-    if score < 0 or satisfaction < 0 or score + satisfaction != 100:
-        raise RankingError(
-            f"各项权重之和须为 100%，现为 {score + satisfaction}%", f"the weights must sum to 100%, not {score + satisfaction}%"
-        )
+    inspected = _whole(fields.inspections_percent, "检查考核得分的权重", "the weight of the inspections score")
+    total = score + satisfaction + inspected
+    if score < 0 or satisfaction < 0 or inspected < 0 or total != 100:
+        raise RankingError(f"各项权重之和须为 100%，现为 {total}%", f"the weights must sum to 100%, not {total}%")
     for value, zh, en in (
         (fields.pass_mark, "及格线", "the pass mark"),
         (fields.red_mark, "红榜分数线", "the red-list mark"),
@@ -94,7 +98,9 @@ def publish_rule(fields: RuleFields, *, signer: Signer, actor) -> RankingRule:
         "code": code,
         "version": (latest or 0) + 1,
         "title": (fields.title or "").strip(),
-        "weights": {"owners_score": score * 100, "owners_satisfaction": satisfaction * 100},
+        # The inspections measure is named only when it weighs something (rules before it stay as they were).
+        "weights": {"owners_score": score * 100, "owners_satisfaction": satisfaction * 100}
+        | ({"inspections": inspected * 100} if inspected else {}),
         "satisfied_at": fields.satisfied_at,
         "pass_mark": fields.pass_mark,
         "red_mark": fields.red_mark,
@@ -166,18 +172,23 @@ class Source:
     firm_name: str
     uscc: str
     results: list[dict] = field(default_factory=list)
+    # What the ranking takes from each inspection of the estate's firm dated in the period, taken
+    # once its inspector's signature checks (webapp.inspections.operations.ranking_input).
+    inspections: list[dict] = field(default_factory=list)
 
     def row(self, inputs: list[dict]) -> dict:
         return {
             "estate": {"id": self.estate_id, "name": self.estate_name},
             "firm": {"name": self.firm_name, "uscc": self.uscc},
             "evaluations": inputs,
+            "inspections": self.inspections,
         }
 
 
 def gather(period: dict) -> list[Source]:
     """Every estate with the firm(s) that served it during the period (those without an
-    evaluation are listed unscored), and every published evaluation result that closed in it."""
+    evaluation are listed unscored), every published evaluation result that closed in it, and
+    every inspection of a firm dated in it (each checked against its inspector's signature)."""
     zone = ZoneInfo(period["zone"])
     start, until = date.fromisoformat(period["from"]), date.fromisoformat(period["until"])
     sources: dict[tuple[int, int], Source] = {}
@@ -202,6 +213,12 @@ def gather(period: dict) -> list[Source]:
     )
     for evaluation in published:
         source(evaluation.estate, evaluation.firm).results.append(json.loads(evaluation.result))
+    for inspection in inspection_ops.in_period(start, until):
+        try:
+            taken = inspection_ops.ranking_input(inspection)
+        except InspectionError as exc:
+            raise RankingError(exc.zh, exc.en) from None
+        source(inspection.estate, inspection.firm).inspections.append(taken)
     return sorted(sources.values(), key=lambda s: (s.estate_id, s.firm_id))
 
 

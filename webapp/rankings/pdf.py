@@ -31,6 +31,8 @@ def render_ranking(document: dict, sha256: str, *, page_url: str, progress=None)
         else:
             parts = "，".join(f"{MEASURES[k][0]} {measure_text(v)}" for k, v in r["measures"].items() if rule["weights"].get(k))
             pdf.small(f"{parts}；得分 {r['shown']}（精确值 {r['score']}）" + (f"，{BANDS[r['band']][0]}" if r["band"] else ""), indent=12)
+        for i in r.get("inspections", []):
+            pdf.small(f"检查考核 {i['date']}：{measure_text(i['score'])} 分；签名文件 SHA-256 {i['document'][:16]}…", indent=12)
         for e in r["evaluations"]:
             pdf.small(
                 f"测评 {e['id']}“{e['title']}”：收到答卷 {e['answers']} 份 / 已发凭证 {e['issued']} 个；结果 SHA-256 {e['result'][:16]}…",

@@ -40,6 +40,7 @@ def rules():
             title=form.title.data,
             score_percent=form.score_percent.data,
             satisfaction_percent=form.satisfaction_percent.data,
+            inspections_percent=form.inspections_percent.data or 0,
             satisfied_at=form.satisfied_at.data,
             pass_mark=form.pass_mark.data,
             red_mark=form.red_mark.data,

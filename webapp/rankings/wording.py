@@ -9,11 +9,16 @@ from crypto import ranking as rk
 MEASURES = {
     "owners_score": ("业主测评得分", "owners' evaluation score"),
     "owners_satisfaction": ("业主满意率", "owners' satisfaction rate"),
+    "inspections": ("检查考核得分", "supervisors' inspections score"),
 }
 BANDS = {"red": ("红榜", "red list"), "black": ("黑榜", "black list")}
 UNSCORED = {
     "no-evaluation": ("本期没有公布的业主测评结果，不计分", "no owners' evaluation result was published in the period: not scored"),
     "too-few-answers": ("答卷数少于公布下限，不计分（不作零分）", "fewer answers than the minimum for a result: not scored (not a zero)"),
+    "no-inspection": (
+        "本期没有监督员的检查考核记录，不计分（不作零分）",
+        "no supervisors' inspection in the period: not scored (not a zero)",
+    ),
 }
 
 

@@ -1,0 +1,134 @@
+"""A supervisor inspects an estate's firm on a phone, in Chromium at 390×844 and in Chinese: makes a
+signing key, scores the standard form, adds a photo (re-drawn on the device, without its camera
+metadata), signs and records the inspection, then issues a rectification notice signed on the
+device; the firm signs in with its own login, reads the notice and answers it in writing; the
+supervisor reads the answer and records a follow-up with each item rectified."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+
+import pytest
+
+from tests.factories import photo_bytes
+from tests.test_browser.assembly_world import PASSWORD
+from tests.test_browser.net import new_page, staff_login
+
+pytestmark = pytest.mark.browser
+
+SLUG = "insp-lvyuan"
+FIRM = ("杭州绿苑物业服务有限公司", "91330100MA2H3K7Q42")
+
+
+@pytest.fixture
+def inspected_estate(live, tmp_path):
+    """An estate served by a firm, its supervisor, the standard form and the firm's login."""
+    from webapp.auth.operations import assign_role, create_staff
+    from webapp.core.db import db
+    from webapp.core.roles import Role
+    from webapp.estates.operations import create_estate
+    from webapp.firms.operations import assign_estate, create_account, create_firm
+    from webapp.inspections import operations as ops
+    from webapp.inspections.standard import STANDARD_FORM
+
+    with live.app_context():
+        estate = create_estate(SLUG, "绿苑小区（检查测试）", actor="test")
+        firm = create_firm(name=FIRM[0], uscc=FIRM[1], actor="test")
+        assign_estate(firm, estate, date(2025, 1, 1), actor="test")
+        supervisor = create_staff("insp-supervisor", "绿苑社区居委会 王敏", PASSWORD, actor="test")
+        assign_role(supervisor, estate, Role.supervisor, actor="test")
+        if not ops.latest_forms():
+            ops.publish_form(dict(STANDARD_FORM), actor="test")
+        create_account(firm, username="insp-firm", display_name="杭州绿苑物业 项目经理 吴志刚", password=PASSWORD, actor="test")
+        db.session.commit()
+    photo = tmp_path / "stairs.jpg"
+    photo.write_bytes(photo_bytes(exif=True))  # as a phone's camera makes it, place and all
+    return photo
+
+
+def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers_it(browser, live, inspected_estate, shots):
+    from webapp.core.db import db
+    from webapp.inspections.models import Inspection, RectificationNotice
+    from webapp.inspections.operations import photos_of
+
+    base = live.base
+    _context, page = new_page(browser)
+    staff_login(page, base, "insp-supervisor", PASSWORD)
+    page.goto(f"{base}/staff/keys")
+    with page.expect_navigation():
+        page.click("[data-action=register-key]")
+
+    page.goto(f"{base}/e/{SLUG}/inspections")
+    page.click("a:text('开始检查')")
+    page.wait_for_url(f"**/e/{SLUG}/inspections/new")
+    for field in page.query_selector_all("input[data-item]"):
+        field.fill(field.get_attribute("max"))
+    page.fill("#score-stairwells", "3")
+    page.fill("#note-stairwells", "3号楼二至五层楼道堆放纸箱、旧家具")
+    page.fill("#score-fire-lanes", "4")
+    page.fill("#note-fire-lanes", "北侧消防通道停有两辆私家车")
+    page.fill("#notes", "整体尚可，楼道和消防通道须整改。")
+    page.set_input_files("#photos", str(inspected_estate))
+    shots(page, "inspection-1-scores", max_height=2400)
+    page.click("[data-action=sign-inspection]")
+    page.wait_for_url(re.compile(r".*/inspections/\d+$"))
+    assert "已核验" in page.inner_text("main")
+    shots(page, "inspection-2-recorded", max_height=2400)
+
+    with live.app_context():
+        inspection = db.session.query(Inspection).one()
+        stored = photos_of("inspection", inspection.id)
+        assert len(stored) == 1
+        photo = stored[0]
+        document = json.loads(inspection.document)
+        assert document["photos"] == [photo.sha256]
+        assert photo.content_type == "image/jpeg"
+        # Re-drawn on the phone: not the camera's bytes, and without their EXIF.
+        assert photo.sha256 != hashlib.sha256(inspected_estate.read_bytes()).hexdigest()
+        inspection_id = inspection.id
+
+    # The items that scored below 60% are filled in; the supervisor adds one and signs.
+    assert page.input_value("#notice-item-1").startswith("楼道保洁")
+    page.fill("#notice-extra-0", "公告栏更新收费标准和投诉电话")
+    page.click("[data-action=sign-notice]")
+    page.wait_for_url(re.compile(r".*/notices/\d+$"))
+    assert "整改通知第" in page.inner_text("main")
+    shots(page, "inspection-3-notice", max_height=2400)
+    with live.app_context():
+        notice = db.session.query(RectificationNotice).one()
+        assert notice.items == 3
+        assert notice.inspection_id == inspection_id
+        notice_id = notice.id
+
+    # The firm signs in with its own login, reads the notice and answers it.
+    _firm_context, desk = new_page(browser)
+    desk.goto(f"{base}/login")
+    desk.click("a:text('物业服务企业登录')")
+    desk.fill("#username", "insp-firm")
+    desk.fill("#password", PASSWORD)
+    desk.click("button.primary")
+    desk.wait_for_url("**/firm")
+    assert "尚未答复" in desk.inner_text("main")
+    shots(desk, "inspection-4-firm-home")
+    desk.click(f"a[href='/firm/notices/{notice_id}']")
+    desk.fill("#text", "已收到。3号楼楼道杂物已清理；消防通道已联系车主挪车；公告栏本周内更新。")
+    desk.click("form button.primary")
+    desk.wait_for_url(f"**/firm/notices/{notice_id}")
+    assert "答复已记录" in desk.inner_text("body")
+    shots(desk, "inspection-5-firm-answered", max_height=2400)
+
+    # The supervisor reads the answer and records the follow-up: every item rectified.
+    page.goto(f"{base}/e/{SLUG}/notices/{notice_id}")
+    assert "已收到。3号楼楼道杂物已清理" in page.inner_text("main")
+    for box in page.query_selector_all("[data-rectified]"):
+        box.check()
+    page.click("[data-action=sign-followup]")
+    page.wait_for_url(f"**/notices/{notice_id}")
+    page.wait_for_selector("text=3 项中已整改 3 项")
+    assert "全部整改完毕" in page.inner_text("main")
+    shots(page, "inspection-6-followup", max_height=2400)
+    with live.app_context():
+        assert db.session.get(RectificationNotice, notice_id).state == "rectified"

@@ -1,0 +1,471 @@
+"""Inspections (webapp/inspections): a supervisor records an inspection, a rectification notice and a
+follow-up, each signed by the supervisor's own device key and verified before anything is stored;
+the firm serving the estate reads them and answers in writing; bad input is refused with a reason
+and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from crypto import inspection as fmt
+from crypto.keys import generate_ed25519
+from tests.factories import (
+    LINUX_UA,
+    csrf_of,
+    followup_document,
+    inspection_document,
+    notice_document,
+    photo_bytes,
+    post_signed,
+    sign_document,
+    text_of,
+)
+from webapp.attachments.models import Attachment
+from webapp.audit.models import AuditEvent
+from webapp.auth.models import StaffUser
+from webapp.core.db import db
+from webapp.devices import operations as device_ops
+from webapp.firms.operations import assign_estate, create_account, create_firm
+from webapp.inspections import operations as ops
+from webapp.inspections.models import FirmAnswer, FollowUp, Inspection, RectificationNotice
+from webapp.inspections.standard import STANDARD_FORM
+
+FIRM = ("绿苑物业服务有限公司", "91330100MA2H3K7Q42")
+OTHER_FIRM = ("杭州秋实物业管理有限公司", "91330100MA2KD91L20")
+WATCHED = (Inspection, RectificationNotice, FollowUp, FirmAnswer, Attachment)
+
+
+def counts() -> dict[str, int]:
+    found = {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in WATCHED}
+    found["audit"] = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("inspection.%")))
+    return found
+
+
+@pytest.fixture
+def world(app, estate, staff, make_estate, make_staff, db_session, client, login):
+    """The estate (served by 绿苑物业) with its supervisors, each with a signing key; another estate
+    served by another firm, with a supervisor of its own; the standard form; a login per firm."""
+    firm = create_firm(name=FIRM[0], uscc=FIRM[1], actor="test")
+    assign_estate(firm, estate, date(2025, 1, 1), actor="test")
+    other_estate = make_estate("qiushi", "秋实苑")
+    other_firm = create_firm(name=OTHER_FIRM[0], uscc=OTHER_FIRM[1], actor="test")
+    assign_estate(other_firm, other_estate, date(2025, 1, 1), actor="test")
+    other_supervisor = make_staff("sup-qiushi", estate=other_estate, role="supervisor")
+    signers = {}
+    for name, user in (("supervisor", staff["supervisor"]), ("supervisor2", staff["supervisor2"]), ("sup-qiushi", other_supervisor)):
+        signers[name] = generate_ed25519()
+        device_ops.add_device_key(jwk=signers[name].jwk, label=LINUX_UA, staff=user)
+    form = ops.publish_form(dict(STANDARD_FORM), actor="test")
+    create_account(firm, username="lvyuan-pm", display_name="绿苑物业 项目经理 孙志强", password="firm password 1", actor="test")
+    create_account(other_firm, username="qiushi-pm", display_name="秋实物业 经理 赵丽华", password="firm password 2", actor="test")
+    db_session.commit()
+    return {
+        "estate": estate,
+        "other_estate": other_estate,
+        "firm": firm,
+        "other_firm": other_firm,
+        "form": form,
+        "signers": signers,
+        "staff": staff,
+        "today": ops.today_in(estate),
+    }
+
+
+def draft_of(client, world, estate=None) -> dict:
+    estate = estate or world["estate"]
+    return client.get(f"/e/{estate.slug}/inspections/draft/{world['form'].id}.json").get_json()
+
+
+def inspect(client, login, world, scores=None, photos=(), who="supervisor", **changes):
+    """Log in as ``who``, record an inspection of the estate through the page's endpoint."""
+    login(who)
+    csrf = csrf_of(client, "/e/lvyuan/inspections/new")
+    document = inspection_document(draft_of(client, world), world["signers"][who], scores, photos=[p for p, _ in photos], **changes)
+    return post_signed(client, "/e/lvyuan/inspections", csrf, document, world["signers"][who], photos=list(photos)), document
+
+
+def recorded(client, login, world, scores=None, photos=()) -> Inspection:
+    response, _doc = inspect(client, login, world, scores, photos)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return db.session.scalar(select(Inspection).order_by(Inspection.id.desc()))
+
+
+def issued(client, world, inspection, **changes) -> RectificationNotice:
+    csrf = csrf_of(client, f"/e/lvyuan/inspections/{inspection.id}")
+    day = world["today"]
+    document = notice_document(
+        inspection, world["signers"]["supervisor"], day=day.isoformat(), deadline=(day + timedelta(days=7)).isoformat(), **changes
+    )
+    response = post_signed(client, f"/e/lvyuan/inspections/{inspection.id}/notices", csrf, document, world["signers"]["supervisor"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return db.session.scalar(select(RectificationNotice).order_by(RectificationNotice.id.desc()))
+
+
+# --- the happy path -------------------------------------------------------------------------------
+
+
+def test_a_supervisor_records_a_signed_inspection_with_a_photo_and_it_is_audited(client, login, world):
+    photo = photo_bytes()
+    inspection = recorded(client, login, world, {"stairwells": 6, "fire-lanes": 3}, photos=[(photo, "stairs.jpg")])
+    document = json.loads(inspection.document)
+    # 12%·6/10 + 12%·3/10 + the other 76% in full: 76 + 7.2 + 3.6 = 86.8
+    assert inspection.score == "434/5"
+    assert fmt.inspection_score(document) * 5 == 434
+    assert inspection.firm_id == world["firm"].id
+    assert inspection.digest == fmt.document_digest(document)
+    photos = ops.photos_of("inspection", inspection.id)
+    assert [p.content_type for p in photos] == ["image/jpeg"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.record"))
+    assert event.details["digest"] == inspection.digest
+    assert event.details["score"] == "86.80"
+    page = client.get(f"/e/lvyuan/inspections/{inspection.id}")
+    assert page.status_code == 200
+    assert "已核验" in text_of(page)
+    assert "86.80" in text_of(page)
+    # The signed record checks offline with nothing but the crypto package.
+    record = client.get(f"/e/lvyuan/inspections/{inspection.id}.json").get_json()
+    assert fmt.verify_signed(record) == inspection.digest
+
+
+def test_the_organiser_reads_inspections_but_cannot_record_one(client, login, world):
+    inspection = recorded(client, login, world)
+    client.post("/logout")
+    login("organiser")
+    assert client.get(f"/e/lvyuan/inspections/{inspection.id}").status_code == 200
+    assert client.get("/e/lvyuan/inspections/new").status_code == 403
+    csrf = csrf_of(client, "/e/lvyuan/inspections")
+    response = post_signed(client, "/e/lvyuan/inspections", csrf, json.loads(inspection.document), world["signers"]["supervisor"])
+    assert response.status_code == 403
+
+
+def test_a_notice_and_a_followup_record_each_item_and_close_the_notice_when_all_are_rectified(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection, items=["楼道堆物清理", "消防通道画线", "公告栏更新收费标准"])
+    assert (notice.items, notice.state, notice.deadline) == (3, "open", world["today"] + timedelta(days=7))
+    day = world["today"].isoformat()
+    signer = world["signers"]["supervisor"]
+    csrf = csrf_of(client, f"/e/lvyuan/notices/{notice.id}")
+    first = followup_document(notice, signer, [True, False, True], day=day, photos=[photo_bytes(colour=(1, 2, 3))])
+    response = post_signed(
+        client, f"/e/lvyuan/notices/{notice.id}/followups", csrf, first, signer, photos=[(photo_bytes(colour=(1, 2, 3)), "a.jpg")]
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    db.session.refresh(notice)
+    assert notice.state == "open"
+    second = followup_document(notice, signer, [True, True, True], day=day)
+    assert post_signed(client, f"/e/lvyuan/notices/{notice.id}/followups", csrf, second, signer).status_code == 200
+    db.session.refresh(notice)
+    assert notice.state == "rectified"
+    assert [f.rectified for f in notice.followups] == [2, 3]
+    page = text_of(client.get(f"/e/lvyuan/notices/{notice.id}"))
+    assert "3 项中已整改 2 项" in page or "2 of 3 items rectified" in page
+    third = followup_document(notice, signer, [True, True, True], day=day)
+    refused = post_signed(client, f"/e/lvyuan/notices/{notice.id}/followups", csrf, third, signer)
+    assert refused.status_code == 400
+    assert "都已整改完毕" in refused.get_json()["error"]
+
+
+def test_the_firm_reads_its_notice_answers_it_and_the_staff_read_the_answer(client, login, post, world):
+    inspection = recorded(client, login, world, {"handrails": 4}, photos=[(photo_bytes(), "rail.jpg")])
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    home = text_of(client.get("/firm"))
+    assert "整改通知" in home
+    assert "绿苑小区" in home
+    assert "尚未答复" in home
+    assert client.get(f"/firm/notices/{notice.id}").status_code == 200
+    photo = ops.photos_of("inspection", inspection.id)[0]
+    assert client.get(f"/files/{photo.id}").status_code == 200
+    answer = post(f"/firm/notices/{notice.id}", {"text": "已安排保洁班组三日内清理3号楼楼道，并张贴提示。"}, follow_redirects=True)
+    assert "答复已记录" in text_of(answer)
+    reply = db.session.scalar(select(FirmAnswer))
+    assert (reply.notice_id, reply.firm_id) == (notice.id, world["firm"].id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.answer"))
+    assert (event.actor, event.chain) == ("firm:lvyuan-pm", world["estate"].id)
+    assert post(f"/firm/inspections/{inspection.id}", {"text": "检查意见收到。"}).status_code == 302
+    client.post("/logout")
+    login("supervisor")
+    assert "已安排保洁班组三日内清理3号楼楼道" in text_of(client.get(f"/e/lvyuan/notices/{notice.id}"))
+    assert "检查意见收到" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+
+
+def test_a_platform_admin_creates_a_firm_login_from_the_firms_page_and_can_disable_it(client, login, post, world, make_staff):
+    make_staff("root", admin=True)
+    login("root")
+    firm = world["firm"]
+    created = post(
+        f"/admin/firms/{firm.id}/accounts",
+        {"account-username": "lvyuan-desk", "account-display_name": "绿苑物业 客服 林晓燕", "account-password": "desk password 1"},
+    )
+    assert created.status_code == 302
+    again = post(
+        f"/admin/firms/{firm.id}/accounts",
+        {"account-username": "supervisor", "account-display_name": "冒名", "account-password": "desk password 1"},
+    )
+    assert again.status_code == 400
+    assert "已被使用" in text_of(again)
+    account = next(a for a in firm.accounts if a.username == "lvyuan-desk")
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-desk", "password": "desk password 1"}).status_code == 302
+    assert client.get("/firm").status_code == 200
+    client.post("/logout")
+    login("root")
+    post(f"/admin/firms/{firm.id}/accounts/{account.id}/disable", {"reason-reason": "离职"})
+    client.post("/logout")
+    refused = post("/firm/login", {"username": "lvyuan-desk", "password": "desk password 1"})
+    assert refused.status_code == 200
+    assert "已停用" in text_of(refused)
+
+
+# --- bad input: each refused with a reason, nothing half-written ---------------------------------------
+
+
+def test_an_inspection_of_another_estate_by_a_supervisor_not_of_it_is_refused(client, login, world):
+    login("sup-qiushi")
+    before = counts()
+    assert client.get("/e/lvyuan/inspections/new").status_code == 404
+    assert client.get(f"/e/lvyuan/inspections/draft/{world['form'].id}.json").status_code == 404
+    csrf = csrf_of(client, "/e/qiushi/inspections/new")
+    own = draft_of(client, world, world["other_estate"])
+    # A document naming 绿苑 posted to 绿苑 by a supervisor of 秋实: not found.
+    foreign = inspection_document(
+        {**own, "estate": {"id": world["estate"].id, "name": world["estate"].name}}, world["signers"]["sup-qiushi"]
+    )
+    assert post_signed(client, "/e/lvyuan/inspections", csrf, foreign, world["signers"]["sup-qiushi"]).status_code == 404
+    # Posted to the supervisor's own estate, it names another: refused with the reason.
+    refused = post_signed(client, "/e/qiushi/inspections", csrf, foreign, world["signers"]["sup-qiushi"])
+    assert refused.status_code == 400
+    assert "另一个小区" in refused.get_json()["error"]
+    # And the operation itself refuses a supervisor who is not of the estate.
+    actor = db.session.scalar(select(StaffUser).where(StaffUser.username == "sup-qiushi"))
+    with pytest.raises(ops.InspectionError, match="only a supervisor of this estate"):
+        ops.record_inspection(
+            world["estate"],
+            actor=actor,
+            document=foreign,
+            kid=world["signers"]["sup-qiushi"].kid,
+            sig=sign_document(world["signers"]["sup-qiushi"], foreign),
+        )
+    assert counts() == before
+
+
+def test_a_signature_by_a_key_not_the_inspectors_is_refused(client, login, world):
+    before = counts()
+    login("supervisor")
+    csrf = csrf_of(client, "/e/lvyuan/inspections/new")
+    other = world["signers"]["supervisor2"]  # a supervisor of the estate, but not the one posting
+    document = inspection_document(draft_of(client, world), other)
+    refused = post_signed(client, "/e/lvyuan/inspections", csrf, document, other)
+    assert refused.status_code == 400
+    assert "不是您本人已登记的有效签名密钥" in refused.get_json()["error"]
+    # The supervisor's own key named, but the bytes signed by another key: the signature fails.
+    mine = world["signers"]["supervisor"]
+    document = inspection_document(draft_of(client, world), mine)
+    refused = post_signed(client, "/e/lvyuan/inspections", csrf, document, mine, sig=sign_document(other, document))
+    assert refused.status_code == 400
+    assert "签名无效" in refused.get_json()["error"]
+    # A score changed after signing breaks the signature too.
+    signed = sign_document(mine, document)
+    document["items"][0]["score"] = 0
+    assert post_signed(client, "/e/lvyuan/inspections", csrf, document, mine, sig=signed).status_code == 400
+    assert counts() == before
+
+
+def test_a_photo_that_is_not_an_image_is_refused_with_the_reason(client, login, world):
+    before = counts()
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response, _doc = inspect(client, login, world, photos=[(pdf, "report.pdf")])
+    assert response.status_code == 400
+    assert "只接受 JPEG、PNG 图片" in response.get_json()["error"]
+    assert counts() == before
+
+
+def test_a_photo_with_camera_metadata_or_not_the_ones_signed_is_refused(client, login, world):
+    before = counts()
+    response, _doc = inspect(client, login, world, photos=[(photo_bytes(exif=True), "camera.jpg")])
+    assert response.status_code == 400
+    assert "EXIF" in response.get_json()["error"]
+    login("supervisor")
+    csrf = csrf_of(client, "/e/lvyuan/inspections/new")
+    signer = world["signers"]["supervisor"]
+    document = inspection_document(draft_of(client, world), signer, photos=[photo_bytes()])
+    swapped = post_signed(client, "/e/lvyuan/inspections", csrf, document, signer, photos=[(photo_bytes("PNG"), "other.png")])
+    assert swapped.status_code == 400
+    assert "不一致" in swapped.get_json()["error"]
+    assert counts() == before
+
+
+def test_an_inspection_dated_ahead_naming_another_firm_or_replayed_is_refused(client, login, world):
+    tomorrow = (world["today"] + timedelta(days=1)).isoformat()
+    response, _doc = inspect(client, login, world, date=tomorrow)
+    assert response.status_code == 400
+    assert "之后" in response.get_json()["error"]
+    response, _doc = inspect(client, login, world, firm={"name": OTHER_FIRM[0], "uscc": OTHER_FIRM[1]})
+    assert response.status_code == 400
+    assert "服务企业" in response.get_json()["error"]
+    response, document = inspect(client, login, world)
+    assert response.status_code == 200
+    before = counts()
+    csrf = csrf_of(client, "/e/lvyuan/inspections")
+    again = post_signed(client, "/e/lvyuan/inspections", csrf, document, world["signers"]["supervisor"])
+    assert again.status_code == 400
+    assert "已经保存过" in again.get_json()["error"]
+    assert counts() == before
+
+
+def test_a_notice_with_a_deadline_not_after_today_is_refused(client, login, world):
+    yesterday = (world["today"] - timedelta(days=1)).isoformat()
+    response, _doc = inspect(client, login, world, date=yesterday)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    inspection = db.session.scalar(select(Inspection))
+    before = counts()
+    csrf = csrf_of(client, f"/e/lvyuan/inspections/{inspection.id}")
+    signer, today = world["signers"]["supervisor"], world["today"]
+    # Signed yesterday (the day of the inspection) with today as the deadline: well formed, and
+    # still refused: the deadline is not after today.
+    document = notice_document(inspection, signer, day=yesterday, deadline=today.isoformat())
+    refused = post_signed(client, f"/e/lvyuan/inspections/{inspection.id}/notices", csrf, document, signer)
+    assert refused.status_code == 400
+    assert "不在今天之后" in refused.get_json()["error"]
+    # A deadline before the day it is issued is malformed.
+    document = notice_document(inspection, signer, day=today.isoformat(), deadline=(today - timedelta(days=1)).isoformat())
+    refused = post_signed(client, f"/e/lvyuan/inspections/{inspection.id}/notices", csrf, document, signer)
+    assert refused.status_code == 400
+    assert "deadline is after the day" in refused.get_json()["error_en"]
+    # A notice signed yesterday with today as its deadline, checked today: not after today.
+    supervisor = db.session.scalar(select(StaffUser).where(StaffUser.username == "supervisor"))
+    document = notice_document(inspection, signer, day=(today - timedelta(days=1)).isoformat(), deadline=today.isoformat())
+    with pytest.raises(ops.InspectionError, match="not after today"):
+        ops.issue_notice(
+            inspection, world["estate"], actor=supervisor, document=document, kid=signer.kid, sig=sign_document(signer, document)
+        )
+    assert counts() == before
+
+
+def test_a_followup_for_a_notice_of_another_estate_is_refused(client, login, world, make_staff):
+    inspection = recorded(client, login, world)
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    before = counts()
+    login("sup-qiushi")
+    signer = world["signers"]["sup-qiushi"]
+    csrf = csrf_of(client, "/e/qiushi/inspections")
+    document = followup_document(notice, signer, [True], day=world["today"].isoformat())
+    # Through the other estate's address the notice does not exist, and through its own the
+    # supervisor has no role: both 404, so notice ids of other estates cannot be probed.
+    assert post_signed(client, f"/e/qiushi/notices/{notice.id}/followups", csrf, document, signer).status_code == 404
+    assert post_signed(client, f"/e/lvyuan/notices/{notice.id}/followups", csrf, document, signer).status_code == 404
+    actor = db.session.scalar(select(StaffUser).where(StaffUser.username == "sup-qiushi"))
+    with pytest.raises(ops.InspectionError, match="of another estate"):
+        ops.record_followup(
+            notice, world["other_estate"], actor=actor, document=document, kid=signer.kid, sig=sign_document(signer, document)
+        )
+    assert counts() == before
+
+
+def test_a_firm_reading_another_firms_notice_or_inspection_gets_404(client, login, post, world):
+    inspection = recorded(client, login, world, photos=[(photo_bytes(), "a.jpg")])
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    assert post("/firm/login", {"username": "qiushi-pm", "password": "firm password 2"}).status_code == 302
+    before = counts()
+    photo = ops.photos_of("inspection", inspection.id)[0]
+    for url in (
+        f"/firm/notices/{notice.id}",
+        f"/firm/inspections/{inspection.id}",
+        f"/firm/inspections/{inspection.id}.json",
+        f"/files/{photo.id}",
+        f"/firm/notices/{notice.id + 1000}",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert post(f"/firm/notices/{notice.id}", {"text": "不是我们的"}).status_code == 404
+    assert "绿苑" not in text_of(client.get("/firm"))
+    assert counts() == before
+
+
+def test_a_firm_login_sees_nothing_of_owners_or_of_the_estates_staff_pages(client, post, world):
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    for url in ("/e/lvyuan/", "/e/lvyuan/members", "/e/lvyuan/inspections", "/e/lvyuan/roll", "/e/lvyuan/evaluations"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/me").status_code == 302  # to the owners' sign-in
+    assert client.get("/admin/firms").status_code == 403
+    assert client.get("/staff/keys").status_code == 404
+
+
+# --- the inspections measure in the district's ranking ---------------------------------------------------
+
+
+def test_a_rule_weighing_inspections_ranks_the_firm_by_its_signed_inspections(client, login, world, make_staff):
+    from crypto import ranking as rk
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+    from webapp.rankings.models import RankingEntry
+
+    recorded(client, login, world, {"stairwells": 0, "fire-lanes": 0})  # 76
+    recorded(client, login, world)  # 100
+    admin = make_staff("root", admin=True)
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="检查考核为主的考评规则",
+        score_percent=0,
+        satisfaction_percent=0,
+        inspections_percent=100,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    ranking = rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    document = json.loads(ranking.document)
+    row = next(r for r in document["estates"] if r["estate"]["id"] == world["estate"].id)
+    assert row["measures"]["inspections"] == "88/1"  # (76 + 100) / 2
+    assert (row["score"], row["band"]) == ("88/1", "red")
+    other = next(r for r in document["estates"] if r["estate"]["id"] == world["other_estate"].id)
+    assert other["unscored"] == "no-inspection"
+    entry = db.session.scalar(select(RankingEntry).where(RankingEntry.estate_id == world["estate"].id))
+    assert entry.shown == "88.00"
+    # Checked offline against the signed inspections the firm downloads.
+    client.post("/logout")
+    client.post("/firm/login", data={"username": "lvyuan-pm", "password": "firm password 1", "csrf_token": csrf_of(client, "/firm/login")})
+    records = [client.get(f"/firm/inspections/{i.id}.json").get_json() for i in db.session.scalars(select(Inspection))]
+    assert rk.verify_ranking(document, inspections=records)["inspections"] == 2
+    page = text_of(client.get(f"/rankings/{ranking.id}"))
+    assert "检查考核得分" in page
+
+
+def test_a_ranking_is_not_made_on_an_inspection_whose_signature_does_not_bear_it_out(client, login, world, make_staff):
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+    from webapp.rankings.models import Ranking
+
+    inspection = recorded(client, login, world, {"stairwells": 0})
+    changed = json.loads(inspection.document)
+    changed["items"][0]["score"] = 10  # written into the database past the application
+    inspection.document = json.dumps(changed, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    db.session.commit()
+    assert not ops.checked(inspection).intact
+    assert "核验失败" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    admin = make_staff("root", admin=True)
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="规则",
+        score_percent=50,
+        satisfaction_percent=0,
+        inspections_percent=50,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    with pytest.raises(rankings.RankingError, match="does not verify; no ranking was made"):
+        rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0

@@ -1,0 +1,186 @@
+/* Inspections, rectification notices and follow-ups, signed on the supervisor's device.
+ *
+ * The page's script builds the document itself from what the supervisor entered (the server only
+ * says the estate, the firm, the form's items and today's date), re-draws each photo on a canvas
+ * (which drops its camera metadata, EXIF with the place, and shrinks it), names every photo by the
+ * SHA-256 of those bytes, signs the canonical JSON (RFC 8785, devicekey.js) with the supervisor's
+ * own key from this browser's store, and posts the document, the signature and the photos.  The
+ * server checks all of it before it stores anything (webapp/inspections/operations.py).
+ */
+(function () {
+  "use strict";
+
+  var MAX_SIDE = 1600;
+
+  function $(selector) { return document.querySelector(selector); }
+
+  function say(box, text, kind) {
+    if (!box) { return; }
+    box.textContent = text;
+    box.className = "flash flash-" + (kind || "info");
+    box.hidden = false;
+  }
+
+  function b64url(bytes) {
+    var text = "";
+    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function hex(bytes) {
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function nonce() { return b64url(crypto.getRandomValues(new Uint8Array(16))); }
+
+  function text(value) { var t = (value || "").trim(); return t ? t : null; }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  /* One photo re-drawn as a JPEG without metadata: {blob, sha256}. */
+  function cleanPhoto(file) {
+    if (!/^image\/(jpeg|png)$/.test(file.type)) { return Promise.reject(new Error("photos")); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve, reject) {
+        canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("photos")); }, "image/jpeg", 0.85);
+      });
+    }).then(function (blob) {
+      return blob.arrayBuffer().then(function (buffer) { return crypto.subtle.digest("SHA-256", buffer); })
+        .then(function (digest) { return { blob: blob, sha256: hex(new Uint8Array(digest)) }; });
+    });
+  }
+
+  function cleanPhotos(input, most) {
+    var files = input ? Array.prototype.slice.call(input.files || []) : [];
+    if (files.length > most) { return Promise.reject(new Error("photos")); }
+    return Promise.all(files.map(cleanPhoto)).then(function (photos) {
+      var seen = {};
+      return photos.filter(function (p) { if (seen[p.sha256]) { return false; } seen[p.sha256] = true; return true; });
+    });
+  }
+
+  function post(url, doc, record, sig, photos) {
+    var body = new FormData();
+    body.append("document", JSON.stringify(doc));
+    body.append("kid", record.kid);
+    body.append("sig", sig);
+    (photos || []).forEach(function (p, n) { body.append("photo", p.blob, "photo-" + (n + 1) + ".jpg"); });
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }, body: body })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) { var e = new Error(data.error || ("HTTP " + r.status)); e.data = data; throw e; }
+          return data;
+        });
+      });
+  }
+
+  /* Load the key, let ``build(record)`` make {doc, photos}, sign, post, go to the answer's page. */
+  function signAndPost(button, build) {
+    var box = $(button.getAttribute("data-status"));
+    button.disabled = true;
+    say(box, button.getAttribute("data-msg-working"));
+    var record, made;
+    OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
+      if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
+      record = r;
+      return build(record);
+    }).then(function (m) {
+      made = m;
+      return OwnersVote.sign(record, OwnersVote.canonical(made.doc));
+    }).then(function (sig) {
+      return post(button.getAttribute("data-submit"), made.doc, record, sig, made.photos);
+    }).then(function (answer) {
+      say(box, button.getAttribute("data-msg-done"), "success");
+      window.location.assign(answer.next);
+    }, function (err) {
+      button.disabled = false;
+      var message = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey")
+        : err && err.message === "photos" ? button.getAttribute("data-msg-photos")
+        : err && err.message === "scores" ? button.getAttribute("data-msg-scores")
+        : err && err.message === "items" ? button.getAttribute("data-msg-items")
+        : (err && err.data && err.data.error) || button.getAttribute("data-msg-failed");
+      say(box, message, "error");
+    });
+  }
+
+  function bindInspection(button) {
+    var form = $(button.getAttribute("data-form"));
+    button.addEventListener("click", function () {
+      signAndPost(button, function (record) {
+        return OwnersVote.getJson(button.getAttribute("data-draft")).then(function (draft) {
+          var items = draft.items.map(function (item) {
+            var raw = form.querySelector("#score-" + item.id).value.trim();
+            var score = /^[0-9]+$/.test(raw) ? parseInt(raw, 10) : -1;
+            if (score < 0 || score > item.max) { throw new Error("scores"); }
+            return { id: item.id, score: score, max: item.max, weight: item.weight, note: text(form.querySelector("#note-" + item.id).value) };
+          });
+          return cleanPhotos($(button.getAttribute("data-photos")), parseInt(button.getAttribute("data-max-photos"), 10)).then(function (photos) {
+            var doc = {
+              type: draft.type, v: 1, estate: draft.estate, firm: draft.firm, form: draft.form, date: draft.date,
+              kid: record.kid, nonce: nonce(), items: items, notes: text(form.querySelector("#notes").value),
+              photos: photos.map(function (p) { return p.sha256; })
+            };
+            return { doc: doc, photos: photos };
+          });
+        });
+      });
+    });
+  }
+
+  function bindNotice(button) {
+    var form = $(button.getAttribute("data-form"));
+    var base = JSON.parse(button.getAttribute("data-base"));
+    button.addEventListener("click", function () {
+      signAndPost(button, function (record) {
+        var items = [];
+        Array.prototype.forEach.call(form.querySelectorAll("[data-notice-item]"), function (input) {
+          var t = text(input.value);
+          if (t) { items.push({ id: String(items.length + 1), text: t, item: input.getAttribute("data-item") || null }); }
+        });
+        var deadline = form.querySelector("#deadline").value;
+        if (!items.length || !deadline) { return Promise.reject(new Error("items")); }
+        var doc = {
+          type: "ownersvote-rectification-notice", v: 1, estate: base.estate, firm: base.firm, inspection: base.inspection,
+          date: base.date, deadline: deadline, kid: record.kid, nonce: nonce(), items: items,
+          notes: text(form.querySelector("#notice-notes").value)
+        };
+        return Promise.resolve({ doc: doc, photos: [] });
+      });
+    });
+  }
+
+  function bindFollowup(button) {
+    var form = $(button.getAttribute("data-form"));
+    var base = JSON.parse(button.getAttribute("data-base"));
+    button.addEventListener("click", function () {
+      signAndPost(button, function (record) {
+        var items = Array.prototype.map.call(form.querySelectorAll("[data-followup-item]"), function (set) {
+          return { id: set.getAttribute("data-followup-item"), rectified: set.querySelector("[data-rectified]").checked,
+                   note: text(set.querySelector("[data-note]").value) };
+        });
+        return cleanPhotos($(button.getAttribute("data-photos")), parseInt(button.getAttribute("data-max-photos"), 10)).then(function (photos) {
+          var doc = {
+            type: "ownersvote-rectification-followup", v: 1, estate: base.estate, notice: base.notice, date: base.date,
+            kid: record.kid, nonce: nonce(), items: items, notes: text(form.querySelector("#followup-notes").value),
+            photos: photos.map(function (p) { return p.sha256; })
+          };
+          return { doc: doc, photos: photos };
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-inspection]"), bindInspection);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-notice]"), bindNotice);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-followup]"), bindFollowup);
+  });
+})();
