@@ -51,6 +51,8 @@ FAMILIES = {
     "firm": _l("Property-service firms"),
     "evaluation": _l("Owners' evaluations"),
     "ranking": _l("Rankings of firms"),
+    "body": _l("Organising body"),
+    "disclosure": _l("Open accounts"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -114,6 +116,7 @@ DETAILS = {
     "help_text": _l("Where owners get help"),
     "help_phone": _l("Help line"),
     "counting_rule": _l("Own counting rule"),
+    "term_reminder_months": _l("Months ahead of a term's end the supervisors are reminded"),
     # a tampering alarm (webapp.results)
     "step": _l("Step refused"),
     "problems": _l("Problems found"),
@@ -161,6 +164,11 @@ DETAILS = {
     "sheets": _l("Sheets printed"),
     "tally_sha256": _l("Tally (SHA-256)"),
     "until": _l("Until"),
+    "term_start": _l("Term begins"),
+    "term_end": _l("Term ends"),
+    "members": _l("Members named"),
+    "supervisors": _l("Supervisors told"),
+    "totals": _l("Totals (fen)"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
@@ -172,6 +180,14 @@ WORDS = {
     "revoked": _l("Revoked"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
+    "committee": _l("Owners' committee (业主委员会)"),
+    "preparatory": _l("Preparatory group (筹备组)"),
+    "management": _l("Property management committee (物管会)"),
+    "fees": _l("Service standards and fees"),
+    "complaints": _l("Complaint channels"),
+    "revenue": _l("Public revenue"),
+    "statement": _l("Income and expense statement"),
+    "fund": _l("Maintenance fund's use"),
     "superseded": _l("Replaced by a newer registration"),
     "used": _l("Used"),
     "delivered": _l("delivered"),

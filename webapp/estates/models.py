@@ -20,6 +20,7 @@ class Estate(db.Model):
         CheckConstraint("notice_period_days >= 0", name="notice_period_not_negative"),
         CheckConstraint("objection_cap BETWEEN 1 AND 20", name="objection_cap_range"),
         CheckConstraint("publish_batch BETWEEN 1 AND 1000", name="publish_batch_range"),
+        CheckConstraint("term_reminder_months BETWEEN 1 AND 24", name="term_reminder_months_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +64,9 @@ class Estate(db.Model):
     # batches of at least this many ballots (the last before the close may be smaller): polling
     # cannot tie a unit to fewer leaves than that (docs/security.md).
     publish_batch: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # How many months before the organising body's term ends the supervisors are reminded to
+    # prepare the next term (换届; webapp/bodies/reminders.py).
+    term_reminder_months: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

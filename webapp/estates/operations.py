@@ -78,6 +78,7 @@ SETTINGS = (
     "proxy_cap",
     "objection_cap",
     "publish_batch",
+    "term_reminder_months",
 )
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
@@ -92,6 +93,7 @@ RANGES = {
     "proxy_cap": (1, 20, "每人可代理的业主数", "owners one proxy may represent"),
     "objection_cap": (1, 20, "每位业主对一次结果可提出的异议数", "objections one owner may file against one result"),
     "publish_batch": (1, 1000, "投票情况分批公布的最少票数", "ballots per published batch"),
+    "term_reminder_months": (1, 24, "换届提醒提前的月数", "months ahead of the term's end the supervisors are reminded"),
 }
 
 
