@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import errors, require_tool, text_of
+from tests.factories import errors, published, require_tool, text_of
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import StaffNotice
 from webapp.bodies import operations as ops
@@ -318,3 +318,18 @@ def test_months_are_counted_on_the_calendar_with_the_day_clamped():
     assert ops.add_months(date(2028, 8, 31), -6) == date(2028, 2, 29)
     assert ops.add_months(date(2026, 12, 31), -6) == date(2026, 6, 30)
     assert ops.add_months(date(2026, 1, 15), 60) == date(2031, 1, 15)
+
+
+def test_the_result_page_and_its_announcement_name_the_body_that_convened_the_assembly(voting, make_staff, tmp_path):
+    s = voting
+    admin = make_staff("root", admin=True)
+    ops.record_body(
+        s.estate, kind="management", members=[{"name": "陈立新", "post": "主任"}], term_start=date(2020, 1, 1), term_end=None, actor=admin
+    )
+    s.db.commit()
+    published(s)
+    s.post("/logout")
+    name = "绿苑小区物业管理委员会"
+    assert f"召集人：{name}" in text_of(s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/results"))
+    announcement = pdf_text(s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/announcement.pdf").data, tmp_path, "announcement.pdf")
+    assert f"召集人：{name}" in announcement
