@@ -315,3 +315,36 @@ def test_amounts_are_read_as_exact_fen(typed, fen):
 def test_negative_fractional_or_non_numbers_are_refused(typed):
     with pytest.raises(ops.DisclosureError):
         ops.parse_amount(typed)
+
+
+def test_a_supervisor_reads_a_statement_but_cannot_put_it_on_an_agenda_item(client, post, login, estate, staff, db_session):
+    login("organiser")
+    publish(post, estate.slug)
+    version = db_session.scalar(select(DisclosureVersion))
+    post("/logout")
+    login("supervisor")
+    page = client.get(f"/e/{estate.slug}/accounts/{version.disclosure_id}").get_data(as_text=True)
+    assert 'id="disclosure-verified"' in page
+    assert 'id="attach"' not in page
+    assert post(f"/e/{estate.slug}/accounts/{version.disclosure_id}", {"item": "1"}).status_code == 403
+    assert db_session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_the_publisher_is_named_as_the_organising_body_in_force(client, post, login, estate, staff, db_session):
+    from datetime import date
+
+    from webapp.bodies.operations import record_body
+
+    record_body(
+        estate,
+        kind="management",
+        members=[{"name": "陈立新", "post": "主任"}],
+        term_start=date(2020, 1, 1),
+        term_end=None,
+        actor=staff["supervisor"],
+    )
+    db_session.commit()
+    login("organiser")
+    publish(post, estate.slug)
+    document = json.loads(db_session.scalar(select(DisclosureVersion)).document)
+    assert document["publisher"] == {"role": "organiser", "name": "绿苑小区物业管理委员会"}
