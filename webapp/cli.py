@@ -89,6 +89,15 @@ def _verify_petition():
     return main
 
 
+@_passthrough(
+    "verify-disclosure", "Check an estate's signed publication: fees, complaint channels, a statement (docs/disclosure-format.md)."
+)
+def _verify_disclosure():
+    from crypto.disclosure import main  # late: each pure command loads only its own package (start-up is part of its time)
+
+    return main
+
+
 @_passthrough("make-test-bundle", "Build a synthetic, fully valid audit bundle for tests and benchmarks.")
 def _make_test_bundle():
     from crypto.testbundle import main  # late: each pure command loads only its own package (start-up is part of its time)

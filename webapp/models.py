@@ -3,11 +3,13 @@
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, NoticeVersion, PlanOption
 from webapp.attachments.models import Attachment
 from webapp.audit.models import AuditCheckpoint, AuditEvent
-from webapp.auth.models import EstateRole, LoginThrottle, StaffNotification, StaffUser
+from webapp.auth.models import EstateRole, LoginThrottle, StaffNotice, StaffUser
+from webapp.bodies.models import OrganisingBody
 from webapp.candidates.models import Candidate
 from webapp.core.db import db
 from webapp.core.models import DeviceChallenge, InstallationKey, ServerSession
 from webapp.devices.models import DeviceKey
+from webapp.disclosures.models import Disclosure, DisclosureVersion
 from webapp.district.models import EstateArea, StaffArea
 from webapp.estates.models import Estate
 from webapp.evaluations.models import Evaluation, EvaluationAnswer, EvaluationForm, EvaluationIssue
@@ -91,8 +93,11 @@ __all__ = [
     "Owner",
     "OwnerHolder",
     "RegistryImport",
-    "StaffNotification",
     "StaffUser",
+    "StaffNotice",
+    "OrganisingBody",
+    "Disclosure",
+    "DisclosureVersion",
     "Unit",
     "metadata",
 ]

@@ -1,5 +1,5 @@
-"""petitions: owners' petitions for an extraordinary meeting, their logs; staff notifications;
-the estate's petition settings
+"""petitions: owners' petitions for an extraordinary meeting, their logs; the estate's
+petition settings
 
 Revision ID: 5e7171045a01
 Revises: 5a1d9e0c3b72
@@ -28,22 +28,6 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f('ck_estates_petition_window_days_range'), 'petition_window_days BETWEEN 1 AND 180')
         batch_op.create_check_constraint(op.f('ck_estates_petition_convene_days_range'), 'petition_convene_days BETWEEN 1 AND 90')
 
-    op.create_table(
-        'staff_notifications',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('staff_user_id', sa.Integer(), nullable=False),
-        sa.Column('estate_id', sa.Integer(), nullable=False),
-        sa.Column('kind', sa.String(length=20), nullable=False),
-        sa.Column('text_zh', sa.Text(), nullable=False),
-        sa.Column('text_en', sa.Text(), nullable=False),
-        sa.Column('url', sa.String(length=300), nullable=True),
-        sa.Column('created_at', webapp.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_staff_notifications_estate_id_estates'), ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['staff_user_id'], ['staff_users.id'], name=op.f('fk_staff_notifications_staff_user_id_staff_users'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_notifications')),
-    )
-    op.create_index(op.f('ix_staff_notifications_estate_id'), 'staff_notifications', ['estate_id'], unique=False)
-    op.create_index(op.f('ix_staff_notifications_staff_user_id'), 'staff_notifications', ['staff_user_id'], unique=False)
 
     op.create_table(
         'petitions',
@@ -147,9 +131,6 @@ def downgrade() -> None:
     op.drop_table('petition_members')
     op.drop_index(op.f('ix_petitions_estate_id'), table_name='petitions')
     op.drop_table('petitions')
-    op.drop_index(op.f('ix_staff_notifications_staff_user_id'), table_name='staff_notifications')
-    op.drop_index(op.f('ix_staff_notifications_estate_id'), table_name='staff_notifications')
-    op.drop_table('staff_notifications')
     with op.batch_alter_table('estates', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_estates_petition_convene_days_range'), type_='check')
         batch_op.drop_constraint(op.f('ck_estates_petition_window_days_range'), type_='check')

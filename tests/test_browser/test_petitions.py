@@ -36,7 +36,7 @@ def test_owners_petition_on_their_phones_until_both_shares_are_reached_and_the_c
 ):
     from sqlalchemy import select
 
-    from webapp.auth.models import StaffNotification
+    from webapp.auth.models import StaffNotice
     from webapp.core.db import db
     from webapp.petitions.models import Petition
 
@@ -86,8 +86,8 @@ def test_owners_petition_on_their_phones_until_both_shares_are_reached_and_the_c
 
     # The committee (the organisers) and the supervisors are told; the draft is there.
     with live.app_context():
-        told = db.session.scalars(select(StaffNotification).where(StaffNotification.estate_id == estate_id)).all()
-        assert {n.staff_user_id for n in told} == {world.staff(w).id for w in ("organiser", "organiser2", "supervisor", "supervisor2")}
+        told = db.session.scalars(select(StaffNotice).where(StaffNotice.estate_id == estate_id)).all()
+        assert {n.user_id for n in told} == {world.staff(w).id for w in ("organiser", "organiser2", "supervisor", "supervisor2")}
     organiser = world.staff_page(browser, "organiser")
     organiser.goto(f"{base}/e/{world.slug}/")
     assert "已达到面积和人数比例" in organiser.inner_text("#staff-notices")

@@ -71,7 +71,7 @@ def test_co_owners_are_one_member_and_only_their_representative_signs(world):
 def test_when_both_shares_are_reached_the_committee_and_supervisors_are_told_the_deadline_starts_and_a_draft_is_prepared(world):
     from webapp.assemblies.models import Assembly
     from webapp.audit.models import AuditEvent
-    from webapp.auth.models import StaffNotification
+    from webapp.auth.models import StaffNotice
     from webapp.owners.models import Notification
 
     for label in ("1-101", "1-102", "1-201"):
@@ -86,7 +86,7 @@ def test_when_both_shares_are_reached_the_committee_and_supervisors_are_told_the
     assert draft.state == "draft"
     assert draft.kind == "extraordinary"
     assert [(i.form, i.category, i.title) for i in draft.items] == [("resolution", 4, "更换物业服务企业")]
-    told = {n.staff_user_id for n in world.db.scalars(select(StaffNotification).where(StaffNotification.estate_id == world.estate.id))}
+    told = {n.user_id for n in world.db.scalars(select(StaffNotice).where(StaffNotice.estate_id == world.estate.id))}
     assert told == {world.staff["organiser"].id, world.staff["supervisor"].id}
     assert count(world.db, Notification, Notification.kind == "petition") == 2 * 3  # started, succeeded; three owners
     assert count(world.db, AuditEvent, AuditEvent.action == "petition.succeed") == 1

@@ -16,7 +16,7 @@ WATCHED = (
     "petition_signatures",
     "petition_tree_heads",
     "audit_events",
-    "staff_notifications",
+    "staff_notices",
     "notifications",
     "assemblies",
     "estates",

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.assemblies.files import listed_in_notice
+from webapp.assemblies.presentation import convener
 from webapp.assemblies.routes import bp
 from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
+    app.jinja_env.globals["assembly_convener"] = convener
     # Documents of items, bids and plans are public once a published notice lists them.
     for kind in ("item", "bidder", "plan"):
         register_reader(kind, listed_in_notice)

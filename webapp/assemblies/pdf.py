@@ -17,14 +17,15 @@ def _time(ms: int, estate) -> str:
     return date_zh(datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone(estate)))
 
 
-def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> bytes:
+def render_notice(document: dict, *, estate, page_url: str, sha256: str, convener: str) -> bytes:
     pdf = PdfWriter(
         f"{document['estate']['name']} {document['title']}",
         footer=f"公告摘要 SHA-256 {sha256}",
-        author=estate.organiser_label or f"{document['estate']['name']}业主大会",
+        author=convener,
     )
     pdf.title(f"{document['estate']['name']}业主大会公告")
     pdf.paragraph(f"{document['title']}（{KIND_ZH.get(document['kind'], '')}，第 {document['version']} 版）", 13)
+    pdf.paragraph(f"召集人：{convener}")
     pdf.paragraph(f"投票时间：{_time(document['opens'], estate)} 至 {_time(document['closes'], estate)}（{zone_names(estate)[0]}）")
     pdf.paragraph(
         "投票方式：业主用登记过的手机扫描下方二维码，打开公告页面后点“投票”，在手机上签名投票，并保存回执。"
@@ -70,4 +71,5 @@ def render_notice(document: dict, *, estate, page_url: str, sha256: str) -> byte
         pdf.small("本小区计票规则：" + rules["counting_rule"])
     pdf.small(f"监督员核证需要 {rules['required_signatures']} 个签名。咨询：{estate.help_text or '物业服务中心或社区居委会'}")
     pdf.small(f"发布时间：{_time(document['published_at'], estate)}　公告摘要 SHA-256：{sha256}")
+    pdf.paragraph(convener)
     return pdf.finish()

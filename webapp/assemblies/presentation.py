@@ -9,6 +9,7 @@ from sqlalchemy import select
 from crypto.errors import CryptoError
 from crypto.notice import verify_notice
 from webapp.assemblies.models import Assembly, NoticeVersion
+from webapp.bodies.operations import organiser_name
 from webapp.core.db import db
 from webapp.core.serverkey import key_set
 from webapp.estates.thresholds import CATEGORIES, thresholds_for
@@ -63,3 +64,10 @@ def estate_assemblies(estate) -> list[Assembly]:
 
 def public_assemblies(estate) -> list[Assembly]:
     return [a for a in estate_assemblies(estate) if a.state != "draft"]
+
+
+def convener(assembly: Assembly) -> str:
+    """The organising body that convenes the assembly, as its notice, ballot sheets and result
+    name it: the body in force when the notice was first published (today, before that)."""
+    first = assembly.notices[0].published_at if assembly.notices else None
+    return organiser_name(assembly.estate, first)

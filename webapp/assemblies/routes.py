@@ -19,7 +19,15 @@ from webapp.assemblies.loaders import load_assembly, load_item, public_assembly,
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
 from webapp.assemblies.notify import notify_call_for_candidates, notify_owners
 from webapp.assemblies.pdf import render_notice
-from webapp.assemblies.presentation import category_name, estate_assemblies, public_assemblies, rules_text, threshold_line, verified
+from webapp.assemblies.presentation import (
+    category_name,
+    convener,
+    estate_assemblies,
+    public_assemblies,
+    rules_text,
+    threshold_line,
+    verified,
+)
 from webapp.assemblies.states import state_label
 from webapp.attachments.access import may_read
 from webapp.attachments.labels import file_label
@@ -402,7 +410,7 @@ def notice_pdf(slug: str, assembly_id: int):
     if not shown.intact:
         abort(409)
     page_url = url_for("assemblies.notice", slug=estate.slug, assembly_id=assembly.id, _external=True)
-    pdf = render_notice(shown.document, estate=estate, page_url=page_url, sha256=shown.version.sha256)
+    pdf = render_notice(shown.document, estate=estate, page_url=page_url, sha256=shown.version.sha256, convener=convener(assembly))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="notice-{estate.slug}-{assembly.id}-v{shown.version.version}.pdf"'
     return response

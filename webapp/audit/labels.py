@@ -54,6 +54,8 @@ FAMILIES = {
     "pool": _l("The district's pool of firms"),
     "petition": _l("Owners' petitions"),
     "inspection": _l("Inspections"),
+    "body": _l("Organising body"),
+    "disclosure": _l("Open accounts"),
 }
 
 # Detail keys, as the operations pass them to ``record``.
@@ -137,6 +139,7 @@ DETAILS = {
     "petition_heads_percent": _l("Share of the heads a petition needs (%)"),
     "petition_window_days": _l("Days a petition collects signatures"),
     "petition_convene_days": _l("Days to convene once a petition succeeds"),
+    "term_reminder_months": _l("Months ahead of a term's end the supervisors are reminded"),
     # a tampering alarm (webapp.results)
     "step": _l("Step refused"),
     "problems": _l("Problems found"),
@@ -192,6 +195,11 @@ DETAILS = {
     "qualifications": _l("Qualifications"),
     "notes": _l("Notes"),
     "from_pool": _l("Taken from the district's pool"),
+    "term_start": _l("Term begins"),
+    "term_end": _l("Term ends"),
+    "members": _l("Members named"),
+    "supervisors": _l("Supervisors told"),
+    "totals": _l("Totals (fen)"),
 }
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
@@ -203,6 +211,14 @@ WORDS = {
     "revoked": _l("Revoked"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
+    "committee": _l("Owners' committee (业主委员会)"),
+    "preparatory": _l("Preparatory group (筹备组)"),
+    "management": _l("Property management committee (物管会)"),
+    "fees": _l("Service standards and fees"),
+    "complaints": _l("Complaint channels"),
+    "revenue": _l("Public revenue"),
+    "statement": _l("Income and expense statement"),
+    "fund": _l("Maintenance fund's use"),
     "superseded": _l("Replaced by a newer registration"),
     "used": _l("Used"),
     "delivered": _l("delivered"),

@@ -77,17 +77,19 @@ class LoginThrottle(db.Model):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class StaffNotification(db.Model):
-    """Something an estate's staff must act on (an owners' petition that reached its shares, say):
-    a line on the estate's overview for each organiser and supervisor it was sent to."""
+class StaffNotice(db.Model):
+    """A line on a staff member's own pages (the start page, the estate's overview): what the
+    application tells them without their asking, e.g. that the organising body's term is ending.
+    Kept in both languages, like an owner's notification."""
 
-    __tablename__ = "staff_notifications"
+    __tablename__ = "staff_notices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
-    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    text_zh: Mapped[str] = mapped_column(Text)
-    text_en: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    zh: Mapped[str] = mapped_column(Text)
+    en: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.audit.operations import record
-from webapp.auth import throttle
+from webapp.auth import notices, throttle
 from webapp.auth.forms import IdentityForm, LoginForm, PasswordForm, ReasonForm, RoleForm, StaffForm
 from webapp.auth.models import EstateRole, StaffUser
 from webapp.auth.operations import (
@@ -221,3 +221,25 @@ def revoke_role_of(estate: Estate, user_id: int):
     revoke_role(user, estate, actor=current_user)
     db.session.commit()
     return redirect(url_for("auth.estate_staff", slug=estate.slug))
+
+
+@bp.app_context_processor
+def _staff_notices():
+    def my_notices(estate=None) -> list:
+        # A staff member's unread lines (of one estate when given), for the start page and overviews.
+        if not is_staff():
+            return []
+        return notices.unread(current_user, getattr(estate, "id", None))
+
+    return {"my_notices": my_notices}
+
+
+@bp.post("/staff/notices/<int:notice_id>/read")
+@login_required
+def notice_read(notice_id: int):
+    if not is_staff():
+        abort(404)
+    if not notices.mark_read(current_user, notice_id):
+        abort(404)
+    db.session.commit()
+    return redirect(local_target(request.form.get("next"), url_for("estates.index")))

@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 
 from webapp.assemblies.models import Assembly
 from webapp.auth.operations import assign_role, create_staff, find_staff
-from webapp.core.db import db
+from webapp.core.db import db, utcnow
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
+from webapp.demo.accounts import build as build_accounts
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
+from webapp.demo.district import NEIGHBOURS
 from webapp.demo.district import build as build_district
 from webapp.demo.evaluations import build as build_evaluations
 from webapp.demo.inspections import FIRM_LOGIN
@@ -85,6 +87,8 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     build_district(estate, find_staff("admin"), base_url=current_app.config.get("OWNERSVOTE_BASE_URL") or "http://127.0.0.1:5000")
     db.session.commit()
     build_matching(find_staff("admin"), find_staff("organiser"))
+    neighbours = [get_estate(slug) for slug, *_rest in NEIGHBOURS]
+    build_accounts(estate, staff["organiser"], find_staff("admin"), [n for n in neighbours if n is not None], utcnow())
     db.session.commit()
     return True
 

@@ -51,6 +51,11 @@ class EstateSettingsForm(FlaskForm):
     counting_rule = TextAreaField(
         _l("The estate's own counting rule, if its rules of procedure set one"), validators=[Optional(), Length(max=2000)]
     )
+    term_reminder_months = IntegerField(  # (left out of a form posted by an older page: kept as it is)
+        _l("Remind the supervisors this many months before the organising body's term ends (换届)"),
+        validators=[Optional(), NumberRange(min=1, max=24, message=_l("Enter a number of months from 1 to 24."))],
+        render_kw={"inputmode": "numeric"},
+    )
 
 
 class EstateRulesForm(FlaskForm):

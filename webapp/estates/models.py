@@ -26,6 +26,7 @@ class Estate(db.Model):
         CheckConstraint("petition_heads_percent BETWEEN 1 AND 20", name="petition_heads_percent_range"),
         CheckConstraint("petition_window_days BETWEEN 1 AND 180", name="petition_window_days_range"),
         CheckConstraint("petition_convene_days BETWEEN 1 AND 90", name="petition_convene_days_range"),
+        CheckConstraint("term_reminder_months BETWEEN 1 AND 24", name="term_reminder_months_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +77,9 @@ class Estate(db.Model):
     petition_heads_percent: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     petition_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     petition_convene_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # How many months before the organising body's term ends the supervisors are reminded to
+    # prepare the next term (换届; webapp/bodies/reminders.py).
+    term_reminder_months: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

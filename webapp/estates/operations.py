@@ -82,6 +82,7 @@ SETTINGS = (
     "petition_heads_percent",
     "petition_window_days",
     "petition_convene_days",
+    "term_reminder_months",
 )
 # (lowest, highest) for the numbers among them, with how to say the field's name.
 RANGES = {
@@ -100,6 +101,7 @@ RANGES = {
     "petition_heads_percent": (1, 100, "提议临时会议所需的业主人数比例", "share of the heads a petition needs (%)"),
     "petition_window_days": (1, 180, "提议征集签名的天数", "days a petition collects signatures"),
     "petition_convene_days": (1, 90, "提议达到比例后召开临时会议的期限（天）", "days to convene once a petition succeeds"),
+    "term_reminder_months": (1, 24, "换届提醒提前的月数", "months ahead of the term's end the supervisors are reminded"),
 }
 
 # 业主大会和业主委员会指导规则 Art. 21: owners holding 20% of the exclusive area and 20% of the heads

@@ -128,8 +128,11 @@ def settings(estate: Estate):
                 "help_text",
                 "help_phone",
                 "counting_rule",
+                "term_reminder_months",
             )
         }
+        if values["term_reminder_months"] is None:  # not sent: unchanged
+            del values["term_reminder_months"]
         done, _changes = run_operation(lambda: update_settings(estate, actor=current_user, **values), _("Settings saved."))
         if done:
             return redirect(url_for("estates.settings", slug=estate.slug))

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from webapp.bodies.operations import organiser_name
 from webapp.core.db import db, utcnow
 from webapp.core.roles import Role
 from webapp.core.timefmt import zone
@@ -147,7 +148,7 @@ def _print(ctx: JobContext, params: dict, *, reason: str | None = None) -> int:
             expires_on=expires_on.date(),
             help_text=estate.help_text or "物业服务中心或社区居委会",
             help_phone=estate.help_phone,
-            organiser=estate.organiser_label or f"{estate.name}业主大会",
+            organiser=organiser_name(estate),
             proxy_cap=estate.proxy_cap,
         )
         for unit, (token, code) in zip(units, secrets, strict=True)

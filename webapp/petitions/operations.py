@@ -36,7 +36,7 @@ from crypto.treehead import make_receipt, sign_tree_head, tracking_code
 from tally.fmt import pct_text
 from webapp.assemblies.operations import AssemblyFields, ItemFields, prepare_draft
 from webapp.audit.operations import record
-from webapp.auth.notifications import notify_staff
+from webapp.auth.notices import notify_staff
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.errors_base import UserError

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
-from webapp.auth.notifications import recent_for
 from webapp.core.db import db
 from webapp.core.roles import Role
 from webapp.estates.access import estate_view
@@ -29,7 +27,6 @@ def dashboard(estate: Estate):
     return render_template(
         "registry/dashboard.html",
         estate=estate,
-        staff_notices=recent_for(current_user, estate.id),
         roster=roster,
         unit_count=unit_count,
         building_count=building_count,

@@ -3,6 +3,7 @@ numbers and the reason in plain words, QR codes to the results page and to the a
 
 from __future__ import annotations
 
+from webapp.assemblies.presentation import convener
 from webapp.core.timefmt import local
 from webapp.printing.document import PdfWriter
 from webapp.results.wording import option_names, reason_text
@@ -11,9 +12,11 @@ from webapp.results.wording import option_names, reason_text
 def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle_url: str) -> bytes:
     estate = assembly.estate
     doc = result.document
-    pdf = PdfWriter(f"{estate.name} {assembly.title} 表决结果公告", footer=f"核证摘要 SHA-256 {result.sha256}")
+    organiser = convener(assembly)
+    pdf = PdfWriter(f"{estate.name} {assembly.title} 表决结果公告", footer=f"核证摘要 SHA-256 {result.sha256}", author=organiser)
     pdf.title(f"{estate.name}业主大会表决结果公告")
     pdf.paragraph(assembly.title, 13)
+    pdf.paragraph(f"召集人：{organiser}")
     pdf.paragraph(
         f"投票时间：{local(assembly.opens_at, estate)} 至 {local(assembly.closes_at, estate)}。全体业主：专有部分面积 "
         f"{doc['totals']['area']} 平方米，业主 {doc['totals']['heads']} 人；共收到表决票 {doc['ballots']} 张（含废票；各事项的有效票与废票分列如下）。"
@@ -65,4 +68,5 @@ def render_announcement(assembly, notice: dict, result, *, page_url: str, bundle
         pdf.small(f"公示期至 {local(assembly.results_until, estate)}。业主如有异议，请在公示期内登录页面提出，监督员将书面答复。")
     pdf.qr(page_url, size=84, caption=f"结果网页：{page_url}")
     pdf.qr(bundle_url, size=84, caption=f"审计数据包：{bundle_url}　任何人可离线核验：ownersvote verify")
+    pdf.paragraph(organiser)
     return pdf.finish()

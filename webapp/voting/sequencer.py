@@ -4,8 +4,9 @@
 Every ``OWNERSVOTE_SEQUENCER_EVERY`` seconds (1 by default) it takes each assembly that is voting,
 makes the transitions that are due by the database's clock (the opening; the close, which
 integrates what is left and seals the log) and integrates every ballot waiting, in random order,
-under one signed tree head with the batch's audit events.  Exactly one sequencer integrates an
-assembly's log at a time (PostgreSQL's advisory lock; SQLite has one writer); one killed mid-batch
+under one signed tree head with the batch's audit events.  Every few minutes the same pass also
+reminds supervisors of an organising body's term that is ending (webapp/bodies/reminders.py).
+Exactly one sequencer integrates an assembly's log at a time (PostgreSQL's advisory lock; SQLite has one writer); one killed mid-batch
 loses nothing, since the batch is one transaction and the ballots stay waiting.
 
 Where it runs (``OWNERSVOTE_SEQUENCER``):
@@ -30,6 +31,7 @@ from sqlalchemy import exists, select
 
 from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly
+from webapp.bodies import reminders
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.serverkey import KeyNotUsable
@@ -61,6 +63,7 @@ class Pass:
     integrated: int = 0  # ballots made leaves
     batches: int = 0  # tree heads signed for them
     transitions: int = 0  # assemblies opened or closed
+    reminders: int = 0  # organising bodies' terms whose supervisors were reminded of the end
 
 
 def run_once() -> Pass:
@@ -99,6 +102,8 @@ def run_once() -> Pass:
         except Exception:  # one assembly's failure must not stop the others' ballots
             db.session.rollback()
             log.exception("sequencer: assembly %s", assembly_id)
+    # The same clock reminds supervisors of a term's end (换届), at most every few minutes.
+    done.reminders = reminders.run_if_due()
     return done
 
 
