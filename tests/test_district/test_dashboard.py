@@ -3,17 +3,20 @@ integers, the Excel workbook, and refusals for another area."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.district import operations as ops
 from webapp.estates.models import Estate
 from webapp.firms.operations import assign_estate, create_firm
+from webapp.inspections.models import RectificationNotice
 
 
 @pytest.fixture
@@ -115,16 +118,17 @@ def test_the_excel_workbook_holds_the_estates_and_the_figures_with_checkable_sha
     book = load_workbook(BytesIO(response.data))
     estates = book["小区"]
     rows = list(estates.iter_rows(values_only=True))
-    assert rows[0][:4] == ("小区", "区", "街道", "物业服务企业")
+    assert rows[0][:6] == ("小区", "区", "街道", "组织机构", "任期届满", "物业服务企业")
     by_name = {r[0]: r for r in rows[1:]}
     assert set(by_name) == {"建外一号院", "建外二号院"}
-    assert by_name["建外一号院"][3] == "海晨物业服务有限公司"
-    assert by_name["建外二号院"][3] == "无物业"
+    assert by_name["建外一号院"][5] == "海晨物业服务有限公司"
+    assert by_name["建外二号院"][5] == "无物业"
     figures = list(book["指标"].iter_rows(values_only=True))
-    assert figures[0][:4] == ("月末", "小区数", "物业覆盖率（个）", "物业覆盖率")
-    last = figures[-1]
-    assert last[1:3] == (2, 1)
-    assert last[3] == f'=IF(B{len(figures)}=0,"",C{len(figures)}/B{len(figures)})'
+    assert figures[0] == ("月末", "小区数", "业委会（物管会）组建率（个）", "业委会（物管会）组建率", "物业覆盖率（个）", "物业覆盖率")
+    n, last = len(figures), figures[-1]
+    assert last[1:3] == (2, 0)
+    assert last[4] == 1  # 建外一号院 has a firm
+    assert last[5] == f'=IF(B{n}=0,"",E{n}/B{n})'  # the share, a formula over the counts
 
 
 def test_an_admin_records_areas_and_bad_input_is_refused_with_a_reason(client, post, login, area, make_staff):
@@ -170,3 +174,54 @@ def test_an_assembly_in_progress_is_listed_with_its_published_turnout(voting):
     assert (running.turnout.ballots, running.turnout.total_heads > 0) == (0, True)
     assert line.firm is None
     assert line.last is None
+
+
+def test_the_share_with_a_committee_or_management_committee_counts_terms_in_force_only(app, area):
+    from webapp.bodies.operations import record_body
+
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.username == "admin"))
+    people = [{"name": "王建国", "post": "主任"}]
+    record_body(area["jw1"], kind="committee", members=people, term_start=date(2026, 2, 1), term_end=date(2031, 1, 31), actor=admin)
+    record_body(area["jw2"], kind="preparatory", members=people, term_start=date(2026, 1, 10), term_end=None, actor=admin)
+    record_body(area["hjl"], kind="management", members=people, term_start=date(2026, 3, 15), term_end=date(2026, 3, 31), actor=admin)
+    chaoyang = [area["jw1"], area["jw2"], area["hjl"]]
+    data = ops.figures(chaoyang, date(2026, 4, 15), "Asia/Shanghai", months=4)
+    # January: none; February: the committee; March: and the 物管会 (its term ends on the 31st);
+    # April: the committee only.  A preparatory group is not yet a committee.
+    assert [p["body"]["count"] for p in data["points"]] == [0, 1, 2, 1]
+    assert data["points"][2]["body"]["hundredths"] == 6666
+    assert data["measures"]["body"]["zh"] == "业委会（物管会）组建率"
+
+
+def test_an_estates_line_names_its_organising_body_and_its_open_petitions(client, login, area):
+    from webapp.bodies.operations import record_body
+
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.username == "admin"))
+    record_body(area["jw1"], kind="management", title="建外一号院物业管理委员会", members=[{"name": "李明", "post": "主任"}],
+                term_start=date(2026, 1, 6), term_end=None, actor=admin)  # fmt: skip
+    db.session.commit()
+    login("jianwai")
+    page = client.get("/district").get_data(as_text=True)
+    assert re.search(r"组织机构：\s*建外一号院物业管理委员会", page)
+    assert "未登记组织机构" in page  # 建外二号院
+    assert "业委会（物管会）组建率" in page
+
+
+def test_a_rectification_notice_past_its_deadline_is_shown_to_the_district(client, login, post, world, make_staff):
+    from tests.test_inspections.test_inspections import issued, recorded
+
+    notice = issued(client, world, recorded(client, login, world))
+    admin = make_staff("district-admin", admin=True)
+    db.session.commit()
+    client.post("/logout")
+    login(admin.username)
+    assert "份整改通知已逾期" not in client.get("/district").get_data(as_text=True)
+    db.session.execute(
+        update(RectificationNotice)
+        .where(RectificationNotice.id == notice.id)
+        .values(issued_on=world["today"] - timedelta(days=8), deadline=world["today"] - timedelta(days=1))
+    )
+    db.session.commit()
+    page = client.get("/district").get_data(as_text=True)
+    assert "1 份整改通知已逾期" in page
+    assert f"/e/lvyuan/notices/{notice.id}" in page

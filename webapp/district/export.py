@@ -4,7 +4,6 @@ the counts (a formula a reader can check), never as rounded floats typed in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -17,6 +16,8 @@ HEADERS_ZH = [
     "小区",
     "区",
     "街道",
+    "组织机构",
+    "任期届满",
     "物业服务企业",
     "统一社会信用代码",
     "服务起始",
@@ -25,11 +26,15 @@ HEADERS_ZH = [
     "榜单",
     "进行中的业主大会",
     "最近结果",
+    "进行中的业主提议",
+    "逾期未整改通知",
 ]
 HEADERS_EN = [
     "Estate",
     "District",
     "Sub-district",
+    "Organising body",
+    "Term ends",
     "Firm",
     "USCC",
     "Serving since",
@@ -38,16 +43,16 @@ HEADERS_EN = [
     "List",
     "Assemblies in progress",
     "Last result",
+    "Open petitions",
+    "Rectification notices past due",
 ]
 
 
-def workbook(
-    lines: list[EstateLine], figures: dict, *, zh: bool, extra_columns: Sequence[tuple[str, str, Callable[[EstateLine], str]]] = ()
-) -> bytes:
+def workbook(lines: list[EstateLine], figures: dict, *, zh: bool) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "小区" if zh else "Estates"
-    headers = (HEADERS_ZH if zh else HEADERS_EN) + [(c[0] if zh else c[1]) for c in extra_columns]
+    headers = HEADERS_ZH if zh else HEADERS_EN
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -68,6 +73,8 @@ def workbook(
                 line.estate.name,
                 line.area.district if line.area else "",
                 line.area.sub_district if line.area else "",
+                line.body_name or ("未登记" if zh else "none recorded"),
+                line.body.term_end.isoformat() if line.body and line.body.term_end else "",
                 line.firm.name if line.firm else ("无物业" if zh else "none"),
                 line.firm.uscc if line.firm else "",
                 line.firm_since.isoformat() if line.firm_since else "",
@@ -76,8 +83,9 @@ def workbook(
                 band.get(score.band, "") if score and score.band else "",
                 running,
                 last,
+                "；".join(f"{p.petition.subject}（{p.shown.area_share}, {p.shown.heads}/{p.shown.heads_needed}）" for p in line.petitions),
+                len(line.overdue),
             ]
-            + [value(line) for _zh, _en, value in extra_columns]
         )
     _widths(sheet)
 

@@ -16,11 +16,16 @@ from webapp.assemblies import lifecycle
 from webapp.assemblies.models import Assembly
 from webapp.audit.operations import record
 from webapp.auth.models import StaffUser
+from webapp.bodies import operations as bodies
+from webapp.bodies.models import OrganisingBody
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
 from webapp.district.models import EstateArea, StaffArea
 from webapp.estates.models import Estate
 from webapp.firms.models import Firm, FirmEstate
+from webapp.inspections.models import RectificationNotice
+from webapp.petitions import operations as petitions
+from webapp.petitions.models import Petition
 from webapp.rankings import operations as rankings
 from webapp.rankings.models import Ranking, RankingEntry
 from webapp.results.signatures import verified_result
@@ -206,12 +211,17 @@ class EstateLine:
     score: Score | None
     running: list[Running] = field(default_factory=list)
     last: LastResult | None = None
-    extra: dict = field(default_factory=dict)  # what other packages add (organising body, petitions, notices)
+    body: OrganisingBody | None = None  # in force today
+    body_name: str = ""
+    term_warning: tuple[str, str] | None = None  # (zh, en): the term ends soon or has ended (换届)
+    petitions: list[OpenPetition] = field(default_factory=list)
+    overdue: list[RectificationNotice] = field(default_factory=list)  # rectification notices past their deadline
 
 
-# What other floors add to a line: name → function(estates) → {estate id: value}.  The packages
-# below register nothing here (they cannot import upward); this package reads them directly.
-LINE_PARTS: dict[str, Callable[[Sequence[Estate]], dict[int, object]]] = {}
+@dataclass
+class OpenPetition:
+    petition: Petition
+    shown: petitions.Shown
 
 
 def _latest_scores(estate_ids: set[int]) -> dict[int, Score]:
@@ -274,11 +284,24 @@ def lines(estates: Sequence[Estate]) -> list[EstateLine]:
         .order_by(Assembly.opens_at.desc(), Assembly.id.desc())
     ):
         assemblies.setdefault(assembly.estate_id, []).append(assembly)
-    parts = {name: part(estates) for name, part in LINE_PARTS.items()}
+    open_petitions: dict[int, list[OpenPetition]] = {}
+    for petition in db.session.scalars(
+        select(Petition).where(Petition.estate_id.in_(ids), Petition.state == "open").order_by(Petition.opened_at)
+    ):
+        open_petitions.setdefault(petition.estate_id, []).append(OpenPetition(petition, petitions.shown(petition)))
+    overdue: dict[int, list[RectificationNotice]] = {}
     out = []
+    for notice in db.session.scalars(
+        select(RectificationNotice)
+        .where(RectificationNotice.estate_id.in_(ids), RectificationNotice.state == "open")
+        .order_by(RectificationNotice.deadline)
+    ):
+        if notice.deadline < bodies.today_in(notice.estate):
+            overdue.setdefault(notice.estate_id, []).append(notice)
     for estate in estates:
         service = serving.get(estate.id)
         mine = assemblies.get(estate.id, [])
+        body = bodies.body_on(estate, bodies.today_in(estate))
         running = [Running(a, turnout(a) if a.roll_id is not None and a.state != "notice" else None) for a in mine if a.state in RUNNING]
         done = next((a for a in mine if a.state in DONE), None)
         out.append(
@@ -290,7 +313,11 @@ def lines(estates: Sequence[Estate]) -> list[EstateLine]:
                 score=scores.get(estate.id),
                 running=running,
                 last=_last_result(done) if done is not None else None,
-                extra={name: values.get(estate.id) for name, values in parts.items()},
+                body=body,
+                body_name=bodies.display_name(body, estate) if body is not None else "",
+                term_warning=bodies.term_warning(estate),
+                petitions=open_petitions.get(estate.id, []),
+                overdue=overdue.get(estate.id, []),
             )
         )
     return out
@@ -313,6 +340,19 @@ def _with_firm(estate_ids: set[int], day: date) -> int:
     return len(set(rows))
 
 
+def _with_body(estate_ids: set[int], day: date) -> int:
+    """Estates whose owners' committee or 物管会 was in force on ``day`` (a preparatory group is
+    not yet a committee): the latest term begun by then, not yet ended."""
+    rows = db.session.execute(
+        select(OrganisingBody.estate_id, OrganisingBody.kind, OrganisingBody.term_end)
+        .where(OrganisingBody.estate_id.in_(estate_ids), OrganisingBody.term_start <= day)
+        .order_by(OrganisingBody.estate_id, OrganisingBody.term_start, OrganisingBody.id)
+    ).all()
+    latest = {estate_id: (kind, end) for estate_id, kind, end in rows}  # (ordered: the last one wins)
+    return sum(1 for kind, end in latest.values() if kind in ("committee", "management") and (end is None or end >= day))
+
+
+MEASURES["body"] = ("业委会（物管会）组建率", "estates with a committee or 物管会", _with_body)
 MEASURES["firm"] = ("物业覆盖率", "estates with a firm", _with_firm)
 
 
