@@ -30,20 +30,16 @@ the exported file).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import re
-import sys
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_json
-from .cli import key_values_joined
-from .errors import CryptoError, FormatError
-from .keys import Signer, jwk_thumbprint
+from .cli import check_signed_file
+from .errors import FormatError
+from .keys import Signer
 from .signed import sign_object, verify_object
 
 DISCLOSURE_TYPE = "ownersvote-disclosure"
@@ -241,33 +237,18 @@ def yuan(fen: int) -> str:
 
 def main(argv: list[str] | None = None, prog: str = "ownersvote verify-disclosure") -> int:
     """Check a published statement, fee standard or complaint channel list offline."""
-    parser = argparse.ArgumentParser(prog=prog, description="Check an estate's signed publication (docs/disclosure-format.md).")
-    parser.add_argument("publication", metavar="FILE", help="the publication as exported (JSON)")
-    parser.add_argument("--server-key", metavar="KID", help="require the publication to be signed by this key id")
-    args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
-    try:
-        document = json.loads(Path(args.publication).read_bytes())
-    except (OSError, ValueError) as exc:
-        print(f"{prog}: cannot read: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.server_key and (not isinstance(document, dict) or jwk_thumbprint(document.get("server") or {}) != args.server_key):
-            raise FormatError(f"the publication is not signed by the pinned server key {args.server_key}")
+
+    def check(document: Any) -> str:
         summary = verify_disclosure(document)
-    except CryptoError as exc:
-        print(f"{prog}: {args.publication}: FAILED — {exc}", file=sys.stderr)
-        return 1
-    except (KeyError, TypeError, AttributeError) as exc:
-        print(f"{prog}: {args.publication}: FAILED — malformed: {exc!r}", file=sys.stderr)
-        return 1
-    line = f"{prog}: {args.publication}: OK — {summary['estate']}: {summary['title']} (version {summary['version']}), digest {summary['digest']}"
-    if "totals" in summary:
-        t = summary["totals"]
-        line += (
-            f"; income {yuan(t['income'])}, expense {yuan(t['expense'])}, net {yuan(t['net'])} yuan: every total is the sum of its lines"
-        )
-    print(line)
-    return 0
+        line = f"{summary['estate']}: {summary['title']} (version {summary['version']}), digest {summary['digest']}"
+        if "totals" in summary:
+            t = summary["totals"]
+            line += f"; income {yuan(t['income'])}, expense {yuan(t['expense'])}, net {yuan(t['net'])} yuan: every total is the sum of its lines"
+        return line
+
+    return check_signed_file(
+        argv, prog=prog, description="Check an estate's signed publication (docs/disclosure-format.md).", what="publication", check=check
+    )
 
 
 if __name__ == "__main__":

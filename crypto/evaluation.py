@@ -24,20 +24,16 @@ came than ``min_answers``), and the counts.  :func:`verify_result` recounts ever
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from . import blindrsa
 from .canonical import canonical_json, parse_canonical
-from .cli import key_values_joined
+from .cli import check_signed_file
 from .encoding import b64url_decode
 from .errors import CryptoError, FormatError
-from .keys import Signer, jwk_thumbprint
+from .keys import Signer
 from .treehead import sign_object, signed_payload, verify_object
 
 FORM_TYPE = "ownersvote-evaluation-form"
@@ -318,24 +314,15 @@ def verify_result(result: Any, server_jwk: Mapping[str, Any] | None = None) -> d
 
 def main(argv: list[str] | None = None, prog: str = "ownersvote verify-evaluation") -> int:
     """Recount a published evaluation result offline (docs/evaluation-format.md)."""
-    parser = argparse.ArgumentParser(prog=prog, description="Recount a published evaluation (docs/evaluation-format.md).")
-    parser.add_argument("result", metavar="RESULT", help="the published result (JSON)")
-    parser.add_argument("--server-key", metavar="KID", help="require the result to be signed by this key id (as the platform published it)")
-    args = parser.parse_args(key_values_joined(sys.argv[1:] if argv is None else argv))
-    try:
-        document = json.loads(Path(args.result).read_bytes())
-    except (OSError, ValueError) as exc:
-        print(f"{prog}: cannot read {args.result}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.server_key and (not isinstance(document, dict) or jwk_thumbprint(document.get("server") or {}) != args.server_key):
-            raise FormatError(f"the result is not signed by the pinned server key {args.server_key}")
+
+    def check(document: Any) -> str:
         summary = verify_result(document)
-    except CryptoError as exc:
-        print(f"{prog}: {args.result}: FAILED — {exc}", file=sys.stderr)
-        return 1
-    how = "withheld (fewer answers than the minimum)" if summary["withheld"] else "every token valid and distinct, counts recounted"
-    print(
-        f"{prog}: {args.result}: OK — evaluation {summary['evaluation']}, {summary['answers']} answers of {summary['issued']} tokens issued; {how}; form {summary['form']}"
+        how = "withheld (fewer answers than the minimum)" if summary["withheld"] else "every token valid and distinct, counts recounted"
+        return (
+            f"evaluation {summary['evaluation']}, {summary['answers']} answers of {summary['issued']} tokens issued; {how}; "
+            f"form {summary['form']}"
+        )
+
+    return check_signed_file(
+        argv, prog=prog, description="Recount a published evaluation (docs/evaluation-format.md).", what="result", check=check
     )
-    return 0

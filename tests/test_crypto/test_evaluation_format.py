@@ -48,7 +48,7 @@ def test_a_form_whose_weights_do_not_sum_to_10000_is_refused():
 
 def test_a_signed_form_verifies_and_any_change_breaks_it():
     server = generate_ed25519()
-    form = ev.sign_form(server, FORM)
+    form = ev.sign_form(server, copy.deepcopy(FORM))  # (the change below must not reach FORM: other modules import it)
     digest = ev.verify_form(form, server.jwk)
     form["sections"][0]["items"][0]["text"] = "楼道"
     with pytest.raises(CryptoError):
