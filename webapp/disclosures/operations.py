@@ -25,10 +25,11 @@ from webapp.audit.operations import record
 from webapp.bodies.operations import organiser_name, today_in
 from webapp.core.db import db
 from webapp.core.errors_base import UserError
-from webapp.core.roles import Role
+from webapp.core.roles import FIRM, Role
 from webapp.core.serverkey import installation_jwk
 from webapp.disclosures.models import Disclosure, DisclosureVersion
 from webapp.estates.models import Estate
+from webapp.firms.operations import serving
 
 KIND_WORDS = {
     "fees": ("服务标准和收费标准", "service standards and fees"),
@@ -51,15 +52,28 @@ class DisclosureError(UserError):
 
 def publisher_of(actor, estate: Estate) -> dict:
     """Who publishes the estate's accounts, as the signed document names them; refused for anyone
-    else.  Today the estate's organisers publish in the name of the organising body (业委会, 筹备组
-    or 物管会); a firm's own account serving the estate is one more case here (``"role": "firm"``)."""
+    else: the estate's organisers, in the name of the organising body (业委会, 筹备组 or 物管会), or a
+    login of the firm serving the estate now, in the firm's name (三公开 is the firm's duty)."""
+    if getattr(actor, "kind", None) == FIRM:
+        service = serving(estate)
+        if service is not None and service.firm_id == actor.firm_id and actor.active:
+            return {"role": "firm", "name": service.firm.name}
+        raise DisclosureError(
+            "只有正在为本小区服务的物业服务企业可以公开本小区的账目",
+            "only the firm serving this estate now publishes its accounts",
+        )
     role = actor.role_in(estate.id) if hasattr(actor, "role_in") else None
     if role is Role.organiser:
         return {"role": "organiser", "name": organiser_name(estate)}
     raise DisclosureError(
-        "只有本小区的组织者（业主委员会、筹备组或物管会）可以公开账目",
-        "only this estate's organisers (the committee, the preparatory group or the 物管会) publish its accounts",
+        "只有本小区的组织者（业主委员会、筹备组或物管会）或为本小区服务的物业服务企业可以公开账目",
+        "only this estate's organisers (the committee, the preparatory group or the 物管会) or the firm serving it publish its accounts",
     )
+
+
+def _audit_actor(actor):
+    """A firm's login is not a staff account: the audit names it (firm:username), with no staff id."""
+    return f"firm:{actor.username}" if getattr(actor, "kind", None) == FIRM else actor
 
 
 # --- amounts and lines ----------------------------------------------------------------------------
@@ -260,13 +274,13 @@ def publish(estate: Estate, entry: Entry, *, actor, signer: Signer, now: datetim
         document=canonical_json(document).decode(),
         sha256=fmt.digest(document),
         published_at=now,
-        published_by_id=getattr(actor, "id", None),
+        published_by_id=None if getattr(actor, "kind", None) == FIRM else getattr(actor, "id", None),
     )
     db.session.add(version)
     db.session.flush()
     record(
         "disclosure.publish",
-        actor=actor,
+        actor=_audit_actor(actor),
         estate_id=estate.id,
         obj=version,
         kind=entry.kind,

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from crypto import disclosure as fmt
 from webapp.assemblies.loaders import public_estate
+from webapp.bodies.operations import organiser_name
 from webapp.core import db as database
 from webapp.core.db import db
 from webapp.core.extensions import limiter
@@ -23,6 +24,9 @@ from webapp.disclosures.forms import AttachForm, DisclosureForm
 from webapp.disclosures.models import Disclosure
 from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.estates.operations import get_estate
+from webapp.firms.access import firm_required
+from webapp.firms.operations import serving
 
 bp = Blueprint("disclosures", __name__)
 
@@ -68,9 +72,9 @@ def _prefill(form: DisclosureForm, document: dict) -> None:
         form.period_until.data = date.fromisoformat(document["period"]["until"])
 
 
-@bp.route("/e/<slug>/accounts/new/<kind>", methods=["GET", "POST"])
-@estate_view(Role.organiser, admin=False)
-def publish(estate: Estate, kind: str):
+def _publish_page(estate: Estate, kind: str, done_url, *, publisher_name: str, firm_page: bool = False):
+    """The publishing form for the estate's organisers and for the firm serving it: the same
+    form, the same operation (which decides who may publish, and in whose name)."""
     if kind not in fmt.KINDS:
         abort(404)
     form = DisclosureForm()
@@ -102,10 +106,46 @@ def publish(estate: Estate, kind: str):
 
         done, version = run_operation(run, _("Published and signed. Owners can read it now."))
         if done:
-            return redirect(url_for("disclosures.staff_view", slug=estate.slug, disclosure_id=version.disclosure_id))
+            return redirect(done_url(version))
     else:
         flash_form_errors(form)
-    return render_template("disclosures/publish.html", estate=estate, form=form, kind=kind, words=ops.KIND_WORDS[kind])
+    return render_template(
+        "disclosures/publish.html",
+        estate=estate,
+        form=form,
+        kind=kind,
+        words=ops.KIND_WORDS[kind],
+        publisher_name=publisher_name,
+        firm_page=firm_page,
+    )
+
+
+@bp.route("/e/<slug>/accounts/new/<kind>", methods=["GET", "POST"])
+@estate_view(Role.organiser, admin=False)
+def publish(estate: Estate, kind: str):
+    return _publish_page(
+        estate,
+        kind,
+        lambda v: url_for("disclosures.staff_view", slug=estate.slug, disclosure_id=v.disclosure_id),
+        publisher_name=organiser_name(estate),
+    )
+
+
+@bp.route("/firm/accounts/<slug>/new/<kind>", methods=["GET", "POST"])
+@firm_required
+def firm_publish(slug: str, kind: str):
+    """The firm serving the estate publishes in its own name (三公开); another firm gets 404."""
+    estate = get_estate(slug)
+    service = serving(estate) if estate is not None else None
+    if service is None or service.firm_id != current_user.firm_id:
+        abort(404)
+    return _publish_page(
+        estate,
+        kind,
+        lambda v: url_for("disclosures.public_view", slug=estate.slug, disclosure_id=v.disclosure_id),
+        publisher_name=service.firm.name,
+        firm_page=True,
+    )
 
 
 @bp.route("/e/<slug>/accounts/<int:disclosure_id>", methods=["GET", "POST"])

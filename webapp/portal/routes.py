@@ -15,6 +15,7 @@ from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
 from webapp.core.views import flash_form_errors, run_operation
+from webapp.disclosures import operations as disclosures
 from webapp.evaluations.models import Evaluation
 from webapp.firms.access import firm_required
 from webapp.firms.operations import estates_of
@@ -93,4 +94,5 @@ def firm_home():
         answered={n.id for n in notices if inspections.answers_to(n)},
         overdue=inspections.overdue,
         shown=lambda score: shown(read_frac(score)),
+        account_kinds=disclosures.KIND_WORDS,
     )
