@@ -6,6 +6,7 @@ organiser publishes the result after the period, and an owner's phone finds its 
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 
@@ -161,5 +162,26 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     assert fmt.verify_result(result)["answers"] == 2
     assert result["counts"]["items"]["stairs"]["choices"] == {"satisfied": 1, "basic": 0, "dissatisfied": 1}
     assert result["counts"]["items"]["repairs"] == {"answered": 1, "suppressed": True}
+    # The phone recounts the published result itself (a second implementation of the token check
+    # and the count), and says so; fed a result whose counts were changed, it says it disagrees.
+    zhang.wait_for_selector("#evaluation-recount[data-verdict]")
+    assert zhang.get_attribute("#evaluation-recount", "data-verdict") == "ok", zhang.inner_text("#evaluation-recount")
+    assert "已在您的浏览器中重新计数：2 份答卷" in zhang.inner_text("#evaluation-recount")
+    for change, said in (
+        (lambda r: r["counts"]["items"]["stairs"]["choices"].update(satisfied=2, dissatisfied=0), "the published counts do not follow"),
+        (lambda r: r["answers"].append(r["answers"][0]), "a token counted twice"),
+    ):
+        forged = copy.deepcopy(result)
+        change(forged)
+        body = json.dumps(forged)
+        zhang.route(
+            f"**/evaluations/{evaluation_id}/result.json",
+            lambda route, _request, body=body: route.fulfill(body=body, content_type="application/json"),
+        )
+        zhang.reload()
+        zhang.wait_for_selector("#evaluation-recount[data-verdict]")
+        assert zhang.get_attribute("#evaluation-recount", "data-verdict") == "bad"
+        assert said in zhang.inner_text("#evaluation-recount")
+        zhang.unroute(f"**/evaluations/{evaluation_id}/result.json")
     for page in (desk, organiser, zhang, li):
         assert page.errors == []

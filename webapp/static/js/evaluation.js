@@ -34,6 +34,21 @@
       mine.hidden = false;
     }
   }
+  // On a published result: recount it here, a second implementation of `ownersvote
+  // verify-evaluation` (crypto/evaluation.py), written apart from it on purpose: every token an
+  // RSA-PSS signature under the evaluation's key (WebCrypto), each used once, each answer of this
+  // evaluation, form and key, no more answers than tokens issued, and the published counts
+  // exactly those that follow from the answers.
+  var recount = document.getElementById("evaluation-recount");
+  if (recount && window.crypto && window.crypto.subtle) {
+    recountResult(recount.dataset.result).then(function (verdict) {
+      recount.textContent = verdict.problem ? recount.dataset.tBad + " " + verdict.problem
+        : (verdict.withheld ? recount.dataset.tWithheld : recount.dataset.tOk.replace("{n}", verdict.answers));
+      recount.className = verdict.problem ? "flash flash-error" : "flash flash-success";
+      recount.setAttribute("data-verdict", verdict.problem ? "bad" : "ok");
+      recount.hidden = false;
+    });
+  }
   var root = document.getElementById("evaluation");
   if (!root || !window.BlindRSATs) return;
   var d = root.dataset;
@@ -57,8 +72,64 @@
     return b;
   }
   // RFC 8785 for what an answer holds (strings, integers, null, objects): sorted keys, JSON strings.
+  async function recountResult(url) {
+    var res;
+    try {
+      var response = await fetch(url, { credentials: "omit", headers: { "Accept": "application/json" } });
+      res = await response.json();
+    } catch (e) { return { problem: "the result could not be read (" + e + ")" }; }
+    try {
+      if (res.withheld) {
+        if (res.answers !== null) return { problem: "a withheld result publishes its answers" };
+        if (res.counts.answers > res.issued) return { problem: "more answers than tokens issued" };
+        return { withheld: true };
+      }
+      var key = await crypto.subtle.importKey("jwk", { kty: "RSA", n: res.key.n, e: res.key.e, ext: true },
+        { name: "RSA-PSS", hash: "SHA-384" }, false, ["verify"]);
+      var thumb = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256",
+        new TextEncoder().encode(canon({ e: res.key.e, kty: "RSA", n: res.key.n })))));
+      var seen = {}, read = [];
+      for (var i = 0; i < res.answers.length; i++) {
+        var message = unb64url(res.answers[i].message);
+        var ok = await crypto.subtle.verify({ name: "RSA-PSS", saltLength: 48 }, key, unb64url(res.answers[i].sig), message);
+        if (!ok) return { problem: "answer " + (i + 1) + ": its token is not a signature of the evaluation's key" };
+        var id = hex(await crypto.subtle.digest("SHA-256", message));
+        if (seen[id]) return { problem: "answer " + (i + 1) + ": a token counted twice" };
+        seen[id] = true;
+        var text = new TextDecoder().decode(message), answer = JSON.parse(text);
+        if (canon(answer) !== text) return { problem: "answer " + (i + 1) + ": not canonical JSON" };
+        if (answer.evaluation !== res.evaluation.id || answer.form !== res.evaluation.form || answer.key !== thumb) {
+          return { problem: "answer " + (i + 1) + ": of another evaluation, form or key" };
+        }
+        read.push(answer);
+      }
+      if (read.length > res.issued) return { problem: "more answers than tokens issued" };
+      if (res.counts.answers !== read.length) return { problem: "the number of answers is not the number published" };
+      var counted = {};
+      res.form.sections.forEach(function (section) {
+        section.items.forEach(function (item) {
+          var scale = res.form.scales[item.scale];
+          var values = read.map(function (a) { return a.answers[item.id]; }).filter(function (v) { return v !== null && v !== undefined; });
+          if (values.length < res.min_answers) { counted[item.id] = { answered: values.length, suppressed: true }; return; }
+          if (scale.kind === "choice") {
+            var choices = {}, points = 0;
+            scale.choices.forEach(function (c) {
+              choices[c.id] = values.filter(function (v) { return v === c.id; }).length;
+              points += choices[c.id] * c.points;
+            });
+            counted[item.id] = { answered: values.length, choices: choices, points: points };
+          } else {
+            counted[item.id] = { answered: values.length, points: values.reduce(function (a, b) { return a + b; }, 0) };
+          }
+        });
+      });
+      if (canon(counted) !== canon(res.counts.items)) return { problem: "the published counts do not follow from the answers" };
+      return { answers: read.length };
+    } catch (e) { return { problem: "the result is malformed (" + e + ")" }; }
+  }
   function canon(v) {
-    if (v === null || typeof v === "number" || typeof v === "string") return JSON.stringify(v);
+    if (Array.isArray(v)) return "[" + v.map(canon).join(",") + "]";
+    if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") return JSON.stringify(v);
     return "{" + Object.keys(v).sort().map(function (k) { return JSON.stringify(k) + ":" + canon(v[k]); }).join(",") + "}";
   }
   function b64url(bytes) {
