@@ -117,6 +117,7 @@ def test_the_demo_creates_a_realistic_estate_once(run):
     assert first.stdout.count("ranking of firms '") == 2
     assert "the district's pool of firms: " in first.stdout
     assert "冬青苑（演示） has no firm and one match: " in first.stdout
+    assert "the district view (区域总览): " in first.stdout
     second = run("demo", "--no-serve")
     assert "already there" in second.stdout
     doc = json.loads(run("members", "demo", "--json").stdout)

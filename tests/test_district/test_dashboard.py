@@ -225,3 +225,24 @@ def test_a_rectification_notice_past_its_deadline_is_shown_to_the_district(clien
     page = client.get("/district").get_data(as_text=True)
     assert "1 份整改通知已逾期" in page
     assert f"/e/lvyuan/notices/{notice.id}" in page
+
+
+def test_the_demo_district_view_has_a_management_committee_an_estate_without_a_firm_and_a_history(app, db_session):
+    from webapp.auth.operations import find_staff
+    from webapp.demo.setup import ensure_demo
+
+    assert ensure_demo()
+    scope = ops.scope_of(find_staff("supervisor2"))
+    assert (scope.district, scope.sub_district) == ("西湖区", "翠湖街道")
+    estates = ops.estates_in(scope)
+    lines = {line.estate.slug: line for line in ops.lines(estates)}
+    assert set(lines) == {"demo", "chunhui", "xiahe", "dongqing"}  # 秋实苑 is in 文新街道
+    assert lines["xiahe"].body.kind == "management"
+    assert lines["dongqing"].firm is None
+    assert lines["demo"].score is not None
+    assert lines["demo"].petitions  # the demo's petition in progress
+    data = ops.figures(estates, ops.bodies.today_in(estates[0]), "Asia/Shanghai", months=12)
+    assert data["points"][0]["estates"] == 4  # on the platform for two years: a history to draw
+    latest = data["points"][-1]
+    assert latest["firm"]["count"] == 3
+    assert latest["body"]["count"] >= 2

@@ -12,6 +12,8 @@ from webapp.core.db import db, utcnow
 from webapp.core.instance import instance_path
 from webapp.core.roles import Role
 from webapp.demo.accounts import build as build_accounts
+from webapp.demo.areas import OVERSEER, SUB_DISTRICT
+from webapp.demo.areas import build as build_areas
 from webapp.demo.assemblies import CLOSES_IN, CLOSING_SOON_TITLE, build
 from webapp.demo.district import NEIGHBOURS
 from webapp.demo.district import build as build_district
@@ -90,6 +92,8 @@ def ensure_demo(closes_in: timedelta = CLOSES_IN) -> bool:
     neighbours = [get_estate(slug) for slug, *_rest in NEIGHBOURS]
     build_accounts(estate, staff["organiser"], find_staff("admin"), [n for n in neighbours if n is not None], utcnow())
     db.session.commit()
+    build_areas(find_staff("admin"))
+    db.session.commit()
     return True
 
 
@@ -134,6 +138,9 @@ def demo_evaluation_lines(site: str) -> list[str]:
         lines.append(
             f"ranking of firms '{ranking.period_title}': {site}/rankings/{ranking.id} (PDF, signed JSON; ownersvote verify-ranking)"
         )
+    lines.append(
+        f"the district view (区域总览): {site}/district — {OVERSEER} (翠湖街道办事处) sees {SUB_DISTRICT}'s estates, admin every estate"
+    )
     if get_estate(NO_FIRM[0]) is not None:
         lines.append(
             f"the district's pool of firms: {site}/pool; {NO_FIRM[1]} has no firm and one match: {site}/e/{NO_FIRM[0]}/pool (organiser)"
