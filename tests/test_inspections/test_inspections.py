@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crypto import inspection as fmt
 from crypto.keys import generate_ed25519
@@ -469,3 +469,17 @@ def test_a_ranking_is_not_made_on_an_inspection_whose_signature_does_not_bear_it
     with pytest.raises(rankings.RankingError, match="does not verify; no ranking was made"):
         rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
     assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0
+
+
+def test_an_inspection_changed_in_the_database_is_named_by_the_integrity_check(client, login, world):
+    from webapp.oversight.integrity import check_estate
+
+    inspection = recorded(client, login, world)
+    assert check_estate(world["estate"]).ok, check_estate(world["estate"]).findings
+    forged = inspection.document.replace('"notes":"', '"notes":"（已改）', 1)
+    assert forged != inspection.document
+    db.session.execute(update(Inspection).where(Inspection.id == inspection.id).values(document=forged))
+    db.session.commit()
+    findings = check_estate(world["estate"]).findings
+    assert {f.area for f in findings} == {"inspections"}  # its digest and its signature, both named
+    assert any(f"inspection no. {inspection.id}: the document does not match its digest" in f.en for f in findings)

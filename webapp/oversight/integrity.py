@@ -19,10 +19,12 @@ estate's results stand on, from what was signed, and say what differs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from crypto import evaluation as evaluation_format
 from crypto.errors import CryptoError
 from crypto.merkle import TreeState, append, leaf_hash, verify_consistency
 from crypto.serverkeys import verify_signed_at
@@ -36,7 +38,11 @@ from webapp.audit.models import AuditCheckpoint
 from webapp.audit.operations import chain_events
 from webapp.core.db import db
 from webapp.core.filestore import STORE_MARKER, mounted, not_mounted
-from webapp.core.serverkey import key_set
+from webapp.core.serverkey import installation_jwk, key_set
+from webapp.disclosures import operations as disclosures
+from webapp.evaluations.models import Evaluation
+from webapp.inspections import operations as inspections
+from webapp.inspections.models import FollowUp, Inspection, RectificationNotice
 from webapp.registry.operations import estate_roster, registry_fingerprint
 from webapp.results.models import TallyRecord
 from webapp.results.signatures import verified_result
@@ -354,11 +360,55 @@ def check_files(estate, report: IntegrityReport) -> None:
         )
 
 
+def check_accountability(estate, report: IntegrityReport) -> None:
+    """What holds the firm to account, checked as its pages check it before showing it: every
+    inspection, rectification notice and follow-up against its inspector's signature, every
+    published evaluation result recounted under the installation's key it names, every version of
+    the estate's open accounts against the server's signature and its sums."""
+    signed = 0
+    for model, zh, en in (
+        (Inspection, "检查记录", "inspection"),
+        (RectificationNotice, "整改通知", "rectification notice"),
+        (FollowUp, "复查记录", "follow-up"),
+    ):
+        for row in db.session.scalars(select(model).where(model.estate_id == estate.id).order_by(model.id)):
+            signed += 1
+            for problem_zh, problem_en in inspections.checked(row).problems:
+                report.bad("inspections", f"{zh}第 {row.id} 号：{problem_zh}", f"{en} no. {row.id}: {problem_en}")
+    results = 0
+    for evaluation in db.session.scalars(select(Evaluation).where(Evaluation.estate_id == estate.id, Evaluation.result.is_not(None))):
+        results += 1
+        try:
+            document = json.loads(evaluation.result)
+            evaluation_format.verify_result(document, installation_jwk(document))
+        except (CryptoError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            report.bad(
+                "evaluations",
+                f"测评 {evaluation.id} 的公布结果核验失败：{exc}",
+                f"the published result of evaluation {evaluation.id} does not verify: {exc}",
+            )
+    published = 0
+    for disclosure in disclosures.estate_disclosures(estate):
+        for version in disclosure.versions:
+            published += 1
+            for problem_zh, problem_en in disclosures.verified(version).problems:
+                report.bad(
+                    "accounts",
+                    f"公开账目“{disclosure.title}”第 {version.version} 版：{problem_zh}",
+                    f"open accounts '{disclosure.title}' version {version.version}: {problem_en}",
+                )
+    report.good(
+        f"检查、整改和复查记录 {signed} 份、测评结果 {results} 份、公开账目 {published} 版均已核验",
+        f"{signed} inspection documents, {results} evaluation results and {published} versions of the open accounts checked",
+    )
+
+
 def check_estate(estate) -> IntegrityReport:
     report = IntegrityReport()
     check_audit(estate.id, report)
     check_registry(estate, report)
     check_rolls(estate, report)
     check_assemblies(estate, report)
+    check_accountability(estate, report)
     check_files(estate, report)
     return report
