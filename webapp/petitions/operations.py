@@ -468,8 +468,10 @@ def sign(petition: Petition, payload: object, now: datetime | None = None) -> Si
     except CryptoError as exc:
         raise PetitionRefused("签名无效：请用登记时的手机重新签名", f"the signature does not verify: {exc}", 403) from exc
 
-    now = now or database.db_now()
     _lock(petition)
+    # The clock read under the lock: read before it, a request that waited for another's lock
+    # would log its signature after one received later (the log's times must not go back).
+    now = now or database.db_now()
     received = ms(now)
     entry = cp.make_entry(signed_text, key.jwk, sig, received)
     same = db.session.scalar(
