@@ -117,28 +117,26 @@ def areas():
     estate_form.estate.choices = [(e.id, e.name) for e in estates]
     staff_form = StaffAreaForm(prefix="s")
     staff_form.staff.choices = [(u.id, f"{u.display_name} ({u.username})") for u in staff]
-    if "e-estate" in request.form:
-        if estate_form.validate_on_submit():
-            estate = db.session.get(Estate, estate_form.estate.data) or abort(404)
-            done, _area = run_operation(
-                lambda: ops.set_estate_area(estate, estate_form.district.data, estate_form.sub_district.data, actor=current_user),
-                _("The estate's area is recorded."),
-            )
-            if done:
-                return redirect(url_for("district.areas"), code=303)
-        else:
-            flash_form_errors(estate_form)
-    elif "s-staff" in request.form:
-        if staff_form.validate_on_submit():
-            user = db.session.get(StaffUser, staff_form.staff.data) or abort(404)
-            done, _area = run_operation(
-                lambda: ops.set_staff_area(user, staff_form.district.data, staff_form.sub_district.data, actor=current_user),
-                _("The area this staff member oversees is recorded."),
-            )
-            if done:
-                return redirect(url_for("district.areas"), code=303)
-        else:
-            flash_form_errors(staff_form)
+    # Two forms on one page, each naming a row and an area: the one posted says which.
+    for form, model, field_name, record_area, said in (
+        (estate_form, Estate, "estate", ops.set_estate_area, _("The estate's area is recorded.")),
+        (staff_form, StaffUser, "staff", ops.set_staff_area, _("The area this staff member oversees is recorded.")),
+    ):
+        if f"{form._prefix}{field_name}" not in request.form:
+            continue
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+            break
+        row = db.session.get(model, getattr(form, field_name).data) or abort(404)
+        done, _area = run_operation(
+            lambda form=form, row=row, record_area=record_area: record_area(
+                row, form.district.data, form.sub_district.data, actor=current_user
+            ),
+            said,
+        )
+        if done:
+            return redirect(url_for("district.areas"), code=303)
+        break
     estate_areas = {a.estate_id: a for a in db.session.scalars(select(EstateArea))}
     staff_areas = list(db.session.scalars(select(StaffArea).order_by(StaffArea.district, StaffArea.sub_district)))
     return render_template(
