@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import gc
+import importlib
 import itertools
 import json
 import multiprocessing
@@ -1324,7 +1325,49 @@ def _read_json(path: str) -> Any:
     return loads(Path(path).read_bytes())
 
 
+# The other documents the platform publishes, each with its own offline checker: `ownersvote
+# verify FILE` takes any of them and hands it to its checker (with the same options).
+_OTHER_DOCUMENTS = {
+    "ownersvote-evaluation-result": ("crypto.evaluation", "ownersvote verify-evaluation"),
+    "ownersvote-ranking": ("crypto.ranking", "ownersvote verify-ranking"),
+    "ownersvote-petition-export": ("crypto.petition", "ownersvote verify-petition"),
+    "ownersvote-disclosure": ("crypto.disclosure", "ownersvote verify-disclosure"),
+}
+_PEEK_BYTES = 1 << 20
+
+
+def _other_document(path: str) -> str | None:
+    """The type of a published document that is not an audit bundle, else None.  Only the first
+    megabyte is searched for the types' names (a bundle holds none of them, so a large bundle is
+    not read twice); the whole file is parsed only when one appears."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_PEEK_BYTES)
+        if not any(f'"{name}"'.encode() in head for name in _OTHER_DOCUMENTS):
+            return None
+        document = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    kind = document.get("type") if isinstance(document, dict) else None
+    return kind if kind in _OTHER_DOCUMENTS else None
+
+
 def main(argv: list[str] | None = None, prog: str = "ownersvote verify") -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    first, skip = None, False
+    for token in given:
+        if skip:
+            skip = False
+        elif token in ("--receipt", "--server-key", "--supervisor-key", "--jobs"):
+            skip = True  # (its value is not the file)
+        elif not token.startswith("-"):
+            first = token
+            break
+    kind = _other_document(first) if first is not None else None
+    if kind is not None:
+        module, name = _OTHER_DOCUMENTS[kind]
+        checker: Any = importlib.import_module(module).main  # (each loads only when its document comes)
+        return int(checker(given, prog=name))
     parser = argparse.ArgumentParser(prog=prog, description="Verify an OwnersVote audit bundle offline (docs/bundle-format.md).")
     parser.add_argument("bundle", metavar="BUNDLE", help="the audit bundle (JSON)")
     parser.add_argument(
