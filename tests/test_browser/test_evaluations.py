@@ -55,6 +55,13 @@ FORM = {
 
 def answer(page, base: str, picks: list[str], comment: str, shot=None) -> str:
     """From the owner's page: one item per screen, the comment, send; returns the answer's code."""
+    fill_and_send(page, base, picks, comment, shot)
+    page.wait_for_selector("#token-id")
+    assert "已计入" in page.inner_text("#evaluation")
+    return page.inner_text("#token-id")
+
+
+def fill_and_send(page, base: str, picks: list[str], comment: str, shot=None) -> None:
     page.goto(f"{base}/me")
     page.click("a:text('立即测评（匿名）')")
     page.wait_for_selector("#evaluation fieldset")
@@ -68,9 +75,6 @@ def answer(page, base: str, picks: list[str], comment: str, shot=None) -> str:
             page.get_by_label(pick, exact=True).click()
     page.fill("#comment", comment)
     page.click("#evaluation button:text('提交答卷')")
-    page.wait_for_selector("#token-id")
-    assert "已计入" in page.inner_text("#evaluation")
-    return page.inner_text("#token-id")
 
 
 def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_answer_counted(browser, assembly_world, clock, live, shots):
@@ -125,9 +129,22 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     shots(zhang, "evaluation-counted")
     assert len(sent) == 1
     assert "cookie" not in sent[0].all_headers()
+    # 李四's connection drops as the answer leaves: the phone keeps it and, even after a reload
+    # (the household has its token by then), sends it again: nothing is lost.
     li = world.owner_phone(browser, "1-102")
-    other = answer(li, base, ["不满意", "满意", "6", "基本满意"], "希望门岗夜间也登记访客。")
+    answers_url = "**/api/v1/evaluations/*/answers"
+    li.route(answers_url, lambda route, _request: route.abort())
+    fill_and_send(li, base, ["不满意", "满意", "6", "基本满意"], "希望门岗夜间也登记访客。")
+    li.wait_for_selector("#evaluation .flash-error")
+    assert "网络连接中断。本手机已保存您的答卷" in li.inner_text("#evaluation")
+    li.unroute(answers_url)
+    li.reload()
+    assert "本手机保存了一份尚未送出的答卷" in li.inner_text("#evaluation")
+    li.click("#evaluation button:text('再发送一次')")
+    li.wait_for_selector("#token-id")
+    other = li.inner_text("#token-id")
     assert code != other
+    li.errors[:] = [e for e in li.errors if "ERR_FAILED" not in e]  # (the connection dropped on purpose)
 
     # The household took its token; it cannot take another, and nothing links it to its answer.
     zhang.goto(f"{base}/me")

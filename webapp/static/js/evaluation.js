@@ -180,6 +180,16 @@
     root.appendChild(nav2);
   }
 
+  // What this phone has done towards its one answer, kept until the answer is counted: the
+  // message and its blinding (before the token came back), then the message and its token. A
+  // lost connection then costs nothing: the page offers to send it again, even after a reload
+  // (the server signs the same blinded message again, and a token already counted is this very
+  // answer, since a token is the hash of its message).
+  var PENDING = "ownersvote-evaluation-pending-" + d.evaluation;
+  function keepPending(p) { try { window.localStorage.setItem(PENDING, JSON.stringify(p)); } catch (e) { /* private mode */ } }
+  function pendingAnswer() { try { return JSON.parse(window.localStorage.getItem(PENDING) || "null"); } catch (e) { return null; } }
+  function forgetPending() { try { window.localStorage.removeItem(PENDING); } catch (e) { /* private mode */ } }
+
   async function send() {
     root.replaceChildren(el("p", { "class": "flash" }, d.tSending));
     try {
@@ -192,31 +202,68 @@
       var suite = window.BlindRSATs.RSABSSA.SHA384.PSS.Deterministic();
       var key = await crypto.subtle.importKey("jwk", JSON.parse(d.key), { name: "RSA-PSS", hash: "SHA-384" }, true, ["verify"]);
       var blinded = await suite.blind(key, message);
-      var r1 = await fetch(d.tokenUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": d.csrf },
-        body: JSON.stringify({ blinded: b64url(blinded.blindedMsg) }),
-      });
-      var j1 = await r1.json();
-      if (!r1.ok) throw new Error(j1.error || r1.status);
-      var sig = await suite.finalize(key, message, unb64url(j1.blind_sig), blinded.inv);
+      keepPending({ message: b64url(message), blinded: b64url(blinded.blindedMsg), inv: b64url(blinded.inv) });
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    await deliver(pendingAnswer());
+  }
+
+  async function deliver(p) {
+    root.replaceChildren(el("p", { "class": "flash" }, d.tSending));
+    try {
+      var message = unb64url(p.message);
+      if (!p.sig) {
+        var suite = window.BlindRSATs.RSABSSA.SHA384.PSS.Deterministic();
+        var key = await crypto.subtle.importKey("jwk", JSON.parse(d.key), { name: "RSA-PSS", hash: "SHA-384" }, true, ["verify"]);
+        var r1 = await fetch(d.tokenUrl, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": d.csrf },
+          body: JSON.stringify({ blinded: p.blinded }),
+        });
+        var j1 = await r1.json();
+        if (!r1.ok) throw new Error(j1.error || r1.status);
+        var sig = await suite.finalize(key, message, unb64url(j1.blind_sig), unb64url(p.inv));
+        p = { message: p.message, sig: b64url(sig) };
+        keepPending(p);
+      }
       // The answer goes without a cookie: nothing in this request says who sent it.
       var r2 = await fetch(d.answerUrl, {
         method: "POST", credentials: "omit",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: b64url(message), sig: b64url(sig) }),
+        body: JSON.stringify({ message: p.message, sig: p.sig }),
       });
       var j2 = await r2.json();
-      if (!r2.ok) throw new Error(j2.error || r2.status);
       var mine = hex(await crypto.subtle.digest("SHA-256", message));
-      if (j2.token !== mine) throw new Error(d.tMismatch);
+      var already = r2.status === 409 && /already used/.test(j2.error_en || "");
+      if (!r2.ok && !already) throw new Error(j2.error || r2.status);
+      if (!already && j2.token !== mine) throw new Error(d.tMismatch);
       try { window.localStorage.setItem(STORE + d.evaluation, mine); } catch (e) { /* private mode: the code is on the screen */ }
+      forgetPending();
       root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, ""));
       root.lastChild.appendChild(el("code", { id: "token-id" }, mine));
     } catch (e) {
-      root.replaceChildren(el("p", { "class": "flash flash-error" }, d.tFailed + " " + (e && e.message ? e.message : e)));
+      failed(e);
     }
   }
 
+  function failed(e) {
+    // fetch() fails with a TypeError when the connection is lost: say so in the reader's words.
+    var why = e instanceof TypeError ? d.tNetwork : (e && e.message ? e.message : String(e));
+    root.replaceChildren(el("p", { "class": "flash flash-error", role: "alert" }, d.tFailed + " " + why));
+    if (pendingAnswer()) root.appendChild(button(d.tResend, "primary wide", function () { deliver(pendingAnswer()); }));
+  }
+
+  if (d.taken) {
+    // The household has its token: the only thing left to do here is to send an answer this
+    // phone kept but could not send.
+    var waiting = pendingAnswer();
+    if (waiting) {
+      root.appendChild(el("p", { "class": "flash" }, d.tUnsent));
+      root.appendChild(button(d.tResend, "primary wide", function () { deliver(waiting); }));
+    }
+    return;
+  }
   render();
 })();
