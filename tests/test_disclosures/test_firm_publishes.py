@@ -67,3 +67,20 @@ def test_another_firm_or_one_no_longer_serving_is_refused_and_nothing_written(cl
     firm_login(post, "haichen-pm", "firm password 1")
     assert post(f"/firm/accounts/{estate.slug}/new/statement", statement()).status_code == 404
     assert counts(db_session) == (0, 0, 0)
+
+
+def test_the_firms_fee_list_is_its_own_document_and_never_replaces_the_committees(client, post, login, estate, staff, firms, db_session):
+    from webapp.disclosures.models import Disclosure
+
+    fees = {"kind": "fees", "title": "", "lines": "住宅物业服务费 2.30 元/平方米·月\n地面停车费 120 元/月"}
+    login("organiser")
+    assert post(f"/e/{estate.slug}/accounts/new/fees", fees).status_code == 302
+    client.post("/logout")
+    firm_login(post, "haichen-pm", "firm password 1")
+    assert post(f"/firm/accounts/{estate.slug}/new/fees", {**fees, "lines": "住宅物业服务费 2.80 元/平方米·月"}).status_code == 302
+    documents = {d.series: d for d in db.session.scalars(select(Disclosure))}
+    assert set(documents) == {"fees", "firm:fees"}
+    committees = ops.verified(documents["fees"].latest).document
+    assert (committees["version"], committees["publisher"]["role"]) == (1, "organiser")
+    assert [line["fen"] for line in committees["lines"]] == [230, 12000]  # untouched
+    assert ops.verified(documents["firm:fees"].latest).document["publisher"]["role"] == "firm"

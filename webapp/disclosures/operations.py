@@ -161,8 +161,12 @@ class Entry:
     total_expense: str = ""
 
 
-def series_of(kind: str, start: date | None, until: date | None) -> str:
-    return kind if kind not in fmt.ACCOUNT_KINDS else f"{kind}:{start.isoformat()}:{until.isoformat()}"
+def series_of(kind: str, start: date | None, until: date | None, publisher: str = "organiser") -> str:
+    """The series a version belongs to: its kind (and period), and its publisher's role.  The firm's
+    fee list and the committee's are two documents, each with its own versions: neither publisher
+    can replace what the other published (owners read both, each under its publisher's name)."""
+    base = kind if kind not in fmt.ACCOUNT_KINDS else f"{kind}:{start.isoformat()}:{until.isoformat()}"
+    return base if publisher == "organiser" else f"{publisher}:{base}"
 
 
 def _period(entry: Entry, estate: Estate, now: datetime) -> tuple[date, date]:
@@ -236,12 +240,14 @@ def publish(estate: Estate, entry: Entry, *, actor, signer: Signer, now: datetim
     title = (entry.title or "").strip()
     if not title:
         title = f"{estate.name}{zh}" + (f"（{start.isoformat()} 至 {until.isoformat()}）" if start else "")
+        if publisher["role"] == "firm":
+            title += f"（{publisher['name']}公示）"  # beside the committee's own, never mistaken for it
     if len(title) > 200:
         raise DisclosureError("标题不超过 200 个字", "the title has at most 200 characters")
     text = (entry.text or "").strip() or None
     if text is not None and len(text) > 20000:
         raise DisclosureError("说明不超过 20000 个字", "the text has at most 20000 characters")
-    series = series_of(entry.kind, start, until)
+    series = series_of(entry.kind, start, until, publisher["role"])
     disclosure = db.session.scalar(select(Disclosure).where(Disclosure.estate_id == estate.id, Disclosure.series == series))
     previous = disclosure.latest if disclosure is not None else None
     published = int(now.timestamp() * 1000)
