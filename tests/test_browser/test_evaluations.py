@@ -183,6 +183,9 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     # and the count), and says so; fed a result whose counts were changed, it says it disagrees.
     zhang.wait_for_selector("#evaluation-recount[data-verdict]")
     assert zhang.get_attribute("#evaluation-recount", "data-verdict") == "ok", zhang.inner_text("#evaluation-recount")
+    comments = zhang.text_content("#evaluation-comments")  # published as written, as the answer page said
+    assert "楼道灯坏了两周才修好。" in comments
+    assert "希望门岗夜间也登记访客。" in comments
     assert "已在您的浏览器中重新计数：2 份答卷" in zhang.inner_text("#evaluation-recount")
     for change, said in (
         (lambda r: r["counts"]["items"]["stairs"]["choices"].update(satisfied=2, dissatisfied=0), "the published counts do not follow"),

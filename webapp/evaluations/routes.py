@@ -228,9 +228,18 @@ def result_page(evaluation_id: int):
             f"the server's signature on the result, or its counts, do not verify: {exc}",
         )
         return render_template(
-            "evaluations/result.html", evaluation=evaluation, result=None, estate=evaluation.estate, codes=[], problem=problem
+            "evaluations/result.html", evaluation=evaluation, result=None, estate=evaluation.estate, codes=[], problem=problem, comments=[]
         )
     codes = sorted(blindrsa.token_id(b64url_decode(a["message"])) for a in result["answers"] or ())
+    # The comments, as the answer page promised them: published as written, in the order of the
+    # answers (sorted by token, so not by when they came).
+    comments = [c for c in (json.loads(b64url_decode(a["message"])).get("comment") for a in result["answers"] or ()) if c]
     return render_template(
-        "evaluations/result.html", evaluation=evaluation, result=result, estate=evaluation.estate, codes=codes, problem=None
+        "evaluations/result.html",
+        evaluation=evaluation,
+        result=result,
+        estate=evaluation.estate,
+        codes=codes,
+        problem=None,
+        comments=comments,
     )
