@@ -174,6 +174,12 @@ def test_an_assembly_in_progress_is_listed_with_its_published_turnout(voting):
     assert (running.turnout.ballots, running.turnout.total_heads > 0) == (0, True)
     assert line.firm is None
     assert line.last is None
+    from webapp.district.export import workbook
+
+    book = load_workbook(BytesIO(workbook([line], ops.figures([s.estate], date(2026, 4, 15), "Asia/Shanghai", 1), zh=True)))
+    [row] = list(book["小区"].iter_rows(min_row=2, values_only=True))
+    assert "（投票中，已投票 0 户）" in row[11]  # the state in words, never its code
+    assert "voting" not in row[11]
 
 
 def test_the_share_with_a_committee_or_management_committee_counts_terms_in_force_only(app, area):

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from webapp.assemblies.states import state_label
 from webapp.district.operations import EstateLine
 
 HEADERS_ZH = [
@@ -59,7 +60,10 @@ def workbook(lines: list[EstateLine], figures: dict, *, zh: bool) -> bytes:
     band = {"red": "红榜" if zh else "red", "black": "黑榜" if zh else "black"}
     for line in lines:
         running = "；".join(
-            f"{r.assembly.title}（{r.assembly.state}）" + (f" {r.turnout.ballots}" if r.turnout else "") for r in line.running
+            f"{r.assembly.title}（{state_label(r.assembly.state, zh)}"
+            + ((f"，已投票 {r.turnout.ballots} 户" if zh else f", {r.turnout.ballots} households voted") if r.turnout else "")
+            + "）"
+            for r in line.running
         )
         last = ""
         if line.last is not None:
