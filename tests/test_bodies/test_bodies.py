@@ -227,6 +227,7 @@ def test_the_supervisors_are_reminded_once_six_months_before_the_term_ends(estat
         assert "换届提醒" in line.zh
         assert "2026-12-31" in line.zh
         assert "183 天" in line.zh
+        assert line.zh.count(estate.name) == 1  # the body's name says the estate: not twice
         assert line.url == f"/e/{estate.slug}/organising-body"
     assert reminded(db_session, staff["organiser"]) == []
     assert body.reminded_at is not None

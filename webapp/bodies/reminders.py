@@ -49,13 +49,13 @@ def send_due(now: datetime | None = None) -> int:
         end = body.term_end.isoformat()
         left = (body.term_end - today).days
         if left >= 0:
-            zh = f"换届提醒：{estate.name}的{name}任期将于 {end} 届满（还有 {left} 天）。请指导组织换届选举，选出后登记新一届组织机构。"
+            zh = f"换届提醒：{name}任期将于 {end} 届满（还有 {left} 天）。请指导组织换届选举，选出后登记新一届组织机构。"
             en = (
                 f"Next term (换届): the term of {name} at {estate.name} ends on {end} ({left} days from now). "
                 "Guide the election of the next term and record the new body once chosen."
             )
         else:
-            zh = f"换届提醒：{estate.name}的{name}任期已于 {end} 届满，尚未登记新一届。请尽快指导组织换届。"
+            zh = f"换届提醒：{name}任期已于 {end} 届满，尚未登记新一届。请尽快指导组织换届。"
             en = f"Next term (换届): the term of {name} at {estate.name} ended on {end} and no new term is recorded. Guide the election soon."
         told = notify_role(estate.id, Role.supervisor, kind="term", zh=zh, en=en, url=f"/e/{estate.slug}/organising-body")
         body.reminded_at = now
