@@ -109,6 +109,9 @@ def test_fees_and_complaint_channels_are_published_with_exact_fen_and_their_unit
     ]
     page = text_of(client.get(f"/p/{estate.slug}/accounts"))
     assert page.index("服务标准和收费标准") < page.index("投诉渠道")
+    shown = text_of(client.get(fees.headers["Location"]))
+    assert "已核验：由服务器密钥签名，发布后未被改动。" in shown  # a fee list has no totals to add up
+    assert "每个合计都等于各行之和" not in shown
 
 
 def test_a_correction_is_a_new_version_naming_the_one_before(client, post, login, estate, staff, db_session):
