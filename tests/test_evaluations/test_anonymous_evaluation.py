@@ -274,4 +274,5 @@ def test_the_pages_render_for_their_people_and_the_result_is_public(world, clien
     db.session.commit()
     page = client.get(f"/evaluations/{world.evaluation.id}/result").get_data(as_text=True)
     assert "楼道清洁" in page
+    assert "权重 60.00%" in page  # a weight as people read one, not in basis points
     assert fmt.verify_result(client.get(f"/evaluations/{world.evaluation.id}/result.json").get_json())["answers"] == 2

@@ -109,7 +109,9 @@ def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(cli
     assert pdf.data.startswith(b"%PDF")
     assert ranking.pdf_sha256
     assert len(ranking.pdf) == len(pdf.data)
-    assert "2026年第三季度" in client.get("/rankings").get_data(as_text=True)
+    listed = client.get("/rankings").get_data(as_text=True)
+    assert "2026年第三季度" in listed
+    assert "2026-07-01 – 2026-09-30" in listed  # the quarter's last day, not the first day after it
     history = client.get(f"/rankings/firms/{district.firms[0].uscc}").get_data(as_text=True)
     assert "春晖苑" in history
     assert "秋实苑" in history

@@ -45,6 +45,12 @@ class Ranking(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
 
+    @property
+    def period_last_day(self) -> date:
+        """The period's last day, as people write a period ("to 30 September"): ``period_until``
+        itself is the first day after it."""
+        return date.fromordinal(self.period_until.toordinal() - 1)
+
     rule = relationship("RankingRule")
     entries = relationship("RankingEntry", back_populates="ranking", order_by="RankingEntry.position")
 
