@@ -263,20 +263,29 @@ def followup(estate: Estate, notice_id: int):
 # --- the firm's view ------------------------------------------------------------------------------------
 
 
+def _firm_answer(subject: Inspection | RectificationNotice, back: str):
+    """The firm's written answer to an inspection or a notice: (the form, the redirect to ``back``
+    once the answer is recorded, else None)."""
+    form = AnswerForm()
+    if form.validate_on_submit():
+        done, _reply = run_operation(
+            lambda: ops.answer(subject, account=current_user._get_current_object(), text=form.text.data), _("Your answer is recorded.")
+        )
+        if done:
+            return form, redirect(back)
+    elif form.is_submitted():
+        flash_form_errors(form)
+    return form, None
+
+
 @bp.route("/firm/inspections/<int:inspection_id>", methods=["GET", "POST"])
 @firm_required
 @limiter.limit("30/minute", methods=["POST"])
 def firm_inspection(inspection_id: int):
     inspection = of_my_firm(db.session.get(Inspection, inspection_id))
-    form = AnswerForm()
-    if form.validate_on_submit():
-        done, _reply = run_operation(
-            lambda: ops.answer(inspection, account=current_user._get_current_object(), text=form.text.data), _("Your answer is recorded.")
-        )
-        if done:
-            return redirect(url_for("inspections.firm_inspection", inspection_id=inspection.id))
-    elif form.is_submitted():
-        flash_form_errors(form)
+    form, done = _firm_answer(inspection, url_for("inspections.firm_inspection", inspection_id=inspection.id))
+    if done is not None:
+        return done
     return _inspection_page("inspections/firm_inspection.html", inspection, estate=inspection.estate, form=form)
 
 
@@ -291,13 +300,7 @@ def firm_inspection_json(inspection_id: int):
 @limiter.limit("30/minute", methods=["POST"])
 def firm_notice(notice_id: int):
     found = of_my_firm(db.session.get(RectificationNotice, notice_id))
-    form = AnswerForm()
-    if form.validate_on_submit():
-        done, _reply = run_operation(
-            lambda: ops.answer(found, account=current_user._get_current_object(), text=form.text.data), _("Your answer is recorded.")
-        )
-        if done:
-            return redirect(url_for("inspections.firm_notice", notice_id=found.id))
-    elif form.is_submitted():
-        flash_form_errors(form)
+    form, done = _firm_answer(found, url_for("inspections.firm_notice", notice_id=found.id))
+    if done is not None:
+        return done
     return _notice_page("inspections/firm_notice.html", found, estate=found.estate, form=form)
