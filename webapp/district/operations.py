@@ -377,17 +377,13 @@ def figures(estates: Iterable[Estate], today: date, zone: str, months: int = 12)
     points = []
     for day in month_ends(today, months):
         end = datetime.combine(day, time.max, tz).astimezone(UTC)
-        existing = {e.id for e in estates if _aware(e.created_at) <= end}
+        existing = {e.id for e in estates if e.created_at <= end}  # (UTCDateTime: aware on both backends)
         point = {"day": day.isoformat(), "estates": len(existing)}
         for name, (_zh, _en, count) in MEASURES.items():
             n = count(existing, day) if existing else 0
             point[name] = {"count": n, "hundredths": percent_hundredths(n, len(existing))}
         points.append(point)
     return {"measures": {name: {"zh": zh, "en": en} for name, (zh, en, _c) in MEASURES.items()}, "points": points}
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def figures_json(data: dict) -> str:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tally.fmt import pct
 from webapp.auth.models import StaffUser
 from webapp.core.db import db, utcnow
 from webapp.core.i18n import is_chinese, pick
@@ -66,12 +67,8 @@ def dashboard():
         latest=data["points"][-1],
         measures=data["measures"],
         query={k: v for k, v in (("district", scope.district), ("sub_district", scope.sub_district)) if v},
-        percent=percent,
+        percent=lambda part, whole: pct(part, whole) or "—",  # (truncated, never overstated)
     )
-
-
-def percent(hundredths: int | None) -> str:
-    return "—" if hundredths is None else f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
 @bp.get("/district/figures.json")
