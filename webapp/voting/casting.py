@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot, sign_ballot
 from crypto.canonical import canonical_json, parse_canonical
 from crypto.errors import CanonicalJSONError, CryptoError, FormatError
-from crypto.keys import jwk_thumbprint, verify
+from crypto.keys import Signer, jwk_thumbprint, verify
 from crypto.notice import tally_items
 from crypto.promise import make_promise
 from crypto.treehead import tracking_code
@@ -79,11 +79,13 @@ def merge_delay_ms() -> int:
     return int(current_app.config.get("OWNERSVOTE_MERGE_DELAY_SECONDS", DEFAULT_MERGE_DELAY_SECONDS)) * 1000
 
 
-def promise_for(log_id: str, leaf_hex: str, accepted) -> dict:
+def promise_for(log_id: str, leaf_hex: str, accepted, signer: Signer | None = None) -> dict:
     """The server's signed promise for a ballot accepted (committed) at ``accepted``, signed by
-    the configured key once the key set says it is valid then (webapp.core.serverkey)."""
+    the configured key once the key set says it is valid then (webapp.core.serverkey), or by
+    ``signer`` when the caller has checked that already (the fast path reads the key's period
+    with its first statement)."""
     at = ballot_log.ms(accepted)
-    return make_promise(signing_key(at), log_id, bytes.fromhex(leaf_hex), at, at + merge_delay_ms())
+    return make_promise(signer or signing_key(at), log_id, bytes.fromhex(leaf_hex), at, at + merge_delay_ms())
 
 
 def _waiting_for_supplement(assembly, member: str, kid: str) -> bool:
@@ -547,9 +549,8 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
-    at = ballot_log.ms(now)
-    usable_at(server.kid, (row.key_not_before, row.key_retired_at), at)  # KeyNotUsable: 503, nothing stored
-    promise = make_promise(server, ctx.log_id, bytes.fromhex(leaf), at, at + merge_delay_ms())
+    usable_at(server.kid, (row.key_not_before, row.key_retired_at), ballot_log.ms(now))  # KeyNotUsable: 503, nothing stored
+    promise = promise_for(ctx.log_id, leaf, now, server)
     values = {
         "assembly_id": assembly_id,
         "member": ballot["member"],
