@@ -9,6 +9,7 @@ rules: no request in sight, and the caller commits.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -187,6 +188,28 @@ def history(estate: Estate) -> list[OrganisingBody]:
     )
 
 
+def histories(estate_ids: Iterable[int]) -> dict[int, list[OrganisingBody]]:
+    """Every recorded term of each of these estates, the latest first (as ``history``), in one
+    read: for a page that lists many estates (the district view)."""
+    found: dict[int, list[OrganisingBody]] = {}
+    ids = list(estate_ids)
+    if not ids:
+        return found
+    for body in db.session.scalars(
+        select(OrganisingBody)
+        .where(OrganisingBody.estate_id.in_(ids))
+        .order_by(OrganisingBody.estate_id, OrganisingBody.term_start.desc(), OrganisingBody.id.desc())
+    ):
+        found.setdefault(body.estate_id, []).append(body)
+    return found
+
+
+def in_force(terms: list[OrganisingBody], day: date) -> OrganisingBody | None:
+    """Of an estate's terms (latest first, as ``history`` gives them), the one in force on ``day``:
+    the latest whose term had begun (``body_on`` without a read)."""
+    return next((body for body in terms if body.term_start <= day), None)
+
+
 def current_body(estate: Estate) -> OrganisingBody | None:
     """The latest recorded term (begun or about to begin)."""
     found = history(estate)
@@ -235,10 +258,11 @@ def reminder_due_on(body: OrganisingBody, estate: Estate) -> date | None:
     return add_months(body.term_end, -estate.term_reminder_months)
 
 
-def term_warning(estate: Estate, today: date | None = None) -> tuple[str, str] | None:
+def term_warning(estate: Estate, today: date | None = None, *, terms: list[OrganisingBody] | None = None) -> tuple[str, str] | None:
     """What the supervisors' and organisers' pages say when the current term ends within the
-    estate's reminder months (or has ended), in both languages; None otherwise."""
-    body = current_body(estate)
+    estate's reminder months (or has ended), in both languages; None otherwise.  ``terms``: the
+    estate's terms already read (``histories``), latest first."""
+    body = (terms[0] if terms else None) if terms is not None else current_body(estate)
     if body is None or body.term_end is None:
         return None
     today = today or today_in(estate)

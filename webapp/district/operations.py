@@ -298,10 +298,11 @@ def lines(estates: Sequence[Estate]) -> list[EstateLine]:
     ):
         if notice.deadline < bodies.today_in(notice.estate):
             overdue.setdefault(notice.estate_id, []).append(notice)
+    terms = bodies.histories(ids)  # one read of every estate's organising bodies
     for estate in estates:
         service = serving.get(estate.id)
         mine = assemblies.get(estate.id, [])
-        body = bodies.body_on(estate, bodies.today_in(estate))
+        body = bodies.in_force(terms.get(estate.id, []), bodies.today_in(estate))
         running = [Running(a, turnout(a) if a.roll_id is not None and a.state != "notice" else None) for a in mine if a.state in RUNNING]
         done = next((a for a in mine if a.state in DONE), None)
         out.append(
@@ -315,7 +316,7 @@ def lines(estates: Sequence[Estate]) -> list[EstateLine]:
                 last=_last_result(done) if done is not None else None,
                 body=body,
                 body_name=bodies.display_name(body, estate) if body is not None else "",
-                term_warning=bodies.term_warning(estate),
+                term_warning=bodies.term_warning(estate, terms=terms.get(estate.id, [])),
                 petitions=open_petitions.get(estate.id, []),
                 overdue=overdue.get(estate.id, []),
             )
