@@ -16,10 +16,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
+import psycopg
 from flask import current_app
-from sqlalchemy import bindparam, insert, literal_column, select, text
+from psycopg.types.json import Json
+from sqlalchemy import bindparam, false, insert, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot, sign_ballot
@@ -32,7 +35,7 @@ from crypto.treehead import tracking_code
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.audit.operations import record
 from webapp.core import db as database
-from webapp.core.db import db
+from webapp.core.db import db, driver_cursor, run_first
 from webapp.core.errors_base import UserError
 from webapp.core.models import InstallationKey
 from webapp.core.serverkey import signer, signing_key, usable_at
@@ -44,6 +47,7 @@ from webapp.rolls.operations import keys_in_force
 from webapp.voting import log as ballot_log
 from webapp.voting.models import Ballot, BallotLog
 
+log = logging.getLogger("ownersvote.casting")
 MAX_BALLOT_BYTES = 64 * 1024
 
 
@@ -467,6 +471,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
     query = (
         select(
             a.c.state,
+            a.c.roll_id,
             a.c.opens_at,
             a.c.closes_at,
             a.c.notice_version,
@@ -494,18 +499,60 @@ def _fast_statements(dialect: str, clock) -> tuple:
         .join(Roll, Roll.id == a.c.roll_id)
         .where(a.c.id == bindparam("assembly_id"))
     )
-    if postgres:
-        # The shared lock that the sealer's exclusive one waits for, held until the commit; state
-        # and clock are those of the row as locked.  The server key's row shares it too: a
-        # retirement (FOR UPDATE) waits for what is being signed, as in serverkey._row_for.
-        query = query.with_for_update(read=True, of=[a, InstallationKey.__table__])
     b = Ballot.__table__
-    columns = ("assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "registration_id")
-    values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
-    values["received_at"] = bindparam("received_at", type_=b.c.received_at.type)  # the clock as read with the lock
-    values["promise"] = bindparam("promise", type_=b.c.promise.type)
-    store = (postgresql.insert if postgres else sqlite.insert)(b).values(values).on_conflict_do_nothing().returning(b.c.id)
-    return query, store
+    columns = (
+        "assembly_id",
+        "member",
+        "version",
+        "channel",
+        "signer",
+        "kid",
+        "entry",
+        "leaf_hash",
+        "registration_id",
+        "received_at",
+        "promise",
+    )
+    values = {c: bindparam(c, type_=b.c[c].type) for c in columns}  # received_at: the clock as read above
+    if not postgres:  # (SQLite: one writer at a time, the whole request in its transaction)
+        return query, sqlite.insert(b).values(values).on_conflict_do_nothing().returning(b.c.id)
+    # PostgreSQL: the read above takes no lock (it runs on its own, in autocommit), and this
+    # insert checks again, in the statement that writes, what could have changed since: the
+    # assembly still voting with the same notice and roll, by the database's clock, its log not
+    # sealed, the voter's key not revoked nor replaced by a certified supplement, and the server
+    # key still valid when the promise is dated.  It takes the shared lock on the assembly row
+    # that the sealer's exclusive one waits for (so that every ballot inserted before the close
+    # is seen by the sealer), and on the server key's row, which a retirement waits for
+    # (serverkey._row_for).  A member's second ballot conflicts and inserts nothing.
+    received_at = values["received_at"]
+    revoked = select(DeviceKey.id).where(DeviceKey.kid == bindparam("kid"), DeviceKey.state == "revoked").exists()
+    supplemented = (
+        select(RollSupplement.id)
+        .where(RollSupplement.assembly_id == a.c.id, RollSupplement.member == bindparam("member"), RollSupplement.state == "certified")
+        .exists()
+    )
+    checked = (
+        select(*[values[c] for c in columns])
+        .select_from(a)
+        .join(BallotLog, BallotLog.assembly_id == a.c.id)
+        .join(InstallationKey, InstallationKey.kid == bindparam("server_kid"))
+        .where(
+            a.c.id == bindparam("assembly_id"),
+            a.c.state == "voting",
+            a.c.replace_allowed == false(),
+            a.c.opens_at <= clock(),
+            clock() < a.c.closes_at,
+            a.c.notice_version == bindparam("notice_version"),
+            a.c.roll_id == bindparam("roll_id"),
+            BallotLog.sealed == false(),
+            InstallationKey.not_before <= received_at,
+            or_(InstallationKey.retired_at.is_(None), InstallationKey.retired_at > received_at),
+            ~revoked,
+            ~supplemented,
+        )
+        .with_for_update(read=True, of=[a, InstallationKey.__table__])
+    )
+    return query, postgresql.insert(b).from_select(list(columns), checked).on_conflict_do_nothing().returning(b.c.id)
 
 
 def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
@@ -523,14 +570,53 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     if ballot["type"] != BALLOT_TYPE:
         return None
-    connection = db.session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    query, store = _fast_statements(connection.dialect.name, database.db_clock)
     server = signer()
-    row = connection.execute(query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}).first()
+    lookup = {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}
+    if db.engine.dialect.name == "postgresql":
+        # Two statements, each committing on its own: the read, then the insert that checks again
+        # (_fast_statements).  Through psycopg itself: SQLAlchemy's session, transaction and
+        # execution around them cost more CPU than the statements (bench/cast.py, py-spy).
+        query, store = _fast_statements("postgresql", database.db_clock)
+        try:
+            with driver_cursor() as cursor:
+                row = run_first(cursor, query, lookup)
+                accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, None if row is None else row.now, server)
+                if accepted is None:
+                    return None
+                values, promise, slug = accepted
+                rechecked = {"notice_version": row.notice_version, "roll_id": row.roll_id, "server_kid": server.kid}
+                stored = run_first(cursor, store, {**values, **rechecked, "promise": Json(promise)})
+        except psycopg.Error:
+            # The full path decides with the session's own error handling (a ballot stored before
+            # a lost connection is found there as a repeat, with its promise).
+            log.warning("the fast path of casting failed; the full path takes the ballot", exc_info=True)
+            return None
+        ballot_id = None if stored is None else stored.id
+    else:
+        connection = db.session.connection()
+        query, store = _fast_statements(connection.dialect.name, database.db_clock)
+        row = connection.execute(query, lookup).first()
+        accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, database.db_now(), server)
+        if accepted is None:
+            return None
+        values, promise, slug = accepted
+        ballot_id = connection.execute(store, values).scalar()
+        if ballot_id is not None:
+            db.session.commit()  # durable before anything is acknowledged
+    if ballot_id is None:  # this exact ballot again, the member has voted, or something changed: cast_online says which
+        return None
+    leaf = values["leaf_hash"]
+    return FastCast(ballot_id, promise, tracking_code(bytes.fromhex(leaf)), slug)
+
+
+def _accept(
+    assembly_id: int, ballot: dict, ballot_text: str, kid: str, sig: str, row, now, server: Signer
+) -> tuple[dict, dict, str] | None:
+    """The values to store for a ballot the fast path accepts, its signed promise and the
+    estate's slug; None for anything the full path must decide.  ``row`` is the fast path's read
+    (_fast_statements), ``now`` the database's clock as read with it."""
     if row is None or row.state != "voting" or row.replace_allowed or row.sealed or row.entry is None:
         return None
-    now = row.now if postgres else database.db_now()
     if not (row.opens_at <= now < row.closes_at):
         return None
     ctx = voting_context(assembly_id, row.estate_id, row.slug, row.notice_version, row.notice, row.roll_root)
@@ -550,7 +636,7 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
     usable_at(server.kid, (row.key_not_before, row.key_retired_at), ballot_log.ms(now))  # KeyNotUsable: 503, nothing stored
-    promise = promise_for(ctx.log_id, leaf, now, server)
+    promise = promise_for(ctx.log_id, leaf, now, server)  # signed only once the ballot has been checked
     values = {
         "assembly_id": assembly_id,
         "member": ballot["member"],
@@ -564,8 +650,4 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         "received_at": now,
         "promise": promise,
     }
-    ballot_id = connection.execute(store, values).scalar()
-    if ballot_id is None:  # this exact ballot again, or the member has voted: cast_online says which
-        return None
-    db.session.commit()  # durable before anything is acknowledged
-    return FastCast(ballot_id, promise, tracking_code(bytes.fromhex(leaf)), ctx.slug)
+    return values, promise, ctx.slug
