@@ -329,6 +329,7 @@ def open_loop(url: str, bodies: list[str], rate: float, workers: int = 48) -> li
 
     parts = urlsplit(url)
     results: list = [None] * len(bodies)
+    resent = [0]
     lock = threading.Lock()
     counter = iter(range(len(bodies)))
     t0 = time.monotonic() + 0.5
@@ -344,18 +345,25 @@ def open_loop(url: str, bodies: list[str], rate: float, workers: int = 48) -> li
             pause = due - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            try:
-                connection.request("POST", parts.path, body=bodies[n], headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                payload = response.read()
-                status = response.status
-            except OSError:
-                connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                status, payload = 0, b"{}"
+            status, payload = 0, b"{}"
+            # As the phone does (static/js/ballot.js): a connection lost before the answer came
+            # is opened again and the same signed ballot sent once more; if the first had been
+            # stored, the server answers 200 with the same promise.
+            for _attempt in range(2):
+                try:
+                    connection.request("POST", parts.path, body=bodies[n], headers={"Content-Type": "application/json"})
+                    response = connection.getresponse()
+                    payload = response.read()
+                    status = response.status
+                    break
+                except OSError:
+                    connection.close()
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                    with lock:
+                        resent[0] += 1
             latency = (time.monotonic() - due) * 1000
-            leaf = json.loads(payload or b"{}").get("promise", {}).get("leaf_hash", "-") if status == 201 else "-"
-            results[n] = (status, latency, leaf)
+            leaf = json.loads(payload or b"{}").get("promise", {}).get("leaf_hash", "-") if status in (200, 201) else "-"
+            results[n] = (201 if status == 200 and leaf != "-" else status, latency, leaf)
         connection.close()
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
@@ -363,6 +371,8 @@ def open_loop(url: str, bodies: list[str], rate: float, workers: int = 48) -> li
         t.start()
     for t in threads:
         t.join()
+    if resent[0]:
+        print(f"open loop: {resent[0]} ballot(s) sent again after a lost connection")
     return results
 
 
@@ -561,7 +571,11 @@ def main() -> int:
             )
         problems = []
         if opened and len(open_ok) != len(opened):
-            problems.append(f"open loop: {len(opened) - len(open_ok)} ballot(s) not accepted")
+            refused: dict[int, int] = {}
+            for status, _latency, _leaf in opened:
+                if status != 201:
+                    refused[status] = refused.get(status, 0) + 1
+            problems.append(f"open loop: {len(opened) - len(open_ok)} ballot(s) not accepted (status: count {refused}, 0 = no answer)")
         if exhausted:
             problems.append("wrk ran out of distinct ballots: the rate is understated; run with more --units or fewer --cast-seconds")
         if set(statuses) - {201} or set(warm_statuses) - {201}:
