@@ -599,6 +599,15 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
+def exact_folded(response) -> tuple[str, list[str]]:
+    """(the page's visible text outside its folded exact values, the text of each fold): exact
+    fractions sit in ``<details class="exact">`` under “精确值（用于核对）”, not beside the rounded
+    figure an owner reads."""
+    page = response.get_data(as_text=True) if not isinstance(response, str) else response
+    fold = re.compile(r'<details class="exact">(.*?)</details>', re.S)
+    return text_of(fold.sub(" ", page)), [text_of(m) for m in fold.findall(page)]
+
+
 def errors(response) -> list[str]:
     """The error messages on a page: flashed, or next to the field they are about."""
     page = response.get_data(as_text=True) if not isinstance(response, str) else response

@@ -16,6 +16,7 @@ from crypto.keys import generate_ed25519
 from tests.factories import (
     LINUX_UA,
     csrf_of,
+    exact_folded,
     followup_document,
     inspection_document,
     notice_document,
@@ -129,6 +130,17 @@ def test_a_supervisor_records_a_signed_inspection_with_a_photo_and_it_is_audited
     # The signed record checks offline with nothing but the crypto package.
     record = client.get(f"/e/lvyuan/inspections/{inspection.id}.json").get_json()
     assert fmt.verify_signed(record) == inspection.digest
+
+
+def test_the_inspection_page_shows_the_rounded_score_and_folds_the_exact_fraction(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 6, "fire-lanes": 3})
+    assert inspection.score == "434/5"
+    outside, folds = exact_folded(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    assert "86.80 分（满分 100）" in outside
+    assert "434/5" not in outside
+    [fold] = folds
+    assert fold.strip().startswith("精确值（用于核对）")
+    assert "434/5" in fold
 
 
 def test_the_organiser_reads_inspections_but_cannot_record_one(client, login, world):
