@@ -798,16 +798,20 @@ def petition_registry(*extra: str) -> bytes:
 # Inspections: documents signed as a supervisor's browser signs them, and photos
 
 
-def photo_bytes(kind: str = "JPEG", *, exif: bool = False, colour: tuple[int, int, int] = (200, 60, 40)) -> bytes:
-    """A small real image (Pillow): a JPEG or PNG without metadata, or a JPEG with EXIF (a camera's)."""
+def photo_bytes(kind: str = "JPEG", *, exif: bool = False, gps: bool = False, colour: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    """A small real image (Pillow): a JPEG or PNG without metadata, or a JPEG with EXIF (a
+    camera's), with the place it was taken when ``gps``."""
     from PIL import Image
 
     image = Image.new("RGB", (48, 32), colour)
     out = io.BytesIO()
-    if exif:
+    if exif or gps:
         data = Image.Exif()
         data[0x010F] = "Xiaomi"  # Make
         data[0x0132] = "2026:12:08 10:00:00"  # DateTime
+        if gps:
+            place = data.get_ifd(0x8825)  # GPSInfo: 30°15'12.5" N, 120°9'3" E
+            place.update({1: "N", 2: (30.0, 15.0, 12.5), 3: "E", 4: (120.0, 9.0, 3.0)})
         image.save(out, kind, exif=data.tobytes())
     else:
         image.save(out, kind)

@@ -3,7 +3,7 @@ Chinese): each visible input, select and button at least 44 px tall, date, month
 email and tel inputs as much as text ones (a checkbox or radio button by the label around it),
 and nothing wider than the screen.  Walks forms that have date and file inputs: the inspection
 form, a rectification notice's deadline, the organising body's term, the open accounts' statement,
-the district's areas page."""
+the district's areas page, and the firm's answer with its photos."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def forms_world(live):
     from webapp.core.roles import Role
     from webapp.devices import operations as device_ops
     from webapp.estates.operations import create_estate
-    from webapp.firms.operations import assign_estate, create_firm
+    from webapp.firms.operations import assign_estate, create_account, create_firm
     from webapp.inspections import operations as ops
     from webapp.inspections.standard import STANDARD_FORM
 
@@ -80,8 +80,10 @@ def forms_world(live):
         inspection = ops.record_inspection(
             estate, actor=users["supervisor"], document=document, kid=signer.kid, sig=sign_document(signer, document)
         )
+        firm_user = create_account(firm, username=f"controls-firm-{n}", display_name="项目经理 吴志刚", password=PASSWORD, actor="test")
         db.session.commit()
         return SimpleNamespace(
+            firm=firm_user.username,
             slug=estate.slug,
             organiser=users["organiser"].username,
             supervisor=users["supervisor"].username,
@@ -103,9 +105,16 @@ def test_every_form_control_is_a_thumbs_height_and_nothing_is_wider_than_the_pho
         (world.supervisor, f"/e/{world.slug}/organising-body", {"date", "select", "text"}),
         (world.organiser, f"/e/{world.slug}/accounts/new/statement", {"date"}),
         (world.admin, "/admin/district", {"select", "text"}),
+        (world.firm, f"/firm/inspections/{world.inspection}", {"file", "textarea", "button"}),
     ):
         context, page = new_page(browser)
-        staff_login(page, base, who, PASSWORD)
+        if who == world.firm:
+            page.goto(f"{base}/firm/login")
+            page.fill("#username", who)
+            page.fill("#password", PASSWORD)
+            page.click("button.primary")
+        else:
+            staff_login(page, base, who, PASSWORD)
         page.goto(base + path)
         seen = controls(page)
         assert must_have <= set(seen["types"]), (path, seen["types"])  # the walk reaches the controls it is about
