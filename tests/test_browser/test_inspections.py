@@ -84,7 +84,8 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     shots(page, "inspection-2-recorded", max_height=2400)
 
     with live.app_context():
-        inspection = db.session.query(Inspection).one()
+        # (the live server's database is shared by the worker's browser tests: this estate's own)
+        inspection = db.session.query(Inspection).join(Inspection.estate).filter_by(slug=SLUG).one()
         stored = photos_of("inspection", inspection.id)
         assert len(stored) == 1
         photo = stored[0]
@@ -103,7 +104,7 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     assert "整改通知第" in page.inner_text("main")
     shots(page, "inspection-3-notice", max_height=2400)
     with live.app_context():
-        notice = db.session.query(RectificationNotice).one()
+        notice = db.session.query(RectificationNotice).filter_by(inspection_id=inspection_id).one()
         assert notice.items == 3
         assert notice.inspection_id == inspection_id
         notice_id = notice.id
