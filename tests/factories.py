@@ -599,6 +599,15 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
+def exact_folded(response) -> tuple[str, list[str]]:
+    """(the page's visible text outside its folded exact values, the text of each fold): exact
+    fractions sit in ``<details class="exact">`` under “精确值（用于核对）”, not beside the rounded
+    figure an owner reads."""
+    page = response.get_data(as_text=True) if not isinstance(response, str) else response
+    fold = re.compile(r'<details class="exact">(.*?)</details>', re.S)
+    return text_of(fold.sub(" ", page)), [text_of(m) for m in fold.findall(page)]
+
+
 def errors(response) -> list[str]:
     """The error messages on a page: flashed, or next to the field they are about."""
     page = response.get_data(as_text=True) if not isinstance(response, str) else response
@@ -789,16 +798,20 @@ def petition_registry(*extra: str) -> bytes:
 # Inspections: documents signed as a supervisor's browser signs them, and photos
 
 
-def photo_bytes(kind: str = "JPEG", *, exif: bool = False, colour: tuple[int, int, int] = (200, 60, 40)) -> bytes:
-    """A small real image (Pillow): a JPEG or PNG without metadata, or a JPEG with EXIF (a camera's)."""
+def photo_bytes(kind: str = "JPEG", *, exif: bool = False, gps: bool = False, colour: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    """A small real image (Pillow): a JPEG or PNG without metadata, or a JPEG with EXIF (a
+    camera's), with the place it was taken when ``gps``."""
     from PIL import Image
 
     image = Image.new("RGB", (48, 32), colour)
     out = io.BytesIO()
-    if exif:
+    if exif or gps:
         data = Image.Exif()
         data[0x010F] = "Xiaomi"  # Make
         data[0x0132] = "2026:12:08 10:00:00"  # DateTime
+        if gps:
+            place = data.get_ifd(0x8825)  # GPSInfo: 30°15'12.5" N, 120°9'3" E
+            place.update({1: "N", 2: (30.0, 15.0, 12.5), 3: "E", 4: (120.0, 9.0, 3.0)})
         image.save(out, kind, exif=data.tobytes())
     else:
         image.save(out, kind)

@@ -81,3 +81,46 @@ def test_sub_district_staff_see_their_estates_the_chart_and_the_workbook_on_a_ph
     page.wait_for_url("**/district")
     assert [e for e in page.errors if "status of 403" not in e] == []  # (the refusal asked for above)
     context.close()
+
+
+def test_the_two_monthly_lines_are_told_apart_and_the_figures_stand_in_a_table_that_fits_a_phone(browser, live, district_world):
+    """Both measures' lines drawn apart (dash, point style, a legend showing them) even where
+    their values coincide; the same figures in a table below, no wider than the screen."""
+    world, base = district_world, live.base
+    context, page = new_page(browser)
+    staff_login(page, base, world.staff)
+    page.goto(f"{base}/district")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('district-chart'))")
+    drawn = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.getElementById('district-chart'));
+          return {
+            legend: chart.options.plugins.legend.display !== false && chart.options.plugins.legend.labels.usePointStyle === true,
+            lines: chart.data.datasets.map(d => ({label: d.label, dash: JSON.stringify(d.borderDash || []), point: d.pointStyle,
+                                                   colour: d.borderColor})),
+          };
+        }"""
+    )
+    assert drawn["legend"] is True
+    assert [line["label"] for line in drawn["lines"]] == ["业委会（物管会）组建率", "物业覆盖率"]
+    first, second = drawn["lines"]
+    assert first["dash"] != second["dash"]
+    assert first["point"] != second["point"]
+    assert first["colour"] != second["colour"]
+
+    table = page.locator("table.figures-table")
+    assert table.locator("tbody tr").count() == 12
+    assert "1\n50.00%" in table.locator("tbody tr").last.inner_text()  # one of two estates has a firm
+    box = page.evaluate(
+        """() => {
+          const t = document.querySelector('table.figures-table'), w = t.parentElement;
+          return {right: w.getBoundingClientRect().right, table: t.getBoundingClientRect().width, room: w.clientWidth,
+                  page: document.documentElement.scrollWidth};
+        }"""
+    )
+    assert box["right"] <= 390
+    assert box["page"] <= 390
+    assert box["table"] <= box["room"]  # at 390 px it fits without scrolling at all
+    check_again(page)
+    assert page.errors == []
+    context.close()

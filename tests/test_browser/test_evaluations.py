@@ -205,3 +205,47 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
         zhang.unroute(f"**/evaluations/{evaluation_id}/result.json")
     for page in (desk, organiser, zhang, li):
         assert page.errors == []
+
+
+def test_the_owner_copies_the_answers_code_with_one_tap_where_it_is_shown(browser, assembly_world, clock, live):
+    """The 64-character code of the answer, on the page that sent it and on the page that
+    shows it again later, has a copy button: the code lands on the phone's clipboard and the
+    page says 已复制."""
+    import random
+
+    from webapp.core.db import db
+    from webapp.core.serverkey import signer
+    from webapp.demo.registry import uscc
+    from webapp.evaluations import operations as evaluations
+    from webapp.firms.operations import assign_estate, create_firm
+
+    world, base = assembly_world, assembly_world.base
+    with live.app_context():
+        estate = world.estate()
+        firm = create_firm(name=f"{world.name}物业服务有限公司", uscc=uscc(random.Random(f"copy-{world.slug}")), actor="test")
+        assign_estate(firm, estate, clock.now.date() - timedelta(days=30), actor="test")
+        form = evaluations.publish_form({**copy.deepcopy(FORM), "code": f"copy-{world.slug}"}, signer=signer(), actor="test")
+        opened = evaluations.open_evaluation(
+            estate, form, title="复制答卷码测评", opens=clock.now - timedelta(minutes=1), closes=clock.now + timedelta(days=7),
+            min_answers=2, actor="test",
+        )  # fmt: skip
+        db.session.commit()
+        evaluation_id = opened.id
+
+    zhang = world.owner_phone(browser, "1-101")
+    zhang.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    code = answer(zhang, base, ["满意", "满意", "9", "满意"], "")
+    assert len(code) == 64
+    zhang.click("#evaluation button:text('复制答卷码')")
+    zhang.wait_for_selector("#evaluation :text('已复制')")
+    assert zhang.evaluate("navigator.clipboard.readText()") == code
+    check_again(zhang)
+
+    zhang.evaluate("navigator.clipboard.writeText('')")
+    zhang.goto(f"{base}/o/evaluations/{evaluation_id}")
+    zhang.wait_for_selector("#evaluation-kept:not([hidden])")
+    zhang.click("#evaluation-kept button:text('复制答卷码')")
+    zhang.wait_for_selector("#evaluation-kept :text('已复制')")
+    assert zhang.evaluate("navigator.clipboard.readText()") == code
+    check_again(zhang)
+    assert zhang.errors == []

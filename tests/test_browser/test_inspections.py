@@ -53,10 +53,11 @@ def inspected_estate(live, tmp_path):
     return photo
 
 
-def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers_it(browser, live, inspected_estate, shots):
+def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers_it(browser, live, inspected_estate, shots, tmp_path):
     from webapp.core.db import db
-    from webapp.inspections.models import Inspection, RectificationNotice
+    from webapp.inspections.models import FirmAnswer, Inspection, RectificationNotice
     from webapp.inspections.operations import photos_of
+    from webapp.inspections.photos import metadata_problem
 
     base = live.base
     _context, page = new_page(browser)
@@ -83,7 +84,8 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     shots(page, "inspection-2-recorded", max_height=2400)
 
     with live.app_context():
-        inspection = db.session.query(Inspection).one()
+        # (the live server's database is shared by the worker's browser tests: this estate's own)
+        inspection = db.session.query(Inspection).join(Inspection.estate).filter_by(slug=SLUG).one()
         stored = photos_of("inspection", inspection.id)
         assert len(stored) == 1
         photo = stored[0]
@@ -102,7 +104,7 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     assert "整改通知第" in page.inner_text("main")
     shots(page, "inspection-3-notice", max_height=2400)
     with live.app_context():
-        notice = db.session.query(RectificationNotice).one()
+        notice = db.session.query(RectificationNotice).filter_by(inspection_id=inspection_id).one()
         assert notice.items == 3
         assert notice.inspection_id == inspection_id
         notice_id = notice.id
@@ -119,14 +121,31 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     shots(desk, "inspection-4-firm-home")
     desk.click(f"a[href='/firm/notices/{notice_id}']")
     desk.fill("#text", "已收到。3号楼楼道杂物已清理；消防通道已联系车主挪车；公告栏本周内更新。")
+    # A photo of the cleared stairwell, as the firm's phone takes it: with the place in its EXIF.
+    after = tmp_path / "IMG_20261208_cleared.jpg"
+    after.write_bytes(photo_bytes(gps=True, colour=(90, 140, 90)))
+    assert metadata_problem(after.read_bytes(), "image/jpeg") is not None
+    desk.set_input_files("#photo", str(after))
+    desk.wait_for_selector("#answer-photo-status.flash-success")
+    assert "照片已去掉拍摄信息" in desk.inner_text("#answer-photo-status")
     desk.click("form button.primary")
     desk.wait_for_url(f"**/firm/notices/{notice_id}")
     assert "答复已记录" in desk.inner_text("body")
+    with live.app_context():
+        reply = db.session.query(FirmAnswer).filter_by(notice_id=notice_id).one()
+        [kept] = photos_of("answer", reply.id)
+        # Re-drawn on the firm's phone: not the camera's bytes, and without their EXIF.
+        assert kept.sha256 != hashlib.sha256(after.read_bytes()).hexdigest()
+        assert kept.content_type == "image/jpeg"
+        answer_photo = kept.id
+    desk.wait_for_selector(f"img[src='/files/{answer_photo}']")
+    assert desk.evaluate(f"document.querySelector(\"img[src='/files/{answer_photo}']\").naturalWidth") == 48
     shots(desk, "inspection-5-firm-answered", max_height=2400)
 
     # The supervisor reads the answer and records the follow-up: every item rectified.
     page.goto(f"{base}/e/{SLUG}/notices/{notice_id}")
     assert "已收到。3号楼楼道杂物已清理" in page.inner_text("main")
+    page.wait_for_selector(f"img[src='/files/{answer_photo}'][alt='企业答复所附照片 1']")
     for box in page.query_selector_all("[data-rectified]"):
         box.check()
     page.click("[data-action=sign-followup]")

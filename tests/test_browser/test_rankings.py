@@ -100,6 +100,12 @@ def test_the_district_publishes_a_ranking_and_anyone_reads_it_on_a_phone(browser
     assert "春晖苑（排名测试）" in desk.inner_text("#band-red")
     assert "秋实苑（排名测试）" in desk.inner_text("#band-black")
     desk.click("#estates details summary >> nth=0")
+    assert "业主测评得分" in desk.inner_text("#estates")
+    assert "精确得分" not in desk.inner_text("#estates")  # the exact fraction is folded, for whoever checks
+    heights = desk.evaluate("() => [...document.querySelectorAll('#estates details summary')].map(s => s.getBoundingClientRect().height)")
+    assert len(heights) >= 2
+    assert min(heights) >= 44  # each fold a thumb's target
+    desk.click("#estates details.exact summary >> nth=0")
     assert "精确得分" in desk.inner_text("#estates")
     shots(desk, "ranking", max_height=3 * 844)
     check_again(desk)

@@ -11,6 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from tally.fmt import pct
+from tests.factories import text_of
 from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.district import operations as ops
@@ -129,6 +131,37 @@ def test_the_excel_workbook_holds_the_estates_and_the_figures_with_checkable_sha
     assert last[1:3] == (2, 0)
     assert last[4] == 1  # 建外一号院 has a firm
     assert last[5] == f'=IF(B{n}=0,"",E{n}/B{n})'  # the share, a formula over the counts
+
+
+def test_the_figures_stand_in_a_table_below_the_chart_month_by_month_as_the_workbook_has_them(client, login, area):
+    """Readable without the chart: each month end, the estates, and each measure's exact count
+    with its share as the page formats it (truncated, never overstated)."""
+    login("jianwai")
+    page = client.get("/district").get_data(as_text=True)
+    book = load_workbook(BytesIO(client.get("/district/export.xlsx").data))
+    months = list(book["指标"].iter_rows(min_row=2, values_only=True))
+    assert len(months) == 12
+    table = re.search(r'<table class="table figures-table">(.*?)</table>', page, re.S)
+    assert table is not None, "no table of the monthly figures"
+    assert page.index('id="district-chart"') < table.start()  # below the chart
+    head, body = table.group(1).split("<tbody>")
+    assert [text_of(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)] == [
+        "月末",
+        "小区数",
+        "业委会（物管会）组建率",
+        "物业覆盖率",
+    ]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert len(rows) == 12
+    for row, (day, estates, with_body, _share, with_firm, _share2) in zip(rows, months, strict=True):
+        cells = [text_of(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        assert cells == [
+            day,
+            str(estates),
+            f"{with_body} {pct(with_body, estates) or '—'}",
+            f"{with_firm} {pct(with_firm, estates) or '—'}",
+        ]
+    assert "1 50.00%" in text_of(rows[-1])  # 建外一号院 of the two has a firm
 
 
 def test_an_admin_records_areas_and_bad_input_is_refused_with_a_reason(client, post, login, area, make_staff):

@@ -5,7 +5,9 @@ and nothing half-written."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from crypto.keys import generate_ed25519
 from tests.factories import (
     LINUX_UA,
     csrf_of,
+    exact_folded,
     followup_document,
     inspection_document,
     notice_document,
@@ -29,6 +32,7 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.devices import operations as device_ops
+from webapp.firms.models import FirmUser
 from webapp.firms.operations import assign_estate, create_account, create_firm
 from webapp.inspections import operations as ops
 from webapp.inspections.models import FirmAnswer, FollowUp, Inspection, RectificationNotice
@@ -129,6 +133,17 @@ def test_a_supervisor_records_a_signed_inspection_with_a_photo_and_it_is_audited
     # The signed record checks offline with nothing but the crypto package.
     record = client.get(f"/e/lvyuan/inspections/{inspection.id}.json").get_json()
     assert fmt.verify_signed(record) == inspection.digest
+
+
+def test_the_inspection_page_shows_the_rounded_score_and_folds_the_exact_fraction(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 6, "fire-lanes": 3})
+    assert inspection.score == "434/5"
+    outside, folds = exact_folded(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    assert "86.80 分（满分 100）" in outside
+    assert "434/5" not in outside
+    [fold] = folds
+    assert fold.strip().startswith("精确值（用于核对）")
+    assert "434/5" in fold
 
 
 def test_the_organiser_reads_inspections_but_cannot_record_one(client, login, world):
@@ -395,6 +410,104 @@ def test_a_firm_login_sees_nothing_of_owners_or_of_the_estates_staff_pages(clien
     assert client.get("/me").status_code == 302  # to the owners' sign-in
     assert client.get("/admin/firms").status_code == 403
     assert client.get("/staff/keys").status_code == 404
+
+
+# --- the firm's photos with its answer ---------------------------------------------------------------------
+
+
+def firm_login(post, who: str = "lvyuan-pm") -> None:
+    password = {"lvyuan-pm": "firm password 1", "qiushi-pm": "firm password 2"}[who]
+    assert post("/firm/login", {"username": who, "password": password}).status_code == 302
+
+
+def with_photos(text: str, *photos: tuple[bytes, str]) -> dict:
+    return {"text": text, "photo": [(io.BytesIO(data), name) for data, name in photos]}
+
+
+def shown_files(page) -> list[int]:
+    """The attachments a page shows as images, by id."""
+    return [int(n) for n in re.findall(r'<img class="photo" src="/files/(\d+)"', page.get_data(as_text=True))]
+
+
+def test_the_firm_answers_with_photos_and_staff_and_the_firm_see_them_as_the_inspectors(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2}, photos=[(photo_bytes(), "stairs.jpg")])
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    firm_login(post)
+    page = client.get(f"/firm/notices/{notice.id}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    assert 'name="photo"' in page
+    answered = post(
+        f"/firm/notices/{notice.id}",
+        with_photos(
+            "3号楼楼道杂物已清理，见照片。", (photo_bytes(colour=(10, 20, 30)), "after-1.jpg"), (photo_bytes("PNG"), "after-2.png")
+        ),
+    )
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    reply = db.session.scalar(select(FirmAnswer))
+    photos = ops.photos_of("answer", reply.id)
+    assert [(p.kind, p.content_type, p.estate_id, p.uploaded_by) for p in photos] == [
+        ("answer", "image/jpeg", world["estate"].id, "firm:lvyuan-pm"),
+        ("answer", "image/png", world["estate"].id, "firm:lvyuan-pm"),
+    ]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.answer"))
+    assert event.details["photos"] == 2
+    assert shown_files(client.get(f"/firm/notices/{notice.id}")) == [p.id for p in photos]
+    for p in photos:
+        assert client.get(f"/files/{p.id}").status_code == 200
+    # An answer to the inspection itself carries its photo too, shown beside the inspector's.
+    assert post(f"/firm/inspections/{inspection.id}", with_photos("收到。", (photo_bytes(colour=(9, 9, 9)), "gate.jpg"))).status_code == 302
+    second = db.session.scalar(select(FirmAnswer).where(FirmAnswer.inspection_id == inspection.id))
+    [gate] = ops.photos_of("answer", second.id)
+    inspector_photo = ops.photos_of("inspection", inspection.id)[0]
+    assert shown_files(client.get(f"/firm/inspections/{inspection.id}")) == [inspector_photo.id, gate.id]
+    for who in ("supervisor", "organiser"):
+        client.post("/logout")
+        login(who)
+        assert shown_files(client.get(f"/e/lvyuan/notices/{notice.id}")) == [p.id for p in photos]
+        assert shown_files(client.get(f"/e/lvyuan/inspections/{inspection.id}")) == [inspector_photo.id, gate.id]
+        assert client.get(f"/files/{gate.id}").status_code == 200
+
+
+def test_a_firms_photo_with_the_place_it_was_taken_or_too_many_or_not_an_image_is_refused_and_nothing_kept(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    firm_login(post)
+    before = counts()
+    refused = post(f"/firm/notices/{notice.id}", with_photos("已整改。", (photo_bytes(gps=True), "IMG_20261208.jpg")))
+    assert refused.status_code == 200
+    page = text_of(refused)
+    assert "照片“IMG_20261208.jpg”带有拍摄信息（EXIF，可能含位置），没有保存" in page
+    assert "已整改。" in page  # the answer written stays in the form
+    too_many = [(photo_bytes(colour=(n, n, n)), f"p{n}.jpg") for n in range(fmt.MAX_PHOTOS + 1)]
+    assert f"照片最多 {fmt.MAX_PHOTOS} 张" in text_of(post(f"/firm/notices/{notice.id}", with_photos("已整改。", *too_many)))
+    not_image = text_of(post(f"/firm/notices/{notice.id}", with_photos("已整改。", (b"%PDF-1.4 not a photo", "report.jpg"))))
+    assert "照片“report.jpg”没有保存" in not_image
+    assert counts() == before
+    # Without the photo's metadata (as the page's script re-draws it) the same answer is kept.
+    assert post(f"/firm/notices/{notice.id}", with_photos("已整改。", (photo_bytes(), "IMG_20261208.jpg"))).status_code == 302
+    assert counts()["FirmAnswer"] == before["FirmAnswer"] + 1
+    assert counts()["Attachment"] == before["Attachment"] + 1
+
+
+def test_another_firm_cannot_attach_a_photo_where_it_does_not_serve_nor_read_the_firms_photos(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    firm_login(post)
+    assert post(f"/firm/notices/{notice.id}", with_photos("已整改。", (photo_bytes(), "after.jpg"))).status_code == 302
+    [kept] = ops.photos_of("answer", db.session.scalar(select(FirmAnswer.id)))
+    client.post("/logout")
+    firm_login(post, "qiushi-pm")
+    before = counts()
+    for url in (f"/firm/notices/{notice.id}", f"/firm/inspections/{inspection.id}"):
+        assert post(url, with_photos("不是我们的", (photo_bytes(colour=(5, 5, 5)), "x.jpg"))).status_code == 404, url
+    assert client.get(f"/files/{kept.id}").status_code == 404
+    other = db.session.scalar(select(FirmUser).where(FirmUser.username == "qiushi-pm"))
+    with pytest.raises(ops.InspectionError, match="only the firm inspected may answer"):
+        ops.answer(notice, account=other, text="不是我们的", photos=[(photo_bytes(colour=(6, 6, 6)), "y.jpg")])
+    assert counts() == before
 
 
 # --- the inspections measure in the district's ranking ---------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from crypto import ranking as rk
-from tests.factories import district_form
+from tests.factories import district_form, exact_folded
 from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.core.serverkey import signer
@@ -117,6 +117,24 @@ def test_an_admin_ranks_a_period_and_the_red_and_black_lists_follow_the_rule(cli
     assert "秋实苑" in history
     assert "268" not in history  # the page shows scores rounded, the exact ones are in the ranking
     assert f"/rankings/firms/{district.firms[0].uscc}" in client.get(f"/admin/firms/{district.firms[0].id}").get_data(as_text=True)
+
+
+def test_the_ranking_page_shows_rounded_scores_and_folds_the_exact_fractions_for_checking(client, post, login, district):
+    login("admin")
+    rank(post, district)
+    ranking = db.session.scalars(select(Ranking)).one()
+    document = client.get(f"/rankings/{ranking.id}/ranking.json").get_json()
+    scored = [e for e in document["estates"] if e["score"]]
+    assert len(scored) == 2
+    outside, folds = exact_folded(client.get(f"/rankings/{ranking.id}"))
+    assert "精确得分" not in outside
+    assert len(folds) == 2
+    for entry, fold in zip(scored, folds, strict=True):
+        assert "/" in entry["score"]  # an exact fraction, as signed
+        assert entry["score"] not in outside
+        assert f"{rk.shown(rk.read_frac(entry['score']))} 分" in outside  # what owners read
+        assert fold.strip().startswith("精确值（用于核对）")
+        assert f"精确得分：{entry['score']}" in fold
 
 
 @pytest.mark.parametrize(

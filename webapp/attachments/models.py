@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.core.db import UTCDateTime, db, utcnow
 
 # What a file belongs to decides who may read it (see webapp.attachments.access).
-KINDS = ("item", "candidate", "photo", "bidder", "plan", "proxy", "paper", "nomination", "objection", "inspection", "followup")
+KINDS = ("item", "candidate", "photo", "bidder", "plan", "proxy", "paper", "nomination", "objection", "inspection", "followup", "answer")
 
 
 class Attachment(db.Model):
@@ -19,7 +19,7 @@ class Attachment(db.Model):
         CheckConstraint("size > 0", name="not_empty"),
         CheckConstraint(
             "kind IN ('item', 'candidate', 'photo', 'bidder', 'plan', 'proxy', 'paper', 'nomination', 'objection', 'inspection', "
-            "'followup')",
+            "'followup', 'answer')",
             name="kind_valid",
         ),
     )

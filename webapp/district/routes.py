@@ -65,6 +65,7 @@ def dashboard():
         areas=ops.areas() if mine.everything else {mine.district: sorted({ln.area.sub_district for ln in lines if ln.area})},
         lines=lines,
         latest=data["points"][-1],
+        points=data["points"],  # (the table below the chart: the figures the workbook has, computed once)
         measures=data["measures"],
         query={k: v for k, v in (("district", scope.district), ("sub_district", scope.sub_district)) if v},
         percent=lambda part, whole: pct(part, whole) or "—",  # (truncated, never overstated)

@@ -14,7 +14,7 @@ from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
 from webapp.core.db import db
 from webapp.core.roles import is_firm
-from webapp.inspections.models import FollowUp, Inspection
+from webapp.inspections.models import FirmAnswer, FollowUp, Inspection
 from webapp.inspections.routes import bp
 
 AUDIT_ACTIONS = {
@@ -30,12 +30,16 @@ AUDIT_ANCHORED = {"inspection.record", "inspection.notice", "inspection.followup
 
 
 def _firm_reads(attachment: Attachment) -> bool:
-    """The firm inspected sees the photos of its inspections and of the follow-ups of its notices."""
+    """The firm inspected sees the photos of its inspections, of the follow-ups of its notices and
+    of its own answers."""
     if not is_firm():
         return False
     if attachment.kind == "inspection":
         found = db.session.get(Inspection, attachment.owner_id)
         return found is not None and found.firm_id == current_user.firm_id
+    if attachment.kind == "answer":
+        reply = db.session.get(FirmAnswer, attachment.owner_id)
+        return reply is not None and reply.firm_id == current_user.firm_id
     found = db.session.get(FollowUp, attachment.owner_id)
     return found is not None and found.notice.firm_id == current_user.firm_id
 
@@ -45,4 +49,5 @@ def init_app(app: Flask) -> None:
     anchor_at_once(AUDIT_ANCHORED)
     register_reader("inspection", _firm_reads)
     register_reader("followup", _firm_reads)
+    register_reader("answer", _firm_reads)
     app.register_blueprint(bp)

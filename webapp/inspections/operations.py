@@ -12,7 +12,8 @@ firm's written answers (crypto/inspection.py, docs/inspection-format.md).
    within the limits, without EXIF metadata).
 3. A supervisor may issue a notice after an inspection (:func:`issue_notice`): items and a
    deadline after today; a follow-up (:func:`record_followup`) records each item rectified or not.
-4. The firm serving the estate answers an inspection or a notice in writing (:func:`answer`).
+4. The firm serving the estate answers an inspection or a notice in writing (:func:`answer`),
+   with photos checked as the inspector's are.
 
 Every step is audited in the estate's chain.  Nothing is written when any check fails.
 """
@@ -232,6 +233,19 @@ class Photos:
 def check_photos(uploads: list[tuple[bytes, str]], listed: list[str]) -> Photos:
     """The posted files, each an image within the limits and without EXIF metadata, and exactly
     the photos the signed document names (by SHA-256)."""
+    files = _images(uploads)
+    posted = sorted(f.sha256 for f in files)
+    if len(set(posted)) != len(posted) or posted != sorted(listed):
+        raise InspectionError(
+            "上传的照片与签署的文件中列出的照片不一致，没有保存。请重新选择照片后再签署。",
+            "the photos posted are not those the signed document lists; nothing was saved. Choose the photos again and sign again.",
+        )
+    return Photos(files)
+
+
+def _images(uploads: list[tuple[bytes, str]]) -> list[CheckedFile]:
+    """At most :data:`fmt.MAX_PHOTOS` files, each an image within the limits and without EXIF
+    metadata (the page re-draws each photo without it before upload)."""
     if len(uploads) > fmt.MAX_PHOTOS:
         raise InspectionError(f"照片最多 {fmt.MAX_PHOTOS} 张", f"at most {fmt.MAX_PHOTOS} photos")
     files = []
@@ -248,13 +262,7 @@ def check_photos(uploads: list[tuple[bytes, str]], listed: list[str]) -> Photos:
                 f"Add it with this page's photo button, which removes it first. ({problem})",
             )
         files.append(checked)
-    posted = sorted(f.sha256 for f in files)
-    if len(set(posted)) != len(posted) or posted != sorted(listed):
-        raise InspectionError(
-            "上传的照片与签署的文件中列出的照片不一致，没有保存。请重新选择照片后再签署。",
-            "the photos posted are not those the signed document lists; nothing was saved. Choose the photos again and sign again.",
-        )
-    return Photos(files)
+    return files
 
 
 # --- inspections ---------------------------------------------------------------------------------------
@@ -446,13 +454,18 @@ def record_followup(
 # --- the firm's answers ----------------------------------------------------------------------------------
 
 
-def answer(subject: Inspection | RectificationNotice, *, account: FirmUser, text: str) -> FirmAnswer:
-    """The firm answers an inspection of its service, or a notice to it, in writing."""
+def answer(subject: Inspection | RectificationNotice, *, account: FirmUser, text: str, photos: list[tuple[bytes, str]] = ()) -> FirmAnswer:
+    """The firm answers an inspection of its service, or a notice to it, in writing, with up to
+    as many photos as an inspection carries, checked as the inspector's are (images within the
+    limits, without EXIF metadata: the page re-draws them without it)."""
     if not isinstance(account, FirmUser) or subject.firm_id != account.firm_id:
         raise InspectionError("只有被检查的物业服务企业可以答复", "only the firm inspected may answer")
     text = (text or "").strip()
     if not text or len(text) > MAX_ANSWER:
         raise InspectionError(f"请写下答复（{MAX_ANSWER} 字以内）", f"write the answer (at most {MAX_ANSWER} characters)")
+    files = _images(list(photos))
+    if len({f.sha256 for f in files}) != len(files):
+        raise InspectionError("同一张照片选了两次：每张照片只上传一次", "the same photo was chosen twice: upload each photo once")
     is_notice = isinstance(subject, RectificationNotice)
     reply = FirmAnswer(
         estate_id=subject.estate_id,
@@ -464,6 +477,7 @@ def answer(subject: Inspection | RectificationNotice, *, account: FirmUser, text
     )
     db.session.add(reply)
     db.session.flush()
+    Photos(files).keep(subject.estate, "answer", reply.id, f"firm:{account.username}")
     record(
         "inspection.answer",
         actor=f"firm:{account.username}",
@@ -472,6 +486,7 @@ def answer(subject: Inspection | RectificationNotice, *, account: FirmUser, text
         firm=account.firm.uscc,
         author=account.display_name,
         chars=len(text),
+        photos=len(files),
     )
     return reply
 
@@ -479,6 +494,16 @@ def answer(subject: Inspection | RectificationNotice, *, account: FirmUser, text
 def answers_to(subject: Inspection | RectificationNotice) -> list[FirmAnswer]:
     column = FirmAnswer.notice_id if isinstance(subject, RectificationNotice) else FirmAnswer.inspection_id
     return list(db.session.scalars(select(FirmAnswer).where(column == subject.id).order_by(FirmAnswer.id)))
+
+
+def answer_photos(answers: list[FirmAnswer]) -> dict[int, list[Attachment]]:
+    """Each answer's photos, by the answer's id (one query for a page's answers)."""
+    found: dict[int, list[Attachment]] = {a.id: [] for a in answers}
+    if found:
+        rows = select(Attachment).where(Attachment.kind == "answer", Attachment.owner_id.in_(found)).order_by(Attachment.id)
+        for attachment in db.session.scalars(rows):
+            found[attachment.owner_id].append(attachment)
+    return found
 
 
 # --- reading: shown from the signed bytes, after checking them -------------------------------------------

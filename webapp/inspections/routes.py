@@ -152,13 +152,16 @@ def record(estate: Estate):
 
 
 def _inspection_page(template: str, inspection: Inspection, **context):
+    answers = ops.answers_to(inspection)
     return render_template(
         template,
         inspection=inspection,
         check=ops.checked(inspection),
         texts=_texts(inspection),
         photos=ops.photos_of("inspection", inspection.id),
-        answers=ops.answers_to(inspection),
+        answers=answers,
+        answer_photos=ops.answer_photos(answers),
+        max_photos=ops.fmt.MAX_PHOTOS,
         shown=_shown,
         **context,
     )
@@ -208,12 +211,15 @@ def notice(estate: Estate, inspection_id: int):
 
 def _notice_page(template: str, notice: RectificationNotice, **context):
     followups = [(f, ops.checked(f), ops.photos_of("followup", f.id)) for f in notice.followups]
+    answers = ops.answers_to(notice)
     return render_template(
         template,
         notice=notice,
         check=ops.checked(notice),
         followups=followups,
-        answers=ops.answers_to(notice),
+        answers=answers,
+        answer_photos=ops.answer_photos(answers),
+        max_photos=ops.fmt.MAX_PHOTOS,
         overdue=ops.overdue(notice),
         texts=_texts(notice.inspection),
         **context,
@@ -232,7 +238,6 @@ def notice_detail(estate: Estate, notice_id: int):
         role=role,
         keys=_active_keys() if role is Role.supervisor else [],
         today=ops.today_in(estate),
-        max_photos=ops.fmt.MAX_PHOTOS,
     )
 
 
@@ -269,7 +274,8 @@ def _firm_answer(subject: Inspection | RectificationNotice, back: str):
     form = AnswerForm()
     if form.validate_on_submit():
         done, _reply = run_operation(
-            lambda: ops.answer(subject, account=current_user._get_current_object(), text=form.text.data), _("Your answer is recorded.")
+            lambda: ops.answer(subject, account=current_user._get_current_object(), text=form.text.data, photos=form.photos()),
+            _("Your answer is recorded."),
         )
         if done:
             return form, redirect(back)

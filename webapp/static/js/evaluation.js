@@ -5,6 +5,38 @@
 (function () {
   "use strict";
   var STORE = "ownersvote-evaluation-";
+  // A button that copies the answer's code (64 characters nobody types) to the clipboard; where
+  // the page may not write the clipboard, the code is selected for the phone's own copy menu.
+  // ``words`` holds the element's data-t-copy, data-t-copied and data-t-selected.
+  function copyButton(code, words) {
+    var line = document.createElement("span");
+    line.className = "copy-line";
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button small";
+    b.textContent = words.tCopy;
+    var said = document.createElement("span");
+    said.className = "muted";
+    said.setAttribute("role", "status");
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      said.textContent = words.tSelected;
+    }
+    b.addEventListener("click", function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(code.textContent).then(function () { said.textContent = words.tCopied; }, select);
+      } else {
+        select();
+      }
+    });
+    line.appendChild(b);
+    line.appendChild(said);
+    return line;
+  }
   // The household already has its token: show the code this phone kept, if it is this phone.
   var kept = document.getElementById("evaluation-kept");
   if (kept) {
@@ -16,6 +48,7 @@
       c.id = "token-id";
       c.textContent = code;
       kept.appendChild(c);
+      kept.appendChild(copyButton(c, kept.dataset));
       kept.hidden = false;
     }
   }
@@ -30,6 +63,7 @@
       var c2 = document.createElement("code");
       c2.textContent = kept2;
       mine.appendChild(c2);
+      mine.appendChild(copyButton(c2, mine.dataset));
       if (!found) mine.className = "flash flash-error";
       mine.hidden = false;
     }
@@ -242,7 +276,9 @@
       try { window.localStorage.setItem(STORE + d.evaluation, mine); } catch (e) { /* private mode: the code is on the screen */ }
       forgetPending();
       root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, ""));
-      root.lastChild.appendChild(el("code", { id: "token-id" }, mine));
+      var shown = el("code", { id: "token-id" }, mine);
+      root.lastChild.appendChild(shown);
+      root.appendChild(copyButton(shown, d));
     } catch (e) {
       failed(e);
     }

@@ -178,7 +178,39 @@
     });
   }
 
+  /* The firm's answer is a plain form: once photos are chosen, each is re-drawn without its
+   * camera metadata and put back into the file input in place of the camera's file, so the form
+   * sends only the clean ones.  Sending waits until that is done. */
+  function bindAnswerPhotos(form) {
+    var input = $(form.getAttribute("data-answer-photos"));
+    var box = $(form.getAttribute("data-status"));
+    var send = form.querySelector("button[type=submit]");
+    var most = parseInt(form.getAttribute("data-max-photos"), 10);
+    var busy = false;
+    if (!input || typeof DataTransfer === "undefined") { return; }  // (the server still refuses a photo with EXIF)
+    input.addEventListener("change", function () {
+      if (!input.files.length) { box.hidden = true; return; }
+      busy = true;
+      send.disabled = true;
+      say(box, form.getAttribute("data-msg-working"));
+      cleanPhotos(input, most).then(function (photos) {
+        var clean = new DataTransfer();
+        photos.forEach(function (p, n) { clean.items.add(new File([p.blob], "photo-" + (n + 1) + ".jpg", { type: "image/jpeg" })); });
+        input.files = clean.files;
+        say(box, form.getAttribute("data-msg-ready"), "success");
+      }, function () {
+        input.value = "";
+        say(box, form.getAttribute("data-msg-photos"), "error");
+      }).then(function () {
+        busy = false;
+        send.disabled = false;
+      });
+    });
+    form.addEventListener("submit", function (event) { if (busy) { event.preventDefault(); } });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-answer-photos]"), bindAnswerPhotos);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-inspection]"), bindInspection);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-notice]"), bindNotice);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-followup]"), bindFollowup);
