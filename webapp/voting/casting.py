@@ -526,7 +526,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
     # (serverkey._row_for).  A member's second ballot conflicts and inserts nothing.
     received_at = values["received_at"]
     revoked = select(DeviceKey.id).where(DeviceKey.kid == bindparam("kid"), DeviceKey.state == "revoked").exists()
-    supplemented = (
+    supplement_certified = (
         select(RollSupplement.id)
         .where(RollSupplement.assembly_id == a.c.id, RollSupplement.member == bindparam("member"), RollSupplement.state == "certified")
         .exists()
@@ -548,7 +548,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
             InstallationKey.not_before <= received_at,
             or_(InstallationKey.retired_at.is_(None), InstallationKey.retired_at > received_at),
             ~revoked,
-            ~supplemented,
+            ~supplement_certified,
         )
         .with_for_update(read=True, of=[a, InstallationKey.__table__])
     )
