@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         # really there are believed, so a client cannot choose its own address with a header.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = RowId  # before any route is added
+    database.size_pool(app.config)
     database.db.init_app(app)
     with app.app_context():
         for engine in database.db.engines.values():

@@ -42,6 +42,16 @@ def _seconds(name: str, text: str, most: float = 60) -> float:
     return value
 
 
+def _pool_size(text: str) -> int:
+    try:
+        size = int(text.strip())
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 200:
+        raise ConfigError("OWNERSVOTE_DB_POOL_SIZE must be the number of database connections a process keeps (1 to 200)")
+    return size
+
+
 def database_url() -> str:
     return os.environ.get(PREFIX + "DATABASE_URL") or default_database_url()
 
@@ -75,6 +85,10 @@ class Settings:
     cast_limit: str = "120/minute"
     # A bare "hello" route at /__bench/hello, for bench/cast.py's baseline; never in production.
     bench_hello: bool = False
+    # PostgreSQL connections each process keeps open (SQLAlchemy's pool_size); as many again may
+    # open for a moment beyond it.  At least gunicorn's threads per worker: with fewer, a busy
+    # worker opened a connection and closed it again for every few ballots (docs/performance.md).
+    db_pool_size: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,6 +113,7 @@ class Settings:
             job_sweep_every=_seconds(PREFIX + "JOB_SWEEP_EVERY", os.environ.get(PREFIX + "JOB_SWEEP_EVERY", "60"), most=3600),
             cast_limit=os.environ.get(PREFIX + "CAST_LIMIT") or "120/minute",
             bench_hello=os.environ.get(PREFIX + "BENCH_HELLO", "").lower() in ("1", "true", "yes"),
+            db_pool_size=_pool_size(os.environ.get(PREFIX + "DB_POOL_SIZE", "10")),
         )
         if settings.log_format not in ("text", "json"):
             raise ConfigError("OWNERSVOTE_LOG_FORMAT must be text or json")
@@ -168,6 +183,7 @@ class Settings:
             # (werkzeug's ProxyFix, see webapp/app.py); 0 believes none.
             "OWNERSVOTE_PROXY_HOPS": self.proxy_hops,
             "OWNERSVOTE_CAST_LIMIT": self.cast_limit,
+            "OWNERSVOTE_DB_POOL_SIZE": self.db_pool_size,
             "OWNERSVOTE_BENCH_HELLO": self.bench_hello,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,

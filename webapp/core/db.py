@@ -176,6 +176,19 @@ def _compiled(statement) -> tuple[str, dict, dict]:
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
+def size_pool(config) -> None:
+    """Keep OWNERSVOTE_DB_POOL_SIZE connections open to PostgreSQL, and let as many more open for
+    a moment beyond it.  SQLAlchemy's default keeps 5: under load, the sixth to eighth thread of a
+    gunicorn worker each opened a connection and closed it again a request later, a new server
+    process on PostgreSQL's side each time (bench/cast.py).  (SQLite's pool is SQLAlchemy's own.)"""
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return
+    size = int(config.get("OWNERSVOTE_DB_POOL_SIZE") or 10)
+    options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_size", size)
+    options.setdefault("max_overflow", size)
+
+
 def forget_pool_after_fork(engine: Engine) -> None:
     """A forked child (gunicorn's workers under --preload, the RQ work horse) must not use the
     connections its parent opened: two processes on one socket corrupt each other's results
