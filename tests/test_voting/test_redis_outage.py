@@ -113,3 +113,14 @@ def test_readyz_names_a_server_key_that_is_not_the_installations_and_ballots_are
         app.extensions["ownersvote_server_key"] = saved
     assert ready.status_code == 503
     assert f"this installation's key is {saved.kid}" in ready.get_json()["checks"]["server key"]
+
+
+def test_without_redis_the_cast_limit_is_still_counted_in_the_process(voting, redis_out, app, monkeypatch):
+    s = voting
+    monkeypatch.setitem(app.config, "OWNERSVOTE_CAST_LIMIT", "2/minute")
+    junk = {"ballot": "{}", "kid": "k", "sig": "s"}
+    # An address of this test's own: the process's fallback counts outlive a test.
+    address = {"REMOTE_ADDR": f"192.0.2.{30 + ['stopped', 'frozen'].index(redis_out)}"}
+    statuses = [s.client.post(f"/api/v1/a/{s.assembly_id}/ballots", json=junk, environ_base=address).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert limiter.storage_down

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC
 from typing import NoReturn
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from webapp.core.db import db, lost_connection
-from webapp.core.extensions import limiter
+from webapp.core.extensions import LimitedHere, limiter
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.serverkey import KeyNotUsable
 
@@ -87,8 +89,10 @@ def forbid(zh: str, en: str) -> NoReturn:
     raise Refused(zh, en)
 
 
-def _retry_at():
+def _retry_at(error=None):
     """When a rate-limited caller may try again (the limit that refused it)."""
+    if isinstance(error, LimitedHere):
+        return error.retry_at
     try:
         current = limiter.current_limit
         return current.reset_at if current is not None else None
@@ -125,7 +129,7 @@ def install(app: Flask) -> None:
 
             if code in (500, 503):
                 db.session.rollback()
-            retry = _retry_at() if code == 429 else None
+            retry = _retry_at(error) if code == 429 else None
             retry_at = datetime.fromtimestamp(retry, UTC) if retry else None
 
             # A refusal, or an unavailability that says what still works (webapp.core.sessions).
@@ -137,17 +141,24 @@ def install(app: Flask) -> None:
                     body = {"error": reason, "error_en": error.en, "reason": reason, "reason_en": error.en}
                 else:
                     body = {"error": title_zh if is_chinese() else title_en, "error_en": title_en}
-                return jsonify(body), code
-            return render_template(
-                "error.html",
-                code=code,
-                title_zh=title_zh,
-                title_en=title_en,
-                next_zh=next_zh,
-                next_en=next_en,
-                retry_at=retry_at,
-                reason=reason,
-            ), code
+                response = make_response(jsonify(body), code)
+            else:
+                response = make_response(
+                    render_template(
+                        "error.html",
+                        code=code,
+                        title_zh=title_zh,
+                        title_en=title_en,
+                        next_zh=next_zh,
+                        next_en=next_en,
+                        retry_at=retry_at,
+                        reason=reason,
+                    ),
+                    code,
+                )
+            if isinstance(error, LimitedHere):  # (Flask-Limiter's own 429s get theirs from it)
+                response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_at - time.time())))
+            return response
 
         return handler
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Callable
 
 from flask import request
 from flask_babel import Babel
@@ -11,8 +13,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES
+from werkzeug.exceptions import TooManyRequests
 
 
 class ThreadSafeMemoryStorage(MemoryStorage):
@@ -60,6 +64,83 @@ class OurLimiter(Limiter):
     def storage_down(self) -> bool:
         """Whether this process counts limits in its own memory because Redis did not answer."""
         return bool(getattr(self, "_storage_dead", False))
+
+    # While Redis is down, how often a direct limit asks it again (Flask-Limiter's own routes ask
+    # on their own schedule; whichever sees it back first brings every limit back to it).
+    RECHECK_EVERY = 5.0  # seconds
+
+    def direct(self, limit: Callable[[], str]):
+        """A route's limit counted directly in ``limits``, in the same storage (and the same
+        fallback while Redis is down) as every route Flask-Limiter guards, per caller's address.
+        For the hottest route only (casting a ballot): Flask-Limiter's decorator resolves the
+        route's limits, evaluates meta limits and reads the window again for its headers on every
+        request, about a sixth of a cast's CPU (py-spy of bench/cast.py).  A refusal is a 429 whose
+        Retry-After says when to try again; the route is exempt from Flask-Limiter's own checks."""
+
+        def decorate(view):
+            @functools.wraps(view)
+            def limited(*args, **kwargs):
+                retry_at = self.hit_direct(limit(), request.endpoint or view.__name__)
+                if retry_at is not None:
+                    raise LimitedHere(retry_at)
+                return view(*args, **kwargs)
+
+            return self.exempt(limited)
+
+        return decorate
+
+    def hit_direct(self, limit: str, scope: str) -> float | None:
+        """Count one request against ``limit`` for the caller in ``scope``: None while within it,
+        else when (epoch seconds) it may try again."""
+        if not (self.enabled and self.initialized):
+            return None
+        item = _parsed(limit)
+        ids = (self._key_func(), scope)
+        if self._key_prefix:
+            ids = (self._key_prefix, *ids)
+        if self._storage_dead and self._in_memory_fallback_enabled and self._redis_back():
+            self._storage_dead = False
+        if not self._storage_dead:
+            try:
+                if self._limiter.hit(item, *ids):
+                    return None
+                return self._limiter.get_window_stats(item, *ids).reset_time
+            except Exception:
+                if not self._in_memory_fallback_enabled:
+                    raise
+                self.logger.warning("Rate limit storage unreachable - falling back to in-memory storage")
+                self._storage_dead = True
+                self._last_recheck = time.monotonic()
+        if self._fallback_limiter.hit(item, *ids):
+            return None
+        return self._fallback_limiter.get_window_stats(item, *ids).reset_time
+
+    def _redis_back(self) -> bool:
+        now = time.monotonic()
+        with _RECHECK_LOCK:
+            if now - getattr(self, "_last_recheck", 0.0) < self.RECHECK_EVERY:
+                return False
+            self._last_recheck = now
+        try:
+            return bool(self._storage.check())
+        except Exception:
+            return False
+
+
+_RECHECK_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(limit: str):
+    return parse(limit)
+
+
+class LimitedHere(TooManyRequests):
+    """A 429 from ``OurLimiter.direct``; ``retry_at`` (epoch seconds) becomes its Retry-After."""
+
+    def __init__(self, retry_at: float):
+        super().__init__()
+        self.retry_at = retry_at
 
 
 csrf = CSRFProtect()

@@ -105,7 +105,7 @@ def ballot(assembly_id: int):
 @bp.post("/api/v1/a/<int:assembly_id>/ballots")
 @csrf.exempt  # the body is a ballot signed by the voter's own key: no ambient authority to forge
 @sessions.optional  # nor does it need the session store: Redis down, ballots are still cast
-@limiter.limit(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
+@limiter.direct(lambda: current_app.config.get("OWNERSVOTE_CAST_LIMIT", "120/minute"))
 def cast(assembly_id: int):
     if is_staff():
         # Staff accounts hold no place on a roll; a supervisor or admin who is also an owner votes
