@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webapp.core.views import local_target
 
@@ -123,3 +125,26 @@ def test_the_language_form_returns_to_an_ordinary_page_with_its_query(app, db_se
 
     with app.test_request_context("/p/lvyuan/assemblies?page=2"):
         assert language_next() == "/p/lvyuan/assemblies?page=2"
+
+
+def _too_deep_one_byte_at_a_time(body: bytes) -> bool:
+    """The first implementation (one regex alternation and one Python step per byte), kept as
+    the reference the faster one must agree with on any text, well formed or not."""
+    import re
+
+    brackets = re.sub(rb"[^\[\]{}]", b"", re.sub(rb'"(?:[^"\\]|\\.)*"', b"", body, flags=re.DOTALL))
+    depth = 0
+    for byte in brackets:
+        depth += 1 if byte in b"[{" else -1
+        if depth > 32:
+            return True
+    return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b",", b"\n", b'\\"', b"[[[[[[[[", b"]]]]]]]]"]), max_size=120))
+def test_the_depth_check_agrees_with_the_byte_by_byte_reference_on_any_text(parts):
+    from webapp.core.inputs import too_deep
+
+    body = b"".join(parts)
+    assert too_deep(body) == _too_deep_one_byte_at_a_time(body)

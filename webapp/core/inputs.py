@@ -6,6 +6,7 @@ thousand brackets: either was a 500)."""
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from flask import Flask, request
 
@@ -14,8 +15,11 @@ from webapp.core.errors import Malformed
 # Our deepest document (a signed ballot inside the cast request) nests fewer than ten levels.
 MAX_JSON_DEPTH = 32
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+# The same strings as "(?:[^"\\]|\\.)*", matched a run of plain characters at a time rather than
+# one alternation per character: a third of the time on a cast's body, which every ballot pays.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def too_deep(body: bytes) -> bool:
@@ -24,12 +28,7 @@ def too_deep(body: bytes) -> bool:
     brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
     if len(brackets) <= MAX_JSON_DEPTH:
         return False
-    depth = 0
-    for byte in brackets:
-        depth += 1 if byte in b"[{" else -1
-        if depth > MAX_JSON_DEPTH:
-            return True
-    return False
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH
 
 
 def _has_nul(values) -> bool:
