@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -56,6 +56,8 @@ class OurLimiter(Limiter):
 
     def init_app(self, app) -> None:
         super().init_app(app)
+        if self._counted_directly not in self._request_filters:
+            self.request_filter(self._counted_directly)
         if getattr(self, "_fallback_limiter", None) is not None:
             self._fallback_storage = ThreadSafeMemoryStorage()
             self._fallback_limiter = STRATEGIES[self._strategy](self._fallback_storage)
@@ -85,9 +87,17 @@ class OurLimiter(Limiter):
                     raise LimitedHere(retry_at)
                 return view(*args, **kwargs)
 
+            limited.direct_limit = True  # type: ignore[attr-defined]
             return self.exempt(limited)
 
         return decorate
+
+    @staticmethod
+    def _counted_directly() -> bool:
+        """A request filter: Flask-Limiter's own checks skip the routes ``direct`` counts (an
+        exempt route still had its limits resolved on every request)."""
+        view = current_app.view_functions.get(request.endpoint or "")
+        return getattr(view, "direct_limit", False)
 
     def hit_direct(self, limit: str, scope: str) -> float | None:
         """Count one request against ``limit`` for the caller in ``scope``: None while within it,
