@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,7 +289,8 @@ def check_log(app, assembly_id: int, accepted: list[str]) -> tuple[set[str], lis
         if found != len(accepted):
             problems.append(f"{len(accepted) - found} accepted ballot(s) missing from the log")
         if len(set(accepted)) != len(accepted):
-            problems.append("two 201 responses carried the same leaf")
+            twice = [leaf for leaf, n in Counter(accepted).items() if n > 1]
+            problems.append(f"{len(twice)} leaf(s) in two 201 responses, e.g. {twice[0]}")
         doubles = db.session.execute(
             select(Ballot.member, func.count()).where(Ballot.assembly_id == assembly_id).group_by(Ballot.member).having(func.count() > 1)
         ).all()
@@ -518,6 +520,11 @@ def main() -> int:
         warm_file = folder / "warm.jsonl"
         lines = body_file.read_text().splitlines(keepends=True)
         warm_count = min(len(lines) // 10, 400)
+        # The open loop's ballots are set aside first: wrk's threads each take every T-th line of
+        # theirs, so the lines they leave unsent are not one run at the end.
+        open_count = min(int(args.open_rate * args.open_seconds), max(0, len(lines) - warm_count - 1000))
+        reserved = lines[len(lines) - open_count :] if open_count else []
+        lines = lines[: len(lines) - open_count]
         warm_file.write_text("".join(lines[:warm_count]))
         (folder / "cast.jsonl").write_text("".join(lines[warm_count:]))
         run_wrk(args, cast_url, folder, "warm-cast", args.warmup_seconds, warm_file)
@@ -526,10 +533,8 @@ def main() -> int:
         with CpuMeter(server, database_url) as drain_cpu:  # the sequencer finishing the run's ballots
             drained = wait_integrated(app, built.assembly_id)
 
-        # The open loop: the ballots wrk did not use, at a fixed rate.
-        used = sum(1 for path in folder.glob("cast-*.txt") for _ in path.read_text().splitlines())
-        rest = lines[warm_count + used + 1000 :]  # (a margin: wrk's threads read ahead)
-        offered = rest[: int(args.open_rate * args.open_seconds)]
+        # The open loop: the ballots set aside for it, at a fixed rate.
+        offered = reserved
         opened = open_loop(cast_url, [line.strip() for line in offered], args.open_rate) if offered else []
         wait_integrated(app, built.assembly_id)
         open_ok = [r for r in opened if r[0] == 201]
@@ -583,6 +588,11 @@ def main() -> int:
         if cast["connect_errors"] + cast["read_errors"] + cast["write_errors"] + cast["timeouts"]:
             problems.append(f"socket errors: {cast}")
         logged, log_problems = check_log(app, built.assembly_id, leaves + warm_leaves + open_leaves)
+        for leaf, n in Counter(leaves + warm_leaves + open_leaves).items():
+            if n > 1:  # where the repeats came from, to tell the server's fault from the bench's
+                print(
+                    f"leaf {leaf[:16]}…: cast {leaves.count(leaf)}, warm-up {warm_leaves.count(leaf)}, open loop {open_leaves.count(leaf)}"
+                )
         problems += log_problems
         in_log = sum(1 for leaf in leaves if leaf in logged)
         found = in_log + sum(1 for leaf in warm_leaves if leaf in logged)
