@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text, update
 
 from tests.factories import bypass_append_only
@@ -167,3 +172,36 @@ def test_deleting_the_tail_is_named_by_the_signed_anchors(db_session, make_estat
     report = IntegrityReport()
     check_audit(estate.id, report)
     assert any("events #8–#21 are missing" in f.en for f in report.findings), report.findings
+
+
+_json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+)
+_json = st.recursive(
+    _json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(details=st.dictionaries(st.text(max_size=8), _json, max_size=4), object_id=st.one_of(st.none(), st.text(max_size=12)))
+def test_an_event_hashes_to_the_sha256_of_its_rfc8785_form_whatever_its_details(details, object_id):
+    import hashlib
+
+    import rfc8785
+
+    from webapp.audit.chain import event_hash
+
+    at = datetime(2026, 12, 7, 3, 4, 5, 678901, tzinfo=UTC)
+    fields = {"chain": 3, "seq": 41, "actor": "owner", "action": "ballot.accept", "object_type": "Ballot", "object_id": object_id}
+    body = {**fields, "at": "2026-12-07T03:04:05.678901+00:00", "details": details, "prev": "ab" * 32}
+    try:
+        expected = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    except Exception as exc:  # what rfc8785 refuses (a lone surrogate, a huge integer) stays refused
+        with pytest.raises(type(exc)):
+            event_hash(**fields, at=at, details=details, prev_hash="ab" * 32)
+        return
+    assert event_hash(**fields, at=at, details=details, prev_hash="ab" * 32) == expected

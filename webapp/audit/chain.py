@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import rfc8785
 
+from crypto.canonical import CanonicalJSONError, canonical_json
+
 GENESIS = "0" * 64
 
 
@@ -35,7 +37,17 @@ def event_hash(
         "details": details,
         "prev": prev_hash,
     }
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def _canonical(body: dict) -> bytes:
+    """RFC 8785 bytes of an event: through the standard library's encoder where that gives the
+    same bytes (crypto.canonical: no floats, safe integers; a third of the pure-Python
+    ``rfc8785``'s time, paid per ballot by the sequencer), else ``rfc8785`` itself."""
+    try:
+        return canonical_json(body)
+    except CanonicalJSONError:
+        return rfc8785.dumps(body)
 
 
 @dataclass(frozen=True)
