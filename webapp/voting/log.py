@@ -312,26 +312,27 @@ _PG_WAITING = text("""
       LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints WHERE chain = :chain ORDER BY seq DESC LIMIT 1) AS c ON true
       LEFT JOIN LATERAL (SELECT kid, not_before, retired_at FROM server_keys WHERE kid = :kid FOR KEY SHARE) AS k ON true
 """)
+# Each table's rows go in as one JSON text (json_to_recordset), not as arrays: psycopg dumps an
+# array element by element in Python, about a fifth of the sequencer's CPU per ballot (py-spy of
+# bench/cast.py), where json.dumps and PostgreSQL's parser are C.
 _PG_WRITE = text("""
     WITH nodes AS (
         INSERT INTO log_nodes (assembly_id, level, idx, hash)
-        SELECT :a, n.level, n.idx, n.hash FROM unnest(CAST(:n_level AS integer[]), CAST(:n_idx AS bigint[]), CAST(:n_hash AS bytea[]))
-            AS n(level, idx, hash)
+        SELECT :a, n.level, n.idx, decode(n.hash, 'hex')
+          FROM json_to_recordset(CAST(:nodes AS json)) AS n(level integer, idx bigint, hash text)
     ), leaves AS (
-        UPDATE ballots SET leaf_index = v.idx FROM unnest(CAST(:b_id AS integer[]), CAST(:b_idx AS integer[])) AS v(id, idx)
+        UPDATE ballots SET leaf_index = v.idx FROM json_to_recordset(CAST(:leaves AS json)) AS v(id integer, idx integer)
          WHERE ballots.id = v.id
     ), events AS (
         INSERT INTO audit_events (chain, seq, at, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         SELECT :chain, e.seq, e.at, NULL, e.actor, e.action, e.object_type, e.object_id, e.details, e.prev_hash, e.hash
-          FROM unnest(CAST(:e_seq AS integer[]), CAST(:e_at AS timestamptz[]), CAST(:e_actor AS text[]), CAST(:e_action AS text[]),
-                      CAST(:e_type AS text[]), CAST(:e_object AS text[]), CAST(:e_details AS json[]), CAST(:e_prev AS text[]),
-                      CAST(:e_hash AS text[]))
-            AS e(seq, at, actor, action, object_type, object_id, details, prev_hash, hash)
+          FROM json_to_recordset(CAST(:events AS json))
+            AS e(seq integer, at timestamptz, actor text, action text, object_type text, object_id text, details json,
+                 prev_hash text, hash text)
     ), checkpoints AS (
         INSERT INTO audit_checkpoints (chain, seq, hash, at, document)
         SELECT :chain, c.seq, c.hash, c.at, c.document
-          FROM unnest(CAST(:c_seq AS integer[]), CAST(:c_hash AS text[]), CAST(:c_at AS timestamptz[]), CAST(:c_doc AS json[]))
-            AS c(seq, hash, at, document)
+          FROM json_to_recordset(CAST(:checkpoints AS json)) AS c(seq integer, hash text, at timestamptz, document json)
     ), log AS (
         UPDATE ballot_logs SET frontier = :frontier, size = :size, heads = :heads + 1, sealed = :final WHERE assembly_id = :a
     )
@@ -360,14 +361,11 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
     if not waiting:
         return None
     state = TreeState.from_bytes(log.frontier)
-    levels, idxs, hashes, indices = [], [], [], {}
+    nodes, indices = [], {}
     for r in waiting:
         indices[r.id] = state.size
         state, new = append(state, bytes.fromhex(r.leaf_hash))
-        for level, idx, h in new:
-            levels.append(level)
-            idxs.append(idx)
-            hashes.append(h)
+        nodes.extend({"level": level, "idx": idx, "hash": h.hex()} for level, idx, h in new)
     clock = now or database.db_now()  # after the waiting ballots were read (see integrate_context)
     final = final_at is not None
     timestamp = max(ms(clock), log.last_ts or 0, ms(final_at) if final else 0)
@@ -410,24 +408,10 @@ def _integrate_postgres(ctx: LogContext, connection, *, now, record_accepts: boo
         {
             "a": ctx.assembly_id,
             "chain": chain,
-            "n_level": levels,
-            "n_idx": idxs,
-            "n_hash": hashes,
-            "b_id": list(indices),
-            "b_idx": list(indices.values()),
-            "e_seq": [e["seq"] for e in events],
-            "e_at": [e["at"] for e in events],
-            "e_actor": [e["actor"] for e in events],
-            "e_action": [e["action"] for e in events],
-            "e_type": [e["object_type"] for e in events],
-            "e_object": [e["object_id"] for e in events],
-            "e_details": [json.dumps(e["details"]) for e in events],
-            "e_prev": [e["prev_hash"] for e in events],
-            "e_hash": [e["hash"] for e in events],
-            "c_seq": [c["seq"] for c in checkpoints],
-            "c_hash": [c["hash"] for c in checkpoints],
-            "c_at": [c["at"] for c in checkpoints],
-            "c_doc": [json.dumps(c["document"]) for c in checkpoints],
+            "nodes": json.dumps(nodes),
+            "leaves": json.dumps([{"id": ballot_id, "idx": idx} for ballot_id, idx in indices.items()]),
+            "events": json.dumps([{**e, "at": e["at"].isoformat()} for e in events]),
+            "checkpoints": json.dumps([{**c, "at": c["at"].isoformat()} for c in checkpoints]),
             "frontier": state.to_bytes(),
             "size": state.size,
             "heads": log.heads,
