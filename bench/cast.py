@@ -83,55 +83,59 @@ def cpu_times() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def proc_cpu(pids) -> dict[int, float]:
-    """CPU seconds (user + system) used so far by each live process in ``pids``."""
-    out = {}
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root``, its live children, and the children
+    it has reaped.  PostgreSQL's backends come and go (a connection closed by the app's pool
+    takes its process with it), and counting only the live ones missed those that ended within a
+    phase; the reaped ones are in the parent's cutime and cstime."""
     tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return out
+    fields = _stat(root)
+    if fields is None:
+        return 0.0
+    total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    children = Path(f"/proc/{root}/task/{root}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        child = _stat(int(pid))
+        if child is not None:
+            total += int(child[11]) + int(child[12])
+    return total / tick
 
 
-def server_pids(server: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    return [server.pid] + [int(p) for p in children.read_text().split()] if children.exists() else [server.pid]
-
-
-def backend_pids(database_url: str) -> list[int]:
-    """The PostgreSQL backends serving the bench's database (over a connection of its own)."""
+def postmaster_pid(database_url: str) -> int:
+    """PostgreSQL's main process: the parent of a backend of the bench's database."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     engine = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        pids = [
-            r[0]
-            for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-        ]
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        parent = int(_stat(backend)[1])
     engine.dispose()
-    return pids
+    return parent
 
 
 class CpuMeter:
-    """CPU used by the gunicorn processes and by the database's backends during a phase."""
+    """CPU used by the gunicorn processes and by PostgreSQL during a phase: every process of the
+    server (its backends, those that ended within the phase, and its writers and autovacuum,
+    which work for the bench's commits too; nothing else uses the database server meanwhile)."""
 
     def __init__(self, server: subprocess.Popen, database_url: str):
-        self.server, self.url = server, database_url
+        self.server, self.postmaster = server, postmaster_pid(database_url)
 
     def __enter__(self):
-        self.app0 = proc_cpu(server_pids(self.server))
-        self.db0 = proc_cpu(backend_pids(self.url))
+        self.app0, self.db0 = tree_cpu(self.server.pid), tree_cpu(self.postmaster)
         return self
 
     def __exit__(self, *exc):
-        app1 = proc_cpu(server_pids(self.server))
-        db1 = proc_cpu(backend_pids(self.url))
-        self.app = sum(v - self.app0.get(pid, 0.0) for pid, v in app1.items())
-        self.db = sum(v - self.db0.get(pid, 0.0) for pid, v in db1.items())
+        self.app = tree_cpu(self.server.pid) - self.app0
+        self.db = tree_cpu(self.postmaster) - self.db0
 
 
 def baseline_tree(commit: str, folder: Path) -> Path:
