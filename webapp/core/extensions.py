@@ -56,8 +56,6 @@ class OurLimiter(Limiter):
 
     def init_app(self, app) -> None:
         super().init_app(app)
-        if self._counted_directly not in self._request_filters:
-            self.request_filter(self._counted_directly)
         if getattr(self, "_fallback_limiter", None) is not None:
             self._fallback_storage = ThreadSafeMemoryStorage()
             self._fallback_limiter = STRATEGIES[self._strategy](self._fallback_storage)
@@ -92,12 +90,13 @@ class OurLimiter(Limiter):
 
         return decorate
 
-    @staticmethod
-    def _counted_directly() -> bool:
-        """A request filter: Flask-Limiter's own checks skip the routes ``direct`` counts (an
-        exempt route still had its limits resolved on every request)."""
-        view = current_app.view_functions.get(request.endpoint or "")
-        return getattr(view, "direct_limit", False)
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        # Flask-Limiter's before-request check, skipped on routes ``direct`` counts: even with
+        # every limit exempt it resolved the route's limits and evaluated the meta limits on each
+        # request (py-spy of bench/cast.py: two fifths of the cast's before-request hooks).
+        if in_middleware and getattr(current_app.view_functions.get(request.endpoint or ""), "direct_limit", False):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
 
     def hit_direct(self, limit: str, scope: str) -> float | None:
         """Count one request against ``limit`` for the caller in ``scope``: None while within it,

@@ -84,6 +84,12 @@ class _OurStore:
         session.modified = True
 
     def save_session(self, app, session, response) -> None:
+        if not session and not session.modified and not getattr(session, "_replaced_store_ids", None):
+            # A new, empty session nobody changed: nothing to store, delete or send (what the base
+            # class concludes too, after hashing the id and reading the cookie's settings).
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
         for store_id in getattr(session, "_replaced_store_ids", ()):
             self._delete_session(store_id)
         session._replaced_store_ids = []
@@ -195,8 +201,10 @@ def install(app: Flask) -> None:
     @app.after_request
     def _end_unit_of_work(response):
         # Views commit what they mean to keep; anything left open is discarded here rather than
-        # at teardown, so that the session store's own write never nests inside it.
-        db.session.rollback()
+        # at teardown, so that the session store's own write never nests inside it.  (A request
+        # that never used the session, a ballot cast on the fast path, has none to make for it.)
+        if db.session.registry.has():
+            db.session.rollback()
         return response
 
 
