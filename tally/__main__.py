@@ -4,4 +4,4 @@ import sys
 
 from .cli import main
 
-sys.exit(main(prog="python -m tally"))
+sys.exit(main(prog="python -m tally", exit_at_end=True))

@@ -8,6 +8,7 @@ webapp.commands, loaded only when one of them runs, so ``ownersvote tally`` neve
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -58,7 +59,7 @@ def main() -> None:
 def _tally():
     from tally.cli import main  # late: each pure command loads only its own package (start-up is part of its time)
 
-    return main
+    return functools.partial(main, exit_at_end=True)  # (its output written, the process ends at once)
 
 
 @_passthrough("verify", "Verify an audit bundle offline (see docs/bundle-format.md).")

@@ -131,3 +131,20 @@ def test_bad_format_option_exits_2(good_file, capsys):
 def test_help_exits_0(capsys):
     assert main(["--help"]) == 0
     assert "INPUT.json" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_an_output_larger_than_a_pipe_reaches_the_reader_whole(cmd, tmp_path):
+    # The command ends its process itself once the output is written (tally.cli._exit_now):
+    # every byte must be flushed first, well past a pipe's 64 KiB.
+    many = doc(
+        members("100.00", "120.50", "80.25", ("3000.00", 1)),
+        [resolution(2, f"q{i}") for i in range(300)],
+        {"m0": {"q0": "agree"}, "m1": {"q1": "disagree"}, "m3": {}},
+    )
+    p = tmp_path / "many.json"
+    p.write_text(json.dumps(many), encoding="utf-8")
+    r = run(cmd, str(p))
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout) > 64 * 1024
+    assert json.loads(r.stdout) == tally_document(many)
