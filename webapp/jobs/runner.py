@@ -517,6 +517,8 @@ def start_thread_sweeper(app: Flask) -> threading.Event | None:
     """Runner ``thread``: a daemon timer in this process sweeps now and every minute after (once
     per process; started again after a fork).  Returns the event that stops it (None when this
     process has one already)."""
+    if _sweeper.get("pid") == os.getpid():  # every request asks: the common answer without the lock
+        return None
     with _sweeper_lock:
         if _sweeper.get("pid") == os.getpid():
             return None

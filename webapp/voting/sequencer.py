@@ -132,8 +132,10 @@ _lock = threading.Lock()
 def start_thread(app: Flask) -> threading.Event | None:
     """The sequencer as a daemon thread of this process, for this app (once per process and app;
     again after a fork).  Returns the event that stops it, or None when it runs already."""
+    key = (os.getpid(), id(app))
+    if key in _running:  # every request asks: the common answer without the lock
+        return None
     with _lock:
-        key = (os.getpid(), id(app))
         if key in _running:
             return None
         stop = threading.Event()
