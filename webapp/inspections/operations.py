@@ -551,6 +551,14 @@ def photos_of(kind: str, owner_id: int) -> list[Attachment]:
     )
 
 
+def by_digests(digests) -> dict[str, Inspection]:
+    """The inspections whose signed documents have these SHA-256 digests (a ranking names them)."""
+    wanted = set(digests)
+    if not wanted:
+        return {}
+    return {i.digest: i for i in db.session.scalars(select(Inspection).where(Inspection.digest.in_(wanted)))}
+
+
 def estate_inspections(estate: Estate) -> list[Inspection]:
     return list(
         db.session.scalars(

@@ -21,6 +21,7 @@ from webapp.core.views import flash_form_errors, run_operation
 from webapp.devices.operations import staff_keys
 from webapp.estates.access import estate_view, in_estate
 from webapp.estates.models import Estate
+from webapp.estates.operations import get_estate
 from webapp.firms.access import firm_required, of_my_firm
 from webapp.inspections import operations as ops
 from webapp.inspections.forms import AnswerForm
@@ -263,6 +264,76 @@ def followup(estate: Estate, notice_id: int):
         lambda: ops.record_followup(found, estate, actor=current_user, document=document, kid=kid, sig=sig, photos=photos),
         lambda _f: url_for("inspections.notice_detail", slug=estate.slug, notice_id=found.id),
     )
+
+
+# --- the public record: what owners and anyone else may read and check ------------------------------
+# An inspection of an estate's firm, its notices, follow-ups and the firm's answers name no owner
+# (docs/security.md); a published ranking takes inspections' scores, so its readers need the
+# signed inspections to check it (ownersvote verify-ranking ranking.json inspection.json).  The
+# photos stay with the estate's staff and the firm: they may show residents and their homes.
+
+
+def _public_estate(slug: str) -> Estate:
+    estate = get_estate(slug)
+    if estate is None:
+        abort(404)
+    return estate
+
+
+def _public_inspection(slug: str, inspection_id: int) -> tuple[Estate, Inspection]:
+    estate = _public_estate(slug)
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.estate_id != estate.id:
+        abort(404)
+    return estate, inspection
+
+
+@bp.get("/p/<slug>/inspections")
+def public_list(slug: str):
+    estate = _public_estate(slug)
+    return render_template(
+        "inspections/public_list.html",
+        estate=estate,
+        inspections=ops.estate_inspections(estate),
+        notices=ops.estate_notices(estate),
+        overdue=ops.overdue,
+        shown=_shown,
+    )
+
+
+@bp.get("/p/<slug>/inspections/<int:inspection_id>")
+def public_detail(slug: str, inspection_id: int):
+    estate, inspection = _public_inspection(slug, inspection_id)
+    notices = [
+        {
+            "notice": n,
+            "check": ops.checked(n),
+            "followups": [(f, ops.checked(f), []) for f in n.followups],
+            "answers": ops.answers_to(n),
+            "overdue": ops.overdue(n),
+        }
+        for n in inspection.notices
+    ]
+    return render_template(
+        "inspections/public_detail.html",
+        estate=estate,
+        inspection=inspection,
+        check=ops.checked(inspection),
+        texts=_texts(inspection),
+        photos=[],
+        photo_count=len(ops.photos_of("inspection", inspection.id)),
+        answers=ops.answers_to(inspection),
+        answer_photos={},
+        notices=notices,
+        shown=_shown,
+        public=True,
+    )
+
+
+@bp.get("/p/<slug>/inspections/<int:inspection_id>.json")
+def public_json(slug: str, inspection_id: int):
+    _estate, inspection = _public_inspection(slug, inspection_id)
+    return _record_json(inspection, "inspection")
 
 
 # --- the firm's view ------------------------------------------------------------------------------------

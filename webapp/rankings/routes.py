@@ -15,6 +15,7 @@ from webapp.core.roles import admin_required
 from webapp.core.serverkey import signing_key
 from webapp.core.views import flash_form_errors, run_operation
 from webapp.firms.models import Firm
+from webapp.inspections import operations as inspections_ops
 from webapp.jobs.context import runner_mode
 from webapp.jobs.operations import start_job
 from webapp.jobs.runner import submit
@@ -105,11 +106,13 @@ def _ranking(ranking_id: int) -> Ranking:
 def page(ranking_id: int):
     ranking = _ranking(ranking_id)
     checked = ops.verified(ranking)
+    named = [i["document"] for r in (checked.document or {}).get("estates", []) for i in r.get("inspections") or []]
     return render_template(
         "rankings/page.html",
         ranking=ranking,
         checked=checked,
         doc=checked.document,
+        inspections=inspections_ops.by_digests(named),  # each named inspection's public record
         rule_text=rule_text,
         measure_text=measure_text,
         percent=percent,

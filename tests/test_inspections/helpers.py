@@ -1,0 +1,45 @@
+"""What the inspection tests share: the two firms, and recording an inspection or a notice through
+the supervisor's page endpoints (the ``world`` fixture is in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.factories import csrf_of, inspection_document, notice_document, post_signed
+from webapp.core.db import db
+from webapp.inspections.models import Inspection, RectificationNotice
+
+FIRM = ("绿苑物业服务有限公司", "91330100MA2H3K7Q42")
+OTHER_FIRM = ("杭州秋实物业管理有限公司", "91330100MA2KD91L20")
+
+
+def draft_of(client, world, estate=None) -> dict:
+    estate = estate or world["estate"]
+    return client.get(f"/e/{estate.slug}/inspections/draft/{world['form'].id}.json").get_json()
+
+
+def inspect(client, login, world, scores=None, photos=(), who="supervisor", **changes):
+    """Log in as ``who``, record an inspection of the estate through the page's endpoint."""
+    login(who)
+    csrf = csrf_of(client, "/e/lvyuan/inspections/new")
+    document = inspection_document(draft_of(client, world), world["signers"][who], scores, photos=[p for p, _ in photos], **changes)
+    return post_signed(client, "/e/lvyuan/inspections", csrf, document, world["signers"][who], photos=list(photos)), document
+
+
+def recorded(client, login, world, scores=None, photos=()) -> Inspection:
+    response, _doc = inspect(client, login, world, scores, photos)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return db.session.scalar(select(Inspection).order_by(Inspection.id.desc()))
+
+
+def issued(client, world, inspection, **changes) -> RectificationNotice:
+    csrf = csrf_of(client, f"/e/lvyuan/inspections/{inspection.id}")
+    day = world["today"]
+    document = notice_document(
+        inspection, world["signers"]["supervisor"], day=day.isoformat(), deadline=(day + timedelta(days=7)).isoformat(), **changes
+    )
+    response = post_signed(client, f"/e/lvyuan/inspections/{inspection.id}/notices", csrf, document, world["signers"]["supervisor"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return db.session.scalar(select(RectificationNotice).order_by(RectificationNotice.id.desc()))

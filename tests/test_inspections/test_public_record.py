@@ -1,0 +1,120 @@
+"""The public record of an estate's inspections (/p/SLUG/inspections): owners and anyone else read
+the inspections, notices, follow-ups and the firm's answers, each shown only after its signature
+is checked, and download the signed inspections a published ranking names to check it offline.
+The photos and the names of the people stay with the estate's staff and the firm."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from crypto import inspection as fmt
+from tests.factories import photo_bytes, text_of
+from webapp.core.db import db
+from webapp.inspections import operations as ops
+from webapp.inspections.models import Inspection
+
+from .helpers import issued, recorded
+
+
+def _answer_as_firm(client, post, path: str, text: str) -> None:
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    assert post(path, {"text": text}).status_code == 302
+
+
+def _anyone(client):
+    """A visitor with no cookie at all (the test's client stays signed in as whoever it was)."""
+    return client.application.test_client()
+
+
+def test_anyone_reads_the_estates_inspections_notices_and_answers_without_signing_in(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2}, photos=[(photo_bytes(), "stairs.jpg")])
+    notice = issued(client, world, inspection, items=["楼道堆物清理", "消防通道画线"])
+    _answer_as_firm(client, post, f"/firm/notices/{notice.id}", "已安排保洁班组三日内清理楼道。")
+    client = _anyone(client)
+
+    listing = text_of(client.get("/p/lvyuan/inspections"))
+    assert "物业检查" in listing or "Inspections of the property firm" in listing
+    assert f"/p/lvyuan/inspections/{inspection.id}" in client.get("/p/lvyuan/inspections").get_data(as_text=True)
+
+    response = client.get(f"/p/lvyuan/inspections/{inspection.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = text_of(response)
+    assert "楼道堆物清理" in page
+    assert "消防通道画线" in page
+    assert "已安排保洁班组三日内清理楼道" in page
+    # No photo and no person's name: the photos are counted and said to be kept back.
+    photo = ops.photos_of("inspection", inspection.id)[0]
+    assert f"/files/{photo.id}" not in html
+    assert "只给本小区工作人员和物业" in page or "estate's staff and the firm only" in page
+    assert world["staff"]["supervisor"].display_name not in page
+    assert "孙志强" not in page  # the firm's answering account
+    assert client.get(f"/files/{photo.id}").status_code in (403, 404)
+
+
+def test_the_public_signed_inspection_verifies_offline(client, login, world):
+    inspection = recorded(client, login, world)
+    client = _anyone(client)
+    response = client.get(f"/p/lvyuan/inspections/{inspection.id}.json")
+    assert response.status_code == 200
+    record = response.get_json()
+    fmt.verify_signed(record)  # raises if the signature or the document is not right
+    assert record["document"]["estate"]["id"] == world["estate"].id
+
+
+def test_an_inspection_under_another_estates_address_or_an_unknown_estate_is_404(client, login, world):
+    inspection = recorded(client, login, world)
+    client = _anyone(client)
+    assert client.get(f"/p/qiushi/inspections/{inspection.id}").status_code == 404
+    assert client.get(f"/p/qiushi/inspections/{inspection.id}.json").status_code == 404
+    assert client.get("/p/no-such-estate/inspections").status_code == 404
+
+
+def test_an_inspection_changed_in_the_database_shows_an_alarm_and_not_its_items(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    forged = inspection.document.replace('"notes":"', '"notes":"（已改）', 1)
+    db.session.execute(update(Inspection).where(Inspection.id == inspection.id).values(document=forged))
+    db.session.commit()
+    client = _anyone(client)
+    page = text_of(client.get(f"/p/lvyuan/inspections/{inspection.id}"))
+    assert "核验失败" in page or "does not verify" in page
+    assert "（已改）" not in page
+
+
+def test_anyone_checks_a_ranking_with_the_inspections_it_links(client, login, world, make_staff):
+    from crypto import ranking as rk
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+
+    recorded(client, login, world, {"stairwells": 0, "fire-lanes": 0})
+    recorded(client, login, world)
+    admin = make_staff("root", admin=True)
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="检查考核为主的考评规则",
+        score_percent=0,
+        satisfaction_percent=0,
+        inspections_percent=100,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    ranking = rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    client = _anyone(client)
+    html = client.get(f"/rankings/{ranking.id}").get_data(as_text=True)
+    links = [f"/p/lvyuan/inspections/{i.id}.json" for i in db.session.scalars(select(Inspection).order_by(Inspection.id))]
+    assert all(link in html for link in links)
+    records = [client.get(link).get_json() for link in links]
+    document = json.loads(client.get(f"/rankings/{ranking.id}/ranking.json").get_data(as_text=True))
+    assert rk.verify_ranking(document, inspections=records)["inspections"] == 2
+
+
+def test_the_estates_public_page_leads_to_the_inspections(client, world):
+    assert "/p/lvyuan/inspections" in _anyone(client).get("/p/lvyuan/assemblies").get_data(as_text=True)
