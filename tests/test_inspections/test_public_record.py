@@ -118,3 +118,31 @@ def test_anyone_checks_a_ranking_with_the_inspections_it_links(client, login, wo
 
 def test_the_estates_public_page_leads_to_the_inspections(client, world):
     assert "/p/lvyuan/inspections" in _anyone(client).get("/p/lvyuan/assemblies").get_data(as_text=True)
+
+
+def test_a_score_changed_in_the_database_is_never_shown_only_the_signed_documents(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    signed = ops.verified_score(inspection)
+    assert signed == inspection.score == "452/5"  # 90.40 of 100, by the signed document
+    db.session.execute(update(Inspection).where(Inspection.id == inspection.id).values(score="100/1"))
+    db.session.commit()
+    for path in (
+        "/p/lvyuan/inspections",
+        f"/p/lvyuan/inspections/{inspection.id}",
+        "/e/lvyuan/inspections",
+        f"/e/lvyuan/inspections/{inspection.id}",
+    ):
+        reader = client if path.startswith("/e/") else _anyone(client)
+        page = text_of(reader.get(path))
+        assert "90.40" in page, path
+        assert "100.00 分" not in page, path
+
+
+def test_an_inspection_whose_signature_fails_says_so_in_the_list_instead_of_a_score(client, login, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    forged = inspection.document.replace('"notes":"', '"notes":"（已改）', 1)
+    db.session.execute(update(Inspection).where(Inspection.id == inspection.id).values(document=forged))
+    db.session.commit()
+    page = text_of(_anyone(client).get("/p/lvyuan/inspections"))
+    assert "核验失败" in page or "does not verify" in page
+    assert "90.40" not in page

@@ -14,6 +14,7 @@ from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
 from webapp.core.db import db
 from webapp.core.roles import is_firm
+from webapp.inspections import operations
 from webapp.inspections.models import FirmAnswer, FollowUp, Inspection
 from webapp.inspections.routes import bp
 
@@ -50,4 +51,7 @@ def init_app(app: Flask) -> None:
     register_reader("inspection", _firm_reads)
     register_reader("followup", _firm_reads)
     register_reader("answer", _firm_reads)
+    # Scores on pages come from the signed documents after checking them, never the stored column.
+    app.add_template_global(operations.score_of, "inspection_score")
+    app.add_template_global(operations.verified_score, "verified_score")
     app.register_blueprint(bp)

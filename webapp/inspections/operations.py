@@ -539,6 +539,18 @@ def checked(row: Inspection | RectificationNotice | FollowUp) -> Checked:
     return Checked(document if not problems else None, problems)
 
 
+def score_of(document: dict) -> str:
+    """The exact score (``"p/q"``) of a checked inspection document, as rankings compute it."""
+    return rk.frac(fmt.inspection_score(document))
+
+
+def verified_score(inspection: Inspection) -> str | None:
+    """The inspection's exact score from its signed bytes after checking them; None when they do
+    not verify (a page then says so instead of showing the stored score)."""
+    check = checked(inspection)
+    return score_of(check.document) if check.intact else None
+
+
 def signed_record(row: Inspection | RectificationNotice | FollowUp) -> dict:
     """The signed record anyone may check offline (crypto.inspection.verify_signed, and with a
     ranking: ownersvote verify-ranking ranking.json inspection.json)."""
