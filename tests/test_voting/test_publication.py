@@ -127,3 +127,41 @@ def _ballots(app, assembly_id: int):
 
     with app.app_context():
         return list(db.session.scalars(select(Ballot).where(Ballot.assembly_id == assembly_id)))
+
+
+def _head_reads(s, path: str) -> tuple[int, object]:
+    from sqlalchemy import event
+
+    from webapp.core.db import db
+
+    reads: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM tree_heads" in statement:
+            reads.append(statement)
+
+    with s.app.app_context():
+        engine = db.engines[None]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = s.client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return len(reads), response
+
+
+def test_the_turnout_pages_read_the_logs_tree_heads_once(voting):
+    # The public page is polled while voting is open; it read every tree head three times.
+    s = voting
+    ids = s.item_ids()
+    from tests.factories import TITLES
+
+    s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [s.options(TITLES["election"])[0]]}))
+    s.sequence()
+    reads, response = _head_reads(s, f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout")
+    assert response.status_code == 200
+    assert reads == 1
+    s.as_staff("organiser")
+    reads, response = _head_reads(s, f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/turnout")
+    assert response.status_code == 200
+    assert reads == 1

@@ -67,12 +67,16 @@ def shown(assembly) -> Shown:
     return Shown(size, heads[-1].size if heads else 0, accepted, batch, last_batch)
 
 
-def voted_members(assembly) -> set[str]:
+def voted_members(assembly, where: Shown | None = None) -> set[str]:
     """The members whose ballots the public may know of: in the published part of the log while
-    voting is open; every ballot accepted once it is over."""
+    voting is open; every ballot accepted once it is over.  ``where``: ``shown(assembly)`` if the
+    caller has it already (each reads every tree head of the log)."""
     query = select(Ballot.member).where(Ballot.assembly_id == assembly.id)
     if is_open(assembly):
-        public = public_heads(assembly)
-        size = public[-1].size if public else 0
+        if where is not None:
+            size = where.size
+        else:
+            public = public_heads(assembly)
+            size = public[-1].size if public else 0
         query = query.where(Ballot.leaf_index < size)
     return set(db.session.scalars(query.distinct()))

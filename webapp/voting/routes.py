@@ -292,14 +292,16 @@ def turnout(estate: Estate, assembly_id: int):
         flash(_("There is no roll for this assembly yet, so no turnout."), "error")
         return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     role = current_user.role_in(estate.id)
+    pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
+    voted = publication.voted_members(assembly, pub)
     return render_template(
         "voting/turnout.html",
         estate=estate,
         assembly=assembly,
-        t=compute_turnout(assembly),
-        missing=not_voted_by_building(assembly) if role is Role.organiser else None,
+        t=compute_turnout(assembly, voted),
+        missing=not_voted_by_building(assembly, voted) if role is Role.organiser else None,
         supervisor=role is Role.supervisor,
-        pub=publication.shown(assembly),
+        pub=pub,
         form=PageForm(),
     )
 
@@ -310,7 +312,9 @@ def public_turnout(slug: str, assembly_id: int):
     assembly = load_assembly(estate, assembly_id)
     if assembly.roll_id is None or assembly.state in ("draft", "notice"):
         abort(404)
-    units = voted_units(assembly)
+    pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
+    voted = publication.voted_members(assembly, pub)
+    units = voted_units(assembly, voted)
     per_page = 200
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")
@@ -324,8 +328,8 @@ def public_turnout(slug: str, assembly_id: int):
         count=len(units),
         page=page,
         pages=pages,
-        t=compute_turnout(assembly) if show_numbers else None,
-        pub=publication.shown(assembly),
+        t=compute_turnout(assembly, voted) if show_numbers else None,
+        pub=pub,
     )
 
 

@@ -58,11 +58,12 @@ class Turnout:
         return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
-def turnout(assembly) -> Turnout:
+def turnout(assembly, voted: set[str] | None = None) -> Turnout:
+    """``voted``: ``voted_members(assembly)`` if the caller has it already."""
     entries = db.session.execute(
         select(RollEntry.member, RollEntry.area_centi, RollEntry.heads).where(RollEntry.roll_id == assembly.roll_id)
     ).all()
-    voted = voted_members(assembly)
+    voted = voted_members(assembly) if voted is None else voted
     area = sum(e.area_centi for e in entries if e.member in voted)
     heads = sum(e.heads for e in entries if e.member in voted)
     return Turnout(sum(e.area_centi for e in entries), sum(e.heads for e in entries), area, heads, len(voted))
@@ -86,16 +87,16 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def voted_units(assembly) -> list[tuple[str, int]]:
+def voted_units(assembly, voted: set[str] | None = None) -> list[tuple[str, int]]:
     """Every unit whose member has voted, in natural order: public (docs/architecture.md)."""
-    voted = voted_members(assembly)
+    voted = voted_members(assembly) if voted is None else voted
     units = [u for member, us in units_by_member(assembly).items() if member in voted for u in us]
     return sorted(units, key=lambda u: natural_key(u[0]))
 
 
-def not_voted_by_building(assembly) -> dict[str, list[tuple[str, int]]]:
+def not_voted_by_building(assembly, voted: set[str] | None = None) -> dict[str, list[tuple[str, int]]]:
     """For organisers knocking on doors: the units whose member has not voted, by building."""
-    voted = voted_members(assembly)
+    voted = voted_members(assembly) if voted is None else voted
     out: dict[str, list[tuple[str, int]]] = {}
     for member, units in units_by_member(assembly).items():
         if member in voted:
