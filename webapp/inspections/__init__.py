@@ -54,4 +54,5 @@ def init_app(app: Flask) -> None:
     # Scores on pages come from the signed documents after checking them, never the stored column.
     app.add_template_global(operations.score_of, "inspection_score")
     app.add_template_global(operations.verified_score, "verified_score")
+    app.add_template_global(operations.item_points, "item_points")
     app.register_blueprint(bp)

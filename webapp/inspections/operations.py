@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy import func, select
 
@@ -542,6 +543,15 @@ def checked(row: Inspection | RectificationNotice | FollowUp) -> Checked:
 def score_of(document: dict) -> str:
     """The exact score (``"p/q"``) of a checked inspection document, as rankings compute it."""
     return rk.frac(fmt.inspection_score(document))
+
+
+def item_points(item: dict) -> tuple[str, str]:
+    """(what an item adds to the score out of 100, the most it could add), rounded as the score is
+    shown: an owner adding them up finds the score (give or take the last rounding)."""
+    per_point = fmt.WEIGHT_TOTAL // fmt.MAX_POINTS
+    earned = Fraction(item["weight"] * item["score"], item["max"] * per_point)
+    most = Fraction(item["weight"], per_point)
+    return rk.shown(earned), (str(most.numerator) if most.denominator == 1 else rk.shown(most))
 
 
 def verified_score(inspection: Inspection) -> str | None:
