@@ -902,3 +902,26 @@ def post_signed(client, url: str, csrf: str, document: dict, signer, *, sig: str
         "photo": [(io.BytesIO(content), name) for content, name in photos],
     }
     return client.post(url, data=data, headers={"X-CSRFToken": csrf}, content_type="multipart/form-data")
+
+
+def statements_with(app, needle: str, call):
+    """(how many SQL statements holding ``needle`` ``call()`` sent, what it returned): for tests
+    that a page reads a table once, however much it shows."""
+    from sqlalchemy import event
+
+    from webapp.core.db import db
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if needle in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engines[None]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen), result

@@ -43,3 +43,25 @@ def issued(client, world, inspection, **changes) -> RectificationNotice:
     response = post_signed(client, f"/e/lvyuan/inspections/{inspection.id}/notices", csrf, document, world["signers"]["supervisor"])
     assert response.status_code == 200, response.get_data(as_text=True)
     return db.session.scalar(select(RectificationNotice).order_by(RectificationNotice.id.desc()))
+
+
+def ranking_by_inspections(world, admin):
+    """A rule weighing inspections alone, and a ranking of this month under it, published now."""
+    from webapp.core.db import utcnow
+    from webapp.core.serverkey import signer
+    from webapp.rankings import operations as rankings
+
+    fields = rankings.RuleFields(
+        code="with-inspections",
+        title="检查考核为主的考评规则",
+        score_percent=0,
+        satisfaction_percent=0,
+        inspections_percent=100,
+        satisfied_at=60,
+        pass_mark=60,
+        red_mark=85,
+    )
+    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
+    today = world["today"]
+    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
+    return rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=utcnow())

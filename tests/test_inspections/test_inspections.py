@@ -33,7 +33,7 @@ from webapp.firms.models import FirmUser
 from webapp.inspections import operations as ops
 from webapp.inspections.models import FirmAnswer, FollowUp, Inspection, RectificationNotice
 
-from .helpers import OTHER_FIRM, draft_of, inspect, issued, recorded
+from .helpers import OTHER_FIRM, draft_of, inspect, issued, ranking_by_inspections, recorded
 
 WATCHED = (Inspection, RectificationNotice, FollowUp, FirmAnswer, Attachment)
 
@@ -450,27 +450,12 @@ def test_another_firm_cannot_attach_a_photo_where_it_does_not_serve_nor_read_the
 
 def test_a_rule_weighing_inspections_ranks_the_firm_by_its_signed_inspections(client, login, world, make_staff):
     from crypto import ranking as rk
-    from webapp.core.serverkey import signer
-    from webapp.rankings import operations as rankings
     from webapp.rankings.models import RankingEntry
 
     recorded(client, login, world, {"stairwells": 0, "fire-lanes": 0})  # 76
     recorded(client, login, world)  # 100
     admin = make_staff("root", admin=True)
-    fields = rankings.RuleFields(
-        code="with-inspections",
-        title="检查考核为主的考评规则",
-        score_percent=0,
-        satisfaction_percent=0,
-        inspections_percent=100,
-        satisfied_at=60,
-        pass_mark=60,
-        red_mark=85,
-    )
-    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
-    today = world["today"]
-    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
-    ranking = rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    ranking = ranking_by_inspections(world, admin)
     document = json.loads(ranking.document)
     row = next(r for r in document["estates"] if r["estate"]["id"] == world["estate"].id)
     assert row["measures"]["inspections"] == "88/1"  # (76 + 100) / 2

@@ -6,7 +6,6 @@ The photos, and the name of the firm's answering account, stay with the estate's
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -16,7 +15,7 @@ from webapp.core.db import db
 from webapp.inspections import operations as ops
 from webapp.inspections.models import Inspection
 
-from .helpers import issued, recorded
+from .helpers import issued, ranking_by_inspections, recorded
 
 
 def _answer_as_firm(client, post, path: str, text: str) -> None:
@@ -87,26 +86,11 @@ def test_an_inspection_changed_in_the_database_shows_an_alarm_and_not_its_items(
 
 def test_anyone_checks_a_ranking_with_the_inspections_it_links(client, login, world, make_staff):
     from crypto import ranking as rk
-    from webapp.core.serverkey import signer
-    from webapp.rankings import operations as rankings
 
     recorded(client, login, world, {"stairwells": 0, "fire-lanes": 0})
     recorded(client, login, world)
     admin = make_staff("root", admin=True)
-    fields = rankings.RuleFields(
-        code="with-inspections",
-        title="检查考核为主的考评规则",
-        score_percent=0,
-        satisfaction_percent=0,
-        inspections_percent=100,
-        satisfied_at=60,
-        pass_mark=60,
-        red_mark=85,
-    )
-    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
-    today = world["today"]
-    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
-    ranking = rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+    ranking = ranking_by_inspections(world, admin)
     client = _anyone(client)
     html = client.get(f"/rankings/{ranking.id}").get_data(as_text=True)
     links = [f"/p/lvyuan/inspections/{i.id}.json" for i in db.session.scalars(select(Inspection).order_by(Inspection.id))]

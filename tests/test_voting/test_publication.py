@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from tests.factories import signed_body
+from tests.factories import TITLES, signed_body, statements_with
 
 UNIT = re.compile(r'<td class="unit"[^>]*>([^<]+)</td>')
 
@@ -130,32 +130,13 @@ def _ballots(app, assembly_id: int):
 
 
 def _head_reads(s, path: str) -> tuple[int, object]:
-    from sqlalchemy import event
-
-    from webapp.core.db import db
-
-    reads: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if "FROM tree_heads" in statement:
-            reads.append(statement)
-
-    with s.app.app_context():
-        engine = db.engines[None]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        response = s.client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return len(reads), response
+    return statements_with(s.app, "FROM tree_heads", lambda: s.client.get(path))
 
 
 def test_the_turnout_pages_read_the_logs_tree_heads_once(voting):
     # The public page is polled while voting is open; it read every tree head three times.
     s = voting
     ids = s.item_ids()
-    from tests.factories import TITLES
-
     s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree", ids[TITLES["election"]]: [s.options(TITLES["election"])[0]]}))
     s.sequence()
     reads, response = _head_reads(s, f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout")

@@ -3,29 +3,15 @@ a list beyond the cap is refused with a reason (it held a request for 149 s at 3
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.factories import statements_with
 from webapp.jobs.models import Job
 from webapp.registry.labels import MAX_LISTED_UNITS
 
 
 def _unit_reads(s, url: str, data: dict) -> tuple[int, object]:
-    from webapp.core.db import db
-
-    reads: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if "FROM units" in statement:
-            reads.append(statement)
-
-    with s.app.app_context():
-        engine = db.engines[None]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        response = s.post(url, data)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return len(reads), response
+    return statements_with(s.app, "FROM units", lambda: s.post(url, data))
 
 
 def test_paper_sheets_for_a_long_list_of_units_read_the_units_once(voting):

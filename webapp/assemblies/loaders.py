@@ -1,6 +1,7 @@
 """Loading an assembly or one of its items for a page: 404 unless it belongs to the estate in the
 address (the Flask tutorial's ``get_post(id)``), with every transition that is due made first, so
-that no page shows an assembly in a state its clock has passed."""
+that no page shows an assembly in a state its clock has passed.  (``public_estate`` is the estates
+package's, named here too for the pages that load both.)"""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from flask import abort
 from webapp.assemblies import lifecycle
 from webapp.assemblies.models import AgendaItem, Assembly
 from webapp.core.db import db
-from webapp.estates.access import in_estate
+from webapp.estates.access import in_estate, public_estate
 from webapp.estates.models import Estate
-from webapp.estates.operations import get_estate
 
 
 def load_assembly(estate: Estate, assembly_id: int) -> Assembly:
@@ -27,13 +27,6 @@ def load_item(assembly: Assembly, item_id: int) -> AgendaItem:
     if item is None or item.assembly_id != assembly.id:
         abort(404)
     return item
-
-
-def public_estate(slug: str) -> Estate:
-    estate = get_estate(slug)
-    if estate is None:
-        abort(404)
-    return estate
 
 
 def public_assembly(slug: str, assembly_id: int) -> tuple[Estate, Assembly]:

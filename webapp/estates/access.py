@@ -58,3 +58,11 @@ def in_estate(model, object_id: int, estate: Estate):
     if found is None or found.estate_id != estate.id:
         abort(404)
     return found
+
+
+def public_estate(slug: str) -> Estate:
+    """The estate of a public page's address (``/p/SLUG/…``); 404 when there is none."""
+    estate = get_estate(slug)
+    if estate is None:
+        abort(404)
+    return estate

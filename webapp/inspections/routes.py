@@ -19,9 +19,8 @@ from webapp.core.forms import PageForm
 from webapp.core.roles import Role, admin_required
 from webapp.core.views import flash_form_errors, run_operation
 from webapp.devices.operations import staff_keys
-from webapp.estates.access import estate_view, in_estate
+from webapp.estates.access import estate_view, in_estate, public_estate
 from webapp.estates.models import Estate
-from webapp.estates.operations import get_estate
 from webapp.firms.access import firm_required, of_my_firm
 from webapp.inspections import operations as ops
 from webapp.inspections.forms import AnswerForm
@@ -273,15 +272,8 @@ def followup(estate: Estate, notice_id: int):
 # photos stay with the estate's staff and the firm: they may show residents and their homes.
 
 
-def _public_estate(slug: str) -> Estate:
-    estate = get_estate(slug)
-    if estate is None:
-        abort(404)
-    return estate
-
-
 def _public_inspection(slug: str, inspection_id: int) -> tuple[Estate, Inspection]:
-    estate = _public_estate(slug)
+    estate = public_estate(slug)
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or inspection.estate_id != estate.id:
         abort(404)
@@ -290,7 +282,7 @@ def _public_inspection(slug: str, inspection_id: int) -> tuple[Estate, Inspectio
 
 @bp.get("/p/<slug>/inspections")
 def public_list(slug: str):
-    estate = _public_estate(slug)
+    estate = public_estate(slug)
     return render_template(
         "inspections/public_list.html",
         estate=estate,
