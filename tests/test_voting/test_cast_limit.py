@@ -3,10 +3,14 @@ per address, in the same storage as every other limit, with a Retry-After on ref
 
 from __future__ import annotations
 
+import os
+import uuid
+
+import pytest
 from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES
 
-from tests.factories import TITLES
+from tests.factories import IN_CI, TITLES
 from webapp.core.extensions import limiter
 
 
@@ -46,3 +50,43 @@ def test_the_cast_limit_goes_back_to_the_shared_storage_once_it_answers_again(vo
         assert shared.events  # the hits were counted there, not in the process's fallback
     finally:
         limiter._storage, limiter._limiter, limiter._storage_dead, limiter._last_recheck = saved
+
+
+REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.mark.redis
+def test_with_redis_the_cast_limit_is_counted_there_for_every_process(voting, app, monkeypatch):
+    import redis
+    from limits import parse
+    from limits.storage import storage_from_string
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}): start redis-server or set OWNERSVOTE_TEST_REDIS_URL"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    s = voting
+    monkeypatch.setitem(app.config, "OWNERSVOTE_CAST_LIMIT", "3/minute")
+    # This app's limiter on Redis, under a key prefix of its own so that no other run interferes.
+    prefix = f"ownersvote-test-{uuid.uuid4().hex}"
+    shared = storage_from_string(REDIS_URL)
+    saved = limiter._storage, limiter._limiter, limiter._storage_dead, limiter._key_prefix
+    limiter._storage, limiter._limiter = shared, STRATEGIES[limiter._strategy](shared)
+    limiter._storage_dead, limiter._key_prefix = False, prefix
+    try:
+        junk = {"ballot": "{}", "kid": "k", "sig": "s"}
+        assert [_post(s, junk, address="192.0.2.40").status_code for _ in range(3)] == [400] * 3
+        refused = _post(s, junk, address="192.0.2.40")
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        # Another process reading the same Redis finds the window full.
+        other = STRATEGIES[limiter._strategy](storage_from_string(REDIS_URL))
+        assert other.get_window_stats(parse("3/minute"), prefix, "192.0.2.40", "voting.cast").remaining == 0
+    finally:
+        limiter._storage, limiter._limiter, limiter._storage_dead, limiter._key_prefix = saved
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
