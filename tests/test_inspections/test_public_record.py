@@ -5,12 +5,13 @@ The photos, and the name of the firm's answering account, stay with the estate's
 
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import select, update
 
 from crypto import inspection as fmt
-from tests.factories import photo_bytes, text_of
+from tests.factories import csrf_of, photo_bytes, text_of
 from webapp.core.db import db
 from webapp.inspections import operations as ops
 from webapp.inspections.models import Inspection
@@ -130,3 +131,36 @@ def test_an_inspection_whose_signature_fails_says_so_in_the_list_instead_of_a_sc
     page = text_of(_anyone(client).get("/p/lvyuan/inspections"))
     assert "核验失败" in page or "does not verify" in page
     assert "90.40" not in page
+
+
+def test_the_public_page_says_how_many_photos_came_with_the_firms_answer_and_why_they_are_not_shown(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    csrf = csrf_of(client, f"/firm/notices/{notice.id}")
+    answered = client.post(
+        f"/firm/notices/{notice.id}",
+        data={"text": "已清理，附整改后照片。", "csrf_token": csrf, "photo": [(io.BytesIO(photo_bytes(colour=(9, 9, 9))), "after.jpg")]},
+        content_type="multipart/form-data",
+    )
+    assert answered.status_code == 302
+    page = text_of(_anyone(client).get(f"/p/lvyuan/inspections/{inspection.id}"))
+    assert "这条答复附有 1 张照片" in page or "1 photos came with this answer" in page
+
+
+def test_the_firm_downloads_the_signed_notice_addressed_to_it_and_staff_see_each_notices_answers(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection)
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    record = client.get(f"/firm/notices/{notice.id}.json").get_json()
+    fmt.verify_signed(record)
+    assert post(f"/firm/notices/{notice.id}", {"text": "已收到，三日内整改。"}).status_code == 302
+    client.post("/logout")
+    assert post("/firm/login", {"username": "qiushi-pm", "password": "firm password 2"}).status_code == 302
+    assert client.get(f"/firm/notices/{notice.id}.json").status_code == 404  # another firm's
+    login("supervisor")
+    page = text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    assert "物业对本次检查的答复" in page
+    assert "物业答复 1 条" in page  # the notice's line says it has an answer

@@ -155,6 +155,7 @@ def _inspection_page(template: str, inspection: Inspection, **context):
     answers = ops.answers_to(inspection)
     return render_template(
         template,
+        answer_counts={n.id: len(ops.answers_to(n)) for n in inspection.notices},
         inspection=inspection,
         check=ops.checked(inspection),
         texts=_texts(inspection),
@@ -301,6 +302,7 @@ def public_detail(slug: str, inspection_id: int):
             "notice": n,
             "check": ops.checked(n),
             "followups": [(f, ops.checked(f), []) for f in n.followups],
+            "followup_photos": {f.id: len(ops.photos_of("followup", f.id)) for f in n.followups},
             "answers": ops.answers_to(n),
             "overdue": ops.overdue(n),
         }
@@ -316,10 +318,16 @@ def public_detail(slug: str, inspection_id: int):
         photo_count=len(ops.photos_of("inspection", inspection.id)),
         answers=ops.answers_to(inspection),
         answer_photos={},
+        # Photos are counted, not shown (they may show residents): the page says how many and why.
+        answer_photo_counts={a: len(photos) for a, photos in ops.answer_photos(_all_answers(inspection)).items()},
         notices=notices,
         shown=_shown,
         public=True,
     )
+
+
+def _all_answers(inspection: Inspection) -> list:
+    return ops.answers_to(inspection) + [a for n in inspection.notices for a in ops.answers_to(n)]
 
 
 @bp.get("/p/<slug>/inspections/<int:inspection_id>.json")
@@ -362,6 +370,13 @@ def firm_inspection(inspection_id: int):
 @firm_required
 def firm_inspection_json(inspection_id: int):
     return _record_json(of_my_firm(db.session.get(Inspection, inspection_id)), "inspection")
+
+
+@bp.get("/firm/notices/<int:notice_id>.json")
+@firm_required
+def firm_notice_json(notice_id: int):
+    """The notice addressed to this firm, signed: the firm checks "verified" for itself."""
+    return _record_json(of_my_firm(db.session.get(RectificationNotice, notice_id)), "notice")
 
 
 @bp.route("/firm/notices/<int:notice_id>", methods=["GET", "POST"])
