@@ -65,6 +65,13 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     page.goto(f"{base}/staff/keys")
     with page.expect_navigation():
         page.click("[data-action=register-key]")
+    # Another browser of the same supervisor, without that key, says so above the form before a
+    # mark is entered (not only when the supervisor taps "sign" at the end).
+    _other_context, other = new_page(browser)
+    staff_login(other, base, "insp-supervisor", PASSWORD)
+    other.goto(f"{base}/e/{SLUG}/inspections/new")
+    other.wait_for_selector("[data-nokey-warning]")
+    assert "这个浏览器里没有您的签名密钥" in other.inner_text("[data-nokey-warning]")
 
     page.goto(f"{base}/e/{SLUG}/inspections")
     page.click("a:text('开始检查')")
@@ -77,6 +84,13 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     page.fill("#note-fire-lanes", "北侧消防通道停有两辆私家车")
     page.fill("#notes", "整体尚可，楼道和消防通道须整改。")
     page.set_input_files("#photos", str(inspected_estate))
+    assert not page.query_selector("[data-nokey-warning]")  # the key is in this browser now
+    # A mark over the item's scale: nothing is sent, and the phone is taken to that mark.
+    page.fill("#score-handrails", "12")
+    page.click("[data-action=sign-inspection]")
+    page.wait_for_selector("#score-handrails[aria-invalid=true]")
+    assert page.evaluate("document.activeElement.id") == "score-handrails"
+    page.fill("#score-handrails", "10")
     shots(page, "inspection-1-scores", max_height=2400)
     page.click("[data-action=sign-inspection]")
     page.wait_for_url(re.compile(r".*/inspections/\d+$"))

@@ -102,6 +102,16 @@
       window.location.assign(answer.next);
     }, function (err) {
       button.disabled = false;
+      if (err && err.field) {
+        // On a phone the form is a dozen screens tall: take the supervisor to the mark to correct.
+        err.field.setAttribute("aria-invalid", "true");
+        err.field.scrollIntoView({ block: "center" });
+        err.field.focus();
+        err.field.addEventListener("input", function clear() {
+          err.field.removeAttribute("aria-invalid");
+          err.field.removeEventListener("input", clear);
+        });
+      }
       var message = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey")
         : err && err.message === "photos" ? button.getAttribute("data-msg-photos")
         : err && err.message === "scores" ? button.getAttribute("data-msg-scores")
@@ -119,7 +129,11 @@
           var items = draft.items.map(function (item) {
             var raw = form.querySelector("#score-" + item.id).value.trim();
             var score = /^[0-9]+$/.test(raw) ? parseInt(raw, 10) : -1;
-            if (score < 0 || score > item.max) { throw new Error("scores"); }
+            if (score < 0 || score > item.max) {
+              var wrong = new Error("scores");
+              wrong.field = form.querySelector("#score-" + item.id);
+              throw wrong;
+            }
             return { id: item.id, score: score, max: item.max, weight: item.weight, note: text(form.querySelector("#note-" + item.id).value) };
           });
           return cleanPhotos($(button.getAttribute("data-photos")), parseInt(button.getAttribute("data-max-photos"), 10)).then(function (photos) {
@@ -209,7 +223,24 @@
     form.addEventListener("submit", function (event) { if (busy) { event.preventDefault(); } });
   }
 
+  /* Say at once, above the form, when this browser holds no key to sign with: a supervisor should
+   * not fill a dozen screens of marks on a new phone before learning that (the walk of 2026-12-07). */
+  function warnWithoutKey(button) {
+    var form = $(button.getAttribute("data-form"));
+    if (!form || !window.OwnersVote || !OwnersVote.load) { return; }
+    OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
+      if (r) { return; }
+      var warning = document.createElement("p");
+      warning.className = "flash flash-error";
+      warning.setAttribute("role", "alert");
+      warning.setAttribute("data-nokey-warning", "");
+      warning.textContent = button.getAttribute("data-msg-nokey");
+      form.parentNode.insertBefore(warning, form);
+    }, function () { /* no key store in this browser: the button says so when tapped */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action^=sign-][data-slot]"), warnWithoutKey);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-answer-photos]"), bindAnswerPhotos);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-inspection]"), bindInspection);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-notice]"), bindNotice);
