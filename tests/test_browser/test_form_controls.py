@@ -101,7 +101,7 @@ def test_every_form_control_is_a_thumbs_height_and_nothing_is_wider_than_the_pho
     walked: dict[str, list[str]] = {}
     for who, path, must_have in (
         (world.supervisor, f"/e/{world.slug}/inspections/new", {"number", "text", "file", "button"}),
-        (world.supervisor, f"/e/{world.slug}/inspections/{world.inspection}", {"date", "text"}),
+        (world.supervisor, f"/e/{world.slug}/inspections/{world.inspection}", {"date", "textarea"}),
         (world.supervisor, f"/e/{world.slug}/organising-body", {"date", "select", "text"}),
         (world.organiser, f"/e/{world.slug}/accounts/new/statement", {"date"}),
         (world.admin, "/admin/district", {"select", "text"}),
