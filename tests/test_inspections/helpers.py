@@ -45,8 +45,9 @@ def issued(client, world, inspection, **changes) -> RectificationNotice:
     return db.session.scalar(select(RectificationNotice).order_by(RectificationNotice.id.desc()))
 
 
-def ranking_by_inspections(world, admin):
-    """A rule weighing inspections alone, and a ranking of this month under it, published now."""
+def ranking_by_inspections(world, admin, *, score_percent: int = 0):
+    """A rule weighing inspections (alone, or beside the owners' score), and a ranking of this
+    month under it, published now."""
     from webapp.core.db import utcnow
     from webapp.core.serverkey import signer
     from webapp.rankings import operations as rankings
@@ -54,9 +55,9 @@ def ranking_by_inspections(world, admin):
     fields = rankings.RuleFields(
         code="with-inspections",
         title="检查考核为主的考评规则",
-        score_percent=0,
+        score_percent=score_percent,
         satisfaction_percent=0,
-        inspections_percent=100,
+        inspections_percent=100 - score_percent,
         satisfied_at=60,
         pass_mark=60,
         red_mark=85,

@@ -474,7 +474,6 @@ def test_a_rule_weighing_inspections_ranks_the_firm_by_its_signed_inspections(cl
 
 
 def test_a_ranking_is_not_made_on_an_inspection_whose_signature_does_not_bear_it_out(client, login, world, make_staff):
-    from webapp.core.serverkey import signer
     from webapp.rankings import operations as rankings
     from webapp.rankings.models import Ranking
 
@@ -486,21 +485,8 @@ def test_a_ranking_is_not_made_on_an_inspection_whose_signature_does_not_bear_it
     assert not ops.checked(inspection).intact
     assert "核验失败" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
     admin = make_staff("root", admin=True)
-    fields = rankings.RuleFields(
-        code="with-inspections",
-        title="规则",
-        score_percent=50,
-        satisfaction_percent=0,
-        inspections_percent=50,
-        satisfied_at=60,
-        pass_mark=60,
-        red_mark=85,
-    )
-    rule = rankings.publish_rule(fields, signer=signer(), actor=admin)
-    today = world["today"]
-    period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
     with pytest.raises(rankings.RankingError, match="does not verify; no ranking was made"):
-        rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=ops.utcnow())
+        ranking_by_inspections(world, admin, score_percent=50)
     assert db.session.scalar(select(func.count()).select_from(Ranking)) == 0
 
 
