@@ -1,4 +1,4 @@
 """The inspections world (an estate served by a firm, supervisors with signing keys), for the
 district view's rectification notices."""
 
-from tests.test_inspections.test_inspections import world  # noqa: F401
+from tests.test_inspections.helpers import world  # noqa: F401

@@ -247,7 +247,7 @@ def test_an_estates_line_names_its_organising_body_and_its_open_petitions(client
 
 
 def test_a_rectification_notice_past_its_deadline_is_shown_to_the_district(client, login, post, world, make_staff):
-    from tests.test_inspections.test_inspections import issued, recorded
+    from tests.test_inspections.helpers import issued, recorded
 
     notice = issued(client, world, recorded(client, login, world))
     admin = make_staff("district-admin", admin=True)

@@ -1,15 +1,22 @@
 """What the inspection tests share: the two firms, and recording an inspection or a notice through
-the supervisor's page endpoints (the ``world`` fixture is in conftest.py)."""
+the supervisor's page endpoints, and the ``world`` fixture (conftest.py names it here, and so do
+the district's tests)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from tests.factories import csrf_of, inspection_document, notice_document, post_signed
+from crypto.keys import generate_ed25519
+from tests.factories import LINUX_UA, csrf_of, inspection_document, notice_document, post_signed
 from webapp.core.db import db
+from webapp.devices import operations as device_ops
+from webapp.firms.operations import assign_estate, create_account, create_firm
+from webapp.inspections import operations as ops
 from webapp.inspections.models import Inspection, RectificationNotice
+from webapp.inspections.standard import STANDARD_FORM
 
 FIRM = ("绿苑物业服务有限公司", "91330100MA2H3K7Q42")
 OTHER_FIRM = ("杭州秋实物业管理有限公司", "91330100MA2KD91L20")
@@ -66,3 +73,33 @@ def ranking_by_inspections(world, admin, *, score_percent: int = 0):
     today = world["today"]
     period = rankings.period_of("本月", today.replace(day=1), today + timedelta(days=1), "Asia/Shanghai")
     return rankings.publish_now(rule, period, actor=admin, server=signer(), base_url="http://x", now=utcnow())
+
+
+@pytest.fixture
+def world(app, estate, staff, make_estate, make_staff, db_session, client, login):
+    """The estate (served by 绿苑物业) with its supervisors, each with a signing key; another estate
+    served by another firm, with a supervisor of its own; the standard form; a login per firm."""
+    firm = create_firm(name=FIRM[0], uscc=FIRM[1], actor="test")
+    assign_estate(firm, estate, date(2025, 1, 1), actor="test")
+    other_estate = make_estate("qiushi", "秋实苑")
+    other_firm = create_firm(name=OTHER_FIRM[0], uscc=OTHER_FIRM[1], actor="test")
+    assign_estate(other_firm, other_estate, date(2025, 1, 1), actor="test")
+    other_supervisor = make_staff("sup-qiushi", estate=other_estate, role="supervisor")
+    signers = {}
+    for name, user in (("supervisor", staff["supervisor"]), ("supervisor2", staff["supervisor2"]), ("sup-qiushi", other_supervisor)):
+        signers[name] = generate_ed25519()
+        device_ops.add_device_key(jwk=signers[name].jwk, label=LINUX_UA, staff=user)
+    form = ops.publish_form(dict(STANDARD_FORM), actor="test")
+    create_account(firm, username="lvyuan-pm", display_name="绿苑物业 项目经理 孙志强", password="firm password 1", actor="test")
+    create_account(other_firm, username="qiushi-pm", display_name="秋实物业 经理 赵丽华", password="firm password 2", actor="test")
+    db_session.commit()
+    return {
+        "estate": estate,
+        "other_estate": other_estate,
+        "firm": firm,
+        "other_firm": other_firm,
+        "form": form,
+        "signers": signers,
+        "staff": staff,
+        "today": ops.today_in(estate),
+    }
