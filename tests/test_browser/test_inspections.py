@@ -65,6 +65,9 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     page.goto(f"{base}/staff/keys")
     with page.expect_navigation():
         page.click("[data-action=register-key]")
+    # The keys page marks the key this browser holds (a supervisor may have several phones).
+    page.wait_for_selector("[data-this-browser]:not([hidden])")
+    assert page.locator("[data-this-browser]:not([hidden])").count() == 1
     # Another browser of the same supervisor, without that key, says so above the form before a
     # mark is entered (not only when the supervisor taps "sign" at the end).
     _other_context, other = new_page(browser)
@@ -72,6 +75,9 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     other.goto(f"{base}/e/{SLUG}/inspections/new")
     other.wait_for_selector("[data-nokey-warning]")
     assert "这个浏览器里没有您的签名密钥" in other.inner_text("[data-nokey-warning]")
+    other.goto(f"{base}/staff/keys")
+    other.wait_for_load_state("networkidle")
+    assert other.locator("[data-this-browser]:not([hidden])").count() == 0
 
     page.goto(f"{base}/e/{SLUG}/inspections")
     page.click("a:text('开始检查')")

@@ -113,6 +113,7 @@ def test_a_notice_and_a_followup_record_each_item_and_close_the_notice_when_all_
     assert [f.rectified for f in notice.followups] == [2, 3]
     page = text_of(client.get(f"/e/lvyuan/notices/{notice.id}"))
     assert "3 项中已整改 2 项" in page or "2 of 3 items rectified" in page
+    assert "第 2 项（消防通道画线）：未整改" in page  # each item with the notice's text, not a bare number
     third = followup_document(notice, signer, [True, True, True], day=day)
     refused = post_signed(client, f"/e/lvyuan/notices/{notice.id}/followups", csrf, third, signer)
     assert refused.status_code == 400

@@ -164,3 +164,9 @@ def test_the_firm_downloads_the_signed_notice_addressed_to_it_and_staff_see_each
     page = text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
     assert "物业对本次检查的答复" in page
     assert "物业答复 1 条" in page  # the notice's line says it has an answer
+
+
+def test_after_signing_the_page_the_supervisor_lands_on_says_it_was_signed_and_saved(client, login, world):
+    inspection = recorded(client, login, world)
+    assert "已在本机签名并保存" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
+    assert "已在本机签名并保存" not in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))  # said once

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -137,6 +137,7 @@ def _store(operation, next_url):
         db.session.rollback()
         return json_error(exc)
     db.session.commit()
+    flash(_("Signed on this device and saved."), "success")  # shown on the page the phone goes to next
     return jsonify({"next": next_url(found)})
 
 

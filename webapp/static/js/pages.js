@@ -258,7 +258,21 @@
     });
   }
 
+  /* On one's own keys page: mark the key this browser holds, so that a supervisor with several
+   * phones knows which key is which (and that a key just made is there). */
+  function markThisBrowsersKey(table) {
+    if (!supported()) { return; }
+    OwnersVote.load(table.getAttribute("data-this-browser-slot")).then(function (record) {
+      if (!record) { return; }
+      Array.prototype.forEach.call(table.querySelectorAll("tr[data-kid]"), function (row) {
+        var tag = row.querySelector("[data-this-browser]");
+        if (tag) { tag.hidden = row.getAttribute("data-kid") !== record.kid; }
+      });
+    }, function () { /* no key store: nothing to mark */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("table[data-this-browser-slot]"), markThisBrowsersKey);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=certify]"), bindCertify);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=demo-phone]"), bindDemoPhone);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-document]"), bindSignDocument);
