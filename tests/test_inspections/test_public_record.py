@@ -170,3 +170,18 @@ def test_after_signing_the_page_the_supervisor_lands_on_says_it_was_signed_and_s
     inspection = recorded(client, login, world)
     assert "已在本机签名并保存" in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))
     assert "已在本机签名并保存" not in text_of(client.get(f"/e/lvyuan/inspections/{inspection.id}"))  # said once
+
+
+def test_each_item_shows_its_points_of_100_and_they_add_up_to_the_score():
+    from fractions import Fraction
+
+    items = [
+        {"id": "stairwells", "score": 4, "max": 10, "weight": 1200},
+        {"id": "handrails", "score": 5, "max": 10, "weight": 800},
+        {"id": "gate", "score": 2, "max": 3, "weight": 1250},
+        {"id": "rest", "score": 10, "max": 10, "weight": 6750},
+    ]
+    points = [ops.item_points(item) for item in items]
+    assert points == [("4.80", "12"), ("4.00", "8"), ("8.33", "12.50"), ("67.50", "67.50")]
+    assert sum(Fraction(got) for got, _most in points) == Fraction(8463, 100)
+    assert fmt.inspection_score({"items": items}) == Fraction(4 * 1200, 1000) + 4 + Fraction(2 * 1250, 300) + Fraction(675, 10)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 
 from sqlalchemy import func, select
 
@@ -547,10 +546,10 @@ def score_of(document: dict) -> str:
 
 def item_points(item: dict) -> tuple[str, str]:
     """(what an item adds to the score out of 100, the most it could add), rounded as the score is
-    shown: an owner adding them up finds the score (give or take the last rounding)."""
-    per_point = fmt.WEIGHT_TOTAL // fmt.MAX_POINTS
-    earned = Fraction(item["weight"] * item["score"], item["max"] * per_point)
-    most = Fraction(item["weight"], per_point)
+    shown: an owner adding them up finds the score (give or take the last rounding).  Both by the
+    score's own rule (crypto.inspection.item_score), for this one item."""
+    earned = fmt.item_score([item])
+    most = fmt.item_score([{**item, "score": item["max"]}])
     return rk.shown(earned), (str(most.numerator) if most.denominator == 1 else rk.shown(most))
 
 

@@ -276,10 +276,7 @@ def followup(estate: Estate, notice_id: int):
 
 def _public_inspection(slug: str, inspection_id: int) -> tuple[Estate, Inspection]:
     estate = public_estate(slug)
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or inspection.estate_id != estate.id:
-        abort(404)
-    return estate, inspection
+    return estate, in_estate(Inspection, inspection_id, estate)
 
 
 @bp.get("/p/<slug>/inspections")
@@ -298,6 +295,7 @@ def public_list(slug: str):
 @bp.get("/p/<slug>/inspections/<int:inspection_id>")
 def public_detail(slug: str, inspection_id: int):
     estate, inspection = _public_inspection(slug, inspection_id)
+    answers = ops.answers_to(inspection)
     notices = [
         {
             "notice": n,
@@ -309,6 +307,7 @@ def public_detail(slug: str, inspection_id: int):
         }
         for n in inspection.notices
     ]
+    every_answer = answers + [a for item in notices for a in item["answers"]]
     return render_template(
         "inspections/public_detail.html",
         estate=estate,
@@ -317,18 +316,14 @@ def public_detail(slug: str, inspection_id: int):
         texts=_texts(inspection),
         photos=[],
         photo_count=len(ops.photos_of("inspection", inspection.id)),
-        answers=ops.answers_to(inspection),
+        answers=answers,
         answer_photos={},
         # Photos are counted, not shown (they may show residents): the page says how many and why.
-        answer_photo_counts={a: len(photos) for a, photos in ops.answer_photos(_all_answers(inspection)).items()},
+        answer_photo_counts={a: len(photos) for a, photos in ops.answer_photos(every_answer).items()},
         notices=notices,
         shown=_shown,
         public=True,
     )
-
-
-def _all_answers(inspection: Inspection) -> list:
-    return ops.answers_to(inspection) + [a for n in inspection.notices for a in ops.answers_to(n)]
 
 
 @bp.get("/p/<slug>/inspections/<int:inspection_id>.json")
