@@ -22,14 +22,19 @@ class ConfigError(RuntimeError):
     """The configuration cannot run safely."""
 
 
-def _proxy_hops(text: str) -> int:
+def _whole(text: str, least: int, most: int, message: str) -> int:
+    """A whole number from least to most, or the setting is refused with ``message``."""
     try:
-        hops = int(text.strip() or "0")
+        value = int(text.strip())
     except ValueError:
-        hops = -1
-    if not 0 <= hops <= 5:
-        raise ConfigError("OWNERSVOTE_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
-    return hops
+        value = least - 1
+    if not least <= value <= most:
+        raise ConfigError(message)
+    return value
+
+
+def _proxy_hops(text: str) -> int:
+    return _whole(text.strip() or "0", 0, 5, "OWNERSVOTE_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
 
 
 def _seconds(name: str, text: str, most: float = 60) -> float:
@@ -43,13 +48,7 @@ def _seconds(name: str, text: str, most: float = 60) -> float:
 
 
 def _pool_size(text: str) -> int:
-    try:
-        size = int(text.strip())
-    except ValueError:
-        size = 0
-    if not 1 <= size <= 200:
-        raise ConfigError("OWNERSVOTE_DB_POOL_SIZE must be the number of database connections a process keeps (1 to 200)")
-    return size
+    return _whole(text, 1, 200, "OWNERSVOTE_DB_POOL_SIZE must be the number of database connections a process keeps (1 to 200)")
 
 
 def database_url() -> str:
