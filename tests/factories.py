@@ -925,3 +925,20 @@ def statements_with(app, needle: str, call):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(seen), result
+
+
+REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def need_redis(url: str = REDIS_URL) -> None:
+    """Skip the test when Redis does not answer at ``url`` (fail it in CI, which runs Redis)."""
+    import pytest
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis not reachable at {url} ({type(exc).__name__}): start redis-server or set OWNERSVOTE_TEST_REDIS_URL"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)

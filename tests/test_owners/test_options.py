@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from sqlalchemy import select
 
-from tests.factories import ZHANG_TAIL
+from tests.factories import REDIS_URL, ZHANG_TAIL, need_redis
 from webapp.owners.models import Registration
 
 
@@ -97,20 +96,11 @@ def test_a_delivered_unit_cannot_be_approved_for_the_developer(post, ask_review,
     assert db_session.get(Registration, registration.id).state == "pending"
 
 
-REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
 @pytest.mark.redis
 def test_with_redis_the_scan_limit_holds_across_app_processes(app, database_url):
     import redis
 
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        message = f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}): start redis-server or set OWNERSVOTE_TEST_REDIS_URL"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_redis()
     import uuid
 
     from webapp import create_app

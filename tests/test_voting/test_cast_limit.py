@@ -3,14 +3,13 @@ per address, in the same storage as every other limit, with a Retry-After on ref
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES
 
-from tests.factories import IN_CI, TITLES
+from tests.factories import REDIS_URL, TITLES, need_redis
 from webapp.core.extensions import limiter
 
 
@@ -52,22 +51,13 @@ def test_the_cast_limit_goes_back_to_the_shared_storage_once_it_answers_again(vo
         limiter._storage, limiter._limiter, limiter._storage_dead, limiter._last_recheck = saved
 
 
-REDIS_URL = os.environ.get("OWNERSVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
 @pytest.mark.redis
 def test_with_redis_the_cast_limit_is_counted_there_for_every_process(voting, app, monkeypatch):
     import redis
     from limits import parse
     from limits.storage import storage_from_string
 
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        message = f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}): start redis-server or set OWNERSVOTE_TEST_REDIS_URL"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    need_redis()
     s = voting
     monkeypatch.setitem(app.config, "OWNERSVOTE_CAST_LIMIT", "3/minute")
     # This app's limiter on Redis, under a key prefix of its own so that no other run interferes.
