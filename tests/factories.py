@@ -918,7 +918,8 @@ def statements_with(app, needle: str, call):
             seen.append(statement)
 
     with app.app_context():
-        engine = db.engines[None]
+        bound = db.engines[None]  # the engine, or a test's connection on it (tests/conftest.py)
+    engine = bound.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         result = call()

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from tally.fmt import pct
-from tests.factories import text_of
+from tests.factories import statements_with, text_of
 from webapp.auth.models import StaffUser
 from webapp.core.db import db
 from webapp.district import operations as ops
@@ -291,7 +291,6 @@ def test_the_estates_lines_read_the_organising_bodies_once_however_many_estates(
     """Each line names its body and warns of a term's end; a district of hundreds of estates must
     not read the bodies twice per estate (it did: once for the body in force, once for the
     current term)."""
-    from sqlalchemy import event
 
     from webapp.bodies.operations import record_body
 
@@ -299,19 +298,9 @@ def test_the_estates_lines_read_the_organising_bodies_once_however_many_estates(
     people = [{"name": "王建国", "post": "主任"}]
     record_body(area["jw1"], kind="committee", members=people, term_start=date(2021, 2, 1), term_end=date(2026, 1, 31), actor=admin)
     record_body(area["jw2"], kind="committee", members=people, term_start=date(2025, 2, 1), term_end=date(2030, 1, 31), actor=admin)
-    reads = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if "FROM organising_bodies" in statement:
-            reads.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        found = {line.estate.slug: line for line in ops.lines(list(area[k] for k in ("jw1", "jw2", "hjl", "hd")))}
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(reads) == 1
+    reads, lines = statements_with(app, "FROM organising_bodies", lambda: ops.lines(list(area[k] for k in ("jw1", "jw2", "hjl", "hd"))))
+    found = {line.estate.slug: line for line in lines}
+    assert reads == 1
     assert found["jw1"].body_name == "建外一号院业主委员会"
     assert "届满" in found["jw1"].term_warning[0]  # its term has ended
     assert found["jw2"].term_warning is None
