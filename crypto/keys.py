@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -105,13 +104,11 @@ def public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:
         if not isinstance(value, str):
             raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
         out[name] = value
-    _load_public(tuple(sorted(out.items())))  # validates lengths and the curve point
+    _key_of(out)  # validates lengths and the curve point (and keeps the key for verify)
     return out
 
 
-@lru_cache(maxsize=4096)
-def _load_public(items: tuple[tuple[str, str], ...]) -> PublicKey:
-    jwk = dict(items)
+def _load_public(jwk: Mapping[str, str]) -> PublicKey:
     try:
         if jwk["kty"] == "OKP":
             return ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"], 32, "JWK x"))
@@ -124,19 +121,31 @@ def _load_public(items: tuple[tuple[str, str], ...]) -> PublicKey:
         raise KeyFormatError(f"JWK is not a valid {jwk['crv']} public key: {exc}") from exc
 
 
+#: Keys already loaded, by (kty, crv, x, y).  One table for both ways in (public_jwk, which
+#: checks a roll's keys, and load_public_key, which verify uses): the verifier checks a member's
+#: key on the roll and then that member's ballot, and a second table of a few thousand keys
+#: made it build every key twice.  Bounded: a verifier holds at most a roll's worth of keys.
 _LOADED: dict[tuple[Any, ...], PublicKey] = {}
+
+
+def _key_of(jwk: Mapping[str, str]) -> PublicKey:
+    """The key for a JWK already reduced by public_jwk (its required members, all strings)."""
+    ident = (jwk["kty"], jwk["crv"], jwk["x"], jwk.get("y"))
+    key = _LOADED.get(ident)
+    if key is None:
+        key = _load_public(jwk)
+        if len(_LOADED) < 1_000_000:
+            _LOADED[ident] = key
+    return key
 
 
 def load_public_key(jwk: Mapping[str, Any]) -> PublicKey:
     """The ``cryptography`` public-key object for a JWK (validated once, then cached per key)."""
     if not isinstance(jwk, dict):
         raise KeyFormatError("a JWK must be a JSON object")
-    ident = (jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y"))
-    key = _LOADED.get(ident)
+    key = _LOADED.get((jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y")))
     if key is None or not _PRIVATE_SET.isdisjoint(jwk):
-        key = _load_public(tuple(sorted(public_jwk(jwk).items())))
-        if len(_LOADED) < 1_000_000:  # a verifier holds at most a roll's worth of keys
-            _LOADED[ident] = key
+        key = _key_of(public_jwk(jwk))
     return key
 
 

@@ -151,6 +151,8 @@ def apply_supplements(
     if not isinstance(records, list):
         out.problems.append("supplements must be a list")
         return out
+    if not records:  # the usual case: no need to index a whole roll's keys
+        return out
     entries = roll.get("entries")
     current: dict[str, set[str]] = {}  # member → its voting and proxy key ids in force
     owner: dict[str, str] = {}  # every key id ever listed → its member

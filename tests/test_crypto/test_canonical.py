@@ -216,3 +216,17 @@ def test_nan_is_refused_even_when_floats_are_allowed():
         canonical_json(float("inf"), allow_floats=True)
     with pytest.raises(CanonicalJSONError, match="^NaN is not JSON$"):
         loads("NaN", allow_floats=True)
+
+
+@given(st.fixed_dictionaries({name: st.text() for name in ("ballot", "kind", "kid", "sig")}))
+@settings(max_examples=400)
+def test_a_log_entrys_bytes_made_directly_are_its_rfc8785_form(entry):
+    from crypto.ballot import entry_bytes
+
+    try:
+        expected = rfc8785.dumps(entry)
+    except rfc8785.CanonicalizationError:  # a lone surrogate is not Unicode text
+        with pytest.raises(CanonicalJSONError):
+            entry_bytes(entry)
+    else:
+        assert entry_bytes(entry) == expected
