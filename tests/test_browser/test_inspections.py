@@ -27,9 +27,10 @@ SLUG = "insp-lvyuan"
 FIRM = ("杭州绿苑物业服务有限公司（检查测试）", uscc(random.Random(4242)))
 
 
-@pytest.fixture
-def inspected_estate(live, tmp_path):
-    """An estate served by a firm, its supervisor, the standard form and the firm's login."""
+@pytest.fixture(scope="module")
+def inspected_estate(live, tmp_path_factory):
+    """An estate served by a firm, its supervisor, the standard form and the firm's login (made
+    once: the live server's database lives as long as the session); a camera's photo to add."""
     from webapp.auth.operations import assign_role, create_staff
     from webapp.core.db import db
     from webapp.core.roles import Role
@@ -48,7 +49,7 @@ def inspected_estate(live, tmp_path):
             ops.publish_form(dict(STANDARD_FORM), actor="test")
         create_account(firm, username="insp-firm", display_name="杭州绿苑物业 项目经理 吴志刚", password=PASSWORD, actor="test")
         db.session.commit()
-    photo = tmp_path / "stairs.jpg"
+    photo = tmp_path_factory.mktemp("camera") / "stairs.jpg"
     photo.write_bytes(photo_bytes(exif=True))  # as a phone's camera makes it, place and all
     return photo
 
@@ -146,8 +147,8 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     after.write_bytes(photo_bytes(gps=True, colour=(90, 140, 90)))
     assert metadata_problem(after.read_bytes(), "image/jpeg") is not None
     desk.set_input_files("#photo", str(after))
-    desk.wait_for_selector("#answer-photo-status.flash-success")
-    assert "照片已去掉拍摄信息" in desk.inner_text("#answer-photo-status")
+    desk.wait_for_selector("#photo-status.flash-success")
+    assert "照片已去掉拍摄信息" in desk.inner_text("#photo-status")
     desk.click("form button.primary")
     desk.wait_for_url(f"**/firm/notices/{notice_id}")
     assert "答复已记录" in desk.inner_text("body")
@@ -175,3 +176,35 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     shots(page, "inspection-6-followup", max_height=2400)
     with live.app_context():
         assert db.session.get(RectificationNotice, notice_id).state == "rectified"
+
+
+def test_a_chosen_file_that_is_no_photo_is_named_and_left_out_and_the_others_are_kept(browser, live, inspected_estate, tmp_path):
+    from crypto.inspection import MAX_PHOTOS
+
+    _context, page = new_page(browser)
+    staff_login(page, live.base, "insp-supervisor", PASSWORD)
+    page.goto(f"{live.base}/e/{SLUG}/inspections/new")
+    broken = tmp_path / "楼道.jpg"
+    broken.write_bytes(b"this was never a photo")
+    heic = tmp_path / "IMG_0001.heic"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic")
+    page.set_input_files("#photos", [str(inspected_estate), str(broken), str(heic)])
+    page.wait_for_selector("#photos-status.flash-error")
+    status = page.inner_text("#photos-status")
+    assert "“楼道.jpg”不是 JPEG 或 PNG 照片，已略去。" in status
+    assert "“IMG_0001.heic”不是 JPEG 或 PNG 照片，已略去。" in status
+    assert "1 张照片已去掉拍摄信息" in status
+    assert page.evaluate("document.querySelector('#photos').files.length") == 1
+
+    # One photo more than a record takes: the last one chosen is left out, the others kept.
+    many = []
+    for n in range(MAX_PHOTOS + 1):
+        path = tmp_path / f"photo-{n}.png"
+        path.write_bytes(photo_bytes("PNG", colour=(20 * n, 100, 200 - 20 * n)))
+        many.append(str(path))
+    page.set_input_files("#photos", many)
+    page.wait_for_selector("#photos-status:has-text('最后选的')")
+    status = page.inner_text("#photos-status")
+    assert f"照片最多 {MAX_PHOTOS} 张：最后选的 1 张已略去。" in status
+    assert f"{MAX_PHOTOS} 张照片已去掉拍摄信息" in status
+    assert page.evaluate("document.querySelector('#photos').files.length") == MAX_PHOTOS

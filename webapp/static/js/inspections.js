@@ -58,12 +58,64 @@
     });
   }
 
+  /* The photos to sign and send from a file input: those bindPhotoInput kept when they were
+   * chosen (every input that takes photos is bound), else the input's files re-drawn now. */
   function cleanPhotos(input, most) {
+    if (input && input.ownersvotePhotos) { return input.ownersvotePhotos; }
     var files = input ? Array.prototype.slice.call(input.files || []) : [];
     if (files.length > most) { return Promise.reject(new Error("photos")); }
     return Promise.all(files.map(cleanPhoto)).then(function (photos) {
       var seen = {};
       return photos.filter(function (p) { if (seen[p.sha256]) { return false; } seen[p.sha256] = true; return true; });
+    });
+  }
+
+  /* Photos are checked and re-drawn as soon as they are chosen, not at signing, and a bad one
+   * costs only itself: a file that is not a JPEG or PNG photo, or one beyond the most allowed, is
+   * left out by name and the others are kept.  (A choice with one such file used to be cleared
+   * whole, with one vague sentence: the walk of 2026-12-07.)  The input then holds the clean
+   * copies only, so a plain form sends those; the signing flows take them from the promise. */
+  function bindPhotoInput(input) {
+    var box = $(input.getAttribute("data-status"));
+    var most = parseInt(input.getAttribute("data-max-photos"), 10);
+    var form = input.form;
+    function message(name, values) {
+      return Object.keys(values).reduce(function (text, key) {
+        return text.split("{" + key + "}").join(String(values[key]));
+      }, input.getAttribute(name));
+    }
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []);
+      input.ownersvotePhotos = null;
+      if (!files.length) { box.hidden = true; return; }
+      say(box, input.getAttribute("data-msg-working"));
+      var busy = Promise.all(files.map(function (file) {
+        return cleanPhoto(file).then(null, function () { return { refused: file.name }; });
+      })).then(function (results) {
+        var kept = [], refused = [], seen = {}, extra = 0;
+        results.forEach(function (r) {
+          if (r.refused !== undefined) { refused.push(r.refused); return; }
+          if (seen[r.sha256]) { return; }
+          seen[r.sha256] = true;
+          if (kept.length < most) { kept.push(r); } else { extra += 1; }
+        });
+        if (typeof DataTransfer !== "undefined") {
+          var clean = new DataTransfer();
+          kept.forEach(function (p, n) { clean.items.add(new File([p.blob], "photo-" + (n + 1) + ".jpg", { type: "image/jpeg" })); });
+          input.files = clean.files;  // (setting files fires no change event)
+        }
+        var lines = refused.map(function (name) { return message("data-msg-not-photo", { name: name }); });
+        if (extra) { lines.push(message("data-msg-too-many", { n: most, extra: extra })); }
+        lines.push(kept.length ? message("data-msg-ready", { n: kept.length }) : input.getAttribute("data-msg-none"));
+        say(box, lines.join(" "), refused.length || extra ? "error" : "success");
+        return kept;
+      });
+      input.ownersvotePhotos = busy;
+      if (form && form.hasAttribute("data-wait-for-photos")) {
+        var send = form.querySelector("button[type=submit]");
+        send.disabled = true;
+        busy.then(function () { send.disabled = false; });
+      }
     });
   }
 
@@ -192,37 +244,6 @@
     });
   }
 
-  /* The firm's answer is a plain form: once photos are chosen, each is re-drawn without its
-   * camera metadata and put back into the file input in place of the camera's file, so the form
-   * sends only the clean ones.  Sending waits until that is done. */
-  function bindAnswerPhotos(form) {
-    var input = $(form.getAttribute("data-answer-photos"));
-    var box = $(form.getAttribute("data-status"));
-    var send = form.querySelector("button[type=submit]");
-    var most = parseInt(form.getAttribute("data-max-photos"), 10);
-    var busy = false;
-    if (!input || typeof DataTransfer === "undefined") { return; }  // (the server still refuses a photo with EXIF)
-    input.addEventListener("change", function () {
-      if (!input.files.length) { box.hidden = true; return; }
-      busy = true;
-      send.disabled = true;
-      say(box, form.getAttribute("data-msg-working"));
-      cleanPhotos(input, most).then(function (photos) {
-        var clean = new DataTransfer();
-        photos.forEach(function (p, n) { clean.items.add(new File([p.blob], "photo-" + (n + 1) + ".jpg", { type: "image/jpeg" })); });
-        input.files = clean.files;
-        say(box, form.getAttribute("data-msg-ready"), "success");
-      }, function () {
-        input.value = "";
-        say(box, form.getAttribute("data-msg-photos"), "error");
-      }).then(function () {
-        busy = false;
-        send.disabled = false;
-      });
-    });
-    form.addEventListener("submit", function (event) { if (busy) { event.preventDefault(); } });
-  }
-
   /* Say at once, above the form, when this browser holds no key to sign with: a supervisor should
    * not fill a dozen screens of marks on a new phone before learning that (the walk of 2026-12-07). */
   function warnWithoutKey(button) {
@@ -241,7 +262,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-action^=sign-][data-slot]"), warnWithoutKey);
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-answer-photos]"), bindAnswerPhotos);
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-photos]"), bindPhotoInput);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-inspection]"), bindInspection);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-notice]"), bindNotice);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-followup]"), bindFollowup);
