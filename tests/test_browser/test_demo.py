@@ -210,6 +210,6 @@ def test_the_readme_demo_walk_votes_closes_tallies_certifies_twice_publishes_and
     owner.click("form button.primary")
     verdict = owner.inner_text("p.flash-success")
     assert "您的表决票已记入日志" in verdict
-    assert "已计入最终树头" in verdict
+    assert "已计入投票截止时签名的最终投票记录" in verdict
     for person in (owner, organiser):
         assert person.errors == [], person.errors

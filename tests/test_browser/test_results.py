@@ -197,7 +197,7 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     zhang.click("form button.primary")
     verdict = zhang.inner_text("p.flash-success")
     assert "您的表决票已记入日志" in verdict
-    assert "已计入最终树头" in verdict
+    assert "已计入投票截止时签名的最终投票记录" in verdict
     assert "✘" not in zhang.inner_text("main")
     shots(zhang, "check-receipt")
     # 李四 uploads the receipt file instead: its signature, its promise, its place, the log's
@@ -206,7 +206,7 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     li.set_input_files("#file", str(receipt_file))
     li.click("form button.primary")
     steps = li.locator("ul.list li").all_inner_texts()
-    assert "已计入最终树头" in li.inner_text("p.flash-success"), steps
+    assert "已计入投票截止时签名的最终投票记录" in li.inner_text("p.flash-success"), steps
     assert len(steps) == 6, steps
     assert all(step.startswith("✔") for step in steps), steps
     assert "服务器守约" in steps[-1], steps

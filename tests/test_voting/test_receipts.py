@@ -100,8 +100,10 @@ def test_a_version_3_receipt_and_a_promise_alone_pass_once_the_batch_is_in(votin
         assert "the server kept its promise: tree head no. 1 covered your ballot" in page
         assert "✘" not in page
     page = checked(s, code=body["code"], english=False)
-    assert "服务器守约：第 1 号树头" in page
+    assert "服务器守约：第 1 号签名记录" in page
     assert "✘" not in page
+    # An owner reads this page: the Merkle tree's jargon stays in the technical sections.
+    assert "树头" not in page
 
 
 def test_a_version_2_receipt_still_passes(voting):

@@ -193,12 +193,12 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             verify_consistency(receipt.sth.size, latest.size, receipt.sth.root, bytes.fromhex(latest.root), proof)
             result.step(
                 True,
-                f"最新树头（第 {latest.n} 号，{latest.size} 张选票）与回执中的树头一致：此后没有改写历史",
+                f"服务器最新签名的投票记录（第 {latest.n} 号，{latest.size} 张选票）与回执中的记录前后一致：此后没有改写历史",
                 f"the newest tree head (no. {latest.n}, {latest.size} ballots) is consistent with the receipt's: no history was rewritten",
             )
         except (CryptoError, ValueError) as exc:
             result.step(
-                False, "最新树头与回执中的树头不一致：日志被改写过", f"the newest tree head is not consistent with the receipt's: {exc}"
+                False, "最新的投票记录与回执中的记录前后不一致：日志被改写过", f"the newest tree head is not consistent with the receipt's: {exc}"
             )
     try:
         verify_inclusion(
@@ -208,11 +208,11 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             ballot_log.inclusion(assembly.id, ballot.leaf_index, latest.size),
             bytes.fromhex(latest.root),
         )
-        what_zh = "最终树头（投票截止时签名）" if latest.final else f"最新树头（第 {latest.n} 号）"
+        what_zh = "投票截止时签名的最终投票记录" if latest.final else f"服务器最新签名的投票记录（第 {latest.n} 号）"
         what_en = "the final tree head (signed at the close)" if latest.final else f"the newest tree head (no. {latest.n})"
         result.step(True, f"您的选票包含在{what_zh}中", f"your ballot is included in {what_en}")
     except (CryptoError, ValueError) as exc:
-        result.step(False, "您的选票不在最新树头中", f"your ballot is not included in the newest tree head: {exc}")
+        result.step(False, "您的选票不在服务器最新签名的投票记录中", f"your ballot is not included in the newest tree head: {exc}")
     if promise is not None:
         _kept_in_time(result, assembly, promise, ballot.leaf_index)
     return result
@@ -249,12 +249,12 @@ def _kept_in_time(result: ReceiptCheck, assembly, promise: Promise, index: int) 
     if head.timestamp <= promise.deadline:
         result.step(
             True,
-            f"服务器守约：第 {head.n} 号树头于 {signed} 记入了您的选票，未超过承诺的期限（{result.deadline}）",
+            f"服务器守约：第 {head.n} 号签名记录于 {signed} 记入了您的选票，未超过承诺的期限（{result.deadline}）",
             f"the server kept its promise: tree head no. {head.n} covered your ballot at {signed}, by the deadline ({result.deadline})",
         )
     else:
         result.broken(
-            f"服务器违背了承诺：最早记入您选票的第 {head.n} 号树头签于 {signed}，晚于承诺的期限（{result.deadline}）",
+            f"服务器违背了承诺：最早记入您选票的第 {head.n} 号签名记录签于 {signed}，晚于承诺的期限（{result.deadline}）",
             f"the server broke its promise: the first tree head covering your ballot (no. {head.n}) was signed at {signed}, "
             f"after the promised deadline ({result.deadline})",
         )
