@@ -198,7 +198,9 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             )
         except (CryptoError, ValueError) as exc:
             result.step(
-                False, "最新的投票记录与回执中的记录前后不一致：日志被改写过", f"the newest tree head is not consistent with the receipt's: {exc}"
+                False,
+                "最新的投票记录与回执中的记录前后不一致：日志被改写过",
+                f"the newest tree head is not consistent with the receipt's: {exc}",
             )
     try:
         verify_inclusion(
