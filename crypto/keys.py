@@ -16,6 +16,7 @@ members)).  :func:`verify` raises :class:`SignatureInvalid` on every failure and
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,9 @@ _REQUIRED = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": 
 # Members that would make a JWK a private key: never accepted where a public key is expected.
 _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 _PRIVATE_SET = frozenset(_PRIVATE)
+# Printable ASCII but the quote and the backslash: what a JWK's required members may hold.
+_JWK_CHARACTERS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+_THUMBPRINT_TEMPLATE = {kty: "{" + ",".join(f'"{name}":"%s"' for name in names) + "}" for kty, names in _REQUIRED.items()}
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -63,19 +67,19 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     if kty not in _REQUIRED:
         raise KeyFormatError(f"unsupported JWK key type {kty!r}")
     values = tuple(map(jwk.get, _REQUIRED[kty]))
-    plain = all(type(value) is str for value in values)
+    plain = set(map(type, values)) == {str}
     if plain and (kid := _THUMBPRINTS.get(values)) is not None:
         return kid
-    members = []
-    for name, value in zip(_REQUIRED[kty], values, strict=True):
-        if not isinstance(value, str):
-            raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
-        # Every required member is base64url or a short ASCII name: JSON-escaping is never
-        # needed, so this is exactly the RFC 7638 / RFC 8785 serialisation.
-        if '"' in value or "\\" in value or not value.isascii() or not value.isprintable():
-            raise KeyFormatError(f"JWK member {name!r} has characters no JWK uses")
-        members.append(f'"{name}":"{value}"')
-    kid = b64url_encode(hashlib.sha256(("{" + ",".join(members) + "}").encode("ascii")).digest())
+    # Every required member is base64url or a short ASCII name: JSON-escaping is never needed,
+    # so the template gives exactly the RFC 7638 / RFC 8785 serialisation.  One match over all
+    # of them for the usual key; a refused one is named by the loop below.
+    if not (plain and _JWK_CHARACTERS.fullmatch("".join(map(str, values)))):
+        for name, value in zip(_REQUIRED[kty], values, strict=True):
+            if not isinstance(value, str):
+                raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
+            if '"' in value or "\\" in value or not value.isascii() or not value.isprintable():
+                raise KeyFormatError(f"JWK member {name!r} has characters no JWK uses")
+    kid = b64url_encode(hashlib.sha256((_THUMBPRINT_TEMPLATE[kty] % values).encode("ascii")).digest())
     if plain and len(_THUMBPRINTS) < 1_000_000:  # a verifier holds at most a roll's worth of keys
         _THUMBPRINTS[values] = kid
     return kid

@@ -42,12 +42,13 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from json.encoder import encode_basestring as _string  # the C encoder: RFC 8785's string form
 from typing import Any
 
 from tally import format_area as tally_format_area
 
-from .canonical import canonical_json
-from .errors import FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
+from .canonical import MAX_SAFE_INTEGER, canonical_json
+from .errors import CanonicalJSONError, FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
 from .keys import Signer, jwk_thumbprint, public_jwk, verify
 from .merkle import leaf_hash, root_of
 
@@ -139,6 +140,33 @@ def roll_leaf_data(entry: Mapping[str, Any]) -> bytes:
 
 def roll_leaf_hash(entry: Mapping[str, Any]) -> bytes:
     return leaf_hash(roll_leaf_data(entry))
+
+
+def checked_entry_bytes(entry: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a roll entry that validate_roll_entry accepted (its leaf's preimage).
+
+    The same bytes as canonical_json, made directly: the verifier hashes every entry of a roll
+    of 100,000 members, and an accepted entry's shape is fixed — four members under ASCII names,
+    keys whose JWKs hold only their required members (base64url and fixed names, never escaped).
+    Strings go through the standard library's non-ASCII encoder, RFC 8785's string form
+    (crypto.canonical says why); tests/test_crypto/test_roll_module.py holds the two equal.
+    """
+    heads = entry["heads"]
+    if heads > MAX_SAFE_INTEGER:  # canonical_json names the problem
+        return canonical_json(entry)
+    keys = ",".join(
+        f'{{"jwk":{_JWK_TEMPLATE[k["jwk"]["kty"]] % tuple(map(k["jwk"].get, _JWK_MEMBERS[k["jwk"]["kty"]]))},"use":"{k["use"]}"}}'
+        for k in entry["keys"]
+    )
+    text = f'{{"area":{_string(entry["area"])},"heads":{heads},"keys":[{keys}],"member":{_string(entry["member"])}}}'
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: not Unicode text, so not JSON's
+        raise CanonicalJSONError("a roll entry's member holds a lone surrogate") from exc
+
+
+_JWK_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+_JWK_TEMPLATE = {kty: "{" + ",".join(f'"{name}":"%s"' for name in names) + "}" for kty, names in _JWK_MEMBERS.items()}
 
 
 def check_roll_order(entries: Sequence[Mapping[str, Any]]) -> None:

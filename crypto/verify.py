@@ -54,7 +54,7 @@ from typing import Any, TextIO, TypeVar
 
 from . import bundle as bundle_mod
 from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, Agenda, choice_problems, entry_bytes, parse_ballot, validate_entry
-from .canonical import canonical_json, canonical_json_of_checked, loads
+from .canonical import canonical_json, loads
 from .cli import key_values_joined
 from .encoding import hex_decode
 from .errors import CanonicalJSONError, CryptoError, EncodingError, FormatError, KeyFormatError, ProofInvalid, SignatureInvalid
@@ -69,6 +69,7 @@ from .roll import (
     certification_payload,
     check_roll_order,
     check_signatures,
+    checked_entry_bytes,
     format_area,
     parse_area,
     roll_payload,
@@ -159,7 +160,7 @@ def _init_worker(ctx: dict[str, Any]) -> None:
 def _check_roll_entry(entry: Any) -> _RollResult:
     try:
         validate_roll_entry(entry)
-        return leaf_hash(canonical_json_of_checked(entry)), None
+        return leaf_hash(checked_entry_bytes(entry)), None
     except (FormatError, CryptoError) as exc:
         try:
             return leaf_hash(canonical_json(entry)), str(exc)
