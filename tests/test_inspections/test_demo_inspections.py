@@ -33,3 +33,26 @@ def test_the_demo_inspects_issues_a_notice_the_firm_answers_and_a_followup_finds
     assert (notice.items, notice.state, [f.rectified for f in notice.followups]) == (3, "open", [2])
     assert db_session.scalar(select(FirmAnswer)).text == demo.FIRM_ANSWER
     assert ops.in_period(found[0].inspected_on, found[-1].inspected_on) == found[:2]
+
+
+def test_the_demos_poor_inspection_its_answer_and_followup_carry_photos_that_are_real_clean_images(app, estate, staff, db_session):
+    from webapp.attachments.storage import read
+    from webapp.inspections.photos import metadata_problem
+
+    demo_firm(estate, "test")
+    demo.build(estate, staff, "test")
+    db_session.commit()
+    poor = db_session.scalars(select(Inspection).order_by(Inspection.inspected_on)).all()[1]
+    notice = db_session.scalar(select(RectificationNotice))
+    answer = db_session.scalar(select(FirmAnswer))
+    stored = {
+        "inspection": ops.photos_of("inspection", poor.id),
+        "answer": ops.photos_of("answer", answer.id),
+        "followup": ops.photos_of("followup", notice.followups[0].id),
+    }
+    assert {kind: len(photos) for kind, photos in stored.items()} == {"inspection": 2, "answer": 1, "followup": 1}
+    for photos in stored.values():
+        for photo in photos:
+            assert photo.content_type == "image/png"
+            assert metadata_problem(read(photo.sha256), photo.content_type) is None
+    assert sorted(ops.checked(poor).document["photos"]) == sorted(p.sha256 for p in stored["inspection"])

@@ -2,7 +2,8 @@
 
 - the district's standard inspection form (《物业服务检查考核表》, after Weihai 怡园's), published;
 - three inspections of the demo estate by its supervisors in the last weeks, each signed with the
-  supervisor's own (demo) signing key as a browser signs it;
+  supervisor's own (demo) signing key as a browser signs it, the poor one with two photos
+  (drawn by webapp.demo.pictures);
 - after the poor one, a rectification notice of three items with a deadline ahead, the firm's
   written answer from its own login, and a follow-up that finds two of the three rectified;
 - the firm's demo login (``firm`` / ``demo-firm-pass``), which sees these and answers them.
@@ -13,6 +14,7 @@ demo's assemblies make theirs for the roll and the certifications.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -23,6 +25,7 @@ from crypto.canonical import canonical_json
 from crypto.encoding import b64url_encode
 from crypto.keys import generate_ed25519
 from webapp.core.db import db, utcnow
+from webapp.demo import pictures
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
 from webapp.firms.models import FirmUser
@@ -47,6 +50,10 @@ NOTICE_ITEMS = [
     ("fire-lanes", "小区北侧消防通道清除占用车辆，施划禁停标线"),
     ("notice-board", "公告栏更新2026年收费标准和投诉电话"),
 ]
+# The photos, by inspection (the poor one has two), of the firm's answer and of the follow-up.
+INSPECTION_PHOTOS = {1: [("楼道堆物.png", pictures.STAIRWELL_WITH_BOXES), ("消防通道占用.png", pictures.FIRE_LANE_WITH_CAR)]}
+ANSWER_PHOTOS = [("楼道已清理.png", pictures.STAIRWELL_CLEARED)]
+FOLLOWUP_PHOTOS = [("消防通道仍有车辆.png", pictures.FIRE_LANE_STILL_PARKED)]
 FIRM_ANSWER = "已收到整改通知。3号楼、5号楼楼道杂物已于当日清理完毕；消防通道已联系车主挪车，禁停标线本周内施划；公告栏已更新。"
 
 
@@ -67,6 +74,14 @@ def _nonce() -> str:
     return b64url_encode(secrets.token_bytes(16))
 
 
+def _photos(named: list) -> list[tuple[bytes, str]]:
+    return [(pictures.png(shapes), filename) for filename, shapes in named]
+
+
+def _digests(photos: list[tuple[bytes, str]]) -> list[str]:
+    return [hashlib.sha256(data).hexdigest() for data, _name in photos]
+
+
 def standard_form(admin) -> InspectionForm:
     return db.session.scalar(select(InspectionForm).where(InspectionForm.code == STANDARD_CODE)) or inspections.publish_form(
         dict(STANDARD_FORM), actor=admin
@@ -84,6 +99,7 @@ def build(estate: Estate, staff: dict, admin) -> None:
     recorded = []
     for n, (days_ago, scores, notes) in enumerate(WALKS):
         who = "supervisor" if n != 1 else "supervisor2"
+        photos = _photos(INSPECTION_PHOTOS.get(n, []))
         draft = inspections.draft(estate, form, now=now)
         document = {
             "type": fmt.INSPECTION_TYPE,
@@ -99,11 +115,17 @@ def build(estate: Estate, staff: dict, admin) -> None:
                 for i in draft["items"]
             ],
             "notes": notes,
-            "photos": [],
+            "photos": _digests(photos),
         }
         recorded.append(
             inspections.record_inspection(
-                estate, actor=staff[who], document=document, kid=signers[who].kid, sig=_sign(signers[who], document), now=now
+                estate,
+                actor=staff[who],
+                document=document,
+                kid=signers[who].kid,
+                sig=_sign(signers[who], document),
+                photos=photos,
+                now=now,
             )
         )
     poor = recorded[1]
@@ -134,7 +156,8 @@ def build(estate: Estate, staff: dict, admin) -> None:
     account = db.session.scalar(select(FirmUser).where(FirmUser.username == username)) or create_account(
         service.firm, username=username, display_name=name, password=password, actor=admin
     )
-    inspections.answer(notice, account=account, text=FIRM_ANSWER)
+    inspections.answer(notice, account=account, text=FIRM_ANSWER, photos=_photos(ANSWER_PHOTOS))
+    followup_photos = _photos(FOLLOWUP_PHOTOS)
     followup_doc = {
         "type": fmt.FOLLOWUP_TYPE,
         "v": 1,
@@ -149,7 +172,7 @@ def build(estate: Estate, staff: dict, admin) -> None:
             {"id": "3", "rectified": True, "note": None},
         ],
         "notes": "第2项请于期限内完成。",
-        "photos": [],
+        "photos": _digests(followup_photos),
     }
     inspections.record_followup(
         notice,
@@ -158,5 +181,6 @@ def build(estate: Estate, staff: dict, admin) -> None:
         document=followup_doc,
         kid=signers["supervisor"].kid,
         sig=_sign(signers["supervisor"], followup_doc),
+        photos=followup_photos,
         now=now,
     )
