@@ -420,6 +420,11 @@ def test_a_firms_photo_with_the_place_it_was_taken_or_too_many_or_not_an_image_i
     assert f"照片最多 {fmt.MAX_PHOTOS} 张" in text_of(post(f"/firm/notices/{notice.id}", with_photos("已整改。", *too_many)))
     not_image = text_of(post(f"/firm/notices/{notice.id}", with_photos("已整改。", (b"%PDF-1.4 not a photo", "report.jpg"))))
     assert "照片“report.jpg”没有保存" in not_image
+    # No page can put files back into a file input: the refusal says to choose them again.
+    assert "您选的照片没有随之保存：请重新选择。" in not_image
+    without_text = text_of(post(f"/firm/notices/{notice.id}", with_photos("", (photo_bytes(), "after.jpg"))))
+    assert "请填写答复。" in without_text
+    assert "您选的照片没有随之保存：请重新选择。" in without_text
     assert counts() == before
     # Without the photo's metadata (as the page's script re-draws it) the same answer is kept.
     assert post(f"/firm/notices/{notice.id}", with_photos("已整改。", (photo_bytes(), "IMG_20261208.jpg"))).status_code == 302

@@ -16,6 +16,9 @@ class AnswerForm(FlaskForm):
     # the page's script re-draws each without its camera metadata before it is sent.
     photo = MultipleFileField(render_kw={"accept": "image/jpeg,image/png"})
 
+    def chose_photos(self) -> bool:
+        return any(getattr(f, "filename", "") for f in self.photo.data or [])
+
     def photos(self) -> list[tuple[bytes, str]]:
         """The files chosen (a form sent without one has an empty part, which is no photo)."""
         return [(f.read(), f.filename) for f in self.photo.data or [] if getattr(f, "filename", "")]

@@ -348,6 +348,9 @@ def _firm_answer(subject: Inspection | RectificationNotice, back: str):
             return form, redirect(back)
     elif form.is_submitted():
         flash_form_errors(form)
+    if form.is_submitted() and form.chose_photos():
+        # No page can put files back into a file input: say so, rather than let them vanish.
+        flash(_("The photos you chose were not saved with it: choose them again."), "warning")
     return form, None
 
 

@@ -71,52 +71,102 @@
   }
 
   /* Photos are checked and re-drawn as soon as they are chosen, not at signing, and a bad one
-   * costs only itself: a file that is not a JPEG or PNG photo, or one beyond the most allowed, is
-   * left out by name and the others are kept.  (A choice with one such file used to be cleared
-   * whole, with one vague sentence: the walk of 2026-12-07.)  The input then holds the clean
-   * copies only, so a plain form sends those; the signing flows take them from the promise. */
+   * costs only itself: a file that is not a JPEG or PNG photo, the same photo twice, or one beyond
+   * the most allowed is left out by name, and the others are kept.  A second choice adds to the
+   * first (a phone's picker is often used one photo at a time); a button removes them all.  (A
+   * choice with one such file used to be cleared whole, with one vague sentence: the walks of
+   * 2026-12-07.)  The input then holds the clean copies only, so a plain form sends those; the
+   * signing flows take them from the promise. */
   function bindPhotoInput(input) {
     var box = $(input.getAttribute("data-status"));
+    var clear = $(input.getAttribute("data-clear"));
     var most = parseInt(input.getAttribute("data-max-photos"), 10);
     var form = input.form;
+    var send = form && form.hasAttribute("data-wait-for-photos") ? form.querySelector("button[type=submit]") : null;
     function message(name, values) {
-      return Object.keys(values).reduce(function (text, key) {
+      return Object.keys(values || {}).reduce(function (text, key) {
         return text.split("{" + key + "}").join(String(values[key]));
       }, input.getAttribute(name));
     }
+    function show(lines, kind) {
+      box.textContent = "";
+      lines.forEach(function (line) {
+        var p = document.createElement("p");
+        p.textContent = line;
+        box.appendChild(p);
+      });
+      box.className = "flash flash-" + kind;
+      box.hidden = !lines.length;
+    }
+    function keep(kept) {
+      if (typeof DataTransfer !== "undefined") {
+        var clean = new DataTransfer();
+        kept.forEach(function (p, n) { clean.items.add(new File([p.blob], "photo-" + (n + 1) + ".jpg", { type: "image/jpeg" })); });
+        input.files = clean.files;  // (setting files fires no change event)
+      }
+      if (clear) { clear.hidden = !kept.length; }
+    }
+    input.ownersvotePhotos = Promise.resolve([]);
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
-      input.ownersvotePhotos = null;
-      if (!files.length) { box.hidden = true; return; }
-      say(box, input.getAttribute("data-msg-working"));
-      var busy = Promise.all(files.map(function (file) {
-        return cleanPhoto(file).then(null, function () { return { refused: file.name }; });
-      })).then(function (results) {
-        var kept = [], refused = [], seen = {}, extra = 0;
-        results.forEach(function (r) {
-          if (r.refused !== undefined) { refused.push(r.refused); return; }
-          if (seen[r.sha256]) { return; }
-          seen[r.sha256] = true;
-          if (kept.length < most) { kept.push(r); } else { extra += 1; }
+      if (!files.length) { return; }  // the picker was closed without a choice: the kept photos stay
+      show([input.getAttribute("data-msg-working")], "info");
+      if (send) { send.disabled = true; }
+      input.ownersvotePhotos = input.ownersvotePhotos.then(function (before) {
+        return Promise.all(files.map(function (file) {
+          return cleanPhoto(file).then(function (p) { p.name = file.name; return p; }, function () { return { refused: file.name }; });
+        })).then(function (results) {
+          var kept = before.slice(), lines = [], over = [], seen = {};
+          kept.forEach(function (p) { seen[p.sha256] = true; });
+          results.forEach(function (r) {
+            if (r.refused !== undefined) {
+              lines.push(message("data-msg-not-photo", { name: r.refused }));
+              if (/\.hei[cf]$/i.test(r.refused)) { lines.push(input.getAttribute("data-msg-heic")); }
+            } else if (seen[r.sha256]) {
+              lines.push(message("data-msg-same", { name: r.name }));
+            } else if (kept.length >= most) {
+              over.push("“" + r.name + "”");
+            } else {
+              seen[r.sha256] = true;
+              kept.push(r);
+            }
+          });
+          if (over.length) { lines.push(message("data-msg-too-many", { n: most, names: over.join(input.getAttribute("data-list-separator")) })); }
+          var trouble = lines.length > 0;
+          lines.push(kept.length ? message("data-msg-ready", { n: kept.length }) : input.getAttribute("data-msg-none"));
+          keep(kept);
+          show(lines, !trouble ? "success" : kept.length ? "warning" : "error");
+          return kept;
         });
-        if (typeof DataTransfer !== "undefined") {
-          var clean = new DataTransfer();
-          kept.forEach(function (p, n) { clean.items.add(new File([p.blob], "photo-" + (n + 1) + ".jpg", { type: "image/jpeg" })); });
-          input.files = clean.files;  // (setting files fires no change event)
-        }
-        var lines = refused.map(function (name) { return message("data-msg-not-photo", { name: name }); });
-        if (extra) { lines.push(message("data-msg-too-many", { n: most, extra: extra })); }
-        lines.push(kept.length ? message("data-msg-ready", { n: kept.length }) : input.getAttribute("data-msg-none"));
-        say(box, lines.join(" "), refused.length || extra ? "error" : "success");
-        return kept;
       });
-      input.ownersvotePhotos = busy;
-      if (form && form.hasAttribute("data-wait-for-photos")) {
-        var send = form.querySelector("button[type=submit]");
-        send.disabled = true;
-        busy.then(function () { send.disabled = false; });
-      }
+      input.ownersvotePhotos.then(function () { if (send) { send.disabled = false; } });
     });
+    if (clear) {
+      clear.addEventListener("click", function () {
+        input.ownersvotePhotos = input.ownersvotePhotos.then(function () {
+          keep([]);
+          show([], "info");
+          return [];
+        });
+      });
+    }
+    // A plain form (the firm's answer) is checked here before it is sent: the server's refusal
+    // would come back without the photos, which no page can put back into a file input.
+    if (form && send) {
+      form.addEventListener("submit", function (event) {
+        var empty = Array.prototype.filter.call(form.querySelectorAll("[required]"), function (f) { return !f.value.trim(); })[0];
+        if (!empty) { return; }
+        event.preventDefault();
+        empty.setAttribute("aria-invalid", "true");
+        var note = form.querySelector("[data-fill-first]") || document.createElement("p");
+        note.className = "error";
+        note.setAttribute("data-fill-first", "");
+        note.setAttribute("role", "alert");
+        note.textContent = form.getAttribute("data-msg-fill-first");
+        empty.parentNode.appendChild(note);
+        empty.focus();
+      });
+    }
   }
 
   function post(url, doc, record, sig, photos) {
@@ -255,7 +305,11 @@
       warning.className = "flash flash-error";
       warning.setAttribute("role", "alert");
       warning.setAttribute("data-nokey-warning", "");
-      warning.textContent = button.getAttribute("data-msg-nokey");
+      warning.textContent = button.getAttribute("data-msg-nokey") + " ";
+      var make = document.createElement("a");
+      make.href = button.getAttribute("data-keys") + "?next=" + encodeURIComponent(window.location.pathname);
+      make.textContent = button.getAttribute("data-msg-make-key");
+      warning.appendChild(make);
       form.parentNode.insertBefore(warning, form);
     }, function () { /* no key store in this browser: the button says so when tapped */ });
   }
