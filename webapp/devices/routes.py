@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webapp.core.db import db
 from webapp.core.extensions import limiter
 from webapp.core.roles import is_staff
-from webapp.core.views import run_operation
+from webapp.core.views import local_target, run_operation
 from webapp.devices import operations as device_ops
 from webapp.devices.forms import RevokeForm
 from webapp.devices.models import DeviceKey
@@ -33,7 +33,10 @@ def staff_keys():
     if not is_staff():
         abort(404)
     keys = list(db.session.scalars(select(DeviceKey).where(DeviceKey.staff_user_id == current_user.id).order_by(DeviceKey.created_at)))
-    return render_template("devices/staff_keys.html", keys=keys, revoke=RevokeForm())
+    # A page that needs a key (an inspection to sign) links here with itself as "next": the
+    # new key leads back to it.
+    back = local_target(request.args.get("next"), "")
+    return render_template("devices/staff_keys.html", keys=keys, revoke=RevokeForm(), back=back)
 
 
 @bp.post("/staff/keys")
