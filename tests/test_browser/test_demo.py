@@ -209,7 +209,7 @@ def test_the_readme_demo_walk_votes_closes_tallies_certifies_twice_publishes_and
     owner.fill("#code", code)
     owner.click("form button.primary")
     verdict = owner.inner_text("p.flash-success")
-    assert "您的表决票已记入日志" in verdict
+    assert "您的表决票在公开的投票记录里" in verdict
     assert "已计入投票截止时签名的最终投票记录" in verdict
     for person in (owner, organiser):
         assert person.errors == [], person.errors

@@ -196,7 +196,7 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     zhang.fill("#code", code)
     zhang.click("form button.primary")
     verdict = zhang.inner_text("p.flash-success")
-    assert "您的表决票已记入日志" in verdict
+    assert "您的表决票在公开的投票记录里" in verdict
     assert "已计入投票截止时签名的最终投票记录" in verdict
     assert "✘" not in zhang.inner_text("main")
     shots(zhang, "check-receipt")

@@ -481,7 +481,7 @@ def test_a_mistyped_receipt_code_gets_a_hint_about_typos_and_a_changed_receipt_t
     assert slip in page.inner_text("#check-hint")
 
     check_code(code.lower().replace("-", " "))  # as a person may type it: found
-    assert "您的表决票已记入日志" in page.inner_text(".flash-success")
+    assert "您的表决票在公开的投票记录里" in page.inner_text(".flash-success")
 
     # A receipt that no longer matches the log is the alarm, as before.
     changed = dict(receipt, index=receipt["index"] + 1)
