@@ -96,12 +96,12 @@ def test_the_public_roll_shows_pseudonyms_and_an_owner_sees_their_own_entry(
     assert "1-101" not in anonymous
     assert "owner:" not in anonymous
     assert len(re.findall(r"M-[0-9A-Z]{16}", anonymous)) >= 4
-    assert "您的条目是" not in anonymous
+    assert "您在名册上的编号是" not in anonymous
     assert device.signin().status_code == 200
     own = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
-    assert "您的条目是" in own
+    assert "您在名册上的编号是" in own
     assert "1 个表决密钥" in own
-    assert "您的条目是" in client.get("/me").get_data(as_text=True)
+    assert "您在名册上的编号是" in client.get("/me").get_data(as_text=True)
 
 
 def test_a_frozen_roll_is_not_changed_by_a_later_registry_import(client, post, login, staff, estate, db_session):
