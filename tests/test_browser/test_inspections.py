@@ -221,7 +221,7 @@ def test_a_chosen_file_that_is_no_photo_is_named_and_left_out_and_the_others_are
     page.wait_for_selector("#photos-status:has-text('已略去')")
     status = page.inner_text("#photos-status")
     left_out = "、".join(f"“photo-{n}.png”" for n in range(MAX_PHOTOS - 1, MAX_PHOTOS + 1))
-    assert f"照片最多 {MAX_PHOTOS} 张：{left_out} 已略去。" in status
+    assert f"照片最多 {MAX_PHOTOS} 张：{left_out}已略去。" in status
     assert f"已选好 {MAX_PHOTOS} 张照片" in status
     assert page.evaluate("document.querySelector('#photos').files.length") == MAX_PHOTOS
 

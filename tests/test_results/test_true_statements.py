@@ -75,7 +75,7 @@ def test_the_ballot_inspection_says_channel_signer_and_choices_in_words(voting):
     assert "张三" in body
     assert "浙江绿城物业服务有限公司" in body
     assert "同意" in body
-    assert "日志第 1 条" in body  # the first ballot, numbered as the owner's receipt numbers it
+    assert "公开投票记录第 1 条" in body  # the first ballot, numbered as the owner's receipt numbers it
 
 
 def _disputed_sheet(s):
