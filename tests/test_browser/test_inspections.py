@@ -83,9 +83,10 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     other.goto(f"{base}/e/{SLUG}/inspections/new")
     other.click("[data-nokey-warning] a")
     other.wait_for_selector("#key-needed")
-    with other.expect_navigation(url=f"**/e/{SLUG}/inspections/new"):
+    with other.expect_navigation(url=f"**/e/{SLUG}/inspections/new#key-made"):
         other.click("[data-action=register-key]")
-    other.wait_for_load_state("networkidle")
+    other.wait_for_selector("[data-key-made]")
+    assert "现在可以在这里签名了" in other.inner_text("[data-key-made]")
     assert not other.query_selector("[data-nokey-warning]")
 
     page.goto(f"{base}/e/{SLUG}/inspections")

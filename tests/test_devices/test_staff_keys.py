@@ -65,7 +65,7 @@ def test_nobody_revokes_another_staff_members_key(client, post, login, staff, db
 def test_the_keys_page_leads_a_new_key_back_to_the_page_that_needed_it_and_only_on_this_site(client, login, staff, db_session):
     login("supervisor")
     page = client.get("/staff/keys?next=/e/lvyuan/inspections/new").get_data(as_text=True)
-    assert 'data-next="/e/lvyuan/inspections/new"' in page
+    assert 'data-next="/e/lvyuan/inspections/new#key-made"' in page
     assert 'id="key-needed"' in page
     for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "/\t/evil.example"):
         page = client.get("/staff/keys", query_string={"next": elsewhere}).get_data(as_text=True)

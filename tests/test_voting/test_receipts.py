@@ -176,3 +176,15 @@ def test_a_ballot_integrated_after_its_deadline_is_a_broken_promise(voting):
     page = checked(s, pasted=body["promise"], english=False)
     assert "服务器违背了承诺" in page
     assert EVIDENCE_ZH in page
+
+
+def test_a_receipt_address_with_a_mistyped_code_leads_to_the_check_that_says_what_to_do(voting):
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    wrong = ("Z" if body["code"][0] != "Z" else "Y") + body["code"][1:]
+    response = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/receipt/{wrong}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/p/{s.estate.slug}/a/{s.assembly_id}/check?code={wrong}")
+    page = s.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "最常见的原因是抄错了一个字符" in page

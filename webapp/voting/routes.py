@@ -179,7 +179,8 @@ def receipt(slug: str, assembly_id: int, code: str):
     assembly = load_assembly(estate, assembly_id)
     found = ballot_by_code(assembly, code)
     if found is None or (found.leaf_index is None and found.promise is None):
-        abort(404)
+        # A receipt's address typed by hand, one character wrong: the check says what to do.
+        return redirect(url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=code))
     # Accepted, not yet in the log: the promise now, the proof once the sequencer's batch is in
     # (the page asks for it and checks both in the browser).
     doc = ballot_log.receipt(found) if found.leaf_index is not None else None
@@ -216,7 +217,8 @@ def receipt_json(slug: str, assembly_id: int, code: str):
     assembly = load_assembly(estate, assembly_id)
     found = ballot_by_code(assembly, code)
     if found is None or (found.leaf_index is None and found.promise is None):
-        abort(404)
+        # A receipt's address typed by hand, one character wrong: the check says what to do.
+        return redirect(url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=code))
     if found.leaf_index is None:  # accepted and promised, waiting for the sequencer's next batch
         response = jsonify({"pending": True, "promise": found.promise})
         response.status_code = 202

@@ -300,7 +300,19 @@
     var form = $(button.getAttribute("data-form"));
     if (!form || !window.OwnersVote || !OwnersVote.load) { return; }
     OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
-      if (r) { return; }
+      if (r) {
+        // Back from making the key (the keys page's way back): say so once.
+        if (window.location.hash === "#key-made") {
+          var made = document.createElement("p");
+          made.className = "flash flash-success";
+          made.setAttribute("role", "status");
+          made.setAttribute("data-key-made", "");
+          made.textContent = button.getAttribute("data-msg-key-made");
+          form.parentNode.insertBefore(made, form);
+          history.replaceState(null, "", window.location.pathname + window.location.search);
+        }
+        return;
+      }
       var warning = document.createElement("p");
       warning.className = "flash flash-error";
       warning.setAttribute("role", "alert");
