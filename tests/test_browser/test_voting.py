@@ -130,7 +130,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     shots(zhang, "6-review")
     sign_and_send(zhang)
     check = zhang.inner_text("#receipt-check")
-    assert check.startswith("已在本浏览器中核验"), check
+    assert check.startswith("已在本设备上核对"), check
     code = zhang.inner_text("p.code")
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4})+", code), code
     chosen = zhang.inner_text("section:has(h2:text-is('您的选择'))")
