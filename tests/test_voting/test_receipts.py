@@ -188,3 +188,17 @@ def test_a_receipt_address_with_a_mistyped_code_leads_to_the_check_that_says_wha
     assert response.headers["Location"].endswith(f"/p/{s.estate.slug}/a/{s.assembly_id}/check?code={wrong}")
     page = s.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "最常见的原因是抄错了一个字符" in page
+
+
+def test_the_notice_offers_the_receipt_not_vote_now_to_an_owner_whose_household_has_voted(voting):
+    s = voting
+    notice = f"/p/{s.estate.slug}/a/{s.assembly_id}"
+    s.sign_in("1-101")
+    before = s.client.get(notice).get_data(as_text=True)
+    assert ">立即投票</a>" in before
+    body = cast_one(s)
+    after = s.client.get(notice).get_data(as_text=True)
+    assert ">立即投票</a>" not in after
+    assert f"/receipt/{body['code']}" in after
+    s.post("/logout")
+    assert ">立即投票</a>" in s.client.get(notice).get_data(as_text=True)  # anyone else is still invited

@@ -46,7 +46,7 @@ from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperShee
 from webapp.voting.receipts import ballot_by_code, check_receipt
 from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
-from webapp.voting.voters import voter_member
+from webapp.voting.voters import household_ballot, voter_member
 
 bp = Blueprint("voting", __name__)
 
@@ -54,7 +54,13 @@ bp = Blueprint("voting", __name__)
 @bp.app_context_processor
 def _helpers():
 
-    return {"tracking_code_of": lambda leaf_hex: tracking_code(bytes.fromhex(leaf_hex))}
+    return {"tracking_code_of": lambda leaf_hex: tracking_code(bytes.fromhex(leaf_hex)), "my_household_ballot": _my_household_ballot}
+
+
+def _my_household_ballot(assembly) -> Ballot | None:
+    """The ballot that counts for the signed-in owner's household, for pages below this package
+    (the notice offers its receipt instead of "Vote now"); None for anyone else."""
+    return household_ballot(assembly, current_user) if is_owner() else None
 
 
 def qr_data_uri(text: str) -> str:
