@@ -188,6 +188,8 @@ def test_a_receipt_address_with_a_mistyped_code_leads_to_the_check_that_says_wha
     assert response.headers["Location"].endswith(f"/p/{s.estate.slug}/a/{s.assembly_id}/check?code={wrong}")
     page = s.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "最常见的原因是抄错了一个字符" in page
+    # The receipt's JSON (what the phone polls and programs read) still answers 404, not a page.
+    assert s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/receipt/{wrong}.json").status_code == 404
 
 
 def test_the_notice_offers_the_receipt_not_vote_now_to_an_owner_whose_household_has_voted(voting):

@@ -223,8 +223,7 @@ def receipt_json(slug: str, assembly_id: int, code: str):
     assembly = load_assembly(estate, assembly_id)
     found = ballot_by_code(assembly, code)
     if found is None or (found.leaf_index is None and found.promise is None):
-        # A receipt's address typed by hand, one character wrong: the check says what to do.
-        return redirect(url_for("voting.check", slug=estate.slug, assembly_id=assembly.id, code=code))
+        abort(404)
     if found.leaf_index is None:  # accepted and promised, waiting for the sequencer's next batch
         response = jsonify({"pending": True, "promise": found.promise})
         response.status_code = 202
