@@ -199,15 +199,16 @@ def validate_entry(entry: Any) -> None:
             raise FormatError(f"log entry {name} must be a string")
 
 
-def entry_bytes(entry: Mapping[str, str]) -> bytes:
-    """The canonical bytes of a log entry that validate_entry accepted (its leaf's preimage).
+def entry_leaf_data(entry: Mapping[str, Any]) -> bytes:
+    """The Merkle leaf data of a log entry: canonical JSON of {kind, ballot, kid, sig}.
 
-    The same bytes canonical_json gives, made directly: the verifier hashes every entry, and
-    four string members under fixed ASCII names need neither the general encoder nor its key
-    sort (RFC 8785 orders the names ballot, kid, kind, sig).  The standard library's
-    non-ASCII string encoder is RFC 8785's string form (crypto.canonical explains why);
-    tests/test_crypto/test_ballot.py holds the two equal on arbitrary strings.
+    Made directly rather than through the general encoder: the verifier hashes every entry, and
+    four strings under fixed ASCII names need neither its checks nor its key sort (RFC 8785
+    orders the names ballot, kid, kind, sig).  The standard library's non-ASCII string encoder
+    is RFC 8785's string form (crypto.canonical explains why); tests/test_crypto/test_canonical.py
+    holds the two equal on arbitrary strings.
     """
+    validate_entry(entry)
     text = (
         f'{{"ballot":{_string(entry["ballot"])},"kid":{_string(entry["kid"])},'
         f'"kind":{_string(entry["kind"])},"sig":{_string(entry["sig"])}}}'
@@ -216,12 +217,6 @@ def entry_bytes(entry: Mapping[str, str]) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: not Unicode text, so not JSON's
         raise CanonicalJSONError("a log entry's string holds a lone surrogate") from exc
-
-
-def entry_leaf_data(entry: Mapping[str, Any]) -> bytes:
-    """The Merkle leaf data of a log entry: canonical JSON of {kind, ballot, kid, sig}."""
-    validate_entry(entry)
-    return canonical_json({k: entry[k] for k in _ENTRY_MEMBERS})
 
 
 def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:

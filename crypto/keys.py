@@ -42,7 +42,7 @@ _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 _PRIVATE_SET = frozenset(_PRIVATE)
 # Printable ASCII but the quote and the backslash: what a JWK's required members may hold.
 _JWK_CHARACTERS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
-_THUMBPRINT_TEMPLATE = {kty: "{" + ",".join(f'"{name}":"%s"' for name in names) + "}" for kty, names in _REQUIRED.items()}
+_JWK_TEMPLATE = {kty: "{" + ",".join(f'"{name}":"%s"' for name in names) + "}" for kty, names in _REQUIRED.items()}
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -79,10 +79,18 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
                 raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
             if '"' in value or "\\" in value or not value.isascii() or not value.isprintable():
                 raise KeyFormatError(f"JWK member {name!r} has characters no JWK uses")
-    kid = b64url_encode(hashlib.sha256((_THUMBPRINT_TEMPLATE[kty] % values).encode("ascii")).digest())
+    kid = b64url_encode(hashlib.sha256((_JWK_TEMPLATE[kty] % values).encode("ascii")).digest())
     if plain and len(_THUMBPRINTS) < 1_000_000:  # a verifier holds at most a roll's worth of keys
         _THUMBPRINTS[values] = kid
     return kid
+
+
+def jwk_json(jwk: Mapping[str, str]) -> str:
+    """The canonical JSON text of a JWK that public_jwk reduced (its required members only, each
+    base64url or a fixed name: nothing to escape) — what its thumbprint hashes, and how a roll
+    entry's canonical bytes spell it."""
+    kty = jwk["kty"]
+    return _JWK_TEMPLATE[kty] % tuple(map(jwk.get, _REQUIRED[kty]))
 
 
 def public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:

@@ -49,7 +49,7 @@ from tally import format_area as tally_format_area
 
 from .canonical import MAX_SAFE_INTEGER, canonical_json
 from .errors import CanonicalJSONError, FormatError, KeyFormatError, SignatureInvalid, ThresholdNotMet
-from .keys import Signer, jwk_thumbprint, public_jwk, verify
+from .keys import Signer, jwk_json, jwk_thumbprint, public_jwk, verify
 from .merkle import leaf_hash, root_of
 
 ROLL_TYPE = "ownersvote-roll"
@@ -154,19 +154,12 @@ def checked_entry_bytes(entry: Mapping[str, Any]) -> bytes:
     heads = entry["heads"]
     if heads > MAX_SAFE_INTEGER:  # canonical_json names the problem
         return canonical_json(entry)
-    keys = ",".join(
-        f'{{"jwk":{_JWK_TEMPLATE[k["jwk"]["kty"]] % tuple(map(k["jwk"].get, _JWK_MEMBERS[k["jwk"]["kty"]]))},"use":"{k["use"]}"}}'
-        for k in entry["keys"]
-    )
+    keys = ",".join(f'{{"jwk":{jwk_json(k["jwk"])},"use":"{k["use"]}"}}' for k in entry["keys"])
     text = f'{{"area":{_string(entry["area"])},"heads":{heads},"keys":[{keys}],"member":{_string(entry["member"])}}}'
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: not Unicode text, so not JSON's
         raise CanonicalJSONError("a roll entry's member holds a lone surrogate") from exc
-
-
-_JWK_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-_JWK_TEMPLATE = {kty: "{" + ",".join(f'"{name}":"%s"' for name in names) + "}" for kty, names in _JWK_MEMBERS.items()}
 
 
 def check_roll_order(entries: Sequence[Mapping[str, Any]]) -> None:

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from . import bundle as bundle_mod
-from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, Agenda, choice_problems, entry_bytes, parse_ballot, validate_entry
+from .ballot import BALLOT_TYPE, ONLINE, PAPER, PAPER_BALLOT_TYPE, Agenda, choice_problems, entry_leaf_data, parse_ballot
 from .canonical import canonical_json, loads
 from .cli import key_values_joined
 from .encoding import hex_decode
@@ -179,8 +179,7 @@ def _check_log_entry(i: int, raw: Any) -> _LogResult:
         problems.append(("format", f"log entry at position {i} says index {json.dumps(index)}"))
     entry = {k: v for k, v in raw.items() if k != "index"}
     try:
-        validate_entry(entry)
-        leaf = leaf_hash(entry_bytes(entry))
+        leaf = leaf_hash(entry_leaf_data(entry))
     except (FormatError, CanonicalJSONError) as exc:
         problems.append(("ballot-form", str(exc)))
         try:
