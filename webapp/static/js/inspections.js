@@ -58,16 +58,10 @@
     });
   }
 
-  /* The photos to sign and send from a file input: those bindPhotoInput kept when they were
-   * chosen (every input that takes photos is bound), else the input's files re-drawn now. */
-  function cleanPhotos(input, most) {
-    if (input && input.ownersvotePhotos) { return input.ownersvotePhotos; }
-    var files = input ? Array.prototype.slice.call(input.files || []) : [];
-    if (files.length > most) { return Promise.reject(new Error("photos")); }
-    return Promise.all(files.map(cleanPhoto)).then(function (photos) {
-      var seen = {};
-      return photos.filter(function (p) { if (seen[p.sha256]) { return false; } seen[p.sha256] = true; return true; });
-    });
+  /* The photos to sign and send from a file input: those bindPhotoInput kept, checked and
+   * re-drawn when they were chosen (every input that takes photos is bound). */
+  function keptPhotos(input) {
+    return input && input.ownersvotePhotos ? input.ownersvotePhotos : Promise.resolve([]);
   }
 
   /* Photos are checked and re-drawn as soon as they are chosen, not at signing, and a bad one
@@ -215,7 +209,6 @@
         });
       }
       var message = err && err.code === "nokey" ? button.getAttribute("data-msg-nokey")
-        : err && err.message === "photos" ? button.getAttribute("data-msg-photos")
         : err && err.message === "scores" ? button.getAttribute("data-msg-scores")
         : err && err.message === "items" ? button.getAttribute("data-msg-items")
         : (err && err.data && err.data.error) || button.getAttribute("data-msg-failed");
@@ -238,7 +231,7 @@
             }
             return { id: item.id, score: score, max: item.max, weight: item.weight, note: text(form.querySelector("#note-" + item.id).value) };
           });
-          return cleanPhotos($(button.getAttribute("data-photos")), parseInt(button.getAttribute("data-max-photos"), 10)).then(function (photos) {
+          return keptPhotos($(button.getAttribute("data-photos"))).then(function (photos) {
             var doc = {
               type: draft.type, v: 1, estate: draft.estate, firm: draft.firm, form: draft.form, date: draft.date,
               kid: record.kid, nonce: nonce(), items: items, notes: text(form.querySelector("#notes").value),
@@ -282,7 +275,7 @@
           return { id: set.getAttribute("data-followup-item"), rectified: set.querySelector("[data-rectified]").checked,
                    note: text(set.querySelector("[data-note]").value) };
         });
-        return cleanPhotos($(button.getAttribute("data-photos")), parseInt(button.getAttribute("data-max-photos"), 10)).then(function (photos) {
+        return keptPhotos($(button.getAttribute("data-photos"))).then(function (photos) {
           var doc = {
             type: "ownersvote-rectification-followup", v: 1, estate: base.estate, notice: base.notice, date: base.date,
             kid: record.kid, nonce: nonce(), items: items, notes: text(form.querySelector("#followup-notes").value),
