@@ -527,8 +527,7 @@ def _verify(
         kind = log_entries[i].get("kind") if isinstance(log_entries[i], dict) else None
         if kind in counts:
             counts[kind] += 1
-        if changes.added or changes.revoked:
-            _supplement_ballot_check(changes, log_entries[i], i, problems)
+        _supplement_ballot_check(changes, log_entries[i], i, problems)
         if ballot_root is not None and ballot_root != root_hex:
             problems.append(("ballot-binding", f"ballot names roll root {ballot_root[:16]}…, not this roll's {root_hex[:16]}…"))
         for check, message in problems:
@@ -1040,6 +1039,8 @@ def _supplement_changes(
 def _supplement_ballot_check(changes: KeyChanges, raw: Any, index: int, problems: list[tuple[str, str]]) -> None:
     """An online ballot signed with a supplement's key before it took effect, or with a key it
     revoked after that, does not count."""
+    if not (changes.added or changes.revoked):  # the usual case: no supplement changed a key
+        return
     if not isinstance(raw, dict) or raw.get("kind") != ONLINE or not isinstance(raw.get("kid"), str):
         return
     problem = changes.ballot_problem(raw["kid"], index)

@@ -16,9 +16,12 @@ class AnswerForm(FlaskForm):
     # the page's script re-draws each without its camera metadata before it is sent.
     photo = MultipleFileField(render_kw={"accept": "image/jpeg,image/png"})
 
+    def _chosen(self) -> list:
+        """The files chosen (a form sent without one has an empty part, which is no photo)."""
+        return [f for f in self.photo.data or [] if getattr(f, "filename", "")]
+
     def chose_photos(self) -> bool:
-        return any(getattr(f, "filename", "") for f in self.photo.data or [])
+        return bool(self._chosen())
 
     def photos(self) -> list[tuple[bytes, str]]:
-        """The files chosen (a form sent without one has an empty part, which is no photo)."""
-        return [(f.read(), f.filename) for f in self.photo.data or [] if getattr(f, "filename", "")]
+        return [(f.read(), f.filename) for f in self._chosen()]
