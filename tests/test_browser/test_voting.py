@@ -337,7 +337,7 @@ def test_the_owners_phone_shows_the_servers_promise_at_once_then_the_verified_pr
         zhang.click("[data-step=sign]")
         zhang.wait_for_url("**/receipt/*")
         zhang.wait_for_selector("#receipt-pending.flash-info")
-        assert "服务器已签名承诺" in zhang.inner_text("#receipt-pending")
+        assert "服务器签发了受理凭证" in zhang.inner_text("#receipt-pending")
         assert zhang.locator("#receipt-check").count() == 0  # no proof yet, and none claimed
         shots(zhang, "receipt-promise")
         with live.app_context():

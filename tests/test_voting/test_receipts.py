@@ -45,7 +45,7 @@ def test_a_ballot_sent_again_gets_its_promise_then_its_receipt_and_a_second_one_
 # -- the receipt check page: a receipt of either version, a promise alone, or the code ----------
 
 EVIDENCE_EN = "this signed promise is evidence against the server"
-EVIDENCE_ZH = "这份有服务器签名的承诺是对服务器不利的证据"
+EVIDENCE_ZH = "这份有服务器签名的受理凭证是对服务器不利的证据"
 
 
 def checked(s, *, code: str = "", pasted=None, english: bool = True) -> str:
@@ -83,7 +83,7 @@ def test_a_ballot_accepted_and_not_yet_in_the_log_is_waiting_not_an_alarm(voting
         assert "evidence against the server" not in page
     page = checked(s, pasted=body["promise"], english=False)
     assert "您的选票已被受理，正在等待下一批记入公开日志" in page
-    assert "服务器的承诺签名有效" in page
+    assert "服务器的受理凭证签名有效" in page
 
 
 def test_a_version_3_receipt_and_a_promise_alone_pass_once_the_batch_is_in(voting):

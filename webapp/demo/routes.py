@@ -8,13 +8,14 @@ owner's browser and never leaves it)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from webapp.assemblies.lifecycle import advance_estate
 from webapp.assemblies.models import Assembly
-from webapp.core.db import db, utcnow
+from webapp.core.db import db, db_now, utcnow
 from webapp.demo.setup import DEMO_SLUG, demo_voters
 from webapp.estates.operations import get_estate
 from webapp.evaluations.models import Evaluation
@@ -23,6 +24,10 @@ from webapp.petitions.models import Petition
 from webapp.voting.models import Ballot
 
 bp = Blueprint("demo", __name__)
+
+#: What a visitor needs to take a phone, read two items and sign: an assembly closing sooner than
+#: this is not offered first (the demo's short assembly closes minutes after the demo is built).
+ROOM_TO_VOTE = timedelta(minutes=2)
 
 
 def demo_mode() -> bool:
@@ -57,8 +62,10 @@ def voters():
     if advance_estate(estate):  # an assembly that has just closed is not offered
         db.session.commit()
     open_now = [a for a in _assemblies(estate) if a.state == "voting"]
+    now = db_now()
+    roomy = [a for a in open_now if a.closes_at - now >= ROOM_TO_VOTE]
     chosen = request.args.get("a", type=int)
-    assembly = next((a for a in open_now if a.id == chosen), open_now[0] if open_now else None)
+    assembly = next((a for a in open_now if a.id == chosen), (roomy or open_now or [None])[0])
     voted = set(db.session.scalars(select(Ballot.kid).where(Ballot.assembly_id == assembly.id))) if assembly else set()
     people = [{**v, "voted": v["kid"] in voted, "jwk_json": json.dumps(v["jwk"])} for v in demo_voters()]
     return render_template(
@@ -66,6 +73,7 @@ def voters():
         estate=estate,
         assembly=assembly,
         others=[a for a in open_now if a is not assembly],
+        closing_now=assembly is not None and assembly.closes_at - now < ROOM_TO_VOTE,
         people=people,
         petition=db.session.scalar(
             select(Petition).where(Petition.estate_id == estate.id, Petition.state == "open").order_by(Petition.seq.desc()).limit(1)

@@ -45,7 +45,7 @@ UNKNOWN_CODE = (
     "character by character against your receipt and try again. If it is right, check the receipt file itself "
     "(upload it below); if the ballot is still not found, tell the supervisors.",
 )
-EVIDENCE_ZH = "这份有服务器签名的承诺是对服务器不利的证据：请保存它并立即告知监督员"
+EVIDENCE_ZH = "这份有服务器签名的受理凭证是对服务器不利的证据：请保存它并立即告知监督员"
 EVIDENCE_EN = "this signed promise is evidence against the server: keep it and tell the supervisors at once"
 
 
@@ -115,7 +115,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
                 # The key that signed it, valid when the ballot was accepted (webapp.core.serverkey).
                 promise = verify_promise(doc, key_set().jwk_at(doc.get("kid"), doc.get("accepted")), assembly.log_id)
             except (CryptoError, ValueError) as exc:
-                result.step(False, "承诺本身无效（签名或格式不对）", f"the promise itself does not verify: {exc}")
+                result.step(False, "受理凭证本身无效（签名或格式不对）", f"the promise itself does not verify: {exc}")
                 return result
             kept_leaf = promise.leaf_hash
         else:
@@ -135,7 +135,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             accepted, due = _when(promise.accepted, estate), _when(promise.deadline, estate)
             result.step(
                 True,
-                f"服务器的承诺签名有效：{accepted} 受理了这张选票，承诺在 {due} 前记入公开日志",
+                f"服务器的受理凭证签名有效：{accepted} 受理了这张选票，承诺在 {due} 前记入公开的投票记录",
                 f"the server's promise is validly signed: it accepted this ballot at {accepted} and promised to put it in the "
                 f"public log by {due}",
             )
