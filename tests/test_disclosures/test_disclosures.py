@@ -112,6 +112,10 @@ def test_fees_and_complaint_channels_are_published_with_exact_fen_and_their_unit
     shown = text_of(client.get(fees.headers["Location"]))
     assert "已核验：由服务器密钥签名，发布后未被改动。" in shown  # a fee list has no totals to add up
     assert "每个合计都等于各行之和" not in shown
+    assert "计费单位" in shown  # the column of 元/平方米·月
+    channels = text_of(client.get(complaints.headers["Location"]))
+    assert "联系方式" in channels
+    assert "计费单位" not in channels  # a telephone number is not a unit of charge
 
 
 def test_a_correction_is_a_new_version_naming_the_one_before(client, post, login, estate, staff, db_session):

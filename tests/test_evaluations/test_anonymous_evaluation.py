@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from crypto import blindrsa
 from crypto import evaluation as fmt
 from crypto.encoding import b64url_encode
+from tests.factories import text_of
 from tests.test_crypto.test_evaluation_format import FORM
 from webapp.core.db import db, utcnow
 from webapp.core.serverkey import signer
@@ -265,7 +266,10 @@ def test_the_pages_render_for_their_people_and_the_result_is_public(world, clien
     slug = world.estate.slug
     assert f"/e/{slug}/evaluations" in client.get(f"/e/{slug}/").get_data(as_text=True)
     assert "2026年上半年" in client.get(f"/e/{slug}/evaluations").get_data(as_text=True)
-    assert client.get(f"/e/{slug}/evaluations/{world.evaluation.id}").status_code == 200
+    detail = client.get(f"/e/{slug}/evaluations/{world.evaluation.id}")
+    assert detail.status_code == 200
+    assert "测评表：" in text_of(detail)  # a questionnaire, not a voting form (表决方式), and no "(v1)"
+    assert "(v1)" not in text_of(detail)
     assert client.get("/admin/firms").status_code in (302, 403, 404)
     for ref, answers in (("owner:1", {"stairs": "satisfied", "gate": 9}), ("owner:2", {"stairs": "basic", "gate": 7})):
         message, sig = token_for(world, ref, answers)

@@ -185,3 +185,14 @@ def test_each_item_shows_its_points_of_100_and_they_add_up_to_the_score():
     assert points == [("4.80", "12"), ("4.00", "8"), ("8.33", "12.50"), ("67.50", "67.50")]
     assert sum(Fraction(got) for got, _most in points) == Fraction(8463, 100)
     assert fmt.inspection_score({"items": items}) == Fraction(4 * 1200, 1000) + 4 + Fraction(2 * 1250, 300) + Fraction(675, 10)
+
+
+def test_the_firm_is_told_before_it_answers_that_its_answer_is_public(client, login, post, world):
+    inspection = recorded(client, login, world, {"stairwells": 2})
+    notice = issued(client, world, inspection, items=["楼道堆物清理"])
+    client.post("/logout")
+    assert post("/firm/login", {"username": "lvyuan-pm", "password": "firm password 1"}).status_code == 302
+    for path in (f"/firm/notices/{notice.id}", f"/firm/inspections/{inspection.id}"):
+        page = text_of(client.get(path))
+        assert "您的答复会随检查记录公开" in page or "Your answer is published with the inspection" in page, path
+        assert "小区工作人员和监督员会看到您的答复" not in page, path

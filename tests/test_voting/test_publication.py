@@ -146,3 +146,26 @@ def test_the_turnout_pages_read_the_logs_tree_heads_once(voting):
     reads, response = _head_reads(s, f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/turnout")
     assert response.status_code == 200
     assert reads == 1
+
+
+def test_the_public_turnout_names_units_but_never_their_areas(voting):
+    """The published roll pairs each pseudonym with its area and the bundle each pseudonym with
+    its choices: a public list of units with their areas would join the two, and tell how a unit
+    of unique area voted (a phone walk did so for 23 units). The public sees unit numbers only."""
+    from webapp.core.db import db
+    from webapp.estates.models import Estate
+
+    s = voting
+    db.session.execute(update(Estate).where(Estate.id == s.estate.id).values(publish_batch=1))
+    db.session.commit()
+    ids = s.item_ids()
+    s.sign_in("1-101")
+    code, body = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))
+    assert code == 201, body
+    s.sequence()
+    page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout").get_data(as_text=True)
+    assert "1-101" in UNIT.findall(page)
+    row = re.search(r"<tr><td class=\"unit\"[^>]*>1-101</td>(.*?)</tr>", page)
+    assert row is not None
+    assert row.group(1) == ""  # no cell beside the unit's number
+    assert "Area (m²)" not in page

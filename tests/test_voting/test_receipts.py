@@ -204,3 +204,37 @@ def test_the_notice_offers_the_receipt_not_vote_now_to_an_owner_whose_household_
     assert f"/receipt/{body['code']}" in after
     s.post("/logout")
     assert ">立即投票</a>" in s.client.get(notice).get_data(as_text=True)  # anyone else is still invited
+
+
+def test_check_pressed_with_nothing_entered_says_what_to_enter(voting):
+    page = checked(voting)
+    assert "Type the tracking code from your receipt, or paste or upload the receipt file, then press Check." in page
+    assert "The check did not pass" not in page
+
+
+def test_a_code_typed_on_another_assemblys_page_points_to_its_own(voting):
+    """An owner who voted in two assemblies types one's code on the other's check page: not a
+    typing slip, and not a dead end."""
+    from datetime import timedelta
+
+    from webapp.assemblies.operations import AssemblyFields, prepare_draft
+    from webapp.core.db import db, db_now
+
+    s = voting
+    body = cast_one(s)
+    s.sequence()
+    now = db_now()
+    fields = AssemblyFields(
+        title="2027年第一次业主大会", kind="regular", opens_at=now + timedelta(days=30), closes_at=now + timedelta(days=37)
+    )
+    other = prepare_draft(s.estate, fields, [], prepared_by="test", now=now)
+    db.session.commit()
+    response = s.post(f"/p/{s.estate.slug}/a/{other.id}/check", {"code": body["code"], "receipt": ""})
+    html = response.get_data(as_text=True)
+    assert "这个追踪码属于本小区另一场会议" in html
+    assert "抄错了一个字符" not in html
+    assert f'href="/p/{s.estate.slug}/a/{s.assembly_id}/check?code={body["code"]}"' in html
+    # and there, the same code is found
+    page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/check?code={body['code']}").get_data(as_text=True)
+    assert 'class="flash flash-success"' in page
+    assert "check-hint" not in page

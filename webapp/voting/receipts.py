@@ -45,6 +45,10 @@ UNKNOWN_CODE = (
     "character by character against your receipt and try again. If it is right, check the receipt file itself "
     "(upload it below); if the ballot is still not found, tell the supervisors.",
 )
+NOTHING_TO_CHECK = (
+    "请输入回执上的追踪码，或粘贴、上传回执文件，再点“核对”。",
+    "Type the tracking code from your receipt, or paste or upload the receipt file, then press Check.",
+)
 EVIDENCE_ZH = "这份有服务器签名的受理凭证是对服务器不利的证据：请保存它并立即告知监督员"
 EVIDENCE_EN = "this signed promise is evidence against the server: keep it and tell the supervisors at once"
 
@@ -63,6 +67,7 @@ class ReceiptCheck:
     # A typed code that is not a code, or names no ballot: most likely a typing slip, said as a
     # hint (zh, en), not as the alarm a ballot missing from the log or changed in it is.
     hint: tuple[str, str] | None = None
+    elsewhere: Assembly | None = None  # the estate's other assembly whose ballot the typed code is
 
     @property
     def ok(self) -> bool:
@@ -75,6 +80,19 @@ class ReceiptCheck:
         """A failed step that the server's own signed promise proves."""
         self.evidence = True
         self.step(False, f"{zh}；{EVIDENCE_ZH}", f"{en}; {EVIDENCE_EN}")
+
+
+def _not_here(result: ReceiptCheck, assembly: Assembly, code: str) -> None:
+    """The hint for a well-formed code that names none of this assembly's ballots."""
+    result.elsewhere = assembly_with_code(assembly, code)
+    if result.elsewhere is not None:  # the right code on the wrong assembly's page
+        title = result.elsewhere.title
+        result.hint = (
+            f"这个追踪码属于本小区另一场会议“{title}”的选票，不是这场会议的。请到那场会议的核对页面核对。",
+            f"This tracking code is of a ballot in another assembly of the estate, “{title}”, not this one: check it there.",
+        )
+    else:  # a slip of one character is the likeliest reason
+        result.hint = UNKNOWN_CODE
 
 
 def _when(ms: int, estate) -> str:
@@ -98,6 +116,16 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
 
     result = ReceiptCheck()
     estate = assembly.estate
+    if not document:  # a typed code: what it names, before anything else is read
+        try:
+            normalize_tracking_code(code or "")
+        except FormatError:
+            result.hint = MALFORMED_CODE
+            return result
+        typed = ballot_by_code(assembly, code or "")
+        if typed is None:
+            _not_here(result, assembly, code or "")
+            return result
     latest = ballot_log.latest_head(assembly.id)
     if latest is None:
         result.step(False, "这次会议还没有投票记录", "this assembly has no ballot log yet")
@@ -141,15 +169,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             )
         ballot = db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash == kept_leaf.hex()))
     else:
-        try:
-            normalize_tracking_code(code or "")
-        except FormatError:
-            result.hint = MALFORMED_CODE
-            return result
-        ballot = ballot_by_code(assembly, code or "")
-        if ballot is None:  # a typed code: a slip of one character is the likeliest reason
-            result.hint = UNKNOWN_CODE
-            return result
+        ballot = typed
         if ballot.promise is not None:
             try:
                 promise = parse_promise(ballot.promise)
@@ -262,9 +282,8 @@ def _kept_in_time(result: ReceiptCheck, assembly, promise: Promise, index: int) 
         )
 
 
-def ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
-    """The assembly's ballot whose leaf hash begins with this tracking code (None if none, or if
-    the code is malformed)."""
+def _leaf_prefix(code: str) -> str | None:
+    """The leaf hash's first 60 bits (15 hex digits) that a tracking code spells, or None."""
     try:
         canon = normalize_tracking_code(code)
     except FormatError:
@@ -272,5 +291,27 @@ def ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
     bits = 0
     for ch in canon.replace("-", ""):
         bits = bits * 32 + _CROCKFORD_READ[ch]
-    prefix = f"{bits:015x}"  # the code is the leaf hash's first 60 bits: 15 hex digits
+    return f"{bits:015x}"
+
+
+def ballot_by_code(assembly: Assembly, code: str) -> Ballot | None:
+    """The assembly's ballot whose leaf hash begins with this tracking code (None if none, or if
+    the code is malformed)."""
+    prefix = _leaf_prefix(code)
+    if prefix is None:
+        return None
     return db.session.scalar(select(Ballot).where(Ballot.assembly_id == assembly.id, Ballot.leaf_hash.startswith(prefix)).limit(1))
+
+
+def assembly_with_code(assembly: Assembly, code: str) -> Assembly | None:
+    """Another assembly of the same estate with a ballot of this tracking code: an owner who
+    voted in two assemblies may type one's code on the other's page."""
+    prefix = _leaf_prefix(code)
+    if prefix is None:
+        return None
+    return db.session.scalar(
+        select(Assembly)
+        .join(Ballot, Ballot.assembly_id == Assembly.id)
+        .where(Assembly.estate_id == assembly.estate_id, Assembly.id != assembly.id, Ballot.leaf_hash.startswith(prefix))
+        .limit(1)
+    )

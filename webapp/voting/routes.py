@@ -43,7 +43,7 @@ from webapp.voting import paper as paper_ops
 from webapp.voting import publication
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
 from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
-from webapp.voting.receipts import ballot_by_code, check_receipt
+from webapp.voting.receipts import NOTHING_TO_CHECK, ReceiptCheck, ballot_by_code, check_receipt
 from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
 from webapp.voting.voters import household_ballot, voter_member
@@ -253,6 +253,8 @@ def check(slug: str, assembly_id: int):
         pasted = upload.read(256 * 1024).decode("utf-8", "replace")
     if pasted or code:
         result = check_receipt(assembly, code=code or None, document=pasted or None)
+    elif request.method == "POST":  # pressed with nothing to check
+        result = ReceiptCheck(hint=NOTHING_TO_CHECK)
     return render_template("voting/check.html", estate=estate, assembly=assembly, form=form, result=result, code=code)
 
 
@@ -321,7 +323,7 @@ def public_turnout(slug: str, assembly_id: int):
         abort(404)
     pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
     voted = publication.voted_members(assembly, pub)
-    units = voted_units(assembly, voted)
+    units = [label for label, _area in voted_units(assembly, voted)]  # never the areas: see the template
     per_page = 200
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")

@@ -88,7 +88,8 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
 
 
 def voted_units(assembly, voted: set[str] | None = None) -> list[tuple[str, int]]:
-    """Every unit whose member has voted, in natural order: public (docs/architecture.md)."""
+    """Every unit whose member has voted, with its area, in natural order.  The public sees the
+    units without their areas (docs/security.md, "Pseudonymity")."""
     voted = voted_members(assembly) if voted is None else voted
     units = [u for member, us in units_by_member(assembly).items() if member in voted for u in us]
     return sorted(units, key=lambda u: natural_key(u[0]))
