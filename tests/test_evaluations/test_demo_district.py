@@ -54,7 +54,7 @@ def test_the_demo_district_ranks_two_quarters_and_prepares_a_reselection(app, es
     [draft] = db.session.scalars(select(Assembly).where(Assembly.estate_id == get_estate("qiushi").id))
     assert draft.items[0].category == 4
     named = draft.items[0].text.split("可参与投标的企业：")[1]
-    for name in ("浙江绿城物业服务集团有限公司", "杭州滨江物业管理有限公司", "杭州春晖物业服务有限公司", "绿苑物业服务有限公司"):
+    for name in ("浙江云栖湾物业服务集团有限公司", "杭州望澜物业管理有限公司", "杭州春晖物业服务有限公司", "绿苑物业服务有限公司"):
         assert name in named
     assert "杭州秋实物业管理有限公司" not in named
 
@@ -69,7 +69,7 @@ def test_the_demo_district_ranks_two_quarters_and_prepares_a_reselection(app, es
     dongqing = demo_pool.build_matching(admin, organiser)
     assert [e.name for e in pool.estates_without_firm()] == ["冬青苑（演示）"]
     assert [(p.firm.name, p.match) for p in pool.pairings(estate=dongqing)] == [
-        ("浙江绿城物业服务集团有限公司", True),
-        ("杭州滨江物业管理有限公司", False),
+        ("浙江云栖湾物业服务集团有限公司", True),
+        ("杭州望澜物业管理有限公司", False),
     ]
     assert demo_pool.build_matching(admin, organiser) == dongqing  # a second run finds it all there

@@ -74,6 +74,19 @@ def test_a_supervisor_cannot_sign_twice_nor_with_someone_elses_key(client, post,
         ).status_code
         == 400
     )
+    # The sign page no longer checks (there is nothing to sign): it must not say it is checking.
+    page = client.get(f"/e/{estate.slug}/roll/1/sign").get_data(as_text=True)
+    assert 'id="roll-check"' not in page
+    assert "正在核对" not in page
+    assert "Checking…" not in page
+
+
+def test_the_sign_page_without_a_key_says_what_to_do_and_not_that_it_checks(client, post, login, staff, estate, db_session):
+    login("supervisor")
+    post(f"/e/{estate.slug}/roll")
+    page = client.get(f"/e/{estate.slug}/roll/1/sign").get_data(as_text=True)
+    assert 'href="/staff/keys"' in page  # make a key first
+    assert 'id="roll-check"' not in page
 
 
 def test_organisers_cannot_freeze_or_sign_a_roll(client, post, login, staff, estate, db_session):

@@ -209,7 +209,7 @@ def _bidders(assembly, staff, rng: random.Random) -> None:
     )
     for name, fee, plan in (
         ("杭州安居物业服务有限公司", "2.30", "24 小时门岗；电梯每月维保；保洁每日两次。"),
-        ("浙江绿城物业服务集团有限公司", "2.80", "智慧门禁；绿化外包；设业主服务中心。"),
+        ("浙江云栖湾物业服务集团有限公司", "2.80", "智慧门禁；绿化外包；设业主服务中心。"),
         ("杭州明珠物业管理有限公司", "2.10", "基础服务；维修按次收费。"),
     ):
         ops.add_bidder(item, actor=staff["organiser"], name=name, uscc=uscc(rng), fee=fee, plan=plan)

@@ -26,22 +26,23 @@ from webapp.firms.operations import create_firm
 from webapp.pool import operations as pool
 from webapp.registry.importing import import_file
 
-# USCC: (name, contact person, phone, address, qualifications, days in the pool before today, why it entered)
+# Invented firms (names, credit codes, telephones and addresses alike: a demo must not put a real
+# company on a red list). USCC: (name, contact person, phone, address, qualifications, days in the pool before today, why it entered)
 FIRMS = {
     "91330100MA2B8R3T40": (
-        "浙江绿城物业服务集团有限公司",
+        "浙江云栖湾物业服务集团有限公司",
         "市场拓展部 沈佳",
-        "0571-8898 6600",
-        "杭州市西湖区文三路 398 号",
+        "0571-8000 6600",
+        "杭州市西湖区示例路 2 号",
         "ISO 9001 质量管理体系认证；ISO 14001 环境管理体系认证；中国物业管理协会理事单位",
         720,
         "2024 年度区物业服务考评红榜企业，经街道推荐、区住建局审核纳入",
     ),
     "91330100MA28QXNY41": (
-        "杭州滨江物业管理有限公司",
+        "杭州望澜物业管理有限公司",
         "项目发展部 周海峰",
-        "139 0571 2866",
-        "杭州市滨江区江南大道 3850 号",
+        "0571-8000 2866",
+        "杭州市滨江区示例路 1 号",
         "ISO 9001 质量管理体系认证；浙江省物业管理示范项目 6 个",
         540,
         "申请入库，经区住建局审核服务项目和信用记录后纳入",
@@ -67,7 +68,7 @@ FIRMS = {
     "91330100MA2KD91L20": (
         "杭州秋实物业管理有限公司",
         "办公室 钱立",
-        "0571-8612 3345",
+        "0571-8000 3345",
         "杭州市上城区秋涛路 58 号",
         "",
         800,
