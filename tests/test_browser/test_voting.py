@@ -87,6 +87,7 @@ def test_an_owner_votes_on_every_item_form_and_the_receipt_is_checked_in_the_bro
     shots(zhang, "5-ballot")
     zhang.click("#item-1 [data-step=next]")
     assert election.is_visible()
+    assert zhang.locator("#skipped").is_hidden()  # a choice was made: nothing to say
     assert not statute.is_visible()
     assert "第 2 项，共 3 项" in election.inner_text()
     check_again(zhang)
@@ -331,8 +332,12 @@ def test_the_owners_phone_shows_the_servers_promise_at_once_then_the_verified_pr
     try:
         open_ballot(zhang, base)
         steps = zhang.locator("fieldset[data-item]")
+        assert zhang.locator("#skipped").is_hidden()
         for n in range(steps.count()):
             steps.nth(n).locator("[data-step=next]").click()
+            if n == 0:  # an item left blank is said to abstain on the next screen, not silently
+                assert zhang.locator("#skipped").is_visible()
+                assert f"“{steps.nth(0).get_attribute('data-title')}”上没有作出选择，这一项将按弃权计" in zhang.inner_text("#skipped")
         zhang.wait_for_selector("#review:not([hidden])")
         zhang.click("[data-step=sign]")
         zhang.wait_for_url("**/receipt/*")

@@ -135,8 +135,10 @@
         list.appendChild(li);
       });
     }
+    var skipped = $("#skipped", form);
     function show(step) {
       store(STEP, step);
+      skipped.hidden = true;  // said once, on the screen right after the item left blank
       sets.forEach(function (set) {
         set.hidden = set.id !== step;
         var next = $("[data-step=next]", set);
@@ -164,9 +166,15 @@
     form.addEventListener("click", function (event) {
       var button = event.target.closest("[data-step]");
       if (!button) { return; }
-      var index = parseInt(button.closest("fieldset").getAttribute("data-step-index"), 10);
+      var set = button.closest("fieldset");
+      var index = parseInt(set.getAttribute("data-step-index"), 10);
       if (button.getAttribute("data-step") === "prev") { go("item-" + (index - 1)); return; }
+      var blank = !$("input:checked", set);  // (a chosen "Abstain" is a choice)
       go(changing || index === sets.length ? "review" : "item-" + (index + 1));
+      if (blank && review.hidden) {  // (the answers page says it of every blank item)
+        skipped.textContent = msg("skipped").replace("%(title)s", set.getAttribute("data-title"));
+        skipped.hidden = false;
+      }
     });
     list.addEventListener("click", function (event) {
       var button = event.target.closest("[data-goto]");
