@@ -158,6 +158,11 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert re.search(rf"{BIDDERS[0][0]}\s*中选", firm), firm
     assert "607.10" in li.inner_text(f"section.result:has(h2:text('{TITLES['statute']}'))")  # the area that took part
     shots(li, "results")
+    # The owner checks the published result on the phone itself (the independent verifier).
+    li.click("#check-result button:text-is('在本机核验')")
+    li.wait_for_selector("#rv-summary.flash-success", timeout=60_000)
+    assert "本页的数字就是监督员核证的结果" in li.inner_text("#rv-summary")
+    assert "VERIFIED" in li.text_content("#rv-report")
     with li.expect_download() as download:
         li.click("a:text('结果公告（PDF）')")
     announcement = tmp_path / "announcement.pdf"

@@ -258,6 +258,39 @@
     });
   }
 
+  /* Anyone, on the public results page: the independent verifier checks the published bundle
+   * in this browser, and the page's numbers are the ones it checked when the bundle's tally has
+   * the digest the page was rendered from (data-digest). */
+  function bindVerifyResult(button) {
+    var bar = $(button.getAttribute("data-progress")), summary = $(button.getAttribute("data-summary"));
+    var report = $(button.getAttribute("data-report")), details = $(button.getAttribute("data-details"));
+    button.addEventListener("click", function () {
+      if (!window.OwnersVoteVerifier || !(window.crypto && crypto.subtle && window.fetch)) {
+        say(summary, button.getAttribute("data-msg-unsupported"), "error"); return;
+      }
+      button.disabled = true;
+      bar.hidden = false; bar.value = 0;
+      say(summary, button.getAttribute("data-msg-checking"), "info");
+      fetch(button.getAttribute("data-bundle"), { credentials: "omit" }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.arrayBuffer();
+      }).then(function (bytes) {
+        return OwnersVoteVerifier.verifyBundle(new Uint8Array(bytes), {
+          onProgress: function (done, total) { bar.max = total; bar.value = done; }
+        }).then(function (result) {
+          report.textContent = OwnersVoteVerifier.summarize(result, 10);
+          details.hidden = false;
+          if (!result.ok) { say(summary, button.getAttribute("data-msg-bad"), "error"); }
+          else if (result.facts.tallyDigest !== button.getAttribute("data-digest")) { say(summary, button.getAttribute("data-msg-other"), "error"); }
+          else { say(summary, button.getAttribute("data-msg-ok"), "success"); }
+        }, function () { say(summary, button.getAttribute("data-msg-bad"), "error"); });
+      }, function () {
+        button.disabled = false;
+        say(summary, button.getAttribute("data-msg-failed"), "error");
+      }).then(function () { bar.hidden = true; });
+    });
+  }
+
   /* On one's own keys page: mark the key this browser holds, so that a supervisor with several
    * phones knows which key is which (and that a key just made is there). */
   function markThisBrowsersKey(table) {
@@ -274,6 +307,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("table[data-this-browser-slot]"), markThisBrowsersKey);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=certify]"), bindCertify);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-action=verify-result]"), bindVerifyResult);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=demo-phone]"), bindDemoPhone);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=sign-document]"), bindSignDocument);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=register-key]"), bindRegister);
