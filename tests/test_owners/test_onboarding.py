@@ -270,3 +270,19 @@ def test_an_id_tail_typed_in_full_width_characters_is_the_same_tail(client, post
     assert "六个字符" not in page
     assert "six characters" not in page
     assert device.register().status_code == 200
+
+
+def test_my_page_dates_a_key_in_the_estates_time_not_utc(client, onboard, estate, db_session):
+    """A key made at 01:30 Beijing time is made that day, though it is still yesterday in UTC."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from webapp.devices.models import DeviceKey
+
+    onboard()
+    db_session.execute(update(DeviceKey).values(created_at=datetime(2026, 12, 6, 17, 30, tzinfo=UTC)))
+    db_session.commit()
+    page = client.get("/me").get_data(as_text=True)
+    assert "2026-12-07" in page
+    assert "2026-12-06" not in page
