@@ -30,6 +30,12 @@ def test_two_small_households_reach_the_heads_but_not_the_area_and_a_third_reach
     page = text_of(world.client.get(f"/p/qingyuan/petitions/{petition.seq}"))
     assert "120.00 m²" in page
     assert "占总面积 920.00 平方米的 13.04%" in page
+    # Each bar is said in words: it runs to the share needed (184 m², 2 owners), not to the whole.
+    html = world.client.get(f"/p/qingyuan/petitions/{petition.seq}").get_data(as_text=True)
+    area_card = html[html.index('id="progress-area"') : html.index('id="progress-heads"')]
+    assert 'progress class="quorum"' in area_card
+    assert "已达所需面积的 65%" in page
+    assert "已达所需人数的 100%" in page
     code, answer = world.sign(petition, world.body(petition, "1-201"))
     assert code == 201, answer
     assert answer["state"] == "succeeded"
