@@ -129,11 +129,18 @@ def test_the_firm_reads_its_notice_answers_it_and_the_staff_read_the_answer(clie
     assert "整改通知" in home
     assert "绿苑小区" in home
     assert "尚未答复" in home
+    # What waits for an answer comes first, with its deadline and a way straight to it.
+    raw = client.get("/firm").get_data(as_text=True)
+    assert f"有 1 份整改通知等待您答复，最早的整改期限是 {notice.deadline.isoformat()}" in home
+    assert raw.index('id="to-answer"') < raw.index("<h2")
+    assert f'href="/firm/notices/{notice.id}">答复第 {notice.id} 号整改通知' in raw
+    assert "发布公开账目（三公开）" in home  # the account links publish, and say so
     assert client.get(f"/firm/notices/{notice.id}").status_code == 200
     photo = ops.photos_of("inspection", inspection.id)[0]
     assert client.get(f"/files/{photo.id}").status_code == 200
     answer = post(f"/firm/notices/{notice.id}", {"text": "已安排保洁班组三日内清理3号楼楼道，并张贴提示。"}, follow_redirects=True)
     assert "答复已记录" in text_of(answer)
+    assert 'id="to-answer"' not in client.get("/firm").get_data(as_text=True)  # answered: nothing waits
     reply = db.session.scalar(select(FirmAnswer))
     assert (reply.notice_id, reply.firm_id) == (notice.id, world["firm"].id)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.answer"))

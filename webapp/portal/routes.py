@@ -84,14 +84,16 @@ def firm_home():
         )
     )
     notices = inspections.firm_notices(firm_id)
+    inspected = inspections.firm_inspections(firm_id)
     return render_template(
         "portal/firm.html",
         firm=current_user.firm,
         estates=estates_of(firm_id),
         evaluations=evaluations,
-        inspections=inspections.firm_inspections(firm_id),
+        inspections=inspected,
         notices=notices,
         answered={n.id for n in notices if inspections.answers_to(n)},
+        answered_inspections={i.id for i in inspected if inspections.answers_to(i)},
         overdue=inspections.overdue,
         shown=lambda score: shown(read_frac(score)),
         account_kinds=disclosures.KIND_WORDS,
