@@ -76,6 +76,18 @@ def test_a_supervisor_inspects_with_a_photo_issues_a_notice_and_the_firm_answers
     other.goto(f"{base}/e/{SLUG}/inspections/new")
     other.wait_for_selector("[data-nokey-warning]")
     assert "这个浏览器里没有您的签名密钥" in other.inner_text("[data-nokey-warning]")
+    # Tapping sign there says first what is wrong in the form, then that the key is missing,
+    # with the way to make one (the walk met "no key" over a mark of 12 out of 10).
+    other.fill("#score-handrails", "12")
+    other.click("[data-action=sign-inspection]")
+    other.wait_for_selector("input[data-item][aria-invalid=true]")  # the first mark to correct
+    assert "请为每一项打分：0 到该项满分之间的整数" in other.inner_text("#sign-status")
+    for field in other.query_selector_all("input[data-item]"):
+        field.fill(field.get_attribute("max"))
+    other.click("[data-action=sign-inspection]")
+    other.wait_for_selector("#sign-status a")
+    assert "这个浏览器里没有您的签名密钥" in other.inner_text("#sign-status")
+    assert "/staff/keys?next=" in other.get_attribute("#sign-status a", "href")
     other.goto(f"{base}/staff/keys")
     other.wait_for_load_state("networkidle")
     assert other.locator("[data-this-browser]:not([hidden])").count() == 0

@@ -178,13 +178,25 @@
       });
   }
 
-  /* Load the key, let ``build(record)`` make {doc, photos}, sign, post, go to the answer's page. */
-  function signAndPost(button, build) {
+  /* A link to make a key in this browser, which leads back to this form. */
+  function makeKeyLink(button) {
+    var make = document.createElement("a");
+    make.href = button.getAttribute("data-keys") + "?next=" + encodeURIComponent(window.location.pathname);
+    make.textContent = button.getAttribute("data-msg-make-key");
+    return make;
+  }
+
+  /* ``check()`` first (what is wrong in the form is said before a missing key: the walk of
+   * 2026-12-07 met "no key" over a mark of 12 out of 10), then load the key, let
+   * ``build(record)`` make {doc, photos}, sign, post, go to the answer's page. */
+  function signAndPost(button, build, check) {
     var box = $(button.getAttribute("data-status"));
     button.disabled = true;
     say(box, button.getAttribute("data-msg-working"));
     var record, made;
-    OwnersVote.load(button.getAttribute("data-slot")).then(function (r) {
+    Promise.resolve(check ? check() : null).then(function () {
+      return OwnersVote.load(button.getAttribute("data-slot"));
+    }).then(function (r) {
       if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
       record = r;
       return build(record);
@@ -213,24 +225,36 @@
         : err && err.message === "items" ? button.getAttribute("data-msg-items")
         : (err && err.data && err.data.error) || button.getAttribute("data-msg-failed");
       say(box, message, "error");
+      if (err && err.code === "nokey" && button.getAttribute("data-keys")) {
+        box.appendChild(document.createTextNode(" "));
+        box.appendChild(makeKeyLink(button));
+      }
     });
   }
 
   function bindInspection(button) {
     var form = $(button.getAttribute("data-form"));
+    /* The draft's items with the marks entered, or a "scores" error naming the first mark out of
+     * its scale (or missing). */
+    function scored() {
+      return OwnersVote.getJson(button.getAttribute("data-draft")).then(function (draft) {
+        var items = draft.items.map(function (item) {
+          var raw = form.querySelector("#score-" + item.id).value.trim();
+          var score = /^[0-9]+$/.test(raw) ? parseInt(raw, 10) : -1;
+          if (score < 0 || score > item.max) {
+            var wrong = new Error("scores");
+            wrong.field = form.querySelector("#score-" + item.id);
+            throw wrong;
+          }
+          return { id: item.id, score: score, max: item.max, weight: item.weight, note: text(form.querySelector("#note-" + item.id).value) };
+        });
+        return { draft: draft, items: items };
+      });
+    }
     button.addEventListener("click", function () {
       signAndPost(button, function (record) {
-        return OwnersVote.getJson(button.getAttribute("data-draft")).then(function (draft) {
-          var items = draft.items.map(function (item) {
-            var raw = form.querySelector("#score-" + item.id).value.trim();
-            var score = /^[0-9]+$/.test(raw) ? parseInt(raw, 10) : -1;
-            if (score < 0 || score > item.max) {
-              var wrong = new Error("scores");
-              wrong.field = form.querySelector("#score-" + item.id);
-              throw wrong;
-            }
-            return { id: item.id, score: score, max: item.max, weight: item.weight, note: text(form.querySelector("#note-" + item.id).value) };
-          });
+        return scored().then(function (read) {
+          var draft = read.draft, items = read.items;
           return keptPhotos($(button.getAttribute("data-photos"))).then(function (photos) {
             var doc = {
               type: draft.type, v: 1, estate: draft.estate, firm: draft.firm, form: draft.form, date: draft.date,
@@ -240,7 +264,7 @@
             return { doc: doc, photos: photos };
           });
         });
-      });
+      }, scored);
     });
   }
 
@@ -311,10 +335,7 @@
       warning.setAttribute("role", "alert");
       warning.setAttribute("data-nokey-warning", "");
       warning.textContent = button.getAttribute("data-msg-nokey") + " ";
-      var make = document.createElement("a");
-      make.href = button.getAttribute("data-keys") + "?next=" + encodeURIComponent(window.location.pathname);
-      make.textContent = button.getAttribute("data-msg-make-key");
-      warning.appendChild(make);
+      warning.appendChild(makeKeyLink(button));
       form.parentNode.insertBefore(warning, form);
     }, function () { /* no key store in this browser: the button says so when tapped */ });
   }
