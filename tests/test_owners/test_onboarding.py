@@ -286,3 +286,9 @@ def test_my_page_dates_a_key_in_the_estates_time_not_utc(client, onboard, estate
     page = client.get("/me").get_data(as_text=True)
     assert "2026-12-07" in page
     assert "2026-12-06" not in page
+
+
+def test_my_page_says_its_times_are_beijing_time(client, onboard):
+    onboard()
+    page = client.get("/me").get_data(as_text=True)
+    assert '<p class="small" id="zone-note">本页时间均为北京时间。</p>' in page
