@@ -279,4 +279,5 @@ def test_the_pages_render_for_their_people_and_the_result_is_public(world, clien
     page = client.get(f"/evaluations/{world.evaluation.id}/result").get_data(as_text=True)
     assert "楼道清洁" in page
     assert "权重 60.00%" in page  # a weight as people read one, not in basis points
+    assert "2 人作答，平均 8.0 分（得分合计 16）" in page  # 9 and 7: a mean, not only a sum
     assert fmt.verify_result(client.get(f"/evaluations/{world.evaluation.id}/result.json").get_json())["answers"] == 2
