@@ -53,6 +53,10 @@ def test_anyone_reads_the_estates_inspections_notices_and_answers_without_signin
     assert "只给本小区工作人员和物业" in page or "estate's staff and the firm only" in page
     assert world["staff"]["supervisor"].display_name in page  # who inspected, as results name who certified
     assert "孙志强" not in page  # the firm's answering account
+    # The inspector's key id is for technical readers only: in the fold, not in the sentence.
+    fold = html.index('<details class="tech">')
+    assert inspection.kid in html[fold:]
+    assert inspection.kid[:10] not in html[:fold]
     assert client.get(f"/files/{photo.id}").status_code in (403, 404)
 
 
