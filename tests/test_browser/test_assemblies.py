@@ -128,13 +128,16 @@ def test_an_organiser_drafts_owners_nominate_supervisors_vet_and_the_notice_is_p
     supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}/candidates")
     li_card = supervisor.locator(".row-card:has-text('李四')")
     li_card.locator("input[name='d-reason']").fill("符合本小区候选人条件")
-    li_card.locator("button:text-is('批准')").click()
+    with supervisor.expect_navigation():
+        li_card.locator("button:text-is('批准')").click()
     assert "已记录" in supervisor.inner_text(".flash-success")
     zhang_card = supervisor.locator(".row-card:has-text('张三')")
     zhang_card.locator("input[name='d-reason']").fill("经物业服务中心核实，尚欠缴物业服务费三个月，不符合候选人条件")
-    zhang_card.locator("button:text-is('驳回')").click()
+    with supervisor.expect_navigation():
+        zhang_card.locator("button:text-is('驳回')").click()
     assert "已记录" in supervisor.inner_text(".flash-success")
-    supervisor.click("button:text('公示审查通过的名单')")
+    with supervisor.expect_navigation():  # (the flash of the page before must not be read)
+        supervisor.click("button:text('公示审查通过的名单')")
     assert "已公示" in supervisor.inner_text(".flash-success")
 
     zhang.goto(zhang_candidacy)

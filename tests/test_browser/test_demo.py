@@ -116,7 +116,13 @@ def test_the_readme_demo_walk_votes_closes_tallies_certifies_twice_publishes_and
     # A demo owner votes in the short assembly and keeps the tracking code.
     owner.click("#demo a:text-is('以演示业主身份投票')")
     owner.wait_for_url("**/demo/voters")
+    # The short assembly closes within two minutes: offered second, with its closing time, and
+    # chosen it says how little time is left.
+    assert f"正在投票的会议：{CLOSING_SOON_TITLE}" not in owner.inner_text("main")
+    owner.click(f"main a:text-is('{CLOSING_SOON_TITLE}')")
+    owner.wait_for_url("**/demo/voters?a=*")
     assert f"正在投票的会议：{CLOSING_SOON_TITLE}" in owner.inner_text("main")
+    assert "不到两分钟就截止投票" in owner.inner_text("main")
     owner.locator("[data-action=demo-phone]").first.click()
     owner.wait_for_selector("#ballot")
     steps = owner.locator("fieldset[data-item]")
