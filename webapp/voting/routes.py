@@ -323,7 +323,7 @@ def public_turnout(slug: str, assembly_id: int):
         abort(404)
     pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
     voted = publication.voted_members(assembly, pub)
-    units = [label for label, _area in voted_units(assembly, voted)]  # never the areas: see the template
+    units = voted_units(assembly, voted)
     per_page = 200
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")

@@ -87,12 +87,13 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def voted_units(assembly, voted: set[str] | None = None) -> list[tuple[str, int]]:
-    """Every unit whose member has voted, with its area, in natural order.  The public sees the
-    units without their areas (docs/security.md, "Pseudonymity")."""
+def voted_units(assembly, voted: set[str] | None = None) -> list[str]:
+    """Every unit whose member has voted, in natural order, as the public sees them: unit numbers
+    without their areas, which the published roll pairs with pseudonyms (docs/security.md,
+    "Pseudonymity")."""
     voted = voted_members(assembly) if voted is None else voted
-    units = [u for member, us in units_by_member(assembly).items() if member in voted for u in us]
-    return sorted(units, key=lambda u: natural_key(u[0]))
+    labels = [label for member, us in units_by_member(assembly).items() if member in voted for label, _area in us]
+    return sorted(labels, key=natural_key)
 
 
 def not_voted_by_building(assembly, voted: set[str] | None = None) -> dict[str, list[tuple[str, int]]]:
