@@ -169,3 +169,23 @@ def test_the_public_turnout_names_units_but_never_their_areas(voting):
     assert row is not None
     assert row.group(1) == ""  # no cell beside the unit's number
     assert "Area (m²)" not in page
+
+
+def test_an_owner_finds_their_unit_on_the_public_turnout(voting):
+    from webapp.core.db import db
+    from webapp.estates.models import Estate
+
+    s = voting
+    db.session.execute(update(Estate).where(Estate.id == s.estate.id).values(publish_batch=1))
+    db.session.commit()
+    ids = s.item_ids()
+    s.sign_in("1-101")
+    code, body = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))
+    assert code == 201, body
+    s.sequence()
+    base = f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout"
+    found = s.client.get(base + "?unit=%EF%BC%91-101").get_data(as_text=True)  # a full-width 1, as phones type it
+    assert "1-101 在名单上" in found
+    missing = s.client.get(base + "?unit=1-102").get_data(as_text=True)
+    assert "1-102 不在名单上" in missing
+    assert "等下一批才显示" in missing  # voting is open: units come in batches

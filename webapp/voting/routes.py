@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -328,6 +329,10 @@ def public_turnout(slug: str, assembly_id: int):
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")
     page = min(pages, max(1, int(raw))) if raw.isdigit() and len(raw) < 6 else 1
+    # An owner looks for their own unit among hundreds, on a phone: typed as on the letter, with
+    # or without spaces, in half- or full-width characters.
+    sought = unicodedata.normalize("NFKC", request.args.get("unit", "")).replace(" ", "").upper()[:32]
+    found = None if not sought else sought in {u.upper() for u in units}
     show_numbers = estate.turnout_public or assembly.state not in ("voting",)
     return render_template(
         "voting/public_turnout.html",
@@ -339,6 +344,8 @@ def public_turnout(slug: str, assembly_id: int):
         pages=pages,
         t=compute_turnout(assembly, voted) if show_numbers else None,
         pub=pub,
+        sought=sought,
+        found=found,
     )
 
 
