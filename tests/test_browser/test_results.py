@@ -163,6 +163,7 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     li.wait_for_selector("#rv-summary.flash-success", timeout=60_000)
     assert "本页的数字就是监督员核证的结果" in li.inner_text("#rv-summary")
     assert "VERIFIED" in li.text_content("#rv-report")
+    assert li.locator("#check-result button").is_enabled()  # done: it may be run again
     with li.expect_download() as download:
         li.click("a:text('结果公告（PDF）')")
     announcement = tmp_path / "announcement.pdf"

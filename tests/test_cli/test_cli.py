@@ -131,7 +131,7 @@ def test_the_demo_creates_a_realistic_estate_once(run):
 
 def test_the_demo_short_assembly_is_open_for_voting_when_it_closes_in_hours(run):
     out = run("demo", "--no-serve", "--closes-in", "120").stdout
-    assert "演示：几分钟后截止的业主大会会议' closes at" in out
+    assert "演示：即将截止的业主大会会议' closes at" in out
     assert "state now: voting" in out
 
 

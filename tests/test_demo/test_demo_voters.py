@@ -59,3 +59,10 @@ def test_the_short_assembly_is_offered_first_while_there_is_time(client, demo_es
     demo_estate("还有几天的会议", timedelta(days=3))
     page = client.get("/demo/voters", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert _offered(page) == "即将截止的会议"
+
+
+def test_the_demo_home_page_says_its_times_are_beijing_time(client, demo_estate):
+    demo_estate("还有几天的会议", timedelta(days=3))
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "还有几天的会议" in page  # the demo's assemblies, with their voting times
+    assert "本页时间均为北京时间" in page

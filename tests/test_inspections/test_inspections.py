@@ -141,6 +141,7 @@ def test_the_firm_reads_its_notice_answers_it_and_the_staff_read_the_answer(clie
     answer = post(f"/firm/notices/{notice.id}", {"text": "已安排保洁班组三日内清理3号楼楼道，并张贴提示。"}, follow_redirects=True)
     assert "答复已记录" in text_of(answer)
     assert 'id="to-answer"' not in client.get("/firm").get_data(as_text=True)  # answered: nothing waits
+    assert "尚未答复" not in text_of(client.get("/firm"))  # nor the inspection the notice came from
     reply = db.session.scalar(select(FirmAnswer))
     assert (reply.notice_id, reply.firm_id) == (notice.id, world["firm"].id)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.answer"))

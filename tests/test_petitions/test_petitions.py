@@ -34,6 +34,7 @@ def test_two_small_households_reach_the_heads_but_not_the_area_and_a_third_reach
     html = world.client.get(f"/p/qingyuan/petitions/{petition.seq}").get_data(as_text=True)
     area_card = html[html.index('id="progress-area"') : html.index('id="progress-heads"')]
     assert 'progress class="quorum"' in area_card
+    assert '<span class="nowrap">120.00 m²</span>' in area_card  # the unit never wraps alone onto a line
     assert "已达所需面积的 65%" in page
     assert "已达所需人数的 100%" in page
     code, answer = world.sign(petition, world.body(petition, "1-201"))

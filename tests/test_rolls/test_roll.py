@@ -74,6 +74,10 @@ def test_a_supervisor_cannot_sign_twice_nor_with_someone_elses_key(client, post,
         ).status_code
         == 400
     )
+    # The list no longer asks this supervisor to sign it.
+    listing = client.get(f"/e/{estate.slug}/roll").get_data(as_text=True)
+    assert f'href="/e/{estate.slug}/roll/1/sign">查看签署情况</a>' in listing
+    assert "核对并签署" not in listing
     # The sign page no longer checks (there is nothing to sign): it must not say it is checking.
     page = client.get(f"/e/{estate.slug}/roll/1/sign").get_data(as_text=True)
     assert 'id="roll-check"' not in page

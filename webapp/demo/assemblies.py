@@ -51,7 +51,7 @@ from webapp.voting.paper import new_sheets
 DEMO_VOTERS = 6
 CLOSES_IN_MINUTES = 5  # the short assembly closes this long after the demo is built
 CLOSES_IN = timedelta(minutes=CLOSES_IN_MINUTES)
-CLOSING_SOON_TITLE = "演示：几分钟后截止的业主大会会议"
+CLOSING_SOON_TITLE = "演示：即将截止的业主大会会议"  # (its close is set by --closes-in)
 PDF = b"%PDF-1.4\n% OwnersVote demo scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

@@ -264,18 +264,40 @@
   function bindVerifyResult(button) {
     var bar = $(button.getAttribute("data-progress")), summary = $(button.getAttribute("data-summary"));
     var report = $(button.getAttribute("data-report")), details = $(button.getAttribute("data-details"));
+    /* The bundle's bytes, the bar following the download where the browser can stream it: on a
+     * slow line a large estate's bundle takes a while, and a still bar looks hung. */
+    function download(url) {
+      return fetch(url, { credentials: "omit" }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        var total = parseInt(r.headers.get("Content-Length") || "0", 10);
+        say(summary, button.getAttribute("data-msg-downloading").replace("%(mb)s", total ? (total / 1e6).toFixed(1) : "?"), "info");
+        if (!total || !r.body || !r.body.getReader) { return r.arrayBuffer().then(function (b) { return new Uint8Array(b); }); }
+        var reader = r.body.getReader(), chunks = [], got = 0;
+        bar.max = total;
+        function pump() {
+          return reader.read().then(function (part) {
+            if (part.done) {
+              var out = new Uint8Array(got), at = 0;
+              chunks.forEach(function (c) { out.set(c, at); at += c.length; });
+              return out;
+            }
+            chunks.push(part.value); got += part.value.length; bar.value = Math.min(got, total);
+            return pump();
+          });
+        }
+        return pump();
+      });
+    }
     button.addEventListener("click", function () {
       if (!window.OwnersVoteVerifier || !(window.crypto && crypto.subtle && window.fetch)) {
         say(summary, button.getAttribute("data-msg-unsupported"), "error"); return;
       }
       button.disabled = true;
       bar.hidden = false; bar.value = 0;
-      say(summary, button.getAttribute("data-msg-checking"), "info");
-      fetch(button.getAttribute("data-bundle"), { credentials: "omit" }).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.arrayBuffer();
-      }).then(function (bytes) {
-        return OwnersVoteVerifier.verifyBundle(new Uint8Array(bytes), {
+      download(button.getAttribute("data-bundle")).then(function (bytes) {
+        say(summary, button.getAttribute("data-msg-checking"), "info");
+        bar.value = 0;
+        return OwnersVoteVerifier.verifyBundle(bytes, {
           onProgress: function (done, total) { bar.max = total; bar.value = done; }
         }).then(function (result) {
           report.textContent = OwnersVoteVerifier.summarize(result, 10);
@@ -285,9 +307,8 @@
           else { say(summary, button.getAttribute("data-msg-ok"), "success"); }
         }, function () { say(summary, button.getAttribute("data-msg-bad"), "error"); });
       }, function () {
-        button.disabled = false;
         say(summary, button.getAttribute("data-msg-failed"), "error");
-      }).then(function () { bar.hidden = true; });
+      }).then(function () { bar.hidden = true; button.disabled = false; });
     });
   }
 
