@@ -281,3 +281,19 @@ def test_the_pages_render_for_their_people_and_the_result_is_public(world, clien
     assert "权重 60.00%" in page  # a weight as people read one, not in basis points
     assert "2 人作答，平均 8.0 分（得分合计 16）" in page  # 9 and 7: a mean, not only a sum
     assert fmt.verify_result(client.get(f"/evaluations/{world.evaluation.id}/result.json").get_json())["answers"] == 2
+
+
+def test_the_result_says_how_many_left_a_question_unanswered(world, client):
+    answers = (
+        ("owner:1", {"stairs": "satisfied", "gate": 9}),
+        ("owner:2", {"stairs": "basic", "gate": 7}),
+        ("owner:3", {"stairs": None, "gate": 8}),
+    )
+    for ref, given in answers:
+        message, sig = token_for(world, ref, given)
+        ops.submit_answer(world.evaluation.id, message, sig, now=utcnow())
+    ops.publish_result(world.evaluation, signer=signer(), actor="test", now=world.evaluation.closes)
+    db.session.commit()
+    page = text_of(client.get(f"/evaluations/{world.evaluation.id}/result"))
+    assert "未作答 1" in page  # three answers, two of them to the stairs: the counts add up
+    assert "（权重 60.00%）" in page  # full-width brackets in Chinese
