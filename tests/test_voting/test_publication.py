@@ -148,14 +148,11 @@ def test_the_turnout_pages_read_the_logs_tree_heads_once(voting):
     assert reads == 1
 
 
-def test_the_public_turnout_names_units_but_never_their_areas(voting):
-    """The published roll pairs each pseudonym with its area and the bundle each pseudonym with
-    its choices: a public list of units with their areas would join the two, and tell how a unit
-    of unique area voted (a phone walk did so for 23 units). The public sees unit numbers only."""
+def _zhang_voted_and_shown(s):
+    """张三 (1-101) has voted, and the public sees it at once (batches of one)."""
     from webapp.core.db import db
     from webapp.estates.models import Estate
 
-    s = voting
     db.session.execute(update(Estate).where(Estate.id == s.estate.id).values(publish_batch=1))
     db.session.commit()
     ids = s.item_ids()
@@ -163,6 +160,14 @@ def test_the_public_turnout_names_units_but_never_their_areas(voting):
     code, body = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))
     assert code == 201, body
     s.sequence()
+    return s
+
+
+def test_the_public_turnout_names_units_but_never_their_areas(voting):
+    """The published roll pairs each pseudonym with its area and the bundle each pseudonym with
+    its choices: a public list of units with their areas would join the two, and tell how a unit
+    of unique area voted (a phone walk did so for 23 units). The public sees unit numbers only."""
+    s = _zhang_voted_and_shown(voting)
     page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout").get_data(as_text=True)
     assert "1-101" in UNIT.findall(page)
     row = re.search(r"<tr><td class=\"unit\"[^>]*>1-101</td>(.*?)</tr>", page)
@@ -172,17 +177,7 @@ def test_the_public_turnout_names_units_but_never_their_areas(voting):
 
 
 def test_an_owner_finds_their_unit_on_the_public_turnout(voting):
-    from webapp.core.db import db
-    from webapp.estates.models import Estate
-
-    s = voting
-    db.session.execute(update(Estate).where(Estate.id == s.estate.id).values(publish_batch=1))
-    db.session.commit()
-    ids = s.item_ids()
-    s.sign_in("1-101")
-    code, body = s.cast(s.ballot("1-101", {ids[TITLES["statute"]]: "agree"}))
-    assert code == 201, body
-    s.sequence()
+    s = _zhang_voted_and_shown(voting)
     base = f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout"
     found = s.client.get(base + "?unit=%EF%BC%91-101").get_data(as_text=True)  # a full-width 1, as phones type it
     assert "1-101 在名单上" in found
