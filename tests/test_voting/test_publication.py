@@ -182,5 +182,5 @@ def test_an_owner_finds_their_unit_on_the_public_turnout(voting):
     found = s.client.get(base + "?unit=%EF%BC%91-101").get_data(as_text=True)  # a full-width 1, as phones type it
     assert "1-101 在名单上" in found
     missing = s.client.get(base + "?unit=1-102").get_data(as_text=True)
-    assert "1-102 不在名单上" in missing
+    assert "1-102 不在名单上。已投票的房屋分批公布" in missing  # (no space after a Chinese full stop)
     assert "等下一批才显示" in missing  # voting is open: units come in batches
