@@ -278,7 +278,14 @@ def test_turnout_gives_one_count_of_who_voted_each_figure_labelled_and_no_number
     assert "已投票户数" not in organiser.inner_text("main")  # the second count of the same people
     shots(organiser, "11-turnout")
     numbers = organiser.evaluate(NUMBERS_WHOLE)
-    assert [text for text, _space, _lines in numbers] == ["6", "8", "75.00%", "607.10", "832.50 m²", "72.92%"]
+    assert [text for text, _space, _lines in numbers] == [
+        "6",
+        "8",
+        "75.00%",
+        "607.10 m²",
+        "832.50 m²",
+        "72.92%",
+    ]  # a unit never alone on a line
     for text, white_space, lines in numbers:
         assert (white_space, lines) == ("nowrap", 1), text
 
