@@ -86,7 +86,10 @@ def test_an_object_is_verified_with_the_key_it_names_at_its_own_time():
         (lambda r: r.update(retired_at=r["not_before"]), "retired_at must be null or an integer later than not_before"),
         (lambda r: r.update(not_before=-1), "not_before must be milliseconds"),
         (lambda r: r.update(not_before=True), "not_before must be milliseconds"),
-        (lambda r: r.update(kid="x" + r["kid"][1:]), "is not the thumbprint"),
+        (
+            lambda r: r.update(kid=("y" if r["kid"].startswith("x") else "x") + r["kid"][1:]),
+            "is not the thumbprint",
+        ),  # (a kid may begin with x)
         (lambda r: r["jwk"].update(use="sig"), "only its required members"),
         (lambda r: r.update(comment="x"), "a server key is"),
     ],
