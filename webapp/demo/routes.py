@@ -73,7 +73,7 @@ def voters():
         estate=estate,
         assembly=assembly,
         others=[a for a in open_now if a is not assembly],
-        closing_now=assembly is not None and assembly.closes_at - now < ROOM_TO_VOTE,
+        closing_now=assembly is not None and assembly not in roomy,
         people=people,
         petition=db.session.scalar(
             select(Petition).where(Petition.estate_id == estate.id, Petition.state == "open").order_by(Petition.seq.desc()).limit(1)

@@ -496,6 +496,18 @@ def answers_to(subject: Inspection | RectificationNotice) -> list[FirmAnswer]:
     return list(db.session.scalars(select(FirmAnswer).where(column == subject.id).order_by(FirmAnswer.id)))
 
 
+def answered(notices: list[RectificationNotice], inspections: list[Inspection]) -> tuple[set[int], set[int]]:
+    """Which of these notices and inspections have an answer: (notice ids, inspection ids), in one
+    query for a firm's page rather than one per notice and per inspection."""
+    notice_ids, inspection_ids = [n.id for n in notices], [i.id for i in inspections]
+    rows = db.session.execute(
+        select(FirmAnswer.notice_id, FirmAnswer.inspection_id).where(
+            FirmAnswer.notice_id.in_(notice_ids) | FirmAnswer.inspection_id.in_(inspection_ids)
+        )
+    ).all()
+    return {r.notice_id for r in rows if r.notice_id is not None}, {r.inspection_id for r in rows if r.inspection_id is not None}
+
+
 def answer_photos(answers: list[FirmAnswer]) -> dict[int, list[Attachment]]:
     """Each answer's photos, by the answer's id (one query for a page's answers)."""
     found: dict[int, list[Attachment]] = {a.id: [] for a in answers}

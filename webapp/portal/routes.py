@@ -85,7 +85,7 @@ def firm_home():
     )
     notices = inspections.firm_notices(firm_id)
     inspected = inspections.firm_inspections(firm_id)
-    answered = {n.id for n in notices if inspections.answers_to(n)}
+    answered, answered_directly = inspections.answered(notices, inspected)
     return render_template(
         "portal/firm.html",
         firm=current_user.firm,
@@ -95,8 +95,7 @@ def firm_home():
         notices=notices,
         answered=answered,
         # An inspection is answered by an answer to it or to a notice issued from it.
-        answered_inspections={i.id for i in inspected if inspections.answers_to(i)}
-        | {n.inspection_id for n in notices if n.id in answered},
+        answered_inspections=answered_directly | {n.inspection_id for n in notices if n.id in answered},
         overdue=inspections.overdue,
         shown=lambda score: shown(read_frac(score)),
         account_kinds=disclosures.KIND_WORDS,

@@ -188,18 +188,19 @@
 
   /* ``check()`` first (what is wrong in the form is said before a missing key: the walk of
    * 2026-12-07 met "no key" over a mark of 12 out of 10), then load the key, let
-   * ``build(record)`` make {doc, photos}, sign, post, go to the answer's page. */
+   * ``build(record, what check() gave)`` make {doc, photos}, sign, post, go to the answer's page. */
   function signAndPost(button, build, check) {
     var box = $(button.getAttribute("data-status"));
     button.disabled = true;
     say(box, button.getAttribute("data-msg-working"));
-    var record, made;
-    Promise.resolve(check ? check() : null).then(function () {
+    var record, made, checked;
+    Promise.resolve(check ? check() : null).then(function (c) {
+      checked = c;
       return OwnersVote.load(button.getAttribute("data-slot"));
     }).then(function (r) {
       if (!r) { var e = new Error("nokey"); e.code = "nokey"; throw e; }
       record = r;
-      return build(record);
+      return build(record, checked);
     }).then(function (m) {
       made = m;
       return OwnersVote.sign(record, OwnersVote.canonical(made.doc));
@@ -252,17 +253,15 @@
       });
     }
     button.addEventListener("click", function () {
-      signAndPost(button, function (record) {
-        return scored().then(function (read) {
-          var draft = read.draft, items = read.items;
-          return keptPhotos($(button.getAttribute("data-photos"))).then(function (photos) {
-            var doc = {
-              type: draft.type, v: 1, estate: draft.estate, firm: draft.firm, form: draft.form, date: draft.date,
-              kid: record.kid, nonce: nonce(), items: items, notes: text(form.querySelector("#notes").value),
-              photos: photos.map(function (p) { return p.sha256; })
-            };
-            return { doc: doc, photos: photos };
-          });
+      signAndPost(button, function (record, read) {
+        var draft = read.draft;
+        return keptPhotos($(button.getAttribute("data-photos"))).then(function (photos) {
+          var doc = {
+            type: draft.type, v: 1, estate: draft.estate, firm: draft.firm, form: draft.form, date: draft.date,
+            kid: record.kid, nonce: nonce(), items: read.items, notes: text(form.querySelector("#notes").value),
+            photos: photos.map(function (p) { return p.sha256; })
+          };
+          return { doc: doc, photos: photos };
         });
       }, scored);
     });

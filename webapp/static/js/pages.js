@@ -207,6 +207,30 @@
     });
   }
 
+  /* A file's bytes (an audit bundle), ``progress(received, total)`` told at the start (0) and
+   * as they arrive where the browser streams them and the size is known. */
+  function fetchBytes(url, credentials, progress) {
+    return fetch(url, { credentials: credentials }).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      var total = parseInt(r.headers.get("Content-Length") || "0", 10);
+      if (progress) { progress(0, total); }
+      if (!progress || !total || !r.body || !r.body.getReader) { return r.arrayBuffer().then(function (b) { return new Uint8Array(b); }); }
+      var reader = r.body.getReader(), chunks = [], got = 0;
+      function pump() {
+        return reader.read().then(function (part) {
+          if (part.done) {
+            var out = new Uint8Array(got), at = 0;
+            chunks.forEach(function (c) { out.set(c, at); at += c.length; });
+            return out;
+          }
+          chunks.push(part.value); got += part.value.length; progress(got, total);
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
   /* A supervisor's certification: the browser checks the whole bundle itself with the
    * independent verifier (verifier.js), shows what it checked, and only then signs the
    * certification payload *it* rebuilt, with the supervisor's own key. */
@@ -225,11 +249,8 @@
       $(button.getAttribute("data-key-block")).hidden = held;
       $(button.getAttribute("data-sign-block")).hidden = !held;
     });
-    fetch(button.getAttribute("data-bundle"), { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) { throw new Error("HTTP " + r.status); }
-      return r.arrayBuffer();
-    }).then(function (bytes) {
-      return OwnersVoteVerifier.verifyBundle(new Uint8Array(bytes), {
+    fetchBytes(button.getAttribute("data-bundle"), "same-origin").then(function (bytes) {
+      return OwnersVoteVerifier.verifyBundle(bytes, {
         certifying: true,
         onProgress: function (done, total) { if (bar) { bar.max = total; bar.value = done; } }
       });
@@ -264,37 +285,17 @@
   function bindVerifyResult(button) {
     var bar = $(button.getAttribute("data-progress")), summary = $(button.getAttribute("data-summary"));
     var report = $(button.getAttribute("data-report")), details = $(button.getAttribute("data-details"));
-    /* The bundle's bytes, the bar following the download where the browser can stream it: on a
-     * slow line a large estate's bundle takes a while, and a still bar looks hung. */
-    function download(url) {
-      return fetch(url, { credentials: "omit" }).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        var total = parseInt(r.headers.get("Content-Length") || "0", 10);
-        say(summary, button.getAttribute("data-msg-downloading").replace("%(mb)s", total ? (total / 1e6).toFixed(1) : "?"), "info");
-        if (!total || !r.body || !r.body.getReader) { return r.arrayBuffer().then(function (b) { return new Uint8Array(b); }); }
-        var reader = r.body.getReader(), chunks = [], got = 0;
-        bar.max = total;
-        function pump() {
-          return reader.read().then(function (part) {
-            if (part.done) {
-              var out = new Uint8Array(got), at = 0;
-              chunks.forEach(function (c) { out.set(c, at); at += c.length; });
-              return out;
-            }
-            chunks.push(part.value); got += part.value.length; bar.value = Math.min(got, total);
-            return pump();
-          });
-        }
-        return pump();
-      });
-    }
     button.addEventListener("click", function () {
       if (!window.OwnersVoteVerifier || !(window.crypto && crypto.subtle && window.fetch)) {
         say(summary, button.getAttribute("data-msg-unsupported"), "error"); return;
       }
       button.disabled = true;
       bar.hidden = false; bar.value = 0;
-      download(button.getAttribute("data-bundle")).then(function (bytes) {
+      fetchBytes(button.getAttribute("data-bundle"), "omit", function (got, total) {
+        // On a slow line a large estate's bundle takes a while: a still bar looks hung.
+        if (!got) { say(summary, button.getAttribute("data-msg-downloading").replace("%(mb)s", total ? (total / 1e6).toFixed(1) : "?"), "info"); }
+        bar.max = total || 1; bar.value = Math.min(got, total);
+      }).then(function (bytes) {
         say(summary, button.getAttribute("data-msg-checking"), "info");
         bar.value = 0;
         return OwnersVoteVerifier.verifyBundle(bytes, {
