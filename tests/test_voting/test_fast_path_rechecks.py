@@ -1,6 +1,6 @@
-"""On PostgreSQL the fast path reads, checks the ballot and signs its promise, then inserts in a
-statement of its own that checks again what may have changed in between (webapp.voting.casting,
-_fast_statements).  Each test changes one thing between the read and the insert, as another
+"""On PostgreSQL the fast path checks the ballot against the assembly as read (now or up to a
+second before) and signs its promise, then inserts in a statement that checks again what may have
+changed in between (webapp.voting.casting, _fast_statements).  Each test changes one thing between the read and the insert, as another
 request could, and the ballot must then be refused for that reason, with nothing stored and no
 promise given."""
 

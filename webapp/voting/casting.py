@@ -17,15 +17,19 @@ import functools
 import hashlib
 import json
 import logging
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import psycopg
 from flask import current_app
 from psycopg.types.json import Json
-from sqlalchemy import bindparam, false, insert, literal_column, or_, select, text
+from sqlalchemy import Interval, bindparam, false, insert, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, parse_ballot, sign_ballot
+from crypto.ballot import BALLOT_TYPE, ONLINE, PAPER, choice_problems, entry_leaf_data, parse_ballot, sign_ballot
 from crypto.canonical import canonical_json, parse_canonical
 from crypto.errors import CanonicalJSONError, CryptoError, FormatError
 from crypto.keys import Signer, jwk_thumbprint, verify
@@ -38,7 +42,7 @@ from webapp.core import db as database
 from webapp.core.db import db, driver_cursor, run_first
 from webapp.core.errors_base import UserError
 from webapp.core.models import InstallationKey
-from webapp.core.serverkey import signer, signing_key, usable_at
+from webapp.core.serverkey import KeyNotUsable, signer, signing_key, usable_at
 from webapp.core.timefmt import local
 from webapp.devices.models import DeviceKey
 from webapp.estates.models import Estate
@@ -105,7 +109,7 @@ def _waiting_for_supplement(assembly, member: str, kid: str) -> bool:
 
 
 def entry_json(kind: str, ballot_text: str, kid: str, sig: str) -> str:
-    return canonical_json({"kind": kind, "ballot": ballot_text, "kid": kid, "sig": sig}).decode("utf-8")
+    return entry_leaf_data({"kind": kind, "ballot": ballot_text, "kid": kid, "sig": sig}).decode("utf-8")
 
 
 def check_ballot(assembly, ballot_text: str, *, strict: bool = True) -> dict:
@@ -387,18 +391,26 @@ def digest(text_: str) -> str:
 # Casting is the one path that many owners take at once.  ``cast_fast`` takes the common case
 # (voting open, an online ballot that passes every check, a member without a ballot) with the
 # fewest round trips the guarantees allow, and leaves every other case to ``cast_online``, which
-# also gives every refusal its reason:
+# also gives every refusal its reason.  On PostgreSQL, one statement per ballot:
 #
-# 1. one statement takes the shared lock on the assembly row (the sealer waits for it), reads its
-#    state and window with the database's clock, the member's roll entry and the key's state;
-# 2. the ballot is checked against what cannot change while voting is open (the notice digest and
-#    items, the roll root, the log id: cached per process by assembly, notice version and roll),
-#    and its signature verified;
+# 1. what the ballot is checked against comes from this process's memory: the assembly as read
+#    at most a second ago (state, window, notice, roll, the server key's period, and the
+#    database's clock at that read), and the member's keys from the frozen roll, which never
+#    changes (read whole, once per process: ``roll_keys``);
+# 2. the ballot is checked and its signature verified;
 # 3. the promise is signed (the ballot has been checked: the server verifies before it signs),
-#    dated by the database's clock as read with the lock;
-# 4. INSERT … ON CONFLICT DO NOTHING (the unique constraints say "one ballot per member" and "this
-#    exact ballot again") and COMMIT: durable before anything is acknowledged.
-# The sequencer (webapp.voting.sequencer) integrates it later, with whatever else is waiting.
+#    dated by the database's clock as read with the assembly and carried forward by this
+#    process's monotonic clock;
+# 4. one INSERT … SELECT … ON CONFLICT DO NOTHING checks again, by the database's clock and under
+#    the shared lock on the assembly row that the sealer waits for, everything that can change:
+#    the assembly still voting with the same notice and roll, its log not sealed, the voter's key
+#    not revoked nor replaced, the server key valid at the promise's time, and that time neither
+#    after the database's clock nor more than PROMISE_SLACK before it.  It commits on its own
+#    (autocommit): durable before anything is acknowledged.  If it inserts nothing, the full path
+#    decides, and says why.
+# On SQLite (one writer at a time, the whole request in its transaction) the assembly and the
+# member are read in the request's transaction, uncached, and the insert follows.
+# The sequencer (webapp.voting.sequencer) integrates the ballot later, with whatever else waits.
 
 
 @dataclass(frozen=True)
@@ -442,6 +454,82 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
     return found
 
 
+# How long a process goes on using what it read of an assembly.  Nothing depends on it being
+# fresh (the insert checks again); it only bounds how often the read is made.
+ASSEMBLY_SECONDS = 1.0
+# How far before the database's clock at the insert the promise's time may lie: the time read
+# with the assembly (at most ASSEMBLY_SECONDS old) plus the request's own time.  A promise older
+# than that is not given: the full path dates it afresh.
+PROMISE_SLACK = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The assembly as the fast path read it (``_fast_statements``), with the database's clock at
+    that read and this process's monotonic clock when the answer came."""
+
+    row: object  # the read's named tuple
+    read_mono: float
+
+    def now(self) -> datetime:
+        """The database's clock now, as estimated from the read: never ahead of it, since the
+        read's clock was taken before its answer arrived."""
+        return self.row.now + timedelta(seconds=time.monotonic() - self.read_mono)
+
+
+_SEEN: dict[tuple[int, str], Seen] = {}
+
+
+def _seen(cursor, query, assembly_id: int, server_kid: str) -> Seen | None:
+    """The assembly as read at most ASSEMBLY_SECONDS ago by this process, if it is voting; None
+    when it is not (or has no notice, roll or log yet, or the server key is not in the set): the
+    full path decides those, and they are read again next time."""
+    key = (assembly_id, server_kid)
+    found = _SEEN.get(key)
+    if found is not None and time.monotonic() - found.read_mono < ASSEMBLY_SECONDS:
+        return found
+    row = run_first(cursor, query, {"assembly_id": assembly_id, "server_kid": server_kid})
+    if row is None or row.state != "voting" or row.replace_allowed or row.sealed:
+        _SEEN.pop(key, None)
+        return None
+    found = Seen(row, time.monotonic())
+    if len(_SEEN) > 256:
+        _SEEN.clear()
+    _SEEN[key] = found
+    return found
+
+
+# Each member's keys on a frozen roll, kept per process: a roll's entries never change once it is
+# frozen (its root is computed over them), so a roll read once serves every ballot of its
+# assembly without a round trip.  Kept as JSON text, parsed for the one ballot that needs it
+# (about 250 bytes a member rather than a kilobyte of dicts); bounded by members in all, a roll
+# larger than the bound being read member by member instead.
+DEFAULT_ROLL_CACHE_MEMBERS = 200_000
+_ROLLS: OrderedDict[tuple[int, str], dict[str, str]] = OrderedDict()
+_ROLLS_LOCK = threading.Lock()
+
+
+def roll_keys(cursor, roll_id: int, root: str, size: int) -> dict[str, str] | None:
+    """Member → the keys of its roll entry as JSON text, for the frozen roll ``roll_id`` (of root
+    ``root``), or None when the roll is larger than this process keeps."""
+    key = (roll_id, root)
+    found = _ROLLS.get(key)
+    if found is not None:
+        return found
+    limit = int(current_app.config.get("OWNERSVOTE_ROLL_CACHE_MEMBERS", DEFAULT_ROLL_CACHE_MEMBERS))
+    if size > limit:
+        return None
+    with _ROLLS_LOCK:  # one thread reads the roll; the others wait for it rather than read it too
+        found = _ROLLS.get(key)
+        if found is None:
+            cursor.execute("SELECT member, (entry -> 'keys')::text FROM roll_entries WHERE roll_id = %s", (roll_id,))
+            found = {member: keys for member, keys in cursor.fetchall()}
+            while _ROLLS and sum(map(len, _ROLLS.values())) + len(found) > limit:
+                _ROLLS.popitem(last=False)
+            _ROLLS[key] = found
+    return found
+
+
 @dataclass(frozen=True)
 class FastCast:
     ballot_id: int
@@ -452,23 +540,15 @@ class FastCast:
 
 @functools.cache
 def _fast_statements(dialect: str, clock) -> tuple:
-    """The fast path's two statements, built once per process (building a statement costs about
-    as much as running it); the values are bound parameters."""
+    """The fast path's statements, built once per process (building a statement costs about as
+    much as running it); the values are bound parameters.  PostgreSQL: the assembly's read, a
+    member's keys (for a roll too large to keep) and the insert that checks again.  SQLite: one
+    read of the assembly and the member, and the insert."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     postgres = dialect == "postgresql"
     a = Assembly.__table__
-    entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
-    key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
-    key_registration = select(DeviceKey.registration_id).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
-    # A member whose keys a certified roll supplement changed takes the full path (keys_in_force).
-    supplemented = (
-        select(RollSupplement.id)
-        .where(RollSupplement.assembly_id == a.c.id, RollSupplement.member == bindparam("member"), RollSupplement.state == "certified")
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
+    assembly = (
         select(
             a.c.state,
             a.c.roll_id,
@@ -480,15 +560,12 @@ def _fast_statements(dialect: str, clock) -> tuple:
             Estate.slug,
             NoticeVersion.sha256.label("notice"),
             Roll.root.label("roll_root"),
+            Roll.size.label("roll_size"),
             BallotLog.sealed,
-            entry.label("entry"),
-            key_state.label("key_state"),
-            key_registration.label("key_registration"),
-            supplemented.label("supplemented"),
             (clock() if postgres else literal_column("NULL")).label("now"),
-            # The period of the key this process signs with (webapp.core.serverkey), read and
-            # locked here rather than in a round trip of its own: a key not in the set has no row,
-            # and the full path (which records a first key, or refuses) takes the ballot.
+            # The period of the key this process signs with (webapp.core.serverkey), read here
+            # rather than in a round trip of its own: a key not in the set has no row, and the
+            # full path (which records a first key, or refuses) takes the ballot.
             InstallationKey.not_before.label("key_not_before"),
             InstallationKey.retired_at.label("key_retired_at"),
         )
@@ -499,31 +576,34 @@ def _fast_statements(dialect: str, clock) -> tuple:
         .join(Roll, Roll.id == a.c.roll_id)
         .where(a.c.id == bindparam("assembly_id"))
     )
+    entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
+    key_registration = select(DeviceKey.registration_id).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
     b = Ballot.__table__
-    columns = (
-        "assembly_id",
-        "member",
-        "version",
-        "channel",
-        "signer",
-        "kid",
-        "entry",
-        "leaf_hash",
-        "registration_id",
-        "received_at",
-        "promise",
-    )
-    values = {c: bindparam(c, type_=b.c[c].type) for c in columns}  # received_at: the clock as read above
-    if not postgres:  # (SQLite: one writer at a time, the whole request in its transaction)
-        return query, sqlite.insert(b).values(values).on_conflict_do_nothing().returning(b.c.id)
-    # PostgreSQL: the read above takes no lock (it runs on its own, in autocommit), and this
-    # insert checks again, in the statement that writes, what could have changed since: the
-    # assembly still voting with the same notice and roll, by the database's clock, its log not
-    # sealed, the voter's key not revoked nor replaced by a certified supplement, and the server
-    # key still valid when the promise is dated.  It takes the shared lock on the assembly row
-    # that the sealer's exclusive one waits for (so that every ballot inserted before the close
-    # is seen by the sealer), and on the server key's row, which a retirement waits for
-    # (serverkey._row_for).  A member's second ballot conflicts and inserts nothing.
+    columns = ["assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "received_at", "promise"]
+    values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
+    if not postgres:
+        key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
+        # A member whose keys a certified roll supplement changed takes the full path (keys_in_force).
+        supplemented = (
+            select(RollSupplement.id)
+            .where(RollSupplement.assembly_id == a.c.id, RollSupplement.member == bindparam("member"), RollSupplement.state == "certified")
+            .limit(1)
+            .scalar_subquery()
+        )
+        read = assembly.add_columns(
+            entry.label("entry"),
+            key_state.label("key_state"),
+            key_registration.label("key_registration"),
+            supplemented.label("supplemented"),
+        )
+        values["registration_id"] = bindparam("registration_id", type_=b.c.registration_id.type)
+        return read, None, sqlite.insert(b).values(values).on_conflict_do_nothing().returning(b.c.id)
+    member_keys = select(RollEntry.entry).where(RollEntry.roll_id == bindparam("roll_id"), RollEntry.member == bindparam("member"))
+    # The insert checks again, in the statement that writes, what may have changed since the
+    # assembly was read: see the comment above.  Its shared locks on the assembly row and on the
+    # server key's row are those the sealer's and a retirement's exclusive ones wait for (so that
+    # every ballot inserted before the close is seen by the sealer; serverkey._row_for).  A
+    # member's second ballot conflicts and inserts nothing.
     received_at = values["received_at"]
     revoked = select(DeviceKey.id).where(DeviceKey.kid == bindparam("kid"), DeviceKey.state == "revoked").exists()
     supplement_certified = (
@@ -532,7 +612,7 @@ def _fast_statements(dialect: str, clock) -> tuple:
         .exists()
     )
     checked = (
-        select(*[values[c] for c in columns])
+        select(*[values[c] for c in columns], key_registration)
         .select_from(a)
         .join(BallotLog, BallotLog.assembly_id == a.c.id)
         .join(InstallationKey, InstallationKey.kid == bindparam("server_kid"))
@@ -542,6 +622,10 @@ def _fast_statements(dialect: str, clock) -> tuple:
             a.c.replace_allowed == false(),
             a.c.opens_at <= clock(),
             clock() < a.c.closes_at,
+            a.c.opens_at <= received_at,
+            received_at < a.c.closes_at,
+            received_at <= clock(),
+            clock() - bindparam("slack", PROMISE_SLACK, type_=Interval) < received_at,
             a.c.notice_version == bindparam("notice_version"),
             a.c.roll_id == bindparam("roll_id"),
             BallotLog.sealed == false(),
@@ -552,13 +636,13 @@ def _fast_statements(dialect: str, clock) -> tuple:
         )
         .with_for_update(read=True, of=[a, InstallationKey.__table__])
     )
-    return query, postgresql.insert(b).from_select(list(columns), checked).on_conflict_do_nothing().returning(b.c.id)
+    store = postgresql.insert(b).from_select([*columns, "registration_id"], checked).on_conflict_do_nothing().returning(b.c.id)
+    return assembly, member_keys, store
 
 
-def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
-    """Accept a ballot in the common case, or return None (having written nothing) for the caller
-    to roll back and take ``cast_online``, which decides every other case.  Like there, the
-    ballot belongs to the registration whose key signed it."""
+def _parsed(payload: object) -> tuple[dict, str, str, str] | None:
+    """The ballot of a payload the fast path may take: its parsed ballot, text, key id and
+    signature; None for anything else (the full path says what is wrong)."""
     if not isinstance(payload, dict) or set(payload) != {"ballot", "kid", "sig"} or not all(isinstance(v, str) for v in payload.values()):
         return None
     ballot_text, kid, sig = payload["ballot"], payload["kid"], payload["sig"]
@@ -570,17 +654,36 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         return None
     if ballot["type"] != BALLOT_TYPE:
         return None
+    return ballot, ballot_text, kid, sig
+
+
+def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
+    """Accept a ballot in the common case, or return None (having written nothing) for the caller
+    to roll back and take ``cast_online``, which decides every other case.  Like there, the
+    ballot belongs to the registration whose key signed it."""
+    parsed = _parsed(payload)
+    if parsed is None:
+        return None
+    ballot, ballot_text, kid, sig = parsed
     server = signer()
-    lookup = {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}
     if db.engine.dialect.name == "postgresql":
-        # Two statements, each committing on its own: the read, then the insert that checks again
-        # (_fast_statements).  Through psycopg itself: SQLAlchemy's session, transaction and
-        # execution around them cost more CPU than the statements (bench/cast.py, py-spy).
-        query, store = _fast_statements("postgresql", database.db_clock)
+        # Through psycopg itself: SQLAlchemy's session, transaction and execution around the
+        # statement cost more CPU than the statement (bench/cast.py, py-spy).
+        query, member_keys, store = _fast_statements("postgresql", database.db_clock)
         try:
             with driver_cursor() as cursor:
-                row = run_first(cursor, query, lookup)
-                accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, None if row is None else row.now, server)
+                seen = _seen(cursor, query, assembly_id, server.kid)
+                if seen is None:
+                    return None
+                row = seen.row
+                on_roll = roll_keys(cursor, row.roll_id, row.roll_root, row.roll_size)
+                if on_roll is not None:
+                    text_ = on_roll.get(ballot["member"])
+                    keys = None if text_ is None else json.loads(text_)
+                else:
+                    found = run_first(cursor, member_keys, {"roll_id": row.roll_id, "member": ballot["member"]})
+                    keys = None if found is None else found.entry["keys"]
+                accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, keys, seen.now(), server)
                 if accepted is None:
                     return None
                 values, promise, slug = accepted
@@ -594,13 +697,19 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         ballot_id = None if stored is None else stored.id
     else:
         connection = db.session.connection()
-        query, store = _fast_statements(connection.dialect.name, database.db_clock)
-        row = connection.execute(query, lookup).first()
-        accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, database.db_now(), server)
+        query, _, store = _fast_statements(connection.dialect.name, database.db_clock)
+        row = connection.execute(
+            query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}
+        ).first()
+        if row is None or row.state != "voting" or row.replace_allowed or row.sealed:
+            return None
+        if row.entry is None or row.key_state == "revoked" or row.supplemented is not None:
+            return None
+        accepted = _accept(assembly_id, ballot, ballot_text, kid, sig, row, row.entry["keys"], database.db_now(), server)
         if accepted is None:
             return None
         values, promise, slug = accepted
-        ballot_id = connection.execute(store, values).scalar()
+        ballot_id = connection.execute(store, {**values, "registration_id": row.key_registration}).scalar()
         if ballot_id is not None:
             db.session.commit()  # durable before anything is acknowledged
     if ballot_id is None:  # this exact ballot again, the member has voted, or something changed: cast_online says which
@@ -610,23 +719,20 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
 
 
 def _accept(
-    assembly_id: int, ballot: dict, ballot_text: str, kid: str, sig: str, row, now, server: Signer
+    assembly_id: int, ballot: dict, ballot_text: str, kid: str, sig: str, row, keys: list | None, now, server: Signer
 ) -> tuple[dict, dict, str] | None:
     """The values to store for a ballot the fast path accepts, its signed promise and the
-    estate's slug; None for anything the full path must decide.  ``row`` is the fast path's read
-    (_fast_statements), ``now`` the database's clock as read with it."""
-    if row is None or row.state != "voting" or row.replace_allowed or row.sealed or row.entry is None:
-        return None
-    if not (row.opens_at <= now < row.closes_at):
+    estate's slug; None for anything the full path must decide.  ``row`` is the assembly as read
+    (_fast_statements), ``keys`` the member's keys on its roll (None: not on the roll), ``now``
+    the database's clock."""
+    if keys is None or not (row.opens_at <= now < row.closes_at):
         return None
     ctx = voting_context(assembly_id, row.estate_id, row.slug, row.notice_version, row.notice, row.roll_root)
     if ballot["assembly"] != ctx.log_id or ballot["notice"] != ctx.notice or ballot["roll_root"] != ctx.roll_root:
         return None
     if choice_problems(ballot["choices"], ctx.items, strict=True):
         return None
-    if row.key_state == "revoked" or row.supplemented is not None:
-        return None
-    found = [k for k in row.entry["keys"] if jwk_thumbprint(k["jwk"]) == kid]
+    found = [k for k in keys if jwk_thumbprint(k["jwk"]) == kid]
     if not found:
         return None
     try:
@@ -635,7 +741,10 @@ def _accept(
         return None
     entry_text = entry_json(ONLINE, ballot_text, kid, sig)
     leaf = ballot_log.leaf_hash_of(entry_text)
-    usable_at(server.kid, (row.key_not_before, row.key_retired_at), ballot_log.ms(now))  # KeyNotUsable: 503, nothing stored
+    try:
+        usable_at(server.kid, (row.key_not_before, row.key_retired_at), ballot_log.ms(now))
+    except KeyNotUsable:
+        return None  # the full path says so (503), with the key set read afresh
     promise = promise_for(ctx.log_id, leaf, now, server)  # signed only once the ballot has been checked
     values = {
         "assembly_id": assembly_id,
@@ -646,7 +755,6 @@ def _accept(
         "kid": kid,
         "entry": entry_text,
         "leaf_hash": leaf,
-        "registration_id": row.key_registration,
         "received_at": now,
         "promise": promise,
     }
