@@ -10,9 +10,10 @@ from webapp.assemblies.files import listed_in_notice
 from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.candidates import checks
+from webapp.candidates import checks, tasks
 from webapp.candidates.notice import election_options
 from webapp.candidates.routes import bp
+from webapp.estates import tasks as estate_tasks
 
 # How the audit log names this package's actions (webapp.audit.labels).
 AUDIT_ACTIONS = {
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
+    estate_tasks.register("candidates.vetting", tasks.waiting)
     assembly_hooks.register("item_notice_problems", "candidates.list", checks.notice_problems)
     assembly_hooks.register("opening_blockers", "candidates.shortfall", checks.opening_blockers)
     assembly_hooks.register("election_options", "candidates.published", election_options)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.audit import labels as audit_labels
 from webapp.estates.routes import bp
+from webapp.estates.tasks import staff_tasks
 
 # How the audit log names this package's actions (webapp.audit.labels).
 AUDIT_ACTIONS = {
@@ -18,3 +19,4 @@ AUDIT_ACTIONS = {
 def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     app.register_blueprint(bp)
+    app.add_template_global(staff_tasks)

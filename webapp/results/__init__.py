@@ -9,7 +9,11 @@ from flask_babel import lazy_gettext as _l
 from webapp.attachments.access import register_reader
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.results import jobs  # noqa: F401  (registers its job kinds)
+from webapp.estates import tasks as estate_tasks
+from webapp.results import (
+    jobs,  # noqa: F401  (registers its job kinds)
+    tasks,
+)
 from webapp.results.objections import may_read_objection_file
 from webapp.results.operations import CHECK_WORDS, STEP_WORDS
 from webapp.results.routes import bp
@@ -45,4 +49,5 @@ def init_app(app: Flask) -> None:
     anchor_at_once(AUDIT_ANCHORED)
     audit_labels.register_words({w.en: w for w in (*CHECK_WORDS.values(), *STEP_WORDS.values())})
     app.register_blueprint(bp)
+    estate_tasks.register("results.certifications", tasks.waiting)
     register_reader("objection", may_read_objection_file)

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from webapp.assemblies import hooks as assembly_hooks
 from webapp.audit import labels as audit_labels
 from webapp.audit.operations import anchor_at_once
-from webapp.rolls import checks
+from webapp.estates import tasks as estate_tasks
+from webapp.rolls import checks, tasks
 from webapp.rolls.routes import bp, rolls_to_choose
 
 # How the audit log names this package's actions (webapp.audit.labels).
@@ -31,5 +32,6 @@ def init_app(app: Flask) -> None:
     audit_labels.register_actions(AUDIT_ACTIONS)
     anchor_at_once(AUDIT_ANCHORED)
     app.register_blueprint(bp)
+    estate_tasks.register("rolls.signatures", tasks.waiting)
     assembly_hooks.register("opening_blockers", "rolls.certified", checks.opening_blockers)
     assembly_hooks.register("detail_context", "rolls.choices", rolls_to_choose)
