@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tally.cli import _DocumentError, parse_json
 
 KEYS = st.one_of(st.sampled_from(["members", "ballots", "choices", "member", "id", "r1", "a:b", ":", "x"]), st.text(max_size=4))
-SCALARS = st.one_of(st.integers(-5, 5), st.booleans(), st.none(), st.text(alphabet="ab:\"\\ 业", max_size=4))
+SCALARS = st.one_of(st.integers(-5, 5), st.booleans(), st.none(), st.text(alphabet='ab:"\\ 业', max_size=4))
 
 
 def _objects(children):
