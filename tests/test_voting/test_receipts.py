@@ -238,3 +238,18 @@ def test_a_code_typed_on_another_assemblys_page_points_to_its_own(voting):
     page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/check?code={body['code']}").get_data(as_text=True)
     assert 'class="flash flash-success"' in page
     assert "check-hint" not in page
+
+
+def test_the_check_gives_todays_times_without_the_date_and_keeps_another_days_date_to_its_time(voting):
+    from datetime import timedelta
+
+    s = voting
+    noon = (s.assembly.opens_at + timedelta(days=1)).replace(hour=4, minute=0, second=0, microsecond=0)  # 12:00 in Beijing
+    s.at(noon)
+    body = cast_one(s)
+    page = checked(s, pasted=body["promise"], english=False)
+    assert "服务器的受理凭证签名有效：12:00:" in page, page
+    assert noon.strftime("%Y-%m-%d") not in page
+    s.at(noon + timedelta(days=2))  # read two days later: the date comes with the time, never apart from it
+    page = checked(s, pasted=body["promise"], english=False)
+    assert f"服务器的受理凭证签名有效：{noon:%Y-%m-%d}\u00a012:00:" in page, page

@@ -23,7 +23,7 @@ from crypto.promise import PROMISE_TYPE, Promise, parse_promise, verify_promise
 from crypto.treehead import _CROCKFORD_READ, normalize_tracking_code, parse_receipt, tracking_code, verify_receipt
 from webapp.assemblies.models import Assembly
 from webapp.core import db as database
-from webapp.core.db import db
+from webapp.core.db import db, utcnow
 from webapp.core.serverkey import key_set
 from webapp.core.timefmt import local
 from webapp.voting import log as ballot_log
@@ -96,7 +96,12 @@ def _not_here(result: ReceiptCheck, assembly: Assembly, code: str) -> None:
 
 
 def _when(ms: int, estate) -> str:
-    return local(EPOCH + timedelta(milliseconds=ms), estate, "%Y-%m-%d %H:%M:%S")
+    """A promise's times in the estate's zone, to the second (the deadline is a minute or so after
+    the acceptance): the time alone on the day it is read, the date kept to its time (a no-break
+    space) on any other, so that a phone does not wrap a date from its time."""
+    text = local(EPOCH + timedelta(milliseconds=ms), estate, "%Y-%m-%d %H:%M:%S")
+    today = local(utcnow(), estate, "%Y-%m-%d ")
+    return text[len(today) :] if text.startswith(today) else text.replace(" ", "\u00a0")
 
 
 def _checked_against(assembly, newest, index: int, receipt_size: int):
