@@ -235,3 +235,15 @@ def test_the_public_roll_is_paged_and_an_owner_jumps_to_their_own_entry(client, 
     anonymous = client.get(f"/p/{big.slug}/roll/1?page=12").get_data(as_text=True)
     assert "第 12 页" in anonymous
     assert "owner:" not in anonymous
+
+
+def test_the_roll_list_keeps_the_merkle_root_in_the_technical_fold(client, post, login, staff, estate, db_session):
+    import re
+
+    login("supervisor")
+    post(f"/e/{estate.slug}/roll")
+    root = db_session.scalar(select(Roll)).root
+    listing = client.get(f"/e/{estate.slug}/roll").get_data(as_text=True)
+    folds = re.findall(r'<details class="tech">.*?</details>', listing, re.S)
+    assert root in "".join(folds)
+    assert listing.count(root) == 1  # not also as a bare line of 64 characters
