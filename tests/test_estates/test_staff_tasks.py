@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import LI_TAIL, TITLES, ZHANG_TAIL, certify_as, tallied
+from tests.factories import LI_TAIL, TITLES, ZHANG_TAIL, certify_as, start_tally, tallied, vote
 
 
 def _tasks(s, username: str) -> tuple[str, str]:
@@ -69,3 +69,24 @@ def test_a_tally_waits_for_the_supervisors_until_certified(voting):
     assert certify_as(s, "supervisor") == 200
     for page in _tasks(s, "supervisor"):
         assert "的计票结果等待您核证" not in page
+
+
+def test_an_organiser_is_asked_to_tally_a_closed_vote_then_to_publish_the_certified_result(voting):
+    s = voting
+    vote(s)
+    for page in _tasks(s, "organiser"):  # still voting: nothing to do yet
+        assert "等待您计票" not in page
+    s.at(s.assembly.closes_at + timedelta(minutes=1))  # closed by the clock; no page has moved its state yet
+    results = f'href="/e/{s.estate.slug}/assemblies/{s.assembly_id}/results"'
+    for page in _tasks(s, "organiser"):
+        assert "“2026年第一次业主大会”投票已截止，等待您计票" in page
+        assert results in page
+    for page in _tasks(s, "supervisor"):  # organisers tally
+        assert "等待您计票" not in page
+    assert start_tally(s).status_code == 302
+    for page in _tasks(s, "organiser"):
+        assert "等待您计票" not in page
+    assert certify_as(s, "supervisor") == 200
+    for page in _tasks(s, "organiser"):
+        assert "“2026年第一次业主大会”的结果已核证，等待您公示" in page
+        assert results in page

@@ -142,3 +142,15 @@ def test_a_ruling_that_leaves_a_resolution_unmarked_is_refused_not_counted_as_an
     assert 'value="按扫描件"' in page
     s.db.expire_all()
     assert s.db.get(PaperSheet, sheet.id).state == "disputed"
+
+
+def test_the_results_page_does_not_say_voting_closed_while_it_is_open(voting):
+    from webapp.core.timefmt import local
+
+    s = voting
+    for username in ("organiser", "supervisor"):
+        s.as_staff(username)
+        page = s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results").get_data(as_text=True)
+        assert "投票已结束" not in page
+        assert "日志已用最终的签名树头封存" not in page
+        assert f"投票将于 {local(s.assembly.closes_at, s.estate)} 截止，截止后日志用最终的签名树头封存。" in page
