@@ -35,11 +35,14 @@ def test_the_frozen_roll_carries_voting_keys_and_verifies_with_two_supervisor_si
     signature = croll.sign_payload(sup1, payload)
     assert client.post(f"/e/{estate.slug}/roll/1/signatures", json=signature, headers={"X-CSRFToken": csrf}).status_code == 200
     assert db_session.scalar(select(Roll)).state == "signing"  # one of two
+    # The page the browser goes to next says what was done.
+    assert "您已签署第 1 号名册：已有 1 / 2 个签名。" in client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
     post("/logout")
     login("supervisor2")
     csrf = staff_key(client, sup2)
     response = client.post(f"/e/{estate.slug}/roll/1/signatures", json=croll.sign_payload(sup2, payload), headers={"X-CSRFToken": csrf})
     assert response.get_json()["state"] == "certified"
+    assert "您已签署第 1 号名册：已有 2 / 2 个签名。名册已生效。" in client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
     doc = client.get(f"/p/{estate.slug}/roll/1.json").get_json()
     # what an independent checker does: the verifier's roll checks
     report = verify_roll(doc)
@@ -107,8 +110,15 @@ def test_the_public_roll_shows_pseudonyms_and_an_owner_sees_their_own_entry(
     post("/logout")
     login("supervisor")
     post(f"/e/{estate.slug}/roll")
+    # The supervisor sees the units beside the pseudonyms, and the page says so rather than
+    # claiming that it shows none.
+    staff_view = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "1-101" in staff_view
+    assert "不显示姓名或房号" not in staff_view
+    assert "您作为监督员还能看到每位成员的房号" in staff_view
     post("/logout")
     anonymous = client.get(f"/p/{estate.slug}/roll/1").get_data(as_text=True)
+    assert "不显示姓名或房号" in anonymous
     assert "张三" not in anonymous
     assert "1-101" not in anonymous
     assert "owner:" not in anonymous
