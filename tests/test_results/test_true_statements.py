@@ -154,3 +154,18 @@ def test_the_results_page_does_not_say_voting_closed_while_it_is_open(voting):
         assert "投票已结束" not in page
         assert "日志已用最终的签名树头封存" not in page
         assert f"投票将于 {local(s.assembly.closes_at, s.estate)} 截止，截止后日志用最终的签名树头封存。" in page
+
+
+def test_the_certify_page_of_a_published_result_does_not_offer_to_publish_it(voting):
+    from tests.factories import certify_as, state, tallied
+
+    s = voting
+    tallied(s)
+    assert certify_as(s, "supervisor") == 200
+    s.as_staff("organiser")
+    assert s.post(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/results/publish").status_code == 302
+    assert state(s) == "published"
+    s.as_staff("supervisor")
+    page = s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}/certify").get_data(as_text=True)
+    assert "下一步：公示结果" not in page
+    assert f'href="/p/{s.estate.slug}/a/{s.assembly_id}/results"' in page
