@@ -183,3 +183,31 @@ def test_every_detail_the_application_records_has_a_label_in_both_languages(zh, 
     assert unlabelled == [], f"add a line per key to DETAILS in webapp/audit/labels.py: {unlabelled}"
     assert zh.detail_label("size", "attachment.add") == "文件大小（字节）"
     assert zh.detail_label("size", "roll.freeze") == "成员数"
+
+
+def test_who_acted_and_what_they_touched_read_as_words_not_ids(zh):
+    """A phone walk read 'clock', 'firm:firm', 'owner:248', a member 'owner:293', English totals
+    and whole 64-character digests in an estate's log."""
+    from types import SimpleNamespace
+
+    def event(actor, **details):
+        return SimpleNamespace(actor=actor, actor_id=None, action="accounts.publish", details=details)
+
+    assert zh.actor_label(event("clock")) == ("系统时钟（到时自动）", None)
+    assert zh.actor_label(event("firm:greenfield")) == ("物业企业", "greenfield")
+    assert zh.actor_label(event("owner:248")) == ("业主本人", "业主编号 248")
+    shown = {
+        d.label: d.value
+        for d in zh.details(
+            event(
+                "system",
+                member="owner:293",
+                digest="b1d7d4affb0c1281f0b78ef11262071ca3783ada6f6ff72d57733e8e199e1c96",
+                totals={"income": 13115050, "expense": 3076580, "net": 10038470},
+            )
+        )
+    }
+    assert shown["表决权人"] == "业主编号 293"
+    assert shown["摘要"] == "b1d7d4affb0c1281…"
+    assert "Income" not in shown["合计（分）"] and "收入" in shown["合计（分）"] and "结余" in shown["合计（分）"]
+    assert zh.details(event("system", member="developer"))[0].value == "开发建设单位（未售及未交付房屋）"

@@ -91,6 +91,9 @@ DETAILS = {
     "code": _l("Form code"),
     "version": _l("Version"),
     "digest": _l("Digest"),
+    "income": _l("Income"),
+    "expense": _l("Expense"),
+    "net": _l("Net"),
     "username": _l("Account"),
     "platform_admin": _l("Platform administrator"),
     "role": _l("Role"),
@@ -204,6 +207,7 @@ DETAILS = {
 
 # Values the application itself stores in English (reasons, roles, states), in the reader's words.
 WORDS = {
+    "developer": _l("Developer (unsold and undelivered units)"),
     "organiser": _l("Organiser"),
     "supervisor": _l("Supervisor"),
     "active": _l("Active"),
@@ -244,6 +248,7 @@ ACTORS = {
     "system": _l("The system"),
     "cli": _l("Command line (server)"),
     "demo": _l("Demo data"),
+    "clock": _l("The clock (on time, by itself)"),
 }
 
 # A key whose meaning depends on the action: (action, key) -> label.
@@ -255,7 +260,7 @@ DETAILS_BY_ACTION = {
     ("job.download", "size"): _l("File size (bytes)"),
 }
 
-HASH_KEYS = {"kid", "root", "sha256", "leaf_hash", "bundle_sha256", "tally_sha256", "scan_sha256", "fingerprint", "final_head"}
+HASH_KEYS = {"kid", "root", "sha256", "leaf_hash", "bundle_sha256", "tally_sha256", "scan_sha256", "fingerprint", "final_head", "digest"}
 OMIT_WHEN_EMPTY = {"reason", "registration"}
 LIST_SHOWN = 12
 
@@ -281,12 +286,21 @@ def detail_label(key: str, action: str | None = None) -> str:
     return str(known) if known is not None else key.replace("_", " ").capitalize()
 
 
+_OWNER_REF = re.compile(r"owner:(\d+)")
+
+
 def word(value: str | None) -> str:
-    """A value the application stored in English, in the reader's language; other text as it is."""
+    """A value the application stored in English, in the reader's language; other text as it is.
+    A voting member's reference (``owner:<id>``, ``developer``) is named as such."""
     if value is None:
         return ""
     known = WORDS.get(value)
-    return str(known) if known is not None else value
+    if known is not None:
+        return str(known)
+    owner = _OWNER_REF.fullmatch(value)
+    if owner:
+        return _("owner no. %(id)s", id=owner.group(1))
+    return value
 
 
 def value_text(value: Any) -> str:
@@ -343,6 +357,11 @@ def actor_label(event, staff: dict | None = None) -> tuple[str, str | None]:
     known = ACTORS.get(event.actor)
     if known is not None:
         return str(known), None
+    kind, _sep, who = (event.actor or "").partition(":")
+    if kind == "owner" and who.isdigit():
+        return _("The owner"), _("owner no. %(id)s", id=who)
+    if kind == "firm" and who:
+        return _("Property firm"), who
     return event.actor, None
 
 
