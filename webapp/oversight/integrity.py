@@ -188,8 +188,15 @@ def check_rolls(estate, report: IntegrityReport) -> None:
                     f"名册第 {roll.seq} 号冻结后，成员 {member_ref} 在名册中的面积或人数被改动（未经导入）",
                     f"roll no. {roll.seq}: member {member_ref}'s area or heads in the registry changed since the freeze, with no import",
                 )
-        if check.intact:
+        if check.certified:
             report.good(f"名册第 {roll.seq} 号与监督员签名一致", f"roll no. {roll.seq} matches its supervisors' signatures")
+        elif check.intact:
+            # Consistent so far, but not in force: saying only "matches" read as certified.
+            n, required = len(check.signers), check.payload.get("required_signatures", roll.required_signatures)
+            report.good(
+                f"名册第 {roll.seq} 号已有的 {n} 个签名有效（需要 {required} 个，尚未生效）",
+                f"roll no. {roll.seq}: its {n} signature(s) so far are valid ({required} needed; not in force yet)",
+            )
 
 
 def check_assemblies(estate, report: IntegrityReport) -> None:
