@@ -257,3 +257,27 @@ def test_the_roll_list_keeps_the_merkle_root_in_the_technical_fold(client, post,
     folds = re.findall(r'<details class="tech">.*?</details>', listing, re.S)
     assert root in "".join(folds)
     assert listing.count(root) == 1  # not also as a bare line of 64 characters
+
+
+def test_an_assembly_on_a_roll_short_of_signatures_says_how_many_are_missing(scenario):
+    """A phone walk found the roll chooser silent on which rolls were signed, and the blocker
+    saying only 'not fully signed, or does not match its signatures'."""
+    from datetime import timedelta
+
+    from tests.factories import TITLES, ZHANG_TAIL
+
+    s = scenario
+    s.register_owner("1-101", "张三", ZHANG_TAIL)
+    opens = s.start + timedelta(days=25)
+    s.create(opens=opens, closes=opens + timedelta(days=7))
+    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
+    s.later(days=8)
+    s.publish_notice()
+    s.estate.roll_signatures_required = 2
+    s.db.commit()
+    s.as_staff("supervisor")
+    s.post(f"/e/{s.estate.slug}/roll", {"assembly": str(s.assembly_id)})
+    page = s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}").get_data(as_text=True)
+    assert "第 1 号名册还差 2 个监督员签名（已有 0 个，需要 2 个）" in page
+    assert "或名册与签名不符" not in page
+    assert "等待签署（0/2）" in page

@@ -9,11 +9,17 @@ from webapp.rolls.verification import check_roll
 def opening_blockers(assembly) -> list[tuple[str, str]]:
     if assembly.roll is None:
         return [("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly")]
-    if not check_roll(assembly.roll).certified:
-        return [
-            (
-                "选民名册尚未获得足够的监督员签名，或名册与签名不符",
-                "the electoral roll is not fully signed, or does not match its signatures",
-            )
-        ]
-    return []
+    check = check_roll(assembly.roll)
+    if check.certified:
+        return []
+    seq = assembly.roll.seq
+    if not check.intact:
+        return [(f"第 {seq} 号名册与监督员的签名不符：请运行完整性检查", f"roll no. {seq} does not match its signatures: run the integrity check")]
+    n, required = len(check.signers), check.payload.get("required_signatures", assembly.roll.required_signatures)
+    return [
+        (
+            f"第 {seq} 号名册还差 {required - n} 个监督员签名（已有 {n} 个，需要 {required} 个）：监督员在“表决名册”页核对并签署",
+            f"roll no. {seq} needs {required - n} more supervisor signature(s) ({n} of {required}): supervisors check and sign it "
+            "on the roll page",
+        )
+    ]
