@@ -184,3 +184,34 @@ def test_a_supervisor_approves_in_the_browser_what_the_automatic_check_could_not
     assert "您已登记，由您代表本户投票" in owner.content()
     assert owner.errors == []
     owner_context.close()
+
+
+def test_a_supervisor_in_a_browser_without_their_key_makes_one_on_the_sign_page_and_signs(browser, world):
+    """A phone walk found the sign page offering its button in a browser holding none of the
+    supervisor's keys, saying so only after the tap, and the keys page leading nowhere back."""
+    base, slug = world["base"], world["slug"]
+    context, elsewhere = new_page(browser, phone=False)  # the key made on another computer
+    staff_login(elsewhere, base, world["users"]["supervisor"])
+    elsewhere.goto(f"{base}/staff/keys")
+    with elsewhere.expect_navigation():
+        elsewhere.click("[data-action=register-key]")
+    elsewhere.goto(f"{base}/e/{slug}/roll")
+    elsewhere.click("form button.primary")  # freeze
+    elsewhere.wait_for_url("**/roll/1/sign")
+    context.close()
+    context, page = new_page(browser)  # this phone holds no key of theirs
+    staff_login(page, base, world["users"]["supervisor"])
+    page.goto(f"{base}/e/{slug}/roll/1/sign")
+    page.wait_for_selector("#roll-key", state="visible")
+    assert page.locator("#roll-sign").is_hidden()
+    assert "这个浏览器里还没有您的签名密钥" in page.inner_text("#roll-key")
+    with page.expect_navigation():
+        page.click("#roll-key [data-action=register-key]")
+    assert page.url.endswith(f"/e/{slug}/roll/1/sign")  # back where the task is
+    page.wait_for_selector("#roll-check.flash-success")
+    assert page.locator("#roll-key").is_hidden()
+    page.click("[data-action=sign-roll]")
+    page.wait_for_url("**/p/**/roll/1")
+    assert "您已签署第 1 号名册" in page.inner_text("main")
+    assert page.errors == []
+    context.close()

@@ -82,12 +82,28 @@
     if (button.hasAttribute("data-auto")) { go(); }
   }
 
+  /* Only this browser knows whether it holds one of the supervisor's active keys: if not, the
+   * page shows its block for making one here (devices/_make_key_here.html) instead of a sign
+   * button that could only fail.  Resolves to whether it holds one. */
+  function keyOrSign(button) {
+    var kids = (button.getAttribute("data-kids") || "").split(" ").filter(Boolean);
+    return OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
+      var held = !!record && kids.indexOf(record.kid) >= 0;
+      $(button.getAttribute("data-key-block")).hidden = held;
+      $(button.getAttribute("data-sign-block")).hidden = !held;
+      return held;
+    });
+  }
+
   function bindRollSign(button) {
     var box = $(button.getAttribute("data-status"));
     var check = $(button.getAttribute("data-check"));
     var doc;
     var payload;
-    OwnersVote.getJson(button.getAttribute("data-roll")).then(function (d) {
+    keyOrSign(button).then(function (held) {
+      if (!held) { return Promise.reject("no key"); }  // nothing to check for a signature this browser cannot make
+      return OwnersVote.getJson(button.getAttribute("data-roll"));
+    }).then(function (d) {
       doc = d;
       return OwnersVote.merkleRoot(d.roll.entries);
     }).then(function (root) {
@@ -104,8 +120,8 @@
       check.textContent = (ok ? button.getAttribute("data-msg-verified") : button.getAttribute("data-msg-mismatch")) + " " + root;
       check.className = "flash " + (ok ? "flash-success" : "flash-error");
       button.disabled = !ok;
-    }, function () {
-      say(box, button.getAttribute("data-msg-failed"), "error");
+    }, function (why) {
+      if (why !== "no key") { say(box, button.getAttribute("data-msg-failed"), "error"); }
     });
     button.addEventListener("click", function () {
       signAndSubmit(button, box, function (record) {
@@ -240,15 +256,7 @@
     var declare = button.getAttribute("data-declare") ? $(button.getAttribute("data-declare")) : null;
     var payload = null;
     if (!window.OwnersVoteVerifier || !supported()) { say(summary, button.getAttribute("data-msg-bad"), "error"); return; }
-    // Only this browser knows whether it holds one of the supervisor's active keys: if not, the
-    // page offers to make one here (the button of the key block) instead of a sign button that
-    // could only fail.
-    var kids = (button.getAttribute("data-kids") || "").split(" ").filter(Boolean);
-    OwnersVote.load(button.getAttribute("data-slot")).then(function (record) {
-      var held = !!record && kids.indexOf(record.kid) >= 0;
-      $(button.getAttribute("data-key-block")).hidden = held;
-      $(button.getAttribute("data-sign-block")).hidden = !held;
-    });
+    keyOrSign(button);
     fetchBytes(button.getAttribute("data-bundle"), "same-origin").then(function (bytes) {
       return OwnersVoteVerifier.verifyBundle(bytes, {
         certifying: true,
