@@ -14,7 +14,12 @@ def opening_blockers(assembly) -> list[tuple[str, str]]:
         return []
     seq = assembly.roll.seq
     if not check.intact:
-        return [(f"第 {seq} 号名册与监督员的签名不符：请运行完整性检查", f"roll no. {seq} does not match its signatures: run the integrity check")]
+        return [
+            (
+                f"第 {seq} 号名册与监督员的签名不符：请运行完整性检查",
+                f"roll no. {seq} does not match its signatures: run the integrity check",
+            )
+        ]
     n, required = len(check.signers), check.payload.get("required_signatures", assembly.roll.required_signatures)
     return [
         (
