@@ -867,3 +867,19 @@ def test_an_upload_to_a_file_store_not_mounted_here_is_refused_and_nothing_is_wr
         s.app.config["OWNERSVOTE_FILES_PATH"] = saved
     assert errors(upload(s, s.item_id, data, "管理规约.pdf")) == []  # the store seen again: stored
     assert stored(s, data)
+
+
+def test_a_refused_new_assembly_says_why_at_the_form_and_the_page_opens_there(organiser):
+    """A phone walk found the refusal only in a banner at the page's top, a thousand pixels above
+    the form it was about."""
+    import re
+
+    s = organiser
+    opens = s.now + timedelta(days=30)
+    page = create(s, opens, opens - timedelta(hours=2)).get_data(as_text=True)
+    section = re.search(r'<section class="card narrow" id="new-assembly" data-scroll-here>(.*?)</section>', page, re.S)
+    assert section is not None
+    assert "投票截止时间必须晚于开始时间" in section.group(1)
+    assert 'value="2026年第二次业主大会"' in section.group(1)  # nothing typed is lost
+    plain = s.client.get(f"/e/{s.estate.slug}/assemblies").get_data(as_text=True)
+    assert "data-scroll-here" not in plain

@@ -335,6 +335,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A form refused far down a long page opens there, where it says why (not at the page's top).
+    var here = document.querySelector("[data-scroll-here]");
+    if (here) { here.scrollIntoView(); }
     Array.prototype.forEach.call(document.querySelectorAll("table[data-this-browser-slot]"), markThisBrowsersKey);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=certify]"), bindCertify);
     Array.prototype.forEach.call(document.querySelectorAll("[data-action=verify-result]"), bindVerifyResult);
