@@ -215,3 +215,29 @@ def test_a_supervisor_in_a_browser_without_their_key_makes_one_on_the_sign_page_
     assert "您已签署第 1 号名册" in page.inner_text("main")
     assert page.errors == []
     context.close()
+
+
+def test_the_add_item_form_shows_seats_only_for_an_election(browser, world):
+    """A phone walk found the seats of a committee election on the form of a yes/no item."""
+    from datetime import UTC, datetime, timedelta
+
+    base, slug = world["base"], world["slug"]
+    context, page = new_page(browser)
+    staff_login(page, base, world["users"]["organiser"])
+    page.goto(f"{base}/e/{slug}/assemblies")
+    opens = datetime.now(UTC) + timedelta(days=40)
+    page.fill("#a-title", "2027年第一次业主大会")
+    page.fill("#a-opens_at", opens.strftime("%Y-%m-%dT09:00"))
+    page.fill("#a-closes_at", (opens + timedelta(days=7)).strftime("%Y-%m-%dT18:00"))
+    with page.expect_navigation():
+        page.click("#new-assembly button.primary")
+    seats = page.locator("[data-only-for]")
+    page.select_option("#i-form", "resolution")
+    assert seats.is_hidden()
+    assert page.locator("#i-seats").is_disabled()
+    election = seats.get_attribute("data-only-for").split()[0]
+    page.select_option("#i-form", election)
+    assert seats.is_visible()
+    assert page.locator("#i-seats").is_enabled()
+    assert page.errors == []
+    context.close()

@@ -14,7 +14,7 @@ from webapp.assemblies import operations as ops
 from webapp.assemblies.api import assembly_document
 from webapp.assemblies.files import files_by_sha
 from webapp.assemblies.forms import AssemblyForm, BidderForm, ItemForm, PlanForm, PoolBidderForm, category_choices
-from webapp.assemblies.kinds import kind_of
+from webapp.assemblies.kinds import KINDS, kind_of
 from webapp.assemblies.loaders import load_assembly, load_item, public_assembly, public_estate
 from webapp.assemblies.models import AgendaItem, Assembly, Bidder, PlanOption
 from webapp.assemblies.notify import notify_call_for_candidates, notify_owners
@@ -35,6 +35,7 @@ from webapp.attachments.models import Attachment
 from webapp.attachments.storage import AttachmentError, StoreUnavailable, read
 from webapp.core.db import db
 from webapp.core.errors import forbid
+from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.roles import Role
@@ -89,19 +90,26 @@ def index(estate: Estate):
         form.publication_days.data = estate.results_publication_days
     if request.method == "POST":
         _organisers_only(estate)
+    refusal = None
     if form.submit_ok():
-        done, assembly = run_operation(
-            lambda: ops.create_assembly(
-                estate,
-                form.fields(estate),
-                actor=current_user,
-            ),
-            _("Assembly created. Now add its agenda items."),
-        )
-        if done:
+        try:
+            assembly = ops.create_assembly(estate, form.fields(estate), actor=current_user)
+        except UserError as exc:
+            # Said at the form, far below the list, where the page then opens (not in the banner
+            # at the top, which a phone shows a thousand pixels away from it).
+            db.session.rollback()
+            refusal = pick(exc)
+        else:
+            db.session.commit()
+            flash(_("Assembly created. Now add its agenda items."), "success")
             return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     return render_template(
-        "assemblies/index.html", estate=estate, assemblies=_assemblies_now(estate), form=form, organiser=_is_organiser(estate)
+        "assemblies/index.html",
+        estate=estate,
+        assemblies=_assemblies_now(estate),
+        form=form,
+        organiser=_is_organiser(estate),
+        refusal=refusal,
     )
 
 
@@ -166,6 +174,7 @@ def detail(estate: Estate, assembly_id: int):
         blockers=lifecycle.opening_blockers(assembly) if assembly.state == "notice" else [],
         action=PageForm(),
         categories=CATEGORIES,
+        seat_kinds=[kind.name for kind in KINDS.values() if kind.has_seats],
         article_zh=ARTICLE_278_ZH,
         article_en=ARTICLE_278_EN,
     )

@@ -334,7 +334,23 @@
     }, function () { /* no key store: nothing to mark */ });
   }
 
+  /* Fields that belong to some kinds of item only (an election's seats): shown, and sent, only
+   * while the chosen kind is one of them; without the script every field shows. */
+  function bindOnlyFor(block) {
+    var select = document.getElementById(block.getAttribute("data-only-for-field"));
+    if (!select) { return; }
+    var kinds = block.getAttribute("data-only-for").split(" ");
+    var update = function () {
+      var off = kinds.indexOf(select.value) < 0;
+      block.hidden = off;
+      Array.prototype.forEach.call(block.querySelectorAll("input, select, textarea"), function (el) { el.disabled = off; });
+    };
+    select.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-only-for]"), bindOnlyFor);
     // A form refused far down a long page opens there, where it says why (not at the page's top).
     var here = document.querySelector("[data-scroll-here]");
     if (here) { here.scrollIntoView(); }
