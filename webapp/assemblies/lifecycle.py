@@ -30,6 +30,10 @@ from webapp.core.timefmt import local, zone_names
 from webapp.estates.thresholds import rules_snapshot
 
 
+# Not a task but the reason a published notice needs no new version: the staff page says it apart.
+UNCHANGED = ("公告没有改动，无需发布新版本", "nothing changed since the last version")
+
+
 def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
     """Everything that stops this assembly's notice from being published now."""
     estate = assembly.estate
@@ -37,7 +41,7 @@ def notice_problems(assembly: Assembly, now: datetime) -> list[tuple[str, str]]:
     if assembly.state not in ("draft", "notice"):
         return [("投票开始后不能再修改公告", "the notice cannot change once voting has opened")]
     if assembly.state == "notice" and not assembly.notice_dirty:
-        problems.append(("公告没有改动，无需发布新版本", "nothing changed since the last version"))
+        problems.append(UNCHANGED)
     if not assembly.items:
         problems.append(("议程至少要有一个事项", "the agenda needs at least one item"))
     problems += window_problems(assembly.opens_at, assembly.closes_at, now)

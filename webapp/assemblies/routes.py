@@ -161,6 +161,8 @@ def detail(estate: Estate, assembly_id: int):
 
     now = datetime.now(UTC)
     problems = lifecycle.notice_problems(assembly, now) if assembly.state in ("draft", "notice") else []
+    unchanged = lifecycle.UNCHANGED in problems
+    problems = [p for p in problems if p != lifecycle.UNCHANGED]
     return render_template(
         "assemblies/detail.html",
         estate=estate,
@@ -168,6 +170,7 @@ def detail(estate: Estate, assembly_id: int):
         form=form,
         item_form=item_form,
         problems=problems,
+        unchanged=unchanged,
         organiser=_is_organiser(estate),
         supervisor=current_user.role_in(estate.id) is Role.supervisor,
         **hooks.detail_context(assembly),
