@@ -28,6 +28,7 @@ def test_the_staff_keys_page_has_a_header_row_and_readable_devices_and_states(cl
     assert "有效" in page
     assert "已撤销" in page
     assert "旧电脑已交回" in page
+    assert "本页时间均为北京时间" in page  # its keys' times have no estate to take a zone from
     for raw in ("X11;", "Mozilla", ">active<", ">revoked<"):
         assert raw not in page
     assert keys[0].kid[:16] in page
