@@ -376,6 +376,18 @@ class Scenario:
         self.assembly_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
         return self.assembly_id
 
+    def announce(self, *owners: tuple[str, str, str]) -> None:
+        """The owners (unit, name, identity tail) registered, then an assembly voting 25 days after
+        the scenario's start for a week, on the statute's revision alone, its notice published
+        eight days later; no roll yet."""
+        for label, name, tail in owners:
+            self.register_owner(label, name, tail)
+        opens = self.start + timedelta(days=25)
+        self.create(opens=opens, closes=opens + timedelta(days=7))
+        self.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
+        self.later(days=8)
+        self.publish_notice()
+
     def add_item(self, form: str, category: int, title: str, **extra) -> int:
         data = {"i-form": form, "i-category": str(category), "i-title": title, **{f"i-{k}": str(v) for k, v in extra.items()}}
         response = self.post(f"/e/{self.estate.slug}/assemblies/{self.assembly_id}", data)

@@ -887,14 +887,8 @@ def test_a_refused_new_assembly_says_why_at_the_form_and_the_page_opens_there(or
 
 def test_a_published_unchanged_notice_is_not_listed_as_something_still_to_do(scenario):
     """A phone walk read '公告没有改动，无需发布新版本' under '发布公告前还需要：' as a task."""
-    from tests.factories import TITLES
-
     s = scenario
-    opens = s.start + timedelta(days=25)
-    s.create(opens=opens, closes=opens + timedelta(days=7))
-    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
-    s.later(days=8)
-    s.publish_notice()
+    s.announce()
     page = s.client.get(f"/e/{s.estate.slug}/assemblies/{s.assembly_id}").get_data(as_text=True)
     assert "发布公告前还需要" not in page
     assert "公告已发布（第 1 版），此后没有改动" in page

@@ -262,17 +262,10 @@ def test_the_roll_list_keeps_the_merkle_root_in_the_technical_fold(client, post,
 def test_an_assembly_on_a_roll_short_of_signatures_says_how_many_are_missing(scenario):
     """A phone walk found the roll chooser silent on which rolls were signed, and the blocker
     saying only 'not fully signed, or does not match its signatures'."""
-    from datetime import timedelta
-
-    from tests.factories import TITLES, ZHANG_TAIL
+    from tests.factories import ZHANG_TAIL
 
     s = scenario
-    s.register_owner("1-101", "张三", ZHANG_TAIL)
-    opens = s.start + timedelta(days=25)
-    s.create(opens=opens, closes=opens + timedelta(days=7))
-    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
-    s.later(days=8)
-    s.publish_notice()
+    s.announce(("1-101", "张三", ZHANG_TAIL))
     s.estate.roll_signatures_required = 2
     s.db.commit()
     s.as_staff("supervisor")

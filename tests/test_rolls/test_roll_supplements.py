@@ -20,13 +20,7 @@ def two_of_n(scenario):
     s = scenario
     s.estate.roll_signatures_required = 2
     s.db.commit()
-    s.register_owner("1-101", "张三", ZHANG_TAIL)
-    s.register_owner("1-102", "李四", LI_TAIL)
-    opens = s.start + timedelta(days=25)
-    s.create(opens=opens, closes=opens + timedelta(days=7))
-    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
-    s.later(days=8)
-    s.publish_notice()
+    s.announce(("1-101", "张三", ZHANG_TAIL), ("1-102", "李四", LI_TAIL))
     s.freeze_and_sign_roll()
     roll = s.assembly.roll
     doc = s.client.get(f"/p/{s.estate.slug}/roll/{roll.seq}.json").get_json()
@@ -37,7 +31,7 @@ def two_of_n(scenario):
     signature = croll.sign_payload(s.sup_keys["supervisor2"], payload)
     response = s.client.post(f"/e/{s.estate.slug}/roll/{roll.seq}/signatures", json=signature, headers={"X-CSRFToken": csrf})
     assert response.get_json()["state"] == "certified"
-    s.at(opens + timedelta(hours=1))
+    s.at(s.assembly.opens_at + timedelta(hours=1))
     return s
 
 

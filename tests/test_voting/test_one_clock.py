@@ -28,13 +28,7 @@ def database_clock(monkeypatch, offset: timedelta) -> None:
 def noticed(scenario):
     """The voting fixture's assembly, its notice published and roll signed, before it opens."""
     s = scenario
-    s.register_owner("1-101", "张三", ZHANG_TAIL)
-    s.register_owner("1-102", "李四", LI_TAIL)
-    opens = s.start + timedelta(days=25)
-    s.create(opens=opens, closes=opens + timedelta(days=7))
-    s.add_item("resolution", 2, TITLES["statute"], text="管理规约修订稿见附件。")
-    s.later(days=8)
-    s.publish_notice()
+    s.announce(("1-101", "张三", ZHANG_TAIL), ("1-102", "李四", LI_TAIL))
     s.freeze_and_sign_roll()
     return s
 
