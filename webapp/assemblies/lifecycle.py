@@ -29,7 +29,6 @@ from webapp.core.serverkey import signing_key
 from webapp.core.timefmt import local, zone_names
 from webapp.estates.thresholds import rules_snapshot
 
-
 # Not a task but the reason a published notice needs no new version: the staff page says it apart.
 UNCHANGED = ("公告没有改动，无需发布新版本", "nothing changed since the last version")
 
