@@ -35,7 +35,6 @@ from webapp.attachments.models import Attachment
 from webapp.attachments.storage import AttachmentError, StoreUnavailable, read
 from webapp.core.db import db
 from webapp.core.errors import forbid
-from webapp.core.errors_base import UserError
 from webapp.core.forms import PageForm
 from webapp.core.i18n import is_chinese, pick
 from webapp.core.roles import Role
@@ -90,18 +89,16 @@ def index(estate: Estate):
         form.publication_days.data = estate.results_publication_days
     if request.method == "POST":
         _organisers_only(estate)
-    refusal = None
+    refusals: list[str] = []
     if form.submit_ok():
-        try:
-            assembly = ops.create_assembly(estate, form.fields(estate), actor=current_user)
-        except UserError as exc:
-            # Said at the form, far below the list, where the page then opens (not in the banner
-            # at the top, which a phone shows a thousand pixels away from it).
-            db.session.rollback()
-            refusal = pick(exc)
-        else:
-            db.session.commit()
-            flash(_("Assembly created. Now add its agenda items."), "success")
+        # A refusal is said at the form, far below the list, where the page then opens (not in the
+        # banner at the top, which a phone shows a thousand pixels away from it).
+        done, assembly = run_operation(
+            lambda: ops.create_assembly(estate, form.fields(estate), actor=current_user),
+            _("Assembly created. Now add its agenda items."),
+            refused=refusals.append,
+        )
+        if done:
             return redirect(url_for("assemblies.detail", slug=estate.slug, assembly_id=assembly.id))
     return render_template(
         "assemblies/index.html",
@@ -109,7 +106,7 @@ def index(estate: Estate):
         assemblies=_assemblies_now(estate),
         form=form,
         organiser=_is_organiser(estate),
-        refusal=refusal,
+        refusal=refusals[0] if refusals else None,
     )
 
 

@@ -13,14 +13,20 @@ from webapp.core.errors_base import UserError
 from webapp.core.i18n import pick
 
 
-def run_operation(operation: Callable[[], Any], success: str | None = None) -> tuple[bool, Any]:
+def run_operation(
+    operation: Callable[[], Any], success: str | None = None, *, refused: Callable[[str], Any] | None = None
+) -> tuple[bool, Any]:
     """Run ``operation``; commit and flash ``success``, or roll everything back and show the
-    refusal in the reader's language.  Returns (done, what the operation returned)."""
+    refusal in the reader's language: as an error flash, or through ``refused`` where a page says
+    it elsewhere (beside its form).  Returns (done, what the operation returned)."""
     try:
         result = operation()
     except UserError as exc:
         db.session.rollback()
-        flash(pick(exc), "error")
+        if refused is None:
+            flash(pick(exc), "error")
+        else:
+            refused(pick(exc))
         return False, None
     db.session.commit()
     if success:
