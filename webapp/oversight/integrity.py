@@ -192,7 +192,7 @@ def check_rolls(estate, report: IntegrityReport) -> None:
             report.good(f"名册第 {roll.seq} 号与监督员签名一致", f"roll no. {roll.seq} matches its supervisors' signatures")
         elif check.intact:
             # Consistent so far, but not in force: saying only "matches" read as certified.
-            n, required = len(check.signers), check.payload.get("required_signatures", roll.required_signatures)
+            n, required = len(check.signers), check.required
             report.good(
                 f"名册第 {roll.seq} 号已有的 {n} 个签名有效（需要 {required} 个，尚未生效）",
                 f"roll no. {roll.seq}: its {n} signature(s) so far are valid ({required} needed; not in force yet)",

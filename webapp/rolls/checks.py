@@ -20,7 +20,7 @@ def opening_blockers(assembly) -> list[tuple[str, str]]:
                 f"roll no. {seq} does not match its signatures: run the integrity check",
             )
         ]
-    n, required = len(check.signers), check.payload.get("required_signatures", assembly.roll.required_signatures)
+    n, required = len(check.signers), check.required
     return [
         (
             f"第 {seq} 号名册还差 {required - n} 个监督员签名（已有 {n} 个，需要 {required} 个）：监督员在“表决名册”页核对并签署",

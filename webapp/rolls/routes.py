@@ -13,7 +13,6 @@ from webapp.core.db import db
 from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.forms import PageForm
-from webapp.core.i18n import is_chinese
 from webapp.core.roles import Role, is_owner, is_staff
 from webapp.core.views import run_operation
 from webapp.devices.models import DeviceKey
@@ -105,11 +104,11 @@ def add(estate: Estate, seq: int):
         return json_error(exc)
     db.session.commit()
     # The page the browser goes to next says what happened (a phone walk found no word of it).
-    flash(
-        _("You signed roll no. %(seq)d: %(n)d of %(req)d signatures.", seq=roll.seq, n=len(roll.signatures), req=roll.required_signatures)
-        + ("" if roll.state != "certified" else ("" if is_chinese() else " ") + _("The roll is now in force.")),
-        "success",
-    )
+    counts = {"seq": roll.seq, "n": len(roll.signatures), "req": roll.required_signatures}
+    if roll.state == "certified":
+        flash(_("You signed roll no. %(seq)d: %(n)d of %(req)d signatures. The roll is now in force.", **counts), "success")
+    else:
+        flash(_("You signed roll no. %(seq)d: %(n)d of %(req)d signatures.", **counts), "success")
     return jsonify({"next": url_for("rolls.public", slug=estate.slug, seq=roll.seq), "state": roll.state})
 
 

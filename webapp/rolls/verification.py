@@ -41,6 +41,11 @@ class RollCheck:
         return not self.problems
 
     @property
+    def required(self) -> int:
+        """The signatures the roll needs, as signed (its column where the payload does not say)."""
+        return int(self.payload.get("required_signatures") or self.roll.required_signatures)
+
+    @property
     def certified(self) -> bool:
         return self.intact and len(self.signers) >= int(self.payload.get("required_signatures") or 1 << 30)
 
