@@ -480,6 +480,12 @@ class Seen:
 _SEEN: dict[tuple[int, str], Seen] = {}
 
 
+def _taking_ballots(row) -> bool:
+    """Whether the fast path's read of an assembly (``_fast_statements``) found it voting, one
+    ballot per member, its log open; anything else is for the full path to decide."""
+    return row is not None and row.state == "voting" and not row.replace_allowed and not row.sealed
+
+
 def _seen(cursor, query, assembly_id: int, server_kid: str) -> Seen | None:
     """The assembly as read at most ASSEMBLY_SECONDS ago by this process, if it is voting; None
     when it is not (or has no notice, roll or log yet, or the server key is not in the set): the
@@ -489,7 +495,7 @@ def _seen(cursor, query, assembly_id: int, server_kid: str) -> Seen | None:
     if found is not None and time.monotonic() - found.read_mono < ASSEMBLY_SECONDS:
         return found
     row = run_first(cursor, query, {"assembly_id": assembly_id, "server_kid": server_kid})
-    if row is None or row.state != "voting" or row.replace_allowed or row.sealed:
+    if not _taking_ballots(row):
         _SEEN.pop(key, None)
         return None
     found = Seen(row, time.monotonic())
@@ -576,12 +582,12 @@ def _fast_statements(dialect: str, clock) -> tuple:
         .join(Roll, Roll.id == a.c.roll_id)
         .where(a.c.id == bindparam("assembly_id"))
     )
-    entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
     key_registration = select(DeviceKey.registration_id).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
     b = Ballot.__table__
     columns = ["assembly_id", "member", "version", "channel", "signer", "kid", "entry", "leaf_hash", "received_at", "promise"]
     values = {c: bindparam(c, type_=b.c[c].type) for c in columns}
     if not postgres:
+        entry = select(RollEntry.entry).where(RollEntry.roll_id == a.c.roll_id, RollEntry.member == bindparam("member")).scalar_subquery()
         key_state = select(DeviceKey.state).where(DeviceKey.kid == bindparam("kid")).limit(1).scalar_subquery()
         # A member whose keys a certified roll supplement changed takes the full path (keys_in_force).
         supplemented = (
@@ -701,7 +707,7 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
         row = connection.execute(
             query, {"assembly_id": assembly_id, "member": ballot["member"], "kid": kid, "server_kid": server.kid}
         ).first()
-        if row is None or row.state != "voting" or row.replace_allowed or row.sealed:
+        if not _taking_ballots(row):
             return None
         if row.entry is None or row.key_state == "revoked" or row.supplemented is not None:
             return None
