@@ -12,7 +12,7 @@ Modules (see docs/bundle-format.md for the formats):
 - ``crypto.bundle`` — the audit bundle; ``crypto.verify`` — the offline verifier;
 - ``crypto.testbundle`` — synthetic bundles for tests and benchmarks.
 
-Depends only on the standard library, ``cryptography``, ``rfc8785`` and the pure ``tally``.
+Depends only on the standard library, ``cryptography``, ``rfc8785``, ``msgspec`` and the pure ``tally``.
 """
 
 from .canonical import canonical_json, loads, parse_canonical

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .canonical import loads
+from .canonical import loads_document
 from .errors import CanonicalJSONError, FormatError
 
 FORMAT = "ownersvote-bundle"
@@ -40,12 +40,12 @@ OPTIONAL = ("supplements",)
 
 
 def parse_document(data: bytes) -> Any:
-    """Parse a bundle's (or a published roll's) bytes with the strict JSON parser: no duplicate
-    keys, no floats."""
+    """Parse a bundle's (or a published roll's) bytes strictly: no duplicate keys, no floats
+    (crypto.canonical.loads_document)."""
     was_enabled = gc.isenabled()
     gc.disable()  # millions of new objects, no cycles: the collector would only slow the parse
     try:
-        return loads(data)
+        return loads_document(data)
     except CanonicalJSONError as exc:
         raise FormatError(f"bundle is not acceptable JSON: {exc}") from exc
     finally:

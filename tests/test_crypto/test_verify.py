@@ -325,9 +325,10 @@ def test_parallel_path_agrees_with_serial(gen):
 
 
 def test_verifier_runs_without_flask_or_the_web_app(tmp_path, gen):
-    """python -I -S with a sys.path of stdlib + crypto + tally + cryptography/rfc8785 (and
-    cryptography's cffi): the verifier works, and flask/webapp/sqlalchemy/click never load."""
+    """python -I -S with a sys.path of stdlib + crypto + tally + cryptography/rfc8785/msgspec
+    (and cryptography's cffi): the verifier works, and flask/webapp/sqlalchemy/click never load."""
     import cryptography
+    import msgspec
     import rfc8785
 
     site = Path(cryptography.__file__).resolve().parents[1]
@@ -338,6 +339,7 @@ def test_verifier_runs_without_flask_or_the_web_app(tmp_path, gen):
     for path in [
         Path(cryptography.__file__).parent,
         Path(rfc8785.__file__).parent,
+        Path(msgspec.__file__).parent,
         *site.glob("cffi"),
         *site.glob("pycparser"),
         *site.glob("_cffi_backend*"),

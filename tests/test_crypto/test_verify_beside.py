@@ -180,6 +180,22 @@ def test_what_the_strict_parser_refuses_the_quick_path_refuses_in_the_same_words
     assert reading(raw)[0] == "refused"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1000000000000000}',  # sixteen digits, yet safe: the strict path reads it
+        b'{"a":-9007199254740991}',
+        '{"a":"\u00e9\u4e2d"}'.encode(),
+        '{"\U00010000":1,"\uffff":2}'.encode(),  # UTF-16 order, not code-point order
+        b'{"a":null,"b":[true,false,0,-1]}',
+        b"null",
+    ],
+)
+def test_the_quick_path_reads_what_the_strict_parser_reads(raw):
+    assert reading(raw) == strict_reading(raw)
+    assert reading(raw)[0] == "read"
+
+
 def test_the_quick_path_is_the_one_taken_for_a_canonical_text(monkeypatch):
     def no_strict(*args, **kwargs):
         raise AssertionError("the strict parser ran")
