@@ -12,7 +12,7 @@ from sqlalchemy import select
 from crypto import roll as croll
 from crypto.keys import generate_ed25519, generate_p256
 from crypto.verify import verify_roll
-from tests.factories import roll_payload_of, staff_key
+from tests.factories import roll_payload_of, staff_key, text_of
 from webapp.rolls.models import Roll
 
 
@@ -274,3 +274,16 @@ def test_an_assembly_on_a_roll_short_of_signatures_says_how_many_are_missing(sce
     assert "第 1 号名册还差 2 个监督员签名（已有 0 个，需要 2 个）" in page
     assert "或名册与签名不符" not in page
     assert "等待签署（0/2）" in page
+
+
+def test_a_rolls_summary_line_says_its_member_count_once(client, post, login, staff, estate, db_session):
+    login("supervisor")
+    post(f"/e/{estate.slug}/roll")
+    roll = db_session.scalar(select(Roll))
+    # Each member counts as one person, so the headcount is the members' number said again.
+    assert roll.total_heads == roll.size
+    for path in (f"/e/{estate.slug}/roll", f"/e/{estate.slug}/roll/1/sign", f"/p/{estate.slug}/roll/1"):
+        page = client.get(path).get_data(as_text=True)
+        (line,) = [text_of(p) for p in re.findall(r"<p>.*?</p>", page, re.S) if "名成员" in p]
+        assert f"{roll.size} 名成员" in line
+        assert re.findall(r"\d+(?:\.\d+)?", line).count(str(roll.size)) == 1, (path, line)
