@@ -98,7 +98,7 @@ def test_the_supervisors_pages_fit_a_phone_with_hundreds_of_events(browser, big,
     text = visit(page, big, f"/e/{slug}/audit", "supervisor-audit", shots)
     assert big["events"] > 200
     no_raw(text)
-    assert "签署了选民名册" in text and "补发告知书" in text or "作废" in text
+    assert "签署了表决名册" in text and "补发告知书" in text or "作废" in text
     with live.app_context():
         estate = get_estate(slug)
         last = db.session.scalar(select(AuditEvent).where(AuditEvent.chain == estate.id).order_by(AuditEvent.seq.desc()).limit(1))

@@ -211,7 +211,7 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     supervisor.click("[data-action=sign-roll]")
     supervisor.wait_for_url("**/p/**/roll/*")
     supervisor.goto(f"{base}/e/{world.slug}/assemblies/{assembly_id}")
-    assert "本次业主大会按第 1 号选民名册表决" in supervisor.inner_text("main")
+    assert "本次业主大会按第 1 号表决名册表决" in supervisor.inner_text("main")
 
     clock.at(opening(world, assembly_id) + timedelta(hours=2))
     open_ballot(proxy, base)
@@ -229,7 +229,7 @@ def test_a_proxy_approved_before_the_roll_freezes_registers_with_a_letter_and_vo
     assert proxy.locator("td.unit").all_inner_texts() == ["1-201"]
     # One ballot per household: the owner, who did not vote first, is told it has voted.
     signin_owner(owner, base)
-    assert "选民名册已冻结，委托不能再撤回" in owner.inner_text("main")
+    assert "表决名册已冻结，委托不能再撤回" in owner.inner_text("main")
     mine = owner.inner_text("section:has(h2:text-is('业主大会'))")
     assert "已投票" in mine
     assert "由您的受托人投票" in mine

@@ -119,7 +119,7 @@ def test_another_assemblys_ballot_is_refused(nothing_written):
 
 def test_a_ballot_for_another_roll_is_refused(nothing_written):
     s = nothing_written
-    refused(s, s.ballot("1-101", choices(s), roll_root="0" * 64), status=400, says="选民名册")
+    refused(s, s.ballot("1-101", choices(s), roll_root="0" * 64), status=400, says="表决名册")
 
 
 def test_a_ballot_answering_an_old_notice_is_refused_with_a_reload_hint(nothing_written):

@@ -34,7 +34,7 @@ def _before_freeze(assembly) -> None:
         raise ProxyError("投票已经开始，不能再办理委托", "voting has started: proxies can no longer change")
     if assembly.roll_id is not None:
         raise ProxyError(
-            "本次会议的选民名册已冻结：委托须在冻结前办理", "this assembly's roll is frozen: proxies must be settled before the freeze"
+            "本次会议的表决名册已冻结：委托须在冻结前办理", "this assembly's roll is frozen: proxies must be settled before the freeze"
         )
 
 

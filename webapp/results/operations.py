@@ -336,7 +336,7 @@ PAYLOAD_FIELDS = {
     "v": ("格式版本", "format version"),
     "assembly": ("会议", "assembly"),
     "notice": ("公告", "notice"),
-    "roll_root": ("选民名册", "electoral roll"),
+    "roll_root": ("表决名册", "electoral roll"),
     "log_size": ("投票日志的大小", "ballot log size"),
     "log_root": ("投票日志的根", "ballot log root"),
     "tally_sha256": ("计票结果", "tally"),

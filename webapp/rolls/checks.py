@@ -8,7 +8,7 @@ from webapp.rolls.verification import check_roll
 
 def opening_blockers(assembly) -> list[tuple[str, str]]:
     if assembly.roll is None:
-        return [("尚未指定已冻结并签署的选民名册", "no frozen and signed electoral roll is set for this assembly")]
+        return [("尚未指定已冻结并签署的表决名册", "no frozen and signed electoral roll is set for this assembly")]
     check = check_roll(assembly.roll)
     if check.certified:
         return []

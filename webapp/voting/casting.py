@@ -137,7 +137,7 @@ def check_ballot(assembly, ballot_text: str, *, strict: bool = True) -> dict:
             "the ballot answers another version of the notice: reload the page and vote again",
         )
     if assembly.roll is None or ballot["roll_root"] != assembly.roll.root:
-        raise BallotRefused("这张选票针对的不是本次会议的选民名册", "the ballot names another electoral roll")
+        raise BallotRefused("这张选票针对的不是本次会议的表决名册", "the ballot names another electoral roll")
     problems = choice_problems(ballot["choices"], tally_items(notice.document), strict=strict)
     if problems:
         raise BallotRefused("选票中有无效的选择：" + "；".join(problems), "invalid choices: " + "; ".join(problems))
