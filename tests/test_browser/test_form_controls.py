@@ -121,3 +121,26 @@ def test_every_form_control_is_a_thumbs_height_and_nothing_is_wider_than_the_pho
         walked[path] = seen["found"]
         context.close()
     assert {path: found for path, found in walked.items() if found} == {}
+
+
+# Checkboxes and radio buttons as a template might write them: the field macro's label.check, a
+# ballot's label.choice, and plain labels (around the box, or after it naming it), one of them
+# long enough to wrap on a phone.
+_BOXES = """
+<div class="field"><label class="check"><input type="checkbox" id="b-check"> 平台管理员</label></div>
+<label class="choice"><input type="radio" name="b-choice" id="b-choice"> 同意</label>
+<p><label><input type="checkbox" id="b-plain"> 我没有投票</label></p>
+<div class="field"><label><input type="checkbox" id="b-field"> 补选</label></div>
+<div class="field"><label><input type="checkbox" id="b-long"> 业主可以在投票截止前更换已投出的选票（以最后一张为准）；更换时须在自己的手机上重新签名，原来的选票不再计入结果。</label></div>
+<div><input type="radio" name="b-for" id="b-for"><label for="b-for">补选：只补足空缺的名额</label></div>
+"""
+
+
+def test_a_checkbox_or_radio_button_with_its_label_is_a_thumbs_height_whatever_the_labels_class(browser, live):
+    context, page = new_page(browser)
+    page.goto(f"{live.base}/login")  # any page of the app: its stylesheet, fonts and width
+    page.evaluate("(html) => document.querySelector('main').insertAdjacentHTML('beforeend', html)", _BOXES)
+    seen = controls(page)
+    assert {"checkbox", "radio"} <= set(seen["types"])
+    assert seen["found"] == []
+    context.close()
