@@ -62,6 +62,12 @@ def answer(page, base: str, picks: list[str], comment: str, shot=None) -> str:
 
 
 def fill_and_send(page, base: str, picks: list[str], comment: str, shot=None) -> None:
+    fill(page, base, picks, comment, shot)
+    page.click("#evaluation button:text('确认提交')")
+
+
+def fill(page, base: str, picks: list[str], comment: str, shot=None) -> None:
+    """From the owner's page: one item per screen, the comment, then the review (nothing sent)."""
     page.goto(f"{base}/me")
     page.click("a:text('立即测评（匿名）')")
     page.wait_for_selector("#evaluation fieldset")
@@ -74,7 +80,8 @@ def fill_and_send(page, base: str, picks: list[str], comment: str, shot=None) ->
         else:
             page.get_by_label(pick, exact=True).click()
     page.fill("#comment", comment)
-    page.click("#evaluation button:text('提交答卷')")
+    page.click("#evaluation button:text('核对答卷')")
+    page.wait_for_selector("#review-list")
 
 
 def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_answer_counted(browser, assembly_world, clock, live, shots):
@@ -212,26 +219,8 @@ def test_the_owner_copies_the_answers_code_with_one_tap_where_it_is_shown(browse
     """The 64-character code of the answer, on the page that sent it and on the page that
     shows it again later, has a copy button: the code lands on the phone's clipboard and the
     page says 已复制."""
-    import random
-
-    from webapp.core.db import db
-    from webapp.core.serverkey import signer
-    from webapp.demo.registry import uscc
-    from webapp.evaluations import operations as evaluations
-    from webapp.firms.operations import assign_estate, create_firm
-
     world, base = assembly_world, assembly_world.base
-    with live.app_context():
-        estate = world.estate()
-        firm = create_firm(name=f"{world.name}物业服务有限公司", uscc=uscc(random.Random(f"copy-{world.slug}")), actor="test")
-        assign_estate(firm, estate, clock.now.date() - timedelta(days=30), actor="test")
-        form = evaluations.publish_form({**copy.deepcopy(FORM), "code": f"copy-{world.slug}"}, signer=signer(), actor="test")
-        opened = evaluations.open_evaluation(
-            estate, form, title="复制答卷码测评", opens=clock.now - timedelta(minutes=1), closes=clock.now + timedelta(days=7),
-            min_answers=2, actor="test",
-        )  # fmt: skip
-        db.session.commit()
-        evaluation_id = opened.id
+    evaluation_id = open_evaluation(world, clock, live, "copy", "复制答卷码测评")
 
     zhang = world.owner_phone(browser, "1-101")
     zhang.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
@@ -249,4 +238,100 @@ def test_the_owner_copies_the_answers_code_with_one_tap_where_it_is_shown(browse
     zhang.wait_for_selector("#evaluation-kept :text('已复制')")
     assert zhang.evaluate("navigator.clipboard.readText()") == code
     check_again(zhang)
+    assert zhang.errors == []
+
+
+def open_evaluation(world, clock, live, code: str, title: str) -> int:
+    """The estate's firm registered and an evaluation of it open for a week, made in the
+    database (the staff's pages are walked in the first test); returns its id."""
+    import random
+
+    from webapp.core.db import db
+    from webapp.core.serverkey import signer
+    from webapp.demo.registry import uscc
+    from webapp.evaluations import operations as evaluations
+    from webapp.firms.operations import assign_estate, create_firm
+
+    with live.app_context():
+        estate = world.estate()
+        firm = create_firm(name=f"{world.name}物业服务有限公司", uscc=uscc(random.Random(f"{code}-{world.slug}")), actor="test")
+        assign_estate(firm, estate, clock.now.date() - timedelta(days=30), actor="test")
+        form = evaluations.publish_form({**copy.deepcopy(FORM), "code": f"{code}-{world.slug}"}, signer=signer(), actor="test")
+        opened = evaluations.open_evaluation(
+            estate, form, title=title, opens=clock.now - timedelta(minutes=1), closes=clock.now + timedelta(days=7),
+            min_answers=2, actor="test",
+        )  # fmt: skip
+        db.session.commit()
+        return opened.id
+
+
+def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(browser, assembly_world, clock, live, shots):
+    """After the comment, the owner sees each question with the answer given, in Chinese (the
+    item left unanswered named as such), and two buttons: 确认提交 sends, 返回修改 goes back
+    with every answer kept (a reload keeps them too); nothing leaves the phone before the
+    confirmation, and what is counted is what the review showed, changed once."""
+    import re
+
+    from crypto.encoding import b64url_decode
+    from webapp.core.db import db
+    from webapp.evaluations.models import EvaluationAnswer
+
+    world, base = assembly_world, assembly_world.base
+    evaluation_id = open_evaluation(world, clock, live, "review", "核对答卷测评")
+    zhang = world.owner_phone(browser, "1-101")
+    sent = []
+    zhang.on("request", lambda r: sent.append(r.url) if r.method == "POST" and "/evaluations/" in r.url else None)
+
+    fill(zhang, base, ["满意", "跳过", "8", "基本满意"], "电梯按钮不灵。")
+    assert sent == []  # the review is on the phone only: no token asked for, no answer sent
+    review = zhang.inner_text("#evaluation")
+    assert "提交前请核对您的答卷" in review
+    rows = zhang.locator("#review-list li").all_inner_texts()
+    assert [" ".join(r.split()) for r in rows] == [
+        "1. 保洁 · 楼道、扶手每日清洁 满意",
+        "2. 保洁 · 垃圾分类收运及时 未作答",
+        "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分）",
+        "4. 客户服务 · 报修响应及时 基本满意",
+        "意见（选填） 电梯按钮不灵。",
+    ]
+    assert "有 1 项未作答" in zhang.inner_text("#review-blank")
+    assert zhang.locator("#evaluation button").all_inner_texts() == ["确认提交", "返回修改"]
+    assert re.search("[A-Za-z]", review) is None  # no English on the Chinese page
+    for box in (zhang.locator("#evaluation button").nth(i).bounding_box() for i in range(2)):
+        assert box["height"] >= 44
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    check_again(zhang)  # the review fits the phone and passes axe
+    shots(zhang, "evaluation-review")
+
+    # A reload (or the phone's back button and forward again) keeps the answers in this tab.
+    zhang.reload()
+    zhang.wait_for_selector("#review-list")
+    assert " ".join(zhang.locator("#review-list li").all_inner_texts()[2].split()) == "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分）"
+
+    # 返回修改: back at the first item with its answer chosen; the owner moves on without
+    # choosing again, answers the item left blank and goes straight back to the review.
+    zhang.click("#evaluation button:text('返回修改')")
+    zhang.wait_for_selector("#evaluation fieldset")
+    assert zhang.is_checked("#evaluation input[id='c-stairs-satisfied']")
+    zhang.click("#evaluation button:text('下一页')")
+    assert "第 2 项，共 4 项" in zhang.inner_text("#evaluation p.muted")
+    zhang.get_by_label("不满意", exact=True).click()
+    assert zhang.is_checked("#evaluation input[id='c-gate-8']")
+    zhang.click("#evaluation button:text('返回核对答卷')")
+    zhang.wait_for_selector("#review-list")
+    rows = [" ".join(r.split()) for r in zhang.locator("#review-list li").all_inner_texts()]
+    assert rows[1] == "2. 保洁 · 垃圾分类收运及时 不满意"
+    assert rows[4] == "意见（选填） 电梯按钮不灵。"
+    assert zhang.locator("#review-blank").count() == 0
+    assert sent == []
+
+    zhang.click("#evaluation button:text('确认提交')")
+    zhang.wait_for_selector("#token-id")
+    assert len([u for u in sent if u.endswith("/answers")]) == 1
+    with live.app_context():
+        stored = db.session.scalars(select(EvaluationAnswer).where(EvaluationAnswer.evaluation_id == evaluation_id)).one()
+        message = json.loads(b64url_decode(stored.message))
+    assert message["answers"] == {"stairs": "satisfied", "bins": "dissatisfied", "gate": 8, "repairs": "basic"}
+    assert message["comment"] == "电梯按钮不灵。"
     assert zhang.errors == []

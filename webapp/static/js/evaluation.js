@@ -92,7 +92,37 @@
   var answers = {};
   items.forEach(function (x) { answers[x.item.id] = null; });
   var comment = "";
-  var step = 0;
+  // The screens: one per item, then the comment (COMMENT), then the review (REVIEW), which
+  // alone sends. ``reviewed``: the owner has seen the review, so an item screen offers the way
+  // straight back to it.
+  var COMMENT = items.length, REVIEW = items.length + 1;
+  var step = 0, reviewed = false;
+  // The draft stays in this tab (sessionStorage, gone with the tab, never on the server) until
+  // the answer is counted: a reload, the phone's back button or a switch of language costs
+  // nothing. Only values the form offers are taken back.
+  var DRAFT = "ownersvote-evaluation-draft-" + d.evaluation;
+  function keepDraft() {
+    try {
+      window.sessionStorage.setItem(DRAFT, JSON.stringify({ answers: answers, comment: comment, step: step, reviewed: reviewed }));
+    } catch (e) { /* private mode: the draft lives as long as the page */ }
+  }
+  function forgetDraft() { try { window.sessionStorage.removeItem(DRAFT); } catch (e) { /* private mode */ } }
+  function choicesOf(scale) {
+    return scale.kind === "choice" ? scale.choices.map(function (c) { return [c.id, c.label]; })
+      : Array.from({ length: scale.max - scale.min + 1 }, function (_, i) { return [scale.min + i, String(scale.min + i)]; });
+  }
+  (function restoreDraft() {
+    var saved = null;
+    try { saved = JSON.parse(window.sessionStorage.getItem(DRAFT) || "null"); } catch (e) { saved = null; }
+    if (!saved || typeof saved !== "object") return;
+    items.forEach(function (x) {
+      var v = saved.answers ? saved.answers[x.item.id] : null;
+      if (choicesOf(form.scales[x.item.scale]).some(function (pair) { return pair[0] === v; })) answers[x.item.id] = v;
+    });
+    if (typeof saved.comment === "string") comment = saved.comment;
+    if (Number.isInteger(saved.step) && saved.step >= 0 && saved.step <= REVIEW) step = saved.step;
+    reviewed = saved.reviewed === true;
+  })();
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -176,6 +206,23 @@
   }
   function hex(buf) { return Array.from(new Uint8Array(buf), function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }
 
+  // The answer to an item as the review says it: the choice's label, a score with its scale, or
+  // that it was left unanswered.
+  function said(x) {
+    var v = answers[x.item.id], scale = form.scales[x.item.scale];
+    if (v === null) return null;
+    if (scale.kind === "choice") return choicesOf(scale).filter(function (pair) { return pair[0] === v; })[0][1];
+    return d.tScore.replace("{n}", v).replace("{min}", scale.min).replace("{max}", scale.max);
+  }
+  function go(to) {
+    step = to;
+    if (step === REVIEW) reviewed = true;
+    keepDraft();
+    // To the top first: the review then focuses its heading, which brings it into view.
+    window.scrollTo(0, 0);
+    render();
+  }
+
   function render() {
     root.replaceChildren();
     if (step < items.length) {
@@ -183,35 +230,64 @@
       root.appendChild(el("p", { "class": "muted ballot-step" }, d.tOf.replace("{i}", step + 1).replace("{n}", items.length) + " · " + x.section));
       var fs = el("fieldset", { "class": "item" });
       fs.appendChild(el("legend", {}, x.item.text));
-      var values = scale.kind === "choice" ? scale.choices.map(function (c) { return [c.id, c.label]; })
-        : Array.from({ length: scale.max - scale.min + 1 }, function (_, i) { return [scale.min + i, String(scale.min + i)]; });
-      values.forEach(function (pair) {
+      choicesOf(scale).forEach(function (pair) {
         var id = "c-" + x.item.id + "-" + pair[0];
         var label = el("label", { "for": id, "class": "choice big-choice" });
         var input = el("input", { type: "radio", name: x.item.id, id: id });
         if (answers[x.item.id] === pair[0]) input.checked = true;
-        input.addEventListener("change", function () { answers[x.item.id] = pair[0]; step += 1; render(); });
+        input.addEventListener("change", function () { answers[x.item.id] = pair[0]; go(step + 1); });
         label.appendChild(input); label.appendChild(document.createTextNode(" " + pair[1]));
         fs.appendChild(label);
       });
       root.appendChild(fs);
       var nav = el("div", { "class": "ballot-nav" });
-      nav.appendChild(button(d.tSkip, "wide", function () { answers[x.item.id] = null; step += 1; render(); }));
-      if (step > 0) nav.appendChild(button(d.tBack, "wide", function () { step -= 1; render(); }));
+      // Back from the review, an answered item moves on as it is (choosing it again would not:
+      // a radio button already chosen fires no change); "Skip" leaves it unanswered.
+      if (answers[x.item.id] !== null) nav.appendChild(button(d.tNext, reviewed ? "wide" : "primary wide", function () { go(step + 1); }));
+      if (reviewed) nav.appendChild(button(d.tToReview, "primary wide", function () { go(REVIEW); }));
+      nav.appendChild(button(d.tSkip, "wide", function () { answers[x.item.id] = null; go(step + 1); }));
+      if (step > 0) nav.appendChild(button(d.tBack, "wide", function () { go(step - 1); }));
       root.appendChild(nav);
       return;
     }
-    var field = el("div", { "class": "field" });
-    field.appendChild(el("label", { "for": "comment" }, d.tComment));
-    var area = el("textarea", { id: "comment", rows: "4", maxlength: "500" });
-    area.value = comment;
-    area.addEventListener("input", function () { comment = area.value; });
-    field.appendChild(area);
-    root.appendChild(field);
-    var nav2 = el("div", { "class": "ballot-nav" });
-    nav2.appendChild(button(d.tSend, "primary wide", send));
-    nav2.appendChild(button(d.tBack, "wide", function () { step -= 1; render(); }));
-    root.appendChild(nav2);
+    if (step === COMMENT) {
+      var field = el("div", { "class": "field" });
+      field.appendChild(el("label", { "for": "comment" }, d.tComment));
+      var area = el("textarea", { id: "comment", rows: "4", maxlength: "500" });
+      area.value = comment;
+      area.addEventListener("input", function () { comment = area.value; keepDraft(); });
+      field.appendChild(area);
+      root.appendChild(field);
+      var nav2 = el("div", { "class": "ballot-nav" });
+      nav2.appendChild(button(d.tReview, "primary wide", function () { go(REVIEW); }));
+      nav2.appendChild(button(d.tBack, "wide", function () { go(step - 1); }));
+      root.appendChild(nav2);
+      return;
+    }
+    // The review: every question with the answer given, in words, before anything leaves the
+    // phone; only "Confirm and send" sends, "Go back and change" keeps every answer.
+    var heading = el("h2", { id: "review-heading", tabindex: "-1" }, d.tReviewTitle);
+    root.appendChild(heading);
+    root.appendChild(el("p", {}, d.tReviewHint));
+    var blank = items.filter(function (x) { return answers[x.item.id] === null; });
+    if (blank.length) root.appendChild(el("p", { "class": "flash flash-warning", id: "review-blank" }, d.tBlank.replace("{n}", blank.length)));
+    var list = el("ul", { "class": "answers", id: "review-list" });
+    items.forEach(function (x, i) {
+      var li = el("li", answers[x.item.id] === null ? { "class": "blank" } : {});
+      li.appendChild(el("span", { "class": "q" }, (i + 1) + ". " + x.section + " · " + x.item.text));
+      li.appendChild(el("span", { "class": "a" }, said(x) === null ? d.tUnanswered : said(x)));
+      list.appendChild(li);
+    });
+    var last = el("li", {});
+    last.appendChild(el("span", { "class": "q" }, d.tComment));
+    last.appendChild(el("span", { "class": "a pre" }, comment.trim() ? comment.trim() : d.tNoComment));
+    list.appendChild(last);
+    root.appendChild(list);
+    var nav3 = el("div", { "class": "ballot-nav" });
+    nav3.appendChild(button(d.tConfirm, "primary wide", send));
+    nav3.appendChild(button(d.tChange, "wide", function () { go(0); }));
+    root.appendChild(nav3);
+    heading.focus();
   }
 
   // What this phone has done towards its one answer, kept until the answer is counted: the
@@ -275,6 +351,7 @@
       if (!already && j2.token !== mine) throw new Error(d.tMismatch);
       try { window.localStorage.setItem(STORE + d.evaluation, mine); } catch (e) { /* private mode: the code is on the screen */ }
       forgetPending();
+      forgetDraft();
       root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, ""));
       var shown = el("code", { id: "token-id" }, mine);
       root.lastChild.appendChild(shown);
@@ -293,7 +370,8 @@
 
   if (d.taken) {
     // The household has its token: the only thing left to do here is to send an answer this
-    // phone kept but could not send.
+    // phone kept but could not send (its message is kept apart, so the draft is not needed).
+    forgetDraft();
     var waiting = pendingAnswer();
     if (waiting) {
       root.appendChild(el("p", { "class": "flash" }, d.tUnsent));
