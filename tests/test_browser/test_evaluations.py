@@ -241,7 +241,7 @@ def test_the_owner_copies_the_answers_code_with_one_tap_where_it_is_shown(browse
     assert zhang.errors == []
 
 
-def open_evaluation(world, clock, live, code: str, title: str) -> int:
+def open_evaluation(world, clock, live, code: str, title: str, min_answers: int = 2) -> int:
     """The estate's firm registered and an evaluation of it open for a week, made in the
     database (the staff's pages are walked in the first test); returns its id."""
     import random
@@ -259,7 +259,7 @@ def open_evaluation(world, clock, live, code: str, title: str) -> int:
         form = evaluations.publish_form({**copy.deepcopy(FORM), "code": f"{code}-{world.slug}"}, signer=signer(), actor="test")
         opened = evaluations.open_evaluation(
             estate, form, title=title, opens=clock.now - timedelta(minutes=1), closes=clock.now + timedelta(days=7),
-            min_answers=2, actor="test",
+            min_answers=min_answers, actor="test",
         )  # fmt: skip
         db.session.commit()
         return opened.id
@@ -334,4 +334,78 @@ def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(br
         message = json.loads(b64url_decode(stored.message))
     assert message["answers"] == {"stairs": "satisfied", "bins": "dissatisfied", "gate": 8, "repairs": "basic"}
     assert message["comment"] == "电梯按钮不灵。"
+    assert zhang.errors == []
+
+
+def test_the_answers_code_is_shown_in_groups_with_its_use_and_found_when_pasted_with_or_without_spaces(
+    browser, assembly_world, clock, live, shots
+):
+    """After sending, the 64-character code stands in sixteen groups of four, four to a line
+    within the phone's width, with a copy button and, in Chinese, what it is for and where it is
+    checked; the groups are not spaces, so the copy is the exact code. On the published result
+    the page's own check finds it pasted bare or as the phone grouped it."""
+    import re
+
+    from webapp.core.db import db
+    from webapp.core.serverkey import signer
+    from webapp.evaluations import operations as evaluations
+    from webapp.evaluations.models import Evaluation
+
+    world, base = assembly_world, assembly_world.base
+    evaluation_id = open_evaluation(world, clock, live, "grouped", "答卷码分组测评", min_answers=1)
+    zhang = world.owner_phone(browser, "1-101")
+    zhang.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    code = answer(zhang, base, ["满意", "基本满意", "7", "满意"], "")
+    assert re.fullmatch("[0-9a-f]{64}", code)  # what a selection of the code copies: no spaces
+    groups = zhang.locator("#token-id span")
+    assert groups.all_inner_texts() == [code[i : i + 4] for i in range(0, 64, 4)]
+    boxes = [groups.nth(i).bounding_box() for i in range(16)]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in boxes)
+    assert len({round(b["y"]) for b in boxes}) == 4  # four lines of four groups
+    assert zhang.evaluate("getComputedStyle(document.getElementById('token-id')).fontFamily").startswith("ui-monospace")
+    said = zhang.inner_text("#evaluation")
+    assert "您的答卷码（共 64 个字符）" in said
+    assert "打开「已公布的结果」，把答卷码粘贴到「查找我的答卷码」里（带不带空格都可以）" in said
+    assert re.search("[A-Za-z]", said.replace(code, "")) is None  # no English on the Chinese page
+    copy_button = zhang.locator("#evaluation button:text('复制答卷码')")
+    assert copy_button.bounding_box()["height"] >= 44
+    copy_button.click()
+    zhang.wait_for_selector("#evaluation :text('已复制')")
+    assert zhang.evaluate("navigator.clipboard.readText()") == code
+    check_again(zhang)
+    shots(zhang, "evaluation-code")
+
+    # The result published, the owner pastes the code into the result page's search: as the
+    # phone grouped it (typed from the screen, say), as the copy button gave it, from a Chinese
+    # keyboard or a note. The search runs on the phone: no request carries the code.
+    with live.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        clock.at(evaluation.closes + timedelta(minutes=1))
+        evaluations.publish_result(evaluation, signer=signer(), actor="test", now=clock.now)
+        db.session.commit()
+    zhang.goto(f"{base}/evaluations/{evaluation_id}/result")
+    asked = []
+    zhang.on("request", lambda r: asked.append(r.url + (r.post_data or "")))
+
+    def search(pasted: str) -> str:
+        zhang.fill("#find-code", pasted)
+        zhang.click("#find button:text('查找')")
+        zhang.wait_for_selector("#find-result:not([hidden])")
+        return zhang.inner_text("#find-result")
+
+    for pasted in (
+        " ".join(code[i : i + 4] for i in range(0, 64, 4)),
+        code,
+        "\u3000".join(code[i : i + 8] for i in range(0, 64, 8)).upper() + "\n",
+        "-".join(code[i : i + 4] for i in range(0, 64, 4)),
+    ):
+        assert "找到了：这个答卷码在已计入的答卷中" in search(pasted)
+        assert "".join(zhang.locator("#find-result code span").all_inner_texts()) == code
+    check_again(zhang)
+    shots(zhang, "evaluation-code-found")
+    other = "0" * 64 if code != "0" * 64 else "1" * 64
+    assert "本次测评已计入的答卷中没有这个答卷码" in search(other)
+    assert "去掉空格后是 60 个字符" in search(code[:60])
+    assert "请先粘贴答卷码" in search("  ")
+    assert not [url for url in asked if code[:16] in url.lower() or other[:16] in url]
     assert zhang.errors == []

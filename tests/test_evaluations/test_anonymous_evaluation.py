@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import secrets
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -297,3 +298,41 @@ def test_the_result_says_how_many_left_a_question_unanswered(world, client):
     page = text_of(client.get(f"/evaluations/{world.evaluation.id}/result"))
     assert "未作答 1" in page  # three answers, two of them to the stairs: the counts add up
     assert "（权重 60.00%）" in page  # full-width brackets in Chinese
+
+
+def published_with_codes(world) -> list[str]:
+    """Two answers counted and the result published; their codes (token ids)."""
+    codes = []
+    for ref, answers in (("owner:1", {"stairs": "satisfied", "gate": 9}), ("owner:2", {"stairs": "basic", "gate": 7})):
+        message, sig = token_for(world, ref, answers)
+        codes.append(ops.submit_answer(world.evaluation.id, message, sig, now=utcnow()))
+    ops.publish_result(world.evaluation, signer=signer(), actor="test", now=world.evaluation.closes)
+    db.session.commit()
+    return codes
+
+
+def test_the_result_page_offers_a_search_for_an_owners_code_that_sends_nothing_to_the_server(world, client):
+    """The result page has 查找我的答卷码: a form the page's script shows and answers from the codes
+    the page lists; its field has no name, so that not even a submit without script carries the
+    code to the server, which knows a signed-in owner by the cookie (the browser test searches)."""
+    codes = published_with_codes(world)
+    response = client.get(f"/evaluations/{world.evaluation.id}/result")
+    page, html = text_of(response), response.get_data(as_text=True)
+    assert "查找我的答卷码" in page
+    assert "查找只在您的手机上进行，答卷码不会发送出去" in page
+    field = re.search(r"<input[^>]*id=\"find-code\"[^>]*>", html).group(0)
+    assert "name=" not in field
+    assert re.search(r'<form id="find-form" hidden>', html)  # shown by the script that answers it
+    for code in codes:  # what the search looks in
+        assert f'id="code-{code}"' in html
+    assert "用浏览器的“在网页中查找”功能" in page  # without script: the list and the browser's find
+
+
+def test_a_withheld_result_says_its_codes_cannot_be_looked_up(world, client):
+    message, sig = token_for(world, "owner:1", {"stairs": "satisfied", "gate": 9})
+    ops.submit_answer(world.evaluation.id, message, sig, now=utcnow())
+    ops.publish_result(world.evaluation, signer=signer(), actor="test", now=world.evaluation.closes)
+    db.session.commit()
+    response = client.get(f"/evaluations/{world.evaluation.id}/result")
+    assert "答卷太少，答卷码也不公布：无法在这里查找答卷码。" in text_of(response)
+    assert 'id="find-form"' not in response.get_data(as_text=True)

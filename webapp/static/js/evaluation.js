@@ -37,18 +37,38 @@
     line.appendChild(said);
     return line;
   }
+  // The answer's code (64 characters) in groups of four, to read and compare on a phone. The
+  // groups stand apart by their margin, not by spaces, so that a selection, a copy or the
+  // browser's find still meets the exact code.
+  function groupedCode(value, id) {
+    var code = document.createElement("code");
+    code.className = "answer-code";
+    if (id) code.id = id;
+    for (var i = 0; i < value.length; i += 4) {
+      var group = document.createElement("span");
+      group.textContent = value.slice(i, i + 4);
+      code.appendChild(group);
+    }
+    return code;
+  }
+  // What the code is for and where it is checked, under the code on the pages that show it.
+  function codeUse(words) {
+    var p = document.createElement("p");
+    p.className = "code-use";
+    p.textContent = words.tUse;
+    return p;
+  }
   // The household already has its token: show the code this phone kept, if it is this phone.
   var kept = document.getElementById("evaluation-kept");
   if (kept) {
     var code = null;
     try { code = window.localStorage.getItem(STORE + kept.dataset.evaluation); } catch (e) { code = null; }
     if (code) {
-      kept.textContent = kept.dataset.tCode + " ";
-      var c = document.createElement("code");
-      c.id = "token-id";
-      c.textContent = code;
+      kept.textContent = kept.dataset.tCode;
+      var c = groupedCode(code, "token-id");
       kept.appendChild(c);
       kept.appendChild(copyButton(c, kept.dataset));
+      kept.appendChild(codeUse(kept.dataset));
       kept.hidden = false;
     }
   }
@@ -59,14 +79,46 @@
     try { kept2 = window.localStorage.getItem(STORE + mine.dataset.evaluation); } catch (e) { kept2 = null; }
     if (kept2) {
       var found = document.getElementById("code-" + kept2);
-      mine.textContent = (found ? mine.dataset.tCounted : mine.dataset.tMissing) + " ";
-      var c2 = document.createElement("code");
-      c2.textContent = kept2;
+      mine.textContent = found ? mine.dataset.tCounted : mine.dataset.tMissing;
+      var c2 = groupedCode(kept2);
       mine.appendChild(c2);
       mine.appendChild(copyButton(c2, mine.dataset));
       if (!found) mine.className = "flash flash-error";
       mine.hidden = false;
     }
+  }
+  // On a published result: the owner's look-up of a code among the counted ones, here on the
+  // phone (templates/evaluations/result.html says why not on the server). The code is read the way
+  // people paste it: in the phone's groups of four or bare, with spaces (a Chinese keyboard's
+  // full-width one too), dashes or line breaks, in capitals or full-width letters.
+  var find = document.getElementById("find-form");
+  if (find) {
+    var findWords = document.getElementById("find").dataset, findResult = document.getElementById("find-result");
+    find.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var typed = document.getElementById("find-code").value;
+      var code = typed.normalize("NFKC").replace(/[\s\-\u2010-\u2015\u2212]/g, "").toLowerCase();
+      var verdict = document.createElement("p");
+      verdict.setAttribute("role", "status");
+      findResult.replaceChildren(verdict);
+      if (!code) {
+        verdict.className = "flash flash-warning";
+        verdict.textContent = findWords.tEmpty;
+      } else if (!/^[0-9a-f]{64}$/.test(code)) {
+        verdict.className = "flash flash-warning";
+        verdict.textContent = findWords.tMalformed.replace("{n}", code.length);
+      } else {
+        var found = document.getElementById("code-" + code);
+        verdict.className = found ? "flash flash-success" : "flash flash-error";
+        verdict.textContent = found ? findWords.tFound : findWords.tMissing;
+        var looked = document.createElement("p");
+        looked.textContent = findWords.tLooked;
+        findResult.appendChild(looked);
+        findResult.appendChild(groupedCode(code));
+      }
+      findResult.hidden = false;
+    });
+    find.hidden = false;
   }
   // On a published result: recount it here, a second implementation of `ownersvote
   // verify-evaluation` (crypto/evaluation.py), written apart from it on purpose: every token an
@@ -352,10 +404,9 @@
       try { window.localStorage.setItem(STORE + d.evaluation, mine); } catch (e) { /* private mode: the code is on the screen */ }
       forgetPending();
       forgetDraft();
-      root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, ""));
-      var shown = el("code", { id: "token-id" }, mine);
-      root.lastChild.appendChild(shown);
-      root.appendChild(copyButton(shown, d));
+      var shown = groupedCode(mine, "token-id");
+      root.replaceChildren(el("p", { "class": "flash flash-success", role: "status" }, d.tDone), el("p", {}, d.tCode), shown,
+        copyButton(shown, d), codeUse(d));
     } catch (e) {
       failed(e);
     }
