@@ -177,6 +177,9 @@ def der_to_p1363(der: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # a description of the algorithm, no state: made once
+
+
 def verify(jwk: Mapping[str, Any], message: bytes, signature: bytes | str) -> None:
     """Verify ``signature`` (bytes, or base64url text) over ``message`` with the key ``jwk``.
 
@@ -198,7 +201,7 @@ def verify(jwk: Mapping[str, Any], message: bytes, signature: bytes | str) -> No
                 raise SignatureInvalid(f"an Ed25519 signature is 64 bytes, not {len(signature)}")
             key.verify(signature, message)
         else:
-            key.verify(p1363_to_der(signature), message, ec.ECDSA(hashes.SHA256()))
+            key.verify(p1363_to_der(signature), message, _ECDSA_SHA256)
     except InvalidSignature as exc:
         raise SignatureInvalid("signature does not verify") from exc
 
