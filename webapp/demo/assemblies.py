@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -311,6 +312,13 @@ def _notice(assembly, staff, at: datetime):
     return publish_notice(assembly, actor=staff["organiser"], now=at)
 
 
+def _local(now: datetime, zone: str, days: int, hour: int) -> datetime:
+    """``days`` from ``now``'s date in the estate's zone, at ``hour`` o'clock there: a real
+    assembly opens in the morning and closes in the evening, not at the minute the demo started."""
+    day = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def build(
     estate, staff: dict, pii_key: str, instance_folder, closes_in: timedelta = CLOSES_IN, signers_out: dict | None = None
 ) -> list[dict]:
@@ -355,8 +363,8 @@ def build(
         AssemblyFields(
             title="2026年第一次业主大会会议（已公示）",
             kind="regular",
-            opens_at=now - timedelta(days=42),
-            closes_at=now - timedelta(days=35),
+            opens_at=_local(now, estate.timezone, -42, 9),
+            closes_at=_local(now, estate.timezone, -35, 20),
             publication_days=30,
             description="表决使用维修资金更换电梯、增补业主委员会委员。",
         ),
@@ -373,7 +381,7 @@ def build(
     _election(past, staff, people[10:13], 2, "补选业主委员会委员（2 名）", t, by_election=True)
     _notice(past, staff, now - timedelta(days=60))
     _freeze_and_sign(estate, past, staff, keys, pii_key, now - timedelta(days=45))
-    lifecycle.open_if_due(past, now=now - timedelta(days=42) + timedelta(minutes=5))
+    lifecycle.open_if_due(past, now=_local(now, estate.timezone, -42, 9) + timedelta(minutes=5))
     voted = _vote(past, signers, rng, 0.82, at=now - timedelta(days=40))
     non_voters = [ref for ref in signers if ref not in voted][:25]
     paper_count = _paper(past, staff, rng, non_voters, at=now - timedelta(days=37))
@@ -412,8 +420,8 @@ def build(
         AssemblyFields(
             title="2026年第二次业主大会会议",
             kind="regular",
-            opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=14),
+            opens_at=_local(now, estate.timezone, -1, 9),
+            closes_at=_local(now, estate.timezone, 14, 20),
             publication_days=15,
             nomination_deadline=t + timedelta(hours=1),
             description="换届选举业主委员会，选聘物业服务企业，修订管理规约，使用维修资金。",
@@ -454,8 +462,8 @@ def build(
         AssemblyFields(
             title="2026年第一次临时业主大会会议",
             kind="extraordinary",
-            opens_at=now + timedelta(days=20),
-            closes_at=now + timedelta(days=27),
+            opens_at=_local(now, estate.timezone, 20, 9),
+            closes_at=_local(now, estate.timezone, 27, 20),
             publication_days=7,
         ),
         actor=staff["organiser"],
