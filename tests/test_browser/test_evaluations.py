@@ -57,7 +57,8 @@ def answer(page, base: str, picks: list[str], comment: str, shot=None) -> str:
     """From the owner's page: one item per screen, the comment, send; returns the answer's code."""
     fill_and_send(page, base, picks, comment, shot)
     page.wait_for_selector("#token-id")
-    assert "已计入" in page.inner_text("#evaluation")
+    # Before the result is published nothing shows the answer counted: the page says what is true.
+    assert page.inner_text("#evaluation [role=status]") == "服务器已收到并保存您的答卷，测评结束时计入结果。"
     return page.inner_text("#token-id")
 
 
