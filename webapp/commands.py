@@ -614,7 +614,11 @@ def demo(host: str, port: int, no_serve: bool, closes_in: int) -> None:
             if closing is not None
             else None
         )
-    click.echo(f"demo estate {DEMO_NAME} (/e/{DEMO_SLUG}/): " + ("created" if created else "already there, left as it was"))
+    # Owners' pages are under /p/, the staff's under /e/ (which sends anyone else to the staff login).
+    click.echo(
+        f"demo estate {DEMO_NAME} (owners and the public: /p/{DEMO_SLUG}/assemblies, staff: /e/{DEMO_SLUG}/): "
+        + ("created" if created else "already there, left as it was")
+    )
     for username, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<16} login: {username:<12} password: {password:<24} {DEMO_NAMES[username]}")
     unit, name, tail = sample_owner()

@@ -118,6 +118,9 @@ def test_the_demo_creates_a_realistic_estate_once(run):
     assert "the district's pool of firms: " in first.stdout
     assert "冬青苑（演示） has no firm and one match: " in first.stdout
     assert "the district view (区域总览): " in first.stdout
+    # An owner following the guide lands on pages owners can open (/e/ is the staff's).
+    assert "owners and the public: /p/demo/assemblies," in first.stdout
+    assert "/p/demo/inspections (staff: /e/demo/inspections)" in first.stdout
     second = run("demo", "--no-serve")
     assert "already there" in second.stdout
     doc = json.loads(run("members", "demo", "--json").stdout)

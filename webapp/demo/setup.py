@@ -131,7 +131,8 @@ def demo_evaluation_lines(site: str) -> list[str]:
     if inspected:
         lines.append(
             f"inspections of the firm: {inspected} signed by the supervisors, a rectification notice and its follow-up at "
-            f"{site}/e/{DEMO_SLUG}/inspections; the firm signs in at {site}/firm/login as {FIRM_LOGIN[0]} / {FIRM_LOGIN[1]}"
+            f"{site}/p/{DEMO_SLUG}/inspections (staff: /e/{DEMO_SLUG}/inspections); the firm signs in at {site}/firm/login as "
+            f"{FIRM_LOGIN[0]} / {FIRM_LOGIN[1]}"
         )
     rankings = list(db.session.scalars(select(Ranking).order_by(Ranking.period_from)))
     for ranking in rankings:
