@@ -483,7 +483,7 @@ def test_a_mistyped_receipt_code_gets_a_hint_about_typos_and_a_changed_receipt_t
 
     slip = code[:-1] + ("0" if code[-1] != "0" else "1")  # one character typed wrong
     said = check_code(slip)
-    assert "日志中没有以这个追踪码开头的选票。最常见的原因是抄错了一个字符" in said
+    assert "公开的投票记录中没有这个追踪码的选票。最常见的原因是抄错了一个字符" in said
     assert page.locator(".flash-error").count() == 0
     assert slip in page.inner_text("#check-hint")
 

@@ -82,7 +82,7 @@ def test_a_ballot_accepted_and_not_yet_in_the_log_is_waiting_not_an_alarm(voting
         assert "The check did not pass" not in page
         assert "evidence against the server" not in page
     page = checked(s, pasted=body["promise"], english=False)
-    assert "您的选票已被受理，正在等待下一批记入公开日志" in page
+    assert "您的选票已被受理，正在等待下一批记入公开的投票记录" in page
     assert "服务器的受理凭证签名有效" in page
 
 
@@ -100,7 +100,12 @@ def test_a_version_3_receipt_and_a_promise_alone_pass_once_the_batch_is_in(votin
         assert "the server kept its promise: tree head no. 1 covered your ballot" in page
         assert "✘" not in page
     page = checked(s, code=body["code"], english=False)
-    assert "服务器守约：第 1 号签名记录" in page
+    # The receipt numbers the entry ("第 N 条") and the server its signatures ("第 n 次"): the
+    # check page names both as such, and never the word 日志 an owner would not know.
+    entry = f"公开投票记录第 {receipt['index'] + 1} 条"
+    assert f"您的选票（{entry}）包含在" in page
+    assert "服务器守约：它的第 1 次签名" in page
+    assert "日志" not in page.split("供技术人员")[0]
     assert "✘" not in page
     # An owner reads this page: the Merkle tree's jargon stays in the technical sections.
     assert "树头" not in page

@@ -39,7 +39,7 @@ MALFORMED_CODE = (
     "Check it character by character against your receipt and try again.",
 )
 UNKNOWN_CODE = (
-    "日志中没有以这个追踪码开头的选票。最常见的原因是抄错了一个字符：请对照回执逐个字符核对后再试。"
+    "公开的投票记录中没有这个追踪码的选票。最常见的原因是抄错了一个字符：请对照回执逐个字符核对后再试。"
     "如果核对无误，请上传回执文件再核验一次；仍然找不到时，请告知监督员。",
     "No ballot in the log has this tracking code. The likeliest reason is one character typed wrong: check it "
     "character by character against your receipt and try again. If it is right, check the receipt file itself "
@@ -191,11 +191,11 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
     if ballot is None:
         if promise is not None:
             result.broken(
-                f"服务器承诺在 {result.deadline} 前记入这张选票，日志中却没有它",
+                f"服务器承诺在 {result.deadline} 前记入这张选票，公开的投票记录中却没有它",
                 f"the server promised to put this ballot in the log by {result.deadline}, and the log does not have it",
             )
         else:
-            result.step(False, "日志中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
+            result.step(False, "公开的投票记录中没有这个追踪码的选票", "no ballot with this tracking code is in the log")
         return result
     result.code = tracking_code(bytes.fromhex(ballot.leaf_hash))
     if ballot.leaf_index is None:
@@ -210,7 +210,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             same, "您的选票仍在回执所说的位置，内容未变", "your ballot is still where the receipt says, unchanged"
         ) if same else result.step(
             False,
-            "日志中该位置的选票与回执不符：请立即告知监督员",
+            "公开的投票记录中该位置的选票与回执不符：请立即告知监督员",
             "the ballot at that place differs from the receipt: tell the supervisors at once",
         )
         try:
@@ -224,7 +224,7 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
         except (CryptoError, ValueError) as exc:
             result.step(
                 False,
-                "最新的投票记录与回执中的记录前后不一致：日志被改写过",
+                "最新的投票记录与回执中的记录前后不一致：投票记录被改写过",
                 f"the newest tree head is not consistent with the receipt's: {exc}",
             )
     try:
@@ -235,9 +235,13 @@ def check_receipt(assembly, *, code: str | None = None, document: str | None = N
             ballot_log.inclusion(assembly.id, ballot.leaf_index, latest.size),
             bytes.fromhex(latest.root),
         )
-        what_zh = "投票截止时签名的最终投票记录" if latest.final else f"服务器最新签名的投票记录（第 {latest.n} 号）"
+        what_zh = "投票截止时签名的最终投票记录" if latest.final else f"服务器第 {latest.n} 次签名的最新投票记录"
         what_en = "the final tree head (signed at the close)" if latest.final else f"the newest tree head (no. {latest.n})"
-        result.step(True, f"您的选票包含在{what_zh}中", f"your ballot is included in {what_en}")
+        result.step(
+            True,
+            f"您的选票（公开投票记录第 {ballot.leaf_index + 1} 条）包含在{what_zh}中",
+            f"your ballot (entry no. {ballot.leaf_index + 1} of the log) is included in {what_en}",
+        )
     except (CryptoError, ValueError) as exc:
         result.step(False, "您的选票不在服务器最新签名的投票记录中", f"your ballot is not included in the newest tree head: {exc}")
     if promise is not None:
@@ -249,19 +253,19 @@ def _waiting(result: ReceiptCheck, promise: Promise | None) -> ReceiptCheck:
     """Accepted, not yet a leaf: the sequencer's next batch will take it — no alarm until the
     promise's deadline has passed (by the database's clock)."""
     if promise is None:  # every ballot a request accepted was promised; only a bulk load was not
-        result.step(False, "日志中还没有这张选票", "this ballot is not in the log yet")
+        result.step(False, "公开的投票记录中还没有这张选票", "this ballot is not in the log yet")
         return result
     result.found = True
     if ballot_log.ms(database.db_now()) <= promise.deadline:
         result.pending = True
         result.step(
             True,
-            f"您的选票已被受理，正在等待下一批记入公开日志（最迟 {result.deadline}）",
+            f"您的选票已被受理，正在等待下一批记入公开的投票记录（最迟 {result.deadline}）",
             f"your ballot is accepted and waiting for the next batch of the public log (by {result.deadline} at the latest)",
         )
     else:
         result.broken(
-            f"承诺的期限（{result.deadline}）已过，您的选票仍未记入日志",
+            f"承诺的期限（{result.deadline}）已过，您的选票仍未记入公开的投票记录",
             f"the promised deadline ({result.deadline}) has passed and your ballot is still not in the log",
         )
     return result
@@ -276,12 +280,12 @@ def _kept_in_time(result: ReceiptCheck, assembly, promise: Promise, index: int) 
     if head.timestamp <= promise.deadline:
         result.step(
             True,
-            f"服务器守约：第 {head.n} 号签名记录于 {signed} 记入了您的选票，未超过承诺的期限（{result.deadline}）",
+            f"服务器守约：它的第 {head.n} 次签名（{signed}）已记入您的选票，未超过承诺的期限（{result.deadline}）",
             f"the server kept its promise: tree head no. {head.n} covered your ballot at {signed}, by the deadline ({result.deadline})",
         )
     else:
         result.broken(
-            f"服务器违背了承诺：最早记入您选票的第 {head.n} 号签名记录签于 {signed}，晚于承诺的期限（{result.deadline}）",
+            f"服务器违背了承诺：最早记入您选票的是它的第 {head.n} 次签名（{signed}），晚于承诺的期限（{result.deadline}）",
             f"the server broke its promise: the first tree head covering your ballot (no. {head.n}) was signed at {signed}, "
             f"after the promised deadline ({result.deadline})",
         )
