@@ -62,7 +62,7 @@ def test_the_organiser_publishes_a_statement_and_an_owner_reads_it_on_the_phone(
     assert f"{body_name} 于" in owner.inner_text("main")
     shots(owner, "accounts-statement", max_height=3 * 844)
     with owner.expect_download() as download:
-        owner.click("a:text('下载签名文件（JSON）')")
+        owner.click("a:text('下载签名的数据文件')")
     document = json.loads(download.value.path().read_bytes())
     assert fmt.verify_disclosure(document)["totals"] == {"income": 4800050, "expense": 950000, "net": 3850050}
 
