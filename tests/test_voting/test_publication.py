@@ -184,3 +184,12 @@ def test_an_owner_finds_their_unit_on_the_public_turnout(voting):
     missing = s.client.get(base + "?unit=1-102").get_data(as_text=True)
     assert "1-102 不在名单上。已投票的房屋分批公布" in missing  # (no space after a Chinese full stop)
     assert "等下一批才显示" in missing  # voting is open: units come in batches
+
+
+def test_a_unit_the_roll_does_not_have_is_called_a_typo_not_a_vote_still_to_show(voting):
+    s = _zhang_voted_and_shown(voting)
+    base = f"/p/{s.estate.slug}/a/{s.assembly_id}/turnout"
+    typo = s.client.get(base + "?unit=99-9999").get_data(as_text=True)
+    assert "本次会议的表决名册上没有 99-9999 这套房屋" in typo
+    assert "不在名单上" not in typo
+    assert "等下一批才显示" not in typo

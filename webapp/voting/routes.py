@@ -46,7 +46,7 @@ from webapp.voting import publication
 from webapp.voting.casting import BallotRefused, ballot_choices, cast_fast, cast_online, counted, entry_of, signed_by, voted_members
 from webapp.voting.models import Ballot, BallotInspection, PaperEntry, PaperSheet
 from webapp.voting.receipts import NOTHING_TO_CHECK, ReceiptCheck, ballot_by_code, check_receipt
-from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, units_by_member, voted_units
+from webapp.voting.turnout import member_by_unit, member_for_unit, not_voted_by_building, unit_on_roll, units_by_member, voted_units
 from webapp.voting.turnout import turnout as compute_turnout
 from webapp.voting.voters import household_ballot, voter_member
 
@@ -341,6 +341,8 @@ def public_turnout(slug: str, assembly_id: int):
     # or without spaces, in half- or full-width characters.
     sought = unicodedata.normalize("NFKC", request.args.get("unit", "")).replace(" ", "").upper()[:32]
     found = None if not sought else sought in {u.upper() for u in units}
+    if found is False and not unit_on_roll(assembly, sought):
+        found = "no such unit"  # a typo, not a vote still to show: said as such
     show_numbers = estate.turnout_public or assembly.state not in ("voting",)
     return render_template(
         "voting/public_turnout.html",

@@ -96,6 +96,11 @@ def voted_units(assembly, voted: set[str] | None = None) -> list[str]:
     return sorted(labels, key=natural_key)
 
 
+def unit_on_roll(assembly, label: str) -> bool:
+    """Whether a unit of this label (any case) is on the assembly's roll."""
+    return label.upper() in {unit.upper() for units in units_by_member(assembly).values() for unit, _area in units}
+
+
 def not_voted_by_building(assembly, voted: set[str] | None = None) -> dict[str, list[tuple[str, int]]]:
     """For organisers knocking on doors: the units whose member has not voted, by building."""
     voted = voted_members(assembly) if voted is None else voted
