@@ -221,6 +221,27 @@ def awaiting_owner(invitation: Invitation | None) -> Registration | None:
     return awaiting(_letter(Invitation.id == invitation.id)) if invitation is not None else None
 
 
+def used_letter_seen_by(invitation: Invitation | None, signed_in: Registration | None) -> str | None:
+    """What a used letter is to the owner signed in on the phone that brought it back: ``"yours"``
+    (the registration it made, holding a valid key), ``"unit"`` (another registration of the same
+    unit holding a valid key: a co-owner, or a newer letter), ``"other"`` (any other owner), or
+    None (nobody signed in as an owner, or the letter's own registration whose key is no longer
+    valid: this phone then holds no key for it).  Told only to whoever holds the letter's token or
+    code and is signed in: it names nobody."""
+    if signed_in is None:
+        return None
+    if invitation is None or invitation.state != "used":
+        return "other"
+    mine = signed_in.invitation_id == invitation.id
+    if signed_in.unit_id == invitation.unit_id and signed_in.state == "approved":
+        has_key = db.session.scalar(
+            select(DeviceKey.id).where(DeviceKey.registration_id == signed_in.id, DeviceKey.state == "active").limit(1)
+        )
+        if has_key is not None:
+            return "yours" if mine else "unit"
+    return None if mine else "other"
+
+
 # ---------------------------------------------------------------- registration
 
 

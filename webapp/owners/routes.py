@@ -13,7 +13,7 @@ from webapp.core.errors import json_error
 from webapp.core.extensions import limiter
 from webapp.core.i18n import pick
 from webapp.core.identity import is_mobile, keyed_hash, normalize_phone
-from webapp.core.roles import is_staff
+from webapp.core.roles import is_owner, is_staff
 from webapp.core.views import posted_json
 from webapp.devices import operations as device_ops
 from webapp.devices.models import DeviceKey
@@ -53,7 +53,7 @@ def _joining() -> Invitation | None:
 
 def _start(letter: ops.Letter) -> str:
     """Put the letter in the session; return where to go (its use, its answer, or why not)."""
-    for key in ("join", "join_registration", "join_status", "letter_state", "letter_estate"):
+    for key in ("join", "join_registration", "join_status", "letter_state", "letter_estate", "letter_used"):
         session.pop(key, None)
     invitation = letter.invitation
     state = ops.letter_state(invitation)
@@ -67,6 +67,8 @@ def _start(letter: ops.Letter) -> str:
         session["join_status"] = waiting.id
         return url_for("owners.join_status")
     session["letter_state"] = state
+    if state == "used":  # to tell its owner, signed in on this phone, that nothing is wrong
+        session["letter_used"] = invitation.id
     return url_for("owners.join")
 
 
@@ -85,7 +87,13 @@ def _count_failure(invitation: Invitation, *, counted: bool) -> bool:
 def _unusable(status: int = 200):
     found = session.get("letter_estate")
     estate = db.session.get(Estate, found) if isinstance(found, int) else None
-    return render_template("owners/letter_invalid.html", state=session.get("letter_state", "unknown"), help_estate=estate), status
+    state = session.get("letter_state", "unknown")
+    seen_by = None
+    if is_owner():
+        used = session.get("letter_used")
+        invitation = db.session.get(Invitation, used) if state == "used" and isinstance(used, int) else None
+        seen_by = ops.used_letter_seen_by(invitation, current_user)
+    return render_template("owners/letter_invalid.html", state=state, seen_by=seen_by, help_estate=estate), status
 
 
 @bp.get("/r/<token>")
