@@ -145,6 +145,13 @@ def test_a_wrong_typed_code_is_refused_politely(client, post, letter):
     assert "不能使用" in page
 
 
+def test_a_wrong_typed_code_says_whom_to_ask_for_a_new_letter_and_nothing_about_any_letter(client, post, letter, estate):
+    letter()
+    page = post("/r", {"code": "0000-0000-0000"}).get_data(as_text=True)
+    assert "这个登记码不能使用。请核对，或向业主委员会或筹备组（见告知书落款）申请新的告知书。" in page
+    assert estate.name not in page  # a guess learns no estate, state or unit
+
+
 def test_reissuing_a_letter_voids_the_old_one(client, letter, db_session):
     old, _ = letter()
     new, _ = letter()

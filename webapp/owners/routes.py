@@ -121,7 +121,12 @@ def enter_code():
         letter = ops.letter_by_code(form.code.data, _pii_key())
         if letter.invitation is not None:
             return redirect(_start(letter), code=303)
-        flash(_("This code cannot be used. Check it, or ask for a new letter."), "error")
+        flash(
+            _(
+                "This code cannot be used. Check it, or ask the owners' committee or the preparatory group (named at the foot of the letter) for a new letter."
+            ),
+            "error",
+        )
     return render_template("owners/code.html", form=form)
 
 
