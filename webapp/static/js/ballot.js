@@ -188,6 +188,12 @@
     $all("form").forEach(function (other) {
       if (other !== form && $("button[name=lang]", other)) { other.addEventListener("submit", function () { leaving = true; }); }
     });
+    /* The notice, read in this tab: the draft and the screen are in this tab's storage, and the
+     * back button comes back to them, so leaving for it is no loss and the browser need not ask. */
+    $all("a[data-keeps-draft]").forEach(function (link) {
+      link.addEventListener("click", function () { store(DRAFT, draft()); leaving = true; });
+    });
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { leaving = false; } });
     window.addEventListener("beforeunload", function (event) {
       if (leaving || !hasChoices()) { return; }
       event.preventDefault();

@@ -1,0 +1,79 @@
+"""The owner's ballot on a phone (390×844, Chinese), for what a phone walk found missing: what
+each candidate and each firm offers, read on the ballot itself, with the notice a tap away and
+the choices kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.test_browser.assembly_world import BIDDERS, TITLES, announce, freeze_and_sign, opening, signin_owner
+
+pytestmark = pytest.mark.browser
+
+
+def open_ballot(page, base: str) -> None:
+    signin_owner(page, base)
+    page.click("a:text('立即投票')")
+    page.wait_for_selector("#ballot")
+
+
+def watch_dialogs(page) -> list[str]:
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # "stay on this page"
+
+    page.on("dialog", answer)
+    return dialogs
+
+
+def test_the_ballot_shows_what_each_candidate_and_firm_offers_and_the_notice_keeps_the_choices(browser, assembly_world, clock):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    zhang = world.owner_phone(browser, "1-101")
+    freeze_and_sign(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    open_ballot(zhang, base)
+    dialogs = watch_dialogs(zhang)
+    zhang.click("#item-1 [data-step=next]")
+    election = zhang.locator(f"fieldset[data-title='{TITLES['election']}']")
+    assert election.is_visible()
+    # Each candidate's statement, right under the name, in full and readable on the phone.
+    for name in ("陈静", "刘洋", "周敏"):
+        about = election.locator(f"label.choice:has-text('{name}') + .option-about")
+        assert about.inner_text() == f"{name}：愿意为大家服务。"
+        assert about.is_visible()
+        box = about.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    # Reading it (a tap on the text) ticks nothing; the name's label still does.
+    election.locator(".option-about", has_text="陈静").click()
+    assert election.locator("input:checked").count() == 0
+    election.locator("label:has-text('陈静') input").check()
+    assert zhang.evaluate("() => document.documentElement.scrollWidth") <= 390
+    zhang.click("#item-2 [data-step=next]")
+    firm = zhang.locator(f"fieldset[data-title='{TITLES['firm']}']")
+    for name, _fee in BIDDERS:
+        assert firm.locator(f"label.choice:has-text('{name}') + .option-about").inner_text() == "24小时保安，电梯维保。"
+    firm.locator(f"label:has-text('{BIDDERS[0][0]}') input").check()
+
+    # The notice, a tap away in this tab, without the browser asking; back, the choices are there.
+    link = zhang.locator("#notice-link")
+    assert link.inner_text() == "阅读会议公告"
+    assert link.bounding_box()["height"] >= 44
+    link.click()
+    zhang.wait_for_url(f"**/p/{world.slug}/a/{assembly_id}")
+    assert dialogs == []
+    assert "陈静：愿意为大家服务。" in zhang.inner_text("main")
+    zhang.go_back()
+    zhang.wait_for_selector("#item-3:not([hidden])")
+    assert firm.locator(f"label:has-text('{BIDDERS[0][0]}') input").is_checked()
+    zhang.click("#item-3 [data-step=prev]")
+    zhang.wait_for_selector("#item-2:not([hidden])")
+    assert election.locator("label:has-text('陈静') input").is_checked()
+    assert election.locator("input:checked").count() == 1
+    assert dialogs == []
+    assert zhang.errors == []
