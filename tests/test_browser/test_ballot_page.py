@@ -1,6 +1,6 @@
 """The owner's ballot on a phone (390×844, Chinese), for what a phone walk found missing: what
 each candidate and each firm offers, read on the ballot itself, with the notice a tap away and
-the choices kept."""
+the choices kept; and a ballot signed after the close, refused, with what to do next."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.test_browser.assembly_world import BIDDERS, TITLES, announce, freeze_and_sign, opening, signin_owner
+from tests.test_browser.assembly_world import BIDDERS, TITLES, announce, closing, freeze_and_sign, opening, signin_owner
 
 pytestmark = pytest.mark.browser
 
@@ -77,3 +77,50 @@ def test_the_ballot_shows_what_each_candidate_and_firm_offers_and_the_notice_kee
     assert election.locator("input:checked").count() == 1
     assert dialogs == []
     assert zhang.errors == []
+
+
+def test_a_ballot_signed_after_the_close_is_refused_and_the_owner_is_told_what_comes_next(browser, assembly_world, clock):
+    world, base = assembly_world, assembly_world.base
+    assembly_id = announce(world, clock)
+    zhang = world.owner_phone(browser, "1-101")
+    freeze_and_sign(world, assembly_id)
+    close = closing(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    open_ballot(zhang, base)  # the vote opens
+    clock.at(close - timedelta(minutes=30))
+    open_ballot(zhang, base)
+    dialogs = watch_dialogs(zhang)
+    zhang.locator("#item-1 label:has-text('同意') input").first.check()
+    for step in (1, 2, 3):
+        zhang.click(f"#item-{step} [data-step=next]")
+    zhang.wait_for_selector("#review:not([hidden])")
+    assert zhang.locator("#closed-next").is_hidden()
+
+    clock.at(close + timedelta(minutes=1))  # the owner signs a minute late
+    zhang.click("[data-step=sign]")
+    zhang.wait_for_selector("#ballot-status.flash-error")
+    assert "投票已于" in zhang.inner_text("#ballot-status")
+    # No button that could only fail again, no answer to change: what comes next instead.
+    assert zhang.locator("[data-step=sign]").is_hidden()
+    assert zhang.locator("#review-list button").count() == 0
+    next_steps = zhang.locator("#closed-next")
+    assert next_steps.is_visible()
+    assert "表决结果将在本次会议的页面上公布" in next_steps.inner_text()
+    notice = next_steps.locator("a", has_text="会议页面（表决结果将在这里公布）")
+    assert notice.get_attribute("href") == f"/p/{world.slug}/a/{assembly_id}"
+    mine = next_steps.locator("a", has_text="我的页面")
+    for link in (notice, mine):
+        assert link.bounding_box()["height"] >= 44
+    mine.click()
+    zhang.wait_for_url("**/me")
+    assert dialogs == []  # nothing left to lose: the browser does not ask
+
+    # The ballot page, opened again, says the same, with the same links.
+    zhang.goto(f"{base}/me/a/{assembly_id}/ballot")
+    assert zhang.locator("#ballot").count() == 0
+    again = zhang.locator("#closed-next")
+    assert "不再接收选票" in again.inner_text()
+    assert "表决结果将在本次会议的页面上公布" in again.inner_text()
+    assert again.locator("a", has_text="会议页面（表决结果将在这里公布）").get_attribute("href") == f"/p/{world.slug}/a/{assembly_id}"
+    assert again.locator("a", has_text="我的页面").count() == 1
+    assert [e for e in zhang.errors if "status of 409" not in e] == []  # (the refusal above)

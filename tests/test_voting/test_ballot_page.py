@@ -1,9 +1,10 @@
-"""The owner's ballot page as the server renders it: what each choice offers and the way to the
-notice."""
+"""The owner's ballot page as the server renders it: what each choice offers, the way to the
+notice, and what comes next once voting has closed."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.factories import TITLES
 
@@ -35,3 +36,30 @@ def test_the_ballot_links_the_meeting_notice(voting):
     assert link, page
     assert link.group(1) == f"/p/{s.estate.slug}/a/{s.assembly_id}"
     assert link.group(2) == "阅读会议公告"
+
+
+def test_a_ballot_refused_after_the_close_says_closed_in_a_word_the_phone_can_act_on(voting):
+    s = voting
+    body = s.ballot("1-101", {s.item_ids()[TITLES["statute"]]: "agree"})
+    s.at(s.assembly.closes_at + timedelta(minutes=1))
+    response = s.client.post(f"/api/v1/a/{s.assembly_id}/ballots", json=body)
+    answer = response.get_json()
+    assert response.status_code == 409, answer
+    assert answer["reason"] == "closed"
+    assert "截止" in answer["error"]
+
+
+def test_the_closed_ballot_page_says_where_and_when_the_result_appears_with_the_links(voting):
+    s = voting
+    s.sign_in("1-101")
+    assert 'data-action="ballot"' in ballot_page(s)  # voting opens
+    s.at(s.assembly.closes_at + timedelta(minutes=1))
+    s.sign_in("1-101")
+    page = ballot_page(s)
+    assert s.assembly.state == "closed"
+    assert 'data-action="ballot"' not in page
+    assert re.search(r"投票已于 [^<]+ 截止，不再接收选票。", page), page
+    assert "组织者统计选票、监督员核证计票结果后，表决结果将在本次会议的页面上公布。" in page
+    notice = f'href="/p/{s.estate.slug}/a/{s.assembly_id}">会议页面（表决结果将在这里公布）</a>'
+    assert notice in page
+    assert 'href="/me">我的页面</a>' in page

@@ -160,7 +160,8 @@ def cast(assembly_id: int):
     except BallotRefused as exc:
         db.session.rollback()
         metrics.BALLOTS.labels("refused", exc.reason).inc()
-        return jsonify({"error": pick(exc), "error_en": exc.en}), exc.status
+        # ``reason``: a fixed word the phone's script acts on ("closed": no ballot can be sent any more).
+        return jsonify({"error": pick(exc), "error_en": exc.en, "reason": exc.reason}), exc.status
     metrics.BALLOTS.labels("repeated" if done.repeated else "accepted", "").inc()
     answer = {
         "promise": done.promise,

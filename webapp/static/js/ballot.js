@@ -49,6 +49,7 @@
     var base = "ownersvote:" + form.getAttribute("data-assembly") + ":" + form.getAttribute("data-member");
     var DRAFT = base + ":draft", SIGNED = base + ":signed", STEP = base + ":step";
     var changing = false, leaving = false, kept = null;  // kept: the signed ballot, also in memory
+    var closed = false;  // the server said voting has closed: nothing more can be sent from here
     var signLabel = signButton.textContent;
     function signedBallot() { return kept || stored(SIGNED); }
     function msg(name) { return form.getAttribute("data-msg-" + name); }
@@ -118,7 +119,7 @@
     }
     function buildReview() {
       list.textContent = "";
-      var locked = !!signedBallot();
+      var locked = closed || !!signedBallot();
       sets.forEach(function (set) {
         var li = document.createElement("li");
         var q = document.createElement("span"), a = document.createElement("span");
@@ -273,6 +274,17 @@
         signButton.textContent = signLabel;
         var reason = err && err.data && err.data.error;
         say(status, reason ? msg("refused").replace("%(reason)s", reason) : msg("sign-failed"), "error");
+        if (err && err.data && err.data.reason === "closed") {
+          // No ballot can be sent any more: no button that could only fail again, and what comes
+          // next (where the result will appear, the owner's page) instead.
+          closed = true;
+          leaving = true;
+          store(DRAFT, null); store(STEP, null);
+          buildReview();
+          signButton.hidden = true;
+          var next = $("#closed-next", review);
+          if (next) { next.hidden = false; }
+        }
       });
     });
   }
