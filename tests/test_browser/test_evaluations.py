@@ -289,16 +289,18 @@ def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(br
     assert "提交前请核对您的答卷" in review
     rows = zhang.locator("#review-list li").all_inner_texts()
     assert [" ".join(r.split()) for r in rows] == [
-        "1. 保洁 · 楼道、扶手每日清洁 满意",
-        "2. 保洁 · 垃圾分类收运及时 未作答",
-        "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分）",
-        "4. 客户服务 · 报修响应及时 基本满意",
-        "意见（选填） 电梯按钮不灵。",
+        "1. 保洁 · 楼道、扶手每日清洁 满意 修改",
+        "2. 保洁 · 垃圾分类收运及时 未作答 修改",
+        "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分） 修改",
+        "4. 客户服务 · 报修响应及时 基本满意 修改",
+        "意见（选填） 电梯按钮不灵。 修改",
     ]
     assert "有 1 项未作答" in zhang.inner_text("#review-blank")
-    assert zhang.locator("#evaluation button").all_inner_texts() == ["确认提交", "返回修改"]
+    assert zhang.locator("#evaluation .ballot-nav button").all_inner_texts() == ["确认提交", "返回修改"]
     assert re.search("[A-Za-z]", review) is None  # no English on the Chinese page
-    for box in (zhang.locator("#evaluation button").nth(i).bounding_box() for i in range(2)):
+    buttons = zhang.locator("#evaluation button")
+    assert buttons.count() == 7  # a 修改 for each row, then the two
+    for box in (buttons.nth(i).bounding_box() for i in range(buttons.count())):
         assert box["height"] >= 44
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= 390
@@ -308,7 +310,9 @@ def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(br
     # A reload (or the phone's back button and forward again) keeps the answers in this tab.
     zhang.reload()
     zhang.wait_for_selector("#review-list")
-    assert " ".join(zhang.locator("#review-list li").all_inner_texts()[2].split()) == "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分）"
+    assert (
+        " ".join(zhang.locator("#review-list li").all_inner_texts()[2].split()) == "3. 秩序维护 · 门岗值守、访客登记 8 分（0–10 分） 修改"
+    )
 
     # 返回修改: back at the first item with its answer chosen; the owner moves on without
     # choosing again, answers the item left blank and goes straight back to the review.
@@ -322,9 +326,24 @@ def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(br
     zhang.click("#evaluation button:text('返回核对答卷')")
     zhang.wait_for_selector("#review-list")
     rows = [" ".join(r.split()) for r in zhang.locator("#review-list li").all_inner_texts()]
-    assert rows[1] == "2. 保洁 · 垃圾分类收运及时 不满意"
-    assert rows[4] == "意见（选填） 电梯按钮不灵。"
+    assert rows[1] == "2. 保洁 · 垃圾分类收运及时 不满意 修改"
+    assert rows[4] == "意见（选填） 电梯按钮不灵。 修改"
     assert zhang.locator("#review-blank").count() == 0
+
+    # A row's 修改 opens that one item, its answer chosen; the new choice leads straight back.
+    zhang.get_by_role("button", name="修改这一项的选择：门岗值守、访客登记").click()
+    assert "第 3 项，共 4 项" in zhang.inner_text("#evaluation p.muted")
+    assert zhang.is_checked("#evaluation input[id='c-gate-8']")
+    zhang.get_by_label("9", exact=True).click()
+    zhang.wait_for_selector("#review-list")
+    assert (
+        " ".join(zhang.locator("#review-list li").all_inner_texts()[2].split()) == "3. 秩序维护 · 门岗值守、访客登记 9 分（0–10 分） 修改"
+    )
+    zhang.get_by_role("button", name="修改这一项的选择：报修响应及时").click()
+    assert zhang.is_checked("#evaluation input[id='c-repairs-basic']")
+    zhang.get_by_label("满意", exact=True).click()
+    zhang.wait_for_selector("#review-list")
+    assert " ".join(zhang.locator("#review-list li").all_inner_texts()[3].split()) == "4. 客户服务 · 报修响应及时 满意 修改"
     assert sent == []
 
     zhang.click("#evaluation button:text('确认提交')")
@@ -333,7 +352,7 @@ def test_the_owner_reads_every_answer_in_chinese_and_only_confirming_sends_it(br
     with live.app_context():
         stored = db.session.scalars(select(EvaluationAnswer).where(EvaluationAnswer.evaluation_id == evaluation_id)).one()
         message = json.loads(b64url_decode(stored.message))
-    assert message["answers"] == {"stairs": "satisfied", "bins": "dissatisfied", "gate": 8, "repairs": "basic"}
+    assert message["answers"] == {"stairs": "satisfied", "bins": "dissatisfied", "gate": 9, "repairs": "satisfied"}
     assert message["comment"] == "电梯按钮不灵。"
     assert zhang.errors == []
 

@@ -266,9 +266,12 @@
     if (scale.kind === "choice") return choicesOf(scale).filter(function (pair) { return pair[0] === v; })[0][1];
     return d.tScore.replace("{n}", v).replace("{min}", scale.min).replace("{max}", scale.max);
   }
+  // ``one``: the owner came from a review row's 修改 to change that one answer, so choosing (or
+  // skipping) leads back to the review rather than on to the next item.
+  var one = false;
   function go(to) {
     step = to;
-    if (step === REVIEW) reviewed = true;
+    if (step === REVIEW) { reviewed = true; one = false; }
     keepDraft();
     // To the top first: the review then focuses its heading, which brings it into view.
     window.scrollTo(0, 0);
@@ -287,7 +290,7 @@
         var label = el("label", { "for": id, "class": "choice big-choice" });
         var input = el("input", { type: "radio", name: x.item.id, id: id });
         if (answers[x.item.id] === pair[0]) input.checked = true;
-        input.addEventListener("change", function () { answers[x.item.id] = pair[0]; go(step + 1); });
+        input.addEventListener("change", function () { answers[x.item.id] = pair[0]; go(one ? REVIEW : step + 1); });
         label.appendChild(input); label.appendChild(document.createTextNode(" " + pair[1]));
         fs.appendChild(label);
       });
@@ -297,7 +300,7 @@
       // a radio button already chosen fires no change); "Skip" leaves it unanswered.
       if (answers[x.item.id] !== null) nav.appendChild(button(d.tNext, reviewed ? "wide" : "primary wide", function () { go(step + 1); }));
       if (reviewed) nav.appendChild(button(d.tToReview, "primary wide", function () { go(REVIEW); }));
-      nav.appendChild(button(d.tSkip, "wide", function () { answers[x.item.id] = null; go(step + 1); }));
+      nav.appendChild(button(d.tSkip, "wide", function () { answers[x.item.id] = null; go(one ? REVIEW : step + 1); }));
       if (step > 0) nav.appendChild(button(d.tBack, "wide", function () { go(step - 1); }));
       root.appendChild(nav);
       return;
@@ -317,7 +320,13 @@
       return;
     }
     // The review: every question with the answer given, in words, before anything leaves the
-    // phone; only "Confirm and send" sends, "Go back and change" keeps every answer.
+    // phone; only "Confirm and send" sends, "Go back and change" keeps every answer, and each
+    // row's 修改 opens that one screen (a form of twenty items is not stepped through again).
+    function change(title, to) {
+      var b = button(d.tEdit, "change", function () { one = true; go(to); });
+      b.setAttribute("aria-label", d.tEditLabel.replace("%(title)s", title));
+      return b;
+    }
     var heading = el("h2", { id: "review-heading", tabindex: "-1" }, d.tReviewTitle);
     root.appendChild(heading);
     root.appendChild(el("p", {}, d.tReviewHint));
@@ -328,16 +337,18 @@
       var li = el("li", answers[x.item.id] === null ? { "class": "blank" } : {});
       li.appendChild(el("span", { "class": "q" }, (i + 1) + ". " + x.section + " · " + x.item.text));
       li.appendChild(el("span", { "class": "a" }, said(x) === null ? d.tUnanswered : said(x)));
+      li.appendChild(change(x.item.text, i));
       list.appendChild(li);
     });
     var last = el("li", {});
     last.appendChild(el("span", { "class": "q" }, d.tComment));
     last.appendChild(el("span", { "class": "a pre" }, comment.trim() ? comment.trim() : d.tNoComment));
+    last.appendChild(change(d.tComment, COMMENT));
     list.appendChild(last);
     root.appendChild(list);
     var nav3 = el("div", { "class": "ballot-nav" });
     nav3.appendChild(button(d.tConfirm, "primary wide", send));
-    nav3.appendChild(button(d.tChange, "wide", function () { go(0); }));
+    nav3.appendChild(button(d.tChange, "wide", function () { one = false; go(0); }));
     root.appendChild(nav3);
     heading.focus();
   }
