@@ -88,6 +88,7 @@ def test_a_key_made_after_the_freeze_votes_once_two_supervisors_signed_a_supplem
     assert f"/me/a/{s.assembly_id}/ballot" not in page  # no ballot that would be refused
     assert "已请监督员签署名册补充" in page  # what is happening,
     assert "2 位中已有 0 位签名" in page
+    assert "您本人已在表决名册上，等待补入的只是这部手机的密钥" in page  # not the owner
     assert "通常在一天之内完成" in page  # how long it usually takes (no supplement signed here yet),
     assert "纸质表决票" in page  # and the paper alternative
     supplement = s.db.scalar(select(RollSupplement).where(RollSupplement.assembly_id == s.assembly_id))
