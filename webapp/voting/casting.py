@@ -426,9 +426,12 @@ class VotingContext:
 _CONTEXTS: dict[tuple, VotingContext] = {}
 
 
-def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: int, notice_sha256: str, roll_root: str) -> VotingContext:
+def voting_context(
+    assembly_id: int, estate_id: int, slug: str, notice_version: int, notice_sha256: str, roll_root: str
+) -> VotingContext | None:
     """What the fast path checks a ballot against, kept per process under the notice's digest and
-    the roll's root as read with the assembly row: a stale entry cannot be found."""
+    the roll's root as read with the assembly row: a stale entry cannot be found.  None when the
+    database has no such notice (the row was read before it changed): the full path decides."""
     key = (assembly_id, estate_id, slug, notice_sha256, roll_root)
     found = _CONTEXTS.get(key)
     if found is not None:
@@ -439,6 +442,8 @@ def voting_context(assembly_id: int, estate_id: int, slug: str, notice_version: 
             NoticeVersion.assembly_id == assembly_id, NoticeVersion.version == notice_version, NoticeVersion.sha256 == notice_sha256
         )
     )
+    if document is None:
+        return None
     log_id = f"{slug}/assembly-{assembly_id}"  # Assembly.log_id
     found = VotingContext(
         assembly_id,
@@ -734,7 +739,7 @@ def _accept(
     if keys is None or not (row.opens_at <= now < row.closes_at):
         return None
     ctx = voting_context(assembly_id, row.estate_id, row.slug, row.notice_version, row.notice, row.roll_root)
-    if ballot["assembly"] != ctx.log_id or ballot["notice"] != ctx.notice or ballot["roll_root"] != ctx.roll_root:
+    if ctx is None or ballot["assembly"] != ctx.log_id or ballot["notice"] != ctx.notice or ballot["roll_root"] != ctx.roll_root:
         return None
     if choice_problems(ballot["choices"], ctx.items, strict=True):
         return None
