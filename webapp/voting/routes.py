@@ -333,7 +333,8 @@ def public_turnout(slug: str, assembly_id: int):
         abort(404)
     pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
     voted = publication.voted_members(assembly, pub)
-    units = voted_units(assembly, voted)
+    on_roll = units_by_member(assembly)  # (read once: the voted units and a search both need it)
+    units = voted_units(assembly, voted, on_roll)
     per_page = 200
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")
@@ -342,7 +343,7 @@ def public_turnout(slug: str, assembly_id: int):
     # or without spaces, in half- or full-width characters.
     sought = unicodedata.normalize("NFKC", request.args.get("unit", "")).replace(" ", "").upper()[:32]
     found = None if not sought else sought in {u.upper() for u in units}
-    if found is False and not unit_on_roll(assembly, sought):
+    if found is False and not unit_on_roll(on_roll, sought):
         found = "no such unit"  # a typo, not a vote still to show: said as such
     show_numbers = estate.turnout_public or assembly.state not in ("voting",)
     return render_template(

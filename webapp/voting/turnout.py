@@ -87,18 +87,19 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def voted_units(assembly, voted: set[str] | None = None) -> list[str]:
+def voted_units(assembly, voted: set[str] | None = None, units: dict[str, list[tuple[str, int]]] | None = None) -> list[str]:
     """Every unit whose member has voted, in natural order, as the public sees them: unit numbers
     without their areas, which the published roll pairs with pseudonyms (docs/security.md,
-    "Pseudonymity")."""
+    "Pseudonymity").  ``units``: ``units_by_member``'s answer, if the caller read it already."""
     voted = voted_members(assembly) if voted is None else voted
-    labels = [label for member, us in units_by_member(assembly).items() if member in voted for label, _area in us]
+    units = units_by_member(assembly) if units is None else units
+    labels = [label for member, us in units.items() if member in voted for label, _area in us]
     return sorted(labels, key=natural_key)
 
 
-def unit_on_roll(assembly, label: str) -> bool:
-    """Whether a unit of this label (any case) is on the assembly's roll."""
-    return label.upper() in {unit.upper() for units in units_by_member(assembly).values() for unit, _area in units}
+def unit_on_roll(units: dict[str, list[tuple[str, int]]], label: str) -> bool:
+    """Whether a unit of this label (any case) is on the roll, from ``units_by_member``'s answer."""
+    return label.upper() in {unit.upper() for listed in units.values() for unit, _area in listed}
 
 
 def not_voted_by_building(assembly, voted: set[str] | None = None) -> dict[str, list[tuple[str, int]]]:
