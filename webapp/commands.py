@@ -476,6 +476,12 @@ def _change_key_set(change, argument):
     return key
 
 
+# A key id is base64url and one in 64 begins with "-": click would read it as an option
+# (`activate -O_15…` failed with "No such option '-O'"), so a command whose only argument is a key
+# id takes an unknown option as that argument, and the command it prints works as printed.
+_KID_FIRST = {"ignore_unknown_options": True}
+
+
 @server_key.command("add")
 @click.argument("jwk", required=False)
 @with_key_set
@@ -490,7 +496,7 @@ def server_key_add(jwk: str | None) -> None:
     click.echo(f"added {key.kid}: not in use yet; `ownersvote server-key activate {key.kid}` puts it into use")
 
 
-@server_key.command("activate")
+@server_key.command("activate", context_settings=_KID_FIRST)
 @click.argument("kid")
 @with_key_set
 def server_key_activate(kid: str) -> None:
@@ -500,7 +506,7 @@ def server_key_activate(kid: str) -> None:
     click.echo(f"{key.kid} is in use from {key.not_before:%Y-%m-%d %H:%M:%S} UTC; publish its key id")
 
 
-@server_key.command("retire")
+@server_key.command("retire", context_settings=_KID_FIRST)
 @click.argument("kid")
 @with_key_set
 def server_key_retire(kid: str) -> None:

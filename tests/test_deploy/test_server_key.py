@@ -21,9 +21,14 @@ from crypto.keys import ed25519_from_seed
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def new_key() -> tuple[str, str]:
-    seed = secrets.token_bytes(32)
-    return base64.urlsafe_b64encode(seed).decode(), ed25519_from_seed(seed).kid
+def new_key(kid_starts: str = "") -> tuple[str, str]:
+    """A new secret and its key id (one whose id begins with ``kid_starts``: one key in 64 has
+    an id beginning with "-")."""
+    while True:
+        seed = secrets.token_bytes(32)
+        kid = ed25519_from_seed(seed).kid
+        if kid.startswith(kid_starts):
+            return base64.urlsafe_b64encode(seed).decode(), kid
 
 
 @pytest.fixture
@@ -136,3 +141,21 @@ def test_a_rotation_by_the_commands_the_deployment_guide_gives(installation):
     assert "everything checked matches what was signed" in checked.stdout
     events = ownersvote(new_env, "audit-check", "keys")
     assert events.returncode == 0, events.stderr
+
+
+def test_a_key_id_beginning_with_a_dash_is_activated_and_retired_by_the_commands_as_printed(installation):
+    """CI found it: a key id is base64url, one in 64 begins with "-", and `server-key activate
+    -O_15…` was refused as an unknown option "-O" although `add` had printed that very command."""
+    env, _ = installation
+    secret, kid = new_key(kid_starts="-")
+    jwk = json.dumps(ed25519_from_seed(base64.urlsafe_b64decode(secret)).jwk)
+    added = ownersvote(env, "server-key", "add", jwk)
+    assert added.returncode == 0, added.stderr
+    printed = added.stdout.split("`")[1].split()
+    assert printed == ["ownersvote", "server-key", "activate", kid]
+    activated = ownersvote(env, *printed[1:])
+    assert activated.returncode == 0, activated.stderr
+    assert activated.stdout.startswith(f"{kid} is in use from ")
+    retired = ownersvote({**env, "OWNERSVOTE_SERVER_KEY": secret}, "server-key", "retire", kid)
+    assert retired.returncode == 0, retired.stderr
+    assert retired.stdout.startswith(f"{kid} retired at ")
