@@ -31,15 +31,18 @@ def fast(voting, monkeypatch):
     s.sign_in("1-102")
     assert s.cast(s.ballot("1-102", {s.item_ids()[TITLES["statute"]]: "agree"}))[0] == 201
     statements = []
-    original = casting.run_first
-
-    def counted(cursor, statement, values):
-        statements.append(values)
-        return original(cursor, statement, values)
-
-    monkeypatch.setattr(casting, "run_first", counted)
+    for name in ("run_first", "run_for_id"):  # the reads, and the insert
+        monkeypatch.setattr(casting, name, _counted(getattr(casting, name), statements))
     s.statements = statements
     return s
+
+
+def _counted(run, statements):
+    def counted(cursor, statement, values):
+        statements.append(values)
+        return run(cursor, statement, values)
+
+    return counted
 
 
 def _zhang(s, **overrides):

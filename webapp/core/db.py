@@ -6,17 +6,12 @@ them on SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from psycopg.rows import namedtuple_row
 from sqlalchemy import DateTime, MetaData, event, func, text
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -110,63 +105,6 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
-
-
-@contextmanager
-def driver_cursor() -> Iterator:
-    """A cursor of psycopg itself, for a hot path's few statements on PostgreSQL, each of which
-    commits on its own (autocommit): no session, no transaction to begin or end, one round trip
-    per statement.  Used where SQLAlchemy's execution around a statement costs more CPU than the
-    statement (casting a ballot: docs/performance.md).  The connection comes from the app's pool
-    and goes back to it as the others expect it (not in autocommit); one the error left broken is
-    discarded.  Under a test's connection (tests/conftest.py binds the session to a connection
-    whose transaction is rolled back afterwards) the statements run inside that transaction."""
-    bind = db.engine
-    if not isinstance(bind, Engine):  # a test's connection: its transaction holds everything
-        with bind.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
-            yield cursor
-        # What autocommit would have made durable must outlive the request's session, whose
-        # savepoint (if it began one on this connection) the request's end rolls back.
-        if db.session().in_transaction():
-            db.session.commit()
-        return
-    pooled = bind.raw_connection()
-    connection = pooled.driver_connection
-    try:
-        connection.autocommit = True
-        with connection.cursor(row_factory=namedtuple_row) as cursor:
-            yield cursor
-    except Exception:
-        if connection.broken:
-            pooled.invalidate()
-        raise
-    finally:
-        if not connection.closed:
-            connection.autocommit = False
-        pooled.close()
-
-
-def run_first(cursor, statement, values: dict):
-    """The first row (a named tuple) of a SQLAlchemy Core ``statement`` run through ``cursor``
-    (``driver_cursor``): the SQL is compiled once per process, with its constants, and a
-    parameter given as a callable (the tests' clock) is read at each run.  Values go in as
-    psycopg takes them (JSON wrapped in ``psycopg.types.json.Json``); rows come back as psycopg
-    gives them (aware datetimes, parsed JSON)."""
-    sql, constants, callables = _compiled(statement)
-    cursor.execute(sql, {**constants, **{name: read() for name, read in callables.items()}, **values})
-    return cursor.fetchone()
-
-
-@functools.cache
-def _compiled(statement) -> tuple[str, dict, dict]:
-    compiled = statement.compile(dialect=psycopg_dialect())
-    constants, callables = {}, {}
-    for name, bind in compiled.binds.items():
-        if bind.callable is not None:
-            callables[name] = bind.callable
-        elif bind.value is not None:
-            constants[name] = bind.value
-    return compiled.string, constants, callables
 
 
 # A pooled connection is checked before use only when it sat idle in the pool for a while: a

@@ -39,7 +39,8 @@ from crypto.treehead import tracking_code
 from webapp.assemblies.models import Assembly, NoticeVersion
 from webapp.audit.operations import record
 from webapp.core import db as database
-from webapp.core.db import db, driver_cursor, run_first
+from webapp.core.db import db
+from webapp.core.driver import driver_cursor, run_first, run_for_id
 from webapp.core.errors_base import UserError
 from webapp.core.models import InstallationKey
 from webapp.core.serverkey import KeyNotUsable, signer, signing_key, usable_at
@@ -699,13 +700,12 @@ def cast_fast(assembly_id: int, payload: object) -> FastCast | None:
                     return None
                 values, promise, slug = accepted
                 rechecked = {"notice_version": row.notice_version, "roll_id": row.roll_id, "server_kid": server.kid}
-                stored = run_first(cursor, store, {**values, **rechecked, "promise": Json(promise)})
+                ballot_id = run_for_id(cursor, store, {**values, **rechecked, "promise": Json(promise)})
         except psycopg.Error:
             # The full path decides with the session's own error handling (a ballot stored before
             # a lost connection is found there as a repeat, with its promise).
             log.warning("the fast path of casting failed; the full path takes the ballot", exc_info=True)
             return None
-        ballot_id = None if stored is None else stored.id
     else:
         connection = db.session.connection()
         query, _, store = _fast_statements(connection.dialect.name, database.db_clock)
