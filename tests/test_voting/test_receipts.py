@@ -258,3 +258,28 @@ def test_the_check_gives_todays_times_without_the_date_and_keeps_another_days_da
     s.at(noon + timedelta(days=2))  # read two days later: the date comes with the time, never apart from it
     page = checked(s, pasted=body["promise"], english=False)
     assert f"服务器的受理凭证签名有效：{noon:%Y-%m-%d}\u00a012:00:" in page, page
+
+
+def test_a_receipt_page_says_your_ballot_only_to_the_owner_whose_ballot_it_is(voting):
+    """A receipt's address is shared (its code, its QR): to anyone else the page speaks of "this
+    ballot", as it does once the batch is in the log; "your ballot" only to the owner signed in."""
+    import html
+    import re
+
+    s = voting
+    body = cast_one(s)
+    path = f"/p/{s.estate.slug}/a/{s.assembly_id}/receipt/{body['code']}"
+
+    def page() -> str:
+        response = s.client.get(path)
+        assert response.status_code == 200
+        return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+    for _stage in ("accepted", "in the log"):
+        s.sign_in("1-101")
+        assert "您的选票" in page() or "您的票" in page()
+        s.post("/logout")
+        anyone = page()
+        assert "您的" not in anyone, anyone
+        assert "这张选票" in anyone
+        s.sequence()
