@@ -172,6 +172,7 @@ def test_an_assembly_runs_from_notice_to_archive_and_an_owner_proves_the_ballot_
     assert TITLES["statute"] in pdf_text(announcement)
 
     # An owner objects; a supervisor answers in writing; the organiser archives after the period.
+    li.click("#file-objection")
     li.fill("#text", "1号楼有邻居说没有收到纸质表决票，请核实。")
     li.click("button:text('提交异议')")
     assert "您的异议已提交" in li.inner_text(".flash-success")

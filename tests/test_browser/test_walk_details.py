@@ -536,6 +536,7 @@ def test_an_objector_is_told_of_the_answer_and_finds_it_under_their_objection(br
     zhou = world.owner_phone(browser, "2-201")
     results = f"{base}/p/{world.slug}/a/{assembly_id}/results"
     zhou.goto(results)
+    zhou.click("#file-objection")  # the objection's own page: one thing on the phone's screen
     zhou.fill("#text", "我没有收到纸质表决票，请核实投递情况。")
     zhou.click("button:text('提交异议')")
     assert "您的异议已提交" in zhou.inner_text(".flash-success")

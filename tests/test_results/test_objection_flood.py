@@ -5,6 +5,7 @@ objections together."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -98,3 +99,44 @@ def test_supervisors_answer_identical_objections_together_and_each_gets_the_answ
     assert events(s, "objection.answer") == 2
     assert s.db.get(Objection, other.id).answer is None
     assert state(s) == "published"
+
+
+def test_a_refused_objection_comes_back_with_its_text_as_typed_and_the_reason(voting):
+    """Found on the owner's path: a refused objection (too long, say) was a flash on the results
+    page and the owner's text was gone.  Now the objection's page comes back, the reason beside
+    the form and every character as typed."""
+    import html
+
+    s = voting
+    published(s)
+    s.sign_in("1-102")
+    typed = "第1号楼<的>统计有疑问 & " + "统" * MAX_OBJECTION_CHARS
+    response = _object(s, typed)
+    assert response.status_code == 422
+    assert f"异议没有提交：异议最多 {MAX_OBJECTION_CHARS} 字" in page_text(response)
+    body = response.get_data(as_text=True)
+    textarea = body.split('<textarea id="text"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    assert html.unescape(textarea) == typed
+    assert count(s, Objection) == 0
+
+
+def test_the_results_page_links_to_the_objections_own_page_which_says_when_none_can_be_filed(voting):
+    s = voting
+    published(s)
+    s.sign_in("1-102")
+    results = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/results").get_data(as_text=True)
+    assert 'name="text"' not in results  # one thing per screen: the form is on its own page
+    assert f'href="/p/{s.estate.slug}/a/{s.assembly_id}/objections/new"' in results
+    page = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/objections/new")
+    assert page.status_code == 200
+    assert 'name="text"' in page.get_data(as_text=True)
+    s.at(s.assembly.results_until + timedelta(minutes=1))
+    s.sign_in("1-102")
+    closed = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/objections/new")
+    assert 'name="text"' not in closed.get_data(as_text=True)
+    assert "公示期已于" in page_text(closed)
+    assert "返回表决结果" in page_text(closed)
+    s.post("/logout")
+    anonymous = s.client.get(f"/p/{s.estate.slug}/a/{s.assembly_id}/objections/new")
+    assert anonymous.status_code == 302
+    assert "/signin" in anonymous.headers["Location"]

@@ -503,7 +503,10 @@ MAX_OBJECTION_CHARS = 4000
 MAX_OBJECTION_FILE_BYTES = 2 * 1024 * 1024
 
 
-def file_objection(assembly: Assembly, registration, *, text: str, now: datetime | None = None) -> Objection:
+def objection_refusal(assembly: Assembly, registration, *, now: datetime | None = None) -> ResultsError | None:
+    """Why ``registration`` may not object to ``assembly``'s result now, or None when it may:
+    asked before the objection page shows its form (a refusal then says why, with nothing typed
+    in vain) and again when one is filed."""
     now = now or utcnow()
     if (
         registration is None
@@ -511,17 +514,25 @@ def file_objection(assembly: Assembly, registration, *, text: str, now: datetime
         or registration.state != "approved"
         or (registration.holder_id is None and registration.member_ref != "developer")
     ):
-        raise ResultsError(*NOT_AN_OWNER)
+        return ResultsError(*NOT_AN_OWNER)
     if assembly.state in ("published", "archived") and assembly.results_until is not None and now >= assembly.results_until:
         until = local(assembly.results_until, assembly.estate)
-        raise ResultsError(
+        return ResultsError(
             f"公示期已于 {until} 结束，不能再提出异议", f"the publication period ended {until}: objections are no longer taken"
         )
     if assembly.state != "published" or assembly.results_until is None:
-        raise ResultsError(
+        return ResultsError(
             "结果尚未公示：只能在结果公示期内提出异议",
             "the result is not published yet: objections can be filed only while it is on public display",
         )
+    return None
+
+
+def file_objection(assembly: Assembly, registration, *, text: str, now: datetime | None = None) -> Objection:
+    now = now or utcnow()
+    refused = objection_refusal(assembly, registration, now=now)
+    if refused is not None:
+        raise refused
     text = (text or "").strip()
     if not text:
         raise ResultsError("请写明异议的内容", "write what you object to")

@@ -231,7 +231,6 @@ def public(slug: str, assembly_id: int):
         notice=verified(assembly.current_notice).document,
         can_object=can_object,
         mine=mine,
-        form=PageForm(),
     )
 
 
@@ -240,34 +239,61 @@ def _objector_key() -> str:
     return f"objector:{current_user.id}" if is_owner() else f"objector-address:{get_remote_address()}"
 
 
+def _not_an_objector(back: str):
+    """The answer to someone signed in as no owner, said plainly, never a silent bounce: a staff
+    account cannot object; anyone else signs in as an owner first.  None for an owner."""
+    if is_owner():
+        return None
+    if is_staff():
+        refusal = ops.ResultsError(
+            ops.NOT_AN_OWNER[0] + "：工作人员的账号不能提出异议", ops.NOT_AN_OWNER[1] + ": a staff account cannot file one"
+        )
+        flash(pick(refusal), "error")
+        return redirect(back)
+    flash(
+        pick(
+            ops.ResultsError(
+                "请先在手机上登录业主账号，再提出异议", "sign in on your phone as a registered owner first, then file the objection"
+            )
+        ),
+        "error",
+    )
+    return redirect(url_for("owners.signin"))
+
+
+def _objection_page(estate: Estate, assembly, *, text: str = "", error: str | None = None, status: int = 200):
+    """The objection's own page (one thing on an owner's screen): its form, or why it cannot be
+    filed; a refused objection comes back here with its text as typed and the reason beside it."""
+    refused = None if error else ops.objection_refusal(assembly, current_user)
+    page = render_template(
+        "results/objection.html",
+        estate=estate,
+        assembly=assembly,
+        form=PageForm(),
+        text=text,
+        error=error,
+        closed=None if refused is None else pick(refused),
+        max_chars=ops.MAX_OBJECTION_CHARS,
+    )
+    return page, status
+
+
+@bp.get("/p/<slug>/a/<int:assembly_id>/objections/new")
+def objection_form(slug: str, assembly_id: int):
+    estate, assembly = _published(slug, assembly_id)
+    back = url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections"
+    return _not_an_objector(back) or _objection_page(estate, assembly)
+
+
 @bp.post("/p/<slug>/a/<int:assembly_id>/objections")
 @limiter.limit("5/hour")  # per address
 @limiter.limit("5/hour", key_func=_objector_key)  # per owner, from however many addresses
 def object_(slug: str, assembly_id: int):
-
     estate, assembly = _published(slug, assembly_id)
     back = url_for("results.public", slug=estate.slug, assembly_id=assembly.id) + "#objections"
-    if not is_owner():
-        # Said plainly, never a silent bounce: staff accounts cannot object, others sign in first.
-        if is_staff():
-            flash(
-                pick(
-                    ops.ResultsError(
-                        ops.NOT_AN_OWNER[0] + "：工作人员的账号不能提出异议", ops.NOT_AN_OWNER[1] + ": a staff account cannot file one"
-                    )
-                ),
-                "error",
-            )
-            return redirect(back)
-        flash(
-            pick(
-                ops.ResultsError(
-                    "请先在手机上登录业主账号，再提出异议", "sign in on your phone as a registered owner first, then file the objection"
-                )
-            ),
-            "error",
-        )
-        return redirect(url_for("owners.signin"))
+    refused = _not_an_objector(back)
+    if refused is not None:
+        return refused
     if not PageForm().validate_on_submit():
         abort(400)
 
@@ -286,7 +312,12 @@ def object_(slug: str, assembly_id: int):
             )
         return objection
 
-    run_operation(file_it, _("Your objection is filed. The supervisors will answer it in writing on this page."))
+    reasons: list[str] = []
+    done, _filed = run_operation(
+        file_it, _("Your objection is filed. The supervisors will answer it in writing on this page."), refused=reasons.append
+    )
+    if not done:  # the text as typed comes back with the reason (a file must be chosen again: browsers allow no other way)
+        return _objection_page(estate, assembly, text=request.form.get("text", ""), error=reasons[0], status=422)
     return redirect(back)
 
 
