@@ -425,6 +425,24 @@ def signin_owner(page, base: str) -> None:
     page.wait_for_url("**/me")
 
 
+def voting_an_hour_in(world: World, browser, clock: Clock, label: str = "1-101"):
+    """An assembly announced, its roll frozen and signed by the supervisors, voting open for an
+    hour; and the phone of the owner ``label`` (registered, not signed in).  Returns (the
+    assembly's id, the phone)."""
+    assembly_id = announce(world, clock)
+    phone = world.owner_phone(browser, label)
+    freeze_and_sign(world, assembly_id)
+    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    return assembly_id, phone
+
+
+def open_ballot(page, base: str) -> None:
+    """Sign in on the owner's page and open the ballot from it, as an owner does."""
+    signin_owner(page, base)
+    page.click("a:text('立即投票')")
+    page.wait_for_selector("#ballot")
+
+
 def relogin(page, base: str, username: str) -> None:
     """Log in again in the same browser (its signing key stays in it)."""
     staff_login(page, base, username, PASSWORD)

@@ -8,15 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.test_browser.assembly_world import BIDDERS, TITLES, announce, closing, freeze_and_sign, opening, signin_owner
+from tests.test_browser.assembly_world import BIDDERS, TITLES, closing, open_ballot, voting_an_hour_in
 
 pytestmark = pytest.mark.browser
-
-
-def open_ballot(page, base: str) -> None:
-    signin_owner(page, base)
-    page.click("a:text('立即投票')")
-    page.wait_for_selector("#ballot")
 
 
 def watch_dialogs(page) -> list[str]:
@@ -32,10 +26,7 @@ def watch_dialogs(page) -> list[str]:
 
 def test_the_ballot_shows_what_each_candidate_and_firm_offers_and_the_notice_keeps_the_choices(browser, assembly_world, clock):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
-    zhang = world.owner_phone(browser, "1-101")
-    freeze_and_sign(world, assembly_id)
-    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    assembly_id, zhang = voting_an_hour_in(world, browser, clock)
     open_ballot(zhang, base)
     dialogs = watch_dialogs(zhang)
     zhang.click("#item-1 [data-step=next]")
@@ -81,11 +72,8 @@ def test_the_ballot_shows_what_each_candidate_and_firm_offers_and_the_notice_kee
 
 def test_a_ballot_signed_after_the_close_is_refused_and_the_owner_is_told_what_comes_next(browser, assembly_world, clock):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
-    zhang = world.owner_phone(browser, "1-101")
-    freeze_and_sign(world, assembly_id)
+    assembly_id, zhang = voting_an_hour_in(world, browser, clock)
     close = closing(world, assembly_id)
-    clock.at(opening(world, assembly_id) + timedelta(hours=1))
     open_ballot(zhang, base)  # the vote opens
     clock.at(close - timedelta(minutes=30))
     open_ballot(zhang, base)

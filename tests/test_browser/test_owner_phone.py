@@ -11,7 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_browser.assembly_world import TITLES, announce, closing, freeze_and_sign, opening, pdf_text, signin_owner
+from tests.test_browser.assembly_world import (
+    TITLES,
+    closing,
+    open_ballot,
+    pdf_text,
+    signin_owner,
+    voting_an_hour_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -161,13 +168,8 @@ def test_a_phone_without_the_key_gets_the_ways_forward_not_a_used_letter(browser
 
 def test_after_voting_my_page_shows_voted_with_the_time_and_the_receipt_while_open_and_after(browser, assembly_world, clock, shots):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
-    zhang = world.owner_phone(browser, "1-101")
-    freeze_and_sign(world, assembly_id)
-    clock.at(opening(world, assembly_id) + timedelta(hours=1))
-    signin_owner(zhang, base)
-    zhang.click("a:text('立即投票')")
-    zhang.wait_for_selector("#ballot")
+    assembly_id, zhang = voting_an_hour_in(world, browser, clock)
+    open_ballot(zhang, base)
     walk_ballot(zhang, {TITLES["statute"]: "同意"})
     zhang.click("[data-step=sign]")
     zhang.wait_for_url("**/receipt/*")
@@ -197,10 +199,7 @@ def test_after_voting_my_page_shows_voted_with_the_time_and_the_receipt_while_op
 
 def test_a_ballot_in_progress_survives_a_reload_the_language_switch_and_the_back_button(browser, assembly_world, clock):
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
-    zhang = world.owner_phone(browser, "1-101")
-    freeze_and_sign(world, assembly_id)
-    clock.at(opening(world, assembly_id) + timedelta(hours=1))
+    assembly_id, zhang = voting_an_hour_in(world, browser, clock)
     signin_owner(zhang, base)
     assert text_sizes_and_targets(zhang) == []  # the owner's page
     zhang.click("a:text('立即投票')")
@@ -262,13 +261,8 @@ def test_a_lost_answer_resends_the_same_signed_ballot_and_gets_the_receipt(brows
     from webapp.voting.models import Ballot
 
     world, base = assembly_world, assembly_world.base
-    assembly_id = announce(world, clock)
-    zhang = world.owner_phone(browser, "1-101")
-    freeze_and_sign(world, assembly_id)
-    clock.at(opening(world, assembly_id) + timedelta(hours=1))
-    signin_owner(zhang, base)
-    zhang.click("a:text('立即投票')")
-    zhang.wait_for_selector("#ballot")
+    assembly_id, zhang = voting_an_hour_in(world, browser, clock)
+    open_ballot(zhang, base)
     walk_ballot(zhang, {TITLES["statute"]: "同意"})
 
     sent: list[str] = []

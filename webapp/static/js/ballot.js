@@ -18,14 +18,6 @@
     box.hidden = false;
   }
 
-  function nonce() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    var text = "";
-    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
-    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
   function usable() {
     return !!(window.crypto && crypto.subtle && crypto.getRandomValues && window.indexedDB && window.fetch && window.OwnersVote);
   }
@@ -229,7 +221,7 @@
       if (earlier) { return Promise.resolve(earlier); }
       var ballot = {
         type: "ownersvote-ballot", v: 2, assembly: form.getAttribute("data-assembly"), notice: form.getAttribute("data-notice"),
-        roll_root: form.getAttribute("data-roll-root"), member: form.getAttribute("data-member"), choices: choices(), nonce: nonce()
+        roll_root: form.getAttribute("data-roll-root"), member: form.getAttribute("data-member"), choices: choices(), nonce: OwnersVote.nonce()
       };
       var text = OwnersVote.canonical(ballot);
       return OwnersVote.load(form.getAttribute("data-slot")).then(function (record) {

@@ -41,6 +41,14 @@
     return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // A signed message's nonce (a ballot's, a petition signature's): 16 random bytes, base64url.
+  // It makes every message's bytes unique, so the same bytes again are a repeat, never a new one.
+  function nonce() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return b64url(bytes);
+  }
+
   function hex(bytes) {
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
@@ -174,6 +182,7 @@
 
   window.OwnersVote = {
     register: register, signin: signin, load: load, save: save, remove: remove, sign: sign,
-    canonical: canonical, merkleRoot: merkleRoot, postJson: postJson, getJson: getJson, thumbprint: thumbprint
+    canonical: canonical, merkleRoot: merkleRoot, postJson: postJson, getJson: getJson, thumbprint: thumbprint,
+    nonce: nonce
   };
 })();

@@ -16,14 +16,6 @@
     box.hidden = false;
   }
 
-  function nonce() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    var text = "";
-    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
-    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
   function hex(buffer) {
     return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
@@ -51,7 +43,7 @@
             var e = new Error("changed"); e.code = "changed"; throw e;
           }
           var signature = { type: "ownersvote-petition-signature", v: 1, petition: doc.id, digest: digest,
-                            member: button.getAttribute("data-member"), nonce: nonce() };
+                            member: button.getAttribute("data-member"), nonce: OwnersVote.nonce() };
           var text = OwnersVote.canonical(signature);
           return OwnersVote.sign(record, text).then(function (sig) {
             return OwnersVote.postJson(button.getAttribute("data-submit"), { signature: text, kid: record.kid, sig: sig });
