@@ -262,24 +262,25 @@ def test_the_check_gives_todays_times_without_the_date_and_keeps_another_days_da
 
 def test_a_receipt_page_says_your_ballot_only_to_the_owner_whose_ballot_it_is(voting):
     """A receipt's address is shared (its code, its QR): to anyone else the page speaks of "this
-    ballot", as it does once the batch is in the log; "your ballot" only to the owner signed in."""
+    ballot", before the batch is in the log and after, in its text and in what its script says
+    once it has checked the proof; "your ballot" only to the owner signed in."""
     import html
-    import re
 
     s = voting
     body = cast_one(s)
     path = f"/p/{s.estate.slug}/a/{s.assembly_id}/receipt/{body['code']}"
 
     def page() -> str:
+        """The page's text and what its script may show (its data- attributes) alike."""
         response = s.client.get(path)
         assert response.status_code == 200
-        return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+        return html.unescape(response.get_data(as_text=True))
 
     for _stage in ("accepted", "in the log"):
         s.sign_in("1-101")
-        assert "您的选票" in page() or "您的票" in page()
+        assert "您的表决票" in page()
         s.post("/logout")
         anyone = page()
         assert "您的" not in anyone, anyone
-        assert "这张选票" in anyone
+        assert "这张表决票" in anyone
         s.sequence()
