@@ -163,6 +163,19 @@ def test_owners_evaluate_the_firm_anonymously_on_their_phones_and_find_their_ans
     zhang.click(f"#evaluations a[href$='/o/evaluations/{opened}']:text('查看答卷码')")  # (other tests open evaluations too)
     zhang.wait_for_selector("#evaluation-kept:not([hidden])")
     assert code in zhang.inner_text("#evaluation-kept")
+    # What the page says is what this phone knows: the server saved the answer (it kept the code
+    # only then); a phone that holds nothing of it says where the code is instead.
+    assert "服务器已收到并保存您的答卷" in zhang.inner_text("#evaluation-kept")
+    kept = zhang.evaluate(
+        "() => { const kept = {}; for (const k of Object.keys(localStorage)) if (k.startsWith('ownersvote-evaluation-')) "
+        "{ kept[k] = localStorage.getItem(k); localStorage.removeItem(k); } return kept; }"
+    )
+    zhang.reload()
+    zhang.wait_for_selector("#evaluation-kept:not([hidden])")
+    elsewhere = zhang.inner_text("#evaluation-kept")
+    assert "这部手机上没有您这一户答卷的记录" in elsewhere
+    assert code not in elsewhere
+    zhang.evaluate("(kept) => { for (const [k, v] of Object.entries(kept)) localStorage.setItem(k, v); }", kept)
     check_again(zhang)
     with live.app_context():
         evaluation = db.session.scalars(select(Evaluation).order_by(Evaluation.id.desc())).first()

@@ -63,12 +63,22 @@
   if (kept) {
     var code = null;
     try { code = window.localStorage.getItem(STORE + kept.dataset.evaluation); } catch (e) { code = null; }
+    var unsent = null;
+    try { unsent = window.localStorage.getItem(STORE + "pending-" + kept.dataset.evaluation); } catch (e) { unsent = null; }
     if (code) {
-      kept.textContent = kept.dataset.tCode;
+      // The code is kept only once the server has answered that it saved the answer.
+      var sent = document.createElement("p");
+      sent.className = "flash flash-success";
+      sent.textContent = kept.dataset.tDone;
+      kept.replaceChildren(sent, kept.dataset.tCode);
       var c = groupedCode(code, "token-id");
       kept.appendChild(c);
       kept.appendChild(copyButton(c, kept.dataset));
       kept.appendChild(codeUse(kept.dataset));
+      kept.hidden = false;
+    } else if (!unsent) {
+      // Nothing of this household's answer on this phone: say where it is, not nothing.
+      kept.textContent = kept.dataset.tElsewhere;
       kept.hidden = false;
     }
   }
