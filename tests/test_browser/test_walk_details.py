@@ -537,7 +537,10 @@ def test_an_objector_is_told_of_the_answer_and_finds_it_under_their_objection(br
     results = f"{base}/p/{world.slug}/a/{assembly_id}/results"
     zhou.goto(results)
     zhou.click("#file-objection")  # the objection's own page: one thing on the phone's screen
+    zhou.fill("#text", "统" * 3999 + "\n行")  # as the server counts: a line break is sent as two characters
+    assert zhou.inner_text("#text-count") == "超出 2 字：请写得简短些，详细材料可作为附件上传。"
     zhou.fill("#text", "我没有收到纸质表决票，请核实投递情况。")
+    assert zhou.inner_text("#text-count") == "已写 19 字，最多 4000 字。"
     zhou.click("button:text('提交异议')")
     assert "您的异议已提交" in zhou.inner_text(".flash-success")
 

@@ -349,8 +349,28 @@
     update();
   }
 
+  // A text with a limit says as it is typed how much is written and how much too much, as the
+  // server counts it (a line break is sent as two characters); the server still decides.
+  function bindCharCount(area) {
+    var hint = document.getElementById(area.getAttribute("data-count"));
+    if (!hint) { return; }
+    var max = parseInt(area.getAttribute("data-max-chars"), 10);
+    var update = function () {
+      var text = area.value.trim();
+      var n = Array.from(text).length + (text.match(/\n/g) || []).length;
+      var over = n > max;
+      hint.textContent = over
+        ? area.getAttribute("data-msg-over").replace("{over}", String(n - max))
+        : area.getAttribute("data-msg-count").replace("{n}", String(n)).replace("{max}", String(max));
+      hint.className = over ? "small flash flash-error" : "muted small";
+    };
+    area.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-only-for]"), bindOnlyFor);
+    Array.prototype.forEach.call(document.querySelectorAll("textarea[data-max-chars]"), bindCharCount);
     // A form refused far down a long page opens there, where it says why (not at the page's top).
     var here = document.querySelector("[data-scroll-here]");
     if (here) { here.scrollIntoView(); }
