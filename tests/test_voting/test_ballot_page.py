@@ -63,3 +63,15 @@ def test_the_closed_ballot_page_says_where_and_when_the_result_appears_with_the_
     notice = f'href="/p/{s.estate.slug}/a/{s.assembly_id}">会议页面（表决结果将在这里公布）</a>'
     assert notice in page
     assert 'href="/me">我的页面</a>' in page
+
+
+def test_my_page_names_the_assembly_the_frozen_roll_is_for(voting):
+    """A phone walk read 「第 3 号表决名册已于……冻结」 on My page: a number that tells an owner
+    nothing.  It names the assembly whose roll it is."""
+    import html
+    import re
+
+    s = voting
+    s.sign_in("1-101")
+    page = html.unescape(re.sub(r"<[^>]+>", " ", s.client.get("/me").get_data(as_text=True)))
+    assert f"第 {s.assembly.roll.seq} 号表决名册（用于“{s.assembly.title}”）已于" in page

@@ -65,6 +65,10 @@ def owner_page_context(registration: Registration, waiting: list[RollSupplement]
         "roster": roster,
         "roll": roll,
         "roll_entry": entry,
+        # A roll is frozen for an assembly: its number alone tells an owner nothing.
+        "roll_for": []
+        if roll is None
+        else list(db.session.scalars(select(Assembly.title).where(Assembly.roll_id == roll.id).order_by(Assembly.id))),
     }
 
 
