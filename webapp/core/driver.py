@@ -168,7 +168,7 @@ def run_for_id(cursor, statement, values: dict) -> int | None:
     typed by their Python types (the SQL carries SQLAlchemy's casts besides), and only the id is
     read back."""
     connection = cursor.connection
-    sql, names, constants, callables = _dollar_compiled(statement)
+    name, sql, names, constants, callables = _dollar_compiled(statement)
     params = {**constants, **{key: read() for key, read in callables.items()}, **values}
     texts = [_as_text(params[key]) for key in names]
     pgconn = connection.pgconn
@@ -176,7 +176,6 @@ def run_for_id(cursor, statement, values: dict) -> int | None:
     if kept is None or kept.connection is not connection:
         result = pgconn.exec_params(sql, texts, [_OIDS.get(type(params[key]), 0) for key in names])
     else:
-        name = b"ownersvote_" + hashlib.sha256(sql).hexdigest()[:20].encode()
         if name not in kept.prepared:
             _raise_unless(pgconn.prepare(name, sql, [_OIDS.get(type(params[key]), 0) for key in names]), ExecStatus.COMMAND_OK, connection)
             kept.prepared.add(name)
@@ -217,12 +216,13 @@ def _raise_unless(result, status, connection) -> None:
 
 
 @functools.cache
-def _dollar_compiled(statement) -> tuple[bytes, list[str], dict, dict]:
-    """A statement's SQL with $n placeholders, the parameter of each, and its constants and
-    callables (as for ``_compiled``)."""
+def _dollar_compiled(statement) -> tuple[bytes, bytes, list[str], dict, dict]:
+    """A statement's name when prepared, its SQL with $n placeholders, the parameter of each, and
+    its constants and callables (as for ``_compiled``)."""
     compiled = statement.compile(dialect=psycopg_dialect(paramstyle="numeric_dollar"))
     names = list(compiled.positiontup or ())
-    return compiled.string.encode(), names, *_values_of(compiled, names)
+    sql = compiled.string.encode()
+    return b"ownersvote_" + hashlib.sha256(sql).hexdigest()[:20].encode(), sql, names, *_values_of(compiled, names)
 
 
 def _values_of(compiled, names) -> tuple[dict, dict]:
