@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   var STORE = "ownersvote-evaluation-";
+  // Where an answer signed but not yet sent waits (the answer page and the kept code both ask).
+  function pendingKey(evaluation) { return STORE + "pending-" + evaluation; }
   // A button that copies the answer's code (64 characters nobody types) to the clipboard; where
   // the page may not write the clipboard, the code is selected for the phone's own copy menu.
   // ``words`` holds the element's data-t-copy, data-t-copied and data-t-selected.
@@ -64,7 +66,7 @@
     var code = null;
     try { code = window.localStorage.getItem(STORE + kept.dataset.evaluation); } catch (e) { code = null; }
     var unsent = null;
-    try { unsent = window.localStorage.getItem(STORE + "pending-" + kept.dataset.evaluation); } catch (e) { unsent = null; }
+    try { unsent = window.localStorage.getItem(pendingKey(kept.dataset.evaluation)); } catch (e) { unsent = null; }
     if (code) {
       // The code is kept only once the server has answered that it saved the answer.
       var sent = document.createElement("p");
@@ -368,7 +370,7 @@
   // lost connection then costs nothing: the page offers to send it again, even after a reload
   // (the server signs the same blinded message again, and a token already counted is this very
   // answer, since a token is the hash of its message).
-  var PENDING = "ownersvote-evaluation-pending-" + d.evaluation;
+  var PENDING = pendingKey(d.evaluation);
   function keepPending(p) { try { window.localStorage.setItem(PENDING, JSON.stringify(p)); } catch (e) { /* private mode */ } }
   function pendingAnswer() { try { return JSON.parse(window.localStorage.getItem(PENDING) || "null"); } catch (e) { return null; } }
   function forgetPending() { try { window.localStorage.removeItem(PENDING); } catch (e) { /* private mode */ } }
