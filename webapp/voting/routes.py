@@ -334,7 +334,7 @@ def public_turnout(slug: str, assembly_id: int):
     pub = publication.shown(assembly)  # (read once: each reads every tree head of the log)
     voted = publication.voted_members(assembly, pub)
     on_roll = units_by_member(assembly)  # (read once: the voted units and a search both need it)
-    units = voted_units(assembly, voted, on_roll)
+    units = voted_units(voted, on_roll)
     per_page = 200
     pages = max(1, -(-len(units) // per_page))
     raw = request.args.get("page", "1")

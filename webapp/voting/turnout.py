@@ -87,12 +87,10 @@ def units_by_member(assembly) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def voted_units(assembly, voted: set[str] | None = None, units: dict[str, list[tuple[str, int]]] | None = None) -> list[str]:
-    """Every unit whose member has voted, in natural order, as the public sees them: unit numbers
-    without their areas, which the published roll pairs with pseudonyms (docs/security.md,
-    "Pseudonymity").  ``units``: ``units_by_member``'s answer, if the caller read it already."""
-    voted = voted_members(assembly) if voted is None else voted
-    units = units_by_member(assembly) if units is None else units
+def voted_units(voted: set[str], units: dict[str, list[tuple[str, int]]]) -> list[str]:
+    """Every unit whose member is in ``voted``, in natural order, as the public sees them: unit
+    numbers without their areas, which the published roll pairs with pseudonyms (docs/security.md,
+    "Pseudonymity").  ``units``: ``units_by_member``'s answer."""
     labels = [label for member, us in units.items() if member in voted for label, _area in us]
     return sorted(labels, key=natural_key)
 
